@@ -12,10 +12,19 @@ fn corpus(name: &str) -> Vec<u8> {
     std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
+/// (file, pages, newest xref kind, sections, linearized, signature fields (name, signed))
+type Case = (
+    &'static str,
+    u32,
+    XrefKind,
+    usize,
+    bool,
+    &'static [(&'static str, bool)],
+);
+
 #[test]
 fn sign_ok_files_report_their_structure() {
-    // (file, pages, newest xref kind, sections, linearized, signature fields (signed))
-    let cases: &[(&str, u32, XrefKind, usize, bool, &[(&str, bool)])] = &[
+    let cases: &[Case] = &[
         (
             "libreoffice-ja-contract.pdf",
             2,
