@@ -301,7 +301,3 @@ fn is_linearized(doc: &Document<'_>) -> bool {
     };
     crate::object::find(&head[obj..], b"/Linearized", 0).is_some_and(|p| p < 200)
 }
-
-pub(crate) fn decode_text_string(bytes: &[u8]) -> String {
-    text_string(bytes)
-}

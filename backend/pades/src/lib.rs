@@ -1,20 +1,59 @@
 //! # pades — the sealing engine of Tachiai (立会)
 //!
 //! Bytes and metadata in, bytes and a report out: this crate knows nothing of contracts or
-//! databases. It reads any well-formed PDF lazily ([`inspect`]), and seals it by **incremental
-//! update** (ISO 32000-1 §7.5.6) with a PAdES signature (ETSI EN 319 142-1, SubFilter
-//! `ETSI.CAdES.detached`) and an RFC 3161 signature timestamp (PAdES B-T).
+//! databases.
+//!
+//! * [`inspect`] reads any well-formed PDF lazily and refuses what cannot be sealed
+//!   ([`PadesError::NotPdf`], [`PadesError::Damaged`], [`PadesError::Encrypted`],
+//!   [`PadesError::CertifiedNoChanges`]).
+//! * [`PdfSigner`] seals by **incremental update** (ISO 32000-1 §7.5.6) with a PAdES signature
+//!   (ETSI EN 319 142-1, SubFilter `ETSI.CAdES.detached`), B-B or B-T with an RFC 3161 signature
+//!   timestamp from a [`TimeStamper`].
+//!
+//! ```no_run
+//! # fn main() -> Result<(), pades::PadesError> {
+//! let signer = pades::LocalKeySigner::from_pkcs12(&std::fs::read("seal.p12").unwrap(), "pw")?;
+//! let tsa = pades::HttpTimeStamper::new(["http://127.0.0.1:8790/tsa"]);
+//! let meta = pades::SignatureMetadata::default().instructed_by(&pades::SealInstruction {
+//!     name: "山田 太郎".into(),
+//!     ..Default::default()
+//! });
+//! let original = std::fs::read("contract.pdf").unwrap();
+//! let signed = pades::PdfSigner::new(&signer, &meta).timestamper(&tsa).sign(&original)?;
+//! assert!(signed.bytes().starts_with(&original));
+//! # Ok(()) }
+//! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
-#![allow(dead_code)] // temporary: the writer (next commit) uses the reader internals
 
+mod asn1;
+mod cms_build;
 mod document;
 mod encrypt;
 mod error;
 mod filters;
 mod inspect;
 mod object;
+mod pkcs12;
+mod sign;
+mod signer;
+mod time;
+mod tsp;
+mod write;
 
+pub use cms_build::build_cades_detached;
 pub use document::XrefKind;
 pub use error::PadesError;
 pub use inspect::{DocMdpPermission, PdfInfo, SignatureFieldInfo, inspect};
+pub use sign::{
+    PadesLevel, PdfSigner, PreparedDocument, SealInstruction, SignatureMetadata, SignatureReport,
+    SignedDocument, SigningPlan,
+};
+pub use signer::{LocalKeySigner, SignatureAlgorithm, Signer};
+pub use tsp::{HttpTimeStamper, TimeStamper, TimestampInfo, verify_timestamp_token};
+pub use write::IncrementalWriter;
+
+pub(crate) fn sha256(data: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(data).into()
+}

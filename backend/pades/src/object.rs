@@ -71,10 +71,6 @@ impl Dict {
         }
     }
 
-    pub(crate) fn remove(&mut self, key: &[u8]) {
-        self.0.retain(|(k, _)| k != key);
-    }
-
     pub(crate) fn get_name(&self, key: &[u8]) -> Option<&[u8]> {
         match self.get(key) {
             Some(Object::Name(n)) => Some(n),

@@ -1,0 +1,99 @@
+//! Development helper: sign one PDF.
+//!
+//! ```text
+//! pades-sign IN.pdf OUT.pdf (--p12 FILE PASSWORD | --key KEY.pem --cert CERT.pem [--chain CA.pem]...)
+//!            [--tsa-url URL]... [--field NAME] [--reason TEXT]
+//! ```
+//! Exit status: 0 signed, 2 usage error, 3 input rejected, 1 other failure.
+
+use std::process::ExitCode;
+
+use pades::{HttpTimeStamper, LocalKeySigner, PdfSigner, SignatureMetadata};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let usage = || {
+        eprintln!(
+            "usage: pades-sign IN OUT (--p12 FILE PASSWORD | --key KEY --cert CERT [--chain CA]...) [--tsa-url URL]... [--field NAME] [--reason TEXT]"
+        );
+        ExitCode::from(2)
+    };
+    if args.len() < 2 {
+        return usage();
+    }
+    let (input, output) = (&args[0], &args[1]);
+    let (mut key, mut cert, mut chain, mut p12, mut tsa) =
+        (None, None, Vec::new(), None, Vec::new());
+    let mut meta = SignatureMetadata::default();
+    let mut i = 2;
+    while i < args.len() {
+        let next = |j: usize| args.get(j).cloned();
+        match args[i].as_str() {
+            "--key" => key = next(i + 1),
+            "--cert" => cert = next(i + 1),
+            "--chain" => chain.extend(next(i + 1)),
+            "--tsa-url" => tsa.extend(next(i + 1)),
+            "--field" => meta.field_name = next(i + 1),
+            "--reason" => meta.reason = next(i + 1),
+            "--p12" => {
+                p12 = next(i + 1).zip(next(i + 2));
+                i += 1;
+            }
+            _ => return usage(),
+        }
+        i += 2;
+    }
+    let signer = match (p12, key, cert) {
+        (Some((file, pw)), _, _) => match std::fs::read(&file) {
+            Ok(d) => LocalKeySigner::from_pkcs12(&d, &pw),
+            Err(e) => {
+                eprintln!("{file}: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        (None, Some(k), Some(c)) => {
+            let chain: Vec<&std::path::Path> = chain.iter().map(std::path::Path::new).collect();
+            LocalKeySigner::from_pem_files(k.as_ref(), c.as_ref(), &chain)
+        }
+        _ => return usage(),
+    };
+    let signer = match signer {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(1);
+        }
+    };
+    let original = match std::fs::read(input) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("{input}: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let http = HttpTimeStamper::new(tsa.clone());
+    let mut ps = PdfSigner::new(&signer, &meta);
+    if !tsa.is_empty() {
+        ps = ps.timestamper(&http);
+    }
+    let t0 = std::time::Instant::now();
+    match ps.sign(&original) {
+        Ok(signed) => {
+            let elapsed = t0.elapsed();
+            if let Err(e) = std::fs::write(output, signed.bytes()) {
+                eprintln!("{output}: {e}");
+                return ExitCode::from(1);
+            }
+            eprintln!(
+                "signed in {:.1} ms: {:?}",
+                elapsed.as_secs_f64() * 1e3,
+                signed.report()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{} ({}): {}", e, e.code(), e.message_ja());
+            ExitCode::from(if e.is_input_rejection() { 3 } else { 1 })
+        }
+    }
+}

@@ -1,0 +1,528 @@
+//! Signing a PDF by incremental update, in pyHanko's phases:
+//! [`PdfSigner`] → [`SigningPlan`] (parsed, update planned) → [`PreparedDocument`] (`/ByteRange`
+//! fixed, `/Contents` reserved, digest known) → [`SignedDocument`] (CMS embedded).
+
+use sha2::{Digest, Sha256};
+
+use crate::document::Document;
+use crate::error::PadesError;
+use crate::inspect::{Analysis, PdfInfo};
+use crate::object::{Dict, ObjRef, Object};
+use crate::signer::Signer;
+use crate::tsp::TimeStamper;
+use crate::write::{IncrementalWriter, hex, pdf_date, text_string};
+
+/// Who instructed the service to seal: the agreeing party and how they were verified. It goes into
+/// the signature's `/Reason` (and `/ContactInfo`) in Japanese, so each signature records on whose
+/// instruction it was made.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SealInstruction {
+    /// The person who agreed, e.g. `山田 太郎`.
+    pub name: String,
+    /// Their organisation, e.g. `株式会社テスト商事`.
+    pub organization: Option<String>,
+    /// Their e-mail address.
+    pub email: Option<String>,
+    /// How they were verified, e.g. `メールアドレス確認（ワンタイムパスワード）`.
+    pub verification_method: Option<String>,
+    /// When they agreed, as text, e.g. `2026年11月25日 14:05 JST`.
+    pub agreed_at: Option<String>,
+}
+
+impl SealInstruction {
+    /// The `/Reason` text: 「…の指示により立会人として電子署名」.
+    pub fn reason_ja(&self) -> String {
+        let mut who = String::new();
+        if let Some(o) = &self.organization {
+            who.push_str(o);
+            who.push(' ');
+        }
+        who.push_str(&self.name);
+        let mut details = Vec::new();
+        if let Some(e) = &self.email {
+            details.push(e.clone());
+        }
+        if let Some(m) = &self.verification_method {
+            details.push(format!("本人確認: {m}"));
+        }
+        if let Some(t) = &self.agreed_at {
+            details.push(format!("同意日時: {t}"));
+        }
+        if details.is_empty() {
+            format!("{who} の指示により立会人として電子署名")
+        } else {
+            format!(
+                "{who}（{}）の指示により立会人として電子署名",
+                details.join("、")
+            )
+        }
+    }
+}
+
+/// What goes into the signature dictionary and where (pyHanko's `PdfSignatureMetadata`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignatureMetadata {
+    /// Field to sign (`/T`): an existing empty signature field of that name is filled; otherwise
+    /// a new field is created. `None`: a new field `Signature1`, `Signature2`, ….
+    pub field_name: Option<String>,
+    /// `/Reason` (ISO 32000-1 Table 252).
+    pub reason: Option<String>,
+    /// `/Name`: the signer's name.
+    pub name: Option<String>,
+    /// `/Location`.
+    pub location: Option<String>,
+    /// `/ContactInfo`.
+    pub contact_info: Option<String>,
+    /// 1-based page that holds the (invisible) widget of a new field.
+    pub page: u32,
+    /// Signing time for `/M`, UNIX seconds; `None` = now.
+    pub signing_time_unix: Option<i64>,
+}
+
+impl Default for SignatureMetadata {
+    fn default() -> Self {
+        SignatureMetadata {
+            field_name: None,
+            reason: None,
+            name: None,
+            location: None,
+            contact_info: None,
+            page: 1,
+            signing_time_unix: None,
+        }
+    }
+}
+
+impl SignatureMetadata {
+    /// Sets `/Reason` and `/ContactInfo` from who instructed the seal.
+    pub fn instructed_by(mut self, instruction: &SealInstruction) -> Self {
+        self.reason = Some(instruction.reason_ja());
+        if let Some(e) = &instruction.email {
+            self.contact_info = Some(e.clone());
+        }
+        self
+    }
+
+    /// Sets the field name.
+    pub fn field_name(mut self, name: impl Into<String>) -> Self {
+        self.field_name = Some(name.into());
+        self
+    }
+}
+
+/// PAdES baseline level of a signature (ETSI EN 319 142-1 §6).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PadesLevel {
+    /// B-B: the CAdES signature alone.
+    BB,
+    /// B-T: with an RFC 3161 signature timestamp.
+    BT,
+}
+
+/// What was signed, for logs and the audit trail.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignatureReport {
+    /// The field signed.
+    pub field_name: String,
+    /// Whether an existing empty field was filled.
+    pub filled_existing_field: bool,
+    /// `/ByteRange` `[a b c d]`.
+    pub byte_range: [usize; 4],
+    /// Size of the DER CMS.
+    pub cms_len: usize,
+    /// Bytes reserved for it.
+    pub reserved_len: usize,
+    /// Level reached.
+    pub level: PadesLevel,
+    /// Length of the original document (an exact prefix of the output).
+    pub original_len: usize,
+}
+
+/// Signs one document (pyHanko's `PdfSigner`).
+pub struct PdfSigner<'a> {
+    signer: &'a dyn Signer,
+    meta: &'a SignatureMetadata,
+    timestamper: Option<&'a dyn TimeStamper>,
+}
+
+impl<'a> PdfSigner<'a> {
+    /// A B-B signer; add [`PdfSigner::timestamper`] for B-T.
+    pub fn new(signer: &'a dyn Signer, meta: &'a SignatureMetadata) -> Self {
+        PdfSigner {
+            signer,
+            meta,
+            timestamper: None,
+        }
+    }
+
+    /// Adds a signature timestamp (B-T). If no valid token can be had, signing fails.
+    pub fn timestamper(mut self, tsa: &'a dyn TimeStamper) -> Self {
+        self.timestamper = Some(tsa);
+        self
+    }
+
+    /// Parses `original` and plans the update. Refuses the same inputs as [`crate::inspect`].
+    pub fn begin<'b>(&self, original: &'b [u8]) -> Result<SigningPlan<'a, 'b>, PadesError> {
+        let doc = Document::open(original)?;
+        let analysis = Analysis::run(&doc)?;
+        Ok(SigningPlan {
+            signer: self.signer,
+            meta: self.meta,
+            timestamper: self.timestamper,
+            doc,
+            analysis,
+        })
+    }
+
+    /// All phases: plan, prepare, build the CMS (with timestamp for B-T), embed.
+    pub fn sign(&self, original: &[u8]) -> Result<SignedDocument, PadesError> {
+        let plan = self.begin(original)?;
+        let mut reserve = plan.default_reservation();
+        for _ in 0..2 {
+            let prepared = plan.prepare_with_reservation(reserve)?;
+            let cms = crate::cms_build::build_cades_detached(
+                self.signer,
+                &prepared.digest,
+                self.timestamper,
+            )?;
+            match prepared.embed(&cms) {
+                Err(PadesError::SignatureTooLarge { needed, .. }) => reserve = needed + 2048,
+                other => return other,
+            }
+        }
+        Err(PadesError::SignatureTooLarge {
+            needed: reserve,
+            reserved: reserve,
+        })
+    }
+}
+
+/// A parsed document and the planned update (pyHanko's `PdfSigningSession`).
+pub struct SigningPlan<'a, 'b> {
+    signer: &'a dyn Signer,
+    meta: &'a SignatureMetadata,
+    timestamper: Option<&'a dyn TimeStamper>,
+    doc: Document<'b>,
+    analysis: Analysis,
+}
+
+const BYTE_RANGE_PLACEHOLDER: &str = "[0 0000000000 0000000000 0000000000]";
+
+impl<'a, 'b> SigningPlan<'a, 'b> {
+    /// What the reader found.
+    pub fn info(&self) -> &PdfInfo {
+        &self.analysis.info
+    }
+
+    fn default_reservation(&self) -> usize {
+        let certs: usize = std::iter::once(self.signer.certificate())
+            .chain(self.signer.chain())
+            .map(|c| {
+                der::Encode::encoded_len(c)
+                    .map(usize::try_from)
+                    .ok()
+                    .and_then(Result::ok)
+                    .unwrap_or(2048)
+            })
+            .sum();
+        let tsa = if self.timestamper.is_some() {
+            12 * 1024
+        } else {
+            0
+        };
+        certs + self.signer.max_signature_len() + 1536 + tsa
+    }
+
+    /// Writes the update with `/Contents` reserved and returns the document to be signed.
+    pub fn prepare(&self) -> Result<PreparedDocument, PadesError> {
+        self.prepare_with_reservation(self.default_reservation())
+    }
+
+    fn prepare_with_reservation(&self, reserved: usize) -> Result<PreparedDocument, PadesError> {
+        let doc = &self.doc;
+        let catalog = &self.analysis.catalog;
+        let mut w = IncrementalWriter::new(doc);
+        let sig_ref = w.alloc();
+        let now = self
+            .meta
+            .signing_time_unix
+            .unwrap_or_else(crate::time::now_unix);
+
+        // The field: fill an existing empty signature field, or create a new one.
+        let existing = self
+            .meta
+            .field_name
+            .as_ref()
+            .and_then(|n| self.analysis.fields.iter().find(|f| &f.name == n));
+        let (field_name, filled) = match existing {
+            Some(f) if !f.is_sig => {
+                return Err(PadesError::FieldNotSignature {
+                    name: f.name.clone(),
+                });
+            }
+            Some(f) if f.signed => {
+                return Err(PadesError::FieldAlreadySigned {
+                    name: f.name.clone(),
+                });
+            }
+            Some(f) => {
+                let mut fd = doc.resolve_dict(&Object::Ref(f.obj), "the signature field")?;
+                fd.set(b"V", Object::Ref(sig_ref));
+                w.put(f.obj, &Object::Dict(fd));
+                self.update_acroform(&mut w, catalog, None)?;
+                (f.name.clone(), true)
+            }
+            None => {
+                let name = match &self.meta.field_name {
+                    Some(n) => n.clone(),
+                    None => self.unused_field_name(),
+                };
+                let count = self.analysis.info.page_count;
+                if self.meta.page == 0 || self.meta.page > count {
+                    return Err(PadesError::PageOutOfRange {
+                        page: self.meta.page,
+                        count,
+                    });
+                }
+                let page_ref = doc.page_ref(catalog, self.meta.page - 1)?;
+                let widget_ref = w.alloc();
+                // §12.7.4.5 + §12.5.6.19: a merged field/widget; invisible (zero rectangle),
+                // flags Print (4) + Locked (128).
+                let mut widget = Dict::default();
+                widget.set(b"Type", Object::Name(b"Annot".to_vec()));
+                widget.set(b"Subtype", Object::Name(b"Widget".to_vec()));
+                widget.set(b"FT", Object::Name(b"Sig".to_vec()));
+                widget.set(b"T", text_string(&name));
+                widget.set(b"V", Object::Ref(sig_ref));
+                widget.set(b"F", Object::Int(132));
+                widget.set(b"Rect", Object::Array(vec![Object::Int(0); 4]));
+                widget.set(b"P", Object::Ref(page_ref));
+                w.put(widget_ref, &Object::Dict(widget));
+
+                let mut page = doc.resolve_dict(&Object::Ref(page_ref), "the page")?;
+                let mut annots = match page.get(b"Annots") {
+                    Some(a) => match doc.resolve(a)? {
+                        Object::Array(items) => items,
+                        _ => Vec::new(),
+                    },
+                    None => Vec::new(),
+                };
+                annots.push(Object::Ref(widget_ref));
+                page.set(b"Annots", Object::Array(annots));
+                w.put(page_ref, &Object::Dict(page));
+                self.update_acroform(&mut w, catalog, Some(widget_ref))?;
+                (name, false)
+            }
+        };
+
+        // The signature dictionary (§12.8.1, Table 252), written by hand so that the offsets of
+        // /ByteRange and /Contents are known.
+        let mut sig = Vec::with_capacity(reserved * 2 + 512);
+        sig.extend_from_slice(
+            b"<</Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached /ByteRange ",
+        );
+        let br_rel = sig.len();
+        sig.extend_from_slice(BYTE_RANGE_PLACEHOLDER.as_bytes());
+        sig.extend_from_slice(b" /Contents ");
+        let contents_rel = sig.len();
+        sig.push(b'<');
+        sig.resize(sig.len() + reserved * 2, b'0');
+        sig.push(b'>');
+        let mut rest = Dict::default();
+        rest.set(b"M", Object::Str(pdf_date(now).into_bytes()));
+        for (key, value) in [
+            (&b"Name"[..], &self.meta.name),
+            (b"Reason", &self.meta.reason),
+            (b"Location", &self.meta.location),
+            (b"ContactInfo", &self.meta.contact_info),
+        ] {
+            if let Some(v) = value {
+                rest.set(key, text_string(v));
+            }
+        }
+        for (k, v) in &rest.0 {
+            sig.push(b' ');
+            let mut one = Dict::default();
+            one.set(k, v.clone());
+            let mut tmp = Vec::new();
+            crate::write::write_dict(&mut tmp, &one);
+            sig.extend_from_slice(&tmp[2..tmp.len() - 2]);
+        }
+        sig.extend_from_slice(b">>");
+        w.put_raw(sig_ref, sig);
+
+        let written = w.finish();
+        let mut bytes = written.bytes;
+        let obj_off = written.offsets[&sig_ref];
+        let header_len = format!("{} {} obj\n", sig_ref.num, sig_ref.generation).len();
+        let body = obj_off + header_len;
+        let a = body + contents_rel;
+        let b = a + reserved * 2 + 2;
+        let c = bytes.len() - b;
+        let br = format!("[0 {a} {b} {c}");
+        let slot = body + br_rel;
+        let width = BYTE_RANGE_PLACEHOLDER.len();
+        let mut patched = br.into_bytes();
+        patched.resize(width - 1, b' ');
+        patched.push(b']');
+        bytes[slot..slot + width].copy_from_slice(&patched);
+
+        let mut h = Sha256::new();
+        h.update(&bytes[..a]);
+        h.update(&bytes[b..]);
+        let digest: [u8; 32] = h.finalize().into();
+        Ok(PreparedDocument {
+            bytes,
+            byte_range: [0, a, b, c],
+            digest,
+            reserved,
+            field_name,
+            filled,
+            level: if self.timestamper.is_some() {
+                PadesLevel::BT
+            } else {
+                PadesLevel::BB
+            },
+            original_len: doc.data.len(),
+        })
+    }
+
+    fn unused_field_name(&self) -> String {
+        (1..)
+            .map(|i| format!("Signature{i}"))
+            .find(|n| {
+                !self
+                    .analysis
+                    .fields
+                    .iter()
+                    .any(|f| &f.name == n || f.name.starts_with(&format!("{n}.")))
+            })
+            .unwrap_or_else(|| "Signature".into())
+    }
+
+    /// Adds `new_field` to `/AcroForm /Fields` and sets `/SigFlags 3` (SignaturesExist |
+    /// AppendOnly, §12.7.2 Table 219), wherever the AcroForm lives.
+    fn update_acroform(
+        &self,
+        w: &mut IncrementalWriter<'_>,
+        catalog: &Dict,
+        new_field: Option<ObjRef>,
+    ) -> Result<(), PadesError> {
+        let doc = &self.doc;
+        let existing = catalog.get(b"AcroForm");
+        let mut form = match existing {
+            Some(o) => match doc.resolve(o)? {
+                Object::Dict(d) => d,
+                _ => Dict::default(),
+            },
+            None => Dict::default(),
+        };
+        let sig_flags_ok = form.get_int(b"SigFlags") == Some(3);
+        if new_field.is_none() && sig_flags_ok {
+            return Ok(());
+        }
+        if let Some(f) = new_field {
+            let mut fields = match form.get(b"Fields") {
+                Some(o) => match doc.resolve(o)? {
+                    Object::Array(a) => a,
+                    _ => Vec::new(),
+                },
+                None => Vec::new(),
+            };
+            fields.push(Object::Ref(f));
+            form.set(b"Fields", Object::Array(fields));
+        }
+        let flags = form.get_int(b"SigFlags").unwrap_or(0) | 3;
+        form.set(b"SigFlags", Object::Int(flags));
+        match existing {
+            Some(Object::Ref(r)) => w.put(*r, &Object::Dict(form)),
+            _ => {
+                let form_ref = w.alloc();
+                w.put(form_ref, &Object::Dict(form));
+                let mut cat = catalog.clone();
+                cat.set(b"AcroForm", Object::Ref(form_ref));
+                w.put(doc.root_ref()?, &Object::Dict(cat));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The document with its update written and `/Contents` reserved (pyHanko's `PdfTBSDocument`).
+pub struct PreparedDocument {
+    bytes: Vec<u8>,
+    byte_range: [usize; 4],
+    digest: [u8; 32],
+    reserved: usize,
+    field_name: String,
+    filled: bool,
+    level: PadesLevel,
+    original_len: usize,
+}
+
+impl PreparedDocument {
+    /// SHA-256 over the two byte ranges: the CMS message-digest.
+    pub fn digest(&self) -> &[u8; 32] {
+        &self.digest
+    }
+
+    /// `/ByteRange` `[a b c d]`.
+    pub fn byte_range(&self) -> [usize; 4] {
+        self.byte_range
+    }
+
+    /// Bytes reserved for the DER CMS.
+    pub fn reserved_len(&self) -> usize {
+        self.reserved
+    }
+
+    /// Writes the CMS into `/Contents` (the only place output bytes are patched).
+    pub fn embed(self, cms_der: &[u8]) -> Result<SignedDocument, PadesError> {
+        if cms_der.len() > self.reserved {
+            return Err(PadesError::SignatureTooLarge {
+                needed: cms_der.len(),
+                reserved: self.reserved,
+            });
+        }
+        let mut bytes = self.bytes;
+        let start = self.byte_range[1] + 1;
+        let h = hex(cms_der);
+        bytes[start..start + h.len()].copy_from_slice(h.as_bytes());
+        Ok(SignedDocument {
+            bytes,
+            report: SignatureReport {
+                field_name: self.field_name,
+                filled_existing_field: self.filled,
+                byte_range: self.byte_range,
+                cms_len: cms_der.len(),
+                reserved_len: self.reserved,
+                level: self.level,
+                original_len: self.original_len,
+            },
+        })
+    }
+}
+
+/// The signed output (pyHanko's `PdfPostSignatureDocument`).
+#[derive(Clone, Debug)]
+pub struct SignedDocument {
+    bytes: Vec<u8>,
+    report: SignatureReport,
+}
+
+impl SignedDocument {
+    /// The signed PDF.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The signed PDF, by value.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.bytes
+    }
+
+    /// What was signed.
+    pub fn report(&self) -> &SignatureReport {
+        &self.report
+    }
+}

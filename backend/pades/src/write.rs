@@ -1,0 +1,309 @@
+//! PDF serialization and the incremental update (ISO 32000-1 §7.5.6).
+//!
+//! This is the only module that emits PDF syntax. The original bytes are copied unchanged and the
+//! new or replaced objects, a cross-reference section (a table, or a stream when the file's newest
+//! section is one) and a trailer with `/Prev` are appended.
+
+use std::collections::BTreeMap;
+
+use crate::document::{Document, XrefKind};
+use crate::object::{Dict, ObjRef, Object};
+
+/// Serializes `obj` into `out`. Strings are written in hexadecimal form (§7.3.4.3), which
+/// needs no escaping and round-trips any byte.
+pub(crate) fn write_object(out: &mut Vec<u8>, obj: &Object) {
+    match obj {
+        Object::Null => out.extend_from_slice(b"null"),
+        Object::Bool(true) => out.extend_from_slice(b"true"),
+        Object::Bool(false) => out.extend_from_slice(b"false"),
+        Object::Int(i) => out.extend_from_slice(i.to_string().as_bytes()),
+        Object::Real(r) => out.extend_from_slice(r),
+        Object::Str(s) => write_hex_string(out, s),
+        Object::Name(n) => write_name(out, n),
+        Object::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b' ');
+                }
+                write_object(out, item);
+            }
+            out.push(b']');
+        }
+        Object::Dict(d) => write_dict(out, d),
+        Object::Stream(s) => {
+            let mut d = s.dict.clone();
+            d.set(b"Length", Object::Int(s.data.len() as i64));
+            write_dict(out, &d);
+            out.extend_from_slice(b"\nstream\n");
+            out.extend_from_slice(&s.data);
+            out.extend_from_slice(b"\nendstream");
+        }
+        Object::Ref(r) => out.extend_from_slice(r.to_string().as_bytes()),
+    }
+}
+
+pub(crate) fn write_dict(out: &mut Vec<u8>, d: &Dict) {
+    out.extend_from_slice(b"<<");
+    for (k, v) in &d.0 {
+        write_name(out, k);
+        out.push(b' ');
+        write_object(out, v);
+    }
+    out.extend_from_slice(b">>");
+}
+
+fn write_name(out: &mut Vec<u8>, n: &[u8]) {
+    out.push(b'/');
+    for &b in n {
+        if (0x21..=0x7e).contains(&b) && !crate::object::is_delimiter(b) && b != b'#' {
+            out.push(b);
+        } else {
+            out.extend_from_slice(format!("#{b:02X}").as_bytes());
+        }
+    }
+}
+
+fn write_hex_string(out: &mut Vec<u8>, s: &[u8]) {
+    // Plain printable ASCII stays readable as a literal string (§7.3.4.2); anything else is hex.
+    if s.len() <= 256
+        && s.iter()
+            .all(|b| (0x20..0x7f).contains(b) && !matches!(b, b'(' | b')' | b'\\'))
+    {
+        out.push(b'(');
+        out.extend_from_slice(s);
+        out.push(b')');
+        return;
+    }
+    out.push(b'<');
+    out.extend_from_slice(hex(s).as_bytes());
+    out.push(b'>');
+}
+
+/// Lower-case hexadecimal of `bytes`.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 15)]));
+    }
+    s
+}
+
+/// A PDF text string (§7.9.2.2): UTF-16BE with a byte order mark, so Japanese text survives.
+pub(crate) fn text_string(s: &str) -> Object {
+    let mut v = vec![0xFE, 0xFF];
+    for u in s.encode_utf16() {
+        v.extend_from_slice(&u.to_be_bytes());
+    }
+    Object::Str(v)
+}
+
+/// A date string `D:YYYYMMDDHHmmSS+00'00'` (§7.9.4) for a UNIX time in seconds, in UTC.
+pub(crate) fn pdf_date(unix_secs: i64) -> String {
+    let (y, mo, d, h, mi, s) = crate::time::civil_from_unix(unix_secs);
+    format!("D:{y:04}{mo:02}{d:02}{h:02}{mi:02}{s:02}+00'00'")
+}
+
+/// Appends one revision to an existing file (pyHanko's `IncrementalPdfFileWriter`).
+pub struct IncrementalWriter<'a> {
+    original: &'a [u8],
+    prev: usize,
+    kind: XrefKind,
+    trailer: Dict,
+    next_num: u32,
+    /// New or replaced objects, serialized without the `N G obj` header.
+    objects: BTreeMap<ObjRef, Vec<u8>>,
+}
+
+/// The appended revision: the whole output and the offset of every object written.
+pub(crate) struct WrittenUpdate {
+    pub bytes: Vec<u8>,
+    pub offsets: BTreeMap<ObjRef, usize>,
+}
+
+impl<'a> IncrementalWriter<'a> {
+    pub(crate) fn new(doc: &Document<'a>) -> Self {
+        let mut trailer = Dict::default();
+        for key in [&b"Root"[..], b"Info"] {
+            if let Some(v) = doc.trailer.get(key) {
+                trailer.set(key, v.clone());
+            }
+        }
+        let first_id = doc.id_first();
+        let mut second = crate::sha256(&doc.data[doc.data.len().saturating_sub(4096)..]).to_vec();
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        second.extend_from_slice(&nanos.to_be_bytes());
+        let second = crate::sha256(&second)[..16].to_vec();
+        let first = first_id.unwrap_or_else(|| second.clone());
+        trailer.set(
+            b"ID",
+            Object::Array(vec![Object::Str(first), Object::Str(second)]),
+        );
+        IncrementalWriter {
+            original: doc.data,
+            prev: doc.startxref,
+            kind: doc.last_kind,
+            trailer,
+            next_num: doc.size.max(1),
+            objects: BTreeMap::new(),
+        }
+    }
+
+    /// Reserves a new object number.
+    pub(crate) fn alloc(&mut self) -> ObjRef {
+        let r = ObjRef::new(self.next_num, 0);
+        self.next_num += 1;
+        r
+    }
+
+    /// Writes (or replaces) object `r` with `obj`.
+    pub(crate) fn put(&mut self, r: ObjRef, obj: &Object) {
+        let mut body = Vec::new();
+        write_object(&mut body, obj);
+        self.objects.insert(r, body);
+    }
+
+    /// Writes object `r` with an already serialized body.
+    pub(crate) fn put_raw(&mut self, r: ObjRef, body: Vec<u8>) {
+        self.objects.insert(r, body);
+    }
+
+    /// Produces the original bytes followed by the update.
+    pub(crate) fn finish(mut self) -> WrittenUpdate {
+        let extra: usize = self.objects.values().map(|b| b.len() + 32).sum();
+        let mut out = Vec::with_capacity(self.original.len() + extra + 1024);
+        out.extend_from_slice(self.original);
+        if !matches!(self.original.last(), Some(b'\n' | b'\r')) {
+            out.push(b'\n');
+        }
+        let mut offsets = BTreeMap::new();
+        for (r, body) in &self.objects {
+            offsets.insert(*r, out.len());
+            out.extend_from_slice(format!("{} {} obj\n", r.num, r.generation).as_bytes());
+            out.extend_from_slice(body);
+            out.extend_from_slice(b"\nendobj\n");
+        }
+        let prev = Object::Int(self.prev as i64);
+        match self.kind {
+            XrefKind::Stream => {
+                let xref_ref = self.alloc();
+                let xref_offset = out.len();
+                offsets.insert(xref_ref, xref_offset);
+                let size = self.next_num;
+                let mut rows: Vec<(u32, Vec<u8>)> = offsets
+                    .iter()
+                    .map(|(r, off)| {
+                        let mut row = vec![1u8];
+                        row.extend_from_slice(&(*off as u64).to_be_bytes()[3..]); // 5 bytes
+                        row.extend_from_slice(&r.generation.to_be_bytes());
+                        (r.num, row)
+                    })
+                    .collect();
+                rows.sort_by_key(|(n, _)| *n);
+                let mut index = Vec::new();
+                let mut data = Vec::new();
+                for (start, count) in runs(rows.iter().map(|(n, _)| *n)) {
+                    index.push(Object::Int(i64::from(start)));
+                    index.push(Object::Int(i64::from(count)));
+                }
+                for (_, row) in &rows {
+                    data.extend_from_slice(row);
+                }
+                let mut d = self.trailer.clone();
+                d.set(b"Type", Object::Name(b"XRef".to_vec()));
+                d.set(b"Size", Object::Int(i64::from(size)));
+                d.set(b"Index", Object::Array(index));
+                d.set(
+                    b"W",
+                    Object::Array(vec![Object::Int(1), Object::Int(5), Object::Int(2)]),
+                );
+                d.set(b"Prev", prev);
+                let stream = Object::Stream(crate::object::Stream { dict: d, data });
+                out.extend_from_slice(format!("{} 0 obj\n", xref_ref.num).as_bytes());
+                write_object(&mut out, &stream);
+                out.extend_from_slice(b"\nendobj\n");
+                out.extend_from_slice(format!("startxref\n{xref_offset}\n%%EOF\n").as_bytes());
+            }
+            XrefKind::Table | XrefKind::Hybrid => {
+                let xref_offset = out.len();
+                out.extend_from_slice(b"xref\n0 1\n0000000000 65535 f\r\n");
+                let nums: Vec<u32> = offsets.keys().map(|r| r.num).collect();
+                let mut it = offsets.iter();
+                for (start, count) in runs(nums.into_iter()) {
+                    out.extend_from_slice(format!("{start} {count}\n").as_bytes());
+                    for _ in 0..count {
+                        if let Some((r, off)) = it.next() {
+                            out.extend_from_slice(
+                                format!("{off:010} {:05} n\r\n", r.generation).as_bytes(),
+                            );
+                        }
+                    }
+                }
+                let mut t = self.trailer.clone();
+                t.set(b"Size", Object::Int(i64::from(self.next_num)));
+                t.set(b"Prev", prev);
+                out.extend_from_slice(b"trailer\n");
+                write_dict(&mut out, &t);
+                out.extend_from_slice(format!("\nstartxref\n{xref_offset}\n%%EOF\n").as_bytes());
+            }
+        }
+        WrittenUpdate {
+            bytes: out,
+            offsets,
+        }
+    }
+}
+
+/// Groups sorted object numbers into `(start, count)` runs of consecutive numbers.
+fn runs(nums: impl Iterator<Item = u32>) -> Vec<(u32, u32)> {
+    let mut out: Vec<(u32, u32)> = Vec::new();
+    for n in nums {
+        match out.last_mut() {
+            Some((s, c)) if *s + *c == n => *c += 1,
+            _ => out.push((n, 1)),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_strings_are_escaped() {
+        let mut out = Vec::new();
+        write_object(
+            &mut out,
+            &Object::Array(vec![
+                Object::Name(b"A B#".to_vec()),
+                Object::Str(b"(x)".to_vec()),
+            ]),
+        );
+        assert_eq!(out, b"[/A#20B#23 <287829>]");
+        out.clear();
+        write_object(&mut out, &Object::Str(b"D:2026".to_vec()));
+        assert_eq!(out, b"(D:2026)");
+    }
+
+    #[test]
+    fn runs_group_consecutive_numbers() {
+        assert_eq!(
+            runs([3, 4, 5, 9, 11, 12].into_iter()),
+            vec![(3, 3), (9, 1), (11, 2)]
+        );
+    }
+
+    #[test]
+    fn japanese_text_is_utf16be_with_bom() {
+        assert_eq!(
+            text_string("立会"),
+            Object::Str(vec![0xFE, 0xFF, 0x7A, 0xCB, 0x4F, 0x1A])
+        );
+    }
+}
