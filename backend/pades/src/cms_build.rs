@@ -72,6 +72,7 @@ pub(crate) fn build_signed_data(
     econtent: Option<&[u8]>,
     content_digest: &[u8],
     extra_signed: Vec<Attribute>,
+    include_certs: bool,
     unsigned: &UnsignedAttrsFn<'_>,
 ) -> Result<Vec<u8>, PadesError> {
     let cert = signer.certificate();
@@ -124,7 +125,7 @@ pub(crate) fn build_signed_data(
             econtent_type,
             econtent,
         },
-        certificates: Some(CertificateSet(certs)),
+        certificates: include_certs.then_some(CertificateSet(certs)),
         crls: None,
         signer_infos: SignerInfos(SetOfVec::try_from(vec![signer_info])?),
     };
@@ -160,6 +161,7 @@ pub fn build_cades_detached(
         None,
         document_digest,
         Vec::new(),
+        true,
         &unsigned,
     )
 }

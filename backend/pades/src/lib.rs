@@ -28,6 +28,7 @@
 
 mod asn1;
 mod cms_build;
+mod devpki;
 mod document;
 mod encrypt;
 mod error;
@@ -38,10 +39,12 @@ mod pkcs12;
 mod sign;
 mod signer;
 mod time;
+mod tsa;
 mod tsp;
 mod write;
 
 pub use cms_build::build_cades_detached;
+pub use devpki::{DevPki, DevPkiOptions};
 pub use document::XrefKind;
 pub use error::PadesError;
 pub use inspect::{DocMdpPermission, PdfInfo, SignatureFieldInfo, inspect};
@@ -50,6 +53,7 @@ pub use sign::{
     SignedDocument, SigningPlan,
 };
 pub use signer::{LocalKeySigner, SignatureAlgorithm, Signer};
+pub use tsa::{BUILTIN_TSA_POLICY, BuiltinTsa};
 pub use tsp::{HttpTimeStamper, TimeStamper, TimestampInfo, verify_timestamp_token};
 pub use write::IncrementalWriter;
 

@@ -134,6 +134,15 @@ impl LocalKeySigner {
         Self::assemble(key, certificate, certs)
     }
 
+    /// From an in-memory P-256 key (the development PKI).
+    pub(crate) fn from_p256(
+        key: p256::ecdsa::SigningKey,
+        certificate: Certificate,
+        chain: Vec<Certificate>,
+    ) -> Result<Self, PadesError> {
+        Self::assemble(LocalKey::Ec(key), certificate, chain)
+    }
+
     fn assemble(
         key: LocalKey,
         certificate: Certificate,

@@ -1,0 +1,485 @@
+//! The development PKI: an **untrusted** root, an intermediate, the seal certificate, a TSA
+//! certificate (critical EKU `id-kp-timeStamping`, RFC 3161 §2.3) and an OCSP responder
+//! certificate (EKU `id-kp-OCSPSigning`, `id-pkix-ocsp-nocheck`, RFC 6960 §4.2.2.2), all ECDSA
+//! P-256, built with x509-cert's builder and kept as PEM files in one directory.
+//! Every subject says 「開発用・信頼しないでください」 / "UNTRUSTED DEVELOPMENT".
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use der::asn1::{Ia5String, ObjectIdentifier, OctetString};
+use der::{Decode, DecodePem, Encode, EncodePem};
+use p256::ecdsa::SigningKey;
+use pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
+use sha1::{Digest, Sha1};
+use spki::{EncodePublicKey, SubjectPublicKeyInfoOwned, SubjectPublicKeyInfoRef};
+use x509_cert::Certificate;
+use x509_cert::builder::profile::BuilderProfile;
+use x509_cert::builder::{Builder, CertificateBuilder};
+use x509_cert::certificate::TbsCertificate;
+use x509_cert::ext::Extension;
+use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
+use x509_cert::ext::pkix::{
+    AccessDescription, AuthorityInfoAccessSyntax, AuthorityKeyIdentifier, BasicConstraints,
+    CrlDistributionPoints, ExtendedKeyUsage, KeyUsage, KeyUsages, SubjectKeyIdentifier,
+    crl::dp::DistributionPoint,
+};
+use x509_cert::name::Name;
+use x509_cert::serial_number::SerialNumber;
+use x509_cert::time::Validity;
+
+use crate::asn1::oid;
+use crate::error::PadesError;
+use crate::signer::LocalKeySigner;
+use crate::tsa::BuiltinTsa;
+
+const ID_AD_OCSP: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1");
+const ID_AD_CA_ISSUERS: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.2");
+const YEAR: u64 = 365 * 24 * 3600;
+
+/// Options for [`DevPki::generate`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DevPkiOptions {
+    /// Base URL of the server that will answer OCSP and serve CRLs/CA certificates for this PKI,
+    /// e.g. `http://127.0.0.1:8080/dev-pki`. When set, the end-entity and intermediate
+    /// certificates carry `{base}/ocsp` (AIA), `{base}/crl/<ca>.crl` (CRL DP) and
+    /// `{base}/certs/<ca>.cer` (caIssuers).
+    pub base_url: Option<String>,
+}
+
+/// The development PKI (all keys P-256).
+pub struct DevPki {
+    dir: PathBuf,
+    /// Root CA certificate (the trust anchor of the development setup).
+    pub root: Certificate,
+    /// Intermediate CA certificate.
+    pub intermediate: Certificate,
+    /// Seal (document signing) certificate.
+    pub seal: Certificate,
+    /// TSA certificate.
+    pub tsa: Certificate,
+    /// OCSP responder certificate.
+    pub ocsp: Certificate,
+    root_key: SigningKey,
+    intermediate_key: SigningKey,
+    seal_key: SigningKey,
+    tsa_key: SigningKey,
+    ocsp_key: SigningKey,
+}
+
+impl std::fmt::Debug for DevPki {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DevPki")
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The files of a development PKI directory.
+const NAMES: [&str; 5] = ["root-ca", "intermediate-ca", "seal", "tsa", "ocsp"];
+
+struct Profile {
+    issuer: Name,
+    subject: Name,
+    kind: Kind,
+    base_url: Option<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Root,
+    Intermediate,
+    Seal,
+    Tsa,
+    Ocsp,
+}
+
+fn ext(
+    id: ObjectIdentifier,
+    critical: bool,
+    value: &impl Encode,
+) -> x509_cert::builder::Result<Extension> {
+    Ok(Extension {
+        extn_id: id,
+        critical,
+        extn_value: OctetString::new(value.to_der()?)?,
+    })
+}
+
+fn key_id(spk: SubjectPublicKeyInfoRef<'_>) -> x509_cert::builder::Result<OctetString> {
+    // RFC 5280 §4.2.1.2 method (1): SHA-1 of the subjectPublicKey BIT STRING.
+    Ok(OctetString::new(
+        Sha1::digest(spk.subject_public_key.raw_bytes()).to_vec(),
+    )?)
+}
+
+fn uri(s: String) -> x509_cert::builder::Result<GeneralName> {
+    Ok(GeneralName::UniformResourceIdentifier(Ia5String::new(&s)?))
+}
+
+impl BuilderProfile for Profile {
+    fn get_issuer(&self, _subject: &Name) -> Name {
+        self.issuer.clone()
+    }
+
+    fn get_subject(&self) -> Name {
+        self.subject.clone()
+    }
+
+    fn build_extensions(
+        &self,
+        spk: SubjectPublicKeyInfoRef<'_>,
+        issuer_spk: SubjectPublicKeyInfoRef<'_>,
+        _tbs: &TbsCertificate,
+    ) -> x509_cert::builder::Result<Vec<Extension>> {
+        let mut v = Vec::new();
+        let is_ca = matches!(self.kind, Kind::Root | Kind::Intermediate);
+        v.push(ext(
+            const_oid_bc(),
+            true,
+            &BasicConstraints {
+                ca: is_ca,
+                path_len_constraint: (self.kind == Kind::Intermediate).then_some(0),
+            },
+        )?);
+        let usage = match self.kind {
+            Kind::Root | Kind::Intermediate => KeyUsages::KeyCertSign | KeyUsages::CRLSign,
+            Kind::Seal | Kind::Tsa => KeyUsages::DigitalSignature | KeyUsages::NonRepudiation,
+            Kind::Ocsp => KeyUsages::DigitalSignature.into(),
+        };
+        v.push(ext(
+            ObjectIdentifier::new_unwrap("2.5.29.15"),
+            true,
+            &KeyUsage(usage),
+        )?);
+        match self.kind {
+            Kind::Tsa => v.push(ext(
+                ObjectIdentifier::new_unwrap("2.5.29.37"),
+                true,
+                &ExtendedKeyUsage(vec![oid::KP_TIME_STAMPING]),
+            )?),
+            Kind::Ocsp => {
+                v.push(ext(
+                    ObjectIdentifier::new_unwrap("2.5.29.37"),
+                    false,
+                    &ExtendedKeyUsage(vec![ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.9")]),
+                )?);
+                v.push(ext(
+                    ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1.5"),
+                    false,
+                    &der::asn1::Null,
+                )?);
+            }
+            _ => {}
+        }
+        v.push(ext(
+            ObjectIdentifier::new_unwrap("2.5.29.14"),
+            false,
+            &SubjectKeyIdentifier(key_id(spk)?),
+        )?);
+        if self.kind != Kind::Root {
+            v.push(ext(
+                ObjectIdentifier::new_unwrap("2.5.29.35"),
+                false,
+                &AuthorityKeyIdentifier {
+                    key_identifier: Some(key_id(issuer_spk)?),
+                    authority_cert_issuer: None,
+                    authority_cert_serial_number: None,
+                },
+            )?);
+        }
+        if let Some(base) = &self.base_url
+            && self.kind != Kind::Root
+        {
+            let base = base.trim_end_matches('/');
+            let issuer_file = if self.kind == Kind::Intermediate {
+                "root-ca"
+            } else {
+                "intermediate-ca"
+            };
+            v.push(ext(
+                ObjectIdentifier::new_unwrap("2.5.29.31"),
+                false,
+                &CrlDistributionPoints(vec![DistributionPoint {
+                    distribution_point: Some(DistributionPointName::FullName(vec![uri(format!(
+                        "{base}/crl/{issuer_file}.crl"
+                    ))?])),
+                    reasons: None,
+                    crl_issuer: None,
+                }]),
+            )?);
+            let mut aia = vec![AccessDescription {
+                access_method: ID_AD_CA_ISSUERS,
+                access_location: uri(format!("{base}/certs/{issuer_file}.cer"))?,
+            }];
+            if self.kind != Kind::Ocsp {
+                aia.push(AccessDescription {
+                    access_method: ID_AD_OCSP,
+                    access_location: uri(format!("{base}/ocsp"))?,
+                });
+            }
+            v.push(ext(
+                ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.1.1"),
+                false,
+                &AuthorityInfoAccessSyntax(aia),
+            )?);
+        }
+        Ok(v)
+    }
+}
+
+fn const_oid_bc() -> ObjectIdentifier {
+    ObjectIdentifier::new_unwrap("2.5.29.19")
+}
+
+fn random_key() -> Result<SigningKey, PadesError> {
+    for _ in 0..16 {
+        let mut b = [0u8; 32];
+        getrandom::fill(&mut b).map_err(|e| PadesError::crypto(format!("random: {e}")))?;
+        if let Ok(k) = SigningKey::from_slice(&b) {
+            return Ok(k);
+        }
+    }
+    Err(PadesError::crypto("could not generate a P-256 key"))
+}
+
+fn random_serial() -> Result<SerialNumber, PadesError> {
+    let mut b = [0u8; 16];
+    getrandom::fill(&mut b).map_err(|e| PadesError::crypto(format!("random: {e}")))?;
+    b[0] = (b[0] & 0x7f) | 0x01;
+    SerialNumber::new(&b).map_err(PadesError::from)
+}
+
+fn name(cn: &str) -> Result<Name, PadesError> {
+    Name::from_str(&format!(
+        "CN={cn},OU=開発用・信頼しないでください,O=Tachiai UNTRUSTED DEVELOPMENT PKI,C=JP"
+    ))
+    .map_err(PadesError::from)
+}
+
+fn issue(
+    kind: Kind,
+    subject: Name,
+    issuer: Option<(&Certificate, &SigningKey)>,
+    key: &SigningKey,
+    years: u64,
+    base_url: Option<&str>,
+) -> Result<Certificate, PadesError> {
+    let spki = SubjectPublicKeyInfoOwned::from_der(
+        key.verifying_key()
+            .to_public_key_der()
+            .map_err(PadesError::crypto)?
+            .as_bytes(),
+    )?;
+    let (issuer_name, signing_key) = match issuer {
+        Some((c, k)) => (c.tbs_certificate().subject().clone(), k),
+        None => (subject.clone(), key),
+    };
+    let profile = Profile {
+        issuer: issuer_name,
+        subject,
+        kind,
+        base_url: base_url.map(str::to_string),
+    };
+    let validity = Validity::from_now(Duration::from_secs(years * YEAR))
+        .map_err(|e| PadesError::crypto(format!("validity: {e}")))?;
+    let builder = CertificateBuilder::new(profile, random_serial()?, validity, spki)
+        .map_err(|e| PadesError::crypto(format!("certificate builder: {e}")))?;
+    builder
+        .build::<_, p256::ecdsa::DerSignature>(signing_key)
+        .map_err(|e| PadesError::crypto(format!("certificate signing: {e}")))
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PadesError + '_ {
+    move |source| PadesError::Io {
+        path: path.display().to_string(),
+        source,
+    }
+}
+
+impl DevPki {
+    /// Generates a new development PKI and writes it to `dir` (created if needed):
+    /// `<name>.pem` and `<name>.key` (PKCS#8) for root-ca, intermediate-ca, seal, tsa, ocsp, plus
+    /// `chain.pem` (intermediate + root) and `README.txt`. Existing files are overwritten.
+    pub fn generate(dir: &Path, options: &DevPkiOptions) -> Result<DevPki, PadesError> {
+        let base = options.base_url.as_deref();
+        let root_key = random_key()?;
+        let root = issue(
+            Kind::Root,
+            name("Tachiai 開発用ルートCA UNTRUSTED DEVELOPMENT ROOT")?,
+            None,
+            &root_key,
+            20,
+            None,
+        )?;
+        let intermediate_key = random_key()?;
+        let intermediate = issue(
+            Kind::Intermediate,
+            name("Tachiai 開発用中間CA UNTRUSTED DEVELOPMENT CA")?,
+            Some((&root, &root_key)),
+            &intermediate_key,
+            15,
+            base,
+        )?;
+        let ca = Some((&intermediate, &intermediate_key));
+        let seal_key = random_key()?;
+        let seal = issue(
+            Kind::Seal,
+            name("Tachiai 開発用電子署名 UNTRUSTED DEVELOPMENT SEAL")?,
+            ca,
+            &seal_key,
+            3,
+            base,
+        )?;
+        let tsa_key = random_key()?;
+        let tsa = issue(
+            Kind::Tsa,
+            name("Tachiai 開発用タイムスタンプ UNTRUSTED DEVELOPMENT TSA")?,
+            ca,
+            &tsa_key,
+            10,
+            base,
+        )?;
+        let ocsp_key = random_key()?;
+        let ocsp = issue(
+            Kind::Ocsp,
+            name("Tachiai 開発用OCSPレスポンダ UNTRUSTED DEVELOPMENT OCSP")?,
+            ca,
+            &ocsp_key,
+            3,
+            base,
+        )?;
+        let pki = DevPki {
+            dir: dir.to_path_buf(),
+            root,
+            intermediate,
+            seal,
+            tsa,
+            ocsp,
+            root_key,
+            intermediate_key,
+            seal_key,
+            tsa_key,
+            ocsp_key,
+        };
+        pki.write()?;
+        Ok(pki)
+    }
+
+    /// Loads a PKI written by [`DevPki::generate`].
+    pub fn load(dir: &Path) -> Result<DevPki, PadesError> {
+        let read = |file: String| -> Result<String, PadesError> {
+            let p = dir.join(file);
+            std::fs::read_to_string(&p).map_err(io(&p))
+        };
+        let cert = |n: &str| -> Result<Certificate, PadesError> {
+            Certificate::from_pem(read(format!("{n}.pem"))?.as_bytes())
+                .map_err(|e| PadesError::key(format!("{n}.pem: {e}")))
+        };
+        let key = |n: &str| -> Result<SigningKey, PadesError> {
+            SigningKey::from_pkcs8_pem(&read(format!("{n}.key"))?)
+                .map_err(|e| PadesError::key(format!("{n}.key: {e}")))
+        };
+        Ok(DevPki {
+            dir: dir.to_path_buf(),
+            root: cert(NAMES[0])?,
+            intermediate: cert(NAMES[1])?,
+            seal: cert(NAMES[2])?,
+            tsa: cert(NAMES[3])?,
+            ocsp: cert(NAMES[4])?,
+            root_key: key(NAMES[0])?,
+            intermediate_key: key(NAMES[1])?,
+            seal_key: key(NAMES[2])?,
+            tsa_key: key(NAMES[3])?,
+            ocsp_key: key(NAMES[4])?,
+        })
+    }
+
+    /// Loads the PKI in `dir`, or generates it there on first start.
+    pub fn load_or_generate(dir: &Path, options: &DevPkiOptions) -> Result<DevPki, PadesError> {
+        if dir.join("root-ca.pem").exists() {
+            DevPki::load(dir)
+        } else {
+            DevPki::generate(dir, options)
+        }
+    }
+
+    fn write(&self) -> Result<(), PadesError> {
+        std::fs::create_dir_all(&self.dir).map_err(io(&self.dir))?;
+        let pairs = [
+            (&self.root, &self.root_key),
+            (&self.intermediate, &self.intermediate_key),
+            (&self.seal, &self.seal_key),
+            (&self.tsa, &self.tsa_key),
+            (&self.ocsp, &self.ocsp_key),
+        ];
+        for (n, (cert, key)) in NAMES.iter().zip(pairs) {
+            let pem = cert.to_pem(LineEnding::LF)?;
+            let p = self.dir.join(format!("{n}.pem"));
+            std::fs::write(&p, pem).map_err(io(&p))?;
+            let kpem = key
+                .to_pkcs8_pem(LineEnding::LF)
+                .map_err(PadesError::crypto)?;
+            let p = self.dir.join(format!("{n}.key"));
+            std::fs::write(&p, kpem.as_bytes()).map_err(io(&p))?;
+            restrict(&p);
+        }
+        let p = self.dir.join("chain.pem");
+        std::fs::write(&p, self.chain_pem()?).map_err(io(&p))?;
+        let p = self.dir.join("README.txt");
+        std::fs::write(
+            &p,
+            "開発用・信頼しないでください — UNTRUSTED DEVELOPMENT PKI generated by Tachiai (pades::DevPki).\n\
+             Never install root-ca.pem as a trust anchor outside development and tests.\n",
+        )
+        .map_err(io(&p))?;
+        Ok(())
+    }
+
+    /// The directory holding the PEM files.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// `intermediate-ca.pem` + `root-ca.pem`.
+    pub fn chain_pem(&self) -> Result<String, PadesError> {
+        Ok(format!(
+            "{}{}",
+            self.intermediate.to_pem(LineEnding::LF)?,
+            self.root.to_pem(LineEnding::LF)?
+        ))
+    }
+
+    /// The root certificate as PEM (the trust anchor to give validators).
+    pub fn root_pem(&self) -> Result<String, PadesError> {
+        Ok(self.root.to_pem(LineEnding::LF)?)
+    }
+
+    /// The seal signer (seal key, seal certificate, intermediate + root).
+    pub fn seal_signer(&self) -> Result<LocalKeySigner, PadesError> {
+        LocalKeySigner::from_p256(
+            self.seal_key.clone(),
+            self.seal.clone(),
+            vec![self.intermediate.clone(), self.root.clone()],
+        )
+    }
+
+    /// The built-in TSA with this PKI's TSA key and certificate.
+    pub fn builtin_tsa(&self) -> Result<BuiltinTsa, PadesError> {
+        BuiltinTsa::new(LocalKeySigner::from_p256(
+            self.tsa_key.clone(),
+            self.tsa.clone(),
+            vec![self.intermediate.clone(), self.root.clone()],
+        )?)
+    }
+}
+
+#[cfg(unix)]
+fn restrict(p: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let _ = std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o600));
+}
+
+#[cfg(not(unix))]
+fn restrict(_p: &Path) {}
