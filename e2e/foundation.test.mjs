@@ -1,0 +1,129 @@
+// Foundation browser test (issue 3): the admin logs in on the Japanese login page, creates a
+// department and a staff user in it, logs out; the user logs in and sees the shell. Failure
+// paths: a wrong password shows the Japanese message. Any page error or unexpected console
+// error fails the test. Every page is saved at 1366×768 and 390×844 in e2e/screenshots/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  ADMIN,
+  changePasswordIfRequired,
+  createDepartment,
+  createOrganization,
+  createUser,
+  launchBrowser,
+  login,
+  logout,
+  openLogin,
+  openMenu,
+  openPage,
+  screenshot,
+  submitLogin,
+} from './steps.mjs';
+
+let browser;
+before(async () => {
+  assert.ok(ADMIN.password, 'TACHIAI_ADMIN_PASSWORD must be set (e2e/run.sh does)');
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+});
+
+test('a wrong password shows the Japanese error and no session', async () => {
+  const { context, page, errors } = await openPage(browser);
+  await openLogin(page);
+  assert.equal(await page.locator('html').getAttribute('lang'), 'ja');
+  await screenshot(page, '01-login');
+  await submitLogin(page, { ...ADMIN, password: 'wrong-password-123' });
+  const alert = page.getByRole('alert');
+  await alert.waitFor();
+  assert.match(await alert.textContent(), /団体コード、ログインID、またはパスワードが正しくありません。/);
+  assert.ok(new URL(page.url()).pathname.startsWith('/login'));
+  await screenshot(page, '02-login-wrong-password');
+
+  // Client-side validation with the shared parsers: nothing is sent for an empty form.
+  await page.getByLabel('団体コード').fill('');
+  await page.getByRole('button', { name: 'ログインする' }).click();
+  await page.locator('#tenant_code-error', { hasText: '入力してください。' }).waitFor();
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('admin creates a department and a staff user; the user logs in and sees the shell', async () => {
+  const stamp = Date.now().toString(36);
+  const dept = `契約課${stamp}`;
+  const user = {
+    loginId: `tanaka.${stamp}`,
+    name: '田中 花子',
+    email: `tanaka.${stamp}@city.example.lg.jp`,
+    department: dept,
+    roles: ['担当者'],
+    password: `Keiyaku-2026-${stamp}x`,
+  };
+
+  const { context, page, errors } = await openPage(browser);
+  await login(page, ADMIN);
+  ADMIN.password = await changePasswordIfRequired(page, ADMIN.password, `${ADMIN.password}-2`);
+  await openMenu(page, 'ホーム');
+  assert.match(await page.locator('.app-header').textContent(), /ログアウトする/);
+  await screenshot(page, '03-home-admin');
+
+  await createDepartment(page, { name: `総務部${stamp}`, code: `S${stamp}` });
+  await createDepartment(page, { name: dept, parent: `総務部${stamp}` });
+  await screenshot(page, '04-departments');
+
+  const password = await createUser(page, user);
+  assert.equal(password, user.password);
+  await screenshot(page, '05-user-created');
+
+  await openMenu(page, '利用者');
+  await page.getByRole('link', { name: user.name }).first().waitFor();
+  await screenshot(page, '06-users');
+  await page.getByRole('link', { name: user.name }).first().click();
+  await page.getByRole('heading', { level: 1, name: '利用者の編集' }).waitFor();
+  assert.equal(await page.locator('#name').inputValue(), user.name);
+  await screenshot(page, '07-user-edit');
+
+  await createOrganization(page, {
+    name: `株式会社テスト商事${stamp}`,
+    kana: 'カブシキガイシャテストショウジ',
+    phone: '025-000-0000',
+    contact: { name: '山田 太郎', email: `yamada.${stamp}@example.co.jp`, division: '営業部' },
+  });
+  await screenshot(page, '08-organization');
+  await openMenu(page, 'アドレス帳');
+  await screenshot(page, '09-address-book');
+
+  await openMenu(page, '設定');
+  await page.locator('#tenant-name').waitFor();
+  await screenshot(page, '10-settings');
+  await openMenu(page, '操作ログ');
+  await page.locator('table.list').waitFor();
+  await screenshot(page, '11-audit-log');
+  await openMenu(page, 'アカウント');
+  await screenshot(page, '12-account');
+
+  await logout(page);
+  assert.deepEqual(errors, []);
+  await context.close();
+
+  // The new user, in a fresh browser.
+  const second = await openPage(browser);
+  await login(second.page, { tenant: 'dev', loginId: user.loginId, password: user.password });
+  await changePasswordIfRequired(second.page, user.password, `${user.password}-new1`);
+  await openMenu(second.page, 'ホーム');
+  const header = await second.page.locator('.app-header').textContent();
+  assert.match(header, new RegExp(user.name));
+  const menu = second.page.getByRole('navigation', { name: 'メインメニュー' });
+  assert.equal(await menu.getByRole('link', { name: 'アドレス帳', exact: true }).count(), 1);
+  assert.equal(await menu.getByRole('link', { name: '利用者', exact: true }).count(), 0, 'staff must not see user admin');
+  assert.match(await second.page.locator('main').textContent(), /担当者/);
+  await screenshot(second.page, '13-home-staff');
+
+  // A reload keeps the session (GET /auth/session at start-up).
+  await second.page.reload();
+  await second.page.getByRole('button', { name: 'ログアウトする' }).waitFor();
+  await logout(second.page);
+  assert.deepEqual(second.errors, []);
+  await second.context.close();
+});

@@ -1,0 +1,164 @@
+// One helper per user step, shared by the browser tests. Selectors are the labels and
+// button texts a person sees (Japanese), so the tests also check the wording.
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const BASE_URL = process.env.TACHIAI_URL ?? 'http://127.0.0.1:8080';
+export const ADMIN = {
+  tenant: 'dev',
+  loginId: 'admin',
+  password: process.env.TACHIAI_ADMIN_PASSWORD ?? '',
+};
+export const DESKTOP = { width: 1366, height: 768 };
+export const PHONE = { width: 390, height: 844 };
+const SHOTS = join(dirname(fileURLToPath(import.meta.url)), 'screenshots');
+mkdirSync(SHOTS, { recursive: true });
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.TACHIAI_CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+// Chromium logs every non-2xx answer as a console error; these are the ones a test provokes on
+// purpose (no session yet at start-up, a wrong password). Everything else fails the test.
+const EXPECTED_CONSOLE = [/Failed to load resource: the server responded with a status of 401/];
+
+/** A fresh browser context and page; `errors` collects page errors and console errors. */
+export async function openPage(browser) {
+  const context = await browser.newContext({ viewport: DESKTOP, locale: 'ja-JP', baseURL: BASE_URL });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !EXPECTED_CONSOLE.some((re) => re.test(m.text()))) {
+      errors.push(`console: ${m.text()}`);
+    }
+  });
+  page.on('dialog', (d) => d.accept());
+  return { context, page, errors };
+}
+
+/** Saves the page at desktop and phone size: screenshots/<name>-desktop.png, -phone.png. */
+export async function screenshot(page, name) {
+  await page.setViewportSize(DESKTOP);
+  await page.screenshot({ path: join(SHOTS, `${name}-desktop.png`), fullPage: true });
+  await page.setViewportSize(PHONE);
+  await page.screenshot({ path: join(SHOTS, `${name}-phone.png`), fullPage: true });
+  await page.setViewportSize(DESKTOP);
+}
+
+/** Opens the app and waits for the Japanese login page. */
+export async function openLogin(page) {
+  await page.goto('/');
+  await page.waitForURL('**/login');
+  await page.getByRole('heading', { name: 'ログイン' }).waitFor();
+}
+
+/** Fills the login form and submits it; does not wait for the outcome. */
+export async function submitLogin(page, { tenant, loginId, password }) {
+  await page.getByLabel('団体コード').fill(tenant);
+  await page.getByLabel('ログインID').fill(loginId);
+  await page.getByLabel('パスワード').fill(password);
+  await page.getByRole('button', { name: 'ログインする' }).click();
+}
+
+/** Logs in and waits for the shell (home, or the account page when a change is due). */
+export async function login(page, who) {
+  await openLogin(page);
+  await submitLogin(page, who);
+  await page.waitForURL((url) => !url.pathname.startsWith('/login'));
+  await page.getByRole('button', { name: 'ログアウトする' }).waitFor();
+}
+
+/** When the account page demands a new password, sets it; returns the password in force. */
+export async function changePasswordIfRequired(page, current, next) {
+  if (!new URL(page.url()).pathname.startsWith('/account')) return current;
+  const demand = page.getByText('パスワードの変更が必要です。');
+  if (!(await demand.isVisible())) return current;
+  await page.locator('#current_password').fill(current);
+  await page.locator('#new_password').fill(next);
+  await page.locator('#new_password_confirm').fill(next);
+  await page.getByRole('button', { name: 'パスワードを変更する' }).click();
+  await page.getByText('パスワードを変更しました。').waitFor();
+  return next;
+}
+
+/** Clicks a menu entry and waits for its page heading. */
+export async function openMenu(page, label, heading = label) {
+  await page.getByRole('navigation', { name: 'メインメニュー' }).getByRole('link', { name: label, exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+}
+
+/** Adds a department (optionally under a parent) on the 所属 page. */
+export async function createDepartment(page, { name, code, parent }) {
+  await openMenu(page, '所属');
+  await page.locator('#new-dept-name').fill(name);
+  if (code) await page.locator('#new-dept-code').fill(code);
+  if (parent) await page.locator('#new-dept-parent').selectOption({ label: parent });
+  await page.getByRole('button', { name: '追加する' }).click();
+  await page.getByText('所属を追加しました。').waitFor();
+  await page.locator('.tree-name', { hasText: name }).waitFor();
+}
+
+/** Adds a user on the 利用者 page; returns the initial password shown (or the chosen one). */
+export async function createUser(page, { loginId, name, email, department, roles = ['担当者'], password }) {
+  await openMenu(page, '利用者');
+  await page.getByRole('link', { name: '利用者を追加する' }).click();
+  await page.getByRole('heading', { level: 1, name: '利用者の追加' }).waitFor();
+  await page.locator('#login_id').fill(loginId);
+  await page.locator('#name').fill(name);
+  await page.locator('#email').fill(email);
+  if (department) {
+    // Options are indented by depth with full-width spaces.
+    const option = page.locator('#department_id option', { hasText: department });
+    await page.locator('#department_id').selectOption(await option.first().getAttribute('value'));
+  }
+  for (const role of ['管理者', '承認者', '担当者', '閲覧者']) {
+    const box = page.getByRole('group', { name: /役割/ }).getByLabel(role, { exact: true });
+    if (roles.includes(role)) await box.check();
+    else await box.uncheck();
+  }
+  if (password) await page.locator('#password').fill(password);
+  await page.getByRole('button', { name: '登録する' }).click();
+  await page.getByRole('status').filter({ hasText: '利用者を登録しました。' }).first().waitFor();
+  if (password) return password;
+  return (await page.locator('#initial-password').textContent()).trim();
+}
+
+/** Adds an organisation and one contact in the アドレス帳. */
+export async function createOrganization(page, { name, kana, phone, contact }) {
+  await openMenu(page, 'アドレス帳');
+  await page.getByRole('link', { name: '取引先を追加する' }).click();
+  await page.locator('#org-name').fill(name);
+  if (kana) await page.locator('#org-kana').fill(kana);
+  if (phone) await page.locator('#org-phone').fill(phone);
+  await page.getByRole('button', { name: '登録する' }).click();
+  await page.getByText('取引先を追加しました。').waitFor();
+  if (contact) {
+    await page.locator('#new-contact-name').fill(contact.name);
+    await page.locator('#new-contact-email').fill(contact.email);
+    if (contact.division) await page.locator('#new-contact-division').fill(contact.division);
+    await page.getByRole('button', { name: '追加する' }).click();
+    await page.locator('.contact-name', { hasText: contact.name }).waitFor();
+  }
+}
+
+/** Logs out and waits for the login page. */
+export async function logout(page) {
+  await page.getByRole('button', { name: 'ログアウトする' }).click();
+  await page.waitForURL('**/login');
+  await page.getByRole('heading', { name: 'ログイン' }).waitFor();
+}

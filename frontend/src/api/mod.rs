@@ -1,0 +1,149 @@
+//! Thin calls to `/api/v1`. Every function returns the `shared` DTO or the server's
+//! [`Problem`]; a network failure or an unreadable answer becomes a local problem with the
+//! matching code, so pages handle exactly one error type.
+
+pub mod account;
+pub mod audit;
+pub mod auth;
+pub mod departments;
+pub mod organizations;
+pub mod settings;
+pub mod users;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use gloo_net::http::{Method, RequestBuilder, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use shared::problem::{Problem, ProblemCode};
+
+const BASE: &str = "/api/v1";
+
+type SessionLostHook = Rc<dyn Fn(ProblemCode)>;
+
+thread_local! {
+    /// The session's CSRF token, sent as `X-CSRF-Token` on every state-changing request.
+    static CSRF_TOKEN: RefCell<Option<String>> = const { RefCell::new(None) };
+    /// Called when the server says the session is gone (expired, logged out elsewhere).
+    static ON_SESSION_LOST: RefCell<Option<SessionLostHook>> = const { RefCell::new(None) };
+}
+
+/// Remembers (or forgets) the CSRF token of the current session.
+pub fn set_csrf_token(token: Option<String>) {
+    CSRF_TOKEN.with(|t| *t.borrow_mut() = token);
+}
+
+/// Registers what to do when a request answers `unauthenticated` or `session_expired`.
+pub fn on_session_lost(hook: impl Fn(ProblemCode) + 'static) {
+    ON_SESSION_LOST.with(|h| *h.borrow_mut() = Some(Rc::new(hook)));
+}
+
+/// Percent-encodes a query value.
+pub fn encode(value: &str) -> String {
+    String::from(js_sys::encode_uri_component(value))
+}
+
+/// Whether a 401 answer should end the session in the app (false for login and the
+/// start-up session probe, which handle their own 401s).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Watch {
+    Session,
+    Quiet,
+}
+
+async fn request(
+    method: Method,
+    path: &str,
+    body: Option<String>,
+    watch: Watch,
+) -> Result<Response, Problem> {
+    let url = format!("{BASE}{path}");
+    let mut builder = RequestBuilder::new(&url)
+        .method(method.clone())
+        .header("Accept", "application/json, application/problem+json");
+    if method != Method::GET {
+        if let Some(token) = CSRF_TOKEN.with(|t| t.borrow().clone()) {
+            builder = builder.header("X-CSRF-Token", &token);
+        }
+    }
+    let sent = match body {
+        Some(json) => builder
+            .header("Content-Type", "application/json")
+            .body(json)
+            .map_err(|_| Problem::new(ProblemCode::MalformedRequest))?
+            .send()
+            .await,
+        None => builder.send().await,
+    };
+    let response = sent.map_err(|_| Problem::new(ProblemCode::ServiceUnavailable))?;
+    if response.ok() {
+        return Ok(response);
+    }
+    let status = response.status();
+    let problem = match response.json::<Problem>().await {
+        Ok(p) => p,
+        Err(_) => Problem::new(fallback_code(status)),
+    };
+    if watch == Watch::Session
+        && matches!(
+            problem.code,
+            ProblemCode::Unauthenticated | ProblemCode::SessionExpired
+        )
+    {
+        let hook = ON_SESSION_LOST.with(|h| h.borrow().clone());
+        if let Some(hook) = hook {
+            hook(problem.code);
+        }
+    }
+    Err(problem)
+}
+
+/// A code for an error answer that carried no problem body (e.g. from a proxy).
+fn fallback_code(status: u16) -> ProblemCode {
+    match status {
+        401 => ProblemCode::Unauthenticated,
+        403 => ProblemCode::Forbidden,
+        404 => ProblemCode::NotFound,
+        409 => ProblemCode::Conflict,
+        413 => ProblemCode::PayloadTooLarge,
+        429 => ProblemCode::TooManyRequests,
+        502..=504 => ProblemCode::ServiceUnavailable,
+        _ => ProblemCode::Internal,
+    }
+}
+
+async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, Problem> {
+    response
+        .json::<T>()
+        .await
+        .map_err(|_| Problem::new(ProblemCode::Internal))
+}
+
+fn to_json<B: Serialize>(body: &B) -> Result<String, Problem> {
+    serde_json::to_string(body).map_err(|_| Problem::new(ProblemCode::MalformedRequest))
+}
+
+async fn get<T: DeserializeOwned>(path: &str) -> Result<T, Problem> {
+    decode(request(Method::GET, path, None, Watch::Session).await?).await
+}
+
+async fn send<B: Serialize, T: DeserializeOwned>(
+    method: Method,
+    path: &str,
+    body: &B,
+) -> Result<T, Problem> {
+    let json = to_json(body)?;
+    decode(request(method, path, Some(json), Watch::Session).await?).await
+}
+
+async fn post_empty<T: DeserializeOwned>(path: &str) -> Result<T, Problem> {
+    decode(request(Method::POST, path, None, Watch::Session).await?).await
+}
+
+async fn post_no_content<B: Serialize>(path: &str, body: &B) -> Result<(), Problem> {
+    let json = to_json(body)?;
+    request(Method::POST, path, Some(json), Watch::Session)
+        .await
+        .map(|_| ())
+}

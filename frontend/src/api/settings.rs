@@ -1,0 +1,17 @@
+//! `/settings`: the tenant's settings (設定).
+
+use gloo_net::http::Method;
+use shared::dto::{TenantSettingsView, UpdateTenantSettingsRequest};
+use shared::problem::Problem;
+
+use super::{get, send};
+
+/// `GET /settings`.
+pub async fn get_settings() -> Result<TenantSettingsView, Problem> {
+    get("/settings").await
+}
+
+/// `PUT /settings`.
+pub async fn update(req: &UpdateTenantSettingsRequest) -> Result<TenantSettingsView, Problem> {
+    send(Method::PUT, "/settings", req).await
+}

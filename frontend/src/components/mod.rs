@@ -1,0 +1,10 @@
+//! Building blocks that take props and render; they never fetch.
+
+pub mod department;
+pub mod form;
+pub mod org_form;
+pub mod pager;
+pub mod qr;
+pub mod shell;
+pub mod status;
+pub mod user_form;

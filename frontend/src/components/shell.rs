@@ -1,0 +1,144 @@
+//! The frame around every page after login: header (団体名, user, language, logout), the
+//! menu of the pages the user may use, and the page itself. Redirects to the login page when
+//! there is no session, and to the account page while a password change or TOTP set-up is due.
+
+use leptos::prelude::*;
+use leptos_router::components::{A, Outlet};
+use leptos_router::hooks::{use_location, use_navigate};
+use leptos_router::NavigateOptions;
+use shared::access::Permission;
+
+use crate::api;
+use crate::components::form::Loading;
+use crate::i18n::{K, use_i18n};
+use crate::session::use_session;
+
+/// A menu entry: path, label and the permission it needs (none: everyone).
+const MENU: &[(&str, K, Option<Permission>)] = &[
+    ("/", K::NavHome, None),
+    ("/users", K::NavUsers, Some(Permission::ManageUsers)),
+    ("/departments", K::NavDepartments, Some(Permission::ManageDepartments)),
+    ("/address-book", K::NavAddressBook, Some(Permission::ViewAddressBook)),
+    ("/audit-log", K::NavAudit, Some(Permission::ViewAuditLog)),
+    ("/settings", K::NavSettings, Some(Permission::ManageSettings)),
+    ("/account", K::NavAccount, None),
+];
+
+/// The logged-in frame; child routes render in its `<main>`.
+#[component]
+pub fn Shell() -> impl IntoView {
+    let session = use_session();
+    let location = use_location();
+    let navigate = use_navigate();
+
+    let nav = navigate.clone();
+    Effect::new(move || {
+        if session.ready.get() && !session.logged_in() {
+            nav(
+                "/login",
+                NavigateOptions {
+                    replace: true,
+                    ..Default::default()
+                },
+            );
+        }
+    });
+    Effect::new(move || {
+        if session.account_only() && location.pathname.get() != "/account" {
+            navigate(
+                "/account",
+                NavigateOptions {
+                    replace: true,
+                    ..Default::default()
+                },
+            );
+        }
+    });
+
+    view! {
+        <Show
+            when=move || session.ready.get() && session.logged_in()
+            fallback=|| view! { <div class="boot"><Loading /></div> }
+        >
+            <Frame />
+        </Show>
+    }
+}
+
+#[component]
+fn Frame() -> impl IntoView {
+    let i = use_i18n();
+    let session = use_session();
+    let logout = Action::new_local(|_: &()| api::auth::logout());
+    Effect::new(move || {
+        // Whatever the server answered, the session is over for this browser.
+        if logout.value().get().is_some() {
+            session.clear();
+        }
+    });
+    let tenant = move || session.me().map(|m| m.tenant.name).unwrap_or_default();
+    let user = move || session.me().map(|m| m.user.name).unwrap_or_default();
+
+    view! {
+        <a class="skip-link" href="#main">{move || i.t(K::SkipToMain)}</a>
+        <header class="app-header">
+            <div class="brand">
+                <span class="brand-name">{move || i.t(K::AppName)}</span>
+                <span class="brand-tenant">{tenant}</span>
+            </div>
+            <div class="header-actions">
+                <span class="header-user">
+                    <span class="visually-hidden">{move || i.t(K::LoggedInAs)}</span>
+                    {user}
+                </span>
+                <button
+                    type="button"
+                    class="btn btn-quiet"
+                    lang=move || if i.t(K::LanguageSwitch) == "English" { "en" } else { "ja" }
+                    aria-label=move || i.t(K::LanguageSwitchLabel)
+                    on:click=move |_| i.toggle()
+                >
+                    {move || i.t(K::LanguageSwitch)}
+                </button>
+                <button
+                    type="button"
+                    class="btn btn-quiet"
+                    disabled=move || logout.pending().get()
+                    on:click=move |_| {
+                        logout.dispatch(());
+                    }
+                >
+                    {move || i.t(K::Logout)}
+                </button>
+            </div>
+        </header>
+        <div class="layout">
+            <nav class="side-nav" aria-label=move || i.t(K::MainMenu)>
+                <ul>
+                    {MENU
+                        .iter()
+                        .map(|&(href, label, need)| {
+                            let visible = move || {
+                                let allowed = need.is_none_or(|p| session.can(p));
+                                let account_only = session.account_only();
+                                allowed && (!account_only || href == "/account")
+                            };
+                            view! {
+                                <Show when=visible>
+                                    <li>
+                                        <A href=href exact=href == "/">
+                                            {move || i.t(label)}
+                                        </A>
+                                    </li>
+                                </Show>
+                            }
+                        })
+                        .collect_view()}
+                </ul>
+            </nav>
+            <main id="main" tabindex="-1">
+                <Outlet />
+            </main>
+        </div>
+    }
+}

@@ -1,0 +1,140 @@
+//! 設定: the tenant's name, whether TOTP is required, and the session timeouts.
+
+use leptos::prelude::*;
+use shared::dto::{TenantSettingsView, UpdateTenantSettingsRequest};
+use shared::validate::{Name, ValidationError};
+
+use crate::api;
+use crate::components::form::{CheckField, FieldMessage, FormMessages, FormState, Loading, ProblemMessage, TextField, check_field};
+use crate::i18n::{K, use_i18n};
+use crate::session::use_session;
+
+/// The settings page.
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let i = use_i18n();
+    let settings = LocalResource::new(api::settings::get_settings);
+    view! {
+        <h1>{move || i.t(K::SettingsTitle)}</h1>
+        <Transition fallback=Loading>
+            {move || Suspend::new(async move {
+                match settings.await {
+                    Ok(s) => view! { <SettingsForm settings=s /> }.into_any(),
+                    Err(p) => view! { <ProblemMessage problem=p /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// A whole number within `min..=max`; what is wrong otherwise.
+fn number_in(raw: &str, min: u32, max: u32) -> Result<u32, FieldMessage> {
+    let t = raw.trim();
+    if t.is_empty() {
+        return Err(FieldMessage::Invalid(ValidationError::Required));
+    }
+    match t.parse::<u32>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        Ok(_) => Err(FieldMessage::Text(K::OutOfRange)),
+        Err(_) => Err(FieldMessage::Invalid(ValidationError::InvalidCharacters)),
+    }
+}
+
+fn split(
+    errors: &mut Vec<(&'static str, ValidationError)>,
+    local: &mut Vec<(&'static str, K)>,
+    field: &'static str,
+    r: Result<u32, FieldMessage>,
+) -> Option<u32> {
+    match r {
+        Ok(n) => Some(n),
+        Err(FieldMessage::Invalid(e)) => {
+            errors.push((field, e));
+            None
+        }
+        Err(FieldMessage::Text(k)) => {
+            local.push((field, k));
+            None
+        }
+    }
+}
+
+#[component]
+fn SettingsForm(settings: TenantSettingsView) -> impl IntoView {
+    let i = use_i18n();
+    let session = use_session();
+    let form = FormState::new();
+    let name = RwSignal::new(settings.name.clone());
+    let code = RwSignal::new(settings.code.clone());
+    let require_totp = RwSignal::new(settings.require_totp);
+    let idle = RwSignal::new(settings.session_idle_minutes.to_string());
+    let absolute = RwSignal::new(settings.session_absolute_hours.to_string());
+    let save = Action::new_local(move |req: &UpdateTenantSettingsRequest| {
+        let req = req.clone();
+        async move {
+            let saved = api::settings::update(&req).await?;
+            // The header shows the tenant's name; TOTP may now be required of this user.
+            session.refresh().await;
+            Ok::<_, shared::problem::Problem>(saved)
+        }
+    });
+    Effect::new(move || match save.value().get() {
+        Some(Ok(_)) => form.succeed(K::Saved),
+        Some(Err(p)) => form.fail(p),
+        None => {}
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let mut errors = Vec::new();
+        let mut local = Vec::new();
+        let n = check_field(&mut errors, "name", Name::parse(&name.get_untracked()));
+        let idle_v = split(&mut errors, &mut local, "session_idle_minutes", number_in(&idle.get_untracked(), 5, 480));
+        let abs_v = split(&mut errors, &mut local, "session_absolute_hours", number_in(&absolute.get_untracked(), 1, 24));
+        if !form.check_all(errors, local) {
+            return;
+        }
+        if let (Some(n), Some(idle_v), Some(abs_v)) = (n, idle_v, abs_v) {
+            save.dispatch(UpdateTenantSettingsRequest {
+                name: n.into_inner(),
+                require_totp: require_totp.get_untracked(),
+                session_idle_minutes: idle_v,
+                session_absolute_hours: abs_v,
+            });
+        }
+    };
+    view! {
+        <FormMessages form=form />
+        <form class="card form" on:submit=submit novalidate>
+            <TextField id="tenant-name" field="name" label=K::TenantName value=name form=form required=true />
+            <TextField id="tenant-code" field="code" label=K::TenantCode value=code form=form readonly=true />
+            <CheckField id="require-totp" label=K::RequireTotp checked=require_totp />
+            <TextField
+                id="session-idle"
+                field="session_idle_minutes"
+                label=K::SessionIdle
+                value=idle
+                form=form
+                kind="number"
+                inputmode="numeric"
+                hint=K::SessionIdleHint
+                required=true
+            />
+            <TextField
+                id="session-absolute"
+                field="session_absolute_hours"
+                label=K::SessionAbsolute
+                value=absolute
+                form=form
+                kind="number"
+                inputmode="numeric"
+                hint=K::SessionAbsoluteHint
+                required=true
+            />
+            <div class="actions">
+                <button type="submit" class="btn btn-primary" disabled=move || save.pending().get()>
+                    {move || if save.pending().get() { i.t(K::Saving) } else { i.t(K::Save) }}
+                </button>
+            </div>
+        </form>
+    }
+}
