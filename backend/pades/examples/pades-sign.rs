@@ -2,13 +2,13 @@
 //!
 //! ```text
 //! pades-sign IN.pdf OUT.pdf (--p12 FILE PASSWORD | --key KEY.pem --cert CERT.pem [--chain CA.pem]...)
-//!            [--tsa-url URL]... [--field NAME] [--reason TEXT]
+//!            [--tsa-url URL]... [--field NAME] [--reason TEXT] [--level B-B|B-T|B-LT|B-LTA]
 //! ```
 //! Exit status: 0 signed, 2 usage error, 3 input rejected, 1 other failure.
 
 use std::process::ExitCode;
 
-use pades::{HttpTimeStamper, LocalKeySigner, PdfSigner, SignatureMetadata};
+use pades::{HttpTimeStamper, LocalKeySigner, PadesLevel, PdfSigner, SignatureMetadata};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -25,6 +25,7 @@ fn main() -> ExitCode {
     let (mut key, mut cert, mut chain, mut p12, mut tsa) =
         (None, None, Vec::new(), None, Vec::new());
     let mut meta = SignatureMetadata::default();
+    let mut level = None;
     let mut i = 2;
     while i < args.len() {
         let next = |j: usize| args.get(j).cloned();
@@ -35,6 +36,15 @@ fn main() -> ExitCode {
             "--tsa-url" => tsa.extend(next(i + 1)),
             "--field" => meta.field_name = next(i + 1),
             "--reason" => meta.reason = next(i + 1),
+            "--level" => {
+                level = match next(i + 1).as_deref() {
+                    Some("B-B") => Some(PadesLevel::BB),
+                    Some("B-T") => Some(PadesLevel::BT),
+                    Some("B-LT") => Some(PadesLevel::BLT),
+                    Some("B-LTA") => Some(PadesLevel::BLTA),
+                    _ => return usage(),
+                }
+            }
             "--p12" => {
                 p12 = next(i + 1).zip(next(i + 2));
                 i += 1;
@@ -75,6 +85,9 @@ fn main() -> ExitCode {
     let mut ps = PdfSigner::new(&signer, &meta);
     if !tsa.is_empty() {
         ps = ps.timestamper(&http);
+    }
+    if let Some(l) = level {
+        ps = ps.level(l);
     }
     let t0 = std::time::Instant::now();
     match ps.sign(&original) {

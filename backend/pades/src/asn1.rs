@@ -236,3 +236,113 @@ pub(crate) fn uint_from_be(bytes: &[u8]) -> der::Result<Int> {
     }
     Int::new(&v)
 }
+
+/// ```text
+/// CertID ::= SEQUENCE {
+///     hashAlgorithm  AlgorithmIdentifier,
+///     issuerNameHash OCTET STRING, -- Hash of issuer's DN
+///     issuerKeyHash  OCTET STRING, -- Hash of issuer's public key
+///     serialNumber   CertificateSerialNumber }
+/// ```
+/// [RFC 6960 §4.1.1](https://www.rfc-editor.org/rfc/rfc6960#section-4.1.1)
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+pub(crate) struct CertId {
+    pub hash_algorithm: AlgorithmIdentifierOwned,
+    pub issuer_name_hash: OctetString,
+    pub issuer_key_hash: OctetString,
+    pub serial_number: SerialNumber,
+}
+
+/// `Request ::= SEQUENCE { reqCert CertID, singleRequestExtensions [0] EXPLICIT Extensions OPTIONAL }`
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+pub(crate) struct OcspSingleRequest {
+    pub req_cert: CertId,
+}
+
+/// ```text
+/// TBSRequest ::= SEQUENCE {
+///     version           [0] EXPLICIT Version DEFAULT v1,
+///     requestorName     [1] EXPLICIT GeneralName OPTIONAL,
+///     requestList       SEQUENCE OF Request,
+///     requestExtensions [2] EXPLICIT Extensions OPTIONAL }
+/// ```
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+pub(crate) struct OcspTbsRequest {
+    pub request_list: Vec<OcspSingleRequest>,
+}
+
+/// `OCSPRequest ::= SEQUENCE { tbsRequest TBSRequest, optionalSignature [0] EXPLICIT Signature OPTIONAL }`
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+pub(crate) struct OcspRequest {
+    pub tbs_request: OcspTbsRequest,
+}
+
+/// `ResponseBytes ::= SEQUENCE { responseType OBJECT IDENTIFIER, response OCTET STRING }`
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+pub(crate) struct OcspResponseBytes {
+    pub response_type: ObjectIdentifier,
+    pub response: OctetString,
+}
+
+/// `OCSPResponse ::= SEQUENCE { responseStatus OCSPResponseStatus, responseBytes [0] EXPLICIT ResponseBytes OPTIONAL }`
+/// [RFC 6960 §4.2.1](https://www.rfc-editor.org/rfc/rfc6960#section-4.2.1)
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+pub(crate) struct OcspResponse {
+    pub response_status: der::asn1::Any,
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
+    pub response_bytes: Option<OcspResponseBytes>,
+}
+
+/// ```text
+/// BasicOCSPResponse ::= SEQUENCE {
+///     tbsResponseData    ResponseData,
+///     signatureAlgorithm AlgorithmIdentifier,
+///     signature          BIT STRING,
+///     certs              [0] EXPLICIT SEQUENCE OF Certificate OPTIONAL }
+/// ```
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+pub(crate) struct BasicOcspResponse {
+    pub tbs_response_data: der::asn1::Any,
+    pub signature_algorithm: AlgorithmIdentifierOwned,
+    pub signature: der::asn1::BitString,
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
+    pub certs: Option<Vec<x509_cert::Certificate>>,
+}
+
+/// ```text
+/// ResponseData ::= SEQUENCE {
+///     version            [0] EXPLICIT Version DEFAULT v1,
+///     responderID        ResponderID,
+///     producedAt         GeneralizedTime,
+///     responses          SEQUENCE OF SingleResponse,
+///     responseExtensions [1] EXPLICIT Extensions OPTIONAL }
+/// ```
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+pub(crate) struct OcspResponseData {
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
+    pub version: Option<u8>,
+    pub responder_id: der::asn1::Any,
+    pub produced_at: GeneralizedTime,
+    pub responses: Vec<OcspSingleResponse>,
+    #[asn1(context_specific = "1", tag_mode = "EXPLICIT", optional = "true")]
+    pub response_extensions: Option<der::asn1::Any>,
+}
+
+/// ```text
+/// SingleResponse ::= SEQUENCE {
+///     certID           CertID,
+///     certStatus       CertStatus,  -- good [0] IMPLICIT NULL | revoked [1] | unknown [2]
+///     thisUpdate       GeneralizedTime,
+///     nextUpdate       [0] EXPLICIT GeneralizedTime OPTIONAL,
+///     singleExtensions [1] EXPLICIT Extensions OPTIONAL }
+/// ```
+#[derive(Clone, Debug, Eq, PartialEq, Sequence)]
+pub(crate) struct OcspSingleResponse {
+    pub cert_id: CertId,
+    pub cert_status: der::asn1::Any,
+    pub this_update: GeneralizedTime,
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
+    pub next_update: Option<GeneralizedTime>,
+    #[asn1(context_specific = "1", tag_mode = "EXPLICIT", optional = "true")]
+    pub single_extensions: Option<der::asn1::Any>,
+}

@@ -65,6 +65,12 @@ pub enum PadesError {
         /// Each URL tried and why it failed.
         reason: String,
     },
+    /// Revocation data (CRLs) for B-LT/B-LTA could not be collected; nothing was signed.
+    #[error("revocation data unavailable: {reason}")]
+    Revocation {
+        /// What failed.
+        reason: String,
+    },
     /// The CMS signature did not fit in the reserved `/Contents` space.
     #[error("signature of {needed} bytes does not fit the {reserved} bytes reserved")]
     SignatureTooLarge {
@@ -108,6 +114,7 @@ impl PadesError {
             PadesError::Key { .. } => "key_unusable",
             PadesError::WrongPassword => "wrong_password",
             PadesError::Timestamp { .. } => "timestamp_unavailable",
+            PadesError::Revocation { .. } => "revocation_unavailable",
             PadesError::SignatureTooLarge { .. } => "signature_too_large",
             PadesError::Crypto { .. } => "crypto_failure",
             PadesError::Io { .. } => "io_error",
@@ -156,6 +163,9 @@ impl PadesError {
             PadesError::WrongPassword => "PKCS#12ファイルのパスワードが違います。".into(),
             PadesError::Timestamp { reason } => {
                 format!("タイムスタンプを取得できなかったため、署名を中止しました（{reason}）。")
+            }
+            PadesError::Revocation { reason } => {
+                format!("失効情報を取得できなかったため、長期署名を中止しました（{reason}）。")
             }
             PadesError::SignatureTooLarge { needed, reserved } => {
                 format!("署名データ（{needed}バイト）が確保した領域（{reserved}バイト）に収まりません。")

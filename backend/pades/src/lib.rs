@@ -34,6 +34,7 @@ mod encrypt;
 mod error;
 mod filters;
 mod inspect;
+mod ltv;
 mod object;
 mod pkcs12;
 mod sign;
@@ -48,9 +49,12 @@ pub use devpki::{DevPki, DevPkiOptions};
 pub use document::XrefKind;
 pub use error::PadesError;
 pub use inspect::{DocMdpPermission, PdfInfo, SignatureFieldInfo, inspect};
+pub use ltv::{
+    HttpRevocationFetcher, RevocationFetcher, ValidationData, add_dss, collect_validation_data,
+};
 pub use sign::{
-    PadesLevel, PdfSigner, PreparedDocument, SealInstruction, SignatureMetadata, SignatureReport,
-    SignedDocument, SigningPlan,
+    DocumentTimeStamper, PadesLevel, PdfSigner, PreparedDocument, SealInstruction,
+    SignatureMetadata, SignatureReport, SignedDocument, SigningPlan,
 };
 pub use signer::{LocalKeySigner, SignatureAlgorithm, Signer};
 pub use tsa::{BUILTIN_TSA_POLICY, BuiltinTsa};

@@ -7,6 +7,7 @@ use sha2::{Digest, Sha256};
 use crate::document::Document;
 use crate::error::PadesError;
 use crate::inspect::{Analysis, PdfInfo};
+use crate::ltv::{HttpRevocationFetcher, RevocationFetcher, add_dss, collect_validation_data};
 use crate::object::{Dict, ObjRef, Object};
 use crate::signer::Signer;
 use crate::tsp::TimeStamper;
@@ -111,12 +112,25 @@ impl SignatureMetadata {
 }
 
 /// PAdES baseline level of a signature (ETSI EN 319 142-1 §6).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum PadesLevel {
     /// B-B: the CAdES signature alone.
     BB,
     /// B-T: with an RFC 3161 signature timestamp.
     BT,
+    /// B-LT: B-T plus a DSS with the certificates and CRLs of the signer's and the TSA's chains.
+    BLT,
+    /// B-LTA: B-LT plus a document timestamp (and a DSS for its TSA chain).
+    BLTA,
+}
+
+/// Which kind of signature dictionary an update carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SigKind {
+    /// `/Type /Sig`, SubFilter `ETSI.CAdES.detached`.
+    Signature,
+    /// `/Type /DocTimeStamp`, SubFilter `ETSI.RFC3161` (ETSI EN 319 142-1 §5.4.3).
+    DocTimeStamp,
 }
 
 /// What was signed, for logs and the audit trail.
@@ -143,6 +157,8 @@ pub struct PdfSigner<'a> {
     signer: &'a dyn Signer,
     meta: &'a SignatureMetadata,
     timestamper: Option<&'a dyn TimeStamper>,
+    level: Option<PadesLevel>,
+    fetcher: Option<&'a dyn RevocationFetcher>,
 }
 
 impl<'a> PdfSigner<'a> {
@@ -152,7 +168,30 @@ impl<'a> PdfSigner<'a> {
             signer,
             meta,
             timestamper: None,
+            level: None,
+            fetcher: None,
         }
+    }
+
+    /// The level to reach. Default: B-T with a timestamper, B-B without. B-T and above need
+    /// [`PdfSigner::timestamper`]; B-LT and B-LTA fetch CRLs (see [`PdfSigner::revocation_fetcher`]).
+    pub fn level(mut self, level: PadesLevel) -> Self {
+        self.level = Some(level);
+        self
+    }
+
+    /// Where B-LT/B-LTA get CRLs from; default [`HttpRevocationFetcher`].
+    pub fn revocation_fetcher(mut self, fetcher: &'a dyn RevocationFetcher) -> Self {
+        self.fetcher = Some(fetcher);
+        self
+    }
+
+    fn effective_level(&self) -> PadesLevel {
+        self.level.unwrap_or(if self.timestamper.is_some() {
+            PadesLevel::BT
+        } else {
+            PadesLevel::BB
+        })
     }
 
     /// Adds a signature timestamp (B-T). If no valid token can be had, signing fails.
@@ -176,15 +215,52 @@ impl<'a> PdfSigner<'a> {
 
     /// All phases: plan, prepare, build the CMS (with timestamp for B-T), embed.
     pub fn sign(&self, original: &[u8]) -> Result<SignedDocument, PadesError> {
+        let level = self.effective_level();
+        let tsa = match (level, self.timestamper) {
+            (PadesLevel::BB, _) => None,
+            (_, Some(t)) => Some(t),
+            (_, None) => {
+                return Err(PadesError::Timestamp {
+                    reason: format!("{level:?} needs a timestamper"),
+                });
+            }
+        };
+        let mut signed = self.sign_only(original, tsa)?;
+        if level >= PadesLevel::BLT {
+            let http = HttpRevocationFetcher::default();
+            let fetcher = self.fetcher.unwrap_or(&http);
+            let mut certs = crate::ltv::certificates_in_cms(&signed.cms)?;
+            for c in std::iter::once(self.signer.certificate()).chain(self.signer.chain()) {
+                if !certs.contains(c) {
+                    certs.push(c.clone());
+                }
+            }
+            let vd = collect_validation_data(&certs, fetcher)?;
+            signed.bytes = add_dss(&signed.bytes, &vd)?;
+            if level == PadesLevel::BLTA {
+                let ts = DocumentTimeStamper::new(tsa.ok_or_else(|| PadesError::Timestamp {
+                    reason: "B-LTA needs a timestamper".into(),
+                })?)
+                .timestamp(&signed.bytes)?;
+                let ts_certs = crate::ltv::certificates_in_cms(&ts.cms)?;
+                let vd2 = collect_validation_data(&ts_certs, fetcher)?;
+                signed.bytes = add_dss(ts.bytes(), &vd2)?;
+            }
+            signed.report.level = level;
+        }
+        Ok(signed)
+    }
+
+    fn sign_only(
+        &self,
+        original: &[u8],
+        tsa: Option<&dyn TimeStamper>,
+    ) -> Result<SignedDocument, PadesError> {
         let plan = self.begin(original)?;
         let mut reserve = plan.default_reservation();
         for _ in 0..2 {
             let prepared = plan.prepare_with_reservation(reserve)?;
-            let cms = crate::cms_build::build_cades_detached(
-                self.signer,
-                &prepared.digest,
-                self.timestamper,
-            )?;
+            let cms = crate::cms_build::build_cades_detached(self.signer, &prepared.digest, tsa)?;
             match prepared.embed(&cms) {
                 Err(PadesError::SignatureTooLarge { needed, .. }) => reserve = needed + 2048,
                 other => return other,
@@ -239,21 +315,43 @@ impl<'a, 'b> SigningPlan<'a, 'b> {
     }
 
     fn prepare_with_reservation(&self, reserved: usize) -> Result<PreparedDocument, PadesError> {
-        let doc = &self.doc;
-        let catalog = &self.analysis.catalog;
+        let level = if self.timestamper.is_some() {
+            PadesLevel::BT
+        } else {
+            PadesLevel::BB
+        };
+        prepare_update(
+            &self.doc,
+            &self.analysis,
+            self.meta,
+            SigKind::Signature,
+            reserved,
+            level,
+        )
+    }
+}
+
+/// Writes the update that adds one signature dictionary (and its field), with `/Contents`
+/// reserved, and digests the byte ranges.
+fn prepare_update(
+    doc: &Document<'_>,
+    analysis: &Analysis,
+    meta: &SignatureMetadata,
+    kind: SigKind,
+    reserved: usize,
+    level: PadesLevel,
+) -> Result<PreparedDocument, PadesError> {
+    {
+        let catalog = &analysis.catalog;
         let mut w = IncrementalWriter::new(doc);
         let sig_ref = w.alloc();
-        let now = self
-            .meta
-            .signing_time_unix
-            .unwrap_or_else(crate::time::now_unix);
+        let now = meta.signing_time_unix.unwrap_or_else(crate::time::now_unix);
 
         // The field: fill an existing empty signature field, or create a new one.
-        let existing = self
-            .meta
+        let existing = meta
             .field_name
             .as_ref()
-            .and_then(|n| self.analysis.fields.iter().find(|f| &f.name == n));
+            .and_then(|n| analysis.fields.iter().find(|f| &f.name == n));
         let (field_name, filled) = match existing {
             Some(f) if !f.is_sig => {
                 return Err(PadesError::FieldNotSignature {
@@ -269,22 +367,28 @@ impl<'a, 'b> SigningPlan<'a, 'b> {
                 let mut fd = doc.resolve_dict(&Object::Ref(f.obj), "the signature field")?;
                 fd.set(b"V", Object::Ref(sig_ref));
                 w.put(f.obj, &Object::Dict(fd));
-                self.update_acroform(&mut w, catalog, None)?;
+                update_acroform(doc, &mut w, catalog, None)?;
                 (f.name.clone(), true)
             }
             None => {
-                let name = match &self.meta.field_name {
+                let name = match &meta.field_name {
                     Some(n) => n.clone(),
-                    None => self.unused_field_name(),
+                    None => unused_field_name(
+                        analysis,
+                        match kind {
+                            SigKind::Signature => "Signature",
+                            SigKind::DocTimeStamp => "DocTimeStamp",
+                        },
+                    ),
                 };
-                let count = self.analysis.info.page_count;
-                if self.meta.page == 0 || self.meta.page > count {
+                let count = analysis.info.page_count;
+                if meta.page == 0 || meta.page > count {
                     return Err(PadesError::PageOutOfRange {
-                        page: self.meta.page,
+                        page: meta.page,
                         count,
                     });
                 }
-                let page_ref = doc.page_ref(catalog, self.meta.page - 1)?;
+                let page_ref = doc.page_ref(catalog, meta.page - 1)?;
                 let widget_ref = w.alloc();
                 // §12.7.4.5 + §12.5.6.19: a merged field/widget; invisible (zero rectangle),
                 // flags Print (4) + Locked (128).
@@ -310,7 +414,7 @@ impl<'a, 'b> SigningPlan<'a, 'b> {
                 annots.push(Object::Ref(widget_ref));
                 page.set(b"Annots", Object::Array(annots));
                 w.put(page_ref, &Object::Dict(page));
-                self.update_acroform(&mut w, catalog, Some(widget_ref))?;
+                update_acroform(doc, &mut w, catalog, Some(widget_ref))?;
                 (name, false)
             }
         };
@@ -318,9 +422,15 @@ impl<'a, 'b> SigningPlan<'a, 'b> {
         // The signature dictionary (§12.8.1, Table 252), written by hand so that the offsets of
         // /ByteRange and /Contents are known.
         let mut sig = Vec::with_capacity(reserved * 2 + 512);
-        sig.extend_from_slice(
-            b"<</Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached /ByteRange ",
-        );
+        sig.extend_from_slice(match kind {
+            SigKind::Signature => {
+                &b"<</Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached /ByteRange "
+                    [..]
+            }
+            SigKind::DocTimeStamp => {
+                b"<</Type /DocTimeStamp /Filter /Adobe.PPKLite /SubFilter /ETSI.RFC3161 /ByteRange "
+            }
+        });
         let br_rel = sig.len();
         sig.extend_from_slice(BYTE_RANGE_PLACEHOLDER.as_bytes());
         sig.extend_from_slice(b" /Contents ");
@@ -329,15 +439,17 @@ impl<'a, 'b> SigningPlan<'a, 'b> {
         sig.resize(sig.len() + reserved * 2, b'0');
         sig.push(b'>');
         let mut rest = Dict::default();
-        rest.set(b"M", Object::Str(pdf_date(now).into_bytes()));
-        for (key, value) in [
-            (&b"Name"[..], &self.meta.name),
-            (b"Reason", &self.meta.reason),
-            (b"Location", &self.meta.location),
-            (b"ContactInfo", &self.meta.contact_info),
-        ] {
-            if let Some(v) = value {
-                rest.set(key, text_string(v));
+        if kind == SigKind::Signature {
+            rest.set(b"M", Object::Str(pdf_date(now).into_bytes()));
+            for (key, value) in [
+                (&b"Name"[..], &meta.name),
+                (b"Reason", &meta.reason),
+                (b"Location", &meta.location),
+                (b"ContactInfo", &meta.contact_info),
+            ] {
+                if let Some(v) = value {
+                    rest.set(key, text_string(v));
+                }
             }
         }
         for (k, v) in &rest.0 {
@@ -378,37 +490,33 @@ impl<'a, 'b> SigningPlan<'a, 'b> {
             reserved,
             field_name,
             filled,
-            level: if self.timestamper.is_some() {
-                PadesLevel::BT
-            } else {
-                PadesLevel::BB
-            },
+            level,
             original_len: doc.data.len(),
         })
     }
+}
 
-    fn unused_field_name(&self) -> String {
-        (1..)
-            .map(|i| format!("Signature{i}"))
-            .find(|n| {
-                !self
-                    .analysis
-                    .fields
-                    .iter()
-                    .any(|f| &f.name == n || f.name.starts_with(&format!("{n}.")))
-            })
-            .unwrap_or_else(|| "Signature".into())
-    }
+fn unused_field_name(analysis: &Analysis, prefix: &str) -> String {
+    (1..)
+        .map(|i| format!("{prefix}{i}"))
+        .find(|n| {
+            !analysis
+                .fields
+                .iter()
+                .any(|f| &f.name == n || f.name.starts_with(&format!("{n}.")))
+        })
+        .unwrap_or_else(|| prefix.into())
+}
 
-    /// Adds `new_field` to `/AcroForm /Fields` and sets `/SigFlags 3` (SignaturesExist |
-    /// AppendOnly, §12.7.2 Table 219), wherever the AcroForm lives.
-    fn update_acroform(
-        &self,
-        w: &mut IncrementalWriter<'_>,
-        catalog: &Dict,
-        new_field: Option<ObjRef>,
-    ) -> Result<(), PadesError> {
-        let doc = &self.doc;
+/// Adds `new_field` to `/AcroForm /Fields` and sets `/SigFlags 3` (SignaturesExist |
+/// AppendOnly, §12.7.2 Table 219), wherever the AcroForm lives.
+fn update_acroform(
+    doc: &Document<'_>,
+    w: &mut IncrementalWriter<'_>,
+    catalog: &Dict,
+    new_field: Option<ObjRef>,
+) -> Result<(), PadesError> {
+    {
         let existing = catalog.get(b"AcroForm");
         let mut form = match existing {
             Some(o) => match doc.resolve(o)? {
@@ -490,6 +598,7 @@ impl PreparedDocument {
         bytes[start..start + h.len()].copy_from_slice(h.as_bytes());
         Ok(SignedDocument {
             bytes,
+            cms: cms_der.to_vec(),
             report: SignatureReport {
                 field_name: self.field_name,
                 filled_existing_field: self.filled,
@@ -507,6 +616,8 @@ impl PreparedDocument {
 #[derive(Clone, Debug)]
 pub struct SignedDocument {
     bytes: Vec<u8>,
+    /// The DER CMS embedded by the newest signature or document timestamp.
+    cms: Vec<u8>,
     report: SignatureReport,
 }
 
@@ -524,5 +635,46 @@ impl SignedDocument {
     /// What was signed.
     pub fn report(&self) -> &SignatureReport {
         &self.report
+    }
+}
+
+/// Adds a document timestamp (`/Type /DocTimeStamp`, SubFilter `ETSI.RFC3161`, ETSI EN 319 142-1
+/// §5.4.3) by incremental update: the archive timestamp of PAdES B-LTA (pyHanko's
+/// `PdfTimeStamper`). `/Contents` holds the RFC 3161 token over the byte ranges.
+pub struct DocumentTimeStamper<'a> {
+    tsa: &'a dyn TimeStamper,
+}
+
+impl<'a> DocumentTimeStamper<'a> {
+    /// A document timestamper using `tsa`.
+    pub fn new(tsa: &'a dyn TimeStamper) -> Self {
+        DocumentTimeStamper { tsa }
+    }
+
+    /// Timestamps `pdf` (refusing the same inputs as [`crate::inspect`]).
+    pub fn timestamp(&self, pdf: &[u8]) -> Result<SignedDocument, PadesError> {
+        let doc = Document::open(pdf)?;
+        let analysis = Analysis::run(&doc)?;
+        let meta = SignatureMetadata::default();
+        let mut reserve = 12 * 1024;
+        for _ in 0..2 {
+            let prepared = prepare_update(
+                &doc,
+                &analysis,
+                &meta,
+                SigKind::DocTimeStamp,
+                reserve,
+                PadesLevel::BLTA,
+            )?;
+            let token = self.tsa.timestamp(&prepared.digest)?;
+            match prepared.embed(&token) {
+                Err(PadesError::SignatureTooLarge { needed, .. }) => reserve = needed + 2048,
+                other => return other,
+            }
+        }
+        Err(PadesError::SignatureTooLarge {
+            needed: reserve,
+            reserved: reserve,
+        })
     }
 }
