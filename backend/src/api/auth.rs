@@ -1,0 +1,77 @@
+//! Login, logout and the current session.
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use shared::dto::{LoginRequest, SessionView};
+use shared::problem::Problem;
+
+use crate::api::error::ApiResult;
+use crate::api::extract::{SESSION_COOKIE, SessionUser, check_origin, origin};
+use crate::startup::AppState;
+use crate::workflow::accounts::{self, LoginPolicy};
+
+fn session_cookie(value: String, secure: bool) -> Cookie<'static> {
+    Cookie::build(SESSION_COOKIE, value)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(secure)
+        .finish()
+}
+
+/// Logs in with 団体コード, ログインID and password (and the TOTP code when asked for).
+/// Sets a new HttpOnly session cookie; send the returned `csrf_token` as `X-CSRF-Token`.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = SessionView),
+              (status = "4XX", body = Problem, content_type = "application/problem+json",
+               description = "invalid_credentials, totp_required, totp_invalid, account_locked, account_disabled, too_many_requests")))]
+#[post("/auth/login")]
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<LoginRequest>,
+) -> ApiResult<HttpResponse> {
+    check_origin(&req, &state.config.public_url)?;
+    let origin = origin(&req);
+    let previous = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned());
+    let c = &state.config;
+    let policy = LoginPolicy {
+        max_failures: c.login_max_failures,
+        lockout_minutes: c.login_lockout_minutes,
+        ip_max_failures: c.ip_max_failures,
+    };
+    let session = state
+        .run(move |conn| accounts::login(conn, &body, &origin, previous.as_deref(), policy))
+        .await?;
+    Ok(HttpResponse::Ok()
+        .cookie(session_cookie(session.token, state.config.secure_cookies()))
+        .json(session.view))
+}
+
+/// Ends the session and clears the cookie.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
+    responses((status = 204),
+              (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+#[post("/auth/logout")]
+pub async fn logout(state: web::Data<AppState>, user: SessionUser) -> ApiResult<HttpResponse> {
+    state
+        .run(move |conn| accounts::logout(conn, &user.actor))
+        .await?;
+    let mut gone = session_cookie(String::new(), state.config.secure_cookies());
+    gone.make_removal();
+    Ok(HttpResponse::NoContent().cookie(gone).finish())
+}
+
+/// The current session: who is logged in, what they may do, and the CSRF token. The browser
+/// app calls it at start to restore a session after a reload.
+#[utoipa::path(get, path = "/api/v1/auth/session", tag = "auth",
+    responses((status = 200, body = SessionView),
+              (status = 401, body = Problem, content_type = "application/problem+json",
+               description = "unauthenticated, session_expired")))]
+#[get("/auth/session")]
+pub async fn session(state: web::Data<AppState>, user: SessionUser) -> ApiResult<web::Json<SessionView>> {
+    let view = state
+        .run(move |conn| accounts::session_view(conn, &user.actor, user.csrf_token))
+        .await?;
+    Ok(web::Json(view))
+}

@@ -1,0 +1,130 @@
+//! Request extractors: where a request came from, and who is behind its session cookie.
+//!
+//! `Authenticated` is what almost every handler takes: a valid session, CSRF-checked for
+//! state-changing methods, and a user who has changed an admin-set password and set up TOTP
+//! when the tenant requires it. `SessionUser` drops that last condition, for the account
+//! endpoints that let the user get there.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::Method;
+use actix_web::{FromRequest, HttpRequest, web};
+use shared::problem::ProblemCode;
+
+use crate::api::error::ApiError;
+use crate::audit::Origin;
+use crate::startup::AppState;
+use crate::workflow::Actor;
+use crate::workflow::accounts::{self, RequestCredentials};
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "tachiai_session";
+/// The header carrying the CSRF token.
+pub const CSRF_HEADER: &str = "X-CSRF-Token";
+
+/// Where the request came from: the TCP peer (a proxy's forwarded header is not trusted).
+pub fn origin(req: &HttpRequest) -> Origin {
+    let header = |name: &str| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.chars().take(512).collect::<String>())
+    };
+    Origin {
+        actor_id: None,
+        actor_label: String::new(),
+        ip: req.peer_addr().map(|a| a.ip().to_string()),
+        user_agent: header("User-Agent"),
+    }
+}
+
+/// A state-changing request whose `Origin` header names another site is refused (a second
+/// CSRF defence besides the token and SameSite=Strict).
+pub fn check_origin(req: &HttpRequest, public_url: &str) -> Result<(), ApiError> {
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let Some(origin) = req.headers().get("Origin").and_then(|v| v.to_str().ok()) else {
+        return Ok(());
+    };
+    let host = req.connection_info().host().to_owned();
+    let same = origin == public_url
+        || origin == format!("http://{host}")
+        || origin == format!("https://{host}");
+    if safe || same {
+        Ok(())
+    } else {
+        Err(ProblemCode::CsrfTokenInvalid.into())
+    }
+}
+
+/// A user with a valid session (CSRF-checked), who may still have to change their password
+/// or set up TOTP.
+pub struct SessionUser {
+    /// The user.
+    pub actor: Actor,
+    /// The session's CSRF token.
+    pub csrf_token: String,
+}
+
+/// A user with a valid session who may use the whole API (permissions checked per action).
+pub struct Authenticated(pub Actor);
+
+fn resolve(req: &HttpRequest) -> Pin<Box<dyn Future<Output = Result<SessionUser, ApiError>>>> {
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let token = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned());
+    let csrf = req
+        .headers()
+        .get(CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let safe_method = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let origin_ok = state
+        .as_ref()
+        .map(|s| check_origin(req, &s.config.public_url));
+    let origin = origin(req);
+    Box::pin(async move {
+        let state = state.ok_or(ApiError::from(ProblemCode::Internal))?;
+        origin_ok.unwrap_or(Ok(()))?;
+        let token = token
+            .filter(|t| !t.is_empty())
+            .ok_or(ApiError::from(ProblemCode::Unauthenticated))?;
+        let (actor, csrf_token) = state
+            .run(move |conn| {
+                accounts::authenticate(
+                    conn,
+                    RequestCredentials {
+                        token: &token,
+                        csrf_header: csrf.as_deref(),
+                        safe_method,
+                    },
+                    origin,
+                )
+            })
+            .await?;
+        Ok(SessionUser { actor, csrf_token })
+    })
+}
+
+impl FromRequest for SessionUser {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        resolve(req)
+    }
+}
+
+impl FromRequest for Authenticated {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let session = resolve(req);
+        Box::pin(async move {
+            let s = session.await?;
+            s.actor.require_ready()?;
+            Ok(Authenticated(s.actor))
+        })
+    }
+}

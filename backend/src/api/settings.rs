@@ -1,0 +1,39 @@
+//! Tenant settings.
+
+use actix_web::{get, put, web};
+use shared::dto::{TenantSettingsView, UpdateTenantSettingsRequest};
+use shared::problem::Problem;
+
+use crate::api::error::ApiResult;
+use crate::api::extract::Authenticated;
+use crate::startup::AppState;
+use crate::workflow::settings;
+
+/// The tenant's settings (needs `manage_settings`).
+#[utoipa::path(get, path = "/api/v1/settings", tag = "settings",
+    responses((status = 200, body = TenantSettingsView),
+              (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+#[get("/settings")]
+pub async fn get(
+    state: web::Data<AppState>,
+    Authenticated(actor): Authenticated,
+) -> ApiResult<web::Json<TenantSettingsView>> {
+    let view = state.run(move |conn| settings::get_settings(conn, &actor)).await?;
+    Ok(web::Json(view))
+}
+
+/// Changes the tenant's settings: name, required TOTP, session timeouts.
+#[utoipa::path(put, path = "/api/v1/settings", tag = "settings", request_body = UpdateTenantSettingsRequest,
+    responses((status = 200, body = TenantSettingsView),
+              (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+#[put("/settings")]
+pub async fn update(
+    state: web::Data<AppState>,
+    Authenticated(actor): Authenticated,
+    body: web::Json<UpdateTenantSettingsRequest>,
+) -> ApiResult<web::Json<TenantSettingsView>> {
+    let view = state
+        .run(move |conn| settings::update_settings(conn, &actor, &body))
+        .await?;
+    Ok(web::Json(view))
+}

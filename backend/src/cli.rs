@@ -1,0 +1,253 @@
+//! The `tachiai` command line: the server and the operator's tools. Errors end with exit
+//! status 1 and one sentence on stderr.
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use shared::access::{Permission, Role};
+use shared::dto::CreateUserRequest;
+
+use crate::config::{Config, SETTINGS};
+use crate::db::{self, queries::tenants};
+use crate::workflow;
+
+/// Tachiai (立会): witness-type electronic contracts for local governments.
+#[derive(Debug, Parser)]
+#[command(name = "tachiai", version, about)]
+pub struct Cli {
+    /// A TOML configuration file (environment variables TACHIAI_* override it).
+    #[arg(long, global = true, env = "TACHIAI_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server (migrates the database and creates the first tenant if empty).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print the OpenAPI document of the JSON API.
+    Openapi,
+    /// Configuration tools.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Tenant and user administration.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Audit log tools.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+/// `tachiai config …`
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Validate the configuration and print the effective values.
+    Check,
+    /// List every setting with its environment variable and default.
+    List,
+}
+
+/// `tachiai admin …`
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create a tenant (団体) with its first administrator (login ID `admin`).
+    CreateTenant {
+        /// 団体コード (lower-case letters, digits, hyphens), typed at login.
+        #[arg(long)]
+        code: String,
+        /// 団体名, e.g. 〇〇市.
+        #[arg(long)]
+        name: String,
+        /// The administrator's e-mail address.
+        #[arg(long)]
+        admin_email: String,
+        /// Read the administrator's password from standard input (else one is generated).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Create a user in a tenant.
+    CreateUser {
+        /// 団体コード.
+        #[arg(long)]
+        tenant: String,
+        /// ログインID.
+        #[arg(long)]
+        login_id: String,
+        /// 氏名.
+        #[arg(long)]
+        name: String,
+        /// メールアドレス.
+        #[arg(long)]
+        email: String,
+        /// Role: admin, approver, staff or viewer (repeatable).
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        /// Extra permission grant, e.g. download_documents (repeatable).
+        #[arg(long = "grant")]
+        grants: Vec<String>,
+        /// Read the password from standard input (else one is generated).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+/// `tachiai audit …`
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Verify the hash chain of every tenant (or one) and report the first broken event.
+    Verify {
+        /// Only this 団体コード.
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+}
+
+fn read_password_stdin() -> anyhow::Result<String> {
+    let mut s = String::new();
+    std::io::stdin()
+        .read_to_string(&mut s)
+        .context("cannot read the password from standard input")?;
+    let pw = s.trim_end_matches(['\r', '\n']).to_owned();
+    if pw.is_empty() {
+        bail!("the password on standard input is empty");
+    }
+    Ok(pw)
+}
+
+/// Runs the command. `Ok(code)` is the exit status.
+pub fn run(cli: Cli) -> anyhow::Result<i32> {
+    let config = Config::load(cli.config.as_deref())?;
+    crate::telemetry::init(&config.log);
+    match cli.command {
+        Command::Serve => {
+            actix_web::rt::System::new().block_on(crate::startup::serve(config))?;
+            Ok(0)
+        }
+        Command::Migrate => {
+            let pool = db::connect(&config.database_url, 1)?;
+            let mut conn = pool.get()?;
+            println!("schema version {}", db::schema_version(&mut conn)?);
+            Ok(0)
+        }
+        Command::Openapi => {
+            print!("{}", crate::api::openapi_json());
+            Ok(0)
+        }
+        Command::Config(ConfigCommand::Check) => {
+            print!("{}", config.describe());
+            let pool = db::connect(&config.database_url, 1)
+                .context("configuration is valid, but the database is not reachable")?;
+            let mut conn = pool.get()?;
+            println!("# database reachable, schema version {}", db::schema_version(&mut conn)?);
+            if !config.dist_dir.join("index.html").is_file() {
+                println!("# note: {} has no index.html; the browser app is not built", config.dist_dir.display());
+            }
+            Ok(0)
+        }
+        Command::Config(ConfigCommand::List) => {
+            for s in SETTINGS {
+                println!("TACHIAI_{:<28} default: {:<24} {}", s.key.to_uppercase(), s.default, s.doc);
+            }
+            Ok(0)
+        }
+        Command::Admin(cmd) => admin(&config, cmd),
+        Command::Audit(AuditCommand::Verify { tenant }) => {
+            let pool = db::connect(&config.database_url, 1)?;
+            let mut conn = pool.get()?;
+            let all = tenants::list(&mut conn)?;
+            let chosen: Vec<_> = all
+                .into_iter()
+                .filter(|t| tenant.as_deref().is_none_or(|code| t.code == code))
+                .collect();
+            if chosen.is_empty() {
+                bail!("no tenant with code {}", tenant.unwrap_or_default());
+            }
+            let mut broken = false;
+            for t in chosen {
+                let report = crate::audit::verify(&mut conn, &t.id)?;
+                match report.first_break {
+                    None => println!("{}: OK, {} events, chain intact", t.code, report.events_checked),
+                    Some(b) => {
+                        broken = true;
+                        println!(
+                            "{}: BROKEN at event {}: {} ({} events read)",
+                            t.code,
+                            b.seq,
+                            b.kind.as_str(),
+                            report.events_checked
+                        );
+                    }
+                }
+            }
+            Ok(if broken { 1 } else { 0 })
+        }
+    }
+}
+
+fn admin(config: &Config, cmd: AdminCommand) -> anyhow::Result<i32> {
+    let pool = db::connect(&config.database_url, 1)?;
+    let mut conn = pool.get()?;
+    let origin = workflow::tenants::operator_origin("cli");
+    match cmd {
+        AdminCommand::CreateTenant { code, name, admin_email, password_stdin } => {
+            let password = password_stdin.then(read_password_stdin).transpose()?;
+            let (tenant, admin) = workflow::tenants::create_tenant(
+                &mut conn,
+                &code,
+                &name,
+                "admin",
+                &admin_email,
+                password.as_deref(),
+                &origin,
+            )
+            .map_err(describe)?;
+            println!("created tenant {} ({}); admin login ID: {}", tenant.code, tenant.name, admin.user.login_id);
+            if let Some(pw) = admin.initial_password {
+                println!("initial password (shown once, must be changed at first login): {pw}");
+            }
+            Ok(0)
+        }
+        AdminCommand::CreateUser { tenant, login_id, name, email, roles, grants, password_stdin } => {
+            let t = tenants::find_by_code(&mut conn, &tenant)?
+                .with_context(|| format!("no tenant with code {tenant}"))?;
+            let roles = roles
+                .iter()
+                .map(|r| Role::parse(r).with_context(|| format!("unknown role {r} (admin, approver, staff, viewer)")))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let grants = grants
+                .iter()
+                .map(|g| Permission::parse(g).with_context(|| format!("unknown permission {g}")))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let password = password_stdin.then(read_password_stdin).transpose()?;
+            let req = CreateUserRequest { login_id, name, email, department_id: None, roles, grants, password };
+            let created = workflow::users::create_user_by_operator(&mut conn, &t.id, &req, &origin)
+                .map_err(describe)?;
+            println!("created user {} in {}", created.user.login_id, t.code);
+            if let Some(pw) = created.initial_password {
+                println!("initial password (shown once, must be changed at first login): {pw}");
+            }
+            Ok(0)
+        }
+    }
+}
+
+/// A workflow error as one sentence, naming invalid fields.
+fn describe(e: workflow::WorkflowError) -> anyhow::Error {
+    match e {
+        workflow::WorkflowError::Invalid(fields) => anyhow::anyhow!(
+            "invalid input: {}",
+            fields
+                .iter()
+                .map(|f| format!("{} ({})", f.field, f.code.message_en()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        other => anyhow::anyhow!("{other}"),
+    }
+}

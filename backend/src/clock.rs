@@ -1,0 +1,44 @@
+//! Time as the server stores it: Unix milliseconds, shown as RFC 3339 UTC on the wire.
+
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+/// A point in time in Unix milliseconds (the stored form).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Millis(pub i64);
+
+impl Millis {
+    /// The current time.
+    pub fn now() -> Millis {
+        Millis((OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64)
+    }
+
+    /// This time plus `minutes`.
+    pub fn plus_minutes(self, minutes: i64) -> Millis {
+        Millis(self.0 + minutes * 60_000)
+    }
+
+    /// Whole seconds since the Unix epoch.
+    pub fn unix_seconds(self) -> i64 {
+        self.0.div_euclid(1000)
+    }
+}
+
+/// RFC 3339 in UTC with millisecond precision, e.g. `2026-04-01T05:00:00.000Z`.
+pub fn rfc3339(ms: i64) -> String {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(|t| t.format(&Rfc3339).ok())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_utc() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_775_019_600_123), "2026-04-01T05:00:00.123Z");
+    }
+}

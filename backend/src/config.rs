@@ -1,0 +1,246 @@
+//! Configuration: built-in defaults, then an optional TOML file, then `TACHIAI_*` environment
+//! variables. `tachiai serve` with nothing set runs: SQLite and everything else under `./data`.
+//!
+//! Every setting is listed once in [`SETTINGS`]; `tachiai config check` prints the effective
+//! values and the README's table is this list.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+
+use crate::db::DatabaseUrl;
+
+/// One setting: its TOML key (the env name is `TACHIAI_` + upper case), default, and meaning.
+pub struct Setting {
+    /// TOML key.
+    pub key: &'static str,
+    /// Default, as text; empty means unset.
+    pub default: &'static str,
+    /// What it does.
+    pub doc: &'static str,
+}
+
+/// Every setting there is.
+pub const SETTINGS: &[Setting] = &[
+    Setting { key: "data_dir", default: "./data", doc: "Directory for the SQLite database, blobs, outbox and development PKI." },
+    Setting { key: "database_url", default: "<data_dir>/tachiai.db", doc: "A file path or sqlite://path for SQLite; postgres://user@host/db for PostgreSQL." },
+    Setting { key: "db_pool_size", default: "8", doc: "Database connections per process." },
+    Setting { key: "bind", default: "127.0.0.1:8080", doc: "Address and port the HTTP server listens on." },
+    Setting { key: "public_url", default: "http://<bind>", doc: "The URL users reach the service at; https:// makes cookies Secure. Also the expected Origin of browser requests." },
+    Setting { key: "dist_dir", default: "./dist", doc: "The built browser app (trunk build) served at /." },
+    Setting { key: "initial_tenant_code", default: "dev", doc: "団体コード of the tenant created on first start when the database has none." },
+    Setting { key: "initial_tenant_name", default: "開発用団体", doc: "団体名 of that tenant." },
+    Setting { key: "initial_admin_password", default: "", doc: "Password of the first admin (login ID admin); when unset, one is generated and printed once." },
+    Setting { key: "max_json_bytes", default: "65536", doc: "Largest accepted JSON request body in bytes." },
+    Setting { key: "login_max_failures", default: "5", doc: "Failed logins in a row before an account is locked." },
+    Setting { key: "login_lockout_minutes", default: "15", doc: "How long a locked account stays locked." },
+    Setting { key: "ip_max_failures", default: "30", doc: "Failed logins from one address within 15 minutes before that address is throttled." },
+    Setting { key: "log", default: "info", doc: "Log filter (tracing EnvFilter syntax), e.g. info,tachiai=debug." },
+];
+
+/// The effective configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Data directory.
+    pub data_dir: PathBuf,
+    /// Database.
+    pub database_url: DatabaseUrl,
+    /// Pool size.
+    pub db_pool_size: u32,
+    /// Listen address.
+    pub bind: SocketAddr,
+    /// Public URL, without trailing slash.
+    pub public_url: String,
+    /// Built frontend.
+    pub dist_dir: PathBuf,
+    /// First tenant's code.
+    pub initial_tenant_code: String,
+    /// First tenant's name.
+    pub initial_tenant_name: String,
+    /// First admin's password, if given.
+    pub initial_admin_password: Option<String>,
+    /// JSON body limit.
+    pub max_json_bytes: usize,
+    /// Lockout threshold.
+    pub login_max_failures: i32,
+    /// Lockout duration.
+    pub login_lockout_minutes: i64,
+    /// Per-address throttle.
+    pub ip_max_failures: i64,
+    /// Log filter.
+    pub log: String,
+}
+
+impl Config {
+    /// Whether cookies get the `Secure` attribute.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
+    /// Loads defaults, then `file` (if any), then the process environment.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Config> {
+        let env: Vec<(String, String)> = std::env::vars().collect();
+        Config::from_sources(file, &env)
+    }
+
+    /// Like [`Config::load`] with an explicit environment (tests).
+    pub fn from_sources(file: Option<&Path>, env: &[(String, String)]) -> anyhow::Result<Config> {
+        let mut values: BTreeMap<String, String> = BTreeMap::new();
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read config file {}", path.display()))?;
+            let table: toml::Table = text
+                .parse()
+                .with_context(|| format!("config file {} is not valid TOML", path.display()))?;
+            for (k, v) in table {
+                if !SETTINGS.iter().any(|s| s.key == k) {
+                    bail!("unknown setting `{k}` in {}", path.display());
+                }
+                let v = match v {
+                    toml::Value::String(s) => s,
+                    other => other.to_string(),
+                };
+                values.insert(k, v);
+            }
+        }
+        for (name, v) in env {
+            if let Some(k) = name.strip_prefix("TACHIAI_") {
+                let k = k.to_ascii_lowercase();
+                if SETTINGS.iter().any(|s| s.key == k) {
+                    values.insert(k, v.clone());
+                }
+            }
+        }
+        let get = |k: &str| values.get(k).map(String::as_str).filter(|v| !v.is_empty());
+        fn num<T: std::str::FromStr>(k: &str, v: Option<&str>, default: T) -> anyhow::Result<T> {
+            match v {
+                None => Ok(default),
+                Some(v) => v
+                    .parse()
+                    .map_err(|_| anyhow::anyhow!("setting `{k}`: `{v}` is not a valid number")),
+            }
+        }
+
+        let data_dir = PathBuf::from(get("data_dir").unwrap_or("./data"));
+        let database_url = DatabaseUrl::parse(&match get("database_url") {
+            Some(url) => url.to_owned(),
+            None => data_dir.join("tachiai.db").to_string_lossy().into_owned(),
+        });
+        let bind_text = get("bind").unwrap_or("127.0.0.1:8080");
+        let bind: SocketAddr = bind_text
+            .parse()
+            .map_err(|_| anyhow::anyhow!("setting `bind`: `{bind_text}` is not an address:port"))?;
+        let public_url = get("public_url")
+            .map(|u| u.trim_end_matches('/').to_owned())
+            .unwrap_or_else(|| format!("http://{bind}"));
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            bail!("setting `public_url`: `{public_url}` must start with http:// or https://");
+        }
+        Ok(Config {
+            database_url,
+            db_pool_size: num("db_pool_size", get("db_pool_size"), 8)?.max(1),
+            bind,
+            public_url,
+            dist_dir: PathBuf::from(get("dist_dir").unwrap_or("./dist")),
+            initial_tenant_code: get("initial_tenant_code").unwrap_or("dev").to_owned(),
+            initial_tenant_name: get("initial_tenant_name").unwrap_or("開発用団体").to_owned(),
+            initial_admin_password: get("initial_admin_password").map(str::to_owned),
+            max_json_bytes: num("max_json_bytes", get("max_json_bytes"), 65_536)?,
+            login_max_failures: num("login_max_failures", get("login_max_failures"), 5)?.max(1),
+            login_lockout_minutes: num("login_lockout_minutes", get("login_lockout_minutes"), 15)?,
+            ip_max_failures: num("ip_max_failures", get("ip_max_failures"), 30)?.max(1),
+            log: get("log").unwrap_or("info").to_owned(),
+            data_dir,
+        })
+    }
+
+    /// The effective values, one `key = value` per line, secrets masked.
+    pub fn describe(&self) -> String {
+        let db = match self.database_url.kind {
+            shared::dto::DatabaseKind::Sqlite => format!("sqlite://{}", self.database_url.target),
+            shared::dto::DatabaseKind::Postgres => mask_password(&self.database_url.target),
+        };
+        let rows = [
+            ("data_dir", self.data_dir.display().to_string()),
+            ("database_url", db),
+            ("db_pool_size", self.db_pool_size.to_string()),
+            ("bind", self.bind.to_string()),
+            ("public_url", self.public_url.clone()),
+            ("dist_dir", self.dist_dir.display().to_string()),
+            ("initial_tenant_code", self.initial_tenant_code.clone()),
+            ("initial_tenant_name", self.initial_tenant_name.clone()),
+            (
+                "initial_admin_password",
+                if self.initial_admin_password.is_some() { "(set)" } else { "(generated on first start)" }.into(),
+            ),
+            ("max_json_bytes", self.max_json_bytes.to_string()),
+            ("login_max_failures", self.login_max_failures.to_string()),
+            ("login_lockout_minutes", self.login_lockout_minutes.to_string()),
+            ("ip_max_failures", self.ip_max_failures.to_string()),
+            ("log", self.log.clone()),
+        ];
+        rows.iter().map(|(k, v)| format!("{k} = {v}\n")).collect()
+    }
+}
+
+fn mask_password(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_need_nothing() {
+        let c = Config::from_sources(None, &[]).unwrap();
+        assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.database_url.kind, shared::dto::DatabaseKind::Sqlite);
+        assert_eq!(c.database_url.target, "./data/tachiai.db");
+        assert_eq!(c.public_url, "http://127.0.0.1:8080");
+        assert!(!c.secure_cookies());
+    }
+
+    #[test]
+    fn env_overrides_file_and_unknown_file_keys_are_refused() {
+        let dir = std::env::temp_dir().join(format!("tachiai-cfg-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("t.toml");
+        std::fs::write(&f, "bind = \"0.0.0.0:9000\"\ndb_pool_size = 3\n").unwrap();
+        let c = Config::from_sources(Some(&f), &env(&[("TACHIAI_BIND", "127.0.0.1:9001")])).unwrap();
+        assert_eq!(c.bind.to_string(), "127.0.0.1:9001");
+        assert_eq!(c.db_pool_size, 3);
+        std::fs::write(&f, "bnid = \"x\"\n").unwrap();
+        let err = Config::from_sources(Some(&f), &[]).unwrap_err().to_string();
+        assert!(err.contains("unknown setting `bnid`"), "{err}");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn postgres_urls_and_bad_values() {
+        let c = Config::from_sources(
+            None,
+            &env(&[("TACHIAI_DATABASE_URL", "postgres://u:secret@db/tachiai")]),
+        )
+        .unwrap();
+        assert_eq!(c.database_url.kind, shared::dto::DatabaseKind::Postgres);
+        assert!(c.describe().contains("postgres://u:***@db/tachiai"));
+        assert!(Config::from_sources(None, &env(&[("TACHIAI_BIND", "nowhere")])).is_err());
+        assert!(Config::from_sources(None, &env(&[("TACHIAI_DB_POOL_SIZE", "many")])).is_err());
+    }
+}

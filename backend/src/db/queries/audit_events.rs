@@ -1,0 +1,80 @@
+//! `audit_events`: append and read only. There is deliberately no update or delete here.
+
+use diesel::prelude::*;
+
+use crate::db::models::AuditEvent;
+use crate::db::schema::audit_events::dsl as a;
+use crate::db::{AnyConnection, Backend};
+
+pub fn insert(conn: &mut AnyConnection, event: &AuditEvent) -> QueryResult<()> {
+    diesel::insert_into(a::audit_events)
+        .values(event)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Filters of the audit log viewer.
+#[derive(Debug, Default)]
+pub struct AuditFilter<'a> {
+    pub action: Option<&'a str>,
+    pub actor_id: Option<&'a str>,
+    pub target_id: Option<&'a str>,
+    pub from: Option<i64>,
+    pub until: Option<i64>,
+}
+
+fn filtered<'a>(tenant_id: &'a str, f: &AuditFilter<'a>) -> a::BoxedQuery<'a, Backend> {
+    let mut query = a::audit_events
+        .filter(a::tenant_id.eq(tenant_id))
+        .into_boxed();
+    if let Some(action) = f.action {
+        query = query.filter(a::action.eq(action));
+    }
+    if let Some(actor) = f.actor_id {
+        query = query.filter(a::actor_id.eq(actor));
+    }
+    if let Some(target) = f.target_id {
+        query = query.filter(a::target_id.eq(target));
+    }
+    if let Some(from) = f.from {
+        query = query.filter(a::at.ge(from));
+    }
+    if let Some(until) = f.until {
+        query = query.filter(a::at.lt(until));
+    }
+    query
+}
+
+/// Newest first.
+pub fn list(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    filter: &AuditFilter<'_>,
+    page: u32,
+    per_page: u32,
+) -> QueryResult<(Vec<AuditEvent>, i64)> {
+    let total = filtered(tenant_id, filter).count().get_result(conn)?;
+    let (limit, offset) = super::page_bounds(page, per_page);
+    let rows = filtered(tenant_id, filter)
+        .order(a::seq.desc())
+        .limit(limit)
+        .offset(offset)
+        .select(AuditEvent::as_select())
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+/// A batch of the chain in order, for verification without loading it all at once.
+pub fn chain_batch(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    after_seq: i64,
+    limit: i64,
+) -> QueryResult<Vec<AuditEvent>> {
+    a::audit_events
+        .filter(a::tenant_id.eq(tenant_id).and(a::seq.gt(after_seq)))
+        .order(a::seq)
+        .limit(limit)
+        .select(AuditEvent::as_select())
+        .load(conn)
+}

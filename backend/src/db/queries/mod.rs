@@ -1,0 +1,31 @@
+//! Query functions, one module per table. Each takes `&mut AnyConnection` and, for tenant
+//! data, the `tenant_id`: a row of another tenant is simply not found.
+
+pub mod audit_events;
+pub mod contacts;
+pub mod departments;
+pub mod login_failures;
+pub mod organizations;
+pub mod sessions;
+pub mod tenants;
+pub mod users;
+
+/// `LIMIT`/`OFFSET` of a 1-based page.
+pub fn page_bounds(page: u32, per_page: u32) -> (i64, i64) {
+    let page = page.max(1);
+    (i64::from(per_page), i64::from(page - 1) * i64::from(per_page))
+}
+
+/// A `LIKE` pattern matching `q` anywhere, with `%`, `_` and `\` escaped.
+pub fn contains_pattern(q: &str) -> String {
+    let mut p = String::with_capacity(q.len() + 2);
+    p.push('%');
+    for c in q.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}

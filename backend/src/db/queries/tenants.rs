@@ -1,0 +1,67 @@
+//! `tenants`.
+
+use diesel::prelude::*;
+
+use crate::db::AnyConnection;
+use crate::db::models::Tenant;
+use crate::db::schema::tenants::dsl as t;
+
+pub fn insert(conn: &mut AnyConnection, tenant: &Tenant) -> QueryResult<()> {
+    diesel::insert_into(t::tenants)
+        .values(tenant)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn get(conn: &mut AnyConnection, id: &str) -> QueryResult<Tenant> {
+    t::tenants
+        .filter(t::id.eq(id))
+        .select(Tenant::as_select())
+        .first(conn)
+}
+
+pub fn find_by_code(conn: &mut AnyConnection, code: &str) -> QueryResult<Option<Tenant>> {
+    t::tenants
+        .filter(t::code.eq(code))
+        .select(Tenant::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn list(conn: &mut AnyConnection) -> QueryResult<Vec<Tenant>> {
+    t::tenants
+        .order(t::code)
+        .select(Tenant::as_select())
+        .load(conn)
+}
+
+pub fn count(conn: &mut AnyConnection) -> QueryResult<i64> {
+    t::tenants.count().get_result(conn)
+}
+
+pub fn update_settings(
+    conn: &mut AnyConnection,
+    id: &str,
+    name: &str,
+    require_totp: bool,
+    idle_minutes: i32,
+    absolute_hours: i32,
+) -> QueryResult<()> {
+    diesel::update(t::tenants.filter(t::id.eq(id)))
+        .set((
+            t::name.eq(name),
+            t::require_totp.eq(require_totp),
+            t::session_idle_minutes.eq(idle_minutes),
+            t::session_absolute_hours.eq(absolute_hours),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Moves the audit chain head. Only `audit::record` calls this, inside `tenant_transaction`.
+pub fn set_audit_head(conn: &mut AnyConnection, id: &str, seq: i64, head: &str) -> QueryResult<()> {
+    diesel::update(t::tenants.filter(t::id.eq(id)))
+        .set((t::audit_seq.eq(seq), t::audit_head.eq(head)))
+        .execute(conn)
+        .map(|_| ())
+}

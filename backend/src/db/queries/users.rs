@@ -1,0 +1,210 @@
+//! `users`.
+
+use diesel::prelude::*;
+
+use crate::db::AnyConnection;
+use crate::db::models::User;
+use crate::db::schema::users::dsl as u;
+
+pub fn insert(conn: &mut AnyConnection, user: &User) -> QueryResult<()> {
+    diesel::insert_into(u::users)
+        .values(user)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn get(conn: &mut AnyConnection, tenant_id: &str, id: &str) -> QueryResult<User> {
+    u::users
+        .filter(u::tenant_id.eq(tenant_id).and(u::id.eq(id)))
+        .select(User::as_select())
+        .first(conn)
+}
+
+pub fn find_by_login_id(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    login_id: &str,
+) -> QueryResult<Option<User>> {
+    u::users
+        .filter(u::tenant_id.eq(tenant_id).and(u::login_id.eq(login_id)))
+        .select(User::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Filters for the user list.
+#[derive(Debug, Default)]
+pub struct UserFilter<'a> {
+    pub q: Option<&'a str>,
+    pub include_disabled: bool,
+}
+
+fn filtered<'a>(
+    tenant_id: &'a str,
+    filter: &UserFilter<'a>,
+) -> u::BoxedQuery<'a, crate::db::Backend> {
+    let mut query = u::users.filter(u::tenant_id.eq(tenant_id)).into_boxed();
+    if !filter.include_disabled {
+        query = query.filter(u::disabled.eq(false));
+    }
+    if let Some(q) = filter.q.filter(|q| !q.trim().is_empty()) {
+        let p = super::contains_pattern(q.trim());
+        query = query.filter(
+            u::login_id
+                .like(p.clone())
+                .escape('\\')
+                .or(u::name.like(p.clone()).escape('\\'))
+                .or(u::email.like(p).escape('\\')),
+        );
+    }
+    query
+}
+
+pub fn list(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    filter: &UserFilter<'_>,
+    page: u32,
+    per_page: u32,
+) -> QueryResult<(Vec<User>, i64)> {
+    let total = filtered(tenant_id, filter).count().get_result(conn)?;
+    let (limit, offset) = super::page_bounds(page, per_page);
+    let rows = filtered(tenant_id, filter)
+        .order((u::login_id, u::id))
+        .limit(limit)
+        .offset(offset)
+        .select(User::as_select())
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+/// Counts enabled users having `role` (stored comma-separated, matched as a whole word).
+pub fn count_enabled_with_role(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    role: &str,
+) -> QueryResult<i64> {
+    let rows: Vec<String> = u::users
+        .filter(u::tenant_id.eq(tenant_id).and(u::disabled.eq(false)))
+        .select(u::roles)
+        .load(conn)?;
+    Ok(rows
+        .iter()
+        .filter(|r| r.split(',').any(|x| x == role))
+        .count() as i64)
+}
+
+/// The editable profile fields.
+#[derive(Debug, AsChangeset)]
+#[diesel(table_name = crate::db::schema::users)]
+#[diesel(treat_none_as_null = true)]
+pub struct ProfileChanges<'a> {
+    pub name: &'a str,
+    pub email: &'a str,
+    pub department_id: Option<&'a str>,
+    pub roles: &'a str,
+    pub grants: &'a str,
+    pub updated_at: i64,
+}
+
+pub fn update_profile(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    id: &str,
+    changes: &ProfileChanges<'_>,
+) -> QueryResult<usize> {
+    diesel::update(u::users.filter(u::tenant_id.eq(tenant_id).and(u::id.eq(id))))
+        .set(changes)
+        .execute(conn)
+}
+
+pub fn set_disabled(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    id: &str,
+    disabled: bool,
+    now: i64,
+) -> QueryResult<usize> {
+    diesel::update(u::users.filter(u::tenant_id.eq(tenant_id).and(u::id.eq(id))))
+        .set((u::disabled.eq(disabled), u::updated_at.eq(now)))
+        .execute(conn)
+}
+
+pub fn set_password(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    id: &str,
+    hash: &str,
+    must_change: bool,
+    now: i64,
+) -> QueryResult<usize> {
+    diesel::update(u::users.filter(u::tenant_id.eq(tenant_id).and(u::id.eq(id))))
+        .set((
+            u::password_hash.eq(hash),
+            u::must_change_password.eq(must_change),
+            u::failed_logins.eq(0),
+            u::locked_until.eq(None::<i64>),
+            u::updated_at.eq(now),
+        ))
+        .execute(conn)
+}
+
+pub fn set_totp(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    id: &str,
+    secret: Option<&str>,
+    enabled: bool,
+    now: i64,
+) -> QueryResult<usize> {
+    diesel::update(u::users.filter(u::tenant_id.eq(tenant_id).and(u::id.eq(id))))
+        .set((
+            u::totp_secret.eq(secret),
+            u::totp_enabled.eq(enabled),
+            u::totp_last_step.eq(None::<i64>),
+            u::updated_at.eq(now),
+        ))
+        .execute(conn)
+}
+
+/// Remembers the last accepted TOTP step, so a code cannot be replayed.
+pub fn set_totp_last_step(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    id: &str,
+    step: i64,
+) -> QueryResult<usize> {
+    diesel::update(u::users.filter(u::tenant_id.eq(tenant_id).and(u::id.eq(id))))
+        .set(u::totp_last_step.eq(step))
+        .execute(conn)
+}
+
+pub fn record_failed_login(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    id: &str,
+    failed_logins: i32,
+    locked_until: Option<i64>,
+) -> QueryResult<usize> {
+    diesel::update(u::users.filter(u::tenant_id.eq(tenant_id).and(u::id.eq(id))))
+        .set((
+            u::failed_logins.eq(failed_logins),
+            u::locked_until.eq(locked_until),
+        ))
+        .execute(conn)
+}
+
+pub fn record_login(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    id: &str,
+    now: i64,
+) -> QueryResult<usize> {
+    diesel::update(u::users.filter(u::tenant_id.eq(tenant_id).and(u::id.eq(id))))
+        .set((
+            u::failed_logins.eq(0),
+            u::locked_until.eq(None::<i64>),
+            u::last_login_at.eq(now),
+        ))
+        .execute(conn)
+}

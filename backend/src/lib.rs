@@ -1,0 +1,18 @@
+//! Tachiai (立会): the server and operator CLI of a witness-type electronic contract service
+//! for Japanese local governments.
+//!
+//! Data flows one way: `api` → `workflow` → (`db`, `audit`, `auth`). Handlers stay thin,
+//! use-cases own transactions and audit events, and `db` is the only place with SQL.
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod audit;
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod startup;
+pub mod telemetry;
+pub mod web;
+pub mod workflow;

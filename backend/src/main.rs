@@ -1,0 +1,15 @@
+//! `tachiai`: parses the command line and runs it.
+#![forbid(unsafe_code)]
+
+use clap::Parser;
+
+fn main() {
+    let cli = backend::cli::Cli::parse();
+    match backend::cli::run(cli) {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            eprintln!("tachiai: {e:#}");
+            std::process::exit(1);
+        }
+    }
+}

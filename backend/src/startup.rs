@@ -1,0 +1,180 @@
+//! Building the application: one place that wires the pool, the configuration, every route
+//! and the middleware. `tachiai serve` and the integration tests both call [`build_app`].
+
+use std::sync::Arc;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::Logger;
+use actix_web::{App, HttpServer, web};
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::api::{self, ApiDoc, error::ApiError};
+use crate::clock::Millis;
+use crate::config::Config;
+use crate::db::queries::{login_failures, sessions, tenants};
+use crate::db::{self, AnyConnection, DbPool};
+use crate::workflow::{self, WorkflowError};
+
+/// What every handler can reach.
+pub struct AppState {
+    /// Database connections.
+    pub pool: DbPool,
+    /// Effective configuration.
+    pub config: Arc<Config>,
+    /// The app's Content-Security-Policy (with the hashes of the inline loader).
+    pub csp: String,
+}
+
+impl AppState {
+    /// Builds the state; the CSP is derived from the built app in `config.dist_dir`.
+    pub fn new(pool: DbPool, config: Config) -> AppState {
+        AppState {
+            csp: crate::web::app_csp(&config.dist_dir),
+            pool,
+            config: Arc::new(config),
+        }
+    }
+
+    /// Runs a blocking use-case on the thread pool with a pooled connection.
+    pub async fn run<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut AnyConnection) -> Result<T, WorkflowError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let result = web::block(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await?;
+        result.map_err(ApiError::from)
+    }
+}
+
+/// The whole application: `/api/v1`, Swagger UI at `/api/docs/`, and the browser app at `/`.
+pub fn build_app(
+    state: web::Data<AppState>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let max_json = state.config.max_json_bytes;
+    let dist = state.config.dist_dir.clone();
+    let csp = state.csp.clone();
+    App::new()
+        .app_data(state)
+        .app_data(
+            web::JsonConfig::default()
+                .limit(max_json)
+                .error_handler(api::error::json_error),
+        )
+        .app_data(web::QueryConfig::default().error_handler(api::error::query_error))
+        .app_data(web::PathConfig::default().error_handler(api::error::path_error))
+        .wrap_fn(move |req, srv| {
+            let csp = csp.clone();
+            let fut = actix_web::dev::Service::call(srv, req);
+            async move {
+                let mut res = fut.await?;
+                crate::web::security_headers(&mut res, &csp);
+                Ok(res)
+            }
+        })
+        .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
+        // Swagger UI first: its spec lives under /api/v1, whose scope would answer 404.
+        .service(
+            SwaggerUi::new("/api/docs/{_:.*}").url("/api/v1/openapi.json", ApiDoc::openapi()),
+        )
+        .service(
+            web::scope("/api/v1")
+                .configure(api::routes)
+                .default_service(web::to(api::error::route_not_found)),
+        )
+        .service(web::scope("/api").default_service(web::to(api::error::route_not_found)))
+        .configure(move |cfg| crate::web::spa(cfg, dist))
+}
+
+/// The first admin's login, to print once at first start.
+pub struct InitialLogin {
+    /// 団体コード.
+    pub tenant_code: String,
+    /// ログインID.
+    pub login_id: String,
+    /// The password, when it was generated (never printed when the operator chose it).
+    pub generated_password: Option<String>,
+}
+
+/// On an empty database, creates the initial tenant with admin `admin`.
+pub fn ensure_initial_tenant(pool: &DbPool, config: &Config) -> anyhow::Result<Option<InitialLogin>> {
+    let mut conn = pool.get()?;
+    if tenants::count(&mut conn)? > 0 {
+        return Ok(None);
+    }
+    let origin = workflow::tenants::operator_origin("system");
+    let (tenant, admin) = workflow::tenants::create_tenant(
+        &mut conn,
+        &config.initial_tenant_code,
+        &config.initial_tenant_name,
+        "admin",
+        "admin@example.invalid",
+        config.initial_admin_password.as_deref(),
+        &origin,
+    )
+    .map_err(|e| anyhow::anyhow!("cannot create the initial tenant: {e}"))?;
+    Ok(Some(InitialLogin {
+        tenant_code: tenant.code,
+        login_id: admin.user.login_id,
+        generated_password: admin.initial_password,
+    }))
+}
+
+/// Removes expired sessions and old throttle records every ten minutes.
+fn spawn_housekeeping(pool: DbPool) {
+    actix_web::rt::spawn(async move {
+        let mut tick = actix_web::rt::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            let pool = pool.clone();
+            let done = web::block(move || -> anyhow::Result<()> {
+                let mut conn = pool.get()?;
+                let now = Millis::now();
+                sessions::delete_expired(&mut conn, now.0)?;
+                login_failures::delete_before(&mut conn, now.plus_minutes(-60).0)?;
+                Ok(())
+            })
+            .await;
+            if let Ok(Err(e)) = done {
+                tracing::warn!(error = %e, "housekeeping failed");
+            }
+        }
+    });
+}
+
+/// `tachiai serve`: migrate, create the first tenant if needed, and serve until stopped.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&config.data_dir)?;
+    let pool = db::connect(&config.database_url, config.db_pool_size)?;
+    let first = ensure_initial_tenant(&pool, &config)?;
+    let state = web::Data::new(AppState::new(pool.clone(), config.clone()));
+    let server = HttpServer::new(move || build_app(state.clone()))
+        .bind(config.bind)
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
+    spawn_housekeeping(pool);
+    println!("Tachiai is running: {}/", config.public_url);
+    println!("  API docs: {}/api/docs/", config.public_url);
+    if let Some(first) = first {
+        println!("  First login — 団体コード: {}  ログインID: {}", first.tenant_code, first.login_id);
+        match first.generated_password {
+            Some(pw) => println!("  パスワード (shown once; change it at first login): {pw}"),
+            None => println!("  パスワード: the one given in TACHIAI_INITIAL_ADMIN_PASSWORD"),
+        }
+    }
+    server.run().await?;
+    Ok(())
+}

@@ -1,0 +1,122 @@
+//! The browser app's files and the security headers of every response.
+//!
+//! The built SPA (`dist/`) is served at `/` with a fallback to `index.html` for client-side
+//! routes. The CSP allows no inline script: Trunk's small inline loader is allowed by its
+//! SHA-256 hash, computed from `index.html` at start-up.
+
+use std::path::{Path, PathBuf};
+
+use actix_files::{Files, NamedFile};
+use actix_web::dev::{ServiceRequest, ServiceResponse, fn_service};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, web};
+use sha2::{Digest, Sha256};
+
+/// The Content-Security-Policy of the app, given the hashes of `index.html`'s inline scripts.
+pub fn app_csp(dist: &Path) -> String {
+    let hashes: String = std::fs::read_to_string(dist.join("index.html"))
+        .map(|html| {
+            inline_scripts(&html)
+                .iter()
+                .map(|s| {
+                    format!(
+                        " 'sha256-{}'",
+                        data_encoding::BASE64.encode(&Sha256::digest(s.as_bytes()))
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{hashes}; style-src 'self'; \
+         img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; object-src 'none'; \
+         frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    )
+}
+
+/// Swagger UI needs inline styles; it gets its own, slightly wider policy.
+pub const DOCS_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+    img-src 'self' data:; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'";
+
+/// Bodies of `<script>` elements without a `src` attribute.
+fn inline_scripts(html: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find("<script") {
+        let after = &rest[start..];
+        let Some(tag_end) = after.find('>') else { break };
+        let tag = &after[..tag_end];
+        let body_and_more = &after[tag_end + 1..];
+        let Some(close) = body_and_more.find("</script>") else { break };
+        if !tag.contains(" src=") {
+            out.push(body_and_more[..close].to_owned());
+        }
+        rest = &body_and_more[close..];
+    }
+    out
+}
+
+/// Adds the security headers to every response; `/api/docs` gets the Swagger UI policy.
+pub fn security_headers(res: &mut ServiceResponse<impl actix_web::body::MessageBody>, csp: &str) {
+    let path = res.request().path().to_owned();
+    let h = res.headers_mut();
+    let csp = if path.starts_with("/api/docs") { DOCS_CSP } else { csp };
+    if let Ok(v) = HeaderValue::from_str(csp) {
+        h.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::HeaderName::from_static("cross-origin-opener-policy"),
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(
+        header::HeaderName::from_static("permissions-policy"),
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
+    );
+    if path.starts_with("/api/v1") {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+}
+
+/// Serves `dist/` with the SPA fallback, or an explanatory 503 when the app is not built.
+pub fn spa(cfg: &mut web::ServiceConfig, dist: PathBuf) {
+    let index = dist.join("index.html");
+    if !index.is_file() {
+        cfg.default_service(web::to(|| async {
+            HttpResponse::ServiceUnavailable()
+                .content_type("text/plain; charset=utf-8")
+                .body("画面（フロントエンド）がビルドされていません。scripts/start で起動してください。\nThe browser app is not built; start with scripts/start.\n")
+        }));
+        return;
+    }
+    cfg.service(
+        Files::new("/", dist)
+            .index_file("index.html")
+            .default_handler(fn_service(move |req: ServiceRequest| {
+                let index = index.clone();
+                async move {
+                    let (req, _) = req.into_parts();
+                    let file = NamedFile::open(index)?;
+                    let res = file
+                        .customize()
+                        .insert_header((header::CACHE_CONTROL, "no-cache"))
+                        .respond_to(&req)
+                        .map_into_boxed_body();
+                    Ok(ServiceResponse::new(req, res))
+                }
+            })),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_inline_scripts_only() {
+        let html = r#"<head><script src="/a.js"></script><script type="module">import x;</script></head>"#;
+        assert_eq!(inline_scripts(html), vec!["import x;".to_owned()]);
+    }
+}

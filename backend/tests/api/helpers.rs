@@ -1,0 +1,256 @@
+//! Test harness: a fresh database per test (a SQLite file, or a PostgreSQL schema of its own
+//! when 127.0.0.1:5432 answers), the real application, and one helper per API call.
+
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
+
+use actix_http::Request;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::test::{self, TestRequest};
+use actix_web::web;
+use backend::config::Config;
+use backend::db::{self, DatabaseUrl};
+use backend::startup::{AppState, build_app};
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+use serde_json::{Value, json};
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub const ADMIN_PASSWORD: &str = "Initial-admin-2026";
+const PG_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+/// A database that removes itself: a temp directory, or a PostgreSQL schema.
+pub struct TestDb {
+    pub url: String,
+    pub dir: std::path::PathBuf,
+    schema: Option<String>,
+}
+
+impl TestDb {
+    /// `None` when PostgreSQL is not reachable (and not required by TACHIAI_REQUIRE_POSTGRES).
+    pub fn create(backend: Backend) -> Option<TestDb> {
+        let dir = std::env::temp_dir().join(format!("tachiai-test-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        match backend {
+            Backend::Sqlite => Some(TestDb {
+                url: dir.join("test.db").to_string_lossy().into_owned(),
+                dir,
+                schema: None,
+            }),
+            Backend::Postgres => {
+                let addr: SocketAddr = "127.0.0.1:5432".parse().unwrap();
+                if TcpStream::connect_timeout(&addr, Duration::from_millis(300)).is_err() {
+                    if std::env::var_os("TACHIAI_REQUIRE_POSTGRES").is_some() {
+                        panic!("PostgreSQL is required (TACHIAI_REQUIRE_POSTGRES) but 127.0.0.1:5432 does not answer");
+                    }
+                    eprintln!("skipped: PostgreSQL at 127.0.0.1:5432 does not answer");
+                    return None;
+                }
+                let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+                let mut admin = PgConnection::establish(PG_ADMIN_URL).expect("connect to PostgreSQL");
+                admin.batch_execute(&format!("CREATE SCHEMA {schema}")).unwrap();
+                Some(TestDb {
+                    url: format!("{PG_ADMIN_URL}?options=-c%20search_path%3D{schema}"),
+                    dir,
+                    schema: Some(schema),
+                })
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(schema) = &self.schema
+            && let Ok(mut admin) = PgConnection::establish(PG_ADMIN_URL)
+        {
+            let _ = admin.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"));
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A logged-in client: its cookie and CSRF token.
+#[derive(Debug, Clone, Default)]
+pub struct Session {
+    pub cookie: String,
+    pub csrf: String,
+    pub body: Value,
+}
+
+/// The application on a fresh database with tenant `dev` and its admin.
+pub struct TestApp<S> {
+    pub svc: S,
+    pub state: web::Data<AppState>,
+    pub db: TestDb,
+}
+
+pub fn config_for(db: &TestDb) -> Config {
+    let env: Vec<(String, String)> = vec![
+        ("TACHIAI_DATA_DIR".into(), db.dir.to_string_lossy().into_owned()),
+        ("TACHIAI_DATABASE_URL".into(), db.url.clone()),
+        ("TACHIAI_INITIAL_ADMIN_PASSWORD".into(), ADMIN_PASSWORD.into()),
+        ("TACHIAI_DIST_DIR".into(), db.dir.join("dist").to_string_lossy().into_owned()),
+        ("TACHIAI_DB_POOL_SIZE".into(), "4".into()),
+        ("TACHIAI_MAX_JSON_BYTES".into(), "4096".into()),
+    ];
+    Config::from_sources(None, &env).unwrap()
+}
+
+pub async fn spawn(
+    backend: Backend,
+) -> Option<
+    TestApp<impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error>>,
+> {
+    let db = TestDb::create(backend)?;
+    let config = config_for(&db);
+    let pool = db::connect(&DatabaseUrl::parse(&db.url), config.db_pool_size).expect("database");
+    backend::startup::ensure_initial_tenant(&pool, &config).expect("initial tenant");
+    let state = web::Data::new(AppState::new(pool, config));
+    let svc = test::init_service(build_app(state.clone())).await;
+    Some(TestApp { svc, state, db })
+}
+
+impl<S, B> TestApp<S>
+where
+    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    /// Sends a request; returns status, JSON body (Null if empty) and the response headers.
+    pub async fn send(&self, req: TestRequest) -> (StatusCode, Value, actix_web::http::header::HeaderMap) {
+        let res = test::call_service(&self.svc, req.peer_addr("192.0.2.10:40000".parse().unwrap()).to_request()).await;
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = test::read_body(res).await;
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        };
+        (status, body, headers)
+    }
+
+    fn with_session(req: TestRequest, s: &Session) -> TestRequest {
+        req.insert_header(("Cookie", format!("tachiai_session={}", s.cookie)))
+            .insert_header(("X-CSRF-Token", s.csrf.clone()))
+    }
+
+    pub async fn get(&self, s: &Session, path: &str) -> (StatusCode, Value) {
+        let (st, body, _) = self.send(Self::with_session(TestRequest::get().uri(path), s)).await;
+        (st, body)
+    }
+
+    pub async fn post(&self, s: &Session, path: &str, body: Value) -> (StatusCode, Value) {
+        let (st, body, _) = self
+            .send(Self::with_session(TestRequest::post().uri(path).set_json(body), s))
+            .await;
+        (st, body)
+    }
+
+    pub async fn put(&self, s: &Session, path: &str, body: Value) -> (StatusCode, Value) {
+        let (st, body, _) = self
+            .send(Self::with_session(TestRequest::put().uri(path).set_json(body), s))
+            .await;
+        (st, body)
+    }
+
+    /// Logs in; `Err` carries the status and problem body.
+    pub async fn try_login(
+        &self,
+        tenant: &str,
+        login_id: &str,
+        password: &str,
+        totp: Option<&str>,
+    ) -> Result<Session, (StatusCode, Value)> {
+        let req = TestRequest::post().uri("/api/v1/auth/login").set_json(json!({
+            "tenant_code": tenant, "login_id": login_id, "password": password, "totp_code": totp,
+        }));
+        let (status, body, headers) = self.send(req).await;
+        if status != StatusCode::OK {
+            return Err((status, body));
+        }
+        let cookie = headers
+            .get_all("set-cookie")
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|c| c.strip_prefix("tachiai_session="))
+            .and_then(|c| c.split(';').next())
+            .expect("session cookie")
+            .to_owned();
+        Ok(Session {
+            cookie,
+            csrf: body["csrf_token"].as_str().unwrap().to_owned(),
+            body,
+        })
+    }
+
+    pub async fn login(&self, tenant: &str, login_id: &str, password: &str) -> Session {
+        self.try_login(tenant, login_id, password, None)
+            .await
+            .unwrap_or_else(|e| panic!("login {login_id} failed: {e:?}"))
+    }
+
+    pub async fn admin(&self) -> Session {
+        self.login("dev", "admin", ADMIN_PASSWORD).await
+    }
+
+    /// Creates a user with the given roles and grants and a known password; returns its id.
+    pub async fn create_user(&self, admin: &Session, login_id: &str, roles: &[&str], grants: &[&str]) -> String {
+        let (st, body) = self
+            .post(admin, "/api/v1/users", json!({
+                "login_id": login_id, "name": format!("試験 {login_id}"),
+                "email": format!("{login_id}@city.example.lg.jp"),
+                "roles": roles, "grants": grants, "password": user_password(login_id),
+            }))
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{body}");
+        body["user"]["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Runs `f` with a database connection.
+    pub fn with_conn<T>(&self, f: impl FnOnce(&mut db::AnyConnection) -> T) -> T {
+        let mut conn = self.state.pool.get().unwrap();
+        f(&mut conn)
+    }
+}
+
+/// The password `create_user` gives a user.
+pub fn user_password(login_id: &str) -> String {
+    format!("Pw-{}-2026-ok", login_id.len())
+}
+
+/// Asserts status and problem code, and that the body is a complete problem document.
+#[track_caller]
+pub fn assert_problem(got: &(StatusCode, Value), status: u16, code: &str) {
+    assert_eq!(got.0.as_u16(), status, "body: {}", got.1);
+    assert_eq!(got.1["code"], code, "body: {}", got.1);
+    assert_eq!(got.1["status"], status);
+    assert!(got.1["detail_ja"].as_str().is_some_and(|s| !s.is_empty()));
+    assert_eq!(got.1["type"], format!("/problems/{code}"));
+}
+
+/// Generates one test per database for a scenario `async fn name(backend: Backend)`.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[actix_web::test]
+                async fn sqlite() {
+                    super::$name($crate::helpers::Backend::Sqlite).await;
+                }
+                #[actix_web::test]
+                async fn postgres() {
+                    super::$name($crate::helpers::Backend::Postgres).await;
+                }
+            }
+        )*
+    };
+}

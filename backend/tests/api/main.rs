@@ -1,0 +1,10 @@
+//! API integration tests: every scenario runs on SQLite and, when 127.0.0.1:5432 answers, on
+//! PostgreSQL (each in its own fresh database), against the real application.
+
+mod helpers;
+
+mod audit;
+mod auth;
+mod bad_input;
+mod directory;
+mod permissions;

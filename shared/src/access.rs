@@ -1,0 +1,234 @@
+//! Roles (役割) and per-user permission grants (個別権限), 仕様 6-(2).
+//!
+//! A user's effective permissions are the union of what their roles give and what was granted
+//! to them individually. The server checks these in its queries; the browser app asks the same
+//! functions which menus and buttons to show.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// A staff role. A user has one or more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// 管理者: manages users, departments, settings; reads the audit log.
+    Admin,
+    /// 承認者: approves contracts before they are sent.
+    Approver,
+    /// 担当者: creates contracts and sends them to counterparties.
+    Staff,
+    /// 閲覧者: reads contracts of their department.
+    Viewer,
+}
+
+/// A single capability. Roles imply a set of them; any of them can also be granted per user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Permission {
+    /// Create, edit, disable users and reset their passwords.
+    ManageUsers,
+    /// Create and rename departments.
+    ManageDepartments,
+    /// Change the tenant's settings (e.g. require TOTP).
+    ManageSettings,
+    /// Read the operation log (操作ログ).
+    ViewAuditLog,
+    /// Read the address book.
+    ViewAddressBook,
+    /// Add and edit organisations and contacts in the address book.
+    ManageAddressBook,
+    /// See contracts of every department, not only one's own.
+    ViewAllDepartments,
+    /// Download documents and signed PDFs.
+    DownloadDocuments,
+    /// Create and send contracts.
+    CreateContracts,
+    /// Approve contracts in an approval route.
+    ApproveContracts,
+}
+
+impl Role {
+    /// Every role, in display order.
+    pub const ALL: [Role; 4] = [Role::Admin, Role::Approver, Role::Staff, Role::Viewer];
+
+    /// The stored and wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Approver => "approver",
+            Role::Staff => "staff",
+            Role::Viewer => "viewer",
+        }
+    }
+
+    /// Parses the stored name; unknown text is an error, never a default.
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// The Japanese label used in the interface.
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Role::Admin => "管理者",
+            Role::Approver => "承認者",
+            Role::Staff => "担当者",
+            Role::Viewer => "閲覧者",
+        }
+    }
+
+    /// The English label.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Role::Admin => "Administrator",
+            Role::Approver => "Approver",
+            Role::Staff => "Staff",
+            Role::Viewer => "Viewer",
+        }
+    }
+
+    /// What the role gives by itself.
+    pub fn permissions(self) -> &'static [Permission] {
+        use Permission::*;
+        match self {
+            Role::Admin => &[
+                ManageUsers,
+                ManageDepartments,
+                ManageSettings,
+                ViewAuditLog,
+                ViewAddressBook,
+                ManageAddressBook,
+                ViewAllDepartments,
+                DownloadDocuments,
+                CreateContracts,
+            ],
+            Role::Approver => &[ViewAddressBook, DownloadDocuments, ApproveContracts],
+            Role::Staff => &[ViewAddressBook, DownloadDocuments, CreateContracts],
+            Role::Viewer => &[ViewAddressBook],
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Permission {
+    /// Every permission, in display order.
+    pub const ALL: [Permission; 10] = [
+        Permission::ManageUsers,
+        Permission::ManageDepartments,
+        Permission::ManageSettings,
+        Permission::ViewAuditLog,
+        Permission::ViewAddressBook,
+        Permission::ManageAddressBook,
+        Permission::ViewAllDepartments,
+        Permission::DownloadDocuments,
+        Permission::CreateContracts,
+        Permission::ApproveContracts,
+    ];
+
+    /// The stored and wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Permission::ManageUsers => "manage_users",
+            Permission::ManageDepartments => "manage_departments",
+            Permission::ManageSettings => "manage_settings",
+            Permission::ViewAuditLog => "view_audit_log",
+            Permission::ViewAddressBook => "view_address_book",
+            Permission::ManageAddressBook => "manage_address_book",
+            Permission::ViewAllDepartments => "view_all_departments",
+            Permission::DownloadDocuments => "download_documents",
+            Permission::CreateContracts => "create_contracts",
+            Permission::ApproveContracts => "approve_contracts",
+        }
+    }
+
+    /// Parses the stored name; unknown text is an error, never a default.
+    pub fn parse(s: &str) -> Option<Permission> {
+        Permission::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+
+    /// The Japanese label used in the interface.
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Permission::ManageUsers => "利用者の管理",
+            Permission::ManageDepartments => "所属の管理",
+            Permission::ManageSettings => "設定の変更",
+            Permission::ViewAuditLog => "操作ログの閲覧",
+            Permission::ViewAddressBook => "アドレス帳の閲覧",
+            Permission::ManageAddressBook => "アドレス帳の編集",
+            Permission::ViewAllDepartments => "他所属の契約の閲覧",
+            Permission::DownloadDocuments => "文書のダウンロード",
+            Permission::CreateContracts => "契約の作成・送信",
+            Permission::ApproveContracts => "契約の承認",
+        }
+    }
+
+    /// The English label.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Permission::ManageUsers => "Manage users",
+            Permission::ManageDepartments => "Manage departments",
+            Permission::ManageSettings => "Change settings",
+            Permission::ViewAuditLog => "Read the audit log",
+            Permission::ViewAddressBook => "Read the address book",
+            Permission::ManageAddressBook => "Edit the address book",
+            Permission::ViewAllDepartments => "See other departments' contracts",
+            Permission::DownloadDocuments => "Download documents",
+            Permission::CreateContracts => "Create and send contracts",
+            Permission::ApproveContracts => "Approve contracts",
+        }
+    }
+}
+
+impl fmt::Display for Permission {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The effective permissions of a user: the union of their roles' and their grants.
+pub fn effective_permissions(roles: &[Role], grants: &[Permission]) -> BTreeSet<Permission> {
+    roles
+        .iter()
+        .flat_map(|r| r.permissions().iter().copied())
+        .chain(grants.iter().copied())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.as_str()), Some(r));
+        }
+        for p in Permission::ALL {
+            assert_eq!(Permission::parse(p.as_str()), Some(p));
+        }
+        assert_eq!(Role::parse("root"), None);
+    }
+
+    #[test]
+    fn a_viewer_with_a_download_grant_may_download_but_not_manage_users() {
+        let p = effective_permissions(&[Role::Viewer], &[Permission::DownloadDocuments]);
+        assert!(p.contains(&Permission::DownloadDocuments));
+        assert!(!p.contains(&Permission::ManageUsers));
+    }
+
+    #[test]
+    fn only_admins_manage_users_by_role() {
+        for r in Role::ALL {
+            let p = effective_permissions(&[r], &[]);
+            assert_eq!(p.contains(&Permission::ManageUsers), r == Role::Admin);
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! Tachiai's shared vocabulary: the domain types, the JSON DTOs of `/api/v1`, the permission
+//! model and the problem codes. The server enforces with these types and the browser app
+//! validates and decides what to show with the very same code, so the two cannot disagree.
+//!
+//! This crate does no I/O, reads no clock and draws no random numbers: it compiles for the
+//! server and for `wasm32-unknown-unknown`.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod access;
+pub mod audit;
+pub mod dto;
+pub mod problem;
+pub mod validate;
+
+pub use access::{Permission, Role};
+pub use problem::{Problem, ProblemCode};

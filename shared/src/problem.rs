@@ -1,0 +1,182 @@
+//! RFC 9457 problem details and the stable machine codes of every error the API returns.
+//!
+//! The code is the contract: integrators switch on it and the browser app turns it into the
+//! Japanese message below. Codes are never renamed once released.
+
+use serde::{Deserialize, Serialize};
+
+/// The `application/problem+json` body of every 4xx/5xx answer (RFC 9457).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Problem {
+    /// A URI reference naming the problem type: `/problems/{code}`.
+    #[serde(rename = "type")]
+    pub type_uri: String,
+    /// Short English summary (RFC 9457 `title`).
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// English explanation of this occurrence (RFC 9457 `detail`).
+    pub detail: String,
+    /// Stable machine-readable code.
+    pub code: ProblemCode,
+    /// 日本語の説明: the Japanese message shown to users.
+    pub detail_ja: String,
+    /// Per-field validation errors, when `code` is `validation_failed`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+/// One invalid field of a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FieldError {
+    /// The JSON field name, e.g. `email`.
+    pub field: String,
+    /// What is wrong with it.
+    pub code: crate::validate::ValidationError,
+}
+
+macro_rules! problem_codes {
+    ($( $(#[$doc:meta])* $variant:ident = ($name:literal, $status:literal, $en:literal, $ja:literal), )*) => {
+        /// Every error the API can answer with.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        #[serde(rename_all = "snake_case")]
+        pub enum ProblemCode {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl ProblemCode {
+            /// Every code, for documentation and tests.
+            pub const ALL: &'static [ProblemCode] = &[$(ProblemCode::$variant,)*];
+
+            /// The wire name, e.g. `invalid_credentials`.
+            pub fn as_str(self) -> &'static str {
+                match self { $(ProblemCode::$variant => $name,)* }
+            }
+
+            /// The HTTP status this code is always answered with.
+            pub fn status(self) -> u16 {
+                match self { $(ProblemCode::$variant => $status,)* }
+            }
+
+            /// The English message.
+            pub fn message_en(self) -> &'static str {
+                match self { $(ProblemCode::$variant => $en,)* }
+            }
+
+            /// The Japanese message: what happened and what to do.
+            pub fn message_ja(self) -> &'static str {
+                match self { $(ProblemCode::$variant => $ja,)* }
+            }
+        }
+    };
+}
+
+problem_codes! {
+    /// The request body is not valid JSON, has unknown fields or wrong types.
+    MalformedRequest = ("malformed_request", 400, "The request is malformed: invalid JSON, an unknown field or a wrong type.", "リクエストの形式が正しくありません。"),
+    /// A field's value breaks a rule (see `errors`).
+    ValidationFailed = ("validation_failed", 422, "One or more fields are invalid.", "入力内容に誤りがあります。表示された項目を確認してください。"),
+    /// The body is larger than the endpoint accepts.
+    PayloadTooLarge = ("payload_too_large", 413, "The request body is too large.", "送信されたデータが大きすぎます。"),
+    /// The body's media type is not accepted.
+    UnsupportedMediaType = ("unsupported_media_type", 415, "Unsupported content type; send application/json.", "送信形式が正しくありません。"),
+    /// No session cookie or API token was presented.
+    Unauthenticated = ("unauthenticated", 401, "Log in to continue.", "ログインしてください。"),
+    /// The session ended by the idle or absolute timeout, or by logout.
+    SessionExpired = ("session_expired", 401, "Your session has expired. Please log in again.", "一定時間操作がなかったため、ログアウトしました。もう一度ログインしてください。"),
+    /// Login ID or password is wrong (deliberately not saying which).
+    InvalidCredentials = ("invalid_credentials", 401, "The organisation code, login ID or password is incorrect.", "団体コード、ログインID、またはパスワードが正しくありません。"),
+    /// The password is right but a TOTP code is needed.
+    TotpRequired = ("totp_required", 401, "Enter the 6-digit code from your authenticator app.", "認証アプリに表示されている6桁の確認コードを入力してください。"),
+    /// The TOTP code is wrong or expired.
+    TotpInvalid = ("totp_invalid", 401, "The authenticator code is incorrect or expired.", "確認コードが正しくないか、有効期限が切れています。"),
+    /// The tenant requires TOTP and the user has not set it up.
+    TotpSetupRequired = ("totp_setup_required", 403, "Your organisation requires two-step verification. Set it up under My account.", "二段階認証の設定が必要です。「アカウント」から設定してください。"),
+    /// Too many failed logins: the account is locked for a while.
+    AccountLocked = ("account_locked", 423, "Too many failed attempts. The account is locked for a while; try again later.", "ログインに続けて失敗したため、一時的にロックされています。しばらくしてから再度お試しください。"),
+    /// The account has been disabled by an administrator.
+    AccountDisabled = ("account_disabled", 403, "This account has been disabled. Contact your administrator.", "このアカウントは無効化されています。管理者にお問い合わせください。"),
+    /// Too many requests from this address.
+    TooManyRequests = ("too_many_requests", 429, "Too many attempts from your network. Try again later.", "試行回数が多すぎます。しばらくしてから再度お試しください。"),
+    /// A state-changing request came without the session's CSRF token.
+    CsrfTokenMissing = ("csrf_token_missing", 403, "The X-CSRF-Token header is missing.", "画面の有効期限が切れました。ページを再読み込みしてください。"),
+    /// The CSRF token or the Origin does not match the session.
+    CsrfTokenInvalid = ("csrf_token_invalid", 403, "The CSRF token or request origin is invalid.", "画面の有効期限が切れました。ページを再読み込みしてください。"),
+    /// An administrator reset the password: only changing it is allowed until then.
+    PasswordChangeRequired = ("password_change_required", 403, "Change your password before continuing.", "パスワードの変更が必要です。新しいパスワードを設定してください。"),
+    /// The user lacks the permission for this action.
+    Forbidden = ("forbidden", 403, "You do not have permission for this action.", "この操作を行う権限がありません。"),
+    /// No such object (or it belongs to another tenant).
+    NotFound = ("not_found", 404, "Not found.", "対象が見つかりません。"),
+    /// The login ID is already used in this organisation.
+    LoginIdTaken = ("login_id_taken", 409, "This login ID is already in use.", "このログインIDは既に使われています。"),
+    /// The tenant code is already used.
+    TenantCodeTaken = ("tenant_code_taken", 409, "This organisation code is already in use.", "この団体コードは既に使われています。"),
+    /// A department cannot be its own ancestor.
+    DepartmentCycle = ("department_cycle", 409, "A department cannot be placed under itself or its sub-departments.", "所属を自分自身またはその配下に移動することはできません。"),
+    /// The new password breaks the password policy.
+    PasswordPolicy = ("password_policy", 422, "The password does not meet the policy: at least 12 characters, letters and digits, not the login ID.", "パスワードは12文字以上で、英字と数字を含め、ログインIDと異なるものにしてください。"),
+    /// The current password given to confirm a change is wrong.
+    CurrentPasswordWrong = ("current_password_wrong", 403, "The current password is incorrect.", "現在のパスワードが正しくありません。"),
+    /// An administrator cannot disable themselves or remove their own admin role.
+    SelfLockout = ("self_lockout", 409, "You cannot disable your own account or remove your own administrator role.", "自分自身のアカウントの無効化や管理者権限の削除はできません。"),
+    /// A conflicting concurrent change.
+    Conflict = ("conflict", 409, "The request conflicts with the current state.", "他の操作と競合しました。画面を再読み込みしてください。"),
+    /// Unknown API path.
+    RouteNotFound = ("route_not_found", 404, "No such API endpoint.", "指定されたAPIは存在しません。"),
+    /// Wrong HTTP method for the path.
+    MethodNotAllowed = ("method_not_allowed", 405, "Method not allowed.", "この操作は許可されていません。"),
+    /// The database or another dependency is unavailable; retry later.
+    ServiceUnavailable = ("service_unavailable", 503, "The service is temporarily unavailable. Try again later.", "ただいまサービスを利用できません。しばらくしてから再度お試しください。"),
+    /// An unexpected server error; details are in the server log under the request ID.
+    Internal = ("internal", 500, "An unexpected error occurred.", "予期しないエラーが発生しました。時間をおいて再度お試しください。"),
+}
+
+impl Problem {
+    /// A problem with the code's standard messages.
+    pub fn new(code: ProblemCode) -> Self {
+        Problem {
+            type_uri: format!("/problems/{}", code.as_str()),
+            title: code.message_en().to_owned(),
+            status: code.status(),
+            detail: code.message_en().to_owned(),
+            code,
+            detail_ja: code.message_ja().to_owned(),
+            errors: Vec::new(),
+        }
+    }
+
+    /// A `validation_failed` problem listing the invalid fields.
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        Problem {
+            errors,
+            ..Problem::new(ProblemCode::ValidationFailed)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_is_an_error_status_and_serialises_to_its_name() {
+        for &c in ProblemCode::ALL {
+            assert!((400..600).contains(&c.status()), "{c:?}");
+            assert_eq!(serde_json::to_value(c).unwrap(), c.as_str());
+            assert!(!c.message_ja().is_empty());
+        }
+    }
+
+    #[test]
+    fn problem_body_uses_rfc9457_member_names() {
+        let v = serde_json::to_value(Problem::new(ProblemCode::NotFound)).unwrap();
+        assert_eq!(v["type"], "/problems/not_found");
+        assert_eq!(v["status"], 404);
+        assert_eq!(v["code"], "not_found");
+        assert!(v.get("errors").is_none());
+    }
+}
