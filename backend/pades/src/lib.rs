@@ -51,6 +51,7 @@ pub use error::PadesError;
 pub use inspect::{DocMdpPermission, PdfInfo, SignatureFieldInfo, inspect};
 pub use ltv::{
     HttpRevocationFetcher, RevocationFetcher, ValidationData, add_dss, collect_validation_data,
+    renew,
 };
 pub use sign::{
     DocumentTimeStamper, PadesLevel, PdfSigner, PreparedDocument, SealInstruction,

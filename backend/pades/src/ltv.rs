@@ -20,6 +20,7 @@ use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
 
 use crate::document::Document;
 use crate::error::PadesError;
+use crate::inspect::Analysis;
 use crate::object::{Dict, Object, Stream};
 use crate::signer::verify_signature;
 use crate::write::IncrementalWriter;
@@ -449,4 +450,75 @@ pub fn add_dss(pdf: &[u8], data: &ValidationData) -> Result<Vec<u8>, PadesError>
         }
     }
     Ok(w.finish().bytes)
+}
+
+/// The DER CMS (signature or timestamp token) of the newest signature in `pdf`: the one whose
+/// `/ByteRange` ends last. Trailing zero padding of `/Contents` is removed.
+fn newest_signature_cms(doc: &Document<'_>, analysis: &Analysis) -> Result<Vec<u8>, PadesError> {
+    let mut best: Option<(i64, Vec<u8>)> = None;
+    for f in analysis.fields.iter().filter(|f| f.is_sig && f.signed) {
+        let field = doc.resolve_dict(&Object::Ref(f.obj), "a signature field")?;
+        let Some(v) = field.get(b"V") else { continue };
+        let sig = doc.resolve_dict(v, "a signature dictionary")?;
+        let end = match sig.get(b"ByteRange") {
+            Some(Object::Array(a)) if a.len() == 4 => {
+                a[2].as_int().unwrap_or(0) + a[3].as_int().unwrap_or(0)
+            }
+            _ => continue,
+        };
+        let Some(Object::Str(contents)) = sig.get(b"Contents") else {
+            continue;
+        };
+        if best.as_ref().is_none_or(|(e, _)| end > *e) {
+            best = Some((end, contents.clone()));
+        }
+    }
+    let (_, contents) = best.ok_or_else(|| PadesError::Damaged {
+        reason: "no signature or document timestamp to renew".into(),
+    })?;
+    let len = der_total_len(&contents)
+        .filter(|l| *l <= contents.len())
+        .ok_or_else(|| PadesError::Damaged {
+            reason: "signature /Contents is not DER".into(),
+        })?;
+    Ok(contents[..len].to_vec())
+}
+
+/// Length of the DER element at the start of `d` (tag, length and value), if well-formed.
+fn der_total_len(d: &[u8]) -> Option<usize> {
+    let first = *d.get(1)?;
+    if first < 0x80 {
+        return Some(2 + usize::from(first));
+    }
+    let n = usize::from(first & 0x7f);
+    if n == 0 || n > 4 {
+        return None;
+    }
+    let len = d
+        .get(2..2 + n)?
+        .iter()
+        .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
+    Some(2 + n + len)
+}
+
+/// Renews the archive timestamp (PAdES B-LTA, ETSI EN 319 142-1 §5.4.3 and Annex): adds the
+/// validation data (certificates, OCSP/CRL) of the newest document timestamp — or of the newest
+/// signature and its timestamp when there is no document timestamp yet — then a new document
+/// timestamp from `tsa`, then a DSS for the new timestamp's TSA chain. Repeated before each TSA
+/// certificate expires, this keeps a file verifiable indefinitely.
+pub fn renew(
+    pdf: &[u8],
+    tsa: &dyn crate::tsp::TimeStamper,
+    fetcher: &dyn RevocationFetcher,
+) -> Result<Vec<u8>, PadesError> {
+    let doc = Document::open(pdf)?;
+    let analysis = Analysis::run(&doc)?;
+    let cms = newest_signature_cms(&doc, &analysis)?;
+    let certs = certificates_in_cms(&cms)?;
+    let vd = collect_validation_data(&certs, fetcher)?;
+    let with_dss = add_dss(pdf, &vd)?;
+    let ts = crate::sign::DocumentTimeStamper::new(tsa).timestamp(&with_dss)?;
+    let ts_certs = certificates_in_cms(ts.cms())?;
+    let vd2 = collect_validation_data(&ts_certs, fetcher)?;
+    add_dss(ts.bytes(), &vd2)
 }

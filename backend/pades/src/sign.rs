@@ -632,6 +632,11 @@ impl SignedDocument {
         self.bytes
     }
 
+    /// The DER CMS (or timestamp token) embedded by the newest signature.
+    pub fn cms(&self) -> &[u8] {
+        &self.cms
+    }
+
     /// What was signed.
     pub fn report(&self) -> &SignatureReport {
         &self.report

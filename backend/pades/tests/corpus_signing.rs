@@ -23,8 +23,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use common::{corpus, corpus_dir, have, run, scratch, tools_dir, write};
 use pades::{
-    BuiltinTsa, DevPki, DevPkiOptions, HttpTimeStamper, LocalKeySigner, PadesError, PdfSigner,
-    SealInstruction, SignatureMetadata, Signer, TimeStamper, inspect,
+    BuiltinTsa, DevPki, DevPkiOptions, HttpTimeStamper, LocalKeySigner, PadesError, PadesLevel,
+    PdfSigner, SealInstruction, SignatureMetadata, Signer, TimeStamper, inspect,
 };
 
 /// The 14 "sign OK" files of the corpus README.
@@ -361,6 +361,11 @@ struct TestPki {
 
 impl TestPki {
     fn start(dir: &Path) -> Self {
+        Self::start_with(dir, &[])
+    }
+
+    /// `extra`: more `init` options, e.g. `--org NAME` for a second PKI with distinct names.
+    fn start_with(dir: &Path, extra: &[&str]) -> Self {
         let tool = tools_dir().join("test-pki-and-tsa");
         for _ in 0..5 {
             let port = TcpListener::bind("127.0.0.1:0")
@@ -368,11 +373,11 @@ impl TestPki {
                 .local_addr()
                 .unwrap()
                 .port();
-            let (ok, out) = run(Command::new(&tool).args(["init"]).arg(dir).args([
-                "--port",
-                &port.to_string(),
-                "--force",
-            ]));
+            let (ok, out) = run(Command::new(&tool)
+                .args(["init"])
+                .arg(dir)
+                .args(["--port", &port.to_string(), "--force"])
+                .args(extra));
             assert!(ok, "test-pki-and-tsa init: {out}");
             let (ok, out) = run(Command::new(&tool).arg("start").arg(dir));
             if ok {
@@ -509,6 +514,44 @@ fn validator_harness_accepts_every_signed_corpus_file() {
             jobs.push((format!("{key} {name}"), out, args));
         }
     }
+    // B-LT and B-LTA with the EC key: DSS with OCSP responses / CRLs fetched from the test PKI's
+    // server, then (B-LTA) a document timestamp and a DSS for its TSA. The pre-signed file is left
+    // out here: its first signature (PartyA) comes from a PKI without any revocation URLs, so no
+    // signer can make it pass verify-signed-pdf's offline LTV simulation (see the crate README).
+    for (level, label) in [(PadesLevel::BLT, "B-LT"), (PadesLevel::BLTA, "B-LTA")] {
+        for name in SIGN_OK
+            .iter()
+            .filter(|n| **n != "presigned-pades-bt-rsa.pdf")
+        {
+            let original = corpus(name);
+            let signed = PdfSigner::new(&ec, &meta)
+                .timestamper(&http)
+                .level(level)
+                .sign(&original)
+                .unwrap_or_else(|e| panic!("{label} {name}: {e}"));
+            assert!(
+                signed.bytes().starts_with(&original),
+                "{label} {name}: prefix"
+            );
+            let info = inspect(signed.bytes()).unwrap();
+            let extra = if level == PadesLevel::BLTA { 2 } else { 1 };
+            assert_eq!(
+                info.signature_count(),
+                inspect(&original).unwrap().signature_count() + extra,
+                "{label} {name}"
+            );
+            let out = write(&dir, &format!("{label}-{name}"), signed.bytes());
+            let args = vec![
+                "--trust".to_string(),
+                root.clone(),
+                "--original".into(),
+                corpus_dir().join(name).display().to_string(),
+                "--level".into(),
+                label.into(),
+            ];
+            jobs.push((format!("ec {label} {name}"), out, args));
+        }
+    }
     // Two validator runs at a time (2 cores).
     let mut failures = Vec::new();
     let mut results = Vec::new();
@@ -540,9 +583,69 @@ fn validator_harness_accepts_every_signed_corpus_file() {
     drop(server);
     drop(pki);
     eprintln!("verify-signed-pdf results:\n{}", results.join("\n"));
+    let _ = std::fs::write(
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("validator-results.txt"),
+        results.join("\n") + "\n",
+    );
     assert!(
         failures.is_empty(),
         "validator failures:\n{}",
         failures.join("\n")
     );
+}
+
+#[test]
+fn b_lta_renewed_twice_with_another_tsa_passes() {
+    if let Err(why) = validators_installed() {
+        if std::env::var("TACHIAI_REQUIRE_VALIDATORS").as_deref() == Ok("1") {
+            panic!("TACHIAI_REQUIRE_VALIDATORS=1 but the validators are missing:\n{why}");
+        }
+        eprintln!("NOTICE: validators not installed, renewal check NOT run:\n{why}");
+        return;
+    }
+    let dir = scratch("renew");
+    let a = TestPki::start(&dir.join("pki-a"));
+    // Another TSA under another root, with distinct names (a replaced TSA certificate).
+    let b = TestPki::start_with(&dir.join("pki-b"), &["--org", "Replacement TSA Test PKI"]);
+    let pki_a = PathBuf::from(a.var("PKI_DIR"));
+    let signer =
+        LocalKeySigner::from_pkcs12(&std::fs::read(pki_a.join("signer-ec.p12")).unwrap(), "test")
+            .unwrap();
+    let tsa_a = HttpTimeStamper::new([a.var("TSA_URL")]);
+    let tsa_b = HttpTimeStamper::new([b.var("TSA_URL")]);
+    let fetcher = pades::HttpRevocationFetcher::default();
+    let name = "qpdf-object-streams.pdf";
+    let original = corpus(name);
+    let lta = PdfSigner::new(&signer, &metadata())
+        .timestamper(&tsa_a)
+        .level(PadesLevel::BLTA)
+        .sign(&original)
+        .unwrap();
+    // First renewal with the same TSA, second with another PKI's TSA (a replaced TSA certificate).
+    let once = pades::renew(lta.bytes(), &tsa_a, &fetcher).unwrap();
+    let twice = pades::renew(&once, &tsa_b, &fetcher).unwrap();
+    assert!(twice.starts_with(&once) && once.starts_with(lta.bytes()));
+    assert_eq!(
+        inspect(&twice).unwrap().signature_count(),
+        4,
+        "signature + 3 document timestamps"
+    );
+    let out = write(&dir, "renewed-twice.pdf", &twice);
+    let (ok, text) = run(Command::new(tools_dir().join("verify-signed-pdf"))
+        .arg(&out)
+        .args([
+            "--trust",
+            a.var("ROOT"),
+            "--trust",
+            b.var("ROOT"),
+            "--level",
+            "B-LTA",
+            "--original",
+        ])
+        .arg(corpus_dir().join(name))
+        .arg("--log-dir")
+        .arg(dir.join("log")));
+    drop(b);
+    drop(a);
+    assert!(ok, "{text}");
 }
