@@ -51,6 +51,7 @@ texts! {
     Search => "検索する", "Search";
     Prev => "前のページ", "Previous page";
     Next => "次のページ", "Next page";
+    Pagination => "ページ送り", "Pagination";
     BackToList => "一覧に戻る", "Back to the list";
     Edit => "編集する", "Edit";
     Close => "閉じる", "Close";
@@ -89,7 +90,6 @@ texts! {
     HomeYou => "ご利用中のアカウント", "Your account";
     Tenant => "団体", "Organisation";
     Roles => "役割", "Roles";
-    Permissions => "個別権限", "Individual permissions";
     EffectivePermissions => "利用できる機能", "What you can do";
     HomeShortcuts => "利用できる画面", "Pages you can use";
 
@@ -107,7 +107,6 @@ texts! {
     StatusActive => "有効", "Active";
     StatusDisabled => "無効", "Disabled";
     StatusLocked => "ロック中", "Locked";
-    TotpOn => "二段階認証あり", "2-step on";
     NoUsers => "該当する利用者はいません。", "No users match.";
     UserNewTitle => "利用者の追加", "Add a user";
     UserEditTitle => "利用者の編集", "Edit user";
@@ -246,11 +245,6 @@ impl I18n {
         set_document_lang(stored);
         provide_context(i18n);
         i18n
-    }
-
-    /// The current language (reactive).
-    pub fn lang(self) -> Lang {
-        self.lang.get()
     }
 
     /// Switches between Japanese and English and remembers the choice.

@@ -68,12 +68,14 @@ async fn request(
         }
     }
     let sent = match body {
-        Some(json) => builder
-            .header("Content-Type", "application/json")
-            .body(json)
-            .map_err(|_| Problem::new(ProblemCode::MalformedRequest))?
-            .send()
-            .await,
+        Some(json) => {
+            builder
+                .header("Content-Type", "application/json")
+                .body(json)
+                .map_err(|_| Problem::new(ProblemCode::MalformedRequest))?
+                .send()
+                .await
+        }
         None => builder.send().await,
     };
     let response = sent.map_err(|_| Problem::new(ProblemCode::ServiceUnavailable))?;

@@ -1,7 +1,7 @@
 //! Form fields with labels, hints and per-field errors, and the state a form shares with them.
 
 use leptos::prelude::*;
-use shared::problem::{FieldError, Problem, ProblemCode};
+use shared::problem::{FieldError, Problem};
 use shared::validate::ValidationError;
 
 use crate::i18n::{K, use_i18n};
@@ -45,7 +45,11 @@ impl FormState {
     /// The message of one field, if any (reactive).
     pub fn field_message(self, field: &str) -> Option<FieldMessage> {
         self.local
-            .with(|l| l.iter().find(|(f, _)| *f == field).map(|(_, k)| FieldMessage::Text(*k)))
+            .with(|l| {
+                l.iter()
+                    .find(|(f, _)| *f == field)
+                    .map(|(_, k)| FieldMessage::Text(*k))
+            })
             .or_else(|| self.field_error(field).map(FieldMessage::Invalid))
     }
 
@@ -86,19 +90,9 @@ impl FormState {
     /// The error of one field (reactive).
     pub fn field_error(self, field: &str) -> Option<ValidationError> {
         self.problem.with(|p| {
-            p.as_ref().and_then(|p| {
-                p.errors
-                    .iter()
-                    .find(|e| e.field == field)
-                    .map(|e| e.code)
-            })
+            p.as_ref()
+                .and_then(|p| p.errors.iter().find(|e| e.field == field).map(|e| e.code))
         })
-    }
-
-    /// Whether the last problem has this code (reactive).
-    pub fn is(self, code: ProblemCode) -> bool {
-        self.problem
-            .with(|p| p.as_ref().is_some_and(|p| p.code == code))
     }
 }
 

@@ -62,10 +62,30 @@ impl OrgFields {
                 None
             }
         };
-        let name_kana = optional(&mut errors, "name_kana", &self.name_kana.get_untracked(), Name::parse);
-        let address = optional(&mut errors, "address", &self.address.get_untracked(), Text::parse);
-        let phone = optional(&mut errors, "phone", &self.phone.get_untracked(), Name::parse);
-        let notes = optional(&mut errors, "notes", &self.notes.get_untracked(), Text::parse);
+        let name_kana = optional(
+            &mut errors,
+            "name_kana",
+            &self.name_kana.get_untracked(),
+            Name::parse,
+        );
+        let address = optional(
+            &mut errors,
+            "address",
+            &self.address.get_untracked(),
+            Text::parse,
+        );
+        let phone = optional(
+            &mut errors,
+            "phone",
+            &self.phone.get_untracked(),
+            Name::parse,
+        );
+        let notes = optional(
+            &mut errors,
+            "notes",
+            &self.notes.get_untracked(),
+            Text::parse,
+        );
         if !form.check(errors) {
             return None;
         }
@@ -145,9 +165,24 @@ impl ContactFields {
                 None
             }
         };
-        let division = optional(&mut errors, "division", &self.division.get_untracked(), Name::parse);
-        let title = optional(&mut errors, "title", &self.title.get_untracked(), Name::parse);
-        let phone = optional(&mut errors, "phone", &self.phone.get_untracked(), Name::parse);
+        let division = optional(
+            &mut errors,
+            "division",
+            &self.division.get_untracked(),
+            Name::parse,
+        );
+        let title = optional(
+            &mut errors,
+            "title",
+            &self.title.get_untracked(),
+            Name::parse,
+        );
+        let phone = optional(
+            &mut errors,
+            "phone",
+            &self.phone.get_untracked(),
+            Name::parse,
+        );
         if !form.check(errors) {
             return None;
         }

@@ -19,14 +19,16 @@ pub fn Pager(
     let i = use_i18n();
     let pages = total.div_ceil(u64::from(per_page.max(1))).max(1);
     let current = page.get_untracked();
+    let at_first = current <= 1;
+    let at_last = u64::from(current) >= pages;
     view! {
-        <nav class="pager" aria-label=move || i.t(K::Next)>
+        <nav class="pager" aria-label=move || i.t(K::Pagination)>
             <p class="pager-info">{move || i.page_range(total, current, per_page, shown)}</p>
             <div class="pager-buttons">
                 <button
                     type="button"
                     class="btn"
-                    disabled=current <= 1
+                    disabled=at_first
                     on:click=move |_| page.update(|p| *p = p.saturating_sub(1).max(1))
                 >
                     {move || i.t(K::Prev)}
@@ -34,7 +36,7 @@ pub fn Pager(
                 <button
                     type="button"
                     class="btn"
-                    disabled=u64::from(current) >= pages
+                    disabled=at_last
                     on:click=move |_| page.update(|p| *p += 1)
                 >
                     {move || i.t(K::Next)}

@@ -3,9 +3,9 @@
 //! there is no session, and to the account page while a password change or TOTP set-up is due.
 
 use leptos::prelude::*;
+use leptos_router::NavigateOptions;
 use leptos_router::components::{A, Outlet};
 use leptos_router::hooks::{use_location, use_navigate};
-use leptos_router::NavigateOptions;
 use shared::access::Permission;
 
 use crate::api;
@@ -17,10 +17,22 @@ use crate::session::use_session;
 const MENU: &[(&str, K, Option<Permission>)] = &[
     ("/", K::NavHome, None),
     ("/users", K::NavUsers, Some(Permission::ManageUsers)),
-    ("/departments", K::NavDepartments, Some(Permission::ManageDepartments)),
-    ("/address-book", K::NavAddressBook, Some(Permission::ViewAddressBook)),
+    (
+        "/departments",
+        K::NavDepartments,
+        Some(Permission::ManageDepartments),
+    ),
+    (
+        "/address-book",
+        K::NavAddressBook,
+        Some(Permission::ViewAddressBook),
+    ),
     ("/audit-log", K::NavAudit, Some(Permission::ViewAuditLog)),
-    ("/settings", K::NavSettings, Some(Permission::ManageSettings)),
+    (
+        "/settings",
+        K::NavSettings,
+        Some(Permission::ManageSettings),
+    ),
     ("/account", K::NavAccount, None),
 ];
 

@@ -67,7 +67,11 @@ fn PasswordSection() -> impl IntoView {
         if cur.is_empty() {
             errors.push(("current_password", ValidationError::Required));
         }
-        check_field(&mut errors, "new_password", check_password_policy(&pw, &login_id));
+        check_field(
+            &mut errors,
+            "new_password",
+            check_password_policy(&pw, &login_id),
+        );
         if pw != confirm.get_untracked() {
             local.push(("new_password_confirm", K::PasswordMismatch));
         }
@@ -266,7 +270,9 @@ fn TotpDisable(done: RwSignal<Option<K>>) -> impl IntoView {
             Vec::new()
         };
         if form.check(errors) {
-            disable.dispatch(TotpDisableRequest { current_password: pw });
+            disable.dispatch(TotpDisableRequest {
+                current_password: pw,
+            });
         }
     };
     view! {

@@ -7,7 +7,9 @@ use uuid::Uuid;
 
 use crate::api;
 use crate::components::department::{DepartmentSelect, parse_id, subtree};
-use crate::components::form::{CheckField, FormMessages, FormState, Loading, ProblemMessage, TextField, check_field};
+use crate::components::form::{
+    CheckField, FormMessages, FormState, Loading, ProblemMessage, TextField, check_field,
+};
 use crate::i18n::{K, use_i18n};
 
 /// The departments page.

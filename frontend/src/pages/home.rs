@@ -16,8 +16,16 @@ pub fn HomePage() -> impl IntoView {
     let me = move || session.me();
     let links: [(&str, K, Permission); 5] = [
         ("/users", K::NavUsers, Permission::ManageUsers),
-        ("/departments", K::NavDepartments, Permission::ManageDepartments),
-        ("/address-book", K::NavAddressBook, Permission::ViewAddressBook),
+        (
+            "/departments",
+            K::NavDepartments,
+            Permission::ManageDepartments,
+        ),
+        (
+            "/address-book",
+            K::NavAddressBook,
+            Permission::ViewAddressBook,
+        ),
         ("/audit-log", K::NavAudit, Permission::ViewAuditLog),
         ("/settings", K::NavSettings, Permission::ManageSettings),
     ];

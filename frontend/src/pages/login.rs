@@ -39,7 +39,11 @@ pub fn LoginPage() -> impl IntoView {
     let nav = navigate.clone();
     Effect::new(move || {
         if session.ready.get() && session.logged_in() {
-            let to = if session.account_only() { "/account" } else { "/" };
+            let to = if session.account_only() {
+                "/account"
+            } else {
+                "/"
+            };
             nav(to, NavigateOptions::default());
         }
     });
@@ -71,15 +75,27 @@ pub fn LoginPage() -> impl IntoView {
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let mut errors = Vec::new();
-        let tenant = check_field(&mut errors, "tenant_code", TenantCode::parse(&tenant_code.get_untracked()));
-        let id = check_field(&mut errors, "login_id", LoginId::parse(&login_id.get_untracked()));
+        let tenant = check_field(
+            &mut errors,
+            "tenant_code",
+            TenantCode::parse(&tenant_code.get_untracked()),
+        );
+        let id = check_field(
+            &mut errors,
+            "login_id",
+            LoginId::parse(&login_id.get_untracked()),
+        );
         let pw = password.get_untracked();
         if pw.is_empty() {
             errors.push(("password", ValidationError::Required));
         }
         let code = if totp_step.get_untracked() {
-            check_field(&mut errors, "totp_code", OtpCode::parse(&totp_code.get_untracked()))
-                .map(|_| totp_code.get_untracked().trim().to_owned())
+            check_field(
+                &mut errors,
+                "totp_code",
+                OtpCode::parse(&totp_code.get_untracked()),
+            )
+            .map(|_| totp_code.get_untracked().trim().to_owned())
         } else {
             None
         };

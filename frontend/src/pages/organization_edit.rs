@@ -73,7 +73,7 @@ fn Organization(org: OrganizationView, reload: RwSignal<u32>) -> impl IntoView {
                     .collect_view()}
             </ul>
         }
-            .into_any()
+        .into_any()
     };
     view! {
         {main}
@@ -159,11 +159,15 @@ fn Contact(contact: ContactView, can_edit: bool, reload: RwSignal<u32>) -> impl 
     let i = use_i18n();
     let editing = RwSignal::new(false);
     let label_id = format!("contact-{}", contact.id);
-    let details = [contact.division.clone(), contact.title.clone(), contact.phone.clone()]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join("　");
+    let details = [
+        contact.division.clone(),
+        contact.title.clone(),
+        contact.phone.clone(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join("　");
     let c2 = contact.clone();
     view! {
         <li class="contact">
@@ -197,7 +201,11 @@ fn Contact(contact: ContactView, can_edit: bool, reload: RwSignal<u32>) -> impl 
 }
 
 #[component]
-fn EditContact(contact: ContactView, reload: RwSignal<u32>, editing: RwSignal<bool>) -> impl IntoView {
+fn EditContact(
+    contact: ContactView,
+    reload: RwSignal<u32>,
+    editing: RwSignal<bool>,
+) -> impl IntoView {
     let i = use_i18n();
     let id = contact.id;
     let form = FormState::new();

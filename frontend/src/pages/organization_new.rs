@@ -22,7 +22,10 @@ pub fn OrganizationNewPage() -> impl IntoView {
         async move { api::organizations::create(&req).await }
     });
     Effect::new(move || match create.value().get() {
-        Some(Ok(o)) => navigate(&format!("/address-book/{}?created=1", o.id), Default::default()),
+        Some(Ok(o)) => navigate(
+            &format!("/address-book/{}?created=1", o.id),
+            Default::default(),
+        ),
         Some(Err(p)) => form.fail(p),
         None => {}
     });

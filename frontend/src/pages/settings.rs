@@ -5,7 +5,10 @@ use shared::dto::{TenantSettingsView, UpdateTenantSettingsRequest};
 use shared::validate::{Name, ValidationError};
 
 use crate::api;
-use crate::components::form::{CheckField, FieldMessage, FormMessages, FormState, Loading, ProblemMessage, TextField, check_field};
+use crate::components::form::{
+    CheckField, FieldMessage, FormMessages, FormState, Loading, ProblemMessage, TextField,
+    check_field,
+};
 use crate::i18n::{K, use_i18n};
 use crate::session::use_session;
 
@@ -88,8 +91,18 @@ fn SettingsForm(settings: TenantSettingsView) -> impl IntoView {
         let mut errors = Vec::new();
         let mut local = Vec::new();
         let n = check_field(&mut errors, "name", Name::parse(&name.get_untracked()));
-        let idle_v = split(&mut errors, &mut local, "session_idle_minutes", number_in(&idle.get_untracked(), 5, 480));
-        let abs_v = split(&mut errors, &mut local, "session_absolute_hours", number_in(&absolute.get_untracked(), 1, 24));
+        let idle_v = split(
+            &mut errors,
+            &mut local,
+            "session_idle_minutes",
+            number_in(&idle.get_untracked(), 5, 480),
+        );
+        let abs_v = split(
+            &mut errors,
+            &mut local,
+            "session_absolute_hours",
+            number_in(&absolute.get_untracked(), 1, 24),
+        );
         if !form.check_all(errors, local) {
             return;
         }

@@ -13,7 +13,7 @@ use crate::components::department::parse_id;
 use crate::components::form::{FormMessages, FormState, Loading, ProblemMessage, check_field};
 use crate::components::status::UserStatus;
 use crate::components::user_form::{UserFields, UserFormFields, grants_to_send};
-use crate::format::jst;
+use crate::format::{is_future, jst};
 use crate::i18n::{K, use_i18n};
 use crate::pages::user_new::OneTimePassword;
 
@@ -58,9 +58,11 @@ fn EditUser(user: UserView, departments: Vec<DepartmentView>) -> impl IntoView {
     let fields = UserFields::new();
     fields.name.set(user.name.clone());
     fields.email.set(user.email.clone());
-    fields
-        .department
-        .set(user.department_id.map(|d| d.to_string()).unwrap_or_default());
+    fields.department.set(
+        user.department_id
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+    );
     fields.roles.set(user.roles.clone());
     fields.grants.set(user.grants.clone());
     let form = FormState::new();
@@ -108,8 +110,16 @@ fn EditUser(user: UserView, departments: Vec<DepartmentView>) -> impl IntoView {
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let mut errors = Vec::new();
-        let name = check_field(&mut errors, "name", Name::parse(&fields.name.get_untracked()));
-        let email = check_field(&mut errors, "email", EmailAddress::parse(&fields.email.get_untracked()));
+        let name = check_field(
+            &mut errors,
+            "name",
+            Name::parse(&fields.name.get_untracked()),
+        );
+        let email = check_field(
+            &mut errors,
+            "email",
+            EmailAddress::parse(&fields.email.get_untracked()),
+        );
         let roles = fields.roles.get_untracked();
         if roles.is_empty() {
             errors.push(("roles", ValidationError::EmptySelection));
@@ -137,6 +147,17 @@ fn EditUser(user: UserView, departments: Vec<DepartmentView>) -> impl IntoView {
                 <dd class="mono">{user.login_id.clone()}</dd>
                 <dt>{move || i.t(K::Status)}</dt>
                 <dd>{move || view! { <UserStatus user=current.get() /> }}</dd>
+                {move || {
+                    current
+                        .with(|u| u.locked_until.clone())
+                        .filter(|t| is_future(t))
+                        .map(|t| {
+                            view! {
+                                <dt>{move || i.t(K::LockedUntil)}</dt>
+                                <dd>{jst(&t)}</dd>
+                            }
+                        })
+                }}
                 <dt>{move || i.t(K::TotpEnabledLabel)}</dt>
                 <dd>{move || if current.with(|u| u.totp_enabled) { i.t(K::Yes) } else { i.t(K::No) }}</dd>
                 <dt>{move || i.t(K::LastLogin)}</dt>

@@ -8,7 +8,9 @@ use shared::validate::{EmailAddress, LoginId, Name, ValidationError, check_passw
 
 use crate::api;
 use crate::components::department::parse_id;
-use crate::components::form::{FormMessages, FormState, Loading, ProblemMessage, TextField, check_field};
+use crate::components::form::{
+    FormMessages, FormState, Loading, ProblemMessage, TextField, check_field,
+};
 use crate::components::user_form::{UserFields, UserFormFields, grants_to_send};
 use crate::i18n::{K, use_i18n};
 
@@ -58,9 +60,21 @@ fn NewUserForm(departments: Vec<DepartmentView>) -> impl IntoView {
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let mut errors = Vec::new();
-        let id = check_field(&mut errors, "login_id", LoginId::parse(&login_id.get_untracked()));
-        let name = check_field(&mut errors, "name", Name::parse(&fields.name.get_untracked()));
-        let email = check_field(&mut errors, "email", EmailAddress::parse(&fields.email.get_untracked()));
+        let id = check_field(
+            &mut errors,
+            "login_id",
+            LoginId::parse(&login_id.get_untracked()),
+        );
+        let name = check_field(
+            &mut errors,
+            "name",
+            Name::parse(&fields.name.get_untracked()),
+        );
+        let email = check_field(
+            &mut errors,
+            "email",
+            EmailAddress::parse(&fields.email.get_untracked()),
+        );
         let roles: Vec<Role> = fields.roles.get_untracked();
         if roles.is_empty() {
             errors.push(("roles", ValidationError::EmptySelection));
@@ -70,7 +84,11 @@ fn NewUserForm(departments: Vec<DepartmentView>) -> impl IntoView {
             None
         } else {
             let login = login_id.get_untracked();
-            check_field(&mut errors, "password", check_password_policy(&pw, login.trim()));
+            check_field(
+                &mut errors,
+                "password",
+                check_password_policy(&pw, login.trim()),
+            );
             Some(pw)
         };
         if !form.check(errors) {

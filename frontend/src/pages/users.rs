@@ -83,13 +83,16 @@ pub fn UsersPage() -> impl IntoView {
                                 let roles = u.roles.clone();
                                 let href = format!("/users/{}", u.id);
                                 let last = u.last_login_at.as_deref().map(jst);
+                                let name = u.name.clone();
+                                let login_id = u.login_id.clone();
+                                let email = u.email.clone();
                                 view! {
                                     <tr>
                                         <td>
-                                            <A href=href>{u.name.clone()}</A>
+                                            <A href=href>{name}</A>
                                         </td>
-                                        <td class="mono">{u.login_id.clone()}</td>
-                                        <td class="wrap">{u.email.clone()}</td>
+                                        <td class="mono">{login_id}</td>
+                                        <td class="wrap">{email}</td>
                                         <td>{dept}</td>
                                         <td>
                                             {move || {
@@ -97,7 +100,7 @@ pub fn UsersPage() -> impl IntoView {
                                             }}
                                         </td>
                                         <td>
-                                            <UserStatus user=u.clone() />
+                                            <UserStatus user=u />
                                         </td>
                                         <td>
                                             {move || last.clone().unwrap_or_else(|| i.t(K::Never).to_owned())}
