@@ -3,6 +3,7 @@
 //! ```text
 //! pades-sign IN.pdf OUT.pdf (--p12 FILE PASSWORD | --key KEY.pem --cert CERT.pem [--chain CA.pem]...)
 //!            [--tsa-url URL]... [--field NAME] [--reason TEXT] [--level B-B|B-T|B-LT|B-LTA]
+//!            [--visible PAGE,X,Y,W,H [--font FONT.ttf]]
 //! ```
 //! Exit status: 0 signed, 2 usage error, 3 input rejected, 1 other failure.
 
@@ -26,6 +27,8 @@ fn main() -> ExitCode {
         (None, None, Vec::new(), None, Vec::new());
     let mut meta = SignatureMetadata::default();
     let mut level = None;
+    let mut visible = None;
+    let mut font = None;
     let mut i = 2;
     while i < args.len() {
         let next = |j: usize| args.get(j).cloned();
@@ -36,6 +39,18 @@ fn main() -> ExitCode {
             "--tsa-url" => tsa.extend(next(i + 1)),
             "--field" => meta.field_name = next(i + 1),
             "--reason" => meta.reason = next(i + 1),
+            "--visible" => {
+                let v: Vec<f64> = next(i + 1)
+                    .unwrap_or_default()
+                    .split(',')
+                    .filter_map(|x| x.parse().ok())
+                    .collect();
+                if v.len() != 5 {
+                    return usage();
+                }
+                visible = Some((v[0] as u32, [v[1], v[2], v[3], v[4]]));
+            }
+            "--font" => font = next(i + 1),
             "--level" => {
                 level = match next(i + 1).as_deref() {
                     Some("B-B") => Some(PadesLevel::BB),
@@ -81,6 +96,26 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some((page, rect)) = visible {
+        let path =
+            font.unwrap_or_else(|| "/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf".into());
+        let f = match pades::StampFont::from_file(path.as_ref(), 0) {
+            Ok(f) => f,
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::from(2);
+            }
+        };
+        meta.stamp = Some(pades::VisibleStamp::standard(
+            f,
+            page,
+            rect,
+            "立会 電子契約サービス（開発用）",
+            "R8-000123",
+            "2026年11月25日 14:05 JST",
+            "https://tachiai.example.jp/v/R8-000123",
+        ));
+    }
     let http = HttpTimeStamper::new(tsa.clone());
     let mut ps = PdfSigner::new(&signer, &meta);
     if !tsa.is_empty() {

@@ -30,6 +30,16 @@ pub enum PadesError {
         "document is certified with no changes permitted; signing it would invalidate the author's signature"
     )]
     CertifiedNoChanges,
+    /// A visible stamp was asked for on a certified document (DocMDP): it would change what the
+    /// certifier signed, so only invisible signatures are allowed.
+    #[error("document is certified; only an invisible signature can be added")]
+    CertifiedNoVisibleStamp,
+    /// The visible stamp cannot be drawn (font without a needed glyph, rectangle too small…).
+    #[error("visible stamp cannot be drawn: {reason}")]
+    Stamp {
+        /// What was wrong.
+        reason: String,
+    },
     /// The requested page does not exist.
     #[error("page {page} does not exist (the document has {count} pages)")]
     PageOutOfRange {
@@ -108,6 +118,8 @@ impl PadesError {
                 needs_password: false,
             } => "encrypted_pdf_permissions",
             PadesError::CertifiedNoChanges => "certified_no_changes",
+            PadesError::CertifiedNoVisibleStamp => "certified_no_visible_stamp",
+            PadesError::Stamp { .. } => "stamp_unusable",
             PadesError::PageOutOfRange { .. } => "page_out_of_range",
             PadesError::FieldAlreadySigned { .. } => "field_already_signed",
             PadesError::FieldNotSignature { .. } => "field_not_signature",
@@ -130,6 +142,7 @@ impl PadesError {
                 | PadesError::Damaged { .. }
                 | PadesError::Encrypted { .. }
                 | PadesError::CertifiedNoChanges
+                | PadesError::CertifiedNoVisibleStamp
                 | PadesError::PageOutOfRange { .. }
                 | PadesError::FieldAlreadySigned { .. }
                 | PadesError::FieldNotSignature { .. }
@@ -150,6 +163,8 @@ impl PadesError {
                 needs_password: false,
             } => "PDFが暗号化されており、変更が制限されているため署名できません。セキュリティ設定を解除したPDFをアップロードしてください。".into(),
             PadesError::CertifiedNoChanges => "このPDFは変更を許可しない設定で作成者により証明（署名）されています。署名を追加すると作成者の署名が無効になるため署名できません。".into(),
+            PadesError::CertifiedNoVisibleStamp => "このPDFは作成者により証明（署名）されているため、印影を表示する署名はできません（表示なしの署名のみ可能です）。".into(),
+            PadesError::Stamp { reason } => format!("印影を描画できません（{reason}）。"),
             PadesError::PageOutOfRange { page, count } => {
                 format!("{page}ページ目はありません（全{count}ページ）。")
             }
@@ -210,6 +225,8 @@ mod tests {
                 needs_password: false,
             },
             PadesError::CertifiedNoChanges,
+            PadesError::CertifiedNoVisibleStamp,
+            PadesError::Stamp { reason: "x".into() },
             PadesError::PageOutOfRange { page: 3, count: 2 },
             PadesError::FieldAlreadySigned { name: "a".into() },
             PadesError::FieldNotSignature { name: "a".into() },

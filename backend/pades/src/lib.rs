@@ -39,6 +39,7 @@ mod object;
 mod pkcs12;
 mod sign;
 mod signer;
+mod stamp;
 mod time;
 mod tsa;
 mod tsp;
@@ -58,6 +59,7 @@ pub use sign::{
     SignatureMetadata, SignatureReport, SignedDocument, SigningPlan,
 };
 pub use signer::{LocalKeySigner, SignatureAlgorithm, Signer};
+pub use stamp::{StampFont, VisibleStamp};
 pub use tsa::{BUILTIN_TSA_POLICY, BuiltinTsa};
 pub use tsp::{HttpTimeStamper, TimeStamper, TimestampInfo, verify_timestamp_token};
 pub use write::IncrementalWriter;

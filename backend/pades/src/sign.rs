@@ -10,6 +10,7 @@ use crate::inspect::{Analysis, PdfInfo};
 use crate::ltv::{HttpRevocationFetcher, RevocationFetcher, add_dss, collect_validation_data};
 use crate::object::{Dict, ObjRef, Object};
 use crate::signer::Signer;
+use crate::stamp::{VisibleStamp, real};
 use crate::tsp::TimeStamper;
 use crate::write::{IncrementalWriter, hex, pdf_date, text_string};
 
@@ -61,7 +62,7 @@ impl SealInstruction {
 }
 
 /// What goes into the signature dictionary and where (pyHanko's `PdfSignatureMetadata`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SignatureMetadata {
     /// Field to sign (`/T`): an existing empty signature field of that name is filled; otherwise
     /// a new field is created. `None`: a new field `Signature1`, `Signature2`, ….
@@ -78,6 +79,9 @@ pub struct SignatureMetadata {
     pub page: u32,
     /// Signing time for `/M`, UNIX seconds; `None` = now.
     pub signing_time_unix: Option<i64>,
+    /// A visible stamp for a new field (its page replaces [`SignatureMetadata::page`]);
+    /// `None` (the default): an invisible signature.
+    pub stamp: Option<VisibleStamp>,
 }
 
 impl Default for SignatureMetadata {
@@ -90,6 +94,7 @@ impl Default for SignatureMetadata {
             contact_info: None,
             page: 1,
             signing_time_unix: None,
+            stamp: None,
         }
     }
 }
@@ -381,14 +386,22 @@ fn prepare_update(
                         },
                     ),
                 };
+                let stamp = match kind {
+                    SigKind::Signature => meta.stamp.as_ref(),
+                    SigKind::DocTimeStamp => None,
+                };
+                if stamp.is_some() && analysis.info.docmdp.is_some() {
+                    return Err(PadesError::CertifiedNoVisibleStamp);
+                }
+                let page_no = stamp.map_or(meta.page, |s| s.page);
                 let count = analysis.info.page_count;
-                if meta.page == 0 || meta.page > count {
+                if page_no == 0 || page_no > count {
                     return Err(PadesError::PageOutOfRange {
-                        page: meta.page,
+                        page: page_no,
                         count,
                     });
                 }
-                let page_ref = doc.page_ref(catalog, meta.page - 1)?;
+                let page_ref = doc.page_ref(catalog, page_no - 1)?;
                 let widget_ref = w.alloc();
                 // §12.7.4.5 + §12.5.6.19: a merged field/widget; invisible (zero rectangle),
                 // flags Print (4) + Locked (128).
@@ -398,8 +411,25 @@ fn prepare_update(
                 widget.set(b"FT", Object::Name(b"Sig".to_vec()));
                 widget.set(b"T", text_string(&name));
                 widget.set(b"V", Object::Ref(sig_ref));
-                widget.set(b"F", Object::Int(132));
-                widget.set(b"Rect", Object::Array(vec![Object::Int(0); 4]));
+                match stamp {
+                    None => {
+                        widget.set(b"F", Object::Int(132));
+                        widget.set(b"Rect", Object::Array(vec![Object::Int(0); 4]));
+                    }
+                    Some(s) => {
+                        // Print (4): the stamp shows on paper too.
+                        let form = s.write_appearance(&mut w)?;
+                        let [x, y, sw, sh] = s.rect;
+                        widget.set(b"F", Object::Int(4));
+                        widget.set(
+                            b"Rect",
+                            Object::Array(vec![real(x), real(y), real(x + sw), real(y + sh)]),
+                        );
+                        let mut ap = Dict::default();
+                        ap.set(b"N", Object::Ref(form));
+                        widget.set(b"AP", Object::Dict(ap));
+                    }
+                }
                 widget.set(b"P", Object::Ref(page_ref));
                 w.put(widget_ref, &Object::Dict(widget));
 

@@ -24,7 +24,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use common::{corpus, corpus_dir, have, run, scratch, tools_dir, write};
 use pades::{
     BuiltinTsa, DevPki, DevPkiOptions, HttpTimeStamper, LocalKeySigner, PadesError, PadesLevel,
-    PdfSigner, SealInstruction, SignatureMetadata, Signer, TimeStamper, inspect,
+    PdfSigner, SealInstruction, SignatureMetadata, Signer, StampFont, TimeStamper, VisibleStamp,
+    inspect,
 };
 
 /// The 14 "sign OK" files of the corpus README.
@@ -58,6 +59,29 @@ fn metadata() -> SignatureMetadata {
         verification_method: Some("メールアドレス確認（ワンタイムパスワード）".into()),
         agreed_at: Some("2026年11月25日 14:05 JST".into()),
     })
+}
+
+/// IPAexGothic as Debian's fonts-ipaexfont-gothic installs it (tools/install-validators).
+const STAMP_FONT: &str = "/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf";
+const VERIFY_URL: &str = "https://tachiai.example.jp/v/R8-000123";
+
+fn stamp_font() -> Option<StampFont> {
+    StampFont::from_file(Path::new(STAMP_FONT), 0).ok()
+}
+
+fn stamped_metadata(font: StampFont, page: u32) -> SignatureMetadata {
+    SignatureMetadata {
+        stamp: Some(VisibleStamp::standard(
+            font,
+            page,
+            [330.0, 40.0, 230.0, 80.0],
+            "立会 電子契約サービス（開発用）",
+            "R8-000123",
+            "2026年11月25日 14:05 JST",
+            VERIFY_URL,
+        )),
+        ..metadata()
+    }
 }
 
 fn parse_byte_range(out: &[u8]) -> [usize; 4] {
@@ -514,6 +538,59 @@ fn validator_harness_accepts_every_signed_corpus_file() {
             jobs.push((format!("{key} {name}"), out, args));
         }
     }
+    // Visible stamps (EC, B-T) on every file, on the last page.
+    let font = stamp_font().expect("the stamp font (tools/install-validators installs it)");
+    for name in SIGN_OK {
+        let original = corpus(name);
+        let pages = inspect(&original).unwrap().page_count;
+        let signed = PdfSigner::new(&ec, &stamped_metadata(font.clone(), pages))
+            .timestamper(&http)
+            .sign(&original)
+            .unwrap_or_else(|e| panic!("visible {name}: {e}"));
+        check_invariants(name, &original, signed.bytes());
+        let out = write(&dir, &format!("visible-{name}"), signed.bytes());
+        // The stamp text is extractable (ToUnicode) and the QR code reads back.
+        let (ok, text) = run(Command::new("pdftotext")
+            .args(["-f", &pages.to_string(), "-l", &pages.to_string()])
+            .arg(&out)
+            .arg("-"));
+        assert!(
+            ok && text.contains("電子署名済") && text.contains("R8-000123"),
+            "{name}: {text}"
+        );
+        if *name == "libreoffice-ja-contract.pdf" {
+            let png = dir.join("stamp");
+            let (ok, o) = run(Command::new("pdftoppm")
+                .args(["-f", "2", "-l", "2", "-r", "150", "-png"])
+                .arg(&out)
+                .arg(&png));
+            assert!(ok, "{o}");
+            let (ok, qr) = run(Command::new("zbarimg")
+                .arg("-q")
+                .arg(dir.join("stamp-2.png")));
+            assert!(ok && qr.contains(VERIFY_URL), "QR: {qr}");
+        }
+        let mut args = vec![
+            "--trust".to_string(),
+            root.clone(),
+            "--original".into(),
+            corpus_dir().join(name).display().to_string(),
+            "--level".into(),
+            "B-T".into(),
+        ];
+        if *name == "presigned-pades-bt-rsa.pdf" {
+            args.extend([
+                "--trust".into(),
+                corpus_dir()
+                    .join("presigned-root-ca.pem")
+                    .display()
+                    .to_string(),
+                "--prior-revocation".into(),
+                "none".into(),
+            ]);
+        }
+        jobs.push((format!("ec visible {name}"), out, args));
+    }
     // B-LT and B-LTA with the EC key: DSS with OCSP responses / CRLs fetched from the test PKI's
     // server, then (B-LTA) a document timestamp and a DSS for its TSA. The pre-signed file is left
     // out here: its first signature (PartyA) comes from a PKI without any revocation URLs, so no
@@ -648,4 +725,39 @@ fn b_lta_renewed_twice_with_another_tsa_passes() {
     drop(b);
     drop(a);
     assert!(ok, "{text}");
+}
+
+#[test]
+fn visible_stamp_is_refused_on_a_certified_document_and_for_missing_glyphs() {
+    let Some(font) = stamp_font() else {
+        if std::env::var("TACHIAI_REQUIRE_VALIDATORS").as_deref() == Ok("1") {
+            panic!("{STAMP_FONT} missing (tools/install-validators installs it)");
+        }
+        eprintln!("NOTICE: {STAMP_FONT} missing, stamp refusal test NOT run");
+        return;
+    };
+    let dir = scratch("stamp-refuse");
+    let pki = DevPki::generate(&dir, &DevPkiOptions::default()).unwrap();
+    let signer = pki.seal_signer().unwrap();
+    // A DocMDP P=2 variant of the certified file (structure only; see tests/reader.rs).
+    let mut bytes = corpus("presigned-certified-no-changes.pdf");
+    let pos = bytes.windows(4).rposition(|w| w == b"/P 1").unwrap();
+    bytes[pos + 3] = b'2';
+    let e = PdfSigner::new(&signer, &stamped_metadata(font.clone(), 1))
+        .sign(&bytes)
+        .unwrap_err();
+    assert_eq!(e.code(), "certified_no_visible_stamp");
+    // Invisible is fine on P=2.
+    PdfSigner::new(&signer, &SignatureMetadata::default())
+        .sign(&bytes)
+        .unwrap();
+    // A character IPAexGothic lacks (U+20BB7 𠮷) is a clear error, not a tofu box.
+    let mut meta = stamped_metadata(font, 1);
+    if let Some(s) = meta.stamp.as_mut() {
+        s.lines.push("𠮷田".into());
+    }
+    let e = PdfSigner::new(&signer, &meta)
+        .sign(&corpus("libreoffice-ja-contract.pdf"))
+        .unwrap_err();
+    assert_eq!(e.code(), "stamp_unusable", "{e}");
 }
