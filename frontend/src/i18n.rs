@@ -86,7 +86,7 @@ texts! {
     StartOver => "最初からやり直す", "Start over";
 
     HomeTitle => "ホーム", "Home";
-    HomeLead => "契約の作成・承認・送信と進捗状況の表示は、今後のバージョンで追加されます。現在は、利用者・所属・アドレス帳の管理と、ご自身のアカウントの設定ができます。", "Creating, approving and sending contracts, and their progress, come in a later version. For now you can manage users, departments and the address book, and your own account.";
+    HomeLead => "契約の作成・承認・送信と進捗状況の表示は、今後のバージョンで追加されます。現在ご利用いただける画面は、下の「利用できる画面」のとおりです。", "Creating, approving and sending contracts, and their progress, come in a later version. The pages you can use now are listed below.";
     HomeYou => "ご利用中のアカウント", "Your account";
     Tenant => "団体", "Organisation";
     Roles => "役割", "Roles";

@@ -62,10 +62,10 @@ async fn request(
     let mut builder = RequestBuilder::new(&url)
         .method(method.clone())
         .header("Accept", "application/json, application/problem+json");
-    if method != Method::GET {
-        if let Some(token) = CSRF_TOKEN.with(|t| t.borrow().clone()) {
-            builder = builder.header("X-CSRF-Token", &token);
-        }
+    if method != Method::GET
+        && let Some(token) = CSRF_TOKEN.with(|t| t.borrow().clone())
+    {
+        builder = builder.header("X-CSRF-Token", &token);
     }
     let sent = match body {
         Some(json) => {

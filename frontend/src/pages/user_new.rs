@@ -18,7 +18,7 @@ use crate::i18n::{K, use_i18n};
 #[component]
 pub fn UserNewPage() -> impl IntoView {
     let i = use_i18n();
-    let departments = LocalResource::new(|| api::departments::list_all());
+    let departments = LocalResource::new(api::departments::list_all);
     view! {
         <p class="back">
             <A href="/users">{move || i.t(K::BackToList)}</A>

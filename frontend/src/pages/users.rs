@@ -28,7 +28,7 @@ pub fn UsersPage() -> impl IntoView {
         let p = page.get();
         async move { api::users::list(p, PER_PAGE, &q, all).await }
     });
-    let departments = LocalResource::new(|| api::departments::list_all());
+    let departments = LocalResource::new(api::departments::list_all);
 
     let search = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
