@@ -1,6 +1,7 @@
 // Foundation browser test (issue 3): the admin logs in on the Japanese login page, creates a
 // department and a staff user in it, logs out; the user logs in and sees the shell. Failure
-// paths: a wrong password shows the Japanese message. Any page error or unexpected console
+// paths: a wrong password shows the Japanese message. The user then turns on TOTP and logs in
+// through the 確認コード step. Any page error or unexpected console
 // error fails the test. Every page is saved at 1366×768 and 390×844 in e2e/screenshots/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,11 +13,13 @@ import {
   createUser,
   launchBrowser,
   login,
+  loginWithTotp,
   logout,
   openLogin,
   openMenu,
   openPage,
   screenshot,
+  setUpTotp,
   submitLogin,
 } from './steps.mjs';
 
@@ -29,9 +32,12 @@ after(async () => {
   await browser?.close();
 });
 
-test('a wrong password shows the Japanese error and no session', async () => {
+test('a wrong password shows the Japanese error and no session', async (t) => {
   const { context, page, errors } = await openPage(browser);
+  const started = Date.now();
   await openLogin(page);
+  // Cold load: HTML, CSS, JS and wasm fetched, compiled, session probed, login page drawn.
+  t.diagnostic(`first render of the login page: ${Date.now() - started} ms`);
   assert.equal(await page.locator('html').getAttribute('lang'), 'ja');
   await screenshot(page, '01-login');
   await submitLogin(page, { ...ADMIN, password: 'wrong-password-123' });
@@ -40,6 +46,15 @@ test('a wrong password shows the Japanese error and no session', async () => {
   assert.match(await alert.textContent(), /団体コード、ログインID、またはパスワードが正しくありません。/);
   assert.ok(new URL(page.url()).pathname.startsWith('/login'));
   await screenshot(page, '02-login-wrong-password');
+
+  // The English switch, remembered across a reload, and back.
+  await page.getByRole('button', { name: 'English' }).click();
+  await page.getByRole('heading', { name: 'Log in' }).waitFor();
+  assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+  await page.reload();
+  await page.getByRole('heading', { name: 'Log in' }).waitFor();
+  await page.getByRole('button', { name: '日本語' }).click();
+  await page.getByRole('heading', { name: 'ログイン' }).waitFor();
 
   // Client-side validation with the shared parsers: nothing is sent for an empty form.
   await page.getByLabel('団体コード').fill('');
@@ -110,7 +125,7 @@ test('admin creates a department and a staff user; the user logs in and sees the
   // The new user, in a fresh browser.
   const second = await openPage(browser);
   await login(second.page, { tenant: 'dev', loginId: user.loginId, password: user.password });
-  await changePasswordIfRequired(second.page, user.password, `${user.password}-new1`);
+  const current = await changePasswordIfRequired(second.page, user.password, `${user.password}-new1`);
   await openMenu(second.page, 'ホーム');
   const header = await second.page.locator('.app-header').textContent();
   assert.match(header, new RegExp(user.name));
@@ -123,7 +138,57 @@ test('admin creates a department and a staff user; the user logs in and sees the
   // A reload keeps the session (GET /auth/session at start-up).
   await second.page.reload();
   await second.page.getByRole('button', { name: 'ログアウトする' }).waitFor();
+
+  // The user turns on TOTP; the next login asks for the 確認コード.
+  const secret = await setUpTotp(second.page, {
+    whenShown: () => screenshot(second.page, '14-account-totp-setup'),
+  });
+  await logout(second.page);
+  await loginWithTotp(second.page, { tenant: 'dev', loginId: user.loginId, password: current }, secret, {
+    whenAsked: () => screenshot(second.page, '15-login-totp-step'),
+  });
+  assert.match(await second.page.locator('.app-header').textContent(), new RegExp(user.name));
   await logout(second.page);
   assert.deepEqual(second.errors, []);
   await second.context.close();
+});
+
+test('a generated initial password is shown once and must be changed at first login', async () => {
+  const stamp = Date.now().toString(36);
+  const admin = await openPage(browser);
+  await login(admin.page, ADMIN);
+  const initial = await createUser(admin.page, {
+    loginId: `sato.${stamp}`,
+    name: '佐藤 次郎',
+    email: `sato.${stamp}@city.example.lg.jp`,
+    roles: ['閲覧者'],
+  });
+  assert.match(initial, /^\S{12,}$/);
+  await screenshot(admin.page, '16-user-created-generated-password');
+  await logout(admin.page);
+  assert.deepEqual(admin.errors, []);
+  await admin.context.close();
+
+  const { context, page, errors } = await openPage(browser);
+  await login(page, { tenant: 'dev', loginId: `sato.${stamp}`, password: initial });
+  await page.waitForURL('**/account');
+  await page.getByText('パスワードの変更が必要です。').first().waitFor();
+  const menu = page.getByRole('navigation', { name: 'メインメニュー' });
+  assert.equal(await menu.getByRole('link', { name: 'ホーム', exact: true }).count(), 0, 'only the account page until the change');
+  await screenshot(page, '17-account-must-change');
+
+  // The shared password policy refuses a weak password before anything is sent.
+  await page.locator('#current_password').fill(initial);
+  await page.locator('#new_password').fill('short1');
+  await page.locator('#new_password_confirm').fill('short1');
+  await page.getByRole('button', { name: 'パスワードを変更する' }).click();
+  await page.locator('#new_password-error', { hasText: '12文字以上' }).waitFor();
+
+  await changePasswordIfRequired(page, initial, `Sato-Keiyaku-${stamp}-9`);
+  await menu.getByRole('link', { name: 'ホーム', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: 'ホーム' }).waitFor();
+  assert.match(await page.locator('main').textContent(), /閲覧者/);
+  await logout(page);
+  assert.deepEqual(errors, []);
+  await context.close();
 });

@@ -1,6 +1,7 @@
 // One helper per user step, shared by the browser tests. Selectors are the labels and
 // button texts a person sees (Japanese), so the tests also check the wording.
 import { chromium } from 'playwright-core';
+import { createHmac } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -86,7 +87,7 @@ export async function login(page, who) {
 /** When the account page demands a new password, sets it; returns the password in force. */
 export async function changePasswordIfRequired(page, current, next) {
   if (!new URL(page.url()).pathname.startsWith('/account')) return current;
-  const demand = page.getByText('パスワードの変更が必要です。');
+  const demand = page.getByText('パスワードの変更が必要です。').first();
   if (!(await demand.isVisible())) return current;
   await page.locator('#current_password').fill(current);
   await page.locator('#new_password').fill(next);
@@ -161,4 +162,49 @@ export async function logout(page) {
   await page.getByRole('button', { name: 'ログアウトする' }).click();
   await page.waitForURL('**/login');
   await page.getByRole('heading', { name: 'ログイン' }).waitFor();
+}
+
+/** RFC 6238 TOTP (SHA-1, 6 digits, 30 s) of a base32 secret, as an authenticator app computes it. */
+export function totp(secretBase32, unixMillis = Date.now()) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const ch of secretBase32.replace(/[\s=]/g, '').toUpperCase()) {
+    const v = alphabet.indexOf(ch);
+    if (v < 0) throw new Error(`not base32: ${ch}`);
+    bits += v.toString(2).padStart(5, '0');
+  }
+  const key = Buffer.alloc(Math.floor(bits.length / 8));
+  for (let i = 0; i < key.length; i++) key[i] = parseInt(bits.slice(i * 8, i * 8 + 8), 2);
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(unixMillis / 1000 / 30)));
+  const digest = createHmac('sha1', key).update(counter).digest();
+  const offset = digest[19] & 0x0f;
+  const bin = digest.readUInt32BE(offset) & 0x7fffffff;
+  return String(bin % 1_000_000).padStart(6, '0');
+}
+
+/** On the account page: starts the TOTP set-up, reads the secret, enables it with a code. */
+export async function setUpTotp(page, { whenShown } = {}) {
+  await openMenu(page, 'アカウント');
+  await page.getByRole('button', { name: '設定を始める' }).click();
+  await page.getByRole('img', { name: '二段階認証を設定するためのQRコード' }).waitFor();
+  const secret = (await page.locator('#totp-secret').textContent()).trim();
+  if (whenShown) await whenShown();
+  await page.locator('#totp-code').fill(totp(secret));
+  await page.getByRole('button', { name: '二段階認証を有効にする' }).click();
+  await page.getByText('二段階認証を有効にしました。').waitFor();
+  return secret;
+}
+
+/** Logs in through the 確認コード step. The code of the next 30 s step is used, because the
+ * server refuses a step at or before the one already used (replay protection). */
+export async function loginWithTotp(page, who, secret, { whenAsked } = {}) {
+  await openLogin(page);
+  await submitLogin(page, who);
+  await page.getByRole('heading', { name: '確認コードの入力' }).waitFor();
+  if (whenAsked) await whenAsked();
+  await page.getByLabel('確認コード').fill(totp(secret, Date.now() + 30_000));
+  await page.getByRole('button', { name: '確認する' }).click();
+  await page.waitForURL((url) => !url.pathname.startsWith('/login'));
+  await page.getByRole('button', { name: 'ログアウトする' }).waitFor();
 }

@@ -260,6 +260,11 @@ impl I18n {
         self.lang.set(next);
     }
 
+    /// The current language (reactive).
+    pub fn lang(self) -> Lang {
+        self.lang.get()
+    }
+
     /// A text in the current language (reactive).
     pub fn t(self, key: K) -> &'static str {
         let (ja, en) = key.pair();

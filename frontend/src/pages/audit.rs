@@ -2,13 +2,14 @@
 //! the hash chain.
 
 use leptos::prelude::*;
+use shared::audit::AuditAction;
 use shared::dto::AuditEventView;
 
 use crate::api;
 use crate::components::form::{Loading, ProblemMessage};
 use crate::components::pager::Pager;
 use crate::format::jst;
-use crate::i18n::{K, use_i18n};
+use crate::i18n::{K, Lang, use_i18n};
 
 const PER_PAGE: u32 = 50;
 
@@ -99,6 +100,8 @@ pub fn AuditPage() -> impl IntoView {
 fn event_row(e: AuditEventView) -> impl IntoView {
     let i = use_i18n();
     let ok = e.result == "success";
+    let action = e.action.clone();
+    let label = AuditAction::parse(&e.action).map(AuditAction::label_ja);
     let target = match (&e.target_type, &e.target_id) {
         (Some(t), Some(id)) => format!("{t} {id}"),
         (Some(t), None) => t.clone(),
@@ -109,7 +112,18 @@ fn event_row(e: AuditEventView) -> impl IntoView {
             <td class="num">{e.seq}</td>
             <td>{jst(&e.at)}</td>
             <td class="wrap">{e.actor_label.clone()}</td>
-            <td class="mono">{e.action.clone()}</td>
+            <td>
+                {move || match (i.lang(), label) {
+                    (Lang::Ja, Some(l)) => {
+                        view! {
+                            {l}
+                            <span class="sub mono small">{action.clone()}</span>
+                        }
+                            .into_any()
+                    }
+                    _ => view! { <span class="mono">{action.clone()}</span> }.into_any(),
+                }}
+            </td>
             <td class="mono wrap small">{target}</td>
             <td>
                 <span class=if ok { "badge badge-on" } else { "badge badge-warn" }>
