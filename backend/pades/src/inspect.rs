@@ -91,6 +91,16 @@ pub(crate) struct Analysis {
 
 impl Analysis {
     pub(crate) fn run(doc: &Document<'_>) -> Result<Self, PadesError> {
+        Self::run_inner(doc, true)
+    }
+
+    /// As [`Analysis::run`], but a certified-no-changes document is analysed, not refused
+    /// (for verification).
+    pub(crate) fn run_for_verification(doc: &Document<'_>) -> Result<Self, PadesError> {
+        Self::run_inner(doc, false)
+    }
+
+    fn run_inner(doc: &Document<'_>, refuse_certified: bool) -> Result<Self, PadesError> {
         if let Some(enc) = &doc.encrypt {
             return Err(PadesError::Encrypted {
                 needs_password: needs_user_password(doc, enc),
@@ -147,7 +157,7 @@ impl Analysis {
         }
 
         let docmdp = docmdp_permission(doc, &catalog)?;
-        if docmdp == Some(DocMdpPermission::NoChanges) {
+        if refuse_certified && docmdp == Some(DocMdpPermission::NoChanges) {
             return Err(PadesError::CertifiedNoChanges);
         }
         let linearized = is_linearized(doc);

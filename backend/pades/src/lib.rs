@@ -43,6 +43,7 @@ mod stamp;
 mod time;
 mod tsa;
 mod tsp;
+mod verify;
 mod write;
 
 pub use cms_build::build_cades_detached;
@@ -62,6 +63,7 @@ pub use signer::{LocalKeySigner, SignatureAlgorithm, Signer};
 pub use stamp::{StampFont, VisibleStamp};
 pub use tsa::{BUILTIN_TSA_POLICY, BuiltinTsa};
 pub use tsp::{HttpTimeStamper, TimeStamper, TimestampInfo, verify_timestamp_token};
+pub use verify::{Coverage, SignatureKind, SignatureStatus, ValidationContext, verify};
 pub use write::IncrementalWriter;
 
 pub(crate) fn sha256(data: &[u8]) -> [u8; 32] {

@@ -1,0 +1,536 @@
+//! The engine's own verifier (first part of issue 4 item 8): for every signature and document
+//! timestamp, byte-range coverage, digest, CMS signature, certificate chain to the given trust
+//! roots (signatures and validity periods; revocation is not checked yet), signature timestamp.
+//! Later revisions are reported (`later_revisions`) but not yet classified.
+
+use cms::cert::CertificateChoices;
+use cms::content_info::ContentInfo;
+use cms::signed_data::{SignedData, SignerIdentifier, SignerInfo};
+use der::asn1::OctetString;
+use der::{Decode, DecodePem, Encode};
+use sha2::{Digest, Sha256, Sha384, Sha512};
+use x509_cert::Certificate;
+
+use crate::asn1::oid;
+use crate::document::Document;
+use crate::error::PadesError;
+use crate::inspect::Analysis;
+use crate::object::Object;
+use crate::signer::verify_signature;
+use crate::tsp::{TimestampInfo, verify_timestamp_token};
+
+/// Trust roots and the validation time (pyHanko's `ValidationContext`).
+#[derive(Clone, Debug, Default)]
+pub struct ValidationContext {
+    /// Trust anchors.
+    pub trust_roots: Vec<Certificate>,
+}
+
+impl ValidationContext {
+    /// From PEM certificates (one or more, concatenated).
+    pub fn from_pem(pem: &str) -> Result<Self, PadesError> {
+        let trust_roots = Certificate::load_pem_chain(pem.as_bytes())
+            .map_err(|e| PadesError::key(format!("trust roots: {e}")))?;
+        Ok(ValidationContext { trust_roots })
+    }
+
+    /// Adds one PEM trust root.
+    pub fn add_pem(&mut self, pem: &str) -> Result<(), PadesError> {
+        self.trust_roots.push(
+            Certificate::from_pem(pem.trim().as_bytes())
+                .map_err(|e| PadesError::key(format!("trust root: {e}")))?,
+        );
+        Ok(())
+    }
+}
+
+/// What the signed bytes cover (pyHanko's `SignatureCoverageLevel`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Coverage {
+    /// The byte ranges cover the whole file except the `/Contents` string.
+    EntireFile,
+    /// They cover a complete revision (ending in `%%EOF`), followed by later incremental updates.
+    EntireRevision,
+    /// Anything else: the signature does not protect a whole revision.
+    Partial,
+}
+
+/// Signature or document timestamp.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignatureKind {
+    /// `/Type /Sig` (approval or certification signature).
+    Signature,
+    /// `/Type /DocTimeStamp` (`ETSI.RFC3161`).
+    DocumentTimestamp,
+}
+
+/// The verdict on one signature (pyHanko's `PdfSignatureStatus`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignatureStatus {
+    /// Field name.
+    pub field_name: String,
+    /// Signature or document timestamp.
+    pub kind: SignatureKind,
+    /// `/SubFilter`.
+    pub sub_filter: String,
+    /// The digest of the byte ranges matches the CMS (`message-digest`, or the timestamp's imprint).
+    pub intact: bool,
+    /// The CMS signature verifies with the signer's certificate.
+    pub valid: bool,
+    /// The signer's certificate chains to a trust root (signatures and validity periods checked).
+    pub trusted: bool,
+    /// Subject of the signer (or TSA) certificate.
+    pub signer_subject: Option<String>,
+    /// The signature timestamp (for signatures) or the token itself (document timestamps).
+    pub timestamp: Option<TimestampInfo>,
+    /// What the byte ranges cover.
+    pub coverage: Coverage,
+    /// Bytes appended after the signed revision (0 for the newest signature of a file).
+    pub later_bytes: usize,
+    /// Why a check failed, in English.
+    pub problems: Vec<String>,
+}
+
+impl SignatureStatus {
+    /// Intact, valid, trusted, covering a whole revision, and no other problem (e.g. a
+    /// signature timestamp that does not verify).
+    pub fn is_ok(&self) -> bool {
+        self.intact
+            && self.valid
+            && self.trusted
+            && self.coverage != Coverage::Partial
+            && self.problems.is_empty()
+    }
+}
+
+/// Verifies every signature and document timestamp of `pdf`, oldest first.
+pub fn verify(pdf: &[u8], ctx: &ValidationContext) -> Result<Vec<SignatureStatus>, PadesError> {
+    let doc = Document::open(pdf)?;
+    let analysis = Analysis::run_for_verification(&doc)?;
+    let dss_certs = dss_certificates(&doc)?;
+    let mut out = Vec::new();
+    for f in analysis.fields.iter().filter(|f| f.is_sig && f.signed) {
+        let field = doc.resolve_dict(&Object::Ref(f.obj), "a signature field")?;
+        let Some(v) = field.get(b"V") else { continue };
+        let sig = doc.resolve_dict(v, "a signature dictionary")?;
+        out.push(verify_one(
+            pdf,
+            doc.startxref,
+            &f.name,
+            &sig,
+            ctx,
+            &dss_certs,
+        ));
+    }
+    out.sort_by_key(|s| pdf.len() - s.later_bytes);
+    Ok(out)
+}
+
+fn dss_certificates(doc: &Document<'_>) -> Result<Vec<Certificate>, PadesError> {
+    let catalog = doc.catalog()?;
+    let Some(dss) = catalog.get(b"DSS") else {
+        return Ok(Vec::new());
+    };
+    let Object::Dict(dss) = doc.resolve(dss)? else {
+        return Ok(Vec::new());
+    };
+    let mut certs = Vec::new();
+    if let Some(list) = dss.get(b"Certs")
+        && let Object::Array(items) = doc.resolve(list)?
+    {
+        for item in items {
+            if let Object::Stream(s) = doc.resolve(&item)? {
+                let data = crate::filters::decode_stream(&s.dict, &s.data).unwrap_or(s.data);
+                if let Ok(c) = Certificate::from_der(&data) {
+                    certs.push(c);
+                }
+            }
+        }
+    }
+    Ok(certs)
+}
+
+fn verify_one(
+    pdf: &[u8],
+    newest_startxref: usize,
+    name: &str,
+    sig: &crate::object::Dict,
+    ctx: &ValidationContext,
+    dss_certs: &[Certificate],
+) -> SignatureStatus {
+    let kind = if sig.get_name(b"Type") == Some(b"DocTimeStamp") {
+        SignatureKind::DocumentTimestamp
+    } else {
+        SignatureKind::Signature
+    };
+    let mut st = SignatureStatus {
+        field_name: name.to_string(),
+        kind,
+        sub_filter: sig
+            .get_name(b"SubFilter")
+            .map(|s| String::from_utf8_lossy(s).into_owned())
+            .unwrap_or_default(),
+        intact: false,
+        valid: false,
+        trusted: false,
+        signer_subject: None,
+        timestamp: None,
+        coverage: Coverage::Partial,
+        later_bytes: 0,
+        problems: Vec::new(),
+    };
+    // Byte ranges (§12.8.1): [0 a b c], the gap exactly the /Contents hex string.
+    let br: Option<Vec<usize>> = match sig.get(b"ByteRange") {
+        Some(Object::Array(a)) if a.len() == 4 => a
+            .iter()
+            .map(|o| o.as_int().and_then(|v| usize::try_from(v).ok()))
+            .collect(),
+        _ => None,
+    };
+    let Some(br) = br else {
+        st.problems.push("missing or malformed /ByteRange".into());
+        return st;
+    };
+    let (a, b, c, d) = (br[0], br[1], br[2], br[3]);
+    let end = c.checked_add(d);
+    if a != 0 || b < a || c < b || end.is_none_or(|e| e > pdf.len()) {
+        st.problems
+            .push(format!("/ByteRange {br:?} does not fit the file"));
+        return st;
+    }
+    let end = end.unwrap_or(0);
+    let gap = &pdf[b..c];
+    if gap.len() < 2
+        || gap[0] != b'<'
+        || gap[gap.len() - 1] != b'>'
+        || !gap[1..gap.len() - 1].iter().all(u8::is_ascii_hexdigit)
+    {
+        st.problems
+            .push("the unsigned gap is not exactly the /Contents hex string".into());
+        return st;
+    }
+    st.later_bytes = pdf.len() - end;
+    st.coverage = if end == pdf.len() {
+        Coverage::EntireFile
+    } else if is_complete_revision(&pdf[..end])
+        && newest_startxref >= end
+        && pdf.trim_ascii_end().ends_with(b"%%EOF")
+    {
+        // The bytes after the signed revision end with their own xref section and %%EOF: an
+        // incremental update (what it changes is not analysed yet).
+        Coverage::EntireRevision
+    } else {
+        st.problems.push(
+            "the signed bytes are not a complete revision followed only by incremental updates"
+                .into(),
+        );
+        Coverage::Partial
+    };
+    let Some(Object::Str(contents)) = sig.get(b"Contents") else {
+        st.problems.push("missing /Contents".into());
+        return st;
+    };
+    let cms_der = match der_prefix(contents) {
+        Some(d) => d,
+        None => {
+            st.problems.push("/Contents is not DER".into());
+            return st;
+        }
+    };
+    let ranges = [&pdf[a..b], &pdf[c..end]];
+    match kind {
+        SignatureKind::Signature => check_cms_signature(&mut st, cms_der, &ranges, ctx, dss_certs),
+        SignatureKind::DocumentTimestamp => {
+            check_document_timestamp(&mut st, cms_der, &ranges, ctx, dss_certs)
+        }
+    }
+    st
+}
+
+fn is_complete_revision(prefix: &[u8]) -> bool {
+    let trimmed = prefix.trim_ascii_end();
+    trimmed.ends_with(b"%%EOF") && Document::open(prefix).is_ok()
+}
+
+fn der_prefix(bytes: &[u8]) -> Option<&[u8]> {
+    let first = *bytes.get(1)?;
+    let len = if first < 0x80 {
+        2 + usize::from(first)
+    } else {
+        let n = usize::from(first & 0x7f);
+        if n == 0 || n > 4 {
+            return None;
+        }
+        2 + n
+            + bytes
+                .get(2..2 + n)?
+                .iter()
+                .fold(0usize, |acc, b| (acc << 8) | usize::from(*b))
+    };
+    bytes.get(..len)
+}
+
+fn digest_of(alg: &der::asn1::ObjectIdentifier, parts: &[&[u8]]) -> Option<Vec<u8>> {
+    Some(match *alg {
+        oid::SHA256 => {
+            let mut h = Sha256::new();
+            parts.iter().for_each(|p| h.update(p));
+            h.finalize().to_vec()
+        }
+        oid::SHA384 => {
+            let mut h = Sha384::new();
+            parts.iter().for_each(|p| h.update(p));
+            h.finalize().to_vec()
+        }
+        oid::SHA512 => {
+            let mut h = Sha512::new();
+            parts.iter().for_each(|p| h.update(p));
+            h.finalize().to_vec()
+        }
+        _ => return None,
+    })
+}
+
+fn parse_signed_data(cms_der: &[u8]) -> Result<SignedData, String> {
+    let ci = ContentInfo::from_der(cms_der).map_err(|e| format!("CMS: {e}"))?;
+    if ci.content_type != oid::SIGNED_DATA {
+        return Err("CMS is not SignedData".into());
+    }
+    ci.content
+        .decode_as()
+        .map_err(|e| format!("SignedData: {e}"))
+}
+
+fn cms_certs(sd: &SignedData) -> Vec<Certificate> {
+    sd.certificates
+        .as_ref()
+        .map(|cs| {
+            cs.0.iter()
+                .filter_map(|c| match c {
+                    CertificateChoices::Certificate(c) => Some(c.clone()),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn find_signer<'c>(si: &SignerInfo, certs: &'c [Certificate]) -> Option<&'c Certificate> {
+    certs.iter().find(|c| match &si.sid {
+        SignerIdentifier::IssuerAndSerialNumber(ias) => {
+            &ias.issuer == c.tbs_certificate().issuer()
+                && &ias.serial_number == c.tbs_certificate().serial_number()
+        }
+        SignerIdentifier::SubjectKeyIdentifier(ski) => c
+            .tbs_certificate()
+            .get_extension::<x509_cert::ext::pkix::SubjectKeyIdentifier>()
+            .ok()
+            .flatten()
+            .is_some_and(|(_, k)| k == *ski),
+    })
+}
+
+fn check_cms_signature(
+    st: &mut SignatureStatus,
+    cms_der: &[u8],
+    ranges: &[&[u8]],
+    ctx: &ValidationContext,
+    dss_certs: &[Certificate],
+) {
+    let sd = match parse_signed_data(cms_der) {
+        Ok(sd) => sd,
+        Err(e) => {
+            st.problems.push(e);
+            return;
+        }
+    };
+    let Some(si) = sd.signer_infos.0.iter().next() else {
+        st.problems.push("no SignerInfo".into());
+        return;
+    };
+    let certs = cms_certs(&sd);
+    let Some(signer) = find_signer(si, &certs) else {
+        st.problems.push("signer certificate not in the CMS".into());
+        return;
+    };
+    st.signer_subject = Some(signer.tbs_certificate().subject().to_string());
+    let Some(digest) = digest_of(&si.digest_alg.oid, ranges) else {
+        st.problems.push(format!(
+            "digest algorithm {} not supported",
+            si.digest_alg.oid
+        ));
+        return;
+    };
+    let Some(attrs) = &si.signed_attrs else {
+        st.problems.push("no signed attributes".into());
+        return;
+    };
+    let md = attrs
+        .iter()
+        .find(|a| a.oid == oid::MESSAGE_DIGEST)
+        .and_then(|a| a.values.iter().next())
+        .and_then(|v| v.decode_as::<OctetString>().ok());
+    st.intact = md.is_some_and(|m| m.as_bytes() == digest.as_slice());
+    if !st.intact {
+        st.problems
+            .push("digest mismatch: the signed bytes were changed".into());
+    }
+    let tbs = match attrs.to_der() {
+        Ok(t) => t,
+        Err(e) => {
+            st.problems.push(format!("signed attributes: {e}"));
+            return;
+        }
+    };
+    match verify_signature(
+        signer.tbs_certificate().subject_public_key_info(),
+        &si.signature_algorithm,
+        &si.digest_alg,
+        &tbs,
+        si.signature.as_bytes(),
+    ) {
+        Ok(()) => st.valid = true,
+        Err(e) => st.problems.push(format!("CMS signature: {e}")),
+    }
+    // Signature timestamp over the signature value.
+    let token = si
+        .unsigned_attrs
+        .iter()
+        .flat_map(|a| a.iter())
+        .find(|a| a.oid == oid::TIME_STAMP_TOKEN)
+        .and_then(|a| a.values.iter().next())
+        .and_then(|v| v.to_der().ok());
+    let mut when = crate::time::now_unix();
+    if let Some(token) = token {
+        match check_token(&token, &[si.signature.as_bytes()], ctx, dss_certs) {
+            Ok(info) => {
+                when = info.gen_time_unix;
+                st.timestamp = Some(info);
+            }
+            Err(e) => st.problems.push(format!("signature timestamp: {e}")),
+        }
+    }
+    let mut pool = certs.clone();
+    pool.extend(dss_certs.iter().cloned());
+    match chain_to_root(signer, &pool, ctx, when) {
+        Ok(()) => st.trusted = true,
+        Err(e) => st.problems.push(e),
+    }
+}
+
+/// Verifies a timestamp token, that its imprint is the hash of `parts` (with the token's own hash
+/// algorithm) and that the TSA chains to a trust root.
+fn check_token(
+    token: &[u8],
+    parts: &[&[u8]],
+    ctx: &ValidationContext,
+    dss_certs: &[Certificate],
+) -> Result<TimestampInfo, String> {
+    let info = verify_timestamp_token(token).map_err(|e| e.to_string())?;
+    let sd = parse_signed_data(token)?;
+    let tst_der = sd
+        .encap_content_info
+        .econtent
+        .as_ref()
+        .and_then(|e| e.decode_as::<OctetString>().ok())
+        .ok_or("token without TSTInfo")?;
+    let tst = crate::asn1::TstInfo::from_der(tst_der.as_bytes()).map_err(|e| e.to_string())?;
+    let imprint_ok = digest_of(&tst.message_imprint.hash_algorithm.oid, parts)
+        .is_some_and(|d| tst.message_imprint.hashed_message.as_bytes() == d.as_slice());
+    if !imprint_ok {
+        return Err("the token's imprint does not match".into());
+    }
+    let certs = cms_certs(&sd);
+    let si = sd
+        .signer_infos
+        .0
+        .iter()
+        .next()
+        .ok_or("no SignerInfo in token")?;
+    let tsa = find_signer(si, &certs).ok_or("TSA certificate not in the token")?;
+    let mut pool = certs.clone();
+    pool.extend(dss_certs.iter().cloned());
+    chain_to_root(tsa, &pool, ctx, info.gen_time_unix)?;
+    Ok(info)
+}
+
+fn check_document_timestamp(
+    st: &mut SignatureStatus,
+    cms_der: &[u8],
+    ranges: &[&[u8]],
+    ctx: &ValidationContext,
+    dss_certs: &[Certificate],
+) {
+    match check_token(cms_der, ranges, ctx, dss_certs) {
+        Ok(info) => {
+            st.intact = true;
+            st.valid = true;
+            st.trusted = true;
+            st.signer_subject = Some(info.tsa_subject.clone());
+            st.timestamp = Some(info);
+        }
+        Err(e) => {
+            if verify_timestamp_token(cms_der).is_ok() {
+                st.valid = true;
+            }
+            st.problems.push(format!("document timestamp: {e}"));
+        }
+    }
+}
+
+/// Builds a path from `leaf` to a trust root through `pool`, checking each signature and that
+/// every certificate is valid at `when` (UNIX seconds).
+fn chain_to_root(
+    leaf: &Certificate,
+    pool: &[Certificate],
+    ctx: &ValidationContext,
+    when: i64,
+) -> Result<(), String> {
+    if ctx.trust_roots.is_empty() {
+        return Err("no trust roots given".into());
+    }
+    let mut cur = leaf.clone();
+    for _ in 0..10 {
+        check_validity(&cur, when)?;
+        if ctx.trust_roots.contains(&cur) {
+            return Ok(());
+        }
+        let issuer_name = cur.tbs_certificate().issuer().clone();
+        let tbs = cur.tbs_certificate().to_der().map_err(|e| e.to_string())?;
+        let verifies = |issuer: &Certificate| {
+            issuer.tbs_certificate().subject() == &issuer_name
+                && verify_signature(
+                    issuer.tbs_certificate().subject_public_key_info(),
+                    cur.signature_algorithm(),
+                    &crate::cms_build::sha256_alg(),
+                    &tbs,
+                    cur.signature().raw_bytes(),
+                )
+                .is_ok()
+        };
+        if let Some(root) = ctx.trust_roots.iter().find(|r| verifies(r)) {
+            return check_validity(root, when);
+        }
+        let Some(next) = pool.iter().find(|c| *c != &cur && verifies(c)) else {
+            return Err(format!(
+                "no path from {} to a trust root",
+                leaf.tbs_certificate().subject()
+            ));
+        };
+        cur = next.clone();
+    }
+    Err("certificate path too long".into())
+}
+
+fn check_validity(cert: &Certificate, when: i64) -> Result<(), String> {
+    let v = cert.tbs_certificate().validity();
+    let nb = v.not_before.to_unix_duration().as_secs() as i64;
+    let na = v.not_after.to_unix_duration().as_secs() as i64;
+    if when < nb || when > na {
+        return Err(format!(
+            "{} is not valid at the validation time",
+            cert.tbs_certificate().subject()
+        ));
+    }
+    Ok(())
+}
