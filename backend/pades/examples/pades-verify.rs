@@ -53,14 +53,20 @@ fn main() -> ExitCode {
                     s.valid,
                     s.trusted,
                     s.coverage,
-                    s.timestamp.as_ref().map_or("-".to_string(), |t| t.gen_time_unix.to_string()),
+                    s.timestamp
+                        .as_ref()
+                        .map_or("-".to_string(), |t| t.gen_time_unix.to_string()),
                     s.problems.join("; ")
                 );
             }
             if statuses.is_empty() {
                 println!("no signatures");
             }
-            if ok { ExitCode::SUCCESS } else { ExitCode::from(1) }
+            if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
         }
         Err(e) => {
             eprintln!("{e}");
