@@ -68,6 +68,8 @@ pub(crate) struct Document<'a> {
     pub last_kind: XrefKind,
     /// Number of cross-reference sections in the `/Prev` chain.
     pub sections: usize,
+    /// Each section's offset and the object numbers it (re)defines, newest first.
+    pub section_objects: Vec<(usize, Vec<u32>)>,
     /// The trailer's `/Size` (highest object number + 1) over the chain.
     pub size: u32,
     objstm_cache: RefCell<HashMap<u32, Rc<ObjStm>>>,
@@ -128,6 +130,7 @@ impl<'a> Document<'a> {
             startxref,
             last_kind: XrefKind::Table,
             sections: 0,
+            section_objects: Vec::new(),
             size: 0,
             objstm_cache: RefCell::new(HashMap::new()),
         };
@@ -173,6 +176,8 @@ impl<'a> Document<'a> {
                 self.size = self.size.max(size);
             }
             self.sections += 1;
+            self.section_objects
+                .push((offset, section.iter().map(|(n, _)| *n).collect()));
             for (num, e) in section {
                 self.entries.entry(num).or_insert(e);
             }

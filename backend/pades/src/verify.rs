@@ -87,6 +87,10 @@ pub struct SignatureStatus {
     pub coverage: Coverage,
     /// Bytes appended after the signed revision (0 for the newest signature of a file).
     pub later_bytes: usize,
+    /// Changes made by later revisions beyond what is allowed after a signature (DSS, document
+    /// timestamps, new signature fields and their widgets, filling empty signature fields).
+    /// Empty when nothing else changed.
+    pub modifications: Vec<String>,
     /// Why a check failed, in English.
     pub problems: Vec<String>,
 }
@@ -100,6 +104,7 @@ impl SignatureStatus {
             && self.trusted
             && self.coverage != Coverage::Partial
             && self.problems.is_empty()
+            && self.modifications.is_empty()
     }
 }
 
@@ -113,14 +118,15 @@ pub fn verify(pdf: &[u8], ctx: &ValidationContext) -> Result<Vec<SignatureStatus
         let field = doc.resolve_dict(&Object::Ref(f.obj), "a signature field")?;
         let Some(v) = field.get(b"V") else { continue };
         let sig = doc.resolve_dict(v, "a signature dictionary")?;
-        out.push(verify_one(
-            pdf,
-            doc.startxref,
-            &f.name,
-            &sig,
-            ctx,
-            &dss_certs,
-        ));
+        let mut st = verify_one(pdf, doc.startxref, &f.name, &sig, ctx, &dss_certs);
+        if st.coverage == Coverage::EntireRevision {
+            let end = pdf.len() - st.later_bytes;
+            match later_modifications(&doc, &pdf[..end]) {
+                Ok(m) => st.modifications = m,
+                Err(e) => st.problems.push(format!("later revisions unreadable: {e}")),
+            }
+        }
+        out.push(st);
     }
     out.sort_by_key(|s| pdf.len() - s.later_bytes);
     Ok(out)
@@ -177,6 +183,7 @@ fn verify_one(
         timestamp: None,
         coverage: Coverage::Partial,
         later_bytes: 0,
+        modifications: Vec::new(),
         problems: Vec::new(),
     };
     // Byte ranges (§12.8.1): [0 a b c], the gap exactly the /Contents hex string.
@@ -533,4 +540,107 @@ fn check_validity(cert: &Certificate, when: i64) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// What the revisions after `signed` (a complete earlier revision of `doc`) changed that is not
+/// allowed after a signature (cf. pyHanko's diff policy for approval signatures / DocMDP P=2):
+/// new objects are free; an existing object may change only as
+/// * the catalog: `/DSS`, `/AcroForm`, `/Extensions`, `/Version` keys;
+/// * a page: `/Annots` grown;
+/// * the AcroForm: `/Fields` grown, `/SigFlags`, `/DR`, `/DA`;
+/// * an unsigned signature field: `/V` (and its appearance) set;
+/// * the DSS dictionary, an array object that only grew.
+fn later_modifications(doc: &Document<'_>, signed: &[u8]) -> Result<Vec<String>, PadesError> {
+    let old = Document::open(signed)?;
+    let old_catalog = old.catalog()?;
+    let old_root = old.root_ref()?;
+    let old_dss = old_catalog.get_ref(b"DSS");
+    let old_form = old_catalog.get_ref(b"AcroForm");
+    let mut changed: Vec<u32> = Vec::new();
+    for (offset, nums) in &doc.section_objects {
+        if *offset >= signed.len() {
+            changed.extend(nums);
+        }
+    }
+    changed.sort_unstable();
+    changed.dedup();
+    let mut out = Vec::new();
+    for num in changed {
+        let Some(entry) = old.entries.get(&num).copied() else {
+            continue; // a new object
+        };
+        if matches!(entry, crate::document::XrefEntry::Free) || num == 0 {
+            continue;
+        }
+        let generation = match doc.entries.get(&num) {
+            Some(crate::document::XrefEntry::InFile { generation, .. }) => *generation,
+            Some(crate::document::XrefEntry::Free) | None => {
+                out.push(format!("object {num} was deleted"));
+                continue;
+            }
+            Some(crate::document::XrefEntry::InStream { .. }) => 0,
+        };
+        let r = crate::object::ObjRef::new(num, generation);
+        let before = old.get(r)?;
+        let after = doc.get(r)?;
+        if before == after || Some(r.num) == old_dss.map(|d| d.num) {
+            continue;
+        }
+        let allowed: &[&[u8]] = if r.num == old_root.num {
+            &[b"DSS", b"AcroForm", b"Extensions", b"Version"]
+        } else if Some(r.num) == old_form.map(|f| f.num) {
+            &[b"Fields", b"SigFlags", b"DR", b"DA"]
+        } else {
+            match before.as_dict() {
+                Some(d) if d.get_name(b"Type") == Some(b"Page") => &[b"Annots"],
+                Some(d) if d.get_name(b"FT") == Some(b"Sig") && d.get(b"V").is_none() => {
+                    &[b"V", b"AP"]
+                }
+                Some(_) => &[],
+                None => match (&before, &after) {
+                    (Object::Array(a), Object::Array(b)) if a.iter().all(|x| b.contains(x)) => {
+                        continue;
+                    }
+                    _ => &[],
+                },
+            }
+        };
+        let (Some(bd), Some(ad)) = (before.as_dict(), after.as_dict()) else {
+            out.push(format!("object {num} was changed"));
+            continue;
+        };
+        let mut keys: Vec<&Vec<u8>> = bd.0.iter().map(|(k, _)| k).collect();
+        keys.extend(ad.0.iter().map(|(k, _)| k));
+        keys.sort();
+        keys.dedup();
+        for k in keys {
+            if bd.get(k) == ad.get(k) {
+                continue;
+            }
+            if !allowed.contains(&k.as_slice()) {
+                out.push(format!(
+                    "object {num}: /{} changed after signing",
+                    String::from_utf8_lossy(k)
+                ));
+                continue;
+            }
+            // Lists that may only grow.
+            if matches!(k.as_slice(), b"Annots" | b"Fields") {
+                let list = |d: &crate::object::Dict, dd: &Document<'_>| -> Vec<Object> {
+                    match d.get(k).map(|o| dd.resolve(o)) {
+                        Some(Ok(Object::Array(a))) => a,
+                        _ => Vec::new(),
+                    }
+                };
+                let (la, lb) = (list(bd, &old), list(ad, doc));
+                if !la.iter().all(|x| lb.contains(x)) {
+                    out.push(format!(
+                        "object {num}: entries removed from /{}",
+                        String::from_utf8_lossy(k)
+                    ));
+                }
+            }
+        }
+    }
+    Ok(out)
 }
