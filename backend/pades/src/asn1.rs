@@ -257,6 +257,8 @@ pub(crate) struct CertId {
 #[derive(Clone, Debug, Eq, PartialEq, Sequence)]
 pub(crate) struct OcspSingleRequest {
     pub req_cert: CertId,
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
+    pub single_request_extensions: Option<der::asn1::Any>,
 }
 
 /// ```text
@@ -268,13 +270,21 @@ pub(crate) struct OcspSingleRequest {
 /// ```
 #[derive(Clone, Debug, Eq, PartialEq, Sequence)]
 pub(crate) struct OcspTbsRequest {
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
+    pub version: Option<u8>,
+    #[asn1(context_specific = "1", tag_mode = "EXPLICIT", optional = "true")]
+    pub requestor_name: Option<der::asn1::Any>,
     pub request_list: Vec<OcspSingleRequest>,
+    #[asn1(context_specific = "2", tag_mode = "EXPLICIT", optional = "true")]
+    pub request_extensions: Option<Extensions>,
 }
 
 /// `OCSPRequest ::= SEQUENCE { tbsRequest TBSRequest, optionalSignature [0] EXPLICIT Signature OPTIONAL }`
 #[derive(Clone, Debug, Eq, PartialEq, Sequence)]
 pub(crate) struct OcspRequest {
     pub tbs_request: OcspTbsRequest,
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
+    pub optional_signature: Option<der::asn1::Any>,
 }
 
 /// `ResponseBytes ::= SEQUENCE { responseType OBJECT IDENTIFIER, response OCTET STRING }`
@@ -325,7 +335,7 @@ pub(crate) struct OcspResponseData {
     pub produced_at: GeneralizedTime,
     pub responses: Vec<OcspSingleResponse>,
     #[asn1(context_specific = "1", tag_mode = "EXPLICIT", optional = "true")]
-    pub response_extensions: Option<der::asn1::Any>,
+    pub response_extensions: Option<Extensions>,
 }
 
 /// ```text

@@ -9,6 +9,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use der::asn1::{Ia5String, ObjectIdentifier, OctetString};
+use der::referenced::OwnedToRef;
 use der::{Decode, DecodePem, Encode, EncodePem};
 use p256::ecdsa::SigningKey;
 use pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
@@ -213,7 +214,9 @@ impl BuilderProfile for Profile {
                 access_method: ID_AD_CA_ISSUERS,
                 access_location: uri(format!("{base}/certs/{issuer_file}.cer"))?,
             }];
-            if self.kind != Kind::Ocsp {
+            // End-entity certificates get OCSP; the intermediate is covered by the root's CRL
+            // (as in the project's test PKI).
+            if matches!(self.kind, Kind::Seal | Kind::Tsa) {
                 aia.push(AccessDescription {
                     access_method: ID_AD_OCSP,
                     access_location: uri(format!("{base}/ocsp"))?,
@@ -483,3 +486,241 @@ fn restrict(p: &Path) {
 
 #[cfg(not(unix))]
 fn restrict(_p: &Path) {}
+
+/// Which development CA.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DevCa {
+    /// The root CA (issues the intermediate).
+    Root,
+    /// The intermediate CA (issues seal, TSA and OCSP certificates).
+    Intermediate,
+}
+
+const ID_PKIX_OCSP_BASIC: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1.1");
+const ID_PKIX_OCSP_NONCE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1.2");
+const DAY: u64 = 24 * 3600;
+
+impl DevPki {
+    fn ca(&self, ca: DevCa) -> (&Certificate, &SigningKey) {
+        match ca {
+            DevCa::Root => (&self.root, &self.root_key),
+            DevCa::Intermediate => (&self.intermediate, &self.intermediate_key),
+        }
+    }
+
+    /// The DER certificate of a CA (for the AIA caIssuers URL).
+    pub fn ca_certificate_der(&self, ca: DevCa) -> Result<Vec<u8>, PadesError> {
+        Ok(self.ca(ca).0.to_der()?)
+    }
+
+    /// A DER CRL (RFC 5280 §5) of `ca`, issued now, valid 7 days, listing no revoked certificate.
+    pub fn crl(&self, ca: DevCa) -> Result<Vec<u8>, PadesError> {
+        use x509_cert::crl::{CertificateList, TbsCertList};
+        use x509_cert::time::Time;
+        let (cert, key) = self.ca(ca);
+        let now = std::time::SystemTime::now();
+        let this_update = Time::UtcTime(der::asn1::UtcTime::from_system_time(now)?);
+        let next_update = Time::UtcTime(der::asn1::UtcTime::from_system_time(
+            now + Duration::from_secs(7 * DAY),
+        )?);
+        let mut number = [0u8; 8];
+        number.copy_from_slice(&(crate::time::now_unix() as u64).to_be_bytes());
+        let aki = AuthorityKeyIdentifier {
+            key_identifier: Some(
+                key_id(
+                    cert.tbs_certificate()
+                        .subject_public_key_info()
+                        .owned_to_ref(),
+                )
+                .map_err(|e| PadesError::crypto(format!("CRL: {e}")))?,
+            ),
+            authority_cert_issuer: None,
+            authority_cert_serial_number: None,
+        };
+        let exts = vec![
+            ext(
+                ObjectIdentifier::new_unwrap("2.5.29.20"),
+                false,
+                &crate::asn1::uint_from_be(&number)?,
+            )
+            .map_err(|e| PadesError::crypto(format!("CRL: {e}")))?,
+            ext(ObjectIdentifier::new_unwrap("2.5.29.35"), false, &aki)
+                .map_err(|e| PadesError::crypto(format!("CRL: {e}")))?,
+        ];
+        let tbs: TbsCertList = TbsCertList {
+            version: x509_cert::Version::V2,
+            signature: crate::signer::SignatureAlgorithm::EcdsaP256Sha256.identifier(),
+            issuer: cert.tbs_certificate().subject().clone(),
+            this_update,
+            next_update: Some(next_update),
+            revoked_certificates: None,
+            crl_extensions: Some(exts),
+        };
+        let sig = sign_der(key, &tbs.to_der()?)?;
+        let crl: CertificateList = CertificateList {
+            tbs_cert_list: tbs,
+            signature_algorithm: crate::signer::SignatureAlgorithm::EcdsaP256Sha256.identifier(),
+            signature: der::asn1::BitString::from_bytes(&sig)?,
+        };
+        Ok(crl.to_der()?)
+    }
+
+    /// Answers a DER OCSP request (RFC 6960) for the certificates this PKI issued: `good` for the
+    /// seal, TSA and OCSP certificates (signed by the OCSP responder) and the intermediate (signed
+    /// by the root itself), `unknown` otherwise. Malformed requests get `malformedRequest`.
+    pub fn ocsp_respond(&self, request_der: &[u8]) -> Vec<u8> {
+        self.try_ocsp(request_der).unwrap_or_else(|_| {
+            // OCSPResponse { responseStatus malformedRequest (1) }
+            vec![0x30, 0x03, 0x0a, 0x01, 0x01]
+        })
+    }
+
+    fn try_ocsp(&self, request_der: &[u8]) -> Result<Vec<u8>, PadesError> {
+        use crate::asn1::{
+            BasicOcspResponse, OcspRequest, OcspResponse, OcspResponseBytes, OcspResponseData,
+            OcspSingleResponse,
+        };
+        let req = OcspRequest::from_der(request_der)?;
+        let first = req
+            .tbs_request
+            .request_list
+            .first()
+            .ok_or_else(|| PadesError::crypto("empty OCSP request"))?;
+        let by_intermediate = [&self.seal, &self.tsa, &self.ocsp];
+        let (responder_cert, responder_key, include_cert, issuer) =
+            if crate::ltv::cert_id(&self.intermediate, &self.root)?.issuer_key_hash
+                == first.req_cert.issuer_key_hash
+            {
+                (&self.root, &self.root_key, false, &self.root)
+            } else {
+                (&self.ocsp, &self.ocsp_key, true, &self.intermediate)
+            };
+        let now = std::time::SystemTime::now();
+        let gt = |t: std::time::SystemTime| der::asn1::GeneralizedTime::from_system_time(t);
+        let mut responses = Vec::new();
+        for r in &req.tbs_request.request_list {
+            let known: Vec<&Certificate> = if issuer == &self.root {
+                vec![&self.intermediate]
+            } else {
+                by_intermediate.to_vec()
+            };
+            let good = known.iter().any(|c| {
+                crate::ltv::cert_id(c, issuer).is_ok_and(|id| {
+                    id.serial_number == r.req_cert.serial_number
+                        && id.issuer_key_hash == r.req_cert.issuer_key_hash
+                })
+            });
+            // good [0] IMPLICIT NULL / unknown [2] IMPLICIT NULL
+            let status = der::asn1::Any::new(
+                der::Tag::ContextSpecific {
+                    constructed: false,
+                    number: der::TagNumber(if good { 0 } else { 2 }),
+                },
+                Vec::new(),
+            )?;
+            responses.push(OcspSingleResponse {
+                cert_id: r.req_cert.clone(),
+                cert_status: status,
+                this_update: gt(now)?,
+                next_update: Some(gt(now + Duration::from_secs(DAY))?),
+                single_extensions: None,
+            });
+        }
+        let key_hash = OctetString::new(
+            Sha1::digest(
+                responder_cert
+                    .tbs_certificate()
+                    .subject_public_key_info()
+                    .subject_public_key
+                    .raw_bytes(),
+            )
+            .to_vec(),
+        )?;
+        // ResponderID byKey [2] EXPLICIT KeyHash
+        let responder_id = der::asn1::Any::new(
+            der::Tag::ContextSpecific {
+                constructed: true,
+                number: der::TagNumber(2),
+            },
+            key_hash.to_der()?,
+        )?;
+        let nonce: Vec<Extension> = req
+            .tbs_request
+            .request_extensions
+            .iter()
+            .flatten()
+            .filter(|e| e.extn_id == ID_PKIX_OCSP_NONCE)
+            .cloned()
+            .collect();
+        let data = OcspResponseData {
+            version: None,
+            responder_id,
+            produced_at: gt(now)?,
+            responses,
+            response_extensions: (!nonce.is_empty()).then_some(nonce),
+        };
+        let tbs_der = data.to_der()?;
+        let sig = sign_der(responder_key, &tbs_der)?;
+        let basic = BasicOcspResponse {
+            tbs_response_data: der::asn1::Any::from_der(&tbs_der)?,
+            signature_algorithm: crate::signer::SignatureAlgorithm::EcdsaP256Sha256.identifier(),
+            signature: der::asn1::BitString::from_bytes(&sig)?,
+            certs: include_cert.then(|| vec![responder_cert.clone()]),
+        };
+        let resp = OcspResponse {
+            response_status: der::asn1::Any::new(der::Tag::Enumerated, vec![0u8])?,
+            response_bytes: Some(OcspResponseBytes {
+                response_type: ID_PKIX_OCSP_BASIC,
+                response: OctetString::new(basic.to_der()?)?,
+            }),
+        };
+        Ok(resp.to_der()?)
+    }
+
+    /// Routes the HTTP requests of the URLs written into the certificates by
+    /// [`DevPkiOptions::base_url`], relative to it: `POST /ocsp` (RFC 6960 Appendix A.1),
+    /// `GET /crl/root-ca.crl`, `GET /crl/intermediate-ca.crl`, `GET /certs/root-ca.cer`,
+    /// `GET /certs/intermediate-ca.cer`, and `POST /tsa` (the built-in TSA, RFC 3161 §3.4).
+    /// Returns the content type and body, or `None` for an unknown route.
+    pub fn http_response(
+        &self,
+        method: &str,
+        path: &str,
+        body: &[u8],
+    ) -> Option<(&'static str, Vec<u8>)> {
+        let ca = |name: &str| match name {
+            "root-ca" => Some(DevCa::Root),
+            "intermediate-ca" => Some(DevCa::Intermediate),
+            _ => None,
+        };
+        match (method, path) {
+            ("POST", "/ocsp") => Some(("application/ocsp-response", self.ocsp_respond(body))),
+            ("POST", "/tsa") => Some((
+                "application/timestamp-reply",
+                self.builtin_tsa().ok()?.respond(body),
+            )),
+            ("GET", p) => {
+                if let Some(name) = p.strip_prefix("/crl/").and_then(|n| n.strip_suffix(".crl")) {
+                    Some(("application/pkix-crl", self.crl(ca(name)?).ok()?))
+                } else if let Some(name) = p
+                    .strip_prefix("/certs/")
+                    .and_then(|n| n.strip_suffix(".cer"))
+                {
+                    Some((
+                        "application/pkix-cert",
+                        self.ca_certificate_der(ca(name)?).ok()?,
+                    ))
+                } else {
+                    None
+                }
+            }
+            _ => None,
+        }
+    }
+}
+
+fn sign_der(key: &SigningKey, message: &[u8]) -> Result<Vec<u8>, PadesError> {
+    let sig: p256::ecdsa::Signature =
+        signature::Signer::try_sign(key, message).map_err(PadesError::crypto)?;
+    Ok(sig.to_der().as_bytes().to_vec())
+}

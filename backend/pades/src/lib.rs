@@ -47,7 +47,7 @@ mod verify;
 mod write;
 
 pub use cms_build::build_cades_detached;
-pub use devpki::{DevPki, DevPkiOptions};
+pub use devpki::{DevCa, DevPki, DevPkiOptions};
 pub use document::XrefKind;
 pub use error::PadesError;
 pub use inspect::{DocMdpPermission, PdfInfo, SignatureFieldInfo, inspect};

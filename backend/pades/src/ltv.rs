@@ -151,7 +151,7 @@ const ID_PKIX_OCSP_BASIC: der::asn1::ObjectIdentifier =
     der::asn1::ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1.1");
 const SHA1: der::asn1::ObjectIdentifier = der::asn1::ObjectIdentifier::new_unwrap("1.3.14.3.2.26");
 
-fn cert_id(cert: &Certificate, issuer: &Certificate) -> Result<CertId, PadesError> {
+pub(crate) fn cert_id(cert: &Certificate, issuer: &Certificate) -> Result<CertId, PadesError> {
     use sha1::Digest;
     let name_hash = sha1::Sha1::digest(cert.tbs_certificate().issuer().to_der()?);
     let key_hash = sha1::Sha1::digest(
@@ -185,10 +185,15 @@ fn fetch_ocsp(
     let id = cert_id(cert, issuer)?;
     let req = OcspRequest {
         tbs_request: OcspTbsRequest {
+            version: None,
+            requestor_name: None,
             request_list: vec![OcspSingleRequest {
                 req_cert: id.clone(),
+                single_request_extensions: None,
             }],
+            request_extensions: None,
         },
+        optional_signature: None,
     }
     .to_der()?;
     let resp_der = fetcher.fetch_ocsp(url, &req)?;

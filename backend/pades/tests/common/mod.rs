@@ -58,3 +58,92 @@ pub fn write(dir: &Path, name: &str, data: &[u8]) -> PathBuf {
     std::fs::write(&p, data).unwrap();
     p
 }
+
+/// A one-request-per-connection HTTP/1.1 server on a bound listener, for test endpoints.
+pub struct HttpServer {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    port: u16,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+type Handler = dyn Fn(&str, &str, &[u8]) -> Option<(&'static str, Vec<u8>)> + Send;
+
+impl HttpServer {
+    pub fn start(listener: std::net::TcpListener, handler: Box<Handler>) -> Self {
+        use std::io::{Read, Write};
+        use std::sync::atomic::Ordering;
+        let port = listener.local_addr().unwrap().port();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stop2 = std::sync::Arc::clone(&stop);
+        let thread = std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                if stop2.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(mut s) = conn else { continue };
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 8192];
+                let Some(start) = (loop {
+                    let n = s.read(&mut chunk).unwrap_or(0);
+                    if n == 0 {
+                        break None;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                        break Some(p + 4);
+                    }
+                }) else {
+                    continue;
+                };
+                let head = String::from_utf8_lossy(&buf[..start]).to_string();
+                let mut first = head.lines().next().unwrap_or("").split_whitespace();
+                let method = first.next().unwrap_or("").to_string();
+                let path = first.next().unwrap_or("").to_string();
+                let len: usize = head
+                    .lines()
+                    .find_map(|l| {
+                        let l = l.to_ascii_lowercase();
+                        l.strip_prefix("content-length:")
+                            .map(|v| v.trim().to_string())
+                    })
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(0);
+                while buf.len() < start + len {
+                    let n = s.read(&mut chunk).unwrap_or(0);
+                    if n == 0 {
+                        break;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                }
+                let body = &buf[start..(start + len).min(buf.len())];
+                let (status, ctype, out) = match handler(&method, &path, body) {
+                    Some((t, b)) => ("200 OK", t, b),
+                    None => ("404 Not Found", "text/plain", b"not found".to_vec()),
+                };
+                let _ = s.write_all(
+                    format!(
+                        "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                        out.len()
+                    )
+                    .as_bytes(),
+                );
+                let _ = s.write_all(&out);
+            }
+        });
+        HttpServer {
+            stop,
+            port,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for HttpServer {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        let _ = std::net::TcpStream::connect(("127.0.0.1", self.port));
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
