@@ -144,15 +144,26 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
             let pool = db::connect(&config.database_url, 1)
                 .context("configuration is valid, but the database is not reachable")?;
             let mut conn = pool.get()?;
-            println!("# database reachable, schema version {}", db::schema_version(&mut conn)?);
+            println!(
+                "# database reachable, schema version {}",
+                db::schema_version(&mut conn)?
+            );
             if !config.dist_dir.join("index.html").is_file() {
-                println!("# note: {} has no index.html; the browser app is not built", config.dist_dir.display());
+                println!(
+                    "# note: {} has no index.html; the browser app is not built",
+                    config.dist_dir.display()
+                );
             }
             Ok(0)
         }
         Command::Config(ConfigCommand::List) => {
             for s in SETTINGS {
-                println!("TACHIAI_{:<28} default: {:<24} {}", s.key.to_uppercase(), s.default, s.doc);
+                println!(
+                    "TACHIAI_{:<28} default: {:<24} {}",
+                    s.key.to_uppercase(),
+                    s.default,
+                    s.doc
+                );
             }
             Ok(0)
         }
@@ -172,7 +183,10 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
             for t in chosen {
                 let report = crate::audit::verify(&mut conn, &t.id)?;
                 match report.first_break {
-                    None => println!("{}: OK, {} events, chain intact", t.code, report.events_checked),
+                    None => println!(
+                        "{}: OK, {} events, chain intact",
+                        t.code, report.events_checked
+                    ),
                     Some(b) => {
                         broken = true;
                         println!(
@@ -195,7 +209,12 @@ fn admin(config: &Config, cmd: AdminCommand) -> anyhow::Result<i32> {
     let mut conn = pool.get()?;
     let origin = workflow::tenants::operator_origin("cli");
     match cmd {
-        AdminCommand::CreateTenant { code, name, admin_email, password_stdin } => {
+        AdminCommand::CreateTenant {
+            code,
+            name,
+            admin_email,
+            password_stdin,
+        } => {
             let password = password_stdin.then(read_password_stdin).transpose()?;
             let (tenant, admin) = workflow::tenants::create_tenant(
                 &mut conn,
@@ -207,25 +226,48 @@ fn admin(config: &Config, cmd: AdminCommand) -> anyhow::Result<i32> {
                 &origin,
             )
             .map_err(describe)?;
-            println!("created tenant {} ({}); admin login ID: {}", tenant.code, tenant.name, admin.user.login_id);
+            println!(
+                "created tenant {} ({}); admin login ID: {}",
+                tenant.code, tenant.name, admin.user.login_id
+            );
             if let Some(pw) = admin.initial_password {
                 println!("initial password (shown once, must be changed at first login): {pw}");
             }
             Ok(0)
         }
-        AdminCommand::CreateUser { tenant, login_id, name, email, roles, grants, password_stdin } => {
+        AdminCommand::CreateUser {
+            tenant,
+            login_id,
+            name,
+            email,
+            roles,
+            grants,
+            password_stdin,
+        } => {
             let t = tenants::find_by_code(&mut conn, &tenant)?
                 .with_context(|| format!("no tenant with code {tenant}"))?;
             let roles = roles
                 .iter()
-                .map(|r| Role::parse(r).with_context(|| format!("unknown role {r} (admin, approver, staff, viewer)")))
+                .map(|r| {
+                    Role::parse(r).with_context(|| {
+                        format!("unknown role {r} (admin, approver, staff, viewer)")
+                    })
+                })
                 .collect::<anyhow::Result<Vec<_>>>()?;
             let grants = grants
                 .iter()
                 .map(|g| Permission::parse(g).with_context(|| format!("unknown permission {g}")))
                 .collect::<anyhow::Result<Vec<_>>>()?;
             let password = password_stdin.then(read_password_stdin).transpose()?;
-            let req = CreateUserRequest { login_id, name, email, department_id: None, roles, grants, password };
+            let req = CreateUserRequest {
+                login_id,
+                name,
+                email,
+                department_id: None,
+                roles,
+                grants,
+                password,
+            };
             let created = workflow::users::create_user_by_operator(&mut conn, &t.id, &req, &origin)
                 .map_err(describe)?;
             println!("created user {} in {}", created.user.login_id, t.code);

@@ -24,20 +24,76 @@ pub struct Setting {
 
 /// Every setting there is.
 pub const SETTINGS: &[Setting] = &[
-    Setting { key: "data_dir", default: "./data", doc: "Directory for the SQLite database, blobs, outbox and development PKI." },
-    Setting { key: "database_url", default: "<data_dir>/tachiai.db", doc: "A file path or sqlite://path for SQLite; postgres://user@host/db for PostgreSQL." },
-    Setting { key: "db_pool_size", default: "8", doc: "Database connections per process." },
-    Setting { key: "bind", default: "127.0.0.1:8080", doc: "Address and port the HTTP server listens on." },
-    Setting { key: "public_url", default: "http://<bind>", doc: "The URL users reach the service at; https:// makes cookies Secure. Also the expected Origin of browser requests." },
-    Setting { key: "dist_dir", default: "./dist", doc: "The built browser app (trunk build) served at /." },
-    Setting { key: "initial_tenant_code", default: "dev", doc: "団体コード of the tenant created on first start when the database has none." },
-    Setting { key: "initial_tenant_name", default: "開発用団体", doc: "団体名 of that tenant." },
-    Setting { key: "initial_admin_password", default: "", doc: "Password of the first admin (login ID admin); when unset, one is generated and printed once." },
-    Setting { key: "max_json_bytes", default: "65536", doc: "Largest accepted JSON request body in bytes." },
-    Setting { key: "login_max_failures", default: "5", doc: "Failed logins in a row before an account is locked." },
-    Setting { key: "login_lockout_minutes", default: "15", doc: "How long a locked account stays locked." },
-    Setting { key: "ip_max_failures", default: "30", doc: "Failed logins from one address within 15 minutes before that address is throttled." },
-    Setting { key: "log", default: "info", doc: "Log filter (tracing EnvFilter syntax), e.g. info,tachiai=debug." },
+    Setting {
+        key: "data_dir",
+        default: "./data",
+        doc: "Directory for the SQLite database, blobs, outbox and development PKI.",
+    },
+    Setting {
+        key: "database_url",
+        default: "<data_dir>/tachiai.db",
+        doc: "A file path or sqlite://path for SQLite; postgres://user@host/db for PostgreSQL.",
+    },
+    Setting {
+        key: "db_pool_size",
+        default: "8",
+        doc: "Database connections per process.",
+    },
+    Setting {
+        key: "bind",
+        default: "127.0.0.1:8080",
+        doc: "Address and port the HTTP server listens on.",
+    },
+    Setting {
+        key: "public_url",
+        default: "http://<bind>",
+        doc: "The URL users reach the service at; https:// makes cookies Secure. Also the expected Origin of browser requests.",
+    },
+    Setting {
+        key: "dist_dir",
+        default: "./dist",
+        doc: "The built browser app (trunk build) served at /.",
+    },
+    Setting {
+        key: "initial_tenant_code",
+        default: "dev",
+        doc: "団体コード of the tenant created on first start when the database has none.",
+    },
+    Setting {
+        key: "initial_tenant_name",
+        default: "開発用団体",
+        doc: "団体名 of that tenant.",
+    },
+    Setting {
+        key: "initial_admin_password",
+        default: "",
+        doc: "Password of the first admin (login ID admin); when unset, one is generated and printed once.",
+    },
+    Setting {
+        key: "max_json_bytes",
+        default: "65536",
+        doc: "Largest accepted JSON request body in bytes.",
+    },
+    Setting {
+        key: "login_max_failures",
+        default: "5",
+        doc: "Failed logins in a row before an account is locked.",
+    },
+    Setting {
+        key: "login_lockout_minutes",
+        default: "15",
+        doc: "How long a locked account stays locked.",
+    },
+    Setting {
+        key: "ip_max_failures",
+        default: "30",
+        doc: "Failed logins from one address within 15 minutes before that address is throttled.",
+    },
+    Setting {
+        key: "log",
+        default: "info",
+        doc: "Log filter (tracing EnvFilter syntax), e.g. info,tachiai=debug.",
+    },
 ];
 
 /// The effective configuration.
@@ -145,7 +201,9 @@ impl Config {
             public_url,
             dist_dir: PathBuf::from(get("dist_dir").unwrap_or("./dist")),
             initial_tenant_code: get("initial_tenant_code").unwrap_or("dev").to_owned(),
-            initial_tenant_name: get("initial_tenant_name").unwrap_or("開発用団体").to_owned(),
+            initial_tenant_name: get("initial_tenant_name")
+                .unwrap_or("開発用団体")
+                .to_owned(),
             initial_admin_password: get("initial_admin_password").map(str::to_owned),
             max_json_bytes: num("max_json_bytes", get("max_json_bytes"), 65_536)?,
             login_max_failures: num("login_max_failures", get("login_max_failures"), 5)?.max(1),
@@ -173,11 +231,19 @@ impl Config {
             ("initial_tenant_name", self.initial_tenant_name.clone()),
             (
                 "initial_admin_password",
-                if self.initial_admin_password.is_some() { "(set)" } else { "(generated on first start)" }.into(),
+                if self.initial_admin_password.is_some() {
+                    "(set)"
+                } else {
+                    "(generated on first start)"
+                }
+                .into(),
             ),
             ("max_json_bytes", self.max_json_bytes.to_string()),
             ("login_max_failures", self.login_max_failures.to_string()),
-            ("login_lockout_minutes", self.login_lockout_minutes.to_string()),
+            (
+                "login_lockout_minutes",
+                self.login_lockout_minutes.to_string(),
+            ),
             ("ip_max_failures", self.ip_max_failures.to_string()),
             ("log", self.log.clone()),
         ];
@@ -203,7 +269,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -222,7 +291,8 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let f = dir.join("t.toml");
         std::fs::write(&f, "bind = \"0.0.0.0:9000\"\ndb_pool_size = 3\n").unwrap();
-        let c = Config::from_sources(Some(&f), &env(&[("TACHIAI_BIND", "127.0.0.1:9001")])).unwrap();
+        let c =
+            Config::from_sources(Some(&f), &env(&[("TACHIAI_BIND", "127.0.0.1:9001")])).unwrap();
         assert_eq!(c.bind.to_string(), "127.0.0.1:9001");
         assert_eq!(c.db_pool_size, 3);
         std::fs::write(&f, "bnid = \"x\"\n").unwrap();

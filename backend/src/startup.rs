@@ -88,9 +88,7 @@ pub fn build_app(
         })
         .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
         // Swagger UI first: its spec lives under /api/v1, whose scope would answer 404.
-        .service(
-            SwaggerUi::new("/api/docs/{_:.*}").url("/api/v1/openapi.json", ApiDoc::openapi()),
-        )
+        .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/v1/openapi.json", ApiDoc::openapi()))
         .service(
             web::scope("/api/v1")
                 .configure(api::routes)
@@ -111,7 +109,10 @@ pub struct InitialLogin {
 }
 
 /// On an empty database, creates the initial tenant with admin `admin`.
-pub fn ensure_initial_tenant(pool: &DbPool, config: &Config) -> anyhow::Result<Option<InitialLogin>> {
+pub fn ensure_initial_tenant(
+    pool: &DbPool,
+    config: &Config,
+) -> anyhow::Result<Option<InitialLogin>> {
     let mut conn = pool.get()?;
     if tenants::count(&mut conn)? > 0 {
         return Ok(None);
@@ -169,7 +170,10 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     println!("Tachiai is running: {}/", config.public_url);
     println!("  API docs: {}/api/docs/", config.public_url);
     if let Some(first) = first {
-        println!("  First login — 団体コード: {}  ログインID: {}", first.tenant_code, first.login_id);
+        println!(
+            "  First login — 団体コード: {}  ログインID: {}",
+            first.tenant_code, first.login_id
+        );
         match first.generated_password {
             Some(pw) => println!("  パスワード (shown once; change it at first login): {pw}"),
             None => println!("  パスワード: the one given in TACHIAI_INITIAL_ADMIN_PASSWORD"),

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use actix_files::{Files, NamedFile};
 use actix_web::dev::{ServiceRequest, ServiceResponse, fn_service};
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, Responder, web};
 use sha2::{Digest, Sha256};
 
 /// The Content-Security-Policy of the app, given the hashes of `index.html`'s inline scripts.
@@ -44,10 +44,14 @@ fn inline_scripts(html: &str) -> Vec<String> {
     let mut rest = html;
     while let Some(start) = rest.find("<script") {
         let after = &rest[start..];
-        let Some(tag_end) = after.find('>') else { break };
+        let Some(tag_end) = after.find('>') else {
+            break;
+        };
         let tag = &after[..tag_end];
         let body_and_more = &after[tag_end + 1..];
-        let Some(close) = body_and_more.find("</script>") else { break };
+        let Some(close) = body_and_more.find("</script>") else {
+            break;
+        };
         if !tag.contains(" src=") {
             out.push(body_and_more[..close].to_owned());
         }
@@ -60,13 +64,23 @@ fn inline_scripts(html: &str) -> Vec<String> {
 pub fn security_headers(res: &mut ServiceResponse<impl actix_web::body::MessageBody>, csp: &str) {
     let path = res.request().path().to_owned();
     let h = res.headers_mut();
-    let csp = if path.starts_with("/api/docs") { DOCS_CSP } else { csp };
+    let csp = if path.starts_with("/api/docs") {
+        DOCS_CSP
+    } else {
+        csp
+    };
     if let Ok(v) = HeaderValue::from_str(csp) {
         h.insert(header::CONTENT_SECURITY_POLICY, v);
     }
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     h.insert(
         header::HeaderName::from_static("cross-origin-opener-policy"),
         HeaderValue::from_static("same-origin"),
@@ -116,7 +130,8 @@ mod tests {
 
     #[test]
     fn finds_inline_scripts_only() {
-        let html = r#"<head><script src="/a.js"></script><script type="module">import x;</script></head>"#;
+        let html =
+            r#"<head><script src="/a.js"></script><script type="module">import x;</script></head>"#;
         assert_eq!(inline_scripts(html), vec!["import x;".to_owned()]);
     }
 }

@@ -21,6 +21,12 @@ fn every_problem_code_is_documented_by_the_problem_schema() {
     let doc: serde_json::Value = serde_json::from_str(&backend::api::openapi_json()).unwrap();
     let codes = &doc["components"]["schemas"]["ProblemCode"]["enum"];
     for code in shared::ProblemCode::ALL {
-        assert!(codes.as_array().unwrap().contains(&serde_json::json!(code.as_str())), "{code:?}");
+        assert!(
+            codes
+                .as_array()
+                .unwrap()
+                .contains(&serde_json::json!(code.as_str())),
+            "{code:?}"
+        );
     }
 }

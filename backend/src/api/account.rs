@@ -33,7 +33,10 @@ pub async fn change_password(
     responses((status = 200, body = TotpSetupView),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 #[post("/account/totp/setup")]
-pub async fn totp_setup(state: web::Data<AppState>, user: SessionUser) -> ApiResult<web::Json<TotpSetupView>> {
+pub async fn totp_setup(
+    state: web::Data<AppState>,
+    user: SessionUser,
+) -> ApiResult<web::Json<TotpSetupView>> {
     let view = state
         .run(move |conn| accounts::totp_setup(conn, &user.actor, "Tachiai"))
         .await?;

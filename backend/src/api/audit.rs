@@ -67,6 +67,8 @@ pub async fn verify(
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,
 ) -> ApiResult<web::Json<AuditChainView>> {
-    let view = state.run(move |conn| audit_log::verify_chain(conn, &actor)).await?;
+    let view = state
+        .run(move |conn| audit_log::verify_chain(conn, &actor))
+        .await?;
     Ok(web::Json(view))
 }

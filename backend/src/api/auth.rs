@@ -40,12 +40,12 @@ pub async fn login(
         lockout_minutes: c.login_lockout_minutes,
         ip_max_failures: c.ip_max_failures,
     };
-    let session = state
+    let created = state
         .run(move |conn| accounts::login(conn, &body, &origin, previous.as_deref(), policy))
         .await?;
     Ok(HttpResponse::Ok()
-        .cookie(session_cookie(session.token, state.config.secure_cookies()))
-        .json(session.view))
+        .cookie(session_cookie(created.token, state.config.secure_cookies()))
+        .json(created.view))
 }
 
 /// Ends the session and clears the cookie.
@@ -69,7 +69,10 @@ pub async fn logout(state: web::Data<AppState>, user: SessionUser) -> ApiResult<
               (status = 401, body = Problem, content_type = "application/problem+json",
                description = "unauthenticated, session_expired")))]
 #[get("/auth/session")]
-pub async fn session(state: web::Data<AppState>, user: SessionUser) -> ApiResult<web::Json<SessionView>> {
+pub async fn session(
+    state: web::Data<AppState>,
+    user: SessionUser,
+) -> ApiResult<web::Json<SessionView>> {
     let view = state
         .run(move |conn| accounts::session_view(conn, &user.actor, user.csrf_token))
         .await?;

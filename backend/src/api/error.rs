@@ -87,7 +87,10 @@ pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error
 }
 
 /// Invalid query strings.
-pub fn query_error(err: actix_web::error::QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+pub fn query_error(
+    err: actix_web::error::QueryPayloadError,
+    _req: &HttpRequest,
+) -> actix_web::Error {
     ApiError(Problem {
         detail: format!("Invalid query string: {err}"),
         ..Problem::new(ProblemCode::MalformedRequest)
@@ -101,6 +104,6 @@ pub fn path_error(_err: actix_web::error::PathError, _req: &HttpRequest) -> acti
 }
 
 /// Unknown `/api/*` routes.
-pub async fn route_not_found() -> ApiError {
-    ProblemCode::RouteNotFound.into()
+pub async fn route_not_found() -> ApiResult<HttpResponse> {
+    Err(ProblemCode::RouteNotFound.into())
 }

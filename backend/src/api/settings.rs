@@ -18,7 +18,9 @@ pub async fn get(
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,
 ) -> ApiResult<web::Json<TenantSettingsView>> {
-    let view = state.run(move |conn| settings::get_settings(conn, &actor)).await?;
+    let view = state
+        .run(move |conn| settings::get_settings(conn, &actor))
+        .await?;
     Ok(web::Json(view))
 }
 

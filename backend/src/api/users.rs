@@ -74,7 +74,9 @@ pub async fn get(
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<UserView>> {
     let id = id.into_inner().to_string();
-    let view = state.run(move |conn| users::get_user(conn, &actor, &id)).await?;
+    let view = state
+        .run(move |conn| users::get_user(conn, &actor, &id))
+        .await?;
     Ok(web::Json(view))
 }
 

@@ -13,9 +13,9 @@ use serde_json::Value;
 use shared::audit::AuditAction;
 
 use crate::clock::Millis;
+use crate::db::AnyConnection;
 use crate::db::models::AuditEvent;
 use crate::db::queries::{audit_events, tenants};
-use crate::db::AnyConnection;
 
 /// Who acted and from where.
 #[derive(Debug, Clone, Default)]

@@ -39,8 +39,7 @@ pub fn initial_password() -> String {
 /// Constant-time equality of two strings of public length (CSRF tokens).
 pub fn constant_time_eq(a: &str, b: &str) -> bool {
     a.len() == b.len()
-        && a
-            .bytes()
+        && a.bytes()
             .zip(b.bytes())
             .fold(0u8, |acc, (x, y)| acc | (x ^ y))
             == 0
@@ -62,7 +61,10 @@ mod tests {
     fn initial_passwords_meet_the_policy() {
         for _ in 0..50 {
             let p = initial_password();
-            assert!(shared::validate::check_password_policy(&p, "admin").is_ok(), "{p}");
+            assert!(
+                shared::validate::check_password_policy(&p, "admin").is_ok(),
+                "{p}"
+            );
         }
     }
 }

@@ -54,8 +54,15 @@ fn hotp(key: &[u8], counter: u64) -> u32 {
 /// Checks `code` at `unix_seconds` within the drift window. Returns the matched step, which
 /// the caller stores so that the same code cannot be used twice; steps at or before
 /// `last_step` are refused.
-pub fn verify(secret_b32: &str, code: u32, unix_seconds: i64, last_step: Option<i64>) -> Option<i64> {
-    let key = data_encoding::BASE32_NOPAD.decode(secret_b32.as_bytes()).ok()?;
+pub fn verify(
+    secret_b32: &str,
+    code: u32,
+    unix_seconds: i64,
+    last_step: Option<i64>,
+) -> Option<i64> {
+    let key = data_encoding::BASE32_NOPAD
+        .decode(secret_b32.as_bytes())
+        .ok()?;
     let now_step = unix_seconds.div_euclid(STEP_SECONDS);
     (now_step - WINDOW..=now_step + WINDOW)
         .filter(|&step| step >= 0 && last_step.is_none_or(|last| step > last))
@@ -64,7 +71,9 @@ pub fn verify(secret_b32: &str, code: u32, unix_seconds: i64, last_step: Option<
 
 /// The code for `unix_seconds` (tests and the CLI use it).
 pub fn code_at(secret_b32: &str, unix_seconds: i64) -> Option<u32> {
-    let key = data_encoding::BASE32_NOPAD.decode(secret_b32.as_bytes()).ok()?;
+    let key = data_encoding::BASE32_NOPAD
+        .decode(secret_b32.as_bytes())
+        .ok()?;
     Some(hotp(&key, unix_seconds.div_euclid(STEP_SECONDS) as u64))
 }
 
@@ -94,13 +103,18 @@ mod tests {
         let code = code_at(&s, t).unwrap();
         let step = verify(&s, code, t + 29, None).expect("same step");
         assert_eq!(verify(&s, code, t, Some(step)), None, "replay is refused");
-        assert!(verify(&s, code, t + 95, None).is_none(), "three steps later");
+        assert!(
+            verify(&s, code, t + 95, None).is_none(),
+            "three steps later"
+        );
         assert!(verify(&s, (code + 1) % 1_000_000, t, None).is_none());
     }
 
     #[test]
     fn otpauth_uri_escapes_names() {
         let u = otpauth_uri("ABC", "Tachiai 立会", "dev:admin");
-        assert!(u.starts_with("otpauth://totp/Tachiai%20%E7%AB%8B%E4%BC%9A:dev%3Aadmin?secret=ABC"));
+        assert!(
+            u.starts_with("otpauth://totp/Tachiai%20%E7%AB%8B%E4%BC%9A:dev%3Aadmin?secret=ABC")
+        );
     }
 }

@@ -114,29 +114,52 @@ pub fn login(
     let Some(user) = users::find_by_login_id(conn, &tenant.id, req.login_id.trim())? else {
         password::verify(&req.password, password::dummy_hash());
         remember_failure(conn)?;
-        return Err(fail(conn, None, "unknown_login_id", ProblemCode::InvalidCredentials));
+        return Err(fail(
+            conn,
+            None,
+            "unknown_login_id",
+            ProblemCode::InvalidCredentials,
+        ));
     };
     if user.locked_until.is_some_and(|until| until > now.0) {
-        return Err(fail(conn, Some(&user.id), "locked", ProblemCode::AccountLocked));
+        return Err(fail(
+            conn,
+            Some(&user.id),
+            "locked",
+            ProblemCode::AccountLocked,
+        ));
     }
     let count_failure = |conn: &mut AnyConnection, reason: &str, code: ProblemCode| {
         let failures = user.failed_logins + 1;
-        let lock = (failures >= policy.max_failures)
-            .then(|| now.plus_minutes(policy.lockout_minutes).0);
+        let lock =
+            (failures >= policy.max_failures).then(|| now.plus_minutes(policy.lockout_minutes).0);
         if let Err(e) = users::record_failed_login(conn, &tenant.id, &user.id, failures, lock)
             .map_err(WorkflowError::from)
             .and_then(|_| remember_failure(conn))
         {
             return e;
         }
-        let code = if lock.is_some() { ProblemCode::AccountLocked } else { code };
+        let code = if lock.is_some() {
+            ProblemCode::AccountLocked
+        } else {
+            code
+        };
         fail(conn, Some(&user.id), reason, code)
     };
     if !password::verify(&req.password, &user.password_hash) {
-        return Err(count_failure(conn, "wrong_password", ProblemCode::InvalidCredentials));
+        return Err(count_failure(
+            conn,
+            "wrong_password",
+            ProblemCode::InvalidCredentials,
+        ));
     }
     if user.disabled {
-        return Err(fail(conn, Some(&user.id), "disabled", ProblemCode::AccountDisabled));
+        return Err(fail(
+            conn,
+            Some(&user.id),
+            "disabled",
+            ProblemCode::AccountDisabled,
+        ));
     }
     if user.totp_enabled {
         let Some(raw) = req.totp_code.as_deref().filter(|c| !c.trim().is_empty()) else {
@@ -172,14 +195,24 @@ pub fn login(
         ip: origin.ip.clone(),
         user_agent: origin.user_agent.clone(),
     };
-    let actor = Actor::new(&user, tenant.require_totp, session.token_hash.clone(), origin.clone());
+    let actor = Actor::new(
+        &user,
+        tenant.require_totp,
+        session.token_hash.clone(),
+        origin.clone(),
+    );
     db::tenant_transaction(conn, &tenant.id, |conn| -> WorkflowResult<()> {
         if let Some(previous) = previous_token {
             sessions::delete(conn, &tokens::digest(previous))?;
         }
         sessions::insert(conn, &session)?;
         users::record_login(conn, &tenant.id, &user.id, now.0)?;
-        actor.audit(conn, AuditAction::Login, Some(("user", &user.id)), json!({}))
+        actor.audit(
+            conn,
+            AuditAction::Login,
+            Some(("user", &user.id)),
+            json!({}),
+        )
     })?;
     let user = users::get(conn, &tenant.id, &user.id)?;
     Ok(NewSession {
@@ -262,10 +295,15 @@ pub fn authenticate(
 }
 
 /// `GET /auth/session`: the current session as the client needs it.
-pub fn session_view(conn: &mut AnyConnection, actor: &Actor, csrf_token: String) -> WorkflowResult<SessionView> {
+pub fn session_view(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    csrf_token: String,
+) -> WorkflowResult<SessionView> {
     let user = users::get(conn, &actor.tenant_id, &actor.user_id)?;
     let tenant = tenants::get(conn, &actor.tenant_id)?;
-    let session = sessions::find(conn, &actor.session_token_hash)?.ok_or_else(WorkflowError::not_found)?;
+    let session =
+        sessions::find(conn, &actor.session_token_hash)?.ok_or_else(WorkflowError::not_found)?;
     Ok(SessionView {
         me: me_view(actor, &user, &tenant),
         csrf_token,
@@ -277,7 +315,12 @@ pub fn session_view(conn: &mut AnyConnection, actor: &Actor, csrf_token: String)
 pub fn logout(conn: &mut AnyConnection, actor: &Actor) -> WorkflowResult<()> {
     db::tenant_transaction(conn, &actor.tenant_id, |conn| {
         sessions::delete(conn, &actor.session_token_hash)?;
-        actor.audit(conn, AuditAction::Logout, Some(("user", &actor.user_id)), json!({}))
+        actor.audit(
+            conn,
+            AuditAction::Logout,
+            Some(("user", &actor.user_id)),
+            json!({}),
+        )
     })
 }
 
@@ -301,27 +344,51 @@ pub fn change_password(
         let now = Millis::now();
         users::set_password(conn, &actor.tenant_id, &user.id, &hash, false, now.0)?;
         sessions::delete_for_user(conn, &user.id, Some(&actor.session_token_hash))?;
-        actor.audit(conn, AuditAction::PasswordChanged, Some(("user", &user.id)), json!({}))
+        actor.audit(
+            conn,
+            AuditAction::PasswordChanged,
+            Some(("user", &user.id)),
+            json!({}),
+        )
     })
 }
 
 /// `POST /account/totp/setup`: stores a new, not yet active secret.
-pub fn totp_setup(conn: &mut AnyConnection, actor: &Actor, issuer: &str) -> WorkflowResult<TotpSetupView> {
+pub fn totp_setup(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    issuer: &str,
+) -> WorkflowResult<TotpSetupView> {
     let user = users::get(conn, &actor.tenant_id, &actor.user_id)?;
     if user.totp_enabled {
         return Err(ProblemCode::Conflict.into());
     }
     let tenant = tenants::get(conn, &actor.tenant_id)?;
     let secret = totp::new_secret();
-    users::set_totp(conn, &actor.tenant_id, &user.id, Some(&secret), false, Millis::now().0)?;
+    users::set_totp(
+        conn,
+        &actor.tenant_id,
+        &user.id,
+        Some(&secret),
+        false,
+        Millis::now().0,
+    )?;
     Ok(TotpSetupView {
-        otpauth_uri: totp::otpauth_uri(&secret, issuer, &format!("{}:{}", tenant.code, user.login_id)),
+        otpauth_uri: totp::otpauth_uri(
+            &secret,
+            issuer,
+            &format!("{}:{}", tenant.code, user.login_id),
+        ),
         secret,
     })
 }
 
 /// `POST /account/totp/enable`: a first valid code activates the stored secret.
-pub fn totp_enable(conn: &mut AnyConnection, actor: &Actor, req: &TotpEnableRequest) -> WorkflowResult<()> {
+pub fn totp_enable(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    req: &TotpEnableRequest,
+) -> WorkflowResult<()> {
     let user = users::get(conn, &actor.tenant_id, &actor.user_id)?;
     let (Some(secret), false) = (user.totp_secret.as_deref(), user.totp_enabled) else {
         return Err(ProblemCode::Conflict.into());
@@ -333,12 +400,21 @@ pub fn totp_enable(conn: &mut AnyConnection, actor: &Actor, req: &TotpEnableRequ
     db::tenant_transaction(conn, &actor.tenant_id, |conn| {
         users::set_totp(conn, &actor.tenant_id, &user.id, Some(secret), true, now.0)?;
         users::set_totp_last_step(conn, &actor.tenant_id, &user.id, step)?;
-        actor.audit(conn, AuditAction::TotpEnabled, Some(("user", &user.id)), json!({}))
+        actor.audit(
+            conn,
+            AuditAction::TotpEnabled,
+            Some(("user", &user.id)),
+            json!({}),
+        )
     })
 }
 
 /// `POST /account/totp/disable`: needs the password; refused when the tenant requires TOTP.
-pub fn totp_disable(conn: &mut AnyConnection, actor: &Actor, req: &TotpDisableRequest) -> WorkflowResult<()> {
+pub fn totp_disable(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    req: &TotpDisableRequest,
+) -> WorkflowResult<()> {
     let user = users::get(conn, &actor.tenant_id, &actor.user_id)?;
     if !password::verify(&req.current_password, &user.password_hash) {
         return Err(ProblemCode::CurrentPasswordWrong.into());
@@ -347,7 +423,19 @@ pub fn totp_disable(conn: &mut AnyConnection, actor: &Actor, req: &TotpDisableRe
         return Err(ProblemCode::Forbidden.into());
     }
     db::tenant_transaction(conn, &actor.tenant_id, |conn| {
-        users::set_totp(conn, &actor.tenant_id, &user.id, None, false, Millis::now().0)?;
-        actor.audit(conn, AuditAction::TotpDisabled, Some(("user", &user.id)), json!({}))
+        users::set_totp(
+            conn,
+            &actor.tenant_id,
+            &user.id,
+            None,
+            false,
+            Millis::now().0,
+        )?;
+        actor.audit(
+            conn,
+            AuditAction::TotpDisabled,
+            Some(("user", &user.id)),
+            json!({}),
+        )
     })
 }

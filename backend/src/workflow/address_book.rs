@@ -36,7 +36,10 @@ pub fn list_organizations(
     )?;
     let ids: Vec<String> = orgs.iter().map(|o| o.id.clone()).collect();
     let people = contacts::list_for_organizations(conn, &actor.tenant_id, &ids)?;
-    Ok(page.wrap(orgs.iter().map(|o| organization_view(o, &people)).collect(), total))
+    Ok(page.wrap(
+        orgs.iter().map(|o| organization_view(o, &people)).collect(),
+        total,
+    ))
 }
 
 /// `GET /organizations/{id}`.
@@ -69,7 +72,13 @@ fn check_organization(req: &OrganizationRequest) -> WorkflowResult<CheckedOrgani
     e.finish()?;
     match (name, name_kana, address, phone, notes) {
         (Some(name), Some(name_kana), Some(address), Some(phone), Some(notes)) => {
-            Ok(CheckedOrganization { name, name_kana, address, phone, notes })
+            Ok(CheckedOrganization {
+                name,
+                name_kana,
+                address,
+                phone,
+                notes,
+            })
         }
         _ => unreachable!("finish() returned Ok, so every field parsed"),
     }
@@ -156,9 +165,13 @@ fn check_contact(req: &ContactRequest) -> WorkflowResult<CheckedContact> {
     let phone = e.check("phone", optional(req.phone.as_deref(), Name::parse));
     e.finish()?;
     match (name, email, division, title, phone) {
-        (Some(name), Some(email), Some(division), Some(title), Some(phone)) => {
-            Ok(CheckedContact { name, email, division, title, phone })
-        }
+        (Some(name), Some(email), Some(division), Some(title), Some(phone)) => Ok(CheckedContact {
+            name,
+            email,
+            division,
+            title,
+            phone,
+        }),
         _ => unreachable!("finish() returned Ok, so every field parsed"),
     }
 }

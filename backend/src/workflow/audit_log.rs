@@ -38,7 +38,8 @@ pub fn list_events(
     page: PageRequest,
 ) -> WorkflowResult<Page<AuditEventView>> {
     actor.require(conn, Permission::ViewAuditLog)?;
-    let (rows, total) = audit_events::list(conn, &actor.tenant_id, filter, page.page, page.per_page)?;
+    let (rows, total) =
+        audit_events::list(conn, &actor.tenant_id, filter, page.page, page.per_page)?;
     Ok(page.wrap(rows.iter().map(view).collect(), total))
 }
 

@@ -52,7 +52,11 @@ fn check(
     }
     errors.finish()?;
     match (name, code) {
-        (Some(name), Some(code)) => Ok(Checked { name, code, parent_id }),
+        (Some(name), Some(code)) => Ok(Checked {
+            name,
+            code,
+            parent_id,
+        }),
         _ => unreachable!("finish() returned Ok, so every field parsed"),
     }
 }
@@ -100,7 +104,9 @@ pub fn update_department(
     let c = check(conn, &actor.tenant_id, req)?;
     if let Some(parent) = &c.parent_id {
         let links: HashMap<String, Option<String>> =
-            departments::parent_links(conn, &actor.tenant_id)?.into_iter().collect();
+            departments::parent_links(conn, &actor.tenant_id)?
+                .into_iter()
+                .collect();
         if would_cycle(&links, id, parent) {
             return Err(ProblemCode::DepartmentCycle.into());
         }
@@ -125,7 +131,11 @@ pub fn update_department(
             }),
         )
     })?;
-    Ok(department_view(&departments::get(conn, &actor.tenant_id, id)?))
+    Ok(department_view(&departments::get(
+        conn,
+        &actor.tenant_id,
+        id,
+    )?))
 }
 
 /// Whether putting `id` under `new_parent` makes `id` its own ancestor.

@@ -83,11 +83,7 @@ pub struct FieldErrors(Vec<FieldError>);
 
 impl FieldErrors {
     /// Parses `raw` with `parse`, remembering the error under `field`.
-    pub fn check<T>(
-        &mut self,
-        field: &str,
-        result: Result<T, ValidationError>,
-    ) -> Option<T> {
+    pub fn check<T>(&mut self, field: &str, result: Result<T, ValidationError>) -> Option<T> {
         match result {
             Ok(v) => Some(v),
             Err(code) => {

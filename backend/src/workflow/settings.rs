@@ -49,8 +49,18 @@ pub fn update_settings(
     };
     let before = tenants::get(conn, &actor.tenant_id)?;
     db::tenant_transaction(conn, &actor.tenant_id, |conn| {
-        let (idle, absolute) = (req.session_idle_minutes as i32, req.session_absolute_hours as i32);
-        tenants::update_settings(conn, &actor.tenant_id, name.as_str(), req.require_totp, idle, absolute)?;
+        let (idle, absolute) = (
+            req.session_idle_minutes as i32,
+            req.session_absolute_hours as i32,
+        );
+        tenants::update_settings(
+            conn,
+            &actor.tenant_id,
+            name.as_str(),
+            req.require_totp,
+            idle,
+            absolute,
+        )?;
         actor.audit(
             conn,
             AuditAction::SettingsUpdated,

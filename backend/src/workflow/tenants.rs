@@ -7,7 +7,7 @@ use shared::dto::{CreateUserRequest, UserCredentialView};
 use shared::problem::ProblemCode;
 use shared::validate::{Name, TenantCode};
 
-use crate::audit::{self, Entry, Origin, Outcome, GENESIS_HASH};
+use crate::audit::{self, Entry, GENESIS_HASH, Origin, Outcome};
 use crate::clock::Millis;
 use crate::db::models::Tenant;
 use crate::db::queries::tenants;

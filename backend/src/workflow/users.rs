@@ -15,10 +15,10 @@ use crate::db::models::User;
 use crate::db::queries::users::{ProfileChanges, UserFilter};
 use crate::db::queries::{departments, sessions, users};
 use crate::db::{self, AnyConnection};
+use crate::workflow::PageRequest;
 use crate::workflow::actor::{Actor, join_list};
 use crate::workflow::error::{FieldErrors, WorkflowError, WorkflowResult};
 use crate::workflow::views::user_view;
-use crate::workflow::PageRequest;
 
 /// `GET /users`.
 pub fn list_users(
@@ -29,7 +29,10 @@ pub fn list_users(
     page: PageRequest,
 ) -> WorkflowResult<Page<UserView>> {
     actor.require(conn, Permission::ManageUsers)?;
-    let filter = UserFilter { q, include_disabled };
+    let filter = UserFilter {
+        q,
+        include_disabled,
+    };
     let (rows, total) = users::list(conn, &actor.tenant_id, &filter, page.page, page.per_page)?;
     Ok(page.wrap(rows.iter().map(user_view).collect(), total))
 }
@@ -93,7 +96,12 @@ pub fn create_user(
 ) -> WorkflowResult<UserCredentialView> {
     actor.require(conn, Permission::ManageUsers)?;
     create(conn, &actor.tenant_id, req, |conn, user| {
-        actor.audit(conn, AuditAction::UserCreated, Some(("user", &user.id)), created_details(user))
+        actor.audit(
+            conn,
+            AuditAction::UserCreated,
+            Some(("user", &user.id)),
+            created_details(user),
+        )
     })
 }
 
@@ -148,7 +156,10 @@ fn create(
         unreachable!("finish() returned Ok, so every field parsed");
     };
     let generated = req.password.is_none();
-    let initial_password = req.password.clone().unwrap_or_else(tokens::initial_password);
+    let initial_password = req
+        .password
+        .clone()
+        .unwrap_or_else(tokens::initial_password);
     let now = Millis::now().0;
     let user = User {
         id: uuid::Uuid::new_v4().to_string(),
@@ -267,7 +278,11 @@ pub fn set_user_disabled(
         if disabled {
             sessions::delete_for_user(conn, id, None)?;
         }
-        let action = if disabled { AuditAction::UserDisabled } else { AuditAction::UserEnabled };
+        let action = if disabled {
+            AuditAction::UserDisabled
+        } else {
+            AuditAction::UserEnabled
+        };
         actor.audit(conn, action, Some(("user", id)), json!({}))
     })?;
     Ok(user_view(&users::get(conn, &actor.tenant_id, id)?))
@@ -287,7 +302,12 @@ pub fn reset_password(
     db::tenant_transaction(conn, &actor.tenant_id, |conn| {
         users::set_password(conn, &actor.tenant_id, id, &hash, true, Millis::now().0)?;
         sessions::delete_for_user(conn, id, None)?;
-        actor.audit(conn, AuditAction::PasswordReset, Some(("user", id)), json!({}))
+        actor.audit(
+            conn,
+            AuditAction::PasswordReset,
+            Some(("user", id)),
+            json!({}),
+        )
     })?;
     Ok(UserCredentialView {
         user: user_view(&users::get(conn, &actor.tenant_id, id)?),

@@ -1,9 +1,7 @@
 //! Rows → DTO views. The only place that decides what a client sees of a row.
 
 use shared::access::{Permission, Role};
-use shared::dto::{
-    ContactView, DepartmentView, MeView, OrganizationView, TenantView, UserView,
-};
+use shared::dto::{ContactView, DepartmentView, MeView, OrganizationView, TenantView, UserView};
 use uuid::Uuid;
 
 use crate::clock::rfc3339;

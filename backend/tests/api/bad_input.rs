@@ -14,7 +14,9 @@ on_both_databases!(
 );
 
 async fn malformed_json_unknown_fields_and_wrong_types_are_400(backend: Backend) {
-    let Some(app) = spawn(backend).await else { return };
+    let Some(app) = spawn(backend).await else {
+        return;
+    };
     let login = |body: &'static str| {
         TestRequest::post()
             .uri("/api/v1/auth/login")
@@ -28,19 +30,36 @@ async fn malformed_json_unknown_fields_and_wrong_types_are_400(backend: Backend)
         r#"{"tenant_code":"dev"}"#,
     ] {
         let (st, b, headers) = app.send(login(body)).await;
-        assert_eq!(headers.get("content-type").unwrap(), "application/problem+json");
+        assert_eq!(
+            headers.get("content-type").unwrap(),
+            "application/problem+json"
+        );
         assert_problem(&(st, b), 400, "malformed_request");
     }
     let admin = app.admin().await;
-    assert_problem(&app.get(&admin, "/api/v1/users?page=first").await, 400, "malformed_request");
-    assert_problem(&app.get(&admin, "/api/v1/users?color=red").await, 400, "malformed_request");
+    assert_problem(
+        &app.get(&admin, "/api/v1/users?page=first").await,
+        400,
+        "malformed_request",
+    );
+    assert_problem(
+        &app.get(&admin, "/api/v1/users?color=red").await,
+        400,
+        "malformed_request",
+    );
 }
 
 async fn oversized_bodies_are_413_and_wrong_media_types_415(backend: Backend) {
-    let Some(app) = spawn(backend).await else { return };
+    let Some(app) = spawn(backend).await else {
+        return;
+    };
     let admin = app.admin().await;
     let big = json!({"name": "x".repeat(10_000)});
-    assert_problem(&app.post(&admin, "/api/v1/departments", big).await, 413, "payload_too_large");
+    assert_problem(
+        &app.post(&admin, "/api/v1/departments", big).await,
+        413,
+        "payload_too_large",
+    );
     let form = TestRequest::post()
         .uri("/api/v1/auth/login")
         .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
@@ -50,11 +69,13 @@ async fn oversized_bodies_are_413_and_wrong_media_types_415(backend: Backend) {
 }
 
 async fn invalid_fields_are_listed_and_duplicate_login_ids_are_409(backend: Backend) {
-    let Some(app) = spawn(backend).await else { return };
+    let Some(app) = spawn(backend).await else {
+        return;
+    };
     let admin = app.admin().await;
     let got = app
         .post(&admin, "/api/v1/users", json!({
-            "login_id": "田中", "name": " ", "email": "not-an-address", "roles": [], "password": "short"
+            "login_id": "田中花子", "name": " ", "email": "not-an-address", "roles": [], "password": "short"
         }))
         .await;
     assert_problem(&got, 422, "validation_failed");
@@ -66,11 +87,20 @@ async fn invalid_fields_are_listed_and_duplicate_login_ids_are_409(backend: Back
         .collect();
     assert_eq!(
         fields,
-        [("login_id", "invalid_characters"), ("name", "required"), ("email", "invalid_email"), ("roles", "empty_selection")]
+        [
+            ("login_id", "invalid_characters"),
+            ("name", "required"),
+            ("email", "invalid_email"),
+            ("roles", "empty_selection")
+        ]
     );
     app.create_user(&admin, "tanaka", &["staff"], &[]).await;
     let again = json!({"login_id": "tanaka", "name": "田中 花子", "email": "h@city.example.lg.jp", "roles": ["staff"]});
-    assert_problem(&app.post(&admin, "/api/v1/users", again).await, 409, "login_id_taken");
+    assert_problem(
+        &app.post(&admin, "/api/v1/users", again).await,
+        409,
+        "login_id_taken",
+    );
     let weak = json!({"login_id": "suzuki", "name": "鈴木", "email": "s@city.example.lg.jp", "roles": ["staff"], "password": "suzuki-123456789"});
     let got = app.post(&admin, "/api/v1/users", weak).await;
     assert_problem(&got, 422, "validation_failed");
@@ -78,11 +108,29 @@ async fn invalid_fields_are_listed_and_duplicate_login_ids_are_409(backend: Back
 }
 
 async fn unknown_routes_and_ids_are_404_problems(backend: Backend) {
-    let Some(app) = spawn(backend).await else { return };
+    let Some(app) = spawn(backend).await else {
+        return;
+    };
     let admin = app.admin().await;
-    assert_problem(&app.get(&admin, "/api/v1/nothing-here").await, 404, "route_not_found");
-    assert_problem(&app.get(&admin, "/api/v2/users").await, 404, "route_not_found");
-    assert_problem(&app.get(&admin, "/api/v1/users/not-a-uuid").await, 404, "not_found");
+    assert_problem(
+        &app.get(&admin, "/api/v1/nothing-here").await,
+        404,
+        "route_not_found",
+    );
+    assert_problem(
+        &app.get(&admin, "/api/v2/users").await,
+        404,
+        "route_not_found",
+    );
+    assert_problem(
+        &app.get(&admin, "/api/v1/users/not-a-uuid").await,
+        404,
+        "not_found",
+    );
     let random = uuid::Uuid::new_v4();
-    assert_problem(&app.get(&admin, &format!("/api/v1/users/{random}")).await, 404, "not_found");
+    assert_problem(
+        &app.get(&admin, &format!("/api/v1/users/{random}")).await,
+        404,
+        "not_found",
+    );
 }

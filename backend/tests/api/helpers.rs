@@ -24,7 +24,7 @@ pub enum Backend {
     Postgres,
 }
 
-pub const ADMIN_PASSWORD: &str = "Initial-admin-2026";
+pub const ADMIN_PASSWORD: &str = "Initial-pass-2026";
 const PG_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 
 /// A database that removes itself: a temp directory, or a PostgreSQL schema.
@@ -49,14 +49,19 @@ impl TestDb {
                 let addr: SocketAddr = "127.0.0.1:5432".parse().unwrap();
                 if TcpStream::connect_timeout(&addr, Duration::from_millis(300)).is_err() {
                     if std::env::var_os("TACHIAI_REQUIRE_POSTGRES").is_some() {
-                        panic!("PostgreSQL is required (TACHIAI_REQUIRE_POSTGRES) but 127.0.0.1:5432 does not answer");
+                        panic!(
+                            "PostgreSQL is required (TACHIAI_REQUIRE_POSTGRES) but 127.0.0.1:5432 does not answer"
+                        );
                     }
                     eprintln!("skipped: PostgreSQL at 127.0.0.1:5432 does not answer");
                     return None;
                 }
                 let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
-                let mut admin = PgConnection::establish(PG_ADMIN_URL).expect("connect to PostgreSQL");
-                admin.batch_execute(&format!("CREATE SCHEMA {schema}")).unwrap();
+                let mut admin =
+                    PgConnection::establish(PG_ADMIN_URL).expect("connect to PostgreSQL");
+                admin
+                    .batch_execute(&format!("CREATE SCHEMA {schema}"))
+                    .unwrap();
                 Some(TestDb {
                     url: format!("{PG_ADMIN_URL}?options=-c%20search_path%3D{schema}"),
                     dir,
@@ -95,10 +100,19 @@ pub struct TestApp<S> {
 
 pub fn config_for(db: &TestDb) -> Config {
     let env: Vec<(String, String)> = vec![
-        ("TACHIAI_DATA_DIR".into(), db.dir.to_string_lossy().into_owned()),
+        (
+            "TACHIAI_DATA_DIR".into(),
+            db.dir.to_string_lossy().into_owned(),
+        ),
         ("TACHIAI_DATABASE_URL".into(), db.url.clone()),
-        ("TACHIAI_INITIAL_ADMIN_PASSWORD".into(), ADMIN_PASSWORD.into()),
-        ("TACHIAI_DIST_DIR".into(), db.dir.join("dist").to_string_lossy().into_owned()),
+        (
+            "TACHIAI_INITIAL_ADMIN_PASSWORD".into(),
+            ADMIN_PASSWORD.into(),
+        ),
+        (
+            "TACHIAI_DIST_DIR".into(),
+            db.dir.join("dist").to_string_lossy().into_owned(),
+        ),
         ("TACHIAI_DB_POOL_SIZE".into(), "4".into()),
         ("TACHIAI_MAX_JSON_BYTES".into(), "4096".into()),
     ];
@@ -108,7 +122,9 @@ pub fn config_for(db: &TestDb) -> Config {
 pub async fn spawn(
     backend: Backend,
 ) -> Option<
-    TestApp<impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error>>,
+    TestApp<
+        impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error>,
+    >,
 > {
     let db = TestDb::create(backend)?;
     let config = config_for(&db);
@@ -125,15 +141,24 @@ where
     B: MessageBody,
 {
     /// Sends a request; returns status, JSON body (Null if empty) and the response headers.
-    pub async fn send(&self, req: TestRequest) -> (StatusCode, Value, actix_web::http::header::HeaderMap) {
-        let res = test::call_service(&self.svc, req.peer_addr("192.0.2.10:40000".parse().unwrap()).to_request()).await;
+    pub async fn send(
+        &self,
+        req: TestRequest,
+    ) -> (StatusCode, Value, actix_web::http::header::HeaderMap) {
+        let res = test::call_service(
+            &self.svc,
+            req.peer_addr("192.0.2.10:40000".parse().unwrap())
+                .to_request(),
+        )
+        .await;
         let status = res.status();
         let headers = res.headers().clone();
         let bytes = test::read_body(res).await;
         let body = if bytes.is_empty() {
             Value::Null
         } else {
-            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
         };
         (status, body, headers)
     }
@@ -144,20 +169,28 @@ where
     }
 
     pub async fn get(&self, s: &Session, path: &str) -> (StatusCode, Value) {
-        let (st, body, _) = self.send(Self::with_session(TestRequest::get().uri(path), s)).await;
+        let (st, body, _) = self
+            .send(Self::with_session(TestRequest::get().uri(path), s))
+            .await;
         (st, body)
     }
 
     pub async fn post(&self, s: &Session, path: &str, body: Value) -> (StatusCode, Value) {
         let (st, body, _) = self
-            .send(Self::with_session(TestRequest::post().uri(path).set_json(body), s))
+            .send(Self::with_session(
+                TestRequest::post().uri(path).set_json(body),
+                s,
+            ))
             .await;
         (st, body)
     }
 
     pub async fn put(&self, s: &Session, path: &str, body: Value) -> (StatusCode, Value) {
         let (st, body, _) = self
-            .send(Self::with_session(TestRequest::put().uri(path).set_json(body), s))
+            .send(Self::with_session(
+                TestRequest::put().uri(path).set_json(body),
+                s,
+            ))
             .await;
         (st, body)
     }
@@ -202,13 +235,23 @@ where
     }
 
     /// Creates a user with the given roles and grants and a known password; returns its id.
-    pub async fn create_user(&self, admin: &Session, login_id: &str, roles: &[&str], grants: &[&str]) -> String {
+    pub async fn create_user(
+        &self,
+        admin: &Session,
+        login_id: &str,
+        roles: &[&str],
+        grants: &[&str],
+    ) -> String {
         let (st, body) = self
-            .post(admin, "/api/v1/users", json!({
-                "login_id": login_id, "name": format!("試験 {login_id}"),
-                "email": format!("{login_id}@city.example.lg.jp"),
-                "roles": roles, "grants": grants, "password": user_password(login_id),
-            }))
+            .post(
+                admin,
+                "/api/v1/users",
+                json!({
+                    "login_id": login_id, "name": format!("試験 {login_id}"),
+                    "email": format!("{login_id}@city.example.lg.jp"),
+                    "roles": roles, "grants": grants, "password": user_password(login_id),
+                }),
+            )
             .await;
         assert_eq!(st, StatusCode::CREATED, "{body}");
         body["user"]["id"].as_str().unwrap().to_owned()

@@ -23,7 +23,10 @@ pub struct AuditFilter<'a> {
     pub until: Option<i64>,
 }
 
-fn filtered<'a>(tenant_id: &'a str, f: &AuditFilter<'a>) -> a::BoxedQuery<'a, Backend> {
+fn filtered<'a>(
+    tenant_id: &'a str,
+    f: &AuditFilter<'a>,
+) -> crate::db::schema::audit_events::BoxedQuery<'a, Backend> {
     let mut query = a::audit_events
         .filter(a::tenant_id.eq(tenant_id))
         .into_boxed();

@@ -13,7 +13,10 @@ pub mod users;
 /// `LIMIT`/`OFFSET` of a 1-based page.
 pub fn page_bounds(page: u32, per_page: u32) -> (i64, i64) {
     let page = page.max(1);
-    (i64::from(per_page), i64::from(page - 1) * i64::from(per_page))
+    (
+        i64::from(per_page),
+        i64::from(page - 1) * i64::from(per_page),
+    )
 }
 
 /// A `LIKE` pattern matching `q` anywhere, with `%`, `_` and `\` escaped.

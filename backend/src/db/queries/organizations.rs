@@ -24,7 +24,7 @@ fn filtered<'a>(
     tenant_id: &'a str,
     q: Option<&'a str>,
     include_archived: bool,
-) -> o::BoxedQuery<'a, Backend> {
+) -> crate::db::schema::organizations::BoxedQuery<'a, Backend> {
     let mut query = o::organizations
         .filter(o::tenant_id.eq(tenant_id))
         .into_boxed();

@@ -42,7 +42,7 @@ pub struct UserFilter<'a> {
 fn filtered<'a>(
     tenant_id: &'a str,
     filter: &UserFilter<'a>,
-) -> u::BoxedQuery<'a, crate::db::Backend> {
+) -> crate::db::schema::users::BoxedQuery<'a, crate::db::Backend> {
     let mut query = u::users.filter(u::tenant_id.eq(tenant_id)).into_boxed();
     if !filter.include_disabled {
         query = query.filter(u::disabled.eq(false));
