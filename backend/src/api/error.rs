@@ -8,9 +8,16 @@ use shared::problem::{Problem, ProblemCode};
 
 use crate::workflow::WorkflowError;
 
-/// An error answer.
+/// An error answer (boxed: a problem document is large, and most results are `Ok`).
 #[derive(Debug)]
-pub struct ApiError(pub Problem);
+pub struct ApiError(pub Box<Problem>);
+
+impl ApiError {
+    /// Wraps a problem document.
+    pub fn new(problem: Problem) -> Self {
+        ApiError(Box::new(problem))
+    }
+}
 
 /// Result of a handler.
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -42,7 +49,7 @@ impl ResponseError for ApiError {
 
 impl From<ProblemCode> for ApiError {
     fn from(code: ProblemCode) -> Self {
-        ApiError(Problem::new(code))
+        ApiError::new(Problem::new(code))
     }
 }
 
@@ -50,7 +57,7 @@ impl From<WorkflowError> for ApiError {
     fn from(e: WorkflowError) -> Self {
         match e {
             WorkflowError::Refused(code) => code.into(),
-            WorkflowError::Invalid(errors) => ApiError(Problem::validation(errors)),
+            WorkflowError::Invalid(errors) => ApiError::new(Problem::validation(errors)),
             WorkflowError::Unavailable(cause) => {
                 tracing::warn!(%cause, "database unavailable");
                 ProblemCode::ServiceUnavailable.into()
@@ -83,7 +90,7 @@ pub fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error
         },
         _ => Problem::new(ProblemCode::MalformedRequest),
     };
-    ApiError(problem).into()
+    ApiError::new(problem).into()
 }
 
 /// Invalid query strings.
@@ -91,7 +98,7 @@ pub fn query_error(
     err: actix_web::error::QueryPayloadError,
     _req: &HttpRequest,
 ) -> actix_web::Error {
-    ApiError(Problem {
+    ApiError::new(Problem {
         detail: format!("Invalid query string: {err}"),
         ..Problem::new(ProblemCode::MalformedRequest)
     })

@@ -50,7 +50,8 @@ pub fn get_organization(
 ) -> WorkflowResult<OrganizationView> {
     actor.require(conn, Permission::ViewAddressBook)?;
     let org = organizations::get(conn, &actor.tenant_id, id)?;
-    let people = contacts::list_for_organizations(conn, &actor.tenant_id, &[org.id.clone()])?;
+    let people =
+        contacts::list_for_organizations(conn, &actor.tenant_id, std::slice::from_ref(&org.id))?;
     Ok(organization_view(&org, &people))
 }
 

@@ -54,16 +54,28 @@ struct Profile {
     grants: String,
 }
 
+/// The profile fields as requested, before checking.
+struct ProfileInput<'a> {
+    name: &'a str,
+    email: &'a str,
+    department_id: Option<uuid::Uuid>,
+    roles: &'a [Role],
+    grants: &'a [Permission],
+}
+
 fn check_profile(
     conn: &mut AnyConnection,
     tenant_id: &str,
     errors: &mut FieldErrors,
-    name: &str,
-    email: &str,
-    department_id: Option<uuid::Uuid>,
-    roles: &[Role],
-    grants: &[Permission],
+    input: ProfileInput<'_>,
 ) -> WorkflowResult<Option<Profile>> {
+    let ProfileInput {
+        name,
+        email,
+        department_id,
+        roles,
+        grants,
+    } = input;
     let name = errors.check("name", Name::parse(name));
     let email = errors.check("email", EmailAddress::parse(email));
     let department_id = department_id.map(|d| d.to_string());
@@ -142,11 +154,13 @@ fn create(
         conn,
         tenant_id,
         &mut errors,
-        &req.name,
-        &req.email,
-        req.department_id,
-        &req.roles,
-        &req.grants,
+        ProfileInput {
+            name: &req.name,
+            email: &req.email,
+            department_id: req.department_id,
+            roles: &req.roles,
+            grants: &req.grants,
+        },
     )?;
     if let (Some(pw), Some(login)) = (&req.password, &login_id) {
         errors.check("password", check_password_policy(pw, login.as_str()));
@@ -212,11 +226,13 @@ pub fn update_user(
         conn,
         &actor.tenant_id,
         &mut errors,
-        &req.name,
-        &req.email,
-        req.department_id,
-        &req.roles,
-        &req.grants,
+        ProfileInput {
+            name: &req.name,
+            email: &req.email,
+            department_id: req.department_id,
+            roles: &req.roles,
+            grants: &req.grants,
+        },
     )?;
     errors.finish()?;
     let Some(profile) = profile else {
