@@ -24,6 +24,10 @@ pub enum Backend {
     Postgres,
 }
 
+/// A stand-in for Trunk's output: an inline module loader, as Trunk writes it.
+pub const INDEX_HTML: &str = "<!DOCTYPE html><html lang=\"ja\"><head><script type=\"module\">import init from '/app.js';init();</script></head><body></body></html>";
+pub const INLINE_LOADER: &str = "import init from '/app.js';init();";
+
 pub const ADMIN_PASSWORD: &str = "Initial-pass-2026";
 const PG_ADMIN_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 
@@ -127,6 +131,9 @@ pub async fn spawn(
     >,
 > {
     let db = TestDb::create(backend)?;
+    let dist = db.dir.join("dist");
+    std::fs::create_dir_all(&dist).unwrap();
+    std::fs::write(dist.join("index.html"), INDEX_HTML).unwrap();
     let config = config_for(&db);
     let pool = db::connect(&DatabaseUrl::parse(&db.url), config.db_pool_size).expect("database");
     backend::startup::ensure_initial_tenant(&pool, &config).expect("initial tenant");

@@ -8,3 +8,4 @@ mod auth;
 mod bad_input;
 mod directory;
 mod permissions;
+mod web;
