@@ -64,7 +64,6 @@ pub use stamp::{StampFont, VisibleStamp};
 pub use tsa::{BUILTIN_TSA_POLICY, BuiltinTsa};
 pub use tsp::{HttpTimeStamper, TimeStamper, TimestampInfo, verify_timestamp_token};
 pub use verify::{Coverage, SignatureKind, SignatureStatus, ValidationContext, verify};
-pub use write::IncrementalWriter;
 
 pub(crate) fn sha256(data: &[u8]) -> [u8; 32] {
     use sha2::Digest;

@@ -107,7 +107,7 @@ pub(crate) fn pdf_date(unix_secs: i64) -> String {
 }
 
 /// Appends one revision to an existing file (pyHanko's `IncrementalPdfFileWriter`).
-pub struct IncrementalWriter<'a> {
+pub(crate) struct IncrementalWriter<'a> {
     original: &'a [u8],
     prev: usize,
     kind: XrefKind,
