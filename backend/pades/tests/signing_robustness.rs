@@ -1,23 +1,29 @@
 //! The signing path never panics and never produces a broken file: mutated corpus files either
 //! sign — and then the output keeps the original as prefix and reads back with one more signature —
-//! or are refused with an error.
+//! or are refused with an error; what signs also passes the engine's own verifier.
 
 mod common;
 
 use std::sync::OnceLock;
 
-use pades::{DevPki, DevPkiOptions, LocalKeySigner, PdfSigner, SignatureMetadata, inspect};
+use pades::{
+    Coverage, DevPki, DevPkiOptions, LocalKeySigner, PdfSigner, SignatureMetadata,
+    ValidationContext, inspect, verify,
+};
 use proptest::prelude::*;
 
-fn signer() -> &'static LocalKeySigner {
-    static S: OnceLock<LocalKeySigner> = OnceLock::new();
+fn pki() -> &'static (LocalKeySigner, ValidationContext) {
+    static S: OnceLock<(LocalKeySigner, ValidationContext)> = OnceLock::new();
     S.get_or_init(|| {
         let dir = common::scratch("robust-pki");
-        DevPki::generate(&dir, &DevPkiOptions::default())
-            .unwrap()
-            .seal_signer()
-            .unwrap()
+        let pki = DevPki::generate(&dir, &DevPkiOptions::default()).unwrap();
+        let ctx = ValidationContext::from_pem(&pki.root_pem().unwrap()).unwrap();
+        (pki.seal_signer().unwrap(), ctx)
     })
+}
+
+fn signer() -> &'static LocalKeySigner {
+    &pki().0
 }
 
 const FILES: &[&str] = &[
@@ -41,6 +47,11 @@ fn sign_or_refuse(data: &[u8]) {
         let before = inspect(data).expect("signable input inspects");
         let after = inspect(signed.bytes()).expect("signed output reads back");
         assert_eq!(after.signature_count(), before.signature_count() + 1);
+        // Our signature (the newest) verifies: intact, valid, trusted, covering the whole file.
+        let statuses = verify(signed.bytes(), &pki().1).expect("signed output verifies");
+        let newest = statuses.last().expect("at least our signature");
+        assert!(newest.is_ok(), "{newest:?}");
+        assert_eq!(newest.coverage, Coverage::EntireFile);
     }
 }
 
