@@ -170,6 +170,7 @@ texts! {
     ArchivedNote => "この取引先はアーカイブされています。契約相手方の選択肢には表示されません。", "This organisation is archived and not offered when choosing a counterparty.";
     ContactAdd => "担当者を追加する", "Add a contact";
     ContactEdit => "担当者の編集", "Edit contact";
+    ContactAdded => "担当者を追加しました。", "The contact was added.";
     Division => "部署", "Division";
     JobTitle => "役職", "Title";
     NoContacts => "担当者はまだ登録されていません。", "No contacts yet.";

@@ -171,12 +171,14 @@ fn TotpSetup(done: RwSignal<Option<K>>) -> impl IntoView {
         let req = req.clone();
         async move {
             api::account::totp_enable(&req).await?;
+            // Set before the refresh: the refreshed session swaps this form for the other one.
+            done.set(Some(K::TotpEnabled));
             session.refresh().await;
             Ok::<_, shared::problem::Problem>(())
         }
     });
     Effect::new(move || match enable.value().get() {
-        Some(Ok(())) => done.set(Some(K::TotpEnabled)),
+        Some(Ok(())) => {}
         Some(Err(p)) => form.fail(p),
         None => {}
     });
@@ -249,15 +251,13 @@ fn TotpDisable(done: RwSignal<Option<K>>) -> impl IntoView {
         let req = req.clone();
         async move {
             api::account::totp_disable(&req).await?;
+            done.set(Some(K::TotpDisabled));
             session.refresh().await;
             Ok::<_, shared::problem::Problem>(())
         }
     });
     Effect::new(move || match disable.value().get() {
-        Some(Ok(())) => {
-            password.set(String::new());
-            done.set(Some(K::TotpDisabled));
-        }
+        Some(Ok(())) => password.set(String::new()),
         Some(Err(p)) => form.fail(p),
         None => {}
     });

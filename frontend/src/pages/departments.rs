@@ -22,14 +22,22 @@ pub fn DepartmentsPage() -> impl IntoView {
         reload.track();
         api::departments::list_all()
     });
-    let on_saved = Callback::new(move |()| {
+    // Lives outside the reloaded list, so it survives the refetch after a change.
+    let notice: RwSignal<Option<K>> = RwSignal::new(None);
+    let on_saved = Callback::new(move |k: K| {
         editing.set(None);
+        notice.set(Some(k));
         reload.update(|n| *n += 1);
     });
 
     view! {
         <h1>{move || i.t(K::DepartmentsTitle)}</h1>
         <p class="lead">{move || i.t(K::DeptLead)}</p>
+        {move || {
+            notice
+                .get()
+                .map(|k| view! { <div class="alert alert-success" role="status">{move || i.t(k)}</div> })
+        }}
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match departments.await {
@@ -78,7 +86,7 @@ fn tree_node(
     dept: DepartmentView,
     all: Vec<DepartmentView>,
     editing: RwSignal<Option<Uuid>>,
-    on_saved: Callback<()>,
+    on_saved: Callback<K>,
 ) -> AnyView {
     let i = use_i18n();
     let id = dept.id;
@@ -147,7 +155,7 @@ fn validate(form: FormState, name: &str, code: &str) -> Option<Name> {
 }
 
 #[component]
-fn AddDepartment(all: Vec<DepartmentView>, on_saved: Callback<()>) -> impl IntoView {
+fn AddDepartment(all: Vec<DepartmentView>, on_saved: Callback<K>) -> impl IntoView {
     let i = use_i18n();
     let form = FormState::new();
     let name = RwSignal::new(String::new());
@@ -159,10 +167,10 @@ fn AddDepartment(all: Vec<DepartmentView>, on_saved: Callback<()>) -> impl IntoV
     });
     Effect::new(move || match create.value().get() {
         Some(Ok(_)) => {
-            form.succeed(K::DeptAdded);
+            form.reset();
             name.set(String::new());
             code.set(String::new());
-            on_saved.run(());
+            on_saved.run(K::DeptAdded);
         }
         Some(Err(p)) => form.fail(p),
         None => {}
@@ -206,7 +214,7 @@ fn AddDepartment(all: Vec<DepartmentView>, on_saved: Callback<()>) -> impl IntoV
 fn EditDepartment(
     dept: DepartmentView,
     all: Vec<DepartmentView>,
-    on_saved: Callback<()>,
+    on_saved: Callback<K>,
     editing: RwSignal<Option<Uuid>>,
 ) -> impl IntoView {
     let i = use_i18n();
@@ -222,7 +230,7 @@ fn EditDepartment(
         async move { api::departments::update(id, &req).await }
     });
     Effect::new(move || match save.value().get() {
-        Some(Ok(_)) => on_saved.run(()),
+        Some(Ok(_)) => on_saved.run(K::Saved),
         Some(Err(p)) => form.fail(p),
         None => {}
     });

@@ -30,18 +30,26 @@ pub fn OrganizationEditPage() -> impl IntoView {
             api::organizations::get_one(id).await
         }
     });
-    let just_created = query.with_untracked(|q| q.get("created").is_some());
+    // Lives outside the reloaded organisation, so it survives the refetch after a change.
+    let notice: RwSignal<Option<K>> = RwSignal::new(
+        query
+            .with_untracked(|q| q.get("created").is_some())
+            .then_some(K::OrgCreated),
+    );
     view! {
         <p class="back">
             <A href="/address-book">{move || i.t(K::BackToList)}</A>
         </p>
         <h1>{move || i.t(K::OrgEditTitle)}</h1>
-        {just_created
-            .then(|| view! { <div class="alert alert-success" role="status">{move || i.t(K::OrgCreated)}</div> })}
+        {move || {
+            notice
+                .get()
+                .map(|k| view! { <div class="alert alert-success" role="status">{move || i.t(k)}</div> })
+        }}
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match org.await {
-                    Ok(o) => view! { <Organization org=o reload=reload /> }.into_any(),
+                    Ok(o) => view! { <Organization org=o reload=reload notice=notice /> }.into_any(),
                     Err(p) => view! { <ProblemMessage problem=p /> }.into_any(),
                 }
             })}
@@ -50,7 +58,11 @@ pub fn OrganizationEditPage() -> impl IntoView {
 }
 
 #[component]
-fn Organization(org: OrganizationView, reload: RwSignal<u32>) -> impl IntoView {
+fn Organization(
+    org: OrganizationView,
+    reload: RwSignal<u32>,
+    notice: RwSignal<Option<K>>,
+) -> impl IntoView {
     let i = use_i18n();
     let session = use_session();
     let can_edit = session.can(Permission::ManageAddressBook);
@@ -58,7 +70,7 @@ fn Organization(org: OrganizationView, reload: RwSignal<u32>) -> impl IntoView {
     let org_id = org.id;
 
     let main = if can_edit {
-        view! { <EditOrganization org=org.clone() /> }.into_any()
+        view! { <EditOrganization org=org.clone() notice=notice /> }.into_any()
     } else {
         view! { <ReadOnlyOrganization org=org.clone() /> }.into_any()
     };
@@ -69,7 +81,7 @@ fn Organization(org: OrganizationView, reload: RwSignal<u32>) -> impl IntoView {
             <ul class="contact-list" role="list">
                 {contacts
                     .into_iter()
-                    .map(|c| view! { <Contact contact=c can_edit=can_edit reload=reload /> })
+                    .map(|c| view! { <Contact contact=c can_edit=can_edit reload=reload notice=notice /> })
                     .collect_view()}
             </ul>
         }
@@ -80,7 +92,7 @@ fn Organization(org: OrganizationView, reload: RwSignal<u32>) -> impl IntoView {
         <section class="card" aria-labelledby="contacts-title">
             <h2 id="contacts-title">{move || i.t(K::Contacts)}</h2>
             {contact_list}
-            {can_edit.then(|| view! { <AddContact org_id=org_id reload=reload /> })}
+            {can_edit.then(|| view! { <AddContact org_id=org_id reload=reload notice=notice /> })}
         </section>
     }
 }
@@ -106,7 +118,7 @@ fn ReadOnlyOrganization(org: OrganizationView) -> impl IntoView {
 }
 
 #[component]
-fn EditOrganization(org: OrganizationView) -> impl IntoView {
+fn EditOrganization(org: OrganizationView, notice: RwSignal<Option<K>>) -> impl IntoView {
     let i = use_i18n();
     let id = org.id;
     let form = FormState::new();
@@ -119,7 +131,8 @@ fn EditOrganization(org: OrganizationView) -> impl IntoView {
     Effect::new(move || match save.value().get() {
         Some(Ok(o)) => {
             archived.set(o.archived);
-            form.succeed(K::Saved);
+            form.reset();
+            notice.set(Some(K::Saved));
         }
         Some(Err(p)) => form.fail(p),
         None => {}
@@ -155,7 +168,12 @@ fn EditOrganization(org: OrganizationView) -> impl IntoView {
 }
 
 #[component]
-fn Contact(contact: ContactView, can_edit: bool, reload: RwSignal<u32>) -> impl IntoView {
+fn Contact(
+    contact: ContactView,
+    can_edit: bool,
+    reload: RwSignal<u32>,
+    notice: RwSignal<Option<K>>,
+) -> impl IntoView {
     let i = use_i18n();
     let editing = RwSignal::new(false);
     let label_id = format!("contact-{}", contact.id);
@@ -194,7 +212,7 @@ fn Contact(contact: ContactView, can_edit: bool, reload: RwSignal<u32>) -> impl 
                     })}
             </div>
             <Show when=move || editing.get()>
-                <EditContact contact=c2.clone() reload=reload editing=editing />
+                <EditContact contact=c2.clone() reload=reload editing=editing notice=notice />
             </Show>
         </li>
     }
@@ -205,6 +223,7 @@ fn EditContact(
     contact: ContactView,
     reload: RwSignal<u32>,
     editing: RwSignal<bool>,
+    notice: RwSignal<Option<K>>,
 ) -> impl IntoView {
     let i = use_i18n();
     let id = contact.id;
@@ -217,6 +236,7 @@ fn EditContact(
     Effect::new(move || match save.value().get() {
         Some(Ok(_)) => {
             editing.set(false);
+            notice.set(Some(K::Saved));
             reload.update(|n| *n += 1);
         }
         Some(Err(p)) => form.fail(p),
@@ -246,7 +266,7 @@ fn EditContact(
 }
 
 #[component]
-fn AddContact(org_id: Uuid, reload: RwSignal<u32>) -> impl IntoView {
+fn AddContact(org_id: Uuid, reload: RwSignal<u32>, notice: RwSignal<Option<K>>) -> impl IntoView {
     let i = use_i18n();
     let form = FormState::new();
     let fields = ContactFields::new(None);
@@ -257,6 +277,7 @@ fn AddContact(org_id: Uuid, reload: RwSignal<u32>) -> impl IntoView {
     Effect::new(move || match add.value().get() {
         Some(Ok(_)) => {
             fields.clear();
+            notice.set(Some(K::ContactAdded));
             reload.update(|n| *n += 1);
         }
         Some(Err(p)) => form.fail(p),
