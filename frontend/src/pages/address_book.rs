@@ -80,14 +80,16 @@ pub fn AddressBookPage() -> impl IntoView {
                                 let archived = o.archived;
                                 view! {
                                     <tr>
-                                        <td>
-                                            <A href=href>{o.name.clone()}</A>
-                                            {o.name_kana.clone().map(|k| view! { <span class="sub">{k}</span> })}
+                                        <td data-label=move || i.t(K::OrgName)>
+                                            <div>
+                                                <A href=href>{o.name.clone()}</A>
+                                                {o.name_kana.clone().map(|k| view! { <span class="sub">{k}</span> })}
+                                            </div>
                                         </td>
-                                        <td class="wrap">{o.address.clone().unwrap_or_default()}</td>
-                                        <td>{o.phone.clone().unwrap_or_default()}</td>
-                                        <td class="num">{contacts}</td>
-                                        <td>
+                                        <td data-label=move || i.t(K::Address) class="wrap">{o.address.clone().unwrap_or_default()}</td>
+                                        <td data-label=move || i.t(K::Phone)>{o.phone.clone().unwrap_or_default()}</td>
+                                        <td data-label=move || i.t(K::Contacts) class="num">{contacts}</td>
+                                        <td data-label=move || i.t(K::Status)>
                                             {archived
                                                 .then(|| {
                                                     view! { <span class="badge badge-off">{move || i.t(K::Archived)}</span> }
@@ -99,7 +101,7 @@ pub fn AddressBookPage() -> impl IntoView {
                             .collect_view();
                         view! {
                             <div class="table-wrap">
-                                <table class="list">
+                                <table class="list stack">
                                     <thead>
                                         <tr>
                                             <th scope="col">{move || i.t(K::OrgName)}</th>

@@ -88,21 +88,21 @@ pub fn UsersPage() -> impl IntoView {
                                 let email = u.email.clone();
                                 view! {
                                     <tr>
-                                        <td>
+                                        <td data-label=move || i.t(K::Name)>
                                             <A href=href>{name}</A>
                                         </td>
-                                        <td class="mono">{login_id}</td>
-                                        <td class="wrap">{email}</td>
-                                        <td>{dept}</td>
-                                        <td>
+                                        <td data-label=move || i.t(K::LoginId) class="mono">{login_id}</td>
+                                        <td data-label=move || i.t(K::Email) class="wrap">{email}</td>
+                                        <td data-label=move || i.t(K::Department)>{dept}</td>
+                                        <td data-label=move || i.t(K::Roles)>
                                             {move || {
                                                 roles.iter().map(|r| i.role(*r)).collect::<Vec<_>>().join("、")
                                             }}
                                         </td>
-                                        <td>
+                                        <td data-label=move || i.t(K::Status)>
                                             <UserStatus user=u />
                                         </td>
-                                        <td>
+                                        <td data-label=move || i.t(K::LastLogin)>
                                             {move || last.clone().unwrap_or_else(|| i.t(K::Never).to_owned())}
                                         </td>
                                     </tr>
@@ -111,7 +111,7 @@ pub fn UsersPage() -> impl IntoView {
                             .collect_view();
                         view! {
                             <div class="table-wrap">
-                                <table class="list">
+                                <table class="list stack">
                                     <thead>
                                         <tr>
                                             <th scope="col">{move || i.t(K::Name)}</th>
