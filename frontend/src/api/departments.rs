@@ -7,10 +7,19 @@ use uuid::Uuid;
 
 use super::{get, send};
 
-/// All departments of the tenant (the tree is small: one page of up to 500).
+/// All departments of the tenant, page by page (the server gives at most 500 at a time).
 pub async fn list_all() -> Result<Vec<DepartmentView>, Problem> {
-    let page: Page<DepartmentView> = get("/departments?page=1&per_page=500").await?;
-    Ok(page.items)
+    let mut all = Vec::new();
+    for n in 1u32.. {
+        let page: Page<DepartmentView> =
+            get(&format!("/departments?page={n}&per_page=500")).await?;
+        let done = page.items.is_empty() || (all.len() + page.items.len()) as u64 >= page.total;
+        all.extend(page.items);
+        if done {
+            break;
+        }
+    }
+    Ok(all)
 }
 
 /// `POST /departments`.
