@@ -53,6 +53,7 @@ test('a wrong password shows the Japanese error and no session', async (t) => {
   assert.equal(await page.locator('html').getAttribute('lang'), 'en');
   await page.reload();
   await page.getByRole('heading', { name: 'Log in' }).waitFor();
+  await screenshot(page, '01-login-english');
   await page.getByRole('button', { name: '日本語' }).click();
   await page.getByRole('heading', { name: 'ログイン' }).waitFor();
 
