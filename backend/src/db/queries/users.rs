@@ -78,22 +78,6 @@ pub fn list(
     Ok((rows, total))
 }
 
-/// Counts enabled users having `role` (stored comma-separated, matched as a whole word).
-pub fn count_enabled_with_role(
-    conn: &mut AnyConnection,
-    tenant_id: &str,
-    role: &str,
-) -> QueryResult<i64> {
-    let rows: Vec<String> = u::users
-        .filter(u::tenant_id.eq(tenant_id).and(u::disabled.eq(false)))
-        .select(u::roles)
-        .load(conn)?;
-    Ok(rows
-        .iter()
-        .filter(|r| r.split(',').any(|x| x == role))
-        .count() as i64)
-}
-
 /// The editable profile fields.
 #[derive(Debug, AsChangeset)]
 #[diesel(table_name = crate::db::schema::users)]
