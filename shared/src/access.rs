@@ -43,12 +43,20 @@ pub enum Permission {
     ManageAddressBook,
     /// See contracts of every department, not only one's own.
     ViewAllDepartments,
+    /// Read contracts (of one's own department, or of all with `ViewAllDepartments`).
+    ViewContracts,
     /// Download documents and signed PDFs.
     DownloadDocuments,
-    /// Create and send contracts.
+    /// Create contracts, also by duplicating one.
     CreateContracts,
-    /// Approve contracts in an approval route.
+    /// Edit draft contracts, submit them for approval and withdraw them from approval.
+    EditContracts,
+    /// Send contracts to counterparties, remind them and recall a sent contract for correction.
+    SendContracts,
+    /// Approve contracts in an approval route, or send them back.
     ApproveContracts,
+    /// Cancel (取消) a contract that is not yet concluded.
+    CancelContracts,
 }
 
 impl Role {
@@ -94,20 +102,22 @@ impl Role {
     pub fn permissions(self) -> &'static [Permission] {
         use Permission::*;
         match self {
-            Role::Admin => &[
-                ManageUsers,
-                ManageDepartments,
-                ManageSettings,
-                ViewAuditLog,
+            Role::Admin => &Permission::ALL,
+            Role::Approver => &[
                 ViewAddressBook,
-                ManageAddressBook,
-                ViewAllDepartments,
+                ViewContracts,
+                DownloadDocuments,
+                ApproveContracts,
+            ],
+            Role::Staff => &[
+                ViewAddressBook,
+                ViewContracts,
                 DownloadDocuments,
                 CreateContracts,
+                EditContracts,
+                SendContracts,
             ],
-            Role::Approver => &[ViewAddressBook, DownloadDocuments, ApproveContracts],
-            Role::Staff => &[ViewAddressBook, DownloadDocuments, CreateContracts],
-            Role::Viewer => &[ViewAddressBook],
+            Role::Viewer => &[ViewAddressBook, ViewContracts],
         }
     }
 }
@@ -120,7 +130,7 @@ impl fmt::Display for Role {
 
 impl Permission {
     /// Every permission, in display order.
-    pub const ALL: [Permission; 10] = [
+    pub const ALL: [Permission; 14] = [
         Permission::ManageUsers,
         Permission::ManageDepartments,
         Permission::ManageSettings,
@@ -128,9 +138,13 @@ impl Permission {
         Permission::ViewAddressBook,
         Permission::ManageAddressBook,
         Permission::ViewAllDepartments,
+        Permission::ViewContracts,
         Permission::DownloadDocuments,
         Permission::CreateContracts,
+        Permission::EditContracts,
+        Permission::SendContracts,
         Permission::ApproveContracts,
+        Permission::CancelContracts,
     ];
 
     /// The stored and wire name.
@@ -143,9 +157,13 @@ impl Permission {
             Permission::ViewAddressBook => "view_address_book",
             Permission::ManageAddressBook => "manage_address_book",
             Permission::ViewAllDepartments => "view_all_departments",
+            Permission::ViewContracts => "view_contracts",
             Permission::DownloadDocuments => "download_documents",
             Permission::CreateContracts => "create_contracts",
+            Permission::EditContracts => "edit_contracts",
+            Permission::SendContracts => "send_contracts",
             Permission::ApproveContracts => "approve_contracts",
+            Permission::CancelContracts => "cancel_contracts",
         }
     }
 
@@ -164,9 +182,13 @@ impl Permission {
             Permission::ViewAddressBook => "アドレス帳の閲覧",
             Permission::ManageAddressBook => "アドレス帳の編集",
             Permission::ViewAllDepartments => "他所属の契約の閲覧",
+            Permission::ViewContracts => "契約の閲覧",
             Permission::DownloadDocuments => "文書のダウンロード",
-            Permission::CreateContracts => "契約の作成・送信",
+            Permission::CreateContracts => "契約の作成",
+            Permission::EditContracts => "契約の編集・承認申請",
+            Permission::SendContracts => "契約の送信",
             Permission::ApproveContracts => "契約の承認",
+            Permission::CancelContracts => "契約の取消",
         }
     }
 
@@ -180,9 +202,13 @@ impl Permission {
             Permission::ViewAddressBook => "Read the address book",
             Permission::ManageAddressBook => "Edit the address book",
             Permission::ViewAllDepartments => "See other departments' contracts",
+            Permission::ViewContracts => "Read contracts",
             Permission::DownloadDocuments => "Download documents",
-            Permission::CreateContracts => "Create and send contracts",
+            Permission::CreateContracts => "Create contracts",
+            Permission::EditContracts => "Edit contracts and submit them for approval",
+            Permission::SendContracts => "Send contracts to counterparties",
             Permission::ApproveContracts => "Approve contracts",
+            Permission::CancelContracts => "Cancel contracts",
         }
     }
 }
@@ -213,6 +239,7 @@ mod tests {
         }
         for p in Permission::ALL {
             assert_eq!(Permission::parse(p.as_str()), Some(p));
+            assert_eq!(serde_json::to_value(p).unwrap(), p.as_str());
         }
         assert_eq!(Role::parse("root"), None);
     }
@@ -222,6 +249,27 @@ mod tests {
         let p = effective_permissions(&[Role::Viewer], &[Permission::DownloadDocuments]);
         assert!(p.contains(&Permission::DownloadDocuments));
         assert!(!p.contains(&Permission::ManageUsers));
+    }
+
+    #[test]
+    fn role_defaults_for_contracts() {
+        use Permission::*;
+        let admin = effective_permissions(&[Role::Admin], &[]);
+        assert_eq!(
+            admin.len(),
+            Permission::ALL.len(),
+            "an admin has every permission"
+        );
+        let approver = effective_permissions(&[Role::Approver], &[]);
+        assert!(approver.contains(&ViewContracts) && approver.contains(&ApproveContracts));
+        assert!(!approver.contains(&CreateContracts) && !approver.contains(&SendContracts));
+        let staff = effective_permissions(&[Role::Staff], &[]);
+        for p in [ViewContracts, CreateContracts, EditContracts, SendContracts] {
+            assert!(staff.contains(&p), "{p:?}");
+        }
+        assert!(!staff.contains(&ApproveContracts) && !staff.contains(&CancelContracts));
+        let viewer = effective_permissions(&[Role::Viewer], &[]);
+        assert!(viewer.contains(&ViewContracts) && !viewer.contains(&EditContracts));
     }
 
     #[test]

@@ -9,6 +9,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod contract;
 pub mod dto;
 pub mod problem;
 pub mod validate;
