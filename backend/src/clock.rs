@@ -32,9 +32,33 @@ pub fn rfc3339(ms: i64) -> String {
         .unwrap_or_default()
 }
 
+/// Japanese Standard Time as people read it, e.g. `2026年11月25日 14:05 JST` (the stamp, mails and
+/// the completion certificate).
+pub fn jst_text(unix_seconds: i64) -> String {
+    let jst = time::UtcOffset::from_hms(9, 0, 0).expect("+09:00 is a valid offset");
+    OffsetDateTime::from_unix_timestamp(unix_seconds)
+        .map(|t| t.to_offset(jst))
+        .map(|t| {
+            format!(
+                "{}年{}月{}日 {:02}:{:02} JST",
+                t.year(),
+                u8::from(t.month()),
+                t.day(),
+                t.hour(),
+                t.minute()
+            )
+        })
+        .unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formats_jst() {
+        assert_eq!(jst_text(1_775_019_600), "2026年4月1日 14:00 JST");
+    }
 
     #[test]
     fn formats_utc() {

@@ -15,6 +15,9 @@ use crate::clock::Millis;
 use crate::config::Config;
 use crate::db::queries::{login_failures, sessions, tenants};
 use crate::db::{self, AnyConnection, DbPool};
+use crate::seal::{DEV_PKI_PATH, SealKit};
+use crate::storage::BlobStore;
+use crate::workflow::contracts::UploadLimits;
 use crate::workflow::{self, WorkflowError};
 
 /// What every handler can reach.
@@ -25,16 +28,32 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// The app's Content-Security-Policy (with the hashes of the inline loader).
     pub csp: String,
+    /// The seal: key, TSA, revocation sources, trust roots.
+    pub seal: Arc<SealKit>,
+    /// Uploaded and sealed files.
+    pub blobs: BlobStore,
+    /// Upload size limits.
+    pub upload_limits: UploadLimits,
 }
 
 impl AppState {
-    /// Builds the state; the CSP is derived from the built app in `config.dist_dir`.
-    pub fn new(pool: DbPool, config: Config) -> AppState {
-        AppState {
+    /// Builds the state; the CSP is derived from the built app in `config.dist_dir`, the seal
+    /// from the configuration (the development PKI is generated on first start).
+    pub fn new(pool: DbPool, config: Config) -> anyhow::Result<AppState> {
+        let seal = SealKit::from_config(&config).map_err(|e| {
+            anyhow::anyhow!(
+                "the seal cannot be set up (development PKI in {}): {e}",
+                crate::seal::dev_pki_dir(&config).display()
+            )
+        })?;
+        Ok(AppState {
             csp: crate::web::app_csp(&config.dist_dir),
             pool,
+            blobs: BlobStore::new(config.data_dir.join("blobs")),
+            upload_limits: UploadLimits::default(),
             config: Arc::new(config),
-        }
+            seal: Arc::new(seal),
+        })
     }
 
     /// Runs a blocking use-case on the thread pool with a pooled connection.
@@ -95,6 +114,7 @@ pub fn build_app(
                 .default_service(web::to(api::error::route_not_found)),
         )
         .service(web::scope("/api").default_service(web::to(api::error::route_not_found)))
+        .service(web::scope(DEV_PKI_PATH).default_service(web::to(api::dev_pki::respond)))
         .configure(move |cfg| crate::web::spa(cfg, dist))
 }
 
@@ -162,7 +182,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     std::fs::create_dir_all(&config.data_dir)?;
     let pool = db::connect(&config.database_url, config.db_pool_size)?;
     let first = ensure_initial_tenant(&pool, &config)?;
-    let state = web::Data::new(AppState::new(pool.clone(), config.clone()));
+    let state = web::Data::new(AppState::new(pool.clone(), config.clone())?);
     let server = HttpServer::new(move || build_app(state.clone()))
         .bind(config.bind)
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;

@@ -75,6 +75,34 @@ audit_actions! {
     ContactCreated = ("contact.created", "相手方担当者の登録"),
     /// An address-book contact changed.
     ContactUpdated = ("contact.updated", "相手方担当者の変更"),
+    /// A contract draft was created (also by duplicating).
+    ContractCreated = ("contract.created", "契約の作成"),
+    /// A contract's data, recipients or route changed.
+    ContractUpdated = ("contract.updated", "契約の変更"),
+    /// A file was uploaded to a contract.
+    DocumentUploaded = ("document.uploaded", "ファイルのアップロード"),
+    /// An upload was refused (not a PDF, damaged, encrypted, certified).
+    DocumentRejected = ("document.rejected", "ファイルの受付拒否"),
+    /// A file was removed from a draft.
+    DocumentRemoved = ("document.removed", "ファイルの削除"),
+    /// A file was downloaded.
+    DocumentDownloaded = ("document.downloaded", "ファイルのダウンロード"),
+    /// Submitted for internal approval.
+    ContractSubmitted = ("contract.submitted", "承認申請"),
+    /// An approver approved a step.
+    ContractApproved = ("contract.approved", "承認"),
+    /// An approver sent the contract back.
+    ContractRejected = ("contract.rejected", "差し戻し"),
+    /// The submitter withdrew the contract from approval.
+    ContractWithdrawn = ("contract.withdrawn", "承認申請の取り下げ"),
+    /// The contract was sent to the recipients.
+    ContractSent = ("contract.sent", "送信"),
+    /// Staff recalled a sent contract for correction.
+    ContractSentBack = ("contract.sent_back", "下書きへの差し戻し"),
+    /// The contract was cancelled.
+    ContractCancelled = ("contract.cancelled", "取消"),
+    /// A refused state change (the action was not allowed).
+    ContractActionRefused = ("contract.action_refused", "操作の拒否"),
     /// Tenant settings changed.
     SettingsUpdated = ("settings.updated", "設定の変更"),
     /// A forbidden action was attempted.

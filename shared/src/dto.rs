@@ -440,3 +440,371 @@ pub struct AuditChainBreakView {
     /// `edited`, `deleted` or `inserted`.
     pub kind: String,
 }
+
+/// The verdict of the service's own verifier on a PDF: every signature and document timestamp,
+/// oldest first (`tachiai pdf verify --json`, the public verification page).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VerificationView {
+    /// SHA-256 of the file, lower-case hex.
+    pub sha256: String,
+    /// At least one signature, and every one of them valid.
+    pub all_valid: bool,
+    /// Each signature and document timestamp.
+    pub signatures: Vec<SignatureCheckView>,
+}
+
+/// One signature or document timestamp.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SignatureCheckView {
+    /// Signature field name.
+    pub field_name: String,
+    /// `signature` or `document_timestamp`.
+    pub kind: String,
+    /// `/SubFilter`, e.g. `ETSI.CAdES.detached`.
+    pub sub_filter: String,
+    /// Intact, valid, trusted, covering a whole revision, unmodified since.
+    pub valid: bool,
+    /// The signed bytes are unchanged.
+    pub intact: bool,
+    /// The cryptographic signature verifies.
+    pub signature_valid: bool,
+    /// The signer's certificate chains to a trusted root.
+    pub trusted: bool,
+    /// `entire_file`, `entire_revision` or `partial`.
+    pub coverage: String,
+    /// Subject of the signer's (or the TSA's) certificate.
+    pub signer: Option<String>,
+    /// The RFC 3161 time (signature timestamp, or the document timestamp itself).
+    pub timestamp: Option<TimestampCheckView>,
+    /// Changes by later revisions that a signature does not allow.
+    pub modifications: Vec<String>,
+    /// Why a check failed (English, from the verifier).
+    pub problems: Vec<String>,
+}
+
+/// A verified RFC 3161 time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TimestampCheckView {
+    /// `genTime`, RFC 3339 UTC.
+    pub time: String,
+    /// Subject of the TSA certificate.
+    pub tsa: String,
+    /// Serial number of the token, hex.
+    pub serial: String,
+}
+
+/// Where the visible stamp goes on the signed PDF (points from the page's lower-left corner).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct StampPlacement {
+    /// 1-based page.
+    pub page: u32,
+    /// Left edge.
+    pub x: f64,
+    /// Bottom edge.
+    pub y: f64,
+    /// Width (at least 120 pt).
+    pub width: f64,
+    /// Height (at least 40 pt).
+    pub height: f64,
+}
+
+/// `POST /api/v1/contracts` (a new draft) and `PUT /api/v1/contracts/{id}` (edit).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ContractRequest {
+    /// 件名.
+    pub title: String,
+    /// 契約番号; empty: generated from the tenant's pattern at creation (kept on edit).
+    #[serde(default)]
+    pub contract_number: Option<String>,
+    /// 所属 (department).
+    #[serde(default)]
+    pub department_id: Option<Uuid>,
+    /// 相手方 from the address book.
+    #[serde(default)]
+    pub organization_id: Option<Uuid>,
+    /// 相手方の名称, when not from the address book (else taken from it).
+    #[serde(default)]
+    pub counterparty_name: Option<String>,
+    /// 契約金額 in yen.
+    #[serde(default)]
+    pub amount_yen: Option<i64>,
+    /// 契約期間 from (YYYY-MM-DD).
+    #[serde(default)]
+    pub period_start: Option<String>,
+    /// 契約期間 to (YYYY-MM-DD).
+    #[serde(default)]
+    pub period_end: Option<String>,
+    /// 保存期間 in years; default from the tenant's settings.
+    #[serde(default)]
+    pub retention_years: Option<i32>,
+    /// 備考.
+    #[serde(default)]
+    pub notes: Option<String>,
+    /// Tenant-defined fields (項目名 → 値).
+    #[serde(default)]
+    pub custom_fields: std::collections::BTreeMap<String, String>,
+    /// Recipients one after another (`sequential`) or all at once (`parallel`).
+    #[serde(default = "default_recipient_order")]
+    pub recipient_order: crate::contract::RecipientOrder,
+    /// Recipients may forward (転送) to a colleague.
+    #[serde(default)]
+    pub allow_forwarding: bool,
+    /// The message in the request mail.
+    #[serde(default)]
+    pub message: Option<String>,
+    /// A visible stamp; none: invisible signatures.
+    #[serde(default)]
+    pub stamp: Option<StampPlacement>,
+}
+
+fn default_recipient_order() -> crate::contract::RecipientOrder {
+    crate::contract::RecipientOrder::Sequential
+}
+
+/// One recipient in `PUT /api/v1/contracts/{id}/recipients`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RecipientRequest {
+    /// 組織名.
+    pub organization_name: String,
+    /// 氏名.
+    pub name: String,
+    /// メールアドレス.
+    pub email: String,
+    /// アクセスコード, given to the recipient out of band (4–32 characters).
+    #[serde(default)]
+    pub access_code: Option<String>,
+}
+
+/// `PUT /api/v1/contracts/{id}/recipients`: the whole list, in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RecipientsRequest {
+    /// Recipients in signing order.
+    pub recipients: Vec<RecipientRequest>,
+}
+
+/// One step of `PUT /api/v1/contracts/{id}/approval-route`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalStepRequest {
+    /// 段階名, e.g. 課長決裁.
+    pub name: String,
+    /// `any`: one approval suffices; `all`: every approver.
+    pub rule: crate::contract::ApprovalRule,
+    /// The approvers (users of the tenant with the approve permission).
+    pub approver_ids: Vec<Uuid>,
+}
+
+/// `PUT /api/v1/contracts/{id}/approval-route`: the whole route, in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalRouteRequest {
+    /// Steps in order.
+    pub steps: Vec<ApprovalStepRequest>,
+}
+
+/// A comment with a decision (差し戻し, 取消 …).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CommentRequest {
+    /// コメント.
+    #[serde(default)]
+    pub comment: String,
+}
+
+/// A stored file of a contract.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DocumentView {
+    /// Id.
+    pub id: Uuid,
+    /// `main`, `attachment`, `sealed` or `certificate`.
+    pub role: String,
+    /// ファイル名.
+    pub file_name: String,
+    /// MIME type.
+    pub content_type: String,
+    /// Bytes.
+    pub size: i64,
+    /// SHA-256, lower-case hex.
+    pub sha256: String,
+    /// Pages (PDF).
+    pub page_count: Option<i32>,
+    /// Uploaded / made at.
+    pub created_at: String,
+}
+
+/// A counterparty recipient as staff see them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RecipientView {
+    /// Id.
+    pub id: Uuid,
+    /// Order (1-based).
+    pub position: i32,
+    /// 組織名.
+    pub organization_name: String,
+    /// 氏名.
+    pub name: String,
+    /// メールアドレス.
+    pub email: String,
+    /// An access code is required.
+    pub has_access_code: bool,
+    /// Where they are.
+    pub state: crate::contract::RecipientState,
+    /// Forwarded from this recipient.
+    pub forwarded_from: Option<Uuid>,
+    /// 依頼日時.
+    pub notified_at: Option<String>,
+    /// 閲覧日時 (verified and opened).
+    pub verified_at: Option<String>,
+    /// 合意日時.
+    pub agreed_at: Option<String>,
+    /// 却下日時.
+    pub declined_at: Option<String>,
+    /// 却下理由.
+    pub decline_reason: Option<String>,
+}
+
+/// One approver in a step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ApproverView {
+    /// User id.
+    pub user_id: Uuid,
+    /// 氏名.
+    pub name: String,
+    /// Their decision in the current round.
+    pub decision: Option<crate::contract::ApprovalDecision>,
+    /// Comment.
+    pub comment: Option<String>,
+    /// When.
+    pub decided_at: Option<String>,
+}
+
+/// One step of a contract's approval route.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ApprovalStepView {
+    /// Id.
+    pub id: Uuid,
+    /// Order (1-based).
+    pub position: i32,
+    /// 段階名.
+    pub name: String,
+    /// any / all.
+    pub rule: crate::contract::ApprovalRule,
+    /// Approvers and their decisions.
+    pub approvers: Vec<ApproverView>,
+    /// This step has approved (in the current round).
+    pub complete: bool,
+}
+
+/// A contract with everything staff see on its page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ContractView {
+    /// Id.
+    pub id: Uuid,
+    /// The public id of the QR code's `/v/{public_id}`.
+    pub public_id: String,
+    /// 契約番号.
+    pub contract_number: String,
+    /// 件名.
+    pub title: String,
+    /// 所属.
+    pub department_id: Option<Uuid>,
+    /// 所属名.
+    pub department_name: Option<String>,
+    /// 相手方 (address book).
+    pub organization_id: Option<Uuid>,
+    /// 相手方の名称.
+    pub counterparty_name: String,
+    /// 契約金額 (yen).
+    pub amount_yen: Option<i64>,
+    /// 契約期間 from.
+    pub period_start: Option<String>,
+    /// 契約期間 to.
+    pub period_end: Option<String>,
+    /// 契約締結日.
+    pub concluded_on: Option<String>,
+    /// 保存期間 (years).
+    pub retention_years: i32,
+    /// 備考.
+    pub notes: String,
+    /// Tenant-defined fields.
+    pub custom_fields: std::collections::BTreeMap<String, String>,
+    /// 状態.
+    pub state: crate::contract::ContractState,
+    /// sequential / parallel.
+    pub recipient_order: crate::contract::RecipientOrder,
+    /// 転送可.
+    pub allow_forwarding: bool,
+    /// The message in the request mail.
+    pub message: String,
+    /// The visible stamp.
+    pub stamp: Option<StampPlacement>,
+    /// Approval round (increments at each submission).
+    pub approval_round: i32,
+    /// 回答期限.
+    pub expires_at: Option<String>,
+    /// 送信日時.
+    pub sent_at: Option<String>,
+    /// 締結日時.
+    pub concluded_at: Option<String>,
+    /// 作成者.
+    pub created_by: Uuid,
+    /// 作成者名.
+    pub created_by_name: String,
+    /// 作成日時.
+    pub created_at: String,
+    /// 更新日時.
+    pub updated_at: String,
+    /// Files.
+    pub documents: Vec<DocumentView>,
+    /// Recipients in order.
+    pub recipients: Vec<RecipientView>,
+    /// Approval route.
+    pub approval_steps: Vec<ApprovalStepView>,
+    /// What the workflow rules know (the browser app runs the same rules on it).
+    pub facts: crate::contract::ContractFacts,
+    /// The buttons this user may use.
+    pub allowed_actions: Vec<crate::contract::ContractAction>,
+}
+
+/// A contract in a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ContractSummaryView {
+    /// Id.
+    pub id: Uuid,
+    /// 契約番号.
+    pub contract_number: String,
+    /// 件名.
+    pub title: String,
+    /// 相手方.
+    pub counterparty_name: String,
+    /// 所属.
+    pub department_id: Option<Uuid>,
+    /// 契約金額.
+    pub amount_yen: Option<i64>,
+    /// 状態.
+    pub state: crate::contract::ContractState,
+    /// 契約締結日.
+    pub concluded_on: Option<String>,
+    /// 更新日時.
+    pub updated_at: String,
+}

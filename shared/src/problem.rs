@@ -125,6 +125,36 @@ problem_codes! {
     SelfLockout = ("self_lockout", 409, "You cannot disable your own account or remove your own administrator role.", "自分自身のアカウントの無効化や管理者権限の削除はできません。"),
     /// A conflicting concurrent change.
     Conflict = ("conflict", 409, "The request conflicts with the current state.", "他の操作と競合しました。画面を再読み込みしてください。"),
+    /// The contract's state does not allow this action (e.g. editing a sent contract).
+    ContractStateConflict = ("contract_state_conflict", 409, "This action is not possible in the contract's current state.", "現在の契約の状態では、この操作はできません。画面を再読み込みしてください。"),
+    /// The tenant requires internal approval before sending (仕様 5-(15)).
+    ApprovalRequired = ("approval_required", 409, "This contract must be approved internally before it is sent.", "送信する前に、承認ルートによる承認が必要です。"),
+    /// The approval route has no steps, or not every step has approved.
+    RouteIncomplete = ("route_incomplete", 409, "The approval route is missing or not complete.", "承認ルートが設定されていないか、承認が完了していません。"),
+    /// Submitting or sending needs the main PDF.
+    DocumentMissing = ("document_missing", 409, "Upload the contract PDF first.", "契約書のPDFをアップロードしてください。"),
+    /// Submitting or sending needs at least one recipient.
+    RecipientsMissing = ("recipients_missing", 409, "Add at least one recipient first.", "送信先を1件以上設定してください。"),
+    /// An approver cannot approve a contract they created.
+    SelfApproval = ("self_approval", 409, "You cannot approve a contract you created.", "自分が作成した契約を承認することはできません。"),
+    /// The user is not an approver of the current step (or has already approved it).
+    NotCurrentApprover = ("not_current_approver", 409, "You are not an approver of the current step, or you have already approved it.", "現在の承認段階の承認者ではないか、既に承認済みです。"),
+    /// A recipient has already agreed: the contract can no longer be recalled.
+    AlreadyAgreed = ("already_agreed", 409, "A recipient has already agreed; the contract can no longer be recalled.", "既に合意した送信先があるため、差し戻しできません。"),
+    /// The seal is not yet on the document.
+    NotSealed = ("not_sealed", 409, "The document is not sealed yet.", "まだ電子署名とタイムスタンプが付与されていません。"),
+    /// The uploaded file is not a PDF.
+    PdfNotPdf = ("pdf_not_pdf", 422, "The file is not a PDF.", "PDFファイルではありません。PDF形式のファイルを選択してください。"),
+    /// The PDF is damaged (no usable cross-reference table or trailer).
+    PdfDamaged = ("pdf_damaged", 422, "The PDF is damaged and cannot be signed safely.", "PDFファイルが破損しているため、署名できません。元のアプリケーションからPDFを作成し直してください。"),
+    /// The PDF is encrypted or password-protected.
+    PdfEncrypted = ("pdf_encrypted", 422, "The PDF is encrypted or password-protected; upload it without protection.", "PDFにパスワードまたはセキュリティ設定がされているため、署名できません。保護を解除したPDFをアップロードしてください。"),
+    /// The PDF is certified with no changes permitted.
+    PdfCertifiedNoChanges = ("pdf_certified_no_changes", 422, "The PDF is certified with no changes permitted; signing it would invalidate the existing signature.", "このPDFには変更を禁止する証明署名が付いているため、署名すると既存の署名が無効になります。"),
+    /// A visible stamp cannot be placed (certified document, page out of range, too small).
+    PdfStampImpossible = ("pdf_stamp_impossible", 422, "The visible stamp cannot be placed on this PDF as requested.", "指定された位置に署名欄（印影）を配置できません。"),
+    /// A main PDF and attachments together exceed the contract's size limit.
+    ContractTooLarge = ("contract_too_large", 413, "The files of this contract exceed the size limit.", "この契約のファイルの合計サイズが上限を超えています。"),
     /// Unknown API path.
     RouteNotFound = ("route_not_found", 404, "No such API endpoint.", "指定されたAPIは存在しません。"),
     /// Wrong HTTP method for the path.

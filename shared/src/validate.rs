@@ -30,6 +30,8 @@ pub enum ValidationError {
     UnknownReference,
     /// A number outside its allowed range.
     OutOfRange,
+    /// Not a calendar date written `YYYY-MM-DD`.
+    InvalidDate,
 }
 
 impl ValidationError {
@@ -48,6 +50,7 @@ impl ValidationError {
             ValidationError::EmptySelection => "1つ以上選択してください。",
             ValidationError::UnknownReference => "選択された項目が見つかりません。",
             ValidationError::OutOfRange => "指定できる範囲を超えています。",
+            ValidationError::InvalidDate => "日付は 2026-04-01 の形式で入力してください。",
         }
     }
 
@@ -66,6 +69,7 @@ impl ValidationError {
             ValidationError::EmptySelection => "Choose at least one.",
             ValidationError::UnknownReference => "The selected item does not exist.",
             ValidationError::OutOfRange => "Out of the allowed range.",
+            ValidationError::InvalidDate => "Enter a date as YYYY-MM-DD.",
         }
     }
 }
@@ -319,6 +323,56 @@ mod tests {
                 prop_assert_eq!(n.as_str(), n.as_str().trim());
                 prop_assert!(n.as_str().chars().count() <= 100);
             }
+        }
+    }
+}
+
+/// A calendar date `YYYY-MM-DD` (years 1900–2200), kept as written.
+pub fn iso_date(raw: &str) -> Result<String, ValidationError> {
+    let s = raw.trim();
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    if b.len() != 10
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !digits(0..4)
+        || !digits(5..7)
+        || !digits(8..10)
+    {
+        return Err(ValidationError::InvalidDate);
+    }
+    let n = |r: std::ops::Range<usize>| s[r].parse::<u32>().unwrap_or(0);
+    let (y, m, d) = (n(0..4), n(5..7), n(8..10));
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return Err(ValidationError::InvalidDate),
+    };
+    if !(1900..=2200).contains(&y) || d == 0 || d > days {
+        return Err(ValidationError::InvalidDate);
+    }
+    Ok(s.to_owned())
+}
+
+#[cfg(test)]
+mod date_tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        assert_eq!(iso_date(" 2028-02-29 ").unwrap(), "2028-02-29");
+        for bad in [
+            "2026-02-29",
+            "2026-13-01",
+            "2026-4-1",
+            "20260401",
+            "2026-04-31",
+            "",
+        ] {
+            assert_eq!(iso_date(bad), Err(ValidationError::InvalidDate), "{bad}");
         }
     }
 }

@@ -5,7 +5,9 @@ pub mod account;
 pub mod address_book;
 pub mod audit;
 pub mod auth;
+pub mod contracts;
 pub mod departments;
+pub mod dev_pki;
 pub mod error;
 pub mod extract;
 pub mod health;
@@ -54,6 +56,11 @@ impl PageQuery {
         address_book::create_contact, address_book::update_contact,
         settings::get, settings::update,
         audit::list, audit::verify,
+        contracts::list, contracts::create, contracts::get, contracts::update,
+        contracts::set_recipients, contracts::set_route,
+        contracts::upload, contracts::remove_document, contracts::download,
+        contracts::submit, contracts::approve, contracts::reject, contracts::withdraw,
+        contracts::send, contracts::send_back, contracts::cancel,
     ),
     tags(
         (name = "system", description = "稼働状況 / health"),
@@ -64,6 +71,7 @@ impl PageQuery {
         (name = "address-book", description = "アドレス帳 / address book"),
         (name = "settings", description = "設定 / tenant settings"),
         (name = "audit", description = "操作ログ / audit log"),
+        (name = "contracts", description = "契約 / contracts"),
     )
 )]
 pub struct ApiDoc;
@@ -97,7 +105,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(settings::get)
         .service(settings::update)
         .service(audit::verify)
-        .service(audit::list);
+        .service(audit::list)
+        .configure(contracts::routes);
 }
 
 /// The document as pretty JSON with a trailing newline (the committed form).

@@ -3,7 +3,8 @@
 use diesel::prelude::*;
 
 use super::schema::{
-    audit_events, contacts, departments, login_failures, organizations, sessions, tenants, users,
+    approval_decisions, approval_steps, audit_events, contacts, contracts, departments, documents,
+    login_failures, organizations, recipients, sessions, tenants, users,
 };
 
 /// A tenant (団体).
@@ -19,6 +20,10 @@ pub struct Tenant {
     pub audit_seq: i64,
     pub audit_head: String,
     pub created_at: i64,
+    pub approval_required: bool,
+    pub contract_number_pattern: String,
+    pub retention_years: i32,
+    pub link_expiry_days: i32,
 }
 
 /// A department (所属).
@@ -135,4 +140,120 @@ pub struct AuditEvent {
     pub details: String,
     pub prev_hash: String,
     pub hash: String,
+}
+
+/// A contract (契約).
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = contracts)]
+#[diesel(treat_none_as_null = true)]
+pub struct Contract {
+    pub id: String,
+    pub tenant_id: String,
+    pub public_id: String,
+    pub contract_number: String,
+    pub title: String,
+    pub department_id: Option<String>,
+    pub organization_id: Option<String>,
+    pub counterparty_name: String,
+    pub amount_yen: Option<i64>,
+    pub period_start: Option<String>,
+    pub period_end: Option<String>,
+    pub concluded_on: Option<String>,
+    pub retention_years: i32,
+    pub notes: String,
+    pub custom_fields: String,
+    pub state: String,
+    pub recipient_order: String,
+    pub allow_forwarding: bool,
+    pub message: String,
+    pub stamp: Option<String>,
+    pub approval_round: i32,
+    pub expires_at: Option<i64>,
+    pub sent_at: Option<i64>,
+    pub concluded_at: Option<i64>,
+    pub created_by: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A stored file of a contract.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = documents)]
+pub struct Document {
+    pub id: String,
+    pub tenant_id: String,
+    pub contract_id: String,
+    pub role: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub page_count: Option<i32>,
+    pub created_by: Option<String>,
+    pub created_at: i64,
+    pub removed_at: Option<i64>,
+}
+
+/// One step of a contract's approval route.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = approval_steps)]
+pub struct ApprovalStep {
+    pub id: String,
+    pub tenant_id: String,
+    pub contract_id: String,
+    pub position: i32,
+    pub name: String,
+    pub rule: String,
+    pub approver_ids: String,
+}
+
+/// An approver's decision.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = approval_decisions)]
+pub struct ApprovalDecisionRow {
+    pub id: String,
+    pub tenant_id: String,
+    pub contract_id: String,
+    pub step_id: String,
+    pub round: i32,
+    pub user_id: String,
+    pub decision: String,
+    pub comment: String,
+    pub at: i64,
+}
+
+/// A counterparty recipient.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = recipients)]
+#[diesel(treat_none_as_null = true)]
+pub struct Recipient {
+    pub id: String,
+    pub tenant_id: String,
+    pub contract_id: String,
+    pub position: i32,
+    pub organization_name: String,
+    pub name: String,
+    pub email: String,
+    pub access_code_hash: Option<String>,
+    pub state: String,
+    pub link_token_hash: Option<String>,
+    pub link_expires_at: Option<i64>,
+    pub otp_hash: Option<String>,
+    pub otp_expires_at: Option<i64>,
+    pub otp_failures: i32,
+    pub locked_until: Option<i64>,
+    pub session_token_hash: Option<String>,
+    pub session_expires_at: Option<i64>,
+    pub notified_at: Option<i64>,
+    pub viewed_at: Option<i64>,
+    pub verified_at: Option<i64>,
+    pub agreed_at: Option<i64>,
+    pub declined_at: Option<i64>,
+    pub decline_reason: Option<String>,
+    pub forwarded_from: Option<String>,
+    pub forwarded_at: Option<i64>,
+    pub action_ip: Option<String>,
+    pub action_user_agent: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
 }

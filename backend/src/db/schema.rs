@@ -12,6 +12,10 @@ diesel::table! {
         audit_seq -> BigInt,
         audit_head -> Text,
         created_at -> BigInt,
+        approval_required -> Bool,
+        contract_number_pattern -> Text,
+        retention_years -> Integer,
+        link_expiry_days -> Integer,
     }
 }
 
@@ -124,7 +128,140 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    contract_number_counters (tenant_id, fiscal_year) {
+        tenant_id -> Text,
+        fiscal_year -> Integer,
+        next_value -> BigInt,
+    }
+}
+
+diesel::table! {
+    contracts (id) {
+        id -> Text,
+        tenant_id -> Text,
+        public_id -> Text,
+        contract_number -> Text,
+        title -> Text,
+        department_id -> Nullable<Text>,
+        organization_id -> Nullable<Text>,
+        counterparty_name -> Text,
+        amount_yen -> Nullable<BigInt>,
+        period_start -> Nullable<Text>,
+        period_end -> Nullable<Text>,
+        concluded_on -> Nullable<Text>,
+        retention_years -> Integer,
+        notes -> Text,
+        custom_fields -> Text,
+        state -> Text,
+        recipient_order -> Text,
+        allow_forwarding -> Bool,
+        message -> Text,
+        stamp -> Nullable<Text>,
+        approval_round -> Integer,
+        expires_at -> Nullable<BigInt>,
+        sent_at -> Nullable<BigInt>,
+        concluded_at -> Nullable<BigInt>,
+        created_by -> Text,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    documents (id) {
+        id -> Text,
+        tenant_id -> Text,
+        contract_id -> Text,
+        role -> Text,
+        file_name -> Text,
+        content_type -> Text,
+        size -> BigInt,
+        sha256 -> Text,
+        page_count -> Nullable<Integer>,
+        created_by -> Nullable<Text>,
+        created_at -> BigInt,
+        removed_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    approval_route_templates (id) {
+        id -> Text,
+        tenant_id -> Text,
+        department_id -> Nullable<Text>,
+        name -> Text,
+        steps -> Text,
+        archived -> Bool,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    approval_steps (id) {
+        id -> Text,
+        tenant_id -> Text,
+        contract_id -> Text,
+        position -> Integer,
+        name -> Text,
+        rule -> Text,
+        approver_ids -> Text,
+    }
+}
+
+diesel::table! {
+    approval_decisions (id) {
+        id -> Text,
+        tenant_id -> Text,
+        contract_id -> Text,
+        step_id -> Text,
+        round -> Integer,
+        user_id -> Text,
+        decision -> Text,
+        comment -> Text,
+        at -> BigInt,
+    }
+}
+
+diesel::table! {
+    recipients (id) {
+        id -> Text,
+        tenant_id -> Text,
+        contract_id -> Text,
+        position -> Integer,
+        organization_name -> Text,
+        name -> Text,
+        email -> Text,
+        access_code_hash -> Nullable<Text>,
+        state -> Text,
+        link_token_hash -> Nullable<Text>,
+        link_expires_at -> Nullable<BigInt>,
+        otp_hash -> Nullable<Text>,
+        otp_expires_at -> Nullable<BigInt>,
+        otp_failures -> Integer,
+        locked_until -> Nullable<BigInt>,
+        session_token_hash -> Nullable<Text>,
+        session_expires_at -> Nullable<BigInt>,
+        notified_at -> Nullable<BigInt>,
+        viewed_at -> Nullable<BigInt>,
+        verified_at -> Nullable<BigInt>,
+        agreed_at -> Nullable<BigInt>,
+        declined_at -> Nullable<BigInt>,
+        decline_reason -> Nullable<Text>,
+        forwarded_from -> Nullable<Text>,
+        forwarded_at -> Nullable<BigInt>,
+        action_ip -> Nullable<Text>,
+        action_user_agent -> Nullable<Text>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
 diesel::joinable!(users -> tenants (tenant_id));
+diesel::joinable!(documents -> contracts (contract_id));
+diesel::joinable!(recipients -> contracts (contract_id));
+diesel::joinable!(approval_steps -> contracts (contract_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(contacts -> organizations (organization_id));
 
@@ -137,4 +274,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     contacts,
     audit_events,
+    contract_number_counters,
+    contracts,
+    documents,
+    approval_route_templates,
+    approval_steps,
+    approval_decisions,
+    recipients,
 );

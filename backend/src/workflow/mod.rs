@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod actor;
 pub mod address_book;
 pub mod audit_log;
+pub mod contracts;
 pub mod departments;
 pub mod error;
 pub mod settings;

@@ -56,6 +56,10 @@ pub fn create_tenant(
         audit_seq: 0,
         audit_head: GENESIS_HASH.to_owned(),
         created_at: Millis::now().0,
+        approval_required: true,
+        contract_number_pattern: "R{fy}-{seq:6}".to_owned(),
+        retention_years: 10,
+        link_expiry_days: 14,
     };
     tenants::insert(conn, &tenant)?;
     db::tenant_transaction(conn, &tenant.id, |conn| {

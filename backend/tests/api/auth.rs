@@ -29,7 +29,20 @@ async fn health_names_the_database_and_schema(backend: Backend) {
         Backend::Postgres => "postgres",
     };
     assert_eq!(body["database"], expected);
-    assert_eq!(body["schema_version"], "20261125000000");
+    // The newest migration, e.g. `2026-11-25-200000_contracts` → "20261125200000".
+    let newest = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../migrations/sqlite"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .max()
+        .unwrap();
+    let version: String = newest
+        .split('_')
+        .next()
+        .unwrap()
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    assert_eq!(body["schema_version"], version.as_str());
 }
 
 async fn login_sets_a_hardened_cookie_and_returns_the_csrf_token(backend: Backend) {

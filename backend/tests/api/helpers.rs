@@ -137,7 +137,7 @@ pub async fn spawn(
     let config = config_for(&db);
     let pool = db::connect(&DatabaseUrl::parse(&db.url), config.db_pool_size).expect("database");
     backend::startup::ensure_initial_tenant(&pool, &config).expect("initial tenant");
-    let state = web::Data::new(AppState::new(pool, config));
+    let state = web::Data::new(AppState::new(pool, config).expect("app state"));
     let svc = test::init_service(build_app(state.clone())).await;
     Some(TestApp { svc, state, db })
 }

@@ -6,6 +6,7 @@ mod helpers;
 mod audit;
 mod auth;
 mod bad_input;
+mod contracts;
 mod directory;
 mod permissions;
 mod web;

@@ -1,11 +1,15 @@
 //! Query functions, one module per table. Each takes `&mut AnyConnection` and, for tenant
 //! data, the `tenant_id`: a row of another tenant is simply not found.
 
+pub mod approvals;
 pub mod audit_events;
 pub mod contacts;
+pub mod contracts;
 pub mod departments;
+pub mod documents;
 pub mod login_failures;
 pub mod organizations;
+pub mod recipients;
 pub mod sessions;
 pub mod tenants;
 pub mod users;

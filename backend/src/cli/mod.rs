@@ -13,6 +13,8 @@ use crate::config::{Config, SETTINGS};
 use crate::db::{self, queries::tenants};
 use crate::workflow;
 
+mod pdf;
+
 /// Tachiai (立会): witness-type electronic contracts for local governments.
 #[derive(Debug, Parser)]
 #[command(name = "tachiai", version, about)]
@@ -42,6 +44,10 @@ pub enum Command {
     /// Audit log tools.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Seal, verify and renew PDF files with the sealing engine (exit 0 done, 1 verification
+    /// failed, 2 usage error, 3 input rejected).
+    #[command(subcommand)]
+    Pdf(pdf::PdfCommand),
 }
 
 /// `tachiai config …`
@@ -168,6 +174,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
             Ok(0)
         }
         Command::Admin(cmd) => admin(&config, cmd),
+        Command::Pdf(cmd) => Ok(pdf::run(&config, cmd)),
         Command::Audit(AuditCommand::Verify { tenant }) => {
             let pool = db::connect(&config.database_url, 1)?;
             let mut conn = pool.get()?;

@@ -1,0 +1,426 @@
+//! Contracts: drafts, files, recipients, approval route and the staff actions.
+
+use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
+use futures_util::StreamExt;
+use serde::Deserialize;
+use shared::contract::{ContractAction, ContractState};
+use shared::dto::{
+    ApprovalRouteRequest, CommentRequest, ContractRequest, ContractSummaryView, ContractView, Page,
+    RecipientsRequest,
+};
+use shared::problem::{Problem, ProblemCode};
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+use crate::api::error::{ApiError, ApiResult};
+use crate::api::extract::Authenticated;
+use crate::startup::AppState;
+use crate::workflow::contracts::{self, ContractQuery, DocumentRole, Upload};
+use crate::workflow::{PageRequest, WorkflowError};
+
+/// Query of the contract list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListContractsQuery {
+    /// 1-based page (default 1).
+    page: Option<u32>,
+    /// Items per page (default 50, at most 500).
+    per_page: Option<u32>,
+    /// Free text over 件名, 契約番号 and 相手方.
+    q: Option<String>,
+    /// 件名 contains.
+    title: Option<String>,
+    /// 契約番号 contains.
+    contract_number: Option<String>,
+    /// 相手方 contains.
+    counterparty: Option<String>,
+    /// 所属.
+    department_id: Option<Uuid>,
+    /// States, comma-separated (e.g. `sent,concluding`).
+    state: Option<String>,
+    /// 契約締結日 from (YYYY-MM-DD).
+    concluded_from: Option<String>,
+    /// 契約締結日 to (YYYY-MM-DD).
+    concluded_to: Option<String>,
+    /// 契約金額 at least.
+    amount_min: Option<i64>,
+    /// 契約金額 at most.
+    amount_max: Option<i64>,
+    /// `updated` (default), `concluded`, `number` or `amount`.
+    sort: Option<String>,
+}
+
+/// Lists the contracts the user may see (needs `view_contracts`).
+#[utoipa::path(get, path = "/api/v1/contracts", tag = "contracts", params(ListContractsQuery),
+    responses((status = 200, body = Page<ContractSummaryView>),
+              (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+#[get("/contracts")]
+pub async fn list(
+    state: web::Data<AppState>,
+    Authenticated(actor): Authenticated,
+    query: web::Query<ListContractsQuery>,
+) -> ApiResult<web::Json<Page<ContractSummaryView>>> {
+    let q = query.into_inner();
+    let page = PageRequest::new(q.page, q.per_page);
+    let mut states = Vec::new();
+    for s in q.state.iter().flat_map(|s| s.split(',')).map(str::trim) {
+        if s.is_empty() {
+            continue;
+        }
+        states.push(ContractState::parse(s).ok_or_else(|| {
+            ApiError::from(WorkflowError::field(
+                "state",
+                shared::validate::ValidationError::OutOfRange,
+            ))
+        })?);
+    }
+    let query = ContractQuery {
+        q: q.q,
+        title: q.title,
+        contract_number: q.contract_number,
+        counterparty: q.counterparty,
+        department_id: q.department_id.map(|d| d.to_string()),
+        states,
+        concluded_from: q.concluded_from,
+        concluded_to: q.concluded_to,
+        amount_min: q.amount_min,
+        amount_max: q.amount_max,
+        sort: q.sort,
+    };
+    let view = state
+        .run(move |conn| contracts::list(conn, &actor, &query, page))
+        .await?;
+    Ok(web::Json(view))
+}
+
+/// Creates a draft (needs `create_contracts`); the contract number is generated when empty.
+#[utoipa::path(post, path = "/api/v1/contracts", tag = "contracts", request_body = ContractRequest,
+    responses((status = 201, body = ContractView),
+              (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+#[post("/contracts")]
+pub async fn create(
+    state: web::Data<AppState>,
+    Authenticated(actor): Authenticated,
+    body: web::Json<ContractRequest>,
+) -> ApiResult<HttpResponse> {
+    let view = state
+        .run(move |conn| contracts::create(conn, &actor, &body))
+        .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+/// One contract with its files, recipients, route, workflow facts and allowed actions.
+#[utoipa::path(get, path = "/api/v1/contracts/{id}", tag = "contracts", params(("id" = Uuid, Path)),
+    responses((status = 200, body = ContractView),
+              (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+#[get("/contracts/{id}")]
+pub async fn get(
+    state: web::Data<AppState>,
+    Authenticated(actor): Authenticated,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<ContractView>> {
+    let id = id.into_inner().to_string();
+    let view = state
+        .run(move |conn| contracts::get(conn, &actor, &id))
+        .await?;
+    Ok(web::Json(view))
+}
+
+/// Edits the contract's data (a draft; in approval, editing returns it to draft).
+#[utoipa::path(put, path = "/api/v1/contracts/{id}", tag = "contracts", params(("id" = Uuid, Path)),
+    request_body = ContractRequest,
+    responses((status = 200, body = ContractView),
+              (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+#[put("/contracts/{id}")]
+pub async fn update(
+    state: web::Data<AppState>,
+    Authenticated(actor): Authenticated,
+    id: web::Path<Uuid>,
+    body: web::Json<ContractRequest>,
+) -> ApiResult<web::Json<ContractView>> {
+    let id = id.into_inner().to_string();
+    let view = state
+        .run(move |conn| contracts::update(conn, &actor, &id, &body))
+        .await?;
+    Ok(web::Json(view))
+}
+
+/// Replaces the recipients (相手方の署名者), in signing order.
+#[utoipa::path(put, path = "/api/v1/contracts/{id}/recipients", tag = "contracts", params(("id" = Uuid, Path)),
+    request_body = RecipientsRequest,
+    responses((status = 200, body = ContractView),
+              (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+#[put("/contracts/{id}/recipients")]
+pub async fn set_recipients(
+    state: web::Data<AppState>,
+    Authenticated(actor): Authenticated,
+    id: web::Path<Uuid>,
+    body: web::Json<RecipientsRequest>,
+) -> ApiResult<web::Json<ContractView>> {
+    let id = id.into_inner().to_string();
+    let view = state
+        .run(move |conn| contracts::set_recipients(conn, &actor, &id, &body))
+        .await?;
+    Ok(web::Json(view))
+}
+
+/// Replaces the approval route (承認ルート).
+#[utoipa::path(put, path = "/api/v1/contracts/{id}/approval-route", tag = "contracts", params(("id" = Uuid, Path)),
+    request_body = ApprovalRouteRequest,
+    responses((status = 200, body = ContractView),
+              (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+#[put("/contracts/{id}/approval-route")]
+pub async fn set_route(
+    state: web::Data<AppState>,
+    Authenticated(actor): Authenticated,
+    id: web::Path<Uuid>,
+    body: web::Json<ApprovalRouteRequest>,
+) -> ApiResult<web::Json<ContractView>> {
+    let id = id.into_inner().to_string();
+    let view = state
+        .run(move |conn| contracts::set_route(conn, &actor, &id, &body))
+        .await?;
+    Ok(web::Json(view))
+}
+
+/// Query of an upload.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct UploadQuery {
+    /// `main` (the contract PDF; replaces the previous one) or `attachment`.
+    role: String,
+    /// The file's name (UTF-8), e.g. `業務委託契約書.pdf`.
+    file_name: String,
+}
+
+/// Uploads a file: the raw bytes as the body. A main PDF is checked by the sealing engine at
+/// once: not a PDF, damaged, encrypted or certified-no-changes files are refused with their code.
+#[utoipa::path(post, path = "/api/v1/contracts/{id}/documents", tag = "contracts",
+    params(("id" = Uuid, Path), UploadQuery),
+    request_body(content = Vec<u8>, content_type = "application/pdf"),
+    responses((status = 201, body = ContractView),
+              (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+#[post("/contracts/{id}/documents")]
+pub async fn upload(
+    state: web::Data<AppState>,
+    Authenticated(actor): Authenticated,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+    query: web::Query<UploadQuery>,
+    mut payload: web::Payload,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner().to_string();
+    let q = query.into_inner();
+    let role = DocumentRole::parse(&q.role).ok_or_else(|| {
+        ApiError::from(WorkflowError::field(
+            "role",
+            shared::validate::ValidationError::OutOfRange,
+        ))
+    })?;
+    let limits = state.upload_limits;
+    let mut bytes = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| ApiError::from(ProblemCode::MalformedRequest))?;
+        if (bytes.len() + chunk.len()) as u64 > limits.file_bytes {
+            return Err(ProblemCode::PayloadTooLarge.into());
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/octet-stream")
+        .to_owned();
+    let store = state.blobs.clone();
+    let view = state
+        .run(move |conn| {
+            contracts::upload_document(
+                conn,
+                &actor,
+                &store,
+                limits,
+                &id,
+                Upload {
+                    role,
+                    file_name: q.file_name,
+                    content_type,
+                    bytes,
+                },
+            )
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+/// Removes a file from a draft.
+#[utoipa::path(delete, path = "/api/v1/contracts/{id}/documents/{document_id}", tag = "contracts",
+    params(("id" = Uuid, Path), ("document_id" = Uuid, Path)),
+    responses((status = 200, body = ContractView),
+              (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+#[delete("/contracts/{id}/documents/{document_id}")]
+pub async fn remove_document(
+    state: web::Data<AppState>,
+    Authenticated(actor): Authenticated,
+    path: web::Path<(Uuid, Uuid)>,
+) -> ApiResult<web::Json<ContractView>> {
+    let (id, doc) = path.into_inner();
+    let view = state
+        .run(move |conn| {
+            contracts::remove_document(conn, &actor, &id.to_string(), &doc.to_string())
+        })
+        .await?;
+    Ok(web::Json(view))
+}
+
+/// Downloads a file, byte-exact (`ETag` is its SHA-256; the Japanese name in
+/// `Content-Disposition` per RFC 6266 / RFC 5987).
+#[utoipa::path(get, path = "/api/v1/contracts/{id}/documents/{document_id}", tag = "contracts",
+    params(("id" = Uuid, Path), ("document_id" = Uuid, Path)),
+    responses((status = 200, content_type = "application/pdf", body = Vec<u8>),
+              (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+#[get("/contracts/{id}/documents/{document_id}")]
+pub async fn download(
+    state: web::Data<AppState>,
+    Authenticated(actor): Authenticated,
+    req: HttpRequest,
+    path: web::Path<(Uuid, Uuid)>,
+) -> ApiResult<HttpResponse> {
+    let (id, doc) = path.into_inner();
+    let store = state.blobs.clone();
+    let d = state
+        .run(move |conn| {
+            contracts::download_document(conn, &actor, &store, &id.to_string(), &doc.to_string())
+        })
+        .await?;
+    let path = d.path.clone();
+    let file = web::block(move || actix_files::NamedFile::open(path))
+        .await?
+        .map_err(|e| ApiError::from(WorkflowError::Internal(e.into())))?;
+    let mime: actix_web::mime::Mime = d
+        .document
+        .content_type
+        .parse()
+        .unwrap_or(actix_web::mime::APPLICATION_OCTET_STREAM);
+    let ascii: String = d
+        .document
+        .file_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut res = file
+        .set_content_type(mime)
+        .use_etag(false)
+        .use_last_modified(false)
+        .set_content_disposition(ContentDisposition {
+            disposition: DispositionType::Attachment,
+            parameters: vec![
+                DispositionParam::Filename(ascii),
+                DispositionParam::FilenameExt(header::ExtendedValue {
+                    charset: header::Charset::Ext("UTF-8".into()),
+                    language_tag: None,
+                    value: d.document.file_name.clone().into_bytes(),
+                }),
+            ],
+        })
+        .into_response(&req);
+    res.headers_mut().insert(
+        header::ETAG,
+        header::HeaderValue::from_str(&format!("\"{}\"", d.document.sha256))
+            .expect("hex is a valid header value"),
+    );
+    Ok(res)
+}
+
+macro_rules! action_endpoint {
+    ($fn:ident, $path:literal, $action:expr, $doc:literal) => {
+        #[doc = $doc]
+        #[utoipa::path(post, path = $path, tag = "contracts", params(("id" = Uuid, Path)),
+            request_body(content = CommentRequest, description = "Optional comment", content_type = "application/json"),
+            responses((status = 200, body = ContractView),
+                      (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+        pub async fn $fn(
+            state: web::Data<AppState>,
+            Authenticated(actor): Authenticated,
+            id: web::Path<Uuid>,
+            body: Option<web::Json<CommentRequest>>,
+        ) -> ApiResult<web::Json<ContractView>> {
+            let id = id.into_inner().to_string();
+            let comment = body.map(|b| b.into_inner().comment).unwrap_or_default();
+            let view = state
+                .run(move |conn| contracts::act(conn, &actor, &id, $action, &comment))
+                .await?;
+            Ok(web::Json(view))
+        }
+    };
+}
+
+action_endpoint!(
+    submit,
+    "/api/v1/contracts/{id}/submit",
+    ContractAction::Submit,
+    "承認申請: submits the draft to its approval route."
+);
+action_endpoint!(
+    approve,
+    "/api/v1/contracts/{id}/approve",
+    ContractAction::Approve,
+    "承認: approves the current step (approvers of that step; not one's own contract)."
+);
+action_endpoint!(
+    reject,
+    "/api/v1/contracts/{id}/reject",
+    ContractAction::Reject,
+    "差し戻し: sends the contract back to draft with a comment."
+);
+action_endpoint!(
+    withdraw,
+    "/api/v1/contracts/{id}/withdraw",
+    ContractAction::Withdraw,
+    "Withdraws the contract from approval (back to draft)."
+);
+action_endpoint!(
+    send,
+    "/api/v1/contracts/{id}/send",
+    ContractAction::Send,
+    "送信: sends the contract to its recipients (after approval when the tenant requires it)."
+);
+action_endpoint!(
+    send_back,
+    "/api/v1/contracts/{id}/send-back",
+    ContractAction::SendBack,
+    "Recalls a sent contract for correction while nobody has agreed."
+);
+action_endpoint!(
+    cancel,
+    "/api/v1/contracts/{id}/cancel",
+    ContractAction::Cancel,
+    "取消: cancels a contract that is not concluded."
+);
+
+/// Registers the contract routes.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(list)
+        .service(create)
+        .service(get)
+        .service(update)
+        .service(set_recipients)
+        .service(set_route)
+        .service(upload)
+        .service(remove_document)
+        .service(download)
+        .route("/contracts/{id}/submit", web::post().to(submit))
+        .route("/contracts/{id}/approve", web::post().to(approve))
+        .route("/contracts/{id}/reject", web::post().to(reject))
+        .route("/contracts/{id}/withdraw", web::post().to(withdraw))
+        .route("/contracts/{id}/send", web::post().to(send))
+        .route("/contracts/{id}/send-back", web::post().to(send_back))
+        .route("/contracts/{id}/cancel", web::post().to(cancel));
+}

@@ -1,0 +1,211 @@
+//! `contracts` and the per-tenant contract-number counters.
+
+use diesel::prelude::*;
+
+use crate::db::models::Contract;
+use crate::db::schema::contract_number_counters::dsl as n;
+use crate::db::schema::contracts::dsl as c;
+use crate::db::{AnyConnection, Backend};
+
+pub fn insert(conn: &mut AnyConnection, contract: &Contract) -> QueryResult<()> {
+    diesel::insert_into(c::contracts)
+        .values(contract)
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn get(conn: &mut AnyConnection, tenant_id: &str, id: &str) -> QueryResult<Contract> {
+    c::contracts
+        .filter(c::tenant_id.eq(tenant_id).and(c::id.eq(id)))
+        .select(Contract::as_select())
+        .first(conn)
+}
+
+/// Writes every column of `contract` (the row was read in the same transaction).
+pub fn save(conn: &mut AnyConnection, contract: &Contract) -> QueryResult<()> {
+    diesel::update(
+        c::contracts.filter(
+            c::tenant_id
+                .eq(&contract.tenant_id)
+                .and(c::id.eq(&contract.id)),
+        ),
+    )
+    .set(contract)
+    .execute(conn)
+    .map(|_| ())
+}
+
+pub fn number_taken(conn: &mut AnyConnection, tenant_id: &str, number: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        c::contracts.filter(
+            c::tenant_id
+                .eq(tenant_id)
+                .and(c::contract_number.eq(number)),
+        ),
+    ))
+    .get_result(conn)
+}
+
+/// The next value of the tenant's counter for `fiscal_year` (call inside the tenant
+/// transaction, which serialises writers).
+pub fn next_number(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    fiscal_year: i32,
+) -> QueryResult<i64> {
+    let current: Option<i64> = n::contract_number_counters
+        .filter(
+            n::tenant_id
+                .eq(tenant_id)
+                .and(n::fiscal_year.eq(fiscal_year)),
+        )
+        .select(n::next_value)
+        .first(conn)
+        .optional()?;
+    match current {
+        Some(v) => {
+            diesel::update(
+                n::contract_number_counters.filter(
+                    n::tenant_id
+                        .eq(tenant_id)
+                        .and(n::fiscal_year.eq(fiscal_year)),
+                ),
+            )
+            .set(n::next_value.eq(v + 1))
+            .execute(conn)?;
+            Ok(v)
+        }
+        None => {
+            diesel::insert_into(n::contract_number_counters)
+                .values((
+                    n::tenant_id.eq(tenant_id),
+                    n::fiscal_year.eq(fiscal_year),
+                    n::next_value.eq(2i64),
+                ))
+                .execute(conn)?;
+            Ok(1)
+        }
+    }
+}
+
+/// Search criteria of the contract list (all optional, combined with AND).
+#[derive(Debug, Default, Clone)]
+pub struct ContractFilter {
+    /// `None`: every contract of the tenant; otherwise only what this user may see.
+    pub visible_to: Option<Visibility>,
+    pub q: Option<String>,
+    pub title: Option<String>,
+    pub contract_number: Option<String>,
+    pub counterparty: Option<String>,
+    pub department_id: Option<String>,
+    pub states: Vec<String>,
+    pub concluded_from: Option<String>,
+    pub concluded_to: Option<String>,
+    pub amount_min: Option<i64>,
+    pub amount_max: Option<i64>,
+}
+
+fn filtered<'a>(
+    tenant_id: &'a str,
+    f: &'a ContractFilter,
+) -> crate::db::schema::contracts::BoxedQuery<'a, Backend> {
+    let mut query = c::contracts.filter(c::tenant_id.eq(tenant_id)).into_boxed();
+    if let Some(v) = &f.visible_to {
+        query = query.filter(
+            c::department_id
+                .eq_any(&v.departments)
+                .or(c::created_by.eq(&v.user_id))
+                .or(c::id.eq_any(&v.contract_ids)),
+        );
+    }
+    if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        let p = super::contains_pattern(q);
+        query = query.filter(
+            c::title
+                .like(p.clone())
+                .escape('\\')
+                .or(c::contract_number.like(p.clone()).escape('\\'))
+                .or(c::counterparty_name.like(p).escape('\\')),
+        );
+    }
+    if let Some(t) = f.title.as_deref().filter(|t| !t.is_empty()) {
+        query = query.filter(c::title.like(super::contains_pattern(t)).escape('\\'));
+    }
+    if let Some(t) = f.contract_number.as_deref().filter(|t| !t.is_empty()) {
+        query = query.filter(
+            c::contract_number
+                .like(super::contains_pattern(t))
+                .escape('\\'),
+        );
+    }
+    if let Some(t) = f.counterparty.as_deref().filter(|t| !t.is_empty()) {
+        query = query.filter(
+            c::counterparty_name
+                .like(super::contains_pattern(t))
+                .escape('\\'),
+        );
+    }
+    if let Some(d) = &f.department_id {
+        query = query.filter(c::department_id.eq(d));
+    }
+    if !f.states.is_empty() {
+        query = query.filter(c::state.eq_any(&f.states));
+    }
+    if let Some(d) = &f.concluded_from {
+        query = query.filter(c::concluded_on.ge(d));
+    }
+    if let Some(d) = &f.concluded_to {
+        query = query.filter(c::concluded_on.le(d));
+    }
+    if let Some(a) = f.amount_min {
+        query = query.filter(c::amount_yen.ge(a));
+    }
+    if let Some(a) = f.amount_max {
+        query = query.filter(c::amount_yen.le(a));
+    }
+    query
+}
+
+/// What a user without `ViewAllDepartments` sees: their departments' contracts, the ones they
+/// created, and the ones they approve.
+#[derive(Debug, Clone)]
+pub struct Visibility {
+    pub departments: Vec<String>,
+    pub user_id: String,
+    pub contract_ids: Vec<String>,
+}
+
+/// Sort orders of the list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ContractSort {
+    #[default]
+    UpdatedDesc,
+    ConcludedDesc,
+    NumberAsc,
+    AmountDesc,
+}
+
+pub fn list(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    filter: &ContractFilter,
+    sort: ContractSort,
+    page: u32,
+    per_page: u32,
+) -> QueryResult<(Vec<Contract>, i64)> {
+    let total = filtered(tenant_id, filter).count().get_result(conn)?;
+    let (limit, offset) = super::page_bounds(page, per_page);
+    let query = filtered(tenant_id, filter);
+    let query = match sort {
+        ContractSort::UpdatedDesc => query.order((c::updated_at.desc(), c::id)),
+        ContractSort::ConcludedDesc => query.order((c::concluded_on.desc(), c::id)),
+        ContractSort::NumberAsc => query.order((c::contract_number.asc(), c::id)),
+        ContractSort::AmountDesc => query.order((c::amount_yen.desc(), c::id)),
+    };
+    let rows = query
+        .limit(limit)
+        .offset(offset)
+        .select(Contract::as_select())
+        .load(conn)?;
+    Ok((rows, total))
+}

@@ -1,0 +1,257 @@
+//! The service's seal: the key it signs with, the time-stamp authority, where revocation data
+//! comes from, the trust roots its own verifier uses, and the stamp font. `pades` does the PDF
+//! work; this module only chooses its inputs.
+//!
+//! With nothing configured the seal is the **development PKI** in `<data_dir>/pki` (generated on
+//! first start, named 「開発用・信頼しないでください」) and its built-in TSA, called in-process. Its
+//! certificates point their OCSP / CRL / CA-issuer URLs at `<public_url>/pki/…`, which the web
+//! server answers ([`DevPkiEndpoints`]), so any validator can fetch them; the service itself
+//! answers them in-process ([`SealKit::revocation`]) and needs no network for B-LT / B-LTA.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use pades::{
+    BuiltinTsa, DevPki, DevPkiOptions, HttpRevocationFetcher, HttpTimeStamper, PadesError,
+    RevocationFetcher, Signer, StampFont, TimeStamper, ValidationContext,
+};
+
+use pades::{Coverage, SignatureKind};
+use shared::dto::{SignatureCheckView, TimestampCheckView, VerificationView};
+
+use crate::clock;
+use crate::config::Config;
+
+/// IPAexGothic (IPA Font License v1.0, see `backend/assets/fonts/`): the stamp and the completion
+/// certificate are drawn with a subset of it.
+static JAPANESE_FONT: &[u8] = include_bytes!("../assets/fonts/ipaexg.ttf");
+
+/// The path under which the development PKI's HTTP endpoints are mounted.
+pub const DEV_PKI_PATH: &str = "/pki";
+
+/// The Japanese font embedded in the binary.
+pub fn japanese_font() -> Result<StampFont, PadesError> {
+    StampFont::from_bytes(JAPANESE_FONT.to_vec(), 0)
+}
+
+/// The raw TrueType bytes of the Japanese font (IPAexGothic, face 0), for writers that embed
+/// their own subset (the completion certificate).
+pub fn japanese_font_bytes() -> &'static [u8] {
+    JAPANESE_FONT
+}
+
+/// Where the time-stamp tokens come from.
+pub enum TsaSource {
+    /// The development PKI's TSA, in-process.
+    Builtin(Box<BuiltinTsa>),
+    /// RFC 3161 over HTTP, with failover over the list.
+    Http(HttpTimeStamper),
+}
+
+impl TimeStamper for TsaSource {
+    fn timestamp(&self, digest: &[u8; 32]) -> Result<Vec<u8>, PadesError> {
+        match self {
+            TsaSource::Builtin(t) => t.timestamp(digest),
+            TsaSource::Http(t) => t.timestamp(digest),
+        }
+    }
+}
+
+/// Everything needed to seal and to verify.
+pub struct SealKit {
+    /// The raw signing step (file key today; an HSM or remote signer can take its place).
+    pub signer: Box<dyn Signer + Send + Sync>,
+    /// Signature and document timestamps.
+    pub tsa: TsaSource,
+    /// OCSP responses and CRLs for B-LT / B-LTA.
+    pub revocation: RevocationSource,
+    /// Roots the service's own verifier trusts.
+    pub trust: ValidationContext,
+    /// The development PKI, when the seal is the development one.
+    pub dev_pki: Option<Arc<DevPki>>,
+}
+
+impl SealKit {
+    /// The development seal: the PKI in `dir` (generated on first use, its URLs under
+    /// `public_url` + [`DEV_PKI_PATH`]) and its built-in TSA.
+    pub fn development(dir: &Path, public_url: &str) -> Result<SealKit, PadesError> {
+        let base_url = dev_pki_base_url(public_url);
+        let pki = Arc::new(DevPki::load_or_generate(
+            dir,
+            &DevPkiOptions {
+                base_url: Some(base_url.clone()),
+            },
+        )?);
+        let trust = ValidationContext::from_pem(&pki.root_pem()?)?;
+        Ok(SealKit {
+            signer: Box::new(pki.seal_signer()?),
+            tsa: TsaSource::Builtin(Box::new(pki.builtin_tsa()?)),
+            revocation: RevocationSource {
+                local: Some(DevPkiEndpoints {
+                    pki: pki.clone(),
+                    base_url,
+                }),
+                http: HttpRevocationFetcher::default(),
+            },
+            trust,
+            dev_pki: Some(pki),
+        })
+    }
+
+    /// The development PKI's HTTP resources, when the seal is the development one.
+    pub fn dev_pki_endpoints(&self) -> Option<DevPkiEndpoints> {
+        self.revocation.local.clone()
+    }
+
+    /// The seal as the configuration describes it (today: the development PKI in
+    /// `<data_dir>/pki`).
+    pub fn from_config(config: &Config) -> Result<SealKit, PadesError> {
+        SealKit::development(&dev_pki_dir(config), &config.public_url)
+    }
+}
+
+/// `<data_dir>/pki`.
+pub fn dev_pki_dir(config: &Config) -> PathBuf {
+    config.data_dir.join("pki")
+}
+
+fn dev_pki_base_url(public_url: &str) -> String {
+    format!("{}{DEV_PKI_PATH}", public_url.trim_end_matches('/'))
+}
+
+/// The development PKI's OCSP responder, CRLs, CA certificates and TSA, as HTTP resources under
+/// its base URL.
+#[derive(Clone)]
+pub struct DevPkiEndpoints {
+    pki: Arc<DevPki>,
+    base_url: String,
+}
+
+impl DevPkiEndpoints {
+    /// Answers `method` on `path` (relative to the base URL, e.g. `/ocsp`): content type and body.
+    pub fn respond(
+        &self,
+        method: &str,
+        path: &str,
+        body: &[u8],
+    ) -> Option<(&'static str, Vec<u8>)> {
+        self.pki.http_response(method, path, body)
+    }
+
+    fn local_path<'u>(&self, url: &'u str) -> Option<&'u str> {
+        url.strip_prefix(self.base_url.as_str())
+            .filter(|p| p.starts_with('/'))
+    }
+}
+
+/// Revocation data: the development PKI's own URLs are answered in-process, anything else is
+/// fetched over HTTP.
+pub struct RevocationSource {
+    local: Option<DevPkiEndpoints>,
+    http: HttpRevocationFetcher,
+}
+
+impl RevocationFetcher for RevocationSource {
+    fn fetch_crl(&self, url: &str) -> Result<Vec<u8>, PadesError> {
+        if let Some(local) = &self.local
+            && let Some(path) = local.local_path(url)
+        {
+            return local
+                .respond("GET", path, &[])
+                .map(|(_, body)| body)
+                .ok_or_else(|| PadesError::Revocation {
+                    reason: format!("{url}: no such CRL in the development PKI"),
+                });
+        }
+        self.http.fetch_crl(url)
+    }
+
+    fn fetch_ocsp(&self, url: &str, request_der: &[u8]) -> Result<Vec<u8>, PadesError> {
+        if let Some(local) = &self.local
+            && let Some(path) = local.local_path(url)
+        {
+            return local
+                .respond("POST", path, request_der)
+                .map(|(_, body)| body)
+                .ok_or_else(|| PadesError::Revocation {
+                    reason: format!("{url}: no OCSP responder there in the development PKI"),
+                });
+        }
+        self.http.fetch_ocsp(url, request_der)
+    }
+}
+
+/// Runs the service's own verifier over `pdf` and says what it found, in the API's terms.
+pub fn verify(pdf: &[u8], trust: &ValidationContext) -> Result<VerificationView, PadesError> {
+    let statuses = pades::verify(pdf, trust)?;
+    let signatures: Vec<SignatureCheckView> = statuses
+        .into_iter()
+        .map(|s| SignatureCheckView {
+            valid: s.is_ok(),
+            field_name: s.field_name,
+            kind: match s.kind {
+                SignatureKind::Signature => "signature",
+                SignatureKind::DocumentTimestamp => "document_timestamp",
+            }
+            .into(),
+            sub_filter: s.sub_filter,
+            intact: s.intact,
+            signature_valid: s.valid,
+            trusted: s.trusted,
+            coverage: match s.coverage {
+                Coverage::EntireFile => "entire_file",
+                Coverage::EntireRevision => "entire_revision",
+                Coverage::Partial => "partial",
+            }
+            .into(),
+            signer: s.signer_subject,
+            timestamp: s.timestamp.map(|t| TimestampCheckView {
+                time: clock::rfc3339(t.gen_time_unix.saturating_mul(1000)),
+                tsa: t.tsa_subject,
+                serial: t.serial_hex,
+            }),
+            modifications: s.modifications,
+            problems: s.problems,
+        })
+        .collect();
+    Ok(VerificationView {
+        sha256: hex_sha256(pdf),
+        all_valid: !signatures.is_empty() && signatures.iter().all(|s| s.valid),
+        signatures,
+    })
+}
+
+/// Lower-case hex SHA-256.
+pub fn hex_sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    data_encoding::HEXLOWER.encode(&sha2::Sha256::digest(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_embedded_font_loads() {
+        assert!(japanese_font().is_ok());
+    }
+
+    #[test]
+    fn only_urls_under_the_base_are_local() {
+        let dir = std::env::temp_dir().join(format!("tachiai-seal-{}", uuid::Uuid::new_v4()));
+        let kit = SealKit::development(&dir, "http://127.0.0.1:8080/").unwrap();
+        let local = kit.revocation.local.as_ref().unwrap();
+        assert_eq!(
+            local.local_path("http://127.0.0.1:8080/pki/ocsp"),
+            Some("/ocsp")
+        );
+        assert_eq!(local.local_path("http://127.0.0.1:8080/pkix/ocsp"), None);
+        assert_eq!(local.local_path("http://other.example/pki/ocsp"), None);
+        let crl = kit
+            .revocation
+            .fetch_crl("http://127.0.0.1:8080/pki/crl/root-ca.crl")
+            .unwrap();
+        assert!(crl.len() > 100);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

@@ -1,0 +1,173 @@
+//! Content-addressed file storage: every uploaded or sealed file is kept once, under its SHA-256,
+//! in `<data_dir>/blobs/ab/abcdef…`. Files are immutable; a write goes to a temporary file in the
+//! same directory and is renamed into place only when complete and hashed, so a crash never
+//! leaves a partial blob under a real name. Downloads are byte-exact.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+/// A stored file's identity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredBlob {
+    /// SHA-256, lower-case hex.
+    pub sha256: String,
+    /// Size in bytes.
+    pub size: u64,
+}
+
+/// Why a file could not be stored or read.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// The input was larger than allowed; nothing was kept.
+    #[error("the file is larger than {limit} bytes")]
+    TooLarge {
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// No blob with that hash (or a malformed hash).
+    #[error("no stored file {0}")]
+    NotFound(String),
+    /// The stored bytes no longer match their hash: the storage was tampered with or damaged.
+    #[error("stored file {0} does not match its SHA-256")]
+    Corrupt(String),
+    /// The file system failed.
+    #[error("storage I/O: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// The blob directory.
+#[derive(Debug, Clone)]
+pub struct BlobStore {
+    root: PathBuf,
+}
+
+impl BlobStore {
+    /// A store rooted at `root` (created on first write).
+    pub fn new(root: impl Into<PathBuf>) -> BlobStore {
+        BlobStore { root: root.into() }
+    }
+
+    fn path_of(&self, sha256: &str) -> Option<PathBuf> {
+        let valid = sha256.len() == 64
+            && sha256
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        valid.then(|| self.root.join(&sha256[..2]).join(sha256))
+    }
+
+    /// Stores what `input` yields, up to `limit` bytes, hashing as it goes.
+    pub fn put_reader(&self, mut input: impl Read, limit: u64) -> Result<StoredBlob, StorageError> {
+        let tmp_dir = self.root.join("tmp");
+        std::fs::create_dir_all(&tmp_dir)?;
+        let tmp = tmp_dir.join(uuid::Uuid::new_v4().to_string());
+        let result = (|| {
+            let mut file = std::fs::File::create(&tmp)?;
+            let mut hasher = Sha256::new();
+            let mut size = 0u64;
+            let mut buf = vec![0u8; 64 * 1024];
+            loop {
+                let n = input.read(&mut buf)?;
+                if n == 0 {
+                    break;
+                }
+                size += n as u64;
+                if size > limit {
+                    return Err(StorageError::TooLarge { limit });
+                }
+                hasher.update(&buf[..n]);
+                file.write_all(&buf[..n])?;
+            }
+            file.sync_all()?;
+            let sha256 = data_encoding::HEXLOWER.encode(&hasher.finalize());
+            let target = self
+                .path_of(&sha256)
+                .expect("a SHA-256 hex is a valid name");
+            std::fs::create_dir_all(target.parent().expect("blob paths have a parent"))?;
+            if target.exists() {
+                std::fs::remove_file(&tmp)?;
+            } else {
+                std::fs::rename(&tmp, &target)?;
+            }
+            Ok(StoredBlob { sha256, size })
+        })();
+        if result.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        result
+    }
+
+    /// Stores `bytes`.
+    pub fn put(&self, bytes: &[u8]) -> Result<StoredBlob, StorageError> {
+        self.put_reader(bytes, u64::MAX)
+    }
+
+    /// The path of a stored blob, for streaming it out.
+    pub fn path(&self, sha256: &str) -> Result<PathBuf, StorageError> {
+        self.path_of(sha256)
+            .filter(|p| p.is_file())
+            .ok_or_else(|| StorageError::NotFound(sha256.to_owned()))
+    }
+
+    /// Reads a blob whole and checks it against its hash.
+    pub fn read(&self, sha256: &str) -> Result<Vec<u8>, StorageError> {
+        let bytes = std::fs::read(self.path(sha256)?)?;
+        let actual = data_encoding::HEXLOWER.encode(&Sha256::digest(&bytes));
+        if actual != sha256 {
+            return Err(StorageError::Corrupt(sha256.to_owned()));
+        }
+        Ok(bytes)
+    }
+
+    /// The root directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> BlobStore {
+        BlobStore::new(std::env::temp_dir().join(format!("tachiai-blobs-{}", uuid::Uuid::new_v4())))
+    }
+
+    #[test]
+    fn stores_once_reads_back_and_refuses_bad_names() {
+        let s = store();
+        let a = s.put(b"%PDF-1.7 hello").unwrap();
+        let b = s.put(b"%PDF-1.7 hello").unwrap();
+        assert_eq!(a, b);
+        assert_eq!(a.size, 14);
+        assert_eq!(s.read(&a.sha256).unwrap(), b"%PDF-1.7 hello");
+        assert!(matches!(
+            s.read("../etc/passwd"),
+            Err(StorageError::NotFound(_))
+        ));
+        assert!(matches!(
+            s.read(&"0".repeat(64)),
+            Err(StorageError::NotFound(_))
+        ));
+        std::fs::remove_dir_all(s.root()).unwrap();
+    }
+
+    #[test]
+    fn too_large_keeps_nothing() {
+        let s = store();
+        let err = s.put_reader(&[7u8; 1000][..], 999).unwrap_err();
+        assert!(matches!(err, StorageError::TooLarge { limit: 999 }));
+        assert_eq!(std::fs::read_dir(s.root().join("tmp")).unwrap().count(), 0);
+        std::fs::remove_dir_all(s.root()).unwrap();
+    }
+
+    #[test]
+    fn detects_a_changed_blob() {
+        let s = store();
+        let a = s.put(b"original").unwrap();
+        std::fs::write(s.path(&a.sha256).unwrap(), b"changed!").unwrap();
+        assert!(matches!(s.read(&a.sha256), Err(StorageError::Corrupt(_))));
+        std::fs::remove_dir_all(s.root()).unwrap();
+    }
+}

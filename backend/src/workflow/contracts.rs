@@ -1,0 +1,1338 @@
+//! Contracts (契約): drafts, their files, recipients and approval route, and every state change.
+//!
+//! Each state change goes through [`shared::contract::apply`] — the one state machine, which the
+//! browser app also runs — with facts read from the database inside the same transaction, and is
+//! recorded in the audit chain. Visibility: a user sees the contracts of their own department
+//! (all departments with `ViewAllDepartments`), the ones they created and the ones they approve;
+//! any other contract is a 404.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::json;
+use shared::access::Permission;
+use shared::audit::AuditAction;
+use shared::contract::{
+    self, ApprovalDecision, ApprovalRule, ContractAction, ContractActor, ContractEvent,
+    ContractFacts, ContractState, RecipientOrder, RecipientState, TransitionError,
+};
+use shared::dto::{
+    ApprovalRouteRequest, ApprovalStepView, ApproverView, ContractRequest, ContractSummaryView,
+    ContractView, DocumentView, Page, RecipientView, RecipientsRequest, StampPlacement,
+};
+use shared::problem::ProblemCode;
+use shared::validate::{EmailAddress, Name, Text, ValidationError, iso_date};
+
+use crate::audit::{self, Entry, Outcome};
+use crate::clock::{Millis, rfc3339};
+use crate::db::models::{ApprovalDecisionRow, ApprovalStep, Contract, Document, Recipient};
+use crate::db::queries::contracts::{ContractFilter, ContractSort, Visibility};
+use crate::db::queries::{
+    approvals, contracts, departments, documents, organizations, recipients, tenants, users,
+};
+use crate::db::{self, AnyConnection};
+use crate::storage::{BlobStore, StorageError};
+use crate::workflow::PageRequest;
+use crate::workflow::actor::Actor;
+use crate::workflow::error::{FieldErrors, WorkflowError, WorkflowResult, optional};
+use crate::workflow::views::uuid;
+
+/// Upload limits (configurable; defaults 50 MB a file, 100 MB a contract).
+#[derive(Debug, Clone, Copy)]
+pub struct UploadLimits {
+    /// Largest single file.
+    pub file_bytes: u64,
+    /// Largest total of a contract's current files.
+    pub contract_bytes: u64,
+}
+
+impl Default for UploadLimits {
+    fn default() -> Self {
+        UploadLimits {
+            file_bytes: 50 * 1024 * 1024,
+            contract_bytes: 100 * 1024 * 1024,
+        }
+    }
+}
+
+/// Which file an upload is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocumentRole {
+    /// The contract PDF (契約書) that is sealed; one per contract, an upload replaces it.
+    Main,
+    /// An attachment (添付資料), any type.
+    Attachment,
+}
+
+impl DocumentRole {
+    /// `main` / `attachment`.
+    pub fn parse(s: &str) -> Option<DocumentRole> {
+        match s {
+            "main" => Some(DocumentRole::Main),
+            "attachment" => Some(DocumentRole::Attachment),
+            _ => None,
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            DocumentRole::Main => "main",
+            DocumentRole::Attachment => "attachment",
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+/// Everything about one contract that views and rules need.
+struct Loaded {
+    contract: Contract,
+    documents: Vec<Document>,
+    recipients: Vec<Recipient>,
+    steps: Vec<ApprovalStep>,
+    decisions: Vec<ApprovalDecisionRow>,
+    approval_required: bool,
+}
+
+fn load(conn: &mut AnyConnection, actor: &Actor, id: &str) -> WorkflowResult<Loaded> {
+    let contract = contracts::get(conn, &actor.tenant_id, id)?;
+    let steps = approvals::steps(conn, &actor.tenant_id, id)?;
+    if !visible(actor, &contract, &steps) {
+        return Err(WorkflowError::not_found());
+    }
+    let tenant = tenants::get(conn, &actor.tenant_id)?;
+    Ok(Loaded {
+        documents: documents::list_for_contract(conn, &actor.tenant_id, id)?,
+        recipients: recipients::list_for_contract(conn, &actor.tenant_id, id)?,
+        decisions: approvals::decisions(conn, &actor.tenant_id, id, contract.approval_round)?,
+        steps,
+        contract,
+        approval_required: tenant.approval_required,
+    })
+}
+
+fn visible(actor: &Actor, c: &Contract, steps: &[ApprovalStep]) -> bool {
+    actor.permissions.contains(&Permission::ViewAllDepartments)
+        || c.created_by == actor.user_id
+        || (c.department_id.is_some() && c.department_id == actor.department_id)
+        || steps
+            .iter()
+            .any(|s| approver_ids(s).iter().any(|a| a == &actor.user_id))
+}
+
+fn approver_ids(step: &ApprovalStep) -> Vec<String> {
+    serde_json::from_str(&step.approver_ids).unwrap_or_default()
+}
+
+fn state_of(c: &Contract) -> ContractState {
+    ContractState::parse(&c.state).unwrap_or(ContractState::Draft)
+}
+
+/// The approvals of `step` in the current round.
+fn approvals_of<'a>(l: &'a Loaded, step: &ApprovalStep) -> Vec<&'a ApprovalDecisionRow> {
+    l.decisions
+        .iter()
+        .filter(|d| d.step_id == step.id && d.decision == ApprovalDecision::Approved.as_str())
+        .collect()
+}
+
+fn step_complete(l: &Loaded, step: &ApprovalStep) -> bool {
+    let rule = ApprovalRule::parse(&step.rule).unwrap_or(ApprovalRule::All);
+    rule.is_satisfied(approvals_of(l, step).len(), approver_ids(step).len())
+}
+
+/// The first step not yet complete in this round.
+fn current_step(l: &Loaded) -> Option<&ApprovalStep> {
+    l.steps.iter().find(|s| !step_complete(l, s))
+}
+
+fn main_document(l: &Loaded) -> Option<&Document> {
+    l.documents.iter().rev().find(|d| d.role == "main")
+}
+
+fn facts(l: &Loaded, actor: &Actor) -> ContractFacts {
+    let current = current_step(l);
+    let active: Vec<&Recipient> = l
+        .recipients
+        .iter()
+        .filter(|r| r.state != RecipientState::Forwarded.as_str())
+        .collect();
+    ContractFacts {
+        state: state_of(&l.contract),
+        approval_required: l.approval_required,
+        has_main_document: main_document(l).is_some(),
+        has_recipients: !active.is_empty(),
+        route_has_steps: !l.steps.is_empty(),
+        route_complete: !l.steps.is_empty() && current.is_none(),
+        created_by_me: l.contract.created_by == actor.user_id,
+        i_am_current_approver: current
+            .is_some_and(|s| approver_ids(s).iter().any(|a| a == &actor.user_id)),
+        i_already_approved: current.is_some_and(|s| {
+            approvals_of(l, s)
+                .iter()
+                .any(|d| d.user_id == actor.user_id)
+        }),
+        any_recipient_agreed: active
+            .iter()
+            .any(|r| r.state == RecipientState::Agreed.as_str()),
+        all_recipients_agreed: !active.is_empty()
+            && active
+                .iter()
+                .all(|r| r.state == RecipientState::Agreed.as_str()),
+        sealed_and_timestamped: l.documents.iter().any(|d| d.role == "sealed"),
+    }
+}
+
+fn contract_actor(actor: &Actor) -> ContractActor {
+    ContractActor::staff(actor.permissions.iter().copied())
+}
+
+fn document_view(d: &Document) -> DocumentView {
+    DocumentView {
+        id: uuid(&d.id),
+        role: d.role.clone(),
+        file_name: d.file_name.clone(),
+        content_type: d.content_type.clone(),
+        size: d.size,
+        sha256: d.sha256.clone(),
+        page_count: d.page_count,
+        created_at: rfc3339(d.created_at),
+    }
+}
+
+fn recipient_view(r: &Recipient) -> RecipientView {
+    RecipientView {
+        id: uuid(&r.id),
+        position: r.position,
+        organization_name: r.organization_name.clone(),
+        name: r.name.clone(),
+        email: r.email.clone(),
+        has_access_code: r.access_code_hash.is_some(),
+        state: RecipientState::parse(&r.state).unwrap_or(RecipientState::Waiting),
+        forwarded_from: r.forwarded_from.as_deref().map(uuid),
+        notified_at: r.notified_at.map(rfc3339),
+        verified_at: r.verified_at.map(rfc3339),
+        agreed_at: r.agreed_at.map(rfc3339),
+        declined_at: r.declined_at.map(rfc3339),
+        decline_reason: r.decline_reason.clone(),
+    }
+}
+
+fn view(conn: &mut AnyConnection, actor: &Actor, l: &Loaded) -> WorkflowResult<ContractView> {
+    let c = &l.contract;
+    let mut names: BTreeMap<String, String> = BTreeMap::new();
+    let mut wanted: BTreeSet<String> = l.steps.iter().flat_map(approver_ids).collect();
+    wanted.insert(c.created_by.clone());
+    for id in wanted {
+        if let Ok(u) = users::get(conn, &actor.tenant_id, &id) {
+            names.insert(id, u.name);
+        }
+    }
+    let department_name = match &c.department_id {
+        Some(d) => departments::get(conn, &actor.tenant_id, d)
+            .ok()
+            .map(|d| d.name),
+        None => None,
+    };
+    let facts = facts(l, actor);
+    let approval_steps = l
+        .steps
+        .iter()
+        .map(|s| ApprovalStepView {
+            id: uuid(&s.id),
+            position: s.position,
+            name: s.name.clone(),
+            rule: ApprovalRule::parse(&s.rule).unwrap_or(ApprovalRule::All),
+            complete: step_complete(l, s),
+            approvers: approver_ids(s)
+                .iter()
+                .map(|a| {
+                    let d = l
+                        .decisions
+                        .iter()
+                        .rev()
+                        .find(|d| d.step_id == s.id && &d.user_id == a);
+                    ApproverView {
+                        user_id: uuid(a),
+                        name: names.get(a).cloned().unwrap_or_default(),
+                        decision: d.and_then(|d| ApprovalDecision::parse(&d.decision)),
+                        comment: d.map(|d| d.comment.clone()).filter(|c| !c.is_empty()),
+                        decided_at: d.map(|d| rfc3339(d.at)),
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(ContractView {
+        id: uuid(&c.id),
+        public_id: c.public_id.clone(),
+        contract_number: c.contract_number.clone(),
+        title: c.title.clone(),
+        department_id: c.department_id.as_deref().map(uuid),
+        department_name,
+        organization_id: c.organization_id.as_deref().map(uuid),
+        counterparty_name: c.counterparty_name.clone(),
+        amount_yen: c.amount_yen,
+        period_start: c.period_start.clone(),
+        period_end: c.period_end.clone(),
+        concluded_on: c.concluded_on.clone(),
+        retention_years: c.retention_years,
+        notes: c.notes.clone(),
+        custom_fields: serde_json::from_str(&c.custom_fields).unwrap_or_default(),
+        state: facts.state,
+        recipient_order: RecipientOrder::parse(&c.recipient_order)
+            .unwrap_or(RecipientOrder::Sequential),
+        allow_forwarding: c.allow_forwarding,
+        message: c.message.clone(),
+        stamp: c
+            .stamp
+            .as_deref()
+            .and_then(|s| serde_json::from_str(s).ok()),
+        approval_round: c.approval_round,
+        expires_at: c.expires_at.map(rfc3339),
+        sent_at: c.sent_at.map(rfc3339),
+        concluded_at: c.concluded_at.map(rfc3339),
+        created_by: uuid(&c.created_by),
+        created_by_name: names.get(&c.created_by).cloned().unwrap_or_default(),
+        created_at: rfc3339(c.created_at),
+        updated_at: rfc3339(c.updated_at),
+        documents: l.documents.iter().map(document_view).collect(),
+        recipients: l.recipients.iter().map(recipient_view).collect(),
+        approval_steps,
+        allowed_actions: contract::allowed_actions(&facts, &contract_actor(actor)),
+        facts,
+    })
+}
+
+/// `GET /contracts/{id}`.
+pub fn get(conn: &mut AnyConnection, actor: &Actor, id: &str) -> WorkflowResult<ContractView> {
+    actor.require(conn, Permission::ViewContracts)?;
+    let l = load(conn, actor, id)?;
+    view(conn, actor, &l)
+}
+
+/// Query of `GET /contracts`.
+#[derive(Debug, Default, Clone)]
+pub struct ContractQuery {
+    /// Free text over title, number and counterparty.
+    pub q: Option<String>,
+    /// 件名 contains.
+    pub title: Option<String>,
+    /// 契約番号 contains.
+    pub contract_number: Option<String>,
+    /// 相手方 contains.
+    pub counterparty: Option<String>,
+    /// 所属.
+    pub department_id: Option<String>,
+    /// States (any of).
+    pub states: Vec<ContractState>,
+    /// 契約締結日 from (YYYY-MM-DD).
+    pub concluded_from: Option<String>,
+    /// 契約締結日 to.
+    pub concluded_to: Option<String>,
+    /// Amount at least.
+    pub amount_min: Option<i64>,
+    /// Amount at most.
+    pub amount_max: Option<i64>,
+    /// `updated` (default), `concluded`, `number`, `amount`.
+    pub sort: Option<String>,
+}
+
+/// `GET /contracts`: the contracts this user may see, filtered.
+pub fn list(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    query: &ContractQuery,
+    page: PageRequest,
+) -> WorkflowResult<Page<ContractSummaryView>> {
+    actor.require(conn, Permission::ViewContracts)?;
+    let mut e = FieldErrors::default();
+    let from = e.check(
+        "concluded_from",
+        optional(query.concluded_from.as_deref(), iso_date),
+    );
+    let to = e.check(
+        "concluded_to",
+        optional(query.concluded_to.as_deref(), iso_date),
+    );
+    let sort = match query.sort.as_deref().unwrap_or("updated") {
+        "updated" => ContractSort::UpdatedDesc,
+        "concluded" => ContractSort::ConcludedDesc,
+        "number" => ContractSort::NumberAsc,
+        "amount" => ContractSort::AmountDesc,
+        _ => {
+            e.push("sort", ValidationError::OutOfRange);
+            ContractSort::UpdatedDesc
+        }
+    };
+    e.finish()?;
+    let visible_to = if actor.permissions.contains(&Permission::ViewAllDepartments) {
+        None
+    } else {
+        Some(Visibility {
+            departments: actor.department_id.iter().cloned().collect(),
+            user_id: actor.user_id.clone(),
+            contract_ids: approvals::contracts_with_approver(
+                conn,
+                &actor.tenant_id,
+                &actor.user_id,
+            )?,
+        })
+    };
+    let filter = ContractFilter {
+        visible_to,
+        q: query.q.clone(),
+        title: query.title.clone(),
+        contract_number: query.contract_number.clone(),
+        counterparty: query.counterparty.clone(),
+        department_id: query.department_id.clone(),
+        states: query.states.iter().map(|s| s.as_str().to_owned()).collect(),
+        concluded_from: from.flatten(),
+        concluded_to: to.flatten(),
+        amount_min: query.amount_min,
+        amount_max: query.amount_max,
+    };
+    let (rows, total) = contracts::list(
+        conn,
+        &actor.tenant_id,
+        &filter,
+        sort,
+        page.page,
+        page.per_page,
+    )?;
+    Ok(page.wrap(
+        rows.iter()
+            .map(|c| ContractSummaryView {
+                id: uuid(&c.id),
+                contract_number: c.contract_number.clone(),
+                title: c.title.clone(),
+                counterparty_name: c.counterparty_name.clone(),
+                department_id: c.department_id.as_deref().map(uuid),
+                amount_yen: c.amount_yen,
+                state: state_of(c),
+                concluded_on: c.concluded_on.clone(),
+                updated_at: rfc3339(c.updated_at),
+            })
+            .collect(),
+        total,
+    ))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Changing
+
+/// A checked `ContractRequest`.
+struct CheckedContract {
+    title: String,
+    contract_number: Option<String>,
+    department_id: Option<String>,
+    organization_id: Option<String>,
+    counterparty_name: String,
+    amount_yen: Option<i64>,
+    period_start: Option<String>,
+    period_end: Option<String>,
+    retention_years: Option<i32>,
+    notes: String,
+    custom_fields: String,
+    recipient_order: RecipientOrder,
+    allow_forwarding: bool,
+    message: String,
+    stamp: Option<String>,
+}
+
+fn check_contract(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    req: &ContractRequest,
+) -> WorkflowResult<CheckedContract> {
+    let mut e = FieldErrors::default();
+    let title = e.check("title", Name::parse(&req.title));
+    let number = e.check(
+        "contract_number",
+        optional(req.contract_number.as_deref(), Name::parse),
+    );
+    let notes = e.check("notes", optional(req.notes.as_deref(), Text::parse));
+    let message = e.check("message", optional(req.message.as_deref(), Text::parse));
+    let start = e.check(
+        "period_start",
+        optional(req.period_start.as_deref(), iso_date),
+    );
+    let end = e.check("period_end", optional(req.period_end.as_deref(), iso_date));
+    if let (Some(Some(s)), Some(Some(t))) = (&start, &end)
+        && s > t
+    {
+        e.push("period_end", ValidationError::OutOfRange);
+    }
+    if req
+        .amount_yen
+        .is_some_and(|a| !(0..=1_000_000_000_000_000).contains(&a))
+    {
+        e.push("amount_yen", ValidationError::OutOfRange);
+    }
+    if req.retention_years.is_some_and(|y| !(1..=100).contains(&y)) {
+        e.push("retention_years", ValidationError::OutOfRange);
+    }
+    if req.custom_fields.len() > 30 {
+        e.push("custom_fields", ValidationError::TooLong);
+    }
+    for (k, v) in &req.custom_fields {
+        if k.trim().is_empty() || k.chars().count() > 50 || v.chars().count() > 1000 {
+            e.push("custom_fields", ValidationError::TooLong);
+            break;
+        }
+    }
+    if let Some(StampPlacement {
+        page,
+        x,
+        y,
+        width,
+        height,
+    }) = req.stamp
+        && (page == 0
+            || ![x, y, width, height]
+                .iter()
+                .all(|v| v.is_finite() && *v >= 0.0)
+            || width < 120.0
+            || height < 40.0
+            || x + width > 5000.0
+            || y + height > 5000.0)
+    {
+        e.push("stamp", ValidationError::OutOfRange);
+    }
+    let department_id = req.department_id.map(|d| d.to_string());
+    if let Some(d) = &department_id
+        && departments::get(conn, tenant_id, d).is_err()
+    {
+        e.push("department_id", ValidationError::UnknownReference);
+    }
+    let organization_id = req.organization_id.map(|o| o.to_string());
+    let org_name = match &organization_id {
+        Some(o) => match organizations::get(conn, tenant_id, o) {
+            Ok(org) => Some(org.name),
+            Err(_) => {
+                e.push("organization_id", ValidationError::UnknownReference);
+                None
+            }
+        },
+        None => None,
+    };
+    let counterparty = match (
+        req.counterparty_name
+            .as_deref()
+            .filter(|s| !s.trim().is_empty()),
+        org_name,
+    ) {
+        (Some(n), _) => e
+            .check("counterparty_name", Name::parse(n))
+            .map(Name::into_inner),
+        (None, Some(n)) => Some(n),
+        (None, None) if organization_id.is_none() => {
+            e.push("counterparty_name", ValidationError::Required);
+            None
+        }
+        (None, None) => None,
+    };
+    e.finish()?;
+    Ok(CheckedContract {
+        title: title.map(Name::into_inner).unwrap_or_default(),
+        contract_number: number.flatten().map(Name::into_inner),
+        department_id,
+        organization_id,
+        counterparty_name: counterparty.unwrap_or_default(),
+        amount_yen: req.amount_yen,
+        period_start: start.flatten(),
+        period_end: end.flatten(),
+        retention_years: req.retention_years,
+        notes: notes.flatten().map(Text::into_inner).unwrap_or_default(),
+        custom_fields: serde_json::to_string(&req.custom_fields).unwrap_or_else(|_| "{}".into()),
+        recipient_order: req.recipient_order,
+        allow_forwarding: req.allow_forwarding,
+        message: message.flatten().map(Text::into_inner).unwrap_or_default(),
+        stamp: req
+            .stamp
+            .map(|s| serde_json::to_string(&s).unwrap_or_default()),
+    })
+}
+
+/// The Japanese fiscal year (April–March) of a time, in JST.
+pub fn fiscal_year(ms: i64) -> i32 {
+    let jst = time::UtcOffset::from_hms(9, 0, 0).expect("+09:00");
+    let t = time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+        .to_offset(jst);
+    if u8::from(t.month()) >= 4 {
+        t.year()
+    } else {
+        t.year() - 1
+    }
+}
+
+/// Fills a contract-number pattern: `{fy}` Reiwa fiscal year (8 for FY2026), `{fyyyy}` the
+/// fiscal year in the Western calendar, `{seq}` / `{seq:N}` the counter (N digits, zero-padded).
+pub fn format_contract_number(pattern: &str, fiscal_year: i32, seq: i64) -> String {
+    let mut out = String::new();
+    let mut rest = pattern;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let Some(close) = rest[open..].find('}') else {
+            out.push_str(&rest[open..]);
+            return out;
+        };
+        let token = &rest[open + 1..open + close];
+        match token {
+            "fy" => out.push_str(&(fiscal_year - 2018).to_string()),
+            "fyyyy" => out.push_str(&fiscal_year.to_string()),
+            "seq" => out.push_str(&seq.to_string()),
+            t if t.starts_with("seq:") => {
+                let width: usize = t[4..].parse().unwrap_or(1).min(12);
+                out.push_str(&format!("{seq:0width$}"));
+            }
+            other => {
+                out.push('{');
+                out.push_str(other);
+                out.push('}');
+            }
+        }
+        rest = &rest[open + close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `POST /contracts`: a new draft.
+pub fn create(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    req: &ContractRequest,
+) -> WorkflowResult<ContractView> {
+    actor.require(conn, Permission::CreateContracts)?;
+    let checked = check_contract(conn, &actor.tenant_id, req)?;
+    let id = uuid::Uuid::new_v4().to_string();
+    db::tenant_transaction(conn, &actor.tenant_id, |conn| {
+        let tenant = tenants::get(conn, &actor.tenant_id)?;
+        let now = Millis::now().0;
+        let number = match &checked.contract_number {
+            Some(n) => {
+                if contracts::number_taken(conn, &actor.tenant_id, n)? {
+                    return Err(WorkflowError::field(
+                        "contract_number",
+                        ValidationError::OutOfRange,
+                    ));
+                }
+                n.clone()
+            }
+            None => loop {
+                let fy = fiscal_year(now);
+                let seq = contracts::next_number(conn, &actor.tenant_id, fy)?;
+                let n = format_contract_number(&tenant.contract_number_pattern, fy, seq);
+                if !contracts::number_taken(conn, &actor.tenant_id, &n)? {
+                    break n;
+                }
+            },
+        };
+        let c = Contract {
+            id: id.clone(),
+            tenant_id: actor.tenant_id.clone(),
+            public_id: crate::auth::tokens::random_token()[..22].to_owned(),
+            contract_number: number,
+            title: checked.title.clone(),
+            department_id: checked
+                .department_id
+                .clone()
+                .or_else(|| actor.department_id.clone()),
+            organization_id: checked.organization_id.clone(),
+            counterparty_name: checked.counterparty_name.clone(),
+            amount_yen: checked.amount_yen,
+            period_start: checked.period_start.clone(),
+            period_end: checked.period_end.clone(),
+            concluded_on: None,
+            retention_years: checked.retention_years.unwrap_or(tenant.retention_years),
+            notes: checked.notes.clone(),
+            custom_fields: checked.custom_fields.clone(),
+            state: ContractState::Draft.as_str().to_owned(),
+            recipient_order: checked.recipient_order.as_str().to_owned(),
+            allow_forwarding: checked.allow_forwarding,
+            message: checked.message.clone(),
+            stamp: checked.stamp.clone(),
+            approval_round: 0,
+            expires_at: None,
+            sent_at: None,
+            concluded_at: None,
+            created_by: actor.user_id.clone(),
+            created_at: now,
+            updated_at: now,
+        };
+        contracts::insert(conn, &c)?;
+        actor.audit(
+            conn,
+            AuditAction::ContractCreated,
+            Some(("contract", &c.id)),
+            json!({ "contract_number": c.contract_number, "title": c.title }),
+        )
+    })?;
+    get(conn, actor, &id)
+}
+
+/// Runs `change` on a contract in one tenant transaction after checking that `event` is allowed
+/// by the state machine; the contract's new state is saved. A refusal is audited and answered
+/// with its problem code.
+fn transition<T>(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: &str,
+    event: impl Fn(&Loaded) -> ContractEvent,
+    change: impl FnOnce(&mut AnyConnection, &mut Loaded, ContractState) -> WorkflowResult<T>,
+) -> WorkflowResult<T> {
+    actor.require_ready()?;
+    type Refusal = (TransitionError, String, ContractState);
+    let refused = db::tenant_transaction(
+        conn,
+        &actor.tenant_id,
+        |conn| -> WorkflowResult<Result<T, Refusal>> {
+            let mut l = load(conn, actor, id)?;
+            let f = facts(&l, actor);
+            let ev = event(&l);
+            match contract::apply(f.state, &ev, &f, &contract_actor(actor)) {
+                Ok(next) => {
+                    let out = change(conn, &mut l, next)?;
+                    l.contract.state = next.as_str().to_owned();
+                    l.contract.updated_at = Millis::now().0;
+                    contracts::save(conn, &l.contract)?;
+                    Ok(Ok(out))
+                }
+                Err(e) => Ok(Err((e, format!("{ev:?}"), f.state))),
+            }
+        },
+    )?;
+    match refused {
+        Ok(out) => Ok(out),
+        Err((e, event, state)) => {
+            db::tenant_transaction(conn, &actor.tenant_id, |conn| {
+                audit::record(
+                    conn,
+                    &actor.tenant_id,
+                    &actor.origin,
+                    Entry {
+                        action: AuditAction::ContractActionRefused,
+                        target: Some(("contract", id)),
+                        outcome: Outcome::Failure,
+                        details: json!({ "event": event, "state": state.as_str(), "reason": e.code() }),
+                    },
+                    Millis::now(),
+                )
+                .map(|_| ())
+            })?;
+            Err(problem_of(e).into())
+        }
+    }
+}
+
+/// The API's problem code for a refused transition.
+pub fn problem_of(e: TransitionError) -> ProblemCode {
+    match e {
+        TransitionError::Forbidden => ProblemCode::Forbidden,
+        TransitionError::NotAllowedInState => ProblemCode::ContractStateConflict,
+        TransitionError::ApprovalRequired => ProblemCode::ApprovalRequired,
+        TransitionError::RouteIncomplete => ProblemCode::RouteIncomplete,
+        TransitionError::NoDocument => ProblemCode::DocumentMissing,
+        TransitionError::NoRecipients => ProblemCode::RecipientsMissing,
+        TransitionError::SelfApproval => ProblemCode::SelfApproval,
+        TransitionError::NotCurrentApprover => ProblemCode::NotCurrentApprover,
+        TransitionError::AlreadyAgreed => ProblemCode::AlreadyAgreed,
+        TransitionError::NotSealed => ProblemCode::NotSealed,
+        TransitionError::RecipientsPending => ProblemCode::ContractStateConflict,
+    }
+}
+
+/// `PUT /contracts/{id}`: edit the data (Draft; in approval it returns to Draft).
+pub fn update(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: &str,
+    req: &ContractRequest,
+) -> WorkflowResult<ContractView> {
+    let checked = check_contract(conn, &actor.tenant_id, req)?;
+    transition(
+        conn,
+        actor,
+        id,
+        |_| ContractEvent::Edit,
+        |conn, l, _| {
+            let c = &mut l.contract;
+            if let Some(n) = &checked.contract_number
+                && n != &c.contract_number
+            {
+                if contracts::number_taken(conn, &actor.tenant_id, n)? {
+                    return Err(WorkflowError::field(
+                        "contract_number",
+                        ValidationError::OutOfRange,
+                    ));
+                }
+                c.contract_number = n.clone();
+            }
+            c.title = checked.title.clone();
+            c.department_id = checked.department_id.clone().or(c.department_id.take());
+            c.organization_id = checked.organization_id.clone();
+            c.counterparty_name = checked.counterparty_name.clone();
+            c.amount_yen = checked.amount_yen;
+            c.period_start = checked.period_start.clone();
+            c.period_end = checked.period_end.clone();
+            if let Some(y) = checked.retention_years {
+                c.retention_years = y;
+            }
+            c.notes = checked.notes.clone();
+            c.custom_fields = checked.custom_fields.clone();
+            c.recipient_order = checked.recipient_order.as_str().to_owned();
+            c.allow_forwarding = checked.allow_forwarding;
+            c.message = checked.message.clone();
+            c.stamp = checked.stamp.clone();
+            actor.audit(
+                conn,
+                AuditAction::ContractUpdated,
+                Some(("contract", id)),
+                json!({ "fields": "data", "title": c.title }),
+            )
+        },
+    )?;
+    get(conn, actor, id)
+}
+
+/// `PUT /contracts/{id}/recipients`.
+pub fn set_recipients(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: &str,
+    req: &RecipientsRequest,
+) -> WorkflowResult<ContractView> {
+    let mut e = FieldErrors::default();
+    if req.recipients.len() > 20 {
+        e.push("recipients", ValidationError::TooLong);
+    }
+    let mut checked = Vec::new();
+    for (i, r) in req.recipients.iter().enumerate() {
+        let org = e.check(
+            &format!("recipients[{i}].organization_name"),
+            Name::parse(&r.organization_name),
+        );
+        let name = e.check(&format!("recipients[{i}].name"), Name::parse(&r.name));
+        let email = e.check(
+            &format!("recipients[{i}].email"),
+            EmailAddress::parse(&r.email),
+        );
+        let code = r
+            .access_code
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty());
+        if let Some(c) = code
+            && !(4..=32).contains(&c.chars().count())
+        {
+            e.push(
+                &format!("recipients[{i}].access_code"),
+                ValidationError::TooShort,
+            );
+        }
+        checked.push((org, name, email, code.map(str::to_owned)));
+    }
+    e.finish()?;
+    let hashed: Vec<Option<String>> = checked
+        .iter()
+        .map(|(_, _, _, code)| code.as_deref().map(crate::auth::password::hash).transpose())
+        .collect::<anyhow::Result<_>>()?;
+    transition(
+        conn,
+        actor,
+        id,
+        |_| ContractEvent::Edit,
+        |conn, l, _| {
+            let now = Millis::now().0;
+            let rows: Vec<Recipient> = checked
+                .into_iter()
+                .zip(hashed)
+                .enumerate()
+                .map(|(i, ((org, name, email, _), hash))| Recipient {
+                    id: uuid::Uuid::new_v4().to_string(),
+                    tenant_id: actor.tenant_id.clone(),
+                    contract_id: id.to_owned(),
+                    position: i32::try_from(i + 1).unwrap_or(i32::MAX),
+                    organization_name: org.map(Name::into_inner).unwrap_or_default(),
+                    name: name.map(Name::into_inner).unwrap_or_default(),
+                    email: email.map(|e| e.as_str().to_owned()).unwrap_or_default(),
+                    access_code_hash: hash,
+                    state: RecipientState::Waiting.as_str().to_owned(),
+                    link_token_hash: None,
+                    link_expires_at: None,
+                    otp_hash: None,
+                    otp_expires_at: None,
+                    otp_failures: 0,
+                    locked_until: None,
+                    session_token_hash: None,
+                    session_expires_at: None,
+                    notified_at: None,
+                    viewed_at: None,
+                    verified_at: None,
+                    agreed_at: None,
+                    declined_at: None,
+                    decline_reason: None,
+                    forwarded_from: None,
+                    forwarded_at: None,
+                    action_ip: None,
+                    action_user_agent: None,
+                    created_at: now,
+                    updated_at: now,
+                })
+                .collect();
+            recipients::replace(conn, &actor.tenant_id, id, &rows)?;
+            l.recipients = rows;
+            actor.audit(
+            conn,
+            AuditAction::ContractUpdated,
+            Some(("contract", id)),
+            json!({
+                "fields": "recipients",
+                "recipients": l.recipients.iter().map(|r| json!({"name": r.name, "email": r.email, "organization": r.organization_name})).collect::<Vec<_>>(),
+            }),
+        )
+        },
+    )?;
+    get(conn, actor, id)
+}
+
+/// `PUT /contracts/{id}/approval-route`.
+pub fn set_route(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: &str,
+    req: &ApprovalRouteRequest,
+) -> WorkflowResult<ContractView> {
+    let mut e = FieldErrors::default();
+    if req.steps.len() > 10 {
+        e.push("steps", ValidationError::TooLong);
+    }
+    let mut steps = Vec::new();
+    for (i, s) in req.steps.iter().enumerate() {
+        let name = e.check(&format!("steps[{i}].name"), Name::parse(&s.name));
+        if s.approver_ids.is_empty() {
+            e.push(
+                &format!("steps[{i}].approver_ids"),
+                ValidationError::EmptySelection,
+            );
+        }
+        let mut ids: Vec<String> = Vec::new();
+        for a in &s.approver_ids {
+            let a = a.to_string();
+            match users::get(conn, &actor.tenant_id, &a) {
+                Ok(u) if !u.disabled => {
+                    if !ids.contains(&a) {
+                        ids.push(a);
+                    }
+                }
+                _ => e.push(
+                    &format!("steps[{i}].approver_ids"),
+                    ValidationError::UnknownReference,
+                ),
+            }
+        }
+        steps.push(ApprovalStep {
+            id: uuid::Uuid::new_v4().to_string(),
+            tenant_id: actor.tenant_id.clone(),
+            contract_id: id.to_owned(),
+            position: i32::try_from(i + 1).unwrap_or(i32::MAX),
+            name: name.map(Name::into_inner).unwrap_or_default(),
+            rule: s.rule.as_str().to_owned(),
+            approver_ids: serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into()),
+        });
+    }
+    e.finish()?;
+    transition(
+        conn,
+        actor,
+        id,
+        |_| ContractEvent::Edit,
+        |conn, l, _| {
+            approvals::replace_steps(conn, &actor.tenant_id, id, &steps)?;
+            l.steps = steps;
+            actor.audit(
+            conn,
+            AuditAction::ContractUpdated,
+            Some(("contract", id)),
+            json!({
+                "fields": "approval_route",
+                "steps": l.steps.iter().map(|s| json!({"name": s.name, "rule": s.rule, "approvers": approver_ids(s)})).collect::<Vec<_>>(),
+            }),
+        )
+        },
+    )?;
+    get(conn, actor, id)
+}
+
+/// An upload, already read (the handler enforces the size limit while reading).
+pub struct Upload {
+    /// Main PDF or attachment.
+    pub role: DocumentRole,
+    /// The name the user's file had.
+    pub file_name: String,
+    /// The declared media type.
+    pub content_type: String,
+    /// The bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// The problem code of a refused PDF.
+fn pdf_problem(e: &pades::PadesError) -> ProblemCode {
+    match e.code() {
+        "not_pdf" => ProblemCode::PdfNotPdf,
+        "encrypted_pdf" | "encrypted_pdf_permissions" => ProblemCode::PdfEncrypted,
+        "certified_no_changes" => ProblemCode::PdfCertifiedNoChanges,
+        _ => ProblemCode::PdfDamaged,
+    }
+}
+
+/// `POST /contracts/{id}/documents`: a main PDF (checked by the sealing engine's reader now, so
+/// that a file that cannot be sealed is refused at once, with its reason) or an attachment.
+pub fn upload_document(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    store: &BlobStore,
+    limits: UploadLimits,
+    id: &str,
+    upload: Upload,
+) -> WorkflowResult<ContractView> {
+    actor.require(conn, Permission::EditContracts)?;
+    let mut e = FieldErrors::default();
+    let file_name = e
+        .check("file_name", Name::parse(&upload.file_name))
+        .map(Name::into_inner)
+        .unwrap_or_default();
+    e.finish()?;
+    if upload.bytes.len() as u64 > limits.file_bytes {
+        return Err(ProblemCode::PayloadTooLarge.into());
+    }
+    let page_count = if upload.role == DocumentRole::Main {
+        match pades::inspect(&upload.bytes) {
+            Ok(info) => Some(i32::try_from(info.page_count).unwrap_or(i32::MAX)),
+            Err(err) => {
+                let code = pdf_problem(&err);
+                db::tenant_transaction(conn, &actor.tenant_id, |conn| {
+                    load(conn, actor, id)?;
+                    audit::record(
+                        conn,
+                        &actor.tenant_id,
+                        &actor.origin,
+                        Entry {
+                            action: AuditAction::DocumentRejected,
+                            target: Some(("contract", id)),
+                            outcome: Outcome::Failure,
+                            details: json!({ "file_name": file_name, "reason": err.code(), "detail": err.to_string() }),
+                        },
+                        Millis::now(),
+                    )
+                    .map(|_| ())
+                    .map_err(WorkflowError::from)
+                })?;
+                return Err(code.into());
+            }
+        }
+    } else {
+        None
+    };
+    let stored = store.put(&upload.bytes).map_err(storage_error)?;
+    let content_type = if upload.role == DocumentRole::Main {
+        "application/pdf".to_owned()
+    } else {
+        sanitize_media_type(&upload.content_type)
+    };
+    transition(
+        conn,
+        actor,
+        id,
+        |_| ContractEvent::Edit,
+        |conn, l, _| {
+            let now = Millis::now().0;
+            let replaced: Vec<String> = if upload.role == DocumentRole::Main {
+                l.documents
+                    .iter()
+                    .filter(|d| d.role == "main")
+                    .map(|d| d.id.clone())
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let kept: u64 = l
+                .documents
+                .iter()
+                .filter(|d| !replaced.contains(&d.id))
+                .map(|d| d.size.max(0) as u64)
+                .sum();
+            if kept + stored.size > limits.contract_bytes {
+                return Err(ProblemCode::ContractTooLarge.into());
+            }
+            for r in &replaced {
+                documents::mark_removed(conn, &actor.tenant_id, r, now)?;
+            }
+            let doc = Document {
+                id: uuid::Uuid::new_v4().to_string(),
+                tenant_id: actor.tenant_id.clone(),
+                contract_id: id.to_owned(),
+                role: upload.role.as_str().to_owned(),
+                file_name: file_name.clone(),
+                content_type: content_type.clone(),
+                size: i64::try_from(stored.size).unwrap_or(i64::MAX),
+                sha256: stored.sha256.clone(),
+                page_count,
+                created_by: Some(actor.user_id.clone()),
+                created_at: now,
+                removed_at: None,
+            };
+            documents::insert(conn, &doc)?;
+            actor.audit(
+            conn,
+            AuditAction::DocumentUploaded,
+            Some(("contract", id)),
+            json!({ "document_id": doc.id, "role": doc.role, "file_name": doc.file_name, "sha256": doc.sha256, "size": doc.size, "pages": doc.page_count, "replaced": replaced }),
+        )
+        },
+    )?;
+    get(conn, actor, id)
+}
+
+fn sanitize_media_type(declared: &str) -> String {
+    let t = declared.split(';').next().unwrap_or("").trim();
+    let ok = !t.is_empty()
+        && t.len() <= 100
+        && t.contains('/')
+        && t.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/.+-_".contains(&b));
+    if ok {
+        t.to_ascii_lowercase()
+    } else {
+        "application/octet-stream".into()
+    }
+}
+
+fn storage_error(e: StorageError) -> WorkflowError {
+    match e {
+        StorageError::TooLarge { .. } => ProblemCode::PayloadTooLarge.into(),
+        other => WorkflowError::Internal(anyhow::Error::new(other)),
+    }
+}
+
+/// `DELETE /contracts/{id}/documents/{doc}`: remove a file from a draft.
+pub fn remove_document(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: &str,
+    document_id: &str,
+) -> WorkflowResult<ContractView> {
+    actor.require(conn, Permission::EditContracts)?;
+    transition(
+        conn,
+        actor,
+        id,
+        |_| ContractEvent::Edit,
+        |conn, _, _| {
+            let doc = documents::get(conn, &actor.tenant_id, id, document_id)?;
+            if doc.role != "main" && doc.role != "attachment" {
+                return Err(ProblemCode::ContractStateConflict.into());
+            }
+            documents::mark_removed(conn, &actor.tenant_id, document_id, Millis::now().0)?;
+            actor.audit(
+                conn,
+                AuditAction::DocumentRemoved,
+                Some(("contract", id)),
+                json!({ "document_id": doc.id, "file_name": doc.file_name, "sha256": doc.sha256 }),
+            )
+        },
+    )?;
+    get(conn, actor, id)
+}
+
+/// A file to send: its row and where its bytes are.
+pub struct Download {
+    /// The row (name, type, hash).
+    pub document: Document,
+    /// The stored bytes.
+    pub path: std::path::PathBuf,
+}
+
+/// `GET /contracts/{id}/documents/{doc}`: byte-exact, audited.
+pub fn download_document(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    store: &BlobStore,
+    id: &str,
+    document_id: &str,
+) -> WorkflowResult<Download> {
+    actor.require(conn, Permission::DownloadDocuments)?;
+    load(conn, actor, id)?;
+    let document = documents::get(conn, &actor.tenant_id, id, document_id)?;
+    let path = store.path(&document.sha256).map_err(storage_error)?;
+    db::tenant_transaction(conn, &actor.tenant_id, |conn| {
+        actor.audit(
+            conn,
+            AuditAction::DocumentDownloaded,
+            Some(("contract", id)),
+            json!({ "document_id": document.id, "file_name": document.file_name, "sha256": document.sha256 }),
+        )
+    })?;
+    Ok(Download { document, path })
+}
+
+/// A staff action on a contract: submit, approve, reject, withdraw, send, send back, cancel.
+pub fn act(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: &str,
+    action: ContractAction,
+    comment: &str,
+) -> WorkflowResult<ContractView> {
+    let comment = comment.trim();
+    if comment.chars().count() > 2000 {
+        return Err(WorkflowError::field("comment", ValidationError::TooLong));
+    }
+    let (audit_action, event_of): (AuditAction, fn(&Loaded, &Actor) -> ContractEvent) = match action
+    {
+        ContractAction::Submit => (AuditAction::ContractSubmitted, |_, _| ContractEvent::Submit),
+        ContractAction::Approve => (AuditAction::ContractApproved, |l, actor| {
+            ContractEvent::Approve {
+                final_step: approval_completes_route(l, actor),
+            }
+        }),
+        ContractAction::Reject => (AuditAction::ContractRejected, |_, _| ContractEvent::Reject),
+        ContractAction::Withdraw => (AuditAction::ContractWithdrawn, |_, _| {
+            ContractEvent::Withdraw
+        }),
+        ContractAction::Send => (AuditAction::ContractSent, |_, _| ContractEvent::Send),
+        ContractAction::SendBack => (AuditAction::ContractSentBack, |_, _| {
+            ContractEvent::SendBack
+        }),
+        ContractAction::Cancel => (AuditAction::ContractCancelled, |_, _| ContractEvent::Cancel),
+        _ => return Err(ProblemCode::ContractStateConflict.into()),
+    };
+    transition(
+        conn,
+        actor,
+        id,
+        |l| event_of(l, actor),
+        |conn, l, next| {
+            let now = Millis::now().0;
+            let mut details = json!({ "from": l.contract.state, "to": next.as_str() });
+            if !comment.is_empty() {
+                details["comment"] = json!(comment);
+            }
+            match action {
+                ContractAction::Submit => {
+                    l.contract.approval_round += 1;
+                    details["round"] = json!(l.contract.approval_round);
+                }
+                ContractAction::Approve | ContractAction::Reject => {
+                    let step = current_step(l).ok_or(ProblemCode::NotCurrentApprover)?;
+                    let decision = if action == ContractAction::Approve {
+                        ApprovalDecision::Approved
+                    } else {
+                        ApprovalDecision::Rejected
+                    };
+                    details["step"] = json!(step.name);
+                    approvals::insert_decision(
+                        conn,
+                        &ApprovalDecisionRow {
+                            id: uuid::Uuid::new_v4().to_string(),
+                            tenant_id: actor.tenant_id.clone(),
+                            contract_id: id.to_owned(),
+                            step_id: step.id.clone(),
+                            round: l.contract.approval_round,
+                            user_id: actor.user_id.clone(),
+                            decision: decision.as_str().to_owned(),
+                            comment: comment.to_owned(),
+                            at: now,
+                        },
+                    )?;
+                }
+                ContractAction::Send => {
+                    let tenant = tenants::get(conn, &actor.tenant_id)?;
+                    l.contract.sent_at = Some(now);
+                    l.contract.expires_at =
+                        Some(now + i64::from(tenant.link_expiry_days) * 86_400_000);
+                    let order = RecipientOrder::parse(&l.contract.recipient_order)
+                        .unwrap_or(RecipientOrder::Sequential);
+                    let mut notified = Vec::new();
+                    for (i, r) in l.recipients.iter_mut().enumerate() {
+                        if order == RecipientOrder::Parallel || i == 0 {
+                            r.state = RecipientState::Notified.as_str().to_owned();
+                            r.notified_at = Some(now);
+                            r.updated_at = now;
+                            recipients::save(conn, r)?;
+                            notified.push(r.email.clone());
+                        }
+                    }
+                    details["notified"] = json!(notified);
+                }
+                ContractAction::SendBack => {
+                    for r in l.recipients.iter_mut() {
+                        r.state = RecipientState::Waiting.as_str().to_owned();
+                        r.link_token_hash = None;
+                        r.link_expires_at = None;
+                        r.session_token_hash = None;
+                        r.updated_at = now;
+                        recipients::save(conn, r)?;
+                    }
+                    l.contract.sent_at = None;
+                    l.contract.expires_at = None;
+                }
+                _ => {}
+            }
+            actor.audit(conn, audit_action, Some(("contract", id)), details)
+        },
+    )?;
+    get(conn, actor, id)
+}
+
+/// Whether this actor's approval completes the current step and that step is the last one.
+fn approval_completes_route(l: &Loaded, actor: &Actor) -> bool {
+    let Some(step) = current_step(l) else {
+        return false;
+    };
+    let is_last = l.steps.last().is_some_and(|s| s.id == step.id);
+    let rule = ApprovalRule::parse(&step.rule).unwrap_or(ApprovalRule::All);
+    let already = approvals_of(l, step)
+        .iter()
+        .any(|d| d.user_id == actor.user_id);
+    let count = approvals_of(l, step).len() + usize::from(!already);
+    is_last && rule.is_satisfied(count, approver_ids(step).len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contract_numbers() {
+        assert_eq!(
+            format_contract_number("R{fy}-{seq:6}", 2026, 123),
+            "R8-000123"
+        );
+        assert_eq!(
+            format_contract_number("契約{fyyyy}-{seq}", 2026, 7),
+            "契約2026-7"
+        );
+        assert_eq!(format_contract_number("{x}-{seq:2}", 2026, 7), "{x}-07");
+        assert_eq!(format_contract_number("A{fy", 2026, 7), "A{fy");
+    }
+
+    #[test]
+    fn fiscal_years_start_in_april_jst() {
+        // 2027-03-31T15:00Z is 2027-04-01 00:00 JST.
+        assert_eq!(fiscal_year(1_806_505_200_000 - 1), 2026);
+        assert_eq!(fiscal_year(1_806_505_200_000), 2027);
+    }
+
+    #[test]
+    fn media_types_are_cleaned() {
+        assert_eq!(sanitize_media_type("Image/PNG; x=1"), "image/png");
+        assert_eq!(
+            sanitize_media_type("text/html\r\nX: y"),
+            "application/octet-stream"
+        );
+        assert_eq!(sanitize_media_type(""), "application/octet-stream");
+    }
+}

@@ -1,0 +1,11 @@
+DROP TABLE recipients;
+DROP TABLE approval_decisions;
+DROP TABLE approval_steps;
+DROP TABLE approval_route_templates;
+DROP TABLE documents;
+DROP TABLE contracts;
+DROP TABLE contract_number_counters;
+ALTER TABLE tenants DROP COLUMN link_expiry_days;
+ALTER TABLE tenants DROP COLUMN retention_years;
+ALTER TABLE tenants DROP COLUMN contract_number_pattern;
+ALTER TABLE tenants DROP COLUMN approval_required;
