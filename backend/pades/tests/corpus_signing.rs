@@ -7,10 +7,10 @@
 //! error and no output.
 //!
 //! The validator harness (`tools/verify-signed-pdf`: pyHanko, pdfsig, OpenSSL, qpdf, poppler, byte
-//! ranges) then judges the outputs signed with the project's test PKI and its TSA, EC and RSA, and
-//! outputs signed with the development PKI and the built-in TSA served over local HTTP. That test
-//! fails when the validators are missing and `TACHIAI_REQUIRE_VALIDATORS=1`; otherwise it says
-//! so and returns.
+//! ranges) then judges every "sign OK" file signed at B-B, B-T, B-LT and B-LTA with the project's
+//! test PKI and its TSA, EC and RSA, invisible and visible (224 outputs), and outputs signed with
+//! the development PKI and the built-in TSA served over local HTTP. That test fails when the
+//! validators are missing and `TACHIAI_REQUIRE_VALIDATORS=1`; otherwise it says so and returns.
 
 mod common;
 
@@ -444,6 +444,230 @@ fn validators_installed() -> Result<(), String> {
     }
 }
 
+/// One verify-signed-pdf run.
+struct Job {
+    label: String,
+    out: PathBuf,
+    args: Vec<String>,
+    /// Page whose text must show the visible stamp (`pdftotext`), for stamped outputs.
+    stamp_page: Option<u32>,
+    /// The known limitation of `presigned-pades-bt-rsa.pdf` at B-LT/B-LTA (see the crate README):
+    /// every oracle must pass except pyHanko's offline LTV simulation of the earlier `PartyA`
+    /// signature, whose PKI publishes no revocation data.
+    known_prior_ltv_gap: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Verdict {
+    Pass,
+    /// Failed only where the known limitation says (see `Job::known_prior_ltv_gap`).
+    KnownLimitation,
+    Fail,
+}
+
+/// Judges one job from verify-signed-pdf's exit status and output, plus `pdftotext` for stamped
+/// outputs.
+fn judge(job: &Job, rc: i32, output: String) -> (Verdict, String) {
+    let mut text = output;
+    let mut verdict = if rc == 0 && text.contains("verify-signed-pdf: PASS") {
+        Verdict::Pass
+    } else if job.known_prior_ltv_gap && only_prior_ltv_simulation_failed(&text) {
+        Verdict::KnownLimitation
+    } else {
+        Verdict::Fail
+    };
+    if let Some(page) = job.stamp_page {
+        // The stamp text is extractable (ToUnicode).
+        let (ok, t) = run(Command::new("pdftotext")
+            .args(["-f", &page.to_string(), "-l", &page.to_string()])
+            .arg(&job.out)
+            .arg("-"));
+        if !(ok && t.contains("電子署名済") && t.contains("R8-000123")) {
+            verdict = Verdict::Fail;
+            text += &format!("\npdftotext page {page}: stamp text missing: {t}");
+        }
+    }
+    (verdict, text)
+}
+
+/// True when verify-signed-pdf failed only because pyHanko's offline LTV simulation of the
+/// pre-signed `PartyA` signature failed, and every other oracle passed.
+fn only_prior_ltv_simulation_failed(text: &str) -> bool {
+    // Oracle lines: "NAME:   PASS|FAIL  text".
+    let failed: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.starts_with("verify-signed-pdf:"))
+        .filter(|l| l.split_whitespace().nth(1) == Some("FAIL"))
+        .collect();
+    let Some(summary) = text
+        .lines()
+        .find(|l| l.starts_with("verify-signed-pdf: FAIL: "))
+    else {
+        return false;
+    };
+    failed.len() == 1
+        && failed[0].starts_with("pyhanko-struct:")
+        && summary
+            .trim_start_matches("verify-signed-pdf: FAIL: pyhanko-struct: ")
+            .split("; ")
+            .all(|p| p.starts_with("simulated offline validation of PartyA "))
+}
+
+fn json_string(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// One result line of `verify-signed-pdf --batch`: `{"id": N, "rc": N, "output": "..."}`.
+fn parse_result(line: &str) -> Option<(u64, i32, String)> {
+    let num = |key: &str| -> Option<i64> {
+        let at = line.find(&format!("\"{key}\": "))? + key.len() + 4;
+        let rest = &line[at..];
+        let end = rest.find([',', '}'])?;
+        rest[..end].trim().parse().ok()
+    };
+    let id = num("id")? as u64;
+    let rc = num("rc")? as i32;
+    let at = line.find("\"output\": \"")? + "\"output\": \"".len();
+    let mut out = String::new();
+    let mut chars = line[at..].chars();
+    let hex4 = |chars: &mut std::str::Chars| -> Option<u32> {
+        let h: String = chars.by_ref().take(4).collect();
+        u32::from_str_radix(&h, 16).ok()
+    };
+    loop {
+        match chars.next()? {
+            '"' => break,
+            '\\' => match chars.next()? {
+                'n' => out.push('\n'),
+                't' => out.push('\t'),
+                'r' => out.push('\r'),
+                'b' => out.push('\u{8}'),
+                'f' => out.push('\u{c}'),
+                'u' => {
+                    let mut u = hex4(&mut chars)?;
+                    if (0xD800..0xDC00).contains(&u) {
+                        // a surrogate pair: \uD8xx\uDCxx
+                        chars.next()?;
+                        chars.next()?;
+                        let lo = hex4(&mut chars)?;
+                        u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
+                    }
+                    out.push(char::from_u32(u).unwrap_or('\u{fffd}'));
+                }
+                c => out.push(c),
+            },
+            c => out.push(c),
+        }
+    }
+    Some((id, rc, out))
+}
+
+/// One `tools/verify-signed-pdf --batch --jobs 2` process judging outputs while the caller goes on
+/// signing: two files at a time (2 cores), each with a warm pyHanko interpreter (see the tool's
+/// batch mode: the same oracles and verdicts as single runs, without pyHanko's start-up per
+/// command).
+struct ValidatorPool {
+    child: std::process::Child,
+    stdin: Option<std::process::ChildStdin>,
+    jobs: Arc<std::sync::Mutex<std::collections::HashMap<u64, Job>>>,
+    next: u64,
+    reader: Option<std::thread::JoinHandle<Vec<(String, Verdict, String)>>>,
+}
+
+impl ValidatorPool {
+    fn new(workers: usize) -> Self {
+        let mut child = Command::new(tools_dir().join("verify-signed-pdf"))
+            .args(["--batch", "--jobs", &workers.to_string()])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("run verify-signed-pdf --batch");
+        let stdin = child.stdin.take();
+        let stdout = child.stdout.take().unwrap();
+        let jobs: Arc<std::sync::Mutex<std::collections::HashMap<u64, Job>>> = Arc::default();
+        let jobs2 = Arc::clone(&jobs);
+        let reader = std::thread::spawn(move || {
+            use std::io::BufRead;
+            let mut results = Vec::new();
+            for line in std::io::BufReader::new(stdout).lines() {
+                let line = line.expect("read verify-signed-pdf --batch");
+                let (id, rc, output) = parse_result(&line)
+                    .unwrap_or_else(|| panic!("verify-signed-pdf --batch said: {line}"));
+                let job = jobs2.lock().unwrap().remove(&id).expect("a submitted job");
+                let (verdict, text) = judge(&job, rc, output);
+                if verdict != Verdict::Fail {
+                    // 227 outputs, some 10 MB each: keep only the failures on disk.
+                    let _ = std::fs::remove_file(&job.out);
+                }
+                results.push((job.label, verdict, text));
+            }
+            // Jobs without an answer (the batch process died) are failures.
+            for (_, job) in jobs2.lock().unwrap().drain() {
+                results.push((job.label, Verdict::Fail, "no result".into()));
+            }
+            results
+        });
+        ValidatorPool {
+            child,
+            stdin,
+            jobs,
+            next: 0,
+            reader: Some(reader),
+        }
+    }
+
+    fn submit(&mut self, job: Job) {
+        let id = self.next;
+        self.next += 1;
+        let mut args = vec![job.out.display().to_string()];
+        args.extend(job.args.iter().cloned());
+        let line = format!(
+            "{{\"id\": {id}, \"args\": [{}]}}\n",
+            args.iter()
+                .map(|a| json_string(a))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        self.jobs.lock().unwrap().insert(id, job);
+        self.stdin
+            .as_mut()
+            .unwrap()
+            .write_all(line.as_bytes())
+            .expect("write to verify-signed-pdf --batch");
+    }
+
+    fn finish(mut self) -> Vec<(String, Verdict, String)> {
+        drop(self.stdin.take());
+        let results = self.reader.take().unwrap().join().unwrap();
+        let status = self.child.wait().unwrap();
+        assert!(status.success(), "verify-signed-pdf --batch: {status}");
+        results
+    }
+}
+
+const LEVELS: [(PadesLevel, &str); 4] = [
+    (PadesLevel::BB, "B-B"),
+    (PadesLevel::BT, "B-T"),
+    (PadesLevel::BLT, "B-LT"),
+    (PadesLevel::BLTA, "B-LTA"),
+];
+
+/// The whole matrix: every "sign OK" file × B-B, B-T, B-LT, B-LTA × EC (PKCS#12) and RSA (PEM) ×
+/// invisible and visible (stamp on the last page) = 224 outputs, each judged by
+/// `tools/verify-signed-pdf --original FILE --level L` with the test PKI and TSA of
+/// `tools/test-pki-and-tsa` (revocation checked, `--revocation hard`); plus the development PKI
+/// and the built-in TSA over local HTTP on three structures. Signing runs on this thread while two
+/// validator runs at a time judge the outputs (2 cores).
 #[test]
 fn validator_harness_accepts_every_signed_corpus_file() {
     if let Err(why) = validators_installed() {
@@ -457,6 +681,7 @@ fn validator_harness_accepts_every_signed_corpus_file() {
         );
         return;
     }
+    let started = std::time::Instant::now();
     let dir = scratch("harness");
     let pki = TestPki::start(&dir.join("pki"));
     let pki_dir = PathBuf::from(pki.var("PKI_DIR"));
@@ -480,195 +705,178 @@ fn validator_harness_accepts_every_signed_corpus_file() {
     let server = LocalTsaServer::start(dev.builtin_tsa().unwrap());
     let dev_http = HttpTimeStamper::new([server.url.clone()]);
     let dev_root = dir.join("devpki/root-ca.pem");
-
-    let meta = metadata();
-    let mut jobs: Vec<(String, PathBuf, Vec<String>)> = Vec::new();
-    let signers: [(&str, &dyn Signer, &dyn TimeStamper, &str, &str); 3] = [
-        ("ec", &ec, &http, root.as_str(), "hard"),
-        ("rsa", &rsa, &http, root.as_str(), "hard"),
-        (
-            "dev",
-            &dev_signer,
-            &dev_http,
-            dev_root.to_str().unwrap(),
-            "none",
-        ),
-    ];
-    for (key, signer, tsa, trust, revocation) in signers {
-        for name in SIGN_OK {
-            // The development run covers a few structures, not the whole corpus again.
-            if key == "dev"
-                && ![
-                    "libreoffice-ja-contract.pdf",
-                    "qpdf-object-streams.pdf",
-                    "word2010-hybrid-xref.pdf",
-                ]
-                .contains(name)
-            {
-                continue;
-            }
-            let original = corpus(name);
-            let signed = PdfSigner::new(signer, &meta)
-                .timestamper(tsa)
-                .sign(&original)
-                .unwrap_or_else(|e| panic!("{key} {name}: {e}"));
-            check_invariants(name, &original, signed.bytes());
-            let out = write(&dir, &format!("{key}-{name}"), signed.bytes());
-            let mut args = vec![
-                "--trust".to_string(),
-                trust.to_string(),
-                "--original".into(),
-                corpus_dir().join(name).display().to_string(),
-                "--level".into(),
-                "B-T".into(),
-                "--revocation".into(),
-                revocation.into(),
-            ];
-            if *name == "presigned-pades-bt-rsa.pdf" {
-                args.extend([
-                    "--trust".into(),
-                    corpus_dir()
-                        .join("presigned-root-ca.pem")
-                        .display()
-                        .to_string(),
-                    "--prior-revocation".into(),
-                    "none".into(),
-                ]);
-            }
-            jobs.push((format!("{key} {name}"), out, args));
-        }
-    }
-    // Visible stamps (EC, B-T) on every file, on the last page.
     let font = stamp_font().expect("the stamp font (tools/install-validators installs it)");
-    for name in SIGN_OK {
-        let original = corpus(name);
-        let pages = inspect(&original).unwrap().page_count;
-        let signed = PdfSigner::new(&ec, &stamped_metadata(font.clone(), pages))
-            .timestamper(&http)
-            .sign(&original)
-            .unwrap_or_else(|e| panic!("visible {name}: {e}"));
-        check_invariants(name, &original, signed.bytes());
-        let out = write(&dir, &format!("visible-{name}"), signed.bytes());
-        // The stamp text is extractable (ToUnicode) and the QR code reads back.
-        let (ok, text) = run(Command::new("pdftotext")
-            .args(["-f", &pages.to_string(), "-l", &pages.to_string()])
-            .arg(&out)
-            .arg("-"));
-        assert!(
-            ok && text.contains("電子署名済") && text.contains("R8-000123"),
-            "{name}: {text}"
-        );
-        if *name == "libreoffice-ja-contract.pdf" {
-            let png = dir.join("stamp");
-            let (ok, o) = run(Command::new("pdftoppm")
-                .args(["-f", "2", "-l", "2", "-r", "150", "-png"])
-                .arg(&out)
-                .arg(&png));
-            assert!(ok, "{o}");
-            let (ok, qr) = run(Command::new("zbarimg")
-                .arg("-q")
-                .arg(dir.join("stamp-2.png")));
-            assert!(ok && qr.contains(VERIFY_URL), "QR: {qr}");
-        }
-        let mut args = vec![
+    let meta = metadata();
+    let presigned_args = || {
+        vec![
             "--trust".to_string(),
-            root.clone(),
+            corpus_dir()
+                .join("presigned-root-ca.pem")
+                .display()
+                .to_string(),
+            "--prior-revocation".into(),
+            "none".into(),
+        ]
+    };
+
+    let mut pool = ValidatorPool::new(2);
+    let mut signing = std::time::Duration::ZERO;
+    // Development PKI: a few structures at B-T.
+    for name in [
+        "libreoffice-ja-contract.pdf",
+        "qpdf-object-streams.pdf",
+        "word2010-hybrid-xref.pdf",
+    ] {
+        let original = corpus(name);
+        let signed = PdfSigner::new(&dev_signer, &meta)
+            .timestamper(&dev_http)
+            .sign(&original)
+            .unwrap_or_else(|e| panic!("dev {name}: {e}"));
+        check_invariants(name, &original, signed.bytes());
+        let out = write(&dir, &format!("dev-{name}"), signed.bytes());
+        let args = vec![
+            "--trust".to_string(),
+            dev_root.display().to_string(),
             "--original".into(),
             corpus_dir().join(name).display().to_string(),
             "--level".into(),
             "B-T".into(),
+            "--revocation".into(),
+            "none".into(),
         ];
-        if *name == "presigned-pades-bt-rsa.pdf" {
-            args.extend([
-                "--trust".into(),
-                corpus_dir()
-                    .join("presigned-root-ca.pem")
-                    .display()
-                    .to_string(),
-                "--prior-revocation".into(),
-                "none".into(),
-            ]);
-        }
-        jobs.push((format!("ec visible {name}"), out, args));
+        pool.submit(Job {
+            label: format!("dev B-T {name}"),
+            out,
+            args,
+            stamp_page: None,
+            known_prior_ltv_gap: false,
+        });
     }
-    // B-LT and B-LTA with the EC key: DSS with OCSP responses / CRLs fetched from the test PKI's
-    // server, then (B-LTA) a document timestamp and a DSS for its TSA. The pre-signed file is left
-    // out here: its first signature (PartyA) comes from a PKI without any revocation URLs, so no
-    // signer can make it pass verify-signed-pdf's offline LTV simulation (see the crate README).
-    for (level, label) in [(PadesLevel::BLT, "B-LT"), (PadesLevel::BLTA, "B-LTA")] {
-        for name in SIGN_OK
-            .iter()
-            .filter(|n| **n != "presigned-pades-bt-rsa.pdf")
-        {
-            let original = corpus(name);
-            let signed = PdfSigner::new(&ec, &meta)
-                .timestamper(&http)
-                .level(level)
-                .sign(&original)
-                .unwrap_or_else(|e| panic!("{label} {name}: {e}"));
-            assert!(
-                signed.bytes().starts_with(&original),
-                "{label} {name}: prefix"
-            );
-            let info = inspect(signed.bytes()).unwrap();
-            let extra = if level == PadesLevel::BLTA { 2 } else { 1 };
-            assert_eq!(
-                info.signature_count(),
-                inspect(&original).unwrap().signature_count() + extra,
-                "{label} {name}"
-            );
-            let out = write(&dir, &format!("{label}-{name}"), signed.bytes());
-            let args = vec![
-                "--trust".to_string(),
-                root.clone(),
-                "--original".into(),
-                corpus_dir().join(name).display().to_string(),
-                "--level".into(),
-                label.into(),
-            ];
-            jobs.push((format!("ec {label} {name}"), out, args));
-        }
-    }
-    // Two validator runs at a time (2 cores).
-    let mut failures = Vec::new();
-    let mut results = Vec::new();
-    for pair in jobs.chunks(2) {
-        let children: Vec<_> = pair
-            .iter()
-            .map(|(label, out, args)| {
-                let child = Command::new(tools_dir().join("verify-signed-pdf"))
-                    .arg(out)
-                    .args(args)
-                    .stdout(std::process::Stdio::piped())
-                    .stderr(std::process::Stdio::piped())
-                    .spawn()
-                    .expect("run verify-signed-pdf");
-                (label, child)
-            })
-            .collect();
-        for (label, child) in children {
-            let o = child.wait_with_output().unwrap();
-            let text = String::from_utf8_lossy(&o.stdout).to_string()
-                + &String::from_utf8_lossy(&o.stderr);
-            let verdict = if o.status.success() { "PASS" } else { "FAIL" };
-            results.push(format!("{verdict}  {label}"));
-            if !o.status.success() {
-                failures.push(format!("{label}:\n{text}"));
+    let keys: [(&str, &dyn Signer); 2] = [("ec", &ec), ("rsa", &rsa)];
+    let mut qr_checked = false;
+    for (level, label) in LEVELS {
+        for (key, signer) in keys {
+            for visible in [false, true] {
+                for name in SIGN_OK {
+                    let t0 = std::time::Instant::now();
+                    let original = corpus(name);
+                    let before = inspect(&original).unwrap();
+                    let pages = before.page_count;
+                    let stamped;
+                    let m = if visible {
+                        stamped = stamped_metadata(font.clone(), pages);
+                        &stamped
+                    } else {
+                        &meta
+                    };
+                    let mut s = PdfSigner::new(signer, m).level(level);
+                    if level != PadesLevel::BB {
+                        s = s.timestamper(&http);
+                    }
+                    let vis = if visible { "visible" } else { "invisible" };
+                    let what = format!("{key} {label} {vis} {name}");
+                    let signed = s.sign(&original).unwrap_or_else(|e| panic!("{what}: {e}"));
+                    signing += t0.elapsed();
+                    match level {
+                        PadesLevel::BB | PadesLevel::BT => {
+                            check_invariants(&what, &original, signed.bytes())
+                        }
+                        _ => {
+                            assert!(signed.bytes().starts_with(&original), "{what}: prefix");
+                            let extra = if level == PadesLevel::BLTA { 2 } else { 1 };
+                            assert_eq!(
+                                inspect(signed.bytes()).unwrap().signature_count(),
+                                before.signature_count() + extra,
+                                "{what}"
+                            );
+                        }
+                    }
+                    let out = write(&dir, &format!("{key}-{label}-{vis}-{name}"), signed.bytes());
+                    if visible && !qr_checked && *name == "libreoffice-ja-contract.pdf" {
+                        // The QR code reads back from poppler's rendering.
+                        qr_checked = true;
+                        let png = dir.join("stamp");
+                        let (ok, o) = run(Command::new("pdftoppm")
+                            .args(["-f", "2", "-l", "2", "-r", "150", "-png"])
+                            .arg(&out)
+                            .arg(&png));
+                        assert!(ok, "{o}");
+                        let (ok, qr) = run(Command::new("zbarimg")
+                            .arg("-q")
+                            .arg(dir.join("stamp-2.png")));
+                        assert!(ok && qr.contains(VERIFY_URL), "QR: {qr}");
+                    }
+                    let mut args = vec![
+                        "--trust".to_string(),
+                        root.clone(),
+                        "--original".into(),
+                        corpus_dir().join(name).display().to_string(),
+                        "--level".into(),
+                        label.into(),
+                    ];
+                    let presigned = *name == "presigned-pades-bt-rsa.pdf";
+                    if presigned {
+                        args.extend(presigned_args());
+                    }
+                    pool.submit(Job {
+                        label: what,
+                        out,
+                        args,
+                        stamp_page: visible.then_some(pages),
+                        known_prior_ltv_gap: presigned
+                            && matches!(level, PadesLevel::BLT | PadesLevel::BLTA),
+                    });
+                }
             }
         }
     }
+    let signed_at = started.elapsed();
+    let results = pool.finish();
     drop(server);
     drop(pki);
-    eprintln!("verify-signed-pdf results:\n{}", results.join("\n"));
+    let count = |v: Verdict| results.iter().filter(|r| r.1 == v).count();
+    let summary = format!(
+        "{} validations: {} PASS, {} known limitation (presigned-pades-bt-rsa.pdf at B-LT/B-LTA: only \
+         the earlier PartyA signature's offline LTV simulation fails), {} FAIL; signing {:.1} s, \
+         all signed after {:.1} s, total {:.1} s",
+        results.len(),
+        count(Verdict::Pass),
+        count(Verdict::KnownLimitation),
+        count(Verdict::Fail),
+        signing.as_secs_f64(),
+        signed_at.as_secs_f64(),
+        started.elapsed().as_secs_f64()
+    );
+    let mut lines: Vec<String> = results
+        .iter()
+        .map(|(label, v, _)| {
+            let v = match v {
+                Verdict::Pass => "PASS ",
+                Verdict::KnownLimitation => "KNOWN",
+                Verdict::Fail => "FAIL ",
+            };
+            format!("{v}  {label}")
+        })
+        .collect();
+    lines.sort();
+    lines.push(summary.clone());
+    eprintln!("verify-signed-pdf results:\n{}", lines.join("\n"));
     let _ = std::fs::write(
         PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("validator-results.txt"),
-        results.join("\n") + "\n",
+        lines.join("\n") + "\n",
     );
+    let failures: Vec<String> = results
+        .iter()
+        .filter(|r| r.1 == Verdict::Fail)
+        .map(|(label, _, text)| format!("{label}:\n{text}"))
+        .collect();
     assert!(
         failures.is_empty(),
-        "validator failures:\n{}",
+        "validator failures:\n{}\n{summary}",
         failures.join("\n")
     );
+    assert_eq!(results.len(), 3 + SIGN_OK.len() * 4 * 2 * 2, "{summary}");
+    assert_eq!(count(Verdict::KnownLimitation), 2 * 2 * 2, "{summary}");
 }
 
 #[test]
