@@ -261,7 +261,9 @@ impl<'a> PdfSigner<'a> {
         original: &[u8],
         tsa: Option<&dyn TimeStamper>,
     ) -> Result<SignedDocument, PadesError> {
-        let plan = self.begin(original)?;
+        let mut plan = self.begin(original)?;
+        // B-B with a timestamper set: no token, so neither its room nor the B-T report level.
+        plan.timestamper = tsa;
         let mut reserve = plan.default_reservation();
         for _ in 0..2 {
             let prepared = plan.prepare_with_reservation(reserve)?;

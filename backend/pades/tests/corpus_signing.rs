@@ -298,6 +298,25 @@ fn b_t_fails_closed_without_a_timestamp() {
     }
 }
 
+#[test]
+fn b_b_asked_for_with_a_timestamper_set_asks_no_tsa() {
+    let dir = scratch("bb-tsa");
+    let pki = DevPki::generate(&dir, &DevPkiOptions::default()).unwrap();
+    let signer = pki.seal_signer().unwrap();
+    let meta = SignatureMetadata::default();
+    let original = corpus("libreoffice-ja-contract.pdf");
+    // DeadTsa fails every request: B-B must not make one.
+    let with = PdfSigner::new(&signer, &meta)
+        .timestamper(&DeadTsa)
+        .level(PadesLevel::BB)
+        .sign(&original)
+        .unwrap();
+    let without = PdfSigner::new(&signer, &meta).sign(&original).unwrap();
+    assert_eq!(with.report().level, PadesLevel::BB);
+    assert_eq!(with.report().reserved_len, without.report().reserved_len);
+    check_invariants("B-B", &original, with.bytes());
+}
+
 // ------------------------------------------------------------------------------------------------
 // The validator harness.
 
