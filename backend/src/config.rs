@@ -90,6 +90,56 @@ pub const SETTINGS: &[Setting] = &[
         doc: "Failed logins from one address within 15 minutes before that address is throttled.",
     },
     Setting {
+        key: "mail_transport",
+        default: "file",
+        doc: "file: each mail becomes an .eml file in outbox_dir; smtp: mail goes to smtp_host.",
+    },
+    Setting {
+        key: "mail_from",
+        default: crate::mail::DEFAULT_FROM,
+        doc: "Address in the From of every mail (and the domain of its Message-ID).",
+    },
+    Setting {
+        key: "mail_from_name",
+        default: crate::mail::DEFAULT_FROM_NAME,
+        doc: "Display name in the From of every mail.",
+    },
+    Setting {
+        key: "outbox_dir",
+        default: "<data_dir>/outbox",
+        doc: "Where the file transport writes mails (20261125T154501.123Z-<uuid>.eml, written atomically).",
+    },
+    Setting {
+        key: "smtp_host",
+        default: "",
+        doc: "SMTP relay host name; required with mail_transport = smtp.",
+    },
+    Setting {
+        key: "smtp_port",
+        default: "587 / 465 / 25",
+        doc: "SMTP port; the default follows smtp_security (starttls / tls / none).",
+    },
+    Setting {
+        key: "smtp_security",
+        default: "starttls",
+        doc: "starttls (required, not opportunistic), tls (TLS from the start) or none (a relay on a trusted network only).",
+    },
+    Setting {
+        key: "smtp_username",
+        default: "",
+        doc: "SMTP AUTH user name (with smtp_password).",
+    },
+    Setting {
+        key: "smtp_password",
+        default: "",
+        doc: "SMTP AUTH password; never printed.",
+    },
+    Setting {
+        key: "smtp_timeout_seconds",
+        default: "30",
+        doc: "Timeout of each SMTP network operation; a relay that does not answer is retried later.",
+    },
+    Setting {
         key: "log",
         default: "info",
         doc: "Log filter (tracing EnvFilter syntax), e.g. info,tachiai=debug.",
@@ -127,6 +177,8 @@ pub struct Config {
     pub ip_max_failures: i64,
     /// Log filter.
     pub log: String,
+    /// Mail sender and transport.
+    pub mail: crate::mail::MailConfig,
 }
 
 impl Config {
@@ -194,7 +246,10 @@ impl Config {
         if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
             bail!("setting `public_url`: `{public_url}` must start with http:// or https://");
         }
+        let mail =
+            crate::mail::MailConfig::from_settings(&|k| get(k).map(str::to_owned), &data_dir)?;
         Ok(Config {
+            mail,
             database_url,
             db_pool_size: num("db_pool_size", get("db_pool_size"), 8)?.max(1),
             bind,
@@ -247,7 +302,12 @@ impl Config {
             ("ip_max_failures", self.ip_max_failures.to_string()),
             ("log", self.log.clone()),
         ];
-        rows.iter().map(|(k, v)| format!("{k} = {v}\n")).collect()
+        let mail = self.mail.describe();
+        rows.iter()
+            .map(|(k, v)| (*k, v))
+            .chain(mail.iter().map(|(k, v)| (*k, v)))
+            .map(|(k, v)| format!("{k} = {v}\n"))
+            .collect()
     }
 }
 
@@ -312,5 +372,29 @@ mod tests {
         assert!(c.describe().contains("postgres://u:***@db/tachiai"));
         assert!(Config::from_sources(None, &env(&[("TACHIAI_BIND", "nowhere")])).is_err());
         assert!(Config::from_sources(None, &env(&[("TACHIAI_DB_POOL_SIZE", "many")])).is_err());
+    }
+
+    #[test]
+    fn mail_settings_come_from_the_environment_and_the_password_is_not_printed() {
+        let c = Config::from_sources(
+            None,
+            &env(&[
+                ("TACHIAI_MAIL_TRANSPORT", "smtp"),
+                ("TACHIAI_SMTP_HOST", "smtp.example.lg.jp"),
+                ("TACHIAI_SMTP_USERNAME", "tachiai"),
+                ("TACHIAI_SMTP_PASSWORD", "hunter2-secret"),
+            ]),
+        )
+        .unwrap();
+        let text = c.describe();
+        assert!(text.contains("mail_transport = smtp\n"), "{text}");
+        assert!(text.contains("smtp_port = 587\n"), "{text}");
+        assert!(text.contains("smtp_password = (set)\n"), "{text}");
+        assert!(!text.contains("hunter2") && !format!("{c:?}").contains("hunter2"));
+        let default = Config::from_sources(None, &[]).unwrap().describe();
+        assert!(
+            default.contains("outbox_dir = ./data/outbox\n"),
+            "{default}"
+        );
     }
 }

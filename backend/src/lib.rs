@@ -12,6 +12,8 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod jobs;
+pub mod mail;
 pub mod seal;
 pub mod startup;
 pub mod storage;

@@ -186,6 +186,14 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let server = HttpServer::new(move || build_app(state.clone()))
         .bind(config.bind)
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
+    let job_handlers =
+        crate::jobs::Registry::new().with(crate::mail::SendMailHandler::new(&config.mail)?);
+    crate::jobs::spawn_workers(
+        pool.clone(),
+        job_handlers,
+        crate::jobs::DEFAULT_WORKERS,
+        crate::jobs::DEFAULT_POLL_INTERVAL,
+    );
     spawn_housekeeping(pool);
     println!("Tachiai is running: {}/", config.public_url);
     println!("  API docs: {}/api/docs/", config.public_url);

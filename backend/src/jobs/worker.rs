@@ -1,0 +1,178 @@
+//! Running jobs: one step ([`run_one`]), a loop for tests and the CLI ([`run_until_idle`]),
+//! and the background workers of `tachiai serve` ([`spawn_workers`]).
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::Duration;
+
+use actix_web::web;
+
+use super::{DEFAULT_LEASE, JobContext, JobError, JobState, Registry, store};
+use crate::clock::Millis;
+use crate::db::DbPool;
+
+/// What one step did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// No job was due.
+    Idle,
+    /// A job ran and is `done`.
+    Done,
+    /// A job failed and is queued for a retry.
+    Retrying,
+    /// A job failed for good and is `dead`.
+    Dead,
+    /// A job ran, but its lease had run out and another worker owns it now.
+    LeaseLost,
+}
+
+/// What [`run_until_idle`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunSummary {
+    /// Jobs completed.
+    pub done: usize,
+    /// Jobs put back for a retry.
+    pub retried: usize,
+    /// Jobs given up.
+    pub dead: usize,
+    /// Jobs whose lease was lost while they ran.
+    pub lost: usize,
+}
+
+/// Claims one due job of a kind in `registry` at `now`, runs its handler (a panic counts as
+/// a retryable failure) and records the outcome. Holds no connection while the handler runs.
+pub fn run_one(
+    pool: &DbPool,
+    registry: &Registry,
+    worker_id: &str,
+    now: Millis,
+    lease: Duration,
+) -> anyhow::Result<Outcome> {
+    let kinds = registry.kinds();
+    let claimed = {
+        let mut conn = pool.get()?;
+        store::claim(&mut conn, worker_id, now, lease, &kinds)?
+    };
+    let Some(job) = claimed else {
+        return Ok(Outcome::Idle);
+    };
+    let span = tracing::info_span!("job", id = %job.id, kind = %job.kind, attempt = job.attempts);
+    let _entered = span.enter();
+    let ctx = JobContext {
+        pool: pool.clone(),
+        worker_id: worker_id.to_owned(),
+        now,
+    };
+    let result = match registry.get(&job.kind) {
+        Some(handler) => catch_unwind(AssertUnwindSafe(|| handler.run(&ctx, &job)))
+            .unwrap_or_else(|_| Err(JobError::Retry("the handler panicked".into()))),
+        None => Err(JobError::Retry(format!("no handler for `{}`", job.kind))),
+    };
+    let done_at = Millis::now().max(now);
+    let mut conn = pool.get()?;
+    let outcome = match &result {
+        Ok(()) => {
+            if store::complete(&mut conn, &job, done_at)? {
+                tracing::info!("job done");
+                Outcome::Done
+            } else {
+                Outcome::LeaseLost
+            }
+        }
+        Err(e) => match store::fail(&mut conn, &job, done_at, e)? {
+            Some(JobState::Queued) => {
+                tracing::warn!(error = %e, "job failed, will retry");
+                Outcome::Retrying
+            }
+            Some(_) => {
+                tracing::error!(error = %e, "job failed for good (dead)");
+                Outcome::Dead
+            }
+            None => Outcome::LeaseLost,
+        },
+    };
+    if outcome == Outcome::LeaseLost {
+        tracing::warn!("job ran past its lease; another worker has taken it over");
+    }
+    Ok(outcome)
+}
+
+/// Runs due jobs until none is left, now. For tests and one-shot CLI commands.
+pub fn run_until_idle(pool: &DbPool, registry: &Registry) -> anyhow::Result<RunSummary> {
+    run_until(pool, registry, Millis::now)
+}
+
+/// Like [`run_until_idle`] with the clock stopped at `now` (tests: "an hour later").
+pub fn run_until_idle_at(
+    pool: &DbPool,
+    registry: &Registry,
+    now: Millis,
+) -> anyhow::Result<RunSummary> {
+    run_until(pool, registry, || now)
+}
+
+fn run_until(
+    pool: &DbPool,
+    registry: &Registry,
+    clock: impl Fn() -> Millis,
+) -> anyhow::Result<RunSummary> {
+    let worker_id = new_worker_id("once");
+    let mut summary = RunSummary::default();
+    loop {
+        match run_one(pool, registry, &worker_id, clock(), DEFAULT_LEASE)? {
+            Outcome::Idle => return Ok(summary),
+            Outcome::Done => summary.done += 1,
+            Outcome::Retrying => summary.retried += 1,
+            Outcome::Dead => summary.dead += 1,
+            Outcome::LeaseLost => summary.lost += 1,
+        }
+    }
+}
+
+/// Starts `n` workers on the actix runtime (`tachiai serve`). Each claims and runs jobs on a
+/// blocking thread, back to back while there are due jobs, and otherwise looks again every
+/// `poll_interval`. They stop with the runtime; a job cut off then is taken over by any
+/// worker once its lease has run out.
+pub fn spawn_workers(pool: DbPool, registry: Registry, n: usize, poll_interval: Duration) {
+    tracing::info!(workers = n, kinds = ?registry.kinds(), "job workers starting");
+    for i in 0..n {
+        let worker_id = new_worker_id(&i.to_string());
+        let pool = pool.clone();
+        let registry = registry.clone();
+        actix_web::rt::spawn(async move {
+            loop {
+                let (pool, registry, worker_id) =
+                    (pool.clone(), registry.clone(), worker_id.clone());
+                let step = web::block(move || {
+                    run_one(&pool, &registry, &worker_id, Millis::now(), DEFAULT_LEASE)
+                })
+                .await;
+                match step {
+                    Ok(Ok(Outcome::Idle)) => actix_web::rt::time::sleep(poll_interval).await,
+                    Ok(Ok(_)) => {}
+                    Ok(Err(e)) => {
+                        tracing::warn!(error = %e, "job worker: cannot reach the job table");
+                        actix_web::rt::time::sleep(poll_interval).await;
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "job worker: blocking task failed");
+                        actix_web::rt::time::sleep(poll_interval).await;
+                    }
+                }
+            }
+        });
+    }
+}
+
+/// `host:pid:name:random`: unique across processes and restarts, readable in `locked_by`.
+fn new_worker_id(name: &str) -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_default();
+    let random = uuid::Uuid::new_v4().simple().to_string();
+    format!(
+        "{}:{}:{name}:{}",
+        if host.is_empty() { "host" } else { &host },
+        std::process::id(),
+        &random[..8]
+    )
+}

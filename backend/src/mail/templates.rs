@@ -1,0 +1,1229 @@
+//! The mails the service sends, one variant each with typed parameters. Every mail is
+//! Japanese first and English below, plain text and HTML, in polite business Japanese with
+//! the terms of `GLOSSARY.md`.
+//!
+//! Two rules hold by construction: a mail links only to the URLs its parameters carry, and
+//! only [`OneTimeCode`] has a field for a one-time code.
+
+use shared::validate::OtpCode;
+
+use super::render::{Block, Rendered, SUBJECT_PREFIX, date_en, date_ja, render};
+use crate::clock::Millis;
+
+/// A contract as mails name it.
+#[derive(Debug, Clone)]
+pub struct ContractRef {
+    /// 件名.
+    pub title: String,
+    /// 契約番号, e.g. `R8-000123`.
+    pub number: String,
+}
+
+/// Who sends a request on the staff side: 団体・所属・担当者.
+#[derive(Debug, Clone)]
+pub struct Sender {
+    /// 団体名, e.g. 〇〇市.
+    pub tenant: String,
+    /// 所属, e.g. 契約課.
+    pub department: String,
+    /// 担当者 (family name first).
+    pub person: String,
+}
+
+/// A person on the counterparty's side (契約相手方).
+#[derive(Debug, Clone)]
+pub struct Party {
+    /// 氏名 (family name first).
+    pub name: String,
+    /// 取引先 (organisation).
+    pub organization: String,
+}
+
+/// A personal link and until when it works.
+#[derive(Debug, Clone)]
+pub struct Link {
+    /// The URL, with its token.
+    pub url: String,
+    /// 有効期限.
+    pub expires_at: Millis,
+}
+
+/// 確認依頼: asks a counterparty to review and agree.
+#[derive(Debug, Clone)]
+pub struct SigningRequest {
+    /// The addressee.
+    pub recipient: Party,
+    /// The city side.
+    pub sender: Sender,
+    /// The contract.
+    pub contract: ContractRef,
+    /// The personal signing link.
+    pub link: Link,
+    /// Whether an アクセスコード (given out of band) is needed too.
+    pub access_code_required: bool,
+    /// The sender's message, if any.
+    pub message: Option<String>,
+}
+
+/// 確認コード: the one-time code that opens the signing page.
+#[derive(Debug, Clone)]
+pub struct OneTimeCode {
+    /// The addressee's name.
+    pub recipient_name: String,
+    /// The code.
+    pub code: OtpCode,
+    /// How long it is valid.
+    pub minutes_valid: u32,
+}
+
+/// リマインド: the signing request again, while it is unanswered.
+#[derive(Debug, Clone)]
+pub struct Reminder {
+    /// The addressee.
+    pub recipient: Party,
+    /// The city side.
+    pub sender: Sender,
+    /// The contract.
+    pub contract: ContractRef,
+    /// The personal signing link.
+    pub link: Link,
+    /// Whether an アクセスコード is needed too.
+    pub access_code_required: bool,
+}
+
+/// To staff: a counterparty declined (却下).
+#[derive(Debug, Clone)]
+pub struct Declined {
+    /// The staff member addressed.
+    pub staff_name: String,
+    /// The contract.
+    pub contract: ContractRef,
+    /// Who declined.
+    pub by: Party,
+    /// Their reason.
+    pub reason: String,
+    /// The contract's page in the staff app.
+    pub link: String,
+}
+
+/// 転送: a counterparty passed the request to a colleague; this mail goes to the colleague.
+#[derive(Debug, Clone)]
+pub struct Forwarded {
+    /// The new addressee.
+    pub recipient: Party,
+    /// Who forwarded it.
+    pub forwarded_by: Party,
+    /// The city side.
+    pub sender: Sender,
+    /// The contract.
+    pub contract: ContractRef,
+    /// The new addressee's personal signing link.
+    pub link: Link,
+    /// Whether an アクセスコード is needed too.
+    pub access_code_required: bool,
+    /// The forwarder's message, if any.
+    pub message: Option<String>,
+}
+
+/// To staff: a request was forwarded.
+#[derive(Debug, Clone)]
+pub struct ForwardNotice {
+    /// The staff member addressed.
+    pub staff_name: String,
+    /// The contract.
+    pub contract: ContractRef,
+    /// Who forwarded.
+    pub from: Party,
+    /// To whom.
+    pub to: Party,
+    /// The contract's page in the staff app.
+    pub link: String,
+}
+
+/// 締結: to a counterparty, with the download link of the sealed documents.
+#[derive(Debug, Clone)]
+pub struct Concluded {
+    /// The addressee.
+    pub recipient: Party,
+    /// The city (団体名).
+    pub tenant: String,
+    /// The contract.
+    pub contract: ContractRef,
+    /// Download link and until when it works.
+    pub download: Link,
+}
+
+/// To staff: the contract is concluded.
+#[derive(Debug, Clone)]
+pub struct ConcludedNotice {
+    /// The staff member addressed.
+    pub staff_name: String,
+    /// The contract.
+    pub contract: ContractRef,
+    /// The contract's page in the staff app.
+    pub link: String,
+}
+
+/// To an approver: 承認申請.
+#[derive(Debug, Clone)]
+pub struct ApprovalRequested {
+    /// The approver addressed.
+    pub approver_name: String,
+    /// 申請者.
+    pub requester: String,
+    /// The requester's 所属.
+    pub department: String,
+    /// The contract.
+    pub contract: ContractRef,
+    /// The requester's comment, if any.
+    pub comment: Option<String>,
+    /// The contract's page in the staff app.
+    pub link: String,
+}
+
+/// To the requester: 承認.
+#[derive(Debug, Clone)]
+pub struct Approved {
+    /// The staff member addressed.
+    pub staff_name: String,
+    /// 承認者.
+    pub approver: String,
+    /// The contract.
+    pub contract: ContractRef,
+    /// Whether the whole route is now approved (else later steps remain).
+    pub route_complete: bool,
+    /// The approver's comment, if any.
+    pub comment: Option<String>,
+    /// The contract's page in the staff app.
+    pub link: String,
+}
+
+/// To the requester: 差し戻し.
+#[derive(Debug, Clone)]
+pub struct SentBack {
+    /// The staff member addressed.
+    pub staff_name: String,
+    /// Who sent it back.
+    pub approver: String,
+    /// The contract.
+    pub contract: ContractRef,
+    /// 理由 (always given).
+    pub comment: String,
+    /// The contract's page in the staff app.
+    pub link: String,
+}
+
+/// To staff: a counterparty opened the contract.
+#[derive(Debug, Clone)]
+pub struct Viewed {
+    /// The staff member addressed.
+    pub staff_name: String,
+    /// The contract.
+    pub contract: ContractRef,
+    /// Who opened it.
+    pub by: Party,
+    /// When.
+    pub at: Millis,
+    /// The contract's page in the staff app.
+    pub link: String,
+}
+
+/// To staff: a counterparty agreed (合意).
+#[derive(Debug, Clone)]
+pub struct Agreed {
+    /// The staff member addressed.
+    pub staff_name: String,
+    /// The contract.
+    pub contract: ContractRef,
+    /// Who agreed.
+    pub by: Party,
+    /// When.
+    pub at: Millis,
+    /// How many recipients have yet to agree.
+    pub remaining: u32,
+    /// The contract's page in the staff app.
+    pub link: String,
+}
+
+/// To staff: the request expires soon and some recipients have not answered.
+#[derive(Debug, Clone)]
+pub struct Expiring {
+    /// The staff member addressed.
+    pub staff_name: String,
+    /// The contract.
+    pub contract: ContractRef,
+    /// 有効期限.
+    pub expires_at: Millis,
+    /// Who has not answered yet.
+    pub pending: Vec<Party>,
+    /// The contract's page in the staff app.
+    pub link: String,
+}
+
+/// Every mail the service sends.
+#[derive(Debug, Clone)]
+pub enum MailTemplate {
+    /// 契約書の確認と同意のお願い.
+    SigningRequest(SigningRequest),
+    /// 確認コードのお知らせ.
+    OneTimeCode(OneTimeCode),
+    /// 契約書の確認と同意のお願い（再送）.
+    Reminder(Reminder),
+    /// 契約相手方が合意しませんでした.
+    Declined(Declined),
+    /// 契約書の確認と同意のお願い（転送）.
+    Forwarded(Forwarded),
+    /// 契約書の手続きが転送されました.
+    ForwardNotice(ForwardNotice),
+    /// 契約締結のお知らせ (counterparty, with download link).
+    Concluded(Concluded),
+    /// 契約が締結されました (staff).
+    ConcludedNotice(ConcludedNotice),
+    /// 承認のお願い.
+    ApprovalRequested(ApprovalRequested),
+    /// 契約が承認されました.
+    Approved(Approved),
+    /// 契約が差し戻されました.
+    SentBack(SentBack),
+    /// 契約相手方が契約書を開きました.
+    Viewed(Viewed),
+    /// 契約相手方が合意しました.
+    Agreed(Agreed),
+    /// 確認依頼の有効期限が近づいています.
+    Expiring(Expiring),
+}
+
+impl MailTemplate {
+    /// A stable name for logs and the job payload, e.g. `signing_request`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            MailTemplate::SigningRequest(_) => "signing_request",
+            MailTemplate::OneTimeCode(_) => "one_time_code",
+            MailTemplate::Reminder(_) => "reminder",
+            MailTemplate::Declined(_) => "declined",
+            MailTemplate::Forwarded(_) => "forwarded",
+            MailTemplate::ForwardNotice(_) => "forward_notice",
+            MailTemplate::Concluded(_) => "concluded",
+            MailTemplate::ConcludedNotice(_) => "concluded_notice",
+            MailTemplate::ApprovalRequested(_) => "approval_requested",
+            MailTemplate::Approved(_) => "approved",
+            MailTemplate::SentBack(_) => "sent_back",
+            MailTemplate::Viewed(_) => "viewed",
+            MailTemplate::Agreed(_) => "agreed",
+            MailTemplate::Expiring(_) => "expiring",
+        }
+    }
+
+    /// How many times sending is tried: a one-time code is useless after its ten minutes,
+    /// so it is given up after about four minutes of retries; anything else after about a day.
+    pub fn max_attempts(&self) -> i32 {
+        match self {
+            MailTemplate::OneTimeCode(_) => 5,
+            _ => 30,
+        }
+    }
+
+    /// Subject, text and HTML.
+    pub fn render(&self) -> Rendered {
+        match self {
+            MailTemplate::SigningRequest(m) => signing_request(m),
+            MailTemplate::OneTimeCode(m) => one_time_code(m),
+            MailTemplate::Reminder(m) => reminder(m),
+            MailTemplate::Declined(m) => declined(m),
+            MailTemplate::Forwarded(m) => forwarded(m),
+            MailTemplate::ForwardNotice(m) => forward_notice(m),
+            MailTemplate::Concluded(m) => concluded(m),
+            MailTemplate::ConcludedNotice(m) => concluded_notice(m),
+            MailTemplate::ApprovalRequested(m) => approval_requested(m),
+            MailTemplate::Approved(m) => approved(m),
+            MailTemplate::SentBack(m) => sent_back(m),
+            MailTemplate::Viewed(m) => viewed(m),
+            MailTemplate::Agreed(m) => agreed(m),
+            MailTemplate::Expiring(m) => expiring(m),
+        }
+    }
+}
+
+/// `【立会】{ja}（{number}） / {en} ({number})`.
+fn subject(ja: &str, en: &str, contract: &ContractRef) -> String {
+    let n = contract.number.as_str();
+    format!("{SUBJECT_PREFIX}{ja}（{n}） / {en} ({n})")
+}
+
+fn dear_party_ja(p: &Party) -> Block {
+    Block::P(format!("{}\n{} 様", p.organization, p.name))
+}
+
+fn dear_party_en(p: &Party) -> Block {
+    Block::P(format!("Dear {} ({}),", p.name, p.organization))
+}
+
+fn dear_ja(name: &str) -> Block {
+    Block::P(format!("{name} 様"))
+}
+
+fn dear_en(name: &str) -> Block {
+    Block::P(format!("Dear {name},"))
+}
+
+fn party_ja(p: &Party) -> String {
+    format!("{} {} 様", p.organization, p.name)
+}
+
+fn party_en(p: &Party) -> String {
+    format!("{} ({})", p.name, p.organization)
+}
+
+fn sender_ja(s: &Sender) -> String {
+    format!("{} {} {}", s.tenant, s.department, s.person)
+}
+
+fn sender_en(s: &Sender) -> String {
+    format!("{}, {}, {}", s.person, s.department, s.tenant)
+}
+
+fn contract_ja(c: &ContractRef) -> Vec<(&'static str, String)> {
+    vec![("件名", c.title.clone()), ("契約番号", c.number.clone())]
+}
+
+fn contract_en(c: &ContractRef) -> Vec<(&'static str, String)> {
+    vec![
+        ("Title", c.title.clone()),
+        ("Contract number", c.number.clone()),
+    ]
+}
+
+/// Contract fields, then `more`.
+fn fields(
+    base: Vec<(&'static str, String)>,
+    more: impl IntoIterator<Item = (&'static str, String)>,
+) -> Block {
+    let mut rows = base;
+    rows.extend(more);
+    Block::Fields(rows)
+}
+
+/// The notes under every personal signing link.
+fn link_notes_ja(name: &str, access_code_required: bool) -> Block {
+    let mut items =
+        vec!["リンクを開くと、このメールアドレスあてに確認コードをお送りします。".to_owned()];
+    if access_code_required {
+        items.push(
+            "手続きにはアクセスコードも必要です。アクセスコードは、送信者から電話や書面など、メール以外の方法でお知らせします。"
+                .to_owned(),
+        );
+    }
+    items.push(format!(
+        "このリンクは{name} 様専用です。このメールを転送しないでください。ほかの方に手続きを依頼する場合は、リンク先の「転送」機能をご利用ください。"
+    ));
+    items.push("有効期限を過ぎると、リンクはご利用いただけなくなります。".to_owned());
+    Block::List("ご注意", items)
+}
+
+fn link_notes_en(name: &str, access_code_required: bool) -> Block {
+    let mut items = vec![
+        "When you open the link, a confirmation code is sent to this e-mail address.".to_owned(),
+    ];
+    if access_code_required {
+        items.push(
+            "An access code is also required. The sender gives it to you by telephone, letter or another way than e-mail."
+                .to_owned(),
+        );
+    }
+    items.push(format!(
+        "This link is for {name} only. Please do not forward this e-mail; to ask someone else to handle it, use the \"Forward\" function on the linked page."
+    ));
+    items.push("The link can no longer be used after it expires.".to_owned());
+    Block::List("Please note", items)
+}
+
+fn quote(label: &'static str, text: &Option<String>) -> Option<Block> {
+    text.as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|t| Block::Quote(label, t.to_owned()))
+}
+
+fn signing_request(m: &SigningRequest) -> Rendered {
+    let s = &m.sender;
+    let ja = [
+        Some(dear_party_ja(&m.recipient)),
+        Some(Block::P(format!(
+            "{} {}より、下記の契約書への同意のお願いです。\n内容をご確認のうえ、次のリンクから手続きをお願いいたします。",
+            s.tenant, s.department
+        ))),
+        Some(fields(
+            contract_ja(&m.contract),
+            [
+                ("送信者", sender_ja(s)),
+                ("有効期限", date_ja(m.link.expires_at)),
+            ],
+        )),
+        Some(Block::Link(m.link.url.clone())),
+        quote("送信者からのメッセージ", &m.message),
+        Some(link_notes_ja(&m.recipient.name, m.access_code_required)),
+    ];
+    let en = [
+        Some(dear_party_en(&m.recipient)),
+        Some(Block::P(format!(
+            "{}, {} asks you to review and agree to the contract below.\nPlease review it and proceed through the link below.",
+            s.department, s.tenant
+        ))),
+        Some(fields(
+            contract_en(&m.contract),
+            [
+                ("From", sender_en(s)),
+                ("Link valid until", date_en(m.link.expires_at)),
+            ],
+        )),
+        Some(Block::Link(m.link.url.clone())),
+        quote("Message from the sender", &m.message),
+        Some(link_notes_en(&m.recipient.name, m.access_code_required)),
+    ];
+    render(
+        subject(
+            "契約書の確認と同意のお願い",
+            "Request to review and agree",
+            &m.contract,
+        ),
+        ja.into_iter().flatten().collect(),
+        en.into_iter().flatten().collect(),
+    )
+}
+
+fn one_time_code(m: &OneTimeCode) -> Rendered {
+    let code = format!("{:06}", m.code.value());
+    let minutes = m.minutes_valid;
+    render(
+        format!("{SUBJECT_PREFIX}確認コードのお知らせ / Your confirmation code"),
+        vec![
+            dear_ja(&m.recipient_name),
+            Block::P("契約書を表示するための確認コードをお知らせします。".into()),
+            Block::Code(code.clone()),
+            Block::P(format!(
+                "このコードの有効時間は{minutes}分です。手続きの画面に入力してください。"
+            )),
+            Block::P(
+                "このコードはほかの方に教えないでください。お心当たりのない場合は、このメールを破棄してください。"
+                    .into(),
+            ),
+        ],
+        vec![
+            dear_en(&m.recipient_name),
+            Block::P("Here is the confirmation code to display the contract.".into()),
+            Block::Code(code),
+            Block::P(format!(
+                "The code is valid for {minutes} minutes. Please enter it on the page."
+            )),
+            Block::P(
+                "Do not share this code with anyone. If you did not request it, please discard this e-mail."
+                    .into(),
+            ),
+        ],
+    )
+}
+
+fn reminder(m: &Reminder) -> Rendered {
+    let s = &m.sender;
+    render(
+        subject(
+            "契約書の確認と同意のお願い（再送）",
+            "Reminder: request to review and agree",
+            &m.contract,
+        ),
+        vec![
+            dear_party_ja(&m.recipient),
+            Block::P(format!(
+                "{} {}より、先日お送りした下記の契約書について、再度のご案内です。\nまだ手続きが完了していませんので、内容をご確認のうえ、有効期限までに次のリンクから手続きをお願いいたします。",
+                s.tenant, s.department
+            )),
+            fields(
+                contract_ja(&m.contract),
+                [
+                    ("送信者", sender_ja(s)),
+                    ("有効期限", date_ja(m.link.expires_at)),
+                ],
+            ),
+            Block::Link(m.link.url.clone()),
+            link_notes_ja(&m.recipient.name, m.access_code_required),
+        ],
+        vec![
+            dear_party_en(&m.recipient),
+            Block::P(format!(
+                "This is a reminder from {}, {}: the contract below is still awaiting your response.\nPlease review it and proceed through the link below before it expires.",
+                s.department, s.tenant
+            )),
+            fields(
+                contract_en(&m.contract),
+                [
+                    ("From", sender_en(s)),
+                    ("Link valid until", date_en(m.link.expires_at)),
+                ],
+            ),
+            Block::Link(m.link.url.clone()),
+            link_notes_en(&m.recipient.name, m.access_code_required),
+        ],
+    )
+}
+
+fn declined(m: &Declined) -> Rendered {
+    render(
+        subject(
+            "契約相手方が合意しませんでした",
+            "The counterparty declined",
+            &m.contract,
+        ),
+        vec![
+            dear_ja(&m.staff_name),
+            Block::P("下記の契約について、契約相手方から合意しない旨の回答がありました。".into()),
+            fields(contract_ja(&m.contract), [("回答者", party_ja(&m.by))]),
+            Block::Quote("理由", m.reason.clone()),
+            Block::P("契約の詳細は、次のリンクからご確認ください。".into()),
+            Block::Link(m.link.clone()),
+        ],
+        vec![
+            dear_en(&m.staff_name),
+            Block::P("The counterparty has declined the contract below.".into()),
+            fields(contract_en(&m.contract), [("Declined by", party_en(&m.by))]),
+            Block::Quote("Reason", m.reason.clone()),
+            Block::P("The contract's details:".into()),
+            Block::Link(m.link.clone()),
+        ],
+    )
+}
+
+fn forwarded(m: &Forwarded) -> Rendered {
+    let s = &m.sender;
+    let by = &m.forwarded_by;
+    let ja = [
+        Some(dear_party_ja(&m.recipient)),
+        Some(Block::P(format!(
+            "{} {} 様から、下記の契約書の確認と同意の手続きが転送されました。\n依頼元は{} {}です。内容をご確認のうえ、次のリンクから手続きをお願いいたします。",
+            by.organization, by.name, s.tenant, s.department
+        ))),
+        Some(fields(
+            contract_ja(&m.contract),
+            [
+                ("依頼元", sender_ja(s)),
+                ("転送元", party_ja(by)),
+                ("有効期限", date_ja(m.link.expires_at)),
+            ],
+        )),
+        Some(Block::Link(m.link.url.clone())),
+        quote("転送元からのメッセージ", &m.message),
+        Some(link_notes_ja(&m.recipient.name, m.access_code_required)),
+    ];
+    let en = [
+        Some(dear_party_en(&m.recipient)),
+        Some(Block::P(format!(
+            "{} has forwarded to you a request from {}, {} to review and agree to the contract below.\nPlease review it and proceed through the link below.",
+            party_en(by),
+            s.department,
+            s.tenant
+        ))),
+        Some(fields(
+            contract_en(&m.contract),
+            [
+                ("Requested by", sender_en(s)),
+                ("Forwarded by", party_en(by)),
+                ("Link valid until", date_en(m.link.expires_at)),
+            ],
+        )),
+        Some(Block::Link(m.link.url.clone())),
+        quote("Message from the person who forwarded it", &m.message),
+        Some(link_notes_en(&m.recipient.name, m.access_code_required)),
+    ];
+    render(
+        subject(
+            "契約書の確認と同意のお願い（転送）",
+            "Request to review and agree, forwarded to you",
+            &m.contract,
+        ),
+        ja.into_iter().flatten().collect(),
+        en.into_iter().flatten().collect(),
+    )
+}
+
+fn forward_notice(m: &ForwardNotice) -> Rendered {
+    render(
+        subject(
+            "契約書の手続きが転送されました",
+            "A signing request was forwarded",
+            &m.contract,
+        ),
+        vec![
+            dear_ja(&m.staff_name),
+            Block::P(
+                "下記の契約について、契約相手方が手続きを転送しました。転送先の方には確認依頼のメールをお送りしています。"
+                    .into(),
+            ),
+            fields(
+                contract_ja(&m.contract),
+                [("転送元", party_ja(&m.from)), ("転送先", party_ja(&m.to))],
+            ),
+            Block::P("契約の詳細は、次のリンクからご確認ください。".into()),
+            Block::Link(m.link.clone()),
+        ],
+        vec![
+            dear_en(&m.staff_name),
+            Block::P(
+                "The counterparty has forwarded the request for the contract below to a colleague, who has been sent the request by e-mail."
+                    .into(),
+            ),
+            fields(
+                contract_en(&m.contract),
+                [
+                    ("Forwarded by", party_en(&m.from)),
+                    ("Forwarded to", party_en(&m.to)),
+                ],
+            ),
+            Block::P("The contract's details:".into()),
+            Block::Link(m.link.clone()),
+        ],
+    )
+}
+
+fn concluded(m: &Concluded) -> Rendered {
+    render(
+        subject(
+            "契約締結のお知らせ",
+            "The contract has been concluded",
+            &m.contract,
+        ),
+        vec![
+            dear_party_ja(&m.recipient),
+            Block::P(format!(
+                "{}との下記の契約は、すべての当事者の合意により締結されました。\n電子署名とタイムスタンプを付与した契約書と合意締結証明書を、次のリンクからダウンロードいただけます。",
+                m.tenant
+            )),
+            fields(
+                contract_ja(&m.contract),
+                [("ダウンロード期限", date_ja(m.download.expires_at))],
+            ),
+            Block::Link(m.download.url.clone()),
+            Block::P(
+                "ダウンロード期限を過ぎると、リンクはご利用いただけなくなります。必要な文書は期限内に保存してください。"
+                    .into(),
+            ),
+        ],
+        vec![
+            dear_party_en(&m.recipient),
+            Block::P(format!(
+                "The contract below with {} has been concluded with the agreement of all parties.\nThe contract with its electronic seal and timestamp, and the completion certificate, can be downloaded from the link below.",
+                m.tenant
+            )),
+            fields(
+                contract_en(&m.contract),
+                [("Download until", date_en(m.download.expires_at))],
+            ),
+            Block::Link(m.download.url.clone()),
+            Block::P(
+                "The link can no longer be used after that time. Please save the documents you need before then."
+                    .into(),
+            ),
+        ],
+    )
+}
+
+fn concluded_notice(m: &ConcludedNotice) -> Rendered {
+    render(
+        subject("契約が締結されました", "Contract concluded", &m.contract),
+        vec![
+            dear_ja(&m.staff_name),
+            Block::P(
+                "下記の契約は、すべての契約相手方の合意と電子署名・タイムスタンプの付与が完了し、締結されました。\n署名済みの契約書と合意締結証明書は、次のリンクからご確認いただけます。"
+                    .into(),
+            ),
+            fields(contract_ja(&m.contract), []),
+            Block::Link(m.link.clone()),
+        ],
+        vec![
+            dear_en(&m.staff_name),
+            Block::P(
+                "The contract below has been concluded: every counterparty agreed, and the electronic seal and timestamp have been applied.\nThe signed contract and the completion certificate are available here:"
+                    .into(),
+            ),
+            fields(contract_en(&m.contract), []),
+            Block::Link(m.link.clone()),
+        ],
+    )
+}
+
+fn approval_requested(m: &ApprovalRequested) -> Rendered {
+    let ja = [
+        Some(dear_ja(&m.approver_name)),
+        Some(Block::P(
+            "下記の契約について承認申請がありました。内容をご確認のうえ、承認または差し戻しをお願いします。"
+                .into(),
+        )),
+        Some(fields(
+            contract_ja(&m.contract),
+            [("申請者", format!("{} {}", m.department, m.requester))],
+        )),
+        quote("申請者のコメント", &m.comment),
+        Some(Block::Link(m.link.clone())),
+    ];
+    let en = [
+        Some(dear_en(&m.approver_name)),
+        Some(Block::P(
+            "Approval has been requested for the contract below. Please review it, then approve it or send it back."
+                .into(),
+        )),
+        Some(fields(
+            contract_en(&m.contract),
+            [("Requested by", format!("{}, {}", m.requester, m.department))],
+        )),
+        quote("Comment", &m.comment),
+        Some(Block::Link(m.link.clone())),
+    ];
+    render(
+        subject("承認のお願い", "Approval requested", &m.contract),
+        ja.into_iter().flatten().collect(),
+        en.into_iter().flatten().collect(),
+    )
+}
+
+fn approved(m: &Approved) -> Rendered {
+    let (next_ja, next_en) = if m.route_complete {
+        (
+            "承認ルートのすべての承認が完了しました。契約相手方へ送信できます。",
+            "Every step of the approval route is complete. The contract can now be sent to the counterparty.",
+        )
+    } else {
+        (
+            "次の承認ステップの承認をお待ちください。",
+            "The next step of the approval route is pending.",
+        )
+    };
+    let ja = [
+        Some(dear_ja(&m.staff_name)),
+        Some(Block::P(format!("下記の契約が承認されました。\n{next_ja}"))),
+        Some(fields(
+            contract_ja(&m.contract),
+            [("承認者", m.approver.clone())],
+        )),
+        quote("承認者のコメント", &m.comment),
+        Some(Block::Link(m.link.clone())),
+    ];
+    let en = [
+        Some(dear_en(&m.staff_name)),
+        Some(Block::P(format!(
+            "The contract below has been approved.\n{next_en}"
+        ))),
+        Some(fields(
+            contract_en(&m.contract),
+            [("Approved by", m.approver.clone())],
+        )),
+        quote("Comment", &m.comment),
+        Some(Block::Link(m.link.clone())),
+    ];
+    render(
+        subject("契約が承認されました", "Contract approved", &m.contract),
+        ja.into_iter().flatten().collect(),
+        en.into_iter().flatten().collect(),
+    )
+}
+
+fn sent_back(m: &SentBack) -> Rendered {
+    render(
+        subject("契約が差し戻されました", "Contract sent back", &m.contract),
+        vec![
+            dear_ja(&m.staff_name),
+            Block::P(
+                "下記の契約が差し戻されました。理由をご確認のうえ、内容を修正して再度承認申請してください。"
+                    .into(),
+            ),
+            fields(
+                contract_ja(&m.contract),
+                [("差し戻した方", m.approver.clone())],
+            ),
+            Block::Quote("理由", m.comment.clone()),
+            Block::Link(m.link.clone()),
+        ],
+        vec![
+            dear_en(&m.staff_name),
+            Block::P(
+                "The contract below has been sent back. Please read the reason, correct the contract and submit it for approval again."
+                    .into(),
+            ),
+            fields(
+                contract_en(&m.contract),
+                [("Sent back by", m.approver.clone())],
+            ),
+            Block::Quote("Reason", m.comment.clone()),
+            Block::Link(m.link.clone()),
+        ],
+    )
+}
+
+fn viewed(m: &Viewed) -> Rendered {
+    render(
+        subject(
+            "契約相手方が契約書を開きました",
+            "The counterparty opened the contract",
+            &m.contract,
+        ),
+        vec![
+            dear_ja(&m.staff_name),
+            Block::P("下記の契約について、契約相手方が契約書を開きました。".into()),
+            fields(
+                contract_ja(&m.contract),
+                [("閲覧者", party_ja(&m.by)), ("日時", date_ja(m.at))],
+            ),
+            Block::Link(m.link.clone()),
+        ],
+        vec![
+            dear_en(&m.staff_name),
+            Block::P("The counterparty has opened the contract below.".into()),
+            fields(
+                contract_en(&m.contract),
+                [("Opened by", party_en(&m.by)), ("At", date_en(m.at))],
+            ),
+            Block::Link(m.link.clone()),
+        ],
+    )
+}
+
+fn agreed(m: &Agreed) -> Rendered {
+    let (next_ja, next_en) = if m.remaining == 0 {
+        (
+            "すべての契約相手方が合意しました。電子署名とタイムスタンプの付与が完了すると、契約が締結されます。"
+                .to_owned(),
+            "Every counterparty has agreed. The contract is concluded once the electronic seal and timestamp have been applied."
+                .to_owned(),
+        )
+    } else {
+        (
+            format!("ほかに{}名の合意をお待ちしています。", m.remaining),
+            format!(
+                "Waiting for {} more {} to agree.",
+                m.remaining,
+                if m.remaining == 1 { "person" } else { "people" }
+            ),
+        )
+    };
+    render(
+        subject(
+            "契約相手方が合意しました",
+            "The counterparty agreed",
+            &m.contract,
+        ),
+        vec![
+            dear_ja(&m.staff_name),
+            Block::P(format!(
+                "下記の契約について、契約相手方が合意しました。\n{next_ja}"
+            )),
+            fields(
+                contract_ja(&m.contract),
+                [("合意者", party_ja(&m.by)), ("日時", date_ja(m.at))],
+            ),
+            Block::Link(m.link.clone()),
+        ],
+        vec![
+            dear_en(&m.staff_name),
+            Block::P(format!(
+                "The counterparty has agreed to the contract below.\n{next_en}"
+            )),
+            fields(
+                contract_en(&m.contract),
+                [("Agreed by", party_en(&m.by)), ("At", date_en(m.at))],
+            ),
+            Block::Link(m.link.clone()),
+        ],
+    )
+}
+
+fn expiring(m: &Expiring) -> Rendered {
+    let pending_ja = Block::List(
+        "未回答の契約相手方",
+        m.pending.iter().map(party_ja).collect(),
+    );
+    let pending_en = Block::List("Not answered yet", m.pending.iter().map(party_en).collect());
+    render(
+        subject(
+            "確認依頼の有効期限が近づいています",
+            "A signing request expires soon",
+            &m.contract,
+        ),
+        vec![
+            dear_ja(&m.staff_name),
+            Block::P(format!(
+                "下記の契約の確認依頼は、{}に有効期限を迎えます。まだ回答していない契約相手方がいます。\n必要に応じて、リマインドの送信などをご検討ください。",
+                date_ja(m.expires_at)
+            )),
+            fields(
+                contract_ja(&m.contract),
+                [("有効期限", date_ja(m.expires_at))],
+            ),
+            pending_ja,
+            Block::Link(m.link.clone()),
+        ],
+        vec![
+            dear_en(&m.staff_name),
+            Block::P(format!(
+                "The request for the contract below expires on {}, and some counterparties have not answered yet.\nYou may want to send them a reminder.",
+                date_en(m.expires_at)
+            )),
+            fields(
+                contract_en(&m.contract),
+                [("Expires", date_en(m.expires_at))],
+            ),
+            pending_en,
+            Block::Link(m.link.clone()),
+        ],
+    )
+}
+
+/// One of each template, with awkward text (markup, quotes, line breaks) where a caller's
+/// text goes. For tests here and in `tests/jobs_mail.rs`.
+pub fn samples() -> Vec<MailTemplate> {
+    let contract = ContractRef {
+        title: "庁舎清掃業務委託契約 <script>alert(\"x\")</script> & 'その他'".into(),
+        number: "R8-000123".into(),
+    };
+    let sender = Sender {
+        tenant: "〇〇市".into(),
+        department: "契約課".into(),
+        person: "佐藤 花子".into(),
+    };
+    let party = Party {
+        name: "山田 太郎".into(),
+        organization: "株式会社<山田>建設".into(),
+    };
+    let colleague = Party {
+        name: "鈴木 一郎".into(),
+        organization: "株式会社<山田>建設".into(),
+    };
+    let link = Link {
+        url: "https://tachiai.example.lg.jp/s/abcDEF123?x=1&y=2".into(),
+        expires_at: Millis(1_796_198_400_000),
+    };
+    let staff_link = "https://tachiai.example.lg.jp/contracts/0f0e".to_owned();
+    let at = Millis(1_796_198_400_000);
+    vec![
+        MailTemplate::SigningRequest(SigningRequest {
+            recipient: party.clone(),
+            sender: sender.clone(),
+            contract: contract.clone(),
+            link: link.clone(),
+            access_code_required: true,
+            message: Some("よろしくお願いいたします。\n<b>至急</b>".into()),
+        }),
+        MailTemplate::OneTimeCode(OneTimeCode {
+            recipient_name: party.name.clone(),
+            code: OtpCode::parse("012345").expect("six digits"),
+            minutes_valid: 10,
+        }),
+        MailTemplate::Reminder(Reminder {
+            recipient: party.clone(),
+            sender: sender.clone(),
+            contract: contract.clone(),
+            link: link.clone(),
+            access_code_required: false,
+        }),
+        MailTemplate::Declined(Declined {
+            staff_name: sender.person.clone(),
+            contract: contract.clone(),
+            by: party.clone(),
+            reason: "金額が<見積>と異なるため".into(),
+            link: staff_link.clone(),
+        }),
+        MailTemplate::Forwarded(Forwarded {
+            recipient: colleague.clone(),
+            forwarded_by: party.clone(),
+            sender: sender.clone(),
+            contract: contract.clone(),
+            link: link.clone(),
+            access_code_required: false,
+            message: None,
+        }),
+        MailTemplate::ForwardNotice(ForwardNotice {
+            staff_name: sender.person.clone(),
+            contract: contract.clone(),
+            from: party.clone(),
+            to: colleague.clone(),
+            link: staff_link.clone(),
+        }),
+        MailTemplate::Concluded(Concluded {
+            recipient: party.clone(),
+            tenant: sender.tenant.clone(),
+            contract: contract.clone(),
+            download: link.clone(),
+        }),
+        MailTemplate::ConcludedNotice(ConcludedNotice {
+            staff_name: sender.person.clone(),
+            contract: contract.clone(),
+            link: staff_link.clone(),
+        }),
+        MailTemplate::ApprovalRequested(ApprovalRequested {
+            approver_name: "高橋 次郎".into(),
+            requester: sender.person.clone(),
+            department: sender.department.clone(),
+            contract: contract.clone(),
+            comment: Some("ご確認をお願いします。".into()),
+            link: staff_link.clone(),
+        }),
+        MailTemplate::Approved(Approved {
+            staff_name: sender.person.clone(),
+            approver: "高橋 次郎".into(),
+            contract: contract.clone(),
+            route_complete: true,
+            comment: None,
+            link: staff_link.clone(),
+        }),
+        MailTemplate::SentBack(SentBack {
+            staff_name: sender.person.clone(),
+            approver: "高橋 次郎".into(),
+            contract: contract.clone(),
+            comment: "契約期間を修正してください。".into(),
+            link: staff_link.clone(),
+        }),
+        MailTemplate::Viewed(Viewed {
+            staff_name: sender.person.clone(),
+            contract: contract.clone(),
+            by: party.clone(),
+            at,
+            link: staff_link.clone(),
+        }),
+        MailTemplate::Agreed(Agreed {
+            staff_name: sender.person.clone(),
+            contract: contract.clone(),
+            by: party.clone(),
+            at,
+            remaining: 1,
+            link: staff_link.clone(),
+        }),
+        MailTemplate::Expiring(Expiring {
+            staff_name: sender.person,
+            contract,
+            expires_at: at,
+            pending: vec![party, colleague],
+            link: staff_link,
+        }),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn links(s: &str) -> Vec<&str> {
+        s.split(|c: char| c.is_whitespace() || c == '"' || c == '<' || c == '>')
+            .filter(|w| w.starts_with("http://") || w.starts_with("https://"))
+            .collect()
+    }
+
+    #[test]
+    fn the_signing_request_reads_as_the_glossary_says() {
+        let m = samples().remove(0).render();
+        assert_eq!(
+            m.subject,
+            "【立会】契約書の確認と同意のお願い（R8-000123） / Request to review and agree (R8-000123)"
+        );
+        assert!(
+            m.text.contains("株式会社<山田>建設\n山田 太郎 様"),
+            "{}",
+            m.text
+        );
+        assert!(
+            m.text
+                .contains("〇〇市 契約課より、下記の契約書への同意のお願いです。")
+        );
+        assert!(m.text.contains("有効期限：2026年12月2日 17:00"));
+        assert!(m.text.contains("アクセスコード"));
+        assert!(m.text.contains("「転送」機能"));
+        assert!(m.text.contains("Dear 山田 太郎 (株式会社<山田>建設),"));
+        assert!(
+            m.text
+                .contains("Link valid until: 2 December 2026, 17:00 JST")
+        );
+        assert!(
+            m.html
+                .contains("<a href=\"https://tachiai.example.lg.jp/s/abcDEF123?x=1&amp;y=2\">")
+        );
+    }
+
+    #[test]
+    fn every_template_has_both_languages_in_text_and_html() {
+        for t in samples() {
+            let m = t.render();
+            let name = t.name();
+            assert!(m.subject.starts_with("【立会】"), "{name}: {}", m.subject);
+            assert!(m.subject.contains(" / "), "{name}: {}", m.subject);
+            for body in [&m.text, &m.html] {
+                assert!(body.contains("様"), "{name}: no Japanese salutation");
+                assert!(body.contains("Dear "), "{name}: no English salutation");
+                assert!(body.contains("自動で送信"), "{name}: no Japanese footer");
+                assert!(
+                    body.contains("sent automatically"),
+                    "{name}: no English footer"
+                );
+                let (ja, en) = (body.find("様").unwrap(), body.find("Dear ").unwrap());
+                assert!(ja < en, "{name}: English must come after Japanese");
+            }
+        }
+    }
+
+    #[test]
+    fn caller_text_is_escaped_in_html() {
+        for t in samples() {
+            let m = t.render();
+            assert!(!m.html.contains("<script"), "{}: {}", t.name(), m.html);
+            assert!(!m.html.contains("<山田>"), "{}", t.name());
+            assert!(!m.html.contains("<b>"), "{}", t.name());
+            let names_the_contract = !matches!(t, MailTemplate::OneTimeCode(_));
+            assert_eq!(
+                m.html.contains("&lt;script&gt;alert(&quot;x&quot;)"),
+                names_the_contract,
+                "{}",
+                t.name()
+            );
+        }
+    }
+
+    #[test]
+    fn mails_link_only_to_the_urls_they_are_given() {
+        for t in samples() {
+            let m = t.render();
+            for body in [&m.text, &m.html] {
+                for url in links(body) {
+                    let url = url.replace("&amp;", "&");
+                    assert!(
+                        url == "https://tachiai.example.lg.jp/s/abcDEF123?x=1&y=2"
+                            || url == "https://tachiai.example.lg.jp/contracts/0f0e",
+                        "{}: unexpected link {url}",
+                        t.name()
+                    );
+                }
+            }
+            let anchors = m.html.matches("<a ").count();
+            assert_eq!(
+                anchors,
+                m.html
+                    .matches("<a href=\"https://tachiai.example.lg.jp/")
+                    .count()
+            );
+        }
+    }
+
+    #[test]
+    fn only_the_one_time_code_mail_shows_the_code() {
+        for t in samples() {
+            let m = t.render();
+            let shows = m.text.contains("012345") || m.html.contains("012345");
+            assert_eq!(
+                shows,
+                matches!(t, MailTemplate::OneTimeCode(_)),
+                "{}",
+                t.name()
+            );
+        }
+        let otp = samples().remove(1).render();
+        assert_eq!(
+            otp.subject,
+            "【立会】確認コードのお知らせ / Your confirmation code"
+        );
+        assert!(otp.text.contains("有効時間は10分です"));
+        assert!(otp.text.contains("valid for 10 minutes"));
+    }
+}
