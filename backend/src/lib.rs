@@ -8,6 +8,7 @@
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod certificate;
 pub mod cli;
 pub mod clock;
 pub mod config;
