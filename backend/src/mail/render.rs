@@ -191,20 +191,9 @@ fn jst(at: Millis) -> Option<OffsetDateTime> {
         .map(|t| t.to_offset(offset))
 }
 
-/// `2026年12月2日 17:00`, Japan time.
+/// `2026年12月2日 17:00 JST`, as on the stamp and the completion certificate.
 pub(super) fn date_ja(at: Millis) -> String {
-    jst(at)
-        .map(|t| {
-            format!(
-                "{}年{}月{}日 {:02}:{:02}",
-                t.year(),
-                u8::from(t.month()),
-                t.day(),
-                t.hour(),
-                t.minute()
-            )
-        })
-        .unwrap_or_default()
+    crate::clock::jst_text(at.unix_seconds())
 }
 
 /// `2 December 2026, 17:00 JST`.
@@ -231,7 +220,7 @@ mod tests {
     fn dates_are_japan_time() {
         // 2026-12-02T08:00:00Z is 17:00 in Japan.
         let at = Millis(1_796_198_400_000);
-        assert_eq!(date_ja(at), "2026年12月2日 17:00");
+        assert_eq!(date_ja(at), "2026年12月2日 17:00 JST");
         assert_eq!(date_en(at), "2 December 2026, 17:00 JST");
     }
 

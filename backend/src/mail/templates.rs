@@ -350,20 +350,49 @@ fn subject(ja: &str, en: &str, contract: &ContractRef) -> String {
     format!("{SUBJECT_PREFIX}{ja}（{n}） / {en} ({n})")
 }
 
-fn dear_party_ja(p: &Party) -> Block {
-    Block::P(format!("{}\n{} 様", p.organization, p.name))
+/// One language's body, in the order every mail uses: greeting, intro, fields (the
+/// contract's first), an aside (someone's message or reason, a list), the link, then notes.
+struct Part {
+    greeting: String,
+    intro: String,
+    fields: Vec<(&'static str, String)>,
+    aside: Option<Block>,
+    link: String,
+    notes: Vec<Block>,
 }
 
-fn dear_party_en(p: &Party) -> Block {
-    Block::P(format!("Dear {} ({}),", p.name, p.organization))
+impl Part {
+    fn blocks(self) -> Vec<Block> {
+        let mut blocks = vec![
+            Block::P(self.greeting),
+            Block::P(self.intro),
+            Block::Fields(self.fields),
+        ];
+        blocks.extend(self.aside);
+        blocks.push(Block::Link(self.link));
+        blocks.extend(self.notes);
+        blocks
+    }
 }
 
-fn dear_ja(name: &str) -> Block {
-    Block::P(format!("{name} 様"))
+fn mail(subject: String, ja: Part, en: Part) -> Rendered {
+    render(subject, ja.blocks(), en.blocks())
 }
 
-fn dear_en(name: &str) -> Block {
-    Block::P(format!("Dear {name},"))
+fn dear_party_ja(p: &Party) -> String {
+    format!("{}\n{} 様", p.organization, p.name)
+}
+
+fn dear_party_en(p: &Party) -> String {
+    format!("Dear {} ({}),", p.name, p.organization)
+}
+
+fn dear_ja(name: &str) -> String {
+    format!("{name} 様")
+}
+
+fn dear_en(name: &str) -> String {
+    format!("Dear {name},")
 }
 
 fn party_ja(p: &Party) -> String {
@@ -382,59 +411,27 @@ fn sender_en(s: &Sender) -> String {
     format!("{}, {}, {}", s.person, s.department, s.tenant)
 }
 
-fn contract_ja(c: &ContractRef) -> Vec<(&'static str, String)> {
-    vec![("件名", c.title.clone()), ("契約番号", c.number.clone())]
+/// 件名 and 契約番号, then `more`.
+fn fields_ja<const N: usize>(
+    c: &ContractRef,
+    more: [(&'static str, String); N],
+) -> Vec<(&'static str, String)> {
+    let mut rows = vec![("件名", c.title.clone()), ("契約番号", c.number.clone())];
+    rows.extend(more);
+    rows
 }
 
-fn contract_en(c: &ContractRef) -> Vec<(&'static str, String)> {
-    vec![
+/// Title and contract number, then `more`.
+fn fields_en<const N: usize>(
+    c: &ContractRef,
+    more: [(&'static str, String); N],
+) -> Vec<(&'static str, String)> {
+    let mut rows = vec![
         ("Title", c.title.clone()),
         ("Contract number", c.number.clone()),
-    ]
-}
-
-/// Contract fields, then `more`.
-fn fields(
-    base: Vec<(&'static str, String)>,
-    more: impl IntoIterator<Item = (&'static str, String)>,
-) -> Block {
-    let mut rows = base;
-    rows.extend(more);
-    Block::Fields(rows)
-}
-
-/// The notes under every personal signing link.
-fn link_notes_ja(name: &str, access_code_required: bool) -> Block {
-    let mut items =
-        vec!["リンクを開くと、このメールアドレスあてに確認コードをお送りします。".to_owned()];
-    if access_code_required {
-        items.push(
-            "手続きにはアクセスコードも必要です。アクセスコードは、送信者から電話や書面など、メール以外の方法でお知らせします。"
-                .to_owned(),
-        );
-    }
-    items.push(format!(
-        "このリンクは{name} 様専用です。このメールを転送しないでください。ほかの方に手続きを依頼する場合は、リンク先の「転送」機能をご利用ください。"
-    ));
-    items.push("有効期限を過ぎると、リンクはご利用いただけなくなります。".to_owned());
-    Block::List("ご注意", items)
-}
-
-fn link_notes_en(name: &str, access_code_required: bool) -> Block {
-    let mut items = vec![
-        "When you open the link, a confirmation code is sent to this e-mail address.".to_owned(),
     ];
-    if access_code_required {
-        items.push(
-            "An access code is also required. The sender gives it to you by telephone, letter or another way than e-mail."
-                .to_owned(),
-        );
-    }
-    items.push(format!(
-        "This link is for {name} only. Please do not forward this e-mail; to ask someone else to handle it, use the \"Forward\" function on the linked page."
-    ));
-    items.push("The link can no longer be used after it expires.".to_owned());
-    Block::List("Please note", items)
+    rows.extend(more);
+    rows
 }
 
 fn quote(label: &'static str, text: &Option<String>) -> Option<Block> {
@@ -444,50 +441,180 @@ fn quote(label: &'static str, text: &Option<String>) -> Option<Block> {
         .map(|t| Block::Quote(label, t.to_owned()))
 }
 
+/// What the three mails with a personal signing link (確認依頼, リマインド, 転送) share: the
+/// greeting, the contract, the link with its expiry, and the notes under it.
+struct Request<'a> {
+    recipient: &'a Party,
+    contract: &'a ContractRef,
+    link: &'a Link,
+    access_code_required: bool,
+}
+
+impl Request<'_> {
+    /// `intro`, then the contract, `who` (送信者 / 依頼元 …), the expiry, `quote` and the link.
+    fn ja<const N: usize>(
+        &self,
+        intro: String,
+        who: [(&'static str, String); N],
+        quote: Option<Block>,
+    ) -> Part {
+        let mut fields = fields_ja(self.contract, who);
+        fields.push(("有効期限", date_ja(self.link.expires_at)));
+        let name = &self.recipient.name;
+        let mut notes =
+            vec!["リンクを開くと、このメールアドレスあてに確認コードをお送りします。".to_owned()];
+        if self.access_code_required {
+            notes.push(
+                "手続きにはアクセスコードも必要です。アクセスコードは、送信者から電話や書面など、メール以外の方法でお知らせします。"
+                    .to_owned(),
+            );
+        }
+        notes.push(format!(
+            "このリンクは{name} 様専用です。このメールを転送しないでください。ほかの方に手続きを依頼する場合は、リンク先の「転送」機能をご利用ください。"
+        ));
+        notes.push("有効期限を過ぎると、リンクはご利用いただけなくなります。".to_owned());
+        Part {
+            greeting: dear_party_ja(self.recipient),
+            intro,
+            fields,
+            aside: quote,
+            link: self.link.url.clone(),
+            notes: vec![Block::List("ご注意", notes)],
+        }
+    }
+
+    fn en<const N: usize>(
+        &self,
+        intro: String,
+        who: [(&'static str, String); N],
+        quote: Option<Block>,
+    ) -> Part {
+        let mut fields = fields_en(self.contract, who);
+        fields.push(("Link valid until", date_en(self.link.expires_at)));
+        let name = &self.recipient.name;
+        let mut notes = vec![
+            "When you open the link, a confirmation code is sent to this e-mail address."
+                .to_owned(),
+        ];
+        if self.access_code_required {
+            notes.push(
+                "An access code is also required. The sender gives it to you by telephone, letter or another way than e-mail."
+                    .to_owned(),
+            );
+        }
+        notes.push(format!(
+            "This link is for {name} only. Please do not forward this e-mail; to ask someone else to handle it, use the \"Forward\" function on the linked page."
+        ));
+        notes.push("The link can no longer be used after it expires.".to_owned());
+        Part {
+            greeting: dear_party_en(self.recipient),
+            intro,
+            fields,
+            aside: quote,
+            link: self.link.url.clone(),
+            notes: vec![Block::List("Please note", notes)],
+        }
+    }
+}
+
 fn signing_request(m: &SigningRequest) -> Rendered {
     let s = &m.sender;
-    let ja = [
-        Some(dear_party_ja(&m.recipient)),
-        Some(Block::P(format!(
-            "{} {}より、下記の契約書への同意のお願いです。\n内容をご確認のうえ、次のリンクから手続きをお願いいたします。",
-            s.tenant, s.department
-        ))),
-        Some(fields(
-            contract_ja(&m.contract),
-            [
-                ("送信者", sender_ja(s)),
-                ("有効期限", date_ja(m.link.expires_at)),
-            ],
-        )),
-        Some(Block::Link(m.link.url.clone())),
-        quote("送信者からのメッセージ", &m.message),
-        Some(link_notes_ja(&m.recipient.name, m.access_code_required)),
-    ];
-    let en = [
-        Some(dear_party_en(&m.recipient)),
-        Some(Block::P(format!(
-            "{}, {} asks you to review and agree to the contract below.\nPlease review it and proceed through the link below.",
-            s.department, s.tenant
-        ))),
-        Some(fields(
-            contract_en(&m.contract),
-            [
-                ("From", sender_en(s)),
-                ("Link valid until", date_en(m.link.expires_at)),
-            ],
-        )),
-        Some(Block::Link(m.link.url.clone())),
-        quote("Message from the sender", &m.message),
-        Some(link_notes_en(&m.recipient.name, m.access_code_required)),
-    ];
-    render(
+    let r = Request {
+        recipient: &m.recipient,
+        contract: &m.contract,
+        link: &m.link,
+        access_code_required: m.access_code_required,
+    };
+    mail(
         subject(
             "契約書の確認と同意のお願い",
             "Request to review and agree",
             &m.contract,
         ),
-        ja.into_iter().flatten().collect(),
-        en.into_iter().flatten().collect(),
+        r.ja(
+            format!(
+                "{} {}より、下記の契約書への同意のお願いです。\n内容をご確認のうえ、次のリンクから手続きをお願いいたします。",
+                s.tenant, s.department
+            ),
+            [("送信者", sender_ja(s))],
+            quote("送信者からのメッセージ", &m.message),
+        ),
+        r.en(
+            format!(
+                "{}, {} asks you to review and agree to the contract below.\nPlease review it and proceed through the link below.",
+                s.department, s.tenant
+            ),
+            [("From", sender_en(s))],
+            quote("Message from the sender", &m.message),
+        ),
+    )
+}
+
+fn reminder(m: &Reminder) -> Rendered {
+    let s = &m.sender;
+    let r = Request {
+        recipient: &m.recipient,
+        contract: &m.contract,
+        link: &m.link,
+        access_code_required: m.access_code_required,
+    };
+    mail(
+        subject(
+            "契約書の確認と同意のお願い（再送）",
+            "Reminder: request to review and agree",
+            &m.contract,
+        ),
+        r.ja(
+            format!(
+                "{} {}より、先日お送りした下記の契約書について、再度のご案内です。\nまだ手続きが完了していませんので、内容をご確認のうえ、有効期限までに次のリンクから手続きをお願いいたします。",
+                s.tenant, s.department
+            ),
+            [("送信者", sender_ja(s))],
+            None,
+        ),
+        r.en(
+            format!(
+                "This is a reminder from {}, {}: the contract below is still awaiting your response.\nPlease review it and proceed through the link below before it expires.",
+                s.department, s.tenant
+            ),
+            [("From", sender_en(s))],
+            None,
+        ),
+    )
+}
+
+fn forwarded(m: &Forwarded) -> Rendered {
+    let (s, by) = (&m.sender, &m.forwarded_by);
+    let r = Request {
+        recipient: &m.recipient,
+        contract: &m.contract,
+        link: &m.link,
+        access_code_required: m.access_code_required,
+    };
+    mail(
+        subject(
+            "契約書の確認と同意のお願い（転送）",
+            "Request to review and agree, forwarded to you",
+            &m.contract,
+        ),
+        r.ja(
+            format!(
+                "{} {} 様から、下記の契約書の確認と同意の手続きが転送されました。\n依頼元は{} {}です。内容をご確認のうえ、次のリンクから手続きをお願いいたします。",
+                by.organization, by.name, s.tenant, s.department
+            ),
+            [("依頼元", sender_ja(s)), ("転送元", party_ja(by))],
+            quote("転送元からのメッセージ", &m.message),
+        ),
+        r.en(
+            format!(
+                "{} has forwarded to you a request from {}, {} to review and agree to the contract below.\nPlease review it and proceed through the link below.",
+                party_en(by),
+                s.department,
+                s.tenant
+            ),
+            [("Requested by", sender_en(s)), ("Forwarded by", party_en(by))],
+            quote("Message from the person who forwarded it", &m.message),
+        ),
     )
 }
 
@@ -497,7 +624,7 @@ fn one_time_code(m: &OneTimeCode) -> Rendered {
     render(
         format!("{SUBJECT_PREFIX}確認コードのお知らせ / Your confirmation code"),
         vec![
-            dear_ja(&m.recipient_name),
+            Block::P(dear_ja(&m.recipient_name)),
             Block::P("契約書を表示するための確認コードをお知らせします。".into()),
             Block::Code(code.clone()),
             Block::P(format!(
@@ -509,7 +636,7 @@ fn one_time_code(m: &OneTimeCode) -> Rendered {
             ),
         ],
         vec![
-            dear_en(&m.recipient_name),
+            Block::P(dear_en(&m.recipient_name)),
             Block::P("Here is the confirmation code to display the contract.".into()),
             Block::Code(code),
             Block::P(format!(
@@ -523,263 +650,161 @@ fn one_time_code(m: &OneTimeCode) -> Rendered {
     )
 }
 
-fn reminder(m: &Reminder) -> Rendered {
-    let s = &m.sender;
-    render(
-        subject(
-            "契約書の確認と同意のお願い（再送）",
-            "Reminder: request to review and agree",
-            &m.contract,
-        ),
-        vec![
-            dear_party_ja(&m.recipient),
-            Block::P(format!(
-                "{} {}より、先日お送りした下記の契約書について、再度のご案内です。\nまだ手続きが完了していませんので、内容をご確認のうえ、有効期限までに次のリンクから手続きをお願いいたします。",
-                s.tenant, s.department
-            )),
-            fields(
-                contract_ja(&m.contract),
-                [
-                    ("送信者", sender_ja(s)),
-                    ("有効期限", date_ja(m.link.expires_at)),
-                ],
-            ),
-            Block::Link(m.link.url.clone()),
-            link_notes_ja(&m.recipient.name, m.access_code_required),
-        ],
-        vec![
-            dear_party_en(&m.recipient),
-            Block::P(format!(
-                "This is a reminder from {}, {}: the contract below is still awaiting your response.\nPlease review it and proceed through the link below before it expires.",
-                s.department, s.tenant
-            )),
-            fields(
-                contract_en(&m.contract),
-                [
-                    ("From", sender_en(s)),
-                    ("Link valid until", date_en(m.link.expires_at)),
-                ],
-            ),
-            Block::Link(m.link.url.clone()),
-            link_notes_en(&m.recipient.name, m.access_code_required),
-        ],
-    )
-}
-
-fn declined(m: &Declined) -> Rendered {
-    render(
-        subject(
-            "契約相手方が合意しませんでした",
-            "The counterparty declined",
-            &m.contract,
-        ),
-        vec![
-            dear_ja(&m.staff_name),
-            Block::P("下記の契約について、契約相手方から合意しない旨の回答がありました。".into()),
-            fields(contract_ja(&m.contract), [("回答者", party_ja(&m.by))]),
-            Block::Quote("理由", m.reason.clone()),
-            Block::P("契約の詳細は、次のリンクからご確認ください。".into()),
-            Block::Link(m.link.clone()),
-        ],
-        vec![
-            dear_en(&m.staff_name),
-            Block::P("The counterparty has declined the contract below.".into()),
-            fields(contract_en(&m.contract), [("Declined by", party_en(&m.by))]),
-            Block::Quote("Reason", m.reason.clone()),
-            Block::P("The contract's details:".into()),
-            Block::Link(m.link.clone()),
-        ],
-    )
-}
-
-fn forwarded(m: &Forwarded) -> Rendered {
-    let s = &m.sender;
-    let by = &m.forwarded_by;
-    let ja = [
-        Some(dear_party_ja(&m.recipient)),
-        Some(Block::P(format!(
-            "{} {} 様から、下記の契約書の確認と同意の手続きが転送されました。\n依頼元は{} {}です。内容をご確認のうえ、次のリンクから手続きをお願いいたします。",
-            by.organization, by.name, s.tenant, s.department
-        ))),
-        Some(fields(
-            contract_ja(&m.contract),
-            [
-                ("依頼元", sender_ja(s)),
-                ("転送元", party_ja(by)),
-                ("有効期限", date_ja(m.link.expires_at)),
-            ],
-        )),
-        Some(Block::Link(m.link.url.clone())),
-        quote("転送元からのメッセージ", &m.message),
-        Some(link_notes_ja(&m.recipient.name, m.access_code_required)),
-    ];
-    let en = [
-        Some(dear_party_en(&m.recipient)),
-        Some(Block::P(format!(
-            "{} has forwarded to you a request from {}, {} to review and agree to the contract below.\nPlease review it and proceed through the link below.",
-            party_en(by),
-            s.department,
-            s.tenant
-        ))),
-        Some(fields(
-            contract_en(&m.contract),
-            [
-                ("Requested by", sender_en(s)),
-                ("Forwarded by", party_en(by)),
-                ("Link valid until", date_en(m.link.expires_at)),
-            ],
-        )),
-        Some(Block::Link(m.link.url.clone())),
-        quote("Message from the person who forwarded it", &m.message),
-        Some(link_notes_en(&m.recipient.name, m.access_code_required)),
-    ];
-    render(
-        subject(
-            "契約書の確認と同意のお願い（転送）",
-            "Request to review and agree, forwarded to you",
-            &m.contract,
-        ),
-        ja.into_iter().flatten().collect(),
-        en.into_iter().flatten().collect(),
-    )
-}
-
-fn forward_notice(m: &ForwardNotice) -> Rendered {
-    render(
-        subject(
-            "契約書の手続きが転送されました",
-            "A signing request was forwarded",
-            &m.contract,
-        ),
-        vec![
-            dear_ja(&m.staff_name),
-            Block::P(
-                "下記の契約について、契約相手方が手続きを転送しました。転送先の方には確認依頼のメールをお送りしています。"
-                    .into(),
-            ),
-            fields(
-                contract_ja(&m.contract),
-                [("転送元", party_ja(&m.from)), ("転送先", party_ja(&m.to))],
-            ),
-            Block::P("契約の詳細は、次のリンクからご確認ください。".into()),
-            Block::Link(m.link.clone()),
-        ],
-        vec![
-            dear_en(&m.staff_name),
-            Block::P(
-                "The counterparty has forwarded the request for the contract below to a colleague, who has been sent the request by e-mail."
-                    .into(),
-            ),
-            fields(
-                contract_en(&m.contract),
-                [
-                    ("Forwarded by", party_en(&m.from)),
-                    ("Forwarded to", party_en(&m.to)),
-                ],
-            ),
-            Block::P("The contract's details:".into()),
-            Block::Link(m.link.clone()),
-        ],
-    )
-}
-
 fn concluded(m: &Concluded) -> Rendered {
-    render(
+    let until = m.download.expires_at;
+    mail(
         subject(
             "契約締結のお知らせ",
             "The contract has been concluded",
             &m.contract,
         ),
-        vec![
-            dear_party_ja(&m.recipient),
-            Block::P(format!(
+        Part {
+            greeting: dear_party_ja(&m.recipient),
+            intro: format!(
                 "{}との下記の契約は、すべての当事者の合意により締結されました。\n電子署名とタイムスタンプを付与した契約書と合意締結証明書を、次のリンクからダウンロードいただけます。",
                 m.tenant
-            )),
-            fields(
-                contract_ja(&m.contract),
-                [("ダウンロード期限", date_ja(m.download.expires_at))],
             ),
-            Block::Link(m.download.url.clone()),
-            Block::P(
+            fields: fields_ja(&m.contract, [("ダウンロード期限", date_ja(until))]),
+            aside: None,
+            link: m.download.url.clone(),
+            notes: vec![Block::P(
                 "ダウンロード期限を過ぎると、リンクはご利用いただけなくなります。必要な文書は期限内に保存してください。"
                     .into(),
-            ),
-        ],
-        vec![
-            dear_party_en(&m.recipient),
-            Block::P(format!(
+            )],
+        },
+        Part {
+            greeting: dear_party_en(&m.recipient),
+            intro: format!(
                 "The contract below with {} has been concluded with the agreement of all parties.\nThe contract with its electronic seal and timestamp, and the completion certificate, can be downloaded from the link below.",
                 m.tenant
-            )),
-            fields(
-                contract_en(&m.contract),
-                [("Download until", date_en(m.download.expires_at))],
             ),
-            Block::Link(m.download.url.clone()),
-            Block::P(
+            fields: fields_en(&m.contract, [("Download until", date_en(until))]),
+            aside: None,
+            link: m.download.url.clone(),
+            notes: vec![Block::P(
                 "The link can no longer be used after that time. Please save the documents you need before then."
                     .into(),
-            ),
-        ],
+            )],
+        },
+    )
+}
+
+/// A notice to a staff member: greeting, `intro`, the contract with `more` fields, an
+/// optional aside (a quote, a list), and the link to the contract in the staff app.
+struct Notice<const N: usize> {
+    intro: String,
+    more: [(&'static str, String); N],
+    aside: Option<Block>,
+}
+
+impl<const N: usize> Notice<N> {
+    fn ja(self, staff_name: &str, contract: &ContractRef, link: &str) -> Part {
+        Part {
+            greeting: dear_ja(staff_name),
+            intro: self.intro,
+            fields: fields_ja(contract, self.more),
+            aside: self.aside,
+            link: link.to_owned(),
+            notes: vec![],
+        }
+    }
+
+    fn en(self, staff_name: &str, contract: &ContractRef, link: &str) -> Part {
+        Part {
+            greeting: dear_en(staff_name),
+            intro: self.intro,
+            fields: fields_en(contract, self.more),
+            aside: self.aside,
+            link: link.to_owned(),
+            notes: vec![],
+        }
+    }
+}
+
+/// Renders a staff notice from its two languages.
+fn staff_notice<const J: usize, const E: usize>(
+    subject_ja: &str,
+    subject_en: &str,
+    (staff_name, contract, link): (&str, &ContractRef, &str),
+    ja: Notice<J>,
+    en: Notice<E>,
+) -> Rendered {
+    mail(
+        subject(subject_ja, subject_en, contract),
+        ja.ja(staff_name, contract, link),
+        en.en(staff_name, contract, link),
+    )
+}
+
+fn declined(m: &Declined) -> Rendered {
+    staff_notice(
+        "契約相手方が合意しませんでした",
+        "The counterparty declined",
+        (&m.staff_name, &m.contract, &m.link),
+        Notice {
+            intro: "下記の契約について、契約相手方から合意しない旨の回答がありました。".into(),
+            more: [("回答者", party_ja(&m.by))],
+            aside: Some(Block::Quote("理由", m.reason.clone())),
+        },
+        Notice {
+            intro: "The counterparty has declined the contract below.".into(),
+            more: [("Declined by", party_en(&m.by))],
+            aside: Some(Block::Quote("Reason", m.reason.clone())),
+        },
+    )
+}
+
+fn forward_notice(m: &ForwardNotice) -> Rendered {
+    staff_notice(
+        "契約書の手続きが転送されました",
+        "A signing request was forwarded",
+        (&m.staff_name, &m.contract, &m.link),
+        Notice {
+            intro: "下記の契約について、契約相手方が手続きを転送しました。転送先の方には確認依頼のメールをお送りしています。".into(),
+            more: [("転送元", party_ja(&m.from)), ("転送先", party_ja(&m.to))],
+            aside: None,
+        },
+        Notice {
+            intro: "The counterparty has forwarded the request for the contract below to a colleague, who has been sent the request by e-mail.".into(),
+            more: [("Forwarded by", party_en(&m.from)), ("Forwarded to", party_en(&m.to))],
+            aside: None,
+        },
     )
 }
 
 fn concluded_notice(m: &ConcludedNotice) -> Rendered {
-    render(
-        subject("契約が締結されました", "Contract concluded", &m.contract),
-        vec![
-            dear_ja(&m.staff_name),
-            Block::P(
-                "下記の契約は、すべての契約相手方の合意と電子署名・タイムスタンプの付与が完了し、締結されました。\n署名済みの契約書と合意締結証明書は、次のリンクからご確認いただけます。"
-                    .into(),
-            ),
-            fields(contract_ja(&m.contract), []),
-            Block::Link(m.link.clone()),
-        ],
-        vec![
-            dear_en(&m.staff_name),
-            Block::P(
-                "The contract below has been concluded: every counterparty agreed, and the electronic seal and timestamp have been applied.\nThe signed contract and the completion certificate are available here:"
-                    .into(),
-            ),
-            fields(contract_en(&m.contract), []),
-            Block::Link(m.link.clone()),
-        ],
+    staff_notice(
+        "契約が締結されました",
+        "Contract concluded",
+        (&m.staff_name, &m.contract, &m.link),
+        Notice {
+            intro: "下記の契約は、すべての契約相手方の合意と電子署名・タイムスタンプの付与が完了し、締結されました。\n署名済みの契約書と合意締結証明書は、次のリンクからご確認いただけます。".into(),
+            more: [],
+            aside: None,
+        },
+        Notice {
+            intro: "The contract below has been concluded: every counterparty agreed, and the electronic seal and timestamp have been applied.\nThe signed contract and the completion certificate are available here:".into(),
+            more: [],
+            aside: None,
+        },
     )
 }
 
 fn approval_requested(m: &ApprovalRequested) -> Rendered {
-    let ja = [
-        Some(dear_ja(&m.approver_name)),
-        Some(Block::P(
-            "下記の契約について承認申請がありました。内容をご確認のうえ、承認または差し戻しをお願いします。"
-                .into(),
-        )),
-        Some(fields(
-            contract_ja(&m.contract),
-            [("申請者", format!("{} {}", m.department, m.requester))],
-        )),
-        quote("申請者のコメント", &m.comment),
-        Some(Block::Link(m.link.clone())),
-    ];
-    let en = [
-        Some(dear_en(&m.approver_name)),
-        Some(Block::P(
-            "Approval has been requested for the contract below. Please review it, then approve it or send it back."
-                .into(),
-        )),
-        Some(fields(
-            contract_en(&m.contract),
-            [("Requested by", format!("{}, {}", m.requester, m.department))],
-        )),
-        quote("Comment", &m.comment),
-        Some(Block::Link(m.link.clone())),
-    ];
-    render(
-        subject("承認のお願い", "Approval requested", &m.contract),
-        ja.into_iter().flatten().collect(),
-        en.into_iter().flatten().collect(),
+    staff_notice(
+        "承認のお願い",
+        "Approval requested",
+        (&m.approver_name, &m.contract, &m.link),
+        Notice {
+            intro: "下記の契約について承認申請がありました。内容をご確認のうえ、承認または差し戻しをお願いします。".into(),
+            more: [("申請者", format!("{} {}", m.department, m.requester))],
+            aside: quote("申請者のコメント", &m.comment),
+        },
+        Notice {
+            intro: "Approval has been requested for the contract below. Please review it, then approve it or send it back.".into(),
+            more: [("Requested by", format!("{}, {}", m.requester, m.department))],
+            aside: quote("Comment", &m.comment),
+        },
     )
 }
 
@@ -795,92 +820,56 @@ fn approved(m: &Approved) -> Rendered {
             "The next step of the approval route is pending.",
         )
     };
-    let ja = [
-        Some(dear_ja(&m.staff_name)),
-        Some(Block::P(format!("下記の契約が承認されました。\n{next_ja}"))),
-        Some(fields(
-            contract_ja(&m.contract),
-            [("承認者", m.approver.clone())],
-        )),
-        quote("承認者のコメント", &m.comment),
-        Some(Block::Link(m.link.clone())),
-    ];
-    let en = [
-        Some(dear_en(&m.staff_name)),
-        Some(Block::P(format!(
-            "The contract below has been approved.\n{next_en}"
-        ))),
-        Some(fields(
-            contract_en(&m.contract),
-            [("Approved by", m.approver.clone())],
-        )),
-        quote("Comment", &m.comment),
-        Some(Block::Link(m.link.clone())),
-    ];
-    render(
-        subject("契約が承認されました", "Contract approved", &m.contract),
-        ja.into_iter().flatten().collect(),
-        en.into_iter().flatten().collect(),
+    staff_notice(
+        "契約が承認されました",
+        "Contract approved",
+        (&m.staff_name, &m.contract, &m.link),
+        Notice {
+            intro: format!("下記の契約が承認されました。\n{next_ja}"),
+            more: [("承認者", m.approver.clone())],
+            aside: quote("承認者のコメント", &m.comment),
+        },
+        Notice {
+            intro: format!("The contract below has been approved.\n{next_en}"),
+            more: [("Approved by", m.approver.clone())],
+            aside: quote("Comment", &m.comment),
+        },
     )
 }
 
 fn sent_back(m: &SentBack) -> Rendered {
-    render(
-        subject("契約が差し戻されました", "Contract sent back", &m.contract),
-        vec![
-            dear_ja(&m.staff_name),
-            Block::P(
-                "下記の契約が差し戻されました。理由をご確認のうえ、内容を修正して再度承認申請してください。"
-                    .into(),
-            ),
-            fields(
-                contract_ja(&m.contract),
-                [("差し戻した方", m.approver.clone())],
-            ),
-            Block::Quote("理由", m.comment.clone()),
-            Block::Link(m.link.clone()),
-        ],
-        vec![
-            dear_en(&m.staff_name),
-            Block::P(
-                "The contract below has been sent back. Please read the reason, correct the contract and submit it for approval again."
-                    .into(),
-            ),
-            fields(
-                contract_en(&m.contract),
-                [("Sent back by", m.approver.clone())],
-            ),
-            Block::Quote("Reason", m.comment.clone()),
-            Block::Link(m.link.clone()),
-        ],
+    staff_notice(
+        "契約が差し戻されました",
+        "Contract sent back",
+        (&m.staff_name, &m.contract, &m.link),
+        Notice {
+            intro: "下記の契約が差し戻されました。理由をご確認のうえ、内容を修正して再度承認申請してください。".into(),
+            more: [("差し戻した方", m.approver.clone())],
+            aside: Some(Block::Quote("理由", m.comment.clone())),
+        },
+        Notice {
+            intro: "The contract below has been sent back. Please read the reason, correct the contract and submit it for approval again.".into(),
+            more: [("Sent back by", m.approver.clone())],
+            aside: Some(Block::Quote("Reason", m.comment.clone())),
+        },
     )
 }
 
 fn viewed(m: &Viewed) -> Rendered {
-    render(
-        subject(
-            "契約相手方が契約書を開きました",
-            "The counterparty opened the contract",
-            &m.contract,
-        ),
-        vec![
-            dear_ja(&m.staff_name),
-            Block::P("下記の契約について、契約相手方が契約書を開きました。".into()),
-            fields(
-                contract_ja(&m.contract),
-                [("閲覧者", party_ja(&m.by)), ("日時", date_ja(m.at))],
-            ),
-            Block::Link(m.link.clone()),
-        ],
-        vec![
-            dear_en(&m.staff_name),
-            Block::P("The counterparty has opened the contract below.".into()),
-            fields(
-                contract_en(&m.contract),
-                [("Opened by", party_en(&m.by)), ("At", date_en(m.at))],
-            ),
-            Block::Link(m.link.clone()),
-        ],
+    staff_notice(
+        "契約相手方が契約書を開きました",
+        "The counterparty opened the contract",
+        (&m.staff_name, &m.contract, &m.link),
+        Notice {
+            intro: "下記の契約について、契約相手方が契約書を開きました。".into(),
+            more: [("閲覧者", party_ja(&m.by)), ("日時", date_ja(m.at))],
+            aside: None,
+        },
+        Notice {
+            intro: "The counterparty has opened the contract below.".into(),
+            more: [("Opened by", party_en(&m.by)), ("At", date_en(m.at))],
+            aside: None,
+        },
     )
 }
 
@@ -902,75 +891,50 @@ fn agreed(m: &Agreed) -> Rendered {
             ),
         )
     };
-    render(
-        subject(
-            "契約相手方が合意しました",
-            "The counterparty agreed",
-            &m.contract,
-        ),
-        vec![
-            dear_ja(&m.staff_name),
-            Block::P(format!(
-                "下記の契約について、契約相手方が合意しました。\n{next_ja}"
-            )),
-            fields(
-                contract_ja(&m.contract),
-                [("合意者", party_ja(&m.by)), ("日時", date_ja(m.at))],
-            ),
-            Block::Link(m.link.clone()),
-        ],
-        vec![
-            dear_en(&m.staff_name),
-            Block::P(format!(
-                "The counterparty has agreed to the contract below.\n{next_en}"
-            )),
-            fields(
-                contract_en(&m.contract),
-                [("Agreed by", party_en(&m.by)), ("At", date_en(m.at))],
-            ),
-            Block::Link(m.link.clone()),
-        ],
+    staff_notice(
+        "契約相手方が合意しました",
+        "The counterparty agreed",
+        (&m.staff_name, &m.contract, &m.link),
+        Notice {
+            intro: format!("下記の契約について、契約相手方が合意しました。\n{next_ja}"),
+            more: [("合意者", party_ja(&m.by)), ("日時", date_ja(m.at))],
+            aside: None,
+        },
+        Notice {
+            intro: format!("The counterparty has agreed to the contract below.\n{next_en}"),
+            more: [("Agreed by", party_en(&m.by)), ("At", date_en(m.at))],
+            aside: None,
+        },
     )
 }
 
 fn expiring(m: &Expiring) -> Rendered {
-    let pending_ja = Block::List(
-        "未回答の契約相手方",
-        m.pending.iter().map(party_ja).collect(),
-    );
-    let pending_en = Block::List("Not answered yet", m.pending.iter().map(party_en).collect());
-    render(
-        subject(
-            "確認依頼の有効期限が近づいています",
-            "A signing request expires soon",
-            &m.contract,
-        ),
-        vec![
-            dear_ja(&m.staff_name),
-            Block::P(format!(
+    staff_notice(
+        "確認依頼の有効期限が近づいています",
+        "A signing request expires soon",
+        (&m.staff_name, &m.contract, &m.link),
+        Notice {
+            intro: format!(
                 "下記の契約の確認依頼は、{}に有効期限を迎えます。まだ回答していない契約相手方がいます。\n必要に応じて、リマインドの送信などをご検討ください。",
                 date_ja(m.expires_at)
-            )),
-            fields(
-                contract_ja(&m.contract),
-                [("有効期限", date_ja(m.expires_at))],
             ),
-            pending_ja,
-            Block::Link(m.link.clone()),
-        ],
-        vec![
-            dear_en(&m.staff_name),
-            Block::P(format!(
+            more: [("有効期限", date_ja(m.expires_at))],
+            aside: Some(Block::List(
+                "未回答の契約相手方",
+                m.pending.iter().map(party_ja).collect(),
+            )),
+        },
+        Notice {
+            intro: format!(
                 "The request for the contract below expires on {}, and some counterparties have not answered yet.\nYou may want to send them a reminder.",
                 date_en(m.expires_at)
-            )),
-            fields(
-                contract_en(&m.contract),
-                [("Expires", date_en(m.expires_at))],
             ),
-            pending_en,
-            Block::Link(m.link.clone()),
-        ],
+            more: [("Expires", date_en(m.expires_at))],
+            aside: Some(Block::List(
+                "Not answered yet",
+                m.pending.iter().map(party_en).collect(),
+            )),
+        },
     )
 }
 
@@ -1129,7 +1093,7 @@ mod tests {
             m.text
                 .contains("〇〇市 契約課より、下記の契約書への同意のお願いです。")
         );
-        assert!(m.text.contains("有効期限：2026年12月2日 17:00"));
+        assert!(m.text.contains("有効期限：2026年12月2日 17:00 JST"));
         assert!(m.text.contains("アクセスコード"));
         assert!(m.text.contains("「転送」機能"));
         assert!(m.text.contains("Dear 山田 太郎 (株式会社<山田>建設),"));
