@@ -118,6 +118,17 @@ pub fn build_app(
         .configure(move |cfg| crate::web::spa(cfg, dist))
 }
 
+/// The background jobs this server runs: mail and sealing.
+pub fn job_registry(state: &AppState) -> anyhow::Result<crate::jobs::Registry> {
+    Ok(crate::jobs::Registry::new()
+        .with(crate::mail::SendMailHandler::new(&state.config.mail)?)
+        .with(crate::workflow::sealing::SealHandler::new(
+            state.seal.clone(),
+            state.blobs.clone(),
+            crate::workflow::signing::Links::new(&state.config.public_url),
+        )))
+}
+
 /// The first admin's login, to print once at first start.
 pub struct InitialLogin {
     /// 団体コード.
@@ -183,14 +194,13 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let pool = db::connect(&config.database_url, config.db_pool_size)?;
     let first = ensure_initial_tenant(&pool, &config)?;
     let state = web::Data::new(AppState::new(pool.clone(), config.clone())?);
+    let registry = job_registry(&state)?;
     let server = HttpServer::new(move || build_app(state.clone()))
         .bind(config.bind)
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
-    let job_handlers =
-        crate::jobs::Registry::new().with(crate::mail::SendMailHandler::new(&config.mail)?);
     crate::jobs::spawn_workers(
         pool.clone(),
-        job_handlers,
+        registry,
         crate::jobs::DEFAULT_WORKERS,
         crate::jobs::DEFAULT_POLL_INTERVAL,
     );

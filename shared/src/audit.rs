@@ -103,6 +103,30 @@ audit_actions! {
     ContractCancelled = ("contract.cancelled", "取消"),
     /// A refused state change (the action was not allowed).
     ContractActionRefused = ("contract.action_refused", "操作の拒否"),
+    /// A signing link was issued (mail to a recipient).
+    RecipientNotified = ("recipient.notified", "確認依頼の送信"),
+    /// A recipient asked for a one-time code.
+    RecipientCodeSent = ("recipient.code_sent", "確認コードの送信"),
+    /// A recipient entered a wrong code.
+    RecipientCodeFailed = ("recipient.code_failed", "確認コードの誤り"),
+    /// A recipient was locked after too many wrong codes.
+    RecipientLocked = ("recipient.locked", "確認コードのロック"),
+    /// A recipient confirmed with the code and opened the contract.
+    RecipientVerified = ("recipient.verified", "相手方の本人確認"),
+    /// A recipient downloaded a file.
+    RecipientDownloaded = ("recipient.downloaded", "相手方のダウンロード"),
+    /// A recipient agreed.
+    RecipientAgreed = ("recipient.agreed", "相手方の合意"),
+    /// A recipient declined.
+    RecipientDeclined = ("recipient.declined", "相手方の却下"),
+    /// A recipient forwarded to a colleague.
+    RecipientForwarded = ("recipient.forwarded", "相手方の転送"),
+    /// The service sealed the PDF (signature + timestamp).
+    ContractSealed = ("contract.sealed", "電子署名・タイムスタンプの付与"),
+    /// Sealing failed and will be retried.
+    ContractSealFailed = ("contract.seal_failed", "電子署名の失敗（再試行）"),
+    /// The contract was concluded.
+    ContractConcluded = ("contract.concluded", "契約締結"),
     /// Tenant settings changed.
     SettingsUpdated = ("settings.updated", "設定の変更"),
     /// A forbidden action was attempted.

@@ -155,6 +155,22 @@ problem_codes! {
     PdfStampImpossible = ("pdf_stamp_impossible", 422, "The visible stamp cannot be placed on this PDF as requested.", "指定された位置に署名欄（印影）を配置できません。"),
     /// A main PDF and attachments together exceed the contract's size limit.
     ContractTooLarge = ("contract_too_large", 413, "The files of this contract exceed the size limit.", "この契約のファイルの合計サイズが上限を超えています。"),
+    /// The signing link has expired or was replaced (forwarded, recalled, re-sent).
+    SigningLinkExpired = ("signing_link_expired", 410, "This link is no longer valid. Ask the sender for a new one.", "このリンクは有効期限が切れたか、無効になっています。送信者に再送を依頼してください。"),
+    /// The one-time code (or access code) is wrong.
+    SigningCodeInvalid = ("signing_code_invalid", 401, "The confirmation code or access code is incorrect.", "確認コードまたはアクセスコードが正しくありません。"),
+    /// The one-time code has expired or none was requested.
+    SigningCodeExpired = ("signing_code_expired", 401, "The confirmation code has expired. Request a new one.", "確認コードの有効期限が切れています。新しい確認コードを送信してください。"),
+    /// Too many wrong codes: the link is locked for a while.
+    SigningLocked = ("signing_locked", 423, "Too many wrong codes. The link is locked for 30 minutes.", "確認コードの入力に続けて失敗したため、30分間ロックされています。"),
+    /// A code was sent a moment ago.
+    SigningCodeTooSoon = ("signing_code_too_soon", 429, "A code was just sent. Wait a minute before requesting another.", "確認コードを送信したばかりです。1分ほど待ってから再度お試しください。"),
+    /// The recipient has not confirmed with the one-time code in this session.
+    SigningVerificationRequired = ("signing_verification_required", 401, "Confirm with the code sent by e-mail first.", "メールで届いた確認コードを入力してください。"),
+    /// Agreeing needs the explicit consent flag.
+    ConsentRequired = ("consent_required", 422, "Tick the consent box to agree.", "同意する場合は、確認欄にチェックを入れてください。"),
+    /// Forwarding is not allowed for this contract.
+    ForwardingNotAllowed = ("forwarding_not_allowed", 409, "The sender does not allow forwarding this request.", "この依頼は転送できません。"),
     /// Unknown API path.
     RouteNotFound = ("route_not_found", 404, "No such API endpoint.", "指定されたAPIは存在しません。"),
     /// Wrong HTTP method for the path.

@@ -17,6 +17,7 @@ use crate::api::error::{ApiError, ApiResult};
 use crate::api::extract::Authenticated;
 use crate::startup::AppState;
 use crate::workflow::contracts::{self, ContractQuery, DocumentRole, Upload};
+use crate::workflow::signing::Links;
 use crate::workflow::{PageRequest, WorkflowError};
 
 /// Query of the contract list.
@@ -294,6 +295,12 @@ pub async fn download(
             contracts::download_document(conn, &actor, &store, &id.to_string(), &doc.to_string())
         })
         .await?;
+    file_response(&req, d).await
+}
+
+/// A stored file as a byte-exact download: `ETag` is its SHA-256, the Japanese name is in
+/// `Content-Disposition` (RFC 6266 / RFC 5987).
+pub async fn file_response(req: &HttpRequest, d: contracts::Download) -> ApiResult<HttpResponse> {
     let path = d.path.clone();
     let file = web::block(move || actix_files::NamedFile::open(path))
         .await?
@@ -330,7 +337,7 @@ pub async fn download(
                 }),
             ],
         })
-        .into_response(&req);
+        .into_response(req);
     res.headers_mut().insert(
         header::ETAG,
         header::HeaderValue::from_str(&format!("\"{}\"", d.document.sha256))
@@ -354,8 +361,9 @@ macro_rules! action_endpoint {
         ) -> ApiResult<web::Json<ContractView>> {
             let id = id.into_inner().to_string();
             let comment = body.map(|b| b.into_inner().comment).unwrap_or_default();
+            let links = Links::new(&state.config.public_url);
             let view = state
-                .run(move |conn| contracts::act(conn, &actor, &id, $action, &comment))
+                .run(move |conn| contracts::act(conn, &actor, &links, &id, $action, &comment))
                 .await?;
             Ok(web::Json(view))
         }

@@ -12,6 +12,7 @@ pub mod error;
 pub mod extract;
 pub mod health;
 pub mod settings;
+pub mod signing;
 pub mod users;
 
 use actix_web::web;
@@ -61,6 +62,8 @@ impl PageQuery {
         contracts::upload, contracts::remove_document, contracts::download,
         contracts::submit, contracts::approve, contracts::reject, contracts::withdraw,
         contracts::send, contracts::send_back, contracts::cancel,
+        signing::view, signing::send_code, signing::verify, signing::download,
+        signing::agree, signing::decline, signing::forward,
     ),
     tags(
         (name = "system", description = "稼働状況 / health"),
@@ -72,6 +75,7 @@ impl PageQuery {
         (name = "settings", description = "設定 / tenant settings"),
         (name = "audit", description = "操作ログ / audit log"),
         (name = "contracts", description = "契約 / contracts"),
+        (name = "signing", description = "相手方の署名ページ / counterparty signing (no account: link token + one-time code, then `Authorization: Bearer` session)"),
     )
 )]
 pub struct ApiDoc;
@@ -106,7 +110,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(settings::update)
         .service(audit::verify)
         .service(audit::list)
-        .configure(contracts::routes);
+        .configure(contracts::routes)
+        .configure(signing::routes);
 }
 
 /// The document as pretty JSON with a trailing newline (the committed form).

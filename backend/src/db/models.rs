@@ -251,6 +251,7 @@ pub struct Recipient {
     pub declined_at: Option<i64>,
     pub decline_reason: Option<String>,
     pub forwarded_from: Option<String>,
+    pub sealed_document_id: Option<String>,
     pub forwarded_at: Option<i64>,
     pub action_ip: Option<String>,
     pub action_user_agent: Option<String>,

@@ -250,6 +250,7 @@ diesel::table! {
         declined_at -> Nullable<BigInt>,
         decline_reason -> Nullable<Text>,
         forwarded_from -> Nullable<Text>,
+        sealed_document_id -> Nullable<Text>,
         forwarded_at -> Nullable<BigInt>,
         action_ip -> Nullable<Text>,
         action_user_agent -> Nullable<Text>,

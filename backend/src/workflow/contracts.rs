@@ -34,6 +34,7 @@ use crate::storage::{BlobStore, StorageError};
 use crate::workflow::PageRequest;
 use crate::workflow::actor::Actor;
 use crate::workflow::error::{FieldErrors, WorkflowError, WorkflowResult, optional};
+use crate::workflow::signing::{self, Links};
 use crate::workflow::views::uuid;
 
 /// Upload limits (configurable; defaults 50 MB a file, 100 MB a contract).
@@ -875,6 +876,7 @@ pub fn set_recipients(
                     declined_at: None,
                     decline_reason: None,
                     forwarded_from: None,
+                    sealed_document_id: None,
                     forwarded_at: None,
                     action_ip: None,
                     action_user_agent: None,
@@ -1182,6 +1184,7 @@ pub fn download_document(
 pub fn act(
     conn: &mut AnyConnection,
     actor: &Actor,
+    links: &Links,
     id: &str,
     action: ContractAction,
     comment: &str,
@@ -1256,12 +1259,10 @@ pub fn act(
                     let order = RecipientOrder::parse(&l.contract.recipient_order)
                         .unwrap_or(RecipientOrder::Sequential);
                     let mut notified = Vec::new();
+                    let contract = l.contract.clone();
                     for (i, r) in l.recipients.iter_mut().enumerate() {
                         if order == RecipientOrder::Parallel || i == 0 {
-                            r.state = RecipientState::Notified.as_str().to_owned();
-                            r.notified_at = Some(now);
-                            r.updated_at = now;
-                            recipients::save(conn, r)?;
+                            signing::notify(conn, links, &contract, r, None, &actor.origin)?;
                             notified.push(r.email.clone());
                         }
                     }

@@ -8,5 +8,6 @@ mod auth;
 mod bad_input;
 mod contracts;
 mod directory;
+mod journey;
 mod permissions;
 mod web;

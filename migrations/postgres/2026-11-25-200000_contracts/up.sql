@@ -134,6 +134,8 @@ CREATE TABLE recipients (
     declined_at BIGINT,
     decline_reason TEXT,
     forwarded_from TEXT REFERENCES recipients(id),
+    -- The sealed file made on this recipient's agreement (set once, by the sealing job).
+    sealed_document_id TEXT REFERENCES documents(id),
     forwarded_at BIGINT,
     action_ip TEXT,
     action_user_agent TEXT,

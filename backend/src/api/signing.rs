@@ -1,0 +1,187 @@
+//! The counterparty's signing page API: no account, no cookie. The link token from the mail is
+//! in the path; after the one-time code the session token goes in `Authorization: Bearer …`.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use shared::dto::{
+    SigningAgreeRequest, SigningDeclineRequest, SigningForwardRequest, SigningSessionView,
+    SigningVerifyRequest, SigningView,
+};
+use shared::problem::Problem;
+use uuid::Uuid;
+
+use crate::api::contracts::file_response;
+use crate::api::error::ApiResult;
+use crate::api::extract::origin;
+use crate::startup::AppState;
+use crate::workflow::signing::{self, Links, SESSION_MINUTES};
+
+fn bearer(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|s| s.trim().to_owned())
+}
+
+/// What the signing page shows (more after the code is confirmed).
+#[utoipa::path(get, path = "/api/v1/signing/{token}", tag = "signing", params(("token" = String, Path)),
+    responses((status = 200, body = SigningView),
+              (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+#[get("/signing/{token}")]
+pub async fn view(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> ApiResult<web::Json<SigningView>> {
+    let session = bearer(&req);
+    let v = state
+        .run(move |conn| signing::view(conn, &token, session.as_deref()))
+        .await?;
+    Ok(web::Json(v))
+}
+
+/// Mails a one-time code (6 digits, valid 10 minutes) to the recipient's address.
+#[utoipa::path(post, path = "/api/v1/signing/{token}/code", tag = "signing", params(("token" = String, Path)),
+    responses((status = 204),
+              (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+#[post("/signing/{token}/code")]
+pub async fn send_code(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let o = origin(&req);
+    state
+        .run(move |conn| signing::send_code(conn, &token, &o))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Confirms the one-time code (and access code): returns the session token.
+#[utoipa::path(post, path = "/api/v1/signing/{token}/verify", tag = "signing", params(("token" = String, Path)),
+    request_body = SigningVerifyRequest,
+    responses((status = 200, body = SigningSessionView),
+              (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+#[post("/signing/{token}/verify")]
+pub async fn verify(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+    body: web::Json<SigningVerifyRequest>,
+) -> ApiResult<web::Json<SigningSessionView>> {
+    let o = origin(&req);
+    let session_token = state
+        .run(move |conn| signing::verify(conn, &token, &body.code, body.access_code.as_deref(), &o))
+        .await?;
+    Ok(web::Json(SigningSessionView {
+        session_token,
+        expires_in: (SESSION_MINUTES * 60) as u32,
+    }))
+}
+
+/// Downloads a file of the contract (confirmed session).
+#[utoipa::path(get, path = "/api/v1/signing/{token}/documents/{document_id}", tag = "signing",
+    params(("token" = String, Path), ("document_id" = Uuid, Path)),
+    responses((status = 200, content_type = "application/pdf", body = Vec<u8>),
+              (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+#[get("/signing/{token}/documents/{document_id}")]
+pub async fn download(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, Uuid)>,
+) -> ApiResult<HttpResponse> {
+    let (token, doc) = path.into_inner();
+    let session = bearer(&req);
+    let o = origin(&req);
+    let store = state.blobs.clone();
+    let d = state
+        .run(move |conn| {
+            signing::download(
+                conn,
+                &store,
+                &token,
+                session.as_deref(),
+                &doc.to_string(),
+                &o,
+            )
+        })
+        .await?;
+    file_response(&req, d).await
+}
+
+/// 合意: agrees to the contract (needs `consent: true`).
+#[utoipa::path(post, path = "/api/v1/signing/{token}/agree", tag = "signing", params(("token" = String, Path)),
+    request_body = SigningAgreeRequest,
+    responses((status = 204),
+              (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+#[post("/signing/{token}/agree")]
+pub async fn agree(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+    body: web::Json<SigningAgreeRequest>,
+) -> ApiResult<HttpResponse> {
+    let session = bearer(&req);
+    let o = origin(&req);
+    let links = Links::new(&state.config.public_url);
+    state
+        .run(move |conn| signing::agree(conn, &links, &token, session.as_deref(), body.consent, &o))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// 却下: declines with a reason.
+#[utoipa::path(post, path = "/api/v1/signing/{token}/decline", tag = "signing", params(("token" = String, Path)),
+    request_body = SigningDeclineRequest,
+    responses((status = 204),
+              (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+#[post("/signing/{token}/decline")]
+pub async fn decline(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+    body: web::Json<SigningDeclineRequest>,
+) -> ApiResult<HttpResponse> {
+    let session = bearer(&req);
+    let o = origin(&req);
+    let links = Links::new(&state.config.public_url);
+    state
+        .run(move |conn| {
+            signing::decline(conn, &links, &token, session.as_deref(), &body.reason, &o)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// 転送: hands the request to a colleague (when the sender allowed it).
+#[utoipa::path(post, path = "/api/v1/signing/{token}/forward", tag = "signing", params(("token" = String, Path)),
+    request_body = SigningForwardRequest,
+    responses((status = 204),
+              (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+#[post("/signing/{token}/forward")]
+pub async fn forward(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+    body: web::Json<SigningForwardRequest>,
+) -> ApiResult<HttpResponse> {
+    let session = bearer(&req);
+    let o = origin(&req);
+    let links = Links::new(&state.config.public_url);
+    state
+        .run(move |conn| signing::forward(conn, &links, &token, session.as_deref(), &body, &o))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Registers the signing routes.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(view)
+        .service(send_code)
+        .service(verify)
+        .service(download)
+        .service(agree)
+        .service(decline)
+        .service(forward);
+}

@@ -1,0 +1,803 @@
+//! The counterparty's side (仕様 5-(7)): a recipient without an account reaches the contract
+//! through the link in their mail (a random token, stored as its SHA-256, expiring, for one
+//! recipient), confirms with a one-time code sent to the same address (6 digits, 10 minutes,
+//! 5 tries, then 30 minutes locked) and the access code when one was set, and then views,
+//! downloads, agrees, declines or forwards. The confirmed session is a second random token,
+//! presented as a bearer token (no cookie, so no cross-site request can use it).
+//!
+//! Every step is audited with the recipient's IP address and user agent. An agreement enqueues
+//! the sealing job; the last agreement moves the contract to `Concluding`.
+
+use serde_json::json;
+use shared::audit::AuditAction;
+use shared::contract::{
+    self, ContractActor, ContractEvent, ContractState, RecipientEvent, RecipientOrder,
+    RecipientState,
+};
+use shared::dto::{DocumentView, SigningForwardRequest, SigningView};
+use shared::problem::ProblemCode;
+use shared::validate::{EmailAddress, Name, OtpCode, Text, ValidationError};
+
+use crate::audit::{self, Entry, Origin, Outcome};
+use crate::auth::tokens;
+use crate::clock::Millis;
+use crate::db::models::{Contract, Recipient};
+use crate::db::queries::{contracts, departments, documents, recipients, tenants, users};
+use crate::db::{self, AnyConnection};
+use crate::jobs::{self, NewJob};
+use crate::mail::{self, ContractRef, Link, MailTemplate, Party, Sender};
+use crate::storage::BlobStore;
+use crate::workflow::error::{FieldErrors, WorkflowError, WorkflowResult};
+use crate::workflow::views::uuid;
+
+/// A one-time code is valid this long.
+const CODE_MINUTES: i64 = 10;
+/// Wrong codes before the link locks.
+const MAX_CODE_FAILURES: i32 = 5;
+/// How long a locked link stays locked.
+const LOCK_MINUTES: i64 = 30;
+/// A confirmed session lasts this long.
+pub const SESSION_MINUTES: i64 = 60;
+/// The job that seals agreed contracts.
+pub const SEAL_JOB: &str = "contract.seal";
+
+/// Where links in mails point.
+#[derive(Debug, Clone)]
+pub struct Links {
+    /// `public_url` of the configuration, without a trailing slash.
+    pub base: String,
+}
+
+impl Links {
+    /// From the configured public URL.
+    pub fn new(public_url: &str) -> Links {
+        Links {
+            base: public_url.trim_end_matches('/').to_owned(),
+        }
+    }
+
+    fn signing(&self, token: &str) -> String {
+        format!("{}/sign/{token}", self.base)
+    }
+
+    fn contract(&self, id: &str) -> String {
+        format!("{}/contracts/{id}", self.base)
+    }
+}
+
+fn party(r: &Recipient) -> Party {
+    Party {
+        name: r.name.clone(),
+        organization: r.organization_name.clone(),
+    }
+}
+
+fn contract_ref(c: &Contract) -> ContractRef {
+    ContractRef {
+        title: c.title.clone(),
+        number: c.contract_number.clone(),
+    }
+}
+
+fn mailbox(name: &str, email: &str) -> WorkflowResult<lettre::message::Mailbox> {
+    let address: lettre::Address = email
+        .parse()
+        .map_err(|_| WorkflowError::field("email", ValidationError::InvalidEmail))?;
+    Ok(lettre::message::Mailbox::new(
+        Some(name.to_owned()),
+        address,
+    ))
+}
+
+/// Issues a fresh link to `r` and mails it (inside the caller's transaction, so the token, the
+/// recipient's state and the mail commit together). The previous link stops working.
+pub fn notify(
+    conn: &mut AnyConnection,
+    links: &Links,
+    contract: &Contract,
+    r: &mut Recipient,
+    forwarded_by: Option<&Recipient>,
+    origin: &Origin,
+) -> WorkflowResult<()> {
+    let token = tokens::random_token();
+    let now = Millis::now().0;
+    let expires = contract
+        .expires_at
+        .unwrap_or(now + 14 * 86_400_000)
+        .max(now + 86_400_000);
+    r.link_token_hash = Some(tokens::digest(&token));
+    r.link_expires_at = Some(expires);
+    r.session_token_hash = None;
+    r.state = RecipientState::Notified.as_str().to_owned();
+    r.notified_at = Some(now);
+    r.updated_at = now;
+    recipients::save(conn, r)?;
+    let tenant = tenants::get(conn, &contract.tenant_id)?;
+    let department = match &contract.department_id {
+        Some(d) => departments::get(conn, &contract.tenant_id, d)
+            .map(|d| d.name)
+            .unwrap_or_default(),
+        None => String::new(),
+    };
+    let person = users::get(conn, &contract.tenant_id, &contract.created_by)
+        .map(|u| u.name)
+        .unwrap_or_default();
+    let sender = Sender {
+        tenant: tenant.name,
+        department,
+        person,
+    };
+    let link = Link {
+        url: links.signing(&token),
+        expires_at: Millis(expires),
+    };
+    let message = Some(contract.message.clone()).filter(|m| !m.is_empty());
+    let template = match forwarded_by {
+        None => MailTemplate::SigningRequest(mail::SigningRequest {
+            recipient: party(r),
+            sender,
+            contract: contract_ref(contract),
+            link,
+            access_code_required: r.access_code_hash.is_some(),
+            message,
+        }),
+        Some(by) => MailTemplate::Forwarded(mail::Forwarded {
+            recipient: party(r),
+            forwarded_by: party(by),
+            sender,
+            contract: contract_ref(contract),
+            link,
+            access_code_required: r.access_code_hash.is_some(),
+            message,
+        }),
+    };
+    mail::enqueue(
+        conn,
+        &contract.tenant_id,
+        &mailbox(&r.name, &r.email)?,
+        &template,
+    )?;
+    audit::record(
+        conn,
+        &contract.tenant_id,
+        origin,
+        Entry {
+            action: AuditAction::RecipientNotified,
+            target: Some(("contract", &contract.id)),
+            outcome: Outcome::Success,
+            details: json!({ "recipient_id": r.id, "name": r.name, "email": r.email, "link_expires_at": crate::clock::rfc3339(expires) }),
+        },
+        Millis::now(),
+    )?;
+    Ok(())
+}
+
+fn email_hint(email: &str) -> String {
+    match email.split_once('@') {
+        Some((local, domain)) => {
+            let shown: String = local.chars().take(2).collect();
+            format!("{shown}***@{domain}")
+        }
+        None => "***".into(),
+    }
+}
+
+/// The recipient behind a link, refusing unknown (404) and dead (410) links.
+fn by_link(conn: &mut AnyConnection, token: &str) -> WorkflowResult<(Recipient, Contract)> {
+    let r = recipients::find_by_link_token(conn, &tokens::digest(token))?
+        .ok_or_else(WorkflowError::not_found)?;
+    let c = contracts::get(conn, &r.tenant_id, &r.contract_id)?;
+    let now = Millis::now().0;
+    let state = RecipientState::parse(&r.state);
+    let contract_state = ContractState::parse(&c.state);
+    let dead = r.link_expires_at.is_none_or(|e| e < now)
+        || state == Some(RecipientState::Forwarded)
+        || matches!(
+            contract_state,
+            Some(ContractState::Draft | ContractState::Cancelled | ContractState::Expired)
+        );
+    if dead {
+        return Err(ProblemCode::SigningLinkExpired.into());
+    }
+    Ok((r, c))
+}
+
+fn verified_session(r: &Recipient, session: Option<&str>) -> bool {
+    let now = Millis::now().0;
+    match (session, &r.session_token_hash, r.session_expires_at) {
+        (Some(s), Some(h), Some(exp)) => {
+            exp > now && tokens::constant_time_eq(&tokens::digest(s), h)
+        }
+        _ => false,
+    }
+}
+
+fn require_session(r: &Recipient, session: Option<&str>) -> WorkflowResult<()> {
+    if verified_session(r, session) {
+        Ok(())
+    } else {
+        Err(ProblemCode::SigningVerificationRequired.into())
+    }
+}
+
+fn origin_for(r: &Recipient, origin: &Origin) -> Origin {
+    Origin {
+        actor_id: None,
+        actor_label: format!("recipient:{}", r.email),
+        ip: origin.ip.clone(),
+        user_agent: origin.user_agent.clone(),
+    }
+}
+
+fn record(
+    conn: &mut AnyConnection,
+    r: &Recipient,
+    origin: &Origin,
+    action: AuditAction,
+    outcome: Outcome,
+    details: serde_json::Value,
+) -> WorkflowResult<()> {
+    audit::record(
+        conn,
+        &r.tenant_id,
+        &origin_for(r, origin),
+        Entry {
+            action,
+            target: Some(("contract", &r.contract_id)),
+            outcome,
+            details,
+        },
+        Millis::now(),
+    )?;
+    Ok(())
+}
+
+/// The files a recipient may see: the newest contract PDF (sealed if sealed) and attachments.
+fn visible_documents(
+    conn: &mut AnyConnection,
+    c: &Contract,
+) -> WorkflowResult<Vec<crate::db::models::Document>> {
+    let all = documents::list_for_contract(conn, &c.tenant_id, &c.id)?;
+    let newest_pdf = all
+        .iter()
+        .rev()
+        .find(|d| d.role == "sealed")
+        .or_else(|| all.iter().rev().find(|d| d.role == "main"))
+        .cloned();
+    let mut out: Vec<_> = newest_pdf.into_iter().collect();
+    out.extend(
+        all.into_iter()
+            .filter(|d| d.role == "attachment" || d.role == "certificate"),
+    );
+    Ok(out)
+}
+
+/// `GET /signing/{token}`.
+pub fn view(
+    conn: &mut AnyConnection,
+    token: &str,
+    session: Option<&str>,
+) -> WorkflowResult<SigningView> {
+    let (r, c) = by_link(conn, token)?;
+    let tenant = tenants::get(conn, &r.tenant_id)?;
+    let verified = verified_session(&r, session);
+    let documents = if verified {
+        visible_documents(conn, &c)?
+            .iter()
+            .map(|d| DocumentView {
+                id: uuid(&d.id),
+                role: d.role.clone(),
+                file_name: d.file_name.clone(),
+                content_type: d.content_type.clone(),
+                size: d.size,
+                sha256: d.sha256.clone(),
+                page_count: d.page_count,
+                created_at: crate::clock::rfc3339(d.created_at),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok(SigningView {
+        tenant_name: tenant.name,
+        recipient_name: r.name.clone(),
+        recipient_organization: r.organization_name.clone(),
+        email_hint: email_hint(&r.email),
+        access_code_required: r.access_code_hash.is_some(),
+        state: RecipientState::parse(&r.state).unwrap_or(RecipientState::Notified),
+        verified,
+        title: verified.then(|| c.title.clone()),
+        contract_number: verified.then(|| c.contract_number.clone()),
+        amount_yen: if verified { c.amount_yen } else { None },
+        contract_state: verified.then(|| ContractState::parse(&c.state)).flatten(),
+        message: verified
+            .then(|| c.message.clone())
+            .filter(|m| !m.is_empty()),
+        allow_forwarding: c.allow_forwarding,
+        documents,
+        expires_at: r.link_expires_at.map(crate::clock::rfc3339),
+    })
+}
+
+fn random_code() -> u32 {
+    let mut b = [0u8; 4];
+    getrandom::fill(&mut b).expect("the OS random source is available");
+    u32::from_le_bytes(b) % 1_000_000
+}
+
+fn code_digest(r: &Recipient, code: &str) -> String {
+    tokens::digest(&format!("{}:{code}", r.id))
+}
+
+/// `POST /signing/{token}/code`: mails a fresh one-time code.
+pub fn send_code(conn: &mut AnyConnection, token: &str, origin: &Origin) -> WorkflowResult<()> {
+    let (r, _) = by_link(conn, token)?;
+    db::tenant_transaction(conn, &r.tenant_id, |conn| {
+        let mut r = recipients::find_by_link_token(conn, &tokens::digest(token))?
+            .ok_or_else(WorkflowError::not_found)?;
+        let now = Millis::now().0;
+        if r.locked_until.is_some_and(|l| l > now) {
+            return Err(ProblemCode::SigningLocked.into());
+        }
+        // One code a minute at most.
+        if r.otp_expires_at
+            .is_some_and(|e| e - CODE_MINUTES * 60_000 + 60_000 > now)
+        {
+            return Err(ProblemCode::SigningCodeTooSoon.into());
+        }
+        let code = format!("{:06}", random_code());
+        r.otp_hash = Some(code_digest(&r, &code));
+        r.otp_expires_at = Some(now + CODE_MINUTES * 60_000);
+        r.updated_at = now;
+        recipients::save(conn, &r)?;
+        let code = OtpCode::parse(&code).expect("six digits");
+        mail::enqueue(
+            conn,
+            &r.tenant_id,
+            &mailbox(&r.name, &r.email)?,
+            &MailTemplate::OneTimeCode(mail::OneTimeCode {
+                recipient_name: r.name.clone(),
+                code,
+                minutes_valid: CODE_MINUTES as u32,
+            }),
+        )?;
+        record(
+            conn,
+            &r,
+            origin,
+            AuditAction::RecipientCodeSent,
+            Outcome::Success,
+            json!({ "recipient_id": r.id }),
+        )
+    })
+}
+
+/// `POST /signing/{token}/verify`: checks the one-time code (and access code); returns the
+/// session token for the next requests.
+pub fn verify(
+    conn: &mut AnyConnection,
+    token: &str,
+    code: &str,
+    access_code: Option<&str>,
+    origin: &Origin,
+) -> WorkflowResult<String> {
+    let (r0, _) = by_link(conn, token)?;
+    // The access code is checked with argon2id outside the transaction.
+    let access_ok = match &r0.access_code_hash {
+        Some(h) => access_code.is_some_and(|a| crate::auth::password::verify(a.trim(), h)),
+        None => true,
+    };
+    let outcome = db::tenant_transaction(conn, &r0.tenant_id, |conn| {
+        let mut r = recipients::find_by_link_token(conn, &tokens::digest(token))?
+            .ok_or_else(WorkflowError::not_found)?;
+        let now = Millis::now().0;
+        if r.locked_until.is_some_and(|l| l > now) {
+            return Ok(Err(ProblemCode::SigningLocked));
+        }
+        let (Some(hash), Some(exp)) = (&r.otp_hash, r.otp_expires_at) else {
+            return Ok(Err(ProblemCode::SigningCodeExpired));
+        };
+        if exp < now {
+            return Ok(Err(ProblemCode::SigningCodeExpired));
+        }
+        let code_ok = tokens::constant_time_eq(&code_digest(&r, code.trim()), hash);
+        if !(code_ok && access_ok) {
+            r.otp_failures += 1;
+            let locked = r.otp_failures >= MAX_CODE_FAILURES;
+            if locked {
+                r.locked_until = Some(now + LOCK_MINUTES * 60_000);
+                r.otp_failures = 0;
+                r.otp_hash = None;
+                r.otp_expires_at = None;
+            }
+            r.updated_at = now;
+            recipients::save(conn, &r)?;
+            record(
+                conn,
+                &r,
+                origin,
+                if locked {
+                    AuditAction::RecipientLocked
+                } else {
+                    AuditAction::RecipientCodeFailed
+                },
+                Outcome::Failure,
+                json!({ "recipient_id": r.id, "code_ok": code_ok, "access_code_ok": access_ok }),
+            )?;
+            return Ok(Err(if locked {
+                ProblemCode::SigningLocked
+            } else {
+                ProblemCode::SigningCodeInvalid
+            }));
+        }
+        let state = RecipientState::parse(&r.state).unwrap_or(RecipientState::Notified);
+        let next = contract::apply_recipient(state, RecipientEvent::Verify)
+            .map_err(|_| WorkflowError::from(ProblemCode::ContractStateConflict));
+        let session = tokens::random_token();
+        if let Ok(next) = next {
+            r.state = next.as_str().to_owned();
+        }
+        r.otp_hash = None;
+        r.otp_expires_at = None;
+        r.otp_failures = 0;
+        r.verified_at = Some(now);
+        r.viewed_at.get_or_insert(now);
+        r.session_token_hash = Some(tokens::digest(&session));
+        r.session_expires_at = Some(now + SESSION_MINUTES * 60_000);
+        r.updated_at = now;
+        recipients::save(conn, &r)?;
+        record(
+            conn,
+            &r,
+            origin,
+            AuditAction::RecipientVerified,
+            Outcome::Success,
+            json!({ "recipient_id": r.id, "method": verification_method(&r) }),
+        )?;
+        Ok::<_, WorkflowError>(Ok(session))
+    })?;
+    outcome.map_err(WorkflowError::from)
+}
+
+/// How the recipient was identified, in Japanese (recorded in the signature and certificate).
+pub fn verification_method(r: &Recipient) -> String {
+    if r.access_code_hash.is_some() {
+        "メールアドレス確認（ワンタイムパスワード）およびアクセスコード".into()
+    } else {
+        "メールアドレス確認（ワンタイムパスワード）".into()
+    }
+}
+
+/// A file for a confirmed recipient.
+pub fn download(
+    conn: &mut AnyConnection,
+    store: &BlobStore,
+    token: &str,
+    session: Option<&str>,
+    document_id: &str,
+    origin: &Origin,
+) -> WorkflowResult<super::contracts::Download> {
+    let (r, c) = by_link(conn, token)?;
+    require_session(&r, session)?;
+    let document = visible_documents(conn, &c)?
+        .into_iter()
+        .find(|d| d.id == document_id)
+        .ok_or_else(WorkflowError::not_found)?;
+    let path = store
+        .path(&document.sha256)
+        .map_err(|e| WorkflowError::Internal(e.into()))?;
+    db::tenant_transaction(conn, &r.tenant_id, |conn| {
+        record(
+            conn,
+            &r,
+            origin,
+            AuditAction::RecipientDownloaded,
+            Outcome::Success,
+            json!({ "recipient_id": r.id, "document_id": document.id, "sha256": document.sha256 }),
+        )
+    })?;
+    Ok(super::contracts::Download { document, path })
+}
+
+/// Applies a recipient's answer to the contract through the state machine.
+fn contract_event(
+    conn: &mut AnyConnection,
+    c: &mut Contract,
+    event: ContractEvent,
+) -> WorkflowResult<ContractState> {
+    let state = ContractState::parse(&c.state).ok_or(ProblemCode::ContractStateConflict)?;
+    let facts = shared::contract::ContractFacts {
+        state,
+        approval_required: false,
+        has_main_document: true,
+        has_recipients: true,
+        route_has_steps: true,
+        route_complete: true,
+        created_by_me: false,
+        i_am_current_approver: false,
+        i_already_approved: false,
+        any_recipient_agreed: false,
+        all_recipients_agreed: false,
+        sealed_and_timestamped: false,
+    };
+    let next = contract::apply(state, &event, &facts, &ContractActor::Recipient)
+        .map_err(|_| WorkflowError::from(ProblemCode::ContractStateConflict))?;
+    c.state = next.as_str().to_owned();
+    c.updated_at = Millis::now().0;
+    contracts::save(conn, c)?;
+    Ok(next)
+}
+
+fn answerable(
+    conn: &mut AnyConnection,
+    token: &str,
+    session: Option<&str>,
+) -> WorkflowResult<(Recipient, Contract)> {
+    let (r, c) = by_link(conn, token)?;
+    require_session(&r, session)?;
+    if ContractState::parse(&c.state) != Some(ContractState::Sent) {
+        return Err(ProblemCode::ContractStateConflict.into());
+    }
+    Ok((r, c))
+}
+
+fn staff_mailbox(
+    conn: &mut AnyConnection,
+    c: &Contract,
+) -> WorkflowResult<(String, lettre::message::Mailbox)> {
+    let u = users::get(conn, &c.tenant_id, &c.created_by)?;
+    Ok((u.name.clone(), mailbox(&u.name, &u.email)?))
+}
+
+/// `POST /signing/{token}/agree`: 合意. Needs explicit consent.
+pub fn agree(
+    conn: &mut AnyConnection,
+    links: &Links,
+    token: &str,
+    session: Option<&str>,
+    consent: bool,
+    origin: &Origin,
+) -> WorkflowResult<()> {
+    if !consent {
+        return Err(ProblemCode::ConsentRequired.into());
+    }
+    let (r0, _) = answerable(conn, token, session)?;
+    db::tenant_transaction(conn, &r0.tenant_id, |conn| {
+        let (mut r, mut c) = answerable(conn, token, session)?;
+        let state = RecipientState::parse(&r.state).unwrap_or(RecipientState::Notified);
+        let next = contract::apply_recipient(state, RecipientEvent::Agree)
+            .map_err(|_| WorkflowError::from(ProblemCode::ContractStateConflict))?;
+        let now = Millis::now().0;
+        r.state = next.as_str().to_owned();
+        r.agreed_at = Some(now);
+        r.action_ip = origin.ip.clone();
+        r.action_user_agent = origin.user_agent.clone();
+        r.updated_at = now;
+        recipients::save(conn, &r)?;
+        let mut all = recipients::list_for_contract(conn, &c.tenant_id, &c.id)?;
+        all.retain(|x| x.state != RecipientState::Forwarded.as_str());
+        let remaining: Vec<usize> = all
+            .iter()
+            .enumerate()
+            .filter(|(_, x)| x.state != RecipientState::Agreed.as_str())
+            .map(|(i, _)| i)
+            .collect();
+        let last = remaining.is_empty();
+        contract_event(conn, &mut c, ContractEvent::RecipientAgreed { last })?;
+        record(
+            conn,
+            &r,
+            origin,
+            AuditAction::RecipientAgreed,
+            Outcome::Success,
+            json!({ "recipient_id": r.id, "name": r.name, "organization": r.organization_name, "email": r.email, "method": verification_method(&r), "last": last }),
+        )?;
+        // Sequential order: the next one's turn.
+        let order = RecipientOrder::parse(&c.recipient_order).unwrap_or(RecipientOrder::Sequential);
+        if order == RecipientOrder::Sequential
+            && let Some(&i) = remaining.first()
+            && all[i].state == RecipientState::Waiting.as_str()
+        {
+            let mut next = all[i].clone();
+            notify(conn, links, &c, &mut next, None, &origin_for(&r, origin))?;
+        }
+        jobs::enqueue(
+            conn,
+            NewJob::new(SEAL_JOB, json!({ "contract_id": c.id }))
+                .tenant(&c.tenant_id)
+                .dedupe_key(&format!("seal:{}", r.id)),
+        )?;
+        let (staff_name, to) = staff_mailbox(conn, &c)?;
+        mail::enqueue(
+            conn,
+            &c.tenant_id,
+            &to,
+            &MailTemplate::Agreed(mail::Agreed {
+                staff_name,
+                contract: contract_ref(&c),
+                by: party(&r),
+                at: Millis(now),
+                remaining: remaining.len() as u32,
+                link: links.contract(&c.id),
+            }),
+        )?;
+        Ok(())
+    })
+}
+
+/// `POST /signing/{token}/decline`: 却下 with a reason; the contract is Declined.
+pub fn decline(
+    conn: &mut AnyConnection,
+    links: &Links,
+    token: &str,
+    session: Option<&str>,
+    reason: &str,
+    origin: &Origin,
+) -> WorkflowResult<()> {
+    let reason = Text::parse(reason)
+        .map_err(|e| WorkflowError::field("reason", e))?
+        .into_inner();
+    let (r0, _) = answerable(conn, token, session)?;
+    db::tenant_transaction(conn, &r0.tenant_id, |conn| {
+        let (mut r, mut c) = answerable(conn, token, session)?;
+        let state = RecipientState::parse(&r.state).unwrap_or(RecipientState::Notified);
+        let next = contract::apply_recipient(state, RecipientEvent::Decline)
+            .map_err(|_| WorkflowError::from(ProblemCode::ContractStateConflict))?;
+        let now = Millis::now().0;
+        r.state = next.as_str().to_owned();
+        r.declined_at = Some(now);
+        r.decline_reason = Some(reason.clone());
+        r.action_ip = origin.ip.clone();
+        r.action_user_agent = origin.user_agent.clone();
+        r.updated_at = now;
+        recipients::save(conn, &r)?;
+        contract_event(conn, &mut c, ContractEvent::RecipientDeclined)?;
+        record(
+            conn,
+            &r,
+            origin,
+            AuditAction::RecipientDeclined,
+            Outcome::Success,
+            json!({ "recipient_id": r.id, "reason": reason }),
+        )?;
+        let (staff_name, to) = staff_mailbox(conn, &c)?;
+        mail::enqueue(
+            conn,
+            &c.tenant_id,
+            &to,
+            &MailTemplate::Declined(mail::Declined {
+                staff_name,
+                contract: contract_ref(&c),
+                by: party(&r),
+                reason: reason.clone(),
+                link: links.contract(&c.id),
+            }),
+        )?;
+        Ok(())
+    })
+}
+
+/// `POST /signing/{token}/forward`: 転送 to a colleague, who is verified the same way.
+pub fn forward(
+    conn: &mut AnyConnection,
+    links: &Links,
+    token: &str,
+    session: Option<&str>,
+    req: &SigningForwardRequest,
+    origin: &Origin,
+) -> WorkflowResult<()> {
+    let mut e = FieldErrors::default();
+    let name = e.check("name", Name::parse(&req.name));
+    let email = e.check("email", EmailAddress::parse(&req.email));
+    let org = e.check(
+        "organization_name",
+        crate::workflow::error::optional(req.organization_name.as_deref(), Name::parse),
+    );
+    e.finish()?;
+    let (r0, c0) = answerable(conn, token, session)?;
+    if !c0.allow_forwarding {
+        return Err(ProblemCode::ForwardingNotAllowed.into());
+    }
+    db::tenant_transaction(conn, &r0.tenant_id, |conn| {
+        let (mut r, c) = answerable(conn, token, session)?;
+        let state = RecipientState::parse(&r.state).unwrap_or(RecipientState::Notified);
+        let next = contract::apply_recipient(state, RecipientEvent::Forward)
+            .map_err(|_| WorkflowError::from(ProblemCode::ContractStateConflict))?;
+        let now = Millis::now().0;
+        r.state = next.as_str().to_owned();
+        r.forwarded_at = Some(now);
+        // The link stays known so that it answers 410 (handed over), not 404.
+        r.session_token_hash = None;
+        r.action_ip = origin.ip.clone();
+        r.action_user_agent = origin.user_agent.clone();
+        r.updated_at = now;
+        recipients::save(conn, &r)?;
+        let mut colleague = Recipient {
+            id: uuid::Uuid::new_v4().to_string(),
+            position: r.position,
+            organization_name: org
+                .clone()
+                .flatten()
+                .map(Name::into_inner)
+                .unwrap_or_else(|| r.organization_name.clone()),
+            name: name.clone().map(Name::into_inner).unwrap_or_default(),
+            email: email
+                .as_ref()
+                .map(|e| e.as_str().to_owned())
+                .unwrap_or_default(),
+            access_code_hash: None,
+            state: RecipientState::Waiting.as_str().to_owned(),
+            link_token_hash: None,
+            link_expires_at: None,
+            otp_hash: None,
+            otp_expires_at: None,
+            otp_failures: 0,
+            locked_until: None,
+            session_token_hash: None,
+            session_expires_at: None,
+            notified_at: None,
+            viewed_at: None,
+            verified_at: None,
+            agreed_at: None,
+            declined_at: None,
+            decline_reason: None,
+            forwarded_from: Some(r.id.clone()),
+            sealed_document_id: None,
+            forwarded_at: None,
+            action_ip: None,
+            action_user_agent: None,
+            created_at: now,
+            updated_at: now,
+            ..r.clone()
+        };
+        recipients::insert(conn, &colleague)?;
+        record(
+            conn,
+            &r,
+            origin,
+            AuditAction::RecipientForwarded,
+            Outcome::Success,
+            json!({ "recipient_id": r.id, "to_recipient_id": colleague.id, "to_name": colleague.name, "to_email": colleague.email }),
+        )?;
+        notify(
+            conn,
+            links,
+            &c,
+            &mut colleague,
+            Some(&r),
+            &origin_for(&r, origin),
+        )?;
+        let (staff_name, to) = staff_mailbox(conn, &c)?;
+        mail::enqueue(
+            conn,
+            &c.tenant_id,
+            &to,
+            &MailTemplate::ForwardNotice(mail::ForwardNotice {
+                staff_name,
+                contract: contract_ref(&c),
+                from: party(&r),
+                to: party(&colleague),
+                link: links.contract(&c.id),
+            }),
+        )?;
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_hints_hide_most_of_the_local_part() {
+        assert_eq!(email_hint("yamada@example.co.jp"), "ya***@example.co.jp");
+        assert_eq!(email_hint("a@b.jp"), "a***@b.jp");
+    }
+
+    #[test]
+    fn codes_have_six_digits() {
+        for _ in 0..100 {
+            assert!(random_code() < 1_000_000);
+        }
+    }
+}

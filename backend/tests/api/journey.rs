@@ -1,0 +1,590 @@
+//! The whole contract journey through the API on both databases: approval, sending, the
+//! counterparties' links and one-time codes read from the real `.eml` outbox, agreement,
+//! forwarding, sealing by the job queue, conclusion, and the signed PDF and completion
+//! certificate judged by the service's own verifier and (when installed) the validator harness.
+
+use std::path::{Path, PathBuf};
+
+use actix_web::test::TestRequest;
+use serde_json::{Value, json};
+
+use crate::helpers::{Backend, Session, TestApp, assert_problem, spawn, user_password};
+use crate::on_both_databases;
+
+on_both_databases!(
+    two_recipients_one_forwards_and_the_contract_is_concluded,
+    wrong_codes_lock_the_link_and_a_declined_contract_ends,
+);
+
+fn corpus(name: &str) -> Vec<u8> {
+    std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../testdata/pdf-corpus")
+            .join(name),
+    )
+    .unwrap()
+}
+
+/// The text bodies of every `.eml` sent to `to`, oldest first.
+fn mails_to(outbox: &Path, to: &str) -> Vec<String> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(outbox)
+        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.retain(|p| p.extension().is_some_and(|e| e == "eml"));
+    files.sort();
+    files
+        .iter()
+        .filter_map(|p| {
+            let raw = std::fs::read(p).unwrap();
+            let msg = mail_parser::MessageParser::default().parse(&raw)?;
+            let addressed = msg
+                .to()
+                .and_then(|a| a.first())
+                .and_then(|a| a.address())
+                .is_some_and(|a| a == to);
+            addressed.then(|| msg.body_text(0).unwrap_or_default().into_owned())
+        })
+        .collect()
+}
+
+/// The signing token of the newest link in a mail to `to`.
+fn newest_link(outbox: &Path, to: &str) -> String {
+    let mails = mails_to(outbox, to);
+    let body = mails
+        .iter()
+        .rev()
+        .find(|m| m.contains("/sign/"))
+        .unwrap_or_else(|| panic!("no signing mail to {to}"));
+    let at = body.find("/sign/").unwrap() + "/sign/".len();
+    body[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
+}
+
+/// The newest 6-digit code in a mail to `to`.
+fn newest_code(outbox: &Path, to: &str) -> String {
+    let mails = mails_to(outbox, to);
+    for body in mails.iter().rev() {
+        let digits: Vec<char> = body.chars().collect();
+        for w in digits.windows(8) {
+            if !w[0].is_ascii_digit()
+                && w[1..7].iter().all(char::is_ascii_digit)
+                && !w[7].is_ascii_digit()
+            {
+                return w[1..7].iter().collect();
+            }
+        }
+    }
+    panic!("no code mailed to {to}")
+}
+
+trait Journey {
+    async fn call(&self, req: TestRequest) -> (u16, Value);
+    async fn run_jobs(&self);
+    fn outbox(&self) -> PathBuf;
+}
+
+impl<S, B> Journey for TestApp<S>
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+        >,
+    B: actix_web::body::MessageBody,
+{
+    async fn call(&self, req: TestRequest) -> (u16, Value) {
+        let (st, v, _) = self.send(req).await;
+        (st.as_u16(), v)
+    }
+
+    async fn run_jobs(&self) {
+        let state = self.state.clone();
+        actix_web::web::block(move || {
+            let registry = backend::startup::job_registry(&state).unwrap();
+            backend::jobs::run_until_idle(&state.pool, &registry).unwrap()
+        })
+        .await
+        .unwrap();
+    }
+
+    fn outbox(&self) -> PathBuf {
+        self.state.config.data_dir.join("outbox")
+    }
+}
+
+/// A recipient's way through the signing page: link → code → confirmed session.
+async fn confirm(app: &impl Journey, email: &str, access_code: Option<&str>) -> (String, String) {
+    app.run_jobs().await;
+    let token = newest_link(&app.outbox(), email);
+    let (st, v) = app
+        .call(TestRequest::get().uri(&format!("/api/v1/signing/{token}")))
+        .await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["verified"], false);
+    assert!(
+        v["title"].is_null(),
+        "nothing of the contract before the code"
+    );
+    let (st, v) = app
+        .call(TestRequest::post().uri(&format!("/api/v1/signing/{token}/code")))
+        .await;
+    assert_eq!(st, 204, "{v}");
+    app.run_jobs().await;
+    let code = newest_code(&app.outbox(), email);
+    let (st, v) = app
+        .call(
+            TestRequest::post()
+                .uri(&format!("/api/v1/signing/{token}/verify"))
+                .set_json(json!({"code": code, "access_code": access_code})),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    (token, v["session_token"].as_str().unwrap().to_owned())
+}
+
+fn bearer(req: TestRequest, session: &str) -> TestRequest {
+    req.insert_header(("Authorization", format!("Bearer {session}")))
+}
+
+async fn prepared_contract(
+    app: &TestApp<
+        impl actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+            Error = actix_web::Error,
+        >,
+    >,
+    staff: &Session,
+    boss: &Session,
+    boss_id: &str,
+    recipients: Value,
+    allow_forwarding: bool,
+) -> String {
+    let (st, c) = app
+        .post(
+            staff,
+            "/api/v1/contracts",
+            json!({"title": "庁舎清掃業務委託契約", "counterparty_name": "株式会社テスト商事",
+                   "amount_yen": 1_234_000, "allow_forwarding": allow_forwarding,
+                   "stamp": {"page": 1, "x": 330, "y": 40, "width": 230, "height": 80}}),
+        )
+        .await;
+    assert_eq!(st, 201, "{c}");
+    let cid = c["id"].as_str().unwrap().to_owned();
+    let (st, v, _) = app
+        .send(
+            TestRequest::post()
+                .uri(&format!(
+                    "/api/v1/contracts/{cid}/documents?role=main&file_name=contract.pdf"
+                ))
+                .insert_header(("Cookie", format!("tachiai_session={}", staff.cookie)))
+                .insert_header(("X-CSRF-Token", staff.csrf.clone()))
+                .set_payload(corpus("libreoffice-ja-contract.pdf")),
+        )
+        .await;
+    assert_eq!(st, 201, "{v}");
+    let (st, v) = app
+        .put(
+            staff,
+            &format!("/api/v1/contracts/{cid}/recipients"),
+            json!({"recipients": recipients}),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    let (st, v) = app
+        .put(
+            staff,
+            &format!("/api/v1/contracts/{cid}/approval-route"),
+            json!({"steps": [{"name": "課長決裁", "rule": "any", "approver_ids": [boss_id]}]}),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    assert_problem(
+        &app.post(staff, &format!("/api/v1/contracts/{cid}/send"), json!({}))
+            .await,
+        409,
+        "approval_required",
+    );
+    let (st, v) = app
+        .post(staff, &format!("/api/v1/contracts/{cid}/submit"), json!({}))
+        .await;
+    assert_eq!(st, 200, "{v}");
+    let (st, v) = app
+        .post(boss, &format!("/api/v1/contracts/{cid}/approve"), json!({}))
+        .await;
+    assert_eq!(st, 200, "{v}");
+    let (st, v) = app
+        .post(staff, &format!("/api/v1/contracts/{cid}/send"), json!({}))
+        .await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["state"], "sent");
+    cid
+}
+
+async fn two_recipients_one_forwards_and_the_contract_is_concluded(backend: Backend) {
+    let Some(app) = spawn(backend).await else {
+        return;
+    };
+    let admin = app.admin().await;
+    app.create_user(&admin, "tanaka", &["staff"], &[]).await;
+    let boss_id = app.create_user(&admin, "kacho", &["approver"], &[]).await;
+    let staff = app.login("dev", "tanaka", &user_password("tanaka")).await;
+    let boss = app.login("dev", "kacho", &user_password("kacho")).await;
+    let cid = prepared_contract(
+        &app,
+        &staff,
+        &boss,
+        &boss_id,
+        json!([
+            {"organization_name": "株式会社テスト商事", "name": "山田 太郎", "email": "yamada@example.co.jp"},
+            {"organization_name": "株式会社テスト商事", "name": "佐藤 花子", "email": "sato@example.co.jp", "access_code": "8831"},
+        ]),
+        true,
+    )
+    .await;
+
+    // Recipient 1 confirms, sees the contract, downloads it and agrees.
+    let (t1, s1) = confirm(&app, "yamada@example.co.jp", None).await;
+    let (st, v) = app
+        .call(bearer(
+            TestRequest::get().uri(&format!("/api/v1/signing/{t1}")),
+            &s1,
+        ))
+        .await;
+    assert_eq!(st, 200);
+    assert_eq!(v["verified"], true);
+    assert_eq!(v["title"], "庁舎清掃業務委託契約");
+    let doc = v["documents"][0]["id"].as_str().unwrap().to_owned();
+    let (st, _) = app
+        .call(bearer(
+            TestRequest::get().uri(&format!("/api/v1/signing/{t1}/documents/{doc}")),
+            &s1,
+        ))
+        .await;
+    assert_eq!(st, 200);
+    assert_problem(
+        &{
+            let (st, v, _) = app
+                .send(bearer(
+                    TestRequest::post()
+                        .uri(&format!("/api/v1/signing/{t1}/agree"))
+                        .set_json(json!({"consent": false})),
+                    &s1,
+                ))
+                .await;
+            (st, v)
+        },
+        422,
+        "consent_required",
+    );
+    let (st, v) = app
+        .call(bearer(
+            TestRequest::post()
+                .uri(&format!("/api/v1/signing/{t1}/agree"))
+                .set_json(json!({"consent": true})),
+            &s1,
+        ))
+        .await;
+    assert_eq!(st, 204, "{v}");
+
+    // Recipient 2 (their turn now) needs the access code too; they forward to a colleague.
+    let (t2, s2) = confirm(&app, "sato@example.co.jp", Some("8831")).await;
+    let (st, v) = app
+        .call(bearer(
+            TestRequest::post()
+                .uri(&format!("/api/v1/signing/{t2}/forward"))
+                .set_json(json!({"name": "鈴木 一郎", "email": "suzuki@example.co.jp"})),
+            &s2,
+        ))
+        .await;
+    assert_eq!(st, 204, "{v}");
+    let (st, v) = app
+        .call(TestRequest::get().uri(&format!("/api/v1/signing/{t2}")))
+        .await;
+    assert_eq!(st, 410, "the forwarded link is dead: {v}");
+    let (t3, s3) = confirm(&app, "suzuki@example.co.jp", None).await;
+    let (st, v) = app
+        .call(bearer(
+            TestRequest::post()
+                .uri(&format!("/api/v1/signing/{t3}/agree"))
+                .set_json(json!({"consent": true})),
+            &s3,
+        ))
+        .await;
+    assert_eq!(st, 204, "{v}");
+    let (_, v) = app.get(&staff, &format!("/api/v1/contracts/{cid}")).await;
+    assert_eq!(v["state"], "concluding");
+
+    // The job queue seals both agreements, makes it B-LTA, issues the certificate.
+    app.run_jobs().await;
+    let (_, v) = app.get(&staff, &format!("/api/v1/contracts/{cid}")).await;
+    assert_eq!(v["state"], "concluded", "{v}");
+    assert!(v["concluded_on"].is_string());
+    let docs = v["documents"].as_array().unwrap();
+    let sealed = docs.iter().rev().find(|d| d["role"] == "sealed").unwrap();
+    let certificate = docs.iter().find(|d| d["role"] == "certificate").unwrap();
+    assert!(actions(&v).contains(&"download_certificate".to_string()));
+
+    let download = |doc: &Value| {
+        let store = app.state.blobs.clone();
+        let sha = doc["sha256"].as_str().unwrap().to_owned();
+        store.read(&sha).unwrap()
+    };
+    let signed = download(sealed);
+    assert!(signed.starts_with(&corpus("libreoffice-ja-contract.pdf")));
+    let report = backend::seal::verify(&signed, &app.state.seal.trust).unwrap();
+    assert!(report.all_valid, "{report:#?}");
+    let kinds: Vec<&str> = report.signatures.iter().map(|s| s.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        ["signature", "signature", "document_timestamp"],
+        "{report:#?}"
+    );
+    let cert = download(certificate);
+    let cert_report = backend::seal::verify(&cert, &app.state.seal.trust).unwrap();
+    assert!(cert_report.all_valid, "{cert_report:#?}");
+
+    let dir = app.state.config.data_dir.clone();
+    std::fs::write(dir.join("signed.pdf"), &signed).unwrap();
+    std::fs::write(dir.join("certificate.pdf"), &cert).unwrap();
+    if let Some(text) = pdftotext(&dir.join("certificate.pdf")) {
+        for name in ["山田 太郎", "鈴木 一郎", "佐藤 花子", "株式会社テスト商事"]
+        {
+            assert!(text.contains(name), "{name} in the certificate");
+        }
+    }
+    external_validation(&dir, &dir.join("signed.pdf"), "B-LTA");
+    external_validation(&dir, &dir.join("certificate.pdf"), "B-LTA");
+
+    // Every party got the conclusion mail; the audit chain holds.
+    app.run_jobs().await;
+    for to in ["yamada@example.co.jp", "suzuki@example.co.jp"] {
+        assert!(
+            mails_to(&app.outbox(), to)
+                .iter()
+                .any(|m| m.contains("締結")),
+            "{to}"
+        );
+    }
+    let (_, chain) = app.get(&admin, "/api/v1/audit-events/verify").await;
+    assert_eq!(chain["intact"], true, "{chain}");
+}
+
+fn actions(v: &Value) -> Vec<String> {
+    v["allowed_actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn validators_required() -> bool {
+    std::env::var("TACHIAI_REQUIRE_VALIDATORS").is_ok_and(|v| v == "1")
+}
+
+fn pdftotext(pdf: &Path) -> Option<String> {
+    match std::process::Command::new("pdftotext")
+        .arg(pdf)
+        .arg("-")
+        .output()
+    {
+        Ok(o) if o.status.success() => Some(String::from_utf8_lossy(&o.stdout).into_owned()),
+        _ if validators_required() => panic!("pdftotext is required"),
+        _ => {
+            eprintln!("NOTICE: pdftotext missing; certificate text not checked");
+            None
+        }
+    }
+}
+
+/// `tools/verify-signed-pdf` at `level` against the development root (offline: the DSS has
+/// everything; the development OCSP/CRL URLs are not served by this in-process app).
+fn external_validation(dir: &Path, pdf: &Path, level: &str) {
+    let tool = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tools/verify-signed-pdf");
+    let venv = Path::new("/opt/tachiai-validators/venv/bin/pyhanko");
+    if !venv.exists() {
+        assert!(!validators_required(), "the validator harness is required");
+        eprintln!(
+            "NOTICE: validators not installed; {} not checked externally",
+            pdf.display()
+        );
+        return;
+    }
+    let out = std::process::Command::new(tool)
+        .arg(pdf)
+        .arg("--trust")
+        .arg(dir.join("pki/root-ca.pem"))
+        .args(["--level", level, "--revocation", "none"])
+        .output()
+        .unwrap();
+    eprintln!(
+        "verify-signed-pdf {}: {}",
+        pdf.display(),
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .last()
+            .unwrap_or_default()
+    );
+    assert!(
+        out.status.success(),
+        "verify-signed-pdf {}:\n{}{}",
+        pdf.display(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+async fn wrong_codes_lock_the_link_and_a_declined_contract_ends(backend: Backend) {
+    let Some(app) = spawn(backend).await else {
+        return;
+    };
+    let admin = app.admin().await;
+    app.create_user(&admin, "tanaka", &["staff"], &[]).await;
+    let boss_id = app.create_user(&admin, "kacho", &["approver"], &[]).await;
+    let staff = app.login("dev", "tanaka", &user_password("tanaka")).await;
+    let boss = app.login("dev", "kacho", &user_password("kacho")).await;
+    let cid = prepared_contract(
+        &app,
+        &staff,
+        &boss,
+        &boss_id,
+        json!([{"organization_name": "合同会社サンプル", "name": "高橋 次郎", "email": "takahashi@example.jp"}]),
+        false,
+    )
+    .await;
+    app.run_jobs().await;
+    let token = newest_link(&app.outbox(), "takahashi@example.jp");
+
+    // Unknown links are 404; without a session nothing of the contract is shown or changed.
+    let (st, _) = app
+        .call(TestRequest::get().uri("/api/v1/signing/not-a-real-token"))
+        .await;
+    assert_eq!(st, 404);
+    let (st, v) = app
+        .call(
+            TestRequest::post()
+                .uri(&format!("/api/v1/signing/{token}/agree"))
+                .set_json(json!({"consent": true})),
+        )
+        .await;
+    assert_eq!(
+        (st, v["code"].as_str()),
+        (401, Some("signing_verification_required"))
+    );
+
+    // A code is needed before verifying; five wrong ones lock the link.
+    let (st, v) = app
+        .call(
+            TestRequest::post()
+                .uri(&format!("/api/v1/signing/{token}/verify"))
+                .set_json(json!({"code": "000000"})),
+        )
+        .await;
+    assert_eq!(
+        (st, v["code"].as_str()),
+        (401, Some("signing_code_expired")),
+        "{v}"
+    );
+    let (st, _) = app
+        .call(TestRequest::post().uri(&format!("/api/v1/signing/{token}/code")))
+        .await;
+    assert_eq!(st, 204);
+    let (st, v) = app
+        .call(TestRequest::post().uri(&format!("/api/v1/signing/{token}/code")))
+        .await;
+    assert_eq!(
+        (st, v["code"].as_str()),
+        (429, Some("signing_code_too_soon"))
+    );
+    app.run_jobs().await;
+    let right = newest_code(&app.outbox(), "takahashi@example.jp");
+    let wrong = if right == "123456" {
+        "654321"
+    } else {
+        "123456"
+    };
+    for i in 1..=5 {
+        let (st, v) = app
+            .call(
+                TestRequest::post()
+                    .uri(&format!("/api/v1/signing/{token}/verify"))
+                    .set_json(json!({"code": wrong})),
+            )
+            .await;
+        let expected = if i < 5 {
+            "signing_code_invalid"
+        } else {
+            "signing_locked"
+        };
+        assert_eq!(v["code"], expected, "attempt {i}: {st} {v}");
+    }
+    let (st, v) = app
+        .call(
+            TestRequest::post()
+                .uri(&format!("/api/v1/signing/{token}/verify"))
+                .set_json(json!({"code": right})),
+        )
+        .await;
+    assert_eq!(
+        (st, v["code"].as_str()),
+        (423, Some("signing_locked")),
+        "locked even for the right code"
+    );
+
+    // Unlock by time (simulated), confirm, and decline.
+    app.with_conn(|conn| {
+        use diesel::prelude::*;
+        diesel::sql_query("UPDATE recipients SET locked_until = NULL, otp_expires_at = NULL")
+            .execute(conn)
+            .unwrap();
+    });
+    let (t, s) = confirm(&app, "takahashi@example.jp", None).await;
+    let (st, v) = app
+        .call(bearer(
+            TestRequest::post()
+                .uri(&format!("/api/v1/signing/{t}/forward"))
+                .set_json(json!({"name": "x", "email": "x@example.jp"})),
+            &s,
+        ))
+        .await;
+    assert_eq!(
+        (st, v["code"].as_str()),
+        (409, Some("forwarding_not_allowed"))
+    );
+    let (st, v) = app
+        .call(bearer(
+            TestRequest::post()
+                .uri(&format!("/api/v1/signing/{t}/decline"))
+                .set_json(json!({"reason": "金額に誤りがあります。"})),
+            &s,
+        ))
+        .await;
+    assert_eq!(st, 204, "{v}");
+    let (_, v) = app.get(&staff, &format!("/api/v1/contracts/{cid}")).await;
+    assert_eq!(v["state"], "declined");
+    assert_eq!(
+        v["recipients"][0]["decline_reason"],
+        "金額に誤りがあります。"
+    );
+    let (st, v) = app
+        .call(bearer(
+            TestRequest::post()
+                .uri(&format!("/api/v1/signing/{t}/agree"))
+                .set_json(json!({"consent": true})),
+            &s,
+        ))
+        .await;
+    assert_eq!(
+        (st, v["code"].as_str()),
+        (409, Some("contract_state_conflict"))
+    );
+    app.run_jobs().await;
+    assert!(
+        mails_to(&app.outbox(), "tanaka@city.example.lg.jp")
+            .iter()
+            .any(|m| m.contains("金額に誤りがあります"))
+    );
+}
