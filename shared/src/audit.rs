@@ -101,6 +101,8 @@ audit_actions! {
     ContractSentBack = ("contract.sent_back", "下書きへの差し戻し"),
     /// The contract was cancelled.
     ContractCancelled = ("contract.cancelled", "取消"),
+    /// Pending recipients were reminded (new links mailed).
+    ContractReminded = ("contract.reminded", "リマインド"),
     /// A refused state change (the action was not allowed).
     ContractActionRefused = ("contract.action_refused", "操作の拒否"),
     /// A signing link was issued (mail to a recipient).
@@ -129,6 +131,12 @@ audit_actions! {
     ContractConcluded = ("contract.concluded", "契約締結"),
     /// Tenant settings changed.
     SettingsUpdated = ("settings.updated", "設定の変更"),
+    /// The contract list was exported as CSV (the filters and the row count in the details).
+    ContractsExported = ("contract.exported", "契約一覧のCSV出力"),
+    /// An API token was issued (its secret is never recorded).
+    ApiTokenCreated = ("api_token.created", "APIトークンの発行"),
+    /// An API token was revoked.
+    ApiTokenRevoked = ("api_token.revoked", "APIトークンの失効"),
     /// A forbidden action was attempted.
     AccessDenied = ("access.denied", "権限のない操作の拒否"),
 }

@@ -809,6 +809,136 @@ pub struct ContractSummaryView {
     pub updated_at: String,
 }
 
+/// `GET /api/v1/dashboard`: the start page of a staff user (仕様 5-(17)).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DashboardView {
+    /// Contracts created by me, per state (every state, zeros included).
+    pub mine: Vec<StateCountView>,
+    /// Contracts of my department, per state; `None` when I belong to no department.
+    pub my_department: Option<Vec<StateCountView>>,
+    /// Contracts waiting for my approval now (I am an approver of the current step and have
+    /// not approved it yet).
+    pub pending_approvals: DashboardListView,
+    /// My drafts (下書き), newest first.
+    pub drafts: DashboardListView,
+    /// My drafts that came back to me: rejected (差し戻し) in the current approval round, or
+    /// recalled from the counterparty (sent back).
+    pub returned: DashboardListView,
+    /// Sent contracts I can see whose answer deadline is within 7 days, soonest first.
+    pub expiring: DashboardListView,
+    /// The 20 newest events on contracts I can see, newest first.
+    pub recent_events: Vec<ContractEventView>,
+}
+
+/// How many contracts are in one state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StateCountView {
+    /// 状態.
+    pub state: crate::contract::ContractState,
+    /// 件数.
+    #[cfg_attr(feature = "openapi", schema(example = 3))]
+    pub count: u64,
+}
+
+/// The first contracts of a dashboard list, and how many there are in all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DashboardListView {
+    /// At most 50.
+    pub items: Vec<ContractSummaryView>,
+    /// All that match.
+    #[cfg_attr(feature = "openapi", schema(example = 12))]
+    pub total: u64,
+}
+
+/// An audit event on a contract, as the dashboard shows it (no address, agent or hash: the
+/// operation log has those, for `view_audit_log`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ContractEventView {
+    /// Position in the tenant's audit chain.
+    pub seq: i64,
+    /// When.
+    pub at: String,
+    /// Who, readable: a login ID, `token:<name>` for an API token, a counterparty's e-mail.
+    #[cfg_attr(feature = "openapi", schema(example = "tanaka"))]
+    pub actor_label: String,
+    /// What, e.g. `contract.approved`.
+    #[cfg_attr(feature = "openapi", schema(example = "contract.approved"))]
+    pub action: String,
+    /// `success` or `failure`.
+    pub result: String,
+    /// The contract.
+    pub contract_id: Uuid,
+    /// 契約番号.
+    #[cfg_attr(feature = "openapi", schema(example = "R8-000123"))]
+    pub contract_number: String,
+    /// 件名.
+    pub title: String,
+}
+
+/// An API token (the secret is shown only once, in [`CreatedApiTokenView`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ApiTokenView {
+    /// Id.
+    pub id: Uuid,
+    /// The user the token acts as.
+    pub user_id: Uuid,
+    /// That user's login ID.
+    #[cfg_attr(feature = "openapi", schema(example = "tanaka"))]
+    pub login_id: String,
+    /// A name to tell tokens apart; the audit log records actions as `token:<name>`.
+    #[cfg_attr(feature = "openapi", schema(example = "文書管理システム連携"))]
+    pub name: String,
+    /// What the token may do, at most: its permissions are the user's current ones
+    /// intersected with these.
+    pub scopes: Vec<Permission>,
+    /// Issued at.
+    pub created_at: String,
+    /// Last accepted (updated at most once a minute).
+    pub last_used_at: Option<String>,
+    /// Not accepted from then on; `None`: no expiry.
+    pub expires_at: Option<String>,
+    /// Revoked at.
+    pub revoked_at: Option<String>,
+    /// Neither revoked nor expired.
+    pub active: bool,
+}
+
+/// `POST /api/v1/api-tokens`: a token for the logged-in user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreateApiTokenRequest {
+    /// A name to tell tokens apart (1–100 characters).
+    #[cfg_attr(feature = "openapi", schema(example = "文書管理システム連携"))]
+    pub name: String,
+    /// A non-empty subset of the user's own permissions.
+    pub scopes: Vec<Permission>,
+    /// Days until the token expires (1–3650); absent: no expiry.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(example = 90))]
+    pub expires_in_days: Option<u32>,
+}
+
+/// The answer to `POST /api/v1/api-tokens`: the only time the secret is shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreatedApiTokenView {
+    /// The token.
+    pub token: ApiTokenView,
+    /// The secret for `Authorization: Bearer …`: `tachiai_` and 43 base64url characters
+    /// (256 random bits). Only its SHA-256 is stored; it cannot be shown again.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "tachiai_q3J9Xb2kRz0uVwYc8LmN4pS7tA1eH6gD5fK0iO2jQ9w")
+    )]
+    pub secret: String,
+}
+
 /// `GET /api/v1/signing/{token}`: what the counterparty's signing page shows. Before the
 /// one-time code is confirmed only who asks whom; the contract's data after.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -898,4 +1028,45 @@ pub struct SigningForwardRequest {
     /// 組織名 (default: the forwarding recipient's).
     #[serde(default)]
     pub organization_name: Option<String>,
+}
+
+/// `POST /api/v1/verify` (public): the verifier's verdict and whether this service issued the
+/// file (its SHA-256 matches a sealed file or completion certificate).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PublicVerificationView {
+    /// The verdict on every signature and timestamp.
+    pub verification: VerificationView,
+    /// The file is one this service issued, byte for byte.
+    pub issued_by_this_service: bool,
+    /// 契約番号, when issued by this service.
+    pub contract_number: Option<String>,
+    /// 契約締結日, when issued by this service and concluded.
+    pub concluded_on: Option<String>,
+    /// `sealed` (the signed contract) or `certificate` (合意締結証明書).
+    pub document_role: Option<String>,
+}
+
+/// `GET /api/v1/public/contracts/{public_id}` (the QR code's target): only the contract number,
+/// the conclusion date and the seal status, nothing of the content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PublicContractView {
+    /// 契約番号.
+    pub contract_number: String,
+    /// 契約締結日.
+    pub concluded_on: Option<String>,
+    /// The contract is concluded and its seal (signature + timestamp) is on the file.
+    pub sealed: bool,
+    /// 状態.
+    pub state: crate::contract::ContractState,
+}
+
+/// `POST /api/v1/contracts/archive`: several contracts in one ZIP.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ArchiveRequest {
+    /// The contracts (at most 200).
+    pub ids: Vec<Uuid>,
 }

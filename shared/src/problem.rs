@@ -87,6 +87,8 @@ problem_codes! {
     Unauthenticated = ("unauthenticated", 401, "Log in to continue.", "ログインしてください。"),
     /// The session ended by the idle or absolute timeout, or by logout.
     SessionExpired = ("session_expired", 401, "Your session has expired. Please log in again.", "一定時間操作がなかったため、ログアウトしました。もう一度ログインしてください。"),
+    /// The `Authorization: Bearer` API token is unknown, revoked or expired.
+    ApiTokenInvalid = ("api_token_invalid", 401, "The API token is invalid, revoked or expired.", "APIトークンが無効です（失効済み、期限切れ、または誤り）。管理画面で新しいトークンを発行してください。"),
     /// Login ID or password is wrong (deliberately not saying which).
     InvalidCredentials = ("invalid_credentials", 401, "The organisation code, login ID or password is incorrect.", "団体コード、ログインID、またはパスワードが正しくありません。"),
     /// The password is right but a TOTP code is needed.

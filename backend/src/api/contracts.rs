@@ -6,8 +6,8 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 use shared::contract::{ContractAction, ContractState};
 use shared::dto::{
-    ApprovalRouteRequest, CommentRequest, ContractRequest, ContractSummaryView, ContractView, Page,
-    RecipientsRequest,
+    ApprovalRouteRequest, ArchiveRequest, CommentRequest, ContractRequest, ContractSummaryView,
+    ContractView, Page, RecipientsRequest,
 };
 use shared::problem::{Problem, ProblemCode};
 use utoipa::IntoParams;
@@ -52,6 +52,40 @@ pub struct ListContractsQuery {
     sort: Option<String>,
 }
 
+impl ListContractsQuery {
+    /// The workflow's query and the page (the CSV export ignores the page).
+    pub fn into_query(self) -> ApiResult<(ContractQuery, PageRequest)> {
+        let q = self;
+        let page = PageRequest::new(q.page, q.per_page);
+        let mut states = Vec::new();
+        for s in q.state.iter().flat_map(|s| s.split(',')).map(str::trim) {
+            if s.is_empty() {
+                continue;
+            }
+            states.push(ContractState::parse(s).ok_or_else(|| {
+                ApiError::from(WorkflowError::field(
+                    "state",
+                    shared::validate::ValidationError::OutOfRange,
+                ))
+            })?);
+        }
+        let query = ContractQuery {
+            q: q.q,
+            title: q.title,
+            contract_number: q.contract_number,
+            counterparty: q.counterparty,
+            department_id: q.department_id.map(|d| d.to_string()),
+            states,
+            concluded_from: q.concluded_from,
+            concluded_to: q.concluded_to,
+            amount_min: q.amount_min,
+            amount_max: q.amount_max,
+            sort: q.sort,
+        };
+        Ok((query, page))
+    }
+}
+
 /// Lists the contracts the user may see (needs `view_contracts`).
 #[utoipa::path(get, path = "/api/v1/contracts", tag = "contracts", params(ListContractsQuery),
     responses((status = 200, body = Page<ContractSummaryView>),
@@ -62,33 +96,7 @@ pub async fn list(
     Authenticated(actor): Authenticated,
     query: web::Query<ListContractsQuery>,
 ) -> ApiResult<web::Json<Page<ContractSummaryView>>> {
-    let q = query.into_inner();
-    let page = PageRequest::new(q.page, q.per_page);
-    let mut states = Vec::new();
-    for s in q.state.iter().flat_map(|s| s.split(',')).map(str::trim) {
-        if s.is_empty() {
-            continue;
-        }
-        states.push(ContractState::parse(s).ok_or_else(|| {
-            ApiError::from(WorkflowError::field(
-                "state",
-                shared::validate::ValidationError::OutOfRange,
-            ))
-        })?);
-    }
-    let query = ContractQuery {
-        q: q.q,
-        title: q.title,
-        contract_number: q.contract_number,
-        counterparty: q.counterparty,
-        department_id: q.department_id.map(|d| d.to_string()),
-        states,
-        concluded_from: q.concluded_from,
-        concluded_to: q.concluded_to,
-        amount_min: q.amount_min,
-        amount_max: q.amount_max,
-        sort: q.sort,
-    };
+    let (query, page) = query.into_inner().into_query()?;
     let view = state
         .run(move |conn| contracts::list(conn, &actor, &query, page))
         .await?;
@@ -346,6 +354,85 @@ pub async fn file_response(req: &HttpRequest, d: contracts::Download) -> ApiResu
     Ok(res)
 }
 
+/// Downloads one contract as a ZIP: originals, the sealed PDF, the completion certificate,
+/// attachments, the event log (CSV, JSON), the data (JSON) and a manifest with every SHA-256.
+#[utoipa::path(get, path = "/api/v1/contracts/{id}/archive", tag = "contracts", params(("id" = Uuid, Path)),
+    responses((status = 200, content_type = "application/zip", body = Vec<u8>),
+              (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+#[get("/contracts/{id}/archive")]
+pub async fn archive_one(
+    state: web::Data<AppState>,
+    Authenticated(actor): Authenticated,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let ids = vec![id.into_inner().to_string()];
+    zip_response(&state, actor, &req, ids).await
+}
+
+/// Downloads several contracts as one ZIP (at most 200).
+#[utoipa::path(post, path = "/api/v1/contracts/archive", tag = "contracts",
+    request_body = ArchiveRequest,
+    responses((status = 200, content_type = "application/zip", body = Vec<u8>),
+              (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+#[post("/contracts/archive")]
+pub async fn archive_many(
+    state: web::Data<AppState>,
+    Authenticated(actor): Authenticated,
+    req: HttpRequest,
+    body: web::Json<ArchiveRequest>,
+) -> ApiResult<HttpResponse> {
+    let ids = body.ids.iter().map(Uuid::to_string).collect();
+    zip_response(&state, actor, &req, ids).await
+}
+
+async fn zip_response(
+    state: &web::Data<AppState>,
+    actor: crate::workflow::Actor,
+    req: &HttpRequest,
+    ids: Vec<String>,
+) -> ApiResult<HttpResponse> {
+    let store = state.blobs.clone();
+    let archive = state
+        .run(move |conn| crate::workflow::archive::build(conn, &actor, &store, &ids))
+        .await?;
+    let path = archive.path.clone();
+    let file = web::block(move || -> std::io::Result<actix_files::NamedFile> {
+        let f = std::fs::File::open(&path)?;
+        // Unlinked now; the open handle keeps the data until the response is sent.
+        std::fs::remove_file(&path)?;
+        actix_files::NamedFile::from_file(f, &path)
+    })
+    .await?
+    .map_err(|e| ApiError::from(WorkflowError::Internal(e.into())))?;
+    Ok(file
+        .set_content_type("application/zip".parse().expect("a valid media type"))
+        .set_content_disposition(ContentDisposition {
+            disposition: DispositionType::Attachment,
+            parameters: vec![
+                DispositionParam::Filename(ascii_name(&archive.file_name)),
+                DispositionParam::FilenameExt(header::ExtendedValue {
+                    charset: header::Charset::Ext("UTF-8".into()),
+                    language_tag: None,
+                    value: archive.file_name.clone().into_bytes(),
+                }),
+            ],
+        })
+        .into_response(req))
+}
+
+fn ascii_name(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
 macro_rules! action_endpoint {
     ($fn:ident, $path:literal, $action:expr, $doc:literal) => {
         #[doc = $doc]
@@ -407,6 +494,12 @@ action_endpoint!(
     "Recalls a sent contract for correction while nobody has agreed."
 );
 action_endpoint!(
+    remind,
+    "/api/v1/contracts/{id}/remind",
+    ContractAction::Remind,
+    "リマインド: mails the recipients who have not answered a fresh link."
+);
+action_endpoint!(
     cancel,
     "/api/v1/contracts/{id}/cancel",
     ContractAction::Cancel,
@@ -424,11 +517,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(upload)
         .service(remove_document)
         .service(download)
+        .service(archive_many)
+        .service(archive_one)
         .route("/contracts/{id}/submit", web::post().to(submit))
         .route("/contracts/{id}/approve", web::post().to(approve))
         .route("/contracts/{id}/reject", web::post().to(reject))
         .route("/contracts/{id}/withdraw", web::post().to(withdraw))
         .route("/contracts/{id}/send", web::post().to(send))
         .route("/contracts/{id}/send-back", web::post().to(send_back))
-        .route("/contracts/{id}/cancel", web::post().to(cancel));
+        .route("/contracts/{id}/cancel", web::post().to(cancel))
+        .route("/contracts/{id}/remind", web::post().to(remind));
 }

@@ -43,6 +43,10 @@ impl ResponseError for ApiError {
         if self.0.code == ProblemCode::TooManyRequests {
             res.insert_header(("Retry-After", "900"));
         }
+        if self.0.code == ProblemCode::ApiTokenInvalid {
+            // RFC 6750 §3.
+            res.insert_header(("WWW-Authenticate", "Bearer error=\"invalid_token\""));
+        }
         res.body(serde_json::to_string(&self.0).unwrap_or_default())
     }
 }

@@ -1,15 +1,19 @@
-//! Request extractors: where a request came from, and who is behind its session cookie.
+//! Request extractors: where a request came from, and who is behind its credential.
 //!
-//! `Authenticated` is what almost every handler takes: a valid session, CSRF-checked for
-//! state-changing methods, and a user who has changed an admin-set password and set up TOTP
-//! when the tenant requires it. `SessionUser` drops that last condition, for the account
-//! endpoints that let the user get there.
+//! Which credentials an endpoint accepts is the extractor it takes:
+//! - `Authenticated` (almost every handler): a valid session cookie, CSRF-checked for
+//!   state-changing methods, **or** an API token in `Authorization: Bearer tachiai_…`, which
+//!   needs no CSRF token or `Origin` check (a browser never attaches it on its own); in both
+//!   cases a user who has changed an admin-set password and set up TOTP when the tenant
+//!   requires it.
+//! - `SessionUser`: the session cookie only, without that last condition, for the account
+//!   endpoints that let the user get there and for issuing API tokens.
 
 use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
-use actix_web::http::Method;
+use actix_web::http::{Method, header};
 use actix_web::{FromRequest, HttpRequest, web};
 use shared::problem::ProblemCode;
 
@@ -18,6 +22,7 @@ use crate::audit::Origin;
 use crate::startup::AppState;
 use crate::workflow::Actor;
 use crate::workflow::accounts::{self, RequestCredentials};
+use crate::workflow::api_tokens;
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "tachiai_session";
@@ -67,7 +72,8 @@ pub struct SessionUser {
     pub csrf_token: String,
 }
 
-/// A user with a valid session who may use the whole API (permissions checked per action).
+/// A user with a valid session or API token who may use the whole API (permissions checked
+/// per action).
 pub struct Authenticated(pub Actor);
 
 fn resolve(req: &HttpRequest) -> Pin<Box<dyn Future<Output = Result<SessionUser, ApiError>>>> {
@@ -115,11 +121,32 @@ impl FromRequest for SessionUser {
     }
 }
 
+/// The secret of `Authorization: Bearer <secret>`, if the request carries that header.
+fn bearer(req: &HttpRequest) -> Option<String> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, secret) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| secret.trim().to_owned())
+}
+
 impl FromRequest for Authenticated {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        if let Some(secret) = bearer(req) {
+            let state = req.app_data::<web::Data<AppState>>().cloned();
+            let origin = origin(req);
+            return Box::pin(async move {
+                let state = state.ok_or(ApiError::from(ProblemCode::Internal))?;
+                let actor = state
+                    .run(move |conn| api_tokens::authenticate(conn, &secret, origin))
+                    .await?;
+                actor.require_ready()?;
+                Ok(Authenticated(actor))
+            });
+        }
         let session = resolve(req);
         Box::pin(async move {
             let s = session.await?;

@@ -3,8 +3,8 @@
 use diesel::prelude::*;
 
 use super::schema::{
-    approval_decisions, approval_steps, audit_events, contacts, contracts, departments, documents,
-    login_failures, organizations, recipients, sessions, tenants, users,
+    api_tokens, approval_decisions, approval_steps, audit_events, contacts, contracts, departments,
+    documents, login_failures, organizations, recipients, sessions, tenants, users,
 };
 
 /// A tenant (団体).
@@ -257,4 +257,21 @@ pub struct Recipient {
     pub action_user_agent: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+}
+
+/// An API token of an integrator (`Authorization: Bearer tachiai_…`). Only the secret's
+/// SHA-256 is stored; `scopes` is a comma list of permission names, as `users.grants`.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = api_tokens)]
+pub struct ApiToken {
+    pub id: String,
+    pub tenant_id: String,
+    pub user_id: String,
+    pub name: String,
+    pub token_hash: String,
+    pub scopes: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+    pub expires_at: Option<i64>,
+    pub revoked_at: Option<i64>,
 }

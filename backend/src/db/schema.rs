@@ -259,11 +259,27 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    api_tokens (id) {
+        id -> Text,
+        tenant_id -> Text,
+        user_id -> Text,
+        name -> Text,
+        token_hash -> Text,
+        scopes -> Text,
+        created_at -> BigInt,
+        last_used_at -> Nullable<BigInt>,
+        expires_at -> Nullable<BigInt>,
+        revoked_at -> Nullable<BigInt>,
+    }
+}
+
 diesel::joinable!(users -> tenants (tenant_id));
 diesel::joinable!(documents -> contracts (contract_id));
 diesel::joinable!(recipients -> contracts (contract_id));
 diesel::joinable!(approval_steps -> contracts (contract_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(contacts -> organizations (organization_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -282,4 +298,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     approval_steps,
     approval_decisions,
     recipients,
+    api_tokens,
 );

@@ -30,12 +30,16 @@ use crate::db::queries::{
     approvals, contracts, departments, documents, organizations, recipients, tenants, users,
 };
 use crate::db::{self, AnyConnection};
+use crate::mail::{self, MailTemplate};
 use crate::storage::{BlobStore, StorageError};
 use crate::workflow::PageRequest;
 use crate::workflow::actor::Actor;
 use crate::workflow::error::{FieldErrors, WorkflowError, WorkflowResult, optional};
-use crate::workflow::signing::{self, Links};
+use crate::workflow::signing::{self, Links, Notice};
 use crate::workflow::views::uuid;
+
+pub mod dashboard;
+pub mod export;
 
 /// Upload limits (configurable; defaults 50 MB a file, 100 MB a contract).
 #[derive(Debug, Clone, Copy)]
@@ -347,6 +351,36 @@ pub fn list(
     page: PageRequest,
 ) -> WorkflowResult<Page<ContractSummaryView>> {
     actor.require(conn, Permission::ViewContracts)?;
+    let (filter, sort) = filter_for(conn, actor, query)?;
+    let (rows, total) = contracts::list(
+        conn,
+        &actor.tenant_id,
+        &filter,
+        sort,
+        page.page,
+        page.per_page,
+    )?;
+    Ok(page.wrap(rows.iter().map(summary_view).collect(), total))
+}
+
+/// What `actor` may see of the list: `None` is everything of the tenant.
+fn visibility(conn: &mut AnyConnection, actor: &Actor) -> WorkflowResult<Option<Visibility>> {
+    if actor.permissions.contains(&Permission::ViewAllDepartments) {
+        return Ok(None);
+    }
+    Ok(Some(Visibility {
+        departments: actor.department_id.iter().cloned().collect(),
+        user_id: actor.user_id.clone(),
+        contract_ids: approvals::contracts_with_approver(conn, &actor.tenant_id, &actor.user_id)?,
+    }))
+}
+
+/// The checked query of the list (and of its CSV export), limited to what `actor` may see.
+fn filter_for(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    query: &ContractQuery,
+) -> WorkflowResult<(ContractFilter, ContractSort)> {
     let mut e = FieldErrors::default();
     let from = e.check(
         "concluded_from",
@@ -367,21 +401,8 @@ pub fn list(
         }
     };
     e.finish()?;
-    let visible_to = if actor.permissions.contains(&Permission::ViewAllDepartments) {
-        None
-    } else {
-        Some(Visibility {
-            departments: actor.department_id.iter().cloned().collect(),
-            user_id: actor.user_id.clone(),
-            contract_ids: approvals::contracts_with_approver(
-                conn,
-                &actor.tenant_id,
-                &actor.user_id,
-            )?,
-        })
-    };
     let filter = ContractFilter {
-        visible_to,
+        visible_to: visibility(conn, actor)?,
         q: query.q.clone(),
         title: query.title.clone(),
         contract_number: query.contract_number.clone(),
@@ -392,31 +413,23 @@ pub fn list(
         concluded_to: to.flatten(),
         amount_min: query.amount_min,
         amount_max: query.amount_max,
+        ..ContractFilter::default()
     };
-    let (rows, total) = contracts::list(
-        conn,
-        &actor.tenant_id,
-        &filter,
-        sort,
-        page.page,
-        page.per_page,
-    )?;
-    Ok(page.wrap(
-        rows.iter()
-            .map(|c| ContractSummaryView {
-                id: uuid(&c.id),
-                contract_number: c.contract_number.clone(),
-                title: c.title.clone(),
-                counterparty_name: c.counterparty_name.clone(),
-                department_id: c.department_id.as_deref().map(uuid),
-                amount_yen: c.amount_yen,
-                state: state_of(c),
-                concluded_on: c.concluded_on.clone(),
-                updated_at: rfc3339(c.updated_at),
-            })
-            .collect(),
-        total,
-    ))
+    Ok((filter, sort))
+}
+
+fn summary_view(c: &Contract) -> ContractSummaryView {
+    ContractSummaryView {
+        id: uuid(&c.id),
+        contract_number: c.contract_number.clone(),
+        title: c.title.clone(),
+        counterparty_name: c.counterparty_name.clone(),
+        department_id: c.department_id.as_deref().map(uuid),
+        amount_yen: c.amount_yen,
+        state: state_of(c),
+        concluded_on: c.concluded_on.clone(),
+        updated_at: rfc3339(c.updated_at),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1210,6 +1223,7 @@ pub fn act(
             ContractEvent::SendBack
         }),
         ContractAction::Cancel => (AuditAction::ContractCancelled, |_, _| ContractEvent::Cancel),
+        ContractAction::Remind => (AuditAction::ContractReminded, |_, _| ContractEvent::Remind),
         _ => return Err(ProblemCode::ContractStateConflict.into()),
     };
     transition(
@@ -1262,7 +1276,14 @@ pub fn act(
                     let contract = l.contract.clone();
                     for (i, r) in l.recipients.iter_mut().enumerate() {
                         if order == RecipientOrder::Parallel || i == 0 {
-                            signing::notify(conn, links, &contract, r, None, &actor.origin)?;
+                            signing::notify(
+                                conn,
+                                links,
+                                &contract,
+                                r,
+                                Notice::Request,
+                                &actor.origin,
+                            )?;
                             notified.push(r.email.clone());
                         }
                     }
@@ -1280,12 +1301,153 @@ pub fn act(
                     l.contract.sent_at = None;
                     l.contract.expires_at = None;
                 }
+                ContractAction::Remind => {
+                    let contract = l.contract.clone();
+                    let mut reminded = Vec::new();
+                    for r in l.recipients.iter_mut() {
+                        let pending = r.state == RecipientState::Notified.as_str()
+                            || r.state == RecipientState::Verified.as_str();
+                        if pending {
+                            signing::notify(
+                                conn,
+                                links,
+                                &contract,
+                                r,
+                                Notice::Reminder,
+                                &actor.origin,
+                            )?;
+                            reminded.push(r.email.clone());
+                        }
+                    }
+                    details["reminded"] = json!(reminded);
+                }
                 _ => {}
             }
+            staff_notices(conn, actor, links, l, action, comment)?;
             actor.audit(conn, audit_action, Some(("contract", id)), details)
         },
     )?;
     get(conn, actor, id)
+}
+
+/// Mails to staff about the approval route: the next approvers when it is their turn, the
+/// contract's creator when it is approved or sent back.
+fn staff_notices(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    links: &Links,
+    l: &Loaded,
+    action: ContractAction,
+    comment: &str,
+) -> WorkflowResult<()> {
+    let c = &l.contract;
+    let contract = mail::ContractRef {
+        title: c.title.clone(),
+        number: c.contract_number.clone(),
+    };
+    let link = format!("{}/contracts/{}", links.base, c.id);
+    let me = users::get(conn, &actor.tenant_id, &actor.user_id)?.name;
+    let comment = Some(comment.to_owned()).filter(|c| !c.is_empty());
+    let department = match &c.department_id {
+        Some(d) => departments::get(conn, &c.tenant_id, d)
+            .map(|d| d.name)
+            .unwrap_or_default(),
+        None => String::new(),
+    };
+    let mut mails: Vec<(String, MailTemplate)> = Vec::new();
+    let ask =
+        |step: &ApprovalStep, mails: &mut Vec<(String, MailTemplate)>, conn: &mut AnyConnection| {
+            for a in approver_ids(step) {
+                if let Ok(u) = users::get(conn, &c.tenant_id, &a) {
+                    mails.push((
+                        a.clone(),
+                        MailTemplate::ApprovalRequested(mail::ApprovalRequested {
+                            approver_name: u.name,
+                            requester: me.clone(),
+                            department: department.clone(),
+                            contract: contract.clone(),
+                            comment: comment.clone(),
+                            link: link.clone(),
+                        }),
+                    ));
+                }
+            }
+        };
+    let creator = users::get(conn, &c.tenant_id, &c.created_by)?;
+    match action {
+        ContractAction::Submit => {
+            if let Some(first) = l.steps.first() {
+                ask(first, &mut mails, conn);
+            }
+        }
+        ContractAction::Approve => {
+            let complete = approval_completes_route(l, actor)
+                || l.contract.state == ContractState::Approved.as_str();
+            // The decision is recorded in this transaction: re-read to find the next step.
+            let decisions = approvals::decisions(conn, &c.tenant_id, &c.id, c.approval_round)?;
+            let step_done = |s: &ApprovalStep| {
+                let n = decisions
+                    .iter()
+                    .filter(|d| {
+                        d.step_id == s.id && d.decision == ApprovalDecision::Approved.as_str()
+                    })
+                    .count();
+                ApprovalRule::parse(&s.rule)
+                    .unwrap_or(ApprovalRule::All)
+                    .is_satisfied(n, approver_ids(s).len())
+            };
+            match l.steps.iter().find(|s| !step_done(s)) {
+                Some(next) if !complete => {
+                    let previous_done = l
+                        .steps
+                        .iter()
+                        .take_while(|s| s.id != next.id)
+                        .all(step_done);
+                    let first_decision_here = !decisions.iter().any(|d| d.step_id == next.id);
+                    if previous_done && first_decision_here {
+                        ask(next, &mut mails, conn);
+                    }
+                }
+                _ => mails.push((
+                    creator.id.clone(),
+                    MailTemplate::Approved(mail::Approved {
+                        staff_name: creator.name.clone(),
+                        approver: me.clone(),
+                        contract: contract.clone(),
+                        route_complete: true,
+                        comment: comment.clone(),
+                        link: link.clone(),
+                    }),
+                )),
+            }
+        }
+        ContractAction::Reject => mails.push((
+            creator.id.clone(),
+            MailTemplate::SentBack(mail::SentBack {
+                staff_name: creator.name.clone(),
+                approver: me.clone(),
+                contract: contract.clone(),
+                comment: comment.clone().unwrap_or_default(),
+                link: link.clone(),
+            }),
+        )),
+        _ => {}
+    }
+    for (user_id, template) in mails {
+        let u = users::get(conn, &c.tenant_id, &user_id)?;
+        if u.disabled {
+            continue;
+        }
+        if let Ok(address) = u.email.parse() {
+            mail::enqueue(
+                conn,
+                &c.tenant_id,
+                &lettre::message::Mailbox::new(Some(u.name.clone()), address),
+                &template,
+            )?;
+        }
+    }
+    Ok(())
 }
 
 /// Whether this actor's approval completes the current step and that step is the last one.

@@ -5,6 +5,8 @@
 pub mod accounts;
 pub mod actor;
 pub mod address_book;
+pub mod api_tokens;
+pub mod archive;
 pub mod audit_log;
 pub mod contracts;
 pub mod departments;
@@ -14,6 +16,7 @@ pub mod settings;
 pub mod signing;
 pub mod tenants;
 pub mod users;
+pub mod verification;
 pub mod views;
 
 pub use actor::Actor;

@@ -89,6 +89,16 @@ fn mailbox(name: &str, email: &str) -> WorkflowResult<lettre::message::Mailbox> 
     ))
 }
 
+/// Which mail carries a new link.
+pub enum Notice<'a> {
+    /// The first request (確認依頼).
+    Request,
+    /// Handed over by a colleague (転送).
+    Forwarded(&'a Recipient),
+    /// A reminder (リマインド).
+    Reminder,
+}
+
 /// Issues a fresh link to `r` and mails it (inside the caller's transaction, so the token, the
 /// recipient's state and the mail commit together). The previous link stops working.
 pub fn notify(
@@ -96,7 +106,7 @@ pub fn notify(
     links: &Links,
     contract: &Contract,
     r: &mut Recipient,
-    forwarded_by: Option<&Recipient>,
+    notice: Notice<'_>,
     origin: &Origin,
 ) -> WorkflowResult<()> {
     let token = tokens::random_token();
@@ -132,8 +142,15 @@ pub fn notify(
         expires_at: Millis(expires),
     };
     let message = Some(contract.message.clone()).filter(|m| !m.is_empty());
-    let template = match forwarded_by {
-        None => MailTemplate::SigningRequest(mail::SigningRequest {
+    let template = match notice {
+        Notice::Reminder => MailTemplate::Reminder(mail::Reminder {
+            recipient: party(r),
+            sender,
+            contract: contract_ref(contract),
+            link,
+            access_code_required: r.access_code_hash.is_some(),
+        }),
+        Notice::Request => MailTemplate::SigningRequest(mail::SigningRequest {
             recipient: party(r),
             sender,
             contract: contract_ref(contract),
@@ -141,7 +158,7 @@ pub fn notify(
             access_code_required: r.access_code_hash.is_some(),
             message,
         }),
-        Some(by) => MailTemplate::Forwarded(mail::Forwarded {
+        Notice::Forwarded(by) => MailTemplate::Forwarded(mail::Forwarded {
             recipient: party(r),
             forwarded_by: party(by),
             sender,
@@ -599,7 +616,14 @@ pub fn agree(
             && all[i].state == RecipientState::Waiting.as_str()
         {
             let mut next = all[i].clone();
-            notify(conn, links, &c, &mut next, None, &origin_for(&r, origin))?;
+            notify(
+                conn,
+                links,
+                &c,
+                &mut next,
+                Notice::Request,
+                &origin_for(&r, origin),
+            )?;
         }
         jobs::enqueue(
             conn,
@@ -764,7 +788,7 @@ pub fn forward(
             links,
             &c,
             &mut colleague,
-            Some(&r),
+            Notice::Forwarded(&r),
             &origin_for(&r, origin),
         )?;
         let (staff_name, to) = staff_mailbox(conn, &c)?;

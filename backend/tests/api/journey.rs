@@ -358,7 +358,63 @@ async fn two_recipients_one_forwards_and_the_contract_is_concluded(backend: Back
     external_validation(&dir, &dir.join("signed.pdf"), "B-LTA");
     external_validation(&dir, &dir.join("certificate.pdf"), "B-LTA");
 
-    // Every party got the conclusion mail; the audit chain holds.
+    // Anyone can verify the signed file and see that this service issued it; the QR page says
+    // only number, date and seal status.
+    let (st, v) = app
+        .call(
+            TestRequest::post()
+                .uri("/api/v1/verify")
+                .insert_header(("Content-Type", "application/pdf"))
+                .set_payload(signed.clone()),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["issued_by_this_service"], true);
+    assert_eq!(v["verification"]["all_valid"], true);
+    assert_eq!(v["document_role"], "sealed");
+    let (st, v) = app
+        .call(
+            TestRequest::post()
+                .uri("/api/v1/verify")
+                .set_payload(corpus("presigned-pades-bt-rsa.pdf")),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["issued_by_this_service"], false);
+    assert_eq!(v["verification"]["all_valid"], false, "not our trust root");
+    let (st, v) = app
+        .call(
+            TestRequest::post()
+                .uri("/api/v1/verify")
+                .set_payload(corpus("truncated.pdf")),
+        )
+        .await;
+    assert_eq!((st, v["code"].as_str()), (422, Some("pdf_damaged")));
+    let (_, detail) = app.get(&staff, &format!("/api/v1/contracts/{cid}")).await;
+    let public_id = detail["public_id"].as_str().unwrap();
+    let (st, v) = app
+        .call(TestRequest::get().uri(&format!("/api/v1/public/contracts/{public_id}")))
+        .await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["sealed"], true);
+    assert_eq!(v["contract_number"], detail["contract_number"]);
+    assert!(v.get("title").is_none(), "nothing of the content: {v}");
+
+    // The ZIP holds every file, the event log and a manifest whose hashes match.
+    let zip_bytes = {
+        let req = TestRequest::get()
+            .uri(&format!("/api/v1/contracts/{cid}/archive"))
+            .insert_header(("Cookie", format!("tachiai_session={}", staff.cookie)))
+            .to_request();
+        let res = actix_web::test::call_service(&app.svc, req).await;
+        assert_eq!(res.status(), 200);
+        assert_eq!(
+            res.headers().get("content-type").unwrap(),
+            "application/zip"
+        );
+        actix_web::test::read_body(res).await
+    };
+    check_archive(&zip_bytes, &signed);
     app.run_jobs().await;
     for to in ["yamada@example.co.jp", "suzuki@example.co.jp"] {
         assert!(
@@ -370,6 +426,53 @@ async fn two_recipients_one_forwards_and_the_contract_is_concluded(backend: Back
     }
     let (_, chain) = app.get(&admin, "/api/v1/audit-events/verify").await;
     assert_eq!(chain["intact"], true, "{chain}");
+}
+
+/// Every entry of the manifest is in the ZIP with that SHA-256 and size.
+fn check_archive(zip_bytes: &[u8], signed: &[u8]) {
+    use sha2::Digest;
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(zip_bytes)).unwrap();
+    let mut manifest = String::new();
+    zip.by_name("manifest.json")
+        .unwrap()
+        .read_to_string(&mut manifest)
+        .unwrap();
+    let manifest: Value = serde_json::from_str(&manifest).unwrap();
+    let entries = manifest["entries"].as_array().unwrap();
+    assert!(entries.len() >= 6, "{manifest}");
+    let mut found_signed = false;
+    for e in entries {
+        let mut bytes = Vec::new();
+        zip.by_name(e["path"].as_str().unwrap())
+            .unwrap()
+            .read_to_end(&mut bytes)
+            .unwrap();
+        assert_eq!(e["size"], bytes.len());
+        assert_eq!(
+            e["sha256"],
+            data_encoding::HEXLOWER.encode(&sha2::Sha256::digest(&bytes))
+        );
+        found_signed |= bytes == signed;
+    }
+    assert!(found_signed, "the sealed PDF is in the archive");
+    let paths: Vec<&str> = entries
+        .iter()
+        .map(|e| e["path"].as_str().unwrap())
+        .collect();
+    for part in [
+        "/原本/",
+        "/電子署名済/",
+        "/合意締結証明書/",
+        "/経過記録.csv",
+        "/経過記録.json",
+        "/契約情報.json",
+    ] {
+        assert!(
+            paths.iter().any(|p| p.contains(part)),
+            "{part} in {paths:?}"
+        );
+    }
 }
 
 fn actions(v: &Value) -> Vec<String> {
@@ -456,7 +559,26 @@ async fn wrong_codes_lock_the_link_and_a_declined_contract_ends(backend: Backend
     )
     .await;
     app.run_jobs().await;
+    // Staff were told: the approver when asked, the creator when approved.
+    assert!(!mails_to(&app.outbox(), "kacho@city.example.lg.jp").is_empty());
+    assert!(!mails_to(&app.outbox(), "tanaka@city.example.lg.jp").is_empty());
+    // A reminder mails a fresh link; the old one stops working.
+    let first = newest_link(&app.outbox(), "takahashi@example.jp");
+    let (st, v) = app
+        .post(
+            &staff,
+            &format!("/api/v1/contracts/{cid}/remind"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    app.run_jobs().await;
     let token = newest_link(&app.outbox(), "takahashi@example.jp");
+    assert_ne!(first, token);
+    let (st, _) = app
+        .call(TestRequest::get().uri(&format!("/api/v1/signing/{first}")))
+        .await;
+    assert_eq!(st, 404);
 
     // Unknown links are 404; without a session nothing of the contract is shown or changed.
     let (st, _) = app

@@ -8,6 +8,7 @@ mod auth;
 mod bad_input;
 mod contracts;
 mod directory;
+mod integrations;
 mod journey;
 mod permissions;
 mod web;

@@ -2,7 +2,9 @@
 
 use diesel::prelude::*;
 
-use crate::db::models::Contract;
+use crate::db::models::{AuditEvent, Contract};
+use crate::db::schema::approval_steps::dsl as s;
+use crate::db::schema::audit_events::dsl as a;
 use crate::db::schema::contract_number_counters::dsl as n;
 use crate::db::schema::contracts::dsl as c;
 use crate::db::{AnyConnection, Backend};
@@ -103,6 +105,12 @@ pub struct ContractFilter {
     pub concluded_to: Option<String>,
     pub amount_min: Option<i64>,
     pub amount_max: Option<i64>,
+    /// Created by this user.
+    pub created_by: Option<String>,
+    /// This user is an approver of a step of the current route.
+    pub approver: Option<String>,
+    /// `expires_at` before this time (Unix ms).
+    pub expires_before: Option<i64>,
 }
 
 fn filtered<'a>(
@@ -111,12 +119,7 @@ fn filtered<'a>(
 ) -> crate::db::schema::contracts::BoxedQuery<'a, Backend> {
     let mut query = c::contracts.filter(c::tenant_id.eq(tenant_id)).into_boxed();
     if let Some(v) = &f.visible_to {
-        query = query.filter(
-            c::department_id
-                .eq_any(&v.departments)
-                .or(c::created_by.eq(&v.user_id))
-                .or(c::id.eq_any(&v.contract_ids)),
-        );
+        query = query.filter(visible(v));
     }
     if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         let p = super::contains_pattern(q);
@@ -163,6 +166,26 @@ fn filtered<'a>(
     if let Some(a) = f.amount_max {
         query = query.filter(c::amount_yen.le(a));
     }
+    if let Some(u) = &f.created_by {
+        query = query.filter(c::created_by.eq(u));
+    }
+    if let Some(u) = &f.approver {
+        query = query.filter(
+            c::id.eq_any(
+                s::approval_steps
+                    .filter(
+                        s::tenant_id
+                            .eq(tenant_id)
+                            .and(s::position.ge(1))
+                            .and(s::approver_ids.like(format!("%\"{u}\"%"))),
+                    )
+                    .select(s::contract_id),
+            ),
+        );
+    }
+    if let Some(t) = f.expires_before {
+        query = query.filter(c::expires_at.lt(t));
+    }
     query
 }
 
@@ -175,6 +198,22 @@ pub struct Visibility {
     pub contract_ids: Vec<String>,
 }
 
+type Visible<'a> = diesel::dsl::Or<
+    diesel::dsl::Or<
+        diesel::dsl::EqAny<c::department_id, &'a Vec<String>>,
+        diesel::dsl::Eq<c::created_by, &'a String>,
+    >,
+    diesel::dsl::EqAny<c::id, &'a Vec<String>>,
+>;
+
+/// The condition on a contract row of [`Visibility`].
+fn visible(v: &Visibility) -> Visible<'_> {
+    c::department_id
+        .eq_any(&v.departments)
+        .or(c::created_by.eq(&v.user_id))
+        .or(c::id.eq_any(&v.contract_ids))
+}
+
 /// Sort orders of the list.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum ContractSort {
@@ -183,6 +222,20 @@ pub enum ContractSort {
     ConcludedDesc,
     NumberAsc,
     AmountDesc,
+    ExpiresAsc,
+}
+
+fn sorted<'a>(
+    query: crate::db::schema::contracts::BoxedQuery<'a, Backend>,
+    sort: ContractSort,
+) -> crate::db::schema::contracts::BoxedQuery<'a, Backend> {
+    match sort {
+        ContractSort::UpdatedDesc => query.order((c::updated_at.desc(), c::id)),
+        ContractSort::ConcludedDesc => query.order((c::concluded_on.desc(), c::id)),
+        ContractSort::NumberAsc => query.order((c::contract_number.asc(), c::id)),
+        ContractSort::AmountDesc => query.order((c::amount_yen.desc(), c::id)),
+        ContractSort::ExpiresAsc => query.order((c::expires_at.asc(), c::id)),
+    }
 }
 
 pub fn list(
@@ -195,17 +248,98 @@ pub fn list(
 ) -> QueryResult<(Vec<Contract>, i64)> {
     let total = filtered(tenant_id, filter).count().get_result(conn)?;
     let (limit, offset) = super::page_bounds(page, per_page);
-    let query = filtered(tenant_id, filter);
-    let query = match sort {
-        ContractSort::UpdatedDesc => query.order((c::updated_at.desc(), c::id)),
-        ContractSort::ConcludedDesc => query.order((c::concluded_on.desc(), c::id)),
-        ContractSort::NumberAsc => query.order((c::contract_number.asc(), c::id)),
-        ContractSort::AmountDesc => query.order((c::amount_yen.desc(), c::id)),
-    };
-    let rows = query
+    let rows = sorted(filtered(tenant_id, filter), sort)
         .limit(limit)
         .offset(offset)
         .select(Contract::as_select())
         .load(conn)?;
     Ok((rows, total))
+}
+
+/// How many contracts match, per stored state.
+pub fn count_by_state(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    filter: &ContractFilter,
+) -> QueryResult<Vec<(String, i64)>> {
+    // Counted here: a boxed query cannot be grouped, nor (on `MultiConnection`) be a subquery.
+    let states: Vec<String> = filtered(tenant_id, filter).select(c::state).load(conn)?;
+    let mut counts: Vec<(String, i64)> = Vec::new();
+    for state in states {
+        match counts.iter_mut().find(|(s, _)| *s == state) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((state, 1)),
+        }
+    }
+    Ok(counts)
+}
+
+/// Calls `each` for every matching contract in order, at most `limit`, reading row by row from
+/// one statement (one consistent snapshot, without holding every row in memory). Returns
+/// how many rows were passed.
+pub fn for_each(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    filter: &ContractFilter,
+    sort: ContractSort,
+    limit: i64,
+    mut each: impl FnMut(Contract),
+) -> QueryResult<usize> {
+    let rows = sorted(filtered(tenant_id, filter), sort)
+        .limit(limit)
+        .select(Contract::as_select())
+        .load_iter::<Contract, diesel::connection::DefaultLoadingMode>(conn)?;
+    let mut n = 0;
+    for row in rows {
+        each(row?);
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// The newest audit events about contracts visible to `visible_to` (`None`: all of the
+/// tenant's), newest first, each with the contract's number and title.
+pub fn recent_events(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    visible_to: Option<&Visibility>,
+    limit: i64,
+) -> QueryResult<Vec<(AuditEvent, String, String)>> {
+    let mut query = a::audit_events
+        .inner_join(c::contracts.on(a::target_id.eq(c::id.nullable())))
+        .filter(
+            a::tenant_id
+                .eq(tenant_id)
+                .and(a::target_type.eq("contract"))
+                .and(c::tenant_id.eq(tenant_id)),
+        )
+        .into_boxed::<Backend>();
+    if let Some(v) = visible_to {
+        query = query.filter(visible(v));
+    }
+    query
+        .order(a::seq.desc())
+        .limit(limit)
+        .select((AuditEvent::as_select(), c::contract_number, c::title))
+        .load(conn)
+}
+
+/// The action of the newest of a contract's events among `actions`.
+pub fn last_event_among(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    contract_id: &str,
+    actions: &[&str],
+) -> QueryResult<Option<String>> {
+    a::audit_events
+        .filter(
+            a::tenant_id
+                .eq(tenant_id)
+                .and(a::target_id.eq(contract_id))
+                .and(a::action.eq_any(actions)),
+        )
+        .order(a::seq.desc())
+        .select(a::action)
+        .first(conn)
+        .optional()
 }

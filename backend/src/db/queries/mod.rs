@@ -1,6 +1,7 @@
 //! Query functions, one module per table. Each takes `&mut AnyConnection` and, for tenant
 //! data, the `tenant_id`: a row of another tenant is simply not found.
 
+pub mod api_tokens;
 pub mod approvals;
 pub mod audit_events;
 pub mod contacts;

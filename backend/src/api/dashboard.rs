@@ -1,0 +1,79 @@
+//! The start page's data and the contract list as CSV (仕様 5-(17)(18)).
+
+use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
+use actix_web::{HttpResponse, get, web};
+use shared::dto::DashboardView;
+use shared::problem::Problem;
+
+use crate::api::contracts::ListContractsQuery;
+use crate::api::error::ApiResult;
+use crate::api::extract::Authenticated;
+use crate::startup::AppState;
+use crate::workflow::contracts::{dashboard, export};
+
+/// Counts per state for me and my department, the approvals waiting for me, my drafts and
+/// those returned to me, sent contracts expiring within 7 days, and the 20 newest events on
+/// contracts I can see (needs `view_contracts`).
+#[utoipa::path(get, path = "/api/v1/dashboard", tag = "contracts",
+    responses((status = 200, body = DashboardView),
+              (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+#[get("/dashboard")]
+pub async fn get(
+    state: web::Data<AppState>,
+    Authenticated(actor): Authenticated,
+) -> ApiResult<web::Json<DashboardView>> {
+    let view = state
+        .run(move |conn| dashboard::dashboard(conn, &actor))
+        .await?;
+    Ok(web::Json(view))
+}
+
+/// The contract list as CSV for Excel: the same filters and sort as `GET /api/v1/contracts`
+/// (`page` and `per_page` are ignored), UTF-8 with BOM, CRLF, RFC 4180 quoting, columns
+/// 契約番号, 件名, 相手方, 所属, 金額, 状態, 契約締結日, 更新日時 (JST). Cells starting with
+/// `=`, `+`, `-` or `@` are prefixed with `'`. At most 50,000 rows: when more match, the
+/// first 50,000 are sent with `X-Tachiai-Truncated: true`. Audited as `contract.exported`.
+#[utoipa::path(get, path = "/api/v1/contracts.csv", tag = "contracts", params(ListContractsQuery),
+    responses((status = 200, content_type = "text/csv", body = String,
+               headers(("X-Tachiai-Truncated" = String, description = "`true` when more than 50,000 contracts matched"))),
+              (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+#[get("/contracts.csv")]
+pub async fn export_csv(
+    state: web::Data<AppState>,
+    Authenticated(actor): Authenticated,
+    query: web::Query<ListContractsQuery>,
+) -> ApiResult<HttpResponse> {
+    let (query, _) = query.into_inner().into_query()?;
+    let csv = state
+        .run(move |conn| export::export_csv(conn, &actor, &query))
+        .await?;
+    let ascii: String = csv
+        .file_name
+        .replace("契約一覧", "contracts")
+        .chars()
+        .map(|c| if c.is_ascii_graphic() { c } else { '_' })
+        .collect();
+    let mut res = HttpResponse::Ok();
+    res.insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header(ContentDisposition {
+            disposition: DispositionType::Attachment,
+            parameters: vec![
+                DispositionParam::Filename(ascii),
+                DispositionParam::FilenameExt(header::ExtendedValue {
+                    charset: header::Charset::Ext("UTF-8".into()),
+                    language_tag: None,
+                    value: csv.file_name.clone().into_bytes(),
+                }),
+            ],
+        });
+    if csv.truncated {
+        res.insert_header(("X-Tachiai-Truncated", "true"));
+    }
+    Ok(res.body(csv.bytes))
+}
+
+/// Registers the dashboard and export routes.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(get).service(export_csv);
+}

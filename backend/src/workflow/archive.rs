@@ -1,0 +1,233 @@
+//! ZIP downloads (仕様 5-(19)): one contract or many, each with its files (the uploaded
+//! originals, the newest sealed PDF, the completion certificate, attachments), its event log as
+//! CSV and JSON and its data as JSON, and a `manifest.json` with the SHA-256 and size of every
+//! entry, so that the archive can be checked without the service. The files are copied
+//! byte-exact from the blob store.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use shared::access::Permission;
+use shared::audit::AuditAction;
+use zip::write::SimpleFileOptions;
+
+use crate::clock::{Millis, rfc3339};
+use crate::db::queries::audit_events::{self, AuditFilter};
+use crate::db::{self, AnyConnection};
+use crate::storage::BlobStore;
+use crate::workflow::actor::Actor;
+use crate::workflow::contracts;
+use crate::workflow::error::{WorkflowError, WorkflowResult};
+
+/// Most contracts in one download.
+pub const MAX_CONTRACTS: usize = 200;
+
+/// A finished archive in a temporary file (deleted by the caller after sending).
+pub struct Archive {
+    /// The file.
+    pub path: PathBuf,
+    /// The name to offer, e.g. `R8-000123.zip`.
+    pub file_name: String,
+}
+
+/// A name safe as one path component inside the ZIP.
+fn component(s: &str) -> String {
+    let cleaned: String = s
+        .chars()
+        .map(|c| match c {
+            '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|' => '_',
+            c if c.is_control() => '_',
+            c => c,
+        })
+        .collect();
+    let trimmed = cleaned.trim_matches(|c| c == '.' || c == ' ');
+    if trimmed.is_empty() {
+        "_".into()
+    } else {
+        trimmed.chars().take(120).collect()
+    }
+}
+
+struct Manifest {
+    entries: Vec<serde_json::Value>,
+}
+
+fn add(
+    zip: &mut zip::ZipWriter<std::fs::File>,
+    manifest: &mut Manifest,
+    path: &str,
+    bytes: &[u8],
+) -> anyhow::Result<()> {
+    let options = SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(bytes.len() as u64 >= u32::MAX as u64);
+    zip.start_file(path, options)?;
+    zip.write_all(bytes)?;
+    manifest.entries.push(json!({
+        "path": path,
+        "sha256": data_encoding::HEXLOWER.encode(&Sha256::digest(bytes)),
+        "size": bytes.len(),
+    }));
+    Ok(())
+}
+
+/// Writes the archive of `ids` (each visible to `actor`; another tenant's is a 404).
+pub fn build(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    store: &BlobStore,
+    ids: &[String],
+) -> WorkflowResult<Archive> {
+    actor.require(conn, Permission::DownloadDocuments)?;
+    if ids.is_empty() || ids.len() > MAX_CONTRACTS {
+        return Err(WorkflowError::field(
+            "ids",
+            shared::validate::ValidationError::OutOfRange,
+        ));
+    }
+    let mut views = Vec::new();
+    for id in ids {
+        views.push(contracts::get(conn, actor, id)?);
+    }
+    let path = std::env::temp_dir().join(format!("tachiai-archive-{}.zip", uuid::Uuid::new_v4()));
+    let written = (|| -> anyhow::Result<()> {
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(&path)?);
+        let mut manifest = Manifest {
+            entries: Vec::new(),
+        };
+        for v in &views {
+            let dir = component(&v.contract_number);
+            let newest_sealed = v.documents.iter().rev().find(|d| d.role == "sealed");
+            for d in &v.documents {
+                let folder = match d.role.as_str() {
+                    "main" => "原本",
+                    "attachment" => "添付資料",
+                    "sealed" if newest_sealed.is_some_and(|n| n.id == d.id) => "電子署名済",
+                    "certificate" => "合意締結証明書",
+                    _ => continue,
+                };
+                let bytes = store.read(&d.sha256)?;
+                add(
+                    &mut zip,
+                    &mut manifest,
+                    &format!("{dir}/{folder}/{}", component(&d.file_name)),
+                    &bytes,
+                )?;
+            }
+            let (mut events, _) = audit_events::list(
+                conn,
+                &actor.tenant_id,
+                &AuditFilter {
+                    action: None,
+                    actor_id: None,
+                    target_id: Some(&v.id.to_string()),
+                    from: None,
+                    until: None,
+                },
+                1,
+                10_000,
+            )?;
+            events.reverse();
+            let mut csv = String::from("\u{feff}日時,操作者,操作,結果,IPアドレス,詳細\r\n");
+            let rows: Vec<serde_json::Value> = events
+                .iter()
+                .map(|e| {
+                    let label = AuditAction::parse(&e.action)
+                        .map_or(e.action.as_str(), |a| a.label_ja());
+                    csv.push_str(&format!(
+                        "{},{},{},{},{},{}\r\n",
+                        rfc3339(e.at),
+                        csv_cell(&e.actor_label),
+                        csv_cell(label),
+                        csv_cell(&e.result),
+                        csv_cell(e.ip.as_deref().unwrap_or("")),
+                        csv_cell(&e.details)
+                    ));
+                    json!({
+                        "seq": e.seq, "at": rfc3339(e.at), "actor": e.actor_label,
+                        "action": e.action, "label_ja": label, "result": e.result,
+                        "ip": e.ip, "user_agent": e.user_agent,
+                        "details": serde_json::from_str::<serde_json::Value>(&e.details).unwrap_or_default(),
+                        "hash": e.hash, "prev_hash": e.prev_hash,
+                    })
+                })
+                .collect();
+            add(
+                &mut zip,
+                &mut manifest,
+                &format!("{dir}/経過記録.csv"),
+                csv.as_bytes(),
+            )?;
+            add(
+                &mut zip,
+                &mut manifest,
+                &format!("{dir}/経過記録.json"),
+                serde_json::to_vec_pretty(&rows)?.as_slice(),
+            )?;
+            add(
+                &mut zip,
+                &mut manifest,
+                &format!("{dir}/契約情報.json"),
+                serde_json::to_vec_pretty(v)?.as_slice(),
+            )?;
+        }
+        let manifest_json = json!({
+            "generator": "Tachiai",
+            "generated_at": rfc3339(Millis::now().0),
+            "generated_by": actor.login_id,
+            "contracts": views.iter().map(|v| json!({"id": v.id, "contract_number": v.contract_number})).collect::<Vec<_>>(),
+            "entries": manifest.entries,
+        });
+        zip.start_file("manifest.json", SimpleFileOptions::default())?;
+        zip.write_all(&serde_json::to_vec_pretty(&manifest_json)?)?;
+        zip.finish()?.sync_all()?;
+        Ok(())
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&path);
+        return Err(WorkflowError::Internal(e));
+    }
+    db::tenant_transaction(conn, &actor.tenant_id, |conn| {
+        actor.audit(
+            conn,
+            AuditAction::DocumentDownloaded,
+            None,
+            json!({ "archive": true, "contracts": views.iter().map(|v| v.contract_number.clone()).collect::<Vec<_>>() }),
+        )
+    })?;
+    let file_name = if views.len() == 1 {
+        format!("{}.zip", component(&views[0].contract_number))
+    } else {
+        format!("contracts-{}.zip", views.len())
+    };
+    Ok(Archive { path, file_name })
+}
+
+/// One CSV cell (RFC 4180 quoting; a leading = + - @ is neutralised for spreadsheets).
+pub fn csv_cell(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_owned()
+    };
+    if s.contains([',', '"', '\r', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn components_and_cells() {
+        assert_eq!(component("R8/000..1"), "R8_000..1");
+        assert_eq!(component(".."), "_");
+        assert_eq!(csv_cell("=SUM(A1)"), "'=SUM(A1)");
+        assert_eq!(csv_cell("a,\"b\""), "\"a,\"\"b\"\"\"");
+    }
+}

@@ -1,0 +1,180 @@
+//! The dashboard (仕様 5-(17)): what a staff user sees first. Counts per state of their own
+//! contracts and of their department, the approvals waiting for them, their drafts and the
+//! ones that came back, sent contracts about to expire, and recent events — all within what
+//! the user may see, through the same filter as the list.
+
+use shared::access::Permission;
+use shared::audit::AuditAction;
+use shared::contract::{self, ContractAction, ContractState};
+use shared::dto::{ContractEventView, DashboardListView, DashboardView, StateCountView};
+
+use super::{contract_actor, facts, load, summary_view, visibility};
+use crate::clock::{Millis, rfc3339};
+use crate::db::AnyConnection;
+use crate::db::queries::contracts::{self as query, ContractFilter, ContractSort};
+use crate::workflow::actor::Actor;
+use crate::workflow::error::WorkflowResult;
+use crate::workflow::views::uuid;
+
+/// Items per dashboard list.
+const LIST_ITEMS: u32 = 50;
+/// Contracts in approval naming the user that are examined for "pending for me".
+const APPROVAL_CANDIDATES: u32 = 500;
+/// Newest drafts examined for "returned to me".
+const DRAFTS_EXAMINED: u32 = 200;
+/// Recent events shown.
+const RECENT_EVENTS: i64 = 20;
+/// "Expiring soon": the answer deadline is within this many days.
+const EXPIRING_DAYS: i64 = 7;
+
+/// `GET /dashboard`.
+pub fn dashboard(conn: &mut AnyConnection, actor: &Actor) -> WorkflowResult<DashboardView> {
+    actor.require(conn, Permission::ViewContracts)?;
+    let tenant = actor.tenant_id.as_str();
+    let visible = ContractFilter {
+        visible_to: visibility(conn, actor)?,
+        ..ContractFilter::default()
+    };
+    let mine = ContractFilter {
+        created_by: Some(actor.user_id.clone()),
+        ..visible.clone()
+    };
+    let state_counts = |conn: &mut AnyConnection, f: &ContractFilter| {
+        let counted = query::count_by_state(conn, tenant, f)?;
+        WorkflowResult::Ok(
+            ContractState::ALL
+                .iter()
+                .map(|&state| StateCountView {
+                    state,
+                    count: counted
+                        .iter()
+                        .find(|(s, _)| s == state.as_str())
+                        .map_or(0, |(_, n)| (*n).max(0) as u64),
+                })
+                .collect::<Vec<_>>(),
+        )
+    };
+    let list = |conn: &mut AnyConnection, f: &ContractFilter, sort: ContractSort| {
+        let (rows, total) = query::list(conn, tenant, f, sort, 1, LIST_ITEMS)?;
+        WorkflowResult::Ok(DashboardListView {
+            items: rows.iter().map(summary_view).collect(),
+            total: total.max(0) as u64,
+        })
+    };
+
+    let mine_counts = state_counts(conn, &mine)?;
+    let department_counts = match &actor.department_id {
+        Some(d) => Some(state_counts(
+            conn,
+            &ContractFilter {
+                department_id: Some(d.clone()),
+                ..visible.clone()
+            },
+        )?),
+        None => None,
+    };
+
+    // Pending for me: what the contract page would offer me to approve — the same facts and
+    // rules as the approve action itself.
+    let (candidates, _) = query::list(
+        conn,
+        tenant,
+        &ContractFilter {
+            approver: Some(actor.user_id.clone()),
+            states: vec![ContractState::PendingApproval.as_str().to_owned()],
+            ..visible.clone()
+        },
+        ContractSort::UpdatedDesc,
+        1,
+        APPROVAL_CANDIDATES,
+    )?;
+    let mut pending = Vec::new();
+    for c in &candidates {
+        let l = load(conn, actor, &c.id)?;
+        if contract::allowed_actions(&facts(&l, actor), &contract_actor(actor))
+            .contains(&ContractAction::Approve)
+        {
+            pending.push(summary_view(&l.contract));
+        }
+    }
+    let pending_approvals = DashboardListView {
+        total: pending.len() as u64,
+        items: pending.into_iter().take(LIST_ITEMS as usize).collect(),
+    };
+
+    let my_drafts = ContractFilter {
+        states: vec![ContractState::Draft.as_str().to_owned()],
+        ..mine.clone()
+    };
+    let drafts = list(conn, &my_drafts, ContractSort::UpdatedDesc)?;
+
+    // Returned to me: the newest state change that brought the draft back was a rejection in
+    // approval (差し戻し) or a recall from the counterparty.
+    let transitions = [
+        AuditAction::ContractCreated,
+        AuditAction::ContractSubmitted,
+        AuditAction::ContractApproved,
+        AuditAction::ContractRejected,
+        AuditAction::ContractWithdrawn,
+        AuditAction::ContractSent,
+        AuditAction::ContractSentBack,
+    ]
+    .map(AuditAction::as_str);
+    let (recent_drafts, _) = query::list(
+        conn,
+        tenant,
+        &my_drafts,
+        ContractSort::UpdatedDesc,
+        1,
+        DRAFTS_EXAMINED,
+    )?;
+    let mut returned = Vec::new();
+    for c in &recent_drafts {
+        let last = query::last_event_among(conn, tenant, &c.id, &transitions)?;
+        if last.as_deref().is_some_and(|a| {
+            a == AuditAction::ContractRejected.as_str()
+                || a == AuditAction::ContractSentBack.as_str()
+        }) {
+            returned.push(summary_view(c));
+        }
+    }
+    let returned = DashboardListView {
+        total: returned.len() as u64,
+        items: returned.into_iter().take(LIST_ITEMS as usize).collect(),
+    };
+
+    let expiring = list(
+        conn,
+        &ContractFilter {
+            states: vec![ContractState::Sent.as_str().to_owned()],
+            expires_before: Some(Millis::now().0 + EXPIRING_DAYS * 86_400_000),
+            ..visible.clone()
+        },
+        ContractSort::ExpiresAsc,
+    )?;
+
+    let recent_events =
+        query::recent_events(conn, tenant, visible.visible_to.as_ref(), RECENT_EVENTS)?
+            .into_iter()
+            .map(|(e, contract_number, title)| ContractEventView {
+                seq: e.seq,
+                at: rfc3339(e.at),
+                actor_label: e.actor_label,
+                action: e.action,
+                result: e.result,
+                contract_id: e.target_id.as_deref().map(uuid).unwrap_or_default(),
+                contract_number,
+                title,
+            })
+            .collect();
+
+    Ok(DashboardView {
+        mine: mine_counts,
+        my_department: department_counts,
+        pending_approvals,
+        drafts,
+        returned,
+        expiring,
+        recent_events,
+    })
+}

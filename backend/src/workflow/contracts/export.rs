@@ -1,0 +1,223 @@
+//! The contract list as CSV (仕様 5-(18)) for Excel in Japan: UTF-8 with a byte-order mark,
+//! CRLF line ends, RFC 4180 quoting, Japanese headers. The same filters and visibility as
+//! `GET /contracts`; at most [`MAX_ROWS`] rows; audited as `contract.exported`.
+//!
+//! Formula injection (CSV injection): a cell that starts with `=`, `+`, `-`, `@`, a tab or a
+//! carriage return would be evaluated by a spreadsheet, so it is written with a leading `'`.
+
+use std::collections::HashMap;
+
+use serde_json::json;
+use shared::access::Permission;
+use shared::audit::AuditAction;
+
+use super::{ContractQuery, filter_for, state_of};
+use crate::clock::Millis;
+use crate::db::queries::contracts as query;
+use crate::db::queries::departments;
+use crate::db::{self, AnyConnection};
+use crate::workflow::actor::Actor;
+use crate::workflow::error::WorkflowResult;
+
+/// The most rows one export holds; narrow the filters for more.
+pub const MAX_ROWS: usize = 50_000;
+
+/// The column headers.
+pub const HEADERS: [&str; 8] = [
+    "契約番号",
+    "件名",
+    "相手方",
+    "所属",
+    "金額",
+    "状態",
+    "契約締結日",
+    "更新日時",
+];
+
+/// A finished export.
+#[derive(Debug)]
+pub struct CsvExport {
+    /// The file: BOM, header line, one line per contract.
+    pub bytes: Vec<u8>,
+    /// Contracts written.
+    pub rows: usize,
+    /// More contracts matched than [`MAX_ROWS`].
+    pub truncated: bool,
+    /// The name to offer, e.g. `契約一覧_20261125.csv` (JST date).
+    pub file_name: String,
+}
+
+/// `GET /contracts.csv`.
+pub fn export_csv(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    q: &ContractQuery,
+) -> WorkflowResult<CsvExport> {
+    actor.require(conn, Permission::ViewContracts)?;
+    let (filter, sort) = filter_for(conn, actor, q)?;
+    let (departments, _) = departments::list(conn, &actor.tenant_id, 1, u32::MAX)?;
+    let department_names: HashMap<String, String> =
+        departments.into_iter().map(|d| (d.id, d.name)).collect();
+
+    let mut out = Vec::with_capacity(64 * 1024);
+    out.extend_from_slice("\u{feff}".as_bytes());
+    write_record(&mut out, HEADERS);
+    let mut rows = 0;
+    let matched = query::for_each(
+        conn,
+        &actor.tenant_id,
+        &filter,
+        sort,
+        MAX_ROWS as i64 + 1,
+        |c| {
+            if rows == MAX_ROWS {
+                return;
+            }
+            rows += 1;
+            let department = c
+                .department_id
+                .as_ref()
+                .and_then(|d| department_names.get(d))
+                .map_or("", String::as_str);
+            let amount = c.amount_yen.map(|a| a.to_string()).unwrap_or_default();
+            write_record(
+                &mut out,
+                [
+                    c.contract_number.as_str(),
+                    c.title.as_str(),
+                    c.counterparty_name.as_str(),
+                    department,
+                    amount.as_str(),
+                    state_of(&c).label_ja(),
+                    c.concluded_on.as_deref().unwrap_or(""),
+                    jst_datetime(c.updated_at).as_str(),
+                ],
+            );
+        },
+    )?;
+    let truncated = matched > MAX_ROWS;
+    db::tenant_transaction(conn, &actor.tenant_id, |conn| {
+        actor.audit(
+            conn,
+            AuditAction::ContractsExported,
+            None,
+            json!({
+                "format": "csv",
+                "rows": rows,
+                "truncated": truncated,
+                "filters": {
+                    "q": q.q, "title": q.title, "contract_number": q.contract_number,
+                    "counterparty": q.counterparty, "department_id": q.department_id,
+                    "states": q.states.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+                    "concluded_from": q.concluded_from, "concluded_to": q.concluded_to,
+                    "amount_min": q.amount_min, "amount_max": q.amount_max, "sort": q.sort,
+                },
+            }),
+        )
+    })?;
+    Ok(CsvExport {
+        bytes: out,
+        rows,
+        truncated,
+        file_name: format!("契約一覧_{}.csv", jst_date_compact(Millis::now().0)),
+    })
+}
+
+/// One CSV line (RFC 4180), CRLF-terminated.
+fn write_record<'a>(out: &mut Vec<u8>, cells: impl IntoIterator<Item = &'a str>) {
+    for (i, cell) in cells.into_iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        write_cell(out, cell);
+    }
+    out.extend_from_slice(b"\r\n");
+}
+
+/// A cell: defused against formula injection, quoted when it holds `"`, `,`, CR or LF.
+fn write_cell(out: &mut Vec<u8>, value: &str) {
+    let formula = value.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let quote = value.contains(['"', ',', '\r', '\n']);
+    if quote {
+        out.push(b'"');
+    }
+    if formula {
+        out.push(b'\'');
+    }
+    if quote {
+        out.extend_from_slice(value.replace('"', "\"\"").as_bytes());
+        out.push(b'"');
+    } else {
+        out.extend_from_slice(value.as_bytes());
+    }
+}
+
+fn jst(ms: i64) -> time::OffsetDateTime {
+    let offset = time::UtcOffset::from_hms(9, 0, 0).expect("+09:00 is a valid offset");
+    time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+        .to_offset(offset)
+}
+
+/// `2026-11-25 15:04:05` in JST, which Excel reads as a date and time.
+fn jst_datetime(ms: i64) -> String {
+    let t = jst(ms);
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// `20261125` in JST.
+fn jst_date_compact(ms: i64) -> String {
+    let t = jst(ms);
+    format!("{:04}{:02}{:02}", t.year(), u8::from(t.month()), t.day())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(cells: &[&str]) -> String {
+        let mut out = Vec::new();
+        write_record(&mut out, cells.iter().copied());
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn cells_are_quoted_per_rfc_4180() {
+        assert_eq!(line(&["a", "b c", ""]), "a,b c,\r\n");
+        assert_eq!(
+            line(&["株式会社\"テスト\"", "1,000"]),
+            "\"株式会社\"\"テスト\"\"\",\"1,000\"\r\n"
+        );
+        assert_eq!(line(&["二行\r\n目"]), "\"二行\r\n目\"\r\n");
+    }
+
+    #[test]
+    fn formulas_are_defused() {
+        assert_eq!(
+            line(&[
+                "=HYPERLINK(\"http://x\")",
+                "+1",
+                "-1",
+                "@SUM(A1)",
+                "\tx",
+                "a=b"
+            ]),
+            "\"'=HYPERLINK(\"\"http://x\"\")\",'+1,'-1,'@SUM(A1),'\tx,a=b\r\n"
+        );
+    }
+
+    #[test]
+    fn times_are_written_in_jst() {
+        // 2026-04-01T05:00:00Z is 14:00 JST.
+        assert_eq!(jst_datetime(1_775_019_600_000), "2026-04-01 14:00:00");
+        assert_eq!(jst_date_compact(1_775_019_600_000), "20260401");
+    }
+}

@@ -1,0 +1,83 @@
+//! Verification for anyone (仕様 5-(20)): upload a PDF and get the service's own verdict on
+//! every signature and timestamp, plus whether this service issued exactly this file; and the
+//! QR code's `/v/{public_id}`, which shows only the contract number, the conclusion date and the
+//! seal status. No login; nothing of a contract's content is disclosed.
+
+use diesel::prelude::*;
+use shared::contract::ContractState;
+use shared::dto::{PublicContractView, PublicVerificationView};
+use shared::problem::ProblemCode;
+
+use crate::db::AnyConnection;
+use crate::db::schema::{contracts::dsl as c, documents::dsl as d};
+use crate::seal::SealKit;
+use crate::workflow::error::{WorkflowError, WorkflowResult};
+
+/// `POST /verify`.
+pub fn verify_upload(
+    conn: &mut AnyConnection,
+    kit: &SealKit,
+    pdf: &[u8],
+) -> WorkflowResult<PublicVerificationView> {
+    let verification = crate::seal::verify(pdf, &kit.trust).map_err(|e| {
+        if e.is_input_rejection() {
+            WorkflowError::from(match e.code() {
+                "not_pdf" => ProblemCode::PdfNotPdf,
+                "encrypted_pdf" | "encrypted_pdf_permissions" => ProblemCode::PdfEncrypted,
+                _ => ProblemCode::PdfDamaged,
+            })
+        } else {
+            WorkflowError::Internal(anyhow::anyhow!("verifier: {e}"))
+        }
+    })?;
+    // Issued by us: the same bytes are a sealed file or certificate of some contract.
+    let issued: Option<(String, String)> = d::documents
+        .filter(
+            d::sha256
+                .eq(&verification.sha256)
+                .and(d::role.eq_any(["sealed", "certificate"]))
+                .and(d::removed_at.is_null()),
+        )
+        .select((d::contract_id, d::role))
+        .first(conn)
+        .optional()?;
+    let (contract_number, concluded_on, document_role) = match issued {
+        Some((contract_id, role)) => {
+            let (number, concluded): (String, Option<String>) = c::contracts
+                .filter(c::id.eq(&contract_id))
+                .select((c::contract_number, c::concluded_on))
+                .first(conn)?;
+            (Some(number), concluded, Some(role))
+        }
+        None => (None, None, None),
+    };
+    Ok(PublicVerificationView {
+        issued_by_this_service: contract_number.is_some(),
+        verification,
+        contract_number,
+        concluded_on,
+        document_role,
+    })
+}
+
+/// `GET /public/contracts/{public_id}`.
+pub fn public_contract(
+    conn: &mut AnyConnection,
+    public_id: &str,
+) -> WorkflowResult<PublicContractView> {
+    let (id, number, concluded_on, state): (String, String, Option<String>, String) = c::contracts
+        .filter(c::public_id.eq(public_id))
+        .select((c::id, c::contract_number, c::concluded_on, c::state))
+        .first(conn)?;
+    let state = ContractState::parse(&state).ok_or_else(WorkflowError::not_found)?;
+    let has_seal: bool = diesel::select(diesel::dsl::exists(
+        d::documents.filter(d::contract_id.eq(&id).and(d::role.eq("sealed"))),
+    ))
+    .get_result(conn)?;
+    Ok(PublicContractView {
+        contract_number: number,
+        concluded_on,
+        sealed: has_seal && state == ContractState::Concluded,
+        state,
+    })
+}
