@@ -75,6 +75,21 @@ pub const SETTINGS: &[Setting] = &[
         doc: "Largest accepted JSON request body in bytes.",
     },
     Setting {
+        key: "max_upload_bytes",
+        default: "52428800",
+        doc: "Largest uploaded file in bytes (50 MB).",
+    },
+    Setting {
+        key: "max_contract_bytes",
+        default: "104857600",
+        doc: "Largest total of a contract's files in bytes (100 MB).",
+    },
+    Setting {
+        key: "tsa_urls",
+        default: "",
+        doc: "RFC 3161 time-stamp authorities, comma-separated, tried in order; empty: the built-in TSA of the development PKI.",
+    },
+    Setting {
         key: "login_max_failures",
         default: "5",
         doc: "Failed logins in a row before an account is locked.",
@@ -169,6 +184,12 @@ pub struct Config {
     pub initial_admin_password: Option<String>,
     /// JSON body limit.
     pub max_json_bytes: usize,
+    /// Largest uploaded file.
+    pub max_upload_bytes: u64,
+    /// Largest total of a contract's files.
+    pub max_contract_bytes: u64,
+    /// External TSAs (empty: the built-in one).
+    pub tsa_urls: Vec<String>,
     /// Lockout threshold.
     pub login_max_failures: i32,
     /// Lockout duration.
@@ -261,6 +282,23 @@ impl Config {
                 .to_owned(),
             initial_admin_password: get("initial_admin_password").map(str::to_owned),
             max_json_bytes: num("max_json_bytes", get("max_json_bytes"), 65_536)?,
+            max_upload_bytes: num("max_upload_bytes", get("max_upload_bytes"), 50 << 20)?,
+            max_contract_bytes: num("max_contract_bytes", get("max_contract_bytes"), 100 << 20)?,
+            tsa_urls: get("tsa_urls")
+                .unwrap_or("")
+                .split(',')
+                .map(str::trim)
+                .filter(|u| !u.is_empty())
+                .map(|u| {
+                    if u.starts_with("http://") || u.starts_with("https://") {
+                        Ok(u.to_owned())
+                    } else {
+                        Err(anyhow::anyhow!(
+                            "setting `tsa_urls`: `{u}` is not an http(s) URL"
+                        ))
+                    }
+                })
+                .collect::<anyhow::Result<_>>()?,
             login_max_failures: num("login_max_failures", get("login_max_failures"), 5)?.max(1),
             login_lockout_minutes: num("login_lockout_minutes", get("login_lockout_minutes"), 15)?,
             ip_max_failures: num("ip_max_failures", get("ip_max_failures"), 30)?.max(1),
@@ -294,6 +332,16 @@ impl Config {
                 .into(),
             ),
             ("max_json_bytes", self.max_json_bytes.to_string()),
+            ("max_upload_bytes", self.max_upload_bytes.to_string()),
+            ("max_contract_bytes", self.max_contract_bytes.to_string()),
+            (
+                "tsa_urls",
+                if self.tsa_urls.is_empty() {
+                    "(built-in TSA)".into()
+                } else {
+                    self.tsa_urls.join(",")
+                },
+            ),
             ("login_max_failures", self.login_max_failures.to_string()),
             (
                 "login_lockout_minutes",

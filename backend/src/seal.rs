@@ -103,10 +103,14 @@ impl SealKit {
         self.revocation.local.clone()
     }
 
-    /// The seal as the configuration describes it (today: the development PKI in
-    /// `<data_dir>/pki`).
+    /// The seal as the configuration describes it: the development PKI in `<data_dir>/pki`
+    /// (the seal key), with the TSAs of `tsa_urls` when set.
     pub fn from_config(config: &Config) -> Result<SealKit, PadesError> {
-        SealKit::development(&dev_pki_dir(config), &config.public_url)
+        let mut kit = SealKit::development(&dev_pki_dir(config), &config.public_url)?;
+        if !config.tsa_urls.is_empty() {
+            kit.tsa = TsaSource::Http(HttpTimeStamper::new(config.tsa_urls.iter().cloned()));
+        }
+        Ok(kit)
     }
 }
 

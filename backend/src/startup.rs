@@ -50,7 +50,10 @@ impl AppState {
             csp: crate::web::app_csp(&config.dist_dir),
             pool,
             blobs: BlobStore::new(config.data_dir.join("blobs")),
-            upload_limits: UploadLimits::default(),
+            upload_limits: UploadLimits {
+                file_bytes: config.max_upload_bytes,
+                contract_bytes: config.max_contract_bytes,
+            },
             config: Arc::new(config),
             seal: Arc::new(seal),
         })

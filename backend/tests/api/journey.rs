@@ -12,6 +12,7 @@ use crate::helpers::{Backend, Session, TestApp, assert_problem, spawn, user_pass
 use crate::on_both_databases;
 
 on_both_databases!(
+    with_the_tsa_down_the_contract_waits_in_concluding,
     two_recipients_one_forwards_and_the_contract_is_concluded,
     wrong_codes_lock_the_link_and_a_declined_contract_ends,
 );
@@ -709,4 +710,85 @@ async fn wrong_codes_lock_the_link_and_a_declined_contract_ends(backend: Backend
             .iter()
             .any(|m| m.contains("金額に誤りがあります"))
     );
+}
+
+/// Fail closed: no timestamp, no seal. The contract stays `concluding`, the job is retried, and
+/// when the TSA answers again the contract is concluded.
+async fn with_the_tsa_down_the_contract_waits_in_concluding(backend: Backend) {
+    let Some(app) = spawn(backend).await else {
+        return;
+    };
+    let admin = app.admin().await;
+    app.create_user(&admin, "tanaka", &["staff"], &[]).await;
+    let boss_id = app.create_user(&admin, "kacho", &["approver"], &[]).await;
+    let staff = app.login("dev", "tanaka", &user_password("tanaka")).await;
+    let boss = app.login("dev", "kacho", &user_password("kacho")).await;
+    let cid = prepared_contract(
+        &app,
+        &staff,
+        &boss,
+        &boss_id,
+        json!([{"organization_name": "合同会社サンプル", "name": "高橋 次郎", "email": "takahashi@example.jp"}]),
+        false,
+    )
+    .await;
+    let (t, s) = confirm(&app, "takahashi@example.jp", None).await;
+    let (st, v) = app
+        .call(bearer(
+            TestRequest::post()
+                .uri(&format!("/api/v1/signing/{t}/agree"))
+                .set_json(json!({"consent": true})),
+            &s,
+        ))
+        .await;
+    assert_eq!(st, 204, "{v}");
+
+    // The TSA is unreachable (a closed port): the seal job fails and is retried later.
+    let state = app.state.clone();
+    let summary = actix_web::web::block(move || {
+        let mut kit = backend::seal::SealKit::from_config(&state.config).unwrap();
+        kit.tsa = backend::seal::TsaSource::Http(
+            pades::HttpTimeStamper::new(["http://127.0.0.1:9/tsa"]).attempts(1),
+        );
+        let registry =
+            backend::jobs::Registry::new().with(backend::workflow::sealing::SealHandler::new(
+                std::sync::Arc::new(kit),
+                state.blobs.clone(),
+                backend::workflow::signing::Links::new(&state.config.public_url),
+            ));
+        backend::jobs::run_until_idle(&state.pool, &registry).unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(summary.retried, 1, "{summary:?}");
+    let (_, v) = app.get(&staff, &format!("/api/v1/contracts/{cid}")).await;
+    assert_eq!(v["state"], "concluding");
+    assert!(
+        v["documents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["role"] != "sealed"),
+        "no file without a timestamp"
+    );
+    let (_, log) = app.get(&admin, "/api/v1/audit-events?per_page=200").await;
+    assert!(
+        log["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "contract.seal_failed")
+    );
+
+    // The TSA is back (the built-in one); after the backoff the job concludes the contract.
+    let state = app.state.clone();
+    actix_web::web::block(move || {
+        let registry = backend::startup::job_registry(&state).unwrap();
+        let later = backend::clock::Millis::now().plus_minutes(60);
+        backend::jobs::run_until_idle_at(&state.pool, &registry, later).unwrap()
+    })
+    .await
+    .unwrap();
+    let (_, v) = app.get(&staff, &format!("/api/v1/contracts/{cid}")).await;
+    assert_eq!(v["state"], "concluded", "{v}");
 }
