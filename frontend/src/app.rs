@@ -7,10 +7,24 @@ use leptos_router::path;
 use crate::components::shell::Shell;
 use crate::i18n::I18n;
 use crate::pages::{
-    account::AccountPage, address_book::AddressBookPage, audit::AuditPage,
-    departments::DepartmentsPage, home::HomePage, login::LoginPage, not_found::NotFoundPage,
-    organization_edit::OrganizationEditPage, organization_new::OrganizationNewPage,
-    settings::SettingsPage, user_edit::UserEditPage, user_new::UserNewPage, users::UsersPage,
+    account::AccountPage,
+    address_book::AddressBookPage,
+    approvals::ApprovalsPage,
+    audit::AuditPage,
+    contract_detail::ContractDetailPage,
+    contract_edit::{ContractEditPage, ContractNewPage},
+    contracts::ContractsPage,
+    departments::DepartmentsPage,
+    home::HomePage,
+    login::LoginPage,
+    not_found::NotFoundPage,
+    organization_edit::OrganizationEditPage,
+    organization_new::OrganizationNewPage,
+    settings::SettingsPage,
+    signing::SigningPage,
+    user_edit::UserEditPage,
+    user_new::UserNewPage,
+    users::UsersPage,
 };
 use crate::session::Session;
 
@@ -23,8 +37,14 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=NotFoundPage>
                 <Route path=path!("/login") view=LoginPage />
+                <Route path=path!("/sign/:token") view=SigningPage />
                 <ParentRoute path=path!("") view=Shell>
                     <Route path=path!("") view=HomePage />
+                    <Route path=path!("contracts") view=ContractsPage />
+                    <Route path=path!("contracts/new") view=ContractNewPage />
+                    <Route path=path!("contracts/:id") view=ContractDetailPage />
+                    <Route path=path!("contracts/:id/edit") view=ContractEditPage />
+                    <Route path=path!("approvals") view=ApprovalsPage />
                     <Route path=path!("users") view=UsersPage />
                     <Route path=path!("users/new") view=UserNewPage />
                     <Route path=path!("users/:id") view=UserEditPage />

@@ -22,3 +22,78 @@ pub fn is_future(rfc3339: &str) -> bool {
     let ms = js_sys::Date::parse(rfc3339);
     !ms.is_nan() && ms > js_sys::Date::now()
 }
+
+/// `1234000` → `1,234,000円` (契約金額 as the glossary writes it).
+pub fn yen(amount: i64) -> String {
+    let digits = amount.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + 6);
+    if amount < 0 {
+        out.push('-');
+    }
+    for (n, c) in digits.chars().enumerate() {
+        if n > 0 && (digits.len() - n).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out.push('円');
+    out
+}
+
+/// An optional amount; empty when unset.
+pub fn yen_opt(amount: Option<i64>) -> String {
+    amount.map(yen).unwrap_or_default()
+}
+
+/// `2026-04-01` → `2026年4月1日`. Other text is shown as given.
+pub fn date_ja(iso: &str) -> String {
+    let mut parts = iso.get(..10).unwrap_or(iso).splitn(3, '-');
+    match (
+        parts.next().and_then(|y| y.parse::<u32>().ok()),
+        parts.next().and_then(|m| m.parse::<u32>().ok()),
+        parts.next().and_then(|d| d.parse::<u32>().ok()),
+    ) {
+        (Some(y), Some(m), Some(d)) => format!("{y}年{m}月{d}日"),
+        _ => iso.to_owned(),
+    }
+}
+
+/// 契約期間: `2026年4月1日～2027年3月31日`; one side may be open.
+pub fn period_ja(start: Option<&str>, end: Option<&str>) -> String {
+    match (start, end) {
+        (None, None) => String::new(),
+        (s, e) => format!(
+            "{}～{}",
+            s.map(date_ja).unwrap_or_default(),
+            e.map(date_ja).unwrap_or_default()
+        ),
+    }
+}
+
+/// An optional RFC 3339 time in JST; empty when unset.
+pub fn jst_opt(rfc3339: Option<&str>) -> String {
+    rfc3339.map(jst).unwrap_or_default()
+}
+
+/// A file size: `532 KB`, `1.2 MB`.
+pub fn bytes(n: i64) -> String {
+    let n = n.max(0) as f64;
+    if n < 1024.0 {
+        format!("{n} B")
+    } else if n < 1024.0 * 1024.0 {
+        format!("{:.0} KB", n / 1024.0)
+    } else {
+        format!("{:.1} MB", n / 1024.0 / 1024.0)
+    }
+}
+
+/// Digits of an amount typed with separators or 円 (`1,234,000円` → `1234000`).
+pub fn amount_digits(raw: &str) -> String {
+    raw.chars()
+        .filter(|c| !matches!(c, ',' | '，' | '円' | ' ' | '　'))
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            c => c,
+        })
+        .collect()
+}

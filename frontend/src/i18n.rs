@@ -4,6 +4,9 @@
 
 use leptos::prelude::*;
 use shared::access::{Permission, Role};
+use shared::contract::{
+    ApprovalDecision, ApprovalRule, ContractAction, ContractState, RecipientOrder, RecipientState,
+};
 use shared::problem::Problem;
 use shared::validate::ValidationError;
 
@@ -225,6 +228,169 @@ texts! {
     ResultSuccess => "成功", "success";
     ResultFailure => "失敗", "failure";
     NoEvents => "記録はまだありません。", "No entries yet.";
+
+    NavContracts => "契約一覧", "Contracts";
+    NavContractNew => "新規作成", "New contract";
+    NavApprovals => "承認待ち", "Approvals";
+
+    ContractsTitle => "契約一覧", "Contracts";
+    ContractsLead => "条件を指定して契約を検索できます。検索条件はURLに保存されるため、ブックマークして再利用できます。", "Search contracts. The filters are kept in the address, so a search can be bookmarked.";
+    ContractSearchLabel => "件名・契約番号・相手方で検索", "Search title, number or counterparty";
+    MoreFilters => "詳細な条件", "More filters";
+    ClearFilters => "条件をクリアする", "Clear filters";
+    SortLabel => "並び順", "Sort by";
+    SortUpdated => "更新日時の新しい順", "Recently updated";
+    SortConcluded => "締結日の新しい順", "Conclusion date (newest)";
+    SortNumber => "契約番号順", "Contract number";
+    SortAmount => "金額の大きい順", "Amount (largest)";
+    StatesLegend => "状態", "State";
+    ConcludedFrom => "締結日（から）", "Concluded from";
+    ConcludedTo => "締結日（まで）", "Concluded to";
+    AmountMin => "金額（以上）", "Amount at least";
+    AmountMax => "金額（以下）", "Amount at most";
+    AnyDepartment => "（すべての所属）", "(all departments)";
+    NoContracts => "該当する契約はありません。", "No contracts match.";
+    ContractNumber => "契約番号", "Contract number";
+    ContractTitle => "件名", "Title";
+    Counterparty => "相手方", "Counterparty";
+    Amount => "契約金額（税込）", "Amount (incl. tax)";
+    AmountShort => "金額", "Amount";
+    Period => "契約期間", "Contract period";
+    PeriodStart => "契約期間（開始日）", "Period from";
+    PeriodEnd => "契約期間（終了日）", "Period to";
+    ConcludedOn => "締結日", "Concluded on";
+    UpdatedAt => "更新日時", "Updated";
+    Retention => "保存期間", "Retention";
+    CreatedBy => "作成者", "Created by";
+    ExpiresAt => "回答期限", "Answer by";
+    SentAt => "送信日時", "Sent";
+    ConcludedAt => "締結日時", "Concluded";
+    CustomFields => "任意項目", "Custom fields";
+    CustomFieldKey => "項目名", "Field";
+    CustomFieldValue => "値", "Value";
+    CustomFieldAdd => "項目を追加する", "Add a field";
+    Remove => "削除する", "Remove";
+    MoveUp => "上へ", "Up";
+    MoveDown => "下へ", "Down";
+    Years => "年", " years";
+
+    ContractNewTitle => "契約の新規作成", "New contract";
+    ContractEditTitle => "契約の編集", "Edit contract";
+    BasicData => "基本情報", "Basic data";
+    ContractNumberHint => "空欄の場合は、団体の規則に従って自動で採番します。", "Leave empty to have it numbered by your organisation's pattern.";
+    CounterpartyFromBook => "アドレス帳の取引先", "Organisation from the address book";
+    NotFromBook => "（アドレス帳から選ばない）", "(not from the address book)";
+    CounterpartyName => "相手方の名称", "Counterparty name";
+    CounterpartyHint => "アドレス帳にない場合は、名称を入力してください。", "Type the name when it is not in the address book.";
+    AmountHint => "半角数字で入力してください（例：1234000）。", "Digits only, e.g. 1234000.";
+    Message => "相手方へのメッセージ", "Message to the counterparty";
+    MessageHint => "確認依頼のメールに記載されます。", "Included in the request mail.";
+    RecipientOrderLegend => "送信方法", "How recipients are asked";
+    AllowForwarding => "相手方による転送を許可する", "Allow recipients to forward the request";
+    StampLegend => "署名欄（印影）", "Visible stamp";
+    StampEnable => "署名欄（印影）をPDFに表示する", "Show a visible stamp on the PDF";
+    StampHint => "位置はページ左下からのポイント（1pt＝約0.35mm）で指定します。幅は120以上、高さは40以上にしてください。", "Position in points from the page's lower-left corner. Width at least 120, height at least 40.";
+    StampPage => "ページ", "Page";
+    StampX => "左端（X）", "Left (x)";
+    StampY => "下端（Y）", "Bottom (y)";
+    StampW => "幅", "Width";
+    StampH => "高さ", "Height";
+    SaveDraft => "下書きを保存する", "Save draft";
+    DraftCreated => "下書きを作成しました。続けて契約書のPDF、送信先、承認ルートを設定してください。", "The draft was created. Now add the PDF, the recipients and the approval route.";
+    EditResetsApproval => "承認待ちの契約を編集すると、承認ルートの承認は取り消され、下書きに戻ります。", "Editing a contract pending approval clears its approvals and returns it to draft.";
+    NotEditable => "この状態の契約は編集できません。", "This contract cannot be edited in its current state.";
+    ToDetail => "契約の詳細へ", "To the contract";
+    ToDetailHint => "設定が終わったら、詳細画面から承認申請または送信を行ってください。", "When everything is set, submit or send from the contract page.";
+
+    Documents => "文書", "Documents";
+    MainPdf => "契約書（PDF）", "Contract PDF";
+    MainPdfHint => "契約書のPDFを選択すると、すぐにアップロードして署名できるか確認します。再度選択すると差し替えます。", "Choosing a PDF uploads it and checks that it can be signed. Choosing another replaces it.";
+    AttachmentFile => "添付ファイル", "Attachment";
+    Uploading => "アップロード中です…", "Uploading…";
+    Uploaded => "アップロードしました。", "Uploaded.";
+    UploadFailed => "アップロードできませんでした", "Upload failed";
+    NoDocuments => "文書はまだありません。", "No documents yet.";
+    RoleMain => "契約書", "Contract";
+    RoleAttachment => "添付ファイル", "Attachment";
+    RoleSealed => "署名済み契約書", "Signed contract";
+    RoleCertificate => "合意締結証明書", "Completion certificate";
+    Download => "ダウンロードする", "Download";
+    Pages => "ページ", "pages";
+
+    Recipients => "送信先（契約相手方）", "Recipients (counterparty)";
+    RecipientsHint => "契約相手方で合意する方を、合意してもらう順に登録します。", "The counterparty's signers, in signing order.";
+    RecipientAdd => "送信先を追加する", "Add a recipient";
+    RecipientFromBook => "アドレス帳の担当者から追加", "Add from the address book";
+    ChooseContact => "（担当者を選んでください）", "(choose a contact)";
+    OrganizationName => "組織名", "Organisation";
+    AccessCode => "アクセスコード", "Access code";
+    AccessCodeHint => "任意。4～32文字。メールとは別の方法（電話・郵送など）でお伝えください。", "Optional, 4–32 characters. Pass it on by phone or letter, not by the same mail.";
+    AccessCodeReenter => "アクセスコードが設定されています。送信先を保存し直すときは、もう一度入力してください（空欄で保存するとアクセスコードなしになります）。", "An access code is set. Enter it again when saving the recipients (saving it empty removes it).";
+    SaveRecipients => "送信先を保存する", "Save recipients";
+    NoRecipients => "送信先はまだ登録されていません。", "No recipients yet.";
+    Order => "順番", "Order";
+
+    Route => "承認ルート", "Approval route";
+    RouteHint => "承認ステップごとに承認者を選びます。「全員の承認」では、選んだ全員の承認で次へ進みます。", "Choose approvers per step. With “every approver”, all of them must approve.";
+    StepAdd => "承認ステップを追加する", "Add a step";
+    StepName => "ステップ名", "Step name";
+    StepRule => "承認の条件", "Rule";
+    Approvers => "承認者", "Approvers";
+    ApproversUnavailable => "承認者の一覧を表示できません。利用者の一覧を見る権限が必要です。", "The list of approvers cannot be shown: it needs the permission to manage users.";
+    SaveRoute => "承認ルートを保存する", "Save route";
+    NoSteps => "承認ステップはまだありません。", "No steps yet.";
+    StepComplete => "承認済み", "approved";
+    Step => "ステップ", "Step";
+    Undecided => "未承認", "pending";
+
+    ContractDetail => "契約の詳細", "Contract";
+    ContractData => "契約の内容", "Contract data";
+    Actions => "操作", "Actions";
+    Reason => "理由", "Reason";
+    ReasonRequired => "差し戻しの理由を入力してください。", "Enter the reason for sending back.";
+    CommentOptional => "コメント（任意）", "Comment (optional)";
+    Cancel => "やめる", "Cancel";
+    ActionDone => "操作が完了しました。", "Done.";
+    ConcludingNote => "電子署名とタイムスタンプを付与しています。完了すると自動で表示が更新されます。", "The signature and timestamp are being applied. This page updates when it is done.";
+    Forwarding => "転送", "Forwarding";
+    Allowed => "許可する", "allowed";
+    NotAllowed => "許可しない", "not allowed";
+    RecipientState => "状態", "State";
+    AccessCodeSet => "アクセスコードあり", "access code";
+
+    ApprovalsTitle => "承認待ち", "Waiting for your approval";
+    ApprovalsLead => "あなたが承認者になっている、承認待ちの契約です。", "Contracts waiting for your approval.";
+    NoApprovals => "承認待ちの契約はありません。", "Nothing is waiting for your approval.";
+
+    SignTitle => "契約書の確認", "Review the contract";
+    SignFrom => "から、契約書の確認依頼が届いています。", " has sent you a contract to review.";
+    SignDear => "様", "";
+    SignCodeLead => "ご本人確認のため、登録されたメールアドレスに6桁の確認コードをお送りします。", "To confirm it is you, we will mail a 6-digit code to your registered address.";
+    SignSendCode => "確認コードを送信", "Send the code";
+    SignResendCode => "確認コードを再送信", "Send the code again";
+    SignCodeSent => "確認コードを送信しました。メールをご確認のうえ、10分以内に入力してください。", "The code was sent. Check your mail and enter it within 10 minutes.";
+    SignCode => "確認コード（6桁）", "Code (6 digits)";
+    SignAccessCode => "アクセスコード", "Access code";
+    SignAccessCodeHint => "送信者から電話や郵送などでお知らせしたコードです。", "The code the sender gave you by phone or letter.";
+    SignVerify => "確認する", "Confirm";
+    SignDocuments => "契約書", "Documents";
+    SignOpen => "PDFを開く", "Open the PDF";
+    SignViewerNote => "PDFは新しいタブで開きます。開かない場合は「ダウンロードする」を押してください。", "The PDF opens in a new tab. If it does not, use Download.";
+    SignConsent => "内容を確認し、合意します", "I have read the contract and agree";
+    SignAgree => "合意する", "Agree";
+    SignAgreeHint => "合意すると取り消すことはできません。", "An agreement cannot be withdrawn.";
+    SignDecline => "合意しない", "Do not agree";
+    SignDeclineReason => "合意しない理由", "Reason";
+    SignDeclineSubmit => "却下する", "Decline";
+    SignForward => "担当者を変更する（転送）", "Forward to a colleague";
+    SignForwardLead => "社内の別の方に確認をお願いする場合は、その方の氏名とメールアドレスを入力してください。この依頼は転送先の方に移ります。", "To hand this request to a colleague, enter their name and e-mail. The request moves to them.";
+    SignForwardSubmit => "転送する", "Forward";
+    SignAgreed => "合意いただきました。ありがとうございました。すべての方の合意がそろうと、電子署名済みの契約書をダウンロードできます。", "Thank you for agreeing. When everyone has agreed, the signed contract can be downloaded here.";
+    SignDeclined => "合意しないことを送信者にお伝えしました。", "The sender has been told you do not agree.";
+    SignForwarded => "この依頼は転送されました。転送先の方にメールでお知らせしています。", "This request was forwarded. The colleague has been notified by mail.";
+    SignConcluded => "契約が締結されました。電子署名済みの契約書をダウンロードできます。", "The contract is concluded. You can download the signed contract.";
+    SignLinkNote => "このページのURLはあなた専用です。他の方に共有しないでください。", "This link is personal. Do not share it.";
+    SignMessage => "送信者からのメッセージ", "Message from the sender";
 }
 
 /// The language signal, provided once at the root.
@@ -275,6 +441,13 @@ impl I18n {
         }
     }
 
+    /// A text as a reactive view: `{i.tr(K::Save)}`. Every call returns the same closure type,
+    /// so the hundreds of labels share one set of rendering code in the wasm (a `move ||`
+    /// closure per label would each be compiled separately).
+    pub fn tr(self, key: K) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+        move || self.t(key)
+    }
+
     /// What the user is told about a problem: the server's Japanese detail, or the code's
     /// English message.
     pub fn problem(self, p: &Problem) -> String {
@@ -307,6 +480,44 @@ impl I18n {
             Lang::Ja => p.label_ja(),
             Lang::En => p.label_en(),
         }
+    }
+
+    /// Picks the Japanese or English label of a `shared` value.
+    pub fn pick(self, ja: &'static str, en: &'static str) -> &'static str {
+        match self.lang.get() {
+            Lang::Ja => ja,
+            Lang::En => en,
+        }
+    }
+
+    /// A contract state's label.
+    pub fn state(self, s: ContractState) -> &'static str {
+        self.pick(s.label_ja(), s.label_en())
+    }
+
+    /// A recipient state's label.
+    pub fn recipient_state(self, s: RecipientState) -> &'static str {
+        self.pick(s.label_ja(), s.label_en())
+    }
+
+    /// A staff action's button text.
+    pub fn action(self, a: ContractAction) -> &'static str {
+        self.pick(a.label_ja(), a.label_en())
+    }
+
+    /// "順番に送信" / "同時に送信".
+    pub fn order(self, o: RecipientOrder) -> &'static str {
+        self.pick(o.label_ja(), o.label_en())
+    }
+
+    /// An approval step's rule.
+    pub fn rule(self, r: ApprovalRule) -> &'static str {
+        self.pick(r.label_ja(), r.label_en())
+    }
+
+    /// An approver's decision.
+    pub fn decision(self, d: ApprovalDecision) -> &'static str {
+        self.pick(d.label_ja(), d.label_en())
     }
 
     /// "N件中 a～b件を表示" for a page of a list.

@@ -5,9 +5,11 @@
 pub mod account;
 pub mod audit;
 pub mod auth;
+pub mod contracts;
 pub mod departments;
 pub mod organizations;
 pub mod settings;
+pub mod signing;
 pub mod users;
 
 use std::cell::RefCell;
@@ -58,10 +60,24 @@ async fn request(
     body: Option<String>,
     watch: Watch,
 ) -> Result<Response, Problem> {
+    request_as(method, path, body, watch, None).await
+}
+
+/// [`request`] with an optional `Authorization: Bearer` token (the signing page's session).
+async fn request_as(
+    method: Method,
+    path: &str,
+    body: Option<String>,
+    watch: Watch,
+    bearer: Option<&str>,
+) -> Result<Response, Problem> {
     let url = format!("{BASE}{path}");
     let mut builder = RequestBuilder::new(&url)
         .method(method.clone())
         .header("Accept", "application/json, application/problem+json");
+    if let Some(token) = bearer {
+        builder = builder.header("Authorization", &format!("Bearer {token}"));
+    }
     if method != Method::GET
         && let Some(token) = CSRF_TOKEN.with(|t| t.borrow().clone())
     {
@@ -83,8 +99,8 @@ async fn request(
         return Ok(response);
     }
     let status = response.status();
-    let problem = match response.json::<Problem>().await {
-        Ok(p) => p,
+    let problem = match response.text().await {
+        Ok(text) => problem_from(status, &text),
         Err(_) => Problem::new(fallback_code(status)),
     };
     if watch == Watch::Session
@@ -99,6 +115,11 @@ async fn request(
         }
     }
     Err(problem)
+}
+
+/// The problem of an error answer's body, or one made from its status.
+fn problem_from(status: u16, body: &str) -> Problem {
+    serde_json::from_str(body).unwrap_or_else(|_| Problem::new(fallback_code(status)))
 }
 
 /// A code for an error answer that carried no problem body (e.g. from a proxy).
@@ -141,6 +162,10 @@ async fn send<B: Serialize, T: DeserializeOwned>(
 
 async fn post_empty<T: DeserializeOwned>(path: &str) -> Result<T, Problem> {
     decode(request(Method::POST, path, None, Watch::Session).await?).await
+}
+
+async fn delete<T: DeserializeOwned>(path: &str) -> Result<T, Problem> {
+    decode(request(Method::DELETE, path, None, Watch::Session).await?).await
 }
 
 async fn post_no_content<B: Serialize>(path: &str, body: &B) -> Result<(), Problem> {

@@ -114,9 +114,9 @@ pub fn DepartmentSelect(
         .collect_view();
     view! {
         <div class="field">
-            <label for=id.clone()>{move || i.t(label)}</label>
+            <label for=id.clone()>{i.tr(label)}</label>
             <select id=id on:change=move |ev| value.set(event_target_value(&ev))>
-                <option value="" selected=initial.is_empty()>{move || i.t(none_label)}</option>
+                <option value="" selected=initial.is_empty()>{i.tr(none_label)}</option>
                 {options}
             </select>
         </div>

@@ -174,7 +174,7 @@ pub fn Loading() -> impl IntoView {
     let i = use_i18n();
     view! {
         <p class="loading" role="status" aria-live="polite">
-            {move || i.t(K::Loading)}
+            {i.tr(K::Loading)}
         </p>
     }
 }
@@ -257,10 +257,10 @@ pub fn TextField(
     view! {
         <div class="field">
             <label for=label_for>
-                {move || i.t(label)}
-                {required.then(|| view! { <span class="req">{move || i.t(K::Required)}</span> })}
+                {i.tr(label)}
+                {required.then(|| view! { <span class="req">{i.tr(K::Required)}</span> })}
             </label>
-            {hint.map(|h| view! { <p class="hint" id=hint_id>{move || i.t(h)}</p> })}
+            {hint.map(|h| view! { <p class="hint" id=hint_id>{i.tr(h)}</p> })}
             {control}
             <p class="field-error" id=error_id>
                 {move || form.field_message(field).map(|m| field_text(i, m))}
@@ -284,7 +284,7 @@ pub fn CheckField(
     view! {
         <div class="check">
             <input type="checkbox" id=id.clone() bind:checked=checked />
-            <label for=id>{move || i.t(label)}</label>
+            <label for=id>{i.tr(label)}</label>
         </div>
     }
 }

@@ -1,5 +1,6 @@
 //! Building blocks that take props and render; they never fetch.
 
+pub mod contract;
 pub mod department;
 pub mod form;
 pub mod org_form;

@@ -22,7 +22,7 @@ pub fn Pager(
     let at_first = current <= 1;
     let at_last = u64::from(current) >= pages;
     view! {
-        <nav class="pager" aria-label=move || i.t(K::Pagination)>
+        <nav class="pager" aria-label=i.tr(K::Pagination)>
             <p class="pager-info">{move || i.page_range(total, current, per_page, shown)}</p>
             <div class="pager-buttons">
                 <button
@@ -31,7 +31,7 @@ pub fn Pager(
                     disabled=at_first
                     on:click=move |_| page.update(|p| *p = p.saturating_sub(1).max(1))
                 >
-                    {move || i.t(K::Prev)}
+                    {i.tr(K::Prev)}
                 </button>
                 <button
                     type="button"
@@ -39,7 +39,7 @@ pub fn Pager(
                     disabled=at_last
                     on:click=move |_| page.update(|p| *p += 1)
                 >
-                    {move || i.t(K::Next)}
+                    {i.tr(K::Next)}
                 </button>
             </div>
         </nav>

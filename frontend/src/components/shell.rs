@@ -16,6 +16,21 @@ use crate::session::use_session;
 /// A menu entry: path, label and the permission it needs (none: everyone).
 const MENU: &[(&str, K, Option<Permission>)] = &[
     ("/", K::NavHome, None),
+    (
+        "/contracts",
+        K::NavContracts,
+        Some(Permission::ViewContracts),
+    ),
+    (
+        "/contracts/new",
+        K::NavContractNew,
+        Some(Permission::CreateContracts),
+    ),
+    (
+        "/approvals",
+        K::NavApprovals,
+        Some(Permission::ApproveContracts),
+    ),
     ("/users", K::NavUsers, Some(Permission::ManageUsers)),
     (
         "/departments",
@@ -92,25 +107,25 @@ fn Frame() -> impl IntoView {
     let user = move || session.me().map(|m| m.user.name).unwrap_or_default();
 
     view! {
-        <a class="skip-link" href="#main">{move || i.t(K::SkipToMain)}</a>
+        <a class="skip-link" href="#main">{i.tr(K::SkipToMain)}</a>
         <header class="app-header">
             <div class="brand">
-                <span class="brand-name">{move || i.t(K::AppName)}</span>
+                <span class="brand-name">{i.tr(K::AppName)}</span>
                 <span class="brand-tenant">{tenant}</span>
             </div>
             <div class="header-actions">
                 <span class="header-user">
-                    <span class="visually-hidden">{move || i.t(K::LoggedInAs)}</span>
+                    <span class="visually-hidden">{i.tr(K::LoggedInAs)}</span>
                     {user}
                 </span>
                 <button
                     type="button"
                     class="btn btn-quiet"
                     lang=move || if i.t(K::LanguageSwitch) == "English" { "en" } else { "ja" }
-                    aria-label=move || i.t(K::LanguageSwitchLabel)
+                    aria-label=i.tr(K::LanguageSwitchLabel)
                     on:click=move |_| i.toggle()
                 >
-                    {move || i.t(K::LanguageSwitch)}
+                    {i.tr(K::LanguageSwitch)}
                 </button>
                 <button
                     type="button"
@@ -120,12 +135,12 @@ fn Frame() -> impl IntoView {
                         logout.dispatch(());
                     }
                 >
-                    {move || i.t(K::Logout)}
+                    {i.tr(K::Logout)}
                 </button>
             </div>
         </header>
         <div class="layout">
-            <nav class="side-nav" aria-label=move || i.t(K::MainMenu)>
+            <nav class="side-nav" aria-label=i.tr(K::MainMenu)>
                 <ul>
                     {MENU
                         .iter()
@@ -138,8 +153,8 @@ fn Frame() -> impl IntoView {
                             view! {
                                 <Show when=visible>
                                     <li>
-                                        <A href=href exact=href == "/">
-                                            {move || i.t(label)}
+                                        <A href=href exact=matches!(href, "/" | "/contracts")>
+                                            {i.tr(label)}
                                         </A>
                                     </li>
                                 </Show>

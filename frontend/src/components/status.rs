@@ -18,5 +18,5 @@ pub fn UserStatus(user: UserView) -> impl IntoView {
     } else {
         ("badge badge-on", K::StatusActive)
     };
-    view! { <span class=class>{move || i.t(key)}</span> }
+    view! { <span class=class>{i.tr(key)}</span> }
 }

@@ -69,7 +69,7 @@ pub fn UserFormFields(
             value=fields.department
         />
         <fieldset class="choices" aria-describedby="roles-error">
-            <legend>{move || i.t(K::RolesLegend)}</legend>
+            <legend>{i.tr(K::RolesLegend)}</legend>
             {Role::ALL
                 .into_iter()
                 .map(|r| {
@@ -101,8 +101,8 @@ pub fn UserFormFields(
             <GroupError form=form field="roles" id="roles-error" />
         </fieldset>
         <fieldset class="choices" aria-describedby="grants-hint">
-            <legend>{move || i.t(K::GrantsLegend)}</legend>
-            <p class="hint" id="grants-hint">{move || i.t(K::GrantsHint)}</p>
+            <legend>{i.tr(K::GrantsLegend)}</legend>
+            <p class="hint" id="grants-hint">{i.tr(K::GrantsHint)}</p>
             {Permission::ALL
                 .into_iter()
                 .map(|p| {

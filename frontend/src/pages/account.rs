@@ -19,12 +19,12 @@ pub fn AccountPage() -> impl IntoView {
     let must_change = move || session.me().is_some_and(|m| m.user.must_change_password);
     let totp_required = move || session.me().is_some_and(|m| m.totp_setup_required);
     view! {
-        <h1>{move || i.t(K::AccountTitle)}</h1>
+        <h1>{i.tr(K::AccountTitle)}</h1>
         <Show when=must_change>
-            <div class="alert alert-warn" role="alert">{move || i.t(K::MustChangePassword)}</div>
+            <div class="alert alert-warn" role="alert">{i.tr(K::MustChangePassword)}</div>
         </Show>
         <Show when=move || totp_required() && !must_change()>
-            <div class="alert alert-warn" role="alert">{move || i.t(K::TotpSetupRequired)}</div>
+            <div class="alert alert-warn" role="alert">{i.tr(K::TotpSetupRequired)}</div>
         </Show>
         <PasswordSection />
         <TotpSection />
@@ -84,7 +84,7 @@ fn PasswordSection() -> impl IntoView {
     };
     view! {
         <section class="card" aria-labelledby="pw-title">
-            <h2 id="pw-title">{move || i.t(K::PasswordSection)}</h2>
+            <h2 id="pw-title">{i.tr(K::PasswordSection)}</h2>
             <FormMessages form=form />
             <form class="form" on:submit=submit novalidate>
                 <TextField
@@ -137,8 +137,8 @@ fn TotpSection() -> impl IntoView {
     let done: RwSignal<Option<K>> = RwSignal::new(None);
     view! {
         <section class="card" aria-labelledby="totp-title">
-            <h2 id="totp-title">{move || i.t(K::TotpSection)}</h2>
-            {move || done.get().map(|k| view! { <div class="alert alert-success" role="status">{move || i.t(k)}</div> })}
+            <h2 id="totp-title">{i.tr(K::TotpSection)}</h2>
+            {move || done.get().map(|k| view! { <div class="alert alert-success" role="status">{i.tr(k)}</div> })}
             {move || {
                 if enabled.get() {
                     view! { <TotpDisable done=done /> }.into_any()
@@ -193,7 +193,7 @@ fn TotpSetup(done: RwSignal<Option<K>>) -> impl IntoView {
         }
     };
     view! {
-        <p>{move || i.t(K::TotpIsOff)}</p>
+        <p>{i.tr(K::TotpIsOff)}</p>
         <FormMessages form=form />
         {move || match setup.get() {
             None => view! {
@@ -207,13 +207,13 @@ fn TotpSetup(done: RwSignal<Option<K>>) -> impl IntoView {
             }
                 .into_any(),
             Some(s) => view! {
-                <p>{move || i.t(K::TotpScan)}</p>
+                <p>{i.tr(K::TotpScan)}</p>
                 <div class="totp-setup">
                     <QrCodeSvg text=s.otpauth_uri.clone() label=i.t(K::TotpQrLabel).to_owned() />
                     <dl class="facts">
-                        <dt>{move || i.t(K::TotpSecret)}</dt>
+                        <dt>{i.tr(K::TotpSecret)}</dt>
                         <dd class="mono secret" id="totp-secret">{s.secret.clone()}</dd>
-                        <dt>{move || i.t(K::TotpUri)}</dt>
+                        <dt>{i.tr(K::TotpUri)}</dt>
                         <dd class="mono wrap small">{s.otpauth_uri.clone()}</dd>
                     </dl>
                 </div>
@@ -276,7 +276,7 @@ fn TotpDisable(done: RwSignal<Option<K>>) -> impl IntoView {
         }
     };
     view! {
-        <p>{move || i.t(K::TotpIsOn)}</p>
+        <p>{i.tr(K::TotpIsOn)}</p>
         <FormMessages form=form />
         <form class="form" on:submit=submit novalidate>
             <TextField

@@ -35,20 +35,20 @@ pub fn AddressBookPage() -> impl IntoView {
 
     view! {
         <div class="page-head">
-            <h1>{move || i.t(K::AddressBookTitle)}</h1>
+            <h1>{i.tr(K::AddressBookTitle)}</h1>
             <Show when=move || session.can(Permission::ManageAddressBook)>
                 <A href="/address-book/new" attr:class="btn btn-primary">
-                    {move || i.t(K::OrgAdd)}
+                    {i.tr(K::OrgAdd)}
                 </A>
             </Show>
         </div>
-        <p class="lead">{move || i.t(K::AddressBookLead)}</p>
+        <p class="lead">{i.tr(K::AddressBookLead)}</p>
         <form class="search-bar" role="search" on:submit=search>
             <div class="field field-grow">
-                <label for="org-q">{move || i.t(K::OrgSearchLabel)}</label>
+                <label for="org-q">{i.tr(K::OrgSearchLabel)}</label>
                 <input id="org-q" type="search" bind:value=query />
             </div>
-            <button type="submit" class="btn">{move || i.t(K::Search)}</button>
+            <button type="submit" class="btn">{i.tr(K::Search)}</button>
             <div class="check">
                 <input
                     type="checkbox"
@@ -59,7 +59,7 @@ pub fn AddressBookPage() -> impl IntoView {
                         include_archived.set(event_target_checked(&ev));
                     }
                 />
-                <label for="include-archived">{move || i.t(K::IncludeArchived)}</label>
+                <label for="include-archived">{i.tr(K::IncludeArchived)}</label>
             </div>
         </form>
         <Transition fallback=Loading>
@@ -67,7 +67,7 @@ pub fn AddressBookPage() -> impl IntoView {
                 match orgs.await {
                     Err(p) => view! { <ProblemMessage problem=p /> }.into_any(),
                     Ok(list) if list.items.is_empty() => {
-                        view! { <p class="empty">{move || i.t(K::NoOrgs)}</p> }.into_any()
+                        view! { <p class="empty">{i.tr(K::NoOrgs)}</p> }.into_any()
                     }
                     Ok(list) => {
                         let shown = list.items.len();
@@ -80,19 +80,19 @@ pub fn AddressBookPage() -> impl IntoView {
                                 let archived = o.archived;
                                 view! {
                                     <tr>
-                                        <td data-label=move || i.t(K::OrgName)>
+                                        <td data-label=i.tr(K::OrgName)>
                                             <div>
                                                 <A href=href>{o.name.clone()}</A>
                                                 {o.name_kana.clone().map(|k| view! { <span class="sub">{k}</span> })}
                                             </div>
                                         </td>
-                                        <td data-label=move || i.t(K::Address) class="wrap">{o.address.clone().unwrap_or_default()}</td>
-                                        <td data-label=move || i.t(K::Phone)>{o.phone.clone().unwrap_or_default()}</td>
-                                        <td data-label=move || i.t(K::Contacts) class="num">{contacts}</td>
-                                        <td data-label=move || i.t(K::Status)>
+                                        <td data-label=i.tr(K::Address) class="wrap">{o.address.clone().unwrap_or_default()}</td>
+                                        <td data-label=i.tr(K::Phone)>{o.phone.clone().unwrap_or_default()}</td>
+                                        <td data-label=i.tr(K::Contacts) class="num">{contacts}</td>
+                                        <td data-label=i.tr(K::Status)>
                                             {archived
                                                 .then(|| {
-                                                    view! { <span class="badge badge-off">{move || i.t(K::Archived)}</span> }
+                                                    view! { <span class="badge badge-off">{i.tr(K::Archived)}</span> }
                                                 })}
                                         </td>
                                     </tr>
@@ -104,11 +104,11 @@ pub fn AddressBookPage() -> impl IntoView {
                                 <table class="list stack">
                                     <thead>
                                         <tr>
-                                            <th scope="col">{move || i.t(K::OrgName)}</th>
-                                            <th scope="col">{move || i.t(K::Address)}</th>
-                                            <th scope="col">{move || i.t(K::Phone)}</th>
-                                            <th scope="col">{move || i.t(K::Contacts)}</th>
-                                            <th scope="col">{move || i.t(K::Status)}</th>
+                                            <th scope="col">{i.tr(K::OrgName)}</th>
+                                            <th scope="col">{i.tr(K::Address)}</th>
+                                            <th scope="col">{i.tr(K::Phone)}</th>
+                                            <th scope="col">{i.tr(K::Contacts)}</th>
+                                            <th scope="col">{i.tr(K::Status)}</th>
                                         </tr>
                                     </thead>
                                     <tbody>{rows}</tbody>

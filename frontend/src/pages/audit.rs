@@ -24,8 +24,8 @@ pub fn AuditPage() -> impl IntoView {
     });
     let verify = Action::new_local(|_: &()| api::audit::verify());
     view! {
-        <h1>{move || i.t(K::AuditTitle)}</h1>
-        <p class="lead">{move || i.t(K::AuditLead)}</p>
+        <h1>{i.tr(K::AuditTitle)}</h1>
+        <p class="lead">{i.tr(K::AuditLead)}</p>
         <div class="actions">
             <button type="button" class="btn" disabled=move || verify.pending().get() on:click=move |_| {
                 verify.dispatch(());
@@ -42,7 +42,7 @@ pub fn AuditPage() -> impl IntoView {
                         let n = chain.events_checked;
                         view! {
                             <div class="alert alert-success" role="status">
-                                {move || i.t(K::AuditIntact)} " " {move || i.events_checked(n)}
+                                {i.tr(K::AuditIntact)} " " {move || i.events_checked(n)}
                             </div>
                         }
                             .into_any()
@@ -51,7 +51,7 @@ pub fn AuditPage() -> impl IntoView {
                         let brk = chain.first_break.clone();
                         view! {
                             <div class="alert alert-error" role="alert">
-                                {move || i.t(K::AuditBroken)} " "
+                                {i.tr(K::AuditBroken)} " "
                                 {move || brk.as_ref().map(|b| i.chain_break(b.seq, &b.kind))}
                             </div>
                         }
@@ -65,7 +65,7 @@ pub fn AuditPage() -> impl IntoView {
                 match events.await {
                     Err(p) => view! { <ProblemMessage problem=p /> }.into_any(),
                     Ok(list) if list.items.is_empty() => {
-                        view! { <p class="empty">{move || i.t(K::NoEvents)}</p> }.into_any()
+                        view! { <p class="empty">{i.tr(K::NoEvents)}</p> }.into_any()
                     }
                     Ok(list) => {
                         let shown = list.items.len();
@@ -76,12 +76,12 @@ pub fn AuditPage() -> impl IntoView {
                                     <thead>
                                         <tr>
                                             <th scope="col">"#"</th>
-                                            <th scope="col">{move || i.t(K::AuditAt)}</th>
-                                            <th scope="col">{move || i.t(K::AuditActor)}</th>
-                                            <th scope="col">{move || i.t(K::AuditAction)}</th>
-                                            <th scope="col">{move || i.t(K::AuditTarget)}</th>
-                                            <th scope="col">{move || i.t(K::AuditResult)}</th>
-                                            <th scope="col">{move || i.t(K::AuditIp)}</th>
+                                            <th scope="col">{i.tr(K::AuditAt)}</th>
+                                            <th scope="col">{i.tr(K::AuditActor)}</th>
+                                            <th scope="col">{i.tr(K::AuditAction)}</th>
+                                            <th scope="col">{i.tr(K::AuditTarget)}</th>
+                                            <th scope="col">{i.tr(K::AuditResult)}</th>
+                                            <th scope="col">{i.tr(K::AuditIp)}</th>
                                         </tr>
                                     </thead>
                                     <tbody>{rows}</tbody>

@@ -31,12 +31,12 @@ pub fn DepartmentsPage() -> impl IntoView {
     });
 
     view! {
-        <h1>{move || i.t(K::DepartmentsTitle)}</h1>
-        <p class="lead">{move || i.t(K::DeptLead)}</p>
+        <h1>{i.tr(K::DepartmentsTitle)}</h1>
+        <p class="lead">{i.tr(K::DeptLead)}</p>
         {move || {
             notice
                 .get()
-                .map(|k| view! { <div class="alert alert-success" role="status">{move || i.t(k)}</div> })
+                .map(|k| view! { <div class="alert alert-success" role="status">{i.tr(k)}</div> })
         }}
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
@@ -45,7 +45,7 @@ pub fn DepartmentsPage() -> impl IntoView {
                     Ok(all) => {
                         let roots: Vec<DepartmentView> = top_level(&all);
                         let tree = if all.is_empty() {
-                            view! { <p class="empty">{move || i.t(K::NoDepartments)}</p> }.into_any()
+                            view! { <p class="empty">{i.tr(K::NoDepartments)}</p> }.into_any()
                         } else {
                             view! {
                                 <ul class="tree" role="list">
@@ -59,7 +59,7 @@ pub fn DepartmentsPage() -> impl IntoView {
                         };
                         view! {
                             <section class="card" aria-labelledby="dept-tree">
-                                <h2 id="dept-tree" class="visually-hidden">{move || i.t(K::DepartmentsTitle)}</h2>
+                                <h2 id="dept-tree" class="visually-hidden">{i.tr(K::DepartmentsTitle)}</h2>
                                 {tree}
                             </section>
                             <AddDepartment all=all on_saved=on_saved />
@@ -118,7 +118,7 @@ fn tree_node(
                 <span class="tree-name" id=label_id.clone()>{dept.name.clone()}</span>
                 {dept.code.clone().map(|c| view! { <span class="mono muted">{c}</span> })}
                 {(!dept.active)
-                    .then(|| view! { <span class="badge badge-off">{move || i.t(K::DeptInactive)}</span> })}
+                    .then(|| view! { <span class="badge badge-off">{i.tr(K::DeptInactive)}</span> })}
                 <button
                     type="button"
                     class="btn btn-small"
@@ -128,7 +128,7 @@ fn tree_node(
                         editing.update(|e| *e = if *e == Some(id) { None } else { Some(id) })
                     }
                 >
-                    {move || i.t(K::Edit)}
+                    {i.tr(K::Edit)}
                 </button>
             </div>
             <Show when=move || editing.get() == Some(id)>
@@ -188,7 +188,7 @@ fn AddDepartment(all: Vec<DepartmentView>, on_saved: Callback<K>) -> impl IntoVi
     };
     view! {
         <section class="card" aria-labelledby="dept-add">
-            <h2 id="dept-add">{move || i.t(K::DeptAdd)}</h2>
+            <h2 id="dept-add">{i.tr(K::DeptAdd)}</h2>
             <FormMessages form=form />
             <form class="form" on:submit=submit novalidate>
                 <TextField id="new-dept-name" field="name" label=K::DeptName value=name form=form required=true />
@@ -251,7 +251,7 @@ fn EditDepartment(
     let parent_id = format!("{prefix}-parent");
     let active_id = format!("{prefix}-active");
     view! {
-        <form class="inline-editor form" on:submit=submit novalidate aria-label=move || i.t(K::DeptEditTitle)>
+        <form class="inline-editor form" on:submit=submit novalidate aria-label=i.tr(K::DeptEditTitle)>
             <FormMessages form=form />
             <TextField id=name_id field="name" label=K::DeptName value=name form=form required=true />
             <TextField id=code_id field="code" label=K::DeptCode value=code form=form hint=K::Optional />
@@ -269,7 +269,7 @@ fn EditDepartment(
                     {move || if save.pending().get() { i.t(K::Saving) } else { i.t(K::Save) }}
                 </button>
                 <button type="button" class="btn" on:click=move |_| editing.set(None)>
-                    {move || i.t(K::Close)}
+                    {i.tr(K::Close)}
                 </button>
             </div>
         </form>

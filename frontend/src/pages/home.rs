@@ -30,10 +30,10 @@ pub fn HomePage() -> impl IntoView {
         ("/settings", K::NavSettings, Permission::ManageSettings),
     ];
     view! {
-        <h1>{move || i.t(K::HomeTitle)}</h1>
-        <p class="lead">{move || i.t(K::HomeLead)}</p>
+        <h1>{i.tr(K::HomeTitle)}</h1>
+        <p class="lead">{i.tr(K::HomeLead)}</p>
         <section class="card" aria-labelledby="home-you">
-            <h2 id="home-you">{move || i.t(K::HomeYou)}</h2>
+            <h2 id="home-you">{i.tr(K::HomeYou)}</h2>
             {move || {
                 me()
                     .map(|m| {
@@ -47,15 +47,15 @@ pub fn HomePage() -> impl IntoView {
                         let perms = m.permissions.clone();
                         view! {
                             <dl class="facts">
-                                <dt>{move || i.t(K::Tenant)}</dt>
+                                <dt>{i.tr(K::Tenant)}</dt>
                                 <dd>{m.tenant.name.clone()}</dd>
-                                <dt>{move || i.t(K::Name)}</dt>
+                                <dt>{i.tr(K::Name)}</dt>
                                 <dd>{m.user.name.clone()}</dd>
-                                <dt>{move || i.t(K::LoginId)}</dt>
+                                <dt>{i.tr(K::LoginId)}</dt>
                                 <dd>{m.user.login_id.clone()}</dd>
-                                <dt>{move || i.t(K::Roles)}</dt>
+                                <dt>{i.tr(K::Roles)}</dt>
                                 <dd>{roles}</dd>
-                                <dt>{move || i.t(K::EffectivePermissions)}</dt>
+                                <dt>{i.tr(K::EffectivePermissions)}</dt>
                                 <dd>
                                     <ul class="tags">
                                         {perms
@@ -70,7 +70,7 @@ pub fn HomePage() -> impl IntoView {
             }}
         </section>
         <section class="card" aria-labelledby="home-pages">
-            <h2 id="home-pages">{move || i.t(K::HomeShortcuts)}</h2>
+            <h2 id="home-pages">{i.tr(K::HomeShortcuts)}</h2>
             <ul class="shortcut-list">
                 {links
                     .into_iter()
@@ -78,14 +78,14 @@ pub fn HomePage() -> impl IntoView {
                         view! {
                             <Show when=move || session.can(need)>
                                 <li>
-                                    <A href=href>{move || i.t(label)}</A>
+                                    <A href=href>{i.tr(label)}</A>
                                 </li>
                             </Show>
                         }
                     })
                     .collect_view()}
                 <li>
-                    <A href="/account">{move || i.t(K::NavAccount)}</A>
+                    <A href="/account">{i.tr(K::NavAccount)}</A>
                 </li>
             </ul>
         </section>

@@ -129,15 +129,15 @@ pub fn LoginPage() -> impl IntoView {
     view! {
         <div class="login-page">
             <header class="login-header">
-                <p class="login-brand">{move || i.t(K::AppName)}</p>
-                <p class="login-tagline">{move || i.t(K::AppTagline)}</p>
+                <p class="login-brand">{i.tr(K::AppName)}</p>
+                <p class="login-tagline">{i.tr(K::AppTagline)}</p>
                 <button
                     type="button"
                     class="btn btn-quiet"
-                    aria-label=move || i.t(K::LanguageSwitchLabel)
+                    aria-label=i.tr(K::LanguageSwitchLabel)
                     on:click=move |_| i.toggle()
                 >
-                    {move || i.t(K::LanguageSwitch)}
+                    {i.tr(K::LanguageSwitch)}
                 </button>
             </header>
             <main id="main" class="login-card">
@@ -204,7 +204,7 @@ pub fn LoginPage() -> impl IntoView {
                         </button>
                         <Show when=move || totp_step.get()>
                             <button type="button" class="btn" on:click=start_over>
-                                {move || i.t(K::StartOver)}
+                                {i.tr(K::StartOver)}
                             </button>
                         </Show>
                     </div>

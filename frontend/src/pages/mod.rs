@@ -2,7 +2,11 @@
 
 pub mod account;
 pub mod address_book;
+pub mod approvals;
 pub mod audit;
+pub mod contract_detail;
+pub mod contract_edit;
+pub mod contracts;
 pub mod departments;
 pub mod home;
 pub mod login;
@@ -10,6 +14,7 @@ pub mod not_found;
 pub mod organization_edit;
 pub mod organization_new;
 pub mod settings;
+pub mod signing;
 pub mod user_edit;
 pub mod user_new;
 pub mod users;

@@ -11,10 +11,10 @@ pub fn NotFoundPage() -> impl IntoView {
     let i = use_i18n();
     view! {
         <main id="main" class="login-card">
-            <h1>{move || i.t(K::ErrorTitle)}</h1>
-            <p>{move || i.t(K::NotFound)}</p>
+            <h1>{i.tr(K::ErrorTitle)}</h1>
+            <p>{i.tr(K::NotFound)}</p>
             <p>
-                <A href="/">{move || i.t(K::NavHome)}</A>
+                <A href="/">{i.tr(K::NavHome)}</A>
             </p>
         </main>
     }

@@ -38,13 +38,13 @@ pub fn OrganizationEditPage() -> impl IntoView {
     );
     view! {
         <p class="back">
-            <A href="/address-book">{move || i.t(K::BackToList)}</A>
+            <A href="/address-book">{i.tr(K::BackToList)}</A>
         </p>
-        <h1>{move || i.t(K::OrgEditTitle)}</h1>
+        <h1>{i.tr(K::OrgEditTitle)}</h1>
         {move || {
             notice
                 .get()
-                .map(|k| view! { <div class="alert alert-success" role="status">{move || i.t(k)}</div> })
+                .map(|k| view! { <div class="alert alert-success" role="status">{i.tr(k)}</div> })
         }}
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
@@ -75,7 +75,7 @@ fn Organization(
         view! { <ReadOnlyOrganization org=org.clone() /> }.into_any()
     };
     let contact_list = if contacts.is_empty() {
-        view! { <p class="empty">{move || i.t(K::NoContacts)}</p> }.into_any()
+        view! { <p class="empty">{i.tr(K::NoContacts)}</p> }.into_any()
     } else {
         view! {
             <ul class="contact-list" role="list">
@@ -90,7 +90,7 @@ fn Organization(
     view! {
         {main}
         <section class="card" aria-labelledby="contacts-title">
-            <h2 id="contacts-title">{move || i.t(K::Contacts)}</h2>
+            <h2 id="contacts-title">{i.tr(K::Contacts)}</h2>
             {contact_list}
             {can_edit.then(|| view! { <AddContact org_id=org_id reload=reload notice=notice /> })}
         </section>
@@ -101,17 +101,17 @@ fn Organization(
 fn ReadOnlyOrganization(org: OrganizationView) -> impl IntoView {
     let i = use_i18n();
     view! {
-        <p class="hint">{move || i.t(K::ReadOnlyNote)}</p>
+        <p class="hint">{i.tr(K::ReadOnlyNote)}</p>
         <dl class="facts card">
-            <dt>{move || i.t(K::OrgName)}</dt>
+            <dt>{i.tr(K::OrgName)}</dt>
             <dd>{org.name.clone()}</dd>
-            <dt>{move || i.t(K::OrgKana)}</dt>
+            <dt>{i.tr(K::OrgKana)}</dt>
             <dd>{org.name_kana.clone().unwrap_or_default()}</dd>
-            <dt>{move || i.t(K::Address)}</dt>
+            <dt>{i.tr(K::Address)}</dt>
             <dd>{org.address.clone().unwrap_or_default()}</dd>
-            <dt>{move || i.t(K::Phone)}</dt>
+            <dt>{i.tr(K::Phone)}</dt>
             <dd>{org.phone.clone().unwrap_or_default()}</dd>
-            <dt>{move || i.t(K::Notes)}</dt>
+            <dt>{i.tr(K::Notes)}</dt>
             <dd class="pre">{org.notes.clone().unwrap_or_default()}</dd>
         </dl>
     }
@@ -150,7 +150,7 @@ fn EditOrganization(org: OrganizationView, notice: RwSignal<Option<K>>) -> impl 
     };
     view! {
         <Show when=move || archived.get()>
-            <div class="alert alert-info" role="status">{move || i.t(K::ArchivedNote)}</div>
+            <div class="alert alert-info" role="status">{i.tr(K::ArchivedNote)}</div>
         </Show>
         <FormMessages form=form />
         <form class="card form" on:submit=submit novalidate>
@@ -192,7 +192,7 @@ fn Contact(
             <div class="contact-row">
                 <div>
                     <span class="contact-name" id=label_id.clone()>{contact.name.clone()}</span>
-                    {contact.archived.then(|| view! { <span class="badge badge-off">{move || i.t(K::Archived)}</span> })}
+                    {contact.archived.then(|| view! { <span class="badge badge-off">{i.tr(K::Archived)}</span> })}
                     <span class="sub wrap">{contact.email.clone()}</span>
                     <span class="sub">{details}</span>
                 </div>
@@ -206,7 +206,7 @@ fn Contact(
                                 aria-describedby=label_id.clone()
                                 on:click=move |_| editing.update(|e| *e = !*e)
                             >
-                                {move || i.t(K::Edit)}
+                                {i.tr(K::Edit)}
                             </button>
                         }
                     })}
@@ -249,7 +249,7 @@ fn EditContact(
         }
     };
     view! {
-        <form class="inline-editor form" on:submit=submit novalidate aria-label=move || i.t(K::ContactEdit)>
+        <form class="inline-editor form" on:submit=submit novalidate aria-label=i.tr(K::ContactEdit)>
             <FormMessages form=form />
             <ContactFormFields fields=fields form=form prefix=format!("contact-{id}") />
             <CheckField id=format!("contact-{id}-archived") label=K::ContactArchived checked=fields.archived />
@@ -258,7 +258,7 @@ fn EditContact(
                     {move || if save.pending().get() { i.t(K::Saving) } else { i.t(K::Save) }}
                 </button>
                 <button type="button" class="btn" on:click=move |_| editing.set(false)>
-                    {move || i.t(K::Close)}
+                    {i.tr(K::Close)}
                 </button>
             </div>
         </form>
@@ -291,7 +291,7 @@ fn AddContact(org_id: Uuid, reload: RwSignal<u32>, notice: RwSignal<Option<K>>) 
     };
     view! {
         <form class="form sub-form" on:submit=submit novalidate aria-labelledby="contact-add-title">
-            <h3 id="contact-add-title">{move || i.t(K::ContactAdd)}</h3>
+            <h3 id="contact-add-title">{i.tr(K::ContactAdd)}</h3>
             <FormMessages form=form />
             <ContactFormFields fields=fields form=form prefix="new-contact".to_owned() />
             <div class="actions">

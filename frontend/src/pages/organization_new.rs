@@ -37,9 +37,9 @@ pub fn OrganizationNewPage() -> impl IntoView {
     };
     view! {
         <p class="back">
-            <A href="/address-book">{move || i.t(K::BackToList)}</A>
+            <A href="/address-book">{i.tr(K::BackToList)}</A>
         </p>
-        <h1>{move || i.t(K::OrgNewTitle)}</h1>
+        <h1>{i.tr(K::OrgNewTitle)}</h1>
         <FormMessages form=form />
         <form class="card form" on:submit=submit novalidate>
             <OrgFormFields fields=fields form=form />

@@ -18,7 +18,7 @@ pub fn SettingsPage() -> impl IntoView {
     let i = use_i18n();
     let settings = LocalResource::new(api::settings::get_settings);
     view! {
-        <h1>{move || i.t(K::SettingsTitle)}</h1>
+        <h1>{i.tr(K::SettingsTitle)}</h1>
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match settings.await {

@@ -34,9 +34,9 @@ pub fn UserEditPage() -> impl IntoView {
     });
     view! {
         <p class="back">
-            <A href="/users">{move || i.t(K::BackToList)}</A>
+            <A href="/users">{i.tr(K::BackToList)}</A>
         </p>
-        <h1>{move || i.t(K::UserEditTitle)}</h1>
+        <h1>{i.tr(K::UserEditTitle)}</h1>
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match data.await {
@@ -143,9 +143,9 @@ fn EditUser(user: UserView, departments: Vec<DepartmentView>) -> impl IntoView {
     view! {
         <section class="card">
             <dl class="facts">
-                <dt>{move || i.t(K::LoginId)}</dt>
+                <dt>{i.tr(K::LoginId)}</dt>
                 <dd class="mono">{user.login_id.clone()}</dd>
-                <dt>{move || i.t(K::Status)}</dt>
+                <dt>{i.tr(K::Status)}</dt>
                 <dd>{move || view! { <UserStatus user=current.get() /> }}</dd>
                 {move || {
                     current
@@ -153,14 +153,14 @@ fn EditUser(user: UserView, departments: Vec<DepartmentView>) -> impl IntoView {
                         .filter(|t| is_future(t))
                         .map(|t| {
                             view! {
-                                <dt>{move || i.t(K::LockedUntil)}</dt>
+                                <dt>{i.tr(K::LockedUntil)}</dt>
                                 <dd>{jst(&t)}</dd>
                             }
                         })
                 }}
-                <dt>{move || i.t(K::TotpEnabledLabel)}</dt>
+                <dt>{i.tr(K::TotpEnabledLabel)}</dt>
                 <dd>{move || if current.with(|u| u.totp_enabled) { i.t(K::Yes) } else { i.t(K::No) }}</dd>
-                <dt>{move || i.t(K::LastLogin)}</dt>
+                <dt>{i.tr(K::LastLogin)}</dt>
                 <dd>
                     {move || {
                         current
@@ -168,7 +168,7 @@ fn EditUser(user: UserView, departments: Vec<DepartmentView>) -> impl IntoView {
                             .unwrap_or_else(|| i.t(K::Never).to_owned())
                     }}
                 </dd>
-                <dt>{move || i.t(K::CreatedAt)}</dt>
+                <dt>{i.tr(K::CreatedAt)}</dt>
                 <dd>{jst(&user.created_at)}</dd>
             </dl>
         </section>
@@ -182,7 +182,7 @@ fn EditUser(user: UserView, departments: Vec<DepartmentView>) -> impl IntoView {
             </div>
         </form>
         <section class="card" aria-labelledby="account-actions">
-            <h2 id="account-actions">{move || i.t(K::AccountActions)}</h2>
+            <h2 id="account-actions">{i.tr(K::AccountActions)}</h2>
             <FormMessages form=actions_form />
             {move || credential.get().map(|c| view! { <OneTimePassword password=c.initial_password /> })}
             <div class="actions">
@@ -191,7 +191,7 @@ fn EditUser(user: UserView, departments: Vec<DepartmentView>) -> impl IntoView {
                         view! {
                             <button type="button" class="btn" disabled=busy on:click=move |_| {
                                 toggle.dispatch(false);
-                            }>{move || i.t(K::Enable)}</button>
+                            }>{i.tr(K::Enable)}</button>
                         }
                             .into_any()
                     } else {
@@ -200,7 +200,7 @@ fn EditUser(user: UserView, departments: Vec<DepartmentView>) -> impl IntoView {
                                 if confirm(i.t(K::ConfirmDisable)) {
                                     toggle.dispatch(true);
                                 }
-                            }>{move || i.t(K::Disable)}</button>
+                            }>{i.tr(K::Disable)}</button>
                         }
                             .into_any()
                     }
@@ -209,7 +209,7 @@ fn EditUser(user: UserView, departments: Vec<DepartmentView>) -> impl IntoView {
                     if confirm(i.t(K::ConfirmReset)) {
                         reset.dispatch(());
                     }
-                }>{move || i.t(K::ResetPassword)}</button>
+                }>{i.tr(K::ResetPassword)}</button>
             </div>
         </section>
     }

@@ -21,9 +21,9 @@ pub fn UserNewPage() -> impl IntoView {
     let departments = LocalResource::new(api::departments::list_all);
     view! {
         <p class="back">
-            <A href="/users">{move || i.t(K::BackToList)}</A>
+            <A href="/users">{i.tr(K::BackToList)}</A>
         </p>
-        <h1>{move || i.t(K::UserNewTitle)}</h1>
+        <h1>{i.tr(K::UserNewTitle)}</h1>
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match departments.await {
@@ -117,18 +117,18 @@ fn NewUserForm(departments: Vec<DepartmentView>) -> impl IntoView {
                         let href = format!("/users/{}", c.user.id);
                         view! {
                             <div class="alert alert-success" role="status">
-                                {move || i.t(K::UserCreated)}
+                                {i.tr(K::UserCreated)}
                             </div>
                             <dl class="facts card">
-                                <dt>{move || i.t(K::Name)}</dt>
+                                <dt>{i.tr(K::Name)}</dt>
                                 <dd>{c.user.name.clone()}</dd>
-                                <dt>{move || i.t(K::LoginId)}</dt>
+                                <dt>{i.tr(K::LoginId)}</dt>
                                 <dd class="mono">{c.user.login_id.clone()}</dd>
                             </dl>
                             <OneTimePassword password=c.initial_password.clone() />
                             <div class="actions">
-                                <A href=href attr:class="btn">{move || i.t(K::ToUserEdit)}</A>
-                                <A href="/users" attr:class="btn">{move || i.t(K::BackToList)}</A>
+                                <A href=href attr:class="btn">{i.tr(K::ToUserEdit)}</A>
+                                <A href="/users" attr:class="btn">{i.tr(K::BackToList)}</A>
                             </div>
                         }
                     })
@@ -173,12 +173,12 @@ pub fn OneTimePassword(password: Option<String>) -> impl IntoView {
     match password {
         Some(pw) => view! {
             <section class="card onetime" aria-labelledby="onetime-title">
-                <h2 id="onetime-title">{move || i.t(K::OneTimePasswordTitle)}</h2>
+                <h2 id="onetime-title">{i.tr(K::OneTimePasswordTitle)}</h2>
                 <p class="secret mono" id="initial-password">{pw}</p>
-                <p class="hint">{move || i.t(K::OneTimePasswordNote)}</p>
+                <p class="hint">{i.tr(K::OneTimePasswordNote)}</p>
             </section>
         }
         .into_any(),
-        None => view! { <p class="hint">{move || i.t(K::ChosenPasswordNote)}</p> }.into_any(),
+        None => view! { <p class="hint">{i.tr(K::ChosenPasswordNote)}</p> }.into_any(),
     }
 }

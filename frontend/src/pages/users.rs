@@ -38,17 +38,17 @@ pub fn UsersPage() -> impl IntoView {
 
     view! {
         <div class="page-head">
-            <h1>{move || i.t(K::UsersTitle)}</h1>
+            <h1>{i.tr(K::UsersTitle)}</h1>
             <A href="/users/new" attr:class="btn btn-primary">
-                {move || i.t(K::UserAdd)}
+                {i.tr(K::UserAdd)}
             </A>
         </div>
         <form class="search-bar" role="search" on:submit=search>
             <div class="field field-grow">
-                <label for="user-q">{move || i.t(K::UserSearchLabel)}</label>
+                <label for="user-q">{i.tr(K::UserSearchLabel)}</label>
                 <input id="user-q" type="search" bind:value=query />
             </div>
-            <button type="submit" class="btn">{move || i.t(K::Search)}</button>
+            <button type="submit" class="btn">{i.tr(K::Search)}</button>
             <div class="check">
                 <input
                     type="checkbox"
@@ -59,7 +59,7 @@ pub fn UsersPage() -> impl IntoView {
                         include_disabled.set(event_target_checked(&ev));
                     }
                 />
-                <label for="include-disabled">{move || i.t(K::IncludeDisabled)}</label>
+                <label for="include-disabled">{i.tr(K::IncludeDisabled)}</label>
             </div>
         </form>
         <Transition fallback=Loading>
@@ -68,7 +68,7 @@ pub fn UsersPage() -> impl IntoView {
                 match users.await {
                     Err(p) => view! { <ProblemMessage problem=p /> }.into_any(),
                     Ok(list) if list.items.is_empty() => {
-                        view! { <p class="empty">{move || i.t(K::NoUsers)}</p> }.into_any()
+                        view! { <p class="empty">{i.tr(K::NoUsers)}</p> }.into_any()
                     }
                     Ok(list) => {
                         let shown = list.items.len();
@@ -88,21 +88,21 @@ pub fn UsersPage() -> impl IntoView {
                                 let email = u.email.clone();
                                 view! {
                                     <tr>
-                                        <td data-label=move || i.t(K::Name)>
+                                        <td data-label=i.tr(K::Name)>
                                             <A href=href>{name}</A>
                                         </td>
-                                        <td data-label=move || i.t(K::LoginId) class="mono">{login_id}</td>
-                                        <td data-label=move || i.t(K::Email) class="wrap">{email}</td>
-                                        <td data-label=move || i.t(K::Department)>{dept}</td>
-                                        <td data-label=move || i.t(K::Roles)>
+                                        <td data-label=i.tr(K::LoginId) class="mono">{login_id}</td>
+                                        <td data-label=i.tr(K::Email) class="wrap">{email}</td>
+                                        <td data-label=i.tr(K::Department)>{dept}</td>
+                                        <td data-label=i.tr(K::Roles)>
                                             {move || {
                                                 roles.iter().map(|r| i.role(*r)).collect::<Vec<_>>().join("、")
                                             }}
                                         </td>
-                                        <td data-label=move || i.t(K::Status)>
+                                        <td data-label=i.tr(K::Status)>
                                             <UserStatus user=u />
                                         </td>
-                                        <td data-label=move || i.t(K::LastLogin)>
+                                        <td data-label=i.tr(K::LastLogin)>
                                             {move || last.clone().unwrap_or_else(|| i.t(K::Never).to_owned())}
                                         </td>
                                     </tr>
@@ -114,13 +114,13 @@ pub fn UsersPage() -> impl IntoView {
                                 <table class="list stack">
                                     <thead>
                                         <tr>
-                                            <th scope="col">{move || i.t(K::Name)}</th>
-                                            <th scope="col">{move || i.t(K::LoginId)}</th>
-                                            <th scope="col">{move || i.t(K::Email)}</th>
-                                            <th scope="col">{move || i.t(K::Department)}</th>
-                                            <th scope="col">{move || i.t(K::Roles)}</th>
-                                            <th scope="col">{move || i.t(K::Status)}</th>
-                                            <th scope="col">{move || i.t(K::LastLogin)}</th>
+                                            <th scope="col">{i.tr(K::Name)}</th>
+                                            <th scope="col">{i.tr(K::LoginId)}</th>
+                                            <th scope="col">{i.tr(K::Email)}</th>
+                                            <th scope="col">{i.tr(K::Department)}</th>
+                                            <th scope="col">{i.tr(K::Roles)}</th>
+                                            <th scope="col">{i.tr(K::Status)}</th>
+                                            <th scope="col">{i.tr(K::LastLogin)}</th>
                                         </tr>
                                     </thead>
                                     <tbody>{rows}</tbody>

@@ -1,0 +1,129 @@
+//! `/signing/{token}`: the counterparty's signing page. No account and no cookie: the link
+//! token is in the path and, after the one-time code, the session token goes in
+//! `Authorization: Bearer …`. A 401 here is about the code, never about a staff session.
+
+use gloo_net::http::Method;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use shared::dto::{
+    SigningAgreeRequest, SigningDeclineRequest, SigningForwardRequest, SigningSessionView,
+    SigningVerifyRequest, SigningView,
+};
+use shared::problem::{Problem, ProblemCode};
+use uuid::Uuid;
+
+use super::{Watch, decode, encode, request_as, to_json};
+
+fn path(token: &str, rest: &str) -> String {
+    format!("/signing/{}{rest}", encode(token))
+}
+
+async fn call<B: Serialize>(
+    method: Method,
+    path: &str,
+    body: Option<&B>,
+    session: Option<&str>,
+) -> Result<gloo_net::http::Response, Problem> {
+    let json = body.map(to_json).transpose()?;
+    request_as(method, path, json, Watch::Quiet, session).await
+}
+
+async fn json<T: DeserializeOwned, B: Serialize>(
+    method: Method,
+    path: &str,
+    body: Option<&B>,
+    session: Option<&str>,
+) -> Result<T, Problem> {
+    decode(call(method, path, body, session).await?).await
+}
+
+/// `GET /signing/{token}`: more once `session` is a confirmed session.
+pub async fn view(token: &str, session: Option<&str>) -> Result<SigningView, Problem> {
+    json::<_, ()>(Method::GET, &path(token, ""), None, session).await
+}
+
+/// `POST /signing/{token}/code`: mails a one-time code.
+pub async fn send_code(token: &str) -> Result<(), Problem> {
+    call::<()>(Method::POST, &path(token, "/code"), None, None)
+        .await
+        .map(|_| ())
+}
+
+/// `POST /signing/{token}/verify`: the session token.
+pub async fn verify(
+    token: &str,
+    req: &SigningVerifyRequest,
+) -> Result<SigningSessionView, Problem> {
+    json(Method::POST, &path(token, "/verify"), Some(req), None).await
+}
+
+/// `POST /signing/{token}/agree`.
+pub async fn agree(token: &str, session: &str) -> Result<(), Problem> {
+    let req = SigningAgreeRequest { consent: true };
+    call(
+        Method::POST,
+        &path(token, "/agree"),
+        Some(&req),
+        Some(session),
+    )
+    .await
+    .map(|_| ())
+}
+
+/// `POST /signing/{token}/decline`.
+pub async fn decline(token: &str, session: &str, reason: String) -> Result<(), Problem> {
+    let req = SigningDeclineRequest { reason };
+    call(
+        Method::POST,
+        &path(token, "/decline"),
+        Some(&req),
+        Some(session),
+    )
+    .await
+    .map(|_| ())
+}
+
+/// `POST /signing/{token}/forward`.
+pub async fn forward(
+    token: &str,
+    session: &str,
+    req: &SigningForwardRequest,
+) -> Result<(), Problem> {
+    call(
+        Method::POST,
+        &path(token, "/forward"),
+        Some(req),
+        Some(session),
+    )
+    .await
+    .map(|_| ())
+}
+
+/// `GET /signing/{token}/documents/{doc}` as an object URL (`blob:`) for opening or saving.
+/// The caller revokes it when done.
+pub async fn document_blob_url(
+    token: &str,
+    session: &str,
+    doc: Uuid,
+    content_type: &str,
+) -> Result<String, Problem> {
+    let response = call::<()>(
+        Method::GET,
+        &path(token, &format!("/documents/{doc}")),
+        None,
+        Some(session),
+    )
+    .await?;
+    let bytes = response
+        .binary()
+        .await
+        .map_err(|_| Problem::new(ProblemCode::ServiceUnavailable))?;
+    let array = js_sys::Uint8Array::from(bytes.as_slice());
+    let parts = js_sys::Array::of1(&array);
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(content_type);
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
+        .map_err(|_| Problem::new(ProblemCode::Internal))?;
+    web_sys::Url::create_object_url_with_blob(&blob)
+        .map_err(|_| Problem::new(ProblemCode::Internal))
+}

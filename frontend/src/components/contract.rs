@@ -1,0 +1,22 @@
+//! Small pieces of the contract pages: state badges and the facts list of a contract.
+
+use leptos::prelude::*;
+use shared::contract::{ContractState, RecipientState};
+
+use crate::i18n::use_i18n;
+
+/// The badge of a contract state, e.g. 「承認待ち」.
+#[component]
+pub fn StateBadge(state: ContractState) -> impl IntoView {
+    let i = use_i18n();
+    let class = format!("badge state state-{}", state.as_str());
+    view! { <span class=class>{move || i.state(state)}</span> }
+}
+
+/// The badge of a recipient's state, e.g. 「合意済み」.
+#[component]
+pub fn RecipientBadge(state: RecipientState) -> impl IntoView {
+    let i = use_i18n();
+    let class = format!("badge rstate rstate-{}", state.as_str());
+    view! { <span class=class>{move || i.recipient_state(state)}</span> }
+}

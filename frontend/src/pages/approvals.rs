@@ -1,0 +1,113 @@
+//! 承認待ち: the contracts whose current approval step the user is an approver of, with
+//! 承認 and 差し戻し right here.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use shared::contract::{ContractAction, ContractState};
+use shared::dto::ContractView;
+use shared::problem::Problem;
+
+use crate::api;
+use crate::api::contracts::ContractQuery;
+use crate::components::form::{Loading, ProblemMessage};
+use crate::format::{period_ja, yen_opt};
+use crate::i18n::{K, use_i18n};
+use crate::pages::contract_detail::ActionBar;
+
+const INBOX_ACTIONS: &[ContractAction] = &[ContractAction::Approve, ContractAction::Reject];
+
+/// Pending contracts, then each one's facts: only those waiting for this user stay.
+async fn waiting_for_me() -> Result<Vec<ContractView>, Problem> {
+    let query = ContractQuery {
+        state: ContractState::PendingApproval.as_str().to_owned(),
+        ..Default::default()
+    };
+    let list = api::contracts::list(&query, 100).await?;
+    let mut out = Vec::new();
+    for c in list.items {
+        let view = api::contracts::get_one(c.id).await?;
+        if view.facts.i_am_current_approver && !view.facts.i_already_approved {
+            out.push(view);
+        }
+    }
+    Ok(out)
+}
+
+/// The approval inbox.
+#[component]
+pub fn ApprovalsPage() -> impl IntoView {
+    let i = use_i18n();
+    let reload = RwSignal::new(0u32);
+    let notice = RwSignal::new(false);
+    let items = LocalResource::new(move || {
+        reload.track();
+        waiting_for_me()
+    });
+    let done = Callback::new(move |_: ContractView| {
+        notice.set(true);
+        reload.update(|n| *n += 1);
+    });
+    view! {
+        <h1>{i.tr(K::ApprovalsTitle)}</h1>
+        <p class="lead">{i.tr(K::ApprovalsLead)}</p>
+        <Show when=move || notice.get()>
+            <div class="alert alert-success" role="status">{i.tr(K::ActionDone)}</div>
+        </Show>
+        <Transition fallback=Loading>
+            {move || Suspend::new(async move {
+                match items.await {
+                    Err(p) => view! { <ProblemMessage problem=p /> }.into_any(),
+                    Ok(list) if list.is_empty() => {
+                        view! { <p class="empty">{i.tr(K::NoApprovals)}</p> }.into_any()
+                    }
+                    Ok(list) => {
+                        view! {
+                            <ul class="inbox" role="list">
+                                {list
+                                    .into_iter()
+                                    .map(|c| {
+                                        let href = format!("/contracts/{}", c.id);
+                                        let (number, title, counterparty, creator) = (
+                                            c.contract_number.clone(),
+                                            c.title.clone(),
+                                            c.counterparty_name.clone(),
+                                            c.created_by_name.clone(),
+                                        );
+                                        let period = period_ja(c.period_start.as_deref(), c.period_end.as_deref());
+                                        let amount = yen_opt(c.amount_yen);
+                                        let step = c
+                                            .approval_steps
+                                            .iter()
+                                            .find(|s| !s.complete)
+                                            .map(|s| s.name.clone())
+                                            .unwrap_or_default();
+                                        view! {
+                                            <li class="card inbox-item">
+                                                <p class="contract-number mono">{number}</p>
+                                                <h2><A href=href>{title}</A></h2>
+                                                <dl class="facts">
+                                                    <dt>{i.tr(K::Counterparty)}</dt>
+                                                    <dd>{counterparty}</dd>
+                                                    <dt>{i.tr(K::Amount)}</dt>
+                                                    <dd>{amount}</dd>
+                                                    <dt>{i.tr(K::Period)}</dt>
+                                                    <dd>{period}</dd>
+                                                    <dt>{i.tr(K::Step)}</dt>
+                                                    <dd>{step}</dd>
+                                                    <dt>{i.tr(K::CreatedBy)}</dt>
+                                                    <dd>{creator}</dd>
+                                                </dl>
+                                                <ActionBar contract=c done=done only=INBOX_ACTIONS />
+                                            </li>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </ul>
+                        }
+                            .into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}

@@ -1,0 +1,498 @@
+//! 契約の詳細: the contract's data, documents, recipients, approval route, and exactly the
+//! actions `shared::contract::allowed_actions` offers this user.
+
+use std::time::Duration;
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+use shared::access::Permission;
+use shared::contract::{ContractAction, ContractActor, ContractState, allowed_actions};
+use shared::dto::{ContractView, DocumentView};
+use shared::problem::{Problem, ProblemCode};
+use uuid::Uuid;
+
+use crate::api;
+use crate::api::contracts::{action_path, document_url};
+use crate::components::contract::{RecipientBadge, StateBadge};
+use crate::components::form::{Loading, ProblemMessage};
+use crate::format::{bytes, date_ja, jst, jst_opt, period_ja, yen_opt};
+use crate::i18n::{I18n, K, use_i18n};
+use crate::session::use_session;
+
+/// The contract page.
+#[component]
+pub fn ContractDetailPage() -> impl IntoView {
+    let i = use_i18n();
+    let params = use_params_map();
+    let reload = RwSignal::new(0u32);
+    let notice = RwSignal::new(None::<K>);
+    let id = move || params.with(|p| p.get("id").and_then(|s| Uuid::parse_str(&s).ok()));
+    let contract = LocalResource::new(move || {
+        reload.track();
+        let id = id();
+        async move {
+            let id = id.ok_or_else(|| Problem::new(ProblemCode::NotFound))?;
+            api::contracts::get_one(id).await
+        }
+    });
+    // While the service seals the PDF, look again every few seconds.
+    Effect::new(move || {
+        if let Some(Ok(c)) = contract.get()
+            && c.state == ContractState::Concluding
+        {
+            set_timeout(move || reload.update(|n| *n += 1), Duration::from_secs(3));
+        }
+    });
+    let done = Callback::new(move |_: ContractView| {
+        notice.set(Some(K::ActionDone));
+        reload.update(|n| *n += 1);
+    });
+    view! {
+        <p class="back">
+            <A href="/contracts">{i.tr(K::BackToList)}</A>
+        </p>
+        {move || {
+            notice
+                .get()
+                .map(|k| view! { <div class="alert alert-success" role="status">{i.tr(k)}</div> })
+        }}
+        <Transition fallback=Loading>
+            {move || Suspend::new(async move {
+                match contract.await {
+                    Ok(c) => view! { <Contract contract=c done=done /> }.into_any(),
+                    Err(p) => {
+                        view! {
+                            <h1>{i.tr(K::ContractDetail)}</h1>
+                            <ProblemMessage problem=p />
+                        }
+                            .into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Contract(contract: ContractView, done: Callback<ContractView>) -> impl IntoView {
+    let i = use_i18n();
+    let c = contract;
+    let concluding = c.state == ContractState::Concluding;
+    let custom = c
+        .custom_fields
+        .iter()
+        .map(|(k, v)| {
+            view! {
+                <dt>{k.clone()}</dt>
+                <dd>{v.clone()}</dd>
+            }
+        })
+        .collect_view();
+    let has_custom = !c.custom_fields.is_empty();
+    let order = c.recipient_order;
+    let forwarding = c.allow_forwarding;
+    view! {
+        <div class="page-head contract-head">
+            <div>
+                <p class="contract-number mono">{c.contract_number.clone()}</p>
+                <h1>{c.title.clone()}</h1>
+            </div>
+            <StateBadge state=c.state />
+        </div>
+        {concluding.then(|| view! { <div class="alert alert-info" role="status">{i.tr(K::ConcludingNote)}</div> })}
+        <ActionBar contract=c.clone() done=done />
+        <section class="card" aria-labelledby="data-title">
+            <h2 id="data-title">{i.tr(K::ContractData)}</h2>
+            <dl class="facts">
+                <dt>{i.tr(K::ContractNumber)}</dt>
+                <dd class="mono">{c.contract_number.clone()}</dd>
+                <dt>{i.tr(K::Department)}</dt>
+                <dd>{c.department_name.clone().unwrap_or_default()}</dd>
+                <dt>{i.tr(K::Counterparty)}</dt>
+                <dd>{c.counterparty_name.clone()}</dd>
+                <dt>{i.tr(K::Amount)}</dt>
+                <dd>{yen_opt(c.amount_yen)}</dd>
+                <dt>{i.tr(K::Period)}</dt>
+                <dd>{period_ja(c.period_start.as_deref(), c.period_end.as_deref())}</dd>
+                <dt>{i.tr(K::ConcludedOn)}</dt>
+                <dd>{c.concluded_on.as_deref().map(date_ja).unwrap_or_default()}</dd>
+                <dt>{i.tr(K::Retention)}</dt>
+                <dd>{c.retention_years}{i.tr(K::Years)}</dd>
+                <dt>{i.tr(K::RecipientOrderLegend)}</dt>
+                <dd>{move || i.order(order)}</dd>
+                <dt>{i.tr(K::Forwarding)}</dt>
+                <dd>{move || if forwarding { i.t(K::Allowed) } else { i.t(K::NotAllowed) }}</dd>
+                <dt>{i.tr(K::ExpiresAt)}</dt>
+                <dd>{jst_opt(c.expires_at.as_deref())}</dd>
+                <dt>{i.tr(K::SentAt)}</dt>
+                <dd>{jst_opt(c.sent_at.as_deref())}</dd>
+                <dt>{i.tr(K::ConcludedAt)}</dt>
+                <dd>{jst_opt(c.concluded_at.as_deref())}</dd>
+                <dt>{i.tr(K::CreatedBy)}</dt>
+                <dd>{c.created_by_name.clone()}{" "}<span class="sub-inline">{jst(&c.created_at)}</span></dd>
+                <dt>{i.tr(K::UpdatedAt)}</dt>
+                <dd>{jst(&c.updated_at)}</dd>
+                <dt>{i.tr(K::Notes)}</dt>
+                <dd class="pre">{c.notes.clone()}</dd>
+                <dt>{i.tr(K::Message)}</dt>
+                <dd class="pre">{c.message.clone()}</dd>
+            </dl>
+            {has_custom
+                .then(|| {
+                    view! {
+                        <h3>{i.tr(K::CustomFields)}</h3>
+                        <dl class="facts">{custom}</dl>
+                    }
+                })}
+        </section>
+        <Documents contract_id=c.id documents=c.documents.clone() />
+        <Recipients contract=c.clone() />
+        <Route contract=c />
+    }
+}
+
+/// The document's role in words.
+pub fn role_label(i: I18n, role: &str) -> &'static str {
+    match role {
+        "main" => i.t(K::RoleMain),
+        "sealed" => i.t(K::RoleSealed),
+        "certificate" => i.t(K::RoleCertificate),
+        _ => i.t(K::RoleAttachment),
+    }
+}
+
+#[component]
+fn Documents(contract_id: Uuid, documents: Vec<DocumentView>) -> impl IntoView {
+    let i = use_i18n();
+    let session = use_session();
+    let can_download = session.can(Permission::DownloadDocuments);
+    let body = if documents.is_empty() {
+        view! { <p class="empty">{i.tr(K::NoDocuments)}</p> }.into_any()
+    } else {
+        view! {
+            <ul class="doc-list" role="list">
+                {documents
+                    .into_iter()
+                    .map(|d| {
+                        let role = d.role.clone();
+                        let url = document_url(contract_id, d.id);
+                        let pages = d.page_count.map(|n| format!("{n} "));
+                        view! {
+                            <li class="doc">
+                                <div>
+                                    <span class="badge badge-role">{move || role_label(i, &role)}</span>
+                                    <span class="doc-name">{d.file_name.clone()}</span>
+                                    <span class="sub">
+                                        {bytes(d.size)}
+                                        {pages.map(|p| view! { "　" {p} {i.tr(K::Pages)} })}
+                                        "　"
+                                        {jst(&d.created_at)}
+                                    </span>
+                                </div>
+                                {can_download
+                                    .then(|| {
+                                        view! {
+                                            <a class="btn btn-small" href=url download=d.file_name.clone()>
+                                                {i.tr(K::Download)}
+                                            </a>
+                                        }
+                                    })}
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        }
+        .into_any()
+    };
+    view! {
+        <section class="card" aria-labelledby="docs-title">
+            <h2 id="docs-title">{i.tr(K::Documents)}</h2>
+            {body}
+        </section>
+    }
+}
+
+#[component]
+fn Recipients(contract: ContractView) -> impl IntoView {
+    let i = use_i18n();
+    let body = if contract.recipients.is_empty() {
+        view! { <p class="empty">{i.tr(K::NoRecipients)}</p> }.into_any()
+    } else {
+        let rows = contract
+            .recipients
+            .into_iter()
+            .map(|r| {
+                let when = r
+                    .agreed_at
+                    .as_deref()
+                    .or(r.declined_at.as_deref())
+                    .or(r.verified_at.as_deref())
+                    .or(r.notified_at.as_deref())
+                    .map(jst)
+                    .unwrap_or_default();
+                view! {
+                    <tr>
+                        <td data-label=i.tr(K::Order) class="num">{r.position}</td>
+                        <td data-label=i.tr(K::OrganizationName) class="wrap">{r.organization_name}</td>
+                        <td data-label=i.tr(K::Name)>
+                            {r.name}
+                            {r.has_access_code.then(|| view! { <span class="badge badge-off">{i.tr(K::AccessCodeSet)}</span> })}
+                        </td>
+                        <td data-label=i.tr(K::Email) class="wrap">{r.email}</td>
+                        <td data-label=i.tr(K::RecipientState)>
+                            <RecipientBadge state=r.state />
+                            {r.decline_reason.map(|why| view! { <span class="sub">{why}</span> })}
+                        </td>
+                        <td data-label=i.tr(K::UpdatedAt)>{when}</td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        view! {
+            <div class="table-wrap">
+                <table class="list stack">
+                    <thead>
+                        <tr>
+                            <th scope="col" class="num">{i.tr(K::Order)}</th>
+                            <th scope="col">{i.tr(K::OrganizationName)}</th>
+                            <th scope="col">{i.tr(K::Name)}</th>
+                            <th scope="col">{i.tr(K::Email)}</th>
+                            <th scope="col">{i.tr(K::RecipientState)}</th>
+                            <th scope="col">{i.tr(K::UpdatedAt)}</th>
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+        }
+        .into_any()
+    };
+    view! {
+        <section class="card" aria-labelledby="recipients-title">
+            <h2 id="recipients-title">{i.tr(K::Recipients)}</h2>
+            {body}
+        </section>
+    }
+}
+
+#[component]
+fn Route(contract: ContractView) -> impl IntoView {
+    let i = use_i18n();
+    let body = if contract.approval_steps.is_empty() {
+        view! { <p class="empty">{i.tr(K::NoSteps)}</p> }.into_any()
+    } else {
+        view! {
+            <ol class="steps" role="list">
+                {contract
+                    .approval_steps
+                    .into_iter()
+                    .map(|s| {
+                        let rule = s.rule;
+                        view! {
+                            <li class="step">
+                                <div class="step-head">
+                                    <span class="step-name">{s.position}". "{s.name}</span>
+                                    <span class="sub-inline">{move || i.rule(rule)}</span>
+                                    {s.complete.then(|| view! { <span class="badge badge-on">{i.tr(K::StepComplete)}</span> })}
+                                </div>
+                                <ul class="approvers" role="list">
+                                    {s
+                                        .approvers
+                                        .into_iter()
+                                        .map(|a| {
+                                            let decision = a.decision;
+                                            let class = match decision {
+                                                Some(shared::contract::ApprovalDecision::Approved) => "badge badge-on",
+                                                Some(shared::contract::ApprovalDecision::Rejected) => "badge badge-warn",
+                                                None => "badge badge-off",
+                                            };
+                                            view! {
+                                                <li>
+                                                    <span>{a.name}</span>
+                                                    <span class=class>
+                                                        {move || decision.map(|d| i.decision(d)).unwrap_or(i.t(K::Undecided))}
+                                                    </span>
+                                                    <span class="sub-inline">{jst_opt(a.decided_at.as_deref())}</span>
+                                                    {a.comment.filter(|c| !c.is_empty()).map(|c| view! { <p class="comment pre">{c}</p> })}
+                                                </li>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </ul>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ol>
+        }
+        .into_any()
+    };
+    view! {
+        <section class="card" aria-labelledby="route-title">
+            <h2 id="route-title">{i.tr(K::Route)}</h2>
+            {body}
+        </section>
+    }
+}
+
+/// Whether an action asks for a comment first (and whether it must not be empty).
+fn comment_rule(a: ContractAction) -> Option<bool> {
+    match a {
+        ContractAction::Reject => Some(true),
+        ContractAction::Cancel | ContractAction::SendBack | ContractAction::Withdraw => Some(false),
+        _ => None,
+    }
+}
+
+/// The buttons of the actions `shared::contract` allows this user on this contract. Actions
+/// that change the contract call the API and report the server's problem on failure.
+#[component]
+pub fn ActionBar(
+    contract: ContractView,
+    done: Callback<ContractView>,
+    /// Only these actions (e.g. the approval inbox shows approve and send back).
+    #[prop(optional)]
+    only: Option<&'static [ContractAction]>,
+) -> impl IntoView {
+    let i = use_i18n();
+    let session = use_session();
+    let permissions = session.me().map(|m| m.permissions).unwrap_or_default();
+    let actions: Vec<ContractAction> =
+        allowed_actions(&contract.facts, &ContractActor::staff(permissions))
+            .into_iter()
+            .filter(|a| only.is_none_or(|o| o.contains(a)))
+            .collect();
+    let id = contract.id;
+    let problem = RwSignal::new(None::<Problem>);
+    let asking = RwSignal::new(None::<ContractAction>);
+    let comment = RwSignal::new(String::new());
+    let comment_missing = RwSignal::new(false);
+    let run = Action::new_local(move |(a, text): &(ContractAction, String)| {
+        let (a, text) = (*a, text.clone());
+        async move { api::contracts::act(id, a, text).await }
+    });
+    Effect::new(move || match run.value().get() {
+        Some(Ok(v)) => {
+            problem.set(None);
+            asking.set(None);
+            comment.set(String::new());
+            done.run(v);
+        }
+        Some(Err(p)) => problem.set(Some(p)),
+        None => {}
+    });
+    let busy = move || run.pending().get();
+    let sealed = contract
+        .documents
+        .iter()
+        .find(|d| d.role == "sealed")
+        .map(|d| d.id);
+    let certificate = contract
+        .documents
+        .iter()
+        .find(|d| d.role == "certificate")
+        .map(|d| d.id);
+    let buttons = actions
+        .iter()
+        .filter_map(|&a| {
+            let label = move || i.action(a);
+            match a {
+                ContractAction::Edit => Some(
+                    view! { <A href=format!("/contracts/{id}/edit") attr:class="btn">{label}</A> }
+                        .into_any(),
+                ),
+                ContractAction::DownloadSigned | ContractAction::DownloadCertificate => {
+                    let doc = if a == ContractAction::DownloadSigned { sealed } else { certificate };
+                    doc.map(|doc| {
+                        view! { <a class="btn" href=document_url(id, doc) download="">{label}</a> }.into_any()
+                    })
+                }
+                _ if action_path(a).is_none() => None,
+                _ => {
+                    let class = match a {
+                        ContractAction::Cancel | ContractAction::Reject => "btn btn-danger",
+                        ContractAction::Submit | ContractAction::Approve | ContractAction::Send => "btn btn-primary",
+                        _ => "btn",
+                    };
+                    Some(
+                        view! {
+                            <button
+                                type="button"
+                                class=class
+                                disabled=busy
+                                aria-expanded=move || (comment_rule(a).is_some() && asking.get() == Some(a)).to_string()
+                                on:click=move |_| {
+                                    problem.set(None);
+                                    if comment_rule(a).is_some() {
+                                        comment_missing.set(false);
+                                        asking.set(Some(a));
+                                    } else {
+                                        run.dispatch((a, String::new()));
+                                    }
+                                }
+                            >
+                                {label}
+                            </button>
+                        }
+                        .into_any(),
+                    )
+                }
+            }
+        })
+        .collect_view();
+    let confirm = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if let Some(a) = asking.get_untracked() {
+            let text = comment.get_untracked();
+            if comment_rule(a) == Some(true) && text.trim().is_empty() {
+                comment_missing.set(true);
+                return;
+            }
+            run.dispatch((a, text.trim().to_owned()));
+        }
+    };
+    let empty = actions.is_empty();
+    view! {
+        <section class="action-bar" aria-label=i.tr(K::Actions) class:hidden=empty>
+            <div class="actions">{buttons}</div>
+            {move || {
+                asking
+                    .get()
+                    .map(|a| {
+                        let required = comment_rule(a) == Some(true);
+                        let cid = format!("comment-{id}");
+                        view! {
+                            <form class="comment-form" on:submit=confirm novalidate>
+                                <div class="field">
+                                    <label for=cid.clone()>
+                                        {move || if required { i.t(K::Reason) } else { i.t(K::CommentOptional) }}
+                                        {required.then(|| view! { <span class="req">{i.tr(K::Required)}</span> })}
+                                    </label>
+                                    <textarea
+                                        id=cid.clone()
+                                        rows="3"
+                                        aria-invalid=move || comment_missing.get().to_string()
+                                        bind:value=comment
+                                    ></textarea>
+                                    <p class="field-error">
+                                        {move || comment_missing.get().then(|| i.t(K::ReasonRequired))}
+                                    </p>
+                                </div>
+                                <div class="actions">
+                                    <button type="submit" class="btn btn-primary" disabled=busy>
+                                        {move || i.action(a)}
+                                    </button>
+                                    <button type="button" class="btn" on:click=move |_| asking.set(None)>
+                                        {i.tr(K::Cancel)}
+                                    </button>
+                                </div>
+                            </form>
+                        }
+                    })
+            }}
+            {move || problem.get().map(|p| view! { <div class="alert alert-error" role="alert">{i.problem(&p)}</div> })}
+        </section>
+    }
+}

@@ -1,0 +1,377 @@
+//! 契約一覧: search, sort and page through contracts. Every filter lives in the URL query, so
+//! a search can be bookmarked and the browser's back button returns to it.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::params::ParamsMap;
+use shared::access::Permission;
+use shared::contract::ContractState;
+
+use crate::api;
+use crate::api::contracts::ContractQuery;
+use crate::components::contract::StateBadge;
+use crate::components::form::{Loading, ProblemMessage};
+use crate::components::pager::Pager;
+use crate::format::{amount_digits, date_ja, jst, yen_opt};
+use crate::i18n::{K, use_i18n};
+use crate::session::use_session;
+
+const PER_PAGE: u32 = 50;
+
+const SORTS: &[(&str, K)] = &[
+    ("updated", K::SortUpdated),
+    ("concluded", K::SortConcluded),
+    ("number", K::SortNumber),
+    ("amount", K::SortAmount),
+];
+
+fn query_of(map: &ParamsMap) -> ContractQuery {
+    let s = |k: &str| map.get(k).unwrap_or_default();
+    ContractQuery {
+        q: s("q"),
+        title: s("title"),
+        contract_number: s("contract_number"),
+        counterparty: s("counterparty"),
+        department_id: s("department_id"),
+        state: s("state"),
+        concluded_from: s("concluded_from"),
+        concluded_to: s("concluded_to"),
+        amount_min: s("amount_min"),
+        amount_max: s("amount_max"),
+        sort: s("sort"),
+        page: s("page").parse().unwrap_or(1).max(1),
+    }
+}
+
+/// The form's fields, one signal each.
+#[derive(Clone, Copy)]
+struct Filters {
+    q: RwSignal<String>,
+    title: RwSignal<String>,
+    number: RwSignal<String>,
+    counterparty: RwSignal<String>,
+    department: RwSignal<String>,
+    states: RwSignal<Vec<ContractState>>,
+    from: RwSignal<String>,
+    to: RwSignal<String>,
+    min: RwSignal<String>,
+    max: RwSignal<String>,
+    sort: RwSignal<String>,
+}
+
+impl Filters {
+    fn new() -> Self {
+        Filters {
+            q: RwSignal::new(String::new()),
+            title: RwSignal::new(String::new()),
+            number: RwSignal::new(String::new()),
+            counterparty: RwSignal::new(String::new()),
+            department: RwSignal::new(String::new()),
+            states: RwSignal::new(Vec::new()),
+            from: RwSignal::new(String::new()),
+            to: RwSignal::new(String::new()),
+            min: RwSignal::new(String::new()),
+            max: RwSignal::new(String::new()),
+            sort: RwSignal::new(String::new()),
+        }
+    }
+
+    fn load(self, q: &ContractQuery) {
+        self.q.set(q.q.clone());
+        self.title.set(q.title.clone());
+        self.number.set(q.contract_number.clone());
+        self.counterparty.set(q.counterparty.clone());
+        self.department.set(q.department_id.clone());
+        self.states.set(
+            q.state
+                .split(',')
+                .filter_map(|s| ContractState::parse(s.trim()))
+                .collect(),
+        );
+        self.from.set(q.concluded_from.clone());
+        self.to.set(q.concluded_to.clone());
+        self.min.set(q.amount_min.clone());
+        self.max.set(q.amount_max.clone());
+        self.sort.set(q.sort.clone());
+    }
+
+    fn query(self) -> ContractQuery {
+        let states = self.states.get_untracked();
+        ContractQuery {
+            q: self.q.get_untracked(),
+            title: self.title.get_untracked(),
+            contract_number: self.number.get_untracked(),
+            counterparty: self.counterparty.get_untracked(),
+            department_id: self.department.get_untracked(),
+            // In display order, so the same search gives the same URL.
+            state: ContractState::ALL
+                .iter()
+                .filter(|s| states.contains(s))
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+            concluded_from: self.from.get_untracked(),
+            concluded_to: self.to.get_untracked(),
+            amount_min: amount_digits(&self.min.get_untracked()),
+            amount_max: amount_digits(&self.max.get_untracked()),
+            sort: self.sort.get_untracked(),
+            page: 1,
+        }
+    }
+
+    fn any_detail(self) -> bool {
+        !(self.title.get_untracked().is_empty()
+            && self.number.get_untracked().is_empty()
+            && self.counterparty.get_untracked().is_empty()
+            && self.department.get_untracked().is_empty()
+            && self.states.get_untracked().is_empty()
+            && self.from.get_untracked().is_empty()
+            && self.to.get_untracked().is_empty()
+            && self.min.get_untracked().is_empty()
+            && self.max.get_untracked().is_empty())
+    }
+}
+
+fn href_of(q: &ContractQuery) -> String {
+    let qs = q.to_query_string();
+    if qs.is_empty() {
+        "/contracts".to_owned()
+    } else {
+        format!("/contracts?{qs}")
+    }
+}
+
+/// The contract list.
+#[component]
+pub fn ContractsPage() -> impl IntoView {
+    let i = use_i18n();
+    let session = use_session();
+    let navigate = use_navigate();
+    let query_map = use_query_map();
+    let query = Memo::new(move |_| query_map.with(query_of));
+    let filters = Filters::new();
+    Effect::new(move || query.with(|q| filters.load(q)));
+
+    let contracts = LocalResource::new(move || {
+        let q = query.get();
+        async move { api::contracts::list(&q, PER_PAGE).await }
+    });
+    let departments = LocalResource::new(api::departments::list_all);
+
+    let nav = navigate.clone();
+    let search = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        nav(&href_of(&filters.query()), Default::default());
+    };
+    let nav = navigate.clone();
+    let clear = move |_| nav("/contracts", Default::default());
+    let nav = navigate.clone();
+    let resort = move |ev: leptos::ev::Event| {
+        filters.sort.set(event_target_value(&ev));
+        let mut q = query.get_untracked();
+        q.sort = filters.sort.get_untracked();
+        q.page = 1;
+        nav(&href_of(&q), Default::default());
+    };
+
+    let state_boxes = ContractState::ALL
+        .iter()
+        .map(|&s| {
+            let id = format!("f-state-{}", s.as_str());
+            view! {
+                <div class="check">
+                    <input
+                        type="checkbox"
+                        id=id.clone()
+                        prop:checked=move || filters.states.with(|v| v.contains(&s))
+                        on:change=move |ev| {
+                            let on = event_target_checked(&ev);
+                            filters.states.update(|v| {
+                                v.retain(|x| *x != s);
+                                if on {
+                                    v.push(s);
+                                }
+                            });
+                        }
+                    />
+                    <label for=id>{move || i.state(s)}</label>
+                </div>
+            }
+        })
+        .collect_view();
+
+    view! {
+        <div class="page-head">
+            <h1>{i.tr(K::ContractsTitle)}</h1>
+            <Show when=move || session.can(Permission::CreateContracts)>
+                <A href="/contracts/new" attr:class="btn btn-primary">
+                    {i.tr(K::NavContractNew)}
+                </A>
+            </Show>
+        </div>
+        <p class="lead">{i.tr(K::ContractsLead)}</p>
+        <form class="card filters" role="search" on:submit=search>
+            <div class="search-bar">
+                <div class="field field-grow">
+                    <label for="f-q">{i.tr(K::ContractSearchLabel)}</label>
+                    <input id="f-q" type="search" bind:value=filters.q />
+                </div>
+                <button type="submit" class="btn btn-primary">{i.tr(K::Search)}</button>
+            </div>
+            <details prop:open=move || { query.track(); filters.any_detail() }>
+                <summary>{i.tr(K::MoreFilters)}</summary>
+                <div class="filter-grid">
+                    <div class="field">
+                        <label for="f-title">{i.tr(K::ContractTitle)}</label>
+                        <input id="f-title" type="text" bind:value=filters.title />
+                    </div>
+                    <div class="field">
+                        <label for="f-number">{i.tr(K::ContractNumber)}</label>
+                        <input id="f-number" type="text" bind:value=filters.number />
+                    </div>
+                    <div class="field">
+                        <label for="f-counterparty">{i.tr(K::Counterparty)}</label>
+                        <input id="f-counterparty" type="text" bind:value=filters.counterparty />
+                    </div>
+                    <div class="field">
+                        <label for="f-department">{i.tr(K::Department)}</label>
+                        <select id="f-department" on:change=move |ev| filters.department.set(event_target_value(&ev))>
+                            <option value="" selected=move || filters.department.get().is_empty()>
+                                {i.tr(K::AnyDepartment)}
+                            </option>
+                            {move || {
+                                departments
+                                    .get()
+                                    .and_then(Result::ok)
+                                    .unwrap_or_default()
+                                    .into_iter()
+                                    .map(|d| {
+                                        let id = d.id.to_string();
+                                        let id2 = id.clone();
+                                        view! {
+                                            <option value=id selected=move || filters.department.get() == id2>
+                                                {d.name}
+                                            </option>
+                                        }
+                                    })
+                                    .collect_view()
+                            }}
+                        </select>
+                    </div>
+                    <div class="field">
+                        <label for="f-from">{i.tr(K::ConcludedFrom)}</label>
+                        <input id="f-from" type="date" bind:value=filters.from />
+                    </div>
+                    <div class="field">
+                        <label for="f-to">{i.tr(K::ConcludedTo)}</label>
+                        <input id="f-to" type="date" bind:value=filters.to />
+                    </div>
+                    <div class="field">
+                        <label for="f-min">{i.tr(K::AmountMin)}</label>
+                        <input id="f-min" type="text" inputmode="numeric" bind:value=filters.min />
+                    </div>
+                    <div class="field">
+                        <label for="f-max">{i.tr(K::AmountMax)}</label>
+                        <input id="f-max" type="text" inputmode="numeric" bind:value=filters.max />
+                    </div>
+                </div>
+                <fieldset class="choices states">
+                    <legend>{i.tr(K::StatesLegend)}</legend>
+                    {state_boxes}
+                </fieldset>
+                <div class="actions">
+                    <button type="submit" class="btn btn-primary">{i.tr(K::Search)}</button>
+                    <button type="button" class="btn" on:click=clear>{i.tr(K::ClearFilters)}</button>
+                </div>
+            </details>
+        </form>
+        <div class="list-tools">
+            <label for="f-sort">{i.tr(K::SortLabel)}</label>
+            <select id="f-sort" on:change=resort>
+                {SORTS
+                    .iter()
+                    .map(|&(v, k)| {
+                        view! {
+                            <option
+                                value=v
+                                selected=move || {
+                                    let s = filters.sort.get();
+                                    s == v || (s.is_empty() && v == "updated")
+                                }
+                            >
+                                {i.tr(k)}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+        </div>
+        <Transition fallback=Loading>
+            {move || Suspend::new(async move {
+                match contracts.await {
+                    Err(p) => view! { <ProblemMessage problem=p /> }.into_any(),
+                    Ok(list) if list.items.is_empty() => {
+                        view! { <p class="empty">{i.tr(K::NoContracts)}</p> }.into_any()
+                    }
+                    Ok(list) => {
+                        let shown = list.items.len();
+                        let rows = list
+                            .items
+                            .into_iter()
+                            .map(|c| {
+                                let href = format!("/contracts/{}", c.id);
+                                view! {
+                                    <tr>
+                                        <td data-label=i.tr(K::ContractNumber) class="mono">{c.contract_number}</td>
+                                        <td data-label=i.tr(K::ContractTitle) class="wrap">
+                                            <A href=href>{c.title}</A>
+                                        </td>
+                                        <td data-label=i.tr(K::Counterparty) class="wrap">{c.counterparty_name}</td>
+                                        <td data-label=i.tr(K::AmountShort) class="num">{yen_opt(c.amount_yen)}</td>
+                                        <td data-label=i.tr(K::Status)><StateBadge state=c.state /></td>
+                                        <td data-label=i.tr(K::ConcludedOn)>
+                                            {c.concluded_on.as_deref().map(date_ja).unwrap_or_default()}
+                                        </td>
+                                        <td data-label=i.tr(K::UpdatedAt)>{jst(&c.updated_at)}</td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view();
+                        let page = RwSignal::new(query.get_untracked().page);
+                        let nav = use_navigate();
+                        Effect::new(move |prev: Option<u32>| {
+                            let p = page.get();
+                            if prev.is_some_and(|prev| prev != p) {
+                                let mut q = query.get_untracked();
+                                q.page = p;
+                                nav(&href_of(&q), Default::default());
+                            }
+                            p
+                        });
+                        view! {
+                            <div class="table-wrap">
+                                <table class="list stack contracts">
+                                    <thead>
+                                        <tr>
+                                            <th scope="col">{i.tr(K::ContractNumber)}</th>
+                                            <th scope="col">{i.tr(K::ContractTitle)}</th>
+                                            <th scope="col">{i.tr(K::Counterparty)}</th>
+                                            <th scope="col" class="num">{i.tr(K::AmountShort)}</th>
+                                            <th scope="col">{i.tr(K::Status)}</th>
+                                            <th scope="col">{i.tr(K::ConcludedOn)}</th>
+                                            <th scope="col">{i.tr(K::UpdatedAt)}</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>{rows}</tbody>
+                                </table>
+                            </div>
+                            <Pager page=page per_page=PER_PAGE total=list.total shown=shown />
+                        }
+                            .into_any()
+                    }
+                }
+            })}
+        </Transition>
+    }
+}

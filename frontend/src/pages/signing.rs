@@ -1,0 +1,468 @@
+//! 契約書の確認 (`/sign/{token}`): the counterparty's page, reached from the request mail.
+//! No account: a one-time code mailed to the recipient (and an access code when the sender set
+//! one) opens a short session whose token is kept in `sessionStorage` for this tab only and
+//! sent as `Authorization: Bearer …`. Made for phones first: one column, large buttons.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+use shared::contract::{ContractState, RecipientState};
+use shared::dto::{DocumentView, SigningForwardRequest, SigningVerifyRequest, SigningView};
+use shared::problem::Problem;
+use shared::validate::{EmailAddress, Name, OtpCode};
+
+use crate::api;
+use crate::components::form::Loading;
+use crate::format::{jst_opt, yen_opt};
+use crate::i18n::{K, use_i18n};
+use crate::pages::contract_detail::role_label;
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window().and_then(|w| w.session_storage().ok().flatten())
+}
+
+fn storage_key(token: &str) -> String {
+    format!("tachiai.sign.{token}")
+}
+
+/// The signing page.
+#[component]
+pub fn SigningPage() -> impl IntoView {
+    let i = use_i18n();
+    let params = use_params_map();
+    let token = Memo::new(move |_| params.with(|p| p.get("token").unwrap_or_default()));
+    let session = RwSignal::new(storage().and_then(|s| {
+        s.get_item(&storage_key(&token.get_untracked()))
+            .ok()
+            .flatten()
+    }));
+    let reload = RwSignal::new(0u32);
+    let view_res = LocalResource::new(move || {
+        reload.track();
+        let t = token.get();
+        let s = session.get();
+        async move { api::signing::view(&t, s.as_deref()).await }
+    });
+    view! {
+        <div class="sign-page">
+            <header class="sign-header">
+                <span class="brand-name">{i.tr(K::AppName)}</span>
+                <button
+                    type="button"
+                    class="btn btn-quiet"
+                    aria-label=i.tr(K::LanguageSwitchLabel)
+                    on:click=move |_| i.toggle()
+                >
+                    {i.tr(K::LanguageSwitch)}
+                </button>
+            </header>
+            <main id="main" class="sign-main">
+                <h1>{i.tr(K::SignTitle)}</h1>
+                <Transition fallback=Loading>
+                    {move || Suspend::new(async move {
+                        match view_res.await {
+                            Err(p) => view! { <div class="alert alert-error" role="alert">{i.problem(&p)}</div> }.into_any(),
+                            Ok(v) if !v.verified => {
+                                view! { <CodeStep view=v token=token session=session /> }.into_any()
+                            }
+                            Ok(v) => {
+                                let s = session.get_untracked().unwrap_or_default();
+                                view! { <Contract view=v token=token.get_untracked() session=s reload=reload /> }.into_any()
+                            }
+                        }
+                    })}
+                </Transition>
+                <p class="sign-note">{i.tr(K::SignLinkNote)}</p>
+            </main>
+        </div>
+    }
+}
+
+/// Who asks whom, then: send the code, enter it.
+#[component]
+fn CodeStep(
+    view: SigningView,
+    token: Memo<String>,
+    session: RwSignal<Option<String>>,
+) -> impl IntoView {
+    let i = use_i18n();
+    let code = RwSignal::new(String::new());
+    let access = RwSignal::new(String::new());
+    let sent = RwSignal::new(false);
+    let problem = RwSignal::new(None::<Problem>);
+    let code_error = RwSignal::new(false);
+    let send_code = Action::new_local(move |_: &()| {
+        let t = token.get_untracked();
+        async move { api::signing::send_code(&t).await }
+    });
+    Effect::new(move || match send_code.value().get() {
+        Some(Ok(())) => {
+            problem.set(None);
+            sent.set(true);
+        }
+        Some(Err(p)) => problem.set(Some(p)),
+        None => {}
+    });
+    let verify = Action::new_local(move |req: &SigningVerifyRequest| {
+        let (t, req) = (token.get_untracked(), req.clone());
+        async move { api::signing::verify(&t, &req).await }
+    });
+    Effect::new(move || match verify.value().get() {
+        Some(Ok(s)) => {
+            if let Some(st) = storage() {
+                let _ = st.set_item(&storage_key(&token.get_untracked()), &s.session_token);
+            }
+            session.set(Some(s.session_token));
+        }
+        Some(Err(p)) => problem.set(Some(p)),
+        None => {}
+    });
+    let access_required = view.access_code_required;
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        problem.set(None);
+        match OtpCode::parse(&code.get_untracked()) {
+            Err(_) => code_error.set(true),
+            Ok(_) => {
+                code_error.set(false);
+                verify.dispatch(SigningVerifyRequest {
+                    code: code.get_untracked().trim().to_owned(),
+                    access_code: access_required.then(|| access.get_untracked().trim().to_owned()),
+                });
+            }
+        }
+    };
+    let tenant = view.tenant_name.clone();
+    let answered = view.state.is_terminal();
+    view! {
+        <section class="card sign-card">
+            <p class="sign-from">
+                <strong>{tenant}</strong>
+                {i.tr(K::SignFrom)}
+            </p>
+            <p class="sign-to">
+                <span class="sub">{view.recipient_organization.clone()}</span>
+                <span class="sign-name">{view.recipient_name.clone()}" "{i.tr(K::SignDear)}</span>
+            </p>
+            <p>{i.tr(K::SignCodeLead)}</p>
+            <p class="sub">{view.email_hint.clone()}</p>
+            {answered.then(|| view! { <AnsweredNote state=view.state /> })}
+            <button
+                type="button"
+                class="btn btn-primary btn-block"
+                disabled=move || send_code.pending().get()
+                on:click=move |_| {
+                    send_code.dispatch(());
+                }
+            >
+                {move || if sent.get() { i.t(K::SignResendCode) } else { i.t(K::SignSendCode) }}
+            </button>
+            <Show when=move || sent.get()>
+                <div class="alert alert-success" role="status">{i.tr(K::SignCodeSent)}</div>
+            </Show>
+            <form class="form sign-code" on:submit=submit novalidate>
+                <div class="field">
+                    <label for="sign-code">{i.tr(K::SignCode)}</label>
+                    <input
+                        id="sign-code"
+                        class="code-input"
+                        type="text"
+                        inputmode="numeric"
+                        autocomplete="one-time-code"
+                        maxlength="6"
+                        aria-invalid=move || code_error.get().to_string()
+                        aria-describedby="sign-code-error"
+                        bind:value=code
+                    />
+                    <p class="field-error" id="sign-code-error">
+                        {move || code_error.get().then(|| i.invalid(shared::validate::ValidationError::InvalidCode))}
+                    </p>
+                </div>
+                {access_required
+                    .then(|| {
+                        view! {
+                            <div class="field">
+                                <label for="sign-access">{i.tr(K::SignAccessCode)}</label>
+                                <p class="hint" id="sign-access-hint">{i.tr(K::SignAccessCodeHint)}</p>
+                                <input id="sign-access" type="text" autocomplete="off" aria-describedby="sign-access-hint" bind:value=access />
+                            </div>
+                        }
+                    })}
+                <button type="submit" class="btn btn-primary btn-block" disabled=move || verify.pending().get()>
+                    {i.tr(K::SignVerify)}
+                </button>
+            </form>
+            {move || problem.get().map(|p| view! { <div class="alert alert-error" role="alert">{i.problem(&p)}</div> })}
+        </section>
+    }
+}
+
+/// What a recipient who already answered is told.
+#[component]
+fn AnsweredNote(state: RecipientState) -> impl IntoView {
+    let i = use_i18n();
+    let key = match state {
+        RecipientState::Agreed => Some(K::SignAgreed),
+        RecipientState::Declined => Some(K::SignDeclined),
+        RecipientState::Forwarded => Some(K::SignForwarded),
+        RecipientState::Waiting | RecipientState::Notified | RecipientState::Verified => None,
+    };
+    key.map(|k| view! { <div class="alert alert-info" role="status">{i.tr(k)}</div> })
+}
+
+/// The confirmed view: the contract, its documents, and the answers.
+#[component]
+fn Contract(
+    view: SigningView,
+    token: String,
+    session: String,
+    reload: RwSignal<u32>,
+) -> impl IntoView {
+    let i = use_i18n();
+    let v = view;
+    let can_answer = v.state == RecipientState::Verified
+        && v.contract_state.is_none_or(|s| s == ContractState::Sent);
+    let concluded = v.contract_state == Some(ContractState::Concluded);
+    let docs = v
+        .documents
+        .iter()
+        .map(|d| view! { <Document doc=d.clone() token=token.clone() session=session.clone() /> })
+        .collect_view();
+    view! {
+        <section class="card sign-card">
+            <p class="sign-from"><strong>{v.tenant_name.clone()}</strong></p>
+            <p class="sign-to">
+                <span class="sub">{v.recipient_organization.clone()}</span>
+                <span class="sign-name">{v.recipient_name.clone()}" "{i.tr(K::SignDear)}</span>
+            </p>
+            <dl class="facts sign-facts">
+                <dt>{i.tr(K::ContractTitle)}</dt>
+                <dd class="sign-title">{v.title.clone().unwrap_or_default()}</dd>
+                <dt>{i.tr(K::ContractNumber)}</dt>
+                <dd class="mono">{v.contract_number.clone().unwrap_or_default()}</dd>
+                <dt>{i.tr(K::Amount)}</dt>
+                <dd>{yen_opt(v.amount_yen)}</dd>
+                <dt>{i.tr(K::ExpiresAt)}</dt>
+                <dd>{jst_opt(v.expires_at.as_deref())}</dd>
+            </dl>
+            {v.message
+                .clone()
+                .filter(|m| !m.trim().is_empty())
+                .map(|m| {
+                    view! {
+                        <h2>{i.tr(K::SignMessage)}</h2>
+                        <p class="pre sign-message">{m}</p>
+                    }
+                })}
+        </section>
+        {concluded.then(|| view! { <div class="alert alert-success" role="status">{i.tr(K::SignConcluded)}</div> })}
+        <AnsweredNote state=v.state />
+        <section class="card sign-card" aria-labelledby="sign-docs">
+            <h2 id="sign-docs">{i.tr(K::SignDocuments)}</h2>
+            <p class="hint">{i.tr(K::SignViewerNote)}</p>
+            <ul class="doc-list" role="list">{docs}</ul>
+        </section>
+        {can_answer.then(|| view! { <Answer token=token.clone() session=session.clone() reload=reload allow_forwarding=v.allow_forwarding /> })}
+    }
+}
+
+/// One document: fetched with the session token into a `blob:` URL, then offered to open
+/// (the browser's PDF viewer, in a new tab) and to save.
+#[component]
+fn Document(doc: DocumentView, token: String, session: String) -> impl IntoView {
+    let i = use_i18n();
+    let (id, content_type) = (doc.id, doc.content_type.clone());
+    let url = LocalResource::new(move || {
+        let (t, s, ct) = (token.clone(), session.clone(), content_type.clone());
+        async move { api::signing::document_blob_url(&t, &s, id, &ct).await }
+    });
+    on_cleanup(move || {
+        if let Some(Ok(u)) = url.get_untracked() {
+            let _ = web_sys::Url::revoke_object_url(&u);
+        }
+    });
+    let role = doc.role.clone();
+    let name = doc.file_name.clone();
+    view! {
+        <li class="doc sign-doc">
+            <div>
+                <span class="badge badge-role">{move || role_label(i, &role)}</span>
+                <span class="doc-name">{doc.file_name.clone()}</span>
+                <span class="sub">{crate::format::bytes(doc.size)}</span>
+            </div>
+            <div class="doc-buttons">
+                {move || match url.get() {
+                    None => view! { <Loading /> }.into_any(),
+                    Some(Err(p)) => view! { <p class="upload-error" role="alert">{i.problem(&p)}</p> }.into_any(),
+                    Some(Ok(u)) => {
+                        view! {
+                            <a class="btn btn-primary" href=u.clone() target="_blank" rel="noopener">{i.tr(K::SignOpen)}</a>
+                            <a class="btn" href=u download=name.clone()>{i.tr(K::Download)}</a>
+                        }
+                            .into_any()
+                    }
+                }}
+            </div>
+        </li>
+    }
+}
+
+/// 合意 / 合意しない / 転送.
+#[component]
+fn Answer(
+    token: String,
+    session: String,
+    reload: RwSignal<u32>,
+    allow_forwarding: bool,
+) -> impl IntoView {
+    let i = use_i18n();
+    let consent = RwSignal::new(false);
+    let panel = RwSignal::new(None::<&'static str>);
+    let reason = RwSignal::new(String::new());
+    let fwd_name = RwSignal::new(String::new());
+    let fwd_email = RwSignal::new(String::new());
+    let fwd_org = RwSignal::new(String::new());
+    let problem = RwSignal::new(None::<Problem>);
+    let local_error = RwSignal::new(None::<&'static str>);
+    #[derive(Clone)]
+    enum Step {
+        Agree,
+        Decline(String),
+        Forward(SigningForwardRequest),
+    }
+    let (t, s) = (token.clone(), session.clone());
+    let run = Action::new_local(move |step: &Step| {
+        let (t, s, step) = (t.clone(), s.clone(), step.clone());
+        async move {
+            match step {
+                Step::Agree => api::signing::agree(&t, &s).await,
+                Step::Decline(r) => api::signing::decline(&t, &s, r).await,
+                Step::Forward(req) => api::signing::forward(&t, &s, &req).await,
+            }
+        }
+    });
+    Effect::new(move || match run.value().get() {
+        Some(Ok(())) => reload.update(|n| *n += 1),
+        Some(Err(p)) => problem.set(Some(p)),
+        None => {}
+    });
+    let busy = move || run.pending().get();
+    let agree = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        problem.set(None);
+        if consent.get_untracked() {
+            run.dispatch(Step::Agree);
+        }
+    };
+    let decline = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        problem.set(None);
+        let r = reason.get_untracked();
+        if r.trim().is_empty() {
+            local_error.set(Some("decline"));
+            return;
+        }
+        local_error.set(None);
+        run.dispatch(Step::Decline(r.trim().to_owned()));
+    };
+    let forward = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        problem.set(None);
+        match (
+            Name::parse(&fwd_name.get_untracked()),
+            EmailAddress::parse(&fwd_email.get_untracked()),
+        ) {
+            (Ok(n), Ok(e)) => {
+                local_error.set(None);
+                let org = fwd_org.get_untracked();
+                run.dispatch(Step::Forward(SigningForwardRequest {
+                    name: n.into_inner(),
+                    email: e.as_str().to_owned(),
+                    organization_name: (!org.trim().is_empty()).then(|| org.trim().to_owned()),
+                }));
+            }
+            _ => local_error.set(Some("forward")),
+        }
+    };
+    let toggle = move |which: &'static str| {
+        problem.set(None);
+        local_error.set(None);
+        panel.update(|p| *p = if *p == Some(which) { None } else { Some(which) });
+    };
+    view! {
+        <section class="card sign-card sign-answer" aria-labelledby="sign-answer-title">
+            <h2 id="sign-answer-title" class="visually-hidden">{i.tr(K::SignAgree)}</h2>
+            <form on:submit=agree novalidate>
+                <div class="check consent">
+                    <input type="checkbox" id="sign-consent" bind:checked=consent />
+                    <label for="sign-consent">{i.tr(K::SignConsent)}</label>
+                </div>
+                <p class="hint">{i.tr(K::SignAgreeHint)}</p>
+                <button type="submit" class="btn btn-primary btn-block btn-large" disabled=move || !consent.get() || busy()>
+                    {i.tr(K::SignAgree)}
+                </button>
+            </form>
+            {move || problem.get().map(|p| view! { <div class="alert alert-error" role="alert">{i.problem(&p)}</div> })}
+            <div class="sign-secondary">
+                <button
+                    type="button"
+                    class="btn btn-block"
+                    aria-expanded=move || (panel.get() == Some("decline")).to_string()
+                    on:click=move |_| toggle("decline")
+                >
+                    {i.tr(K::SignDecline)}
+                </button>
+                <Show when=move || panel.get() == Some("decline")>
+                    <form class="form sub-form" on:submit=decline novalidate>
+                        <div class="field">
+                            <label for="sign-reason">{i.tr(K::SignDeclineReason)}<span class="req">{i.tr(K::Required)}</span></label>
+                            <textarea
+                                id="sign-reason"
+                                rows="3"
+                                aria-invalid=move || (local_error.get() == Some("decline")).to_string()
+                                bind:value=reason
+                            ></textarea>
+                            <p class="field-error">
+                                {move || (local_error.get() == Some("decline")).then(|| i.invalid(shared::validate::ValidationError::Required))}
+                            </p>
+                        </div>
+                        <button type="submit" class="btn btn-danger btn-block" disabled=busy>{i.tr(K::SignDeclineSubmit)}</button>
+                    </form>
+                </Show>
+                {allow_forwarding
+                    .then(|| {
+                        view! {
+                            <button
+                                type="button"
+                                class="btn btn-block"
+                                aria-expanded=move || (panel.get() == Some("forward")).to_string()
+                                on:click=move |_| toggle("forward")
+                            >
+                                {i.tr(K::SignForward)}
+                            </button>
+                            <Show when=move || panel.get() == Some("forward")>
+                                <form class="form sub-form" on:submit=forward novalidate>
+                                    <p class="hint">{i.tr(K::SignForwardLead)}</p>
+                                    <div class="field">
+                                        <label for="fwd-name">{i.tr(K::Name)}</label>
+                                        <input id="fwd-name" type="text" autocomplete="name" bind:value=fwd_name />
+                                    </div>
+                                    <div class="field">
+                                        <label for="fwd-email">{i.tr(K::Email)}</label>
+                                        <input id="fwd-email" type="email" autocomplete="email" bind:value=fwd_email />
+                                    </div>
+                                    <div class="field">
+                                        <label for="fwd-org">{i.tr(K::OrganizationName)}<span class="opt">{i.tr(K::Optional)}</span></label>
+                                        <input id="fwd-org" type="text" autocomplete="organization" bind:value=fwd_org />
+                                    </div>
+                                    <p class="field-error">
+                                        {move || (local_error.get() == Some("forward")).then(|| i.invalid(shared::validate::ValidationError::InvalidEmail))}
+                                    </p>
+                                    <button type="submit" class="btn btn-primary btn-block" disabled=busy>{i.tr(K::SignForwardSubmit)}</button>
+                                </form>
+                            </Show>
+                        }
+                    })}
+            </div>
+        </section>
+    }
+}
