@@ -70,4 +70,6 @@ curl -fsS "$URL/api/v1/health" >/dev/null
 mkdir -p "$ROOT/e2e/screenshots"
 export TACHIAI_URL="$URL"
 export TACHIAI_ADMIN_PASSWORD="$ADMIN_PASSWORD"
+# The tests read the counterparty's mails (links, one-time codes) from the file outbox.
+export TACHIAI_E2E_OUTBOX="$DATA/outbox"
 node --test "$ROOT/e2e/"

@@ -2,7 +2,7 @@
 // button texts a person sees (Japanese), so the tests also check the wording.
 import { chromium } from 'playwright-core';
 import { createHmac } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -38,8 +38,14 @@ export async function launchBrowser() {
 const EXPECTED_CONSOLE = [/Failed to load resource: the server responded with a status of 401/];
 
 /** A fresh browser context and page; `errors` collects page errors and console errors. */
-export async function openPage(browser) {
-  const context = await browser.newContext({ viewport: DESKTOP, locale: 'ja-JP', baseURL: BASE_URL });
+export async function openPage(browser, { phone = false } = {}) {
+  const context = await browser.newContext({
+    viewport: phone ? PHONE : DESKTOP,
+    locale: 'ja-JP',
+    baseURL: BASE_URL,
+    acceptDownloads: true,
+    ...(phone ? { isMobile: true, hasTouch: true } : {}),
+  });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
@@ -52,13 +58,14 @@ export async function openPage(browser) {
   return { context, page, errors };
 }
 
-/** Saves the page at desktop and phone size: screenshots/<name>-desktop.png, -phone.png. */
-export async function screenshot(page, name) {
+/** Saves the page at desktop and phone size: screenshots/<name>-desktop.png, -phone.png;
+ * then returns to `restore` (desktop unless told). */
+export async function screenshot(page, name, { restore = DESKTOP } = {}) {
   await page.setViewportSize(DESKTOP);
   await page.screenshot({ path: join(SHOTS, `${name}-desktop.png`), fullPage: true });
   await page.setViewportSize(PHONE);
   await page.screenshot({ path: join(SHOTS, `${name}-phone.png`), fullPage: true });
-  await page.setViewportSize(DESKTOP);
+  await page.setViewportSize(restore);
 }
 
 /** Opens the app and waits for the Japanese login page. */
@@ -207,4 +214,76 @@ export async function loginWithTotp(page, who, secret, { whenAsked } = {}) {
   await page.getByRole('button', { name: '確認する' }).click();
   await page.waitForURL((url) => !url.pathname.startsWith('/login'));
   await page.getByRole('button', { name: 'ログアウトする' }).waitFor();
+}
+
+// ---- Mail: the server's file outbox (<data_dir>/outbox/*.eml), read as a recipient would. ----
+
+export const OUTBOX = process.env.TACHIAI_E2E_OUTBOX ?? '';
+
+function decodeQuotedPrintable(text) {
+  const bytes = [];
+  const soft = text.replace(/=\r?\n/g, '');
+  for (let k = 0; k < soft.length; k++) {
+    const c = soft[k];
+    if (c === '=' && /^[0-9A-Fa-f]{2}$/.test(soft.slice(k + 1, k + 3))) {
+      bytes.push(parseInt(soft.slice(k + 1, k + 3), 16));
+      k += 2;
+    } else {
+      bytes.push(...Buffer.from(c, 'utf8'));
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+/** The decoded text/plain parts of a raw RFC 5322 message (multipart, base64 or QP). */
+export function mailText(raw) {
+  const split = raw.search(/\r?\n\r?\n/);
+  const head = raw.slice(0, split).replace(/\r?\n[ \t]+/g, ' ');
+  const body = raw.slice(split).replace(/^\r?\n\r?\n/, '');
+  const header = (name) => (head.match(new RegExp(`^${name}:\\s*(.*)$`, 'im')) ?? [])[1] ?? '';
+  const type = header('Content-Type').toLowerCase();
+  if (type.startsWith('multipart/')) {
+    const boundary = header('Content-Type').match(/boundary="?([^";]+)"?/i)?.[1];
+    if (!boundary) return '';
+    return body
+      .split(`--${boundary}`)
+      .slice(1)
+      .filter((part) => !part.startsWith('--'))
+      .map((part) => mailText(part.replace(/^\r?\n/, '')))
+      .join('\n');
+  }
+  if (type && !type.startsWith('text/plain')) return '';
+  const encoding = header('Content-Transfer-Encoding').toLowerCase();
+  if (encoding === 'base64') return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
+  if (encoding === 'quoted-printable') return decodeQuotedPrintable(body);
+  return body;
+}
+
+/** Every mail to `address` in the outbox, oldest first: { file, text }. */
+export function mailsTo(address) {
+  if (!OUTBOX || !existsSync(OUTBOX)) return [];
+  return readdirSync(OUTBOX)
+    .filter((f) => f.endsWith('.eml'))
+    .sort()
+    .map((f) => ({ file: f, raw: readFileSync(join(OUTBOX, f), 'utf8') }))
+    .filter(({ raw }) => {
+      const to = raw.match(/^To:(.*(?:\r?\n[ \t].*)*)/im)?.[1] ?? '';
+      return to.toLowerCase().includes(address.toLowerCase());
+    })
+    .map(({ file, raw }) => ({ file, text: mailText(raw) }));
+}
+
+/** Waits (the mail goes through the job queue) for a new mail to `address` whose text
+ * matches `pattern`, newer than the mails listed in `seen`; returns the match. */
+export async function waitForMail(address, pattern, { seen = [], timeout = 30_000 } = {}) {
+  const until = Date.now() + timeout;
+  while (Date.now() < until) {
+    const fresh = mailsTo(address).filter((m) => !seen.includes(m.file));
+    for (const m of fresh.reverse()) {
+      const found = m.text.match(pattern);
+      if (found) return { file: m.file, match: found, text: m.text };
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`no mail to ${address} matching ${pattern} within ${timeout} ms`);
 }

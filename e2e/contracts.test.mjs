@@ -1,0 +1,228 @@
+// Contract journey in the browser (issue 6, first slice): staff creates a contract with a corpus
+// PDF (an encrypted PDF is refused first, with the server's Japanese reason next to the file),
+// sets a recipient and an approval route and submits; the approver approves in the 承認待ち
+// inbox; staff sends; the counterparty opens the link from the mail on a 390×844 phone,
+// requests the 確認コード, enters a wrong one (Japanese message), then the right one from the
+// next mail, downloads the PDF and agrees; the contract page shows 締結済み once the server's
+// job workers have sealed it. Every new page is saved at 1366×768 and 390×844.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  ADMIN,
+  OUTBOX,
+  PHONE,
+  createUser,
+  launchBrowser,
+  login,
+  logout,
+  mailsTo,
+  openMenu,
+  openPage,
+  screenshot,
+  waitForMail,
+} from './steps.mjs';
+
+const CORPUS = join(dirname(fileURLToPath(import.meta.url)), '..', 'testdata', 'pdf-corpus');
+// Answers the tests provoke on purpose: a refused upload (422), a wrong code (401).
+const PROVOKED = /status of (401|422)/;
+
+let browser;
+before(async () => {
+  assert.ok(ADMIN.password, 'TACHIAI_ADMIN_PASSWORD must be set (e2e/run.sh does)');
+  assert.ok(OUTBOX, 'TACHIAI_E2E_OUTBOX must be set (e2e/run.sh does)');
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+});
+
+/** The card (section) of the edit page with this heading. */
+function section(page, heading) {
+  return page.locator('section.card').filter({ has: page.getByRole('heading', { name: heading, exact: true }) });
+}
+
+test('a contract goes from draft through approval to the counterparty and is concluded', async (t) => {
+  const started = Date.now();
+  const stamp = Date.now().toString(36);
+  const title = `庁舎清掃業務委託契約 ${stamp}`;
+  const approver = {
+    loginId: `shonin.${stamp}`,
+    name: '承認 一郎',
+    email: `shonin.${stamp}@city.example.lg.jp`,
+    roles: ['承認者'],
+    password: `Shonin-2026-${stamp}x`,
+  };
+  const recipient = { org: '株式会社テスト商事', name: '山田 太郎', email: `yamada.${stamp}@example.co.jp` };
+
+  // --- Staff: the approver exists; a new draft with its basic data. ---
+  const staff = await openPage(browser);
+  const { page } = staff;
+  await login(page, ADMIN);
+  await createUser(page, approver);
+  const menu = page.getByRole('navigation', { name: 'メインメニュー' });
+  for (const entry of ['契約一覧', '新規作成', '承認待ち']) {
+    assert.equal(await menu.getByRole('link', { name: entry, exact: true }).count(), 1, entry);
+  }
+  await openMenu(page, '新規作成', '契約の新規作成');
+  await screenshot(page, 'c01-contract-new');
+  await page.locator('#c-title').fill(title);
+  await page.locator('#c-counterparty').fill(recipient.org);
+  await page.locator('#c-amount').fill('1234000');
+  await page.getByText('1,234,000円').waitFor();
+  await page.locator('#c-start').fill('2026-04-01');
+  await page.locator('#c-end').fill('2027-03-31');
+  await page.locator('#c-notes').fill('年間契約。月次で清掃報告書を提出すること。');
+  await page.getByRole('button', { name: '項目を追加する' }).click();
+  await page.getByLabel('項目名').fill('予算科目');
+  await page.getByLabel('値', { exact: true }).fill('総務費');
+  await page.locator('#c-stamp').check();
+  await page.getByRole('button', { name: '下書きを保存する' }).click();
+  await page.waitForURL(/\/contracts\/[0-9a-f-]+\/edit/);
+  await page.getByText('下書きを作成しました。').waitFor();
+  const contractPath = new URL(page.url()).pathname.replace(/\/edit$/, '');
+
+  // --- An encrypted PDF is refused, with the reason next to the file; the corpus PDF is taken. ---
+  await page.locator('#main-pdf').setInputFiles(join(CORPUS, 'encrypted-aes256-user-password.pdf'));
+  const refusal = page.locator('.upload-error');
+  await refusal.waitFor();
+  assert.match(await refusal.textContent(), /パスワードまたはセキュリティ設定がされているため、署名できません/);
+  await screenshot(page, 'c02-upload-refused');
+  await page.locator('#main-pdf').setInputFiles(join(CORPUS, 'libreoffice-ja-contract.pdf'));
+  await page.locator('.doc-list .doc-name', { hasText: 'libreoffice-ja-contract.pdf' }).waitFor();
+  await page.locator('.upload-status', { hasText: 'アップロードしました。' }).waitFor();
+
+  // --- One recipient, one approval step; each part saved on its own. ---
+  const recipients = section(page, '送信先（契約相手方）');
+  await recipients.getByRole('button', { name: '送信先を追加する' }).click();
+  const row = recipients.locator('.recipient-row').first();
+  await row.getByLabel('組織名').fill(recipient.org);
+  await row.getByLabel('氏名').fill(recipient.name);
+  await row.getByLabel('メールアドレス').fill(recipient.email);
+  await recipients.getByRole('button', { name: '送信先を保存する' }).click();
+  await recipients.getByRole('status').filter({ hasText: '保存しました。' }).waitFor();
+
+  const route = section(page, '承認ルート');
+  await route.getByRole('button', { name: '承認ステップを追加する' }).click();
+  const step = route.locator('.step-row').first();
+  await step.getByLabel('ステップ名').fill('課長決裁');
+  await step.getByLabel(approver.name).check();
+  await route.getByRole('button', { name: '承認ルートを保存する' }).click();
+  await route.getByRole('status').filter({ hasText: '保存しました。' }).waitFor();
+  await screenshot(page, 'c03-contract-edit');
+
+  // --- Submit from the contract page: its buttons come from shared::contract. ---
+  await page.getByRole('link', { name: '契約の詳細へ' }).click();
+  await page.getByRole('heading', { level: 1, name: title }).waitFor();
+  assert.equal(await page.getByRole('button', { name: '送信する' }).count(), 0, 'approval comes first');
+  await page.getByRole('button', { name: '承認申請する' }).click();
+  await page.getByText('操作が完了しました。').waitFor();
+  await page.locator('.contract-head .badge', { hasText: '承認待ち' }).waitFor();
+  assert.match(await page.locator('main').textContent(), /1,234,000円/);
+  assert.match(await page.locator('main').textContent(), /2026年4月1日～2027年3月31日/);
+  await screenshot(page, 'c04-contract-pending');
+
+  // The list, filtered through the URL: a bookmarkable search.
+  await openMenu(page, '契約一覧');
+  await page.locator('table.contracts').getByRole('link', { name: title }).waitFor();
+  await screenshot(page, 'c05-contracts');
+  await page.goto(`/contracts?q=${encodeURIComponent(stamp)}&state=pending_approval`);
+  await page.locator('table.contracts').getByRole('link', { name: title }).waitFor();
+  assert.equal(await page.locator('#f-q').inputValue(), stamp);
+  assert.ok(await page.locator('#f-state-pending_approval').isChecked());
+  await screenshot(page, 'c06-contracts-filtered');
+  await page.goto(`/contracts?q=${encodeURIComponent(stamp)}&state=concluded`);
+  await page.getByText('該当する契約はありません。').waitFor();
+  await logout(page);
+
+  // --- The approver approves in the inbox. ---
+  const boss = await openPage(browser);
+  await login(boss.page, { tenant: 'dev', loginId: approver.loginId, password: approver.password });
+  await openMenu(boss.page, '承認待ち');
+  const item = boss.page.locator('.inbox-item', { hasText: title });
+  await item.waitFor();
+  await screenshot(boss.page, 'c07-approvals');
+  await item.getByRole('button', { name: '承認する' }).click();
+  await boss.page.getByText('承認待ちの契約はありません。').waitFor();
+  await logout(boss.page);
+  assert.deepEqual(boss.errors, []);
+  await boss.context.close();
+
+  // --- Staff sends. ---
+  await login(page, ADMIN);
+  await page.goto(contractPath);
+  await page.locator('.contract-head .badge', { hasText: '承認済み' }).waitFor();
+  await page.getByRole('button', { name: '送信する' }).click();
+  await page.locator('.contract-head .badge', { hasText: '相手方確認中' }).waitFor();
+  await screenshot(page, 'c08-contract-sent');
+
+  // --- The counterparty, on a phone, from the mailed link. ---
+  const linkMail = await waitForMail(recipient.email, /\/sign\/([A-Za-z0-9_-]+)/);
+  const token = linkMail.match[1];
+  const phone = await openPage(browser, { phone: true });
+  const p = phone.page;
+  await p.goto(`/sign/${token}`);
+  await p.getByRole('heading', { level: 1, name: '契約書の確認' }).waitFor();
+  await p.getByRole('button', { name: '確認コードを送信' }).waitFor();
+  assert.match(await p.locator('main').textContent(), new RegExp(recipient.name));
+  await screenshot(p, 'c09-sign-start', { restore: PHONE });
+  const seen = mailsTo(recipient.email).map((m) => m.file);
+  await p.getByRole('button', { name: '確認コードを送信' }).click();
+  await p.getByText('確認コードを送信しました。').waitFor();
+  const codeMail = await waitForMail(recipient.email, /(?<!\d)(\d{6})(?!\d)/, { seen });
+  const code = codeMail.match[1];
+
+  // A wrong code first: the server's Japanese message.
+  const wrong = String((Number(code) + 1) % 1_000_000).padStart(6, '0');
+  await p.getByLabel('確認コード（6桁）').fill(wrong);
+  await p.getByRole('button', { name: '確認する' }).click();
+  const alert = p.getByRole('alert');
+  await alert.waitFor();
+  assert.match(await alert.textContent(), /確認コードまたはアクセスコードが正しくありません。/);
+  await screenshot(p, 'c10-sign-wrong-code', { restore: PHONE });
+
+  await p.getByLabel('確認コード（6桁）').fill(code);
+  await p.getByRole('button', { name: '確認する' }).click();
+  await p.getByLabel('内容を確認し、合意します').waitFor();
+  const text = await p.locator('main').textContent();
+  assert.match(text, new RegExp(title));
+  assert.match(text, /1,234,000円/);
+  await p.getByRole('link', { name: 'ダウンロードする' }).first().waitFor();
+  await screenshot(p, 'c11-sign-verified', { restore: PHONE });
+
+  // The PDF, fetched with the bearer session and saved as a person would.
+  const [download] = await Promise.all([
+    p.waitForEvent('download'),
+    p.getByRole('link', { name: 'ダウンロードする' }).first().click(),
+  ]);
+  assert.equal(download.suggestedFilename(), 'libreoffice-ja-contract.pdf');
+  const saved = readFileSync(await download.path());
+  assert.equal(saved.subarray(0, 5).toString('latin1'), '%PDF-');
+
+  // Large enough to tap: the agree button on the phone.
+  const agree = p.getByRole('button', { name: '合意する', exact: true });
+  assert.ok(await agree.isDisabled(), 'agreeing needs the consent box');
+  await p.getByLabel('内容を確認し、合意します').check();
+  const box = await agree.boundingBox();
+  assert.ok(box.height >= 44 && box.width >= 300, `agree button ${box.width}×${box.height}`);
+  await agree.click();
+  await p.getByText('合意いただきました。').waitFor();
+  await screenshot(p, 'c12-sign-agreed', { restore: PHONE });
+  assert.deepEqual(phone.errors.filter((e) => !PROVOKED.test(e)), []);
+  await phone.context.close();
+
+  // --- The service seals it; the contract page follows by itself (it polls while 締結処理中). ---
+  await page.goto(contractPath);
+  await page.locator('.contract-head .badge', { hasText: '締結済み' }).waitFor({ timeout: 120_000 });
+  await page.reload();
+  await page.locator('.doc-list', { hasText: '署名済み契約書' }).waitFor();
+  await screenshot(page, 'c13-contract-concluded');
+  await openMenu(page, '契約一覧');
+  await page.locator('table.contracts tr', { hasText: title }).locator('.badge', { hasText: '締結済み' }).waitFor();
+  await logout(page);
+  assert.deepEqual(staff.errors.filter((e) => !PROVOKED.test(e)), []);
+  await staff.context.close();
+  t.diagnostic(`journey took ${Date.now() - started} ms`);
+});
