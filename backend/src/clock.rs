@@ -32,23 +32,32 @@ pub fn rfc3339(ms: i64) -> String {
         .unwrap_or_default()
 }
 
+/// A stored time in Japanese Standard Time (+09:00), the calendar of contracts and fiscal years.
+pub fn jst(ms: i64) -> OffsetDateTime {
+    let offset = time::UtcOffset::from_hms(9, 0, 0).expect("+09:00 is a valid offset");
+    OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+        .to_offset(offset)
+}
+
+/// The JST calendar date of a stored time, `YYYY-MM-DD` (契約締結日).
+pub fn jst_date(ms: i64) -> String {
+    let t = jst(ms);
+    format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day())
+}
+
 /// Japanese Standard Time as people read it, e.g. `2026年11月25日 14:05 JST` (the stamp, mails and
 /// the completion certificate).
 pub fn jst_text(unix_seconds: i64) -> String {
-    let jst = time::UtcOffset::from_hms(9, 0, 0).expect("+09:00 is a valid offset");
-    OffsetDateTime::from_unix_timestamp(unix_seconds)
-        .map(|t| t.to_offset(jst))
-        .map(|t| {
-            format!(
-                "{}年{}月{}日 {:02}:{:02} JST",
-                t.year(),
-                u8::from(t.month()),
-                t.day(),
-                t.hour(),
-                t.minute()
-            )
-        })
-        .unwrap_or_default()
+    let t = jst(unix_seconds.saturating_mul(1000));
+    format!(
+        "{}年{}月{}日 {:02}:{:02} JST",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute()
+    )
 }
 
 #[cfg(test)]

@@ -433,6 +433,23 @@ fn ascii_name(name: &str) -> String {
         .collect()
 }
 
+/// 複製: a new draft with the same data, files, recipients and route.
+#[utoipa::path(post, path = "/api/v1/contracts/{id}/duplicate", tag = "contracts", params(("id" = Uuid, Path)),
+    responses((status = 201, body = ContractView),
+              (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+#[post("/contracts/{id}/duplicate")]
+pub async fn duplicate(
+    state: web::Data<AppState>,
+    Authenticated(actor): Authenticated,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner().to_string();
+    let view = state
+        .run(move |conn| contracts::duplicate(conn, &actor, &id))
+        .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
 macro_rules! action_endpoint {
     ($fn:ident, $path:literal, $action:expr, $doc:literal) => {
         #[doc = $doc]
@@ -519,6 +536,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(download)
         .service(archive_many)
         .service(archive_one)
+        .service(duplicate)
         .route("/contracts/{id}/submit", web::post().to(submit))
         .route("/contracts/{id}/approve", web::post().to(approve))
         .route("/contracts/{id}/reject", web::post().to(reject))

@@ -68,7 +68,7 @@ impl PageQuery {
         contracts::list, contracts::create, contracts::get, contracts::update,
         contracts::set_recipients, contracts::set_route,
         contracts::upload, contracts::remove_document, contracts::download,
-        contracts::archive_one, contracts::archive_many,
+        contracts::archive_one, contracts::archive_many, contracts::duplicate,
         public::verify, public::contract,
         contracts::submit, contracts::approve, contracts::reject, contracts::withdraw,
         contracts::send, contracts::send_back, contracts::cancel, contracts::remind,

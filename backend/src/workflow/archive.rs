@@ -19,6 +19,7 @@ use crate::db::{self, AnyConnection};
 use crate::storage::BlobStore;
 use crate::workflow::actor::Actor;
 use crate::workflow::contracts;
+use crate::workflow::contracts::export::write_record;
 use crate::workflow::error::{WorkflowError, WorkflowResult};
 
 /// Most contracts in one download.
@@ -130,21 +131,27 @@ pub fn build(
                 10_000,
             )?;
             events.reverse();
-            let mut csv = String::from("\u{feff}日時,操作者,操作,結果,IPアドレス,詳細\r\n");
+            let mut csv = "\u{feff}".as_bytes().to_vec();
+            write_record(
+                &mut csv,
+                ["日時", "操作者", "操作", "結果", "IPアドレス", "詳細"],
+            );
             let rows: Vec<serde_json::Value> = events
                 .iter()
                 .map(|e| {
                     let label = AuditAction::parse(&e.action)
                         .map_or(e.action.as_str(), |a| a.label_ja());
-                    csv.push_str(&format!(
-                        "{},{},{},{},{},{}\r\n",
-                        rfc3339(e.at),
-                        csv_cell(&e.actor_label),
-                        csv_cell(label),
-                        csv_cell(&e.result),
-                        csv_cell(e.ip.as_deref().unwrap_or("")),
-                        csv_cell(&e.details)
-                    ));
+                    write_record(
+                        &mut csv,
+                        [
+                            rfc3339(e.at).as_str(),
+                            &e.actor_label,
+                            label,
+                            &e.result,
+                            e.ip.as_deref().unwrap_or(""),
+                            &e.details,
+                        ],
+                    );
                     json!({
                         "seq": e.seq, "at": rfc3339(e.at), "actor": e.actor_label,
                         "action": e.action, "label_ja": label, "result": e.result,
@@ -158,7 +165,7 @@ pub fn build(
                 &mut zip,
                 &mut manifest,
                 &format!("{dir}/経過記録.csv"),
-                csv.as_bytes(),
+                &csv,
             )?;
             add(
                 &mut zip,
@@ -205,29 +212,13 @@ pub fn build(
     Ok(Archive { path, file_name })
 }
 
-/// One CSV cell (RFC 4180 quoting; a leading = + - @ is neutralised for spreadsheets).
-pub fn csv_cell(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) {
-        format!("'{s}")
-    } else {
-        s.to_owned()
-    };
-    if s.contains([',', '"', '\r', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn components_and_cells() {
+    fn components_are_safe_path_parts() {
         assert_eq!(component("R8/000..1"), "R8_000..1");
         assert_eq!(component(".."), "_");
-        assert_eq!(csv_cell("=SUM(A1)"), "'=SUM(A1)");
-        assert_eq!(csv_cell("a,\"b\""), "\"a,\"\"b\"\"\"");
     }
 }

@@ -570,10 +570,7 @@ fn check_contract(
 
 /// The Japanese fiscal year (April–March) of a time, in JST.
 pub fn fiscal_year(ms: i64) -> i32 {
-    let jst = time::UtcOffset::from_hms(9, 0, 0).expect("+09:00");
-    let t = time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
-        .to_offset(jst);
+    let t = crate::clock::jst(ms);
     if u8::from(t.month()) >= 4 {
         t.year()
     } else {
@@ -613,6 +610,132 @@ pub fn format_contract_number(pattern: &str, fiscal_year: i32, seq: i64) -> Stri
     out
 }
 
+/// The next free number of the tenant's pattern (inside the tenant transaction).
+fn next_contract_number(
+    conn: &mut AnyConnection,
+    tenant: &crate::db::models::Tenant,
+    now: i64,
+) -> WorkflowResult<String> {
+    loop {
+        let fy = fiscal_year(now);
+        let seq = contracts::next_number(conn, &tenant.id, fy)?;
+        let n = format_contract_number(&tenant.contract_number_pattern, fy, seq);
+        if !contracts::number_taken(conn, &tenant.id, &n)? {
+            return Ok(n);
+        }
+    }
+}
+
+/// `POST /contracts/{id}/duplicate`: a new draft with the same data, files, recipients and
+/// route (a new number; nothing of the original's progress).
+pub fn duplicate(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: &str,
+) -> WorkflowResult<ContractView> {
+    actor.require_ready()?;
+    let l = load(conn, actor, id)?;
+    let f = facts(&l, actor);
+    if let Err(e) = contract::apply(
+        f.state,
+        &ContractEvent::Duplicate,
+        &f,
+        &contract_actor(actor),
+    ) {
+        return Err(problem_of(e).into());
+    }
+    let new_id = uuid::Uuid::new_v4().to_string();
+    db::tenant_transaction(conn, &actor.tenant_id, |conn| {
+        let tenant = tenants::get(conn, &actor.tenant_id)?;
+        let now = Millis::now().0;
+        let c = Contract {
+            id: new_id.clone(),
+            public_id: crate::auth::tokens::random_token()[..22].to_owned(),
+            contract_number: next_contract_number(conn, &tenant, now)?,
+            concluded_on: None,
+            state: ContractState::Draft.as_str().to_owned(),
+            approval_round: 0,
+            expires_at: None,
+            sent_at: None,
+            concluded_at: None,
+            created_by: actor.user_id.clone(),
+            created_at: now,
+            updated_at: now,
+            ..l.contract.clone()
+        };
+        contracts::insert(conn, &c)?;
+        for d in l
+            .documents
+            .iter()
+            .filter(|d| d.role == "main" || d.role == "attachment")
+        {
+            documents::insert(
+                conn,
+                &Document {
+                    id: uuid::Uuid::new_v4().to_string(),
+                    contract_id: new_id.clone(),
+                    created_by: Some(actor.user_id.clone()),
+                    created_at: now,
+                    ..d.clone()
+                },
+            )?;
+        }
+        for r in l
+            .recipients
+            .iter()
+            .filter(|r| r.state != RecipientState::Forwarded.as_str())
+        {
+            recipients::insert(
+                conn,
+                &Recipient {
+                    id: uuid::Uuid::new_v4().to_string(),
+                    contract_id: new_id.clone(),
+                    state: RecipientState::Waiting.as_str().to_owned(),
+                    link_token_hash: None,
+                    link_expires_at: None,
+                    otp_hash: None,
+                    otp_expires_at: None,
+                    otp_failures: 0,
+                    locked_until: None,
+                    session_token_hash: None,
+                    session_expires_at: None,
+                    notified_at: None,
+                    viewed_at: None,
+                    verified_at: None,
+                    agreed_at: None,
+                    declined_at: None,
+                    decline_reason: None,
+                    forwarded_from: None,
+                    sealed_document_id: None,
+                    forwarded_at: None,
+                    action_ip: None,
+                    action_user_agent: None,
+                    created_at: now,
+                    updated_at: now,
+                    ..r.clone()
+                },
+            )?;
+        }
+        let steps: Vec<ApprovalStep> = l
+            .steps
+            .iter()
+            .map(|s| ApprovalStep {
+                id: uuid::Uuid::new_v4().to_string(),
+                contract_id: new_id.clone(),
+                ..s.clone()
+            })
+            .collect();
+        approvals::replace_steps(conn, &actor.tenant_id, &new_id, &steps)?;
+        actor.audit(
+            conn,
+            AuditAction::ContractCreated,
+            Some(("contract", &new_id)),
+            json!({ "contract_number": c.contract_number, "title": c.title, "duplicated_from": l.contract.contract_number }),
+        )
+    })?;
+    get(conn, actor, &new_id)
+}
+
 /// `POST /contracts`: a new draft.
 pub fn create(
     conn: &mut AnyConnection,
@@ -635,14 +758,7 @@ pub fn create(
                 }
                 n.clone()
             }
-            None => loop {
-                let fy = fiscal_year(now);
-                let seq = contracts::next_number(conn, &actor.tenant_id, fy)?;
-                let n = format_contract_number(&tenant.contract_number_pattern, fy, seq);
-                if !contracts::number_taken(conn, &actor.tenant_id, &n)? {
-                    break n;
-                }
-            },
+            None => next_contract_number(conn, &tenant, now)?,
         };
         let c = Contract {
             id: id.clone(),

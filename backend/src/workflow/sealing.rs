@@ -21,7 +21,7 @@ use shared::contract::{
 
 use crate::audit::{self, Entry, Origin, Outcome};
 use crate::certificate::{self, CompletionCertificate};
-use crate::clock::{Millis, jst_text};
+use crate::clock::{Millis, jst_date, jst_text};
 use crate::db::models::{Contract, Document, Recipient};
 use crate::db::queries::audit_events::{self, AuditFilter};
 use crate::db::queries::{
@@ -619,15 +619,6 @@ fn sealed_name(original: &str) -> String {
     }
 }
 
-/// The JST calendar date of a time, `YYYY-MM-DD` (契約締結日).
-pub fn jst_date(ms: i64) -> String {
-    let jst = time::UtcOffset::from_hms(9, 0, 0).expect("+09:00");
-    let t = time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
-        .to_offset(jst);
-    format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -636,6 +627,5 @@ mod tests {
     fn names_and_dates() {
         assert_eq!(sealed_name("契約書.PDF"), "契約書（電子署名済）.pdf");
         assert_eq!(sealed_name("contract"), "contract（電子署名済）.pdf");
-        assert_eq!(jst_date(1_806_505_200_000), "2027-04-01");
     }
 }

@@ -439,6 +439,31 @@ async fn forbidden_transitions_and_other_tenants(backend: Backend) {
         "contract_state_conflict",
     );
 
+    // A cancelled contract can still be duplicated into a fresh draft with its files.
+    let (st, dup) = app
+        .post(
+            &admin,
+            &format!("/api/v1/contracts/{cid}/duplicate"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(st, 201, "{dup}");
+    assert_eq!(dup["state"], "draft");
+    assert_eq!(dup["title"], c["title"]);
+    assert_ne!(dup["contract_number"], c["contract_number"]);
+    assert_ne!(dup["public_id"], c["public_id"]);
+    // A viewer of another department does not even see it.
+    assert_problem(
+        &app.post(
+            &viewer,
+            &format!("/api/v1/contracts/{cid}/duplicate"),
+            json!({}),
+        )
+        .await,
+        404,
+        "not_found",
+    );
+
     // Another tenant's contract is a 404.
     let other = app.with_conn(|conn| {
         backend::workflow::tenants::create_tenant(

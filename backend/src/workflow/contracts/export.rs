@@ -124,7 +124,7 @@ pub fn export_csv(
 }
 
 /// One CSV line (RFC 4180), CRLF-terminated.
-fn write_record<'a>(out: &mut Vec<u8>, cells: impl IntoIterator<Item = &'a str>) {
+pub(crate) fn write_record<'a>(out: &mut Vec<u8>, cells: impl IntoIterator<Item = &'a str>) {
     for (i, cell) in cells.into_iter().enumerate() {
         if i > 0 {
             out.push(b',');
@@ -152,16 +152,9 @@ fn write_cell(out: &mut Vec<u8>, value: &str) {
     }
 }
 
-fn jst(ms: i64) -> time::OffsetDateTime {
-    let offset = time::UtcOffset::from_hms(9, 0, 0).expect("+09:00 is a valid offset");
-    time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
-        .to_offset(offset)
-}
-
 /// `2026-11-25 15:04:05` in JST, which Excel reads as a date and time.
 fn jst_datetime(ms: i64) -> String {
-    let t = jst(ms);
+    let t = crate::clock::jst(ms);
     format!(
         "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
         t.year(),
@@ -175,7 +168,7 @@ fn jst_datetime(ms: i64) -> String {
 
 /// `20261125` in JST.
 fn jst_date_compact(ms: i64) -> String {
-    let t = jst(ms);
+    let t = crate::clock::jst(ms);
     format!("{:04}{:02}{:02}", t.year(), u8::from(t.month()), t.day())
 }
 
