@@ -275,3 +275,53 @@ pub struct ApiToken {
     pub expires_at: Option<i64>,
     pub revoked_at: Option<i64>,
 }
+
+impl Recipient {
+    /// A recipient who has been sent nothing yet (state `waiting`, no link, no code).
+    #[allow(clippy::too_many_arguments)]
+    pub fn waiting(
+        tenant_id: &str,
+        contract_id: &str,
+        position: i32,
+        organization_name: String,
+        name: String,
+        email: String,
+        access_code_hash: Option<String>,
+        now: i64,
+    ) -> Recipient {
+        Recipient {
+            id: uuid::Uuid::new_v4().to_string(),
+            tenant_id: tenant_id.to_owned(),
+            contract_id: contract_id.to_owned(),
+            position,
+            organization_name,
+            name,
+            email,
+            access_code_hash,
+            state: shared::contract::RecipientState::Waiting
+                .as_str()
+                .to_owned(),
+            link_token_hash: None,
+            link_expires_at: None,
+            otp_hash: None,
+            otp_expires_at: None,
+            otp_failures: 0,
+            locked_until: None,
+            session_token_hash: None,
+            session_expires_at: None,
+            notified_at: None,
+            viewed_at: None,
+            verified_at: None,
+            agreed_at: None,
+            declined_at: None,
+            decline_reason: None,
+            forwarded_from: None,
+            sealed_document_id: None,
+            forwarded_at: None,
+            action_ip: None,
+            action_user_agent: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}

@@ -687,33 +687,16 @@ pub fn duplicate(
         {
             recipients::insert(
                 conn,
-                &Recipient {
-                    id: uuid::Uuid::new_v4().to_string(),
-                    contract_id: new_id.clone(),
-                    state: RecipientState::Waiting.as_str().to_owned(),
-                    link_token_hash: None,
-                    link_expires_at: None,
-                    otp_hash: None,
-                    otp_expires_at: None,
-                    otp_failures: 0,
-                    locked_until: None,
-                    session_token_hash: None,
-                    session_expires_at: None,
-                    notified_at: None,
-                    viewed_at: None,
-                    verified_at: None,
-                    agreed_at: None,
-                    declined_at: None,
-                    decline_reason: None,
-                    forwarded_from: None,
-                    sealed_document_id: None,
-                    forwarded_at: None,
-                    action_ip: None,
-                    action_user_agent: None,
-                    created_at: now,
-                    updated_at: now,
-                    ..r.clone()
-                },
+                &Recipient::waiting(
+                    &actor.tenant_id,
+                    &new_id,
+                    r.position,
+                    r.organization_name.clone(),
+                    r.name.clone(),
+                    r.email.clone(),
+                    r.access_code_hash.clone(),
+                    now,
+                ),
             )?;
         }
         let steps: Vec<ApprovalStep> = l
@@ -980,37 +963,17 @@ pub fn set_recipients(
                 .into_iter()
                 .zip(hashed)
                 .enumerate()
-                .map(|(i, ((org, name, email, _), hash))| Recipient {
-                    id: uuid::Uuid::new_v4().to_string(),
-                    tenant_id: actor.tenant_id.clone(),
-                    contract_id: id.to_owned(),
-                    position: i32::try_from(i + 1).unwrap_or(i32::MAX),
-                    organization_name: org.map(Name::into_inner).unwrap_or_default(),
-                    name: name.map(Name::into_inner).unwrap_or_default(),
-                    email: email.map(|e| e.as_str().to_owned()).unwrap_or_default(),
-                    access_code_hash: hash,
-                    state: RecipientState::Waiting.as_str().to_owned(),
-                    link_token_hash: None,
-                    link_expires_at: None,
-                    otp_hash: None,
-                    otp_expires_at: None,
-                    otp_failures: 0,
-                    locked_until: None,
-                    session_token_hash: None,
-                    session_expires_at: None,
-                    notified_at: None,
-                    viewed_at: None,
-                    verified_at: None,
-                    agreed_at: None,
-                    declined_at: None,
-                    decline_reason: None,
-                    forwarded_from: None,
-                    sealed_document_id: None,
-                    forwarded_at: None,
-                    action_ip: None,
-                    action_user_agent: None,
-                    created_at: now,
-                    updated_at: now,
+                .map(|(i, ((org, name, email, _), hash))| {
+                    Recipient::waiting(
+                        &actor.tenant_id,
+                        id,
+                        i32::try_from(i + 1).unwrap_or(i32::MAX),
+                        org.map(Name::into_inner).unwrap_or_default(),
+                        name.map(Name::into_inner).unwrap_or_default(),
+                        email.map(|e| e.as_str().to_owned()).unwrap_or_default(),
+                        hash,
+                        now,
+                    )
                 })
                 .collect();
             recipients::replace(conn, &actor.tenant_id, id, &rows)?;

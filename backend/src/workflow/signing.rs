@@ -737,42 +737,23 @@ pub fn forward(
         r.updated_at = now;
         recipients::save(conn, &r)?;
         let mut colleague = Recipient {
-            id: uuid::Uuid::new_v4().to_string(),
-            position: r.position,
-            organization_name: org
-                .clone()
-                .flatten()
-                .map(Name::into_inner)
-                .unwrap_or_else(|| r.organization_name.clone()),
-            name: name.clone().map(Name::into_inner).unwrap_or_default(),
-            email: email
-                .as_ref()
-                .map(|e| e.as_str().to_owned())
-                .unwrap_or_default(),
-            access_code_hash: None,
-            state: RecipientState::Waiting.as_str().to_owned(),
-            link_token_hash: None,
-            link_expires_at: None,
-            otp_hash: None,
-            otp_expires_at: None,
-            otp_failures: 0,
-            locked_until: None,
-            session_token_hash: None,
-            session_expires_at: None,
-            notified_at: None,
-            viewed_at: None,
-            verified_at: None,
-            agreed_at: None,
-            declined_at: None,
-            decline_reason: None,
             forwarded_from: Some(r.id.clone()),
-            sealed_document_id: None,
-            forwarded_at: None,
-            action_ip: None,
-            action_user_agent: None,
-            created_at: now,
-            updated_at: now,
-            ..r.clone()
+            ..Recipient::waiting(
+                &r.tenant_id,
+                &r.contract_id,
+                r.position,
+                org.clone()
+                    .flatten()
+                    .map(Name::into_inner)
+                    .unwrap_or_else(|| r.organization_name.clone()),
+                name.clone().map(Name::into_inner).unwrap_or_default(),
+                email
+                    .as_ref()
+                    .map(|e| e.as_str().to_owned())
+                    .unwrap_or_default(),
+                None,
+                now,
+            )
         };
         recipients::insert(conn, &colleague)?;
         record(

@@ -4,7 +4,9 @@
 use actix_web::test::TestRequest;
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, Session, assert_problem, spawn, user_password};
+use crate::helpers::{
+    Backend, Session, assert_problem, corpus, id, spawn, urlencode, user_password,
+};
 use crate::on_both_databases;
 
 on_both_databases!(
@@ -12,19 +14,6 @@ on_both_databases!(
     uploads_are_checked_and_downloads_are_byte_exact,
     forbidden_transitions_and_other_tenants,
 );
-
-fn corpus(name: &str) -> Vec<u8> {
-    std::fs::read(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../testdata/pdf-corpus")
-            .join(name),
-    )
-    .unwrap()
-}
-
-fn id(v: &Value) -> String {
-    v["id"].as_str().unwrap().to_owned()
-}
 
 fn actions(v: &Value) -> Vec<String> {
     v["allowed_actions"]
@@ -54,18 +43,6 @@ macro_rules! upload {
             .await;
         (st, body)
     }};
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 async fn draft(app: &impl DraftApp, s: &Session) -> Value {

@@ -304,3 +304,31 @@ macro_rules! on_both_databases {
         )*
     };
 }
+
+/// A file of the PDF corpus (testdata/pdf-corpus).
+pub fn corpus(name: &str) -> Vec<u8> {
+    std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../testdata/pdf-corpus")
+            .join(name),
+    )
+    .unwrap()
+}
+
+/// The `id` of a JSON object.
+pub fn id(v: &Value) -> String {
+    v["id"].as_str().unwrap().to_owned()
+}
+
+/// Percent-encodes a query value.
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}

@@ -5,7 +5,7 @@ use actix_web::test::TestRequest;
 use diesel::prelude::*;
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, Session, assert_problem, spawn, user_password};
+use crate::helpers::{Backend, Session, assert_problem, corpus, id, spawn, user_password};
 use crate::on_both_databases;
 
 on_both_databases!(
@@ -24,19 +24,6 @@ macro_rules! bearer {
         $app.send($req.insert_header(("Authorization", format!("Bearer {}", $token))))
             .await
     }};
-}
-
-fn corpus(name: &str) -> Vec<u8> {
-    std::fs::read(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../testdata/pdf-corpus")
-            .join(name),
-    )
-    .unwrap()
-}
-
-fn id(v: &Value) -> String {
-    v["id"].as_str().unwrap().to_owned()
 }
 
 fn contract(title: &str, counterparty: &str) -> Value {

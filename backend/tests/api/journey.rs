@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use actix_web::test::TestRequest;
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, Session, TestApp, assert_problem, spawn, user_password};
+use crate::helpers::{Backend, Session, TestApp, assert_problem, corpus, spawn, user_password};
 use crate::on_both_databases;
 
 on_both_databases!(
@@ -16,15 +16,6 @@ on_both_databases!(
     two_recipients_one_forwards_and_the_contract_is_concluded,
     wrong_codes_lock_the_link_and_a_declined_contract_ends,
 );
-
-fn corpus(name: &str) -> Vec<u8> {
-    std::fs::read(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../testdata/pdf-corpus")
-            .join(name),
-    )
-    .unwrap()
-}
 
 /// The text bodies of every `.eml` sent to `to`, oldest first.
 fn mails_to(outbox: &Path, to: &str) -> Vec<String> {
