@@ -90,8 +90,7 @@ fn Contract(contract: ContractView, done: Callback<ContractView>) -> impl IntoVi
         })
         .collect_view();
     let has_custom = !c.custom_fields.is_empty();
-    let order = c.recipient_order;
-    let forwarding = c.allow_forwarding;
+    let all = c.clone();
     view! {
         <div class="page-head contract-head">
             <div>
@@ -105,38 +104,17 @@ fn Contract(contract: ContractView, done: Callback<ContractView>) -> impl IntoVi
         <section class="card" aria-labelledby="data-title">
             <h2 id="data-title">{i.tr(K::ContractData)}</h2>
             <dl class="facts">
-                <dt>{i.tr(K::ContractNumber)}</dt>
-                <dd class="mono">{c.contract_number.clone()}</dd>
-                <dt>{i.tr(K::Department)}</dt>
-                <dd>{c.department_name.clone().unwrap_or_default()}</dd>
-                <dt>{i.tr(K::Counterparty)}</dt>
-                <dd>{c.counterparty_name.clone()}</dd>
-                <dt>{i.tr(K::Amount)}</dt>
-                <dd>{yen_opt(c.amount_yen)}</dd>
-                <dt>{i.tr(K::Period)}</dt>
-                <dd>{period_ja(c.period_start.as_deref(), c.period_end.as_deref())}</dd>
-                <dt>{i.tr(K::ConcludedOn)}</dt>
-                <dd>{c.concluded_on.as_deref().map(date_ja).unwrap_or_default()}</dd>
-                <dt>{i.tr(K::Retention)}</dt>
-                <dd>{c.retention_years}{i.tr(K::Years)}</dd>
-                <dt>{i.tr(K::RecipientOrderLegend)}</dt>
-                <dd>{move || i.order(order)}</dd>
-                <dt>{i.tr(K::Forwarding)}</dt>
-                <dd>{move || if forwarding { i.t(K::Allowed) } else { i.t(K::NotAllowed) }}</dd>
-                <dt>{i.tr(K::ExpiresAt)}</dt>
-                <dd>{jst_opt(c.expires_at.as_deref())}</dd>
-                <dt>{i.tr(K::SentAt)}</dt>
-                <dd>{jst_opt(c.sent_at.as_deref())}</dd>
-                <dt>{i.tr(K::ConcludedAt)}</dt>
-                <dd>{jst_opt(c.concluded_at.as_deref())}</dd>
-                <dt>{i.tr(K::CreatedBy)}</dt>
-                <dd>{c.created_by_name.clone()}{" "}<span class="sub-inline">{jst(&c.created_at)}</span></dd>
-                <dt>{i.tr(K::UpdatedAt)}</dt>
-                <dd>{jst(&c.updated_at)}</dd>
-                <dt>{i.tr(K::Notes)}</dt>
-                <dd class="pre">{c.notes.clone()}</dd>
-                <dt>{i.tr(K::Message)}</dt>
-                <dd class="pre">{c.message.clone()}</dd>
+                {move || facts_of(&all, i)
+                    .into_iter()
+                    .filter(|(_, v)| !v.trim().is_empty())
+                    .map(|(k, v)| {
+                        let class = if matches!(k, K::Notes | K::Message) { "pre" } else { "" };
+                        view! {
+                            <dt>{i.tr(k)}</dt>
+                            <dd class=class>{v}</dd>
+                        }
+                    })
+                    .collect_view()}
             </dl>
             {has_custom
                 .then(|| {
@@ -150,6 +128,51 @@ fn Contract(contract: ContractView, done: Callback<ContractView>) -> impl IntoVi
         <Recipients contract=c.clone() />
         <Route contract=c />
     }
+}
+
+/// Label and text of each fact of a contract (reactive: follows the language).
+fn facts_of(c: &ContractView, i: I18n) -> Vec<(K, String)> {
+    vec![
+        (K::ContractNumber, c.contract_number.clone()),
+        (K::Department, c.department_name.clone().unwrap_or_default()),
+        (K::Counterparty, c.counterparty_name.clone()),
+        (K::Amount, yen_opt(c.amount_yen)),
+        (
+            K::Period,
+            period_ja(c.period_start.as_deref(), c.period_end.as_deref()),
+        ),
+        (
+            K::ConcludedOn,
+            c.concluded_on.as_deref().map(date_ja).unwrap_or_default(),
+        ),
+        (
+            K::Retention,
+            format!("{}{}", c.retention_years, i.t(K::Years)),
+        ),
+        (
+            K::RecipientOrderLegend,
+            i.order(c.recipient_order).to_owned(),
+        ),
+        (
+            K::Forwarding,
+            i.t(if c.allow_forwarding {
+                K::Allowed
+            } else {
+                K::NotAllowed
+            })
+            .to_owned(),
+        ),
+        (K::ExpiresAt, jst_opt(c.expires_at.as_deref())),
+        (K::SentAt, jst_opt(c.sent_at.as_deref())),
+        (K::ConcludedAt, jst_opt(c.concluded_at.as_deref())),
+        (
+            K::CreatedBy,
+            format!("{}（{}）", c.created_by_name, jst(&c.created_at)),
+        ),
+        (K::UpdatedAt, jst(&c.updated_at)),
+        (K::Notes, c.notes.clone()),
+        (K::Message, c.message.clone()),
+    ]
 }
 
 /// The document's role in words.
@@ -242,8 +265,10 @@ fn Recipients(contract: ContractView) -> impl IntoView {
                         </td>
                         <td data-label=i.tr(K::Email) class="wrap">{r.email}</td>
                         <td data-label=i.tr(K::RecipientState)>
-                            <RecipientBadge state=r.state />
-                            {r.decline_reason.map(|why| view! { <span class="sub">{why}</span> })}
+                            <div>
+                                <RecipientBadge state=r.state />
+                                {r.decline_reason.map(|why| view! { <span class="sub">{why}</span> })}
+                            </div>
                         </td>
                         <td data-label=i.tr(K::UpdatedAt)>{when}</td>
                     </tr>
@@ -384,16 +409,17 @@ pub fn ActionBar(
         None => {}
     });
     let busy = move || run.pending().get();
-    let sealed = contract
-        .documents
-        .iter()
-        .find(|d| d.role == "sealed")
-        .map(|d| d.id);
-    let certificate = contract
-        .documents
-        .iter()
-        .find(|d| d.role == "certificate")
-        .map(|d| d.id);
+    // The newest of each (a later seal, e.g. the archive timestamp, adds a new file).
+    let newest = |role: &str| {
+        contract
+            .documents
+            .iter()
+            .rev()
+            .find(|d| d.role == role)
+            .map(|d| d.id)
+    };
+    let sealed = newest("sealed");
+    let certificate = newest("certificate");
     let buttons = actions
         .iter()
         .filter_map(|&a| {
@@ -441,7 +467,10 @@ pub fn ActionBar(
                 }
             }
         })
-        .collect_view();
+        .collect::<Vec<_>>();
+    if buttons.is_empty() {
+        return None;
+    }
     let confirm = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if let Some(a) = asking.get_untracked() {
@@ -453,9 +482,8 @@ pub fn ActionBar(
             run.dispatch((a, text.trim().to_owned()));
         }
     };
-    let empty = actions.is_empty();
-    view! {
-        <section class="action-bar" aria-label=i.tr(K::Actions) class:hidden=empty>
+    Some(view! {
+        <section class="action-bar" aria-label=i.tr(K::Actions)>
             <div class="actions">{buttons}</div>
             {move || {
                 asking
@@ -494,5 +522,5 @@ pub fn ActionBar(
             }}
             {move || problem.get().map(|p| view! { <div class="alert alert-error" role="alert">{i.problem(&p)}</div> })}
         </section>
-    }
+    })
 }

@@ -119,18 +119,23 @@ impl Filters {
             page: 1,
         }
     }
+}
 
-    fn any_detail(self) -> bool {
-        !(self.title.get_untracked().is_empty()
-            && self.number.get_untracked().is_empty()
-            && self.counterparty.get_untracked().is_empty()
-            && self.department.get_untracked().is_empty()
-            && self.states.get_untracked().is_empty()
-            && self.from.get_untracked().is_empty()
-            && self.to.get_untracked().is_empty()
-            && self.min.get_untracked().is_empty()
-            && self.max.get_untracked().is_empty())
-    }
+/// Whether any filter besides the free text is set (the 詳細な条件 panel opens).
+fn any_detail(q: &ContractQuery) -> bool {
+    [
+        &q.title,
+        &q.contract_number,
+        &q.counterparty,
+        &q.department_id,
+        &q.state,
+        &q.concluded_from,
+        &q.concluded_to,
+        &q.amount_min,
+        &q.amount_max,
+    ]
+    .iter()
+    .any(|v| !v.trim().is_empty())
 }
 
 fn href_of(q: &ContractQuery) -> String {
@@ -219,7 +224,7 @@ pub fn ContractsPage() -> impl IntoView {
                 </div>
                 <button type="submit" class="btn btn-primary">{i.tr(K::Search)}</button>
             </div>
-            <details prop:open=move || { query.track(); filters.any_detail() }>
+            <details prop:open=move || query.with(any_detail)>
                 <summary>{i.tr(K::MoreFilters)}</summary>
                 <div class="filter-grid">
                     <div class="field">

@@ -148,7 +148,7 @@ fn CodeStep(
             {answered.then(|| view! { <AnsweredNote state=view.state /> })}
             <button
                 type="button"
-                class="btn btn-primary btn-block"
+                class=move || if sent.get() { "btn btn-block" } else { "btn btn-primary btn-block" }
                 disabled=move || send_code.pending().get()
                 on:click=move |_| {
                     send_code.dispatch(());
@@ -419,6 +419,7 @@ fn Answer(
                                 id="sign-reason"
                                 rows="3"
                                 aria-invalid=move || (local_error.get() == Some("decline")).to_string()
+                                on:input=move |_| local_error.set(None)
                                 bind:value=reason
                             ></textarea>
                             <p class="field-error">
