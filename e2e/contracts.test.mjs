@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import {
   ADMIN,
   OUTBOX,
+  apiSession,
   PHONE,
   createUser,
   launchBrowser,
@@ -225,4 +226,83 @@ test('a contract goes from draft through approval to the counterparty and is con
   assert.deepEqual(staff.errors.filter((e) => !PROVOKED.test(e)), []);
   await staff.context.close();
   t.diagnostic(`journey took ${Date.now() - started} ms`);
+});
+
+test('an action no longer allowed shows why, and a counterparty declines with a reason', async () => {
+  const stamp = Date.now().toString(36);
+  const title = `公用車リース契約 ${stamp}`;
+  const approver = { loginId: `kacho.${stamp}`, name: '課長 次郎', password: `Kacho-2026-${stamp}x` };
+  const recipient = { org: '株式会社リース商会', name: '佐藤 花子', email: `sato.${stamp}@example.co.jp` };
+
+  // Set up through the API: an approved contract with one recipient.
+  const admin = await apiSession(browser, ADMIN);
+  const boss = await admin.call('POST', '/users', {
+    login_id: approver.loginId,
+    name: approver.name,
+    email: `${approver.loginId}@city.example.lg.jp`,
+    roles: ['approver'],
+    password: approver.password,
+  });
+  const c = await admin.call('POST', '/contracts', { title, counterparty_name: recipient.org, amount_yen: 880000 });
+  await admin.call(
+    'POST',
+    `/contracts/${c.id}/documents?role=main&file_name=${encodeURIComponent('公用車リース契約書.pdf')}`,
+    readFileSync(join(CORPUS, 'libreoffice-ja-contract.pdf')),
+  );
+  await admin.call('PUT', `/contracts/${c.id}/recipients`, {
+    recipients: [{ organization_name: recipient.org, name: recipient.name, email: recipient.email }],
+  });
+  await admin.call('PUT', `/contracts/${c.id}/approval-route`, {
+    steps: [{ name: '課長決裁', rule: 'any', approver_ids: [boss.user.id] }],
+  });
+  await admin.call('POST', `/contracts/${c.id}/submit`, {});
+  const approverApi = await apiSession(browser, { tenant: 'dev', loginId: approver.loginId, password: approver.password });
+  await approverApi.call('POST', `/contracts/${c.id}/approve`, {});
+  await approverApi.context.close();
+
+  // Staff has the page open; meanwhile someone else sends it. The stale button is refused
+  // with the server's Japanese reason.
+  const staff = await openPage(browser);
+  const { page } = staff;
+  await login(page, ADMIN);
+  await page.goto(`/contracts/${c.id}`);
+  await page.locator('.contract-head .badge', { hasText: '承認済み' }).waitFor();
+  await admin.call('POST', `/contracts/${c.id}/send`, {});
+  await page.getByRole('button', { name: '送信する' }).click();
+  const refused = page.locator('.action-bar').getByRole('alert');
+  await refused.waitFor();
+  assert.match(await refused.textContent(), /この操作はできません。/);
+  await screenshot(page, 'c14-action-refused');
+  await page.reload();
+  await page.locator('.contract-head .badge', { hasText: '相手方確認中' }).waitFor();
+
+  // The counterparty declines with a reason.
+  const { match } = await waitForMail(recipient.email, /\/sign\/([A-Za-z0-9_-]+)/);
+  const phone = await openPage(browser, { phone: true });
+  const p = phone.page;
+  await p.goto(`/sign/${match[1]}`);
+  const seen = mailsTo(recipient.email).map((m) => m.file);
+  await p.getByRole('button', { name: '確認コードを送信' }).click();
+  const codeMail = await waitForMail(recipient.email, /(?<!\d)(\d{6})(?!\d)/, { seen });
+  await p.getByLabel('確認コード（6桁）').fill(codeMail.match[1]);
+  await p.getByRole('button', { name: '確認する' }).click();
+  await p.getByRole('button', { name: '合意しない' }).click();
+  await p.getByRole('button', { name: '却下する' }).click();
+  await p.getByText('入力してください。').waitFor();
+  await p.getByLabel('合意しない理由').fill('納期の条件が見積りと異なるため。');
+  await screenshot(p, 'c15-sign-decline', { restore: PHONE });
+  await p.getByRole('button', { name: '却下する' }).click();
+  await p.getByText('合意しないことを送信者にお伝えしました。').waitFor();
+  await screenshot(p, 'c16-sign-declined', { restore: PHONE });
+  assert.deepEqual(phone.errors.filter((e) => !PROVOKED.test(e)), []);
+  await phone.context.close();
+
+  await page.reload();
+  await page.locator('.contract-head .badge', { hasText: '却下' }).waitFor();
+  assert.match(await page.locator('main').textContent(), /納期の条件が見積りと異なるため。/);
+  await screenshot(page, 'c17-contract-declined');
+  await logout(page);
+  assert.deepEqual(staff.errors.filter((e) => !/status of 409/.test(e)), []);
+  await staff.context.close();
+  await admin.context.close();
 });
