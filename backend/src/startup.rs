@@ -169,18 +169,21 @@ pub fn ensure_initial_tenant(
     }))
 }
 
-/// Removes expired sessions and old throttle records every ten minutes.
-fn spawn_housekeeping(pool: DbPool) {
+/// Every ten minutes: removes expired sessions and old throttle records, warns about and expires
+/// contracts past their answer deadline.
+fn spawn_housekeeping(pool: DbPool, links: crate::workflow::signing::Links) {
     actix_web::rt::spawn(async move {
         let mut tick = actix_web::rt::time::interval(std::time::Duration::from_secs(600));
         loop {
             tick.tick().await;
             let pool = pool.clone();
+            let links = links.clone();
             let done = web::block(move || -> anyhow::Result<()> {
                 let mut conn = pool.get()?;
                 let now = Millis::now();
                 sessions::delete_expired(&mut conn, now.0)?;
                 login_failures::delete_before(&mut conn, now.plus_minutes(-60).0)?;
+                crate::workflow::expiry::sweep(&mut conn, &links, now)?;
                 Ok(())
             })
             .await;
@@ -207,7 +210,10 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         crate::jobs::DEFAULT_WORKERS,
         crate::jobs::DEFAULT_POLL_INTERVAL,
     );
-    spawn_housekeeping(pool);
+    spawn_housekeeping(
+        pool,
+        crate::workflow::signing::Links::new(&config.public_url),
+    );
     println!("Tachiai is running: {}/", config.public_url);
     println!("  API docs: {}/api/docs/", config.public_url);
     if let Some(first) = first {

@@ -127,6 +127,8 @@ audit_actions! {
     ContractSealed = ("contract.sealed", "電子署名・タイムスタンプの付与"),
     /// Sealing failed and will be retried.
     ContractSealFailed = ("contract.seal_failed", "電子署名の失敗（再試行）"),
+    /// The answer deadline passed: the contract expired.
+    ContractExpired = ("contract.expired", "回答期限切れ"),
     /// The contract was concluded.
     ContractConcluded = ("contract.concluded", "契約締結"),
     /// Tenant settings changed.

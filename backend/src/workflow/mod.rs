@@ -11,6 +11,7 @@ pub mod audit_log;
 pub mod contracts;
 pub mod departments;
 pub mod error;
+pub mod expiry;
 pub mod sealing;
 pub mod settings;
 pub mod signing;

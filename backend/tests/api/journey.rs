@@ -12,6 +12,7 @@ use crate::helpers::{Backend, Session, TestApp, assert_problem, corpus, spawn, u
 use crate::on_both_databases;
 
 on_both_databases!(
+    a_contract_past_its_deadline_expires_after_a_warning,
     with_the_tsa_down_the_contract_waits_in_concluding,
     two_recipients_one_forwards_and_the_contract_is_concluded,
     wrong_codes_lock_the_link_and_a_declined_contract_ends,
@@ -782,4 +783,70 @@ async fn with_the_tsa_down_the_contract_waits_in_concluding(backend: Backend) {
     .unwrap();
     let (_, v) = app.get(&staff, &format!("/api/v1/contracts/{cid}")).await;
     assert_eq!(v["state"], "concluded", "{v}");
+}
+
+/// Three days before the deadline the creator is warned (once); after it the contract expires
+/// and its links stop working.
+async fn a_contract_past_its_deadline_expires_after_a_warning(backend: Backend) {
+    let Some(app) = spawn(backend).await else {
+        return;
+    };
+    let admin = app.admin().await;
+    app.create_user(&admin, "tanaka", &["staff"], &[]).await;
+    let boss_id = app.create_user(&admin, "kacho", &["approver"], &[]).await;
+    let staff = app.login("dev", "tanaka", &user_password("tanaka")).await;
+    let boss = app.login("dev", "kacho", &user_password("kacho")).await;
+    let cid = prepared_contract(
+        &app,
+        &staff,
+        &boss,
+        &boss_id,
+        json!([{"organization_name": "合同会社サンプル", "name": "高橋 次郎", "email": "takahashi@example.jp"}]),
+        false,
+    )
+    .await;
+    app.run_jobs().await;
+    let token = newest_link(&app.outbox(), "takahashi@example.jp");
+    let set_deadline = |ms: i64| {
+        app.with_conn(|conn| {
+            use diesel::prelude::*;
+            diesel::sql_query(format!("UPDATE contracts SET expires_at = {ms}"))
+                .execute(conn)
+                .unwrap();
+        })
+    };
+    let sweep = || {
+        let links = backend::workflow::signing::Links::new(&app.state.config.public_url);
+        app.with_conn(|conn| {
+            backend::workflow::expiry::sweep(conn, &links, backend::clock::Millis::now()).unwrap()
+        })
+    };
+    let now = backend::clock::Millis::now().0;
+    set_deadline(now + 86_400_000);
+    assert_eq!(sweep().warned, 1);
+    assert_eq!(
+        sweep().warned,
+        1,
+        "the warning job is deduplicated, not mailed twice"
+    );
+    app.run_jobs().await;
+    let warnings = mails_to(&app.outbox(), "tanaka@city.example.lg.jp")
+        .into_iter()
+        .filter(|m| m.contains("高橋 次郎"))
+        .count();
+    assert_eq!(warnings, 1);
+
+    set_deadline(now - 1000);
+    assert_eq!(sweep().expired, 1);
+    let (_, v) = app.get(&staff, &format!("/api/v1/contracts/{cid}")).await;
+    assert_eq!(v["state"], "expired");
+    let (st, _) = app
+        .call(TestRequest::get().uri(&format!("/api/v1/signing/{token}")))
+        .await;
+    assert_eq!(st, 410);
+    assert_eq!(
+        sweep(),
+        backend::workflow::expiry::Sweep::default(),
+        "nothing left to do"
+    );
 }

@@ -343,3 +343,13 @@ pub fn last_event_among(
         .first(conn)
         .optional()
 }
+
+/// Sent contracts of every tenant whose answer deadline is before `at` (the expiry sweep).
+pub fn sent_expiring_before(conn: &mut AnyConnection, at: i64) -> QueryResult<Vec<Contract>> {
+    c::contracts
+        .filter(c::state.eq("sent").and(c::expires_at.lt(at)))
+        .order(c::expires_at)
+        .limit(1000)
+        .select(Contract::as_select())
+        .load(conn)
+}

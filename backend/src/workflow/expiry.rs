@@ -1,0 +1,124 @@
+//! Answer deadlines (回答期限): three days before a sent contract's links expire its creator is
+//! told who has not answered yet; once the deadline has passed the contract is `Expired` and
+//! its links stop working. Run by the server's housekeeping every few minutes, safe to run on
+//! every node at once (each change happens in the tenant's transaction after re-reading).
+
+use serde_json::json;
+use shared::audit::AuditAction;
+use shared::contract::{
+    self, ContractActor, ContractEvent, ContractFacts, ContractState, RecipientState,
+};
+
+use crate::audit::{self, Entry, Origin, Outcome};
+use crate::clock::Millis;
+use crate::db::queries::{contracts, recipients, users};
+use crate::db::{self, AnyConnection};
+use crate::mail::{self, ContractRef, MailTemplate, Party};
+use crate::workflow::signing::Links;
+
+/// How long before the deadline the creator is warned.
+pub const WARN_BEFORE_MS: i64 = 3 * 86_400_000;
+
+/// What one sweep did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Sweep {
+    /// Contracts warned about.
+    pub warned: usize,
+    /// Contracts expired.
+    pub expired: usize,
+}
+
+/// Warns and expires as of `now`.
+pub fn sweep(conn: &mut AnyConnection, links: &Links, now: Millis) -> anyhow::Result<Sweep> {
+    let mut done = Sweep::default();
+    for c in contracts::sent_expiring_before(conn, now.0 + WARN_BEFORE_MS)? {
+        let expired = c.expires_at.is_some_and(|e| e <= now.0);
+        db::tenant_transaction(conn, &c.tenant_id, |conn| -> anyhow::Result<()> {
+            let mut c = contracts::get(conn, &c.tenant_id, &c.id)?;
+            if c.state != ContractState::Sent.as_str() {
+                return Ok(());
+            }
+            let pending: Vec<Party> = recipients::list_for_contract(conn, &c.tenant_id, &c.id)?
+                .into_iter()
+                .filter(|r| {
+                    r.state != RecipientState::Agreed.as_str()
+                        && r.state != RecipientState::Forwarded.as_str()
+                })
+                .map(|r| Party {
+                    name: r.name,
+                    organization: r.organization_name,
+                })
+                .collect();
+            let creator = users::get(conn, &c.tenant_id, &c.created_by)?;
+            let system = Origin {
+                actor_id: None,
+                actor_label: "system".into(),
+                ip: None,
+                user_agent: None,
+            };
+            if expired {
+                let facts = ContractFacts {
+                    state: ContractState::Sent,
+                    approval_required: false,
+                    has_main_document: true,
+                    has_recipients: true,
+                    route_has_steps: true,
+                    route_complete: true,
+                    created_by_me: false,
+                    i_am_current_approver: false,
+                    i_already_approved: false,
+                    any_recipient_agreed: false,
+                    all_recipients_agreed: false,
+                    sealed_and_timestamped: false,
+                };
+                let next = contract::apply(
+                    ContractState::Sent,
+                    &ContractEvent::Expire,
+                    &facts,
+                    &ContractActor::System,
+                )
+                .map_err(|e| anyhow::anyhow!("state machine refused expiry: {e:?}"))?;
+                c.state = next.as_str().to_owned();
+                c.updated_at = now.0;
+                contracts::save(conn, &c)?;
+                audit::record(
+                    conn,
+                    &c.tenant_id,
+                    &system,
+                    Entry {
+                        action: AuditAction::ContractExpired,
+                        target: Some(("contract", &c.id)),
+                        outcome: Outcome::Success,
+                        details: json!({ "expires_at": c.expires_at, "pending": pending.iter().map(|p| &p.name).collect::<Vec<_>>() }),
+                    },
+                    now,
+                )?;
+            } else if let Ok(address) = creator.email.parse() {
+                // Once per contract and deadline: the job's dedupe key.
+                mail::enqueue_once(
+                    conn,
+                    &c.tenant_id,
+                    &lettre::message::Mailbox::new(Some(creator.name.clone()), address),
+                    &MailTemplate::Expiring(mail::Expiring {
+                        staff_name: creator.name.clone(),
+                        contract: ContractRef {
+                            title: c.title.clone(),
+                            number: c.contract_number.clone(),
+                        },
+                        expires_at: Millis(c.expires_at.unwrap_or(now.0)),
+                        pending,
+                        link: format!("{}/contracts/{}", links.base, c.id),
+                    }),
+                    &format!("expiring:{}:{}", c.id, c.expires_at.unwrap_or(0)),
+                )?;
+            }
+            Ok(())
+        })?;
+        if expired {
+            done.expired += 1;
+        } else {
+            done.warned += 1;
+        }
+    }
+    Ok(done)
+}
