@@ -582,6 +582,10 @@ pub struct RecipientRequest {
     /// アクセスコード, given to the recipient out of band (4–32 characters).
     #[serde(default)]
     pub access_code: Option<String>,
+    /// Without a new `access_code`: keep the code this address already has on the contract
+    /// (codes are stored hashed, so the app cannot send them back).
+    #[serde(default)]
+    pub keep_access_code: bool,
 }
 
 /// `PUT /api/v1/contracts/{id}/recipients`: the whole list, in order.
@@ -1069,4 +1073,16 @@ pub struct PublicContractView {
 pub struct ArchiveRequest {
     /// The contracts (at most 200).
     pub ids: Vec<Uuid>,
+}
+
+/// A user who can approve contracts (`GET /api/v1/approvers`), for choosing an approval route.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ApproverOption {
+    /// User id.
+    pub id: Uuid,
+    /// 氏名.
+    pub name: String,
+    /// 所属名.
+    pub department_name: Option<String>,
 }

@@ -14,6 +14,7 @@ use crate::workflow::{PageRequest, address_book};
 
 /// Query of the organisation list.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListOrganizationsQuery {
     /// 1-based page (default 1).

@@ -16,6 +16,7 @@ use crate::workflow::{PageRequest, audit_log};
 
 /// Filters of the operation log.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListEventsQuery {
     /// 1-based page (default 1).

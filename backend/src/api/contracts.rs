@@ -6,8 +6,8 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 use shared::contract::{ContractAction, ContractState};
 use shared::dto::{
-    ApprovalRouteRequest, ArchiveRequest, CommentRequest, ContractRequest, ContractSummaryView,
-    ContractView, Page, RecipientsRequest,
+    ApprovalRouteRequest, ApproverOption, ArchiveRequest, CommentRequest, ContractRequest,
+    ContractSummaryView, ContractView, Page, RecipientsRequest,
 };
 use shared::problem::{Problem, ProblemCode};
 use utoipa::IntoParams;
@@ -22,6 +22,7 @@ use crate::workflow::{PageRequest, WorkflowError};
 
 /// Query of the contract list.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListContractsQuery {
     /// 1-based page (default 1).
@@ -195,6 +196,7 @@ pub async fn set_route(
 
 /// Query of an upload.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct UploadQuery {
     /// `main` (the contract PDF; replaces the previous one) or `attachment`.
@@ -433,6 +435,22 @@ fn ascii_name(name: &str) -> String {
         .collect()
 }
 
+/// Users who may approve contracts (for choosing an approval route; needs `edit_contracts` or
+/// `create_contracts`).
+#[utoipa::path(get, path = "/api/v1/approvers", tag = "contracts",
+    responses((status = 200, body = Vec<ApproverOption>),
+              (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+#[get("/approvers")]
+pub async fn approvers(
+    state: web::Data<AppState>,
+    Authenticated(actor): Authenticated,
+) -> ApiResult<web::Json<Vec<ApproverOption>>> {
+    let view = state
+        .run(move |conn| contracts::approvers(conn, &actor))
+        .await?;
+    Ok(web::Json(view))
+}
+
 /// 複製: a new draft with the same data, files, recipients and route.
 #[utoipa::path(post, path = "/api/v1/contracts/{id}/duplicate", tag = "contracts", params(("id" = Uuid, Path)),
     responses((status = 201, body = ContractView),
@@ -537,6 +555,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(archive_many)
         .service(archive_one)
         .service(duplicate)
+        .service(approvers)
         .route("/contracts/{id}/submit", web::post().to(submit))
         .route("/contracts/{id}/approve", web::post().to(approve))
         .route("/contracts/{id}/reject", web::post().to(reject))

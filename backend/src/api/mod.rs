@@ -29,6 +29,7 @@ use crate::workflow::PageRequest;
 
 /// Plain paging parameters.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
     /// 1-based page (default 1).
@@ -68,7 +69,7 @@ impl PageQuery {
         contracts::list, contracts::create, contracts::get, contracts::update,
         contracts::set_recipients, contracts::set_route,
         contracts::upload, contracts::remove_document, contracts::download,
-        contracts::archive_one, contracts::archive_many, contracts::duplicate,
+        contracts::archive_one, contracts::archive_many, contracts::duplicate, contracts::approvers,
         public::verify, public::contract,
         contracts::submit, contracts::approve, contracts::reject, contracts::withdraw,
         contracts::send, contracts::send_back, contracts::cancel, contracts::remind,

@@ -14,6 +14,7 @@ use crate::workflow::{PageRequest, users};
 
 /// Query of the user list.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListUsersQuery {
     /// 1-based page (default 1).

@@ -719,6 +719,43 @@ pub fn duplicate(
     get(conn, actor, &new_id)
 }
 
+/// `GET /approvers`: enabled users who may approve, for anyone who prepares contracts.
+pub fn approvers(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+) -> WorkflowResult<Vec<shared::dto::ApproverOption>> {
+    actor.require_ready()?;
+    if !(actor.permissions.contains(&Permission::EditContracts)
+        || actor.permissions.contains(&Permission::CreateContracts))
+    {
+        return actor
+            .require(conn, Permission::EditContracts)
+            .map(|_| Vec::new());
+    }
+    let mut out = Vec::new();
+    for u in users::list_enabled(conn, &actor.tenant_id)? {
+        let roles = crate::workflow::actor::parse_list(&u.roles, shared::access::Role::parse);
+        let grants = crate::workflow::actor::parse_list(&u.grants, Permission::parse);
+        if !shared::access::effective_permissions(&roles, &grants)
+            .contains(&Permission::ApproveContracts)
+        {
+            continue;
+        }
+        let department_name = match &u.department_id {
+            Some(d) => departments::get(conn, &actor.tenant_id, d)
+                .ok()
+                .map(|d| d.name),
+            None => None,
+        };
+        out.push(shared::dto::ApproverOption {
+            id: uuid(&u.id),
+            name: u.name,
+            department_name,
+        });
+    }
+    Ok(out)
+}
+
 /// `POST /contracts`: a new draft.
 pub fn create(
     conn: &mut AnyConnection,
@@ -948,10 +985,20 @@ pub fn set_recipients(
         checked.push((org, name, email, code.map(str::to_owned)));
     }
     e.finish()?;
-    let hashed: Vec<Option<String>> = checked
-        .iter()
-        .map(|(_, _, _, code)| code.as_deref().map(crate::auth::password::hash).transpose())
-        .collect::<anyhow::Result<_>>()?;
+    let existing = recipients::list_for_contract(conn, &actor.tenant_id, id)?;
+    let mut hashed: Vec<Option<String>> = Vec::new();
+    for ((_, _, email, code), req) in checked.iter().zip(&req.recipients) {
+        hashed.push(match code {
+            Some(code) => Some(crate::auth::password::hash(code)?),
+            None if req.keep_access_code => email.as_ref().and_then(|e| {
+                existing
+                    .iter()
+                    .find(|r| r.email == e.as_str())
+                    .and_then(|r| r.access_code_hash.clone())
+            }),
+            None => None,
+        });
+    }
     transition(
         conn,
         actor,

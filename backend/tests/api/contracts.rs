@@ -138,6 +138,54 @@ async fn a_draft_goes_through_approval_and_is_sent(backend: Backend) {
         .await;
     assert_eq!(st, 200, "{v}");
     assert_eq!(v["recipients"][1]["has_access_code"], true);
+    // Re-saving keeps a code when asked to (the app cannot send the hashed code back).
+    let again = |keep: bool| {
+        json!({"recipients": [
+            {"organization_name": "株式会社テスト商事", "name": "山田 太郎", "email": "yamada@example.co.jp"},
+            {"organization_name": "株式会社テスト商事", "name": "佐藤 花子", "email": "sato@example.co.jp", "keep_access_code": keep},
+        ]})
+    };
+    let (_, v) = app
+        .put(
+            &staff,
+            &format!("/api/v1/contracts/{cid}/recipients"),
+            again(true),
+        )
+        .await;
+    assert_eq!(v["recipients"][1]["has_access_code"], true);
+    let (_, v) = app
+        .put(
+            &staff,
+            &format!("/api/v1/contracts/{cid}/recipients"),
+            again(false),
+        )
+        .await;
+    assert_eq!(v["recipients"][1]["has_access_code"], false);
+    let (st, v) = app
+        .put(
+            &staff,
+            &format!("/api/v1/contracts/{cid}/recipients"),
+            json!({"recipients": [
+                {"organization_name": "株式会社テスト商事", "name": "山田 太郎", "email": "yamada@example.co.jp"},
+                {"organization_name": "株式会社テスト商事", "name": "佐藤 花子", "email": "sato@example.co.jp", "access_code": "8831"},
+            ]}),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    // Staff may list the approvers to build a route (without manage_users).
+    let (st, list) = app.get(&staff, "/api/v1/approvers").await;
+    assert_eq!(st, 200, "{list}");
+    let ids: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&boss_id.as_str()), "{list}");
+    assert!(
+        !ids.contains(&staff_id.as_str()),
+        "staff cannot approve: {list}"
+    );
     assert_problem(
         &app.post(
             &staff,

@@ -784,6 +784,8 @@ fn RecipientsEditor(contract: ContractView) -> impl IntoView {
                 name,
                 email,
                 access_code: opt(access),
+                // A code set earlier stays unless a new one is typed (the server has it hashed).
+                keep_access_code: true,
             });
         }
         if !errors.is_empty() {

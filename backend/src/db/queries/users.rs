@@ -78,6 +78,16 @@ pub fn list(
     Ok((rows, total))
 }
 
+/// Every enabled user of a tenant, by name (directories such as the approver list).
+pub fn list_enabled(conn: &mut AnyConnection, tenant_id: &str) -> QueryResult<Vec<User>> {
+    u::users
+        .filter(u::tenant_id.eq(tenant_id).and(u::disabled.eq(false)))
+        .order((u::name, u::id))
+        .limit(5000)
+        .select(User::as_select())
+        .load(conn)
+}
+
 /// The editable profile fields.
 #[derive(Debug, AsChangeset)]
 #[diesel(table_name = crate::db::schema::users)]
