@@ -325,7 +325,7 @@ texts! {
     OrganizationName => "組織名", "Organisation";
     AccessCode => "アクセスコード", "Access code";
     AccessCodeHint => "任意。4～32文字。メールとは別の方法（電話・郵送など）でお伝えください。", "Optional, 4–32 characters. Pass it on by phone or letter, not by the same mail.";
-    AccessCodeReenter => "アクセスコードが設定されています。送信先を保存し直すときは、もう一度入力してください（空欄で保存するとアクセスコードなしになります）。", "An access code is set. Enter it again when saving the recipients (saving it empty removes it).";
+    AccessCodeReenter => "アクセスコードが設定されています。変更する場合だけ入力してください（空欄のまま保存すると、設定済みのコードを引き継ぎます）。", "An access code is set. Type a new one only to change it (left empty, the code is kept).";
     SaveRecipients => "送信先を保存する", "Save recipients";
     NoRecipients => "送信先はまだ登録されていません。", "No recipients yet.";
     Order => "順番", "Order";
@@ -336,7 +336,8 @@ texts! {
     StepName => "ステップ名", "Step name";
     StepRule => "承認の条件", "Rule";
     Approvers => "承認者", "Approvers";
-    ApproversUnavailable => "承認者の一覧を表示できません。利用者の一覧を見る権限が必要です。", "The list of approvers cannot be shown: it needs the permission to manage users.";
+    ApproversUnavailable => "承認者の一覧を表示できません。設定済みの承認者だけを表示しています。", "The list of approvers cannot be shown; only the approvers already chosen are listed.";
+    NoApprovers => "承認の権限を持つ利用者がいません。管理者に承認者の登録を依頼してください。", "Nobody may approve yet. Ask an administrator to add an approver.";
     SaveRoute => "承認ルートを保存する", "Save route";
     NoSteps => "承認ステップはまだありません。", "No steps yet.";
     StepComplete => "承認済み", "approved";

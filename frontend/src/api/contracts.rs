@@ -9,8 +9,8 @@ use std::task::{Context, Poll, Waker};
 use gloo_net::http::Method;
 use shared::contract::ContractAction;
 use shared::dto::{
-    ApprovalRouteRequest, CommentRequest, ContractRequest, ContractSummaryView, ContractView, Page,
-    RecipientsRequest,
+    ApprovalRouteRequest, ApproverOption, CommentRequest, ContractRequest, ContractSummaryView,
+    ContractView, Page, RecipientsRequest,
 };
 use shared::problem::{Problem, ProblemCode};
 use uuid::Uuid;
@@ -132,6 +132,16 @@ pub async fn remove_document(id: Uuid, doc: Uuid) -> Result<ContractView, Proble
     delete(&format!("/contracts/{id}/documents/{doc}")).await
 }
 
+/// `GET /approvers`: the users who may approve, for the approval route.
+pub async fn approvers() -> Result<Vec<ApproverOption>, Problem> {
+    get("/approvers").await
+}
+
+/// The ZIP of one contract (originals, sealed PDF, certificate, event log, manifest).
+pub fn archive_url(id: Uuid) -> String {
+    format!("{BASE}/contracts/{id}/archive")
+}
+
 /// The download URL of a file (the session cookie authorises it).
 pub fn document_url(id: Uuid, doc: Uuid) -> String {
     format!("{BASE}/contracts/{id}/documents/{doc}")
@@ -148,9 +158,9 @@ pub fn action_path(action: ContractAction) -> Option<&'static str> {
         ContractAction::Send => Some("send"),
         ContractAction::SendBack => Some("send-back"),
         ContractAction::Cancel => Some("cancel"),
+        ContractAction::Duplicate => Some("duplicate"),
         ContractAction::Edit
         | ContractAction::Remind
-        | ContractAction::Duplicate
         | ContractAction::DownloadSigned
         | ContractAction::DownloadCertificate
         | ContractAction::DownloadZip => None,

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_navigate, use_params_map};
 use shared::access::Permission;
 use shared::contract::{ContractAction, ContractActor, ContractState, allowed_actions};
 use shared::dto::{ContractView, DocumentView};
@@ -13,7 +13,7 @@ use shared::problem::{Problem, ProblemCode};
 use uuid::Uuid;
 
 use crate::api;
-use crate::api::contracts::{action_path, document_url};
+use crate::api::contracts::{action_path, archive_url, document_url};
 use crate::components::contract::{RecipientBadge, StateBadge};
 use crate::components::form::{Loading, ProblemMessage};
 use crate::format::{bytes, date_ja, jst, jst_opt, period_ja, yen_opt};
@@ -390,6 +390,7 @@ pub fn ActionBar(
             .filter(|a| only.is_none_or(|o| o.contains(a)))
             .collect();
     let id = contract.id;
+    let navigate = use_navigate();
     let problem = RwSignal::new(None::<Problem>);
     let asking = RwSignal::new(None::<ContractAction>);
     let comment = RwSignal::new(String::new());
@@ -399,6 +400,10 @@ pub fn ActionBar(
         async move { api::contracts::act(id, a, text).await }
     });
     Effect::new(move || match run.value().get() {
+        Some(Ok(v)) if v.id != id => {
+            // 複製 answers with the new draft: continue there.
+            navigate(&format!("/contracts/{}/edit", v.id), Default::default());
+        }
         Some(Ok(v)) => {
             problem.set(None);
             asking.set(None);
@@ -427,6 +432,10 @@ pub fn ActionBar(
             match a {
                 ContractAction::Edit => Some(
                     view! { <A href=format!("/contracts/{id}/edit") attr:class="btn">{label}</A> }
+                        .into_any(),
+                ),
+                ContractAction::DownloadZip => Some(
+                    view! { <a class="btn" href=archive_url(id) download="">{label}</a> }
                         .into_any(),
                 ),
                 ContractAction::DownloadSigned | ContractAction::DownloadCertificate => {

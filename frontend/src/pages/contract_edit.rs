@@ -9,11 +9,10 @@ use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
-use shared::access::{Permission, effective_permissions};
 use shared::contract::{ApprovalRule, ContractAction, ContractState, RecipientOrder};
 use shared::dto::{
     ApprovalRouteRequest, ApprovalStepRequest, ContractRequest, ContractView, DepartmentView,
-    DocumentView, OrganizationView, RecipientRequest, RecipientsRequest, StampPlacement, UserView,
+    DocumentView, OrganizationView, RecipientRequest, RecipientsRequest, StampPlacement,
 };
 use shared::problem::{Problem, ProblemCode};
 use shared::validate::{EmailAddress, Name, ValidationError, iso_date};
@@ -926,17 +925,15 @@ struct StepRow {
     approvers: RwSignal<Vec<Uuid>>,
 }
 
-/// Users who may approve (and are not the contract's creator), or why they cannot be listed.
-async fn approver_candidates(creator: Uuid) -> Result<Vec<UserView>, Problem> {
-    let page = api::users::list(1, 500, "", false).await?;
-    Ok(page
-        .items
+/// Users who may approve (and are not the contract's creator): `(id, 氏名　所属)`.
+async fn approver_candidates(creator: Uuid) -> Result<Vec<(Uuid, String)>, Problem> {
+    Ok(api::contracts::approvers()
+        .await?
         .into_iter()
-        .filter(|u| {
-            !u.disabled
-                && u.id != creator
-                && effective_permissions(&u.roles, &u.grants)
-                    .contains(&Permission::ApproveContracts)
+        .filter(|a| a.id != creator)
+        .map(|a| match a.department_name {
+            Some(d) => (a.id, format!("{}（{d}）", a.name)),
+            None => (a.id, a.name),
         })
         .collect())
 }
@@ -1078,10 +1075,11 @@ fn RouteEditor(contract: ContractView) -> impl IntoView {
                                                         let known = known.clone();
                                                         Suspend::new(async move {
                                                             let users: Vec<(Uuid, String)> = match candidates.await {
-                                                                Ok(list) => list.into_iter().map(|u| (u.id, u.name)).collect(),
+                                                                Ok(list) => list,
                                                                 Err(_) => known,
                                                             };
                                                             let unavailable = candidates.get().is_some_and(|r| r.is_err());
+                                                            let none = users.is_empty() && !unavailable;
                                                             let boxes = users
                                                                 .into_iter()
                                                                 .map(|(uid, name)| {
@@ -1109,6 +1107,7 @@ fn RouteEditor(contract: ContractView) -> impl IntoView {
                                                                 .collect_view();
                                                             view! {
                                                                 {unavailable.then(|| view! { <p class="hint">{i.tr(K::ApproversUnavailable)}</p> })}
+                                                                {none.then(|| view! { <p class="hint">{i.tr(K::NoApprovers)}</p> })}
                                                                 {boxes}
                                                             }
                                                         })
