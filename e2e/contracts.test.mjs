@@ -58,15 +58,32 @@ test('a contract goes from draft through approval to the counterparty and is con
   };
   const recipient = { org: '株式会社テスト商事', name: '山田 太郎', email: `yamada.${stamp}@example.co.jp` };
 
-  // --- Staff: the approver exists; a new draft with its basic data. ---
+  const clerk = {
+    loginId: `keiyaku.${stamp}`,
+    name: '契約 花子',
+    email: `keiyaku.${stamp}@city.example.lg.jp`,
+    roles: ['担当者'],
+    password: `Keiyaku-2026-${stamp}x`,
+  };
+
+  // --- The administrator adds an approver and a clerk (担当者). ---
+  const admin = await openPage(browser);
+  await login(admin.page, ADMIN);
+  await createUser(admin.page, approver);
+  await createUser(admin.page, clerk);
+  await logout(admin.page);
+  assert.deepEqual(admin.errors, []);
+  await admin.context.close();
+
+  // --- The clerk drafts the contract: basic data first. ---
   const staff = await openPage(browser);
   const { page } = staff;
-  await login(page, ADMIN);
-  await createUser(page, approver);
+  await login(page, { tenant: 'dev', loginId: clerk.loginId, password: clerk.password });
   const menu = page.getByRole('navigation', { name: 'メインメニュー' });
-  for (const entry of ['契約一覧', '新規作成', '承認待ち']) {
+  for (const entry of ['契約一覧', '新規作成']) {
     assert.equal(await menu.getByRole('link', { name: entry, exact: true }).count(), 1, entry);
   }
+  assert.equal(await menu.getByRole('link', { name: '承認待ち', exact: true }).count(), 0, 'a clerk does not approve');
   await openMenu(page, '新規作成', '契約の新規作成');
   await screenshot(page, 'c01-contract-new');
   await page.locator('#c-title').fill(title);
@@ -142,6 +159,11 @@ test('a contract goes from draft through approval to the counterparty and is con
   const boss = await openPage(browser);
   await login(boss.page, { tenant: 'dev', loginId: approver.loginId, password: approver.password });
   await openMenu(boss.page, '承認待ち');
+  assert.equal(
+    await boss.page.getByRole('navigation', { name: 'メインメニュー' }).getByRole('link', { name: '新規作成', exact: true }).count(),
+    0,
+    'an approver does not create contracts',
+  );
   const item = boss.page.locator('.inbox-item', { hasText: title });
   await item.waitFor();
   await screenshot(boss.page, 'c07-approvals');
@@ -151,8 +173,8 @@ test('a contract goes from draft through approval to the counterparty and is con
   assert.deepEqual(boss.errors, []);
   await boss.context.close();
 
-  // --- Staff sends. ---
-  await login(page, ADMIN);
+  // --- The clerk sends. ---
+  await login(page, { tenant: 'dev', loginId: clerk.loginId, password: clerk.password });
   await page.goto(contractPath);
   await page.locator('.contract-head .badge', { hasText: '承認済み' }).waitFor();
   await page.getByRole('button', { name: '送信する' }).click();
@@ -301,6 +323,13 @@ test('an action no longer allowed shows why, and a counterparty declines with a 
   await page.locator('.contract-head .badge', { hasText: '却下' }).waitFor();
   assert.match(await page.locator('main').textContent(), /納期の条件が見積りと異なるため。/);
   await screenshot(page, 'c17-contract-declined');
+
+  // 複製: a new draft with the same data, opened for editing.
+  await page.getByRole('button', { name: '複製する' }).click();
+  await page.getByRole('heading', { level: 1, name: '契約の編集' }).waitFor();
+  assert.ok(!page.url().includes(c.id), 'the copy is a new contract');
+  assert.equal(await page.locator('#c-title').inputValue(), title);
+  await page.locator('.doc-list .doc-name', { hasText: '公用車リース契約書.pdf' }).waitFor();
   await logout(page);
   assert.deepEqual(staff.errors.filter((e) => !/status of 409/.test(e)), []);
   await staff.context.close();
