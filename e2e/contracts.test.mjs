@@ -146,6 +146,12 @@ test('a contract goes from draft through approval to the counterparty and is con
   await openMenu(page, '契約一覧');
   await page.locator('table.contracts').getByRole('link', { name: title }).waitFor();
   await screenshot(page, 'c05-contracts');
+  await page.getByRole('button', { name: 'English' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Contracts' }).waitFor();
+  await page.locator('table.contracts .badge', { hasText: 'Pending approval' }).waitFor();
+  await screenshot(page, 'c05-contracts-english');
+  await page.getByRole('button', { name: '日本語' }).click();
+  await page.getByRole('heading', { level: 1, name: '契約一覧' }).waitFor();
   await page.goto(`/contracts?q=${encodeURIComponent(stamp)}&state=pending_approval`);
   await page.locator('table.contracts').getByRole('link', { name: title }).waitFor();
   assert.equal(await page.locator('#f-q').inputValue(), stamp);
@@ -186,9 +192,12 @@ test('a contract goes from draft through approval to the counterparty and is con
   const token = linkMail.match[1];
   const phone = await openPage(browser, { phone: true });
   const p = phone.page;
+  const opened = Date.now();
   await p.goto(`/sign/${token}`);
   await p.getByRole('heading', { level: 1, name: '契約書の確認' }).waitFor();
   await p.getByRole('button', { name: '確認コードを送信' }).waitFor();
+  // Cold load on the phone: HTML, CSS, wasm, then GET /signing/{token}.
+  t.diagnostic(`signing page ready on the phone: ${Date.now() - opened} ms`);
   assert.match(await p.locator('main').textContent(), new RegExp(recipient.name));
   await screenshot(p, 'c09-sign-start', { restore: PHONE });
   const seen = mailsTo(recipient.email).map((m) => m.file);
@@ -277,6 +286,26 @@ test('an action no longer allowed shows why, and a counterparty declines with a 
   await admin.call('PUT', `/contracts/${c.id}/approval-route`, {
     steps: [{ name: '課長決裁', rule: 'any', approver_ids: [boss.user.id] }],
   });
+  await admin.call('POST', `/contracts/${c.id}/submit`, {});
+
+  // The approver sends it back from the inbox: a reason is required.
+  const boss2 = await openPage(browser);
+  await login(boss2.page, { tenant: 'dev', loginId: approver.loginId, password: approver.password });
+  await openMenu(boss2.page, '承認待ち');
+  const item = boss2.page.locator('.inbox-item', { hasText: title });
+  await item.getByRole('button', { name: '差し戻す' }).click();
+  await item.locator('.comment-form').getByRole('button', { name: '差し戻す' }).click();
+  await item.getByText('差し戻しの理由を入力してください。').waitFor();
+  await item.getByLabel('理由').fill('契約期間を記入してください。');
+  await screenshot(boss2.page, 'c18-approvals-send-back');
+  await item.locator('.comment-form').getByRole('button', { name: '差し戻す' }).click();
+  await boss2.page.getByText('承認待ちの契約はありません。').waitFor();
+  await logout(boss2.page);
+  assert.deepEqual(boss2.errors, []);
+  await boss2.context.close();
+  const back = await admin.call('GET', `/contracts/${c.id}`);
+  assert.equal(back.state, 'draft');
+
   await admin.call('POST', `/contracts/${c.id}/submit`, {});
   const approverApi = await apiSession(browser, { tenant: 'dev', loginId: approver.loginId, password: approver.password });
   await approverApi.call('POST', `/contracts/${c.id}/approve`, {});
