@@ -86,16 +86,20 @@ pub fn ApprovalsPage() -> impl IntoView {
                                                 <p class="contract-number mono">{number}</p>
                                                 <h2><A href=href>{title}</A></h2>
                                                 <dl class="facts">
-                                                    <dt>{i.tr(K::Counterparty)}</dt>
-                                                    <dd>{counterparty}</dd>
-                                                    <dt>{i.tr(K::Amount)}</dt>
-                                                    <dd>{amount}</dd>
-                                                    <dt>{i.tr(K::Period)}</dt>
-                                                    <dd>{period}</dd>
-                                                    <dt>{i.tr(K::Step)}</dt>
-                                                    <dd>{step}</dd>
-                                                    <dt>{i.tr(K::CreatedBy)}</dt>
-                                                    <dd>{creator}</dd>
+                                                    {[
+                                                        (K::Counterparty, counterparty),
+                                                        (K::Amount, amount),
+                                                        (K::Period, period),
+                                                        (K::Step, step),
+                                                        (K::CreatedBy, creator),
+                                                    ]
+                                                        .into_iter()
+                                                        .filter(|(_, v)| !v.is_empty())
+                                                        .map(|(k, v)| view! {
+                                                            <dt>{i.tr(k)}</dt>
+                                                            <dd>{v}</dd>
+                                                        })
+                                                        .collect_view()}
                                                 </dl>
                                                 <ActionBar contract=c done=done only=INBOX_ACTIONS />
                                             </li>

@@ -499,6 +499,11 @@ pub fn ActionBar(
                     .get()
                     .map(|a| {
                         let required = comment_rule(a) == Some(true);
+                        let confirm_class = if matches!(a, ContractAction::Reject | ContractAction::Cancel) {
+                            "btn btn-danger-solid"
+                        } else {
+                            "btn btn-primary"
+                        };
                         let cid = format!("comment-{id}");
                         view! {
                             <form class="comment-form" on:submit=confirm novalidate>
@@ -511,6 +516,7 @@ pub fn ActionBar(
                                         id=cid.clone()
                                         rows="3"
                                         aria-invalid=move || comment_missing.get().to_string()
+                                        on:input=move |_| comment_missing.set(false)
                                         bind:value=comment
                                     ></textarea>
                                     <p class="field-error">
@@ -518,7 +524,7 @@ pub fn ActionBar(
                                     </p>
                                 </div>
                                 <div class="actions">
-                                    <button type="submit" class="btn btn-primary" disabled=busy>
+                                    <button type="submit" class=confirm_class disabled=busy>
                                         {move || i.action(a)}
                                     </button>
                                     <button type="button" class="btn" on:click=move |_| asking.set(None)>
