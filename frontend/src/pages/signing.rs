@@ -36,6 +36,7 @@ pub fn SigningPage() -> impl IntoView {
             .flatten()
     }));
     let reload = RwSignal::new(0u32);
+    let handed_over = RwSignal::new(false);
     let view_res = LocalResource::new(move || {
         reload.track();
         let t = token.get();
@@ -57,6 +58,8 @@ pub fn SigningPage() -> impl IntoView {
             </header>
             <main id="main" class="sign-main">
                 <h1>{i.tr(K::SignTitle)}</h1>
+                // After 転送 this link is no longer the recipient's: say so instead of reloading.
+                <Show when=move || handed_over.get() fallback=move || view! {
                 <Transition fallback=Loading>
                     {move || Suspend::new(async move {
                         match view_res.await {
@@ -66,11 +69,14 @@ pub fn SigningPage() -> impl IntoView {
                             }
                             Ok(v) => {
                                 let s = session.get_untracked().unwrap_or_default();
-                                view! { <Contract view=v token=token.get_untracked() session=s reload=reload /> }.into_any()
+                                view! { <Contract view=v token=token.get_untracked() session=s reload=reload handed_over=handed_over /> }.into_any()
                             }
                         }
                     })}
                 </Transition>
+                }>
+                    <div class="alert alert-info" role="status">{i.tr(K::SignForwarded)}</div>
+                </Show>
                 <p class="sign-note">{i.tr(K::SignLinkNote)}</p>
             </main>
         </div>
@@ -216,6 +222,7 @@ fn Contract(
     token: String,
     session: String,
     reload: RwSignal<u32>,
+    handed_over: RwSignal<bool>,
 ) -> impl IntoView {
     let i = use_i18n();
     let v = view;
@@ -261,7 +268,7 @@ fn Contract(
             <p class="hint">{i.tr(K::SignViewerNote)}</p>
             <ul class="doc-list" role="list">{docs}</ul>
         </section>
-        {can_answer.then(|| view! { <Answer token=token.clone() session=session.clone() reload=reload allow_forwarding=v.allow_forwarding /> })}
+        {can_answer.then(|| view! { <Answer token=token.clone() session=session.clone() reload=reload handed_over=handed_over allow_forwarding=v.allow_forwarding /> })}
     }
 }
 
@@ -312,6 +319,7 @@ fn Answer(
     token: String,
     session: String,
     reload: RwSignal<u32>,
+    handed_over: RwSignal<bool>,
     allow_forwarding: bool,
 ) -> impl IntoView {
     let i = use_i18n();
@@ -340,7 +348,15 @@ fn Answer(
             }
         }
     });
+    let forwarding = RwSignal::new(false);
+    let link = token.clone();
     Effect::new(move || match run.value().get() {
+        Some(Ok(())) if forwarding.get_untracked() => {
+            if let Some(st) = storage() {
+                let _ = st.remove_item(&storage_key(&link));
+            }
+            handed_over.set(true);
+        }
         Some(Ok(())) => reload.update(|n| *n += 1),
         Some(Err(p)) => problem.set(Some(p)),
         None => {}
@@ -350,6 +366,7 @@ fn Answer(
         ev.prevent_default();
         problem.set(None);
         if consent.get_untracked() {
+            forwarding.set(false);
             run.dispatch(Step::Agree);
         }
     };
@@ -362,6 +379,7 @@ fn Answer(
             return;
         }
         local_error.set(None);
+        forwarding.set(false);
         run.dispatch(Step::Decline(r.trim().to_owned()));
     };
     let forward = move |ev: leptos::ev::SubmitEvent| {
@@ -374,6 +392,7 @@ fn Answer(
             (Ok(n), Ok(e)) => {
                 local_error.set(None);
                 let org = fwd_org.get_untracked();
+                forwarding.set(true);
                 run.dispatch(Step::Forward(SigningForwardRequest {
                     name: n.into_inner(),
                     email: e.as_str().to_owned(),
