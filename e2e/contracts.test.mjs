@@ -4,7 +4,9 @@
 // inbox; staff sends; the counterparty opens the link from the mail on a 390×844 phone,
 // requests the 確認コード, enters a wrong one (Japanese message), then the right one from the
 // next mail, downloads the PDF and agrees; the contract page shows 締結済み once the server's
-// job workers have sealed it. Every new page is saved at 1366×768 and 390×844.
+// job workers have sealed it. Also: a stale action refused with the server's reason, 差し戻し
+// from the inbox, a counterparty who declines, one who forwards (転送), 複製. Every new page is
+// saved at 1366×768 and 390×844.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -362,5 +364,71 @@ test('an action no longer allowed shows why, and a counterparty declines with a 
   await logout(page);
   assert.deepEqual(staff.errors.filter((e) => !/status of 409/.test(e)), []);
   await staff.context.close();
+  await admin.context.close();
+});
+
+test('a counterparty forwards the request to a colleague, who gets their own link', async () => {
+  const stamp = Date.now().toString(36);
+  const title = `窓口業務委託契約 ${stamp}`;
+  const first = { org: '株式会社窓口サービス', name: '高橋 一郎', email: `takahashi.${stamp}@example.co.jp` };
+  const colleague = { name: '伊藤 美咲', email: `ito.${stamp}@example.co.jp` };
+  const approver = { loginId: `bucho.${stamp}`, password: `Bucho-2026-${stamp}x` };
+
+  const admin = await apiSession(browser, ADMIN);
+  const boss = await admin.call('POST', '/users', {
+    login_id: approver.loginId,
+    name: '部長 三郎',
+    email: `${approver.loginId}@city.example.lg.jp`,
+    roles: ['approver'],
+    password: approver.password,
+  });
+  const c = await admin.call('POST', '/contracts', { title, counterparty_name: first.org, allow_forwarding: true });
+  await admin.call(
+    'POST',
+    `/contracts/${c.id}/documents?role=main&file_name=contract.pdf`,
+    readFileSync(join(CORPUS, 'libreoffice-ja-contract.pdf')),
+  );
+  await admin.call('PUT', `/contracts/${c.id}/recipients`, {
+    recipients: [{ organization_name: first.org, name: first.name, email: first.email }],
+  });
+  await admin.call('PUT', `/contracts/${c.id}/approval-route`, {
+    steps: [{ name: '部長決裁', rule: 'any', approver_ids: [boss.user.id] }],
+  });
+  await admin.call('POST', `/contracts/${c.id}/submit`, {});
+  const approverApi = await apiSession(browser, { tenant: 'dev', ...approver });
+  await approverApi.call('POST', `/contracts/${c.id}/approve`, {});
+  await approverApi.context.close();
+  await admin.call('POST', `/contracts/${c.id}/send`, {});
+
+  const { match } = await waitForMail(first.email, /\/sign\/([A-Za-z0-9_-]+)/);
+  const phone = await openPage(browser, { phone: true });
+  const p = phone.page;
+  await p.goto(`/sign/${match[1]}`);
+  const seen = mailsTo(first.email).map((m) => m.file);
+  await p.getByRole('button', { name: '確認コードを送信' }).click();
+  const codeMail = await waitForMail(first.email, /(?<!\d)(\d{6})(?!\d)/, { seen });
+  await p.getByLabel('確認コード（6桁）').fill(codeMail.match[1]);
+  await p.getByRole('button', { name: '確認する' }).click();
+  await p.getByRole('button', { name: '担当者を変更する（転送）' }).click();
+  await p.getByLabel('氏名').fill(colleague.name);
+  await p.getByLabel('メールアドレス').fill(colleague.email);
+  await screenshot(p, 'c19-sign-forward', { restore: PHONE });
+  await p.getByRole('button', { name: '転送する' }).click();
+  await p.getByText('この依頼は転送されました。').waitFor();
+  await screenshot(p, 'c20-sign-forwarded', { restore: PHONE });
+  assert.deepEqual(phone.errors, []);
+  await phone.context.close();
+
+  // The colleague's own link opens their own page.
+  const forwarded = await waitForMail(colleague.email, /\/sign\/([A-Za-z0-9_-]+)/);
+  assert.notEqual(forwarded.match[1], match[1]);
+  const view = await admin.call('GET', `/contracts/${c.id}`);
+  assert.deepEqual(
+    view.recipients.map((r) => [r.name, r.state]),
+    [
+      [first.name, 'forwarded'],
+      [colleague.name, 'notified'],
+    ],
+  );
   await admin.context.close();
 });
