@@ -242,14 +242,19 @@ fn Contract(
                 <span class="sign-name">{v.recipient_name.clone()}" "{i.tr(K::SignDear)}</span>
             </p>
             <dl class="facts sign-facts">
-                <dt>{i.tr(K::ContractTitle)}</dt>
-                <dd class="sign-title">{v.title.clone().unwrap_or_default()}</dd>
-                <dt>{i.tr(K::ContractNumber)}</dt>
-                <dd class="mono">{v.contract_number.clone().unwrap_or_default()}</dd>
-                <dt>{i.tr(K::Amount)}</dt>
-                <dd>{yen_opt(v.amount_yen)}</dd>
-                <dt>{i.tr(K::ExpiresAt)}</dt>
-                <dd>{jst_opt(v.expires_at.as_deref())}</dd>
+                {[
+                    (K::ContractTitle, "sign-title", v.title.clone().unwrap_or_default()),
+                    (K::ContractNumber, "mono", v.contract_number.clone().unwrap_or_default()),
+                    (K::Amount, "", yen_opt(v.amount_yen)),
+                    (K::ExpiresAt, "", jst_opt(v.expires_at.as_deref())),
+                ]
+                    .into_iter()
+                    .filter(|(_, _, text)| !text.is_empty())
+                    .map(|(k, class, text)| view! {
+                        <dt>{i.tr(k)}</dt>
+                        <dd class=class>{text}</dd>
+                    })
+                    .collect_view()}
             </dl>
             {v.message
                 .clone()
