@@ -159,8 +159,8 @@ pub fn action_path(action: ContractAction) -> Option<&'static str> {
         ContractAction::SendBack => Some("send-back"),
         ContractAction::Cancel => Some("cancel"),
         ContractAction::Duplicate => Some("duplicate"),
+        ContractAction::Remind => Some("remind"),
         ContractAction::Edit
-        | ContractAction::Remind
         | ContractAction::DownloadSigned
         | ContractAction::DownloadCertificate
         | ContractAction::DownloadZip => None,
