@@ -45,6 +45,12 @@ pub use templates::samples;
 /// The job kind that sends a mail.
 pub const SEND_KIND: &str = "mail.send";
 
+/// `Name <address>`, or `None` when the stored address does not parse.
+pub fn mailbox(name: &str, email: &str) -> Option<Mailbox> {
+    let address: Address = email.parse().ok()?;
+    Some(Mailbox::new(Some(name.to_owned()), address))
+}
+
 /// The stored job payload.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]

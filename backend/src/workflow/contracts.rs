@@ -188,6 +188,26 @@ fn facts(l: &Loaded, actor: &Actor) -> ContractFacts {
     }
 }
 
+/// The facts for an event that a recipient or the service itself causes (answers, sealing,
+/// expiry): the staff-only preconditions hold by then; `settled` says every recipient agreed
+/// and the seal is on the file.
+pub(crate) fn background_facts(state: ContractState, settled: bool) -> ContractFacts {
+    ContractFacts {
+        state,
+        approval_required: false,
+        has_main_document: true,
+        has_recipients: true,
+        route_has_steps: true,
+        route_complete: true,
+        created_by_me: false,
+        i_am_current_approver: false,
+        i_already_approved: false,
+        any_recipient_agreed: settled,
+        all_recipients_agreed: settled,
+        sealed_and_timestamped: settled,
+    }
+}
+
 fn contract_actor(actor: &Actor) -> ContractActor {
     ContractActor::staff(actor.permissions.iter().copied())
 }
@@ -1564,13 +1584,8 @@ fn staff_notices(
         if u.disabled {
             continue;
         }
-        if let Ok(address) = u.email.parse() {
-            mail::enqueue(
-                conn,
-                &c.tenant_id,
-                &lettre::message::Mailbox::new(Some(u.name.clone()), address),
-                &template,
-            )?;
+        if let Some(to) = mail::mailbox(&u.name, &u.email) {
+            mail::enqueue(conn, &c.tenant_id, &to, &template)?;
         }
     }
     Ok(())

@@ -5,9 +5,7 @@
 
 use serde_json::json;
 use shared::audit::AuditAction;
-use shared::contract::{
-    self, ContractActor, ContractEvent, ContractFacts, ContractState, RecipientState,
-};
+use shared::contract::{self, ContractActor, ContractEvent, ContractState, RecipientState};
 
 use crate::audit::{self, Entry, Origin, Outcome};
 use crate::clock::Millis;
@@ -57,20 +55,8 @@ pub fn sweep(conn: &mut AnyConnection, links: &Links, now: Millis) -> anyhow::Re
                 user_agent: None,
             };
             if expired {
-                let facts = ContractFacts {
-                    state: ContractState::Sent,
-                    approval_required: false,
-                    has_main_document: true,
-                    has_recipients: true,
-                    route_has_steps: true,
-                    route_complete: true,
-                    created_by_me: false,
-                    i_am_current_approver: false,
-                    i_already_approved: false,
-                    any_recipient_agreed: false,
-                    all_recipients_agreed: false,
-                    sealed_and_timestamped: false,
-                };
+                let facts =
+                    crate::workflow::contracts::background_facts(ContractState::Sent, false);
                 let next = contract::apply(
                     ContractState::Sent,
                     &ContractEvent::Expire,
@@ -93,12 +79,12 @@ pub fn sweep(conn: &mut AnyConnection, links: &Links, now: Millis) -> anyhow::Re
                     },
                     now,
                 )?;
-            } else if let Ok(address) = creator.email.parse() {
+            } else if let Some(to) = mail::mailbox(&creator.name, &creator.email) {
                 // Once per contract and deadline: the job's dedupe key.
                 mail::enqueue_once(
                     conn,
                     &c.tenant_id,
-                    &lettre::message::Mailbox::new(Some(creator.name.clone()), address),
+                    &to,
                     &MailTemplate::Expiring(mail::Expiring {
                         staff_name: creator.name.clone(),
                         contract: ContractRef {

@@ -15,8 +15,7 @@ use std::sync::Arc;
 use serde_json::json;
 use shared::audit::AuditAction;
 use shared::contract::{
-    self, ApprovalDecision, ContractActor, ContractEvent, ContractFacts, ContractState,
-    RecipientState,
+    self, ApprovalDecision, ContractActor, ContractEvent, ContractState, RecipientState,
 };
 
 use crate::audit::{self, Entry, Origin, Outcome};
@@ -347,20 +346,8 @@ impl SealHandler {
             {
                 return Ok(());
             }
-            let facts = ContractFacts {
-                state: ContractState::Concluding,
-                approval_required: false,
-                has_main_document: true,
-                has_recipients: true,
-                route_has_steps: true,
-                route_complete: true,
-                created_by_me: false,
-                i_am_current_approver: false,
-                i_already_approved: false,
-                any_recipient_agreed: true,
-                all_recipients_agreed: true,
-                sealed_and_timestamped: true,
-            };
+            let facts =
+                crate::workflow::contracts::background_facts(ContractState::Concluding, true);
             let next = contract::apply(
                 ContractState::Concluding,
                 &ContractEvent::Sealed,
@@ -433,11 +420,11 @@ impl SealHandler {
                 r.session_token_hash = None;
                 r.updated_at = at;
                 recipients::save(conn, &r)?;
-                if let Ok(address) = r.email.parse() {
+                if let Some(to) = mail::mailbox(&r.name, &r.email) {
                     mail::enqueue(
                         conn,
                         &c.tenant_id,
-                        &lettre::message::Mailbox::new(Some(r.name.clone()), address),
+                        &to,
                         &MailTemplate::Concluded(mail::Concluded {
                             recipient: Party {
                                 name: r.name.clone(),
@@ -457,12 +444,12 @@ impl SealHandler {
                 }
             }
             if let Ok(u) = users::get(conn, &c.tenant_id, &c.created_by)
-                && let Ok(address) = u.email.parse()
+                && let Some(to) = mail::mailbox(&u.name, &u.email)
             {
                 mail::enqueue(
                     conn,
                     &c.tenant_id,
-                    &lettre::message::Mailbox::new(Some(u.name.clone()), address),
+                    &to,
                     &MailTemplate::ConcludedNotice(mail::ConcludedNotice {
                         staff_name: u.name.clone(),
                         contract: ContractRef {

@@ -80,13 +80,8 @@ fn contract_ref(c: &Contract) -> ContractRef {
 }
 
 fn mailbox(name: &str, email: &str) -> WorkflowResult<lettre::message::Mailbox> {
-    let address: lettre::Address = email
-        .parse()
-        .map_err(|_| WorkflowError::field("email", ValidationError::InvalidEmail))?;
-    Ok(lettre::message::Mailbox::new(
-        Some(name.to_owned()),
-        address,
-    ))
+    mail::mailbox(name, email)
+        .ok_or_else(|| WorkflowError::field("email", ValidationError::InvalidEmail))
 }
 
 /// Which mail carries a new link.
@@ -523,20 +518,7 @@ fn contract_event(
     event: ContractEvent,
 ) -> WorkflowResult<ContractState> {
     let state = ContractState::parse(&c.state).ok_or(ProblemCode::ContractStateConflict)?;
-    let facts = shared::contract::ContractFacts {
-        state,
-        approval_required: false,
-        has_main_document: true,
-        has_recipients: true,
-        route_has_steps: true,
-        route_complete: true,
-        created_by_me: false,
-        i_am_current_approver: false,
-        i_already_approved: false,
-        any_recipient_agreed: false,
-        all_recipients_agreed: false,
-        sealed_and_timestamped: false,
-    };
+    let facts = crate::workflow::contracts::background_facts(state, false);
     let next = contract::apply(state, &event, &facts, &ContractActor::Recipient)
         .map_err(|_| WorkflowError::from(ProblemCode::ContractStateConflict))?;
     c.state = next.as_str().to_owned();
