@@ -90,6 +90,11 @@ pub const SETTINGS: &[Setting] = &[
         doc: "RFC 3161 time-stamp authorities, comma-separated, tried in order; empty: the built-in TSA of the development PKI.",
     },
     Setting {
+        key: "job_lease_seconds",
+        default: "300",
+        doc: "How long a background job (sealing, mail) is held by the worker that claimed it; a job whose server died is taken over after this.",
+    },
+    Setting {
         key: "login_max_failures",
         default: "5",
         doc: "Failed logins in a row before an account is locked.",
@@ -190,6 +195,8 @@ pub struct Config {
     pub max_contract_bytes: u64,
     /// External TSAs (empty: the built-in one).
     pub tsa_urls: Vec<String>,
+    /// How long a worker holds a claimed job before another may take it over.
+    pub job_lease: std::time::Duration,
     /// Lockout threshold.
     pub login_max_failures: i32,
     /// Lockout duration.
@@ -299,6 +306,14 @@ impl Config {
                     }
                 })
                 .collect::<anyhow::Result<_>>()?,
+            job_lease: std::time::Duration::from_secs(
+                num(
+                    "job_lease_seconds",
+                    get("job_lease_seconds"),
+                    crate::jobs::DEFAULT_LEASE.as_secs(),
+                )?
+                .max(1),
+            ),
             login_max_failures: num("login_max_failures", get("login_max_failures"), 5)?.max(1),
             login_lockout_minutes: num("login_lockout_minutes", get("login_lockout_minutes"), 15)?,
             ip_max_failures: num("ip_max_failures", get("ip_max_failures"), 30)?.max(1),
@@ -342,6 +357,7 @@ impl Config {
                     self.tsa_urls.join(",")
                 },
             ),
+            ("job_lease_seconds", self.job_lease.as_secs().to_string()),
             ("login_max_failures", self.login_max_failures.to_string()),
             (
                 "login_lockout_minutes",

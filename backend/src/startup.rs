@@ -209,6 +209,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         registry,
         crate::jobs::DEFAULT_WORKERS,
         crate::jobs::DEFAULT_POLL_INTERVAL,
+        config.job_lease,
     );
     spawn_housekeeping(
         pool,

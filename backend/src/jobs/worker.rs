@@ -130,9 +130,15 @@ fn run_until(
 
 /// Starts `n` workers on the actix runtime (`tachiai serve`). Each claims and runs jobs on a
 /// blocking thread, back to back while there are due jobs, and otherwise looks again every
-/// `poll_interval`. They stop with the runtime; a job cut off then is taken over by any
-/// worker once its lease has run out.
-pub fn spawn_workers(pool: DbPool, registry: Registry, n: usize, poll_interval: Duration) {
+/// `poll_interval`, claiming each job for `lease`. They stop with the runtime; a job cut off
+/// then is taken over by any worker once its lease has run out.
+pub fn spawn_workers(
+    pool: DbPool,
+    registry: Registry,
+    n: usize,
+    poll_interval: Duration,
+    lease: Duration,
+) {
     tracing::info!(workers = n, kinds = ?registry.kinds(), "job workers starting");
     for i in 0..n {
         let worker_id = new_worker_id(&i.to_string());
@@ -142,10 +148,9 @@ pub fn spawn_workers(pool: DbPool, registry: Registry, n: usize, poll_interval: 
             loop {
                 let (pool, registry, worker_id) =
                     (pool.clone(), registry.clone(), worker_id.clone());
-                let step = web::block(move || {
-                    run_one(&pool, &registry, &worker_id, Millis::now(), DEFAULT_LEASE)
-                })
-                .await;
+                let step =
+                    web::block(move || run_one(&pool, &registry, &worker_id, Millis::now(), lease))
+                        .await;
                 match step {
                     Ok(Ok(Outcome::Idle)) => actix_web::rt::time::sleep(poll_interval).await,
                     Ok(Ok(_)) => {}

@@ -1,0 +1,332 @@
+//! The journey benchmark (`cargo bench -p backend --bench journey`): a release `tachiai serve`
+//! on SQLite, and on PostgreSQL when 127.0.0.1:5432 answers, with the built-in TSA.
+//!
+//! (a) Contracts concluded per second end to end through the API: a few concurrent clients
+//!     each create → upload → route → submit → approve → send → code → agree (1 recipient) and
+//!     wait until the server's job workers have sealed it and it is `concluded`.
+//! (b) With 10,000 contracts (drafts with their PDF and recipients, seeded through the same
+//!     workflow use-cases the API calls, in-process): p50/p99 latency and requests/s of
+//!     `GET /api/v1/contracts/{id}` and of a filtered, sorted `GET /api/v1/contracts?…` under
+//!     concurrent load.
+//!
+//! Settings: BENCH_CONTRACTS (50), BENCH_CLIENTS (5), BENCH_SEED (10000), BENCH_LOAD_CLIENTS
+//! (8), BENCH_SECONDS (10), BENCH_BACKENDS (`sqlite,postgres`).
+
+#[path = "../tests/api/helpers.rs"]
+#[allow(dead_code)]
+mod helpers;
+#[path = "../tests/support/server.rs"]
+#[allow(dead_code)]
+mod server;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use backend::audit::Origin;
+use backend::db::{self, DatabaseUrl};
+use backend::storage::BlobStore;
+use backend::workflow::accounts::{self, RequestCredentials};
+use backend::workflow::contracts::{self, DocumentRole, Upload, UploadLimits};
+use serde_json::json;
+
+use helpers::{Backend, TestDb, corpus, urlencode};
+use server::{Mailbox, Server, agree, confirm, send_contract, set_up_org};
+
+const PDF: &str = "libreoffice-ja-contract.pdf";
+const COUNTERPARTIES: [&str; 10] = [
+    "株式会社テスト商事",
+    "合同会社サンプル",
+    "有限会社みなと建設",
+    "株式会社さくら設備",
+    "一般社団法人地域振興会",
+    "株式会社ひかり印刷",
+    "株式会社あおば清掃",
+    "株式会社やまと電気",
+    "株式会社かわせみ造園",
+    "株式会社つばさ情報",
+];
+
+fn setting(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn main() {
+    let backends = std::env::var("BENCH_BACKENDS").unwrap_or_else(|_| "sqlite,postgres".into());
+    for name in backends.split(',') {
+        let backend = match name.trim() {
+            "sqlite" => Backend::Sqlite,
+            "postgres" => Backend::Postgres,
+            other => panic!("BENCH_BACKENDS: unknown backend {other}"),
+        };
+        let Some(db) = TestDb::create(backend) else {
+            println!("{name}: skipped (PostgreSQL does not answer)");
+            continue;
+        };
+        run(name, &db);
+    }
+}
+
+fn run(name: &str, db: &TestDb) {
+    let data = db.dir.join("data");
+    let server = Server::start("bench", db, &data, &[("TACHIAI_LOG", "error")]);
+    let org = set_up_org(&server);
+    let mail = Mailbox {
+        dir: data.join("outbox"),
+    };
+    println!("== {name} ({}) ==", server::BIN);
+
+    // (a) End to end.
+    let n = setting("BENCH_CONTRACTS", 50);
+    let clients = setting("BENCH_CLIENTS", 5);
+    let pdf = corpus(PDF);
+    let next = AtomicUsize::new(0);
+    let start = Instant::now();
+    let mut latencies: Vec<Duration> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..clients)
+            .map(|_| {
+                let (server, org, mail, pdf, next) = (&server, &org, &mail, &pdf, &next);
+                scope.spawn(move || {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::SeqCst);
+                        if i >= n {
+                            return mine;
+                        }
+                        let t0 = Instant::now();
+                        let to = format!("bench{i}@example.jp");
+                        let cid = send_contract(
+                            &[server],
+                            org,
+                            &format!("性能試験契約 第{i}号"),
+                            pdf,
+                            json!([{"organization_name": COUNTERPARTIES[i % 10], "name": "伊藤 三郎", "email": to}]),
+                            false,
+                        );
+                        let (t, s) = confirm(server, mail, &to, None);
+                        agree(server, &t, &s);
+                        server::wait_concluded(server, &org.staff, &cid, Duration::from_secs(600));
+                        mine.push(t0.elapsed());
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
+    let wall = start.elapsed();
+    latencies.sort();
+    println!(
+        "journey: {n} contracts concluded by {clients} clients in {:.1} s = {:.2} contracts/s; per contract p50 {:.2} s, p99 {:.2} s",
+        wall.as_secs_f64(),
+        n as f64 / wall.as_secs_f64(),
+        percentile(&latencies, 50.0).as_secs_f64(),
+        percentile(&latencies, 99.0).as_secs_f64(),
+    );
+
+    // (b) Reads with 10,000 contracts.
+    let seeded = seed(db, &data, &org.staff.cookie, setting("BENCH_SEED", 10_000));
+    let load_clients = setting("BENCH_LOAD_CLIENTS", 8);
+    let seconds = setting("BENCH_SECONDS", 10) as u64;
+    let total = server
+        .get(Some(&org.staff), "/api/v1/contracts?per_page=1")
+        .expect(200)["total"]
+        .clone();
+    println!("contracts in the database: {total}");
+    let detail = load(
+        &server,
+        &org.staff,
+        load_clients,
+        seconds,
+        |i| format!("/api/v1/contracts/{}", seeded[(i * 7919) % seeded.len()]),
+        |v| assert!(v["id"].is_string() && !v["recipients"].as_array().unwrap().is_empty()),
+    );
+    println!("GET /api/v1/contracts/{{id}}: {detail}");
+    let list = load(
+        &server,
+        &org.staff,
+        load_clients,
+        seconds,
+        |i| {
+            format!(
+                "/api/v1/contracts?counterparty={}&state=draft,concluded&sort=amount&per_page=50&page={}",
+                urlencode(COUNTERPARTIES[i % 10]),
+                1 + i % 3
+            )
+        },
+        |v| assert!(!v["items"].as_array().unwrap().is_empty(), "{v}"),
+    );
+    println!(
+        "GET /api/v1/contracts?counterparty=…&state=draft,concluded&sort=amount&per_page=50: {list}"
+    );
+}
+
+/// Drafts with their main PDF and a recipient, through the workflow use-cases the API handlers
+/// call (in-process, as the staff member whose session `cookie` is given). Returns their ids.
+fn seed(db: &TestDb, data: &std::path::Path, cookie: &str, n: usize) -> Vec<String> {
+    let start = Instant::now();
+    let pool = db::connect(&DatabaseUrl::parse(&db.url), 4).unwrap();
+    let store = BlobStore::new(data.join("blobs"));
+    let limits = UploadLimits {
+        file_bytes: 50 << 20,
+        contract_bytes: 100 << 20,
+    };
+    let pdf = corpus(PDF);
+    let next = AtomicUsize::new(0);
+    let ids: Vec<String> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..2)
+            .map(|_| {
+                let (pool, store, pdf, next) = (&pool, &store, &pdf, &next);
+                scope.spawn(move || {
+                    let mut conn = pool.get().unwrap();
+                    let (actor, _) = accounts::authenticate(
+                        &mut conn,
+                        RequestCredentials {
+                            token: cookie,
+                            csrf_header: None,
+                            safe_method: true,
+                        },
+                        Origin {
+                            actor_id: None,
+                            actor_label: String::new(),
+                            ip: Some("127.0.0.1".into()),
+                            user_agent: Some("bench".into()),
+                        },
+                    )
+                    .unwrap();
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::SeqCst);
+                        if i >= n {
+                            return mine;
+                        }
+                        let req = serde_json::from_value(json!({
+                            "title": format!("{}業務委託契約 第{i}号", ["庁舎清掃", "道路補修", "物品購入", "システム保守"][i % 4]),
+                            "counterparty_name": COUNTERPARTIES[i % 10],
+                            "amount_yen": 10_000 + (i as i64 * 7_919) % 90_000_000,
+                            "allow_forwarding": i % 3 == 0,
+                        }))
+                        .unwrap();
+                        let c = contracts::create(&mut conn, &actor, &req).unwrap();
+                        let id = c.id.to_string();
+                        contracts::upload_document(
+                            &mut conn,
+                            &actor,
+                            store,
+                            limits,
+                            &id,
+                            Upload {
+                                role: DocumentRole::parse("main").unwrap(),
+                                file_name: format!("契約書{i}.pdf"),
+                                content_type: "application/pdf".into(),
+                                bytes: pdf.clone(),
+                            },
+                        )
+                        .unwrap();
+                        let recipients = serde_json::from_value(json!({"recipients": [
+                            {"organization_name": COUNTERPARTIES[i % 10], "name": "山田 太郎", "email": format!("seed{i}@example.jp")},
+                        ]}))
+                        .unwrap();
+                        contracts::set_recipients(&mut conn, &actor, &id, &recipients).unwrap();
+                        mine.push(id);
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
+    println!(
+        "seeded {n} contracts (draft + PDF + recipient) through the workflow in {:.1} s",
+        start.elapsed().as_secs_f64()
+    );
+    ids
+}
+
+/// What a load run measured.
+struct LoadResult {
+    requests: usize,
+    seconds: f64,
+    p50: Duration,
+    p99: Duration,
+}
+
+impl std::fmt::Display for LoadResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} requests in {:.1} s = {:.0} req/s, p50 {:.1} ms, p99 {:.1} ms",
+            self.requests,
+            self.seconds,
+            self.requests as f64 / self.seconds,
+            self.p50.as_secs_f64() * 1000.0,
+            self.p99.as_secs_f64() * 1000.0
+        )
+    }
+}
+
+/// `clients` threads send `path(i)` back to back for `seconds`, each on its own connection;
+/// every answer must be 200 and pass `check`.
+fn load(
+    server: &Server,
+    s: &helpers::Session,
+    clients: usize,
+    seconds: u64,
+    path: impl Fn(usize) -> String + Sync,
+    check: impl Fn(&serde_json::Value) + Sync,
+) -> LoadResult {
+    // Warm up (connections, caches).
+    for i in 0..20 {
+        check(&server.get(Some(s), &path(i)).expect(200));
+    }
+    let start = Instant::now();
+    let until = start + Duration::from_secs(seconds);
+    let counter = AtomicUsize::new(0);
+    let mut all: Vec<Duration> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..clients)
+            .map(|_| {
+                let (path, check, counter) = (&path, &check, &counter);
+                scope.spawn(move || {
+                    let mut mine = Vec::new();
+                    while Instant::now() < until {
+                        let i = counter.fetch_add(1, Ordering::Relaxed);
+                        let t0 = Instant::now();
+                        let r = server.get(Some(s), &path(i));
+                        mine.push(t0.elapsed());
+                        assert_eq!(r.status, 200, "{}", r.text());
+                        if i % 50 == 0 {
+                            check(&r.json());
+                        }
+                    }
+                    mine
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap())
+            .collect()
+    });
+    let seconds = start.elapsed().as_secs_f64();
+    all.sort();
+    LoadResult {
+        requests: all.len(),
+        seconds,
+        p50: percentile(&all, 50.0),
+        p99: percentile(&all, 99.0),
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}

@@ -1,0 +1,745 @@
+//! The real thing: `tachiai serve` as a child process on a free port, driven over HTTP the way
+//! the browser app and the counterparties do it, on SQLite and PostgreSQL; mail read from the
+//! `.eml` outbox or received by a local SMTP server; the server killed with SIGKILL while it
+//! waits on the time-stamp authority mid-seal and started again; two server processes sharing
+//! one PostgreSQL database and job queue. Nothing runs in-process but the test's own client.
+
+#[path = "api/helpers.rs"]
+#[allow(dead_code)]
+mod helpers;
+#[path = "support/server.rs"]
+#[allow(dead_code)]
+mod server;
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use diesel::Connection;
+use diesel::prelude::*;
+use serde_json::{Value, json};
+
+use helpers::{Backend, TestDb, corpus};
+use server::{Auth, Body, Mailbox, Server, agree, confirm, download, send_contract, set_up_org};
+
+const PDF: &str = "libreoffice-ja-contract.pdf";
+const CONCLUDED: &str = "契約締結のお知らせ";
+
+#[test]
+fn journey_on_sqlite() {
+    journey(Backend::Sqlite, false);
+}
+
+#[test]
+fn journey_on_postgres() {
+    journey(Backend::Postgres, false);
+}
+
+#[test]
+fn journey_with_mail_over_real_smtp() {
+    journey(Backend::Sqlite, true);
+}
+
+/// Admin sets up the tenant; staff draft, upload, route; sending before approval is refused;
+/// the approver approves; staff send; recipient 1 agrees, recipient 2 forwards to a colleague
+/// who agrees; the server's own workers seal and conclude; the files pass the validators; the
+/// CLI verifies the audit chain of the stopped server's database.
+fn journey(backend: Backend, smtp: bool) {
+    let sink = match smtp {
+        true => match SmtpSink::python() {
+            Some(python) => Some(SmtpSink::start(&python, server::free_port())),
+            None => return,
+        },
+        false => None,
+    };
+    let Some(db) = TestDb::create(backend) else {
+        return;
+    };
+    let data = db.dir.join("data");
+    let port = sink
+        .as_ref()
+        .map(|s| s.port.to_string())
+        .unwrap_or_default();
+    let smtp_env = [
+        ("TACHIAI_MAIL_TRANSPORT", "smtp"),
+        ("TACHIAI_SMTP_HOST", "127.0.0.1"),
+        ("TACHIAI_SMTP_PORT", port.as_str()),
+        ("TACHIAI_SMTP_SECURITY", "none"),
+        ("TACHIAI_MAIL_FROM", "noreply@tachiai.example.lg.jp"),
+    ];
+    let mut server = Server::start("serve", &db, &data, if smtp { &smtp_env } else { &[] });
+    let mail = Mailbox {
+        dir: sink
+            .as_ref()
+            .map_or_else(|| data.join("outbox"), |s| s.dir.clone()),
+    };
+    let org = set_up_org(&server);
+    bad_input_is_answered_not_panicked_on(&server, &org.staff);
+
+    let cid = send_contract(
+        &[&server],
+        &org,
+        "庁舎清掃業務委託契約",
+        &corpus(PDF),
+        json!([
+            {"organization_name": "株式会社テスト商事", "name": "山田 太郎", "email": "yamada@example.co.jp"},
+            {"organization_name": "株式会社テスト商事", "name": "佐藤 花子", "email": "sato@example.co.jp", "access_code": "8831"},
+        ]),
+        true,
+    );
+
+    // Recipient 1: link → code → sees the contract → agrees.
+    let (t1, s1) = confirm(&server, &mail, "yamada@example.co.jp", None);
+    let v = server
+        .request(
+            "GET",
+            &format!("/api/v1/signing/{t1}"),
+            Auth::Bearer(&s1),
+            Body::Empty,
+        )
+        .expect(200);
+    assert_eq!(
+        (v["verified"].as_bool(), v["title"].as_str()),
+        (Some(true), Some("庁舎清掃業務委託契約"))
+    );
+    agree(&server, &t1, &s1);
+
+    // Recipient 2 (with the access code) forwards to a colleague, who agrees.
+    let (t2, s2) = confirm(&server, &mail, "sato@example.co.jp", Some("8831"));
+    server
+        .request(
+            "POST",
+            &format!("/api/v1/signing/{t2}/forward"),
+            Auth::Bearer(&s2),
+            Body::Json(json!({"name": "鈴木 一郎", "email": "suzuki@example.co.jp"})),
+        )
+        .expect(204);
+    assert_eq!(
+        server.get(None, &format!("/api/v1/signing/{t2}")).status,
+        410
+    );
+    let (t3, s3) = confirm(&server, &mail, "suzuki@example.co.jp", None);
+    agree(&server, &t3, &s3);
+
+    let detail = server::wait_concluded(&server, &org.staff, &cid, Duration::from_secs(120));
+    let signed = check_concluded(&server, &org.staff, &cid, &detail, 2);
+    let archive = server.get(
+        Some(&org.staff),
+        &format!("/api/v1/contracts/{cid}/archive"),
+    );
+    assert_eq!(
+        (archive.status, archive.content_type.as_str()),
+        (200, "application/zip")
+    );
+    check_archive(&archive.bytes, &signed);
+    for to in ["yamada@example.co.jp", "suzuki@example.co.jp"] {
+        wait_for_subject(&mail, to, CONCLUDED, 1);
+        assert_no_mail_twice(&mail, to);
+    }
+    if let Some(sink) = &sink {
+        // The SMTP envelope names the configured sender.
+        let first = mail.to("yamada@example.co.jp").remove(0);
+        let envelope: Value =
+            serde_json::from_slice(&std::fs::read(first.file.with_extension("json")).unwrap())
+                .unwrap();
+        assert_eq!(envelope["mail_from"], "noreply@tachiai.example.lg.jp");
+        assert!(
+            !data.join("outbox").exists()
+                || std::fs::read_dir(data.join("outbox")).unwrap().count() == 0,
+            "with SMTP nothing goes to the outbox ({})",
+            sink.dir.display()
+        );
+    }
+    let chain = server
+        .get(Some(&org.admin), "/api/v1/audit-events/verify")
+        .expect(200);
+    assert_eq!(chain["intact"], true, "{chain}");
+    assert!(!server.log().contains("panicked"), "{}", server.log());
+
+    server.stop();
+    audit_verify_cli(&server);
+}
+
+/// Garbage gets a problem answer, never a dropped connection or a panic.
+fn bad_input_is_answered_not_panicked_on(server: &Server, staff: &helpers::Session) {
+    let cases: [(&str, &str, Body<'_>); 7] = [
+        (
+            "POST",
+            "/api/v1/contracts",
+            Body::Bytes(&b"{\"title\": "[..], "application/json"),
+        ),
+        ("POST", "/api/v1/contracts", Body::Json(json!({"title": 5}))),
+        ("GET", "/api/v1/contracts/not-a-uuid", Body::Empty),
+        (
+            "GET",
+            "/api/v1/contracts?sort=%ff%fe&per_page=-1",
+            Body::Empty,
+        ),
+        (
+            "POST",
+            "/api/v1/signing/%00%01/verify",
+            Body::Json(json!({"code": "x"})),
+        ),
+        (
+            "POST",
+            "/api/v1/verify",
+            Body::Bytes(&b"%PDF-1.7\n1 0 obj <<"[..], "application/pdf"),
+        ),
+        (
+            "POST",
+            "/api/v1/contracts/00000000-0000-4000-8000-000000000000/documents?role=main&file_name=x.pdf",
+            Body::Bytes(&[0xff; 4096][..], "application/pdf"),
+        ),
+    ];
+    for (method, path, body) in cases {
+        let r = server.request(method, path, Auth::Session(staff), body);
+        assert!(
+            (400..500).contains(&r.status),
+            "{method} {path}: {} {}",
+            r.status,
+            r.text()
+        );
+        assert!(
+            r.content_type.starts_with("application/problem+json"),
+            "{method} {path}"
+        );
+    }
+    assert_eq!(server.get(None, "/api/v1/health").status, 200);
+}
+
+/// The sealed file (one signature per agreement, then the document timestamp) and the
+/// certificate, judged by the server's verifier, the validator harness and pdftotext. Returns
+/// the sealed file.
+fn check_concluded(
+    server: &Server,
+    s: &helpers::Session,
+    cid: &str,
+    detail: &Value,
+    agreements: usize,
+) -> Vec<u8> {
+    let (sealed, certificate) = server::sealed_and_certificate(detail);
+    let signed = download(server, s, cid, &sealed);
+    let cert = download(server, s, cid, &certificate);
+    assert!(
+        signed.starts_with(&corpus(PDF)),
+        "the original bytes come first"
+    );
+    let mut expected = vec!["signature"; agreements];
+    expected.push("document_timestamp");
+    assert_eq!(server::signature_kinds(server, &signed), expected);
+    assert!(!server::signature_kinds(server, &cert).is_empty());
+    let dir = server.data_dir.join(format!("check-{cid}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("signed.pdf"), &signed).unwrap();
+    std::fs::write(dir.join("certificate.pdf"), &cert).unwrap();
+    if let Some(text) = pdftotext(&dir.join("certificate.pdf")) {
+        let names: Vec<String> = detail["recipients"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["name"].as_str().unwrap().to_owned())
+            .chain(["株式会社テスト商事".to_owned()])
+            .collect();
+        for name in names {
+            assert!(text.contains(&name), "{name} in the certificate:\n{text}");
+        }
+    }
+    let root = server.data_dir.join("pki/root-ca.pem");
+    external_validation(&root, &dir.join("signed.pdf"));
+    external_validation(&root, &dir.join("certificate.pdf"));
+    signed
+}
+
+fn validators_required() -> bool {
+    std::env::var("TACHIAI_REQUIRE_VALIDATORS").is_ok_and(|v| v == "1")
+}
+
+fn pdftotext(pdf: &Path) -> Option<String> {
+    match Command::new("pdftotext").arg(pdf).arg("-").output() {
+        Ok(o) if o.status.success() => Some(String::from_utf8_lossy(&o.stdout).into_owned()),
+        _ if validators_required() => panic!("pdftotext is required"),
+        _ => {
+            eprintln!("NOTICE: pdftotext missing; certificate text not checked");
+            None
+        }
+    }
+}
+
+/// `tools/verify-signed-pdf --level B-LTA --revocation none` against the development root.
+fn external_validation(root: &Path, pdf: &Path) {
+    let tool = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tools/verify-signed-pdf");
+    if !Path::new("/opt/tachiai-validators/venv/bin/pyhanko").exists() {
+        assert!(!validators_required(), "the validator harness is required");
+        eprintln!(
+            "NOTICE: validators not installed; {} not checked externally",
+            pdf.display()
+        );
+        return;
+    }
+    let out = Command::new(tool)
+        .arg(pdf)
+        .arg("--trust")
+        .arg(root)
+        .args(["--level", "B-LTA", "--revocation", "none"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "verify-signed-pdf {}:\n{}{}",
+        pdf.display(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Every manifest entry is in the ZIP with that SHA-256 and size, the sealed file among them.
+fn check_archive(zip_bytes: &[u8], signed: &[u8]) {
+    use sha2::Digest;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(zip_bytes)).unwrap();
+    let mut manifest = String::new();
+    zip.by_name("manifest.json")
+        .unwrap()
+        .read_to_string(&mut manifest)
+        .unwrap();
+    let manifest: Value = serde_json::from_str(&manifest).unwrap();
+    let entries = manifest["entries"].as_array().unwrap();
+    assert!(entries.len() >= 6, "{manifest}");
+    let mut found_signed = false;
+    for e in entries {
+        let mut bytes = Vec::new();
+        zip.by_name(e["path"].as_str().unwrap())
+            .unwrap()
+            .read_to_end(&mut bytes)
+            .unwrap();
+        assert_eq!(e["size"], bytes.len());
+        assert_eq!(
+            e["sha256"],
+            data_encoding::HEXLOWER.encode(&sha2::Sha256::digest(&bytes))
+        );
+        found_signed |= bytes == signed;
+    }
+    assert!(found_signed, "the sealed PDF is in the archive");
+}
+
+/// Waits until `to` has `n` mails whose subject contains `subject`, and no more.
+fn wait_for_subject(mail: &Mailbox, to: &str, subject: &str, n: usize) {
+    let count = || {
+        mail.to(to)
+            .iter()
+            .filter(|m| m.subject.contains(subject))
+            .count()
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while count() < n {
+        assert!(Instant::now() < deadline, "no {subject} mail to {to}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(count(), n, "{subject} mails to {to}");
+}
+
+/// Each mail to `to` has a subject of its own: no job sent one twice.
+fn assert_no_mail_twice(mail: &Mailbox, to: &str) {
+    let mut subjects: BTreeMap<String, usize> = BTreeMap::new();
+    for m in mail.to(to) {
+        *subjects.entry(m.subject).or_default() += 1;
+    }
+    assert!(
+        subjects.values().all(|n| *n == 1),
+        "mails to {to}: {subjects:#?}"
+    );
+}
+
+fn audit_verify_cli(server: &Server) {
+    let out = server.cli(&["audit", "verify"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("chain intact"), "{stdout}");
+}
+
+/// Counts jobs matching `condition` (SQL) in the test database.
+fn count_jobs(db: &TestDb, condition: &str) -> i64 {
+    let sql = format!("(SELECT count(*) FROM jobs WHERE {condition})");
+    let query = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(&sql));
+    if db.url.starts_with("postgres") {
+        let mut conn = diesel::PgConnection::establish(&db.url).unwrap();
+        query.get_result(&mut conn).unwrap()
+    } else {
+        let mut conn = diesel::SqliteConnection::establish(&db.url).unwrap();
+        query.get_result(&mut conn).unwrap()
+    }
+}
+
+/// Waits until every job is finished.
+fn wait_jobs_finished(db: &TestDb) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while count_jobs(db, "state NOT IN ('done', 'dead')") > 0 {
+        assert!(Instant::now() < deadline, "jobs left unfinished");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(count_jobs(db, "state = 'dead'"), 0, "no job gave up");
+}
+
+/// Files in the blob store's temporary directory (a half-written blob would be there).
+fn temp_blobs(data: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(data.join("blobs/tmp"))
+        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+        .unwrap_or_default()
+}
+
+/// A time-stamp authority in front of the server's own (`<public_url>/pki/tsa`) that holds
+/// every request until it is opened: sealing stops, observably, in the middle.
+struct TsaGate {
+    url: String,
+    state: Arc<(Mutex<GateState>, Condvar)>,
+}
+
+#[derive(Default)]
+struct GateState {
+    open: bool,
+    target: String,
+    arrived: usize,
+}
+
+impl TsaGate {
+    fn start(target: &str, open: bool) -> TsaGate {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/tsa", listener.local_addr().unwrap());
+        let state = Arc::new((
+            Mutex::new(GateState {
+                open,
+                target: target.to_owned(),
+                arrived: 0,
+            }),
+            Condvar::new(),
+        ));
+        let shared = state.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let shared = shared.clone();
+                std::thread::spawn(move || {
+                    let _ = TsaGate::serve(stream, &shared);
+                });
+            }
+        });
+        TsaGate { url, state }
+    }
+
+    fn serve(stream: TcpStream, shared: &(Mutex<GateState>, Condvar)) -> std::io::Result<()> {
+        let mut reader = BufReader::new(stream.try_clone()?);
+        let mut length = 0usize;
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line)? == 0 {
+                return Ok(());
+            }
+            if line == "\r\n" {
+                break;
+            }
+            if let Some((k, v)) = line.split_once(':')
+                && k.eq_ignore_ascii_case("content-length")
+            {
+                length = v.trim().parse().unwrap_or(0);
+            }
+        }
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body)?;
+        let (lock, cv) = shared;
+        let target = {
+            let mut st = lock.lock().unwrap();
+            st.arrived += 1;
+            cv.notify_all();
+            while !st.open {
+                st = cv.wait(st).unwrap();
+            }
+            st.target.clone()
+        };
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .proxy(None)
+            .build()
+            .into();
+        let mut res = agent
+            .post(&target)
+            .header("Content-Type", "application/timestamp-query")
+            .send(&body[..])
+            .map_err(std::io::Error::other)?;
+        let status = res.status().as_u16();
+        let reply = res
+            .body_mut()
+            .read_to_vec()
+            .map_err(std::io::Error::other)?;
+        let mut out = stream;
+        write!(
+            out,
+            "HTTP/1.1 {status} X\r\nContent-Type: application/timestamp-reply\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            reply.len()
+        )?;
+        out.write_all(&reply)?;
+        out.flush()
+    }
+
+    /// Waits until `n` requests have arrived in total.
+    fn wait_arrived(&self, n: usize) {
+        let (lock, cv) = &*self.state;
+        let mut st = lock.lock().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while st.arrived < n {
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(!left.is_zero(), "no sealing reached the TSA");
+            st = cv.wait_timeout(st, left).unwrap().0;
+        }
+    }
+
+    fn open(&self) {
+        let (lock, cv) = &*self.state;
+        lock.lock().unwrap().open = true;
+        cv.notify_all();
+    }
+}
+
+/// A random delay up to `max_ms` (from the OS's randomness, via a v4 UUID).
+fn random_ms(max_ms: u64) -> u64 {
+    let bytes = uuid::Uuid::new_v4().into_bytes();
+    u64::from_le_bytes(bytes[..8].try_into().unwrap()) % (max_ms + 1)
+}
+
+/// `kill -9` while a seal job waits on the TSA: after a restart the job is taken over when its
+/// lease runs out, the contract concludes with exactly one signature per agreement, no
+/// half-written file is left, and each party is told once. Then kills at random moments.
+#[test]
+fn kill_9_while_sealing_recovers() {
+    let Some(db) = TestDb::create(Backend::Sqlite) else {
+        return;
+    };
+    let data = db.dir.join("data");
+    // The gate forwards to the server's own TSA; the server's port is known only after start,
+    // so the target is filled in then (it stays the same over restarts).
+    let gate = TsaGate::start("", false);
+    let env = [
+        ("TACHIAI_TSA_URLS", gate.url.as_str()),
+        ("TACHIAI_JOB_LEASE_SECONDS", "3"),
+    ];
+    let mut server = Server::start("serve", &db, &data, &env);
+    gate.state.0.lock().unwrap().target = format!("{}/pki/tsa", server.base);
+    let mail = Mailbox {
+        dir: data.join("outbox"),
+    };
+    let org = set_up_org(&server);
+    let cid = send_contract(
+        &[&server],
+        &org,
+        "道路補修工事請負契約",
+        &corpus(PDF),
+        json!([
+            {"organization_name": "株式会社テスト商事", "name": "山田 太郎", "email": "yamada@example.co.jp"},
+            {"organization_name": "合同会社サンプル", "name": "高橋 次郎", "email": "takahashi@example.jp"},
+        ]),
+        false,
+    );
+    let (t1, s1) = confirm(&server, &mail, "yamada@example.co.jp", None);
+    agree(&server, &t1, &s1);
+
+    // The seal of the first agreement is waiting for its timestamp: kill -9.
+    gate.wait_arrived(1);
+    server.kill();
+    assert!(temp_blobs(&data).is_empty(), "{:?}", temp_blobs(&data));
+    gate.open();
+    server.restart();
+
+    let (t2, s2) = confirm(&server, &mail, "takahashi@example.jp", None);
+    agree(&server, &t2, &s2);
+    let detail = server::wait_concluded(&server, &org.staff, &cid, Duration::from_secs(120));
+    check_concluded(&server, &org.staff, &cid, &detail, 2);
+    let sealed_docs = detail["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["role"] == "sealed")
+        .count();
+    assert!(sealed_docs <= 3, "one file per seal step: {detail}");
+    for to in ["yamada@example.co.jp", "takahashi@example.jp"] {
+        wait_for_subject(&mail, to, CONCLUDED, 1);
+        assert_no_mail_twice(&mail, to);
+    }
+    wait_jobs_finished(&db);
+    assert!(temp_blobs(&data).is_empty(), "{:?}", temp_blobs(&data));
+
+    // Kills at random moments after an agreement (before, during or after sealing).
+    for round in 0..3 {
+        let to = format!("party{round}@example.jp");
+        let cid = send_contract(
+            &[&server],
+            &org,
+            &format!("物品購入契約 第{round}号"),
+            &corpus(PDF),
+            json!([{"organization_name": "株式会社テスト商事", "name": "伊藤 三郎", "email": to}]),
+            false,
+        );
+        let (t, s) = confirm(&server, &mail, &to, None);
+        agree(&server, &t, &s);
+        let delay = random_ms(1500);
+        std::thread::sleep(Duration::from_millis(delay));
+        server.kill();
+        server.restart();
+        let detail = server::wait_concluded(&server, &org.staff, &cid, Duration::from_secs(120));
+        let (sealed, _) = server::sealed_and_certificate(&detail);
+        let signed = download(&server, &org.staff, &cid, &sealed);
+        assert_eq!(
+            server::signature_kinds(&server, &signed),
+            ["signature", "document_timestamp"],
+            "round {round}, killed after {delay} ms"
+        );
+        // A kill between sending a mail and recording it may send it again (at least once);
+        // the conclusion itself is never announced twice by two seal runs.
+        wait_for_subject_at_least(&mail, &to, CONCLUDED);
+        eprintln!(
+            "round {round}: killed {delay} ms after the agreement; concluded once, {} mails",
+            mail.to(&to).len()
+        );
+    }
+    wait_jobs_finished(&db);
+    assert!(temp_blobs(&data).is_empty(), "{:?}", temp_blobs(&data));
+    assert!(!server.log().contains("panicked"), "{}", server.log());
+    server.stop();
+    audit_verify_cli(&server);
+}
+
+fn wait_for_subject_at_least(mail: &Mailbox, to: &str, subject: &str) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !mail.to(to).iter().any(|m| m.subject.contains(subject)) {
+        assert!(Instant::now() < deadline, "no {subject} mail to {to}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Two server processes on one PostgreSQL database (and one data directory for blobs and
+/// outbox): ten contracts, each step alternating between the processes, all sealed and
+/// concluded exactly once, no job run twice, the audit chain intact.
+#[test]
+fn two_servers_share_one_postgres_database() {
+    let Some(db) = TestDb::create(Backend::Postgres) else {
+        return;
+    };
+    let data = db.dir.join("data");
+    let mut a = Server::start("serve-a", &db, &data, &[]);
+    let mut b = Server::start("serve-b", &db, &data, &[]);
+    let mail = Mailbox {
+        dir: data.join("outbox"),
+    };
+    let org = set_up_org(&a);
+    let pdf = corpus(PDF);
+    let contracts: Vec<(String, String)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..10)
+            .map(|i| {
+                let (a, b, org, mail, pdf) = (&a, &b, &org, &mail, &pdf);
+                scope.spawn(move || {
+                    let servers: [&Server; 2] = if i % 2 == 0 { [a, b] } else { [b, a] };
+                    let to = format!("party{i}@example.jp");
+                    let cid = send_contract(
+                        &servers,
+                        org,
+                        &format!("業務委託契約 第{i}号"),
+                        pdf,
+                        json!([{"organization_name": "株式会社テスト商事", "name": "伊藤 三郎", "email": to}]),
+                        false,
+                    );
+                    let (t, s) = confirm(servers[0], mail, &to, None);
+                    agree(servers[1], &t, &s);
+                    (cid, to)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for (i, (cid, to)) in contracts.iter().enumerate() {
+        let server = if i % 2 == 0 { &a } else { &b };
+        let detail = server::wait_concluded(server, &org.staff, cid, Duration::from_secs(180));
+        let (sealed, _) = server::sealed_and_certificate(&detail);
+        let signed = download(server, &org.staff, cid, &sealed);
+        assert_eq!(
+            server::signature_kinds(server, &signed),
+            ["signature", "document_timestamp"],
+            "{cid}"
+        );
+        wait_for_subject(&mail, to, CONCLUDED, 1);
+        assert_no_mail_twice(&mail, to);
+    }
+    wait_jobs_finished(&db);
+    assert_eq!(count_jobs(&db, "attempts <> 1"), 0, "a job ran twice");
+    let chain = b
+        .get(Some(&org.admin), "/api/v1/audit-events/verify")
+        .expect(200);
+    assert_eq!(chain["intact"], true, "{chain}");
+    for s in [&a, &b] {
+        assert!(!s.log().contains("panicked"), "{}", s.log());
+    }
+    a.stop();
+    b.stop();
+    audit_verify_cli(&a);
+}
+
+/// `tests/smtp_sink.py` (aiosmtpd) on a port; killed on drop.
+struct SmtpSink {
+    child: Child,
+    port: u16,
+    dir: PathBuf,
+}
+
+impl SmtpSink {
+    fn python() -> Option<PathBuf> {
+        let venv = std::env::var("TACHIAI_VALIDATORS_VENV")
+            .unwrap_or_else(|_| "/opt/tachiai-validators/venv".into());
+        let python = Path::new(&venv).join("bin/python");
+        let ok = Command::new(&python)
+            .args(["-c", "import aiosmtpd"])
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if ok {
+            return Some(python);
+        }
+        assert!(
+            !validators_required(),
+            "TACHIAI_REQUIRE_VALIDATORS=1 but {venv} has no aiosmtpd (scripts/setup test)"
+        );
+        eprintln!("skipped: no aiosmtpd in {venv} (scripts/setup test installs it)");
+        None
+    }
+
+    fn start(python: &Path, port: u16) -> SmtpSink {
+        let dir = std::env::temp_dir().join(format!("tachiai-smtp-{}", uuid::Uuid::new_v4()));
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/smtp_sink.py");
+        let mut child = Command::new(python)
+            .arg(script)
+            .arg(port.to_string())
+            .arg(&dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the SMTP sink");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert_eq!(line.trim(), "ready", "the SMTP sink did not start");
+        SmtpSink { child, port, dir }
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
