@@ -396,8 +396,9 @@ fn temp_blobs(data: &Path) -> Vec<PathBuf> {
         .unwrap_or_default()
 }
 
-/// A time-stamp authority in front of the server's own (`<public_url>/pki/tsa`) that holds
-/// every request until it is opened: sealing stops, observably, in the middle.
+/// A time-stamp authority in front of the server's own (`<public_url>/pki/tsa`) that lets the
+/// first `allowed` requests through and holds the others until allowed: sealing stops,
+/// observably, in the middle.
 struct TsaGate {
     url: String,
     state: Arc<(Mutex<GateState>, Condvar)>,
@@ -405,18 +406,18 @@ struct TsaGate {
 
 #[derive(Default)]
 struct GateState {
-    open: bool,
+    allowed: usize,
     target: String,
     arrived: usize,
 }
 
 impl TsaGate {
-    fn start(target: &str, open: bool) -> TsaGate {
+    fn start(target: &str, allowed: usize) -> TsaGate {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}/tsa", listener.local_addr().unwrap());
         let state = Arc::new((
             Mutex::new(GateState {
-                open,
+                allowed,
                 target: target.to_owned(),
                 arrived: 0,
             }),
@@ -456,9 +457,10 @@ impl TsaGate {
         let (lock, cv) = shared;
         let target = {
             let mut st = lock.lock().unwrap();
+            let number = st.arrived;
             st.arrived += 1;
             cv.notify_all();
-            while !st.open {
+            while number >= st.allowed {
                 st = cv.wait(st).unwrap();
             }
             st.target.clone()
@@ -500,10 +502,15 @@ impl TsaGate {
         }
     }
 
-    fn open(&self) {
+    /// Lets requests through until `n` have arrived in total (`usize::MAX`: all).
+    fn allow(&self, n: usize) {
         let (lock, cv) = &*self.state;
-        lock.lock().unwrap().open = true;
+        lock.lock().unwrap().allowed = n;
         cv.notify_all();
+    }
+
+    fn arrived(&self) -> usize {
+        self.state.0.lock().unwrap().arrived
     }
 }
 
@@ -513,18 +520,27 @@ fn random_ms(max_ms: u64) -> u64 {
     u64::from_le_bytes(bytes[..8].try_into().unwrap()) % (max_ms + 1)
 }
 
+#[test]
+fn kill_9_while_sealing_recovers_on_sqlite() {
+    kill_9_while_sealing_recovers(Backend::Sqlite, 3);
+}
+
+#[test]
+fn kill_9_while_sealing_recovers_on_postgres() {
+    kill_9_while_sealing_recovers(Backend::Postgres, 1);
+}
+
 /// `kill -9` while a seal job waits on the TSA: after a restart the job is taken over when its
 /// lease runs out, the contract concludes with exactly one signature per agreement, no
 /// half-written file is left, and each party is told once. Then kills at random moments.
-#[test]
-fn kill_9_while_sealing_recovers() {
-    let Some(db) = TestDb::create(Backend::Sqlite) else {
+fn kill_9_while_sealing_recovers(backend: Backend, random_rounds: usize) {
+    let Some(db) = TestDb::create(backend) else {
         return;
     };
     let data = db.dir.join("data");
     // The gate forwards to the server's own TSA; the server's port is known only after start,
     // so the target is filled in then (it stays the same over restarts).
-    let gate = TsaGate::start("", false);
+    let gate = TsaGate::start("", 0);
     let env = [
         ("TACHIAI_TSA_URLS", gate.url.as_str()),
         ("TACHIAI_JOB_LEASE_SECONDS", "3"),
@@ -553,11 +569,20 @@ fn kill_9_while_sealing_recovers() {
     gate.wait_arrived(1);
     server.kill();
     assert!(temp_blobs(&data).is_empty(), "{:?}", temp_blobs(&data));
-    gate.open();
+    gate.allow(usize::MAX);
     server.restart();
+    wait_sealed_files(&server, &org.staff, &cid, 1);
 
+    // The second agreement's seal gets its timestamp; the next TSA request (the conclusion's
+    // B-LTA step) is held: kill -9 again.
     let (t2, s2) = confirm(&server, &mail, "takahashi@example.jp", None);
+    let before = gate.arrived();
+    gate.allow(before + 1);
     agree(&server, &t2, &s2);
+    gate.wait_arrived(before + 2);
+    server.kill();
+    gate.allow(usize::MAX);
+    server.restart();
     let detail = server::wait_concluded(&server, &org.staff, &cid, Duration::from_secs(120));
     check_concluded(&server, &org.staff, &cid, &detail, 2);
     let sealed_docs = detail["documents"]
@@ -573,9 +598,13 @@ fn kill_9_while_sealing_recovers() {
     }
     wait_jobs_finished(&db);
     assert!(temp_blobs(&data).is_empty(), "{:?}", temp_blobs(&data));
+    assert!(
+        count_jobs(&db, "kind = 'contract.seal' AND attempts >= 2") >= 2,
+        "both killed seal jobs were taken over by the restarted server"
+    );
 
     // Kills at random moments after an agreement (before, during or after sealing).
-    for round in 0..3 {
+    for round in 0..random_rounds {
         let to = format!("party{round}@example.jp");
         let cid = send_contract(
             &[&server],
@@ -612,6 +641,27 @@ fn kill_9_while_sealing_recovers() {
     assert!(!server.log().contains("panicked"), "{}", server.log());
     server.stop();
     audit_verify_cli(&server);
+}
+
+/// Waits until the contract has `n` sealed files (committed seals).
+fn wait_sealed_files(server: &Server, s: &helpers::Session, cid: &str, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let v = server
+            .get(Some(s), &format!("/api/v1/contracts/{cid}"))
+            .expect(200);
+        let sealed = v["documents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["role"] == "sealed")
+            .count();
+        if sealed >= n {
+            return;
+        }
+        assert!(Instant::now() < deadline, "no seal committed: {v}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 fn wait_for_subject_at_least(mail: &Mailbox, to: &str, subject: &str) {
