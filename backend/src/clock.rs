@@ -46,6 +46,17 @@ pub fn jst_date(ms: i64) -> String {
     format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day())
 }
 
+/// The start (00:00 JST) of a checked `YYYY-MM-DD` date, as Unix milliseconds.
+pub fn jst_day_start(date: &str) -> Option<i64> {
+    let n = |r: std::ops::Range<usize>| date.get(r)?.parse::<i32>().ok();
+    let month = time::Month::try_from(u8::try_from(n(5..7)?).ok()?).ok()?;
+    let day =
+        time::Date::from_calendar_date(n(0..4)?, month, u8::try_from(n(8..10)?).ok()?).ok()?;
+    let offset = time::UtcOffset::from_hms(9, 0, 0).ok()?;
+    let t = day.midnight().assume_offset(offset);
+    Some((t.unix_timestamp_nanos() / 1_000_000) as i64)
+}
+
 /// Japanese Standard Time as people read it, e.g. `2026年11月25日 14:05 JST` (the stamp, mails and
 /// the completion certificate).
 pub fn jst_text(unix_seconds: i64) -> String {
@@ -63,6 +74,15 @@ pub fn jst_text(unix_seconds: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn jst_days_start_at_nine_utc_the_day_before() {
+        let ms = jst_day_start("2026-04-01").unwrap();
+        assert_eq!(jst_date(ms), "2026-04-01");
+        assert_eq!(jst_date(ms - 1), "2026-03-31");
+        assert_eq!(ms % 86_400_000, 15 * 3_600_000);
+        assert_eq!(jst_day_start("2026-02-30"), None);
+    }
 
     #[test]
     fn formats_jst() {

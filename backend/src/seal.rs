@@ -17,7 +17,11 @@ use pades::{
 };
 
 use pades::{Coverage, SignatureKind};
-use shared::dto::{SignatureCheckView, TimestampCheckView, VerificationView};
+use shared::dto::{
+    CertificateInfoView, SealInfoView, SignatureCheckView, TimestampCheckView, VerificationView,
+};
+use x509_cert::Certificate;
+use x509_cert::der::Encode;
 
 use crate::clock;
 use crate::config::Config;
@@ -111,6 +115,56 @@ impl SealKit {
             kit.tsa = TsaSource::Http(HttpTimeStamper::new(config.tsa_urls.iter().cloned()));
         }
         Ok(kit)
+    }
+}
+
+impl SealKit {
+    /// What an administrator checks: the seal certificate, its chain and the TSA in use.
+    pub fn info(&self, tsa_urls: &[String], now: clock::Millis) -> SealInfoView {
+        let (tsa_source, tsa_certificate) = match &self.tsa {
+            TsaSource::Builtin(_) => (
+                "builtin",
+                self.dev_pki.as_ref().map(|p| certificate_info(&p.tsa, now)),
+            ),
+            TsaSource::Http(_) => ("http", None),
+        };
+        SealInfoView {
+            development: self.dev_pki.is_some(),
+            signer: certificate_info(self.signer.certificate(), now),
+            chain: self
+                .signer
+                .chain()
+                .iter()
+                .map(|c| certificate_info(c, now))
+                .collect(),
+            tsa_source: tsa_source.to_owned(),
+            tsa_urls: match &self.tsa {
+                TsaSource::Http(_) => tsa_urls.to_vec(),
+                TsaSource::Builtin(_) => Vec::new(),
+            },
+            tsa_certificate,
+        }
+    }
+}
+
+/// Subject, validity and fingerprint of a certificate.
+pub fn certificate_info(cert: &Certificate, now: clock::Millis) -> CertificateInfoView {
+    let tbs = cert.tbs_certificate();
+    let unix_ms = |t: &x509_cert::time::Time| t.to_unix_duration().as_millis() as i64;
+    let not_after = unix_ms(&tbs.validity().not_after);
+    CertificateInfoView {
+        subject: tbs.subject().to_string(),
+        issuer: tbs.issuer().to_string(),
+        serial_number: tbs
+            .serial_number()
+            .as_bytes()
+            .iter()
+            .map(|b| format!("{b:02X}"))
+            .collect(),
+        not_before: clock::rfc3339(unix_ms(&tbs.validity().not_before)),
+        not_after: clock::rfc3339(not_after),
+        days_left: (not_after - now.0).div_euclid(86_400_000),
+        sha256: cert.to_der().map(|d| hex_sha256(&d)).unwrap_or_default(),
     }
 }
 

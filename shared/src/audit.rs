@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 macro_rules! audit_actions {
-    ($( $(#[$doc:meta])* $variant:ident = ($name:literal, $ja:literal), )*) => {
+    ($( $(#[$doc:meta])* $variant:ident = ($name:literal, $ja:literal, $en:literal), )*) => {
         /// An operation that writes an audit event.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
         #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -26,6 +26,11 @@ macro_rules! audit_actions {
                 match self { $(AuditAction::$variant => $ja,)* }
             }
 
+            /// The English label for the log viewer.
+            pub fn label_en(self) -> &'static str {
+                match self { $(AuditAction::$variant => $en,)* }
+            }
+
             /// Parses the stored name.
             pub fn parse(s: &str) -> Option<AuditAction> {
                 AuditAction::ALL.iter().copied().find(|a| a.as_str() == s)
@@ -36,111 +41,117 @@ macro_rules! audit_actions {
 
 audit_actions! {
     /// A tenant was created (operator CLI).
-    TenantCreated = ("tenant.created", "団体の登録"),
+    TenantCreated = ("tenant.created", "団体の登録", "Tenant registered"),
     /// Successful login.
-    Login = ("auth.login", "ログイン"),
+    Login = ("auth.login", "ログイン", "Login"),
     /// Failed login (wrong password or code, locked, disabled).
-    LoginFailed = ("auth.login_failed", "ログイン失敗"),
+    LoginFailed = ("auth.login_failed", "ログイン失敗", "Failed login"),
     /// Logout.
-    Logout = ("auth.logout", "ログアウト"),
+    Logout = ("auth.logout", "ログアウト", "Logout"),
     /// A user changed their own password.
-    PasswordChanged = ("auth.password_changed", "パスワード変更"),
+    PasswordChanged = ("auth.password_changed", "パスワード変更", "Password changed"),
     /// A user turned on TOTP.
-    TotpEnabled = ("auth.totp_enabled", "二段階認証の有効化"),
+    TotpEnabled = ("auth.totp_enabled", "二段階認証の有効化", "Two-step verification enabled"),
     /// A user turned off TOTP.
-    TotpDisabled = ("auth.totp_disabled", "二段階認証の無効化"),
+    TotpDisabled = ("auth.totp_disabled", "二段階認証の無効化", "Two-step verification disabled"),
     /// A state-changing request was refused for a missing or wrong CSRF token.
-    CsrfRejected = ("auth.csrf_rejected", "不正なリクエストの拒否"),
+    CsrfRejected = ("auth.csrf_rejected", "不正なリクエストの拒否", "Forged request refused"),
     /// A user was created.
-    UserCreated = ("user.created", "利用者の登録"),
+    UserCreated = ("user.created", "利用者の登録", "User created"),
     /// A user's profile, roles or grants changed.
-    UserUpdated = ("user.updated", "利用者の変更"),
+    UserUpdated = ("user.updated", "利用者の変更", "User changed"),
     /// A user's roles or grants changed (recorded in addition to `user.updated`).
-    PermissionsChanged = ("user.permissions_changed", "権限の変更"),
+    PermissionsChanged = ("user.permissions_changed", "権限の変更", "Permissions changed"),
     /// A user was disabled.
-    UserDisabled = ("user.disabled", "利用者の無効化"),
+    UserDisabled = ("user.disabled", "利用者の無効化", "User disabled"),
     /// A user was enabled again.
-    UserEnabled = ("user.enabled", "利用者の有効化"),
+    UserEnabled = ("user.enabled", "利用者の有効化", "User enabled"),
     /// An admin reset a user's password.
-    PasswordReset = ("user.password_reset", "パスワードの再設定"),
+    PasswordReset = ("user.password_reset", "パスワードの再設定", "Password reset"),
     /// A department was created.
-    DepartmentCreated = ("department.created", "所属の登録"),
+    DepartmentCreated = ("department.created", "所属の登録", "Department created"),
     /// A department was renamed, moved or deactivated.
-    DepartmentUpdated = ("department.updated", "所属の変更"),
+    DepartmentUpdated = ("department.updated", "所属の変更", "Department changed"),
     /// An address-book organisation was created.
-    OrganizationCreated = ("organization.created", "取引先の登録"),
+    OrganizationCreated = ("organization.created", "取引先の登録", "Organisation created"),
     /// An address-book organisation changed.
-    OrganizationUpdated = ("organization.updated", "取引先の変更"),
+    OrganizationUpdated = ("organization.updated", "取引先の変更", "Organisation changed"),
     /// An address-book contact was created.
-    ContactCreated = ("contact.created", "相手方担当者の登録"),
+    ContactCreated = ("contact.created", "相手方担当者の登録", "Contact created"),
     /// An address-book contact changed.
-    ContactUpdated = ("contact.updated", "相手方担当者の変更"),
+    ContactUpdated = ("contact.updated", "相手方担当者の変更", "Contact changed"),
     /// A contract draft was created (also by duplicating).
-    ContractCreated = ("contract.created", "契約の作成"),
+    ContractCreated = ("contract.created", "契約の作成", "Contract created"),
     /// A contract's data, recipients or route changed.
-    ContractUpdated = ("contract.updated", "契約の変更"),
+    ContractUpdated = ("contract.updated", "契約の変更", "Contract changed"),
     /// A file was uploaded to a contract.
-    DocumentUploaded = ("document.uploaded", "ファイルのアップロード"),
+    DocumentUploaded = ("document.uploaded", "ファイルのアップロード", "File uploaded"),
     /// An upload was refused (not a PDF, damaged, encrypted, certified).
-    DocumentRejected = ("document.rejected", "ファイルの受付拒否"),
+    DocumentRejected = ("document.rejected", "ファイルの受付拒否", "File refused"),
     /// A file was removed from a draft.
-    DocumentRemoved = ("document.removed", "ファイルの削除"),
+    DocumentRemoved = ("document.removed", "ファイルの削除", "File removed"),
     /// A file was downloaded.
-    DocumentDownloaded = ("document.downloaded", "ファイルのダウンロード"),
+    DocumentDownloaded = ("document.downloaded", "ファイルのダウンロード", "File downloaded"),
     /// Submitted for internal approval.
-    ContractSubmitted = ("contract.submitted", "承認申請"),
+    ContractSubmitted = ("contract.submitted", "承認申請", "Submitted for approval"),
     /// An approver approved a step.
-    ContractApproved = ("contract.approved", "承認"),
+    ContractApproved = ("contract.approved", "承認", "Approved"),
     /// An approver sent the contract back.
-    ContractRejected = ("contract.rejected", "差し戻し"),
+    ContractRejected = ("contract.rejected", "差し戻し", "Returned by an approver"),
     /// The submitter withdrew the contract from approval.
-    ContractWithdrawn = ("contract.withdrawn", "承認申請の取り下げ"),
+    ContractWithdrawn = ("contract.withdrawn", "承認申請の取り下げ", "Approval request withdrawn"),
     /// The contract was sent to the recipients.
-    ContractSent = ("contract.sent", "送信"),
+    ContractSent = ("contract.sent", "送信", "Sent"),
     /// Staff recalled a sent contract for correction.
-    ContractSentBack = ("contract.sent_back", "下書きへの差し戻し"),
+    ContractSentBack = ("contract.sent_back", "下書きへの差し戻し", "Recalled to draft"),
     /// The contract was cancelled.
-    ContractCancelled = ("contract.cancelled", "取消"),
+    ContractCancelled = ("contract.cancelled", "取消", "Cancelled"),
     /// Pending recipients were reminded (new links mailed).
-    ContractReminded = ("contract.reminded", "リマインド"),
+    ContractReminded = ("contract.reminded", "リマインド", "Reminder sent"),
     /// A refused state change (the action was not allowed).
-    ContractActionRefused = ("contract.action_refused", "操作の拒否"),
+    ContractActionRefused = ("contract.action_refused", "操作の拒否", "Action refused"),
     /// A signing link was issued (mail to a recipient).
-    RecipientNotified = ("recipient.notified", "確認依頼の送信"),
+    RecipientNotified = ("recipient.notified", "確認依頼の送信", "Signing request sent"),
     /// A recipient asked for a one-time code.
-    RecipientCodeSent = ("recipient.code_sent", "確認コードの送信"),
+    RecipientCodeSent = ("recipient.code_sent", "確認コードの送信", "One-time code sent"),
     /// A recipient entered a wrong code.
-    RecipientCodeFailed = ("recipient.code_failed", "確認コードの誤り"),
+    RecipientCodeFailed = ("recipient.code_failed", "確認コードの誤り", "Wrong one-time code"),
     /// A recipient was locked after too many wrong codes.
-    RecipientLocked = ("recipient.locked", "確認コードのロック"),
+    RecipientLocked = ("recipient.locked", "確認コードのロック", "One-time code locked"),
     /// A recipient confirmed with the code and opened the contract.
-    RecipientVerified = ("recipient.verified", "相手方の本人確認"),
+    RecipientVerified = ("recipient.verified", "相手方の本人確認", "Counterparty verified"),
     /// A recipient downloaded a file.
-    RecipientDownloaded = ("recipient.downloaded", "相手方のダウンロード"),
+    RecipientDownloaded = ("recipient.downloaded", "相手方のダウンロード", "Counterparty download"),
     /// A recipient agreed.
-    RecipientAgreed = ("recipient.agreed", "相手方の合意"),
+    RecipientAgreed = ("recipient.agreed", "相手方の合意", "Counterparty agreed"),
     /// A recipient declined.
-    RecipientDeclined = ("recipient.declined", "相手方の却下"),
+    RecipientDeclined = ("recipient.declined", "相手方の却下", "Counterparty declined"),
     /// A recipient forwarded to a colleague.
-    RecipientForwarded = ("recipient.forwarded", "相手方の転送"),
+    RecipientForwarded = ("recipient.forwarded", "相手方の転送", "Counterparty forwarded"),
     /// The service sealed the PDF (signature + timestamp).
-    ContractSealed = ("contract.sealed", "電子署名・タイムスタンプの付与"),
+    ContractSealed = ("contract.sealed", "電子署名・タイムスタンプの付与", "Sealed (signature and timestamp)"),
     /// Sealing failed and will be retried.
-    ContractSealFailed = ("contract.seal_failed", "電子署名の失敗（再試行）"),
+    ContractSealFailed = ("contract.seal_failed", "電子署名の失敗（再試行）", "Sealing failed (will retry)"),
     /// The answer deadline passed: the contract expired.
-    ContractExpired = ("contract.expired", "回答期限切れ"),
+    ContractExpired = ("contract.expired", "回答期限切れ", "Answer deadline passed"),
     /// The contract was concluded.
-    ContractConcluded = ("contract.concluded", "契約締結"),
+    ContractConcluded = ("contract.concluded", "契約締結", "Concluded"),
     /// Tenant settings changed.
-    SettingsUpdated = ("settings.updated", "設定の変更"),
+    SettingsUpdated = ("settings.updated", "設定の変更", "Settings changed"),
     /// The contract list was exported as CSV (the filters and the row count in the details).
-    ContractsExported = ("contract.exported", "契約一覧のCSV出力"),
+    ContractsExported = ("contract.exported", "契約一覧のCSV出力", "Contract list exported as CSV"),
     /// An API token was issued (its secret is never recorded).
-    ApiTokenCreated = ("api_token.created", "APIトークンの発行"),
+    ApiTokenCreated = ("api_token.created", "APIトークンの発行", "API token issued"),
     /// An API token was revoked.
-    ApiTokenRevoked = ("api_token.revoked", "APIトークンの失効"),
+    ApiTokenRevoked = ("api_token.revoked", "APIトークンの失効", "API token revoked"),
+    /// An approval route template was created.
+    RouteTemplateCreated = ("route_template.created", "決裁ルートのひな形の登録", "Approval route template created"),
+    /// An approval route template was changed or archived.
+    RouteTemplateUpdated = ("route_template.updated", "決裁ルートのひな形の変更", "Approval route template changed"),
+    /// The operation log was exported as CSV (the filters and the row count in the details).
+    AuditExported = ("audit.exported", "操作ログのCSV出力", "Operation log exported as CSV"),
     /// A forbidden action was attempted.
-    AccessDenied = ("access.denied", "権限のない操作の拒否"),
+    AccessDenied = ("access.denied", "権限のない操作の拒否", "Forbidden action refused"),
 }
 
 #[cfg(test)]

@@ -372,6 +372,17 @@ pub struct TenantSettingsView {
     pub session_idle_minutes: u32,
     /// Hours after login when a session ends regardless of activity.
     pub session_absolute_hours: u32,
+    /// Contracts must pass the internal approval route before they are sent (仕様 5-(15)).
+    pub approval_required: bool,
+    /// 契約番号の形式: `{fy}` 令和の年度 (8), `{fyyyy}` 西暦の年度 (2026), `{seq:N}` N 桁の連番.
+    #[cfg_attr(feature = "openapi", schema(example = "R{fy}-{seq:6}"))]
+    pub contract_number_pattern: String,
+    /// Default retention of a new contract (保存年限), years.
+    pub retention_years: u32,
+    /// How long a counterparty's link (and so the answer deadline) lasts after sending, days.
+    pub link_expiry_days: u32,
+    /// Show dates in the Japanese era (令和8年4月1日) instead of 2026年4月1日.
+    pub japanese_era: bool,
 }
 
 /// `PUT /api/v1/settings`.
@@ -387,6 +398,55 @@ pub struct UpdateTenantSettingsRequest {
     pub session_idle_minutes: u32,
     /// 1–24 hours.
     pub session_absolute_hours: u32,
+    /// Contracts must pass the internal approval route before they are sent.
+    pub approval_required: bool,
+    /// 契約番号の形式 (1–40 characters, must contain `{seq}` or `{seq:N}`).
+    pub contract_number_pattern: String,
+    /// 1–100 years.
+    pub retention_years: u32,
+    /// 1–90 days.
+    pub link_expiry_days: u32,
+    /// 和暦表示.
+    pub japanese_era: bool,
+}
+
+/// A certificate, as an administrator checks it (subject, validity, fingerprint).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CertificateInfoView {
+    /// Subject (RFC 4514 string).
+    pub subject: String,
+    /// Issuer.
+    pub issuer: String,
+    /// Serial number, hex.
+    pub serial_number: String,
+    /// 有効期間の開始.
+    pub not_before: String,
+    /// 有効期限.
+    pub not_after: String,
+    /// Days until `not_after` (negative once expired).
+    pub days_left: i64,
+    /// SHA-256 fingerprint of the DER, hex.
+    pub sha256: String,
+}
+
+/// `GET /api/v1/seal`: the service's seal and time-stamp authority in use (仕様: 電子署名・
+/// タイムスタンプの有効期限の確認).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SealInfoView {
+    /// The seal is the generated development PKI (not trusted outside this installation).
+    pub development: bool,
+    /// The seal (signing) certificate.
+    pub signer: CertificateInfoView,
+    /// Its issuers, nearest first.
+    pub chain: Vec<CertificateInfoView>,
+    /// `builtin` (the development TSA, in-process) or `http` (RFC 3161 TSAs, with failover).
+    pub tsa_source: String,
+    /// The TSA URLs in order, for `http`.
+    pub tsa_urls: Vec<String>,
+    /// The built-in TSA's certificate (an external TSA's shows in each token).
+    pub tsa_certificate: Option<CertificateInfoView>,
 }
 
 /// One entry of the operation log (操作ログ).
@@ -619,6 +679,44 @@ pub struct ApprovalRouteRequest {
     pub steps: Vec<ApprovalStepRequest>,
 }
 
+/// An approval route template (決裁ルートのひな形): a department's usual route, copied into a
+/// contract's route when staff choose it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RouteTemplateView {
+    /// Id.
+    pub id: Uuid,
+    /// 名称, e.g. 「契約課 標準（課長→部長）」.
+    pub name: String,
+    /// The department it is meant for; `None` for every department.
+    pub department_id: Option<Uuid>,
+    /// 所属名.
+    pub department_name: Option<String>,
+    /// Steps in order, as `PUT /contracts/{id}/approval-route` takes them.
+    pub steps: Vec<ApprovalStepRequest>,
+    /// No longer offered.
+    pub archived: bool,
+    /// 更新日時.
+    pub updated_at: String,
+}
+
+/// `POST /api/v1/route-templates`, `PUT /api/v1/route-templates/{id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RouteTemplateRequest {
+    /// 名称.
+    pub name: String,
+    /// The department it is meant for; `None` for every department.
+    #[serde(default)]
+    pub department_id: Option<Uuid>,
+    /// 1–10 steps.
+    pub steps: Vec<ApprovalStepRequest>,
+    /// No longer offered (kept for the record).
+    #[serde(default)]
+    pub archived: bool,
+}
+
 /// A comment with a decision (差し戻し, 取消 …).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -783,6 +881,8 @@ pub struct ContractView {
     pub recipients: Vec<RecipientView>,
     /// Approval route.
     pub approval_steps: Vec<ApprovalStepView>,
+    /// What happened to it, oldest first (at most the first 1,000 events).
+    pub timeline: Vec<TimelineEntryView>,
     /// What the workflow rules know (the browser app runs the same rules on it).
     pub facts: crate::contract::ContractFacts,
     /// The buttons this user may use.
@@ -803,14 +903,36 @@ pub struct ContractSummaryView {
     pub counterparty_name: String,
     /// 所属.
     pub department_id: Option<Uuid>,
+    /// 所属名.
+    pub department_name: Option<String>,
     /// 契約金額.
     pub amount_yen: Option<i64>,
     /// 状態.
     pub state: crate::contract::ContractState,
     /// 契約締結日.
     pub concluded_on: Option<String>,
+    /// 回答期限 (while sent).
+    pub expires_at: Option<String>,
     /// 更新日時.
     pub updated_at: String,
+}
+
+/// One entry of a contract's timeline (経過), from the operation log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TimelineEntryView {
+    /// Position in the tenant's audit chain.
+    pub seq: i64,
+    /// When.
+    pub at: String,
+    /// Who, readable: a login ID, `token:<name>`, a counterparty's e-mail, `system`.
+    pub actor_label: String,
+    /// What, e.g. `contract.approved` (labels: `shared::audit::AuditAction`).
+    pub action: String,
+    /// `success` or `failure`.
+    pub result: String,
+    /// The comment or reason given with it (差し戻し, 却下, 取消 …).
+    pub comment: Option<String>,
 }
 
 /// `GET /api/v1/dashboard`: the start page of a staff user (仕様 5-(17)).

@@ -32,6 +32,8 @@ pub enum ValidationError {
     OutOfRange,
     /// Not a calendar date written `YYYY-MM-DD`.
     InvalidDate,
+    /// A contract-number pattern without a sequence number (`{seq}` or `{seq:N}`).
+    PatternWithoutSequence,
 }
 
 impl ValidationError {
@@ -51,6 +53,9 @@ impl ValidationError {
             ValidationError::UnknownReference => "選択された項目が見つかりません。",
             ValidationError::OutOfRange => "指定できる範囲を超えています。",
             ValidationError::InvalidDate => "日付は 2026-04-01 の形式で入力してください。",
+            ValidationError::PatternWithoutSequence => {
+                "連番 {seq} または {seq:6}（桁数 1〜12）を含めてください。"
+            }
         }
     }
 
@@ -70,6 +75,9 @@ impl ValidationError {
             ValidationError::UnknownReference => "The selected item does not exist.",
             ValidationError::OutOfRange => "Out of the allowed range.",
             ValidationError::InvalidDate => "Enter a date as YYYY-MM-DD.",
+            ValidationError::PatternWithoutSequence => {
+                "Include a sequence number: {seq} or {seq:6} (1–12 digits)."
+            }
         }
     }
 }

@@ -1,18 +1,21 @@
 //! The operation log (操作ログ): read and verify only. There is no endpoint that changes or
 //! deletes an event.
 
-use actix_web::{get, web};
+use actix_web::{HttpResponse, get, web};
 use serde::Deserialize;
 use shared::dto::{AuditChainView, AuditEventView, Page};
 use shared::problem::Problem;
+use shared::validate::{ValidationError, iso_date};
 use utoipa::IntoParams;
 use uuid::Uuid;
 
+use crate::api::download::csv_attachment;
 use crate::api::error::ApiResult;
 use crate::api::extract::Authenticated;
+use crate::clock;
 use crate::db::queries::audit_events::AuditFilter;
 use crate::startup::AppState;
-use crate::workflow::{PageRequest, audit_log};
+use crate::workflow::{PageRequest, WorkflowError, audit_log};
 
 /// Filters of the operation log.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -29,6 +32,31 @@ pub struct ListEventsQuery {
     actor_id: Option<Uuid>,
     /// Only events about this object.
     target_id: Option<String>,
+    /// From this day (YYYY-MM-DD, JST, inclusive).
+    from: Option<String>,
+    /// Until this day (YYYY-MM-DD, JST, inclusive).
+    until: Option<String>,
+}
+
+impl ListEventsQuery {
+    /// The days as Unix-ms bounds `[from 00:00, day after until 00:00)` in JST.
+    fn bounds(&self) -> ApiResult<(Option<i64>, Option<i64>)> {
+        let day = |field: &str, raw: &Option<String>| -> ApiResult<Option<i64>> {
+            match raw.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+                None => Ok(None),
+                Some(d) => iso_date(d)
+                    .ok()
+                    .and_then(|d| clock::jst_day_start(&d))
+                    .map(Some)
+                    .ok_or_else(|| {
+                        WorkflowError::field(field, ValidationError::InvalidDate).into()
+                    }),
+            }
+        };
+        let from = day("from", &self.from)?;
+        let until = day("until", &self.until)?.map(|t| t + 86_400_000);
+        Ok((from, until))
+    }
 }
 
 /// Lists events, newest first (needs `view_audit_log`).
@@ -43,6 +71,7 @@ pub async fn list(
 ) -> ApiResult<web::Json<Page<AuditEventView>>> {
     let q = query.into_inner();
     let page = PageRequest::new(q.page, q.per_page);
+    let (from, until) = q.bounds()?;
     let view = state
         .run(move |conn| {
             let actor_id = q.actor_id.map(|a| a.to_string());
@@ -50,13 +79,44 @@ pub async fn list(
                 action: q.action.as_deref(),
                 actor_id: actor_id.as_deref(),
                 target_id: q.target_id.as_deref(),
-                from: None,
-                until: None,
+                from,
+                until,
             };
             audit_log::list_events(conn, &actor, &filter, page)
         })
         .await?;
     Ok(web::Json(view))
+}
+
+/// The filtered log as CSV for Excel (same filters as the list; `page`/`per_page` ignored),
+/// newest first, columns 連番, 日時 (JST), 操作者, IPアドレス, ユーザーエージェント, 操作,
+/// 操作コード, 対象種別, 対象ID, 結果, 詳細 (JSON), ハッシュ. At most 100,000 rows, then
+/// `X-Tachiai-Truncated: true`. Audited as `audit.exported` (needs `view_audit_log`).
+#[utoipa::path(get, path = "/api/v1/audit-events.csv", tag = "audit", params(ListEventsQuery),
+    responses((status = 200, content_type = "text/csv", body = String),
+              (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+#[get("/audit-events.csv")]
+pub async fn export_csv(
+    state: web::Data<AppState>,
+    Authenticated(actor): Authenticated,
+    query: web::Query<ListEventsQuery>,
+) -> ApiResult<HttpResponse> {
+    let q = query.into_inner();
+    let (from, until) = q.bounds()?;
+    let csv = state
+        .run(move |conn| {
+            let actor_id = q.actor_id.map(|a| a.to_string());
+            let filter = AuditFilter {
+                action: q.action.as_deref(),
+                actor_id: actor_id.as_deref(),
+                target_id: q.target_id.as_deref(),
+                from,
+                until,
+            };
+            audit_log::export_csv(conn, &actor, &filter)
+        })
+        .await?;
+    Ok(csv_attachment(csv))
 }
 
 /// Walks the tenant's hash chain and reports the first edited, inserted or deleted event.

@@ -1,6 +1,6 @@
 //! Contracts: drafts, files, recipients, approval route and the staff actions.
 
-use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use futures_util::StreamExt;
 use serde::Deserialize;
@@ -13,6 +13,7 @@ use shared::problem::{Problem, ProblemCode};
 use utoipa::IntoParams;
 use uuid::Uuid;
 
+use crate::api::download::{ascii_name, attachment};
 use crate::api::error::{ApiError, ApiResult};
 use crate::api::extract::Authenticated;
 use crate::startup::AppState;
@@ -51,6 +52,8 @@ pub struct ListContractsQuery {
     amount_max: Option<i64>,
     /// `updated` (default), `concluded`, `number` or `amount`.
     sort: Option<String>,
+    /// Only contracts waiting for my approval now (the approval inbox).
+    awaiting_my_approval: Option<bool>,
 }
 
 impl ListContractsQuery {
@@ -82,6 +85,7 @@ impl ListContractsQuery {
             amount_min: q.amount_min,
             amount_max: q.amount_max,
             sort: q.sort,
+            awaiting_my_approval: q.awaiting_my_approval.unwrap_or(false),
         };
         Ok((query, page))
     }
@@ -320,33 +324,14 @@ pub async fn file_response(req: &HttpRequest, d: contracts::Download) -> ApiResu
         .content_type
         .parse()
         .unwrap_or(actix_web::mime::APPLICATION_OCTET_STREAM);
-    let ascii: String = d
-        .document
-        .file_name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_graphic() && c != '"' && c != '\\' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
     let mut res = file
         .set_content_type(mime)
         .use_etag(false)
         .use_last_modified(false)
-        .set_content_disposition(ContentDisposition {
-            disposition: DispositionType::Attachment,
-            parameters: vec![
-                DispositionParam::Filename(ascii),
-                DispositionParam::FilenameExt(header::ExtendedValue {
-                    charset: header::Charset::Ext("UTF-8".into()),
-                    language_tag: None,
-                    value: d.document.file_name.clone().into_bytes(),
-                }),
-            ],
-        })
+        .set_content_disposition(attachment(
+            &d.document.file_name,
+            ascii_name(&d.document.file_name),
+        ))
         .into_response(req);
     res.headers_mut().insert(
         header::ETAG,
@@ -409,30 +394,11 @@ async fn zip_response(
     .map_err(|e| ApiError::from(WorkflowError::Internal(e.into())))?;
     Ok(file
         .set_content_type("application/zip".parse().expect("a valid media type"))
-        .set_content_disposition(ContentDisposition {
-            disposition: DispositionType::Attachment,
-            parameters: vec![
-                DispositionParam::Filename(ascii_name(&archive.file_name)),
-                DispositionParam::FilenameExt(header::ExtendedValue {
-                    charset: header::Charset::Ext("UTF-8".into()),
-                    language_tag: None,
-                    value: archive.file_name.clone().into_bytes(),
-                }),
-            ],
-        })
+        .set_content_disposition(attachment(
+            &archive.file_name,
+            ascii_name(&archive.file_name),
+        ))
         .into_response(req))
-}
-
-fn ascii_name(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_graphic() && c != '"' && c != '\\' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
 }
 
 /// Users who may approve contracts (for choosing an approval route; needs `edit_contracts` or

@@ -1,11 +1,11 @@
 //! The start page's data and the contract list as CSV (仕様 5-(17)(18)).
 
-use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{HttpResponse, get, web};
 use shared::dto::DashboardView;
 use shared::problem::Problem;
 
 use crate::api::contracts::ListContractsQuery;
+use crate::api::download::csv_attachment;
 use crate::api::error::ApiResult;
 use crate::api::extract::Authenticated;
 use crate::startup::AppState;
@@ -47,30 +47,7 @@ pub async fn export_csv(
     let csv = state
         .run(move |conn| export::export_csv(conn, &actor, &query))
         .await?;
-    let ascii: String = csv
-        .file_name
-        .replace("契約一覧", "contracts")
-        .chars()
-        .map(|c| if c.is_ascii_graphic() { c } else { '_' })
-        .collect();
-    let mut res = HttpResponse::Ok();
-    res.insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header(ContentDisposition {
-            disposition: DispositionType::Attachment,
-            parameters: vec![
-                DispositionParam::Filename(ascii),
-                DispositionParam::FilenameExt(header::ExtendedValue {
-                    charset: header::Charset::Ext("UTF-8".into()),
-                    language_tag: None,
-                    value: csv.file_name.clone().into_bytes(),
-                }),
-            ],
-        });
-    if csv.truncated {
-        res.insert_header(("X-Tachiai-Truncated", "true"));
-    }
-    Ok(res.body(csv.bytes))
+    Ok(csv_attachment(csv))
 }
 
 /// Registers the dashboard and export routes.

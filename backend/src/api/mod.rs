@@ -10,10 +10,12 @@ pub mod contracts;
 pub mod dashboard;
 pub mod departments;
 pub mod dev_pki;
+pub mod download;
 pub mod error;
 pub mod extract;
 pub mod health;
 pub mod public;
+pub mod route_templates;
 pub mod settings;
 pub mod signing;
 pub mod users;
@@ -62,14 +64,15 @@ impl PageQuery {
         departments::list, departments::create, departments::update,
         address_book::list, address_book::create, address_book::get, address_book::update,
         address_book::create_contact, address_book::update_contact,
-        settings::get, settings::update,
-        audit::list, audit::verify,
+        settings::get, settings::update, settings::seal,
+        audit::list, audit::verify, audit::export_csv,
         api_tokens::list, api_tokens::create, api_tokens::revoke,
         dashboard::get, dashboard::export_csv,
         contracts::list, contracts::create, contracts::get, contracts::update,
         contracts::set_recipients, contracts::set_route,
         contracts::upload, contracts::remove_document, contracts::download,
         contracts::archive_one, contracts::archive_many, contracts::duplicate, contracts::approvers,
+        route_templates::list, route_templates::create, route_templates::update,
         public::verify, public::contract,
         contracts::submit, contracts::approve, contracts::reject, contracts::withdraw,
         contracts::send, contracts::send_back, contracts::cancel, contracts::remind,
@@ -195,10 +198,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(address_book::update_contact)
         .service(settings::get)
         .service(settings::update)
+        .service(settings::seal)
         .service(audit::verify)
         .service(audit::list)
+        .service(audit::export_csv)
         .configure(api_tokens::routes)
         .configure(dashboard::routes)
+        .service(route_templates::list)
+        .service(route_templates::create)
+        .service(route_templates::update)
         .configure(contracts::routes)
         .configure(signing::routes)
         .service(public::verify)

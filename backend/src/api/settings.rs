@@ -1,7 +1,7 @@
 //! Tenant settings.
 
 use actix_web::{get, put, web};
-use shared::dto::{TenantSettingsView, UpdateTenantSettingsRequest};
+use shared::dto::{SealInfoView, TenantSettingsView, UpdateTenantSettingsRequest};
 use shared::problem::Problem;
 
 use crate::api::error::ApiResult;
@@ -36,6 +36,24 @@ pub async fn update(
 ) -> ApiResult<web::Json<TenantSettingsView>> {
     let view = state
         .run(move |conn| settings::update_settings(conn, &actor, &body))
+        .await?;
+    Ok(web::Json(view))
+}
+
+/// The seal and time-stamp authority in use, with their certificates' validity (needs
+/// `manage_settings`).
+#[utoipa::path(get, path = "/api/v1/seal", tag = "settings",
+    responses((status = 200, body = SealInfoView),
+              (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+#[get("/seal")]
+pub async fn seal(
+    state: web::Data<AppState>,
+    Authenticated(actor): Authenticated,
+) -> ApiResult<web::Json<SealInfoView>> {
+    let kit = state.seal.clone();
+    let urls = state.config.tsa_urls.clone();
+    let view = state
+        .run(move |conn| settings::seal_info(conn, &actor, &kit, &urls))
         .await?;
     Ok(web::Json(view))
 }

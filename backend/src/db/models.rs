@@ -3,8 +3,9 @@
 use diesel::prelude::*;
 
 use super::schema::{
-    api_tokens, approval_decisions, approval_steps, audit_events, contacts, contracts, departments,
-    documents, login_failures, organizations, recipients, sessions, tenants, users,
+    api_tokens, approval_decisions, approval_route_templates, approval_steps, audit_events,
+    contacts, contracts, departments, documents, login_failures, organizations, recipients,
+    sessions, tenants, users,
 };
 
 /// A tenant (団体).
@@ -24,6 +25,7 @@ pub struct Tenant {
     pub contract_number_pattern: String,
     pub retention_years: i32,
     pub link_expiry_days: i32,
+    pub japanese_era: bool,
 }
 
 /// A department (所属).
@@ -207,6 +209,21 @@ pub struct ApprovalStep {
     pub approver_ids: String,
 }
 
+/// An approval route template; `steps` is the JSON of `Vec<shared::dto::ApprovalStepRequest>`.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = approval_route_templates)]
+#[diesel(treat_none_as_null = true)]
+pub struct RouteTemplate {
+    pub id: String,
+    pub tenant_id: String,
+    pub department_id: Option<String>,
+    pub name: String,
+    pub steps: String,
+    pub archived: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
 /// An approver's decision.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = approval_decisions)]
@@ -257,6 +274,7 @@ pub struct Recipient {
     pub action_user_agent: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    pub auto_reminded_at: Option<i64>,
 }
 
 /// An API token of an integrator (`Authorization: Bearer tachiai_…`). Only the secret's
@@ -322,6 +340,7 @@ impl Recipient {
             action_user_agent: None,
             created_at: now,
             updated_at: now,
+            auto_reminded_at: None,
         }
     }
 }

@@ -16,6 +16,7 @@ diesel::table! {
         contract_number_pattern -> Text,
         retention_years -> Integer,
         link_expiry_days -> Integer,
+        japanese_era -> Bool,
     }
 }
 
@@ -256,6 +257,7 @@ diesel::table! {
         action_user_agent -> Nullable<Text>,
         created_at -> BigInt,
         updated_at -> BigInt,
+        auto_reminded_at -> Nullable<BigInt>,
     }
 }
 

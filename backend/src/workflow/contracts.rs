@@ -18,6 +18,7 @@ use shared::contract::{
 use shared::dto::{
     ApprovalRouteRequest, ApprovalStepView, ApproverView, ContractRequest, ContractSummaryView,
     ContractView, DocumentView, Page, RecipientView, RecipientsRequest, StampPlacement,
+    TimelineEntryView,
 };
 use shared::problem::ProblemCode;
 use shared::validate::{EmailAddress, Name, Text, ValidationError, iso_date};
@@ -27,13 +28,15 @@ use crate::clock::{Millis, rfc3339};
 use crate::db::models::{ApprovalDecisionRow, ApprovalStep, Contract, Document, Recipient};
 use crate::db::queries::contracts::{ContractFilter, ContractSort, Visibility};
 use crate::db::queries::{
-    approvals, contracts, departments, documents, organizations, recipients, tenants, users,
+    approvals, audit_events, contracts, departments, documents, organizations, recipients, tenants,
+    users,
 };
 use crate::db::{self, AnyConnection};
 use crate::mail::{self, MailTemplate};
 use crate::storage::{BlobStore, StorageError};
 use crate::workflow::PageRequest;
 use crate::workflow::actor::Actor;
+use crate::workflow::approval_routes;
 use crate::workflow::error::{FieldErrors, WorkflowError, WorkflowResult, optional};
 use crate::workflow::signing::{self, Links, Notice};
 use crate::workflow::views::uuid;
@@ -324,9 +327,39 @@ fn view(conn: &mut AnyConnection, actor: &Actor, l: &Loaded) -> WorkflowResult<C
         documents: l.documents.iter().map(document_view).collect(),
         recipients: l.recipients.iter().map(recipient_view).collect(),
         approval_steps,
+        timeline: timeline(conn, actor, &c.id)?,
         allowed_actions: contract::allowed_actions(&facts, &contract_actor(actor)),
         facts,
     })
+}
+
+/// The contract's events from the operation log, with the comment or reason each carries.
+fn timeline(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: &str,
+) -> WorkflowResult<Vec<TimelineEntryView>> {
+    const MAX_EVENTS: i64 = 1_000;
+    let events = audit_events::for_target(conn, &actor.tenant_id, id, MAX_EVENTS)?;
+    Ok(events
+        .into_iter()
+        .map(|e| {
+            let details: serde_json::Value = serde_json::from_str(&e.details).unwrap_or_default();
+            let comment = ["comment", "reason"]
+                .iter()
+                .find_map(|k| details.get(*k).and_then(|v| v.as_str()))
+                .filter(|c| !c.is_empty())
+                .map(str::to_owned);
+            TimelineEntryView {
+                seq: e.seq,
+                at: rfc3339(e.at),
+                actor_label: e.actor_label,
+                action: e.action,
+                result: e.result,
+                comment,
+            }
+        })
+        .collect())
 }
 
 /// `GET /contracts/{id}`.
@@ -361,6 +394,8 @@ pub struct ContractQuery {
     pub amount_max: Option<i64>,
     /// `updated` (default), `concluded`, `number`, `amount`.
     pub sort: Option<String>,
+    /// Only contracts waiting for this user's approval now.
+    pub awaiting_my_approval: bool,
 }
 
 /// `GET /contracts`: the contracts this user may see, filtered.
@@ -380,7 +415,11 @@ pub fn list(
         page.page,
         page.per_page,
     )?;
-    Ok(page.wrap(rows.iter().map(summary_view).collect(), total))
+    let names = DepartmentNames::load(conn, &actor.tenant_id)?;
+    Ok(page.wrap(
+        rows.iter().map(|c| summary_view(c, &names)).collect(),
+        total,
+    ))
 }
 
 /// What `actor` may see of the list: `None` is everything of the tenant.
@@ -435,11 +474,43 @@ fn filter_for(
         amount_max: query.amount_max,
         ..ContractFilter::default()
     };
+    let filter = if query.awaiting_my_approval {
+        let ids = dashboard::awaiting_approval(conn, actor, &filter)?
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        ContractFilter {
+            ids: Some(ids),
+            ..filter
+        }
+    } else {
+        filter
+    };
     Ok((filter, sort))
 }
 
-fn summary_view(c: &Contract) -> ContractSummaryView {
+/// Department names by id, read once per list.
+pub(crate) struct DepartmentNames(BTreeMap<String, String>);
+
+impl DepartmentNames {
+    pub(crate) fn load(conn: &mut AnyConnection, tenant_id: &str) -> WorkflowResult<Self> {
+        Ok(DepartmentNames(
+            departments::names(conn, tenant_id)?.into_iter().collect(),
+        ))
+    }
+
+    fn of(&self, c: &Contract) -> Option<String> {
+        c.department_id
+            .as_ref()
+            .and_then(|d| self.0.get(d))
+            .cloned()
+    }
+}
+
+fn summary_view(c: &Contract, names: &DepartmentNames) -> ContractSummaryView {
     ContractSummaryView {
+        department_name: names.of(c),
+        expires_at: c.expires_at.map(rfc3339),
         id: uuid(&c.id),
         contract_number: c.contract_number.clone(),
         title: c.title.clone(),
@@ -1067,43 +1138,20 @@ pub fn set_route(
     req: &ApprovalRouteRequest,
 ) -> WorkflowResult<ContractView> {
     let mut e = FieldErrors::default();
-    if req.steps.len() > 10 {
-        e.push("steps", ValidationError::TooLong);
-    }
-    let mut steps = Vec::new();
-    for (i, s) in req.steps.iter().enumerate() {
-        let name = e.check(&format!("steps[{i}].name"), Name::parse(&s.name));
-        if s.approver_ids.is_empty() {
-            e.push(
-                &format!("steps[{i}].approver_ids"),
-                ValidationError::EmptySelection,
-            );
-        }
-        let mut ids: Vec<String> = Vec::new();
-        for a in &s.approver_ids {
-            let a = a.to_string();
-            match users::get(conn, &actor.tenant_id, &a) {
-                Ok(u) if !u.disabled => {
-                    if !ids.contains(&a) {
-                        ids.push(a);
-                    }
-                }
-                _ => e.push(
-                    &format!("steps[{i}].approver_ids"),
-                    ValidationError::UnknownReference,
-                ),
-            }
-        }
-        steps.push(ApprovalStep {
+    let checked = approval_routes::check_steps(conn, actor, &req.steps, &mut e);
+    let steps: Vec<ApprovalStep> = checked
+        .into_iter()
+        .enumerate()
+        .map(|(i, s)| ApprovalStep {
             id: uuid::Uuid::new_v4().to_string(),
             tenant_id: actor.tenant_id.clone(),
             contract_id: id.to_owned(),
             position: i32::try_from(i + 1).unwrap_or(i32::MAX),
-            name: name.map(Name::into_inner).unwrap_or_default(),
+            name: s.name,
             rule: s.rule.as_str().to_owned(),
-            approver_ids: serde_json::to_string(&ids).unwrap_or_else(|_| "[]".into()),
-        });
-    }
+            approver_ids: serde_json::to_string(&s.approver_ids).unwrap_or_else(|_| "[]".into()),
+        })
+        .collect();
     e.finish()?;
     transition(
         conn,

@@ -1,5 +1,6 @@
 //! Answer deadlines (回答期限): three days before a sent contract's links expire its creator is
-//! told who has not answered yet; once the deadline has passed the contract is `Expired` and
+//! told who has not answered yet and each recipient whose turn it is gets one automatic
+//! reminder (リマインド) with a fresh link; once the deadline has passed the contract is `Expired` and
 //! its links stop working. Run by the server's housekeeping every few minutes, safe to run on
 //! every node at once (each change happens in the tenant's transaction after re-reading).
 
@@ -12,7 +13,7 @@ use crate::clock::Millis;
 use crate::db::queries::{contracts, recipients, users};
 use crate::db::{self, AnyConnection};
 use crate::mail::{self, ContractRef, MailTemplate, Party};
-use crate::workflow::signing::Links;
+use crate::workflow::signing::{self, Links, Notice};
 
 /// How long before the deadline the creator is warned.
 pub const WARN_BEFORE_MS: i64 = 3 * 86_400_000;
@@ -24,6 +25,8 @@ pub struct Sweep {
     pub warned: usize,
     /// Contracts expired.
     pub expired: usize,
+    /// Recipients reminded automatically.
+    pub reminded: usize,
 }
 
 /// Warns and expires as of `now`.
@@ -79,7 +82,10 @@ pub fn sweep(conn: &mut AnyConnection, links: &Links, now: Millis) -> anyhow::Re
                     },
                     now,
                 )?;
-            } else if let Some(to) = mail::mailbox(&creator.name, &creator.email) {
+            } else {
+                done.reminded += remind_once(conn, links, &c, &system, now)?;
+            }
+            if !expired && let Some(to) = mail::mailbox(&creator.name, &creator.email) {
                 // Once per contract and deadline: the job's dedupe key.
                 mail::enqueue_once(
                     conn,
@@ -107,4 +113,33 @@ pub fn sweep(conn: &mut AnyConnection, links: &Links, now: Millis) -> anyhow::Re
         }
     }
     Ok(done)
+}
+
+/// Reminds, once per sending, each recipient whose turn it is and who has not answered —
+/// unless their request went out less than a day ago.
+fn remind_once(
+    conn: &mut AnyConnection,
+    links: &Links,
+    c: &crate::db::models::Contract,
+    system: &Origin,
+    now: Millis,
+) -> anyhow::Result<usize> {
+    const QUIET_MS: i64 = 86_400_000;
+    let sent_at = c.sent_at.unwrap_or(0);
+    let mut reminded = 0;
+    for mut r in recipients::list_for_contract(conn, &c.tenant_id, &c.id)? {
+        let waiting = r.state == RecipientState::Notified.as_str()
+            || r.state == RecipientState::Verified.as_str();
+        let already = r.auto_reminded_at.is_some_and(|t| t >= sent_at);
+        let fresh = r.notified_at.is_none_or(|t| now.0 - t < QUIET_MS);
+        if !waiting || already || fresh {
+            continue;
+        }
+        signing::notify(conn, links, c, &mut r, Notice::Reminder, system)
+            .map_err(|e| anyhow::anyhow!("reminder to recipient {}: {e:?}", r.id))?;
+        r.auto_reminded_at = Some(now.0);
+        recipients::save(conn, &r)?;
+        reminded += 1;
+    }
+    Ok(reminded)
 }

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod actor;
 pub mod address_book;
 pub mod api_tokens;
+pub mod approval_routes;
 pub mod archive;
 pub mod audit_log;
 pub mod contracts;

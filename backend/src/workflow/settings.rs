@@ -3,7 +3,7 @@
 use serde_json::json;
 use shared::access::Permission;
 use shared::audit::AuditAction;
-use shared::dto::{TenantSettingsView, UpdateTenantSettingsRequest};
+use shared::dto::{SealInfoView, TenantSettingsView, UpdateTenantSettingsRequest};
 use shared::validate::{Name, ValidationError};
 
 use crate::db::models::Tenant;
@@ -19,6 +19,11 @@ fn view(t: &Tenant) -> TenantSettingsView {
         require_totp: t.require_totp,
         session_idle_minutes: t.session_idle_minutes.unsigned_abs(),
         session_absolute_hours: t.session_absolute_hours.unsigned_abs(),
+        approval_required: t.approval_required,
+        contract_number_pattern: t.contract_number_pattern.clone(),
+        retention_years: t.retention_years.unsigned_abs(),
+        link_expiry_days: t.link_expiry_days.unsigned_abs(),
+        japanese_era: t.japanese_era,
     }
 }
 
@@ -26,6 +31,17 @@ fn view(t: &Tenant) -> TenantSettingsView {
 pub fn get_settings(conn: &mut AnyConnection, actor: &Actor) -> WorkflowResult<TenantSettingsView> {
     actor.require(conn, Permission::ManageSettings)?;
     Ok(view(&tenants::get(conn, &actor.tenant_id)?))
+}
+
+/// `GET /seal`: the seal and TSA certificates in use, for the administrator.
+pub fn seal_info(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    seal: &crate::seal::SealKit,
+    tsa_urls: &[String],
+) -> WorkflowResult<SealInfoView> {
+    actor.require(conn, Permission::ManageSettings)?;
+    Ok(seal.info(tsa_urls, crate::clock::Millis::now()))
 }
 
 /// `PUT /settings`.
@@ -43,6 +59,15 @@ pub fn update_settings(
     if !(1..=24).contains(&req.session_absolute_hours) {
         e.push("session_absolute_hours", ValidationError::OutOfRange);
     }
+    if !(1..=100).contains(&req.retention_years) {
+        e.push("retention_years", ValidationError::OutOfRange);
+    }
+    if !(1..=90).contains(&req.link_expiry_days) {
+        e.push("link_expiry_days", ValidationError::OutOfRange);
+    }
+    if let Err(err) = check_number_pattern(&req.contract_number_pattern) {
+        e.push("contract_number_pattern", err);
+    }
     e.finish()?;
     let Some(name) = name else {
         unreachable!("finish() returned Ok, so every field parsed");
@@ -53,14 +78,19 @@ pub fn update_settings(
             req.session_idle_minutes as i32,
             req.session_absolute_hours as i32,
         );
-        tenants::update_settings(
-            conn,
-            &actor.tenant_id,
-            name.as_str(),
-            req.require_totp,
-            idle,
-            absolute,
-        )?;
+        let updated = Tenant {
+            name: name.as_str().to_owned(),
+            require_totp: req.require_totp,
+            session_idle_minutes: idle,
+            session_absolute_hours: absolute,
+            approval_required: req.approval_required,
+            contract_number_pattern: req.contract_number_pattern.trim().to_owned(),
+            retention_years: req.retention_years as i32,
+            link_expiry_days: req.link_expiry_days as i32,
+            japanese_era: req.japanese_era,
+            ..before.clone()
+        };
+        tenants::update_settings(conn, &updated)?;
         actor.audit(
             conn,
             AuditAction::SettingsUpdated,
@@ -70,8 +100,63 @@ pub fn update_settings(
                 "require_totp": [before.require_totp, req.require_totp],
                 "session_idle_minutes": [before.session_idle_minutes, idle],
                 "session_absolute_hours": [before.session_absolute_hours, absolute],
+                "approval_required": [before.approval_required, updated.approval_required],
+                "contract_number_pattern": [before.contract_number_pattern, updated.contract_number_pattern],
+                "retention_years": [before.retention_years, updated.retention_years],
+                "link_expiry_days": [before.link_expiry_days, updated.link_expiry_days],
+                "japanese_era": [before.japanese_era, updated.japanese_era],
             }),
         )
     })?;
     Ok(view(&tenants::get(conn, &actor.tenant_id)?))
+}
+
+/// A contract-number pattern must be short, printable and number every contract differently.
+fn check_number_pattern(pattern: &str) -> Result<(), ValidationError> {
+    let pattern = pattern.trim();
+    if pattern.is_empty() {
+        return Err(ValidationError::Required);
+    }
+    if pattern.chars().count() > 40 {
+        return Err(ValidationError::TooLong);
+    }
+    if pattern.chars().any(char::is_control) {
+        return Err(ValidationError::InvalidCharacters);
+    }
+    let numbered = pattern.contains("{seq}")
+        || pattern.match_indices("{seq:").any(|(i, _)| {
+            let rest = &pattern[i + 5..];
+            rest.find('}')
+                .and_then(|end| rest[..end].parse::<u8>().ok())
+                .is_some_and(|w| (1..=12).contains(&w))
+        });
+    if numbered {
+        Ok(())
+    } else {
+        Err(ValidationError::PatternWithoutSequence)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn number_patterns() {
+        assert!(check_number_pattern("R{fy}-{seq:6}").is_ok());
+        assert!(check_number_pattern("契約{fyyyy}-{seq}").is_ok());
+        assert_eq!(
+            check_number_pattern("R{fy}-001"),
+            Err(ValidationError::PatternWithoutSequence)
+        );
+        assert_eq!(
+            check_number_pattern("{seq:0}"),
+            Err(ValidationError::PatternWithoutSequence)
+        );
+        assert_eq!(check_number_pattern("  "), Err(ValidationError::Required));
+        assert_eq!(
+            check_number_pattern(&"x".repeat(41)),
+            Err(ValidationError::TooLong)
+        );
+    }
 }

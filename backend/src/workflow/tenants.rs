@@ -60,6 +60,7 @@ pub fn create_tenant(
         contract_number_pattern: "R{fy}-{seq:6}".to_owned(),
         retention_years: 10,
         link_expiry_days: 14,
+        japanese_era: false,
     };
     tenants::insert(conn, &tenant)?;
     db::tenant_transaction(conn, &tenant.id, |conn| {

@@ -823,18 +823,56 @@ async fn a_contract_past_its_deadline_expires_after_a_warning(backend: Backend) 
     };
     let now = backend::clock::Millis::now().0;
     set_deadline(now + 86_400_000);
-    assert_eq!(sweep().warned, 1);
+    let first = sweep();
+    assert_eq!(first.warned, 1);
     assert_eq!(
-        sweep().warned,
-        1,
-        "the warning job is deduplicated, not mailed twice"
+        first.reminded, 0,
+        "the request went out less than a day ago"
     );
+    // Two days after sending, the recipient who has not answered gets one reminder.
+    app.with_conn(|conn| {
+        use diesel::prelude::*;
+        diesel::sql_query(format!(
+            "UPDATE recipients SET notified_at = {}",
+            now - 2 * 86_400_000
+        ))
+        .execute(conn)
+        .unwrap();
+    });
+    let second = sweep();
+    assert_eq!(
+        (second.warned, second.reminded),
+        (1, 1),
+        "the warning job is deduplicated, not mailed twice; the reminder goes out"
+    );
+    app.with_conn(|conn| {
+        use diesel::prelude::*;
+        diesel::sql_query(format!(
+            "UPDATE recipients SET notified_at = {}",
+            now - 2 * 86_400_000
+        ))
+        .execute(conn)
+        .unwrap();
+    });
+    assert_eq!(sweep().reminded, 0, "once per sending");
     app.run_jobs().await;
     let warnings = mails_to(&app.outbox(), "tanaka@city.example.lg.jp")
         .into_iter()
         .filter(|m| m.contains("高橋 次郎"))
         .count();
     assert_eq!(warnings, 1);
+    assert_eq!(
+        mails_to(&app.outbox(), "takahashi@example.jp").len(),
+        2,
+        "request and one reminder"
+    );
+    let reminded = newest_link(&app.outbox(), "takahashi@example.jp");
+    assert_ne!(reminded, token, "the reminder carries a fresh link");
+    let (st, _) = app
+        .call(TestRequest::get().uri(&format!("/api/v1/signing/{reminded}")))
+        .await;
+    assert_eq!(st, 200, "the reminder's link works until the deadline");
+    let token = reminded;
 
     set_deadline(now - 1000);
     assert_eq!(sweep().expired, 1);

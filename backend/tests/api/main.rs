@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod administration;
 mod audit;
 mod auth;
 mod bad_input;

@@ -19,7 +19,8 @@ async fn each_role_can_do_exactly_its_share(backend: Backend) {
     let target = app.create_user(&admin, "target", &["viewer"], &[]).await;
     let org = json!({"name": "株式会社ロール確認"});
     let dept = json!({"name": "ロール確認課"});
-    let settings = json!({"name": "開発用団体", "require_totp": false, "session_idle_minutes": 30, "session_absolute_hours": 12});
+    let settings = json!({"name": "開発用団体", "require_totp": false, "session_idle_minutes": 30, "session_absolute_hours": 12,
+        "approval_required": true, "contract_number_pattern": "R{fy}-{seq:6}", "retention_years": 10, "link_expiry_days": 14, "japanese_era": false});
 
     // (role, may manage users/departments/settings/audit, may edit the address book, may read it)
     for (role, admin_like, edit_book) in [

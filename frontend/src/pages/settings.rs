@@ -72,6 +72,8 @@ fn SettingsForm(settings: TenantSettingsView) -> impl IntoView {
     let require_totp = RwSignal::new(settings.require_totp);
     let idle = RwSignal::new(settings.session_idle_minutes.to_string());
     let absolute = RwSignal::new(settings.session_absolute_hours.to_string());
+    // Contract settings are kept as loaded until this form edits them.
+    let kept = settings.clone();
     let save = Action::new_local(move |req: &UpdateTenantSettingsRequest| {
         let req = req.clone();
         async move {
@@ -112,6 +114,11 @@ fn SettingsForm(settings: TenantSettingsView) -> impl IntoView {
                 require_totp: require_totp.get_untracked(),
                 session_idle_minutes: idle_v,
                 session_absolute_hours: abs_v,
+                approval_required: kept.approval_required,
+                contract_number_pattern: kept.contract_number_pattern.clone(),
+                retention_years: kept.retention_years,
+                link_expiry_days: kept.link_expiry_days,
+                japanese_era: kept.japanese_era,
             });
         }
     };

@@ -67,6 +67,21 @@ pub fn list(
     Ok((rows, total))
 }
 
+/// The events about one object, oldest first (a contract's timeline).
+pub fn for_target(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    target_id: &str,
+    limit: i64,
+) -> QueryResult<Vec<AuditEvent>> {
+    a::audit_events
+        .filter(a::tenant_id.eq(tenant_id).and(a::target_id.eq(target_id)))
+        .order(a::seq.asc())
+        .limit(limit)
+        .select(AuditEvent::as_select())
+        .load(conn)
+}
+
 /// A batch of the chain in order, for verification without loading it all at once.
 pub fn chain_batch(
     conn: &mut AnyConnection,

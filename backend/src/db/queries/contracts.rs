@@ -111,6 +111,8 @@ pub struct ContractFilter {
     pub approver: Option<String>,
     /// `expires_at` before this time (Unix ms).
     pub expires_before: Option<i64>,
+    /// Only these contracts.
+    pub ids: Option<Vec<String>>,
 }
 
 fn filtered<'a>(
@@ -185,6 +187,9 @@ fn filtered<'a>(
     }
     if let Some(t) = f.expires_before {
         query = query.filter(c::expires_at.lt(t));
+    }
+    if let Some(ids) = &f.ids {
+        query = query.filter(c::id.eq_any(ids));
     }
     query
 }

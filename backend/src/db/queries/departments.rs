@@ -13,6 +13,14 @@ pub fn insert(conn: &mut AnyConnection, dept: &Department) -> QueryResult<()> {
         .map(|_| ())
 }
 
+/// Every department's (id, name) of the tenant, for labelling lists.
+pub fn names(conn: &mut AnyConnection, tenant_id: &str) -> QueryResult<Vec<(String, String)>> {
+    d::departments
+        .filter(d::tenant_id.eq(tenant_id))
+        .select((d::id, d::name))
+        .load(conn)
+}
+
 pub fn get(conn: &mut AnyConnection, tenant_id: &str, id: &str) -> QueryResult<Department> {
     d::departments
         .filter(d::tenant_id.eq(tenant_id).and(d::id.eq(id)))

@@ -11,6 +11,7 @@ pub mod documents;
 pub mod login_failures;
 pub mod organizations;
 pub mod recipients;
+pub mod route_templates;
 pub mod sessions;
 pub mod tenants;
 pub mod users;

@@ -39,20 +39,18 @@ pub fn count(conn: &mut AnyConnection) -> QueryResult<i64> {
     t::tenants.count().get_result(conn)
 }
 
-pub fn update_settings(
-    conn: &mut AnyConnection,
-    id: &str,
-    name: &str,
-    require_totp: bool,
-    idle_minutes: i32,
-    absolute_hours: i32,
-) -> QueryResult<()> {
-    diesel::update(t::tenants.filter(t::id.eq(id)))
+pub fn update_settings(conn: &mut AnyConnection, row: &Tenant) -> QueryResult<()> {
+    diesel::update(t::tenants.filter(t::id.eq(&row.id)))
         .set((
-            t::name.eq(name),
-            t::require_totp.eq(require_totp),
-            t::session_idle_minutes.eq(idle_minutes),
-            t::session_absolute_hours.eq(absolute_hours),
+            t::name.eq(&row.name),
+            t::require_totp.eq(row.require_totp),
+            t::session_idle_minutes.eq(row.session_idle_minutes),
+            t::session_absolute_hours.eq(row.session_absolute_hours),
+            t::approval_required.eq(row.approval_required),
+            t::contract_number_pattern.eq(&row.contract_number_pattern),
+            t::retention_years.eq(row.retention_years),
+            t::link_expiry_days.eq(row.link_expiry_days),
+            t::japanese_era.eq(row.japanese_era),
         ))
         .execute(conn)
         .map(|_| ())

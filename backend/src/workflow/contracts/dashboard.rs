@@ -8,9 +8,10 @@ use shared::audit::AuditAction;
 use shared::contract::{self, ContractAction, ContractState};
 use shared::dto::{ContractEventView, DashboardListView, DashboardView, StateCountView};
 
-use super::{contract_actor, facts, load, summary_view, visibility};
+use super::{DepartmentNames, contract_actor, facts, load, summary_view, visibility};
 use crate::clock::{Millis, rfc3339};
 use crate::db::AnyConnection;
+use crate::db::models::Contract;
 use crate::db::queries::contracts::{self as query, ContractFilter, ContractSort};
 use crate::workflow::actor::Actor;
 use crate::workflow::error::WorkflowResult;
@@ -27,6 +28,38 @@ const RECENT_EVENTS: i64 = 20;
 /// "Expiring soon": the answer deadline is within this many days.
 const EXPIRING_DAYS: i64 = 7;
 
+/// The contracts among `visible` waiting for `actor`'s approval now: what the contract page
+/// would offer them to approve (the same facts and rules as the approve action itself), newest
+/// first.
+pub(crate) fn awaiting_approval(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    visible: &ContractFilter,
+) -> WorkflowResult<Vec<Contract>> {
+    let (candidates, _) = query::list(
+        conn,
+        &actor.tenant_id,
+        &ContractFilter {
+            approver: Some(actor.user_id.clone()),
+            states: vec![ContractState::PendingApproval.as_str().to_owned()],
+            ..visible.clone()
+        },
+        ContractSort::UpdatedDesc,
+        1,
+        APPROVAL_CANDIDATES,
+    )?;
+    let mut pending = Vec::new();
+    for c in &candidates {
+        let l = load(conn, actor, &c.id)?;
+        if contract::allowed_actions(&facts(&l, actor), &contract_actor(actor))
+            .contains(&ContractAction::Approve)
+        {
+            pending.push(l.contract);
+        }
+    }
+    Ok(pending)
+}
+
 /// `GET /dashboard`.
 pub fn dashboard(conn: &mut AnyConnection, actor: &Actor) -> WorkflowResult<DashboardView> {
     actor.require(conn, Permission::ViewContracts)?;
@@ -39,6 +72,7 @@ pub fn dashboard(conn: &mut AnyConnection, actor: &Actor) -> WorkflowResult<Dash
         created_by: Some(actor.user_id.clone()),
         ..visible.clone()
     };
+    let names = DepartmentNames::load(conn, tenant)?;
     let state_counts = |conn: &mut AnyConnection, f: &ContractFilter| {
         let counted = query::count_by_state(conn, tenant, f)?;
         WorkflowResult::Ok(
@@ -57,7 +91,7 @@ pub fn dashboard(conn: &mut AnyConnection, actor: &Actor) -> WorkflowResult<Dash
     let list = |conn: &mut AnyConnection, f: &ContractFilter, sort: ContractSort| {
         let (rows, total) = query::list(conn, tenant, f, sort, 1, LIST_ITEMS)?;
         WorkflowResult::Ok(DashboardListView {
-            items: rows.iter().map(summary_view).collect(),
+            items: rows.iter().map(|c| summary_view(c, &names)).collect(),
             total: total.max(0) as u64,
         })
     };
@@ -74,29 +108,10 @@ pub fn dashboard(conn: &mut AnyConnection, actor: &Actor) -> WorkflowResult<Dash
         None => None,
     };
 
-    // Pending for me: what the contract page would offer me to approve — the same facts and
-    // rules as the approve action itself.
-    let (candidates, _) = query::list(
-        conn,
-        tenant,
-        &ContractFilter {
-            approver: Some(actor.user_id.clone()),
-            states: vec![ContractState::PendingApproval.as_str().to_owned()],
-            ..visible.clone()
-        },
-        ContractSort::UpdatedDesc,
-        1,
-        APPROVAL_CANDIDATES,
-    )?;
-    let mut pending = Vec::new();
-    for c in &candidates {
-        let l = load(conn, actor, &c.id)?;
-        if contract::allowed_actions(&facts(&l, actor), &contract_actor(actor))
-            .contains(&ContractAction::Approve)
-        {
-            pending.push(summary_view(&l.contract));
-        }
-    }
+    let pending: Vec<_> = awaiting_approval(conn, actor, &visible)?
+        .iter()
+        .map(|c| summary_view(c, &names))
+        .collect();
     let pending_approvals = DashboardListView {
         total: pending.len() as u64,
         items: pending.into_iter().take(LIST_ITEMS as usize).collect(),
@@ -135,7 +150,7 @@ pub fn dashboard(conn: &mut AnyConnection, actor: &Actor) -> WorkflowResult<Dash
             a == AuditAction::ContractRejected.as_str()
                 || a == AuditAction::ContractSentBack.as_str()
         }) {
-            returned.push(summary_view(c));
+            returned.push(summary_view(c, &names));
         }
     }
     let returned = DashboardListView {

@@ -135,7 +135,7 @@ pub(crate) fn write_record<'a>(out: &mut Vec<u8>, cells: impl IntoIterator<Item 
 }
 
 /// A cell: defused against formula injection, quoted when it holds `"`, `,`, CR or LF.
-fn write_cell(out: &mut Vec<u8>, value: &str) {
+pub(crate) fn write_cell(out: &mut Vec<u8>, value: &str) {
     let formula = value.starts_with(['=', '+', '-', '@', '\t', '\r']);
     let quote = value.contains(['"', ',', '\r', '\n']);
     if quote {
@@ -153,7 +153,7 @@ fn write_cell(out: &mut Vec<u8>, value: &str) {
 }
 
 /// `2026-11-25 15:04:05` in JST, which Excel reads as a date and time.
-fn jst_datetime(ms: i64) -> String {
+pub(crate) fn jst_datetime(ms: i64) -> String {
     let t = crate::clock::jst(ms);
     format!(
         "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
@@ -167,7 +167,7 @@ fn jst_datetime(ms: i64) -> String {
 }
 
 /// `20261125` in JST.
-fn jst_date_compact(ms: i64) -> String {
+pub(crate) fn jst_date_compact(ms: i64) -> String {
     let t = crate::clock::jst(ms);
     format!("{:04}{:02}{:02}", t.year(), u8::from(t.month()), t.day())
 }
