@@ -38,9 +38,32 @@ pub struct ListEventsQuery {
     until: Option<String>,
 }
 
+/// The checked filters, owned (the workflow call borrows them as an [`AuditFilter`]).
+struct EventFilter {
+    action: Option<String>,
+    actor_id: Option<String>,
+    target_id: Option<String>,
+    /// From 00:00 JST of `from`.
+    from: Option<i64>,
+    /// Before 00:00 JST of the day after `until`.
+    until: Option<i64>,
+}
+
+impl EventFilter {
+    fn as_filter(&self) -> AuditFilter<'_> {
+        AuditFilter {
+            action: self.action.as_deref(),
+            actor_id: self.actor_id.as_deref(),
+            target_id: self.target_id.as_deref(),
+            from: self.from,
+            until: self.until,
+        }
+    }
+}
+
 impl ListEventsQuery {
-    /// The days as Unix-ms bounds `[from 00:00, day after until 00:00)` in JST.
-    fn bounds(&self) -> ApiResult<(Option<i64>, Option<i64>)> {
+    /// Checks the days (YYYY-MM-DD, JST) and keeps the rest.
+    fn into_filter(self) -> ApiResult<(EventFilter, PageRequest)> {
         let day = |field: &str, raw: &Option<String>| -> ApiResult<Option<i64>> {
             match raw.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
                 None => Ok(None),
@@ -55,7 +78,14 @@ impl ListEventsQuery {
         };
         let from = day("from", &self.from)?;
         let until = day("until", &self.until)?.map(|t| t + 86_400_000);
-        Ok((from, until))
+        let filter = EventFilter {
+            action: self.action,
+            actor_id: self.actor_id.map(|a| a.to_string()),
+            target_id: self.target_id,
+            from,
+            until,
+        };
+        Ok((filter, PageRequest::new(self.page, self.per_page)))
     }
 }
 
@@ -69,21 +99,9 @@ pub async fn list(
     Authenticated(actor): Authenticated,
     query: web::Query<ListEventsQuery>,
 ) -> ApiResult<web::Json<Page<AuditEventView>>> {
-    let q = query.into_inner();
-    let page = PageRequest::new(q.page, q.per_page);
-    let (from, until) = q.bounds()?;
+    let (filter, page) = query.into_inner().into_filter()?;
     let view = state
-        .run(move |conn| {
-            let actor_id = q.actor_id.map(|a| a.to_string());
-            let filter = AuditFilter {
-                action: q.action.as_deref(),
-                actor_id: actor_id.as_deref(),
-                target_id: q.target_id.as_deref(),
-                from,
-                until,
-            };
-            audit_log::list_events(conn, &actor, &filter, page)
-        })
+        .run(move |conn| audit_log::list_events(conn, &actor, &filter.as_filter(), page))
         .await?;
     Ok(web::Json(view))
 }
@@ -101,20 +119,9 @@ pub async fn export_csv(
     Authenticated(actor): Authenticated,
     query: web::Query<ListEventsQuery>,
 ) -> ApiResult<HttpResponse> {
-    let q = query.into_inner();
-    let (from, until) = q.bounds()?;
+    let (filter, _) = query.into_inner().into_filter()?;
     let csv = state
-        .run(move |conn| {
-            let actor_id = q.actor_id.map(|a| a.to_string());
-            let filter = AuditFilter {
-                action: q.action.as_deref(),
-                actor_id: actor_id.as_deref(),
-                target_id: q.target_id.as_deref(),
-                from,
-                until,
-            };
-            audit_log::export_csv(conn, &actor, &filter)
-        })
+        .run(move |conn| audit_log::export_csv(conn, &actor, &filter.as_filter()))
         .await?;
     Ok(csv_attachment(csv))
 }
