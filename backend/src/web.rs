@@ -1,8 +1,9 @@
 //! The browser app's files and the security headers of every response.
 //!
 //! The built SPA (`dist/`) is served at `/` with a fallback to `index.html` for client-side
-//! routes. The CSP allows no inline script: Trunk's small inline loader is allowed by its
-//! SHA-256 hash, computed from `index.html` at start-up.
+//! routes, or to `public.html` (the small public bundle: signing and verification pages) for
+//! `/sign/*`, `/verify` and `/v/*`. The CSP allows no inline script: Trunk's small inline
+//! loaders are allowed by their SHA-256 hashes, computed from both HTML files at start-up.
 
 use std::path::{Path, PathBuf};
 
@@ -12,21 +13,27 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, Responder, web};
 use sha2::{Digest, Sha256};
 
-/// The Content-Security-Policy of the app, given the hashes of `index.html`'s inline scripts.
+/// The HTML files of the two bundles: the staff app and the public pages.
+const HTML_FILES: [&str; 2] = ["index.html", "public.html"];
+
+/// Whether a path is one of the public bundle's pages (served from `public.html`).
+fn is_public_page(path: &str) -> bool {
+    path.starts_with("/sign/") || path == "/verify" || path.starts_with("/v/")
+}
+
+/// The Content-Security-Policy of the app, given the hashes of the HTML files' inline scripts.
 pub fn app_csp(dist: &Path) -> String {
-    let hashes: String = std::fs::read_to_string(dist.join("index.html"))
-        .map(|html| {
-            inline_scripts(&html)
-                .iter()
-                .map(|s| {
-                    format!(
-                        " 'sha256-{}'",
-                        data_encoding::BASE64.encode(&Sha256::digest(s.as_bytes()))
-                    )
-                })
-                .collect()
+    let hashes: String = HTML_FILES
+        .iter()
+        .filter_map(|f| std::fs::read_to_string(dist.join(f)).ok())
+        .flat_map(|html| inline_scripts(&html))
+        .map(|s| {
+            format!(
+                " 'sha256-{}'",
+                data_encoding::BASE64.encode(&Sha256::digest(s.as_bytes()))
+            )
         })
-        .unwrap_or_default();
+        .collect();
     format!(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{hashes}; style-src 'self'; \
          img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; object-src 'none'; \
@@ -97,6 +104,7 @@ pub fn security_headers(res: &mut ServiceResponse<impl actix_web::body::MessageB
 /// Serves `dist/` with the SPA fallback, or an explanatory 503 when the app is not built.
 pub fn spa(cfg: &mut web::ServiceConfig, dist: PathBuf) {
     let index = dist.join("index.html");
+    let public = dist.join("public.html");
     if !index.is_file() {
         cfg.default_service(web::to(|| async {
             HttpResponse::ServiceUnavailable()
@@ -109,10 +117,14 @@ pub fn spa(cfg: &mut web::ServiceConfig, dist: PathBuf) {
         Files::new("/", dist)
             .index_file("index.html")
             .default_handler(fn_service(move |req: ServiceRequest| {
-                let index = index.clone();
+                let html = if is_public_page(req.path()) && public.is_file() {
+                    public.clone()
+                } else {
+                    index.clone()
+                };
                 async move {
                     let (req, _) = req.into_parts();
-                    let file = NamedFile::open(index)?;
+                    let file = NamedFile::open(html)?;
                     let res = file
                         .customize()
                         .insert_header((header::CACHE_CONTROL, "no-cache"))
@@ -133,5 +145,14 @@ mod tests {
         let html =
             r#"<head><script src="/a.js"></script><script type="module">import x;</script></head>"#;
         assert_eq!(inline_scripts(html), vec!["import x;".to_owned()]);
+    }
+
+    #[test]
+    fn public_pages_are_signing_and_verification() {
+        assert!(is_public_page("/sign/abc"));
+        assert!(is_public_page("/verify"));
+        assert!(is_public_page("/v/xyz"));
+        assert!(!is_public_page("/contracts"));
+        assert!(!is_public_page("/verify-something"));
     }
 }

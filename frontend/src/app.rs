@@ -21,7 +21,6 @@ use crate::pages::{
     organization_edit::OrganizationEditPage,
     organization_new::OrganizationNewPage,
     settings::SettingsPage,
-    signing::SigningPage,
     user_edit::UserEditPage,
     user_new::UserNewPage,
     users::UsersPage,
@@ -37,7 +36,6 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=NotFoundPage>
                 <Route path=path!("/login") view=LoginPage />
-                <Route path=path!("/sign/:token") view=SigningPage />
                 <ParentRoute path=path!("") view=Shell>
                     <Route path=path!("") view=HomePage />
                     <Route path=path!("contracts") view=ContractsPage />

@@ -89,12 +89,23 @@ texts! {
     StartOver => "最初からやり直す", "Start over";
 
     HomeTitle => "ホーム", "Home";
-    HomeLead => "契約の作成・承認・送信と進捗状況の表示は、今後のバージョンで追加されます。現在ご利用いただける画面は、下の「利用できる画面」のとおりです。", "Creating, approving and sending contracts, and their progress, come in a later version. The pages you can use now are listed below.";
-    HomeYou => "ご利用中のアカウント", "Your account";
-    Tenant => "団体", "Organisation";
+    HomeNoContracts => "契約を閲覧する権限がありません。メニューから利用できる画面を選んでください。", "You may not view contracts. Choose a page from the menu.";
+    DashApprovals => "承認待ち（あなたの承認が必要）", "Waiting for your approval";
+    DashApprovalsEmpty => "承認を待っている契約はありません。", "Nothing waits for your approval.";
+    DashDrafts => "下書き", "Drafts";
+    DashDraftsEmpty => "下書きはありません。", "No drafts.";
+    DashReturned => "差し戻し・修正のため戻った契約", "Returned to you";
+    DashReturnedEmpty => "戻ってきた契約はありません。", "Nothing was returned to you.";
+    DashExpiring => "回答期限が7日以内の契約", "Answer due within 7 days";
+    DashExpiringEmpty => "期限が近い契約はありません。", "Nothing is due soon.";
+    DashShowAll => "すべて表示する", "Show all";
+    DashMine => "自分が作成した契約", "Contracts I created";
+    DashDepartment => "所属の契約", "My department's contracts";
+    DashTotal => "合計", "Total";
+    DashRecent => "最近の動き", "Recent activity";
+    DashRecentEmpty => "まだ記録はありません。", "Nothing yet.";
+    DashNote => "件数を押すと、その状態の契約一覧を表示します。", "Press a number to see those contracts in the list.";
     Roles => "役割", "Roles";
-    EffectivePermissions => "利用できる機能", "What you can do";
-    HomeShortcuts => "利用できる画面", "Pages you can use";
 
     UsersTitle => "利用者", "Users";
     UserAdd => "利用者を追加する", "Add a user";
@@ -392,6 +403,53 @@ texts! {
     SignConcluded => "契約が締結されました。電子署名済みの契約書をダウンロードできます。", "The contract is concluded. You can download the signed contract.";
     SignLinkNote => "このページのURLはあなた専用です。他の方に共有しないでください。", "This link is personal. Do not share it.";
     SignMessage => "送信者からのメッセージ", "Message from the sender";
+
+    PublicNotFound => "ページが見つかりません。メールのリンクまたはQRコードをもう一度お確かめください。", "Page not found. Please check the link in the mail or the QR code.";
+    VerifyTitle => "電子署名の検証", "Verify a signed PDF";
+    VerifyLead => "電子署名された契約書（PDF）を選んで「検証する」を押すと、電子署名とタイムスタンプが有効かどうかを確認します。ログインは不要です。ファイルは検証のためだけに使い、保存しません。", "Choose a signed contract (PDF) and press Verify to check its signatures and timestamps. No login is needed; the file is used for the check only and not kept.";
+    VerifyFile => "PDFファイル", "PDF file";
+    VerifyChooseFile => "検証するPDFファイルを選んでください。", "Choose the PDF file to verify.";
+    VerifySubmit => "検証する", "Verify";
+    VerifyResult => "検証結果", "Result";
+    VerifyAllValid => "すべての電子署名とタイムスタンプは有効です。署名後に内容は変更されていません。", "Every signature and timestamp is valid. The content has not changed since signing.";
+    VerifyNotValid => "有効でない電子署名またはタイムスタンプがあります。下の詳細をご確認ください。", "A signature or timestamp is not valid. See the details below.";
+    VerifyNoSignature => "このPDFには電子署名がありません。", "This PDF has no signature.";
+    VerifyLtv => "長期署名（LTV）", "Long-term validation (LTV)";
+    VerifyLtvYes => "あり（署名の後にアーカイブタイムスタンプが付いています）", "Yes (an archive timestamp follows the signatures)";
+    VerifyLtvNo => "なし（アーカイブタイムスタンプがありません）", "No (no archive timestamp)";
+    VerifyIssuer => "このサービスの発行", "Issued by this service";
+    VerifyIssuedYes => "このサービスが発行したファイルと一致します。", "Matches a file this service issued.";
+    VerifyIssuedNo => "このサービスが発行したファイルとの一致は確認できませんでした。", "No file issued by this service matches.";
+    VerifyDocumentRole => "文書の種類", "Document";
+    VerifySha256 => "ファイルのハッシュ値（SHA-256）", "File hash (SHA-256)";
+    SigKindSignature => "電子署名", "Signature";
+    SigKindTimestamp => "タイムスタンプ（アーカイブタイムスタンプ）", "Document timestamp (archive timestamp)";
+    SigValid => "有効", "Valid";
+    SigInvalid => "無効", "Not valid";
+    SigSigner => "署名者", "Signed by";
+    SigTsa => "時刻認証局", "Time-stamping authority";
+    SigTime => "時刻（タイムスタンプ）", "Time (timestamp)";
+    SigIntact => "改ざんの有無", "Tampering";
+    SigIntactYes => "署名後の変更はありません", "Unchanged since signing";
+    SigIntactNo => "署名後に変更されています", "Changed after signing";
+    SigCrypto => "署名の検証", "Signature check";
+    SigCryptoYes => "正しく検証できました", "Verifies";
+    SigCryptoNo => "検証できません", "Does not verify";
+    SigTrusted => "証明書", "Certificate";
+    SigTrustedYes => "信頼できる認証局の証明書です", "Issued by a trusted authority";
+    SigTrustedNo => "信頼できる認証局の証明書ではありません", "Not issued by a trusted authority";
+    SigCoverage => "署名の範囲", "Covers";
+    CoverageFile => "ファイル全体", "The whole file";
+    CoverageRevision => "署名時点のファイル全体（その後は検証情報の追加のみ）", "The whole file as signed (only validation data added since)";
+    CoveragePartial => "ファイルの一部のみ", "Only part of the file";
+    SigField => "署名欄", "Signature field";
+    SigProblems => "検証で見つかった問題（検証ツールの英語の説明）", "Problems found by the verifier";
+    PublicContractTitle => "契約の確認", "Contract check";
+    PublicContractLead => "契約書のQRコードから表示しています。契約の内容は表示しません。", "Shown from the contract's QR code. The contract's content is not shown.";
+    PublicSeal => "電子署名", "Seal";
+    PublicSealYes => "電子署名・タイムスタンプが付与されています", "Signed and timestamped";
+    PublicSealNo => "電子署名はまだ付与されていません", "Not signed yet";
+    PublicToVerify => "契約書のPDFファイルを検証する", "Verify the contract's PDF file";
 }
 
 /// The language signal, provided once at the root.

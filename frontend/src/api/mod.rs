@@ -6,8 +6,10 @@ pub mod account;
 pub mod audit;
 pub mod auth;
 pub mod contracts;
+pub mod dashboard;
 pub mod departments;
 pub mod organizations;
+pub mod public;
 pub mod settings;
 pub mod signing;
 pub mod users;
@@ -20,7 +22,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use shared::problem::{Problem, ProblemCode};
 
-const BASE: &str = "/api/v1";
+/// Where the API lives.
+pub const BASE: &str = "/api/v1";
 
 type SessionLostHook = Rc<dyn Fn(ProblemCode)>;
 

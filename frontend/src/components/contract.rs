@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use shared::contract::{ContractState, RecipientState};
 
-use crate::i18n::use_i18n;
+use crate::i18n::{I18n, K, use_i18n};
 
 /// The badge of a contract state, e.g. 「承認待ち」.
 #[component]
@@ -19,4 +19,14 @@ pub fn RecipientBadge(state: RecipientState) -> impl IntoView {
     let i = use_i18n();
     let class = format!("badge rstate rstate-{}", state.as_str());
     view! { <span class=class>{move || i.recipient_state(state)}</span> }
+}
+
+/// A document's role in words: 契約書, 電子署名済み契約書, 合意締結証明書, 添付ファイル.
+pub fn role_label(i: I18n, role: &str) -> &'static str {
+    match role {
+        "main" => i.t(K::RoleMain),
+        "sealed" => i.t(K::RoleSealed),
+        "certificate" => i.t(K::RoleCertificate),
+        _ => i.t(K::RoleAttachment),
+    }
 }

@@ -9,7 +9,7 @@ use crate::api;
 use crate::components::form::{Loading, ProblemMessage};
 use crate::components::pager::Pager;
 use crate::format::jst;
-use crate::i18n::{K, Lang, use_i18n};
+use crate::i18n::{I18n, K, Lang, use_i18n};
 
 const PER_PAGE: u32 = 50;
 
@@ -132,5 +132,13 @@ fn event_row(e: AuditEventView) -> impl IntoView {
             </td>
             <td class="mono">{e.ip.clone().unwrap_or_default()}</td>
         </tr>
+    }
+}
+
+/// An audit action's label: Japanese from `shared`, else the code as recorded.
+pub fn action_label(i: I18n, code: &str) -> String {
+    match (i.lang(), AuditAction::parse(code)) {
+        (Lang::Ja, Some(a)) => a.label_ja().to_owned(),
+        _ => code.to_owned(),
     }
 }

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::api;
 use crate::api::contracts::{action_path, archive_url, document_url};
-use crate::components::contract::{RecipientBadge, StateBadge};
+use crate::components::contract::{RecipientBadge, StateBadge, role_label};
 use crate::components::form::{Loading, ProblemMessage};
 use crate::format::{bytes, date_ja, jst, jst_opt, period_ja, yen_opt};
 use crate::i18n::{I18n, K, use_i18n};
@@ -173,16 +173,6 @@ fn facts_of(c: &ContractView, i: I18n) -> Vec<(K, String)> {
         (K::Notes, c.notes.clone()),
         (K::Message, c.message.clone()),
     ]
-}
-
-/// The document's role in words.
-pub fn role_label(i: I18n, role: &str) -> &'static str {
-    match role {
-        "main" => i.t(K::RoleMain),
-        "sealed" => i.t(K::RoleSealed),
-        "certificate" => i.t(K::RoleCertificate),
-        _ => i.t(K::RoleAttachment),
-    }
 }
 
 #[component]

@@ -21,12 +21,12 @@ use wasm_bindgen::JsCast;
 
 use crate::api;
 use crate::api::contracts::DocumentRole;
+use crate::components::contract::role_label;
 use crate::components::form::{
     CheckField, FormMessages, FormState, Loading, ProblemMessage, TextField,
 };
 use crate::format::{amount_digits, bytes, yen};
 use crate::i18n::{K, use_i18n};
-use crate::pages::contract_detail::role_label;
 use crate::session::use_session;
 
 /// What the basic form needs besides the contract: departments and the address book.

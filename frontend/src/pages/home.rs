@@ -1,93 +1,241 @@
-//! ホーム: for now who you are and what you may do; the contract dashboard comes with the
-//! contract workflow.
+//! ホーム (進捗状況): how many contracts are in each state (mine, my department's), what waits
+//! for me (approvals, drafts, returned, expiring), and the newest events. Every number links to
+//! the contract list with the matching filters.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 use shared::access::Permission;
+use shared::contract::ContractState;
+use shared::dto::{ContractEventView, DashboardListView, DashboardView, StateCountView};
 
+use crate::api;
+use crate::api::contracts::ContractQuery;
+use crate::components::contract::StateBadge;
+use crate::components::form::{Loading, ProblemMessage};
+use crate::format::jst;
 use crate::i18n::{K, use_i18n};
+use crate::pages::audit::action_label;
 use crate::session::use_session;
+
+/// How many items of a task list the start page shows.
+const TASK_ITEMS: usize = 5;
+
+/// `/contracts?…` for a query.
+pub fn list_href(q: &ContractQuery) -> String {
+    let qs = q.to_query_string();
+    if qs.is_empty() {
+        "/contracts".to_owned()
+    } else {
+        format!("/contracts?{qs}")
+    }
+}
 
 /// The home page.
 #[component]
 pub fn HomePage() -> impl IntoView {
     let i = use_i18n();
     let session = use_session();
-    let me = move || session.me();
-    let links: [(&str, K, Permission); 5] = [
-        ("/users", K::NavUsers, Permission::ManageUsers),
-        (
-            "/departments",
-            K::NavDepartments,
-            Permission::ManageDepartments,
-        ),
-        (
-            "/address-book",
-            K::NavAddressBook,
-            Permission::ViewAddressBook,
-        ),
-        ("/audit-log", K::NavAudit, Permission::ViewAuditLog),
-        ("/settings", K::NavSettings, Permission::ManageSettings),
-    ];
+    let can_view = move || session.can(Permission::ViewContracts);
+    // Who is logged in, with which roles: 「佐藤 花子（担当者・承認者）」.
+    let who = move || {
+        session.me().map(|m| {
+            let roles = m
+                .user
+                .roles
+                .iter()
+                .map(|r| i.role(*r))
+                .collect::<Vec<_>>()
+                .join("・");
+            format!("{}（{}）", m.user.name, roles)
+        })
+    };
     view! {
         <h1>{i.tr(K::HomeTitle)}</h1>
-        <p class="lead">{i.tr(K::HomeLead)}</p>
-        <section class="card" aria-labelledby="home-you">
-            <h2 id="home-you">{i.tr(K::HomeYou)}</h2>
-            {move || {
-                me()
-                    .map(|m| {
-                        let roles = m
-                            .user
-                            .roles
-                            .iter()
-                            .map(|r| i.role(*r))
-                            .collect::<Vec<_>>()
-                            .join("、");
-                        let perms = m.permissions.clone();
-                        view! {
-                            <dl class="facts">
-                                <dt>{i.tr(K::Tenant)}</dt>
-                                <dd>{m.tenant.name.clone()}</dd>
-                                <dt>{i.tr(K::Name)}</dt>
-                                <dd>{m.user.name.clone()}</dd>
-                                <dt>{i.tr(K::LoginId)}</dt>
-                                <dd>{m.user.login_id.clone()}</dd>
-                                <dt>{i.tr(K::Roles)}</dt>
-                                <dd>{roles}</dd>
-                                <dt>{i.tr(K::EffectivePermissions)}</dt>
-                                <dd>
-                                    <ul class="tags">
-                                        {perms
-                                            .into_iter()
-                                            .map(|p| view! { <li>{move || i.permission(p)}</li> })
-                                            .collect_view()}
-                                    </ul>
-                                </dd>
-                            </dl>
-                        }
-                    })
+        <p class="home-who">{who}</p>
+        <Show when=can_view fallback=move || view! { <p class="lead">{i.tr(K::HomeNoContracts)}</p> }>
+            <Dashboard />
+        </Show>
+    }
+}
+
+#[component]
+fn Dashboard() -> impl IntoView {
+    let session = use_session();
+    let data = LocalResource::new(api::dashboard::dashboard);
+    let department = session.me().and_then(|m| m.user.department_id);
+    view! {
+        <Transition fallback=Loading>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Err(p) => view! { <ProblemMessage problem=p /> }.into_any(),
+                    Ok(d) => view! { <DashboardBody d=d department=department.map(|d| d.to_string()) /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn DashboardBody(d: DashboardView, department: Option<String>) -> impl IntoView {
+    let i = use_i18n();
+    let session = use_session();
+    let approver = session.can(Permission::ApproveContracts);
+    let DashboardView {
+        mine,
+        my_department,
+        pending_approvals,
+        drafts,
+        returned,
+        expiring,
+        recent_events,
+    } = d;
+    let drafts_href = list_href(&ContractQuery {
+        state: ContractState::Draft.as_str().to_owned(),
+        ..Default::default()
+    });
+    let expiring_href = list_href(&ContractQuery {
+        state: ContractState::Sent.as_str().to_owned(),
+        ..Default::default()
+    });
+    view! {
+        <div class="dash-tasks">
+            {approver.then(|| view! {
+                <TaskList id="dash-approvals" title=K::DashApprovals empty=K::DashApprovalsEmpty list=pending_approvals href="/approvals".to_owned() />
+            })}
+            <TaskList id="dash-drafts" title=K::DashDrafts empty=K::DashDraftsEmpty list=drafts href=drafts_href />
+            <TaskList id="dash-returned" title=K::DashReturned empty=K::DashReturnedEmpty list=returned href=String::new() />
+            <TaskList id="dash-expiring" title=K::DashExpiring empty=K::DashExpiringEmpty list=expiring href=expiring_href />
+        </div>
+        <div class="dash-counts">
+            <Counts id="dash-mine" title=K::DashMine counts=mine department=None />
+            {match my_department {
+                Some(counts) => view! { <Counts id="dash-dept" title=K::DashDepartment counts=counts department=department /> }.into_any(),
+                None => ().into_any(),
             }}
-        </section>
-        <section class="card" aria-labelledby="home-pages">
-            <h2 id="home-pages">{i.tr(K::HomeShortcuts)}</h2>
-            <ul class="shortcut-list">
-                {links
-                    .into_iter()
-                    .map(|(href, label, need)| {
-                        view! {
-                            <Show when=move || session.can(need)>
-                                <li>
-                                    <A href=href>{i.tr(label)}</A>
-                                </li>
-                            </Show>
-                        }
-                    })
-                    .collect_view()}
-                <li>
-                    <A href="/account">{i.tr(K::NavAccount)}</A>
+        </div>
+        <Recent events=recent_events />
+        <p class="sub dash-note">{i.tr(K::DashNote)}</p>
+    }
+}
+
+/// A table of states and counts; each count links to the filtered list.
+#[component]
+fn Counts(
+    id: &'static str,
+    title: K,
+    counts: Vec<StateCountView>,
+    department: Option<String>,
+) -> impl IntoView {
+    let i = use_i18n();
+    let total: u64 = counts.iter().map(|c| c.count).sum();
+    let rows = counts
+        .into_iter()
+        .map(|c| {
+            let href = list_href(&ContractQuery {
+                state: c.state.as_str().to_owned(),
+                department_id: department.clone().unwrap_or_default(),
+                ..Default::default()
+            });
+            let label = move || i.state(c.state);
+            view! {
+                <li class=if c.count == 0 { "count count-zero" } else { "count" }>
+                    <A href=href attr:aria-label=move || format!("{} {}", label(), c.count)>
+                        <span class="count-label"><StateBadge state=c.state /></span>
+                        <span class="count-n">{c.count}</span>
+                    </A>
                 </li>
-            </ul>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="card dash-card" aria-labelledby=id>
+            <h2 id=id>
+                {i.tr(title)}
+                <span class="sub">{move || i.t(K::DashTotal)}" "{total}</span>
+            </h2>
+            <ul class="count-grid" role="list">{rows}</ul>
+        </section>
+    }
+}
+
+/// A task list: its total (linking to the list, when there is a filter for it) and the first
+/// few contracts.
+#[component]
+fn TaskList(
+    id: &'static str,
+    title: K,
+    empty: K,
+    list: DashboardListView,
+    href: String,
+) -> impl IntoView {
+    let i = use_i18n();
+    let total = list.total;
+    let more = list.total as usize > TASK_ITEMS;
+    let items = list
+        .items
+        .into_iter()
+        .take(TASK_ITEMS)
+        .map(|c| {
+            let href = format!("/contracts/{}", c.id);
+            view! {
+                <li>
+                    <A href=href>{c.title}</A>
+                    <span class="sub mono">{c.contract_number}</span>
+                    <StateBadge state=c.state />
+                </li>
+            }
+        })
+        .collect_view();
+    let count = if href.is_empty() {
+        view! { <span class="task-n">{total}</span> }.into_any()
+    } else {
+        let h = href.clone();
+        view! { <A href=h attr:class="task-n">{total}</A> }.into_any()
+    };
+    view! {
+        <section class="card dash-card task" aria-labelledby=id>
+            <h2 id=id>{i.tr(title)}{count}</h2>
+            {if total == 0 {
+                view! { <p class="empty">{i.tr(empty)}</p> }.into_any()
+            } else {
+                view! { <ul class="task-list" role="list">{items}</ul> }.into_any()
+            }}
+            {(more && !href.is_empty()).then(|| view! {
+                <p class="more"><A href=href.clone()>{i.tr(K::DashShowAll)}</A></p>
+            })}
+        </section>
+    }
+}
+
+/// The newest events on contracts I can see.
+#[component]
+fn Recent(events: Vec<ContractEventView>) -> impl IntoView {
+    let i = use_i18n();
+    let empty = events.is_empty();
+    let rows = events
+        .into_iter()
+        .map(|e| {
+            let href = format!("/contracts/{}", e.contract_id);
+            let action = e.action.clone();
+            view! {
+                <li class=if e.result == "success" { "event" } else { "event event-failed" }>
+                    <span class="event-at">{jst(&e.at)}</span>
+                    <span class="event-what">{move || action_label(i, &action)}</span>
+                    <A href=href>{e.title}</A>
+                    <span class="sub mono">{e.contract_number}</span>
+                    <span class="sub">{e.actor_label}</span>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="card dash-card" aria-labelledby="dash-recent">
+            <h2 id="dash-recent">{i.tr(K::DashRecent)}</h2>
+            {if empty {
+                view! { <p class="empty">{i.tr(K::DashRecentEmpty)}</p> }.into_any()
+            } else {
+                view! { <ol class="event-list" role="list">{rows}</ol> }.into_any()
+            }}
         </section>
     }
 }

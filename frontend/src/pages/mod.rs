@@ -18,3 +18,4 @@ pub mod signing;
 pub mod user_edit;
 pub mod user_new;
 pub mod users;
+pub mod verify;

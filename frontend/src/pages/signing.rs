@@ -4,17 +4,17 @@
 //! sent as `Authorization: Bearer …`. Made for phones first: one column, large buttons.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
 use shared::contract::{ContractState, RecipientState};
 use shared::dto::{DocumentView, SigningForwardRequest, SigningVerifyRequest, SigningView};
 use shared::problem::Problem;
 use shared::validate::{EmailAddress, Name, OtpCode};
 
 use crate::api;
+use crate::components::contract::role_label;
 use crate::components::form::Loading;
 use crate::format::{jst_opt, yen_opt};
 use crate::i18n::{K, use_i18n};
-use crate::pages::contract_detail::role_label;
+use crate::public::PublicFrame;
 
 fn storage() -> Option<web_sys::Storage> {
     web_sys::window().and_then(|w| w.session_storage().ok().flatten())
@@ -24,12 +24,11 @@ fn storage_key(token: &str) -> String {
     format!("tachiai.sign.{token}")
 }
 
-/// The signing page.
+/// The signing page for the link token `token` (the last part of `/sign/{token}`).
 #[component]
-pub fn SigningPage() -> impl IntoView {
+pub fn SigningPage(token: String) -> impl IntoView {
     let i = use_i18n();
-    let params = use_params_map();
-    let token = Memo::new(move |_| params.with(|p| p.get("token").unwrap_or_default()));
+    let token = Memo::new(move |_| token.clone());
     let session = RwSignal::new(storage().and_then(|s| {
         s.get_item(&storage_key(&token.get_untracked()))
             .ok()
@@ -44,19 +43,7 @@ pub fn SigningPage() -> impl IntoView {
         async move { api::signing::view(&t, s.as_deref()).await }
     });
     view! {
-        <div class="sign-page">
-            <header class="sign-header">
-                <span class="brand-name">{i.tr(K::AppName)}</span>
-                <button
-                    type="button"
-                    class="btn btn-quiet"
-                    aria-label=i.tr(K::LanguageSwitchLabel)
-                    on:click=move |_| i.toggle()
-                >
-                    {i.tr(K::LanguageSwitch)}
-                </button>
-            </header>
-            <main id="main" class="sign-main">
+        <PublicFrame>
                 <h1>{i.tr(K::SignTitle)}</h1>
                 // After 転送 this link is no longer the recipient's: say so instead of reloading.
                 <Show when=move || handed_over.get() fallback=move || view! {
@@ -78,8 +65,7 @@ pub fn SigningPage() -> impl IntoView {
                     <div class="alert alert-info" role="status">{i.tr(K::SignForwarded)}</div>
                 </Show>
                 <p class="sign-note">{i.tr(K::SignLinkNote)}</p>
-            </main>
-        </div>
+        </PublicFrame>
     }
 }
 

@@ -1,0 +1,256 @@
+//! 電子署名の検証 (`/verify`) and 契約の確認 (`/v/{public_id}`, the QR code's target): public
+//! pages of the public bundle, no login. The verdict comes from the service's own verifier;
+//! this page only says it in plain words.
+
+use leptos::prelude::*;
+use shared::contract::ContractState;
+use shared::dto::{PublicVerificationView, SignatureCheckView};
+use shared::problem::Problem;
+use wasm_bindgen::JsCast;
+
+use crate::api;
+use crate::components::contract::{StateBadge, role_label};
+use crate::components::form::Loading;
+use crate::format::{date_ja, jst};
+use crate::i18n::{I18n, K, use_i18n};
+use crate::public::PublicFrame;
+
+/// Upload a signed PDF, see each signature and timestamp.
+#[component]
+pub fn VerifyPage() -> impl IntoView {
+    let i = use_i18n();
+    let file = RwSignal::new_local(None::<web_sys::File>);
+    let missing = RwSignal::new(false);
+    let check = Action::new_local(move |f: &web_sys::File| {
+        let f = f.clone();
+        async move { api::public::verify(&f).await }
+    });
+    let on_change = move |ev: leptos::ev::Event| {
+        let chosen = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+            .and_then(|input| input.files())
+            .and_then(|files| files.get(0));
+        missing.set(chosen.is_none());
+        file.set(chosen);
+    };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        match file.get_untracked() {
+            Some(f) => {
+                missing.set(false);
+                check.dispatch(f);
+            }
+            None => missing.set(true),
+        }
+    };
+    view! {
+        <PublicFrame>
+            <h1>{i.tr(K::VerifyTitle)}</h1>
+            <section class="card sign-card">
+                <p>{i.tr(K::VerifyLead)}</p>
+                <form class="form" on:submit=submit novalidate>
+                    <div class="field">
+                        <label for="verify-file">{i.tr(K::VerifyFile)}</label>
+                        <input
+                            id="verify-file"
+                            type="file"
+                            accept="application/pdf,.pdf"
+                            aria-invalid=move || missing.get().to_string()
+                            aria-describedby="verify-file-error"
+                            on:change=on_change
+                        />
+                        <p class="field-error" id="verify-file-error">
+                            {move || missing.get().then(|| i.t(K::VerifyChooseFile))}
+                        </p>
+                    </div>
+                    <button type="submit" class="btn btn-primary btn-block" disabled=move || check.pending().get()>
+                        {i.tr(K::VerifySubmit)}
+                    </button>
+                </form>
+            </section>
+            {move || check.pending().get().then(|| view! { <Loading /> })}
+            {move || match check.value().get() {
+                None => ().into_any(),
+                Some(Err(p)) => view! { <ProblemBanner problem=p /> }.into_any(),
+                Some(Ok(v)) => view! { <Verdict view=v /> }.into_any(),
+            }}
+        </PublicFrame>
+    }
+}
+
+#[component]
+fn ProblemBanner(problem: Problem) -> impl IntoView {
+    let i = use_i18n();
+    view! { <div class="alert alert-error" role="alert">{move || i.problem(&problem)}</div> }
+}
+
+/// The overall verdict, whether this service issued the file, and each signature.
+#[component]
+fn Verdict(view: PublicVerificationView) -> impl IntoView {
+    let i = use_i18n();
+    let v = view.verification;
+    let (class, key) = if v.signatures.is_empty() {
+        ("alert alert-error", K::VerifyNoSignature)
+    } else if v.all_valid {
+        ("alert alert-success", K::VerifyAllValid)
+    } else {
+        ("alert alert-error", K::VerifyNotValid)
+    };
+    // 長期署名: a valid document (archive) timestamp after the last signature.
+    let last_signature = v.signatures.iter().rposition(|s| s.kind == "signature");
+    let archived = last_signature.is_some_and(|n| {
+        v.signatures[n + 1..]
+            .iter()
+            .any(|s| s.kind == "document_timestamp" && s.valid)
+    });
+    let issued = view.issued_by_this_service;
+    let role = view.document_role.clone().unwrap_or_default();
+    let number = view.contract_number.clone().unwrap_or_default();
+    let concluded = view
+        .concluded_on
+        .as_deref()
+        .map(date_ja)
+        .unwrap_or_default();
+    let signatures = v
+        .signatures
+        .into_iter()
+        .enumerate()
+        .map(|(n, s)| view! { <SignatureCard n=n + 1 sig=s /> })
+        .collect_view();
+    view! {
+        <section class="card sign-card verify-result" aria-labelledby="verify-result-title">
+            <h2 id="verify-result-title">{i.tr(K::VerifyResult)}</h2>
+            <div class=class role="status">{i.tr(key)}</div>
+            <dl class="facts">
+                <dt>{i.tr(K::VerifyLtv)}</dt>
+                <dd>{move || i.t(if archived { K::VerifyLtvYes } else { K::VerifyLtvNo })}</dd>
+                <dt>{i.tr(K::VerifyIssuer)}</dt>
+                <dd>{move || i.t(if issued { K::VerifyIssuedYes } else { K::VerifyIssuedNo })}</dd>
+                {issued.then(|| view! {
+                    <dt>{i.tr(K::VerifyDocumentRole)}</dt>
+                    <dd>{move || role_label(i, &role)}</dd>
+                    <dt>{i.tr(K::ContractNumber)}</dt>
+                    <dd class="mono">{number.clone()}</dd>
+                })}
+                {(!concluded.is_empty()).then(|| view! {
+                    <dt>{i.tr(K::ConcludedOn)}</dt>
+                    <dd>{concluded.clone()}</dd>
+                })}
+                <dt>{i.tr(K::VerifySha256)}</dt>
+                <dd class="mono hash">{v.sha256.clone()}</dd>
+            </dl>
+        </section>
+        <ol class="sig-list" role="list">{signatures}</ol>
+    }
+}
+
+/// One signature or document timestamp.
+#[component]
+fn SignatureCard(n: usize, sig: SignatureCheckView) -> impl IntoView {
+    let i = use_i18n();
+    let is_signature = sig.kind == "signature";
+    let kind = if is_signature {
+        K::SigKindSignature
+    } else {
+        K::SigKindTimestamp
+    };
+    let (badge, verdict) = if sig.valid {
+        ("badge badge-on", K::SigValid)
+    } else {
+        ("badge badge-off", K::SigInvalid)
+    };
+    let coverage = sig.coverage.clone();
+    let signer = sig.signer.clone().unwrap_or_default();
+    let time = sig.timestamp.as_ref().map(|t| jst(&t.time));
+    let tsa = sig.timestamp.as_ref().map(|t| t.tsa.clone());
+    let problems = sig.problems.clone();
+    view! {
+        <li class="card sign-card sig-card">
+            <h3>
+                <span class="sig-no">{n}". "</span>
+                {i.tr(kind)}
+                " "
+                <span class=badge>{i.tr(verdict)}</span>
+            </h3>
+            <dl class="facts">
+                <dt>{move || i.t(if is_signature { K::SigSigner } else { K::SigTsa })}</dt>
+                <dd class="sig-subject">{signer}</dd>
+                {time.map(|t| view! { <dt>{i.tr(K::SigTime)}</dt><dd>{t}</dd> })}
+                {tsa.filter(|_| is_signature).map(|t| view! { <dt>{i.tr(K::SigTsa)}</dt><dd class="sig-subject">{t}</dd> })}
+                <dt>{i.tr(K::SigIntact)}</dt>
+                <dd>{move || yes_no(i, sig.intact, K::SigIntactYes, K::SigIntactNo)}</dd>
+                <dt>{i.tr(K::SigCrypto)}</dt>
+                <dd>{move || yes_no(i, sig.signature_valid, K::SigCryptoYes, K::SigCryptoNo)}</dd>
+                <dt>{i.tr(K::SigTrusted)}</dt>
+                <dd>{move || yes_no(i, sig.trusted, K::SigTrustedYes, K::SigTrustedNo)}</dd>
+                <dt>{i.tr(K::SigCoverage)}</dt>
+                <dd>{move || coverage_label(i, &coverage)}</dd>
+                <dt>{i.tr(K::SigField)}</dt>
+                <dd class="mono">{sig.field_name.clone()}" ("{sig.sub_filter.clone()}")"</dd>
+            </dl>
+            {(!problems.is_empty()).then(|| view! {
+                <p class="sub">{i.tr(K::SigProblems)}</p>
+                <ul class="sig-problems" lang="en">
+                    {problems.into_iter().map(|p| view! { <li>{p}</li> }).collect_view()}
+                </ul>
+            })}
+        </li>
+    }
+}
+
+fn yes_no(i: I18n, ok: bool, yes: K, no: K) -> &'static str {
+    i.t(if ok { yes } else { no })
+}
+
+fn coverage_label(i: I18n, coverage: &str) -> &'static str {
+    match coverage {
+        "entire_file" => i.t(K::CoverageFile),
+        "entire_revision" => i.t(K::CoverageRevision),
+        _ => i.t(K::CoveragePartial),
+    }
+}
+
+/// 契約の確認: what the QR code on a signed contract leads to (number, date, seal status).
+#[component]
+pub fn PublicContractPage(public_id: String) -> impl IntoView {
+    let i = use_i18n();
+    let res = LocalResource::new(move || {
+        let id = public_id.clone();
+        async move { api::public::contract(&id).await }
+    });
+    view! {
+        <PublicFrame>
+            <h1>{i.tr(K::PublicContractTitle)}</h1>
+            <Transition fallback=Loading>
+                {move || Suspend::new(async move {
+                    match res.await {
+                        Err(p) => view! { <ProblemBanner problem=p /> }.into_any(),
+                        Ok(c) => {
+                            let concluded = c.concluded_on.as_deref().map(date_ja).unwrap_or_default();
+                            let sealed = c.sealed;
+                            let state: ContractState = c.state;
+                            view! {
+                                <section class="card sign-card public-contract">
+                                    <p>{i.tr(K::PublicContractLead)}</p>
+                                    <dl class="facts">
+                                        <dt>{i.tr(K::ContractNumber)}</dt>
+                                        <dd class="mono">{c.contract_number.clone()}</dd>
+                                        <dt>{i.tr(K::ConcludedOn)}</dt>
+                                        <dd>{concluded}</dd>
+                                        <dt>{i.tr(K::Status)}</dt>
+                                        <dd><StateBadge state=state /></dd>
+                                        <dt>{i.tr(K::PublicSeal)}</dt>
+                                        <dd>{move || yes_no(i, sealed, K::PublicSealYes, K::PublicSealNo)}</dd>
+                                    </dl>
+                                    <p><a href="/verify">{i.tr(K::PublicToVerify)}</a></p>
+                                </section>
+                            }
+                            .into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </PublicFrame>
+    }
+}
