@@ -9,7 +9,8 @@
 // saved at 1366×768 and 390×844.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -253,9 +254,71 @@ test('a contract goes from draft through approval to the counterparty and is con
   await page.reload();
   await page.locator('.doc-list', { hasText: '署名済み契約書' }).waitFor();
   await screenshot(page, 'c13-contract-concluded');
-  await openMenu(page, '契約一覧');
+
+  // The signed PDF, downloaded through the UI, passes the project's validator harness at B-LTA.
+  const [signedDownload] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('link', { name: '署名済みPDFをダウンロードする' }).click(),
+  ]);
+  const signedPath = await signedDownload.path();
+  const validators = '/opt/tachiai-validators/venv/bin/pyhanko';
+  if (existsSync(validators)) {
+    const root = join(dirname(OUTBOX), 'pki', 'root-ca.pem');
+    const out = execFileSync(
+      join(dirname(fileURLToPath(import.meta.url)), '..', 'tools', 'verify-signed-pdf'),
+      [signedPath, '--trust', root, '--level', 'B-LTA', '--revocation', 'none'],
+      { encoding: 'utf8' },
+    );
+    t.diagnostic(`verify-signed-pdf: ${out.trim().split('\n').pop()}`);
+  } else {
+    t.diagnostic('NOTICE: validators not installed; the signed PDF was not checked externally');
+  }
+
+  // The dashboard counts it; the count links to the filtered list.
+  await openMenu(page, 'ホーム');
+  const mine = page.locator('section.card').filter({ has: page.getByRole('heading', { name: /自分が作成した契約/ }) });
+  const concludedCount = mine.locator('li.count', { has: page.locator('.badge', { hasText: '締結済み' }) });
+  assert.match(await concludedCount.locator('.count-n').textContent(), /^[1-9]\d*$/);
+  await page.getByRole('heading', { name: '最近の動き' }).waitFor();
+  assert.match(await page.locator('main').textContent(), new RegExp(title));
+  await screenshot(page, 'd01-home-dashboard');
+  await concludedCount.locator('a').click();
+  await page.getByRole('heading', { level: 1, name: '契約一覧' }).waitFor();
+  assert.match(page.url(), /[?&]state=concluded(&|$)/);
   await page.locator('table.contracts tr', { hasText: title }).locator('.badge', { hasText: '締結済み' }).waitFor();
+  await screenshot(page, 'd02-list-concluded');
+
+  // The public verification page (no login needed) says the same in plain words.
+  const contractId = contractPath.split('/').pop();
+  const publicId = await page.evaluate(
+    async (id) => (await (await fetch(`/api/v1/contracts/${id}`)).json()).public_id,
+    contractId,
+  );
   await logout(page);
+  const visitor = await openPage(browser);
+  await visitor.page.goto('/verify');
+  await visitor.page.getByRole('heading', { level: 1, name: '電子署名の検証' }).waitFor();
+  await screenshot(visitor.page, 'v01-verify');
+  await visitor.page.getByLabel('PDFファイル').setInputFiles(signedPath);
+  await visitor.page.getByRole('button', { name: '検証する' }).click();
+  await visitor.page.getByText('すべての電子署名とタイムスタンプは有効です。').waitFor();
+  const verdict = await visitor.page.locator('main').textContent();
+  assert.match(verdict, /このサービスが発行したファイルと一致します。/);
+  assert.match(verdict, /あり（署名の後にアーカイブタイムスタンプが付いています）/);
+  await screenshot(visitor.page, 'v02-verify-result');
+  // A file that is not a PDF: the server's reason.
+  await visitor.page.getByLabel('PDFファイル').setInputFiles({ name: 'note.pdf', mimeType: 'application/pdf', buffer: Buffer.from('not a pdf') });
+  await visitor.page.getByRole('button', { name: '検証する' }).click();
+  await visitor.page.getByRole('alert').waitFor();
+  await screenshot(visitor.page, 'v03-verify-refused');
+  // The QR code's page: number, date and seal status only.
+  await visitor.page.goto(`/v/${publicId}`);
+  await visitor.page.getByRole('heading', { level: 1, name: '契約の確認' }).waitFor();
+  await visitor.page.getByText('電子署名・タイムスタンプが付与されています').waitFor();
+  assert.doesNotMatch(await visitor.page.locator('main').textContent(), new RegExp(title), 'no content on the public page');
+  await screenshot(visitor.page, 'v04-public-contract');
+  assert.deepEqual(visitor.errors.filter((e) => !/status of 422/.test(e)), []);
+  await visitor.context.close();
   assert.deepEqual(staff.errors.filter((e) => !PROVOKED.test(e)), []);
   await staff.context.close();
   t.diagnostic(`journey took ${Date.now() - started} ms`);
