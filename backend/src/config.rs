@@ -90,6 +90,11 @@ pub const SETTINGS: &[Setting] = &[
         doc: "RFC 3161 time-stamp authorities, comma-separated, tried in order; empty: the built-in TSA of the development PKI.",
     },
     Setting {
+        key: "concluded_link_days",
+        default: "30",
+        doc: "How long the download link in the 'concluded' mail to each counterparty works, in days (1-365).",
+    },
+    Setting {
         key: "job_lease_seconds",
         default: "300",
         doc: "How long a background job (sealing, mail) is held by the worker that claimed it; a job whose server died is taken over after this.",
@@ -197,6 +202,8 @@ pub struct Config {
     pub tsa_urls: Vec<String>,
     /// How long a worker holds a claimed job before another may take it over.
     pub job_lease: std::time::Duration,
+    /// Days the counterparties' download link after conclusion works.
+    pub concluded_link_days: u32,
     /// Lockout threshold.
     pub login_max_failures: i32,
     /// Lockout duration.
@@ -314,6 +321,8 @@ impl Config {
                 )?
                 .max(1),
             ),
+            concluded_link_days: num("concluded_link_days", get("concluded_link_days"), 30)?
+                .clamp(1, 365),
             login_max_failures: num("login_max_failures", get("login_max_failures"), 5)?.max(1),
             login_lockout_minutes: num("login_lockout_minutes", get("login_lockout_minutes"), 15)?,
             ip_max_failures: num("ip_max_failures", get("ip_max_failures"), 30)?.max(1),
@@ -358,6 +367,7 @@ impl Config {
                 },
             ),
             ("job_lease_seconds", self.job_lease.as_secs().to_string()),
+            ("concluded_link_days", self.concluded_link_days.to_string()),
             ("login_max_failures", self.login_max_failures.to_string()),
             (
                 "login_lockout_minutes",

@@ -125,11 +125,14 @@ pub fn build_app(
 pub fn job_registry(state: &AppState) -> anyhow::Result<crate::jobs::Registry> {
     Ok(crate::jobs::Registry::new()
         .with(crate::mail::SendMailHandler::new(&state.config.mail)?)
-        .with(crate::workflow::sealing::SealHandler::new(
-            state.seal.clone(),
-            state.blobs.clone(),
-            crate::workflow::signing::Links::new(&state.config.public_url),
-        )))
+        .with(
+            crate::workflow::sealing::SealHandler::new(
+                state.seal.clone(),
+                state.blobs.clone(),
+                crate::workflow::signing::Links::new(&state.config.public_url),
+            )
+            .download_link_days(state.config.concluded_link_days),
+        ))
 }
 
 /// The first admin's login, to print once at first start.

@@ -38,12 +38,25 @@ pub struct SealHandler {
     kit: Arc<SealKit>,
     store: BlobStore,
     links: Links,
+    download_link_days: i64,
 }
 
 impl SealHandler {
-    /// A handler sealing with `kit`, storing in `store`.
+    /// A handler sealing with `kit`, storing in `store`; the parties' download links after
+    /// conclusion work for 30 days.
     pub fn new(kit: Arc<SealKit>, store: BlobStore, links: Links) -> SealHandler {
-        SealHandler { kit, store, links }
+        SealHandler {
+            kit,
+            store,
+            links,
+            download_link_days: 30,
+        }
+    }
+
+    /// How long the download link in the "concluded" mail works.
+    pub fn download_link_days(mut self, days: u32) -> SealHandler {
+        self.download_link_days = i64::from(days.max(1));
+        self
     }
 }
 
@@ -414,7 +427,7 @@ impl SealHandler {
                 }
                 let mut r = r;
                 let token = crate::auth::tokens::random_token();
-                let expires = at + 30 * 86_400_000;
+                let expires = at + self.download_link_days * 86_400_000;
                 r.link_token_hash = Some(crate::auth::tokens::digest(&token));
                 r.link_expires_at = Some(expires);
                 r.session_token_hash = None;
