@@ -6,7 +6,7 @@ use actix_web::test::TestRequest;
 use serde_json::{Value, json};
 
 use crate::helpers::{Backend, assert_problem, id, spawn, user_password};
-use crate::on_both_databases;
+use crate::{on_both_databases, upload};
 
 on_both_databases!(
     contract_settings_shape_new_contracts,
@@ -364,17 +364,14 @@ async fn the_approval_inbox_and_the_timeline(backend: Backend) {
         )
         .await;
     let cid = id(&c);
-    let (st, v, _) = app
-        .send(
-            TestRequest::post()
-                .uri(&format!(
-                    "/api/v1/contracts/{cid}/documents?role=main&file_name=contract.pdf"
-                ))
-                .insert_header(("Cookie", format!("tachiai_session={}", staff.cookie)))
-                .insert_header(("X-CSRF-Token", staff.csrf.clone()))
-                .set_payload(crate::helpers::corpus("libreoffice-ja-contract.pdf")),
-        )
-        .await;
+    let (st, v) = upload!(
+        app,
+        staff,
+        cid,
+        "main",
+        "contract.pdf",
+        crate::helpers::corpus("libreoffice-ja-contract.pdf")
+    );
     assert_eq!(st, 201, "{v}");
     app.put(
         &staff,

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use crate::helpers::{
     Backend, Session, assert_problem, corpus, id, spawn, urlencode, user_password,
 };
-use crate::on_both_databases;
+use crate::{on_both_databases, upload};
 
 on_both_databases!(
     a_draft_goes_through_approval_and_is_sent,
@@ -22,27 +22,6 @@ fn actions(v: &Value) -> Vec<String> {
         .iter()
         .map(|a| a.as_str().unwrap().to_owned())
         .collect()
-}
-
-macro_rules! upload {
-    ($app:expr, $s:expr, $contract:expr, $role:expr, $name:expr, $bytes:expr) => {{
-        let (st, body, _) = $app
-            .send(
-                TestRequest::post()
-                    .uri(&format!(
-                        "/api/v1/contracts/{}/documents?role={}&file_name={}",
-                        $contract,
-                        $role,
-                        urlencode($name)
-                    ))
-                    .insert_header(("Cookie", format!("tachiai_session={}", $s.cookie)))
-                    .insert_header(("X-CSRF-Token", $s.csrf.clone()))
-                    .insert_header(("Content-Type", "application/pdf"))
-                    .set_payload($bytes),
-            )
-            .await;
-        (st, body)
-    }};
 }
 
 async fn draft(app: &impl DraftApp, s: &Session) -> Value {

@@ -286,6 +286,29 @@ pub fn assert_problem(got: &(StatusCode, Value), status: u16, code: &str) {
     assert_eq!(got.1["type"], format!("/problems/{code}"));
 }
 
+/// Uploads `$bytes` as a document of `$contract` with `$s`'s session; `(status, body)`.
+#[macro_export]
+macro_rules! upload {
+    ($app:expr, $s:expr, $contract:expr, $role:expr, $name:expr, $bytes:expr) => {{
+        let (st, body, _) = $app
+            .send(
+                actix_web::test::TestRequest::post()
+                    .uri(&format!(
+                        "/api/v1/contracts/{}/documents?role={}&file_name={}",
+                        $contract,
+                        $role,
+                        $crate::helpers::urlencode($name)
+                    ))
+                    .insert_header(("Cookie", format!("tachiai_session={}", $s.cookie)))
+                    .insert_header(("X-CSRF-Token", $s.csrf.clone()))
+                    .insert_header(("Content-Type", "application/pdf"))
+                    .set_payload($bytes),
+            )
+            .await;
+        (st, body)
+    }};
+}
+
 /// Generates one test per database for a scenario `async fn name(backend: Backend)`.
 #[macro_export]
 macro_rules! on_both_databases {

@@ -830,30 +830,25 @@ async fn a_contract_past_its_deadline_expires_after_a_warning(backend: Backend) 
         "the request went out less than a day ago"
     );
     // Two days after sending, the recipient who has not answered gets one reminder.
-    app.with_conn(|conn| {
-        use diesel::prelude::*;
-        diesel::sql_query(format!(
-            "UPDATE recipients SET notified_at = {}",
-            now - 2 * 86_400_000
-        ))
-        .execute(conn)
-        .unwrap();
-    });
+    let requested_two_days_ago = || {
+        app.with_conn(|conn| {
+            use diesel::prelude::*;
+            diesel::sql_query(format!(
+                "UPDATE recipients SET notified_at = {}",
+                now - 2 * 86_400_000
+            ))
+            .execute(conn)
+            .unwrap();
+        })
+    };
+    requested_two_days_ago();
     let second = sweep();
     assert_eq!(
         (second.warned, second.reminded),
         (1, 1),
         "the warning job is deduplicated, not mailed twice; the reminder goes out"
     );
-    app.with_conn(|conn| {
-        use diesel::prelude::*;
-        diesel::sql_query(format!(
-            "UPDATE recipients SET notified_at = {}",
-            now - 2 * 86_400_000
-        ))
-        .execute(conn)
-        .unwrap();
-    });
+    requested_two_days_ago();
     assert_eq!(sweep().reminded, 0, "once per sending");
     app.run_jobs().await;
     let warnings = mails_to(&app.outbox(), "tanaka@city.example.lg.jp")
