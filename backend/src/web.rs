@@ -1,9 +1,10 @@
 //! The browser app's files and the security headers of every response.
 //!
 //! The built SPA (`dist/`) is served at `/` with a fallback to `index.html` for client-side
-//! routes, or to `public.html` (the small public bundle: signing and verification pages) for
-//! `/sign/*`, `/verify` and `/v/*`. The CSP allows no inline script: Trunk's small inline
-//! loaders are allowed by their SHA-256 hashes, computed from both HTML files at start-up.
+//! routes, to `admin.html` (the administration pages) for `/users`, `/departments`, …, or to
+//! `public.html` (the small public bundle: signing and verification pages) for `/sign/*`,
+//! `/verify` and `/v/*`. The CSP allows no inline script: Trunk's small inline
+//! loaders are allowed by their SHA-256 hashes, computed from every HTML file at start-up.
 
 use std::path::{Path, PathBuf};
 
@@ -13,12 +14,38 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, Responder, web};
 use sha2::{Digest, Sha256};
 
-/// The HTML files of the two bundles: the staff app and the public pages.
-const HTML_FILES: [&str; 2] = ["index.html", "public.html"];
+/// The HTML files of the three bundles: the staff app, the administration pages, the public
+/// pages.
+const HTML_FILES: [&str; 3] = ["index.html", "admin.html", "public.html"];
+
+/// First path segments of the administration bundle (`frontend/src/app.rs` has the same list).
+const ADMIN_PREFIXES: [&str; 6] = [
+    "/users",
+    "/departments",
+    "/address-book",
+    "/settings",
+    "/audit-log",
+    "/account",
+];
 
 /// Whether a path is one of the public bundle's pages (served from `public.html`).
 fn is_public_page(path: &str) -> bool {
     path.starts_with("/sign/") || path == "/verify" || path.starts_with("/v/")
+}
+
+/// Which bundle's HTML answers a client-side route.
+fn html_for(path: &str) -> &'static str {
+    let admin = ADMIN_PREFIXES.iter().any(|p| {
+        path.strip_prefix(p)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    });
+    if is_public_page(path) {
+        "public.html"
+    } else if admin {
+        "admin.html"
+    } else {
+        "index.html"
+    }
 }
 
 /// The Content-Security-Policy of the app, given the hashes of the HTML files' inline scripts.
@@ -104,7 +131,6 @@ pub fn security_headers(res: &mut ServiceResponse<impl actix_web::body::MessageB
 /// Serves `dist/` with the SPA fallback, or an explanatory 503 when the app is not built.
 pub fn spa(cfg: &mut web::ServiceConfig, dist: PathBuf) {
     let index = dist.join("index.html");
-    let public = dist.join("public.html");
     if !index.is_file() {
         cfg.default_service(web::to(|| async {
             HttpResponse::ServiceUnavailable()
@@ -113,12 +139,14 @@ pub fn spa(cfg: &mut web::ServiceConfig, dist: PathBuf) {
         }));
         return;
     }
+    let dist2 = dist.clone();
     cfg.service(
         Files::new("/", dist)
             .index_file("index.html")
             .default_handler(fn_service(move |req: ServiceRequest| {
-                let html = if is_public_page(req.path()) && public.is_file() {
-                    public.clone()
+                let bundle = dist2.join(html_for(req.path()));
+                let html = if bundle.is_file() {
+                    bundle
                 } else {
                     index.clone()
                 };
@@ -154,5 +182,10 @@ mod tests {
         assert!(is_public_page("/v/xyz"));
         assert!(!is_public_page("/contracts"));
         assert!(!is_public_page("/verify-something"));
+        assert_eq!(html_for("/users/1"), "admin.html");
+        assert_eq!(html_for("/account"), "admin.html");
+        assert_eq!(html_for("/accounts"), "index.html");
+        assert_eq!(html_for("/contracts/1"), "index.html");
+        assert_eq!(html_for("/sign/x"), "public.html");
     }
 }

@@ -1,9 +1,18 @@
-//! The router: which page answers which path. Nothing else lives here.
+//! The routers of the two logged-in bundles: which page answers which path. Nothing else
+//! lives here.
+//!
+//! The staff app (`index.html`) has the daily pages: home, contracts, approvals. The
+//! administration bundle (`admin.html`) has the pages an administrator uses now and then:
+//! users, departments, address book, settings, audit log, and the own account. Both share
+//! the shell (header, menu); a path of the other bundle is opened with a full page load (the
+//! server answers it with that bundle's HTML), so links between them need no special care.
 
 use leptos::prelude::*;
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::hooks::use_location;
 use leptos_router::path;
 
+use crate::components::form::Loading;
 use crate::components::shell::Shell;
 use crate::i18n::I18n;
 use crate::pages::{
@@ -27,14 +36,32 @@ use crate::pages::{
 };
 use crate::session::Session;
 
-/// The application root.
+/// First path segments of the administration bundle (the server's `web.rs` has the same list).
+const ADMIN_PREFIXES: &[&str] = &[
+    "/users",
+    "/departments",
+    "/address-book",
+    "/settings",
+    "/audit-log",
+    "/account",
+];
+
+/// Whether `path` belongs to the administration bundle.
+pub fn is_admin_path(path: &str) -> bool {
+    ADMIN_PREFIXES.iter().any(|p| {
+        path.strip_prefix(p)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+    })
+}
+
+/// The staff app's root.
 #[component]
 pub fn App() -> impl IntoView {
     I18n::provide();
     Session::provide();
     view! {
         <Router>
-            <Routes fallback=NotFoundPage>
+            <Routes fallback=|| view! { <Elsewhere admin=true /> }>
                 <Route path=path!("/login") view=LoginPage />
                 <ParentRoute path=path!("") view=Shell>
                     <Route path=path!("") view=HomePage />
@@ -43,6 +70,21 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("contracts/:id") view=ContractDetailPage />
                     <Route path=path!("contracts/:id/edit") view=ContractEditPage />
                     <Route path=path!("approvals") view=ApprovalsPage />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}
+
+/// The administration bundle's root.
+#[component]
+pub fn AdminApp() -> impl IntoView {
+    I18n::provide();
+    Session::provide();
+    view! {
+        <Router>
+            <Routes fallback=|| view! { <Elsewhere admin=false /> }>
+                <ParentRoute path=path!("") view=Shell>
                     <Route path=path!("users") view=UsersPage />
                     <Route path=path!("users/new") view=UserNewPage />
                     <Route path=path!("users/:id") view=UserEditPage />
@@ -56,5 +98,31 @@ pub fn App() -> impl IntoView {
                 </ParentRoute>
             </Routes>
         </Router>
+    }
+}
+
+/// A path this bundle has no page for: when it is the other bundle's (`admin`: whether the
+/// other one is the administration bundle), load it from the server; else the 404 page.
+#[component]
+fn Elsewhere(admin: bool) -> impl IntoView {
+    let routed = use_location();
+    let path = routed.pathname.get_untracked();
+    let search = routed.search.get_untracked();
+    if is_admin_path(&path) == admin {
+        if let Some(l) = web_sys::window().map(|w| w.location()) {
+            let target = match search.trim_start_matches('?') {
+                "" => path.clone(),
+                query => format!("{path}?{query}"),
+            };
+            // When the router has already put this URL into the history, replace that entry.
+            let _ = if l.pathname().ok().as_deref() == Some(path.as_str()) {
+                l.replace(&target)
+            } else {
+                l.assign(&target)
+            };
+        }
+        view! { <div class="boot"><Loading /></div> }.into_any()
+    } else {
+        view! { <NotFoundPage /> }.into_any()
     }
 }
