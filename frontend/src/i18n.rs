@@ -90,6 +90,9 @@ texts! {
 
     HomeTitle => "ホーム", "Home";
     HomeNoContracts => "契約を閲覧する権限がありません。メニューから利用できる画面を選んでください。", "You may not view contracts. Choose a page from the menu.";
+    ExportCsv => "CSVで出力する", "Export as CSV";
+    BulkZip => "選択した契約を一括ダウンロード（ZIP）", "Download the selected (ZIP)";
+    SelectContract => "選択", "Select";
     DashApprovals => "承認待ち（あなたの承認が必要）", "Waiting for your approval";
     DashApprovalsEmpty => "承認を待っている契約はありません。", "Nothing waits for your approval.";
     DashDrafts => "下書き", "Drafts";

@@ -102,6 +102,14 @@ pub async fn list(
     get(&path).await
 }
 
+/// `GET /contracts?awaiting_my_approval=true`: the approval inbox.
+pub async fn awaiting_my_approval(per_page: u32) -> Result<Page<ContractSummaryView>, Problem> {
+    get(&format!(
+        "/contracts?awaiting_my_approval=true&per_page={per_page}&page=1"
+    ))
+    .await
+}
+
 /// `GET /contracts/{id}`.
 pub async fn get_one(id: Uuid) -> Result<ContractView, Problem> {
     get(&format!("/contracts/{id}")).await
@@ -285,4 +293,40 @@ pub fn upload(
         finish(&state, Err(Problem::new(ProblemCode::ServiceUnavailable)));
     }
     UploadFuture(state)
+}
+
+/// `GET /contracts.csv` with the list's filters (the session cookie authorises it).
+pub fn csv_url(query: &ContractQuery) -> String {
+    let mut q = query.clone();
+    q.page = 1;
+    match q.to_query_string() {
+        qs if qs.is_empty() => format!("{BASE}/contracts.csv"),
+        qs => format!("{BASE}/contracts.csv?{qs}"),
+    }
+}
+
+/// `POST /contracts/archive`: the ZIP of several contracts, as an object URL (`blob:`) to
+/// save; the caller revokes it when done.
+pub async fn archive_many(ids: Vec<Uuid>) -> Result<String, Problem> {
+    let json = serde_json::to_string(&shared::dto::ArchiveRequest { ids })
+        .map_err(|_| Problem::new(ProblemCode::MalformedRequest))?;
+    let response = super::request(
+        Method::POST,
+        "/contracts/archive",
+        Some(json),
+        super::Watch::Session,
+    )
+    .await?;
+    let bytes = response
+        .binary()
+        .await
+        .map_err(|_| Problem::new(ProblemCode::ServiceUnavailable))?;
+    let array = js_sys::Uint8Array::from(bytes.as_slice());
+    let parts = js_sys::Array::of1(&array);
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("application/zip");
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
+        .map_err(|_| Problem::new(ProblemCode::Internal))?;
+    web_sys::Url::create_object_url_with_blob(&blob)
+        .map_err(|_| Problem::new(ProblemCode::Internal))
 }

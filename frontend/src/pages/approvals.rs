@@ -3,12 +3,11 @@
 
 use leptos::prelude::*;
 use leptos_router::components::A;
-use shared::contract::{ContractAction, ContractState};
+use shared::contract::ContractAction;
 use shared::dto::ContractView;
 use shared::problem::Problem;
 
 use crate::api;
-use crate::api::contracts::ContractQuery;
 use crate::components::form::{Loading, ProblemMessage};
 use crate::format::{period_ja, yen_opt};
 use crate::i18n::{K, use_i18n};
@@ -16,19 +15,12 @@ use crate::pages::contract_detail::ActionBar;
 
 const INBOX_ACTIONS: &[ContractAction] = &[ContractAction::Approve, ContractAction::Reject];
 
-/// Pending contracts, then each one's facts: only those waiting for this user stay.
+/// The contracts waiting for this user's approval, each with its facts (for the buttons).
 async fn waiting_for_me() -> Result<Vec<ContractView>, Problem> {
-    let query = ContractQuery {
-        state: ContractState::PendingApproval.as_str().to_owned(),
-        ..Default::default()
-    };
-    let list = api::contracts::list(&query, 100).await?;
+    let list = api::contracts::awaiting_my_approval(100).await?;
     let mut out = Vec::new();
     for c in list.items {
-        let view = api::contracts::get_one(c.id).await?;
-        if view.facts.i_am_current_approver && !view.facts.i_already_approved {
-            out.push(view);
-        }
+        out.push(api::contracts::get_one(c.id).await?);
     }
     Ok(out)
 }

@@ -16,6 +16,8 @@ use crate::components::pager::Pager;
 use crate::format::{amount_digits, date_ja, jst, yen_opt};
 use crate::i18n::{K, use_i18n};
 use crate::session::use_session;
+use uuid::Uuid;
+use wasm_bindgen::JsCast;
 
 const PER_PAGE: u32 = 50;
 
@@ -163,6 +165,28 @@ pub fn ContractsPage() -> impl IntoView {
         async move { api::contracts::list(&q, PER_PAGE).await }
     });
     let departments = LocalResource::new(api::departments::list_all);
+    // 一括ダウンロード: the contracts ticked on this page.
+    let selected = RwSignal::new(Vec::<Uuid>::new());
+    let zip_url = RwSignal::new(None::<String>);
+    let zip = Action::new_local(move |ids: &Vec<Uuid>| api::contracts::archive_many(ids.clone()));
+    Effect::new(move || {
+        if let Some(Ok(url)) = zip.value().get() {
+            if let Some(old) = zip_url.get_untracked() {
+                let _ = web_sys::Url::revoke_object_url(&old);
+            }
+            zip_url.set(Some(url.clone()));
+            save_as(&url, "contracts.zip");
+        }
+    });
+    on_cleanup(move || {
+        if let Some(old) = zip_url.get_untracked() {
+            let _ = web_sys::Url::revoke_object_url(&old);
+        }
+    });
+    Effect::new(move || {
+        query.track();
+        selected.set(Vec::new());
+    });
 
     let nav = navigate.clone();
     let search = move |ev: leptos::ev::SubmitEvent| {
@@ -292,6 +316,22 @@ pub fn ContractsPage() -> impl IntoView {
             </details>
         </form>
         <div class="list-tools">
+            <a class="btn" href=move || api::contracts::csv_url(&query.get()) download="">
+                {i.tr(K::ExportCsv)}
+            </a>
+            <button
+                type="button"
+                class="btn"
+                disabled=move || selected.with(Vec::is_empty) || zip.pending().get()
+                on:click=move |_| {
+                    zip.dispatch(selected.get_untracked());
+                }
+            >
+                {i.tr(K::BulkZip)}
+                {move || selected.with(|v| (!v.is_empty()).then(|| format!("（{}）", v.len())))}
+            </button>
+            {move || zip.value().get().and_then(Result::err).map(|p| view! { <ProblemMessage problem=p /> })}
+            <span class="spacer"></span>
             <label for="f-sort">{i.tr(K::SortLabel)}</label>
             <select id="f-sort" on:change=resort>
                 {SORTS
@@ -326,8 +366,26 @@ pub fn ContractsPage() -> impl IntoView {
                             .into_iter()
                             .map(|c| {
                                 let href = format!("/contracts/{}", c.id);
+                                let id = c.id;
+                                let pick_label = format!("{} {}", c.contract_number, c.title);
                                 view! {
                                     <tr>
+                                        <td class="pick">
+                                            <input
+                                                type="checkbox"
+                                                aria-label=move || format!("{} {}", i.t(K::SelectContract), pick_label)
+                                                prop:checked=move || selected.with(|v| v.contains(&id))
+                                                on:change=move |ev| {
+                                                    let on = event_target_checked(&ev);
+                                                    selected.update(|v| {
+                                                        v.retain(|x| *x != id);
+                                                        if on {
+                                                            v.push(id);
+                                                        }
+                                                    });
+                                                }
+                                            />
+                                        </td>
                                         <td data-label=i.tr(K::ContractNumber) class="mono">{c.contract_number}</td>
                                         <td data-label=i.tr(K::ContractTitle) class="wrap">
                                             <A href=href>{c.title}</A>
@@ -359,6 +417,7 @@ pub fn ContractsPage() -> impl IntoView {
                                 <table class="list stack contracts">
                                     <thead>
                                         <tr>
+                                            <th scope="col" class="pick"><span class="visually-hidden">{i.tr(K::SelectContract)}</span></th>
                                             <th scope="col">{i.tr(K::ContractNumber)}</th>
                                             <th scope="col">{i.tr(K::ContractTitle)}</th>
                                             <th scope="col">{i.tr(K::Counterparty)}</th>
@@ -378,5 +437,21 @@ pub fn ContractsPage() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+/// Saves an object URL as a file, as a click on a download link would.
+fn save_as(url: &str, file_name: &str) {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    if let Some(a) = doc
+        .create_element("a")
+        .ok()
+        .and_then(|e| e.dyn_into::<web_sys::HtmlAnchorElement>().ok())
+    {
+        a.set_href(url);
+        a.set_download(file_name);
+        a.click();
     }
 }
