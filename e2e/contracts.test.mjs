@@ -287,6 +287,22 @@ test('a contract goes from draft through approval to the counterparty and is con
   assert.match(page.url(), /[?&]state=concluded(&|$)/);
   await page.locator('table.contracts tr', { hasText: title }).locator('.badge', { hasText: '締結済み' }).waitFor();
   await screenshot(page, 'd02-list-concluded');
+  // CSV of the same filters (Excel: UTF-8 with BOM), and the ticked contracts as one ZIP.
+  const [csvDownload] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('link', { name: 'CSVで出力する' }).click(),
+  ]);
+  const csv = readFileSync(await csvDownload.path(), 'utf8');
+  assert.match(csv, /契約番号/);
+  assert.match(csv, new RegExp(title));
+  assert.match(csv, /締結済み/);
+  await page.getByRole('checkbox', { name: new RegExp(`選択 .*${title}`) }).check();
+  const [zipDownload] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: /選択した契約を一括ダウンロード（ZIP）（1）/ }).click(),
+  ]);
+  assert.equal(readFileSync(await zipDownload.path()).subarray(0, 2).toString('latin1'), 'PK');
+  await screenshot(page, 'd03-list-selected');
 
   // The public verification page (no login needed) says the same in plain words.
   const contractId = contractPath.split('/').pop();
@@ -319,6 +335,19 @@ test('a contract goes from draft through approval to the counterparty and is con
   await screenshot(visitor.page, 'v04-public-contract');
   assert.deepEqual(visitor.errors.filter((e) => !/status of 422/.test(e)), []);
   await visitor.context.close();
+
+  // The administrator's 操作ログ shows the contract's events, the service's sealing included.
+  const auditor = await openPage(browser);
+  await login(auditor.page, ADMIN);
+  await openMenu(auditor.page, '操作ログ');
+  const log = await auditor.page.locator('main table').textContent();
+  for (const label of ['契約の作成', '承認申請', '承認', '送信', '相手方の合意', '契約締結']) {
+    assert.ok(log.includes(label), `audit log shows ${label}`);
+  }
+  await screenshot(auditor.page, 'a01-audit-log-contract-events');
+  await logout(auditor.page);
+  assert.deepEqual(auditor.errors, []);
+  await auditor.context.close();
   assert.deepEqual(staff.errors.filter((e) => !PROVOKED.test(e)), []);
   await staff.context.close();
   t.diagnostic(`journey took ${Date.now() - started} ms`);
