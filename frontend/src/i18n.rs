@@ -90,6 +90,15 @@ texts! {
 
     HomeTitle => "ホーム", "Home";
     HomeNoContracts => "契約を閲覧する権限がありません。メニューから利用できる画面を選んでください。", "You may not view contracts. Choose a page from the menu.";
+    ContractSettings => "契約の設定", "Contracts";
+    ApprovalRequired => "送信の前に承認を必須にする（承認ルートを通った契約だけを送信できます）", "Require approval before sending (only approved contracts can be sent)";
+    NumberPattern => "契約番号の形式", "Contract number pattern";
+    NumberPatternHint => "{fy} は令和の年度（8）、{fyyyy} は西暦の年度（2026）、{seq:6} は6桁の連番です。例：R{fy}-{seq:6}", "{fy}: Reiwa fiscal year (8), {fyyyy}: fiscal year (2026), {seq:6}: a 6-digit serial. Example: R{fy}-{seq:6}";
+    RetentionYears => "保存期間（年）", "Retention (years)";
+    RetentionYearsHint => "新しい契約の保存期間の初期値です。1～100年。", "Default for new contracts, 1–100 years.";
+    LinkExpiryDays => "確認依頼の有効期間（日）", "Link validity (days)";
+    LinkExpiryDaysHint => "送信から相手方の回答期限までの日数です。1～90日。", "Days from sending to the counterparty's answer deadline, 1–90.";
+    JapaneseEra => "一覧や文書の日付を和暦で表示する（令和8年4月1日）", "Show dates in the Japanese era (令和8年4月1日)";
     ExportCsv => "CSVで出力する", "Export as CSV";
     BulkZip => "選択した契約を一括ダウンロード（ZIP）", "Download the selected (ZIP)";
     SelectContract => "選択", "Select";

@@ -9,7 +9,7 @@ use crate::api;
 use crate::components::form::{Loading, ProblemMessage};
 use crate::components::pager::Pager;
 use crate::format::jst;
-use crate::i18n::{I18n, K, Lang, use_i18n};
+use crate::i18n::{I18n, K, use_i18n};
 
 const PER_PAGE: u32 = 50;
 
@@ -101,7 +101,7 @@ fn event_row(e: AuditEventView) -> impl IntoView {
     let i = use_i18n();
     let ok = e.result == "success";
     let action = e.action.clone();
-    let label = AuditAction::parse(&e.action).map(AuditAction::label_ja);
+    let label = AuditAction::parse(&e.action);
     let target = match (&e.target_type, &e.target_id) {
         (Some(t), Some(id)) => format!("{t} {id}"),
         (Some(t), None) => t.clone(),
@@ -113,10 +113,10 @@ fn event_row(e: AuditEventView) -> impl IntoView {
             <td>{jst(&e.at)}</td>
             <td class="wrap">{e.actor_label.clone()}</td>
             <td>
-                {move || match (i.lang(), label) {
-                    (Lang::Ja, Some(l)) => {
+                {move || match label {
+                    Some(l) => {
                         view! {
-                            {l}
+                            {i.pick(l.label_ja(), l.label_en())}
                             <span class="sub mono small">{action.clone()}</span>
                         }
                             .into_any()
@@ -135,10 +135,10 @@ fn event_row(e: AuditEventView) -> impl IntoView {
     }
 }
 
-/// An audit action's label: Japanese from `shared`, else the code as recorded.
+/// An audit action's label from `shared` in the current language, else the code as recorded.
 pub fn action_label(i: I18n, code: &str) -> String {
-    match (i.lang(), AuditAction::parse(code)) {
-        (Lang::Ja, Some(a)) => a.label_ja().to_owned(),
-        _ => code.to_owned(),
+    match AuditAction::parse(code) {
+        Some(a) => i.pick(a.label_ja(), a.label_en()).to_owned(),
+        None => code.to_owned(),
     }
 }

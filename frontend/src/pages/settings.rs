@@ -72,8 +72,11 @@ fn SettingsForm(settings: TenantSettingsView) -> impl IntoView {
     let require_totp = RwSignal::new(settings.require_totp);
     let idle = RwSignal::new(settings.session_idle_minutes.to_string());
     let absolute = RwSignal::new(settings.session_absolute_hours.to_string());
-    // Contract settings are kept as loaded until this form edits them.
-    let kept = settings.clone();
+    let approval_required = RwSignal::new(settings.approval_required);
+    let number_pattern = RwSignal::new(settings.contract_number_pattern.clone());
+    let retention = RwSignal::new(settings.retention_years.to_string());
+    let link_days = RwSignal::new(settings.link_expiry_days.to_string());
+    let japanese_era = RwSignal::new(settings.japanese_era);
     let save = Action::new_local(move |req: &UpdateTenantSettingsRequest| {
         let req = req.clone();
         async move {
@@ -105,20 +108,34 @@ fn SettingsForm(settings: TenantSettingsView) -> impl IntoView {
             "session_absolute_hours",
             number_in(&absolute.get_untracked(), 1, 24),
         );
+        let retention_v = split(
+            &mut errors,
+            &mut local,
+            "retention_years",
+            number_in(&retention.get_untracked(), 1, 100),
+        );
+        let link_v = split(
+            &mut errors,
+            &mut local,
+            "link_expiry_days",
+            number_in(&link_days.get_untracked(), 1, 90),
+        );
         if !form.check_all(errors, local) {
             return;
         }
-        if let (Some(n), Some(idle_v), Some(abs_v)) = (n, idle_v, abs_v) {
+        if let (Some(n), Some(idle_v), Some(abs_v), Some(retention_v), Some(link_v)) =
+            (n, idle_v, abs_v, retention_v, link_v)
+        {
             save.dispatch(UpdateTenantSettingsRequest {
                 name: n.into_inner(),
                 require_totp: require_totp.get_untracked(),
                 session_idle_minutes: idle_v,
                 session_absolute_hours: abs_v,
-                approval_required: kept.approval_required,
-                contract_number_pattern: kept.contract_number_pattern.clone(),
-                retention_years: kept.retention_years,
-                link_expiry_days: kept.link_expiry_days,
-                japanese_era: kept.japanese_era,
+                approval_required: approval_required.get_untracked(),
+                contract_number_pattern: number_pattern.get_untracked().trim().to_owned(),
+                retention_years: retention_v,
+                link_expiry_days: link_v,
+                japanese_era: japanese_era.get_untracked(),
             });
         }
     };
@@ -150,6 +167,40 @@ fn SettingsForm(settings: TenantSettingsView) -> impl IntoView {
                 hint=K::SessionAbsoluteHint
                 required=true
             />
+            <h2 class="form-section">{i.tr(K::ContractSettings)}</h2>
+            <CheckField id="approval-required" label=K::ApprovalRequired checked=approval_required />
+            <TextField
+                id="number-pattern"
+                field="contract_number_pattern"
+                label=K::NumberPattern
+                value=number_pattern
+                form=form
+                hint=K::NumberPatternHint
+                required=true
+            />
+            <TextField
+                id="retention-years"
+                field="retention_years"
+                label=K::RetentionYears
+                value=retention
+                form=form
+                kind="number"
+                inputmode="numeric"
+                hint=K::RetentionYearsHint
+                required=true
+            />
+            <TextField
+                id="link-expiry"
+                field="link_expiry_days"
+                label=K::LinkExpiryDays
+                value=link_days
+                form=form
+                kind="number"
+                inputmode="numeric"
+                hint=K::LinkExpiryDaysHint
+                required=true
+            />
+            <CheckField id="japanese-era" label=K::JapaneseEra checked=japanese_era />
             <div class="actions">
                 <button type="submit" class="btn btn-primary" disabled=move || save.pending().get()>
                     {move || if save.pending().get() { i.t(K::Saving) } else { i.t(K::Save) }}
