@@ -112,6 +112,13 @@ test('admin creates a department and a staff user; the user logs in and sees the
 
   await openMenu(page, '設定');
   await page.locator('#tenant-name').waitFor();
+  // The contract settings come with the tenant's values; saving them unchanged is accepted.
+  assert.match(await page.locator('#number-pattern').inputValue(), /\{seq/);
+  assert.match(await page.locator('#link-expiry').inputValue(), /^\d+$/);
+  assert.match(await page.locator('#retention-years').inputValue(), /^\d+$/);
+  await page.getByLabel('一覧や文書の日付を和暦で表示する（令和8年4月1日）').waitFor();
+  await page.getByRole('button', { name: '保存する' }).click();
+  await page.getByText('保存しました。').waitFor();
   await screenshot(page, '10-settings');
   await openMenu(page, '操作ログ');
   await page.locator('table.list').waitFor();
