@@ -417,6 +417,14 @@ mod tests {
         assert_eq!(c.database_url.target, "./data/tachiai.db");
         assert_eq!(c.public_url, "http://127.0.0.1:8080");
         assert!(!c.secure_cookies());
+        assert_eq!(c.job_lease, crate::jobs::DEFAULT_LEASE);
+        let short =
+            Config::from_sources(None, &env(&[("TACHIAI_JOB_LEASE_SECONDS", "3")])).unwrap();
+        assert_eq!(short.job_lease.as_secs(), 3);
+        assert!(short.describe().contains("job_lease_seconds = 3\n"));
+        assert!(
+            Config::from_sources(None, &env(&[("TACHIAI_JOB_LEASE_SECONDS", "soon")])).is_err()
+        );
     }
 
     #[test]
