@@ -99,6 +99,11 @@ texts! {
     LinkExpiryDays => "確認依頼の有効期間（日）", "Link validity (days)";
     LinkExpiryDaysHint => "送信から相手方の回答期限までの日数です。1～90日。", "Days from sending to the counterparty's answer deadline, 1–90.";
     JapaneseEra => "一覧や文書の日付を和暦で表示する（令和8年4月1日）", "Show dates in the Japanese era (令和8年4月1日)";
+    Timeline => "経過", "History";
+    AuditAny => "（すべて）", "(any)";
+    AuditTargetId => "対象のID（契約・利用者など）", "Target ID (contract, user, …)";
+    AuditFrom => "日付（から）", "From";
+    AuditUntil => "日付（まで）", "Until";
     ExportCsv => "CSVで出力する", "Export as CSV";
     BulkZip => "選択した契約を一括ダウンロード（ZIP）", "Download the selected (ZIP)";
     SelectContract => "選択", "Select";

@@ -126,7 +126,41 @@ fn Contract(contract: ContractView, done: Callback<ContractView>) -> impl IntoVi
         </section>
         <Documents contract_id=c.id documents=c.documents.clone() />
         <Recipients contract=c.clone() />
+        <Timeline entries=c.timeline.clone() />
         <Route contract=c />
+    }
+}
+
+/// 経過: what happened to the contract, oldest first, with the comments given.
+#[component]
+fn Timeline(entries: Vec<shared::dto::TimelineEntryView>) -> impl IntoView {
+    let i = use_i18n();
+    let empty = entries.is_empty();
+    let rows = entries
+        .into_iter()
+        .map(|e| {
+            let action = e.action.clone();
+            view! {
+                <li class=if e.result == "success" { "event" } else { "event event-failed" }>
+                    <span class="event-at">{jst(&e.at)}</span>
+                    <span class="event-what">{move || crate::pages::audit::action_label(i, &action)}</span>
+                    <span class="sub">{e.actor_label}</span>
+                    {e.comment
+                        .filter(|c| !c.trim().is_empty())
+                        .map(|c| view! { <p class="pre event-comment">{c}</p> })}
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="card" aria-labelledby="timeline-title">
+            <h2 id="timeline-title">{i.tr(K::Timeline)}</h2>
+            {if empty {
+                view! { <p class="empty">{i.tr(K::DashRecentEmpty)}</p> }.into_any()
+            } else {
+                view! { <ol class="event-list timeline" role="list">{rows}</ol> }.into_any()
+            }}
+        </section>
     }
 }
 
