@@ -253,6 +253,11 @@ test('a contract goes from draft through approval to the counterparty and is con
   await page.locator('.contract-head .badge', { hasText: '締結済み' }).waitFor({ timeout: 120_000 });
   await page.reload();
   await page.locator('.doc-list', { hasText: '署名済み契約書' }).waitFor();
+  // 経過: the contract's own history, the service's sealing included.
+  const history = page.locator('section.card').filter({ has: page.getByRole('heading', { name: '経過', exact: true }) });
+  for (const label of ['契約の作成', '承認申請', '承認', '送信', '相手方の合意', '契約締結']) {
+    await history.getByText(label, { exact: true }).first().waitFor();
+  }
   await screenshot(page, 'c13-contract-concluded');
 
   // The signed PDF, downloaded through the UI, passes the project's validator harness at B-LTA.
@@ -345,6 +350,19 @@ test('a contract goes from draft through approval to the counterparty and is con
     assert.ok(log.includes(label), `audit log shows ${label}`);
   }
   await screenshot(auditor.page, 'a01-audit-log-contract-events');
+  // Filtered by 操作 (kept in the URL), and the same filter as CSV.
+  await auditor.page.getByLabel('操作', { exact: true }).selectOption('contract.concluded');
+  await auditor.page.getByRole('button', { name: '検索する' }).click();
+  await auditor.page.waitForURL(/[?&]action=contract\.concluded/);
+  await auditor.page.locator('main table tbody tr').first().waitFor();
+  const rows = await auditor.page.locator('main table tbody tr').allTextContents();
+  assert.ok(rows.length >= 1 && rows.every((r) => r.includes('契約締結')), `only 契約締結: ${rows}`);
+  const [auditCsv] = await Promise.all([
+    auditor.page.waitForEvent('download'),
+    auditor.page.getByRole('link', { name: 'CSVで出力する' }).click(),
+  ]);
+  assert.match(readFileSync(await auditCsv.path(), 'utf8'), /contract\.concluded/);
+  await screenshot(auditor.page, 'a02-audit-log-filtered');
   await logout(auditor.page);
   assert.deepEqual(auditor.errors, []);
   await auditor.context.close();
