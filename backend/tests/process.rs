@@ -23,7 +23,9 @@ use diesel::Connection;
 use diesel::prelude::*;
 use serde_json::{Value, json};
 
-use helpers::{Backend, TestDb, corpus};
+use helpers::{
+    Backend, TestDb, check_archive, corpus, external_validation, pdftotext, validators_required,
+};
 use server::{Auth, Body, Mailbox, Server, agree, confirm, download, send_contract, set_up_org};
 
 const PDF: &str = "libreoffice-ja-contract.pdf";
@@ -252,77 +254,6 @@ fn check_concluded(
     external_validation(&root, &dir.join("signed.pdf"));
     external_validation(&root, &dir.join("certificate.pdf"));
     signed
-}
-
-fn validators_required() -> bool {
-    std::env::var("TACHIAI_REQUIRE_VALIDATORS").is_ok_and(|v| v == "1")
-}
-
-fn pdftotext(pdf: &Path) -> Option<String> {
-    match Command::new("pdftotext").arg(pdf).arg("-").output() {
-        Ok(o) if o.status.success() => Some(String::from_utf8_lossy(&o.stdout).into_owned()),
-        _ if validators_required() => panic!("pdftotext is required"),
-        _ => {
-            eprintln!("NOTICE: pdftotext missing; certificate text not checked");
-            None
-        }
-    }
-}
-
-/// `tools/verify-signed-pdf --level B-LTA --revocation none` against the development root.
-fn external_validation(root: &Path, pdf: &Path) {
-    let tool = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tools/verify-signed-pdf");
-    if !Path::new("/opt/tachiai-validators/venv/bin/pyhanko").exists() {
-        assert!(!validators_required(), "the validator harness is required");
-        eprintln!(
-            "NOTICE: validators not installed; {} not checked externally",
-            pdf.display()
-        );
-        return;
-    }
-    let out = Command::new(tool)
-        .arg(pdf)
-        .arg("--trust")
-        .arg(root)
-        .args(["--level", "B-LTA", "--revocation", "none"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "verify-signed-pdf {}:\n{}{}",
-        pdf.display(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// Every manifest entry is in the ZIP with that SHA-256 and size, the sealed file among them.
-fn check_archive(zip_bytes: &[u8], signed: &[u8]) {
-    use sha2::Digest;
-    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(zip_bytes)).unwrap();
-    let mut manifest = String::new();
-    zip.by_name("manifest.json")
-        .unwrap()
-        .read_to_string(&mut manifest)
-        .unwrap();
-    let manifest: Value = serde_json::from_str(&manifest).unwrap();
-    let entries = manifest["entries"].as_array().unwrap();
-    assert!(entries.len() >= 6, "{manifest}");
-    let mut found_signed = false;
-    for e in entries {
-        let mut bytes = Vec::new();
-        zip.by_name(e["path"].as_str().unwrap())
-            .unwrap()
-            .read_to_end(&mut bytes)
-            .unwrap();
-        assert_eq!(e["size"], bytes.len());
-        assert_eq!(
-            e["sha256"],
-            data_encoding::HEXLOWER.encode(&sha2::Sha256::digest(&bytes))
-        );
-        found_signed |= bytes == signed;
-    }
-    assert!(found_signed, "the sealed PDF is in the archive");
 }
 
 /// Waits until `to` has `n` mails whose subject contains `subject`, and no more.

@@ -8,7 +8,10 @@ use std::path::{Path, PathBuf};
 use actix_web::test::TestRequest;
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, Session, TestApp, assert_problem, corpus, spawn, user_password};
+use crate::helpers::{
+    Backend, Session, TestApp, assert_problem, check_archive, corpus, external_validation,
+    pdftotext, spawn, user_password,
+};
 use crate::on_both_databases;
 
 on_both_databases!(
@@ -348,8 +351,8 @@ async fn two_recipients_one_forwards_and_the_contract_is_concluded(backend: Back
             assert!(text.contains(name), "{name} in the certificate");
         }
     }
-    external_validation(&dir, &dir.join("signed.pdf"), "B-LTA");
-    external_validation(&dir, &dir.join("certificate.pdf"), "B-LTA");
+    external_validation(&dir.join("pki/root-ca.pem"), &dir.join("signed.pdf"));
+    external_validation(&dir.join("pki/root-ca.pem"), &dir.join("certificate.pdf"));
 
     // Anyone can verify the signed file and see that this service issued it; the QR page says
     // only number, date and seal status.
@@ -422,52 +425,6 @@ async fn two_recipients_one_forwards_and_the_contract_is_concluded(backend: Back
 }
 
 /// Every entry of the manifest is in the ZIP with that SHA-256 and size.
-fn check_archive(zip_bytes: &[u8], signed: &[u8]) {
-    use sha2::Digest;
-    use std::io::Read;
-    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(zip_bytes)).unwrap();
-    let mut manifest = String::new();
-    zip.by_name("manifest.json")
-        .unwrap()
-        .read_to_string(&mut manifest)
-        .unwrap();
-    let manifest: Value = serde_json::from_str(&manifest).unwrap();
-    let entries = manifest["entries"].as_array().unwrap();
-    assert!(entries.len() >= 6, "{manifest}");
-    let mut found_signed = false;
-    for e in entries {
-        let mut bytes = Vec::new();
-        zip.by_name(e["path"].as_str().unwrap())
-            .unwrap()
-            .read_to_end(&mut bytes)
-            .unwrap();
-        assert_eq!(e["size"], bytes.len());
-        assert_eq!(
-            e["sha256"],
-            data_encoding::HEXLOWER.encode(&sha2::Sha256::digest(&bytes))
-        );
-        found_signed |= bytes == signed;
-    }
-    assert!(found_signed, "the sealed PDF is in the archive");
-    let paths: Vec<&str> = entries
-        .iter()
-        .map(|e| e["path"].as_str().unwrap())
-        .collect();
-    for part in [
-        "/原本/",
-        "/電子署名済/",
-        "/合意締結証明書/",
-        "/経過記録.csv",
-        "/経過記録.json",
-        "/契約情報.json",
-    ] {
-        assert!(
-            paths.iter().any(|p| p.contains(part)),
-            "{part} in {paths:?}"
-        );
-    }
-}
-
 fn actions(v: &Value) -> Vec<String> {
     v["allowed_actions"]
         .as_array()
@@ -475,62 +432,6 @@ fn actions(v: &Value) -> Vec<String> {
         .iter()
         .map(|a| a.as_str().unwrap().to_owned())
         .collect()
-}
-
-fn validators_required() -> bool {
-    std::env::var("TACHIAI_REQUIRE_VALIDATORS").is_ok_and(|v| v == "1")
-}
-
-fn pdftotext(pdf: &Path) -> Option<String> {
-    match std::process::Command::new("pdftotext")
-        .arg(pdf)
-        .arg("-")
-        .output()
-    {
-        Ok(o) if o.status.success() => Some(String::from_utf8_lossy(&o.stdout).into_owned()),
-        _ if validators_required() => panic!("pdftotext is required"),
-        _ => {
-            eprintln!("NOTICE: pdftotext missing; certificate text not checked");
-            None
-        }
-    }
-}
-
-/// `tools/verify-signed-pdf` at `level` against the development root (offline: the DSS has
-/// everything; the development OCSP/CRL URLs are not served by this in-process app).
-fn external_validation(dir: &Path, pdf: &Path, level: &str) {
-    let tool = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tools/verify-signed-pdf");
-    let venv = Path::new("/opt/tachiai-validators/venv/bin/pyhanko");
-    if !venv.exists() {
-        assert!(!validators_required(), "the validator harness is required");
-        eprintln!(
-            "NOTICE: validators not installed; {} not checked externally",
-            pdf.display()
-        );
-        return;
-    }
-    let out = std::process::Command::new(tool)
-        .arg(pdf)
-        .arg("--trust")
-        .arg(dir.join("pki/root-ca.pem"))
-        .args(["--level", level, "--revocation", "none"])
-        .output()
-        .unwrap();
-    eprintln!(
-        "verify-signed-pdf {}: {}",
-        pdf.display(),
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .last()
-            .unwrap_or_default()
-    );
-    assert!(
-        out.status.success(),
-        "verify-signed-pdf {}:\n{}{}",
-        pdf.display(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 async fn wrong_codes_lock_the_link_and_a_declined_contract_ends(backend: Backend) {
