@@ -100,6 +100,19 @@ texts! {
     LinkExpiryDaysHint => "送信から相手方の回答期限までの日数です。1～90日。", "Days from sending to the counterparty's answer deadline, 1–90.";
     JapaneseEra => "一覧や文書の日付を和暦で表示する（令和8年4月1日）", "Show dates in the Japanese era (令和8年4月1日)";
     Timeline => "経過", "History";
+    SealTitle => "電子署名・タイムスタンプの証明書", "Seal and time-stamp certificates";
+    SealDevelopment => "開発用の証明書です。このサーバーの外では信頼されません。本番では団体の電子署名用の証明書を設定してください。", "These are development certificates, not trusted outside this server. Configure the organisation's seal certificate for production.";
+    SealSigner => "電子署名の証明書", "Seal certificate";
+    SealIssuer => "発行元の証明書", "Issuing certificate";
+    SealTsa => "タイムスタンプ", "Time stamps";
+    SealTsaBuiltin => "組み込みの時刻認証局（開発用）を使っています。", "The built-in (development) time-stamp authority is used.";
+    SealTsaHttp => "外部の時刻認証局（RFC 3161）を順に使います：", "External time-stamp authorities (RFC 3161), in order:";
+    SealSubject => "名義", "Subject";
+    SealValidity => "有効期間", "Valid";
+    SealValid => "有効", "Valid";
+    SealExpiresSoon => "期限が近づいています", "Expires soon";
+    SealExpired => "期限切れ", "Expired";
+    SealFingerprint => "フィンガープリント（SHA-256）", "Fingerprint (SHA-256)";
     AuditAny => "（すべて）", "(any)";
     AuditTargetId => "対象のID（契約・利用者など）", "Target ID (contract, user, …)";
     AuditFrom => "日付（から）", "From";
@@ -625,6 +638,16 @@ impl I18n {
         match self.lang.get() {
             Lang::Ja => format!("連番 {seq} の記録で不整合を検出しました（{ja}）。"),
             Lang::En => format!("The chain breaks at entry {seq} ({en})."),
+        }
+    }
+
+    /// "あと n 日" until a certificate expires.
+    pub fn days_left(self, n: i64) -> String {
+        match self.lang.get() {
+            Lang::Ja if n >= 0 => format!("（あと{n}日）"),
+            Lang::Ja => format!("（{}日前に期限切れ）", -n),
+            Lang::En if n >= 0 => format!("({n} days left)"),
+            Lang::En => format!("(expired {} days ago)", -n),
         }
     }
 

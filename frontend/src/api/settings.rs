@@ -15,3 +15,8 @@ pub async fn get_settings() -> Result<TenantSettingsView, Problem> {
 pub async fn update(req: &UpdateTenantSettingsRequest) -> Result<TenantSettingsView, Problem> {
     send(Method::PUT, "/settings", req).await
 }
+
+/// `GET /seal`: the seal and time-stamp authority in use.
+pub async fn seal() -> Result<shared::dto::SealInfoView, Problem> {
+    get("/seal").await
+}

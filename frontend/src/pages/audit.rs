@@ -81,7 +81,7 @@ pub fn AuditPage() -> impl IntoView {
     view! {
         <h1>{i.tr(K::AuditTitle)}</h1>
         <p class="lead">{i.tr(K::AuditLead)}</p>
-        <form class="card filters" role="search" on:submit=search>
+        <form class="card audit-filters" role="search" on:submit=search>
             <div class="filter-grid">
                 <div class="field">
                     <label for="a-action">{i.tr(K::AuditAction)}</label>

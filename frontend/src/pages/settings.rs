@@ -9,6 +9,7 @@ use crate::components::form::{
     CheckField, FieldMessage, FormMessages, FormState, Loading, ProblemMessage, TextField,
     check_field,
 };
+use crate::format::jst;
 use crate::i18n::{K, use_i18n};
 use crate::session::use_session;
 
@@ -27,6 +28,77 @@ pub fn SettingsPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        <SealSection />
+    }
+}
+
+/// 電子署名・タイムスタンプ: the seal certificate, its chain and the TSA in use, with how long
+/// each certificate stays valid.
+#[component]
+fn SealSection() -> impl IntoView {
+    let i = use_i18n();
+    let seal = LocalResource::new(api::settings::seal);
+    view! {
+        <section class="card" aria-labelledby="seal-title">
+            <h2 id="seal-title">{i.tr(K::SealTitle)}</h2>
+            <Transition fallback=Loading>
+                {move || Suspend::new(async move {
+                    match seal.await {
+                        Err(p) => view! { <ProblemMessage problem=p /> }.into_any(),
+                        Ok(s) => {
+                            let builtin = s.tsa_source == "builtin";
+                            let urls = s.tsa_urls.join("、");
+                            view! {
+                                {s.development.then(|| view! {
+                                    <div class="alert alert-warn" role="status">{i.tr(K::SealDevelopment)}</div>
+                                })}
+                                <h3>{i.tr(K::SealSigner)}</h3>
+                                <CertificateFacts cert=s.signer.clone() />
+                                {s.chain
+                                    .iter()
+                                    .cloned()
+                                    .map(|c| view! { <h3>{i.tr(K::SealIssuer)}</h3><CertificateFacts cert=c /> })
+                                    .collect_view()}
+                                <h3>{i.tr(K::SealTsa)}</h3>
+                                <p>
+                                    {move || i.t(if builtin { K::SealTsaBuiltin } else { K::SealTsaHttp })}
+                                    {(!urls.is_empty()).then(|| view! { <span class="mono">" "{urls.clone()}</span> })}
+                                </p>
+                                {s.tsa_certificate.clone().map(|c| view! { <CertificateFacts cert=c /> })}
+                            }
+                                .into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn CertificateFacts(cert: shared::dto::CertificateInfoView) -> impl IntoView {
+    let i = use_i18n();
+    let days = cert.days_left;
+    let (class, key) = if days < 0 {
+        ("badge badge-off", K::SealExpired)
+    } else if days <= 90 {
+        ("badge badge-warn", K::SealExpiresSoon)
+    } else {
+        ("badge badge-on", K::SealValid)
+    };
+    view! {
+        <dl class="facts seal-facts">
+            <dt>{i.tr(K::SealSubject)}</dt>
+            <dd class="wrap-anywhere">{cert.subject.clone()}</dd>
+            <dt>{i.tr(K::SealValidity)}</dt>
+            <dd>
+                {jst(&cert.not_before)}"～"{jst(&cert.not_after)}
+                " "<span class=class>{i.tr(key)}</span>
+                " "<span class="sub">{move || i.days_left(days)}</span>
+            </dd>
+            <dt>{i.tr(K::SealFingerprint)}</dt>
+            <dd class="mono wrap-anywhere small">{cert.sha256.clone()}</dd>
+        </dl>
     }
 }
 
