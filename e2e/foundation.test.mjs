@@ -119,6 +119,11 @@ test('admin creates a department and a staff user; the user logs in and sees the
   await page.getByLabel('一覧や文書の日付を和暦で表示する（令和8年4月1日）').waitFor();
   await page.getByRole('button', { name: '保存する' }).click();
   await page.getByText('保存しました。').waitFor();
+  // The seal and TSA in use: the development PKI here, with its certificates' validity.
+  await page.getByRole('heading', { name: '電子署名・タイムスタンプの証明書' }).waitFor();
+  await page.getByText(/開発用の証明書です。/).waitFor();
+  await page.getByRole('heading', { name: '電子署名の証明書', exact: true }).waitFor();
+  assert.match(await page.locator('.seal-facts').first().textContent(), /あと\d+日/);
   await screenshot(page, '10-settings');
   await openMenu(page, '操作ログ');
   await page.locator('table.list').waitFor();
