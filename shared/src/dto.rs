@@ -77,6 +77,8 @@ pub struct TenantView {
     pub code: String,
     /// 団体名, e.g. 〇〇市.
     pub name: String,
+    /// Show dates in the Japanese era (令和8年4月1日).
+    pub japanese_era: bool,
 }
 
 /// The logged-in user, with what they may do.

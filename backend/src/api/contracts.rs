@@ -54,6 +54,10 @@ pub struct ListContractsQuery {
     sort: Option<String>,
     /// Only contracts waiting for my approval now (the approval inbox).
     awaiting_my_approval: Option<bool>,
+    /// Only contracts I created.
+    created_by_me: Option<bool>,
+    /// Only my drafts that came back to me (差し戻し, recalled from the counterparty).
+    returned_to_me: Option<bool>,
 }
 
 impl ListContractsQuery {
@@ -86,6 +90,8 @@ impl ListContractsQuery {
             amount_max: q.amount_max,
             sort: q.sort,
             awaiting_my_approval: q.awaiting_my_approval.unwrap_or(false),
+            created_by_me: q.created_by_me.unwrap_or(false),
+            returned_to_me: q.returned_to_me.unwrap_or(false),
         };
         Ok((query, page))
     }

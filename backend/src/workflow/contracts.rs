@@ -396,6 +396,10 @@ pub struct ContractQuery {
     pub sort: Option<String>,
     /// Only contracts waiting for this user's approval now.
     pub awaiting_my_approval: bool,
+    /// Only contracts this user created.
+    pub created_by_me: bool,
+    /// Only this user's drafts that came back (差し戻し, recalled from the counterparty).
+    pub returned_to_me: bool,
 }
 
 /// `GET /contracts`: the contracts this user may see, filtered.
@@ -472,21 +476,25 @@ fn filter_for(
         concluded_to: to.flatten(),
         amount_min: query.amount_min,
         amount_max: query.amount_max,
+        created_by: query.created_by_me.then(|| actor.user_id.clone()),
         ..ContractFilter::default()
     };
-    let filter = if query.awaiting_my_approval {
-        let ids = dashboard::awaiting_approval(conn, actor, &filter)?
-            .into_iter()
-            .map(|c| c.id)
-            .collect();
-        ContractFilter {
-            ids: Some(ids),
-            ..filter
-        }
-    } else {
-        filter
+    // The two task filters are decided per contract by the workflow rules, then listed by id.
+    let mut ids: Option<Vec<String>> = None;
+    let mut keep = |found: Vec<Contract>| {
+        let found: Vec<String> = found.into_iter().map(|c| c.id).collect();
+        ids = Some(match ids.take() {
+            None => found,
+            Some(before) => before.into_iter().filter(|i| found.contains(i)).collect(),
+        });
     };
-    Ok((filter, sort))
+    if query.awaiting_my_approval {
+        keep(dashboard::awaiting_approval(conn, actor, &filter)?);
+    }
+    if query.returned_to_me {
+        keep(dashboard::returned_to(conn, actor, &filter)?);
+    }
+    Ok((ContractFilter { ids, ..filter }, sort))
 }
 
 /// Department names by id, read once per list.

@@ -36,6 +36,7 @@ pub fn tenant_view(t: &Tenant) -> TenantView {
         id: uuid(&t.id),
         code: t.code.clone(),
         name: t.name.clone(),
+        japanese_era: t.japanese_era,
     }
 }
 

@@ -413,6 +413,18 @@ async fn the_approval_inbox_and_the_timeline(backend: Backend) {
     assert_eq!(st, 200, "{v}");
     let (_, v) = app.get(&boss, inbox).await;
     assert_eq!(v["total"], 0, "{v}");
+    // The rejected draft is back with its creator: the dashboard's 差し戻し task as a list.
+    for (who, query, total) in [
+        (&staff, "returned_to_me=true", 1),
+        (&boss, "returned_to_me=true", 0),
+        (&staff, "created_by_me=true&state=draft", 1),
+        (&boss, "created_by_me=true", 0),
+        (&staff, "returned_to_me=true&awaiting_my_approval=true", 0),
+    ] {
+        let (st, v) = app.get(who, &format!("/api/v1/contracts?{query}")).await;
+        assert_eq!(st, 200, "{v}");
+        assert_eq!(v["total"], total, "{query}: {v}");
+    }
 
     let (_, c) = app.get(&staff, &format!("/api/v1/contracts/{cid}")).await;
     let timeline: Vec<(&str, Option<&str>)> = c["timeline"]

@@ -60,6 +60,49 @@ pub(crate) fn awaiting_approval(
     Ok(pending)
 }
 
+/// `actor`'s drafts among `visible` that came back to them, newest first: the newest state
+/// change that brought the draft back was a rejection in approval (差し戻し) or a recall from
+/// the counterparty.
+pub(crate) fn returned_to(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    visible: &ContractFilter,
+) -> WorkflowResult<Vec<Contract>> {
+    let transitions = [
+        AuditAction::ContractCreated,
+        AuditAction::ContractSubmitted,
+        AuditAction::ContractApproved,
+        AuditAction::ContractRejected,
+        AuditAction::ContractWithdrawn,
+        AuditAction::ContractSent,
+        AuditAction::ContractSentBack,
+    ]
+    .map(AuditAction::as_str);
+    let (recent_drafts, _) = query::list(
+        conn,
+        &actor.tenant_id,
+        &ContractFilter {
+            created_by: Some(actor.user_id.clone()),
+            states: vec![ContractState::Draft.as_str().to_owned()],
+            ..visible.clone()
+        },
+        ContractSort::UpdatedDesc,
+        1,
+        DRAFTS_EXAMINED,
+    )?;
+    let mut returned = Vec::new();
+    for c in recent_drafts {
+        let last = query::last_event_among(conn, &actor.tenant_id, &c.id, &transitions)?;
+        if last.as_deref().is_some_and(|a| {
+            a == AuditAction::ContractRejected.as_str()
+                || a == AuditAction::ContractSentBack.as_str()
+        }) {
+            returned.push(c);
+        }
+    }
+    Ok(returned)
+}
+
 /// `GET /dashboard`.
 pub fn dashboard(conn: &mut AnyConnection, actor: &Actor) -> WorkflowResult<DashboardView> {
     actor.require(conn, Permission::ViewContracts)?;
@@ -123,36 +166,10 @@ pub fn dashboard(conn: &mut AnyConnection, actor: &Actor) -> WorkflowResult<Dash
     };
     let drafts = list(conn, &my_drafts, ContractSort::UpdatedDesc)?;
 
-    // Returned to me: the newest state change that brought the draft back was a rejection in
-    // approval (差し戻し) or a recall from the counterparty.
-    let transitions = [
-        AuditAction::ContractCreated,
-        AuditAction::ContractSubmitted,
-        AuditAction::ContractApproved,
-        AuditAction::ContractRejected,
-        AuditAction::ContractWithdrawn,
-        AuditAction::ContractSent,
-        AuditAction::ContractSentBack,
-    ]
-    .map(AuditAction::as_str);
-    let (recent_drafts, _) = query::list(
-        conn,
-        tenant,
-        &my_drafts,
-        ContractSort::UpdatedDesc,
-        1,
-        DRAFTS_EXAMINED,
-    )?;
-    let mut returned = Vec::new();
-    for c in &recent_drafts {
-        let last = query::last_event_among(conn, tenant, &c.id, &transitions)?;
-        if last.as_deref().is_some_and(|a| {
-            a == AuditAction::ContractRejected.as_str()
-                || a == AuditAction::ContractSentBack.as_str()
-        }) {
-            returned.push(summary_view(c, &names));
-        }
-    }
+    let returned: Vec<_> = returned_to(conn, actor, &visible)?
+        .iter()
+        .map(|c| summary_view(c, &names))
+        .collect();
     let returned = DashboardListView {
         total: returned.len() as u64,
         items: returned.into_iter().take(LIST_ITEMS as usize).collect(),
