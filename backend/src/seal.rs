@@ -263,6 +263,7 @@ pub fn verify(pdf: &[u8], trust: &ValidationContext) -> Result<VerificationView,
             }
             .into(),
             signer: s.signer_subject,
+            reason: s.reason,
             timestamp: s.timestamp.map(|t| TimestampCheckView {
                 time: clock::rfc3339(t.gen_time_unix.saturating_mul(1000)),
                 tsa: t.tsa_subject,

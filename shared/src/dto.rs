@@ -538,6 +538,9 @@ pub struct SignatureCheckView {
     pub coverage: String,
     /// Subject of the signer's (or the TSA's) certificate.
     pub signer: Option<String>,
+    /// What the signature records about itself (`/Reason`): for this service's seals, who
+    /// agreed, their organisation and e-mail, how they were verified and when.
+    pub reason: Option<String>,
     /// The RFC 3161 time (signature timestamp, or the document timestamp itself).
     pub timestamp: Option<TimestampCheckView>,
     /// Changes by later revisions that a signature does not allow.

@@ -180,7 +180,8 @@ impl Analysis {
     }
 }
 
-fn text_string(bytes: &[u8]) -> String {
+/// A PDF text string (UTF-16BE with BOM, UTF-8 with BOM, or PDFDocEncoding) as Rust text.
+pub(crate) fn text_string(bytes: &[u8]) -> String {
     if bytes.starts_with(&[0xFE, 0xFF]) {
         let units: Vec<u16> = bytes[2..]
             .chunks_exact(2)

@@ -81,6 +81,8 @@ pub struct SignatureStatus {
     pub trusted: bool,
     /// Subject of the signer (or TSA) certificate.
     pub signer_subject: Option<String>,
+    /// `/Reason` (e.g. who agreed, how they were verified, when), as written by the signer.
+    pub reason: Option<String>,
     /// The signature timestamp (for signatures) or the token itself (document timestamps).
     pub timestamp: Option<TimestampInfo>,
     /// What the byte ranges cover.
@@ -180,6 +182,10 @@ fn verify_one(
         valid: false,
         trusted: false,
         signer_subject: None,
+        reason: match sig.get(b"Reason") {
+            Some(Object::Str(bytes)) => Some(crate::inspect::text_string(bytes)),
+            _ => None,
+        },
         timestamp: None,
         coverage: Coverage::Partial,
         later_bytes: 0,

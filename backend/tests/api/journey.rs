@@ -368,6 +368,16 @@ async fn two_recipients_one_forwards_and_the_contract_is_concluded(backend: Back
     assert_eq!(v["issued_by_this_service"], true);
     assert_eq!(v["verification"]["all_valid"], true);
     assert_eq!(v["document_role"], "sealed");
+    // Each seal says whom it records: the two parties who agreed, in order.
+    let reasons: Vec<&str> = v["verification"]["signatures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["reason"].as_str())
+        .collect();
+    assert_eq!(reasons.len(), 2, "{v}");
+    assert!(reasons[0].contains("山田 太郎"), "{reasons:?}");
+    assert!(reasons[1].contains("鈴木 一郎"), "{reasons:?}");
     let (st, v) = app
         .call(
             TestRequest::post()
