@@ -19,11 +19,12 @@ use sha2::{Digest, Sha256};
 const HTML_FILES: [&str; 3] = ["index.html", "admin.html", "public.html"];
 
 /// First path segments of the administration bundle (`frontend/src/app.rs` has the same list).
-const ADMIN_PREFIXES: [&str; 6] = [
+const ADMIN_PREFIXES: [&str; 7] = [
     "/users",
     "/departments",
     "/address-book",
     "/settings",
+    "/route-templates",
     "/audit-log",
     "/account",
 ];
@@ -184,6 +185,7 @@ mod tests {
         assert!(!is_public_page("/verify-something"));
         assert_eq!(html_for("/users/1"), "admin.html");
         assert_eq!(html_for("/account"), "admin.html");
+        assert_eq!(html_for("/route-templates"), "admin.html");
         assert_eq!(html_for("/accounts"), "index.html");
         assert_eq!(html_for("/contracts/1"), "index.html");
         assert_eq!(html_for("/sign/x"), "public.html");

@@ -3,7 +3,7 @@
 //!
 //! The staff app (`index.html`) has the daily pages: home, contracts, approvals. The
 //! administration bundle (`admin.html`) has the pages an administrator uses now and then:
-//! users, departments, address book, settings, audit log, and the own account. Both share
+//! users, departments, address book, settings, route templates, audit log, and the own account. Both share
 //! the shell (header, menu); a path of the other bundle is opened with a full page load (the
 //! server answers it with that bundle's HTML), so links between them need no special care.
 
@@ -29,6 +29,7 @@ use crate::pages::{
     not_found::NotFoundPage,
     organization_edit::OrganizationEditPage,
     organization_new::OrganizationNewPage,
+    route_templates::RouteTemplatesPage,
     settings::SettingsPage,
     user_edit::UserEditPage,
     user_new::UserNewPage,
@@ -42,6 +43,7 @@ const ADMIN_PREFIXES: &[&str] = &[
     "/departments",
     "/address-book",
     "/settings",
+    "/route-templates",
     "/audit-log",
     "/account",
 ];
@@ -93,6 +95,7 @@ pub fn AdminApp() -> impl IntoView {
                     <Route path=path!("address-book/new") view=OrganizationNewPage />
                     <Route path=path!("address-book/:id") view=OrganizationEditPage />
                     <Route path=path!("settings") view=SettingsPage />
+                    <Route path=path!("route-templates") view=RouteTemplatesPage />
                     <Route path=path!("audit-log") view=AuditPage />
                     <Route path=path!("account") view=AccountPage />
                 </ParentRoute>

@@ -3,6 +3,7 @@
 //! matching code, so pages handle exactly one error type.
 
 pub mod account;
+pub mod api_tokens;
 pub mod audit;
 pub mod auth;
 pub mod contracts;
@@ -10,6 +11,7 @@ pub mod dashboard;
 pub mod departments;
 pub mod organizations;
 pub mod public;
+pub mod route_templates;
 pub mod settings;
 pub mod signing;
 pub mod users;

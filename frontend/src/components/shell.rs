@@ -48,6 +48,11 @@ const MENU: &[(&str, K, Option<Permission>)] = &[
         K::NavSettings,
         Some(Permission::ManageSettings),
     ),
+    (
+        "/route-templates",
+        K::NavRouteTemplates,
+        Some(Permission::ManageSettings),
+    ),
     ("/account", K::NavAccount, None),
 ];
 

@@ -1,5 +1,6 @@
 //! アカウント: change my password; set up, enable or disable TOTP. While a password change
 //! or a required TOTP set-up is due, this is the only page the shell lets the user open.
+//! Otherwise it also lists the user's API tokens (`api_tokens.rs`).
 
 use leptos::prelude::*;
 use shared::dto::{ChangePasswordRequest, TotpDisableRequest, TotpEnableRequest, TotpSetupView};
@@ -28,6 +29,9 @@ pub fn AccountPage() -> impl IntoView {
         </Show>
         <PasswordSection />
         <TotpSection />
+        <Show when=move || !session.account_only()>
+            <crate::pages::api_tokens::ApiTokensSection />
+        </Show>
     }
 }
 

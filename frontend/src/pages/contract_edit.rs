@@ -918,19 +918,69 @@ fn RecipientsEditor(contract: ContractView) -> impl IntoView {
 
 /// One approval step being edited.
 #[derive(Clone, Copy)]
-struct StepRow {
+pub(crate) struct StepRow {
     key: u32,
     name: RwSignal<String>,
     rule: RwSignal<ApprovalRule>,
     approvers: RwSignal<Vec<Uuid>>,
 }
 
-/// Users who may approve (and are not the contract's creator): `(id, 氏名　所属)`.
-async fn approver_candidates(creator: Uuid) -> Result<Vec<(Uuid, String)>, Problem> {
+impl StepRow {
+    /// A row holding a step as the API takes it (a template's step, a saved one).
+    pub(crate) fn from_request(s: &ApprovalStepRequest) -> Self {
+        StepRow {
+            key: next_key(),
+            name: RwSignal::new(s.name.clone()),
+            rule: RwSignal::new(s.rule),
+            approvers: RwSignal::new(s.approver_ids.clone()),
+        }
+    }
+}
+
+/// The steps as the API takes them, or the field errors (`steps[n].name`,
+/// `steps[n].approver_ids`) found before asking the server.
+pub(crate) fn collect_steps(rows: &[StepRow]) -> Result<Vec<ApprovalStepRequest>, Problem> {
+    let mut errors = Vec::new();
+    let mut out = Vec::new();
+    for (n, s) in rows.iter().enumerate() {
+        let name = match Name::parse(&s.name.get_untracked()) {
+            Ok(v) => v.into_inner(),
+            Err(e) => {
+                errors.push(shared::problem::FieldError {
+                    field: format!("steps[{n}].name"),
+                    code: e,
+                });
+                String::new()
+            }
+        };
+        let approver_ids = s.approvers.get_untracked();
+        if approver_ids.is_empty() {
+            errors.push(shared::problem::FieldError {
+                field: format!("steps[{n}].approver_ids"),
+                code: ValidationError::EmptySelection,
+            });
+        }
+        out.push(ApprovalStepRequest {
+            name,
+            rule: s.rule.get_untracked(),
+            approver_ids,
+        });
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(Problem::validation(errors))
+    }
+}
+
+/// Users who may approve (but `except`, the contract's creator): `(id, 氏名（所属）)`.
+pub(crate) async fn approver_candidates(
+    except: Option<Uuid>,
+) -> Result<Vec<(Uuid, String)>, Problem> {
     Ok(api::contracts::approvers()
         .await?
         .into_iter()
-        .filter(|a| a.id != creator)
+        .filter(|a| Some(a.id) != except)
         .map(|a| match a.department_name {
             Some(d) => (a.id, format!("{}（{d}）", a.name)),
             None => (a.id, a.name),
@@ -938,74 +988,19 @@ async fn approver_candidates(creator: Uuid) -> Result<Vec<(Uuid, String)>, Probl
         .collect())
 }
 
+type Candidates = LocalResource<Result<Vec<(Uuid, String)>, Problem>>;
+
+/// The steps of a route being edited (a contract's or a template's): name, rule and approvers
+/// per step, with the server's `steps[n].…` errors under their fields.
 #[component]
-fn RouteEditor(contract: ContractView) -> impl IntoView {
+pub(crate) fn StepsEditor(
+    steps: RwSignal<Vec<StepRow>>,
+    form: FormState,
+    candidates: Candidates,
+    /// Names of approvers already on the route, for when the user list cannot be read.
+    known: Vec<(Uuid, String)>,
+) -> impl IntoView {
     let i = use_i18n();
-    let form = FormState::new();
-    let id = contract.id;
-    let creator = contract.created_by;
-    let steps = RwSignal::new(
-        contract
-            .approval_steps
-            .iter()
-            .map(|s| StepRow {
-                key: next_key(),
-                name: RwSignal::new(s.name.clone()),
-                rule: RwSignal::new(s.rule),
-                approvers: RwSignal::new(s.approvers.iter().map(|a| a.user_id).collect()),
-            })
-            .collect::<Vec<_>>(),
-    );
-    // Names of approvers already on the route, for when the user list cannot be read.
-    let known: Vec<(Uuid, String)> = contract
-        .approval_steps
-        .iter()
-        .flat_map(|s| s.approvers.iter().map(|a| (a.user_id, a.name.clone())))
-        .collect();
-    let candidates = LocalResource::new(move || approver_candidates(creator));
-    let save = Action::new_local(move |req: &ApprovalRouteRequest| {
-        let req = req.clone();
-        async move { api::contracts::set_route(id, &req).await }
-    });
-    Effect::new(move || match save.value().get() {
-        Some(Ok(_)) => form.succeed(K::Saved),
-        Some(Err(p)) => form.fail(p),
-        None => {}
-    });
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let mut errors = Vec::new();
-        let mut out = Vec::new();
-        for (n, s) in steps.get_untracked().iter().enumerate() {
-            let name = match Name::parse(&s.name.get_untracked()) {
-                Ok(v) => v.into_inner(),
-                Err(e) => {
-                    errors.push(shared::problem::FieldError {
-                        field: format!("steps[{n}].name"),
-                        code: e,
-                    });
-                    String::new()
-                }
-            };
-            let approver_ids = s.approvers.get_untracked();
-            if approver_ids.is_empty() {
-                errors.push(shared::problem::FieldError {
-                    field: format!("steps[{n}].approver_ids"),
-                    code: ValidationError::EmptySelection,
-                });
-            }
-            out.push(ApprovalStepRequest {
-                name,
-                rule: s.rule.get_untracked(),
-                approver_ids,
-            });
-        }
-        if !errors.is_empty() {
-            form.fail(Problem::validation(errors));
-            return;
-        }
-        save.dispatch(ApprovalRouteRequest { steps: out });
-    };
     let add_step = move |_| {
         let n = steps.with_untracked(Vec::len) + 1;
         let name = match i.lang() {
@@ -1022,14 +1017,9 @@ fn RouteEditor(contract: ContractView) -> impl IntoView {
         });
     };
     view! {
-        <section class="card" aria-labelledby="route-title">
-            <h2 id="route-title">{i.tr(K::Route)}</h2>
-            <p class="hint">{i.tr(K::RouteHint)}</p>
-            <FormMessages form=form />
-            <form class="form" on:submit=submit novalidate>
-                <Show when=move || steps.with(Vec::is_empty)>
-                    <p class="empty">{i.tr(K::NoSteps)}</p>
-                </Show>
+        <Show when=move || steps.with(Vec::is_empty)>
+            <p class="empty">{i.tr(K::NoSteps)}</p>
+        </Show>
                 <ol class="row-list" role="list">
                     <For each=move || steps.get() key=|s| s.key let:step>
                         {
@@ -1132,6 +1122,90 @@ fn RouteEditor(contract: ContractView) -> impl IntoView {
                 <div class="row-tools">
                     <button type="button" class="btn" on:click=add_step>{i.tr(K::StepAdd)}</button>
                 </div>
+    }
+}
+
+#[component]
+fn RouteEditor(contract: ContractView) -> impl IntoView {
+    let i = use_i18n();
+    let form = FormState::new();
+    let id = contract.id;
+    let creator = contract.created_by;
+    let steps = RwSignal::new(
+        contract
+            .approval_steps
+            .iter()
+            .map(|s| StepRow {
+                key: next_key(),
+                name: RwSignal::new(s.name.clone()),
+                rule: RwSignal::new(s.rule),
+                approvers: RwSignal::new(s.approvers.iter().map(|a| a.user_id).collect()),
+            })
+            .collect::<Vec<_>>(),
+    );
+    let known: Vec<(Uuid, String)> = contract
+        .approval_steps
+        .iter()
+        .flat_map(|s| s.approvers.iter().map(|a| (a.user_id, a.name.clone())))
+        .collect();
+    let candidates = LocalResource::new(move || approver_candidates(Some(creator)));
+    let department = contract.department_id;
+    let templates = LocalResource::new(move || api::route_templates::list(department, false));
+    let save = Action::new_local(move |req: &ApprovalRouteRequest| {
+        let req = req.clone();
+        async move { api::contracts::set_route(id, &req).await }
+    });
+    Effect::new(move || match save.value().get() {
+        Some(Ok(_)) => form.succeed(K::Saved),
+        Some(Err(p)) => form.fail(p),
+        None => {}
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        match steps.with_untracked(|v| collect_steps(v)) {
+            Ok(out) => {
+                save.dispatch(ApprovalRouteRequest { steps: out });
+            }
+            Err(p) => form.fail(p),
+        }
+    };
+    view! {
+        <section class="card" aria-labelledby="route-title">
+            <h2 id="route-title">{i.tr(K::Route)}</h2>
+            <p class="hint">{i.tr(K::RouteHint)}</p>
+            <FormMessages form=form />
+            <form class="form" on:submit=submit novalidate>
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let list = templates.await.unwrap_or_default();
+                        (!list.is_empty()).then(|| {
+                            let options = list
+                                .iter()
+                                .map(|t| view! { <option value=t.id.to_string()>{t.name.clone()}</option> })
+                                .collect_view();
+                            view! {
+                                <div class="field">
+                                    <label for="route-template">{i.tr(K::TemplatePick)}</label>
+                                    <select
+                                        id="route-template"
+                                        on:change=move |ev| {
+                                            let v = event_target_value(&ev);
+                                            if let Some(t) = list.iter().find(|t| t.id.to_string() == v) {
+                                                steps.set(t.steps.iter().map(StepRow::from_request).collect());
+                                                form.reset();
+                                            }
+                                        }
+                                    >
+                                        <option value="" selected>{i.tr(K::TemplateNone)}</option>
+                                        {options}
+                                    </select>
+                                    <p class="hint">{i.tr(K::TemplatePickHint)}</p>
+                                </div>
+                            }
+                        })
+                    })}
+                </Transition>
+                <StepsEditor steps=steps form=form candidates=candidates known=known />
                 <div class="actions">
                     <button type="submit" class="btn btn-primary" disabled=move || save.pending().get()>
                         {move || if save.pending().get() { i.t(K::Saving) } else { i.t(K::SaveRoute) }}

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod address_book;
+pub mod api_tokens;
 pub mod approvals;
 pub mod audit;
 pub mod contract_detail;
@@ -13,6 +14,7 @@ pub mod login;
 pub mod not_found;
 pub mod organization_edit;
 pub mod organization_new;
+pub mod route_templates;
 pub mod settings;
 pub mod signing;
 pub mod user_edit;
