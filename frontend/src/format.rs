@@ -1,4 +1,54 @@
-//! Display formats: times from the API (RFC 3339, UTC) shown in JST as the glossary asks.
+//! Display formats: times from the API (RFC 3339, UTC) shown in JST as the glossary asks;
+//! dates in the Japanese era (令和8年4月1日) when the tenant's `japanese_era` setting is on.
+
+use leptos::prelude::{ArcRwSignal, Get, GetUntracked, Set};
+
+thread_local! {
+    /// Whether dates are shown in the Japanese era: the tenant's `japanese_era`, set from the
+    /// session. A signal, so that views showing dates follow when the session arrives.
+    static JAPANESE_ERA: ArcRwSignal<bool> = ArcRwSignal::new(false);
+}
+
+/// Shows dates in the Japanese era (or not) from now on: `Session::set` passes the tenant's
+/// `japanese_era`, `Session::clear` false.
+pub fn set_japanese_era(on: bool) {
+    JAPANESE_ERA.with(|s| {
+        if s.get_untracked() != on {
+            s.set(on);
+        }
+    });
+}
+
+/// A calendar date as the tenant wants it: `2026年4月1日`, or `令和8年4月1日` in the era.
+fn ymd(y: i32, m: u32, d: u32) -> String {
+    if JAPANESE_ERA.with(|s| s.get()) {
+        wareki(y, m, d)
+    } else {
+        format!("{y}年{m}月{d}日")
+    }
+}
+
+/// A date in the Japanese era: `2026-04-01` → `令和8年4月1日`, the first year as 元年
+/// (`令和元年5月1日`). 令和 from 2019-05-01, 平成 from 1989-01-08, 昭和 from 1926-12-25;
+/// earlier dates stay in the Western calendar.
+pub fn wareki(y: i32, m: u32, d: u32) -> String {
+    const ERAS: [(&str, (i32, u32, u32)); 3] = [
+        ("令和", (2019, 5, 1)),
+        ("平成", (1989, 1, 8)),
+        ("昭和", (1926, 12, 25)),
+    ];
+    match ERAS.iter().find(|(_, start)| (y, m, d) >= *start) {
+        Some((name, (first, _, _))) => {
+            let n = y - first + 1;
+            if n == 1 {
+                format!("{name}元年{m}月{d}日")
+            } else {
+                format!("{name}{n}年{m}月{d}日")
+            }
+        }
+        None => format!("{y}年{m}月{d}日"),
+    }
+}
 
 /// `2026-04-01T05:00:00Z` → `2026年4月1日 14:00` (JST). Unparseable text is shown as given.
 pub fn jst(rfc3339: &str) -> String {
@@ -8,10 +58,12 @@ pub fn jst(rfc3339: &str) -> String {
     }
     let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms + 9.0 * 3_600_000.0));
     format!(
-        "{}年{}月{}日 {:02}:{:02}",
-        d.get_utc_full_year(),
-        d.get_utc_month() + 1,
-        d.get_utc_date(),
+        "{} {:02}:{:02}",
+        ymd(
+            d.get_utc_full_year() as i32,
+            d.get_utc_month() + 1,
+            d.get_utc_date()
+        ),
         d.get_utc_hours(),
         d.get_utc_minutes()
     )
@@ -45,15 +97,15 @@ pub fn yen_opt(amount: Option<i64>) -> String {
     amount.map(yen).unwrap_or_default()
 }
 
-/// `2026-04-01` → `2026年4月1日`. Other text is shown as given.
+/// `2026-04-01` → `2026年4月1日` (or `令和8年4月1日`). Other text is shown as given.
 pub fn date_ja(iso: &str) -> String {
     let mut parts = iso.get(..10).unwrap_or(iso).splitn(3, '-');
     match (
-        parts.next().and_then(|y| y.parse::<u32>().ok()),
+        parts.next().and_then(|y| y.parse::<i32>().ok()),
         parts.next().and_then(|m| m.parse::<u32>().ok()),
         parts.next().and_then(|d| d.parse::<u32>().ok()),
     ) {
-        (Some(y), Some(m), Some(d)) => format!("{y}年{m}月{d}日"),
+        (Some(y), Some(m), Some(d)) => ymd(y, m, d),
         _ => iso.to_owned(),
     }
 }
@@ -96,4 +148,26 @@ pub fn amount_digits(raw: &str) -> String {
             c => c,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wareki;
+
+    #[test]
+    fn reiwa_from_may_2019() {
+        assert_eq!(wareki(2026, 4, 1), "令和8年4月1日");
+        assert_eq!(wareki(2019, 5, 1), "令和元年5月1日");
+        assert_eq!(wareki(2019, 12, 31), "令和元年12月31日");
+        assert_eq!(wareki(2020, 1, 1), "令和2年1月1日");
+    }
+
+    #[test]
+    fn heisei_and_showa_before() {
+        assert_eq!(wareki(2019, 4, 30), "平成31年4月30日");
+        assert_eq!(wareki(1989, 1, 8), "平成元年1月8日");
+        assert_eq!(wareki(1989, 1, 7), "昭和64年1月7日");
+        assert_eq!(wareki(1926, 12, 25), "昭和元年12月25日");
+        assert_eq!(wareki(1926, 12, 24), "1926年12月24日");
+    }
 }

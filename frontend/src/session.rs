@@ -45,6 +45,7 @@ impl Session {
     /// Stores a fresh session (after login or a refresh).
     pub fn set(self, s: SessionView) {
         api::set_csrf_token(Some(s.csrf_token.clone()));
+        crate::format::set_japanese_era(s.me.tenant.japanese_era);
         self.ended_because.set(None);
         self.current.set(Some(s));
     }
@@ -52,6 +53,7 @@ impl Session {
     /// Forgets the session (after logout or when the server ended it).
     pub fn clear(self) {
         api::set_csrf_token(None);
+        crate::format::set_japanese_era(false);
         self.current.set(None);
     }
 
