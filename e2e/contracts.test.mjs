@@ -74,6 +74,26 @@ test('a contract goes from draft through approval to the counterparty and is con
   await login(admin.page, ADMIN);
   await createUser(admin.page, approver);
   await createUser(admin.page, clerk);
+
+  // --- … and a route template (承認ルートのひな形) the clerk will start from. ---
+  const template = `標準ルート（課長決裁）${stamp}`;
+  await openMenu(admin.page, '承認ルートのひな形');
+  await admin.page.getByRole('button', { name: 'ひな形を追加する' }).click();
+  const tform = admin.page.locator('section.card').filter({ has: admin.page.getByRole('heading', { name: '新しいひな形' }) });
+  await tform.getByLabel('名称').fill(template);
+  await tform.getByRole('button', { name: '承認ステップを追加する' }).click();
+  await tform.locator('.step-row').first().getByLabel('ステップ名').fill('課長決裁');
+  // No approver yet: the step's error is shown under its approvers.
+  await tform.getByRole('button', { name: '保存する' }).click();
+  await tform.locator('.step-row .field-error', { hasText: '1つ以上選択してください。' }).waitFor();
+  await tform.locator('.step-row').first().getByLabel(approver.name).check();
+  await screenshot(admin.page, 't01-route-template-form');
+  await tform.getByRole('button', { name: '保存する' }).click();
+  const trow = admin.page.locator('table.list tr', { hasText: template });
+  await trow.waitFor();
+  assert.match(await trow.textContent(), /すべての所属/);
+  assert.match(await trow.textContent(), /課長決裁/);
+  await screenshot(admin.page, 't02-route-templates');
   await logout(admin.page);
   assert.deepEqual(admin.errors, []);
   await admin.context.close();
@@ -125,11 +145,12 @@ test('a contract goes from draft through approval to the counterparty and is con
   await recipients.getByRole('button', { name: '送信先を保存する' }).click();
   await recipients.getByRole('status').filter({ hasText: '保存しました。' }).waitFor();
 
+  // The route comes from the administrator's template: its step and approver are copied in.
   const route = section(page, '承認ルート');
-  await route.getByRole('button', { name: '承認ステップを追加する' }).click();
+  await route.getByLabel('ひな形から選ぶ').selectOption({ label: template });
   const step = route.locator('.step-row').first();
-  await step.getByLabel('ステップ名').fill('課長決裁');
-  await step.getByLabel(approver.name).check();
+  assert.equal(await step.getByLabel('ステップ名').inputValue(), '課長決裁');
+  assert.ok(await step.getByLabel(approver.name).isChecked(), 'the template\'s approver is ticked');
   await route.getByRole('button', { name: '承認ルートを保存する' }).click();
   await route.getByRole('status').filter({ hasText: '保存しました。' }).waitFor();
   await screenshot(page, 'c03-contract-edit');

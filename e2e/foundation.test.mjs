@@ -152,6 +152,35 @@ test('admin creates a department and a staff user; the user logs in and sees the
   await second.page.reload();
   await second.page.getByRole('button', { name: 'ログアウトする' }).waitFor();
 
+  // An API token: issued with one permission, its secret shown once, then revoked.
+  await openMenu(second.page, 'アカウント');
+  const tokens = second.page
+    .locator('section.card')
+    .filter({ has: second.page.getByRole('heading', { name: 'APIトークン', exact: true }) });
+  await tokens.getByRole('button', { name: '発行する', exact: true }).click();
+  await tokens.getByText('1つ以上選択してください。').waitFor();
+  await tokens.getByLabel('名称').fill('文書管理システム連携');
+  await tokens.locator('fieldset input[type=checkbox]').first().check();
+  await tokens.getByRole('button', { name: '発行する', exact: true }).click();
+  const secretField = tokens.locator('#token-secret');
+  await secretField.waitFor();
+  const tokenSecret = await secretField.inputValue();
+  assert.match(tokenSecret, /^tachiai_[A-Za-z0-9_-]{43}$/);
+  await tokens.getByText(/このトークンは今だけ表示されます/).waitFor();
+  const tokenRow = tokens.locator('table.tokens tbody tr', { hasText: '文書管理システム連携' });
+  await tokenRow.getByText('有効', { exact: true }).waitFor();
+  await screenshot(second.page, 'k01-api-token-issued');
+  // Once the page is left, the secret is gone for good.
+  await second.page.reload();
+  await tokenRow.waitFor();
+  assert.equal(await second.page.locator('#token-secret').count(), 0);
+  assert.ok(!(await second.page.locator('main').textContent()).includes(tokenSecret));
+  // openPage accepts the confirmation dialog.
+  await tokenRow.getByRole('button', { name: /失効させる/ }).click();
+  await tokenRow.getByText('失効', { exact: true }).waitFor();
+  assert.equal(await tokenRow.getByRole('button').count(), 0);
+  await screenshot(second.page, 'k02-api-tokens');
+
   // The user turns on TOTP; the next login asks for the 確認コード.
   const secret = await setUpTotp(second.page, {
     whenShown: () => screenshot(second.page, '14-account-totp-setup'),
