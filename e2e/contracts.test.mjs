@@ -311,6 +311,7 @@ test('a contract goes from draft through approval to the counterparty and is con
   await concludedCount.locator('a').click();
   await page.getByRole('heading', { level: 1, name: '契約一覧' }).waitFor();
   assert.match(page.url(), /[?&]state=concluded(&|$)/);
+  assert.match(page.url(), /[?&]created_by_me=true(&|$)/);
   await page.locator('table.contracts tr', { hasText: title }).locator('.badge', { hasText: '締結済み' }).waitFor();
   await screenshot(page, 'd02-list-concluded');
   // CSV of the same filters (Excel: UTF-8 with BOM), and the ticked contracts as one ZIP.

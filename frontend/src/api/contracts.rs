@@ -46,6 +46,10 @@ pub struct ContractQuery {
     pub sort: String,
     /// 1-based page.
     pub page: u32,
+    /// Only contracts the user created (`created_by_me=true`).
+    pub created_by_me: bool,
+    /// Only contracts returned to the user for correction (`returned_to_me=true`).
+    pub returned_to_me: bool,
 }
 
 impl ContractQuery {
@@ -68,6 +72,12 @@ impl ContractQuery {
             if !v.trim().is_empty() {
                 out.push((k, v.trim().to_owned()));
             }
+        }
+        if self.created_by_me {
+            out.push(("created_by_me", "true".to_owned()));
+        }
+        if self.returned_to_me {
+            out.push(("returned_to_me", "true".to_owned()));
         }
         if self.page > 1 {
             out.push(("page", self.page.to_string()));

@@ -43,6 +43,8 @@ fn query_of(map: &ParamsMap) -> ContractQuery {
         amount_max: s("amount_max"),
         sort: s("sort"),
         page: s("page").parse().unwrap_or(1).max(1),
+        created_by_me: s("created_by_me") == "true",
+        returned_to_me: s("returned_to_me") == "true",
     }
 }
 
@@ -60,6 +62,9 @@ struct Filters {
     min: RwSignal<String>,
     max: RwSignal<String>,
     sort: RwSignal<String>,
+    /// Carried from the URL (the start page's links): only mine / returned to me.
+    created_by_me: RwSignal<bool>,
+    returned_to_me: RwSignal<bool>,
 }
 
 impl Filters {
@@ -76,6 +81,8 @@ impl Filters {
             min: RwSignal::new(String::new()),
             max: RwSignal::new(String::new()),
             sort: RwSignal::new(String::new()),
+            created_by_me: RwSignal::new(false),
+            returned_to_me: RwSignal::new(false),
         }
     }
 
@@ -96,6 +103,8 @@ impl Filters {
         self.min.set(q.amount_min.clone());
         self.max.set(q.amount_max.clone());
         self.sort.set(q.sort.clone());
+        self.created_by_me.set(q.created_by_me);
+        self.returned_to_me.set(q.returned_to_me);
     }
 
     fn query(self) -> ContractQuery {
@@ -119,6 +128,8 @@ impl Filters {
             amount_max: amount_digits(&self.max.get_untracked()),
             sort: self.sort.get_untracked(),
             page: 1,
+            created_by_me: self.created_by_me.get_untracked(),
+            returned_to_me: self.returned_to_me.get_untracked(),
         }
     }
 }

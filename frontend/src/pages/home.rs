@@ -93,6 +93,10 @@ fn DashboardBody(d: DashboardView, department: Option<String>) -> impl IntoView 
         state: ContractState::Draft.as_str().to_owned(),
         ..Default::default()
     });
+    let returned_href = list_href(&ContractQuery {
+        returned_to_me: true,
+        ..Default::default()
+    });
     let expiring_href = list_href(&ContractQuery {
         state: ContractState::Sent.as_str().to_owned(),
         ..Default::default()
@@ -103,7 +107,7 @@ fn DashboardBody(d: DashboardView, department: Option<String>) -> impl IntoView 
                 <TaskList id="dash-approvals" title=K::DashApprovals empty=K::DashApprovalsEmpty list=pending_approvals href="/approvals".to_owned() />
             })}
             <TaskList id="dash-drafts" title=K::DashDrafts empty=K::DashDraftsEmpty list=drafts href=drafts_href />
-            <TaskList id="dash-returned" title=K::DashReturned empty=K::DashReturnedEmpty list=returned href=String::new() />
+            <TaskList id="dash-returned" title=K::DashReturned empty=K::DashReturnedEmpty list=returned href=returned_href />
             <TaskList id="dash-expiring" title=K::DashExpiring empty=K::DashExpiringEmpty list=expiring href=expiring_href />
         </div>
         <div class="dash-counts">
@@ -134,6 +138,8 @@ fn Counts(
             let href = list_href(&ContractQuery {
                 state: c.state.as_str().to_owned(),
                 department_id: department.clone().unwrap_or_default(),
+                // Without a department: the user's own contracts.
+                created_by_me: department.is_none(),
                 ..Default::default()
             });
             let label = move || i.state(c.state);
