@@ -348,6 +348,8 @@ test('a contract goes from draft through approval to the counterparty and is con
   const verdict = await visitor.page.locator('main').textContent();
   assert.match(verdict, /このサービスが発行したファイルと一致します。/);
   assert.match(verdict, /あり（署名の後にアーカイブタイムスタンプが付いています）/);
+  // Each seal says whom it records (the signature's /Reason): the counterparty who agreed.
+  assert.match(await visitor.page.locator('.sig-reason').first().textContent(), /山田 太郎/);
   await screenshot(visitor.page, 'v02-verify-result');
   // A file that is not a PDF: the server's reason.
   await visitor.page.getByLabel('PDFファイル').setInputFiles({ name: 'note.pdf', mimeType: 'application/pdf', buffer: Buffer.from('not a pdf') });

@@ -497,6 +497,7 @@ texts! {
     SigInvalid => "無効", "Not valid";
     SigSigner => "署名者", "Signed by";
     SigTsa => "時刻認証局", "Time-stamping authority";
+    SigReason => "記録された内容", "What it records";
     SigTime => "時刻（タイムスタンプ）", "Time (timestamp)";
     SigIntact => "改ざんの有無", "Tampering";
     SigIntactYes => "署名後の変更はありません", "Unchanged since signing";

@@ -162,6 +162,9 @@ fn SignatureCard(n: usize, sig: SignatureCheckView) -> impl IntoView {
     };
     let coverage = sig.coverage.clone();
     let signer = sig.signer.clone().unwrap_or_default();
+    // For this service's seals: who agreed, their organisation and e-mail, how they were
+    // verified and when.
+    let reason = sig.reason.clone().filter(|r| !r.is_empty());
     let time = sig.timestamp.as_ref().map(|t| jst(&t.time));
     let tsa = sig.timestamp.as_ref().map(|t| t.tsa.clone());
     let problems = sig.problems.clone();
@@ -176,6 +179,7 @@ fn SignatureCard(n: usize, sig: SignatureCheckView) -> impl IntoView {
             <dl class="facts">
                 <dt>{move || i.t(if is_signature { K::SigSigner } else { K::SigTsa })}</dt>
                 <dd class="sig-subject">{signer}</dd>
+                {reason.map(|r| view! { <dt>{i.tr(K::SigReason)}</dt><dd class="sig-reason">{r}</dd> })}
                 {time.map(|t| view! { <dt>{i.tr(K::SigTime)}</dt><dd>{t}</dd> })}
                 {tsa.filter(|_| is_signature).map(|t| view! { <dt>{i.tr(K::SigTsa)}</dt><dd class="sig-subject">{t}</dd> })}
                 <dt>{i.tr(K::SigIntact)}</dt>
