@@ -58,6 +58,8 @@ pub struct ListContractsQuery {
     created_by_me: Option<bool>,
     /// Only my drafts that came back to me (差し戻し, recalled from the counterparty).
     returned_to_me: Option<bool>,
+    /// Only contracts whose answer deadline (回答期限) is within this many days (0–365).
+    expires_within_days: Option<u32>,
 }
 
 impl ListContractsQuery {
@@ -92,6 +94,7 @@ impl ListContractsQuery {
             awaiting_my_approval: q.awaiting_my_approval.unwrap_or(false),
             created_by_me: q.created_by_me.unwrap_or(false),
             returned_to_me: q.returned_to_me.unwrap_or(false),
+            expires_within_days: q.expires_within_days,
         };
         Ok((query, page))
     }

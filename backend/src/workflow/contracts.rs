@@ -400,6 +400,8 @@ pub struct ContractQuery {
     pub created_by_me: bool,
     /// Only this user's drafts that came back (差し戻し, recalled from the counterparty).
     pub returned_to_me: bool,
+    /// Only contracts whose answer deadline is within this many days from now.
+    pub expires_within_days: Option<u32>,
 }
 
 /// `GET /contracts`: the contracts this user may see, filtered.
@@ -463,8 +465,14 @@ fn filter_for(
             ContractSort::UpdatedDesc
         }
     };
+    if query.expires_within_days.is_some_and(|d| d > 365) {
+        e.push("expires_within_days", ValidationError::OutOfRange);
+    }
     e.finish()?;
     let filter = ContractFilter {
+        expires_before: query
+            .expires_within_days
+            .map(|d| Millis::now().0 + i64::from(d) * 86_400_000),
         visible_to: visibility(conn, actor)?,
         q: query.q.clone(),
         title: query.title.clone(),

@@ -734,6 +734,24 @@ async fn a_contract_past_its_deadline_expires_after_a_warning(backend: Backend) 
     };
     let now = backend::clock::Millis::now().0;
     set_deadline(now + 86_400_000);
+    // The dashboard's 「回答期限が7日以内」 as a list.
+    for (query, total) in [
+        ("expires_within_days=7&state=sent", 1),
+        ("expires_within_days=0", 0),
+    ] {
+        let (st, v) = app.get(&staff, &format!("/api/v1/contracts?{query}")).await;
+        assert_eq!(
+            (st.as_u16(), &v["total"]),
+            (200, &json!(total)),
+            "{query}: {v}"
+        );
+    }
+    assert_problem(
+        &app.get(&staff, "/api/v1/contracts?expires_within_days=400")
+            .await,
+        422,
+        "validation_failed",
+    );
     let first = sweep();
     assert_eq!(first.warned, 1);
     assert_eq!(
