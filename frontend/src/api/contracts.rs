@@ -50,6 +50,8 @@ pub struct ContractQuery {
     pub created_by_me: bool,
     /// Only contracts returned to the user for correction (`returned_to_me=true`).
     pub returned_to_me: bool,
+    /// Only contracts whose answer deadline is within this many days (digits), or empty.
+    pub expires_within_days: String,
 }
 
 impl ContractQuery {
@@ -68,6 +70,7 @@ impl ContractQuery {
             ("amount_min", &self.amount_min),
             ("amount_max", &self.amount_max),
             ("sort", &self.sort),
+            ("expires_within_days", &self.expires_within_days),
         ] {
             if !v.trim().is_empty() {
                 out.push((k, v.trim().to_owned()));

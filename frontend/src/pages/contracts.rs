@@ -45,6 +45,7 @@ fn query_of(map: &ParamsMap) -> ContractQuery {
         page: s("page").parse().unwrap_or(1).max(1),
         created_by_me: s("created_by_me") == "true",
         returned_to_me: s("returned_to_me") == "true",
+        expires_within_days: s("expires_within_days"),
     }
 }
 
@@ -65,6 +66,7 @@ struct Filters {
     /// Carried from the URL (the start page's links): only mine / returned to me.
     created_by_me: RwSignal<bool>,
     returned_to_me: RwSignal<bool>,
+    expires_within_days: RwSignal<String>,
 }
 
 impl Filters {
@@ -83,6 +85,7 @@ impl Filters {
             sort: RwSignal::new(String::new()),
             created_by_me: RwSignal::new(false),
             returned_to_me: RwSignal::new(false),
+            expires_within_days: RwSignal::new(String::new()),
         }
     }
 
@@ -105,6 +108,7 @@ impl Filters {
         self.sort.set(q.sort.clone());
         self.created_by_me.set(q.created_by_me);
         self.returned_to_me.set(q.returned_to_me);
+        self.expires_within_days.set(q.expires_within_days.clone());
     }
 
     fn query(self) -> ContractQuery {
@@ -130,6 +134,7 @@ impl Filters {
             page: 1,
             created_by_me: self.created_by_me.get_untracked(),
             returned_to_me: self.returned_to_me.get_untracked(),
+            expires_within_days: self.expires_within_days.get_untracked(),
         }
     }
 }

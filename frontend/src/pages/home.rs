@@ -99,6 +99,7 @@ fn DashboardBody(d: DashboardView, department: Option<String>) -> impl IntoView 
     });
     let expiring_href = list_href(&ContractQuery {
         state: ContractState::Sent.as_str().to_owned(),
+        expires_within_days: "7".to_owned(),
         ..Default::default()
     });
     view! {
