@@ -312,6 +312,10 @@ test('a contract goes from draft through approval to the counterparty and is con
   await page.getByRole('heading', { level: 1, name: '契約一覧' }).waitFor();
   assert.match(page.url(), /[?&]state=concluded(&|$)/);
   assert.match(page.url(), /[?&]created_by_me=true(&|$)/);
+  // The filter without a form field is shown, with a link that removes just it.
+  const chip = page.locator('.filter-chip', { hasText: '自分が作成した契約' });
+  await chip.waitFor();
+  assert.doesNotMatch(await chip.getByRole('link', { name: 'この条件を外す' }).getAttribute('href'), /created_by_me/);
   await page.locator('table.contracts tr', { hasText: title }).locator('.badge', { hasText: '締結済み' }).waitFor();
   await screenshot(page, 'd02-list-concluded');
   // CSV of the same filters (Excel: UTF-8 with BOM), and the ticked contracts as one ZIP.

@@ -131,6 +131,7 @@ texts! {
     DashExpiringEmpty => "期限が近い契約はありません。", "Nothing is due soon.";
     DashShowAll => "すべて表示する", "Show all";
     DashMine => "自分が作成した契約", "Contracts I created";
+    FilterRemove => "この条件を外す", "Remove this filter";
     DashDepartment => "所属の契約", "My department's contracts";
     DashTotal => "合計", "Total";
     DashRecent => "最近の動き", "Recent activity";

@@ -256,6 +256,30 @@ pub fn ContractsPage() -> impl IntoView {
             </Show>
         </div>
         <p class="lead">{i.tr(K::ContractsLead)}</p>
+        // The start page's task filters have no field in the form: shown here, each removable.
+        {move || {
+            let q = query.get();
+            let mut chips = Vec::new();
+            if q.created_by_me {
+                chips.push((K::DashMine, ContractQuery { created_by_me: false, page: 1, ..q.clone() }));
+            }
+            if q.returned_to_me {
+                chips.push((K::DashReturned, ContractQuery { returned_to_me: false, page: 1, ..q.clone() }));
+            }
+            if !q.expires_within_days.is_empty() {
+                chips.push((K::DashExpiring, ContractQuery { expires_within_days: String::new(), page: 1, ..q.clone() }));
+            }
+            (!chips.is_empty()).then(|| view! {
+                <ul class="filter-chips">
+                    {chips.into_iter().map(|(label, without)| view! {
+                        <li class="filter-chip">
+                            <span>{i.tr(label)}</span>
+                            <A href=href_of(&without) attr:class="filter-chip-remove" attr:aria-label=move || i.t(K::FilterRemove) attr:title=move || i.t(K::FilterRemove)>"×"</A>
+                        </li>
+                    }).collect_view()}
+                </ul>
+            })
+        }}
         <form class="card filters" role="search" on:submit=search>
             <div class="search-bar">
                 <div class="field field-grow">
