@@ -515,7 +515,7 @@ impl DepartmentNames {
         ))
     }
 
-    fn of(&self, c: &Contract) -> Option<String> {
+    pub(crate) fn of(&self, c: &Contract) -> Option<String> {
         c.department_id
             .as_ref()
             .and_then(|d| self.0.get(d))

@@ -5,16 +5,13 @@
 //! Formula injection (CSV injection): a cell that starts with `=`, `+`, `-`, `@`, a tab or a
 //! carriage return would be evaluated by a spreadsheet, so it is written with a leading `'`.
 
-use std::collections::HashMap;
-
 use serde_json::json;
 use shared::access::Permission;
 use shared::audit::AuditAction;
 
-use super::{ContractQuery, filter_for, state_of};
+use super::{ContractQuery, DepartmentNames, filter_for, state_of};
 use crate::clock::Millis;
 use crate::db::queries::contracts as query;
-use crate::db::queries::departments;
 use crate::db::{self, AnyConnection};
 use crate::workflow::actor::Actor;
 use crate::workflow::error::WorkflowResult;
@@ -55,9 +52,7 @@ pub fn export_csv(
 ) -> WorkflowResult<CsvExport> {
     actor.require(conn, Permission::ViewContracts)?;
     let (filter, sort) = filter_for(conn, actor, q)?;
-    let (departments, _) = departments::list(conn, &actor.tenant_id, 1, u32::MAX)?;
-    let department_names: HashMap<String, String> =
-        departments.into_iter().map(|d| (d.id, d.name)).collect();
+    let department_names = DepartmentNames::load(conn, &actor.tenant_id)?;
 
     let mut out = Vec::with_capacity(64 * 1024);
     out.extend_from_slice("\u{feff}".as_bytes());
@@ -74,11 +69,7 @@ pub fn export_csv(
                 return;
             }
             rows += 1;
-            let department = c
-                .department_id
-                .as_ref()
-                .and_then(|d| department_names.get(d))
-                .map_or("", String::as_str);
+            let department = department_names.of(&c).unwrap_or_default();
             let amount = c.amount_yen.map(|a| a.to_string()).unwrap_or_default();
             write_record(
                 &mut out,
@@ -86,7 +77,7 @@ pub fn export_csv(
                     c.contract_number.as_str(),
                     c.title.as_str(),
                     c.counterparty_name.as_str(),
-                    department,
+                    department.as_str(),
                     amount.as_str(),
                     state_of(&c).label_ja(),
                     c.concluded_on.as_deref().unwrap_or(""),
