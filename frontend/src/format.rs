@@ -69,6 +69,14 @@ pub fn jst(rfc3339: &str) -> String {
     )
 }
 
+/// The time now in JST as `HH:MM` (e.g. when a draft was saved).
+pub fn now_hm() -> String {
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(
+        js_sys::Date::now() + 9.0 * 3_600_000.0,
+    ));
+    format!("{:02}:{:02}", d.get_utc_hours(), d.get_utc_minutes())
+}
+
 /// Whether an RFC 3339 time lies in the future (e.g. a lockout that is still active).
 pub fn is_future(rfc3339: &str) -> bool {
     let ms = js_sys::Date::parse(rfc3339);

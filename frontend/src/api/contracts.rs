@@ -163,6 +163,12 @@ pub fn archive_url(id: Uuid) -> String {
     format!("{BASE}/contracts/{id}/archive")
 }
 
+/// A file's bytes (for the document viewer).
+pub async fn document_bytes(id: Uuid, doc: Uuid) -> Result<Vec<u8>, Problem> {
+    let path = format!("/contracts/{id}/documents/{doc}");
+    super::body_bytes(super::request(Method::GET, &path, None, super::Watch::Session).await?).await
+}
+
 /// The download URL of a file (the session cookie authorises it).
 pub fn document_url(id: Uuid, doc: Uuid) -> String {
     format!("{BASE}/contracts/{id}/documents/{doc}")
@@ -330,16 +336,5 @@ pub async fn archive_many(ids: Vec<Uuid>) -> Result<String, Problem> {
         super::Watch::Session,
     )
     .await?;
-    let bytes = response
-        .binary()
-        .await
-        .map_err(|_| Problem::new(ProblemCode::ServiceUnavailable))?;
-    let array = js_sys::Uint8Array::from(bytes.as_slice());
-    let parts = js_sys::Array::of1(&array);
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type("application/zip");
-    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
-        .map_err(|_| Problem::new(ProblemCode::Internal))?;
-    web_sys::Url::create_object_url_with_blob(&blob)
-        .map_err(|_| Problem::new(ProblemCode::Internal))
+    super::blob_url(&super::body_bytes(response).await?, "application/zip")
 }

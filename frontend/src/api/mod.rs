@@ -152,6 +152,26 @@ fn to_json<B: Serialize>(body: &B) -> Result<String, Problem> {
     serde_json::to_string(body).map_err(|_| Problem::new(ProblemCode::MalformedRequest))
 }
 
+/// The body of a file answer.
+async fn body_bytes(response: Response) -> Result<Vec<u8>, Problem> {
+    response
+        .binary()
+        .await
+        .map_err(|_| Problem::new(ProblemCode::ServiceUnavailable))
+}
+
+/// An object URL (`blob:`) for bytes, to open or save; the caller revokes it when done.
+pub fn blob_url(bytes: &[u8], content_type: &str) -> Result<String, Problem> {
+    let array = js_sys::Uint8Array::from(bytes);
+    let parts = js_sys::Array::of1(&array);
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(content_type);
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
+        .map_err(|_| Problem::new(ProblemCode::Internal))?;
+    web_sys::Url::create_object_url_with_blob(&blob)
+        .map_err(|_| Problem::new(ProblemCode::Internal))
+}
+
 async fn get<T: DeserializeOwned>(path: &str) -> Result<T, Problem> {
     decode(request(Method::GET, path, None, Watch::Session).await?).await
 }

@@ -9,7 +9,7 @@ use shared::dto::{
     SigningAgreeRequest, SigningDeclineRequest, SigningForwardRequest, SigningSessionView,
     SigningVerifyRequest, SigningView,
 };
-use shared::problem::{Problem, ProblemCode};
+use shared::problem::Problem;
 use uuid::Uuid;
 
 use super::{Watch, decode, encode, request_as, to_json};
@@ -99,31 +99,8 @@ pub async fn forward(
     .map(|_| ())
 }
 
-/// `GET /signing/{token}/documents/{doc}` as an object URL (`blob:`) for opening or saving.
-/// The caller revokes it when done.
-pub async fn document_blob_url(
-    token: &str,
-    session: &str,
-    doc: Uuid,
-    content_type: &str,
-) -> Result<String, Problem> {
-    let response = call::<()>(
-        Method::GET,
-        &path(token, &format!("/documents/{doc}")),
-        None,
-        Some(session),
-    )
-    .await?;
-    let bytes = response
-        .binary()
-        .await
-        .map_err(|_| Problem::new(ProblemCode::ServiceUnavailable))?;
-    let array = js_sys::Uint8Array::from(bytes.as_slice());
-    let parts = js_sys::Array::of1(&array);
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type(content_type);
-    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
-        .map_err(|_| Problem::new(ProblemCode::Internal))?;
-    web_sys::Url::create_object_url_with_blob(&blob)
-        .map_err(|_| Problem::new(ProblemCode::Internal))
+/// `GET /signing/{token}/documents/{id}`: a document's bytes.
+pub async fn document_bytes(token: &str, session: &str, doc: Uuid) -> Result<Vec<u8>, Problem> {
+    let path = path(token, &format!("/documents/{doc}"));
+    super::body_bytes(call::<()>(Method::GET, &path, None, Some(session)).await?).await
 }

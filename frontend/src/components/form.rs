@@ -128,6 +128,31 @@ pub fn check_field<T>(
 }
 
 /// The banner with the problem and the success notice of a form.
+/// Runs `save` a moment (1.5 s) after the last change of the signals `watch` reads, not at
+/// start: what "drafts save as you go" means for a form.
+pub fn autosave(watch: impl Fn() + 'static, save: impl Fn() + Clone + 'static) {
+    let pending = StoredValue::new_local(None::<TimeoutHandle>);
+    let started = StoredValue::new(false);
+    Effect::new(move || {
+        watch();
+        if !started.get_value() {
+            started.set_value(true);
+            return;
+        }
+        if let Some(h) = pending.get_value() {
+            h.clear();
+        }
+        let save = save.clone();
+        pending
+            .set_value(set_timeout_with_handle(save, std::time::Duration::from_millis(1500)).ok());
+    });
+    on_cleanup(move || {
+        if let Some(h) = pending.try_get_value().flatten() {
+            h.clear();
+        }
+    });
+}
+
 #[component]
 pub fn FormMessages(form: FormState) -> impl IntoView {
     let i = use_i18n();

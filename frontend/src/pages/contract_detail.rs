@@ -1,6 +1,7 @@
 //! 契約の詳細: the contract's data, documents, recipients, approval route, and exactly the
 //! actions `shared::contract::allowed_actions` offers this user.
 
+use std::rc::Rc;
 use std::time::Duration;
 
 use leptos::prelude::*;
@@ -16,6 +17,7 @@ use crate::api;
 use crate::api::contracts::{action_path, archive_url, document_url};
 use crate::components::contract::{RecipientBadge, StateBadge, role_label};
 use crate::components::form::{Loading, ProblemMessage};
+use crate::components::pdf_view::PdfPreview;
 use crate::format::{bytes, date_ja, jst, jst_opt, period_ja, yen_opt};
 use crate::i18n::{I18n, K, use_i18n};
 use crate::session::use_session;
@@ -209,6 +211,24 @@ fn facts_of(c: &ContractView, i: I18n) -> Vec<(K, String)> {
     ]
 }
 
+/// A staff document in the page's viewer.
+#[component]
+fn DocumentPreview(contract_id: Uuid, doc_id: Uuid) -> impl IntoView {
+    let i = use_i18n();
+    let file = LocalResource::new(move || async move {
+        api::contracts::document_bytes(contract_id, doc_id)
+            .await
+            .map(Rc::new)
+    });
+    view! {
+        {move || match file.get() {
+            None => view! { <Loading /> }.into_any(),
+            Some(Err(p)) => view! { <p class="upload-error" role="alert">{i.problem(&p)}</p> }.into_any(),
+            Some(Ok(bytes)) => view! { <PdfPreview bytes=bytes /> }.into_any(),
+        }}
+    }
+}
+
 #[component]
 fn Documents(contract_id: Uuid, documents: Vec<DocumentView>) -> impl IntoView {
     let i = use_i18n();
@@ -225,6 +245,9 @@ fn Documents(contract_id: Uuid, documents: Vec<DocumentView>) -> impl IntoView {
                         let role = d.role.clone();
                         let url = document_url(contract_id, d.id);
                         let pages = d.page_count.map(|n| format!("{n} "));
+                        let previewable = can_download && d.content_type == "application/pdf";
+                        let showing = RwSignal::new(false);
+                        let doc_id = d.id;
                         view! {
                             <li class="doc">
                                 <div>
@@ -237,14 +260,22 @@ fn Documents(contract_id: Uuid, documents: Vec<DocumentView>) -> impl IntoView {
                                         {jst(&d.created_at)}
                                     </span>
                                 </div>
-                                {can_download
-                                    .then(|| {
-                                        view! {
-                                            <a class="btn btn-small" href=url download=d.file_name.clone()>
-                                                {i.tr(K::Download)}
-                                            </a>
-                                        }
+                                <div class="doc-buttons">
+                                    {previewable.then(|| view! {
+                                        <button type="button" class="btn btn-small" aria-expanded=move || showing.get().to_string() on:click=move |_| showing.update(|s| *s = !*s)>
+                                            {move || i.tr(if showing.get() { K::HidePreview } else { K::ShowPreview })}
+                                        </button>
                                     })}
+                                    {can_download
+                                        .then(|| {
+                                            view! {
+                                                <a class="btn btn-small" href=url download=d.file_name.clone()>
+                                                    {i.tr(K::Download)}
+                                                </a>
+                                            }
+                                        })}
+                                </div>
+                                {move || showing.get().then(|| view! { <DocumentPreview contract_id doc_id /> })}
                             </li>
                         }
                     })

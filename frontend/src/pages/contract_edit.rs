@@ -23,8 +23,10 @@ use crate::api;
 use crate::api::contracts::DocumentRole;
 use crate::components::contract::role_label;
 use crate::components::form::{
-    CheckField, FormMessages, FormState, Loading, ProblemMessage, TextField,
+    CheckField, FormMessages, FormState, Loading, ProblemMessage, TextField, autosave,
 };
+use crate::components::pdf_view::PdfDoc;
+use crate::components::stamp_picker::{StampFields, StampPicker};
 use crate::format::{amount_digits, bytes, yen};
 use crate::i18n::{K, use_i18n};
 use crate::session::use_session;
@@ -61,7 +63,7 @@ pub fn ContractNewPage() -> impl IntoView {
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(l) => view! { <BasicForm lookups=l contract=None /> }.into_any(),
+                    Ok(l) => view! { <BasicForm lookups=l contract=None docs=None /> }.into_any(),
                     Err(p) => view! { <ProblemMessage problem=p /> }.into_any(),
                 }
             })}
@@ -107,10 +109,12 @@ pub fn ContractEditPage() -> impl IntoView {
                     Ok((c, l)) => {
                         let href = format!("/contracts/{}", c.id);
                         let pending = c.state == ContractState::PendingApproval;
+                        // Shared by the stamp's page preview and the documents step.
+                        let docs = RwSignal::new(c.documents.clone());
                         view! {
                             {pending.then(|| view! { <div class="alert alert-warn" role="status">{i.tr(K::EditResetsApproval)}</div> })}
-                            <BasicForm lookups=l contract=Some(c.clone()) />
-                            <DocumentsEditor contract_id=c.id documents=c.documents.clone() />
+                            <BasicForm lookups=l contract=Some(c.clone()) docs=Some(docs) />
+                            <DocumentsEditor contract_id=c.id docs=docs />
                             <RecipientsEditor contract=c.clone() />
                             <RouteEditor contract=c.clone() />
                             <div class="card next-step">
@@ -162,8 +166,32 @@ fn number(
     }
 }
 
+/// The main PDF's page with the stamp on it (see [`StampPicker`]).
 #[component]
-fn BasicForm(lookups: Lookups, contract: Option<ContractView>) -> impl IntoView {
+fn StampPreview(contract_id: Uuid, doc_id: Uuid, fields: StampFields) -> impl IntoView {
+    let i = use_i18n();
+    let doc = LocalResource::new(move || async move {
+        let bytes = api::contracts::document_bytes(contract_id, doc_id).await?;
+        PdfDoc::open(&bytes)
+            .await
+            .map_err(|()| Problem::new(ProblemCode::Internal))
+    });
+    view! {
+        {move || match doc.get() {
+            None => view! { <Loading /> }.into_any(),
+            Some(Err(_)) => view! { <p class="upload-error" role="alert">{i.tr(K::PdfFailed)}</p> }.into_any(),
+            Some(Ok(d)) => view! { <StampPicker doc=d fields /> }.into_any(),
+        }}
+    }
+}
+
+#[component]
+fn BasicForm(
+    lookups: Lookups,
+    contract: Option<ContractView>,
+    /// The contract's documents (none while the draft is not created yet).
+    docs: Option<RwSignal<Vec<DocumentView>>>,
+) -> impl IntoView {
     let i = use_i18n();
     let session = use_session();
     let navigate = use_navigate();
@@ -208,6 +236,21 @@ fn BasicForm(lookups: Lookups, contract: Option<ContractView>) -> impl IntoView 
     let sy = RwSignal::new(st.y.to_string());
     let sw = RwSignal::new(st.width.to_string());
     let sh = RwSignal::new(st.height.to_string());
+    let stamp_fields = StampFields {
+        page: sp,
+        x: sx,
+        y: sy,
+        width: sw,
+        height: sh,
+    };
+    let contract_id = contract.as_ref().map(|c| c.id);
+    let main_doc = move || {
+        docs?.with(|d| {
+            d.iter()
+                .find(|d| d.role == "main" && d.content_type == "application/pdf")
+                .map(|d| d.id)
+        })
+    };
     let custom = RwSignal::new(
         c.as_ref()
             .map(|c| {
@@ -223,6 +266,11 @@ fn BasicForm(lookups: Lookups, contract: Option<ContractView>) -> impl IntoView 
             .unwrap_or_default(),
     );
     let existing = contract.as_ref().map(|c| (c.id, c.retention_years));
+    let draft = contract
+        .as_ref()
+        .is_some_and(|c| c.state == ContractState::Draft);
+    let autosaving = RwSignal::new(false);
+    let autosaved = RwSignal::new(None::<Result<String, ()>>);
     let save = Action::new_local(move |req: &ContractRequest| {
         let req = req.clone();
         async move {
@@ -242,17 +290,21 @@ fn BasicForm(lookups: Lookups, contract: Option<ContractView>) -> impl IntoView 
                         ..Default::default()
                     },
                 );
+            } else if autosaving.get_untracked() {
+                autosaved.set(Some(Ok(crate::format::now_hm())));
             } else {
+                autosaved.set(None);
                 form.succeed(K::Saved);
             }
         }
+        // An autosave the server refused says so quietly; 保存する then shows why.
+        Some(Err(_)) if autosaving.get_untracked() => autosaved.set(Some(Err(()))),
         Some(Err(p)) => form.fail(p),
         None => {}
     });
     let orgs = lookups.organizations.clone();
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        let mut errors = Vec::new();
+    // The request the fields make, with the browser's own checks.
+    let request = move |errors: &mut Vec<(&'static str, ValidationError)>| {
         let t = match Name::parse(&title.get_untracked()) {
             Ok(t) => t.into_inner(),
             Err(e) => {
@@ -289,10 +341,10 @@ fn BasicForm(lookups: Lookups, contract: Option<ContractView>) -> impl IntoView 
                 errors.push(("stamp", ValidationError::OutOfRange));
                 1
             }),
-            x: number(&mut errors, "stamp", &sx.get_untracked()),
-            y: number(&mut errors, "stamp", &sy.get_untracked()),
-            width: number(&mut errors, "stamp", &sw.get_untracked()),
-            height: number(&mut errors, "stamp", &sh.get_untracked()),
+            x: number(errors, "stamp", &sx.get_untracked()),
+            y: number(errors, "stamp", &sy.get_untracked()),
+            width: number(errors, "stamp", &sw.get_untracked()),
+            height: number(errors, "stamp", &sh.get_untracked()),
         });
         if let Some(p) = placement
             && (p.page == 0 || p.width < 120.0 || p.height < 40.0)
@@ -310,10 +362,7 @@ fn BasicForm(lookups: Lookups, contract: Option<ContractView>) -> impl IntoView 
             }
             custom_fields.insert(k.trim().to_owned(), v.trim().to_owned());
         }
-        if !form.check(errors) {
-            return;
-        }
-        save.dispatch(ContractRequest {
+        ContractRequest {
             title: t,
             contract_number: opt(number_.get_untracked()),
             department_id: Uuid::parse_str(&department.get_untracked()).ok(),
@@ -329,8 +378,63 @@ fn BasicForm(lookups: Lookups, contract: Option<ContractView>) -> impl IntoView 
             allow_forwarding: forwarding.get_untracked(),
             message: opt(message.get_untracked()),
             stamp: placement,
-        });
+        }
     };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let mut errors = Vec::new();
+        let req = request(&mut errors);
+        if !form.check(errors) {
+            return;
+        }
+        autosaving.set(false);
+        save.dispatch(req);
+    };
+    // A draft saves itself a moment after the clerk stops typing, when the fields are valid
+    // (the explicit 保存 shows what is wrong). Not for a contract pending approval: editing it
+    // returns it to draft, which must stay a deliberate step.
+    if existing.is_some() && draft {
+        autosave(
+            move || {
+                for v in [
+                    title,
+                    number_,
+                    department,
+                    organization,
+                    counterparty,
+                    amount,
+                    start,
+                    end,
+                    notes,
+                    message,
+                    sp,
+                    sx,
+                    sy,
+                    sw,
+                    sh,
+                ] {
+                    v.track();
+                }
+                order.track();
+                forwarding.track();
+                stamp_on.track();
+                custom.with(|rows| {
+                    rows.iter().for_each(|r| {
+                        r.a.track();
+                        r.b.track();
+                    })
+                });
+            },
+            move || {
+                let mut errors = Vec::new();
+                let req = request(&mut errors);
+                if errors.is_empty() && !save.pending().get_untracked() {
+                    autosaving.set(true);
+                    save.dispatch(req);
+                }
+            },
+        );
+    }
     let choose_org = move |ev: leptos::ev::Event| {
         let v = event_target_value(&ev);
         if let Some(o) = orgs.iter().find(|o| o.id.to_string() == v) {
@@ -470,13 +574,17 @@ fn BasicForm(lookups: Lookups, contract: Option<ContractView>) -> impl IntoView 
                             {stamp_field("c-stamp-w", K::StampW, sw)}
                             {stamp_field("c-stamp-h", K::StampH, sh)}
                         </div>
+                        {move || match (contract_id, main_doc()) {
+                            (Some(contract_id), Some(doc_id)) => view! { <StampPreview contract_id doc_id fields=stamp_fields /> }.into_any(),
+                            _ => view! { <p class="hint">{i.tr(K::StampNeedsPdf)}</p> }.into_any(),
+                        }}
                     </Show>
                     <p class="field-error">{move || form.field_error("stamp").map(|e| i.invalid(e))}</p>
                 </fieldset>
                 <div class="actions">
                     <button type="submit" class="btn btn-primary" disabled=move || save.pending().get()>
                         {move || {
-                            if save.pending().get() {
+                            if save.pending().get() && !autosaving.get() {
                                 i.t(K::Saving)
                             } else if is_new {
                                 i.t(K::SaveDraft)
@@ -485,6 +593,13 @@ fn BasicForm(lookups: Lookups, contract: Option<ContractView>) -> impl IntoView 
                             }
                         }}
                     </button>
+                    <span class="sub autosave-status" role="status">
+                        {move || match autosaved.get() {
+                            Some(Ok(at)) => format!("{}（{at}）", i.t(K::Autosaved)),
+                            Some(Err(())) => i.t(K::AutosaveFailed).to_owned(),
+                            None => String::new(),
+                        }}
+                    </span>
                 </div>
             </form>
         </section>
@@ -500,23 +615,13 @@ struct UploadStatus {
 }
 
 #[component]
-fn DocumentsEditor(contract_id: Uuid, documents: Vec<DocumentView>) -> impl IntoView {
+fn DocumentsEditor(contract_id: Uuid, docs: RwSignal<Vec<DocumentView>>) -> impl IntoView {
     let i = use_i18n();
-    let docs = RwSignal::new(documents);
     let main_status = RwSignal::new(None::<UploadStatus>);
     let attachment_status = RwSignal::new(None::<UploadStatus>);
     let problem = RwSignal::new(None::<Problem>);
 
-    let start_upload = move |ev: leptos::ev::Event, role: DocumentRole| {
-        let Some(input) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-        else {
-            return;
-        };
-        let Some(file) = input.files().and_then(|f| f.get(0)) else {
-            return;
-        };
+    let start_upload = move |file: web_sys::File, role: DocumentRole| {
         let status = match role {
             DocumentRole::Main => main_status,
             DocumentRole::Attachment => attachment_status,
@@ -533,7 +638,6 @@ fn DocumentsEditor(contract_id: Uuid, documents: Vec<DocumentView>) -> impl Into
                 }
             })
         });
-        input.set_value("");
         leptos::task::spawn_local(async move {
             let result = upload.await;
             status.update(|s| {
@@ -546,6 +650,32 @@ fn DocumentsEditor(contract_id: Uuid, documents: Vec<DocumentView>) -> impl Into
                 docs.set(v.documents);
             }
         });
+    };
+    // The file chosen in an `<input type=file>`; the input is emptied so the same file can be
+    // chosen again after a rejection.
+    let chosen = move |ev: leptos::ev::Event, role: DocumentRole| {
+        let Some(input) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+        else {
+            return;
+        };
+        if let Some(file) = input.files().and_then(|f| f.get(0)) {
+            start_upload(file, role);
+        }
+        input.set_value("");
+    };
+    let drop_target = RwSignal::new(None::<DocumentRole>);
+    let dropped = move |ev: leptos::ev::DragEvent, role: DocumentRole| {
+        ev.prevent_default();
+        drop_target.set(None);
+        if let Some(file) = ev
+            .data_transfer()
+            .and_then(|d| d.files())
+            .and_then(|f| f.get(0))
+        {
+            start_upload(file, role);
+        }
     };
     let remove = Action::new_local(move |doc: &Uuid| {
         let doc = *doc;
@@ -593,24 +723,38 @@ fn DocumentsEditor(contract_id: Uuid, documents: Vec<DocumentView>) -> impl Into
     view! {
         <section class="card" aria-labelledby="docs-title">
             <h2 id="docs-title">{i.tr(K::Documents)}</h2>
-            <div class="field">
+            <div
+                class="field drop-zone"
+                class:drop-over=move || drop_target.get() == Some(DocumentRole::Main)
+                on:dragover=move |ev| { ev.prevent_default(); drop_target.set(Some(DocumentRole::Main)); }
+                on:dragleave=move |_| drop_target.set(None)
+                on:drop=move |ev| dropped(ev, DocumentRole::Main)
+            >
                 <label for="main-pdf">{i.tr(K::MainPdf)}</label>
-                <p class="hint" id="main-pdf-hint">{i.tr(K::MainPdfHint)}</p>
+                <p class="hint" id="main-pdf-hint">{i.tr(K::MainPdfHint)}" "{i.tr(K::DropHint)}</p>
                 <input
                     id="main-pdf"
                     type="file"
                     accept="application/pdf,.pdf"
                     aria-describedby="main-pdf-hint"
-                    on:change=move |ev| start_upload(ev, DocumentRole::Main)
+                    on:change=move |ev| chosen(ev, DocumentRole::Main)
                 />
                 {status_view(main_status)}
             </div>
-            <div class="field">
+            <div
+                class="field drop-zone"
+                class:drop-over=move || drop_target.get() == Some(DocumentRole::Attachment)
+                on:dragover=move |ev| { ev.prevent_default(); drop_target.set(Some(DocumentRole::Attachment)); }
+                on:dragleave=move |_| drop_target.set(None)
+                on:drop=move |ev| dropped(ev, DocumentRole::Attachment)
+            >
                 <label for="attachment-file">{i.tr(K::AttachmentFile)}</label>
+                <p class="hint" id="attachment-hint">{i.tr(K::DropHint)}</p>
                 <input
                     id="attachment-file"
                     type="file"
-                    on:change=move |ev| start_upload(ev, DocumentRole::Attachment)
+                    aria-describedby="attachment-hint"
+                    on:change=move |ev| chosen(ev, DocumentRole::Attachment)
                 />
                 {status_view(attachment_status)}
             </div>

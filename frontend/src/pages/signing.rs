@@ -3,6 +3,8 @@
 //! one) opens a short session whose token is kept in `sessionStorage` for this tab only and
 //! sent as `Authorization: Bearer …`. Made for phones first: one column, large buttons.
 
+use std::rc::Rc;
+
 use leptos::prelude::*;
 use shared::contract::{ContractState, RecipientState};
 use shared::dto::{DocumentView, SigningForwardRequest, SigningVerifyRequest, SigningView};
@@ -12,6 +14,7 @@ use shared::validate::{EmailAddress, Name, OtpCode};
 use crate::api;
 use crate::components::contract::role_label;
 use crate::components::form::Loading;
+use crate::components::pdf_view::PdfPreview;
 use crate::format::{jst_opt, yen_opt};
 use crate::i18n::{K, use_i18n};
 use crate::public::PublicFrame;
@@ -218,7 +221,8 @@ fn Contract(
     let docs = v
         .documents
         .iter()
-        .map(|d| view! { <Document doc=d.clone() token=token.clone() session=session.clone() /> })
+        .enumerate()
+        .map(|(n, d)| view! { <Document doc=d.clone() token=token.clone() session=session.clone() first=n == 0 /> })
         .collect_view();
     view! {
         <section class="card sign-card">
@@ -263,21 +267,28 @@ fn Contract(
     }
 }
 
-/// One document: fetched with the session token into a `blob:` URL, then offered to open
-/// (the browser's PDF viewer, in a new tab) and to save.
+/// One document: fetched once with the session token, shown in the page (PDFs, pdf.js) and
+/// offered to open in a new tab (the device's own viewer) and to save. The first document is
+/// shown from the start; the others on request.
 #[component]
-fn Document(doc: DocumentView, token: String, session: String) -> impl IntoView {
+fn Document(doc: DocumentView, token: String, session: String, first: bool) -> impl IntoView {
     let i = use_i18n();
     let (id, content_type) = (doc.id, doc.content_type.clone());
-    let url = LocalResource::new(move || {
+    let is_pdf = content_type == "application/pdf";
+    let file = LocalResource::new(move || {
         let (t, s, ct) = (token.clone(), session.clone(), content_type.clone());
-        async move { api::signing::document_blob_url(&t, &s, id, &ct).await }
+        async move {
+            let bytes = api::signing::document_bytes(&t, &s, id).await?;
+            let url = api::blob_url(&bytes, &ct)?;
+            Ok::<_, Problem>((Rc::new(bytes), url))
+        }
     });
     on_cleanup(move || {
-        if let Some(Ok(u)) = url.get_untracked() {
+        if let Some(Ok((_, u))) = file.get_untracked() {
             let _ = web_sys::Url::revoke_object_url(&u);
         }
     });
+    let showing = RwSignal::new(first && is_pdf);
     let role = doc.role.clone();
     let name = doc.file_name.clone();
     view! {
@@ -288,18 +299,27 @@ fn Document(doc: DocumentView, token: String, session: String) -> impl IntoView 
                 <span class="sub">{crate::format::bytes(doc.size)}</span>
             </div>
             <div class="doc-buttons">
-                {move || match url.get() {
+                {move || match file.get() {
                     None => view! { <Loading /> }.into_any(),
                     Some(Err(p)) => view! { <p class="upload-error" role="alert">{i.problem(&p)}</p> }.into_any(),
-                    Some(Ok(u)) => {
+                    Some(Ok((_, u))) => {
                         view! {
-                            <a class="btn btn-primary" href=u.clone() target="_blank" rel="noopener">{i.tr(K::SignOpen)}</a>
+                            {is_pdf.then(|| view! {
+                                <button type="button" class="btn" aria-expanded=move || showing.get().to_string() on:click=move |_| showing.update(|s| *s = !*s)>
+                                    {move || i.tr(if showing.get() { K::HidePreview } else { K::ShowPreview })}
+                                </button>
+                            })}
+                            <a class="btn" href=u.clone() target="_blank" rel="noopener">{i.tr(K::SignOpen)}</a>
                             <a class="btn" href=u download=name.clone()>{i.tr(K::Download)}</a>
                         }
                             .into_any()
                     }
                 }}
             </div>
+            {move || match (showing.get(), file.get()) {
+                (true, Some(Ok((bytes, _)))) => Some(view! { <PdfPreview bytes=bytes /> }),
+                _ => None,
+            }}
         </li>
     }
 }
