@@ -19,6 +19,7 @@ import {
   apiSession,
   PHONE,
   createUser,
+  dropFile,
   launchBrowser,
   login,
   logout,
@@ -26,6 +27,7 @@ import {
   openMenu,
   openPage,
   screenshot,
+  viewerInk,
   waitForMail,
 } from './steps.mjs';
 
@@ -87,6 +89,8 @@ test('a contract goes from draft through approval to the counterparty and is con
   await tform.getByRole('button', { name: '保存する' }).click();
   await tform.locator('.step-row .field-error', { hasText: '1つ以上選択してください。' }).waitFor();
   await tform.locator('.step-row').first().getByLabel(approver.name).check();
+  // Choosing one clears "choose at least one" at once.
+  await tform.locator('.step-row .field-error', { hasText: '1つ以上選択してください。' }).waitFor({ state: 'detached' });
   await screenshot(admin.page, 't01-route-template-form');
   await tform.getByRole('button', { name: '保存する' }).click();
   const trow = admin.page.locator('table.list tr', { hasText: template });
@@ -131,9 +135,31 @@ test('a contract goes from draft through approval to the counterparty and is con
   await refusal.waitFor();
   assert.match(await refusal.textContent(), /パスワードまたはセキュリティ設定がされているため、署名できません/);
   await screenshot(page, 'c02-upload-refused');
-  await page.locator('#main-pdf').setInputFiles(join(CORPUS, 'libreoffice-ja-contract.pdf'));
+  // The corpus PDF is dragged onto the upload area.
+  await dropFile(page, page.locator('.drop-zone').filter({ has: page.locator('#main-pdf') }), join(CORPUS, 'libreoffice-ja-contract.pdf'));
   await page.locator('.doc-list .doc-name', { hasText: 'libreoffice-ja-contract.pdf' }).waitFor();
   await page.locator('.upload-status', { hasText: 'アップロードしました。' }).waitFor();
+
+  // --- The stamp is placed on the PDF's first page by dragging it; the draft saves itself. ---
+  const sheet = page.locator('.stamp-sheet');
+  const stampBox = sheet.locator('.stamp-box');
+  await stampBox.waitFor();
+  const initial = { x: await page.locator('#c-stamp-x').inputValue(), y: await page.locator('#c-stamp-y').inputValue() };
+  const from = await stampBox.boundingBox();
+  const area = await sheet.boundingBox();
+  await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+  await page.mouse.down();
+  // Towards the top-left corner of the page.
+  await page.mouse.move(area.x + from.width / 2 + 20, area.y + from.height / 2 + 40, { steps: 8 });
+  await page.mouse.up();
+  const placed = { x: await page.locator('#c-stamp-x').inputValue(), y: await page.locator('#c-stamp-y').inputValue() };
+  assert.ok(Number(placed.x) < Number(initial.x) && Number(placed.y) > Number(initial.y), `stamp moved from ${JSON.stringify(initial)} to ${JSON.stringify(placed)}`);
+  await page.getByRole('status').filter({ hasText: '下書きを自動保存しました' }).waitFor();
+  await screenshot(page, 'c02b-stamp-placed');
+  await page.reload();
+  await page.locator('#c-stamp-x').waitFor();
+  assert.equal(await page.locator('#c-stamp-x').inputValue(), placed.x, 'the autosaved stamp position survives a reload');
+  assert.equal(await page.locator('#c-stamp-y').inputValue(), placed.y);
 
   // --- One recipient, one approval step; each part saved on its own. ---
   const recipients = section(page, '送信先（契約相手方）');
@@ -159,6 +185,12 @@ test('a contract goes from draft through approval to the counterparty and is con
   await page.getByRole('link', { name: '契約の詳細へ' }).click();
   await page.getByRole('heading', { level: 1, name: title }).waitFor();
   assert.equal(await page.getByRole('button', { name: '送信する' }).count(), 0, 'approval comes first');
+  // The document in the page's own viewer (pdf.js, served by the app).
+  await page.getByRole('button', { name: 'プレビュー', exact: true }).first().click();
+  const staffInk = await viewerInk(page.locator('.doc-list'));
+  assert.ok(staffInk > 0.002, `the contract page's preview shows the contract (ink ${staffInk})`);
+  await screenshot(page, 'c03b-contract-preview');
+  await page.getByRole('button', { name: 'プレビューを閉じる' }).first().click();
   await page.getByRole('button', { name: '承認申請する' }).click();
   await page.getByText('操作が完了しました。').waitFor();
   await page.locator('.contract-head .badge', { hasText: '承認待ち' }).waitFor();
@@ -246,6 +278,17 @@ test('a contract goes from draft through approval to the counterparty and is con
   assert.match(text, new RegExp(title));
   assert.match(text, /1,234,000円/);
   await p.getByRole('link', { name: 'ダウンロードする' }).first().waitFor();
+  // The contract is shown in the page (pdf.js, no CDN), readable on the phone; zoom redraws it.
+  const ink = await viewerInk(p.locator('.sign-doc'));
+  assert.ok(ink > 0.002, `the signing page shows the contract's text (ink ${ink})`);
+  const fitted = await p.locator('canvas.pdf-page').first().boundingBox();
+  assert.ok(fitted.width >= 300 && fitted.width <= 390, `page fitted to the phone: ${fitted.width} px`);
+  await p.getByRole('button', { name: '拡大' }).click();
+  await p.getByText('150%').waitFor();
+  await p.locator('canvas.pdf-page[data-rendered="true"]').first().waitFor();
+  const zoomed = await p.locator('canvas.pdf-page').first().boundingBox();
+  assert.ok(zoomed.width > fitted.width * 1.4, `zoomed ${fitted.width} → ${zoomed.width} px`);
+  await p.getByRole('button', { name: '幅に合わせる' }).click();
   await screenshot(p, 'c11-sign-verified', { restore: PHONE });
 
   // The PDF, fetched with the bearer session and saved as a person would.
@@ -569,4 +612,70 @@ test('a counterparty forwards the request to a colleague, who gets their own lin
     ],
   );
   await admin.context.close();
+});
+
+test('和暦 switched on shows era dates; a department\'s template is offered only to its contracts', async () => {
+  const stamp = Date.now().toString(36);
+  const admin = await apiSession(browser, ADMIN);
+  const finance = await admin.call('POST', '/departments', { name: `財政課${stamp}` });
+  const other = await admin.call('POST', '/departments', { name: `福祉課${stamp}` });
+  const mine = await admin.call('POST', '/contracts', {
+    title: `財政システム保守 ${stamp}`,
+    counterparty_name: '株式会社財政',
+    department_id: finance.id,
+    period_start: '2026-04-01',
+    period_end: '2027-03-31',
+  });
+  const theirs = await admin.call('POST', '/contracts', {
+    title: `福祉バス運行 ${stamp}`,
+    counterparty_name: '株式会社福祉',
+    department_id: other.id,
+  });
+
+  const { page, context, errors } = await openPage(browser);
+  await login(page, ADMIN);
+
+  // A template for 財政課 only.
+  const template = `財政課ルート ${stamp}`;
+  await page.goto('/route-templates');
+  await page.getByRole('button', { name: 'ひな形を追加する' }).click();
+  const tform = page.locator('section.card').filter({ has: page.getByRole('heading', { name: '新しいひな形' }) });
+  await tform.getByLabel('名称').fill(template);
+  await tform.locator('#template-department').selectOption({ label: finance.name });
+  await tform.getByRole('button', { name: '承認ステップを追加する' }).click();
+  await tform.locator('.step-row').first().getByLabel('ステップ名').fill('財政課長決裁');
+  await tform.locator('.step-row').first().locator('input[type=checkbox]').first().check();
+  await tform.getByRole('button', { name: '保存する' }).click();
+  const trow = page.locator('table.list tr', { hasText: template });
+  await trow.waitFor();
+  assert.match(await trow.textContent(), new RegExp(finance.name));
+
+  const offered = async (id) => {
+    await page.goto(`/contracts/${id}/edit`);
+    const pick = page.locator('section.card').filter({ has: page.getByRole('heading', { name: '承認ルート', exact: true }) }).getByLabel('ひな形から選ぶ');
+    await pick.waitFor();
+    return pick.locator('option').allTextContents();
+  };
+  assert.ok((await offered(mine.id)).includes(template), 'offered to the department\'s contract');
+  assert.ok(!(await offered(theirs.id)).includes(template), 'not offered to another department\'s contract');
+
+  // 和暦 on: the contract's period and dates in the era; off again for the other tests.
+  const setEra = async (on) => {
+    await page.goto('/settings');
+    const box = page.locator('#japanese-era');
+    await box.waitFor();
+    await box.setChecked(on);
+    await page.getByRole('button', { name: '保存する' }).first().click();
+    await page.getByRole('status').filter({ hasText: '保存しました。' }).first().waitFor();
+  };
+  await setEra(true);
+  await page.goto(`/contracts/${mine.id}`);
+  await page.getByText('令和8年4月1日～令和9年3月31日').waitFor();
+  await screenshot(page, 'c21-contract-japanese-era');
+  await setEra(false);
+  await page.goto(`/contracts/${mine.id}`);
+  await page.getByText('2026年4月1日～2027年3月31日').waitFor();
+  await admin.context.close();
+  assert.deepEqual(errors, []);
+  await context.close();
 });

@@ -19,7 +19,7 @@ if [[ ! -f "$ROOT/dist/index.html" ]]; then
   exit 1
 fi
 if [[ ! -d "$ROOT/node_modules/playwright-core" ]]; then
-  npm ci --no-audit --no-fund
+  npm ci --omit=optional --no-audit --no-fund
 fi
 export TACHIAI_CHROMIUM="${TACHIAI_CHROMIUM:-/usr/bin/chromium}"
 if [[ ! -x "$TACHIAI_CHROMIUM" ]]; then

@@ -315,3 +315,35 @@ export async function apiSession(browser, { tenant, loginId, password }) {
   }
   return { context, call };
 }
+
+/** Waits until the document viewer in `scope` has drawn its first page, and returns the share
+ * of that page's pixels that are not white (a drawn contract has text on it). */
+export async function viewerInk(scope) {
+  const canvas = scope.locator('canvas.pdf-page[data-rendered="true"]').first();
+  await canvas.waitFor({ timeout: 30_000 });
+  return canvas.evaluate((c) => {
+    const { data } = c.getContext('2d').getImageData(0, 0, c.width, c.height);
+    let ink = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      if (data[i] < 200 || data[i + 1] < 200 || data[i + 2] < 200) ink++;
+    }
+    return ink / (data.length / 4);
+  });
+}
+
+/** Drops a file onto an element as a person dragging it from the desktop would. */
+export async function dropFile(page, target, path, type = 'application/pdf') {
+  const bytes = readFileSync(path).toString('base64');
+  const name = path.split('/').pop();
+  const transfer = await page.evaluateHandle(
+    ({ bytes, name, type }) => {
+      const raw = Uint8Array.from(atob(bytes), (ch) => ch.charCodeAt(0));
+      const dt = new DataTransfer();
+      dt.items.add(new File([raw], name, { type }));
+      return dt;
+    },
+    { bytes, name, type },
+  );
+  await target.dispatchEvent('dragover', { dataTransfer: transfer });
+  await target.dispatchEvent('drop', { dataTransfer: transfer });
+}

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use actix_files::{Files, NamedFile};
 use actix_web::dev::{ServiceRequest, ServiceResponse, fn_service};
 use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::Compress;
 use actix_web::{HttpResponse, Responder, web};
 use sha2::{Digest, Sha256};
 
@@ -141,27 +142,32 @@ pub fn spa(cfg: &mut web::ServiceConfig, dist: PathBuf) {
         return;
     }
     let dist2 = dist.clone();
+    // The app's files go out compressed (gzip/brotli, as the browser accepts): the wasm bundles
+    // and the PDF viewer's worker are megabytes raw, a third of that compressed. API answers and
+    // downloads (PDF, ZIP) are left as they are.
     cfg.service(
-        Files::new("/", dist)
-            .index_file("index.html")
-            .default_handler(fn_service(move |req: ServiceRequest| {
-                let bundle = dist2.join(html_for(req.path()));
-                let html = if bundle.is_file() {
-                    bundle
-                } else {
-                    index.clone()
-                };
-                async move {
-                    let (req, _) = req.into_parts();
-                    let file = NamedFile::open(html)?;
-                    let res = file
-                        .customize()
-                        .insert_header((header::CACHE_CONTROL, "no-cache"))
-                        .respond_to(&req)
-                        .map_into_boxed_body();
-                    Ok(ServiceResponse::new(req, res))
-                }
-            })),
+        web::scope("").wrap(Compress::default()).service(
+            Files::new("/", dist)
+                .index_file("index.html")
+                .default_handler(fn_service(move |req: ServiceRequest| {
+                    let bundle = dist2.join(html_for(req.path()));
+                    let html = if bundle.is_file() {
+                        bundle
+                    } else {
+                        index.clone()
+                    };
+                    async move {
+                        let (req, _) = req.into_parts();
+                        let file = NamedFile::open(html)?;
+                        let res = file
+                            .customize()
+                            .insert_header((header::CACHE_CONTROL, "no-cache"))
+                            .respond_to(&req)
+                            .map_into_boxed_body();
+                        Ok(ServiceResponse::new(req, res))
+                    }
+                })),
+        ),
     );
 }
 

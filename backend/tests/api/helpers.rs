@@ -134,6 +134,13 @@ pub async fn spawn(
     let dist = db.dir.join("dist");
     std::fs::create_dir_all(&dist).unwrap();
     std::fs::write(dist.join("index.html"), INDEX_HTML).unwrap();
+    // A stand-in for the PDF viewer's module (a large static file).
+    std::fs::create_dir_all(dist.join("pdfjs")).unwrap();
+    std::fs::write(
+        dist.join("pdfjs/pdf.min.mjs"),
+        "export const pdf = 'pdf.js';\n".repeat(500),
+    )
+    .unwrap();
     let config = config_for(&db);
     let pool = db::connect(&DatabaseUrl::parse(&db.url), config.db_pool_size).expect("database");
     backend::startup::ensure_initial_tenant(&pool, &config).expect("initial tenant");

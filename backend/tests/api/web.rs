@@ -31,9 +31,30 @@ async fn the_app_is_served_with_a_strict_policy_and_spa_fallback(backend: Backen
         assert_eq!(headers.get("x-content-type-options").unwrap(), "nosniff");
         assert_eq!(headers.get("x-frame-options").unwrap(), "DENY");
     }
-    let (st, _, headers) = app.send(TestRequest::get().uri("/api/v1/health")).await;
+    // The app's files go out compressed, with a JavaScript type for modules (pdf.js); API
+    // answers do not.
+    let (st, _, headers) = app
+        .send(
+            TestRequest::get()
+                .uri("/pdfjs/pdf.min.mjs")
+                .insert_header(("Accept-Encoding", "gzip")),
+        )
+        .await;
+    assert_eq!(st, 200);
+    assert_eq!(headers.get("content-encoding").unwrap(), "gzip");
+    let mime = headers.get("content-type").unwrap().to_str().unwrap();
+    assert!(mime.contains("javascript"), "{mime}");
+    assert!(headers.get("content-security-policy").is_some());
+    let (st, _, headers) = app
+        .send(
+            TestRequest::get()
+                .uri("/api/v1/health")
+                .insert_header(("Accept-Encoding", "gzip")),
+        )
+        .await;
     assert_eq!(st, 200);
     assert_eq!(headers.get("cache-control").unwrap(), "no-store");
+    assert!(headers.get("content-encoding").is_none());
 
     let (st, spec, _) = app
         .send(TestRequest::get().uri("/api/v1/openapi.json"))

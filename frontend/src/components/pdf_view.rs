@@ -160,7 +160,7 @@ pub fn PdfPages(doc: PdfDoc) -> impl IntoView {
                 <span class="sub" aria-live="polite">{move || format!("{}%", (ZOOMS[zoom.get()] * 100.0) as u32)}</span>
             </div>
             {move || failed.get().then(|| view! { <p class="upload-error" role="alert">{i.tr(K::PdfFailed)}</p> })}
-            <div class="pdf-pages" node_ref=pages_ref tabindex="0" aria-label=move || i.tr(K::PdfPreview)></div>
+            <div class="pdf-pages" node_ref=pages_ref tabindex="0" role="region" aria-label=move || i.tr(K::PdfPreview)></div>
         </div>
     }
 }

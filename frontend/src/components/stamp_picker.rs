@@ -44,6 +44,7 @@ pub fn StampPicker(doc: PdfDoc, fields: StampFields) -> impl IntoView {
     let pages = doc.pages();
     let canvas_ref = NodeRef::<html::Canvas>::new();
     let sheet_ref = NodeRef::<html::Div>::new();
+    let picker_ref = NodeRef::<html::Div>::new();
     let page_view = RwSignal::new_local(None::<PageView>);
     let failed = RwSignal::new(false);
     let grab = RwSignal::new(None::<Grab>);
@@ -59,10 +60,11 @@ pub fn StampPicker(doc: PdfDoc, fields: StampFields) -> impl IntoView {
     // Draw the page whenever the page number changes.
     Effect::new(move || {
         let n = page_no();
-        let (Some(canvas), Some(sheet)) = (canvas_ref.get(), sheet_ref.get()) else {
+        let (Some(canvas), Some(picker)) = (canvas_ref.get(), picker_ref.get()) else {
             return;
         };
-        let width = f64::from(sheet.client_width()).clamp(200.0, MAX_WIDTH);
+        // The sheet takes the canvas's size; the picker has the form's width.
+        let width = (f64::from(picker.client_width()) - 4.0).clamp(200.0, MAX_WIDTH);
         let doc = doc.clone();
         leptos::task::spawn_local(async move {
             match doc.render(n, &canvas, width).await {
@@ -154,7 +156,7 @@ pub fn StampPicker(doc: PdfDoc, fields: StampFields) -> impl IntoView {
     };
     let px = |v: f64| format!("{v:.1}px");
     view! {
-        <div class="stamp-picker">
+        <div class="stamp-picker" node_ref=picker_ref>
             <p class="hint" id="stamp-picker-hint">{move || i.tr(K::StampPickerHint)}</p>
             <p class="sub">{move || format!("{} / {pages} {}", page_no(), i.t(K::Pages))}</p>
             {move || failed.get().then(|| view! { <p class="upload-error" role="alert">{i.tr(K::PdfFailed)}</p> })}

@@ -15,14 +15,16 @@ use crate::pages::contract_detail::ActionBar;
 
 const INBOX_ACTIONS: &[ContractAction] = &[ContractAction::Approve, ContractAction::Reject];
 
-/// The contracts waiting for this user's approval, each with its facts (for the buttons).
+/// The contracts waiting for this user's approval, each with its facts (for the buttons),
+/// read side by side (the browser runs up to six at once).
 async fn waiting_for_me() -> Result<Vec<ContractView>, Problem> {
     let list = api::contracts::awaiting_my_approval(100).await?;
-    let mut out = Vec::new();
-    for c in list.items {
-        out.push(api::contracts::get_one(c.id).await?);
-    }
-    Ok(out)
+    futures_util::future::try_join_all(
+        list.items
+            .into_iter()
+            .map(|c| api::contracts::get_one(c.id)),
+    )
+    .await
 }
 
 /// The approval inbox.

@@ -620,12 +620,13 @@ fn DocumentsEditor(contract_id: Uuid, docs: RwSignal<Vec<DocumentView>>) -> impl
     let main_status = RwSignal::new(None::<UploadStatus>);
     let attachment_status = RwSignal::new(None::<UploadStatus>);
     let problem = RwSignal::new(None::<Problem>);
+    let status_of = move |role: DocumentRole| match role {
+        DocumentRole::Main => main_status,
+        DocumentRole::Attachment => attachment_status,
+    };
 
     let start_upload = move |file: web_sys::File, role: DocumentRole| {
-        let status = match role {
-            DocumentRole::Main => main_status,
-            DocumentRole::Attachment => attachment_status,
-        };
+        let status = status_of(role);
         status.set(Some(UploadStatus {
             file_name: file.name(),
             progress: 0.0,
@@ -720,44 +721,40 @@ fn DocumentsEditor(contract_id: Uuid, docs: RwSignal<Vec<DocumentView>>) -> impl
             })
         }
     };
+    // One upload area: a file input that also takes a dropped file, and the upload's status.
+    let upload_field = move |role: DocumentRole,
+                             id: &'static str,
+                             label: K,
+                             hint: Option<K>,
+                             accept: &'static str| {
+        let status = status_of(role);
+        let hint_id = format!("{id}-hint");
+        view! {
+            <div
+                class="field drop-zone"
+                class:drop-over=move || drop_target.get() == Some(role)
+                on:dragover=move |ev| { ev.prevent_default(); drop_target.set(Some(role)); }
+                on:dragleave=move |_| drop_target.set(None)
+                on:drop=move |ev| dropped(ev, role)
+            >
+                <label for=id>{i.tr(label)}</label>
+                <p class="hint" id=hint_id.clone()>{hint.map(|h| view! { {i.tr(h)} " " })}{i.tr(K::DropHint)}</p>
+                <input
+                    id=id
+                    type="file"
+                    accept=(!accept.is_empty()).then_some(accept)
+                    aria-describedby=hint_id
+                    on:change=move |ev| chosen(ev, role)
+                />
+                {status_view(status)}
+            </div>
+        }
+    };
     view! {
         <section class="card" aria-labelledby="docs-title">
             <h2 id="docs-title">{i.tr(K::Documents)}</h2>
-            <div
-                class="field drop-zone"
-                class:drop-over=move || drop_target.get() == Some(DocumentRole::Main)
-                on:dragover=move |ev| { ev.prevent_default(); drop_target.set(Some(DocumentRole::Main)); }
-                on:dragleave=move |_| drop_target.set(None)
-                on:drop=move |ev| dropped(ev, DocumentRole::Main)
-            >
-                <label for="main-pdf">{i.tr(K::MainPdf)}</label>
-                <p class="hint" id="main-pdf-hint">{i.tr(K::MainPdfHint)}" "{i.tr(K::DropHint)}</p>
-                <input
-                    id="main-pdf"
-                    type="file"
-                    accept="application/pdf,.pdf"
-                    aria-describedby="main-pdf-hint"
-                    on:change=move |ev| chosen(ev, DocumentRole::Main)
-                />
-                {status_view(main_status)}
-            </div>
-            <div
-                class="field drop-zone"
-                class:drop-over=move || drop_target.get() == Some(DocumentRole::Attachment)
-                on:dragover=move |ev| { ev.prevent_default(); drop_target.set(Some(DocumentRole::Attachment)); }
-                on:dragleave=move |_| drop_target.set(None)
-                on:drop=move |ev| dropped(ev, DocumentRole::Attachment)
-            >
-                <label for="attachment-file">{i.tr(K::AttachmentFile)}</label>
-                <p class="hint" id="attachment-hint">{i.tr(K::DropHint)}</p>
-                <input
-                    id="attachment-file"
-                    type="file"
-                    aria-describedby="attachment-hint"
-                    on:change=move |ev| chosen(ev, DocumentRole::Attachment)
-                />
-                {status_view(attachment_status)}
-            </div>
+            {upload_field(DocumentRole::Main, "main-pdf", K::MainPdf, Some(K::MainPdfHint), "application/pdf,.pdf")}
+            {upload_field(DocumentRole::Attachment, "attachment-file", K::AttachmentFile, None, "")}
             {move || problem.get().map(|p| view! { <div class="alert alert-error" role="alert">{i.problem(&p)}</div> })}
             {move || {
                 let list = docs.get();
@@ -1172,8 +1169,13 @@ pub(crate) fn StepsEditor(
                                 steps.with(|v| v.iter().position(|r| r.key == key).unwrap_or(0))
                             });
                             let known = known.clone();
+                            // "Choose at least one" goes away as soon as one is chosen.
                             let approvers_error = move || {
                                 form.field_error(&format!("steps[{}].approver_ids", index.get()))
+                                    .filter(|e| {
+                                        *e != ValidationError::EmptySelection
+                                            || step.approvers.with(Vec::is_empty)
+                                    })
                             };
                             view! {
                                 <li class="step-row" aria-label=move || format!("{} {}", i.t(K::Step), index.get() + 1)>
