@@ -42,7 +42,8 @@ async function focused(page) {
     const label = el.labels?.[0]?.textContent ?? el.getAttribute('aria-label') ?? el.textContent;
     return {
       tag: el.tagName.toLowerCase(),
-      label: (label ?? '').trim(),
+      // Without the 必須 (required) mark the label carries.
+      label: (label ?? '').trim().replace(/\s*必須$/, ''),
       visible: (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2) || style.boxShadow !== 'none',
     };
   });

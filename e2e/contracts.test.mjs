@@ -141,16 +141,15 @@ test('a contract goes from draft through approval to the counterparty and is con
   await page.locator('.upload-status', { hasText: 'アップロードしました。' }).waitFor();
 
   // --- The stamp is placed on the PDF's first page by dragging it; the draft saves itself. ---
-  const sheet = page.locator('.stamp-sheet');
-  const stampBox = sheet.locator('.stamp-box');
+  const stampBox = page.locator('.stamp-sheet .stamp-box');
   await stampBox.waitFor();
   const initial = { x: await page.locator('#c-stamp-x').inputValue(), y: await page.locator('#c-stamp-y').inputValue() };
+  await stampBox.evaluate((e) => e.scrollIntoView({ block: 'center' }));
   const from = await stampBox.boundingBox();
-  const area = await sheet.boundingBox();
   await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
   await page.mouse.down();
-  // Towards the top-left corner of the page.
-  await page.mouse.move(area.x + from.width / 2 + 20, area.y + from.height / 2 + 40, { steps: 8 });
+  // Up and to the left, within the window.
+  await page.mouse.move(from.x + from.width / 2 - 200, from.y + from.height / 2 - 250, { steps: 8 });
   await page.mouse.up();
   const placed = { x: await page.locator('#c-stamp-x').inputValue(), y: await page.locator('#c-stamp-y').inputValue() };
   assert.ok(Number(placed.x) < Number(initial.x) && Number(placed.y) > Number(initial.y), `stamp moved from ${JSON.stringify(initial)} to ${JSON.stringify(placed)}`);

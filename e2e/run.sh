@@ -72,4 +72,9 @@ export TACHIAI_URL="$URL"
 export TACHIAI_ADMIN_PASSWORD="$ADMIN_PASSWORD"
 # The tests read the counterparty's mails (links, one-time codes) from the file outbox.
 export TACHIAI_E2E_OUTBOX="$DATA/outbox"
-node --test "$ROOT/e2e/"
+# Arguments: test files to run instead of all of e2e/ (e.g. e2e/a11y.test.mjs).
+if [[ $# -gt 0 ]]; then
+  node --test "$@"
+else
+  node --test "$ROOT/e2e/"
+fi

@@ -39,8 +39,9 @@ export function pageCount(doc) {
   return doc.numPages;
 }
 
+/// Frees the document and its worker (pdf.js ends both through the loading task).
 export function closePdf(doc) {
-  doc.destroy();
+  doc.loadingTask.destroy().catch(() => {});
 }
 
 /// The device pixels per CSS pixel a page is drawn with (at most 2: memory on phones).
@@ -78,7 +79,8 @@ export function toPdfRect(view, left, top, right, bottom) {
 
 /// PDF user-space [x, y, width, height] as the viewport's CSS pixels [left, top, width, height].
 export function toViewRect(view, x, y, width, height) {
-  const [a, b, c, d] = view.convertToViewportRectangle([x, y, x + width, y + height]);
+  const [a, b] = view.convertToViewportPoint(x, y);
+  const [c, d] = view.convertToViewportPoint(x + width, y + height);
   return [Math.min(a, c), Math.min(b, d), Math.abs(c - a), Math.abs(d - b)];
 }
 
