@@ -154,7 +154,7 @@ test('a contract goes from draft through approval to the counterparty and is con
   const placed = { x: await page.locator('#c-stamp-x').inputValue(), y: await page.locator('#c-stamp-y').inputValue() };
   assert.ok(Number(placed.x) < Number(initial.x) && Number(placed.y) > Number(initial.y), `stamp moved from ${JSON.stringify(initial)} to ${JSON.stringify(placed)}`);
   await page.getByRole('status').filter({ hasText: '下書きを自動保存しました' }).waitFor();
-  await screenshot(page, 'c02b-stamp-placed');
+  await screenshot(page, 'c02b-stamp-placed', { settle: 500 });
   await page.reload();
   await page.locator('#c-stamp-x').waitFor();
   assert.equal(await page.locator('#c-stamp-x').inputValue(), placed.x, 'the autosaved stamp position survives a reload');
@@ -178,7 +178,7 @@ test('a contract goes from draft through approval to the counterparty and is con
   assert.ok(await step.getByLabel(approver.name).isChecked(), 'the template\'s approver is ticked');
   await route.getByRole('button', { name: '承認ルートを保存する' }).click();
   await route.getByRole('status').filter({ hasText: '保存しました。' }).waitFor();
-  await screenshot(page, 'c03-contract-edit');
+  await screenshot(page, 'c03-contract-edit', { settle: 500 });
 
   // --- Submit from the contract page: its buttons come from shared::contract. ---
   await page.getByRole('link', { name: '契約の詳細へ' }).click();

@@ -60,10 +60,13 @@ export async function openPage(browser, { phone = false } = {}) {
 
 /** Saves the page at desktop and phone size: screenshots/<name>-desktop.png, -phone.png;
  * then returns to `restore` (desktop unless told). */
-export async function screenshot(page, name, { restore = DESKTOP } = {}) {
+export async function screenshot(page, name, { restore = DESKTOP, settle = 0 } = {}) {
   await page.setViewportSize(DESKTOP);
+  if (settle) await page.waitForTimeout(settle);
   await page.screenshot({ path: join(SHOTS, `${name}-desktop.png`), fullPage: true });
   await page.setViewportSize(PHONE);
+  // Pages that redraw on resize (a PDF page drawn to fit) get `settle` ms to do so.
+  if (settle) await page.waitForTimeout(settle);
   await page.screenshot({ path: join(SHOTS, `${name}-phone.png`), fullPage: true });
   await page.setViewportSize(restore);
 }

@@ -128,7 +128,7 @@ pub fn check_field<T>(
 }
 
 /// The banner with the problem and the success notice of a form.
-/// Runs `save` a moment (1.5 s) after the last change of the signals `watch` reads, not at
+/// Runs `save` a moment (3 s) after the last change of the signals `watch` reads, not at
 /// start: what "drafts save as you go" means for a form.
 pub fn autosave(watch: impl Fn() + 'static, save: impl Fn() + Clone + 'static) {
     let pending = StoredValue::new_local(None::<TimeoutHandle>);
@@ -144,7 +144,7 @@ pub fn autosave(watch: impl Fn() + 'static, save: impl Fn() + Clone + 'static) {
         }
         let save = save.clone();
         pending
-            .set_value(set_timeout_with_handle(save, std::time::Duration::from_millis(1500)).ok());
+            .set_value(set_timeout_with_handle(save, std::time::Duration::from_millis(3000)).ok());
     });
     on_cleanup(move || {
         if let Some(h) = pending.try_get_value().flatten() {

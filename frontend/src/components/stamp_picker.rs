@@ -57,8 +57,13 @@ pub fn StampPicker(doc: PdfDoc, fields: StampFields) -> impl IntoView {
             .unwrap_or(1)
             .clamp(1, pages.max(1))
     };
-    // Draw the page whenever the page number changes.
+    // The window's width changed (a phone turned): draw the page again to fit.
+    let resized = RwSignal::new(0u32);
+    let listener = window_event_listener(leptos::ev::resize, move |_| resized.update(|n| *n += 1));
+    on_cleanup(move || listener.remove());
+    // Draw the page whenever the page number or the width changes.
     Effect::new(move || {
+        resized.track();
         let n = page_no();
         let (Some(canvas), Some(picker)) = (canvas_ref.get(), picker_ref.get()) else {
             return;
