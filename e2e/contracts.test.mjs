@@ -658,6 +658,17 @@ test('和暦 switched on shows era dates; a department\'s template is offered on
   assert.ok((await offered(mine.id)).includes(template), 'offered to the department\'s contract');
   assert.ok(!(await offered(theirs.id)).includes(template), 'not offered to another department\'s contract');
 
+  // Recipients save themselves once a row is complete, without pressing 送信先を保存する.
+  const recipients = section(page, '送信先（契約相手方）');
+  await recipients.getByRole('button', { name: '送信先を追加する' }).click();
+  const row = recipients.locator('.recipient-row').first();
+  await row.getByLabel('組織名').fill('株式会社福祉');
+  await row.getByLabel('氏名').fill('福祉 花子');
+  await row.getByLabel('メールアドレス').fill(`fukushi.${stamp}@example.co.jp`);
+  await recipients.getByRole('status').filter({ hasText: '下書きを自動保存しました' }).waitFor();
+  const saved = await admin.call('GET', `/contracts/${theirs.id}`);
+  assert.deepEqual(saved.recipients.map((r) => r.email), [`fukushi.${stamp}@example.co.jp`]);
+
   // 和暦 on: the contract's period and dates in the era; off again for the other tests.
   const setEra = async (on) => {
     await page.goto('/settings');

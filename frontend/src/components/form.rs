@@ -128,29 +128,90 @@ pub fn check_field<T>(
 }
 
 /// The banner with the problem and the success notice of a form.
-/// Runs `save` a moment (3 s) after the last change of the signals `watch` reads, not at
-/// start: what "drafts save as you go" means for a form.
-pub fn autosave(watch: impl Fn() + 'static, save: impl Fn() + Clone + 'static) {
-    let pending = StoredValue::new_local(None::<TimeoutHandle>);
-    let started = StoredValue::new(false);
-    Effect::new(move || {
-        watch();
-        if !started.get_value() {
-            started.set_value(true);
-            return;
+/// An autosaving form's state: whether the running save is automatic, and how the last
+/// automatic one went (the time it was saved, or that it was refused).
+#[derive(Clone, Copy)]
+pub struct Autosave {
+    pub running: RwSignal<bool>,
+    last: RwSignal<Option<Result<String, ()>>>,
+    timer: StoredValue<Option<TimeoutHandle>, LocalStorage>,
+}
+
+impl Autosave {
+    pub fn new() -> Self {
+        let timer = StoredValue::new_local(None::<TimeoutHandle>);
+        on_cleanup(move || {
+            if let Some(h) = timer.try_get_value().flatten() {
+                h.clear();
+            }
+        });
+        Autosave {
+            running: RwSignal::new(false),
+            last: RwSignal::new(None),
+            timer,
         }
-        if let Some(h) = pending.get_value() {
+    }
+
+    /// Runs `save` a moment (3 s) after the last change of the signals `watch` reads (not at
+    /// start): what "drafts save as you go" means for a form. `save` sets `running`.
+    pub fn watch(self, watch: impl Fn() + 'static, save: impl Fn() + Clone + 'static) {
+        let started = StoredValue::new(false);
+        Effect::new(move || {
+            watch();
+            if !started.get_value() {
+                started.set_value(true);
+                return;
+            }
+            self.cancel();
+            let save = save.clone();
+            self.timer.set_value(
+                set_timeout_with_handle(save, std::time::Duration::from_millis(3000)).ok(),
+            );
+        });
+    }
+
+    fn cancel(self) {
+        if let Some(h) = self.timer.get_value() {
             h.clear();
         }
-        let save = save.clone();
-        pending
-            .set_value(set_timeout_with_handle(save, std::time::Duration::from_millis(3000)).ok());
-    });
-    on_cleanup(move || {
-        if let Some(h) = pending.try_get_value().flatten() {
-            h.clear();
+    }
+
+    /// The save button was pressed: that save is not automatic, and a pending one is dropped.
+    pub fn pressed(self) {
+        self.cancel();
+        self.running.set(false);
+    }
+
+    /// Reports a save's outcome: an automatic one quietly next to the save button (a refusal
+    /// only says so; pressing 保存 shows why), a pressed one through the form's messages.
+    pub fn report<T>(self, form: FormState, outcome: Option<&Result<T, Problem>>) {
+        let auto = self.running.get_untracked();
+        match outcome {
+            Some(Ok(_)) if auto => self.last.set(Some(Ok(crate::format::now_hm()))),
+            Some(Err(_)) if auto => self.last.set(Some(Err(()))),
+            Some(Ok(_)) => {
+                self.last.set(None);
+                form.succeed(K::Saved);
+            }
+            Some(Err(p)) => form.fail(p.clone()),
+            None => {}
         }
-    });
+    }
+}
+
+/// 「下書きを自動保存しました（12:34）」 next to a save button.
+#[component]
+pub fn AutosaveStatus(autosave: Autosave) -> impl IntoView {
+    let i = use_i18n();
+    view! {
+        <span class="sub autosave-status" role="status">
+            {move || match autosave.last.get() {
+                Some(Ok(at)) => format!("{}（{at}）", i.t(K::Autosaved)),
+                Some(Err(())) => i.t(K::AutosaveFailed).to_owned(),
+                None => String::new(),
+            }}
+        </span>
+    }
 }
 
 #[component]

@@ -23,7 +23,8 @@ use crate::api;
 use crate::api::contracts::DocumentRole;
 use crate::components::contract::role_label;
 use crate::components::form::{
-    CheckField, FormMessages, FormState, Loading, ProblemMessage, TextField, autosave,
+    Autosave, AutosaveStatus, CheckField, FormMessages, FormState, Loading, ProblemMessage,
+    TextField,
 };
 use crate::components::pdf_view::PdfDoc;
 use crate::components::stamp_picker::{StampFields, StampPicker};
@@ -269,8 +270,7 @@ fn BasicForm(
     let draft = contract
         .as_ref()
         .is_some_and(|c| c.state == ContractState::Draft);
-    let autosaving = RwSignal::new(false);
-    let autosaved = RwSignal::new(None::<Result<String, ()>>);
+    let auto = Autosave::new();
     let save = Action::new_local(move |req: &ContractRequest| {
         let req = req.clone();
         async move {
@@ -290,17 +290,11 @@ fn BasicForm(
                         ..Default::default()
                     },
                 );
-            } else if autosaving.get_untracked() {
-                autosaved.set(Some(Ok(crate::format::now_hm())));
             } else {
-                autosaved.set(None);
-                form.succeed(K::Saved);
+                auto.report(form, Some(&Ok::<_, Problem>(v)));
             }
         }
-        // An autosave the server refused says so quietly; 保存する then shows why.
-        Some(Err(_)) if autosaving.get_untracked() => autosaved.set(Some(Err(()))),
-        Some(Err(p)) => form.fail(p),
-        None => {}
+        other => auto.report(form, other.as_ref()),
     });
     let orgs = lookups.organizations.clone();
     // The request the fields make, with the browser's own checks.
@@ -387,14 +381,14 @@ fn BasicForm(
         if !form.check(errors) {
             return;
         }
-        autosaving.set(false);
+        auto.pressed();
         save.dispatch(req);
     };
     // A draft saves itself a moment after the clerk stops typing, when the fields are valid
     // (the explicit 保存 shows what is wrong). Not for a contract pending approval: editing it
     // returns it to draft, which must stay a deliberate step.
     if existing.is_some() && draft {
-        autosave(
+        auto.watch(
             move || {
                 for v in [
                     title,
@@ -429,7 +423,7 @@ fn BasicForm(
                 let mut errors = Vec::new();
                 let req = request(&mut errors);
                 if errors.is_empty() && !save.pending().get_untracked() {
-                    autosaving.set(true);
+                    auto.running.set(true);
                     save.dispatch(req);
                 }
             },
@@ -584,7 +578,7 @@ fn BasicForm(
                 <div class="actions">
                     <button type="submit" class="btn btn-primary" disabled=move || save.pending().get()>
                         {move || {
-                            if save.pending().get() && !autosaving.get() {
+                            if save.pending().get() && !auto.running.get() {
                                 i.t(K::Saving)
                             } else if is_new {
                                 i.t(K::SaveDraft)
@@ -593,13 +587,7 @@ fn BasicForm(
                             }
                         }}
                     </button>
-                    <span class="sub autosave-status" role="status">
-                        {move || match autosaved.get() {
-                            Some(Ok(at)) => format!("{}（{at}）", i.t(K::Autosaved)),
-                            Some(Err(())) => i.t(K::AutosaveFailed).to_owned(),
-                            None => String::new(),
-                        }}
-                    </span>
+                    <AutosaveStatus autosave=auto />
                 </div>
             </form>
         </section>
@@ -863,6 +851,7 @@ fn RowInput(
 fn RecipientsEditor(contract: ContractView) -> impl IntoView {
     let i = use_i18n();
     let form = FormState::new();
+    let draft = contract.state == ContractState::Draft;
     let id = contract.id;
     let rows = RwSignal::new(
         contract
@@ -883,13 +872,10 @@ fn RecipientsEditor(contract: ContractView) -> impl IntoView {
         let req = req.clone();
         async move { api::contracts::set_recipients(id, &req).await }
     });
-    Effect::new(move || match save.value().get() {
-        Some(Ok(_)) => form.succeed(K::Saved),
-        Some(Err(p)) => form.fail(p),
-        None => {}
-    });
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
+    let auto = Autosave::new();
+    Effect::new(move || auto.report(form, save.value().get().as_ref()));
+    // The request the rows make, or the browser's own findings.
+    let request = move || {
         let mut errors: Vec<(String, ValidationError)> = Vec::new();
         let mut out = Vec::new();
         for (n, r) in rows.get_untracked().iter().enumerate() {
@@ -929,16 +915,48 @@ fn RecipientsEditor(contract: ContractView) -> impl IntoView {
             });
         }
         if !errors.is_empty() {
-            form.fail(Problem::validation(
+            return Err(Problem::validation(
                 errors
                     .into_iter()
                     .map(|(field, code)| shared::problem::FieldError { field, code })
                     .collect(),
             ));
-            return;
         }
-        save.dispatch(RecipientsRequest { recipients: out });
+        Ok(RecipientsRequest { recipients: out })
     };
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        match request() {
+            Ok(req) => {
+                auto.pressed();
+                save.dispatch(req);
+            }
+            Err(p) => form.fail(p),
+        }
+    };
+    // Saved as they are typed, once every row is complete (a draft only: see BasicForm).
+    if draft {
+        auto.watch(
+            move || {
+                rows.with(|rows| {
+                    rows.iter().for_each(|r| {
+                        r.org.track();
+                        r.name.track();
+                        r.email.track();
+                        r.access.track();
+                    })
+                })
+            },
+            move || {
+                if let Ok(req) = request()
+                    && !save.pending().get_untracked()
+                {
+                    auto.running.set(true);
+                    save.dispatch(req);
+                }
+            },
+        );
+    }
     let add_blank = move |_| {
         let org = rows
             .with_untracked(|r| r.last().map(|r| r.org.get_untracked()))
@@ -1049,8 +1067,9 @@ fn RecipientsEditor(contract: ContractView) -> impl IntoView {
                 </div>
                 <div class="actions">
                     <button type="submit" class="btn btn-primary" disabled=move || save.pending().get()>
-                        {move || if save.pending().get() { i.t(K::Saving) } else { i.t(K::SaveRecipients) }}
+                        {move || if save.pending().get() && !auto.running.get() { i.t(K::Saving) } else { i.t(K::SaveRecipients) }}
                     </button>
+                    <AutosaveStatus autosave=auto />
                 </div>
             </form>
         </section>
@@ -1275,6 +1294,7 @@ pub(crate) fn StepsEditor(
 fn RouteEditor(contract: ContractView) -> impl IntoView {
     let i = use_i18n();
     let form = FormState::new();
+    let draft = contract.state == ContractState::Draft;
     let id = contract.id;
     let creator = contract.created_by;
     let steps = RwSignal::new(
@@ -1301,20 +1321,40 @@ fn RouteEditor(contract: ContractView) -> impl IntoView {
         let req = req.clone();
         async move { api::contracts::set_route(id, &req).await }
     });
-    Effect::new(move || match save.value().get() {
-        Some(Ok(_)) => form.succeed(K::Saved),
-        Some(Err(p)) => form.fail(p),
-        None => {}
-    });
+    let auto = Autosave::new();
+    Effect::new(move || auto.report(form, save.value().get().as_ref()));
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         match steps.with_untracked(|v| collect_steps(v)) {
             Ok(out) => {
+                auto.pressed();
                 save.dispatch(ApprovalRouteRequest { steps: out });
             }
             Err(p) => form.fail(p),
         }
     };
+    // Saved as it is set up, once every step is complete (a draft only: see BasicForm).
+    if draft {
+        auto.watch(
+            move || {
+                steps.with(|v| {
+                    v.iter().for_each(|s| {
+                        s.name.track();
+                        s.rule.track();
+                        s.approvers.track();
+                    })
+                })
+            },
+            move || {
+                if let Ok(out) = steps.with_untracked(|v| collect_steps(v))
+                    && !save.pending().get_untracked()
+                {
+                    auto.running.set(true);
+                    save.dispatch(ApprovalRouteRequest { steps: out });
+                }
+            },
+        );
+    }
     view! {
         <section class="card" aria-labelledby="route-title">
             <h2 id="route-title">{i.tr(K::Route)}</h2>
@@ -1354,8 +1394,9 @@ fn RouteEditor(contract: ContractView) -> impl IntoView {
                 <StepsEditor steps=steps form=form candidates=candidates known=known />
                 <div class="actions">
                     <button type="submit" class="btn btn-primary" disabled=move || save.pending().get()>
-                        {move || if save.pending().get() { i.t(K::Saving) } else { i.t(K::SaveRoute) }}
+                        {move || if save.pending().get() && !auto.running.get() { i.t(K::Saving) } else { i.t(K::SaveRoute) }}
                     </button>
+                    <AutosaveStatus autosave=auto />
                 </div>
             </form>
         </section>
