@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ADMIN, apiSession, launchBrowser, login, openPage, waitForMail } from './steps.mjs';
+import { ADMIN, apiSession, approveAndSend, launchBrowser, login, openPage, waitForMail } from './steps.mjs';
 
 const CORPUS = join(dirname(fileURLToPath(import.meta.url)), '..', 'testdata', 'pdf-corpus');
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -70,23 +70,7 @@ test('every page passes axe-core WCAG 2.1 AA, on desktop and (public pages) on a
   await admin.call('PUT', `/contracts/${sent.id}/recipients`, {
     recipients: [{ organization_name: recipient.org, name: recipient.name, email: recipient.email }],
   });
-  // Approval is required by default: an approver approves, then the contract is sent.
-  const approver = { loginId: `a11y.${stamp}`, password: `A11y-2026-${stamp}x` };
-  const boss = await admin.call('POST', '/users', {
-    login_id: approver.loginId,
-    name: '承認 三郎',
-    email: `${approver.loginId}@city.example.lg.jp`,
-    roles: ['approver'],
-    password: approver.password,
-  });
-  await admin.call('PUT', `/contracts/${sent.id}/approval-route`, {
-    steps: [{ name: '課長決裁', rule: 'any', approver_ids: [boss.user.id] }],
-  });
-  await admin.call('POST', `/contracts/${sent.id}/submit`, {});
-  const approving = await apiSession(browser, { tenant: ADMIN.tenant, ...approver });
-  await approving.call('POST', `/contracts/${sent.id}/approve`, {});
-  await approving.context.close();
-  await admin.call('POST', `/contracts/${sent.id}/send`, {});
+  await approveAndSend(browser, admin, sent.id, { loginId: `a11y.${stamp}` });
   await admin.context.close();
   const token = (await waitForMail(recipient.email, /\/sign\/([A-Za-z0-9_-]+)/)).match[1];
 

@@ -17,6 +17,7 @@ import {
   ADMIN,
   OUTBOX,
   apiSession,
+  approveAndSend,
   PHONE,
   createUser,
   dropFile,
@@ -552,16 +553,8 @@ test('a counterparty forwards the request to a colleague, who gets their own lin
   const title = `窓口業務委託契約 ${stamp}`;
   const first = { org: '株式会社窓口サービス', name: '高橋 一郎', email: `takahashi.${stamp}@example.co.jp` };
   const colleague = { name: '伊藤 美咲', email: `ito.${stamp}@example.co.jp` };
-  const approver = { loginId: `bucho.${stamp}`, password: `Bucho-2026-${stamp}x` };
 
   const admin = await apiSession(browser, ADMIN);
-  const boss = await admin.call('POST', '/users', {
-    login_id: approver.loginId,
-    name: '部長 三郎',
-    email: `${approver.loginId}@city.example.lg.jp`,
-    roles: ['approver'],
-    password: approver.password,
-  });
   const c = await admin.call('POST', '/contracts', { title, counterparty_name: first.org, allow_forwarding: true });
   await admin.call(
     'POST',
@@ -571,14 +564,7 @@ test('a counterparty forwards the request to a colleague, who gets their own lin
   await admin.call('PUT', `/contracts/${c.id}/recipients`, {
     recipients: [{ organization_name: first.org, name: first.name, email: first.email }],
   });
-  await admin.call('PUT', `/contracts/${c.id}/approval-route`, {
-    steps: [{ name: '部長決裁', rule: 'any', approver_ids: [boss.user.id] }],
-  });
-  await admin.call('POST', `/contracts/${c.id}/submit`, {});
-  const approverApi = await apiSession(browser, { tenant: 'dev', ...approver });
-  await approverApi.call('POST', `/contracts/${c.id}/approve`, {});
-  await approverApi.context.close();
-  await admin.call('POST', `/contracts/${c.id}/send`, {});
+  await approveAndSend(browser, admin, c.id, { loginId: `bucho.${stamp}`, name: '部長 三郎', step: '部長決裁' });
 
   const { match } = await waitForMail(first.email, /\/sign\/([A-Za-z0-9_-]+)/);
   const phone = await openPage(browser, { phone: true });

@@ -350,3 +350,25 @@ export async function dropFile(page, target, path, type = 'application/pdf') {
   await target.dispatchEvent('dragover', { dataTransfer: transfer });
   await target.dispatchEvent('drop', { dataTransfer: transfer });
 }
+
+/** Approval is required by default: adds an approver (`loginId`), sets a one-step route on
+ * contract `id`, submits, approves as that approver and sends — all through the API, as the
+ * setup of tests about what comes after. `admin` is an `apiSession`. */
+export async function approveAndSend(browser, admin, id, { loginId, name = '承認 三郎', step = '課長決裁' }) {
+  const password = `Approve-2026-${Date.now().toString(36)}x`;
+  const boss = await admin.call('POST', '/users', {
+    login_id: loginId,
+    name,
+    email: `${loginId}@city.example.lg.jp`,
+    roles: ['approver'],
+    password,
+  });
+  await admin.call('PUT', `/contracts/${id}/approval-route`, {
+    steps: [{ name: step, rule: 'any', approver_ids: [boss.user.id] }],
+  });
+  await admin.call('POST', `/contracts/${id}/submit`, {});
+  const approving = await apiSession(browser, { tenant: ADMIN.tenant, loginId, password });
+  await approving.call('POST', `/contracts/${id}/approve`, {});
+  await approving.context.close();
+  await admin.call('POST', `/contracts/${id}/send`, {});
+}
