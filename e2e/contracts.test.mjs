@@ -152,8 +152,15 @@ test('a contract goes from draft through approval to the counterparty and is con
   // Up and to the left, within the window.
   await page.mouse.move(from.x + from.width / 2 - 200, from.y + from.height / 2 - 250, { steps: 8 });
   await page.mouse.up();
+  const dragged = { x: await page.locator('#c-stamp-x').inputValue(), y: await page.locator('#c-stamp-y').inputValue() };
+  assert.ok(Number(dragged.x) < Number(initial.x) && Number(dragged.y) > Number(initial.y), `stamp moved from ${JSON.stringify(initial)} to ${JSON.stringify(dragged)}`);
+  // The keyboard moves it too (5 pt a press), keeping the focus between presses.
+  await stampBox.focus();
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowUp');
   const placed = { x: await page.locator('#c-stamp-x').inputValue(), y: await page.locator('#c-stamp-y').inputValue() };
-  assert.ok(Number(placed.x) < Number(initial.x) && Number(placed.y) > Number(initial.y), `stamp moved from ${JSON.stringify(initial)} to ${JSON.stringify(placed)}`);
+  assert.deepEqual(placed, { x: String(Number(dragged.x) + 10), y: String(Number(dragged.y) + 5) });
   await page.getByRole('status').filter({ hasText: '下書きを自動保存しました' }).waitFor();
   await screenshot(page, 'c02b-stamp-placed', { settle: 500 });
   await page.reload();

@@ -127,12 +127,11 @@ pub fn check_field<T>(
     }
 }
 
-/// The banner with the problem and the success notice of a form.
 /// An autosaving form's state: whether the running save is automatic, and how the last
 /// automatic one went (the time it was saved, or that it was refused).
 #[derive(Clone, Copy)]
 pub struct Autosave {
-    pub running: RwSignal<bool>,
+    running: RwSignal<bool>,
     last: RwSignal<Option<Result<String, ()>>>,
     timer: StoredValue<Option<TimeoutHandle>, LocalStorage>,
 }
@@ -152,9 +151,18 @@ impl Autosave {
         }
     }
 
-    /// Runs `save` a moment (3 s) after the last change of the signals `watch` reads (not at
-    /// start): what "drafts save as you go" means for a form. `save` sets `running`.
-    pub fn watch(self, watch: impl Fn() + 'static, save: impl Fn() + Clone + 'static) {
+    /// Dispatches the request `request` makes to `save` a moment (3 s) after the last change
+    /// of the signals `watch` reads (not at start), when there is one (the fields are valid)
+    /// and no save is running: what "drafts save as you go" means for a form.
+    pub fn watch<I, O>(
+        self,
+        save: Action<I, O>,
+        watch: impl Fn() + 'static,
+        request: impl Fn() -> Option<I> + Clone + 'static,
+    ) where
+        I: Send + Sync + 'static,
+        O: Send + Sync + 'static,
+    {
         let started = StoredValue::new(false);
         Effect::new(move || {
             watch();
@@ -163,9 +171,17 @@ impl Autosave {
                 return;
             }
             self.cancel();
-            let save = save.clone();
+            let request = request.clone();
+            let run = move || {
+                if let Some(req) = request()
+                    && !save.pending().get_untracked()
+                {
+                    self.running.set(true);
+                    save.dispatch(req);
+                }
+            };
             self.timer.set_value(
-                set_timeout_with_handle(save, std::time::Duration::from_millis(3000)).ok(),
+                set_timeout_with_handle(run, std::time::Duration::from_millis(3000)).ok(),
             );
         });
     }
@@ -176,10 +192,26 @@ impl Autosave {
         }
     }
 
-    /// The save button was pressed: that save is not automatic, and a pending one is dropped.
-    pub fn pressed(self) {
+    /// The save button was pressed: `req` is saved now, not automatically, and a pending
+    /// automatic save is dropped.
+    pub fn press<I, O>(self, save: Action<I, O>, req: I)
+    where
+        I: Send + Sync + 'static,
+        O: Send + Sync + 'static,
+    {
         self.cancel();
         self.running.set(false);
+        save.dispatch(req);
+    }
+
+    /// Whether a pressed save is running (the button says 処理中です…; an automatic one does not
+    /// change the button).
+    pub fn pressed_pending<I, O>(self, save: Action<I, O>) -> bool
+    where
+        I: Send + Sync + 'static,
+        O: Send + Sync + 'static,
+    {
+        save.pending().get() && !self.running.get()
     }
 
     /// Reports a save's outcome: an automatic one quietly next to the save button (a refusal
@@ -214,6 +246,7 @@ pub fn AutosaveStatus(autosave: Autosave) -> impl IntoView {
     }
 }
 
+/// The banner with the problem and the success notice of a form.
 #[component]
 pub fn FormMessages(form: FormState) -> impl IntoView {
     let i = use_i18n();

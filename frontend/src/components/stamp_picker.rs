@@ -160,6 +160,7 @@ pub fn StampPicker(doc: PdfDoc, fields: StampFields) -> impl IntoView {
         set_num(fields.y, num(&fields.y) + dy);
     };
     let px = |v: f64| format!("{v:.1}px");
+    let side = move |k: usize| rect().map_or(0.0, |r| r[k]);
     view! {
         <div class="stamp-picker" node_ref=picker_ref>
             <p class="hint" id="stamp-picker-hint">{move || i.tr(K::StampPickerHint)}</p>
@@ -175,7 +176,9 @@ pub fn StampPicker(doc: PdfDoc, fields: StampFields) -> impl IntoView {
                 on:pointercancel=release
             >
                 <canvas class="pdf-page" node_ref=canvas_ref role="img" aria-label=move || i.tr(K::StampPickerPage)></canvas>
-                {move || rect().map(|[l, t, w, h]| view! {
+                // Made once and moved by its style: the box keeps the keyboard focus while the
+                // arrow keys move it.
+                <Show when=move || rect().is_some()>
                     <div
                         class="stamp-box"
                         tabindex="0"
@@ -185,15 +188,15 @@ pub fn StampPicker(doc: PdfDoc, fields: StampFields) -> impl IntoView {
                         aria-valuemin="0"
                         aria-valuenow=move || fields.x.get()
                         aria-valuetext=move || format!("x {} pt, y {} pt", fields.x.get(), fields.y.get())
-                        style:left=px(l)
-                        style:top=px(t)
-                        style:width=px(w)
-                        style:height=px(h)
+                        style:left=move || px(side(0))
+                        style:top=move || px(side(1))
+                        style:width=move || px(side(2))
+                        style:height=move || px(side(3))
                         on:keydown=key
                     >
                         <span>{move || i.tr(K::StampPickerLabel)}</span>
                     </div>
-                })}
+                </Show>
             </div>
         </div>
     }

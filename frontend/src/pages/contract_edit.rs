@@ -245,13 +245,14 @@ fn BasicForm(
         height: sh,
     };
     let contract_id = contract.as_ref().map(|c| c.id);
-    let main_doc = move || {
+    // A memo: an attachment uploaded or removed does not fetch and draw the main PDF again.
+    let main_doc = Memo::new(move |_| {
         docs?.with(|d| {
             d.iter()
                 .find(|d| d.role == "main" && d.content_type == "application/pdf")
                 .map(|d| d.id)
         })
-    };
+    });
     let custom = RwSignal::new(
         c.as_ref()
             .map(|c| {
@@ -381,14 +382,14 @@ fn BasicForm(
         if !form.check(errors) {
             return;
         }
-        auto.pressed();
-        save.dispatch(req);
+        auto.press(save, req);
     };
     // A draft saves itself a moment after the clerk stops typing, when the fields are valid
     // (the explicit 保存 shows what is wrong). Not for a contract pending approval: editing it
     // returns it to draft, which must stay a deliberate step.
-    if existing.is_some() && draft {
+    if draft {
         auto.watch(
+            save,
             move || {
                 for v in [
                     title,
@@ -422,10 +423,7 @@ fn BasicForm(
             move || {
                 let mut errors = Vec::new();
                 let req = request(&mut errors);
-                if errors.is_empty() && !save.pending().get_untracked() {
-                    auto.running.set(true);
-                    save.dispatch(req);
-                }
+                errors.is_empty().then_some(req)
             },
         );
     }
@@ -568,7 +566,7 @@ fn BasicForm(
                             {stamp_field("c-stamp-w", K::StampW, sw)}
                             {stamp_field("c-stamp-h", K::StampH, sh)}
                         </div>
-                        {move || match (contract_id, main_doc()) {
+                        {move || match (contract_id, main_doc.get()) {
                             (Some(contract_id), Some(doc_id)) => view! { <StampPreview contract_id doc_id fields=stamp_fields /> }.into_any(),
                             _ => view! { <p class="hint">{i.tr(K::StampNeedsPdf)}</p> }.into_any(),
                         }}
@@ -578,7 +576,7 @@ fn BasicForm(
                 <div class="actions">
                     <button type="submit" class="btn btn-primary" disabled=move || save.pending().get()>
                         {move || {
-                            if save.pending().get() && !auto.running.get() {
+                            if auto.pressed_pending(save) {
                                 i.t(K::Saving)
                             } else if is_new {
                                 i.t(K::SaveDraft)
@@ -927,16 +925,14 @@ fn RecipientsEditor(contract: ContractView) -> impl IntoView {
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         match request() {
-            Ok(req) => {
-                auto.pressed();
-                save.dispatch(req);
-            }
+            Ok(req) => auto.press(save, req),
             Err(p) => form.fail(p),
         }
     };
     // Saved as they are typed, once every row is complete (a draft only: see BasicForm).
     if draft {
         auto.watch(
+            save,
             move || {
                 rows.with(|rows| {
                     rows.iter().for_each(|r| {
@@ -947,14 +943,7 @@ fn RecipientsEditor(contract: ContractView) -> impl IntoView {
                     })
                 })
             },
-            move || {
-                if let Ok(req) = request()
-                    && !save.pending().get_untracked()
-                {
-                    auto.running.set(true);
-                    save.dispatch(req);
-                }
-            },
+            move || request().ok(),
         );
     }
     let add_blank = move |_| {
@@ -1067,7 +1056,7 @@ fn RecipientsEditor(contract: ContractView) -> impl IntoView {
                 </div>
                 <div class="actions">
                     <button type="submit" class="btn btn-primary" disabled=move || save.pending().get()>
-                        {move || if save.pending().get() && !auto.running.get() { i.t(K::Saving) } else { i.t(K::SaveRecipients) }}
+                        {move || if auto.pressed_pending(save) { i.t(K::Saving) } else { i.t(K::SaveRecipients) }}
                     </button>
                     <AutosaveStatus autosave=auto />
                 </div>
@@ -1326,16 +1315,14 @@ fn RouteEditor(contract: ContractView) -> impl IntoView {
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         match steps.with_untracked(|v| collect_steps(v)) {
-            Ok(out) => {
-                auto.pressed();
-                save.dispatch(ApprovalRouteRequest { steps: out });
-            }
+            Ok(out) => auto.press(save, ApprovalRouteRequest { steps: out }),
             Err(p) => form.fail(p),
         }
     };
     // Saved as it is set up, once every step is complete (a draft only: see BasicForm).
     if draft {
         auto.watch(
+            save,
             move || {
                 steps.with(|v| {
                     v.iter().for_each(|s| {
@@ -1346,12 +1333,10 @@ fn RouteEditor(contract: ContractView) -> impl IntoView {
                 })
             },
             move || {
-                if let Ok(out) = steps.with_untracked(|v| collect_steps(v))
-                    && !save.pending().get_untracked()
-                {
-                    auto.running.set(true);
-                    save.dispatch(ApprovalRouteRequest { steps: out });
-                }
+                steps
+                    .with_untracked(|v| collect_steps(v))
+                    .ok()
+                    .map(|steps| ApprovalRouteRequest { steps })
             },
         );
     }
@@ -1394,7 +1379,7 @@ fn RouteEditor(contract: ContractView) -> impl IntoView {
                 <StepsEditor steps=steps form=form candidates=candidates known=known />
                 <div class="actions">
                     <button type="submit" class="btn btn-primary" disabled=move || save.pending().get()>
-                        {move || if save.pending().get() && !auto.running.get() { i.t(K::Saving) } else { i.t(K::SaveRoute) }}
+                        {move || if auto.pressed_pending(save) { i.t(K::Saving) } else { i.t(K::SaveRoute) }}
                     </button>
                     <AutosaveStatus autosave=auto />
                 </div>
