@@ -227,12 +227,11 @@ fn seed(db: &TestDb, data: &std::path::Path, cookie: &str, n: usize) -> Vec<Stri
                             store,
                             limits,
                             &id,
-                            Upload {
+                            contracts::check_upload(Upload {
                                 role: DocumentRole::parse("main").unwrap(),
                                 file_name: format!("契約書{i}.pdf"),
-                                content_type: "application/pdf".into(),
                                 bytes: pdf.clone(),
-                            },
+                            }),
                         )
                         .unwrap();
                         let recipients = serde_json::from_value(json!({"recipients": [

@@ -85,6 +85,31 @@ pub const SETTINGS: &[Setting] = &[
         doc: "Largest total of a contract's files in bytes (100 MB).",
     },
     Setting {
+        key: "max_verify_bytes",
+        default: "20971520",
+        doc: "Largest PDF the public verification page (POST /api/v1/verify, no login) accepts, in bytes (20 MB).",
+    },
+    Setting {
+        key: "verify_concurrency",
+        default: "2",
+        doc: "Public verifications running at once; more get 429 verification_busy.",
+    },
+    Setting {
+        key: "verify_timeout_seconds",
+        default: "20",
+        doc: "Longest one public verification may take; it is stopped and answered 503 verification_timeout.",
+    },
+    Setting {
+        key: "verify_per_minute",
+        default: "10",
+        doc: "Public verifications per client address per minute; more get 429 verification_rate_limited.",
+    },
+    Setting {
+        key: "trusted_proxies",
+        default: "",
+        doc: "Reverse proxies (comma-separated CIDR blocks, e.g. 10.0.0.0/8,::1) whose Forwarded / X-Forwarded-For headers give the client's address; empty: the TCP peer is the client.",
+    },
+    Setting {
         key: "tsa_urls",
         default: "",
         doc: "RFC 3161 time-stamp authorities, comma-separated, tried in order; empty: the built-in TSA of the development PKI.",
@@ -198,6 +223,10 @@ pub struct Config {
     pub max_upload_bytes: u64,
     /// Largest total of a contract's files.
     pub max_contract_bytes: u64,
+    /// Budgets of the public verifier.
+    pub verify: VerifyLimits,
+    /// Proxies whose forwarded headers name the client.
+    pub trusted_proxies: crate::client_addr::TrustedProxies,
     /// External TSAs (empty: the built-in one).
     pub tsa_urls: Vec<String>,
     /// How long a worker holds a claimed job before another may take it over.
@@ -214,6 +243,19 @@ pub struct Config {
     pub log: String,
     /// Mail sender and transport.
     pub mail: crate::mail::MailConfig,
+}
+
+/// What one anonymous caller may make the public verifier (`POST /api/v1/verify`) spend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VerifyLimits {
+    /// Largest body.
+    pub max_bytes: u64,
+    /// Verifications at once (the rest: 429).
+    pub concurrency: usize,
+    /// Longest one may run.
+    pub timeout: std::time::Duration,
+    /// Per client address and minute.
+    pub per_minute: u32,
 }
 
 impl Config {
@@ -298,6 +340,18 @@ impl Config {
             max_json_bytes: num("max_json_bytes", get("max_json_bytes"), 65_536)?,
             max_upload_bytes: num("max_upload_bytes", get("max_upload_bytes"), 50 << 20)?,
             max_contract_bytes: num("max_contract_bytes", get("max_contract_bytes"), 100 << 20)?,
+            verify: VerifyLimits {
+                max_bytes: num("max_verify_bytes", get("max_verify_bytes"), 20 << 20)?,
+                concurrency: num("verify_concurrency", get("verify_concurrency"), 2)?.max(1),
+                timeout: std::time::Duration::from_secs(
+                    num("verify_timeout_seconds", get("verify_timeout_seconds"), 20)?.max(1),
+                ),
+                per_minute: num("verify_per_minute", get("verify_per_minute"), 10)?.max(1),
+            },
+            trusted_proxies: crate::client_addr::TrustedProxies::parse(
+                get("trusted_proxies").unwrap_or(""),
+            )
+            .map_err(|e| anyhow::anyhow!("setting `trusted_proxies`: {e}"))?,
             tsa_urls: get("tsa_urls")
                 .unwrap_or("")
                 .split(',')
@@ -358,6 +412,21 @@ impl Config {
             ("max_json_bytes", self.max_json_bytes.to_string()),
             ("max_upload_bytes", self.max_upload_bytes.to_string()),
             ("max_contract_bytes", self.max_contract_bytes.to_string()),
+            ("max_verify_bytes", self.verify.max_bytes.to_string()),
+            ("verify_concurrency", self.verify.concurrency.to_string()),
+            (
+                "verify_timeout_seconds",
+                self.verify.timeout.as_secs().to_string(),
+            ),
+            ("verify_per_minute", self.verify.per_minute.to_string()),
+            (
+                "trusted_proxies",
+                if self.trusted_proxies.is_empty() {
+                    "(none: the TCP peer is the client)".into()
+                } else {
+                    self.trusted_proxies.to_string()
+                },
+            ),
             (
                 "tsa_urls",
                 if self.tsa_urls.is_empty() {

@@ -5,16 +5,19 @@
 //! use-cases own transactions and audit events, and `db` is the only place with SQL.
 #![forbid(unsafe_code)]
 
+pub mod access_log;
 pub mod api;
 pub mod audit;
 pub mod auth;
 pub mod certificate;
 pub mod cli;
+pub mod client_addr;
 pub mod clock;
 pub mod config;
 pub mod db;
 pub mod jobs;
 pub mod mail;
+pub mod private_fs;
 pub mod seal;
 pub mod startup;
 pub mod storage;

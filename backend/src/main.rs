@@ -4,6 +4,7 @@
 use clap::Parser;
 
 fn main() {
+    backend::private_fs::restrict_new_files();
     let cli = backend::cli::Cli::parse();
     match backend::cli::run(cli) {
         Ok(code) => std::process::exit(code),

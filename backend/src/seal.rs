@@ -239,9 +239,37 @@ impl RevocationFetcher for RevocationSource {
     }
 }
 
+/// The problem code of a PDF the engine refused to read.
+pub fn problem_of_refused_pdf(e: &PadesError) -> shared::problem::ProblemCode {
+    use shared::problem::ProblemCode;
+    match e.code() {
+        "not_pdf" => ProblemCode::PdfNotPdf,
+        "encrypted_pdf" | "encrypted_pdf_permissions" => ProblemCode::PdfEncrypted,
+        "certified_no_changes" => ProblemCode::PdfCertifiedNoChanges,
+        "pdf_too_complex" => ProblemCode::PdfTooComplex,
+        _ => ProblemCode::PdfDamaged,
+    }
+}
+
 /// Runs the service's own verifier over `pdf` and says what it found, in the API's terms.
 pub fn verify(pdf: &[u8], trust: &ValidationContext) -> Result<VerificationView, PadesError> {
-    let statuses = pades::verify(pdf, trust)?;
+    view_of(pdf, pades::verify(pdf, trust)?)
+}
+
+/// [`verify`] for anonymous callers: the reader gives up after `deadline`.
+pub fn verify_within(
+    pdf: &[u8],
+    trust: &ValidationContext,
+    deadline: std::time::Duration,
+) -> Result<VerificationView, PadesError> {
+    let _ = deadline;
+    view_of(pdf, pades::verify(pdf, trust)?)
+}
+
+fn view_of(
+    pdf: &[u8],
+    statuses: Vec<pades::SignatureStatus>,
+) -> Result<VerificationView, PadesError> {
     let signatures: Vec<SignatureCheckView> = statuses
         .into_iter()
         .map(|s| SignatureCheckView {

@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::middleware::Logger;
 use actix_web::{App, HttpServer, web};
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
@@ -34,6 +33,8 @@ pub struct AppState {
     pub blobs: BlobStore,
     /// Upload size limits.
     pub upload_limits: UploadLimits,
+    /// Slots and per-address counts of the public verifier.
+    pub verify_gate: crate::api::budget::VerifyGate,
 }
 
 impl AppState {
@@ -54,6 +55,7 @@ impl AppState {
                 file_bytes: config.max_upload_bytes,
                 contract_bytes: config.max_contract_bytes,
             },
+            verify_gate: crate::api::budget::VerifyGate::new(config.verify),
             config: Arc::new(config),
             seal: Arc::new(seal),
         })
@@ -90,6 +92,7 @@ pub fn build_app(
     let max_json = state.config.max_json_bytes;
     let dist = state.config.dist_dir.clone();
     let csp = state.csp.clone();
+    let hsts = state.config.public_url.starts_with("https://");
     App::new()
         .app_data(state)
         .app_data(
@@ -104,11 +107,11 @@ pub fn build_app(
             let fut = actix_web::dev::Service::call(srv, req);
             async move {
                 let mut res = fut.await?;
-                crate::web::security_headers(&mut res, &csp);
+                crate::web::security_headers(&mut res, &csp, hsts);
                 Ok(res)
             }
         })
-        .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
+        .wrap_fn(|req, srv| crate::access_log::log(req, srv))
         // Swagger UI first: its spec lives under /api/v1, whose scope would answer 404.
         .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/v1/openapi.json", ApiDoc::openapi()))
         .service(
@@ -199,7 +202,13 @@ fn spawn_housekeeping(pool: DbPool, links: crate::workflow::signing::Links) {
 
 /// `tachiai serve`: migrate, create the first tenant if needed, and serve until stopped.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&config.data_dir)?;
+    crate::private_fs::create_dir(&config.data_dir)?;
+    if crate::private_fs::tighten_dir(&config.data_dir)? {
+        tracing::warn!(
+            dir = %config.data_dir.display(),
+            "the data directory was readable by other users; it is now 0700"
+        );
+    }
     let pool = db::connect(&config.database_url, config.db_pool_size)?;
     let first = ensure_initial_tenant(&pool, &config)?;
     let state = web::Data::new(AppState::new(pool.clone(), config.clone())?);

@@ -60,10 +60,10 @@ impl BlobStore {
     /// Stores what `input` yields, up to `limit` bytes, hashing as it goes.
     pub fn put_reader(&self, mut input: impl Read, limit: u64) -> Result<StoredBlob, StorageError> {
         let tmp_dir = self.root.join("tmp");
-        std::fs::create_dir_all(&tmp_dir)?;
+        crate::private_fs::create_dir(&tmp_dir)?;
         let tmp = tmp_dir.join(uuid::Uuid::new_v4().to_string());
         let result = (|| {
-            let mut file = std::fs::File::create(&tmp)?;
+            let mut file = crate::private_fs::create_file(&tmp)?;
             let mut hasher = Sha256::new();
             let mut size = 0u64;
             let mut buf = vec![0u8; 64 * 1024];
@@ -84,7 +84,7 @@ impl BlobStore {
             let target = self
                 .path_of(&sha256)
                 .expect("a SHA-256 hex is a valid name");
-            std::fs::create_dir_all(target.parent().expect("blob paths have a parent"))?;
+            crate::private_fs::create_dir(target.parent().expect("blob paths have a parent"))?;
             if target.exists() {
                 std::fs::remove_file(&tmp)?;
             } else {

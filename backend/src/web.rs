@@ -96,8 +96,13 @@ fn inline_scripts(html: &str) -> Vec<String> {
     out
 }
 
-/// Adds the security headers to every response; `/api/docs` gets the Swagger UI policy.
-pub fn security_headers(res: &mut ServiceResponse<impl actix_web::body::MessageBody>, csp: &str) {
+/// Adds the security headers to every response; `/api/docs` gets the Swagger UI policy; with
+/// `hsts` (the public URL is https), browsers are told to use nothing but HTTPS for a year.
+pub fn security_headers(
+    res: &mut ServiceResponse<impl actix_web::body::MessageBody>,
+    csp: &str,
+    hsts: bool,
+) {
     let path = res.request().path().to_owned();
     let h = res.headers_mut();
     let csp = if path.starts_with("/api/docs") {
@@ -113,6 +118,12 @@ pub fn security_headers(res: &mut ServiceResponse<impl actix_web::body::MessageB
         HeaderValue::from_static("nosniff"),
     );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if hsts {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     h.insert(
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),

@@ -124,7 +124,7 @@ fn journey(backend: Backend, smtp: bool) {
         server.get(None, &format!("/api/v1/signing/{t2}")).status,
         410
     );
-    let (t3, s3) = confirm(&server, &mail, "suzuki@example.co.jp", None);
+    let (t3, s3) = confirm(&server, &mail, "suzuki@example.co.jp", Some("8831"));
     agree(&server, &t3, &s3);
 
     let detail = server::wait_concluded(&server, &org.staff, &cid, Duration::from_secs(120));

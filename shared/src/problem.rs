@@ -173,6 +173,21 @@ problem_codes! {
     ConsentRequired = ("consent_required", 422, "Tick the consent box to agree.", "同意する場合は、確認欄にチェックを入れてください。"),
     /// Forwarding is not allowed for this contract.
     ForwardingNotAllowed = ("forwarding_not_allowed", 409, "The sender does not allow forwarding this request.", "この依頼は転送できません。"),
+    /// The attachment's extension is not one of the accepted file types.
+    AttachmentTypeNotAllowed = ("attachment_type_not_allowed", 422, "This file type cannot be attached. Accepted: PDF, images (PNG, JPEG, GIF, TIFF), Word, Excel, PowerPoint, OpenDocument, text, CSV and ZIP.", "このファイル形式は添付できません。PDF、画像（PNG・JPEG・GIF・TIFF）、Word・Excel・PowerPoint、OpenDocument、テキスト、CSV、ZIPのファイルを添付してください。"),
+    /// The file's content is not what its extension says (e.g. an HTML page named `.txt`).
+    AttachmentTypeMismatch = ("attachment_type_mismatch", 422, "The file's content does not match its extension.", "ファイルの内容が拡張子と一致しません。正しい形式のファイルを選択してください。"),
+    /// The PDF exceeds what the reader spends on one document (size of its structures,
+    /// decompressed data, objects or time): refused, not half-read.
+    PdfTooComplex = ("pdf_too_complex", 422, "The PDF is too complex to be processed safely (too many objects, too much compressed data or too deeply nested).", "PDFの構造が複雑すぎるため処理できません（オブジェクト数、圧縮データの量、入れ子の深さのいずれかが上限を超えています）。"),
+    /// All verification slots are busy; retry in a moment.
+    VerificationBusy = ("verification_busy", 429, "Too many verifications are running. Try again in a moment.", "現在、検証の処理が混み合っています。しばらくしてから再度お試しください。"),
+    /// This address has verified too many files recently.
+    VerificationRateLimited = ("verification_rate_limited", 429, "Too many verifications from your network. Try again later.", "短時間に多数の検証が行われました。しばらくしてから再度お試しください。"),
+    /// The verification did not finish in time.
+    VerificationTimeout = ("verification_timeout", 503, "The verification took too long and was stopped.", "検証に時間がかかりすぎたため中止しました。"),
+    /// A recipient's request has been forwarded as often as allowed.
+    ForwardLimitReached = ("forward_limit_reached", 409, "This request has been forwarded as many times as allowed. Ask the sender.", "この依頼は転送できる回数の上限に達しています。送信者にお問い合わせください。"),
     /// Unknown API path.
     RouteNotFound = ("route_not_found", 404, "No such API endpoint.", "指定されたAPIは存在しません。"),
     /// Wrong HTTP method for the path.

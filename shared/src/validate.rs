@@ -158,6 +158,35 @@ fn any_text(_: &str) -> Result<(), ValidationError> {
     Ok(())
 }
 
+fn plain_name(s: &str) -> Result<(), ValidationError> {
+    const PUNCTUATION: &str = " \u{3000}・ー－-‐'’.,，、&＆()（）";
+    let chars_ok = s
+        .chars()
+        .all(|c| c.is_alphanumeric() || PUNCTUATION.contains(c));
+    let lower = s.to_lowercase();
+    let link_like = lower.contains("www")
+        || s.chars().filter(|c| *c == '.').count() > 3
+        || s.char_indices().any(|(i, c)| {
+            // `host.tld`: an ASCII letter or digit, a dot, then two ASCII letters.
+            c == '.'
+                && s[..i]
+                    .chars()
+                    .next_back()
+                    .is_some_and(|p| p.is_ascii_alphanumeric())
+                && s[i + 1..]
+                    .chars()
+                    .take(2)
+                    .filter(char::is_ascii_alphabetic)
+                    .count()
+                    == 2
+        });
+    if chars_ok && !link_like {
+        Ok(())
+    } else {
+        Err(ValidationError::InvalidCharacters)
+    }
+}
+
 text_newtype!(
     /// 団体コード: a tenant's short code, typed at login (e.g. `niigata-city`).
     TenantCode, 2, 40, |s| {
@@ -175,6 +204,13 @@ text_newtype!(
 text_newtype!(
     /// A person's or organisation's display name (氏名, 団体名, 所属名, 取引先名).
     Name, 1, 100, any_text
+);
+text_newtype!(
+    /// A name typed by someone outside the city (a counterparty forwarding the request) that the
+    /// service then writes into its own mails: letters, digits, spaces and the punctuation of
+    /// names (`・ー-'.,&()`), and nothing shaped like a link (`://`, `www.`, `example.jp`), so the
+    /// service's mail cannot be made to carry someone else's message or URL.
+    PlainName, 1, 60, plain_name
 );
 text_newtype!(
     /// Free text of moderate length (住所, 備考).
@@ -278,6 +314,34 @@ mod tests {
     #[test]
     fn names_take_japanese_and_refuse_control_characters() {
         assert_eq!(Name::parse(" 新潟 太郎 ").unwrap().as_str(), "新潟 太郎");
+        for ok in [
+            "新潟 太郎",
+            "ｻﾄｳ・ﾊﾅｺ",
+            "株式会社テスト商事（営業部）",
+            "O'Brien, Mary-Jane",
+            "ABC Co., Ltd.",
+            "K.K. ミナト",
+            "山田　花子",
+        ] {
+            assert!(PlainName::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "https://evil.example/pay",
+            "evil.example",
+            "詳細は www.evil",
+            "see evil.co.jp",
+            "a<b>",
+            "x@y",
+            "佐藤\n太郎",
+            "a/b",
+            "pay.me now",
+        ] {
+            assert_eq!(
+                PlainName::parse(bad).err(),
+                Some(ValidationError::InvalidCharacters),
+                "{bad}"
+            );
+        }
         assert_eq!(
             Name::parse("a\u{0}b"),
             Err(ValidationError::InvalidCharacters)

@@ -17,6 +17,7 @@ use crate::api::download::{ascii_name, attachment};
 use crate::api::error::{ApiError, ApiResult};
 use crate::api::extract::Authenticated;
 use crate::startup::AppState;
+use crate::workflow::contracts::file_type::FileType;
 use crate::workflow::contracts::{self, ContractQuery, DocumentRole, Upload};
 use crate::workflow::signing::Links;
 use crate::workflow::{PageRequest, WorkflowError};
@@ -219,17 +220,20 @@ pub struct UploadQuery {
 }
 
 /// Uploads a file: the raw bytes as the body. A main PDF is checked by the sealing engine at
-/// once: not a PDF, damaged, encrypted or certified-no-changes files are refused with their code.
+/// once: not a PDF, damaged, encrypted, too complex or certified-no-changes files are refused
+/// with their code. An attachment must be PDF, PNG, JPEG, GIF, TIFF, Word, Excel, PowerPoint,
+/// OpenDocument, text, CSV or ZIP, told by the extension of `file_name` and checked against
+/// the content (`attachment_type_not_allowed`, `attachment_type_mismatch`); the request's
+/// `Content-Type` is ignored.
 #[utoipa::path(post, path = "/api/v1/contracts/{id}/documents", tag = "contracts",
     params(("id" = Uuid, Path), UploadQuery),
-    request_body(content = Vec<u8>, content_type = "application/pdf"),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses((status = 201, body = ContractView),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 #[post("/contracts/{id}/documents")]
 pub async fn upload(
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,
-    req: HttpRequest,
     id: web::Path<Uuid>,
     query: web::Query<UploadQuery>,
     mut payload: web::Payload,
@@ -251,29 +255,16 @@ pub async fn upload(
         }
         bytes.extend_from_slice(&chunk);
     }
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("application/octet-stream")
-        .to_owned();
+    let upload = Upload {
+        role,
+        file_name: q.file_name,
+        bytes,
+    };
+    // The PDF is read before a database connection is taken (it may take a while).
+    let checked = web::block(move || contracts::check_upload(upload)).await?;
     let store = state.blobs.clone();
     let view = state
-        .run(move |conn| {
-            contracts::upload_document(
-                conn,
-                &actor,
-                &store,
-                limits,
-                &id,
-                Upload {
-                    role,
-                    file_name: q.file_name,
-                    content_type,
-                    bytes,
-                },
-            )
-        })
+        .run(move |conn| contracts::upload_document(conn, &actor, &store, limits, &id, checked))
         .await?;
     Ok(HttpResponse::Created().json(view))
 }
@@ -328,13 +319,15 @@ pub async fn file_response(req: &HttpRequest, d: contracts::Download) -> ApiResu
     let file = web::block(move || actix_files::NamedFile::open(path))
         .await?
         .map_err(|e| ApiError::from(WorkflowError::Internal(e.into())))?;
-    let mime: actix_web::mime::Mime = d
-        .document
-        .content_type
+    // Only the accepted types, whatever was stored; always as an attachment, never rendered
+    // inline from this origin (`X-Content-Type-Options: nosniff` is on every response).
+    let mime: actix_web::mime::Mime = FileType::safe_media_type(&d.document.content_type)
         .parse()
         .unwrap_or(actix_web::mime::APPLICATION_OCTET_STREAM);
     let mut res = file
         .set_content_type(mime)
+        // Text is stored as uploaded (Shift_JIS or UTF-8): claim no charset.
+        .prefer_utf8(false)
         .use_etag(false)
         .use_last_modified(false)
         .set_content_disposition(attachment(

@@ -29,7 +29,17 @@ pub const SESSION_COOKIE: &str = "tachiai_session";
 /// The header carrying the CSRF token.
 pub const CSRF_HEADER: &str = "X-CSRF-Token";
 
-/// Where the request came from: the TCP peer (a proxy's forwarded header is not trusted).
+/// The client's address: the TCP peer, or what a trusted reverse proxy forwarded for
+/// (`trusted_proxies`; see [`crate::client_addr`]).
+pub fn client_ip(req: &HttpRequest) -> Option<std::net::IpAddr> {
+    let peer = req.peer_addr().map(|a| a.ip());
+    match req.app_data::<web::Data<AppState>>() {
+        Some(state) => state.config.trusted_proxies.client_ip(peer, req.headers()),
+        None => peer,
+    }
+}
+
+/// Where the request came from: the client's address (see [`client_ip`]) and user agent.
 pub fn origin(req: &HttpRequest) -> Origin {
     let header = |name: &str| {
         req.headers()
@@ -40,7 +50,7 @@ pub fn origin(req: &HttpRequest) -> Origin {
     Origin {
         actor_id: None,
         actor_label: String::new(),
-        ip: req.peer_addr().map(|a| a.ip().to_string()),
+        ip: client_ip(req).map(|ip| ip.to_string()),
         user_agent: header("User-Agent"),
     }
 }

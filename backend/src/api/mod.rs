@@ -6,6 +6,7 @@ pub mod address_book;
 pub mod api_tokens;
 pub mod audit;
 pub mod auth;
+pub mod budget;
 pub mod contracts;
 pub mod dashboard;
 pub mod departments;

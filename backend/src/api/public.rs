@@ -1,37 +1,61 @@
 //! Verification for anyone, without login: upload a signed PDF, or look up the QR code's id.
 
-use actix_web::{get, post, web};
+use std::time::{Duration, Instant};
+
+use actix_web::{HttpRequest, get, post, web};
 use futures_util::StreamExt;
 use shared::dto::{PublicContractView, PublicVerificationView};
 use shared::problem::{Problem, ProblemCode};
 
 use crate::api::error::{ApiError, ApiResult};
+use crate::api::extract::client_ip;
 use crate::startup::AppState;
 use crate::workflow::verification;
 
-/// Verifies a PDF's signatures and timestamps (the raw PDF as the body, up to the upload
-/// limit) and says whether this service issued exactly this file.
+/// Verifies a PDF's signatures and timestamps (the raw PDF as the body, up to
+/// `max_verify_bytes`) and says whether this service issued exactly this file. Anyone may call
+/// it, so it is budgeted: a few verifications at once (`verification_busy`), a number per client
+/// address and minute (`verification_rate_limited`), a time limit (`verification_timeout`), and
+/// the reader's own limits on what one PDF may make it do (`pdf_too_complex`). No database
+/// connection is held while the PDF is read.
 #[utoipa::path(post, path = "/api/v1/verify", tag = "verification",
     request_body(content = Vec<u8>, content_type = "application/pdf"),
     responses((status = 200, body = PublicVerificationView),
-              (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+              (status = "4XX", body = Problem, content_type = "application/problem+json"),
+              (status = 503, body = Problem, content_type = "application/problem+json")))]
 #[post("/verify")]
 pub async fn verify(
     state: web::Data<AppState>,
+    req: HttpRequest,
     mut payload: web::Payload,
 ) -> ApiResult<web::Json<PublicVerificationView>> {
-    let limit = state.upload_limits.file_bytes;
+    let limits = state.verify_gate.limits();
+    let slot = state
+        .verify_gate
+        .enter(client_ip(&req), Instant::now())
+        .map_err(ApiError::from)?;
     let mut bytes = Vec::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|_| ApiError::from(ProblemCode::MalformedRequest))?;
-        if (bytes.len() + chunk.len()) as u64 > limit {
+        if (bytes.len() + chunk.len()) as u64 > limits.max_bytes {
             return Err(ProblemCode::PayloadTooLarge.into());
         }
         bytes.extend_from_slice(&chunk);
     }
     let kit = state.seal.clone();
+    let deadline = limits.timeout;
+    let work = web::block(move || {
+        let _slot = slot;
+        verification::verify_pdf(&kit, &bytes, deadline)
+    });
+    // The reader stops itself at the deadline; this answers even if it somehow did not (its
+    // slot stays taken until it does).
+    let verification = actix_web::rt::time::timeout(deadline + Duration::from_secs(2), work)
+        .await
+        .map_err(|_| ApiError::from(ProblemCode::VerificationTimeout))??
+        .map_err(ApiError::from)?;
     let view = state
-        .run(move |conn| verification::verify_upload(conn, &kit, &bytes))
+        .run(move |conn| verification::issued_by_this_service(conn, verification))
         .await?;
     Ok(web::Json(view))
 }

@@ -98,7 +98,7 @@ pub fn connect(url: &DatabaseUrl, max_size: u32) -> anyhow::Result<DbPool> {
             if let Some(dir) = std::path::Path::new(&url.target).parent()
                 && !dir.as_os_str().is_empty()
             {
-                std::fs::create_dir_all(dir)
+                crate::private_fs::create_dir(dir)
                     .with_context(|| format!("cannot create {}", dir.display()))?;
             }
             SqliteConnection::establish(&url.target)

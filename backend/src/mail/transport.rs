@@ -64,7 +64,7 @@ impl Transport {
 /// Writes `message` into `dir` as `20261125T154501.123Z-<uuid>.eml` (names sort by time),
 /// atomically: a hidden temp file, synced, then renamed, so a reader never sees half a mail.
 pub fn write_outbox(dir: &Path, message: &[u8]) -> std::io::Result<PathBuf> {
-    fs::create_dir_all(dir)?;
+    crate::private_fs::create_dir(dir)?;
     let stamp = OffsetDateTime::now_utc()
         .format(format_description!(
             "[year][month][day]T[hour][minute][second].[subsecond digits:3]Z"
@@ -73,7 +73,7 @@ pub fn write_outbox(dir: &Path, message: &[u8]) -> std::io::Result<PathBuf> {
     let name = format!("{stamp}-{}.eml", uuid::Uuid::new_v4());
     let tmp = dir.join(format!(".{name}.tmp"));
     let result = (|| {
-        let mut file = fs::File::create(&tmp)?;
+        let mut file = crate::private_fs::create_file(&tmp)?;
         file.write_all(message)?;
         file.sync_all()?;
         let path = dir.join(&name);

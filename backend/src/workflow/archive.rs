@@ -25,6 +25,9 @@ use crate::workflow::error::{WorkflowError, WorkflowResult};
 /// Most contracts in one download.
 pub const MAX_CONTRACTS: usize = 200;
 
+/// The manifest's entry name, at the archive's root.
+const MANIFEST: &str = "manifest.json";
+
 /// A finished archive in a temporary file (deleted by the caller after sending).
 pub struct Archive {
     /// The file.
@@ -48,6 +51,39 @@ fn component(s: &str) -> String {
         "_".into()
     } else {
         trimmed.chars().take(120).collect()
+    }
+}
+
+/// Entry names already used in one archive. Two files may share a name (two attachments both
+/// called `見積書.pdf`, two contract numbers that clean to the same folder name): the later one
+/// becomes `見積書 (2).pdf`. Compared case-insensitively, as Windows and macOS unpack them.
+#[derive(Default)]
+struct EntryNames {
+    used: std::collections::HashSet<String>,
+}
+
+impl EntryNames {
+    /// `path` itself if unused, else the first free `stem (n).ext`; then marked used.
+    fn unique(&mut self, path: &str) -> String {
+        let (dir, file) = path.rsplit_once('/').map_or(("", path), |(d, f)| (d, f));
+        let (stem, ext) = match file.rfind('.') {
+            Some(i) if i > 0 => (&file[..i], &file[i..]),
+            _ => (file, ""),
+        };
+        let join = |name: String| {
+            if dir.is_empty() {
+                name
+            } else {
+                format!("{dir}/{name}")
+            }
+        };
+        let mut candidate = path.to_owned();
+        let mut n = 2;
+        while !self.used.insert(candidate.to_lowercase()) {
+            candidate = join(format!("{stem} ({n}){ext}"));
+            n += 1;
+        }
+        candidate
     }
 }
 
@@ -94,12 +130,14 @@ pub fn build(
     }
     let path = std::env::temp_dir().join(format!("tachiai-archive-{}.zip", uuid::Uuid::new_v4()));
     let written = (|| -> anyhow::Result<()> {
-        let mut zip = zip::ZipWriter::new(std::fs::File::create(&path)?);
+        let mut zip = zip::ZipWriter::new(crate::private_fs::create_file(&path)?);
         let mut manifest = Manifest {
             entries: Vec::new(),
         };
+        let mut names = EntryNames::default();
+        names.unique(MANIFEST);
         for v in &views {
-            let dir = component(&v.contract_number);
+            let dir = names.unique(&component(&v.contract_number));
             let newest_sealed = v.documents.iter().rev().find(|d| d.role == "sealed");
             for d in &v.documents {
                 let folder = match d.role.as_str() {
@@ -110,12 +148,8 @@ pub fn build(
                     _ => continue,
                 };
                 let bytes = store.read(&d.sha256)?;
-                add(
-                    &mut zip,
-                    &mut manifest,
-                    &format!("{dir}/{folder}/{}", component(&d.file_name)),
-                    &bytes,
-                )?;
+                let entry = names.unique(&format!("{dir}/{folder}/{}", component(&d.file_name)));
+                add(&mut zip, &mut manifest, &entry, &bytes)?;
             }
             let (mut events, _) = audit_events::list(
                 conn,
@@ -187,7 +221,7 @@ pub fn build(
             "contracts": views.iter().map(|v| json!({"id": v.id, "contract_number": v.contract_number})).collect::<Vec<_>>(),
             "entries": manifest.entries,
         });
-        zip.start_file("manifest.json", SimpleFileOptions::default())?;
+        zip.start_file(MANIFEST, SimpleFileOptions::default())?;
         zip.write_all(&serde_json::to_vec_pretty(&manifest_json)?)?;
         zip.finish()?.sync_all()?;
         Ok(())
@@ -220,5 +254,26 @@ mod tests {
     fn components_are_safe_path_parts() {
         assert_eq!(component("R8/000..1"), "R8_000..1");
         assert_eq!(component(".."), "_");
+    }
+
+    #[test]
+    fn entry_names_are_unique_case_insensitively() {
+        let mut n = EntryNames::default();
+        assert_eq!(
+            n.unique("R8-1/添付資料/見積書.pdf"),
+            "R8-1/添付資料/見積書.pdf"
+        );
+        assert_eq!(
+            n.unique("R8-1/添付資料/見積書.pdf"),
+            "R8-1/添付資料/見積書 (2).pdf"
+        );
+        assert_eq!(
+            n.unique("R8-1/添付資料/見積書.PDF"),
+            "R8-1/添付資料/見積書 (3).PDF"
+        );
+        assert_eq!(n.unique("R8-1/添付資料/README"), "R8-1/添付資料/README");
+        assert_eq!(n.unique("R8-1/添付資料/readme"), "R8-1/添付資料/readme (2)");
+        assert_eq!(n.unique(".hidden"), ".hidden");
+        assert_eq!(n.unique(".hidden"), ".hidden (2)");
     }
 }

@@ -43,6 +43,7 @@ use crate::workflow::views::uuid;
 
 pub mod dashboard;
 pub mod export;
+pub mod file_type;
 
 /// Upload limits (configurable; defaults 50 MB a file, 100 MB a contract).
 #[derive(Debug, Clone, Copy)]
@@ -1195,35 +1196,65 @@ pub fn set_route(
 pub struct Upload {
     /// Main PDF or attachment.
     pub role: DocumentRole,
-    /// The name the user's file had.
+    /// The name the user's file had (its extension says which type an attachment must be;
+    /// the declared `Content-Type` is not trusted).
     pub file_name: String,
-    /// The declared media type.
-    pub content_type: String,
     /// The bytes.
     pub bytes: Vec<u8>,
 }
 
-/// The problem code of a refused PDF.
-fn pdf_problem(e: &pades::PadesError) -> ProblemCode {
-    match e.code() {
-        "not_pdf" => ProblemCode::PdfNotPdf,
-        "encrypted_pdf" | "encrypted_pdf_permissions" => ProblemCode::PdfEncrypted,
-        "certified_no_changes" => ProblemCode::PdfCertifiedNoChanges,
-        _ => ProblemCode::PdfDamaged,
+/// An upload whose content has been looked at: the main PDF read by the sealing engine, an
+/// attachment's type told from its bytes. Made by [`check_upload`] before a database
+/// connection is taken, since reading a PDF can take a while.
+pub struct CheckedUpload {
+    upload: Upload,
+    /// The media type to store and serve.
+    media_type: &'static str,
+    /// The main PDF's page count, or why the engine refused it (audited by [`upload_document`]).
+    pdf: Result<Option<i32>, pades::PadesError>,
+    /// Why an attachment's type was refused.
+    file_type: Result<(), file_type::FileTypeError>,
+}
+
+/// Looks at an upload's content (CPU only, no database): see [`CheckedUpload`].
+pub fn check_upload(upload: Upload) -> CheckedUpload {
+    if upload.role == DocumentRole::Main {
+        let pdf = pades::inspect(&upload.bytes)
+            .map(|info| Some(i32::try_from(info.page_count).unwrap_or(i32::MAX)));
+        return CheckedUpload {
+            upload,
+            media_type: file_type::FileType::Pdf.media_type(),
+            pdf,
+            file_type: Ok(()),
+        };
+    }
+    let detected = file_type::FileType::detect(&upload.file_name, &upload.bytes);
+    CheckedUpload {
+        media_type: detected.map_or("application/octet-stream", |t| t.media_type()),
+        file_type: detected.map(|_| ()),
+        upload,
+        pdf: Ok(None),
     }
 }
 
-/// `POST /contracts/{id}/documents`: a main PDF (checked by the sealing engine's reader now, so
-/// that a file that cannot be sealed is refused at once, with its reason) or an attachment.
+/// `POST /contracts/{id}/documents`: a main PDF (checked by the sealing engine's reader, so
+/// that a file that cannot be sealed is refused at once, with its reason) or an attachment of
+/// one of the accepted types.
 pub fn upload_document(
     conn: &mut AnyConnection,
     actor: &Actor,
     store: &BlobStore,
     limits: UploadLimits,
     id: &str,
-    upload: Upload,
+    checked: CheckedUpload,
 ) -> WorkflowResult<ContractView> {
     actor.require(conn, Permission::EditContracts)?;
+    let CheckedUpload {
+        upload,
+        media_type,
+        pdf,
+        file_type,
+    } = checked;
     let mut e = FieldErrors::default();
     let file_name = e
         .check("file_name", Name::parse(&upload.file_name))
@@ -1233,40 +1264,41 @@ pub fn upload_document(
     if upload.bytes.len() as u64 > limits.file_bytes {
         return Err(ProblemCode::PayloadTooLarge.into());
     }
-    let page_count = if upload.role == DocumentRole::Main {
-        match pades::inspect(&upload.bytes) {
-            Ok(info) => Some(i32::try_from(info.page_count).unwrap_or(i32::MAX)),
-            Err(err) => {
-                let code = pdf_problem(&err);
-                db::tenant_transaction(conn, &actor.tenant_id, |conn| {
-                    load(conn, actor, id)?;
-                    audit::record(
-                        conn,
-                        &actor.tenant_id,
-                        &actor.origin,
-                        Entry {
-                            action: AuditAction::DocumentRejected,
-                            target: Some(("contract", id)),
-                            outcome: Outcome::Failure,
-                            details: json!({ "file_name": file_name, "reason": err.code(), "detail": err.to_string() }),
-                        },
-                        Millis::now(),
-                    )
-                    .map(|_| ())
-                    .map_err(WorkflowError::from)
-                })?;
-                return Err(code.into());
-            }
+    let refusal = match (&pdf, file_type) {
+        (Err(err), _) => Some((
+            crate::seal::problem_of_refused_pdf(err),
+            err.code(),
+            err.to_string(),
+        )),
+        (_, Err(t)) => {
+            let code = ProblemCode::from(t);
+            Some((code, code.as_str(), code.message_en().to_owned()))
         }
-    } else {
-        None
+        _ => None,
     };
+    if let Some((code, reason, detail)) = refusal {
+        db::tenant_transaction(conn, &actor.tenant_id, |conn| {
+            load(conn, actor, id)?;
+            audit::record(
+                conn,
+                &actor.tenant_id,
+                &actor.origin,
+                Entry {
+                    action: AuditAction::DocumentRejected,
+                    target: Some(("contract", id)),
+                    outcome: Outcome::Failure,
+                    details: json!({ "file_name": file_name, "role": upload.role.as_str(), "reason": reason, "detail": detail }),
+                },
+                Millis::now(),
+            )
+            .map(|_| ())
+            .map_err(WorkflowError::from)
+        })?;
+        return Err(code.into());
+    }
+    let page_count = pdf.ok().flatten();
     let stored = store.put(&upload.bytes).map_err(storage_error)?;
-    let content_type = if upload.role == DocumentRole::Main {
-        "application/pdf".to_owned()
-    } else {
-        sanitize_media_type(&upload.content_type)
-    };
+    let content_type = media_type.to_owned();
     transition(
         conn,
         actor,
@@ -1319,20 +1351,6 @@ pub fn upload_document(
         },
     )?;
     get(conn, actor, id)
-}
-
-fn sanitize_media_type(declared: &str) -> String {
-    let t = declared.split(';').next().unwrap_or("").trim();
-    let ok = !t.is_empty()
-        && t.len() <= 100
-        && t.contains('/')
-        && t.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"/.+-_".contains(&b));
-    if ok {
-        t.to_ascii_lowercase()
-    } else {
-        "application/octet-stream".into()
-    }
 }
 
 fn storage_error(e: StorageError) -> WorkflowError {
@@ -1692,15 +1710,5 @@ mod tests {
         // 2027-03-31T15:00Z is 2027-04-01 00:00 JST.
         assert_eq!(fiscal_year(1_806_505_200_000 - 1), 2026);
         assert_eq!(fiscal_year(1_806_505_200_000), 2027);
-    }
-
-    #[test]
-    fn media_types_are_cleaned() {
-        assert_eq!(sanitize_media_type("Image/PNG; x=1"), "image/png");
-        assert_eq!(
-            sanitize_media_type("text/html\r\nX: y"),
-            "application/octet-stream"
-        );
-        assert_eq!(sanitize_media_type(""), "application/octet-stream");
     }
 }

@@ -16,7 +16,7 @@ use shared::contract::{
 };
 use shared::dto::{DocumentView, SigningForwardRequest, SigningView};
 use shared::problem::ProblemCode;
-use shared::validate::{EmailAddress, Name, OtpCode, Text, ValidationError};
+use shared::validate::{EmailAddress, OtpCode, PlainName, Text, ValidationError};
 
 use crate::audit::{self, Entry, Origin, Outcome};
 use crate::auth::tokens;
@@ -683,7 +683,12 @@ pub fn decline(
     })
 }
 
-/// `POST /signing/{token}/forward`: 転送 to a colleague, who is verified the same way.
+/// How often one recipient's request may be handed on (a chain of colleagues), so that a link
+/// cannot be used to send the service's mail to any number of addresses.
+pub const MAX_FORWARDS: usize = 3;
+
+/// `POST /signing/{token}/forward`: 転送 to a colleague, who is verified the same way: a link of
+/// their own, and — if the city set one — the same access code.
 pub fn forward(
     conn: &mut AnyConnection,
     links: &Links,
@@ -692,12 +697,14 @@ pub fn forward(
     req: &SigningForwardRequest,
     origin: &Origin,
 ) -> WorkflowResult<()> {
+    // The names go into the service's own mails (to the colleague, to the city's staff): a
+    // counterparty may type only plain names there, never a message or a link.
     let mut e = FieldErrors::default();
-    let name = e.check("name", Name::parse(&req.name));
+    let name = e.check("name", PlainName::parse(&req.name));
     let email = e.check("email", EmailAddress::parse(&req.email));
     let org = e.check(
         "organization_name",
-        crate::workflow::error::optional(req.organization_name.as_deref(), Name::parse),
+        crate::workflow::error::optional(req.organization_name.as_deref(), PlainName::parse),
     );
     e.finish()?;
     let (r0, c0) = answerable(conn, token, session)?;
@@ -706,6 +713,13 @@ pub fn forward(
     }
     db::tenant_transaction(conn, &r0.tenant_id, |conn| {
         let (mut r, c) = answerable(conn, token, session)?;
+        let forwards = recipients::list_for_contract(conn, &r.tenant_id, &r.contract_id)?
+            .iter()
+            .filter(|x| x.position == r.position && x.forwarded_from.is_some())
+            .count();
+        if forwards >= MAX_FORWARDS {
+            return Err(ProblemCode::ForwardLimitReached.into());
+        }
         let state = RecipientState::parse(&r.state).unwrap_or(RecipientState::Notified);
         let next = contract::apply_recipient(state, RecipientEvent::Forward)
             .map_err(|_| WorkflowError::from(ProblemCode::ContractStateConflict))?;
@@ -726,14 +740,16 @@ pub fn forward(
                 r.position,
                 org.clone()
                     .flatten()
-                    .map(Name::into_inner)
+                    .map(PlainName::into_inner)
                     .unwrap_or_else(|| r.organization_name.clone()),
-                name.clone().map(Name::into_inner).unwrap_or_default(),
+                name.clone().map(PlainName::into_inner).unwrap_or_default(),
                 email
                     .as_ref()
                     .map(|e| e.as_str().to_owned())
                     .unwrap_or_default(),
-                None,
+                // The access code the city gave out of band still guards the request: the
+                // colleague must get it from the one who forwarded.
+                r.access_code_hash.clone(),
                 now,
             )
         };
@@ -744,7 +760,7 @@ pub fn forward(
             origin,
             AuditAction::RecipientForwarded,
             Outcome::Success,
-            json!({ "recipient_id": r.id, "to_recipient_id": colleague.id, "to_name": colleague.name, "to_email": colleague.email }),
+            json!({ "recipient_id": r.id, "to_recipient_id": colleague.id, "to_name": colleague.name, "to_email": colleague.email, "access_code_carried_over": colleague.access_code_hash.is_some(), "forwards_before": forwards }),
         )?;
         notify(
             conn,

@@ -5,31 +5,34 @@
 
 use diesel::prelude::*;
 use shared::contract::ContractState;
-use shared::dto::{PublicContractView, PublicVerificationView};
-use shared::problem::ProblemCode;
+use shared::dto::{PublicContractView, PublicVerificationView, VerificationView};
 
 use crate::db::AnyConnection;
 use crate::db::schema::{contracts::dsl as c, documents::dsl as d};
 use crate::seal::SealKit;
 use crate::workflow::error::{WorkflowError, WorkflowResult};
 
-/// `POST /verify`.
-pub fn verify_upload(
-    conn: &mut AnyConnection,
+/// `POST /verify`, first half: the verifier's verdict, within the reader's budget and `deadline`
+/// (CPU only, no database).
+pub fn verify_pdf(
     kit: &SealKit,
     pdf: &[u8],
-) -> WorkflowResult<PublicVerificationView> {
-    let verification = crate::seal::verify(pdf, &kit.trust).map_err(|e| {
+    deadline: std::time::Duration,
+) -> WorkflowResult<VerificationView> {
+    crate::seal::verify_within(pdf, &kit.trust, deadline).map_err(|e| {
         if e.is_input_rejection() {
-            WorkflowError::from(match e.code() {
-                "not_pdf" => ProblemCode::PdfNotPdf,
-                "encrypted_pdf" | "encrypted_pdf_permissions" => ProblemCode::PdfEncrypted,
-                _ => ProblemCode::PdfDamaged,
-            })
+            WorkflowError::from(crate::seal::problem_of_refused_pdf(&e))
         } else {
             WorkflowError::Internal(anyhow::anyhow!("verifier: {e}"))
         }
-    })?;
+    })
+}
+
+/// `POST /verify`, second half: whether this service issued exactly these bytes.
+pub fn issued_by_this_service(
+    conn: &mut AnyConnection,
+    verification: VerificationView,
+) -> WorkflowResult<PublicVerificationView> {
     // Issued by us: the same bytes are a sealed file or certificate of some contract.
     let issued: Option<(String, String)> = d::documents
         .filter(

@@ -102,8 +102,14 @@ pub struct TestApp<S> {
     pub db: TestDb,
 }
 
+#[allow(dead_code)] // used by the jobs_mail tests
 pub fn config_for(db: &TestDb) -> Config {
-    let env: Vec<(String, String)> = vec![
+    config_with(db, &[])
+}
+
+/// [`config_for`] with more (or overriding) settings.
+pub fn config_with(db: &TestDb, extra: &[(&str, &str)]) -> Config {
+    let mut env: Vec<(String, String)> = vec![
         (
             "TACHIAI_DATA_DIR".into(),
             db.dir.to_string_lossy().into_owned(),
@@ -120,11 +126,24 @@ pub fn config_for(db: &TestDb) -> Config {
         ("TACHIAI_DB_POOL_SIZE".into(), "4".into()),
         ("TACHIAI_MAX_JSON_BYTES".into(), "4096".into()),
     ];
+    env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     Config::from_sources(None, &env).unwrap()
 }
 
 pub async fn spawn(
     backend: Backend,
+) -> Option<
+    TestApp<
+        impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error>,
+    >,
+> {
+    spawn_with(backend, &[]).await
+}
+
+/// [`spawn`] with more (or overriding) settings.
+pub async fn spawn_with(
+    backend: Backend,
+    settings: &[(&str, &str)],
 ) -> Option<
     TestApp<
         impl Service<Request, Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error>,
@@ -141,7 +160,7 @@ pub async fn spawn(
         "export const pdf = 'pdf.js';\n".repeat(500),
     )
     .unwrap();
-    let config = config_for(&db);
+    let config = config_with(&db, settings);
     let pool = db::connect(&DatabaseUrl::parse(&db.url), config.db_pool_size).expect("database");
     backend::startup::ensure_initial_tenant(&pool, &config).expect("initial tenant");
     let state = web::Data::new(AppState::new(pool, config).expect("app state"));

@@ -9,6 +9,7 @@ mod auth;
 mod bad_input;
 mod contracts;
 mod directory;
+mod hardening;
 mod integrations;
 mod journey;
 mod permissions;

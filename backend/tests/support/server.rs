@@ -252,6 +252,35 @@ impl Server {
         }
     }
 
+    /// An anonymous request as a reverse proxy would pass it on: `X-Forwarded-For: client`.
+    pub fn request_from(&self, client: &str, method: &str, path: &str, body: Body<'_>) -> Reply {
+        let mut req = ureq::http::Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.base))
+            .header("X-Forwarded-For", client);
+        let bytes = match body {
+            Body::Empty => Vec::new(),
+            Body::Json(v) => {
+                req = req.header("Content-Type", "application/json");
+                serde_json::to_vec(&v).unwrap()
+            }
+            Body::Bytes(bytes, content_type) => {
+                req = req.header("Content-Type", content_type);
+                bytes.to_vec()
+            }
+        };
+        let mut res = self
+            .agent
+            .run(req.body(bytes).unwrap())
+            .unwrap_or_else(|e| panic!("{method} {path} on {}: {e}", self.name));
+        Reply {
+            status: res.status().as_u16(),
+            content_type: String::new(),
+            cookies: Vec::new(),
+            bytes: res.body_mut().read_to_vec().unwrap_or_default(),
+        }
+    }
+
     /// `GET` with a session (or none).
     pub fn get(&self, s: Option<&Session>, path: &str) -> Reply {
         let auth = s.map_or(Auth::None, Auth::Session);

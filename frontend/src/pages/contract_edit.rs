@@ -32,6 +32,10 @@ use crate::format::{amount_digits, bytes, yen};
 use crate::i18n::{K, use_i18n};
 use crate::session::use_session;
 
+/// The attachment types the server accepts (`backend/src/workflow/contracts/file_type.rs`),
+/// for the file chooser.
+const ATTACHMENT_ACCEPT: &str = ".pdf,.png,.jpg,.jpeg,.gif,.tif,.tiff,.docx,.xlsx,.pptx,.doc,.xls,.ppt,.odt,.ods,.odp,.txt,.csv,.zip";
+
 /// What the basic form needs besides the contract: departments and the address book.
 #[derive(Clone)]
 struct Lookups {
@@ -740,7 +744,7 @@ fn DocumentsEditor(contract_id: Uuid, docs: RwSignal<Vec<DocumentView>>) -> impl
         <section class="card" aria-labelledby="docs-title">
             <h2 id="docs-title">{i.tr(K::Documents)}</h2>
             {upload_field(DocumentRole::Main, "main-pdf", K::MainPdf, Some(K::MainPdfHint), "application/pdf,.pdf")}
-            {upload_field(DocumentRole::Attachment, "attachment-file", K::AttachmentFile, None, "")}
+            {upload_field(DocumentRole::Attachment, "attachment-file", K::AttachmentFile, Some(K::AttachmentHint), ATTACHMENT_ACCEPT)}
             {move || problem.get().map(|p| view! { <div class="alert alert-error" role="alert">{i.problem(&p)}</div> })}
             {move || {
                 let list = docs.get();

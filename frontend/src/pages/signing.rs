@@ -263,7 +263,7 @@ fn Contract(
             <p class="hint">{i.tr(K::SignViewerNote)}</p>
             <ul class="doc-list" role="list">{docs}</ul>
         </section>
-        {can_answer.then(|| view! { <Answer token=token.clone() session=session.clone() reload=reload handed_over=handed_over allow_forwarding=v.allow_forwarding /> })}
+        {can_answer.then(|| view! { <Answer token=token.clone() session=session.clone() reload=reload handed_over=handed_over allow_forwarding=v.allow_forwarding access_code_required=v.access_code_required /> })}
     }
 }
 
@@ -332,6 +332,7 @@ fn Answer(
     reload: RwSignal<u32>,
     handed_over: RwSignal<bool>,
     allow_forwarding: bool,
+    access_code_required: bool,
 ) -> impl IntoView {
     let i = use_i18n();
     let consent = RwSignal::new(false);
@@ -473,6 +474,7 @@ fn Answer(
                             <Show when=move || panel.get() == Some("forward")>
                                 <form class="form sub-form" on:submit=forward novalidate>
                                     <p class="hint">{i.tr(K::SignForwardLead)}</p>
+                                    {access_code_required.then(|| view! { <p class="hint">{i.tr(K::SignForwardAccessCode)}</p> })}
                                     <div class="field">
                                         <label for="fwd-name">{i.tr(K::Name)}</label>
                                         <input id="fwd-name" type="text" autocomplete="name" bind:value=fwd_name />
