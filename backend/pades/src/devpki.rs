@@ -89,19 +89,14 @@ struct Profile {
 }
 
 /// Departures from a kind's usual extensions, to build certificates that break the path
-/// validation rules in tests. `None` keeps the kind's extension, `Some(None)` omits it.
-#[cfg(test)]
+/// validation rules in tests (the development PKI itself never deviates). `None` keeps the
+/// kind's extension, `Some(None)` omits it.
 #[derive(Clone, Default)]
 pub(crate) struct Deviations {
     pub basic_constraints: Option<Option<BasicConstraints>>,
     pub key_usage: Option<Option<KeyUsage>>,
     pub extended_key_usage: Option<Option<ExtendedKeyUsage>>,
 }
-
-/// Outside tests the development PKI follows the rules.
-#[cfg(not(test))]
-#[derive(Clone, Default)]
-struct Deviations;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Kind {
@@ -248,7 +243,6 @@ impl BuilderProfile for Profile {
     }
 }
 
-#[cfg(test)]
 impl Deviations {
     fn basic_constraints(&self, usual: BasicConstraints) -> Option<BasicConstraints> {
         self.basic_constraints.clone().unwrap_or(Some(usual))
@@ -258,19 +252,6 @@ impl Deviations {
     }
     fn extended_key_usage(&self, usual: ExtendedKeyUsage) -> Option<ExtendedKeyUsage> {
         self.extended_key_usage.clone().unwrap_or(Some(usual))
-    }
-}
-
-#[cfg(not(test))]
-impl Deviations {
-    fn basic_constraints(&self, usual: BasicConstraints) -> Option<BasicConstraints> {
-        Some(usual)
-    }
-    fn key_usage(&self, usual: KeyUsage) -> Option<KeyUsage> {
-        Some(usual)
-    }
-    fn extended_key_usage(&self, usual: ExtendedKeyUsage) -> Option<ExtendedKeyUsage> {
-        Some(usual)
     }
 }
 

@@ -626,6 +626,11 @@ fn chain_to_root(
         let mut unfit = None;
         let mut next = None;
         for c in cms_certs.iter().chain(checks.dss_certs) {
+            // Many candidates with the right name cost a signature check each.
+            checks
+                .budget
+                .check_time()
+                .map_err(|k| format!("the {k} limit was exceeded"))?;
             if c == &cur || !verifies(c) {
                 continue;
             }
@@ -726,7 +731,7 @@ fn check_validity(cert: &Certificate, when: i64) -> Result<(), String> {
     Ok(())
 }
 
-/// What the revisions after `signed` (a complete earlier revision of `doc`) changed that is not
+/// What the revisions after `old` (a complete earlier revision of `doc`) changed that is not
 /// allowed after a signature (cf. pyHanko's diff policy for approval signatures / DocMDP P=2):
 /// new objects are free; an existing object may change only as
 /// * the catalog: `/DSS`, `/AcroForm`, `/Extensions`, `/Version` keys;
@@ -734,8 +739,8 @@ fn check_validity(cert: &Certificate, when: i64) -> Result<(), String> {
 /// * the AcroForm: `/Fields` grown, `/SigFlags`, `/DR`, `/DA`;
 /// * an unsigned signature field: `/V` (and its appearance) set;
 /// * the DSS dictionary, an array object that only grew.
-/// `old` is the signed revision, the first `signed_len` bytes of `doc`'s file. Linear in the
-/// size of what changed (dictionaries and arrays are compared through hash sets).
+///
+/// `old` is the first `signed_len` bytes of `doc`'s file. Linear in the size of what changed (dictionaries and arrays are compared through hash sets).
 fn later_modifications(
     doc: &Document<'_>,
     old: &Document<'_>,
