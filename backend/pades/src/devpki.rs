@@ -85,10 +85,21 @@ struct Profile {
     subject: Name,
     kind: Kind,
     base_url: Option<String>,
+    deviations: Deviations,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
+/// Departures from a kind's usual extensions, to build certificates that break the path
+/// validation rules in tests (the development PKI itself never deviates). `None` keeps the
+/// kind's extension, `Some(None)` omits it.
+#[derive(Clone, Default)]
+pub(crate) struct Deviations {
+    pub basic_constraints: Option<Option<BasicConstraints>>,
+    pub key_usage: Option<Option<KeyUsage>>,
+    pub extended_key_usage: Option<Option<ExtendedKeyUsage>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
     Root,
     Intermediate,
     Seal,
@@ -136,30 +147,30 @@ impl BuilderProfile for Profile {
     ) -> x509_cert::builder::Result<Vec<Extension>> {
         let mut v = Vec::new();
         let is_ca = matches!(self.kind, Kind::Root | Kind::Intermediate);
-        v.push(ext(
-            const_oid_bc(),
-            true,
-            &BasicConstraints {
-                ca: is_ca,
-                path_len_constraint: (self.kind == Kind::Intermediate).then_some(0),
-            },
-        )?);
+        let bc = BasicConstraints {
+            ca: is_ca,
+            path_len_constraint: (self.kind == Kind::Intermediate).then_some(0),
+        };
+        if let Some(bc) = self.deviations.basic_constraints(bc) {
+            v.push(ext(const_oid_bc(), true, &bc)?);
+        }
         let usage = match self.kind {
             Kind::Root | Kind::Intermediate => KeyUsages::KeyCertSign | KeyUsages::CRLSign,
             Kind::Seal | Kind::Tsa => KeyUsages::DigitalSignature | KeyUsages::NonRepudiation,
             Kind::Ocsp => KeyUsages::DigitalSignature.into(),
         };
-        v.push(ext(
-            ObjectIdentifier::new_unwrap("2.5.29.15"),
-            true,
-            &KeyUsage(usage),
-        )?);
+        if let Some(ku) = self.deviations.key_usage(KeyUsage(usage)) {
+            v.push(ext(ObjectIdentifier::new_unwrap("2.5.29.15"), true, &ku)?);
+        }
         match self.kind {
-            Kind::Tsa => v.push(ext(
-                ObjectIdentifier::new_unwrap("2.5.29.37"),
-                true,
-                &ExtendedKeyUsage(vec![oid::KP_TIME_STAMPING]),
-            )?),
+            Kind::Tsa => {
+                if let Some(eku) = self
+                    .deviations
+                    .extended_key_usage(ExtendedKeyUsage(vec![oid::KP_TIME_STAMPING]))
+                {
+                    v.push(ext(ObjectIdentifier::new_unwrap("2.5.29.37"), true, &eku)?);
+                }
+            }
             Kind::Ocsp => {
                 v.push(ext(
                     ObjectIdentifier::new_unwrap("2.5.29.37"),
@@ -232,6 +243,18 @@ impl BuilderProfile for Profile {
     }
 }
 
+impl Deviations {
+    fn basic_constraints(&self, usual: BasicConstraints) -> Option<BasicConstraints> {
+        self.basic_constraints.clone().unwrap_or(Some(usual))
+    }
+    fn key_usage(&self, usual: KeyUsage) -> Option<KeyUsage> {
+        self.key_usage.unwrap_or(Some(usual))
+    }
+    fn extended_key_usage(&self, usual: ExtendedKeyUsage) -> Option<ExtendedKeyUsage> {
+        self.extended_key_usage.clone().unwrap_or(Some(usual))
+    }
+}
+
 fn const_oid_bc() -> ObjectIdentifier {
     ObjectIdentifier::new_unwrap("2.5.29.19")
 }
@@ -269,6 +292,27 @@ fn issue(
     years: u64,
     base_url: Option<&str>,
 ) -> Result<Certificate, PadesError> {
+    issue_deviating(
+        kind,
+        subject,
+        issuer,
+        key,
+        years,
+        base_url,
+        Deviations::default(),
+    )
+}
+
+/// As [`issue`], with the extensions changed by `deviations` (tests of path validation).
+fn issue_deviating(
+    kind: Kind,
+    subject: Name,
+    issuer: Option<(&Certificate, &SigningKey)>,
+    key: &SigningKey,
+    years: u64,
+    base_url: Option<&str>,
+    deviations: Deviations,
+) -> Result<Certificate, PadesError> {
     let spki = SubjectPublicKeyInfoOwned::from_der(
         key.verifying_key()
             .to_public_key_der()
@@ -284,6 +328,7 @@ fn issue(
         subject,
         kind,
         base_url: base_url.map(str::to_string),
+        deviations,
     };
     let validity = Validity::from_now(Duration::from_secs(years * YEAR))
         .map_err(|e| PadesError::crypto(format!("validity: {e}")))?;
@@ -723,4 +768,16 @@ fn sign_der(key: &SigningKey, message: &[u8]) -> Result<Vec<u8>, PadesError> {
     let sig: p256::ecdsa::Signature =
         signature::Signer::try_sign(key, message).map_err(PadesError::crypto)?;
     Ok(sig.to_der().as_bytes().to_vec())
+}
+
+/// Issues a certificate of `kind` for `cn` with `deviations` (for path validation tests).
+#[cfg(test)]
+pub(crate) fn issue_for_test(
+    kind: Kind,
+    cn: &str,
+    issuer: Option<(&Certificate, &SigningKey)>,
+    key: &SigningKey,
+    deviations: Deviations,
+) -> Result<Certificate, PadesError> {
+    issue_deviating(kind, name(cn)?, issuer, key, 3, None, deviations)
 }

@@ -10,6 +10,7 @@ use std::rc::Rc;
 
 use crate::error::PadesError;
 use crate::filters::decode_stream;
+use crate::limits::{Budget, LimitKind};
 use crate::object::{Dict, Lexer, ObjRef, Object, PResult, ParseError, Stream, find, rfind};
 
 /// Limits that keep hostile input from making the reader loop or allocate without bound.
@@ -50,7 +51,17 @@ pub enum XrefKind {
 struct ObjStm {
     /// (object number, absolute offset in `data`).
     index: Vec<(u32, usize)>,
-    data: Vec<u8>,
+    data: Rc<Vec<u8>>,
+}
+
+/// An indirect object as parsed, a stream's data left in place (not copied).
+enum Parsed {
+    Object(Object),
+    Stream {
+        dict: Dict,
+        start: usize,
+        end: usize,
+    },
 }
 
 /// A parsed PDF file: its bytes, the merged xref and the newest trailer.
@@ -73,6 +84,9 @@ pub(crate) struct Document<'a> {
     /// The trailer's `/Size` (highest object number + 1) over the chain.
     pub size: u32,
     objstm_cache: RefCell<HashMap<u32, Rc<ObjStm>>>,
+    /// The budget of the call that opened this document, shared with the other documents it
+    /// opens on the same input.
+    budget: Rc<Budget<'a>>,
 }
 
 fn damaged(reason: impl Into<String>) -> PadesError {
@@ -83,13 +97,23 @@ fn damaged(reason: impl Into<String>) -> PadesError {
 
 impl From<ParseError> for PadesError {
     fn from(e: ParseError) -> Self {
-        damaged(e.0)
+        match e {
+            ParseError::Malformed(reason) => damaged(reason),
+            ParseError::Limit(limit) => PadesError::TooComplex { limit },
+        }
+    }
+}
+
+impl From<LimitKind> for PadesError {
+    fn from(limit: LimitKind) -> Self {
+        PadesError::TooComplex { limit }
     }
 }
 
 impl<'a> Document<'a> {
-    /// Reads the header and the whole xref chain; no other object is parsed.
-    pub(crate) fn open(data: &'a [u8]) -> Result<Self, PadesError> {
+    /// Reads the header and the whole xref chain; no other object is parsed. All reading of
+    /// this document draws on `budget`.
+    pub(crate) fn open_with(data: &'a [u8], budget: Rc<Budget<'a>>) -> Result<Self, PadesError> {
         let head = &data[..data.len().min(1024)];
         let Some(h) = find(head, b"%PDF-", 0) else {
             return Err(PadesError::NotPdf);
@@ -133,6 +157,7 @@ impl<'a> Document<'a> {
             section_objects: Vec::new(),
             size: 0,
             objstm_cache: RefCell::new(HashMap::new()),
+            budget,
         };
         doc.read_xref_chain(startxref)?;
         if doc.trailer.get_ref(b"Root").is_none() {
@@ -151,6 +176,7 @@ impl<'a> Document<'a> {
             if offset >= self.data.len() {
                 return Err(damaged(format!("/Prev offset {offset} outside the file")));
             }
+            self.budget.check_time()?;
             let (section, trailer, kind) = self.read_section(offset)?;
             if self.sections == 0 {
                 self.trailer = trailer.clone();
@@ -197,11 +223,11 @@ impl<'a> Document<'a> {
 
     /// Reads one section at `offset`: a table (with its `/XRefStm`, if any) or an xref stream.
     fn read_section(&self, offset: usize) -> Result<Section, PadesError> {
-        let mut lx = Lexer::new(self.data, offset);
+        let mut lx = Lexer::with_budget(self.data, offset, &self.budget);
         lx.skip_ws();
         if self.data[lx.pos..].starts_with(b"xref") {
             lx.pos += 4;
-            let mut entries = read_table(&mut lx)?;
+            let mut entries = read_table(&mut lx, &self.budget)?;
             lx.expect_keyword(b"trailer")
                 .map_err(|_| damaged(format!("no `trailer` after the xref table at {offset}")))?;
             let trailer = match lx.parse_object()? {
@@ -238,14 +264,14 @@ impl<'a> Document<'a> {
     }
 
     fn read_xref_stream(&self, offset: usize) -> Result<(Vec<(u32, XrefEntry)>, Dict), PadesError> {
-        let (_, obj) = self.parse_indirect_at(offset, 0)?;
-        let Object::Stream(stream) = obj else {
+        let (_, parsed) = self.parse_indirect_raw(offset, 0)?;
+        let Parsed::Stream { dict, start, end } = parsed else {
             return Err(damaged("xref stream object is not a stream"));
         };
-        if stream.dict.get_name(b"Type") != Some(b"XRef") {
+        if dict.get_name(b"Type") != Some(b"XRef") {
             return Err(damaged("object is not a /Type /XRef stream"));
         }
-        let w: Vec<usize> = match stream.dict.get(b"W") {
+        let w: Vec<usize> = match dict.get(b"W") {
             Some(Object::Array(a)) if a.len() == 3 => a
                 .iter()
                 .map(|o| {
@@ -257,11 +283,10 @@ impl<'a> Document<'a> {
                 .ok_or_else(|| damaged("bad /W in xref stream"))?,
             _ => return Err(damaged("missing /W in xref stream")),
         };
-        let size = stream
-            .dict
+        let size = dict
             .get_int(b"Size")
             .ok_or_else(|| damaged("missing /Size in xref stream"))?;
-        let index: Vec<i64> = match stream.dict.get(b"Index") {
+        let index: Vec<i64> = match dict.get(b"Index") {
             Some(Object::Array(a)) => a
                 .iter()
                 .map(Object::as_int)
@@ -272,18 +297,30 @@ impl<'a> Document<'a> {
         if !index.len().is_multiple_of(2) {
             return Err(damaged("odd /Index length in xref stream"));
         }
-        let data = decode_stream(&stream.dict, &stream.data)?;
         let row = w[0] + w[1] + w[2];
         if row == 0 {
             return Err(damaged("zero-width xref stream rows"));
         }
-        let mut rows = data.chunks_exact(row);
-        let mut out = Vec::new();
+        // The declared ranges are charged before any row is read: a small file cannot make
+        // the reader build millions of entries (nor inflate a bomb to find out).
+        let mut declared = 0u64;
         for pair in index.chunks(2) {
-            let (start, count) = (pair[0], pair[1]);
-            if start < 0 || count < 0 || (start + count) as u64 > MAX_OBJECT_NUMBER + 1 {
+            let (first, count) = (pair[0], pair[1]);
+            if first < 0 || count < 0 || first.saturating_add(count) as u64 > MAX_OBJECT_NUMBER + 1
+            {
                 return Err(damaged("xref stream /Index out of range"));
             }
+            declared = declared.saturating_add(count as u64);
+        }
+        self.budget.charge_xref_entries(declared)?;
+        let data = self.decode(offset, &dict, start, end)?;
+        if ((data.len() / row) as u64) < declared {
+            return Err(damaged("xref stream shorter than its /Index"));
+        }
+        let mut rows = data.chunks_exact(row);
+        let mut out = Vec::with_capacity(declared as usize);
+        for pair in index.chunks(2) {
+            let (start, count) = (pair[0], pair[1]);
             for i in 0..count {
                 let Some(r) = rows.next() else {
                     return Err(damaged("xref stream shorter than its /Index"));
@@ -314,16 +351,89 @@ impl<'a> Document<'a> {
                 out.push((num, entry));
             }
         }
-        Ok((out, stream.dict))
+        Ok((out, dict))
     }
 
-    /// Parses `N G obj … endobj` at `offset`; returns the object number found there.
+    /// The decoded data of the stream whose object starts at `offset` and whose data is
+    /// `start..end`: decoded once per call (cached in the budget) and charged once.
+    fn decode(
+        &self,
+        offset: usize,
+        dict: &Dict,
+        start: usize,
+        end: usize,
+    ) -> Result<Rc<Vec<u8>>, PadesError> {
+        Ok(self.budget.decoded(self.data, (offset, start, end), || {
+            decode_stream(dict, &self.data[start..end], &self.budget)
+        })?)
+    }
+
+    /// The decoded data of `obj` if it is (a reference to) a stream in the file. A stream that
+    /// cannot be decoded (unsupported or broken filter) gives its raw bytes; only an exceeded
+    /// budget is an error.
+    pub(crate) fn stream_data_of(&self, obj: &Object) -> Result<Option<Rc<Vec<u8>>>, PadesError> {
+        let target = match obj {
+            Object::Ref(r) => *r,
+            _ => return Ok(None),
+        };
+        let Some(XrefEntry::InFile { offset, .. }) = self.entries.get(&target.num).copied() else {
+            return Ok(None);
+        };
+        let Ok((found, Parsed::Stream { dict, start, end })) = self.parse_indirect_raw(offset, 0)
+        else {
+            return match self.budget.exceeded() {
+                Some(limit) => Err(PadesError::TooComplex { limit }),
+                None => Ok(None),
+            };
+        };
+        if found.num != target.num {
+            return Ok(None);
+        }
+        match self.decode(offset, &dict, start, end) {
+            Ok(d) => Ok(Some(d)),
+            Err(e @ PadesError::TooComplex { .. }) => Err(e),
+            Err(_) => {
+                self.budget.charge_stream_bytes((end - start) as u64)?;
+                Ok(Some(Rc::new(self.data[start..end].to_vec())))
+            }
+        }
+    }
+
+    /// The budget this document draws on.
+    pub(crate) fn budget(&self) -> &Rc<Budget<'a>> {
+        &self.budget
+    }
+
+    /// Parses `N G obj … endobj` at `offset`; returns the object number found there. A stream's
+    /// data is copied out (and charged to the budget).
     fn parse_indirect_at(
         &self,
         offset: usize,
         depth: usize,
     ) -> Result<(ObjRef, Object), PadesError> {
-        let mut lx = Lexer::new(self.data, offset);
+        let (r, parsed) = self.parse_indirect_raw(offset, depth)?;
+        Ok((
+            r,
+            match parsed {
+                Parsed::Object(o) => o,
+                Parsed::Stream { dict, start, end } => {
+                    self.budget.charge_stream_bytes((end - start) as u64)?;
+                    Object::Stream(Stream {
+                        dict,
+                        data: self.data[start..end].to_vec(),
+                    })
+                }
+            },
+        ))
+    }
+
+    /// Parses `N G obj … endobj` at `offset`, leaving a stream's data in place.
+    fn parse_indirect_raw(
+        &self,
+        offset: usize,
+        depth: usize,
+    ) -> Result<(ObjRef, Parsed), PadesError> {
+        let mut lx = Lexer::with_budget(self.data, offset, &self.budget);
         let num = lx.try_uint();
         let generation = lx.try_uint();
         let (Some(num), Some(generation)) = (num, generation) else {
@@ -336,23 +446,25 @@ impl<'a> Document<'a> {
             u16::try_from(generation).map_err(|_| damaged("generation out of range"))?,
         );
         let obj = lx.parse_object()?;
-        let obj = match obj {
+        let parsed = match obj {
             Object::Dict(dict) => {
                 if lx.expect_keyword(b"stream").is_ok() {
-                    let data = self.stream_data(&dict, &mut lx, depth)?;
-                    Object::Stream(Stream { dict, data })
+                    let (start, end) = self.stream_range(&dict, lx.pos, depth)?;
+                    Parsed::Stream { dict, start, end }
                 } else {
-                    Object::Dict(dict)
+                    Parsed::Object(Object::Dict(dict))
                 }
             }
-            other => other,
+            other => Parsed::Object(other),
         };
-        Ok((r, obj))
+        Ok((r, parsed))
     }
 
-    fn stream_data(&self, dict: &Dict, lx: &mut Lexer<'a>, depth: usize) -> PResult<Vec<u8>> {
+    /// Where the data of a stream starts and ends; `pos` is just after `stream`. A `/Length`
+    /// beyond the file or not followed by `endstream` is not trusted.
+    fn stream_range(&self, dict: &Dict, pos: usize, depth: usize) -> PResult<(usize, usize)> {
         // §7.3.8.1: `stream` is followed by CRLF or LF (a lone CR is tolerated).
-        let mut start = lx.pos;
+        let mut start = pos;
         if self.data[start..].starts_with(b"\r\n") {
             start += 2;
         } else if matches!(self.data.get(start), Some(b'\n' | b'\r')) {
@@ -360,11 +472,14 @@ impl<'a> Document<'a> {
         }
         let length = match dict.get(b"Length") {
             Some(Object::Int(n)) => usize::try_from(*n).ok(),
-            Some(Object::Ref(r)) if depth < MAX_RESOLVE_DEPTH => self
-                .get_depth(*r, depth + 1)
-                .ok()
-                .and_then(|o| o.as_int())
-                .and_then(|n| usize::try_from(n).ok()),
+            Some(Object::Ref(r)) if depth < MAX_RESOLVE_DEPTH => {
+                match self.get_depth(*r, depth + 1) {
+                    Ok(o) => o.as_int().and_then(|n| usize::try_from(n).ok()),
+                    // A /Length that cannot be read is not trusted, unless the budget ran out.
+                    Err(PadesError::TooComplex { limit }) => return Err(ParseError::Limit(limit)),
+                    Err(_) => None,
+                }
+            }
             _ => None,
         };
         if let Some(len) = length
@@ -373,7 +488,7 @@ impl<'a> Document<'a> {
         {
             let mut after = Lexer::new(self.data, end);
             if after.expect_keyword(b"endstream").is_ok() {
-                return Ok(self.data[start..end].to_vec());
+                return Ok((start, end));
             }
         }
         // A wrong /Length: take the bytes up to `endstream` (no reconstruction of the xref).
@@ -386,7 +501,7 @@ impl<'a> Document<'a> {
         if e > start && self.data[e - 1] == b'\r' {
             e -= 1;
         }
-        Ok(self.data[start..e].to_vec())
+        Ok((start, e))
     }
 
     /// The object `r` points to; a free or missing entry is the null object (§7.3.10).
@@ -425,7 +540,7 @@ impl<'a> Document<'a> {
                         r.num
                     )));
                 }
-                let mut lx = Lexer::new(&stm.data, off);
+                let mut lx = Lexer::with_budget(&stm.data, off, &self.budget);
                 Ok(lx.parse_object()?)
             }
         }
@@ -441,19 +556,18 @@ impl<'a> Document<'a> {
                 "object stream {num} is not a plain object"
             )));
         };
-        let (_, obj) = self.parse_indirect_at(offset, depth + 1)?;
-        let Object::Stream(s) = obj else {
+        let (_, parsed) = self.parse_indirect_raw(offset, depth + 1)?;
+        let Parsed::Stream { dict, start, end } = parsed else {
             return Err(damaged(format!("object stream {num} is not a stream")));
         };
-        let n = s.dict.get_int(b"N").and_then(|v| usize::try_from(v).ok());
-        let first = s
-            .dict
-            .get_int(b"First")
-            .and_then(|v| usize::try_from(v).ok());
+        let n = dict.get_int(b"N").and_then(|v| usize::try_from(v).ok());
+        let first = dict.get_int(b"First").and_then(|v| usize::try_from(v).ok());
         let (Some(n), Some(first)) = (n, first) else {
             return Err(damaged(format!("object stream {num} lacks /N or /First")));
         };
-        let data = decode_stream(&s.dict, &s.data)?;
+        // Each header pair is two numbers: /N is charged as objects up front.
+        self.budget.charge_objects(n as u64)?;
+        let data = self.decode(offset, &dict, start, end)?;
         let mut lx = Lexer::new(&data, 0);
         let mut index = Vec::with_capacity(n.min(100_000));
         for _ in 0..n {
@@ -580,7 +694,10 @@ impl<'a> Document<'a> {
 }
 
 /// Reads the subsections of a classic table after the `xref` keyword (§7.5.4).
-fn read_table(lx: &mut Lexer<'_>) -> Result<Vec<(u32, XrefEntry)>, PadesError> {
+fn read_table(
+    lx: &mut Lexer<'_>,
+    budget: &Budget<'_>,
+) -> Result<Vec<(u32, XrefEntry)>, PadesError> {
     let mut out = Vec::new();
     loop {
         let save = lx.pos;
@@ -588,9 +705,10 @@ fn read_table(lx: &mut Lexer<'_>) -> Result<Vec<(u32, XrefEntry)>, PadesError> {
             lx.pos = save;
             break;
         };
-        if start + count > MAX_OBJECT_NUMBER + 1 {
+        if start.saturating_add(count) > MAX_OBJECT_NUMBER + 1 {
             return Err(damaged("xref subsection out of range"));
         }
+        budget.charge_xref_entries(count)?;
         for i in 0..count {
             let (Some(offset), Some(generation)) = (lx.try_uint(), lx.try_uint()) else {
                 return Err(damaged("malformed xref table entry"));

@@ -60,6 +60,13 @@ pub enum PadesError {
         /// Fully qualified field name.
         name: String,
     },
+    /// Reading the document would exceed a [`crate::ReadLimits`] budget (decompressed data,
+    /// objects, cross-reference entries, nesting or time): a hostile or absurdly built file.
+    #[error("PDF is too complex to process: the limit on the {limit} was exceeded")]
+    TooComplex {
+        /// Which budget ran out.
+        limit: crate::LimitKind,
+    },
     /// A key, certificate or PKCS#12 file could not be used.
     #[error("key or certificate unusable: {reason}")]
     Key {
@@ -123,6 +130,7 @@ impl PadesError {
             PadesError::PageOutOfRange { .. } => "page_out_of_range",
             PadesError::FieldAlreadySigned { .. } => "field_already_signed",
             PadesError::FieldNotSignature { .. } => "field_not_signature",
+            PadesError::TooComplex { .. } => "pdf_too_complex",
             PadesError::Key { .. } => "key_unusable",
             PadesError::WrongPassword => "wrong_password",
             PadesError::Timestamp { .. } => "timestamp_unavailable",
@@ -146,6 +154,7 @@ impl PadesError {
                 | PadesError::PageOutOfRange { .. }
                 | PadesError::FieldAlreadySigned { .. }
                 | PadesError::FieldNotSignature { .. }
+                | PadesError::TooComplex { .. }
         )
     }
 
@@ -174,6 +183,10 @@ impl PadesError {
             PadesError::FieldNotSignature { name } => {
                 format!("フィールド「{name}」は署名欄ではありません。")
             }
+            PadesError::TooComplex { limit } => format!(
+                "PDFの構造が複雑すぎるため処理できません（{}の上限を超えました）。",
+                limit.label_ja()
+            ),
             PadesError::Key { reason } => format!("署名鍵または証明書を利用できません（{reason}）。"),
             PadesError::WrongPassword => "PKCS#12ファイルのパスワードが違います。".into(),
             PadesError::Timestamp { reason } => {
@@ -230,6 +243,9 @@ mod tests {
             PadesError::PageOutOfRange { page: 3, count: 2 },
             PadesError::FieldAlreadySigned { name: "a".into() },
             PadesError::FieldNotSignature { name: "a".into() },
+            PadesError::TooComplex {
+                limit: crate::LimitKind::Time,
+            },
             PadesError::Key { reason: "x".into() },
             PadesError::WrongPassword,
             PadesError::Timestamp { reason: "x".into() },

@@ -4,13 +4,13 @@
 
 use std::io::Read;
 
+use crate::limits::Budget;
 use crate::object::{Dict, Object, PResult, ParseError};
 
-/// Upper bound for one decoded stream, so that a "zip bomb" cannot exhaust memory.
-const MAX_DECODED: u64 = 256 * 1024 * 1024;
-
-/// Decodes `data` according to the stream dictionary's `/Filter` and `/DecodeParms`.
-pub(crate) fn decode_stream(dict: &Dict, data: &[u8]) -> PResult<Vec<u8>> {
+/// Decodes `data` according to the stream dictionary's `/Filter` and `/DecodeParms`. Every
+/// byte produced is charged to `budget` as it is inflated, so a "zip bomb" (or many small
+/// ones) stops at the budget instead of exhausting memory.
+pub(crate) fn decode_stream(dict: &Dict, data: &[u8], budget: &Budget<'_>) -> PResult<Vec<u8>> {
     let filters: Vec<&[u8]> = match dict.get(b"Filter") {
         None => Vec::new(),
         Some(Object::Name(n)) => vec![n.as_slice()],
@@ -29,12 +29,13 @@ pub(crate) fn decode_stream(dict: &Dict, data: &[u8]) -> PResult<Vec<u8>> {
         Some(Object::Array(a)) => a.iter().map(|o| o.as_dict()).collect(),
         Some(_) => return Err(ParseError::new("bad /DecodeParms")),
     };
+    budget.charge_stream_bytes(data.len() as u64)?;
     let mut buf = data.to_vec();
     for (i, f) in filters.iter().enumerate() {
         let p = params.get(i).copied().flatten();
         buf = match *f {
             b"FlateDecode" | b"Fl" => {
-                let inflated = inflate(&buf)?;
+                let inflated = inflate(&buf, budget)?;
                 apply_predictor(inflated, p)?
             }
             other => {
@@ -48,17 +49,28 @@ pub(crate) fn decode_stream(dict: &Dict, data: &[u8]) -> PResult<Vec<u8>> {
     Ok(buf)
 }
 
-fn inflate(data: &[u8]) -> PResult<Vec<u8>> {
+fn inflate(data: &[u8], budget: &Budget<'_>) -> PResult<Vec<u8>> {
     let mut out = Vec::new();
-    let mut dec = flate2::read::ZlibDecoder::new(data).take(MAX_DECODED + 1);
-    match dec.read_to_end(&mut out) {
-        Ok(_) => {}
-        // Many writers omit the Adler-32 checksum or pad the stream; keep what was inflated.
-        Err(_) if !out.is_empty() => {}
-        Err(e) => return Err(ParseError::new(format!("FlateDecode failed: {e}"))),
-    }
-    if out.len() as u64 > MAX_DECODED {
-        return Err(ParseError::new("decoded stream too large"));
+    let mut dec = flate2::read::ZlibDecoder::new(data);
+    let mut chunk = vec![0u8; 64 * 1024];
+    loop {
+        match dec.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => {
+                budget.charge_stream_bytes(n as u64)?;
+                budget.check_time()?;
+                if out.capacity() - out.len() < n {
+                    // Grow by doubling, but never beyond what the budget still allows.
+                    let left = usize::try_from(budget.stream_bytes_left()).unwrap_or(usize::MAX);
+                    let want = out.capacity().max(64 * 1024).min(n.saturating_add(left));
+                    out.reserve_exact(want.max(n));
+                }
+                out.extend_from_slice(&chunk[..n]);
+            }
+            // Many writers omit the Adler-32 checksum or pad the stream; keep what was inflated.
+            Err(_) if !out.is_empty() => break,
+            Err(e) => return Err(ParseError::new(format!("FlateDecode failed: {e}"))),
+        }
     }
     Ok(out)
 }
@@ -101,7 +113,14 @@ fn apply_predictor(data: Vec<u8>, p: Option<&Dict>) -> PResult<Vec<u8>> {
     if predictor < 10 {
         return Err(ParseError::new("unknown predictor"));
     }
-    // PNG: each row is prefixed with its filter type byte.
+    // PNG: each row is prefixed with its filter type byte. A row longer than the data is a lie
+    // (absurd /Columns): refuse it rather than allocate it.
+    if data.is_empty() {
+        return Ok(data);
+    }
+    if row_len > data.len() {
+        return Err(ParseError::new("predictor row longer than the stream"));
+    }
     let mut out = Vec::with_capacity(data.len());
     let mut prev = vec![0u8; row_len];
     for chunk in data.chunks(row_len + 1) {
@@ -148,7 +167,27 @@ fn paeth(a: u8, b: u8, c: u8) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::limits::{LimitKind, ReadLimits};
     use std::io::Write;
+
+    #[test]
+    fn a_flate_bomb_stops_at_the_budget() {
+        let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        enc.write_all(&vec![0u8; 8 << 20]).unwrap();
+        let bomb = enc.finish().unwrap();
+        let mut dict = Dict::default();
+        dict.set(b"Filter", Object::Name(b"FlateDecode".to_vec()));
+        let limits = ReadLimits {
+            stream_bytes_floor: 1 << 20,
+            stream_bytes_per_input_byte: 0,
+            ..Default::default()
+        };
+        let budget = Budget::new(&bomb, &limits);
+        assert_eq!(
+            decode_stream(&dict, &bomb, &budget),
+            Err(ParseError::Limit(LimitKind::StreamBytes))
+        );
+    }
 
     #[test]
     fn png_up_predictor_round_trip() {
@@ -163,6 +202,10 @@ mod tests {
         let mut dict = Dict::default();
         dict.set(b"Filter", Object::Name(b"FlateDecode".to_vec()));
         dict.set(b"DecodeParms", Object::Dict(parms));
-        assert_eq!(decode_stream(&dict, &data).unwrap(), vec![1, 2, 3, 2, 3, 4]);
+        let budget = Budget::default_for(&data);
+        assert_eq!(
+            decode_stream(&dict, &data, &budget).unwrap(),
+            vec![1, 2, 3, 2, 3, 4]
+        );
     }
 }

@@ -1,10 +1,12 @@
 //! `inspect`: the upload check. Reads the structure lazily and refuses files that cannot be sealed.
 
 use std::collections::HashSet;
+use std::rc::Rc;
 
 use crate::document::{Document, XrefKind};
 use crate::encrypt::needs_user_password;
 use crate::error::PadesError;
+use crate::limits::{Budget, ReadLimits};
 use crate::object::{Dict, ObjRef, Object};
 
 /// What a DocMDP certification signature permits (`/TransformParams /P`, ISO 32000-1 §12.8.2.2,
@@ -68,9 +70,16 @@ impl PdfInfo {
 /// a certification with DocMDP `/P 1` ([`PadesError::CertifiedNoChanges`]). Only the trailer chain,
 /// the catalog, the page tree root, the AcroForm fields and `/Perms` are read.
 pub fn inspect(bytes: &[u8]) -> Result<PdfInfo, PadesError> {
-    let doc = Document::open(bytes)?;
-    let a = Analysis::run(&doc)?;
-    Ok(a.info)
+    inspect_with_limits(bytes, &ReadLimits::default())
+}
+
+/// [`inspect`] within `limits`; a file that needs more is refused with
+/// [`PadesError::TooComplex`].
+pub fn inspect_with_limits(bytes: &[u8], limits: &ReadLimits) -> Result<PdfInfo, PadesError> {
+    let budget = Budget::new(bytes, limits);
+    let result = Document::open_with(bytes, Rc::clone(&budget))
+        .and_then(|doc| Analysis::run(&doc).map(|a| a.info));
+    budget.settle(result)
 }
 
 /// A field of the AcroForm tree with what the writer needs to fill or extend it.

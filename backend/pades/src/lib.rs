@@ -6,6 +6,10 @@
 //! * [`inspect`] reads any well-formed PDF lazily and refuses what cannot be sealed
 //!   ([`PadesError::NotPdf`], [`PadesError::Damaged`], [`PadesError::Encrypted`],
 //!   [`PadesError::CertifiedNoChanges`]).
+//! * Every reading of an input works within a [`ReadLimits`] budget (decompressed bytes,
+//!   objects, cross-reference entries, nesting, time); a file that asks for more is refused
+//!   with [`PadesError::TooComplex`]. [`inspect_with_limits`], [`verify_with_limits`] and
+//!   [`PdfSigner::read_limits`] take stricter limits.
 //! * [`PdfSigner`] seals by **incremental update** (ISO 32000-1 §7.5.6) with a PAdES signature
 //!   (ETSI EN 319 142-1, SubFilter `ETSI.CAdES.detached`), B-B or B-T with an RFC 3161 signature
 //!   timestamp from a [`TimeStamper`].
@@ -34,6 +38,7 @@ mod encrypt;
 mod error;
 mod filters;
 mod inspect;
+mod limits;
 mod ltv;
 mod object;
 mod pkcs12;
@@ -50,7 +55,8 @@ pub use cms_build::build_cades_detached;
 pub use devpki::{DevCa, DevPki, DevPkiOptions};
 pub use document::XrefKind;
 pub use error::PadesError;
-pub use inspect::{DocMdpPermission, PdfInfo, SignatureFieldInfo, inspect};
+pub use inspect::{DocMdpPermission, PdfInfo, SignatureFieldInfo, inspect, inspect_with_limits};
+pub use limits::{LimitKind, ReadLimits};
 pub use ltv::{
     HttpRevocationFetcher, RevocationFetcher, ValidationData, add_dss, collect_validation_data,
     renew,
@@ -63,7 +69,9 @@ pub use signer::{LocalKeySigner, SignatureAlgorithm, Signer};
 pub use stamp::{StampFont, VisibleStamp};
 pub use tsa::{BUILTIN_TSA_POLICY, BuiltinTsa};
 pub use tsp::{HttpTimeStamper, TimeStamper, TimestampInfo, verify_timestamp_token};
-pub use verify::{Coverage, SignatureKind, SignatureStatus, ValidationContext, verify};
+pub use verify::{
+    Coverage, SignatureKind, SignatureStatus, ValidationContext, verify, verify_with_limits,
+};
 
 pub(crate) fn sha256(data: &[u8]) -> [u8; 32] {
     use sha2::Digest;

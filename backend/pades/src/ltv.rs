@@ -6,6 +6,7 @@
 //! points (RFC 5280 §4.2.1.13). Each is checked (status good / issuer and signature) first.
 
 use std::collections::HashSet;
+use std::rc::Rc;
 
 use der::{Decode, Encode};
 use x509_cert::Certificate;
@@ -21,6 +22,7 @@ use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
 use crate::document::Document;
 use crate::error::PadesError;
 use crate::inspect::Analysis;
+use crate::limits::Budget;
 use crate::object::{Dict, Object, Stream};
 use crate::signer::verify_signature;
 use crate::write::IncrementalWriter;
@@ -397,9 +399,15 @@ fn collect_cms_certs(
 /// Appends an incremental update that adds `data` to the document's `/DSS` (created if absent,
 /// merged otherwise). The input stays an exact prefix of the output.
 pub fn add_dss(pdf: &[u8], data: &ValidationData) -> Result<Vec<u8>, PadesError> {
-    let doc = Document::open(pdf)?;
+    let budget = Budget::default_for(pdf);
+    let result =
+        Document::open_with(pdf, Rc::clone(&budget)).and_then(|doc| add_dss_to(&doc, data));
+    budget.settle(result)
+}
+
+fn add_dss_to(doc: &Document<'_>, data: &ValidationData) -> Result<Vec<u8>, PadesError> {
     let catalog = doc.catalog()?;
-    let mut w = IncrementalWriter::new(&doc);
+    let mut w = IncrementalWriter::new(doc);
     let mut dss = match catalog.get(b"DSS") {
         Some(o) => match doc.resolve(o)? {
             Object::Dict(d) => d,
@@ -422,8 +430,8 @@ pub fn add_dss(pdf: &[u8], data: &ValidationData) -> Result<Vec<u8>, PadesError>
         // Skip data already in the DSS.
         let mut existing = HashSet::new();
         for r in &refs {
-            if let Object::Stream(s) = doc.resolve(r)? {
-                existing.insert(crate::filters::decode_stream(&s.dict, &s.data).unwrap_or(s.data));
+            if let Some(d) = doc.stream_data_of(r)? {
+                existing.insert(d);
             }
         }
         for item in items {
@@ -516,9 +524,12 @@ pub fn renew(
     tsa: &dyn crate::tsp::TimeStamper,
     fetcher: &dyn RevocationFetcher,
 ) -> Result<Vec<u8>, PadesError> {
-    let doc = Document::open(pdf)?;
-    let analysis = Analysis::run(&doc)?;
-    let cms = newest_signature_cms(&doc, &analysis)?;
+    let budget = Budget::default_for(pdf);
+    let result = Document::open_with(pdf, Rc::clone(&budget)).and_then(|doc| {
+        let analysis = Analysis::run(&doc)?;
+        newest_signature_cms(&doc, &analysis)
+    });
+    let cms = budget.settle(result)?;
     let certs = certificates_in_cms(&cms)?;
     let vd = collect_validation_data(&certs, fetcher)?;
     let with_dss = add_dss(pdf, &vd)?;

@@ -4,10 +4,13 @@
 //! fields, the target page and the xref data. Parsing never panics: every malformed input ends in
 //! [`ParseError`], which the reader turns into [`crate::PadesError::Damaged`].
 
+use std::collections::HashSet;
 use std::fmt;
 
-/// Nesting limit for arrays and dictionaries, so that hostile input cannot overflow the stack.
-const MAX_DEPTH: usize = 64;
+use crate::limits::{Budget, LimitKind, ReadLimits};
+
+/// Dictionaries with more keys than this find duplicates with a hash set, not by scanning.
+const LINEAR_DEDUP_MAX: usize = 8;
 
 /// An object reference `N G R` (§7.3.10).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -30,7 +33,7 @@ impl fmt::Display for ObjRef {
 
 /// A PDF object (§7.3). Reals keep their source text so that a copied dictionary is re-emitted
 /// with the same value.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Object {
     Null,
     Bool(bool),
@@ -47,11 +50,11 @@ pub(crate) enum Object {
 }
 
 /// A dictionary, keys in source order (§7.3.7).
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub(crate) struct Dict(pub Vec<(Vec<u8>, Object)>);
 
 /// A stream: its dictionary and the raw (still encoded) bytes (§7.3.8).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct Stream {
     pub dict: Dict,
     pub data: Vec<u8>,
@@ -112,11 +115,22 @@ impl Object {
 
 /// Why the bytes could not be parsed as a PDF object.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct ParseError(pub String);
+pub(crate) enum ParseError {
+    /// The bytes are not what the syntax allows.
+    Malformed(String),
+    /// Parsing them would exceed the reading budget.
+    Limit(LimitKind),
+}
 
 impl ParseError {
     pub(crate) fn new(msg: impl Into<String>) -> Self {
-        Self(msg.into())
+        ParseError::Malformed(msg.into())
+    }
+}
+
+impl From<LimitKind> for ParseError {
+    fn from(k: LimitKind) -> Self {
+        ParseError::Limit(k)
     }
 }
 
@@ -137,15 +151,36 @@ fn is_regular(b: u8) -> bool {
     !is_whitespace(b) && !is_delimiter(b)
 }
 
-/// A cursor over the file bytes.
+/// A cursor over the file bytes. Objects it parses are charged to its budget, if it has one.
 pub(crate) struct Lexer<'a> {
     pub data: &'a [u8],
     pub pos: usize,
+    budget: Option<&'a Budget<'a>>,
 }
 
 impl<'a> Lexer<'a> {
+    /// A lexer for tokens outside any document budget (the header, `startxref`); nesting is
+    /// still limited to the default.
     pub(crate) fn new(data: &'a [u8], pos: usize) -> Self {
-        Self { data, pos }
+        Self {
+            data,
+            pos,
+            budget: None,
+        }
+    }
+
+    /// A lexer whose parsed objects and nesting count against `budget`.
+    pub(crate) fn with_budget(data: &'a [u8], pos: usize, budget: &'a Budget<'a>) -> Self {
+        Self {
+            data,
+            pos,
+            budget: Some(budget),
+        }
+    }
+
+    fn max_nesting(&self) -> usize {
+        self.budget
+            .map_or(ReadLimits::default().max_nesting, Budget::max_nesting)
     }
 
     fn peek(&self) -> Option<u8> {
@@ -218,8 +253,14 @@ impl<'a> Lexer<'a> {
     }
 
     fn parse_object_depth(&mut self, depth: usize) -> PResult<Object> {
-        if depth > MAX_DEPTH {
-            return Err(ParseError::new("objects nested too deeply"));
+        if depth > self.max_nesting() {
+            return Err(match self.budget {
+                Some(b) => ParseError::Limit(b.too_deep()),
+                None => ParseError::Limit(LimitKind::Nesting),
+            });
+        }
+        if let Some(b) = self.budget {
+            b.charge_objects(1)?;
         }
         self.skip_ws();
         let start = self.pos;
@@ -433,16 +474,14 @@ impl<'a> Lexer<'a> {
             match self.peek() {
                 Some(b'>') if self.data.get(self.pos + 1) == Some(&b'>') => {
                     self.pos += 2;
+                    dedup_keys(&mut dict);
                     return Ok(dict);
                 }
                 Some(b'/') => {
                     self.pos += 1;
                     let key = self.name_body()?;
                     let value = self.parse_object_depth(depth + 1)?;
-                    // Duplicate keys: the first one wins, as in most readers.
-                    if dict.get(&key).is_none() {
-                        dict.0.push((key, value));
-                    }
+                    dict.0.push((key, value));
                 }
                 None => return Err(ParseError::new("unterminated dictionary")),
                 _ => {
@@ -454,6 +493,31 @@ impl<'a> Lexer<'a> {
             }
         }
     }
+}
+
+/// Duplicate keys: the first one wins, as in most readers. Linear in the number of keys (a
+/// trailer with 80,000 keys must not take seconds).
+fn dedup_keys(dict: &mut Dict) {
+    let n = dict.0.len();
+    if n < 2 {
+        return;
+    }
+    let keep: Vec<bool> = if n <= LINEAR_DEDUP_MAX {
+        (0..n)
+            .map(|i| !dict.0[..i].iter().any(|(k, _)| *k == dict.0[i].0))
+            .collect()
+    } else {
+        let mut seen = HashSet::with_capacity(n);
+        dict.0
+            .iter()
+            .map(|(k, _)| seen.insert(k.as_slice()))
+            .collect()
+    };
+    if keep.iter().all(|k| *k) {
+        return;
+    }
+    let mut flags = keep.into_iter();
+    dict.0.retain(|_| flags.next().unwrap_or(false));
 }
 
 fn hex_val(b: u8) -> Option<u8> {
@@ -524,7 +588,38 @@ mod tests {
 
     #[test]
     fn deep_nesting_is_an_error_not_a_stack_overflow() {
-        let s = "[".repeat(10_000);
-        assert!(Lexer::new(s.as_bytes(), 0).parse_object().is_err());
+        let s = "[".repeat(100_000);
+        assert_eq!(
+            Lexer::new(s.as_bytes(), 0).parse_object(),
+            Err(ParseError::Limit(LimitKind::Nesting))
+        );
+        let s = "<</A ".repeat(100_000);
+        let budget = Budget::default_for(s.as_bytes());
+        assert_eq!(
+            Lexer::with_budget(s.as_bytes(), 0, &budget).parse_object(),
+            Err(ParseError::Limit(LimitKind::Nesting))
+        );
+        assert_eq!(budget.exceeded(), Some(LimitKind::Nesting));
+    }
+
+    #[test]
+    fn duplicate_keys_keep_the_first_value_in_small_and_large_dictionaries() {
+        let small = parse("<< /A 1 /B 2 /A 3 >>");
+        assert_eq!(
+            small.as_dict().unwrap().0,
+            vec![
+                (b"A".to_vec(), Object::Int(1)),
+                (b"B".to_vec(), Object::Int(2))
+            ]
+        );
+        let mut text = String::from("<<");
+        for i in 0..100 {
+            text.push_str(&format!(" /K{} {i}", i % 40));
+        }
+        text.push_str(" >>");
+        let large = parse(&text);
+        let d = large.as_dict().unwrap();
+        assert_eq!(d.0.len(), 40);
+        assert_eq!(d.get(b"K7"), Some(&Object::Int(7)));
     }
 }

@@ -7,6 +7,7 @@ use sha2::{Digest, Sha256};
 use crate::document::Document;
 use crate::error::PadesError;
 use crate::inspect::{Analysis, PdfInfo};
+use crate::limits::{Budget, ReadLimits};
 use crate::ltv::{HttpRevocationFetcher, RevocationFetcher, add_dss, collect_validation_data};
 use crate::object::{Dict, ObjRef, Object};
 use crate::signer::Signer;
@@ -164,6 +165,7 @@ pub struct PdfSigner<'a> {
     timestamper: Option<&'a dyn TimeStamper>,
     level: Option<PadesLevel>,
     fetcher: Option<&'a dyn RevocationFetcher>,
+    limits: ReadLimits,
 }
 
 impl<'a> PdfSigner<'a> {
@@ -175,7 +177,15 @@ impl<'a> PdfSigner<'a> {
             timestamper: None,
             level: None,
             fetcher: None,
+            limits: ReadLimits::default(),
         }
+    }
+
+    /// Limits for reading the original (default [`ReadLimits::default`]); a file that needs
+    /// more is refused with [`PadesError::TooComplex`].
+    pub fn read_limits(mut self, limits: ReadLimits) -> Self {
+        self.limits = limits;
+        self
     }
 
     /// The level to reach. Default: B-T with a timestamper, B-B without. B-T and above need
@@ -207,8 +217,10 @@ impl<'a> PdfSigner<'a> {
 
     /// Parses `original` and plans the update. Refuses the same inputs as [`crate::inspect`].
     pub fn begin<'b>(&self, original: &'b [u8]) -> Result<SigningPlan<'a, 'b>, PadesError> {
-        let doc = Document::open(original)?;
-        let analysis = Analysis::run(&doc)?;
+        let budget = Budget::new(original, &self.limits);
+        let result = Document::open_with(original, std::rc::Rc::clone(&budget))
+            .and_then(|doc| Analysis::run(&doc).map(|analysis| (doc, analysis)));
+        let (doc, analysis) = budget.settle(result)?;
         Ok(SigningPlan {
             signer: self.signer,
             meta: self.meta,
@@ -327,14 +339,14 @@ impl<'a, 'b> SigningPlan<'a, 'b> {
         } else {
             PadesLevel::BB
         };
-        prepare_update(
+        self.doc.budget().settle(prepare_update(
             &self.doc,
             &self.analysis,
             self.meta,
             SigKind::Signature,
             reserved,
             level,
-        )
+        ))
     }
 }
 
@@ -690,19 +702,21 @@ impl<'a> DocumentTimeStamper<'a> {
 
     /// Timestamps `pdf` (refusing the same inputs as [`crate::inspect`]).
     pub fn timestamp(&self, pdf: &[u8]) -> Result<SignedDocument, PadesError> {
-        let doc = Document::open(pdf)?;
-        let analysis = Analysis::run(&doc)?;
+        let budget = Budget::default_for(pdf);
+        let result = Document::open_with(pdf, std::rc::Rc::clone(&budget))
+            .and_then(|doc| Analysis::run(&doc).map(|analysis| (doc, analysis)));
+        let (doc, analysis) = budget.settle(result)?;
         let meta = SignatureMetadata::default();
         let mut reserve = 12 * 1024;
         for _ in 0..2 {
-            let prepared = prepare_update(
+            let prepared = budget.settle(prepare_update(
                 &doc,
                 &analysis,
                 &meta,
                 SigKind::DocTimeStamp,
                 reserve,
                 PadesLevel::BLTA,
-            )?;
+            ))?;
             let token = self.tsa.timestamp(&prepared.digest)?;
             match prepared.embed(&token) {
                 Err(PadesError::SignatureTooLarge { needed, .. }) => reserve = needed + 2048,

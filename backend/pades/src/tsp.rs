@@ -294,7 +294,7 @@ fn signer_matches(sid: &SignerIdentifier, cert: &Certificate) -> bool {
 }
 
 /// RFC 3161 §2.3: exactly one EKU, `id-kp-timeStamping`, and the extension is critical.
-fn check_tsa_eku(cert: &Certificate) -> Result<(), PadesError> {
+pub(crate) fn check_tsa_eku(cert: &Certificate) -> Result<(), PadesError> {
     let (critical, eku) = cert
         .tbs_certificate()
         .get_extension::<ExtendedKeyUsage>()

@@ -1,7 +1,12 @@
 //! The engine's own verifier (first part of issue 4 item 8): for every signature and document
 //! timestamp, byte-range coverage, digest, CMS signature, certificate chain to the given trust
-//! roots (signatures and validity periods; revocation is not checked yet), signature timestamp.
-//! Later revisions are reported (`later_revisions`) but not yet classified.
+//! roots (RFC 5280 path validation as far as it goes here: signatures, validity periods,
+//! basicConstraints, pathLenConstraint, keyUsage, and the signer's and TSA's purposes;
+//! revocation is not checked yet), signature timestamp, and what later revisions changed.
+//! All reading of the file works within one [`ReadLimits`] budget per call.
+
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
 
 use cms::cert::CertificateChoices;
 use cms::content_info::ContentInfo;
@@ -10,11 +15,13 @@ use der::asn1::OctetString;
 use der::{Decode, DecodePem, Encode};
 use sha2::{Digest, Sha256, Sha384, Sha512};
 use x509_cert::Certificate;
+use x509_cert::ext::pkix::{BasicConstraints, KeyUsage};
 
 use crate::asn1::oid;
 use crate::document::Document;
 use crate::error::PadesError;
 use crate::inspect::Analysis;
+use crate::limits::{Budget, ReadLimits};
 use crate::object::Object;
 use crate::signer::verify_signature;
 use crate::tsp::{TimestampInfo, verify_timestamp_token};
@@ -110,20 +117,85 @@ impl SignatureStatus {
     }
 }
 
-/// Verifies every signature and document timestamp of `pdf`, oldest first.
+/// Verifies every signature and document timestamp of `pdf`, oldest first, within the
+/// default [`ReadLimits`].
 pub fn verify(pdf: &[u8], ctx: &ValidationContext) -> Result<Vec<SignatureStatus>, PadesError> {
-    let doc = Document::open(pdf)?;
+    verify_with_limits(pdf, ctx, &ReadLimits::default())
+}
+
+/// [`verify`] within `limits`: the reading of the file and of every earlier revision, the
+/// decoding of the DSS and the path building together stay within one budget; a file that
+/// needs more is refused with [`PadesError::TooComplex`].
+pub fn verify_with_limits(
+    pdf: &[u8],
+    ctx: &ValidationContext,
+    limits: &ReadLimits,
+) -> Result<Vec<SignatureStatus>, PadesError> {
+    let budget = Budget::new(pdf, limits);
+    let result = verify_in(pdf, ctx, &budget);
+    budget.settle(result)
+}
+
+/// The signed revisions of one input, each opened at most once (a signature's coverage and its
+/// later modifications both need it; several fields may share one revision).
+struct Revisions<'a> {
+    pdf: &'a [u8],
+    budget: Rc<Budget<'a>>,
+    opened: HashMap<usize, Option<Document<'a>>>,
+}
+
+impl<'a> Revisions<'a> {
+    /// The revision ending at `end`, if the bytes up to there are a complete, readable revision.
+    fn get(&mut self, end: usize) -> Option<&Document<'a>> {
+        let (pdf, budget) = (self.pdf, &self.budget);
+        self.opened
+            .entry(end)
+            .or_insert_with(|| {
+                let prefix = &pdf[..end];
+                if !prefix.trim_ascii_end().ends_with(b"%%EOF") {
+                    return None;
+                }
+                Document::open_with(prefix, Rc::clone(budget)).ok()
+            })
+            .as_ref()
+    }
+}
+
+fn verify_in<'a>(
+    pdf: &'a [u8],
+    ctx: &ValidationContext,
+    budget: &Rc<Budget<'a>>,
+) -> Result<Vec<SignatureStatus>, PadesError> {
+    let doc = Document::open_with(pdf, Rc::clone(budget))?;
     let analysis = Analysis::run_for_verification(&doc)?;
     let dss_certs = dss_certificates(&doc)?;
+    let mut revisions = Revisions {
+        pdf,
+        budget: Rc::clone(budget),
+        opened: HashMap::new(),
+    };
     let mut out = Vec::new();
     for f in analysis.fields.iter().filter(|f| f.is_sig && f.signed) {
+        budget.charge_signature()?;
+        budget.check_time()?;
         let field = doc.resolve_dict(&Object::Ref(f.obj), "a signature field")?;
         let Some(v) = field.get(b"V") else { continue };
         let sig = doc.resolve_dict(v, "a signature dictionary")?;
-        let mut st = verify_one(pdf, doc.startxref, &f.name, &sig, ctx, &dss_certs);
+        let checks = Checks {
+            ctx,
+            dss_certs: &dss_certs,
+            budget,
+        };
+        let mut st = verify_one(pdf, doc.startxref, &f.name, &sig, &checks, &mut revisions);
         if st.coverage == Coverage::EntireRevision {
             let end = pdf.len() - st.later_bytes;
-            match later_modifications(&doc, &pdf[..end]) {
+            let result = match revisions.get(end) {
+                Some(old) => later_modifications(&doc, old, end),
+                None => Err(PadesError::Damaged {
+                    reason: "the signed revision cannot be read".into(),
+                }),
+            };
+            match result {
                 Ok(m) => st.modifications = m,
                 Err(e) => st.problems.push(format!("later revisions unreadable: {e}")),
             }
@@ -132,6 +204,13 @@ pub fn verify(pdf: &[u8], ctx: &ValidationContext) -> Result<Vec<SignatureStatus
     }
     out.sort_by_key(|s| pdf.len() - s.later_bytes);
     Ok(out)
+}
+
+/// What every signature is checked against.
+struct Checks<'c, 'a> {
+    ctx: &'c ValidationContext,
+    dss_certs: &'c [Certificate],
+    budget: &'c Budget<'a>,
 }
 
 fn dss_certificates(doc: &Document<'_>) -> Result<Vec<Certificate>, PadesError> {
@@ -146,12 +225,15 @@ fn dss_certificates(doc: &Document<'_>) -> Result<Vec<Certificate>, PadesError> 
     if let Some(list) = dss.get(b"Certs")
         && let Object::Array(items) = doc.resolve(list)?
     {
+        // Each stream is decoded once however often it is listed; each certificate kept once.
+        let mut seen = HashSet::new();
         for item in items {
-            if let Object::Stream(s) = doc.resolve(&item)? {
-                let data = crate::filters::decode_stream(&s.dict, &s.data).unwrap_or(s.data);
-                if let Ok(c) = Certificate::from_der(&data) {
-                    certs.push(c);
-                }
+            doc.budget().check_time()?;
+            if let Some(data) = doc.stream_data_of(&item)?
+                && seen.insert(Rc::clone(&data))
+                && let Ok(c) = Certificate::from_der(&data)
+            {
+                certs.push(c);
             }
         }
     }
@@ -163,8 +245,8 @@ fn verify_one(
     newest_startxref: usize,
     name: &str,
     sig: &crate::object::Dict,
-    ctx: &ValidationContext,
-    dss_certs: &[Certificate],
+    checks: &Checks<'_, '_>,
+    revisions: &mut Revisions<'_>,
 ) -> SignatureStatus {
     let kind = if sig.get_name(b"Type") == Some(b"DocTimeStamp") {
         SignatureKind::DocumentTimestamp
@@ -225,9 +307,9 @@ fn verify_one(
     st.later_bytes = pdf.len() - end;
     st.coverage = if end == pdf.len() {
         Coverage::EntireFile
-    } else if is_complete_revision(&pdf[..end])
-        && newest_startxref >= end
+    } else if newest_startxref >= end
         && pdf.trim_ascii_end().ends_with(b"%%EOF")
+        && revisions.get(end).is_some()
     {
         // The bytes after the signed revision end with their own xref section and %%EOF: an
         // incremental update (what it changes is not analysed yet).
@@ -252,17 +334,12 @@ fn verify_one(
     };
     let ranges = [&pdf[a..b], &pdf[c..end]];
     match kind {
-        SignatureKind::Signature => check_cms_signature(&mut st, cms_der, &ranges, ctx, dss_certs),
+        SignatureKind::Signature => check_cms_signature(&mut st, cms_der, &ranges, checks),
         SignatureKind::DocumentTimestamp => {
-            check_document_timestamp(&mut st, cms_der, &ranges, ctx, dss_certs)
+            check_document_timestamp(&mut st, cms_der, &ranges, checks)
         }
     }
     st
-}
-
-fn is_complete_revision(prefix: &[u8]) -> bool {
-    let trimmed = prefix.trim_ascii_end();
-    trimmed.ends_with(b"%%EOF") && Document::open(prefix).is_ok()
 }
 
 fn der_prefix(bytes: &[u8]) -> Option<&[u8]> {
@@ -347,8 +424,7 @@ fn check_cms_signature(
     st: &mut SignatureStatus,
     cms_der: &[u8],
     ranges: &[&[u8]],
-    ctx: &ValidationContext,
-    dss_certs: &[Certificate],
+    checks: &Checks<'_, '_>,
 ) {
     let sd = match parse_signed_data(cms_der) {
         Ok(sd) => sd,
@@ -415,7 +491,7 @@ fn check_cms_signature(
         .and_then(|v| v.to_der().ok());
     let mut when = crate::time::now_unix();
     if let Some(token) = token {
-        match check_token(&token, &[si.signature.as_bytes()], ctx, dss_certs) {
+        match check_token(&token, &[si.signature.as_bytes()], checks) {
             Ok(info) => {
                 when = info.gen_time_unix;
                 st.timestamp = Some(info);
@@ -423,9 +499,7 @@ fn check_cms_signature(
             Err(e) => st.problems.push(format!("signature timestamp: {e}")),
         }
     }
-    let mut pool = certs.clone();
-    pool.extend(dss_certs.iter().cloned());
-    match chain_to_root(signer, &pool, ctx, when) {
+    match chain_to_root(signer, &certs, Purpose::Signing, when, checks) {
         Ok(()) => st.trusted = true,
         Err(e) => st.problems.push(e),
     }
@@ -436,8 +510,7 @@ fn check_cms_signature(
 fn check_token(
     token: &[u8],
     parts: &[&[u8]],
-    ctx: &ValidationContext,
-    dss_certs: &[Certificate],
+    checks: &Checks<'_, '_>,
 ) -> Result<TimestampInfo, String> {
     let info = verify_timestamp_token(token).map_err(|e| e.to_string())?;
     let sd = parse_signed_data(token)?;
@@ -461,9 +534,13 @@ fn check_token(
         .next()
         .ok_or("no SignerInfo in token")?;
     let tsa = find_signer(si, &certs).ok_or("TSA certificate not in the token")?;
-    let mut pool = certs.clone();
-    pool.extend(dss_certs.iter().cloned());
-    chain_to_root(tsa, &pool, ctx, info.gen_time_unix)?;
+    chain_to_root(
+        tsa,
+        &certs,
+        Purpose::TimeStamping,
+        info.gen_time_unix,
+        checks,
+    )?;
     Ok(info)
 }
 
@@ -471,10 +548,9 @@ fn check_document_timestamp(
     st: &mut SignatureStatus,
     cms_der: &[u8],
     ranges: &[&[u8]],
-    ctx: &ValidationContext,
-    dss_certs: &[Certificate],
+    checks: &Checks<'_, '_>,
 ) {
-    match check_token(cms_der, ranges, ctx, dss_certs) {
+    match check_token(cms_der, ranges, checks) {
         Ok(info) => {
             st.intact = true;
             st.valid = true;
@@ -491,19 +567,40 @@ fn check_document_timestamp(
     }
 }
 
-/// Builds a path from `leaf` to a trust root through `pool`, checking each signature and that
-/// every certificate is valid at `when` (UNIX seconds).
+/// What the end-entity certificate of a path is used for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Purpose {
+    /// A document signature.
+    Signing,
+    /// A timestamp token (signature or document timestamp).
+    TimeStamping,
+}
+
+/// Builds a path from `leaf` to a trust root through the CMS's certificates and the DSS, with
+/// the checks of RFC 5280 §6.1 this verifier makes: each signature; each certificate valid at
+/// `when` (UNIX seconds); every issuer a CA (basicConstraints cA, §4.2.1.9) whose
+/// pathLenConstraint allows the CAs below it and whose keyUsage, when present, has keyCertSign
+/// (§4.2.1.3); and a leaf fit for `purpose`.
 fn chain_to_root(
     leaf: &Certificate,
-    pool: &[Certificate],
-    ctx: &ValidationContext,
+    cms_certs: &[Certificate],
+    purpose: Purpose,
     when: i64,
+    checks: &Checks<'_, '_>,
 ) -> Result<(), String> {
+    let ctx = checks.ctx;
     if ctx.trust_roots.is_empty() {
         return Err("no trust roots given".into());
     }
+    check_purpose(leaf, purpose)?;
     let mut cur = leaf.clone();
+    // Non-self-issued intermediate CAs between the leaf and the issuer looked for (pathLen).
+    let mut intermediates = 0usize;
     for _ in 0..10 {
+        checks
+            .budget
+            .check_time()
+            .map_err(|k| format!("the {k} limit was exceeded"))?;
         check_validity(&cur, when)?;
         if ctx.trust_roots.contains(&cur) {
             return Ok(());
@@ -522,17 +619,103 @@ fn chain_to_root(
                 .is_ok()
         };
         if let Some(root) = ctx.trust_roots.iter().find(|r| verifies(r)) {
+            check_issuer(root, intermediates, true)?;
             return check_validity(root, when);
         }
-        let Some(next) = pool.iter().find(|c| *c != &cur && verifies(c)) else {
-            return Err(format!(
-                "no path from {} to a trust root",
-                leaf.tbs_certificate().subject()
-            ));
+        // Prefer an issuer that may issue; if only unfit ones verify, say why the first fails.
+        let mut unfit = None;
+        let mut next = None;
+        for c in cms_certs.iter().chain(checks.dss_certs) {
+            // Many candidates with the right name cost a signature check each.
+            checks
+                .budget
+                .check_time()
+                .map_err(|k| format!("the {k} limit was exceeded"))?;
+            if c == &cur || !verifies(c) {
+                continue;
+            }
+            match check_issuer(c, intermediates, false) {
+                Ok(()) => {
+                    next = Some(c);
+                    break;
+                }
+                Err(e) => {
+                    unfit.get_or_insert(e);
+                }
+            }
+        }
+        let Some(next) = next else {
+            return Err(unfit.unwrap_or_else(|| {
+                format!(
+                    "no path from {} to a trust root",
+                    leaf.tbs_certificate().subject()
+                )
+            }));
         };
+        if next.tbs_certificate().subject() != next.tbs_certificate().issuer() {
+            intermediates += 1;
+        }
         cur = next.clone();
     }
     Err("certificate path too long".into())
+}
+
+/// RFC 5280 §6.1.4 (k), (l), (m), (n): `cert` issued the certificate below it, so it must be a
+/// CA with room for `intermediates` CAs below it and, if its keyUsage is present, keyCertSign.
+/// A version 1 trust anchor (no extensions) is a CA by configuration.
+fn check_issuer(cert: &Certificate, intermediates: usize, anchor: bool) -> Result<(), String> {
+    let tbs = cert.tbs_certificate();
+    let subject = tbs.subject();
+    match tbs.get_extension::<BasicConstraints>() {
+        Ok(Some((_, bc))) if !bc.ca => {
+            return Err(format!(
+                "{subject} issued a certificate in the path but is not a CA (basicConstraints cA is false)"
+            ));
+        }
+        Ok(Some((_, bc))) => {
+            if let Some(n) = bc.path_len_constraint
+                && intermediates > usize::from(n)
+            {
+                return Err(format!(
+                    "{subject} has pathLenConstraint {n} but {intermediates} intermediate CAs follow it"
+                ));
+            }
+        }
+        Ok(None) if anchor && tbs.version() == x509_cert::certificate::Version::V1 => {}
+        Ok(None) => {
+            return Err(format!(
+                "{subject} issued a certificate in the path but is not a CA (no basicConstraints)"
+            ));
+        }
+        Err(e) => return Err(format!("{subject}: malformed basicConstraints: {e}")),
+    }
+    match tbs.get_extension::<KeyUsage>() {
+        Ok(Some((_, ku))) if !ku.key_cert_sign() => Err(format!(
+            "{subject} issued a certificate in the path but its keyUsage lacks keyCertSign"
+        )),
+        Ok(_) => Ok(()),
+        Err(e) => Err(format!("{subject}: malformed keyUsage: {e}")),
+    }
+}
+
+/// The end-entity checks: a signer's keyUsage, when present, allows digitalSignature or
+/// nonRepudiation (RFC 5280 §4.2.1.3); a TSA has the critical id-kp-timeStamping EKU
+/// (RFC 3161 §2.3) and the same keyUsage rule.
+fn check_purpose(leaf: &Certificate, purpose: Purpose) -> Result<(), String> {
+    let subject = leaf.tbs_certificate().subject();
+    match leaf.tbs_certificate().get_extension::<KeyUsage>() {
+        Ok(Some((_, ku))) if !(ku.digital_signature() || ku.non_repudiation()) => {
+            return Err(format!(
+                "{subject} may not sign documents: its keyUsage allows neither digitalSignature nor nonRepudiation"
+            ));
+        }
+        Ok(_) => {}
+        Err(e) => return Err(format!("{subject}: malformed keyUsage: {e}")),
+    }
+    if purpose == Purpose::TimeStamping {
+        crate::tsp::check_tsa_eku(leaf).map_err(|e| e.to_string())?;
+    }
+    Ok(())
 }
 
 fn check_validity(cert: &Certificate, when: i64) -> Result<(), String> {
@@ -548,7 +731,7 @@ fn check_validity(cert: &Certificate, when: i64) -> Result<(), String> {
     Ok(())
 }
 
-/// What the revisions after `signed` (a complete earlier revision of `doc`) changed that is not
+/// What the revisions after `old` (a complete earlier revision of `doc`) changed that is not
 /// allowed after a signature (cf. pyHanko's diff policy for approval signatures / DocMDP P=2):
 /// new objects are free; an existing object may change only as
 /// * the catalog: `/DSS`, `/AcroForm`, `/Extensions`, `/Version` keys;
@@ -556,15 +739,20 @@ fn check_validity(cert: &Certificate, when: i64) -> Result<(), String> {
 /// * the AcroForm: `/Fields` grown, `/SigFlags`, `/DR`, `/DA`;
 /// * an unsigned signature field: `/V` (and its appearance) set;
 /// * the DSS dictionary, an array object that only grew.
-fn later_modifications(doc: &Document<'_>, signed: &[u8]) -> Result<Vec<String>, PadesError> {
-    let old = Document::open(signed)?;
+///
+/// `old` is the first `signed_len` bytes of `doc`'s file. Linear in the size of what changed (dictionaries and arrays are compared through hash sets).
+fn later_modifications(
+    doc: &Document<'_>,
+    old: &Document<'_>,
+    signed_len: usize,
+) -> Result<Vec<String>, PadesError> {
     let old_catalog = old.catalog()?;
     let old_root = old.root_ref()?;
     let old_dss = old_catalog.get_ref(b"DSS");
     let old_form = old_catalog.get_ref(b"AcroForm");
     let mut changed: Vec<u32> = Vec::new();
     for (offset, nums) in &doc.section_objects {
-        if *offset >= signed.len() {
+        if *offset >= signed_len {
             changed.extend(nums);
         }
     }
@@ -572,6 +760,7 @@ fn later_modifications(doc: &Document<'_>, signed: &[u8]) -> Result<Vec<String>,
     changed.dedup();
     let mut out = Vec::new();
     for num in changed {
+        doc.budget().check_time()?;
         let Some(entry) = old.entries.get(&num).copied() else {
             continue; // a new object
         };
@@ -604,7 +793,7 @@ fn later_modifications(doc: &Document<'_>, signed: &[u8]) -> Result<Vec<String>,
                 }
                 Some(_) => &[],
                 None => match (&before, &after) {
-                    (Object::Array(a), Object::Array(b)) if a.iter().all(|x| b.contains(x)) => {
+                    (Object::Array(a), Object::Array(b)) if is_subset(a, b) => {
                         continue;
                     }
                     _ => &[],
@@ -615,12 +804,16 @@ fn later_modifications(doc: &Document<'_>, signed: &[u8]) -> Result<Vec<String>,
             out.push(format!("object {num} was changed"));
             continue;
         };
+        let before_map: HashMap<&[u8], &Object> =
+            bd.0.iter().map(|(k, v)| (k.as_slice(), v)).collect();
+        let after_map: HashMap<&[u8], &Object> =
+            ad.0.iter().map(|(k, v)| (k.as_slice(), v)).collect();
         let mut keys: Vec<&Vec<u8>> = bd.0.iter().map(|(k, _)| k).collect();
         keys.extend(ad.0.iter().map(|(k, _)| k));
         keys.sort();
         keys.dedup();
         for k in keys {
-            if bd.get(k) == ad.get(k) {
+            if before_map.get(k.as_slice()) == after_map.get(k.as_slice()) {
                 continue;
             }
             if !allowed.contains(&k.as_slice()) {
@@ -638,8 +831,8 @@ fn later_modifications(doc: &Document<'_>, signed: &[u8]) -> Result<Vec<String>,
                         _ => Vec::new(),
                     }
                 };
-                let (la, lb) = (list(bd, &old), list(ad, doc));
-                if !la.iter().all(|x| lb.contains(x)) {
+                let (la, lb) = (list(bd, old), list(ad, doc));
+                if !is_subset(&la, &lb) {
                     out.push(format!(
                         "object {num}: entries removed from /{}",
                         String::from_utf8_lossy(k)
@@ -650,3 +843,13 @@ fn later_modifications(doc: &Document<'_>, signed: &[u8]) -> Result<Vec<String>,
     }
     Ok(out)
 }
+
+/// Whether every element of `a` is in `b`, in linear time.
+fn is_subset(a: &[Object], b: &[Object]) -> bool {
+    let b: HashSet<&Object> = b.iter().collect();
+    a.iter().all(|x| b.contains(x))
+}
+
+#[cfg(test)]
+#[path = "verify_path_tests.rs"]
+mod path_tests;
