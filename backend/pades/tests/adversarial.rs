@@ -146,8 +146,8 @@ fn every_adversarial_file_is_refused_or_read_within_budget() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// The limits are the caller's: a stricter budget refuses a real file that the defaults accept,
-/// and says which budget ran out.
+/// The limits are the caller's: a stricter budget refuses a real file that the defaults accept
+/// (in inspection, verification and signing), and says which budget ran out.
 #[test]
 fn tightened_limits_refuse_a_real_file_naming_the_budget() {
     let pdf = common::corpus("qpdf-object-streams.pdf");
@@ -185,10 +185,21 @@ fn tightened_limits_refuse_a_real_file_naming_the_budget() {
             LimitKind::XrefEntries,
         ),
     ];
+    let pki = pades::DevPki::generate(
+        &common::scratch("adversarial-limits"),
+        &pades::DevPkiOptions::default(),
+    )
+    .unwrap();
+    let signer = pki.seal_signer().unwrap();
+    let meta = pades::SignatureMetadata::default();
     for (limits, kind) in cases {
         for r in [
             pades::inspect_with_limits(&pdf, &limits).map(|_| ()),
             pades::verify_with_limits(&pdf, &ValidationContext::default(), &limits).map(|_| ()),
+            pades::PdfSigner::new(&signer, &meta)
+                .read_limits(limits.clone())
+                .sign(&pdf)
+                .map(|_| ()),
         ] {
             match r {
                 Err(e @ PadesError::TooComplex { limit }) => {
