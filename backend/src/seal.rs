@@ -242,11 +242,11 @@ impl RevocationFetcher for RevocationSource {
 /// The problem code of a PDF the engine refused to read.
 pub fn problem_of_refused_pdf(e: &PadesError) -> shared::problem::ProblemCode {
     use shared::problem::ProblemCode;
-    match e.code() {
-        "not_pdf" => ProblemCode::PdfNotPdf,
-        "encrypted_pdf" | "encrypted_pdf_permissions" => ProblemCode::PdfEncrypted,
-        "certified_no_changes" => ProblemCode::PdfCertifiedNoChanges,
-        "pdf_too_complex" => ProblemCode::PdfTooComplex,
+    match e {
+        PadesError::NotPdf => ProblemCode::PdfNotPdf,
+        PadesError::Encrypted { .. } => ProblemCode::PdfEncrypted,
+        PadesError::CertifiedNoChanges => ProblemCode::PdfCertifiedNoChanges,
+        PadesError::TooComplex { .. } => ProblemCode::PdfTooComplex,
         _ => ProblemCode::PdfDamaged,
     }
 }
@@ -262,8 +262,11 @@ pub fn verify_within(
     trust: &ValidationContext,
     deadline: std::time::Duration,
 ) -> Result<VerificationView, PadesError> {
-    let _ = deadline;
-    view_of(pdf, pades::verify(pdf, trust)?)
+    let limits = pades::ReadLimits {
+        max_time: deadline,
+        ..Default::default()
+    };
+    view_of(pdf, pades::verify_with_limits(pdf, trust, &limits)?)
 }
 
 fn view_of(
