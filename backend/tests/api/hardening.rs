@@ -19,6 +19,7 @@ on_both_databases!(
     forwarding_keeps_the_access_code_is_capped_and_takes_plain_names_only,
     client_addresses_come_from_trusted_proxies_only,
     the_public_verifier_has_a_body_limit_and_a_per_address_rate,
+    hostile_pdfs_are_refused_at_upload_and_verification_with_their_codes,
 );
 
 /// A draft contract's id.
@@ -405,4 +406,48 @@ async fn the_public_verifier_has_a_body_limit_and_a_per_address_rate(backend: Ba
         .send(verify("203.0.113.2", b"%PDF-1.7\nnot really".to_vec()))
         .await;
     assert_problem(&(st, v), 422, "pdf_damaged");
+}
+
+/// Every file of the adversarial corpus (`testdata/adversarial/MANIFEST.tsv` says what the
+/// engine makes of it) as a contract's main PDF and at the public verifier: a 201/200 or the
+/// specific 422, never a 5xx.
+async fn hostile_pdfs_are_refused_at_upload_and_verification_with_their_codes(backend: Backend) {
+    let Some(app) = spawn_with(backend, &[("TACHIAI_VERIFY_PER_MINUTE", "1000")]).await else {
+        return;
+    };
+    let admin = app.admin().await;
+    let cid = draft(&app, &admin, "攻撃ファイル").await;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/adversarial");
+    let manifest = std::fs::read_to_string(dir.join("MANIFEST.tsv")).unwrap();
+    let problem = |outcome: &str| match outcome {
+        "ok" => None,
+        "pdf_too_complex" => Some("pdf_too_complex"),
+        "damaged_pdf" => Some("pdf_damaged"),
+        other => panic!("unknown outcome {other}"),
+    };
+    let mut files = 0;
+    for line in manifest.lines().filter(|l| !l.starts_with('#')) {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let (name, inspect, verify) = (cols[0], cols[1], cols[2]);
+        let pdf = std::fs::read(dir.join(name)).unwrap();
+        let got = upload!(app, admin, cid, "main", name, pdf.clone());
+        match problem(inspect) {
+            None => assert_eq!(got.0, 201, "{name}: {}", got.1),
+            Some(code) => assert_problem(&got, 422, code),
+        }
+        let (st, v, _) = app
+            .send(
+                TestRequest::post()
+                    .uri("/api/v1/verify")
+                    .insert_header(("Content-Type", "application/pdf"))
+                    .set_payload(pdf),
+            )
+            .await;
+        match problem(verify) {
+            None => assert_eq!(st, 200, "{name}: {v}"),
+            Some(code) => assert_problem(&(st, v), 422, code),
+        }
+        files += 1;
+    }
+    assert!(files >= 20, "{files}");
 }
