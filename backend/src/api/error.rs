@@ -40,8 +40,17 @@ impl ResponseError for ApiError {
                 .parse()
                 .expect("a valid media type"),
         ));
-        if self.0.code == ProblemCode::TooManyRequests {
-            res.insert_header(("Retry-After", "900"));
+        match self.0.code {
+            ProblemCode::TooManyRequests => {
+                res.insert_header(("Retry-After", "900"));
+            }
+            ProblemCode::VerificationBusy => {
+                res.insert_header(("Retry-After", "5"));
+            }
+            ProblemCode::VerificationRateLimited => {
+                res.insert_header(("Retry-After", "60"));
+            }
+            _ => {}
         }
         if self.0.code == ProblemCode::ApiTokenInvalid {
             // RFC 6750 §3.

@@ -20,7 +20,13 @@ pub fn verify_pdf(
     deadline: std::time::Duration,
 ) -> WorkflowResult<VerificationView> {
     crate::seal::verify_within(pdf, &kit.trust, deadline).map_err(|e| {
-        if e.is_input_rejection() {
+        if let pades::PadesError::TooComplex {
+            limit: pades::LimitKind::Time,
+        } = e
+        {
+            // Time depends on the load as much as on the file: not the file's fault.
+            WorkflowError::from(shared::problem::ProblemCode::VerificationTimeout)
+        } else if e.is_input_rejection() {
             WorkflowError::from(crate::seal::problem_of_refused_pdf(&e))
         } else {
             WorkflowError::Internal(anyhow::anyhow!("verifier: {e}"))

@@ -397,8 +397,9 @@ async fn the_public_verifier_has_a_body_limit_and_a_per_address_rate(backend: Ba
         assert_eq!(st, 200, "{v}");
         assert_eq!(v["issued_by_this_service"], false);
     }
-    let (st, v, _) = app.send(verify("203.0.113.1", pdf.clone())).await;
+    let (st, v, headers) = app.send(verify("203.0.113.1", pdf.clone())).await;
     assert_problem(&(st, v), 429, "verification_rate_limited");
+    assert_eq!(headers.get("retry-after").unwrap(), "60");
     // Another address has its own count.
     let (st, v, _) = app.send(verify("203.0.113.2", pdf.clone())).await;
     assert_eq!(st, 200, "{v}");
@@ -406,6 +407,20 @@ async fn the_public_verifier_has_a_body_limit_and_a_per_address_rate(backend: Ba
         .send(verify("203.0.113.2", b"%PDF-1.7\nnot really".to_vec()))
         .await;
     assert_problem(&(st, v), 422, "pdf_damaged");
+    // Out of time: the reader stops and the caller hears so (503, not a hung worker).
+    let started = std::time::Instant::now();
+    let err = backend::workflow::verification::verify_pdf(
+        &app.state.seal,
+        &corpus("presigned-certified-no-changes.pdf"),
+        std::time::Duration::from_nanos(1),
+    )
+    .unwrap_err();
+    assert!(started.elapsed() < std::time::Duration::from_secs(1));
+    let err = backend::api::error::ApiError::from(err);
+    assert_eq!(
+        (err.0.code.as_str(), err.0.status),
+        ("verification_timeout", 503)
+    );
 }
 
 /// Every file of the adversarial corpus (`testdata/adversarial/MANIFEST.tsv` says what the
