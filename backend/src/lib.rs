@@ -16,6 +16,7 @@ pub mod db;
 pub mod jobs;
 pub mod mail;
 pub mod seal;
+pub mod secrets;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;

@@ -34,12 +34,20 @@ pub struct AppState {
     pub blobs: BlobStore,
     /// Upload size limits.
     pub upload_limits: UploadLimits,
+    /// The keys that seal stored secrets (TOTP).
+    pub keys: Arc<crate::secrets::KeyRing>,
 }
 
 impl AppState {
     /// Builds the state; the CSP is derived from the built app in `config.dist_dir`, the seal
-    /// from the configuration (the development PKI is generated on first start).
+    /// from the configuration (the development PKI is generated on first start). TOTP secrets
+    /// still in plain text or under a previous key are sealed with the current key here.
     pub fn new(pool: DbPool, config: Config) -> anyhow::Result<AppState> {
+        let keys = crate::secrets::KeyRing::from_config(&config)?;
+        let sealed = workflow::accounts::seal_totp_secrets(&mut *pool.get()?, &keys)?;
+        if sealed > 0 {
+            tracing::info!(sealed, key_id = keys.current().id(), "TOTP secrets encrypted");
+        }
         let seal = SealKit::from_config(&config).map_err(|e| {
             anyhow::anyhow!(
                 "the seal cannot be set up (development PKI in {}): {e}",
@@ -56,6 +64,7 @@ impl AppState {
             },
             config: Arc::new(config),
             seal: Arc::new(seal),
+            keys: Arc::new(keys),
         })
     }
 

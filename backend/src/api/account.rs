@@ -11,7 +11,7 @@ use crate::startup::AppState;
 use crate::workflow::accounts;
 
 /// Changes the own password (policy: 12+ characters with letters and digits, not the login
-/// ID). Other sessions of the user end.
+/// ID). Other sessions of the user end and all their API tokens are revoked.
 #[utoipa::path(post, path = "/api/v1/account/password", tag = "account", request_body = ChangePasswordRequest,
     responses((status = 204),
               (status = "4XX", body = Problem, content_type = "application/problem+json",
@@ -37,8 +37,9 @@ pub async fn totp_setup(
     state: web::Data<AppState>,
     user: SessionUser,
 ) -> ApiResult<web::Json<TotpSetupView>> {
+    let keys = state.keys.clone();
     let view = state
-        .run(move |conn| accounts::totp_setup(conn, &user.actor, "Tachiai"))
+        .run(move |conn| accounts::totp_setup(conn, &keys, &user.actor, "Tachiai"))
         .await?;
     Ok(web::Json(view))
 }
@@ -54,8 +55,9 @@ pub async fn totp_enable(
     user: SessionUser,
     body: web::Json<TotpEnableRequest>,
 ) -> ApiResult<HttpResponse> {
+    let keys = state.keys.clone();
     state
-        .run(move |conn| accounts::totp_enable(conn, &user.actor, &body))
+        .run(move |conn| accounts::totp_enable(conn, &keys, &user.actor, &body))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

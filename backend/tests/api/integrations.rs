@@ -230,8 +230,15 @@ async fn api_tokens_act_as_their_user_without_csrf_until_revoked(backend: Backen
         )
         .await;
     assert_eq!(st, 200);
+    // Disabling revoked the token for good (enabling the user again does not revive it).
     let (st, v, _) = bearer!(app, TestRequest::get().uri("/api/v1/contracts"), second);
-    assert_problem(&(st, v), 403, "account_disabled");
+    assert_problem(&(st, v), 401, "api_token_invalid");
+    let (st, _) = app
+        .post(&admin, &format!("/api/v1/users/{tanaka_id}/enable"), json!({}))
+        .await;
+    assert_eq!(st, 200);
+    let (st, v, _) = bearer!(app, TestRequest::get().uri("/api/v1/contracts"), second);
+    assert_problem(&(st, v), 401, "api_token_invalid");
 
     let (_, log) = app.get(&admin, "/api/v1/audit-events?per_page=200").await;
     let logged = audit_actions(&log);
@@ -239,6 +246,7 @@ async fn api_tokens_act_as_their_user_without_csrf_until_revoked(backend: Backen
         ("api_token.created", "tanaka"),
         ("api_token.revoked", "tanaka"),
         ("access.denied", "token:二本目"),
+        ("auth.credentials_revoked", "admin"),
     ] {
         assert!(
             logged.iter().any(|(a, l)| a == action && l == label),
