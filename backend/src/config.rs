@@ -394,9 +394,11 @@ impl Config {
                 "secret_key",
                 match &self.secret_key {
                     Some(_) => "(set)".into(),
-                    None => crate::secrets::key_path(&self.data_dir, crate::secrets::SECRET_KEY_NAME)
-                        .display()
-                        .to_string(),
+                    None => {
+                        crate::secrets::key_path(&self.data_dir, crate::secrets::SECRET_KEY_NAME)
+                            .display()
+                            .to_string()
+                    }
                 },
             ),
             (

@@ -275,11 +275,18 @@ mod tests {
             before.open("totp:b", &sealed),
             Err(OpenError::Damaged)
         ));
-        assert_ne!(sealed, before.seal("totp:a", b"JBSWY3DPEHPK3PXP"), "fresh nonce");
+        assert_ne!(
+            sealed,
+            before.seal("totp:a", b"JBSWY3DPEHPK3PXP"),
+            "fresh nonce"
+        );
 
         let rotating = KeyRing::new(new.clone(), Some(old));
         assert!(rotating.needs_reseal(&sealed));
-        assert_eq!(rotating.open("totp:a", &sealed).unwrap(), b"JBSWY3DPEHPK3PXP");
+        assert_eq!(
+            rotating.open("totp:a", &sealed).unwrap(),
+            b"JBSWY3DPEHPK3PXP"
+        );
         let resealed = rotating.seal("totp:a", b"JBSWY3DPEHPK3PXP");
         assert!(!rotating.needs_reseal(&resealed));
         assert!(matches!(

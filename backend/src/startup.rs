@@ -46,7 +46,11 @@ impl AppState {
         let keys = crate::secrets::KeyRing::from_config(&config)?;
         let sealed = workflow::accounts::seal_totp_secrets(&mut *pool.get()?, &keys)?;
         if sealed > 0 {
-            tracing::info!(sealed, key_id = keys.current().id(), "TOTP secrets encrypted");
+            tracing::info!(
+                sealed,
+                key_id = keys.current().id(),
+                "TOTP secrets encrypted"
+            );
         }
         let seal = SealKit::from_config(&config).map_err(|e| {
             anyhow::anyhow!(

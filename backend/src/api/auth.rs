@@ -42,9 +42,7 @@ pub async fn login(
     };
     let keys = state.keys.clone();
     let created = state
-        .run(move |conn| {
-            accounts::login(conn, &keys, &body, &origin, previous.as_deref(), policy)
-        })
+        .run(move |conn| accounts::login(conn, &keys, &body, &origin, previous.as_deref(), policy))
         .await?;
     Ok(HttpResponse::Ok()
         .cookie(session_cookie(created.token, state.config.secure_cookies()))

@@ -76,7 +76,14 @@ pub async fn verify(
     let links = Links::new(&state.config.public_url);
     let session_token = state
         .run(move |conn| {
-            signing::verify(conn, &links, &token, &body.code, body.access_code.as_deref(), &o)
+            signing::verify(
+                conn,
+                &links,
+                &token,
+                &body.code,
+                body.access_code.as_deref(),
+                &o,
+            )
         })
         .await?;
     Ok(web::Json(SigningSessionView {

@@ -291,8 +291,9 @@ fn open_totp_secret(keys: &KeyRing, user: &User) -> WorkflowResult<String> {
     let plain = keys
         .open(&totp_purpose(&user.id), stored)
         .map_err(|e| WorkflowError::Internal(anyhow::anyhow!("TOTP secret of {}: {e}", user.id)))?;
-    String::from_utf8(plain)
-        .map_err(|_| WorkflowError::Internal(anyhow::anyhow!("TOTP secret of {} is not text", user.id)))
+    String::from_utf8(plain).map_err(|_| {
+        WorkflowError::Internal(anyhow::anyhow!("TOTP secret of {} is not text", user.id))
+    })
 }
 
 /// Seals every TOTP secret that is plain text or under a previous key with the current key
@@ -304,8 +305,11 @@ pub fn seal_totp_secrets(conn: &mut AnyConnection, keys: &KeyRing) -> anyhow::Re
             continue;
         }
         let plain = if secrets::is_sealed(&stored) {
-            keys.open(&totp_purpose(&user_id), &stored)
-                .map_err(|e| anyhow::anyhow!("TOTP secret of user {user_id}: {e} (is TACHIAI_SECRET_KEY_PREVIOUS set?)"))?
+            keys.open(&totp_purpose(&user_id), &stored).map_err(|e| {
+                anyhow::anyhow!(
+                    "TOTP secret of user {user_id}: {e} (is TACHIAI_SECRET_KEY_PREVIOUS set?)"
+                )
+            })?
         } else {
             stored.clone().into_bytes()
         };

@@ -10,8 +10,8 @@ use serde_json::Value;
 use crate::helpers::{
     ADMIN_PASSWORD, Backend, Session, TestDb, assert_problem, spawn, user_password,
 };
-use crate::server::{Auth, Body, Mailbox, Server};
 use crate::on_both_databases;
+use crate::server::{Auth, Body, Mailbox, Server};
 
 on_both_databases!(
     health_names_the_database_and_schema,
@@ -146,10 +146,22 @@ async fn login_answers_alike_for_unknown_disabled_locked_accounts_and_wrong_pass
     let right = user_password("tanaka");
     let ito_right = user_password("ito");
     let mut cases = vec![
-        ("locked, right password", failed_login(&app, "dev", "tanaka", &right).await),
-        ("disabled, right password", failed_login(&app, "dev", "ito", &ito_right).await),
-        ("unknown login ID", failed_login(&app, "dev", "nobody", "x").await),
-        ("unknown tenant", failed_login(&app, "nowhere", "tanaka", &right).await),
+        (
+            "locked, right password",
+            failed_login(&app, "dev", "tanaka", &right).await,
+        ),
+        (
+            "disabled, right password",
+            failed_login(&app, "dev", "ito", &ito_right).await,
+        ),
+        (
+            "unknown login ID",
+            failed_login(&app, "dev", "nobody", "x").await,
+        ),
+        (
+            "unknown tenant",
+            failed_login(&app, "nowhere", "tanaka", &right).await,
+        ),
     ];
     cases.extend(wrong.into_iter().map(|w| ("wrong password", w)));
     for (what, (answer, _)) in &cases {
@@ -172,7 +184,10 @@ async fn login_answers_alike_for_unknown_disabled_locked_accounts_and_wrong_pass
 
     // The audit log keeps the real reasons, and tanaka is told by mail that the account is locked.
     let (_, log) = app
-        .get(&admin, "/api/v1/audit-events?action=auth.login_failed&per_page=100")
+        .get(
+            &admin,
+            "/api/v1/audit-events?action=auth.login_failed&per_page=100",
+        )
         .await;
     let reasons: Vec<&str> = log["items"]
         .as_array()
@@ -205,15 +220,16 @@ async fn login_answers_alike_for_unknown_disabled_locked_accounts_and_wrong_pass
     assert!(mails[0].text.contains("locked until"), "{}", mails[0].text);
 
     // An admin reset lifts the lock.
-    let tanaka = app
-        .get(&admin, "/api/v1/users?q=tanaka")
-        .await
-        .1["items"][0]["id"]
+    let tanaka = app.get(&admin, "/api/v1/users?q=tanaka").await.1["items"][0]["id"]
         .as_str()
         .unwrap()
         .to_owned();
     let (_, reset) = app
-        .post(&admin, &format!("/api/v1/users/{tanaka}/reset-password"), json!(null))
+        .post(
+            &admin,
+            &format!("/api/v1/users/{tanaka}/reset-password"),
+            json!(null),
+        )
         .await;
     app.login("dev", "tanaka", reset["initial_password"].as_str().unwrap())
         .await;
@@ -246,7 +262,10 @@ fn parallel_logins(server: &Server, n: usize, login_id: &str, password: &str) ->
 /// Login failures of the audit log by their recorded reason.
 fn failure_reasons(server: &Server, admin: &Session) -> Vec<String> {
     let log = server
-        .get(Some(admin), "/api/v1/audit-events?action=auth.login_failed&per_page=500")
+        .get(
+            Some(admin),
+            "/api/v1/audit-events?action=auth.login_failed&per_page=500",
+        )
         .expect(200);
     log["items"]
         .as_array()
@@ -279,9 +298,15 @@ async fn parallel_wrong_passwords_lock_the_account_at_exactly_the_limit(backend:
 
     let started = Instant::now();
     let replies = parallel_logins(&server, 20, "tanaka", "wrong password 1");
-    eprintln!("20 parallel wrong logins answered in {:?}", started.elapsed());
+    eprintln!(
+        "20 parallel wrong logins answered in {:?}",
+        started.elapsed()
+    );
     for (status, body) in &replies {
-        assert_eq!((*status, body["code"].as_str()), (401, Some("invalid_credentials")));
+        assert_eq!(
+            (*status, body["code"].as_str()),
+            (401, Some("invalid_credentials"))
+        );
     }
     // Exactly the allowance (5) was checked against the password; the rest met the lock.
     let reasons = failure_reasons(&server, &admin);
@@ -289,7 +314,10 @@ async fn parallel_wrong_passwords_lock_the_account_at_exactly_the_limit(backend:
     let locked = reasons.iter().filter(|r| *r == "locked").count();
     assert_eq!((checked, locked), (5, 15), "{reasons:?}");
     let locks = server
-        .get(Some(&admin), "/api/v1/audit-events?action=auth.account_locked")
+        .get(
+            Some(&admin),
+            "/api/v1/audit-events?action=auth.account_locked",
+        )
         .expect(200);
     assert_eq!(locks["total"], 1, "{locks}");
     // The right password now fails too, alike.
@@ -307,7 +335,11 @@ async fn parallel_wrong_passwords_lock_the_account_at_exactly_the_limit(backend:
     }
     .wait_more("tanaka@city.example.lg.jp", 0);
     assert_eq!(mails.len(), 1);
-    assert!(mails[0].subject.contains("アカウントがロックされました"), "{}", mails[0].subject);
+    assert!(
+        mails[0].subject.contains("アカウントがロックされました"),
+        "{}",
+        mails[0].subject
+    );
 }
 
 async fn parallel_guesses_from_one_address_stop_at_the_throttle(backend: Backend) {
@@ -327,7 +359,10 @@ async fn parallel_guesses_from_one_address_stop_at_the_throttle(backend: Backend
     let admin = server.login("admin", ADMIN_PASSWORD);
     let started = Instant::now();
     let replies = parallel_logins(&server, 60, "admin", "wrong password 1");
-    eprintln!("60 parallel wrong logins answered in {:?}", started.elapsed());
+    eprintln!(
+        "60 parallel wrong logins answered in {:?}",
+        started.elapsed()
+    );
     let evaluated = replies.iter().filter(|(s, _)| *s == 401).count();
     let throttled = replies
         .iter()
@@ -356,14 +391,21 @@ async fn totp_secrets_are_encrypted_at_rest_and_follow_a_key_rotation(backend: B
     let uid = app.create_user(&admin, "kato", &["staff"], &[]).await;
     let pw = user_password("kato");
     let kato = app.login("dev", "kato", &pw).await;
-    let setup = app.post(&kato, "/api/v1/account/totp/setup", json!(null)).await.1;
+    let setup = app
+        .post(&kato, "/api/v1/account/totp/setup", json!(null))
+        .await
+        .1;
     let secret = setup["secret"].as_str().unwrap().to_owned();
     let now = backend::clock::Millis::now().unix_seconds();
     let code = |t: i64| format!("{:06}", totp::code_at(&secret, t).unwrap());
     assert_eq!(
-        app.post(&kato, "/api/v1/account/totp/enable", json!({"code": code(now)}))
-            .await
-            .0,
+        app.post(
+            &kato,
+            "/api/v1/account/totp/enable",
+            json!({"code": code(now)})
+        )
+        .await
+        .0,
         204
     );
     let column = || {
@@ -422,19 +464,30 @@ async fn totp_secrets_are_encrypted_at_rest_and_follow_a_key_rotation(backend: B
     app.with_conn(|c| users::set_totp_last_step(c, &tenant, &uid, 0))
         .unwrap();
     let now = backend::clock::Millis::now().unix_seconds();
-    let svc = actix_web::test::init_service(backend::startup::build_app(actix_web::web::Data::new(state2))).await;
+    let svc = actix_web::test::init_service(backend::startup::build_app(
+        actix_web::web::Data::new(state2),
+    ))
+    .await;
     let req = TestRequest::post()
         .uri("/api/v1/auth/login")
         .peer_addr("192.0.2.11:40000".parse().unwrap())
-        .set_json(json!({"tenant_code": "dev", "login_id": "kato", "password": pw,
-                         "totp_code": code(now)}))
+        .set_json(
+            json!({"tenant_code": "dev", "login_id": "kato", "password": pw,
+                         "totp_code": code(now)}),
+        )
         .to_request();
     let res = actix_web::test::call_service(&svc, req).await;
     assert_eq!(res.status(), 200);
     let (_, log) = app
-        .get(&admin, "/api/v1/audit-events?action=auth.totp_secrets_sealed")
+        .get(
+            &admin,
+            "/api/v1/audit-events?action=auth.totp_secrets_sealed",
+        )
         .await;
-    assert_eq!(log["total"], 2, "the plain-text pass and the rotation: {log}");
+    assert_eq!(
+        log["total"], 2,
+        "the plain-text pass and the rotation: {log}"
+    );
 }
 
 /// The tenant id of a session's user.
@@ -592,7 +645,10 @@ async fn password_change_follows_the_policy_and_admin_reset_forces_a_new_one(bac
                     .insert_header(("Authorization", format!("Bearer {secret}"))),
             )
             .await;
-        (st.as_u16(), v["code"].as_str().unwrap_or_default().to_owned())
+        (
+            st.as_u16(),
+            v["code"].as_str().unwrap_or_default().to_owned(),
+        )
     };
     assert_eq!(bearer_status(first_token.clone()).await.0, 200);
     let (st, _) = app

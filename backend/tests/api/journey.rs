@@ -825,7 +825,10 @@ async fn repeated_wrong_codes_lock_longer_and_then_close_the_link(backend: Backe
     // Borrowed, so that the helpers below can be called more than once.
     let app = &app;
     let admin = app.admin().await;
-    let tenant = admin.body["me"]["tenant"]["id"].as_str().unwrap().to_owned();
+    let tenant = admin.body["me"]["tenant"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     app.create_user(&admin, "tanaka", &["staff"], &[]).await;
     let boss_id = app.create_user(&admin, "kacho", &["approver"], &[]).await;
     let staff = app.login("dev", "tanaka", &user_password("tanaka")).await;
@@ -842,9 +845,7 @@ async fn repeated_wrong_codes_lock_longer_and_then_close_the_link(backend: Backe
     .await;
     app.run_jobs().await;
     let token = &newest_link(&app.outbox(), email);
-    let post = |path: String, body: Value| {
-        app.call(TestRequest::post().uri(&path).set_json(body))
-    };
+    let post = |path: String, body: Value| app.call(TestRequest::post().uri(&path).set_json(body));
     let recipient = || {
         app.with_conn(|c| recipients::list_for_contract(c, &tenant, &cid).unwrap())
             .remove(0)
@@ -855,7 +856,11 @@ async fn repeated_wrong_codes_lock_longer_and_then_close_the_link(backend: Backe
         assert_eq!(st, 204, "{v}");
         app.run_jobs().await;
         let right = newest_code(&app.outbox(), email);
-        let wrong = if right == "123456" { "654321" } else { "123456" };
+        let wrong = if right == "123456" {
+            "654321"
+        } else {
+            "123456"
+        };
         for i in 1..=5 {
             let (st, v) = post(
                 format!("/api/v1/signing/{token}/verify"),
@@ -898,7 +903,11 @@ async fn repeated_wrong_codes_lock_longer_and_then_close_the_link(backend: Backe
         app.call(TestRequest::get().uri(&format!("/api/v1/signing/{token}")))
             .await,
     ] {
-        assert_eq!((st, v["code"].as_str()), (410, Some("signing_link_closed")), "{v}");
+        assert_eq!(
+            (st, v["code"].as_str()),
+            (410, Some("signing_link_closed")),
+            "{v}"
+        );
     }
     assert_eq!(recipient().code_locks, 4);
     // The sender is told by mail, and the log has it.
@@ -919,7 +928,11 @@ async fn repeated_wrong_codes_lock_longer_and_then_close_the_link(backend: Backe
 
     // A reminder from staff sends a new link, which works from scratch.
     let (st, v) = app
-        .post(&staff, &format!("/api/v1/contracts/{cid}/remind"), json!({}))
+        .post(
+            &staff,
+            &format!("/api/v1/contracts/{cid}/remind"),
+            json!({}),
+        )
         .await;
     assert_eq!(st, 200, "{v}");
     let (t, _) = confirm(app, email, None).await;

@@ -245,8 +245,12 @@ async fn manage_users_is_not_a_way_to_become_admin(backend: Backend) {
         "admin_only",
     );
     assert_problem(
-        &app.post(&mgr, &format!("/api/v1/users/{admin_id}/disable"), json!(null))
-            .await,
+        &app.post(
+            &mgr,
+            &format!("/api/v1/users/{admin_id}/disable"),
+            json!(null),
+        )
+        .await,
         403,
         "admin_only",
     );
@@ -302,7 +306,10 @@ async fn manage_users_is_not_a_way_to_become_admin(backend: Backend) {
     assert_eq!(st, 200, "{v}");
 
     let (_, log) = app
-        .get(&admin, "/api/v1/audit-events?action=access.denied&per_page=100")
+        .get(
+            &admin,
+            "/api/v1/audit-events?action=access.denied&per_page=100",
+        )
         .await;
     let reasons: Vec<&str> = log["items"]
         .as_array()
@@ -310,7 +317,12 @@ async fn manage_users_is_not_a_way_to_become_admin(backend: Backend) {
         .iter()
         .filter_map(|e| e["details"]["reason"].as_str())
         .collect();
-    for reason in ["grant_admin_role", "grant_not_held", "target_is_admin", "target_holds_more"] {
+    for reason in [
+        "grant_admin_role",
+        "grant_not_held",
+        "target_is_admin",
+        "target_holds_more",
+    ] {
         assert!(reasons.contains(&reason), "{reason} in {reasons:?}");
     }
     // Nobody but the first admin and the one an admin promoted holds the admin role.
@@ -342,18 +354,17 @@ async fn api_tokens_cannot_manage_users_or_tokens(backend: Backend) {
         .await;
     assert_eq!(st, 201, "{created}");
     let secret = created["secret"].as_str().unwrap().to_owned();
-    let with_token = |req: TestRequest| {
-        req.insert_header(("Authorization", format!("Bearer {secret}")))
-    };
+    let with_token =
+        |req: TestRequest| req.insert_header(("Authorization", format!("Bearer {secret}")));
     let new_admin = json!({"login_id": "kaizan", "name": "改竄 太郎", "email": "k@example.com",
                            "roles": ["admin"], "password": "Chosen-pass-2026"});
     let attempts = [
         TestRequest::post().uri("/api/v1/users").set_json(new_admin),
         TestRequest::post().uri(&format!("/api/v1/users/{tanaka}/reset-password")),
         TestRequest::post().uri(&format!("/api/v1/users/{tanaka}/disable")),
-        TestRequest::put().uri(&format!("/api/v1/users/{tanaka}")).set_json(
-            json!({"name": "試験 tanaka", "email": "x@example.com", "roles": ["admin"]}),
-        ),
+        TestRequest::put()
+            .uri(&format!("/api/v1/users/{tanaka}"))
+            .set_json(json!({"name": "試験 tanaka", "email": "x@example.com", "roles": ["admin"]})),
         TestRequest::get().uri("/api/v1/users"),
         TestRequest::get().uri("/api/v1/api-tokens"),
         TestRequest::post()
@@ -365,7 +376,11 @@ async fn api_tokens_cannot_manage_users_or_tokens(backend: Backend) {
         assert_problem(&(st, v), 403, "api_token_not_allowed");
     }
     app.login("dev", "tanaka", &user_password("tanaka")).await;
-    assert!(app.try_login("dev", "kaizan", "Chosen-pass-2026", None).await.is_err());
+    assert!(
+        app.try_login("dev", "kaizan", "Chosen-pass-2026", None)
+            .await
+            .is_err()
+    );
     // The token still does what it is for.
     let (st, _, _) = app
         .send(with_token(TestRequest::get().uri("/api/v1/contracts")))

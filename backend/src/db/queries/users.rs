@@ -206,7 +206,11 @@ pub fn reserve_login_attempt(
 
 /// Gives back an attempt that was not a failure (the password was right, a TOTP code is
 /// still to come).
-pub fn release_login_attempt(conn: &mut AnyConnection, tenant_id: &str, id: &str) -> QueryResult<usize> {
+pub fn release_login_attempt(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    id: &str,
+) -> QueryResult<usize> {
     diesel::update(
         u::users.filter(
             u::tenant_id
