@@ -99,8 +99,9 @@ problem_codes! {
     TotpInvalid = ("totp_invalid", 401, "The authenticator code is incorrect or expired.", "確認コードが正しくないか、有効期限が切れています。"),
     /// The tenant requires TOTP and the user has not set it up.
     TotpSetupRequired = ("totp_setup_required", 403, "Your organisation requires two-step verification. Set it up under My account.", "二段階認証の設定が必要です。「アカウント」から設定してください。"),
-    /// Too many failed logins: the account is locked for a while. (No longer answered by the
-    /// login, which says `invalid_credentials` instead; kept because codes are never removed.)
+    /// Too many failed password checks: the account is locked for a while. Answered where a
+    /// logged-in user confirms a change with their password; the login itself says
+    /// `invalid_credentials` instead, so as not to tell which accounts exist.
     AccountLocked = ("account_locked", 423, "Too many failed attempts. The account is locked for a while; try again later.", "ログインに続けて失敗したため、一時的にロックされています。しばらくしてから再度お試しください。"),
     /// The account has been disabled by an administrator.
     AccountDisabled = ("account_disabled", 403, "This account has been disabled. Contact your administrator.", "このアカウントは無効化されています。管理者にお問い合わせください。"),

@@ -34,12 +34,7 @@ pub async fn login(
     check_origin(&req, &state.config.public_url)?;
     let origin = origin(&req);
     let previous = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned());
-    let c = &state.config;
-    let policy = LoginPolicy {
-        max_failures: c.login_max_failures,
-        lockout_minutes: c.login_lockout_minutes,
-        ip_max_failures: c.ip_max_failures,
-    };
+    let policy = LoginPolicy::from_config(&state.config);
     let keys = state.keys.clone();
     let created = state
         .run(move |conn| accounts::login(conn, &keys, &body, &origin, previous.as_deref(), policy))

@@ -36,6 +36,17 @@ pub struct LoginPolicy {
     pub ip_max_failures: i64,
 }
 
+impl LoginPolicy {
+    /// The limits the configuration sets.
+    pub fn from_config(c: &crate::config::Config) -> LoginPolicy {
+        LoginPolicy {
+            max_failures: c.login_max_failures,
+            lockout_minutes: c.login_lockout_minutes,
+            ip_max_failures: c.ip_max_failures,
+        }
+    }
+}
+
 /// The window of the per-address throttle.
 pub const THROTTLE_WINDOW_MINUTES: i64 = 15;
 
@@ -276,6 +287,43 @@ fn lock_account(
     })
 }
 
+/// Checks the password a logged-in user types to confirm a change, against the same allowance
+/// as the login: otherwise a stolen session could guess the password without limit. A wrong
+/// one is audited; the one that uses up the allowance locks the account (and mails the user);
+/// a locked account answers `account_locked` (the user is logged in, nothing to hide).
+fn confirm_password(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    user: &User,
+    typed: &str,
+    policy: LoginPolicy,
+) -> WorkflowResult<()> {
+    let now = Millis::now();
+    let attempt = users::reserve_login_attempt(conn, &actor.tenant_id, &user.id, now.0)?
+        .filter(|&n| n <= policy.max_failures);
+    let Some(attempt) = attempt else {
+        password::verify(typed, password::dummy_hash());
+        return actor.deny(
+            conn,
+            ProblemCode::AccountLocked,
+            json!({ "reason": "locked" }),
+        );
+    };
+    if password::verify(typed, &user.password_hash) {
+        users::release_login_attempt(conn, &actor.tenant_id, &user.id)?;
+        return Ok(());
+    }
+    if attempt == policy.max_failures {
+        let tenant = tenants::get(conn, &actor.tenant_id)?;
+        lock_account(conn, &tenant, user, &actor.origin, now, policy)?;
+    }
+    actor.deny(
+        conn,
+        ProblemCode::CurrentPasswordWrong,
+        json!({ "reason": "wrong_current_password", "attempt": attempt }),
+    )
+}
+
 /// What TOTP secrets are sealed for: this user's row only.
 fn totp_purpose(user_id: &str) -> String {
     format!("totp:{user_id}")
@@ -450,11 +498,10 @@ pub fn change_password(
     conn: &mut AnyConnection,
     actor: &Actor,
     req: &ChangePasswordRequest,
+    policy: LoginPolicy,
 ) -> WorkflowResult<()> {
     let user = users::get(conn, &actor.tenant_id, &actor.user_id)?;
-    if !password::verify(&req.current_password, &user.password_hash) {
-        return Err(ProblemCode::CurrentPasswordWrong.into());
-    }
+    confirm_password(conn, actor, &user, &req.current_password, policy)?;
     if check_password_policy(&req.new_password, &user.login_id).is_err()
         || req.new_password == req.current_password
     {
@@ -544,11 +591,10 @@ pub fn totp_disable(
     conn: &mut AnyConnection,
     actor: &Actor,
     req: &TotpDisableRequest,
+    policy: LoginPolicy,
 ) -> WorkflowResult<()> {
     let user = users::get(conn, &actor.tenant_id, &actor.user_id)?;
-    if !password::verify(&req.current_password, &user.password_hash) {
-        return Err(ProblemCode::CurrentPasswordWrong.into());
-    }
+    confirm_password(conn, actor, &user, &req.current_password, policy)?;
     if tenants::get(conn, &actor.tenant_id)?.require_totp {
         return Err(ProblemCode::Forbidden.into());
     }

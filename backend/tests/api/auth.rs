@@ -20,6 +20,7 @@ on_both_databases!(
     parallel_wrong_passwords_lock_the_account_at_exactly_the_limit,
     parallel_guesses_from_one_address_stop_at_the_throttle,
     totp_secrets_are_encrypted_at_rest_and_follow_a_key_rotation,
+    a_stolen_session_cannot_guess_the_password_without_limit,
     requests_without_a_valid_session_are_401,
     state_changes_need_the_csrf_token_and_a_same_site_origin,
     logout_and_idle_timeout_end_the_session,
@@ -487,6 +488,81 @@ async fn totp_secrets_are_encrypted_at_rest_and_follow_a_key_rotation(backend: B
     assert_eq!(
         log["total"], 2,
         "the plain-text pass and the rotation: {log}"
+    );
+}
+
+/// The password confirmations of the account page count against the login allowance: five
+/// wrong ones lock the account like five failed logins.
+async fn a_stolen_session_cannot_guess_the_password_without_limit(backend: Backend) {
+    let Some(app) = spawn(backend).await else {
+        return;
+    };
+    let admin = app.admin().await;
+    let id = app.create_user(&admin, "sato", &["staff"], &[]).await;
+    let sato = app.login("dev", "sato", &user_password("sato")).await;
+    let change =
+        |current: &str| json!({"current_password": current, "new_password": "Another-pass-2026"});
+    for i in 1..=5 {
+        assert_problem(
+            &app.post(
+                &sato,
+                "/api/v1/account/password",
+                change(&format!("guess {i}")),
+            )
+            .await,
+            403,
+            "current_password_wrong",
+        );
+    }
+    // Locked now: the right password is refused here and at the login.
+    assert_problem(
+        &app.post(
+            &sato,
+            "/api/v1/account/password",
+            change(&user_password("sato")),
+        )
+        .await,
+        423,
+        "account_locked",
+    );
+    assert_problem(
+        &app.post(
+            &sato,
+            "/api/v1/account/totp/disable",
+            json!({"current_password": user_password("sato")}),
+        )
+        .await,
+        423,
+        "account_locked",
+    );
+    assert_problem(
+        &app.try_login("dev", "sato", &user_password("sato"), None)
+            .await
+            .unwrap_err(),
+        401,
+        "invalid_credentials",
+    );
+    let (_, locked) = app
+        .get(
+            &admin,
+            &format!("/api/v1/audit-events?action=auth.account_locked&target_id={id}"),
+        )
+        .await;
+    assert_eq!(locked["total"], 1, "{locked}");
+    let (_, denied) = app
+        .get(
+            &admin,
+            "/api/v1/audit-events?action=access.denied&per_page=50",
+        )
+        .await;
+    assert_eq!(
+        denied["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["details"]["reason"] == "wrong_current_password")
+            .count(),
+        5
     );
 }
 
