@@ -146,15 +146,9 @@ pub fn login(
             return Err(fail(conn, found.as_ref().map(|u| u.id.as_str()), reason));
         }
     };
-    let Some(attempt) = users::reserve_login_attempt(conn, &tenant.id, &user.id, now.0)? else {
-        password::verify(&req.password, password::dummy_hash());
+    let Some(attempt) = take_attempt(conn, &user, &req.password, now, policy)? else {
         return Err(fail(conn, Some(&user.id), "locked"));
     };
-    if attempt > policy.max_failures {
-        // Parallel guesses beyond the allowance: the one that used the last attempt locks.
-        password::verify(&req.password, password::dummy_hash());
-        return Err(fail(conn, Some(&user.id), "locked"));
-    }
     // A failed attempt; the one that used the last of the allowance locks the account.
     let count_failure = |conn: &mut AnyConnection, reason: &str, code: ProblemCode| {
         if attempt == policy.max_failures
@@ -287,6 +281,24 @@ fn lock_account(
     })
 }
 
+/// Takes one attempt of `user`'s allowance before the password is checked. `None` when the
+/// account is locked or parallel attempts used the allowance up (the one that used the last
+/// locks it); then the argon2 work is done on a dummy, so the timing tells nothing either.
+fn take_attempt(
+    conn: &mut AnyConnection,
+    user: &User,
+    typed: &str,
+    now: Millis,
+    policy: LoginPolicy,
+) -> WorkflowResult<Option<i32>> {
+    let attempt = users::reserve_login_attempt(conn, &user.tenant_id, &user.id, now.0)?
+        .filter(|&n| n <= policy.max_failures);
+    if attempt.is_none() {
+        password::verify(typed, password::dummy_hash());
+    }
+    Ok(attempt)
+}
+
 /// Checks the password a logged-in user types to confirm a change, against the same allowance
 /// as the login: otherwise a stolen session could guess the password without limit. A wrong
 /// one is audited; the one that uses up the allowance locks the account (and mails the user);
@@ -299,10 +311,7 @@ fn confirm_password(
     policy: LoginPolicy,
 ) -> WorkflowResult<()> {
     let now = Millis::now();
-    let attempt = users::reserve_login_attempt(conn, &actor.tenant_id, &user.id, now.0)?
-        .filter(|&n| n <= policy.max_failures);
-    let Some(attempt) = attempt else {
-        password::verify(typed, password::dummy_hash());
+    let Some(attempt) = take_attempt(conn, user, typed, now, policy)? else {
         return actor.deny(
             conn,
             ProblemCode::AccountLocked,
