@@ -140,6 +140,16 @@ pub const SETTINGS: &[Setting] = &[
         doc: "Failed logins from one address within 15 minutes before that address is throttled.",
     },
     Setting {
+        key: "secret_key",
+        default: "<data_dir>/secret.key",
+        doc: "Base64 of 32 random bytes that encrypt TOTP secrets at rest. Unset: a key file created (0600) in the data directory on first start. Several servers on one database need the same key.",
+    },
+    Setting {
+        key: "secret_key_previous",
+        default: "",
+        doc: "During a key rotation, the former secret_key: values sealed with it still open and are re-encrypted with secret_key at start.",
+    },
+    Setting {
         key: "mail_transport",
         default: "file",
         doc: "file: each mail becomes an .eml file in outbox_dir; smtp: mail goes to smtp_host.",
@@ -239,6 +249,10 @@ pub struct Config {
     pub login_lockout_minutes: i64,
     /// Per-address throttle.
     pub ip_max_failures: i64,
+    /// The key sealing stored secrets (base64); `None`: the data directory's key file.
+    pub secret_key: Option<String>,
+    /// The former key during a rotation (base64).
+    pub secret_key_previous: Option<String>,
     /// Log filter.
     pub log: String,
     /// Mail sender and transport.
@@ -380,6 +394,8 @@ impl Config {
             login_max_failures: num("login_max_failures", get("login_max_failures"), 5)?.max(1),
             login_lockout_minutes: num("login_lockout_minutes", get("login_lockout_minutes"), 15)?,
             ip_max_failures: num("ip_max_failures", get("ip_max_failures"), 30)?.max(1),
+            secret_key: get("secret_key").map(str::to_owned),
+            secret_key_previous: get("secret_key_previous").map(str::to_owned),
             log: get("log").unwrap_or("info").to_owned(),
             data_dir,
         })
@@ -443,6 +459,26 @@ impl Config {
                 self.login_lockout_minutes.to_string(),
             ),
             ("ip_max_failures", self.ip_max_failures.to_string()),
+            (
+                "secret_key",
+                match &self.secret_key {
+                    Some(_) => "(set)".into(),
+                    None => {
+                        crate::secrets::key_path(&self.data_dir, crate::secrets::SECRET_KEY_NAME)
+                            .display()
+                            .to_string()
+                    }
+                },
+            ),
+            (
+                "secret_key_previous",
+                if self.secret_key_previous.is_some() {
+                    "(set)"
+                } else {
+                    "(none)"
+                }
+                .into(),
+            ),
             ("log", self.log.clone()),
         ];
         let mail = self.mail.describe();

@@ -19,6 +19,7 @@ pub mod jobs;
 pub mod mail;
 pub mod private_fs;
 pub mod seal;
+pub mod secrets;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;

@@ -35,12 +35,24 @@ pub struct AppState {
     pub upload_limits: UploadLimits,
     /// Slots and per-address counts of the public verifier.
     pub verify_gate: crate::api::budget::VerifyGate,
+    /// The keys that seal stored secrets (TOTP).
+    pub keys: Arc<crate::secrets::KeyRing>,
 }
 
 impl AppState {
     /// Builds the state; the CSP is derived from the built app in `config.dist_dir`, the seal
-    /// from the configuration (the development PKI is generated on first start).
+    /// from the configuration (the development PKI is generated on first start). TOTP secrets
+    /// still in plain text or under a previous key are sealed with the current key here.
     pub fn new(pool: DbPool, config: Config) -> anyhow::Result<AppState> {
+        let keys = crate::secrets::KeyRing::from_config(&config)?;
+        let sealed = workflow::accounts::seal_totp_secrets(&mut *pool.get()?, &keys)?;
+        if sealed > 0 {
+            tracing::info!(
+                sealed,
+                key_id = keys.current().id(),
+                "TOTP secrets encrypted"
+            );
+        }
         let seal = SealKit::from_config(&config).map_err(|e| {
             anyhow::anyhow!(
                 "the seal cannot be set up (development PKI in {}): {e}",
@@ -58,6 +70,7 @@ impl AppState {
             verify_gate: crate::api::budget::VerifyGate::new(config.verify),
             config: Arc::new(config),
             seal: Arc::new(seal),
+            keys: Arc::new(keys),
         })
     }
 

@@ -89,7 +89,7 @@ fn journey(backend: Backend, smtp: bool) {
         &corpus(PDF),
         json!([
             {"organization_name": "株式会社テスト商事", "name": "山田 太郎", "email": "yamada@example.co.jp"},
-            {"organization_name": "株式会社テスト商事", "name": "佐藤 花子", "email": "sato@example.co.jp", "access_code": "8831"},
+            {"organization_name": "株式会社テスト商事", "name": "佐藤 花子", "email": "sato@example.co.jp", "access_code": "883121"},
         ]),
         true,
     );
@@ -111,7 +111,7 @@ fn journey(backend: Backend, smtp: bool) {
     agree(&server, &t1, &s1);
 
     // Recipient 2 (with the access code) forwards to a colleague, who agrees.
-    let (t2, s2) = confirm(&server, &mail, "sato@example.co.jp", Some("8831"));
+    let (t2, s2) = confirm(&server, &mail, "sato@example.co.jp", Some("883121"));
     server
         .request(
             "POST",
@@ -124,7 +124,7 @@ fn journey(backend: Backend, smtp: bool) {
         server.get(None, &format!("/api/v1/signing/{t2}")).status,
         410
     );
-    let (t3, s3) = confirm(&server, &mail, "suzuki@example.co.jp", Some("8831"));
+    let (t3, s3) = confirm(&server, &mail, "suzuki@example.co.jp", Some("883121"));
     agree(&server, &t3, &s3);
 
     let detail = server::wait_concluded(&server, &org.staff, &cid, Duration::from_secs(120));

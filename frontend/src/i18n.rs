@@ -170,11 +170,11 @@ texts! {
     AccountActions => "アカウントの操作", "Account actions";
     Disable => "無効化する", "Disable";
     Enable => "有効化する", "Enable";
-    ConfirmDisable => "この利用者を無効化しますか。無効化するとログインできなくなります。", "Disable this user? They will no longer be able to log in.";
+    ConfirmDisable => "この利用者を無効化しますか。無効化するとログインできなくなり、ログイン中のセッションは終了し、発行済みのAPIトークンはすべて失効します（有効化しても戻りません）。", "Disable this user? They will no longer be able to log in; their sessions end and all their API tokens are revoked (enabling them again does not bring the tokens back).";
     Disabled => "無効化しました。", "Disabled.";
     Enabled => "有効化しました。", "Enabled.";
     ResetPassword => "パスワードを再設定する", "Reset the password";
-    ConfirmReset => "パスワードを再設定しますか。現在のパスワードは使えなくなります。", "Reset the password? The current one stops working.";
+    ConfirmReset => "パスワードを再設定しますか。現在のパスワードは使えなくなり、この利用者のログイン中のセッションは終了し、発行済みのAPIトークンはすべて失効します。", "Reset the password? The current one stops working, the user's sessions end and all their API tokens are revoked.";
     LockedUntil => "ロック解除予定", "Locked until";
     CreatedAt => "登録日時", "Created";
     TotpEnabledLabel => "二段階認証", "Two-step verification";
@@ -236,6 +236,7 @@ texts! {
     MustChangePassword => "パスワードの変更が必要です。新しいパスワードを設定するまで、他の画面は利用できません。", "You must change your password before using other pages.";
     TotpSetupRequired => "この団体では二段階認証が必須です。設定が完了するまで、他の画面は利用できません。", "Your organisation requires two-step verification. Other pages are available once it is set up.";
     PasswordSection => "パスワードの変更", "Change password";
+    PasswordChangeRevokes => "パスワードを変更すると、発行済みのAPIトークンはすべて失効し、この画面以外でログイン中のセッション（他の端末やブラウザ）は終了します。", "Changing your password revokes all your API tokens and ends your other sessions (other devices and browsers); this one stays.";
     CurrentPassword => "現在のパスワード", "Current password";
     NewPassword => "新しいパスワード", "New password";
     NewPasswordConfirm => "新しいパスワード（確認）", "New password (again)";
@@ -376,7 +377,7 @@ texts! {
     ChooseContact => "（担当者を選んでください）", "(choose a contact)";
     OrganizationName => "組織名", "Organisation";
     AccessCode => "アクセスコード", "Access code";
-    AccessCodeHint => "任意。4～32文字。メールとは別の方法（電話・郵送など）でお伝えください。", "Optional, 4–32 characters. Pass it on by phone or letter, not by the same mail.";
+    AccessCodeHint => "任意。6～32文字。メールとは別の方法（電話・郵送など）でお伝えください。", "Optional, 6–32 characters. Pass it on by phone or letter, not by the same mail.";
     AccessCodeReenter => "アクセスコードが設定されています。変更する場合だけ入力してください（空欄のまま保存すると、設定済みのコードを引き継ぎます）。", "An access code is set. Type a new one only to change it (left empty, the code is kept).";
     SaveRecipients => "送信先を保存する", "Save recipients";
     NoRecipients => "送信先はまだ登録されていません。", "No recipients yet.";

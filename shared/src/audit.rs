@@ -46,6 +46,13 @@ audit_actions! {
     Login = ("auth.login", "ログイン", "Login"),
     /// Failed login (wrong password or code, locked, disabled).
     LoginFailed = ("auth.login_failed", "ログイン失敗", "Failed login"),
+    /// An account was locked after too many failed logins (its owner is mailed).
+    AccountLocked = ("auth.account_locked", "アカウントのロック", "Account locked"),
+    /// A user's API tokens were revoked and other sessions ended (password change, reset,
+    /// disable); the counts and the reason are in the details.
+    CredentialsRevoked = ("auth.credentials_revoked", "APIトークンの失効とセッションの終了", "API tokens revoked and sessions ended"),
+    /// Stored TOTP secrets were encrypted (again) under the current key at start.
+    TotpSecretsSealed = ("auth.totp_secrets_sealed", "二段階認証の秘密情報の暗号化", "TOTP secrets encrypted"),
     /// Logout.
     Logout = ("auth.logout", "ログアウト", "Logout"),
     /// A user changed their own password.
@@ -118,6 +125,8 @@ audit_actions! {
     RecipientCodeFailed = ("recipient.code_failed", "確認コードの誤り", "Wrong one-time code"),
     /// A recipient was locked after too many wrong codes.
     RecipientLocked = ("recipient.locked", "確認コードのロック", "One-time code locked"),
+    /// A recipient's link was closed for good after repeated locks (the sender is mailed).
+    RecipientLinkClosed = ("recipient.link_closed", "確認用リンクの停止", "Signing link closed"),
     /// A recipient confirmed with the code and opened the contract.
     RecipientVerified = ("recipient.verified", "相手方の本人確認", "Counterparty verified"),
     /// A recipient downloaded a file.

@@ -89,15 +89,19 @@ problem_codes! {
     SessionExpired = ("session_expired", 401, "Your session has expired. Please log in again.", "一定時間操作がなかったため、ログアウトしました。もう一度ログインしてください。"),
     /// The `Authorization: Bearer` API token is unknown, revoked or expired.
     ApiTokenInvalid = ("api_token_invalid", 401, "The API token is invalid, revoked or expired.", "APIトークンが無効です（失効済み、期限切れ、または誤り）。管理画面で新しいトークンを発行してください。"),
-    /// Login ID or password is wrong (deliberately not saying which).
-    InvalidCredentials = ("invalid_credentials", 401, "The organisation code, login ID or password is incorrect.", "団体コード、ログインID、またはパスワードが正しくありません。"),
+    /// The login failed: unknown organisation or login ID, wrong password, or an account that is
+    /// locked or disabled — deliberately one answer for all, so that it does not tell which
+    /// accounts exist (a locked account's owner is told by mail).
+    InvalidCredentials = ("invalid_credentials", 401, "Login failed: the organisation code, login ID or password is incorrect, or the account cannot log in at the moment.", "ログインできませんでした。団体コード、ログインID、パスワードが正しくないか、アカウントが現在ログインできない状態です。"),
     /// The password is right but a TOTP code is needed.
     TotpRequired = ("totp_required", 401, "Enter the 6-digit code from your authenticator app.", "認証アプリに表示されている6桁の確認コードを入力してください。"),
     /// The TOTP code is wrong or expired.
     TotpInvalid = ("totp_invalid", 401, "The authenticator code is incorrect or expired.", "確認コードが正しくないか、有効期限が切れています。"),
     /// The tenant requires TOTP and the user has not set it up.
     TotpSetupRequired = ("totp_setup_required", 403, "Your organisation requires two-step verification. Set it up under My account.", "二段階認証の設定が必要です。「アカウント」から設定してください。"),
-    /// Too many failed logins: the account is locked for a while.
+    /// Too many failed password checks: the account is locked for a while. Answered where a
+    /// logged-in user confirms a change with their password; the login itself says
+    /// `invalid_credentials` instead, so as not to tell which accounts exist.
     AccountLocked = ("account_locked", 423, "Too many failed attempts. The account is locked for a while; try again later.", "ログインに続けて失敗したため、一時的にロックされています。しばらくしてから再度お試しください。"),
     /// The account has been disabled by an administrator.
     AccountDisabled = ("account_disabled", 403, "This account has been disabled. Contact your administrator.", "このアカウントは無効化されています。管理者にお問い合わせください。"),
@@ -111,6 +115,13 @@ problem_codes! {
     PasswordChangeRequired = ("password_change_required", 403, "Change your password before continuing.", "パスワードの変更が必要です。新しいパスワードを設定してください。"),
     /// The user lacks the permission for this action.
     Forbidden = ("forbidden", 403, "You do not have permission for this action.", "この操作を行う権限がありません。"),
+    /// Users and API tokens are managed from a logged-in session only, never with an API token.
+    ApiTokenNotAllowed = ("api_token_not_allowed", 403, "API tokens cannot manage users or API tokens; log in to do this.", "APIトークンでは利用者やAPIトークンを管理できません。画面からログインして操作してください。"),
+    /// A role or permission the acting user does not hold themselves cannot be given, nor can a
+    /// user who holds more than the acting user be changed, disabled or reset.
+    GrantNotHeld = ("grant_not_held", 403, "You can only give roles and permissions you hold yourself, and only manage users who hold no more than you.", "自分が持っていない役割や権限は付与できません。また、自分より多くの権限を持つ利用者は変更できません。"),
+    /// The administrator role, and administrators' accounts, are managed by administrators only.
+    AdminOnly = ("admin_only", 403, "Only administrators can give the administrator role or manage an administrator's account.", "管理者の役割の付与や管理者のアカウントの管理は、管理者のみが行えます。"),
     /// No such object (or it belongs to another tenant).
     NotFound = ("not_found", 404, "Not found.", "対象が見つかりません。"),
     /// The login ID is already used in this organisation.
@@ -164,7 +175,10 @@ problem_codes! {
     /// The one-time code has expired or none was requested.
     SigningCodeExpired = ("signing_code_expired", 401, "The confirmation code has expired. Request a new one.", "確認コードの有効期限が切れています。新しい確認コードを送信してください。"),
     /// Too many wrong codes: the link is locked for a while.
-    SigningLocked = ("signing_locked", 423, "Too many wrong codes. The link is locked for 30 minutes.", "確認コードの入力に続けて失敗したため、30分間ロックされています。"),
+    SigningLocked = ("signing_locked", 423, "Too many wrong codes. The link is locked for a while (30 minutes, longer after repeated locks).", "確認コードの入力に続けて失敗したため、一時的にロックされています（30分間。繰り返すと長くなります）。"),
+    /// So many wrong codes that the link was closed for good; the sender has been told and can
+    /// send a new link.
+    SigningLinkClosed = ("signing_link_closed", 410, "Too many wrong codes: this link has been closed. Ask the sender for a new one.", "確認コードの誤りが多いため、このリンクは停止されました。送信者に新しいリンクの発行を依頼してください。"),
     /// A code was sent a moment ago.
     SigningCodeTooSoon = ("signing_code_too_soon", 429, "A code was just sent. Wait a minute before requesting another.", "確認コードを送信したばかりです。1分ほど待ってから再度お試しください。"),
     /// The recipient has not confirmed with the one-time code in this session.

@@ -272,6 +272,24 @@ pub fn check_password_policy(password: &str, login_id: &str) -> Result<(), Valid
     }
 }
 
+/// Shortest access code (アクセスコード) a recipient can be given: with the e-mailed code it is
+/// the second factor, so it must not fall to a few guesses.
+pub const ACCESS_CODE_MIN_CHARS: usize = 6;
+/// Longest access code.
+pub const ACCESS_CODE_MAX_CHARS: usize = 32;
+
+/// Checks the length of an access code (already trimmed, not empty).
+pub fn check_access_code(code: &str) -> Result<(), ValidationError> {
+    let n = code.chars().count();
+    if n < ACCESS_CODE_MIN_CHARS {
+        Err(ValidationError::TooShort)
+    } else if n > ACCESS_CODE_MAX_CHARS {
+        Err(ValidationError::TooLong)
+    } else {
+        Ok(())
+    }
+}
+
 /// A 6-digit one-time code (TOTP or e-mailed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OtpCode(u32);

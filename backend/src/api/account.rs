@@ -8,22 +8,23 @@ use shared::problem::Problem;
 use crate::api::error::ApiResult;
 use crate::api::extract::SessionUser;
 use crate::startup::AppState;
-use crate::workflow::accounts;
+use crate::workflow::accounts::{self, LoginPolicy};
 
 /// Changes the own password (policy: 12+ characters with letters and digits, not the login
-/// ID). Other sessions of the user end.
+/// ID). Other sessions of the user end and all their API tokens are revoked.
 #[utoipa::path(post, path = "/api/v1/account/password", tag = "account", request_body = ChangePasswordRequest,
     responses((status = 204),
               (status = "4XX", body = Problem, content_type = "application/problem+json",
-               description = "current_password_wrong, password_policy")))]
+               description = "current_password_wrong, password_policy, account_locked (after as many wrong current passwords as failed logins lock an account)")))]
 #[post("/account/password")]
 pub async fn change_password(
     state: web::Data<AppState>,
     user: SessionUser,
     body: web::Json<ChangePasswordRequest>,
 ) -> ApiResult<HttpResponse> {
+    let policy = LoginPolicy::from_config(&state.config);
     state
-        .run(move |conn| accounts::change_password(conn, &user.actor, &body))
+        .run(move |conn| accounts::change_password(conn, &user.actor, &body, policy))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -37,8 +38,9 @@ pub async fn totp_setup(
     state: web::Data<AppState>,
     user: SessionUser,
 ) -> ApiResult<web::Json<TotpSetupView>> {
+    let keys = state.keys.clone();
     let view = state
-        .run(move |conn| accounts::totp_setup(conn, &user.actor, "Tachiai"))
+        .run(move |conn| accounts::totp_setup(conn, &keys, &user.actor, "Tachiai"))
         .await?;
     Ok(web::Json(view))
 }
@@ -54,8 +56,9 @@ pub async fn totp_enable(
     user: SessionUser,
     body: web::Json<TotpEnableRequest>,
 ) -> ApiResult<HttpResponse> {
+    let keys = state.keys.clone();
     state
-        .run(move |conn| accounts::totp_enable(conn, &user.actor, &body))
+        .run(move |conn| accounts::totp_enable(conn, &keys, &user.actor, &body))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -70,8 +73,9 @@ pub async fn totp_disable(
     user: SessionUser,
     body: web::Json<TotpDisableRequest>,
 ) -> ApiResult<HttpResponse> {
+    let policy = LoginPolicy::from_config(&state.config);
     state
-        .run(move |conn| accounts::totp_disable(conn, &user.actor, &body))
+        .run(move |conn| accounts::totp_disable(conn, &user.actor, &body, policy))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,6 +1,6 @@
-//! API tokens for integrators: issued, listed and revoked from a logged-in session only
-//! (`SessionUser`: a token cannot mint or see tokens); used everywhere `Authenticated` is, as
-//! `Authorization: Bearer tachiai_…`.
+//! API tokens for integrators: issued, listed and revoked from a logged-in session only (a
+//! token presented here is refused with `api_token_not_allowed`: a token cannot mint or see
+//! tokens); used everywhere `Authenticated` is, as `Authorization: Bearer tachiai_…`.
 
 use actix_web::{HttpResponse, get, post, web};
 use shared::dto::{ApiTokenView, CreateApiTokenRequest, CreatedApiTokenView, Page};
@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::api::PageQuery;
 use crate::api::error::ApiResult;
-use crate::api::extract::SessionUser;
+use crate::api::extract::Authenticated;
 use crate::startup::AppState;
 use crate::workflow::api_tokens;
 
@@ -20,12 +20,12 @@ use crate::workflow::api_tokens;
 #[get("/api-tokens")]
 pub async fn list(
     state: web::Data<AppState>,
-    user: SessionUser,
+    Authenticated(actor): Authenticated,
     query: web::Query<PageQuery>,
 ) -> ApiResult<web::Json<Page<ApiTokenView>>> {
     let page = query.page_request();
     let view = state
-        .run(move |conn| api_tokens::list(conn, &user.actor, page))
+        .run(move |conn| api_tokens::list(conn, &actor, page))
         .await?;
     Ok(web::Json(view))
 }
@@ -36,15 +36,15 @@ pub async fn list(
 #[utoipa::path(post, path = "/api/v1/api-tokens", tag = "api-tokens", request_body = CreateApiTokenRequest,
     responses((status = 201, body = CreatedApiTokenView),
               (status = "4XX", body = Problem, content_type = "application/problem+json",
-               description = "validation_failed (e.g. a scope the user does not have)")))]
+               description = "validation_failed (e.g. a scope the user does not have), api_token_not_allowed")))]
 #[post("/api-tokens")]
 pub async fn create(
     state: web::Data<AppState>,
-    user: SessionUser,
+    Authenticated(actor): Authenticated,
     body: web::Json<CreateApiTokenRequest>,
 ) -> ApiResult<HttpResponse> {
     let view = state
-        .run(move |conn| api_tokens::create(conn, &user.actor, &body))
+        .run(move |conn| api_tokens::create(conn, &actor, &body))
         .await?;
     Ok(HttpResponse::Created().json(view))
 }
@@ -57,12 +57,12 @@ pub async fn create(
 #[post("/api-tokens/{id}/revoke")]
 pub async fn revoke(
     state: web::Data<AppState>,
-    user: SessionUser,
+    Authenticated(actor): Authenticated,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<ApiTokenView>> {
     let id = id.into_inner().to_string();
     let view = state
-        .run(move |conn| api_tokens::revoke(conn, &user.actor, &id))
+        .run(move |conn| api_tokens::revoke(conn, &actor, &id))
         .await?;
     Ok(web::Json(view))
 }

@@ -24,7 +24,7 @@ fn session_cookie(value: String, secure: bool) -> Cookie<'static> {
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = SessionView),
               (status = "4XX", body = Problem, content_type = "application/problem+json",
-               description = "invalid_credentials, totp_required, totp_invalid, account_locked, account_disabled, too_many_requests")))]
+               description = "invalid_credentials (also for locked and disabled accounts, alike), totp_required, totp_invalid, too_many_requests")))]
 #[post("/auth/login")]
 pub async fn login(
     state: web::Data<AppState>,
@@ -34,14 +34,10 @@ pub async fn login(
     check_origin(&req, &state.config.public_url)?;
     let origin = origin(&req);
     let previous = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned());
-    let c = &state.config;
-    let policy = LoginPolicy {
-        max_failures: c.login_max_failures,
-        lockout_minutes: c.login_lockout_minutes,
-        ip_max_failures: c.ip_max_failures,
-    };
+    let policy = LoginPolicy::from_config(&state.config);
+    let keys = state.keys.clone();
     let created = state
-        .run(move |conn| accounts::login(conn, &body, &origin, previous.as_deref(), policy))
+        .run(move |conn| accounts::login(conn, &keys, &body, &origin, previous.as_deref(), policy))
         .await?;
     Ok(HttpResponse::Ok()
         .cookie(session_cookie(created.token, state.config.secure_cookies()))

@@ -58,7 +58,9 @@ pub async fn send_code(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Confirms the one-time code (and access code): returns the session token.
+/// Confirms the one-time code (and access code): returns the session token. Wrong codes lock
+/// the link (`signing_locked`: 30 minutes, then 2 and 24 hours); after 20 in all it is closed
+/// (`signing_link_closed`) and the sender is told.
 #[utoipa::path(post, path = "/api/v1/signing/{token}/verify", tag = "signing", params(("token" = String, Path)),
     request_body = SigningVerifyRequest,
     responses((status = 200, body = SigningSessionView),
@@ -71,8 +73,18 @@ pub async fn verify(
     body: web::Json<SigningVerifyRequest>,
 ) -> ApiResult<web::Json<SigningSessionView>> {
     let o = origin(&req);
+    let links = Links::new(&state.config.public_url);
     let session_token = state
-        .run(move |conn| signing::verify(conn, &token, &body.code, body.access_code.as_deref(), &o))
+        .run(move |conn| {
+            signing::verify(
+                conn,
+                &links,
+                &token,
+                &body.code,
+                body.access_code.as_deref(),
+                &o,
+            )
+        })
         .await?;
     Ok(web::Json(SigningSessionView {
         session_token,

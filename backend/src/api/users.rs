@@ -51,7 +51,7 @@ pub async fn list(
 #[utoipa::path(post, path = "/api/v1/users", tag = "users", request_body = CreateUserRequest,
     responses((status = 201, body = UserCredentialView),
               (status = "4XX", body = Problem, content_type = "application/problem+json",
-               description = "validation_failed, login_id_taken, forbidden")))]
+               description = "validation_failed, login_id_taken, forbidden, grant_not_held, admin_only, api_token_not_allowed")))]
 #[post("/users")]
 pub async fn create(
     state: web::Data<AppState>,
@@ -86,7 +86,7 @@ pub async fn get(
     request_body = UpdateUserRequest,
     responses((status = 200, body = UserView),
               (status = "4XX", body = Problem, content_type = "application/problem+json",
-               description = "validation_failed, self_lockout, not_found, forbidden")))]
+               description = "validation_failed, self_lockout, not_found, forbidden, grant_not_held, admin_only, api_token_not_allowed")))]
 #[put("/users/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
@@ -101,7 +101,8 @@ pub async fn update(
     Ok(web::Json(view))
 }
 
-/// Disables a user (users are never deleted); their sessions end.
+/// Disables a user (users are never deleted); their sessions end and their API tokens are
+/// revoked.
 #[utoipa::path(post, path = "/api/v1/users/{id}/disable", tag = "users", params(("id" = Uuid, Path)),
     responses((status = 200, body = UserView),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
@@ -135,7 +136,8 @@ pub async fn enable(
     Ok(web::Json(view))
 }
 
-/// Generates a new password (shown once), lifts a lockout and ends the user's sessions.
+/// Generates a new password (shown once), lifts a lockout, ends the user's sessions and revokes
+/// their API tokens.
 #[utoipa::path(post, path = "/api/v1/users/{id}/reset-password", tag = "users", params(("id" = Uuid, Path)),
     responses((status = 200, body = UserCredentialView),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]

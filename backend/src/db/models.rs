@@ -275,6 +275,8 @@ pub struct Recipient {
     pub created_at: i64,
     pub updated_at: i64,
     pub auto_reminded_at: Option<i64>,
+    /// Locks of the current link for wrong codes; beyond the lock steps the link is closed.
+    pub code_locks: i32,
 }
 
 /// An API token of an integrator (`Authorization: Bearer tachiai_…`). Only the secret's
@@ -341,6 +343,7 @@ impl Recipient {
             created_at: now,
             updated_at: now,
             auto_reminded_at: None,
+            code_locks: 0,
         }
     }
 }

@@ -258,6 +258,7 @@ diesel::table! {
         created_at -> BigInt,
         updated_at -> BigInt,
         auto_reminded_at -> Nullable<BigInt>,
+        code_locks -> Integer,
     }
 }
 

@@ -33,9 +33,9 @@ pub use config::{
 };
 pub use render::{Rendered, SUBJECT_PREFIX};
 pub use templates::{
-    Agreed, ApprovalRequested, Approved, Concluded, ConcludedNotice, ContractRef, Declined,
-    Expiring, ForwardNotice, Forwarded, Link, MailTemplate, OneTimeCode, Party, Reminder, Sender,
-    SentBack, SigningRequest, Viewed,
+    AccountLocked, Agreed, ApprovalRequested, Approved, Concluded, ConcludedNotice, ContractRef,
+    Declined, Expiring, ForwardNotice, Forwarded, Link, MailTemplate, OneTimeCode, Party, Reminder,
+    Sender, SentBack, SigningLinkClosed, SigningRequest, Viewed,
 };
 pub use transport::write_outbox;
 

@@ -260,6 +260,36 @@ pub struct Expiring {
     pub link: String,
 }
 
+/// To a staff user: their account was locked after failed logins (the login screen says only
+/// "login failed", so that it does not reveal which accounts exist).
+#[derive(Debug, Clone)]
+pub struct AccountLocked {
+    /// The user addressed.
+    pub user_name: String,
+    /// 団体名.
+    pub tenant: String,
+    /// ログインID.
+    pub login_id: String,
+    /// Until when.
+    pub until: Millis,
+}
+
+/// To staff: a counterparty's link was closed after repeated wrong codes; a new link (e.g. a
+/// reminder) is needed.
+#[derive(Debug, Clone)]
+pub struct SigningLinkClosed {
+    /// The staff member addressed.
+    pub staff_name: String,
+    /// The contract.
+    pub contract: ContractRef,
+    /// Whose link.
+    pub recipient: Party,
+    /// Wrong codes in all.
+    pub failures: u32,
+    /// The contract's page in the staff app.
+    pub link: String,
+}
+
 /// Every mail the service sends.
 #[derive(Debug, Clone)]
 pub enum MailTemplate {
@@ -291,6 +321,10 @@ pub enum MailTemplate {
     Agreed(Agreed),
     /// 確認依頼の有効期限が近づいています.
     Expiring(Expiring),
+    /// アカウントがロックされました.
+    AccountLocked(AccountLocked),
+    /// 確認用リンクを停止しました.
+    SigningLinkClosed(SigningLinkClosed),
 }
 
 impl MailTemplate {
@@ -311,6 +345,8 @@ impl MailTemplate {
             MailTemplate::Viewed(_) => "viewed",
             MailTemplate::Agreed(_) => "agreed",
             MailTemplate::Expiring(_) => "expiring",
+            MailTemplate::AccountLocked(_) => "account_locked",
+            MailTemplate::SigningLinkClosed(_) => "signing_link_closed",
         }
     }
 
@@ -340,6 +376,8 @@ impl MailTemplate {
             MailTemplate::Viewed(m) => viewed(m),
             MailTemplate::Agreed(m) => agreed(m),
             MailTemplate::Expiring(m) => expiring(m),
+            MailTemplate::AccountLocked(m) => account_locked(m),
+            MailTemplate::SigningLinkClosed(m) => signing_link_closed(m),
         }
     }
 }
@@ -938,6 +976,68 @@ fn expiring(m: &Expiring) -> Rendered {
     )
 }
 
+fn account_locked(m: &AccountLocked) -> Rendered {
+    render(
+        format!("{SUBJECT_PREFIX}アカウントがロックされました / Your account has been locked"),
+        vec![
+            Block::P(dear_ja(&m.user_name)),
+            Block::P(format!(
+                "{}の立会で、あなたのアカウントへのログインに続けて失敗したため、アカウントを{}までロックしました。",
+                m.tenant,
+                date_ja(m.until)
+            )),
+            Block::Fields(vec![
+                ("ログインID", m.login_id.clone()),
+                ("ロック解除", date_ja(m.until)),
+            ]),
+            Block::P(
+                "お心当たりのない場合は、第三者がパスワードを試している可能性があります。管理者にご連絡ください。すぐにログインする必要がある場合は、管理者にパスワードの再設定を依頼してください。"
+                    .into(),
+            ),
+        ],
+        vec![
+            Block::P(dear_en(&m.user_name)),
+            Block::P(format!(
+                "After repeated failed logins to your Tachiai account at {}, the account is locked until {}.",
+                m.tenant,
+                date_en(m.until)
+            )),
+            Block::Fields(vec![
+                ("Login ID", m.login_id.clone()),
+                ("Locked until", date_en(m.until)),
+            ]),
+            Block::P(
+                "If this was not you, someone may be trying passwords: please tell your administrator. If you need to log in now, ask your administrator to reset your password."
+                    .into(),
+            ),
+        ],
+    )
+}
+
+fn signing_link_closed(m: &SigningLinkClosed) -> Rendered {
+    staff_notice(
+        "確認用リンクを停止しました",
+        "A signing link was closed",
+        (&m.staff_name, &m.contract, &m.link),
+        Notice {
+            intro: format!(
+                "下記の契約について、契約相手方の確認用リンクで確認コードの誤りが合計{}回に達したため、リンクを停止しました。\nご本人からの依頼であることを確認のうえ、リマインドを送信すると新しいリンクが届きます。",
+                m.failures
+            ),
+            more: [("契約相手方", party_ja(&m.recipient))],
+            aside: None,
+        },
+        Notice {
+            intro: format!(
+                "The signing link of a counterparty for the contract below was closed after {} wrong codes in all.\nOnce you have confirmed with the counterparty, send a reminder to mail them a new link.",
+                m.failures
+            ),
+            more: [("Counterparty", party_en(&m.recipient))],
+            aside: None,
+        },
+    )
+}
+
 /// One of each template, with awkward text (markup, quotes, line breaks) where a caller's
 /// text goes. For tests here and in `tests/jobs_mail.rs`.
 pub fn samples() -> Vec<MailTemplate> {
@@ -1057,12 +1157,25 @@ pub fn samples() -> Vec<MailTemplate> {
             remaining: 1,
             link: staff_link.clone(),
         }),
+        MailTemplate::SigningLinkClosed(SigningLinkClosed {
+            staff_name: sender.person.clone(),
+            contract: contract.clone(),
+            recipient: party.clone(),
+            failures: 20,
+            link: staff_link.clone(),
+        }),
         MailTemplate::Expiring(Expiring {
             staff_name: sender.person,
             contract,
             expires_at: at,
             pending: vec![party, colleague],
             link: staff_link,
+        }),
+        MailTemplate::AccountLocked(AccountLocked {
+            user_name: "佐藤 花子".into(),
+            tenant: "〇〇市".into(),
+            login_id: "sato<h>".into(),
+            until: at,
         }),
     ]
 }
@@ -1135,7 +1248,10 @@ mod tests {
             assert!(!m.html.contains("<script"), "{}: {}", t.name(), m.html);
             assert!(!m.html.contains("<山田>"), "{}", t.name());
             assert!(!m.html.contains("<b>"), "{}", t.name());
-            let names_the_contract = !matches!(t, MailTemplate::OneTimeCode(_));
+            let names_the_contract = !matches!(
+                t,
+                MailTemplate::OneTimeCode(_) | MailTemplate::AccountLocked(_)
+            );
             assert_eq!(
                 m.html.contains("&lt;script&gt;alert(&quot;x&quot;)"),
                 names_the_contract,

@@ -15,10 +15,13 @@ use shared::validate::{OtpCode, check_password_policy};
 use crate::audit::{self, Entry, Origin, Outcome};
 use crate::auth::{password, tokens, totp};
 use crate::clock::{Millis, rfc3339};
-use crate::db::models::{LoginFailure, Session};
+use crate::db::models::{LoginFailure, Session, Tenant, User};
 use crate::db::queries::{login_failures, sessions, tenants, users};
 use crate::db::{self, AnyConnection};
-use crate::workflow::actor::Actor;
+use crate::mail::{self, MailTemplate};
+use crate::secrets::{self, KeyRing};
+use crate::workflow::actor::{Actor, Credential};
+use crate::workflow::api_tokens::{RevokeReason, revoke_credentials};
 use crate::workflow::error::{WorkflowError, WorkflowResult};
 use crate::workflow::views::me_view;
 
@@ -31,6 +34,17 @@ pub struct LoginPolicy {
     pub lockout_minutes: i64,
     /// Failed logins per address within [`THROTTLE_WINDOW_MINUTES`].
     pub ip_max_failures: i64,
+}
+
+impl LoginPolicy {
+    /// The limits the configuration sets.
+    pub fn from_config(c: &crate::config::Config) -> LoginPolicy {
+        LoginPolicy {
+            max_failures: c.login_max_failures,
+            lockout_minutes: c.login_lockout_minutes,
+            ip_max_failures: c.ip_max_failures,
+        }
+    }
 }
 
 /// The window of the per-address throttle.
@@ -47,45 +61,49 @@ pub struct NewSession {
 
 /// `POST /auth/login`. Returns a new session; the caller replaces any previous cookie, and
 /// `previous_token` (if the browser sent one) is ended, so sessions rotate at login.
+///
+/// Every way of failing (unknown tenant or login ID, wrong password or code, locked or
+/// disabled account) answers `invalid_credentials` after the same argon2 work, so the answer
+/// does not tell which accounts exist; the audit log records the real reason, and a user
+/// whose account locks is told by mail. Both limits are taken *before* the password is
+/// checked, atomically in the database, so parallel guesses cannot exceed them: the address
+/// reserves a throttle slot, the account one attempt of its allowance.
 pub fn login(
     conn: &mut AnyConnection,
+    keys: &KeyRing,
     req: &LoginRequest,
     origin: &Origin,
     previous_token: Option<&str>,
     policy: LoginPolicy,
 ) -> WorkflowResult<NewSession> {
     let now = Millis::now();
-    let ip = origin.ip.clone().unwrap_or_default();
+    let slot = LoginFailure {
+        id: uuid::Uuid::new_v4().to_string(),
+        ip: origin.ip.clone().unwrap_or_default(),
+        at: now.0,
+    };
     let since = now.plus_minutes(-THROTTLE_WINDOW_MINUTES).0;
-    if login_failures::count_since(conn, &ip, since)? >= policy.ip_max_failures {
+    if !login_failures::reserve(conn, &slot, since, policy.ip_max_failures)? {
         return Err(ProblemCode::TooManyRequests.into());
     }
-    let remember_failure = |conn: &mut AnyConnection| -> WorkflowResult<()> {
-        login_failures::insert(
-            conn,
-            &LoginFailure {
-                id: uuid::Uuid::new_v4().to_string(),
-                ip: ip.clone(),
-                at: now.0,
-            },
-        )?;
-        Ok(())
-    };
+    // Not a failure after all: the address's slot is given back.
+    let release_slot = |conn: &mut AnyConnection| login_failures::delete(conn, &slot.id);
+    let refused = || WorkflowError::from(ProblemCode::InvalidCredentials);
 
     let Some(tenant) = tenants::find_by_code(conn, req.tenant_code.trim())? else {
         password::verify(&req.password, password::dummy_hash());
-        remember_failure(conn)?;
-        return Err(ProblemCode::InvalidCredentials.into());
+        return Err(refused());
     };
     let typed = Origin {
         actor_id: None,
         actor_label: req.login_id.trim().chars().take(64).collect(),
         ..origin.clone()
     };
-    let fail = |conn: &mut AnyConnection,
-                user_id: Option<&str>,
-                reason: &str,
-                code: ProblemCode|
+    // Records the failure's real reason and answers `code`.
+    let fail_as = |conn: &mut AnyConnection,
+                   user_id: Option<&str>,
+                   reason: &str,
+                   code: ProblemCode|
      -> WorkflowError {
         let recorded = db::tenant_transaction(conn, &tenant.id, |conn| {
             audit::record(
@@ -111,40 +129,34 @@ pub fn login(
         }
     };
 
-    let Some(user) = users::find_by_login_id(conn, &tenant.id, req.login_id.trim())? else {
-        password::verify(&req.password, password::dummy_hash());
-        remember_failure(conn)?;
-        return Err(fail(
-            conn,
-            None,
-            "unknown_login_id",
-            ProblemCode::InvalidCredentials,
-        ));
+    // The same answer for every failure before the password is known right.
+    let fail = |conn: &mut AnyConnection, user_id: Option<&str>, reason: &str| -> WorkflowError {
+        fail_as(conn, user_id, reason, ProblemCode::InvalidCredentials)
     };
-    if user.locked_until.is_some_and(|until| until > now.0) {
-        return Err(fail(
-            conn,
-            Some(&user.id),
-            "locked",
-            ProblemCode::AccountLocked,
-        ));
-    }
+
+    let user = match users::find_by_login_id(conn, &tenant.id, req.login_id.trim())? {
+        Some(user) if !user.disabled => user,
+        found => {
+            password::verify(&req.password, password::dummy_hash());
+            let reason = if found.is_some() {
+                "disabled"
+            } else {
+                "unknown_login_id"
+            };
+            return Err(fail(conn, found.as_ref().map(|u| u.id.as_str()), reason));
+        }
+    };
+    let Some(attempt) = take_attempt(conn, &user, &req.password, now, policy)? else {
+        return Err(fail(conn, Some(&user.id), "locked"));
+    };
+    // A failed attempt; the one that used the last of the allowance locks the account.
     let count_failure = |conn: &mut AnyConnection, reason: &str, code: ProblemCode| {
-        let failures = user.failed_logins + 1;
-        let lock =
-            (failures >= policy.max_failures).then(|| now.plus_minutes(policy.lockout_minutes).0);
-        if let Err(e) = users::record_failed_login(conn, &tenant.id, &user.id, failures, lock)
-            .map_err(WorkflowError::from)
-            .and_then(|_| remember_failure(conn))
+        if attempt == policy.max_failures
+            && let Err(e) = lock_account(conn, &tenant, &user, &typed, now, policy)
         {
             return e;
         }
-        let code = if lock.is_some() {
-            ProblemCode::AccountLocked
-        } else {
-            code
-        };
-        fail(conn, Some(&user.id), reason, code)
+        fail_as(conn, Some(&user.id), reason, code)
     };
     if !password::verify(&req.password, &user.password_hash) {
         return Err(count_failure(
@@ -153,21 +165,16 @@ pub fn login(
             ProblemCode::InvalidCredentials,
         ));
     }
-    if user.disabled {
-        return Err(fail(
-            conn,
-            Some(&user.id),
-            "disabled",
-            ProblemCode::AccountDisabled,
-        ));
-    }
     if user.totp_enabled {
         let Some(raw) = req.totp_code.as_deref().filter(|c| !c.trim().is_empty()) else {
+            users::release_login_attempt(conn, &tenant.id, &user.id)?;
+            release_slot(conn)?;
             return Err(ProblemCode::TotpRequired.into());
         };
+        let secret = open_totp_secret(keys, &user)?;
         let step = OtpCode::parse(raw).ok().and_then(|code| {
             totp::verify(
-                user.totp_secret.as_deref().unwrap_or_default(),
+                &secret,
                 code.value(),
                 now.unix_seconds(),
                 user.totp_last_step,
@@ -177,6 +184,7 @@ pub fn login(
             Some(step) => {
                 users::set_totp_last_step(conn, &tenant.id, &user.id, step)?;
             }
+            // The password was right: saying the code was wrong reveals nothing new.
             None => return Err(count_failure(conn, "wrong_totp", ProblemCode::TotpInvalid)),
         }
     }
@@ -199,6 +207,7 @@ pub fn login(
         &user,
         tenant.require_totp,
         session.token_hash.clone(),
+        Credential::Session,
         origin.clone(),
     );
     db::tenant_transaction(conn, &tenant.id, |conn| -> WorkflowResult<()> {
@@ -207,6 +216,7 @@ pub fn login(
         }
         sessions::insert(conn, &session)?;
         users::record_login(conn, &tenant.id, &user.id, now.0)?;
+        release_slot(conn)?;
         actor.audit(
             conn,
             AuditAction::Login,
@@ -223,6 +233,167 @@ pub fn login(
             expires_at: rfc3339(session.expires_at),
         },
     })
+}
+
+/// Locks `user` for the configured minutes, audits it, and mails the user (the login answer
+/// itself does not say so).
+fn lock_account(
+    conn: &mut AnyConnection,
+    tenant: &Tenant,
+    user: &User,
+    typed: &Origin,
+    now: Millis,
+    policy: LoginPolicy,
+) -> WorkflowResult<()> {
+    let until = now.plus_minutes(policy.lockout_minutes);
+    db::tenant_transaction(conn, &tenant.id, |conn| -> WorkflowResult<()> {
+        users::lock(conn, &tenant.id, &user.id, until.0)?;
+        audit::record(
+            conn,
+            &tenant.id,
+            &Origin {
+                actor_id: Some(user.id.clone()),
+                ..typed.clone()
+            },
+            Entry {
+                action: AuditAction::AccountLocked,
+                target: Some(("user", &user.id)),
+                outcome: Outcome::Failure,
+                details: json!({ "failures": policy.max_failures, "locked_until": rfc3339(until.0) }),
+            },
+            now,
+        )?;
+        // A user without a deliverable address is still locked; the audit log has it.
+        if let Some(to) = mail::mailbox(&user.name, &user.email) {
+            mail::enqueue(
+                conn,
+                &tenant.id,
+                &to,
+                &MailTemplate::AccountLocked(mail::AccountLocked {
+                    user_name: user.name.clone(),
+                    tenant: tenant.name.clone(),
+                    login_id: user.login_id.clone(),
+                    until,
+                }),
+            )?;
+        }
+        Ok(())
+    })
+}
+
+/// Takes one attempt of `user`'s allowance before the password is checked. `None` when the
+/// account is locked or parallel attempts used the allowance up (the one that used the last
+/// locks it); then the argon2 work is done on a dummy, so the timing tells nothing either.
+fn take_attempt(
+    conn: &mut AnyConnection,
+    user: &User,
+    typed: &str,
+    now: Millis,
+    policy: LoginPolicy,
+) -> WorkflowResult<Option<i32>> {
+    let attempt = users::reserve_login_attempt(conn, &user.tenant_id, &user.id, now.0)?
+        .filter(|&n| n <= policy.max_failures);
+    if attempt.is_none() {
+        password::verify(typed, password::dummy_hash());
+    }
+    Ok(attempt)
+}
+
+/// Checks the password a logged-in user types to confirm a change, against the same allowance
+/// as the login: otherwise a stolen session could guess the password without limit. A wrong
+/// one is audited; the one that uses up the allowance locks the account (and mails the user);
+/// a locked account answers `account_locked` (the user is logged in, nothing to hide).
+fn confirm_password(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    user: &User,
+    typed: &str,
+    policy: LoginPolicy,
+) -> WorkflowResult<()> {
+    let now = Millis::now();
+    let Some(attempt) = take_attempt(conn, user, typed, now, policy)? else {
+        return actor.deny(
+            conn,
+            ProblemCode::AccountLocked,
+            json!({ "reason": "locked" }),
+        );
+    };
+    if password::verify(typed, &user.password_hash) {
+        users::release_login_attempt(conn, &actor.tenant_id, &user.id)?;
+        return Ok(());
+    }
+    if attempt == policy.max_failures {
+        let tenant = tenants::get(conn, &actor.tenant_id)?;
+        lock_account(conn, &tenant, user, &actor.origin, now, policy)?;
+    }
+    actor.deny(
+        conn,
+        ProblemCode::CurrentPasswordWrong,
+        json!({ "reason": "wrong_current_password", "attempt": attempt }),
+    )
+}
+
+/// What TOTP secrets are sealed for: this user's row only.
+fn totp_purpose(user_id: &str) -> String {
+    format!("totp:{user_id}")
+}
+
+/// The user's TOTP secret in the clear (sealed at rest with the key ring).
+fn open_totp_secret(keys: &KeyRing, user: &User) -> WorkflowResult<String> {
+    let stored = user.totp_secret.as_deref().unwrap_or_default();
+    if !secrets::is_sealed(stored) {
+        // Not yet sealed (written before this version and before the start-up pass).
+        return Ok(stored.to_owned());
+    }
+    let plain = keys
+        .open(&totp_purpose(&user.id), stored)
+        .map_err(|e| WorkflowError::Internal(anyhow::anyhow!("TOTP secret of {}: {e}", user.id)))?;
+    String::from_utf8(plain).map_err(|_| {
+        WorkflowError::Internal(anyhow::anyhow!("TOTP secret of {} is not text", user.id))
+    })
+}
+
+/// Seals every TOTP secret that is plain text or under a previous key with the current key
+/// (at start; see README "Rotating the secret key"), audited per tenant. Returns how many.
+pub fn seal_totp_secrets(conn: &mut AnyConnection, keys: &KeyRing) -> anyhow::Result<usize> {
+    let mut per_tenant: std::collections::BTreeMap<String, usize> = Default::default();
+    for (tenant_id, user_id, stored) in users::totp_secrets(conn)? {
+        if !keys.needs_reseal(&stored) {
+            continue;
+        }
+        let plain = if secrets::is_sealed(&stored) {
+            keys.open(&totp_purpose(&user_id), &stored).map_err(|e| {
+                anyhow::anyhow!(
+                    "TOTP secret of user {user_id}: {e} (is TACHIAI_SECRET_KEY_PREVIOUS set?)"
+                )
+            })?
+        } else {
+            stored.clone().into_bytes()
+        };
+        let sealed = keys.seal(&totp_purpose(&user_id), &plain);
+        if users::replace_totp_secret(conn, &tenant_id, &user_id, &stored, &sealed)? > 0 {
+            *per_tenant.entry(tenant_id).or_default() += 1;
+        }
+    }
+    let origin = super::tenants::operator_origin("system");
+    for (tenant_id, count) in &per_tenant {
+        db::tenant_transaction(conn, tenant_id, |conn| {
+            audit::record(
+                conn,
+                tenant_id,
+                &origin,
+                Entry {
+                    action: AuditAction::TotpSecretsSealed,
+                    target: None,
+                    outcome: Outcome::Success,
+                    details: json!({ "count": count, "key_id": keys.current().id() }),
+                },
+                Millis::now(),
+            )
+            .map(|_| ())
+        })?;
+    }
+    Ok(per_tenant.values().sum())
 }
 
 /// How a request presented itself, for [`authenticate`].
@@ -259,7 +430,13 @@ pub fn authenticate(
         sessions::delete_for_user(conn, &user.id, None)?;
         return Err(ProblemCode::AccountDisabled.into());
     }
-    let actor = Actor::new(&user, tenant.require_totp, token_hash.clone(), origin);
+    let actor = Actor::new(
+        &user,
+        tenant.require_totp,
+        token_hash.clone(),
+        Credential::Session,
+        origin,
+    );
     if !creds.safe_method {
         let code = match creds.csrf_header {
             None => Some(ProblemCode::CsrfTokenMissing),
@@ -324,16 +501,16 @@ pub fn logout(conn: &mut AnyConnection, actor: &Actor) -> WorkflowResult<()> {
     })
 }
 
-/// `POST /account/password`: the user's own change; other sessions of the user end.
+/// `POST /account/password`: the user's own change; the user's other sessions end and their
+/// API tokens are revoked (whoever knew the old password may have made one).
 pub fn change_password(
     conn: &mut AnyConnection,
     actor: &Actor,
     req: &ChangePasswordRequest,
+    policy: LoginPolicy,
 ) -> WorkflowResult<()> {
     let user = users::get(conn, &actor.tenant_id, &actor.user_id)?;
-    if !password::verify(&req.current_password, &user.password_hash) {
-        return Err(ProblemCode::CurrentPasswordWrong.into());
-    }
+    confirm_password(conn, actor, &user, &req.current_password, policy)?;
     if check_password_policy(&req.new_password, &user.login_id).is_err()
         || req.new_password == req.current_password
     {
@@ -343,12 +520,18 @@ pub fn change_password(
     db::tenant_transaction(conn, &actor.tenant_id, |conn| {
         let now = Millis::now();
         users::set_password(conn, &actor.tenant_id, &user.id, &hash, false, now.0)?;
-        sessions::delete_for_user(conn, &user.id, Some(&actor.session_token_hash))?;
         actor.audit(
             conn,
             AuditAction::PasswordChanged,
             Some(("user", &user.id)),
             json!({}),
+        )?;
+        revoke_credentials(
+            conn,
+            actor,
+            &user.id,
+            Some(&actor.session_token_hash),
+            RevokeReason::PasswordChanged,
         )
     })
 }
@@ -356,6 +539,7 @@ pub fn change_password(
 /// `POST /account/totp/setup`: stores a new, not yet active secret.
 pub fn totp_setup(
     conn: &mut AnyConnection,
+    keys: &KeyRing,
     actor: &Actor,
     issuer: &str,
 ) -> WorkflowResult<TotpSetupView> {
@@ -369,7 +553,7 @@ pub fn totp_setup(
         conn,
         &actor.tenant_id,
         &user.id,
-        Some(&secret),
+        Some(&keys.seal(&totp_purpose(&user.id), secret.as_bytes())),
         false,
         Millis::now().0,
     )?;
@@ -386,19 +570,21 @@ pub fn totp_setup(
 /// `POST /account/totp/enable`: a first valid code activates the stored secret.
 pub fn totp_enable(
     conn: &mut AnyConnection,
+    keys: &KeyRing,
     actor: &Actor,
     req: &TotpEnableRequest,
 ) -> WorkflowResult<()> {
     let user = users::get(conn, &actor.tenant_id, &actor.user_id)?;
-    let (Some(secret), false) = (user.totp_secret.as_deref(), user.totp_enabled) else {
+    let (Some(stored), false) = (user.totp_secret.as_deref(), user.totp_enabled) else {
         return Err(ProblemCode::Conflict.into());
     };
+    let secret = open_totp_secret(keys, &user)?;
     let code = OtpCode::parse(&req.code).map_err(|e| WorkflowError::field("code", e))?;
     let now = Millis::now();
-    let step = totp::verify(secret, code.value(), now.unix_seconds(), None)
+    let step = totp::verify(&secret, code.value(), now.unix_seconds(), None)
         .ok_or(WorkflowError::Refused(ProblemCode::TotpInvalid))?;
     db::tenant_transaction(conn, &actor.tenant_id, |conn| {
-        users::set_totp(conn, &actor.tenant_id, &user.id, Some(secret), true, now.0)?;
+        users::set_totp(conn, &actor.tenant_id, &user.id, Some(stored), true, now.0)?;
         users::set_totp_last_step(conn, &actor.tenant_id, &user.id, step)?;
         actor.audit(
             conn,
@@ -414,11 +600,10 @@ pub fn totp_disable(
     conn: &mut AnyConnection,
     actor: &Actor,
     req: &TotpDisableRequest,
+    policy: LoginPolicy,
 ) -> WorkflowResult<()> {
     let user = users::get(conn, &actor.tenant_id, &actor.user_id)?;
-    if !password::verify(&req.current_password, &user.password_hash) {
-        return Err(ProblemCode::CurrentPasswordWrong.into());
-    }
+    confirm_password(conn, actor, &user, &req.current_password, policy)?;
     if tenants::get(conn, &actor.tenant_id)?.require_totp {
         return Err(ProblemCode::Forbidden.into());
     }

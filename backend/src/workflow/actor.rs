@@ -12,7 +12,16 @@ use crate::clock::Millis;
 use crate::db::{self, AnyConnection};
 use crate::workflow::error::{WorkflowError, WorkflowResult};
 
-/// A logged-in user acting through a session.
+/// What the actor presented.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credential {
+    /// A session cookie from a login.
+    Session,
+    /// An API token (`Authorization: Bearer`).
+    ApiToken,
+}
+
+/// A logged-in user acting through a session or an API token.
 #[derive(Debug, Clone)]
 pub struct Actor {
     /// Their tenant; every query is scoped by it.
@@ -31,8 +40,10 @@ pub struct Actor {
     pub must_change_password: bool,
     /// The tenant requires TOTP and the user has none yet.
     pub totp_setup_required: bool,
-    /// The session's token digest.
+    /// The session's token digest (empty for an API token).
     pub session_token_hash: String,
+    /// Session or API token.
+    pub credential: Credential,
     /// Where the request came from, for the audit log.
     pub origin: Origin,
 }
@@ -43,6 +54,7 @@ impl Actor {
         user: &crate::db::models::User,
         require_totp: bool,
         session_token_hash: String,
+        credential: Credential,
         mut origin: Origin,
     ) -> Actor {
         let roles = parse_list(&user.roles, Role::parse);
@@ -59,6 +71,7 @@ impl Actor {
             must_change_password: user.must_change_password,
             totp_setup_required: require_totp && !user.totp_enabled,
             session_token_hash,
+            credential,
             origin,
         }
     }
@@ -81,6 +94,33 @@ impl Actor {
         if self.permissions.contains(&permission) {
             return Ok(());
         }
+        self.deny(
+            conn,
+            ProblemCode::Forbidden,
+            serde_json::json!({ "required": permission.as_str() }),
+        )
+    }
+
+    /// Refuses an API token (`api_token_not_allowed`, audited): managing users and tokens
+    /// needs a person at a logged-in session, so a leaked token cannot mint accounts or keys.
+    pub fn require_session(&self, conn: &mut AnyConnection) -> WorkflowResult<()> {
+        match self.credential {
+            Credential::Session => Ok(()),
+            Credential::ApiToken => self.deny(
+                conn,
+                ProblemCode::ApiTokenNotAllowed,
+                serde_json::json!({ "reason": "api_token" }),
+            ),
+        }
+    }
+
+    /// Records an `access.denied` event and answers `code`.
+    pub fn deny(
+        &self,
+        conn: &mut AnyConnection,
+        code: ProblemCode,
+        details: serde_json::Value,
+    ) -> WorkflowResult<()> {
         db::tenant_transaction(conn, &self.tenant_id, |conn| {
             audit::record(
                 conn,
@@ -90,13 +130,13 @@ impl Actor {
                     action: AuditAction::AccessDenied,
                     target: None,
                     outcome: Outcome::Failure,
-                    details: serde_json::json!({ "required": permission.as_str() }),
+                    details,
                 },
                 Millis::now(),
             )
             .map(|_| ())
         })?;
-        Err(WorkflowError::Refused(ProblemCode::Forbidden))
+        Err(WorkflowError::Refused(code))
     }
 
     /// Records a successful operation of this actor.

@@ -9,8 +9,10 @@
 //! Everything done with a token is audited in the tenant's chain under `token:<name>`, with
 //! the user as actor.
 //!
-//! Tokens are issued, listed and revoked from a logged-in session only (the API layer takes a
-//! `SessionUser` there), so a leaked token cannot mint longer-lived ones.
+//! Tokens are issued, listed and revoked from a logged-in session only (a token is refused
+//! with `api_token_not_allowed`), so a leaked token cannot mint longer-lived ones. A user's
+//! tokens are revoked with their other sessions when their password changes, is reset, or
+//! they are disabled ([`revoke_credentials`]).
 
 use std::collections::BTreeSet;
 
@@ -28,7 +30,7 @@ use crate::db::models::ApiToken;
 use crate::db::queries::{api_tokens, tenants, users};
 use crate::db::{self, AnyConnection};
 use crate::workflow::PageRequest;
-use crate::workflow::actor::{Actor, join_list, parse_list};
+use crate::workflow::actor::{Actor, Credential, join_list, parse_list};
 use crate::workflow::error::{FieldErrors, WorkflowError, WorkflowResult};
 use crate::workflow::views::uuid;
 
@@ -67,6 +69,7 @@ pub fn list(
     page: PageRequest,
 ) -> WorkflowResult<Page<ApiTokenView>> {
     actor.require_ready()?;
+    actor.require_session(conn)?;
     let whose = (!actor.permissions.contains(&Permission::ManageUsers)).then_some(&actor.user_id);
     let (rows, total) = api_tokens::list(
         conn,
@@ -89,6 +92,7 @@ pub fn create(
     req: &CreateApiTokenRequest,
 ) -> WorkflowResult<CreatedApiTokenView> {
     actor.require_ready()?;
+    actor.require_session(conn)?;
     let mut e = FieldErrors::default();
     let name = e.check("name", Name::parse(&req.name));
     if req.scopes.is_empty() {
@@ -142,6 +146,7 @@ pub fn create(
 /// `manage_users` (another user's token is a 404 otherwise). Revoking twice changes nothing.
 pub fn revoke(conn: &mut AnyConnection, actor: &Actor, id: &str) -> WorkflowResult<ApiTokenView> {
     actor.require_ready()?;
+    actor.require_session(conn)?;
     let may_manage = actor.permissions.contains(&Permission::ManageUsers);
     let (token, owner) = db::tenant_transaction(
         conn,
@@ -190,7 +195,13 @@ pub fn authenticate(
         return Err(ProblemCode::AccountDisabled.into());
     }
     // No session stands behind a token: the session-only endpoints never see this actor.
-    let mut actor = Actor::new(&user, tenant.require_totp, String::new(), origin);
+    let mut actor = Actor::new(
+        &user,
+        tenant.require_totp,
+        String::new(),
+        Credential::ApiToken,
+        origin,
+    );
     let scopes: BTreeSet<Permission> = parse_list(&token.scopes, Permission::parse)
         .into_iter()
         .collect();
@@ -203,6 +214,48 @@ pub fn authenticate(
         api_tokens::touch(conn, &token.id, now)?;
     }
     Ok(actor)
+}
+
+/// Why a user's credentials are revoked, as the audit event records it.
+#[derive(Debug, Clone, Copy)]
+pub enum RevokeReason {
+    /// The user changed their own password (their current session stays).
+    PasswordChanged,
+    /// An administrator reset the password.
+    PasswordReset,
+    /// An administrator disabled the user.
+    Disabled,
+}
+
+impl RevokeReason {
+    fn as_str(self) -> &'static str {
+        match self {
+            RevokeReason::PasswordChanged => "password_changed",
+            RevokeReason::PasswordReset => "password_reset",
+            RevokeReason::Disabled => "disabled",
+        }
+    }
+}
+
+/// Revokes every API token of `user_id` and ends their sessions except `keep_session` (a
+/// token digest), inside the caller's tenant transaction; one `auth.credentials_revoked` event
+/// records the counts. Someone who learnt the old password, or a token made with it, is out.
+pub fn revoke_credentials(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    user_id: &str,
+    keep_session: Option<&str>,
+    reason: RevokeReason,
+) -> WorkflowResult<()> {
+    let now = Millis::now().0;
+    let tokens = api_tokens::revoke_for_user(conn, &actor.tenant_id, user_id, now)?;
+    let sessions = crate::db::queries::sessions::delete_for_user(conn, user_id, keep_session)?;
+    actor.audit(
+        conn,
+        AuditAction::CredentialsRevoked,
+        Some(("user", user_id)),
+        json!({ "reason": reason.as_str(), "api_tokens_revoked": tokens, "sessions_ended": sessions }),
+    )
 }
 
 #[cfg(test)]

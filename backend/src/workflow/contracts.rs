@@ -1082,13 +1082,8 @@ pub fn set_recipients(
             .as_deref()
             .map(str::trim)
             .filter(|c| !c.is_empty());
-        if let Some(c) = code
-            && !(4..=32).contains(&c.chars().count())
-        {
-            e.push(
-                &format!("recipients[{i}].access_code"),
-                ValidationError::TooShort,
-            );
+        if let Some(Err(err)) = code.map(shared::validate::check_access_code) {
+            e.push(&format!("recipients[{i}].access_code"), err);
         }
         checked.push((org, name, email, code.map(str::to_owned)));
     }

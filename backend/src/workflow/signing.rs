@@ -1,7 +1,9 @@
 //! The counterparty's side (仕様 5-(7)): a recipient without an account reaches the contract
 //! through the link in their mail (a random token, stored as its SHA-256, expiring, for one
 //! recipient), confirms with a one-time code sent to the same address (6 digits, 10 minutes,
-//! 5 tries, then 30 minutes locked) and the access code when one was set, and then views,
+//! 5 tries, then locked: 30 minutes, 2 hours, 24 hours, and after 20 wrong codes the link is
+//! closed and the sender told, until staff send a new link) and the access code when one was
+//! set (at least 6 characters), and then views,
 //! downloads, agrees, declines or forwards. The confirmed session is a second random token,
 //! presented as a bearer token (no cookie, so no cross-site request can use it).
 //!
@@ -34,8 +36,11 @@ use crate::workflow::views::uuid;
 const CODE_MINUTES: i64 = 10;
 /// Wrong codes before the link locks.
 const MAX_CODE_FAILURES: i32 = 5;
-/// How long a locked link stays locked.
-const LOCK_MINUTES: i64 = 30;
+/// How long each successive lock of a link lasts; one more round of wrong codes after the
+/// last closes the link for good, so guessing cannot go on forever.
+const LOCK_MINUTES: [i64; 3] = [30, 120, 24 * 60];
+/// Wrong codes in all (over every lock) after which a link is closed.
+pub const MAX_TOTAL_CODE_FAILURES: i32 = MAX_CODE_FAILURES * (LOCK_MINUTES.len() as i32 + 1);
 /// A confirmed session lasts this long.
 pub const SESSION_MINUTES: i64 = 60;
 /// The job that seals agreed contracts.
@@ -113,6 +118,12 @@ pub fn notify(
     r.link_token_hash = Some(tokens::digest(&token));
     r.link_expires_at = Some(expires);
     r.session_token_hash = None;
+    // A new link is a new secret: its guessing allowance starts afresh.
+    r.code_locks = 0;
+    r.otp_failures = 0;
+    r.locked_until = None;
+    r.otp_hash = None;
+    r.otp_expires_at = None;
     r.state = RecipientState::Notified.as_str().to_owned();
     r.notified_at = Some(now);
     r.updated_at = now;
@@ -194,10 +205,13 @@ fn email_hint(email: &str) -> String {
     }
 }
 
-/// The recipient behind a link, refusing unknown (404) and dead (410) links.
+/// The recipient behind a link, refusing unknown (404), closed and dead (410) links.
 fn by_link(conn: &mut AnyConnection, token: &str) -> WorkflowResult<(Recipient, Contract)> {
     let r = recipients::find_by_link_token(conn, &tokens::digest(token))?
         .ok_or_else(WorkflowError::not_found)?;
+    if link_closed(&r) {
+        return Err(ProblemCode::SigningLinkClosed.into());
+    }
     let c = contracts::get(conn, &r.tenant_id, &r.contract_id)?;
     let now = Millis::now().0;
     let state = RecipientState::parse(&r.state);
@@ -388,6 +402,7 @@ pub fn send_code(conn: &mut AnyConnection, token: &str, origin: &Origin) -> Work
 /// session token for the next requests.
 pub fn verify(
     conn: &mut AnyConnection,
+    links: &Links,
     token: &str,
     code: &str,
     access_code: Option<&str>,
@@ -414,33 +429,23 @@ pub fn verify(
         }
         let code_ok = tokens::constant_time_eq(&code_digest(&r, code.trim()), hash);
         if !(code_ok && access_ok) {
-            r.otp_failures += 1;
-            let locked = r.otp_failures >= MAX_CODE_FAILURES;
-            if locked {
-                r.locked_until = Some(now + LOCK_MINUTES * 60_000);
-                r.otp_failures = 0;
-                r.otp_hash = None;
-                r.otp_expires_at = None;
-            }
-            r.updated_at = now;
-            recipients::save(conn, &r)?;
+            let outcome = count_code_failure(conn, links, &mut r, now)?;
             record(
                 conn,
                 &r,
                 origin,
-                if locked {
-                    AuditAction::RecipientLocked
-                } else {
-                    AuditAction::RecipientCodeFailed
+                match outcome {
+                    ProblemCode::SigningLocked => AuditAction::RecipientLocked,
+                    ProblemCode::SigningLinkClosed => AuditAction::RecipientLinkClosed,
+                    _ => AuditAction::RecipientCodeFailed,
                 },
                 Outcome::Failure,
-                json!({ "recipient_id": r.id, "code_ok": code_ok, "access_code_ok": access_ok }),
+                json!({
+                    "recipient_id": r.id, "code_ok": code_ok, "access_code_ok": access_ok,
+                    "locks": r.code_locks, "locked_until": r.locked_until.map(crate::clock::rfc3339),
+                }),
             )?;
-            return Ok(Err(if locked {
-                ProblemCode::SigningLocked
-            } else {
-                ProblemCode::SigningCodeInvalid
-            }));
+            return Ok(Err(outcome));
         }
         let state = RecipientState::parse(&r.state).unwrap_or(RecipientState::Notified);
         let next = contract::apply_recipient(state, RecipientEvent::Verify)
@@ -469,6 +474,56 @@ pub fn verify(
         Ok::<_, WorkflowError>(Ok(session))
     })?;
     outcome.map_err(WorkflowError::from)
+}
+
+/// Whether the link was closed for wrong codes: locked once more than there are lock steps.
+fn link_closed(r: &Recipient) -> bool {
+    usize::try_from(r.code_locks).is_ok_and(|n| n > LOCK_MINUTES.len())
+}
+
+/// Counts a wrong code on `r` (saved): every [`MAX_CODE_FAILURES`] lock the link for the next
+/// of [`LOCK_MINUTES`]; after the last, the link is closed and the contract's creator mailed.
+/// Returns the answer for the recipient.
+fn count_code_failure(
+    conn: &mut AnyConnection,
+    links: &Links,
+    r: &mut Recipient,
+    now: i64,
+) -> WorkflowResult<ProblemCode> {
+    r.otp_failures += 1;
+    r.updated_at = now;
+    if r.otp_failures < MAX_CODE_FAILURES {
+        recipients::save(conn, r)?;
+        return Ok(ProblemCode::SigningCodeInvalid);
+    }
+    r.otp_failures = 0;
+    r.otp_hash = None;
+    r.otp_expires_at = None;
+    let round = usize::try_from(r.code_locks).unwrap_or(usize::MAX);
+    r.code_locks += 1;
+    if let Some(minutes) = LOCK_MINUTES.get(round) {
+        r.locked_until = Some(now + minutes * 60_000);
+        recipients::save(conn, r)?;
+        return Ok(ProblemCode::SigningLocked);
+    }
+    // `code_locks` is now beyond the lock steps: the link is closed (see `link_closed`).
+    r.session_token_hash = None;
+    recipients::save(conn, r)?;
+    let c = contracts::get(conn, &r.tenant_id, &r.contract_id)?;
+    let (staff_name, to) = staff_mailbox(conn, &c)?;
+    mail::enqueue(
+        conn,
+        &c.tenant_id,
+        &to,
+        &MailTemplate::SigningLinkClosed(mail::SigningLinkClosed {
+            staff_name,
+            contract: contract_ref(&c),
+            recipient: party(r),
+            failures: MAX_TOTAL_CODE_FAILURES as u32,
+            link: links.contract(&c.id),
+        }),
+    )?;
+    Ok(ProblemCode::SigningLinkClosed)
 }
 
 /// How the recipient was identified, in Japanese (recorded in the signature and certificate).

@@ -1,8 +1,13 @@
 //! User administration (仕様 6-(2)(3)): create, edit roles and grants, disable (never delete),
 //! reset passwords. Every query is scoped by the actor's tenant.
+//!
+//! `manage_users` is not a way up: a user gives only roles and permissions they hold
+//! themselves, manages only users who hold no more than they do, and the administrator role
+//! and administrators' accounts are for administrators only. All of it needs a logged-in
+//! session; an API token is refused (`api_token_not_allowed`).
 
 use serde_json::json;
-use shared::access::{Permission, Role};
+use shared::access::{Permission, Role, effective_permissions};
 use shared::audit::AuditAction;
 use shared::dto::{CreateUserRequest, Page, UpdateUserRequest, UserCredentialView, UserView};
 use shared::problem::ProblemCode;
@@ -13,10 +18,11 @@ use crate::auth::{password, tokens};
 use crate::clock::Millis;
 use crate::db::models::User;
 use crate::db::queries::users::{ProfileChanges, UserFilter};
-use crate::db::queries::{departments, sessions, users};
+use crate::db::queries::{departments, users};
 use crate::db::{self, AnyConnection};
 use crate::workflow::PageRequest;
-use crate::workflow::actor::{Actor, join_list};
+use crate::workflow::actor::{Actor, join_list, parse_list};
+use crate::workflow::api_tokens::{RevokeReason, revoke_credentials};
 use crate::workflow::error::{FieldErrors, WorkflowError, WorkflowResult};
 use crate::workflow::views::user_view;
 
@@ -28,7 +34,7 @@ pub fn list_users(
     include_disabled: bool,
     page: PageRequest,
 ) -> WorkflowResult<Page<UserView>> {
-    actor.require(conn, Permission::ManageUsers)?;
+    require_manager(conn, actor)?;
     let filter = UserFilter {
         q,
         include_disabled,
@@ -40,9 +46,69 @@ pub fn list_users(
 /// `GET /users/{id}`: admins see everyone, others only themselves.
 pub fn get_user(conn: &mut AnyConnection, actor: &Actor, id: &str) -> WorkflowResult<UserView> {
     if id != actor.user_id {
-        actor.require(conn, Permission::ManageUsers)?;
+        require_manager(conn, actor)?;
     }
     Ok(user_view(&users::get(conn, &actor.tenant_id, id)?))
+}
+
+/// `manage_users`, from a logged-in session.
+fn require_manager(conn: &mut AnyConnection, actor: &Actor) -> WorkflowResult<()> {
+    actor.require(conn, Permission::ManageUsers)?;
+    actor.require_session(conn)
+}
+
+/// Refuses (audited) roles and grants beyond the actor's own: the admin role needs an admin
+/// (`admin_only`), anything else every permission it brings (`grant_not_held`).
+fn check_grantable(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    roles: &[Role],
+    grants: &[Permission],
+) -> WorkflowResult<()> {
+    if roles.contains(&Role::Admin) && !actor.roles.contains(&Role::Admin) {
+        return actor.deny(
+            conn,
+            ProblemCode::AdminOnly,
+            json!({ "reason": "grant_admin_role" }),
+        );
+    }
+    let missing: Vec<&str> = effective_permissions(roles, grants)
+        .difference(&actor.permissions)
+        .map(|p| p.as_str())
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        actor.deny(
+            conn,
+            ProblemCode::GrantNotHeld,
+            json!({ "reason": "grant_not_held", "not_held": missing }),
+        )
+    }
+}
+
+/// Refuses (audited) changing, disabling or resetting a user who is an admin (unless the actor
+/// is one) or who holds a permission the actor lacks: resetting their password would hand the
+/// actor that permission.
+fn check_manageable(conn: &mut AnyConnection, actor: &Actor, target: &User) -> WorkflowResult<()> {
+    let roles = parse_list(&target.roles, Role::parse);
+    let grants = parse_list(&target.grants, Permission::parse);
+    if roles.contains(&Role::Admin) && !actor.roles.contains(&Role::Admin) {
+        return actor.deny(
+            conn,
+            ProblemCode::AdminOnly,
+            json!({ "reason": "target_is_admin", "user_id": target.id }),
+        );
+    }
+    if effective_permissions(&roles, &grants).is_subset(&actor.permissions) {
+        Ok(())
+    } else {
+        actor.deny(
+            conn,
+            ProblemCode::GrantNotHeld,
+            json!({ "reason": "target_holds_more", "user_id": target.id }),
+        )
+    }
 }
 
 /// Checked profile fields shared by create and update.
@@ -106,7 +172,8 @@ pub fn create_user(
     actor: &Actor,
     req: &CreateUserRequest,
 ) -> WorkflowResult<UserCredentialView> {
-    actor.require(conn, Permission::ManageUsers)?;
+    require_manager(conn, actor)?;
+    check_grantable(conn, actor, &req.roles, &req.grants)?;
     create(conn, &actor.tenant_id, req, |conn, user| {
         actor.audit(
             conn,
@@ -219,8 +286,10 @@ pub fn update_user(
     id: &str,
     req: &UpdateUserRequest,
 ) -> WorkflowResult<UserView> {
-    actor.require(conn, Permission::ManageUsers)?;
+    require_manager(conn, actor)?;
     let before = users::get(conn, &actor.tenant_id, id)?;
+    check_manageable(conn, actor, &before)?;
+    check_grantable(conn, actor, &req.roles, &req.grants)?;
     let mut errors = FieldErrors::default();
     let profile = check_profile(
         conn,
@@ -277,22 +346,24 @@ pub fn update_user(
     Ok(user_view(&users::get(conn, &actor.tenant_id, id)?))
 }
 
-/// `POST /users/{id}/disable` and `/enable`. Disabling ends the user's sessions.
+/// `POST /users/{id}/disable` and `/enable`. Disabling ends the user's sessions and revokes
+/// their API tokens (enabling again does not bring them back).
 pub fn set_user_disabled(
     conn: &mut AnyConnection,
     actor: &Actor,
     id: &str,
     disabled: bool,
 ) -> WorkflowResult<UserView> {
-    actor.require(conn, Permission::ManageUsers)?;
-    users::get(conn, &actor.tenant_id, id)?;
+    require_manager(conn, actor)?;
+    let target = users::get(conn, &actor.tenant_id, id)?;
+    check_manageable(conn, actor, &target)?;
     if disabled && id == actor.user_id {
         return Err(ProblemCode::SelfLockout.into());
     }
     db::tenant_transaction(conn, &actor.tenant_id, |conn| {
         users::set_disabled(conn, &actor.tenant_id, id, disabled, Millis::now().0)?;
         if disabled {
-            sessions::delete_for_user(conn, id, None)?;
+            revoke_credentials(conn, actor, id, None, RevokeReason::Disabled)?;
         }
         let action = if disabled {
             AuditAction::UserDisabled
@@ -305,25 +376,27 @@ pub fn set_user_disabled(
 }
 
 /// `POST /users/{id}/reset-password`: a generated password, shown once; it also lifts a
-/// lockout, ends the user's sessions, and must be changed at next login.
+/// lockout, ends the user's sessions, revokes their API tokens, and must be changed at next
+/// login.
 pub fn reset_password(
     conn: &mut AnyConnection,
     actor: &Actor,
     id: &str,
 ) -> WorkflowResult<UserCredentialView> {
-    actor.require(conn, Permission::ManageUsers)?;
-    users::get(conn, &actor.tenant_id, id)?;
+    require_manager(conn, actor)?;
+    let target = users::get(conn, &actor.tenant_id, id)?;
+    check_manageable(conn, actor, &target)?;
     let initial = tokens::initial_password();
     let hash = password::hash(&initial)?;
     db::tenant_transaction(conn, &actor.tenant_id, |conn| {
         users::set_password(conn, &actor.tenant_id, id, &hash, true, Millis::now().0)?;
-        sessions::delete_for_user(conn, id, None)?;
         actor.audit(
             conn,
             AuditAction::PasswordReset,
             Some(("user", id)),
             json!({}),
-        )
+        )?;
+        revoke_credentials(conn, actor, id, None, RevokeReason::PasswordReset)
     })?;
     Ok(UserCredentialView {
         user: user_view(&users::get(conn, &actor.tenant_id, id)?),

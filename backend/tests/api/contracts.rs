@@ -105,13 +105,32 @@ async fn a_draft_goes_through_approval_and_is_sent(backend: Backend) {
     );
     assert_eq!(st, 201, "{v}");
     assert_eq!(v["documents"][0]["page_count"], 2);
+    // An access code of five characters falls to guessing: at least six (and at most 32).
+    for (code, error) in [("12345", "too_short"), (&*"x".repeat(33), "too_long")] {
+        let got = app
+            .put(
+                &staff,
+                &format!("/api/v1/contracts/{cid}/recipients"),
+                json!({"recipients": [
+                    {"organization_name": "株式会社テスト商事", "name": "佐藤 花子", "email": "sato@example.co.jp", "access_code": code},
+                ]}),
+            )
+            .await;
+        assert_problem(&got, 422, "validation_failed");
+        assert_eq!(
+            got.1["errors"],
+            json!([{"field": "recipients[0].access_code", "code": error}]),
+            "{}",
+            got.1
+        );
+    }
     let (st, v) = app
         .put(
             &staff,
             &format!("/api/v1/contracts/{cid}/recipients"),
             json!({"recipients": [
                 {"organization_name": "株式会社テスト商事", "name": "山田 太郎", "email": "yamada@example.co.jp"},
-                {"organization_name": "株式会社テスト商事", "name": "佐藤 花子", "email": "sato@example.co.jp", "access_code": "8831"},
+                {"organization_name": "株式会社テスト商事", "name": "佐藤 花子", "email": "sato@example.co.jp", "access_code": "883121"},
             ]}),
         )
         .await;
@@ -146,7 +165,7 @@ async fn a_draft_goes_through_approval_and_is_sent(backend: Backend) {
             &format!("/api/v1/contracts/{cid}/recipients"),
             json!({"recipients": [
                 {"organization_name": "株式会社テスト商事", "name": "山田 太郎", "email": "yamada@example.co.jp"},
-                {"organization_name": "株式会社テスト商事", "name": "佐藤 花子", "email": "sato@example.co.jp", "access_code": "8831"},
+                {"organization_name": "株式会社テスト商事", "name": "佐藤 花子", "email": "sato@example.co.jp", "access_code": "883121"},
             ]}),
         )
         .await;

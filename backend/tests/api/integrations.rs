@@ -122,9 +122,18 @@ async fn api_tokens_act_as_their_user_without_csrf_until_revoked(backend: Backen
     );
     assert_eq!(st, 201);
 
-    // The token cannot reach session-only endpoints (account, tokens).
-    let (st, v, _) = bearer!(app, TestRequest::get().uri("/api/v1/api-tokens"), secret);
+    // The token cannot reach the account endpoints (session only) nor tokens (refused, with
+    // its own code).
+    let (st, v, _) = bearer!(
+        app,
+        TestRequest::post()
+            .uri("/api/v1/account/password")
+            .set_json(json!({"current_password": "x", "new_password": "y"})),
+        secret
+    );
     assert_problem(&(st, v), 401, "unauthenticated");
+    let (st, v, _) = bearer!(app, TestRequest::get().uri("/api/v1/api-tokens"), secret);
+    assert_problem(&(st, v), 403, "api_token_not_allowed");
     let (st, v, _) = bearer!(
         app,
         TestRequest::post()
@@ -132,7 +141,7 @@ async fn api_tokens_act_as_their_user_without_csrf_until_revoked(backend: Backen
             .set_json(json!({"name": "x", "scopes": ["view_contracts"]})),
         secret
     );
-    assert_problem(&(st, v), 401, "unauthenticated");
+    assert_problem(&(st, v), 403, "api_token_not_allowed");
 
     // Listed for its owner (used just now) and for an admin; another staff member sees none
     // and cannot revoke it.
@@ -230,8 +239,19 @@ async fn api_tokens_act_as_their_user_without_csrf_until_revoked(backend: Backen
         )
         .await;
     assert_eq!(st, 200);
+    // Disabling revoked the token for good (enabling the user again does not revive it).
     let (st, v, _) = bearer!(app, TestRequest::get().uri("/api/v1/contracts"), second);
-    assert_problem(&(st, v), 403, "account_disabled");
+    assert_problem(&(st, v), 401, "api_token_invalid");
+    let (st, _) = app
+        .post(
+            &admin,
+            &format!("/api/v1/users/{tanaka_id}/enable"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(st, 200);
+    let (st, v, _) = bearer!(app, TestRequest::get().uri("/api/v1/contracts"), second);
+    assert_problem(&(st, v), 401, "api_token_invalid");
 
     let (_, log) = app.get(&admin, "/api/v1/audit-events?per_page=200").await;
     let logged = audit_actions(&log);
@@ -239,6 +259,7 @@ async fn api_tokens_act_as_their_user_without_csrf_until_revoked(backend: Backen
         ("api_token.created", "tanaka"),
         ("api_token.revoked", "tanaka"),
         ("access.denied", "token:二本目"),
+        ("auth.credentials_revoked", "admin"),
     ] {
         assert!(
             logged.iter().any(|(a, l)| a == action && l == label),

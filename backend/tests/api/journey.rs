@@ -19,6 +19,7 @@ on_both_databases!(
     with_the_tsa_down_the_contract_waits_in_concluding,
     two_recipients_one_forwards_and_the_contract_is_concluded,
     wrong_codes_lock_the_link_and_a_declined_contract_ends,
+    repeated_wrong_codes_lock_longer_and_then_close_the_link,
 );
 
 /// The text bodies of every `.eml` sent to `to`, oldest first.
@@ -239,7 +240,7 @@ async fn two_recipients_one_forwards_and_the_contract_is_concluded(backend: Back
         &boss_id,
         json!([
             {"organization_name": "株式会社テスト商事", "name": "山田 太郎", "email": "yamada@example.co.jp"},
-            {"organization_name": "株式会社テスト商事", "name": "佐藤 花子", "email": "sato@example.co.jp", "access_code": "8831"},
+            {"organization_name": "株式会社テスト商事", "name": "佐藤 花子", "email": "sato@example.co.jp", "access_code": "883121"},
         ]),
         true,
     )
@@ -290,7 +291,7 @@ async fn two_recipients_one_forwards_and_the_contract_is_concluded(backend: Back
     assert_eq!(st, 204, "{v}");
 
     // Recipient 2 (their turn now) needs the access code too; they forward to a colleague.
-    let (t2, s2) = confirm(&app, "sato@example.co.jp", Some("8831")).await;
+    let (t2, s2) = confirm(&app, "sato@example.co.jp", Some("883121")).await;
     let (st, v) = app
         .call(bearer(
             TestRequest::post()
@@ -305,7 +306,7 @@ async fn two_recipients_one_forwards_and_the_contract_is_concluded(backend: Back
         .await;
     assert_eq!(st, 410, "the forwarded link is dead: {v}");
     // The access code the city gave still guards the forwarded request.
-    let (t3, s3) = confirm(&app, "suzuki@example.co.jp", Some("8831")).await;
+    let (t3, s3) = confirm(&app, "suzuki@example.co.jp", Some("883121")).await;
     let (st, v) = app
         .call(bearer(
             TestRequest::post()
@@ -816,4 +817,130 @@ async fn a_contract_past_its_deadline_expires_after_a_warning(backend: Backend) 
         backend::workflow::expiry::Sweep::default(),
         "nothing left to do"
     );
+}
+
+/// Guessing does not go on for ever (issue 12 item 12): each lock lasts longer (30 minutes, 2
+/// hours, 24 hours); after 20 wrong codes the link is closed, the sender is told, and only a
+/// new link from staff works.
+async fn repeated_wrong_codes_lock_longer_and_then_close_the_link(backend: Backend) {
+    use backend::db::queries::recipients;
+    let Some(app) = spawn(backend).await else {
+        return;
+    };
+    // Borrowed, so that the helpers below can be called more than once.
+    let app = &app;
+    let admin = app.admin().await;
+    let tenant = admin.body["me"]["tenant"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.create_user(&admin, "tanaka", &["staff"], &[]).await;
+    let boss_id = app.create_user(&admin, "kacho", &["approver"], &[]).await;
+    let staff = app.login("dev", "tanaka", &user_password("tanaka")).await;
+    let boss = app.login("dev", "kacho", &user_password("kacho")).await;
+    let email = "takahashi@example.jp";
+    let cid = prepared_contract(
+        app,
+        &staff,
+        &boss,
+        &boss_id,
+        json!([{"organization_name": "合同会社サンプル", "name": "高橋 次郎", "email": email}]),
+        false,
+    )
+    .await;
+    app.run_jobs().await;
+    let token = &newest_link(&app.outbox(), email);
+    let post = |path: String, body: Value| app.call(TestRequest::post().uri(&path).set_json(body));
+    let recipient = || {
+        app.with_conn(|c| recipients::list_for_contract(c, &tenant, &cid).unwrap())
+            .remove(0)
+    };
+    // One round: a fresh code, then five wrong ones; the fifth answers `last`.
+    let round = |last: &'static str| async move {
+        let (st, v) = post(format!("/api/v1/signing/{token}/code"), json!(null)).await;
+        assert_eq!(st, 204, "{v}");
+        app.run_jobs().await;
+        let right = newest_code(&app.outbox(), email);
+        let wrong = if right == "123456" {
+            "654321"
+        } else {
+            "123456"
+        };
+        for i in 1..=5 {
+            let (st, v) = post(
+                format!("/api/v1/signing/{token}/verify"),
+                json!({"code": wrong}),
+            )
+            .await;
+            let expected = if i < 5 { "signing_code_invalid" } else { last };
+            assert_eq!(v["code"], expected, "attempt {i}: {st} {v}");
+        }
+        right
+    };
+    for (n, minutes) in [(1, 30_i64), (2, 120), (3, 24 * 60)] {
+        let before = backend::clock::Millis::now().0;
+        round("signing_locked").await;
+        let r = recipient();
+        assert_eq!(r.code_locks, n);
+        let until = r.locked_until.expect("locked");
+        assert!(
+            (until - before - minutes * 60_000).abs() < 60_000,
+            "lock {n} should last {minutes} minutes, lasts {} s",
+            (until - before) / 1000
+        );
+        // The lock passes (simulated).
+        app.with_conn(|conn| {
+            use diesel::prelude::*;
+            diesel::sql_query("UPDATE recipients SET locked_until = NULL")
+                .execute(conn)
+                .unwrap();
+        });
+    }
+    let right = round("signing_link_closed").await;
+    // Closed for good: even the right code, a new code or the page answer 410.
+    for (st, v) in [
+        post(
+            format!("/api/v1/signing/{token}/verify"),
+            json!({"code": right}),
+        )
+        .await,
+        post(format!("/api/v1/signing/{token}/code"), json!(null)).await,
+        app.call(TestRequest::get().uri(&format!("/api/v1/signing/{token}")))
+            .await,
+    ] {
+        assert_eq!(
+            (st, v["code"].as_str()),
+            (410, Some("signing_link_closed")),
+            "{v}"
+        );
+    }
+    assert_eq!(recipient().code_locks, 4);
+    // The sender is told by mail, and the log has it.
+    app.run_jobs().await;
+    let told = mails_to(&app.outbox(), "tanaka@city.example.lg.jp");
+    assert!(
+        told.iter().any(|m| m.contains("確認用リンクを停止しました") || m.contains("リンクを停止しました")),
+        "{told:?}"
+    );
+    let (_, log) = app
+        .get(
+            &admin,
+            &format!("/api/v1/audit-events?action=recipient.link_closed&target_id={cid}"),
+        )
+        .await;
+    assert_eq!(log["total"], 1, "{log}");
+    assert_eq!(log["items"][0]["details"]["locks"], 4);
+
+    // A reminder from staff sends a new link, which works from scratch.
+    let (st, v) = app
+        .post(
+            &staff,
+            &format!("/api/v1/contracts/{cid}/remind"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    let (t, _) = confirm(app, email, None).await;
+    assert_ne!(&t, token);
+    assert_eq!(recipient().code_locks, 0);
 }

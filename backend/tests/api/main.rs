@@ -2,6 +2,9 @@
 //! PostgreSQL (each in its own fresh database), against the real application.
 
 mod helpers;
+#[path = "../support/server.rs"]
+#[allow(dead_code)]
+mod server;
 
 mod administration;
 mod audit;

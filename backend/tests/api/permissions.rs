@@ -1,14 +1,17 @@
 //! Each role's allowed and forbidden actions, and per-user grants.
 
+use actix_web::test::TestRequest;
 use serde_json::json;
 
-use crate::helpers::{Backend, assert_problem, spawn, user_password};
+use crate::helpers::{ADMIN_PASSWORD, Backend, assert_problem, spawn, user_password};
 use crate::on_both_databases;
 
 on_both_databases!(
     each_role_can_do_exactly_its_share,
     a_grant_adds_one_permission_and_forbidden_attempts_are_audited,
     an_admin_cannot_remove_their_own_admin_role,
+    manage_users_is_not_a_way_to_become_admin,
+    api_tokens_cannot_manage_users_or_tokens,
 );
 
 async fn each_role_can_do_exactly_its_share(backend: Backend) {
@@ -164,4 +167,223 @@ async fn an_admin_cannot_remove_their_own_admin_role(backend: Backend) {
         409,
         "self_lockout",
     );
+}
+
+/// The attacks of issue 12 item 3, each refused with its own code and audited.
+async fn manage_users_is_not_a_way_to_become_admin(backend: Backend) {
+    let Some(app) = spawn(backend).await else {
+        return;
+    };
+    let admin = app.admin().await;
+    let admin_id = admin.body["me"]["user"]["id"].as_str().unwrap().to_owned();
+    let mgr_id = app
+        .create_user(&admin, "jinji", &["viewer"], &["manage_users"])
+        .await;
+    let staff_id = app.create_user(&admin, "tanto", &["staff"], &[]).await;
+    let viewer_id = app.create_user(&admin, "etsuran", &["viewer"], &[]).await;
+    let mgr = app.login("dev", "jinji", &user_password("jinji")).await;
+    let profile = |login: &str, roles: &[&str], grants: &[&str]| {
+        json!({"name": format!("試験 {login}"), "email": format!("{login}@city.example.lg.jp"),
+               "roles": roles, "grants": grants})
+    };
+
+    // Giving oneself the admin role, or a grant one does not hold.
+    assert_problem(
+        &app.put(
+            &mgr,
+            &format!("/api/v1/users/{mgr_id}"),
+            profile("jinji", &["viewer", "admin"], &["manage_users"]),
+        )
+        .await,
+        403,
+        "admin_only",
+    );
+    assert_problem(
+        &app.put(
+            &mgr,
+            &format!("/api/v1/users/{mgr_id}"),
+            profile("jinji", &["viewer"], &["manage_users", "view_audit_log"]),
+        )
+        .await,
+        403,
+        "grant_not_held",
+    );
+    // A role that brings permissions the manager lacks (staff sends contracts).
+    assert_problem(
+        &app.put(
+            &mgr,
+            &format!("/api/v1/users/{mgr_id}"),
+            profile("jinji", &["staff"], &["manage_users"]),
+        )
+        .await,
+        403,
+        "grant_not_held",
+    );
+    // Creating an admin with a chosen password.
+    let mut new_admin = profile("kaizan", &["admin"], &[]);
+    new_admin["login_id"] = json!("kaizan");
+    new_admin["password"] = json!("Chosen-pass-2026");
+    assert_problem(
+        &app.post(&mgr, "/api/v1/users", new_admin).await,
+        403,
+        "admin_only",
+    );
+    assert!(
+        app.try_login("dev", "kaizan", "Chosen-pass-2026", None)
+            .await
+            .is_err()
+    );
+    // Resetting the admin's password, disabling the admin, editing the admin.
+    assert_problem(
+        &app.post(
+            &mgr,
+            &format!("/api/v1/users/{admin_id}/reset-password"),
+            json!(null),
+        )
+        .await,
+        403,
+        "admin_only",
+    );
+    assert_problem(
+        &app.post(
+            &mgr,
+            &format!("/api/v1/users/{admin_id}/disable"),
+            json!(null),
+        )
+        .await,
+        403,
+        "admin_only",
+    );
+    assert_problem(
+        &app.put(
+            &mgr,
+            &format!("/api/v1/users/{admin_id}"),
+            json!({"name": "管理者", "email": "attacker@example.com", "roles": ["admin"]}),
+        )
+        .await,
+        403,
+        "admin_only",
+    );
+    // Resetting a user who holds more (staff can send) would hand the manager their rights.
+    assert_problem(
+        &app.post(
+            &mgr,
+            &format!("/api/v1/users/{staff_id}/reset-password"),
+            json!(null),
+        )
+        .await,
+        403,
+        "grant_not_held",
+    );
+    app.login("dev", "admin", ADMIN_PASSWORD).await;
+    app.login("dev", "tanto", &user_password("tanto")).await;
+
+    // What the manager does hold, they may manage: a viewer, given the address book view.
+    let (st, v) = app
+        .put(
+            &mgr,
+            &format!("/api/v1/users/{viewer_id}"),
+            profile("etsuran", &["viewer"], &["view_address_book"]),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    let (st, v) = app
+        .post(
+            &mgr,
+            &format!("/api/v1/users/{viewer_id}/reset-password"),
+            json!(null),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    // An admin may do all of it.
+    let (st, v) = app
+        .put(
+            &admin,
+            &format!("/api/v1/users/{mgr_id}"),
+            profile("jinji", &["viewer", "admin"], &[]),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+
+    let (_, log) = app
+        .get(
+            &admin,
+            "/api/v1/audit-events?action=access.denied&per_page=100",
+        )
+        .await;
+    let reasons: Vec<&str> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["details"]["reason"].as_str())
+        .collect();
+    for reason in [
+        "grant_admin_role",
+        "grant_not_held",
+        "target_is_admin",
+        "target_holds_more",
+    ] {
+        assert!(reasons.contains(&reason), "{reason} in {reasons:?}");
+    }
+    // Nobody but the first admin and the one an admin promoted holds the admin role.
+    let (_, users) = app.get(&admin, "/api/v1/users?per_page=100").await;
+    let admins: Vec<&str> = users["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["roles"].as_array().unwrap().contains(&json!("admin")))
+        .map(|u| u["login_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(admins, vec!["admin", "jinji"]);
+}
+
+/// A token scoped to `manage_users` (even an admin's) cannot create, change, reset or list
+/// users, nor see or mint tokens: `api_token_not_allowed`.
+async fn api_tokens_cannot_manage_users_or_tokens(backend: Backend) {
+    let Some(app) = spawn(backend).await else {
+        return;
+    };
+    let admin = app.admin().await;
+    let tanaka = app.create_user(&admin, "tanaka", &["staff"], &[]).await;
+    let (st, created) = app
+        .post(
+            &admin,
+            "/api/v1/api-tokens",
+            json!({"name": "人事連携", "scopes": ["manage_users", "view_contracts"]}),
+        )
+        .await;
+    assert_eq!(st, 201, "{created}");
+    let secret = created["secret"].as_str().unwrap().to_owned();
+    let with_token =
+        |req: TestRequest| req.insert_header(("Authorization", format!("Bearer {secret}")));
+    let new_admin = json!({"login_id": "kaizan", "name": "改竄 太郎", "email": "k@example.com",
+                           "roles": ["admin"], "password": "Chosen-pass-2026"});
+    let attempts = [
+        TestRequest::post().uri("/api/v1/users").set_json(new_admin),
+        TestRequest::post().uri(&format!("/api/v1/users/{tanaka}/reset-password")),
+        TestRequest::post().uri(&format!("/api/v1/users/{tanaka}/disable")),
+        TestRequest::put()
+            .uri(&format!("/api/v1/users/{tanaka}"))
+            .set_json(json!({"name": "試験 tanaka", "email": "x@example.com", "roles": ["admin"]})),
+        TestRequest::get().uri("/api/v1/users"),
+        TestRequest::get().uri("/api/v1/api-tokens"),
+        TestRequest::post()
+            .uri("/api/v1/api-tokens")
+            .set_json(json!({"name": "もう一本", "scopes": ["manage_users"]})),
+    ];
+    for req in attempts {
+        let (st, v, _) = app.send(with_token(req)).await;
+        assert_problem(&(st, v), 403, "api_token_not_allowed");
+    }
+    app.login("dev", "tanaka", &user_password("tanaka")).await;
+    assert!(
+        app.try_login("dev", "kaizan", "Chosen-pass-2026", None)
+            .await
+            .is_err()
+    );
+    // The token still does what it is for.
+    let (st, _, _) = app
+        .send(with_token(TestRequest::get().uri("/api/v1/contracts")))
+        .await;
+    assert_eq!(st, 200);
 }

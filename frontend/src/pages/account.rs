@@ -89,6 +89,7 @@ fn PasswordSection() -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="pw-title">
             <h2 id="pw-title">{i.tr(K::PasswordSection)}</h2>
+            <p class="hint" id="pw-revokes">{i.tr(K::PasswordChangeRevokes)}</p>
             <FormMessages form=form />
             <form class="form" on:submit=submit novalidate>
                 <TextField

@@ -901,11 +901,11 @@ fn RecipientsEditor(contract: ContractView) -> impl IntoView {
                 EmailAddress::parse(&r.email.get_untracked()).map(|e| e.as_str().to_owned()),
             );
             let access = r.access.get_untracked().trim().to_owned();
-            if !access.is_empty() && !(4..=32).contains(&access.chars().count()) {
-                errors.push((
-                    format!("recipients[{n}].access_code"),
-                    ValidationError::TooShort,
-                ));
+            if let Err(e) = Some(access.as_str())
+                .filter(|a| !a.is_empty())
+                .map_or(Ok(()), shared::validate::check_access_code)
+            {
+                errors.push((format!("recipients[{n}].access_code"), e));
             }
             out.push(RecipientRequest {
                 organization_name,

@@ -78,3 +78,22 @@ pub fn touch(conn: &mut AnyConnection, id: &str, now: i64) -> QueryResult<usize>
         .set(t::last_used_at.eq(now))
         .execute(conn)
 }
+
+/// Revokes every live token of a user (password change, reset, disable).
+pub fn revoke_for_user(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    user_id: &str,
+    now: i64,
+) -> QueryResult<usize> {
+    diesel::update(
+        t::api_tokens.filter(
+            t::tenant_id
+                .eq(tenant_id)
+                .and(t::user_id.eq(user_id))
+                .and(t::revoked_at.is_null()),
+        ),
+    )
+    .set(t::revoked_at.eq(now))
+    .execute(conn)
+}

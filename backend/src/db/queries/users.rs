@@ -173,19 +173,89 @@ pub fn set_totp_last_step(
         .execute(conn)
 }
 
-pub fn record_failed_login(
+/// Takes one login attempt from the account's allowance, atomically: the counter is raised
+/// only while the account is not locked, and read back in the same transaction (the row stays
+/// write-locked until commit), so parallel attempts each get a distinct number. `None`: locked.
+pub fn reserve_login_attempt(
     conn: &mut AnyConnection,
     tenant_id: &str,
     id: &str,
-    failed_logins: i32,
-    locked_until: Option<i64>,
+    now: i64,
+) -> QueryResult<Option<i32>> {
+    conn.transaction(|conn| {
+        let raised = diesel::update(
+            u::users.filter(
+                u::tenant_id
+                    .eq(tenant_id)
+                    .and(u::id.eq(id))
+                    .and(u::locked_until.is_null().or(u::locked_until.le(now))),
+            ),
+        )
+        .set(u::failed_logins.eq(u::failed_logins + 1))
+        .execute(conn)?;
+        if raised == 0 {
+            return Ok(None);
+        }
+        u::users
+            .filter(u::tenant_id.eq(tenant_id).and(u::id.eq(id)))
+            .select(u::failed_logins)
+            .first(conn)
+            .map(Some)
+    })
+}
+
+/// Gives back an attempt that was not a failure (the password was right, a TOTP code is
+/// still to come).
+pub fn release_login_attempt(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    id: &str,
 ) -> QueryResult<usize> {
+    diesel::update(
+        u::users.filter(
+            u::tenant_id
+                .eq(tenant_id)
+                .and(u::id.eq(id))
+                .and(u::failed_logins.gt(0)),
+        ),
+    )
+    .set(u::failed_logins.eq(u::failed_logins - 1))
+    .execute(conn)
+}
+
+/// Locks the account until `until`; the count starts again when the lock ends.
+pub fn lock(conn: &mut AnyConnection, tenant_id: &str, id: &str, until: i64) -> QueryResult<usize> {
     diesel::update(u::users.filter(u::tenant_id.eq(tenant_id).and(u::id.eq(id))))
-        .set((
-            u::failed_logins.eq(failed_logins),
-            u::locked_until.eq(locked_until),
-        ))
+        .set((u::failed_logins.eq(0), u::locked_until.eq(until)))
         .execute(conn)
+}
+
+/// Every stored TOTP secret (all tenants), for sealing them under the current key at start.
+pub fn totp_secrets(conn: &mut AnyConnection) -> QueryResult<Vec<(String, String, String)>> {
+    u::users
+        .filter(u::totp_secret.is_not_null())
+        .select((u::tenant_id, u::id, u::totp_secret.assume_not_null()))
+        .load(conn)
+}
+
+/// Replaces a stored TOTP secret if it is still `old` (a concurrent setup wins).
+pub fn replace_totp_secret(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    id: &str,
+    old: &str,
+    new: &str,
+) -> QueryResult<usize> {
+    diesel::update(
+        u::users.filter(
+            u::tenant_id
+                .eq(tenant_id)
+                .and(u::id.eq(id))
+                .and(u::totp_secret.eq(old)),
+        ),
+    )
+    .set(u::totp_secret.eq(new))
+    .execute(conn)
 }
 
 pub fn record_login(
