@@ -41,34 +41,41 @@ fn adversarial() -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
+/// A server on SQLite (`extra` settings) with the tenant set up and one contract sent to
+/// 山田 太郎: the database (kept alive), the server, the staff and the contract's id.
+fn server_with_a_sent_contract(
+    name: &str,
+    extra: &[(&str, &str)],
+) -> Option<(TestDb, Server, server::Org, String)> {
+    let db = TestDb::create(Backend::Sqlite)?;
+    let server = Server::start(name, &db, &db.dir.join("data"), extra);
+    let org = set_up_org(&server);
+    let cid = send_contract(
+        &[&server],
+        &org,
+        "攻撃試験契約",
+        &corpus("libreoffice-ja-contract.pdf"),
+        json!([{"organization_name": "株式会社テスト商事", "name": "山田 太郎", "email": "yamada@example.co.jp"}]),
+        false,
+    );
+    Some((db, server, org, cid))
+}
+
 /// 16 hostile uploads at once, again and again, from as many addresses (through a trusted
 /// proxy, so the per-address limit does not simply stop them), while a clerk logs in and opens
 /// a contract: the clerk's every request is answered within a second, every hostile one gets a
 /// 4xx problem (or a verdict), none a 5xx, and none is still running when the flood ends.
 #[test]
 fn a_flood_of_hostile_pdfs_does_not_stop_the_service() {
-    let Some(db) = TestDb::create(Backend::Sqlite) else {
-        return;
-    };
-    let data = db.dir.join("data");
-    let server = Server::start(
+    let Some((_db, server, _org, cid)) = server_with_a_sent_contract(
         "flood",
-        &db,
-        &data,
         &[
             ("TACHIAI_TRUSTED_PROXIES", "127.0.0.1"),
             ("TACHIAI_VERIFY_PER_MINUTE", "1000"),
         ],
-    );
-    let org = set_up_org(&server);
-    let cid = send_contract(
-        &[&server],
-        &org,
-        "洪水試験契約",
-        &corpus("libreoffice-ja-contract.pdf"),
-        json!([{"organization_name": "株式会社テスト商事", "name": "山田 太郎", "email": "yamada@example.co.jp"}]),
-        false,
-    );
+    ) else {
+        return;
+    };
     let files = adversarial();
     let flood_for = Duration::from_secs(8);
     let started = Instant::now();
@@ -150,22 +157,13 @@ fn a_flood_of_hostile_pdfs_does_not_stop_the_service() {
 /// A counterparty's link and any secret in a query never reach the log.
 #[test]
 fn link_tokens_and_secrets_stay_out_of_the_log() {
-    let Some(db) = TestDb::create(Backend::Sqlite) else {
+    let Some((_db, server, _org, _)) =
+        server_with_a_sent_contract("log", &[("TACHIAI_LOG", "info")])
+    else {
         return;
     };
-    let data = db.dir.join("data");
-    let server = Server::start("log", &db, &data, &[("TACHIAI_LOG", "info")]);
-    let org = set_up_org(&server);
-    send_contract(
-        &[&server],
-        &org,
-        "ログ試験契約",
-        &corpus("libreoffice-ja-contract.pdf"),
-        json!([{"organization_name": "株式会社テスト商事", "name": "山田 太郎", "email": "yamada@example.co.jp"}]),
-        false,
-    );
     let mail = Mailbox {
-        dir: data.join("outbox"),
+        dir: server.data_dir.join("outbox"),
     };
     let (token, session) = confirm(&server, &mail, "yamada@example.co.jp", None);
     server
@@ -199,25 +197,15 @@ fn link_tokens_and_secrets_stay_out_of_the_log() {
 /// blobs, the outbox (live links and codes), the development PKI's keys.
 #[test]
 fn the_data_directory_is_private_to_the_service() {
-    let Some(db) = TestDb::create(Backend::Sqlite) else {
+    let Some((db, server, _org, _)) = server_with_a_sent_contract("modes", &[]) else {
         return;
     };
-    let data = db.dir.join("data");
-    let server = Server::start("modes", &db, &data, &[]);
-    let org = set_up_org(&server);
-    send_contract(
-        &[&server],
-        &org,
-        "権限試験契約",
-        &corpus("libreoffice-ja-contract.pdf"),
-        json!([{"organization_name": "株式会社テスト商事", "name": "山田 太郎", "email": "yamada@example.co.jp"}]),
-        false,
-    );
     let mail = Mailbox {
-        dir: data.join("outbox"),
+        dir: server.data_dir.join("outbox"),
     };
     mail.newest_link("yamada@example.co.jp");
     let mut checked = 0;
+    let data = server.data_dir.clone();
     let mut stack = vec![data.clone()];
     let test_log = data.join("modes.log");
     while let Some(dir) = stack.pop() {

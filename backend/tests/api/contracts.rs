@@ -24,7 +24,7 @@ fn actions(v: &Value) -> Vec<String> {
         .collect()
 }
 
-async fn draft(app: &impl DraftApp, s: &Session) -> Value {
+pub(crate) async fn draft(app: &impl DraftApp, s: &Session) -> Value {
     app.post_json(
         s,
         "/api/v1/contracts",
@@ -41,7 +41,7 @@ async fn draft(app: &impl DraftApp, s: &Session) -> Value {
 }
 
 /// The few calls this file needs, over the helpers' generic app type.
-trait DraftApp {
+pub(crate) trait DraftApp {
     async fn post_json(&self, s: &Session, path: &str, body: Value) -> Value;
 }
 

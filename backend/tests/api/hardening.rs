@@ -9,6 +9,7 @@ use actix_web::test::TestRequest;
 use diesel::prelude::*;
 use serde_json::{Value, json};
 
+use crate::contracts::DraftApp;
 use crate::helpers::{Backend, assert_problem, corpus, id, spawn, spawn_with, user_password};
 use crate::journey::{Journey, bearer, confirm, newest_code, prepared_contract};
 use crate::{on_both_databases, upload};
@@ -23,28 +24,8 @@ on_both_databases!(
 );
 
 /// A draft contract's id.
-async fn draft<S, B>(
-    app: &crate::helpers::TestApp<S>,
-    admin: &crate::helpers::Session,
-    title: &str,
-) -> String
-where
-    S: actix_web::dev::Service<
-            actix_http::Request,
-            Response = actix_web::dev::ServiceResponse<B>,
-            Error = actix_web::Error,
-        >,
-    B: actix_web::body::MessageBody,
-{
-    let (st, c) = app
-        .post(
-            admin,
-            "/api/v1/contracts",
-            json!({"title": title, "counterparty_name": "株式会社テスト"}),
-        )
-        .await;
-    assert_eq!(st, 201, "{c}");
-    id(&c)
+async fn draft(app: &impl DraftApp, admin: &crate::helpers::Session) -> String {
+    id(&crate::contracts::draft(app, admin).await)
 }
 
 async fn attachments_are_typed_by_their_content_and_always_downloaded(backend: Backend) {
@@ -52,7 +33,7 @@ async fn attachments_are_typed_by_their_content_and_always_downloaded(backend: B
         return;
     };
     let admin = app.admin().await;
-    let cid = draft(&app, &admin, "添付試験").await;
+    let cid = draft(&app, &admin).await;
     let html = b"<!DOCTYPE html><html><script>fetch('/api/v1/users')</script></html>".to_vec();
     for (name, bytes, code) in [
         ("page.html", html.clone(), "attachment_type_not_allowed"),
@@ -150,7 +131,7 @@ async fn two_attachments_of_one_name_get_unique_zip_entries(backend: Backend) {
         return;
     };
     let admin = app.admin().await;
-    let cid = draft(&app, &admin, "同名添付").await;
+    let cid = draft(&app, &admin).await;
     let pdf = corpus("qpdf-qdf.pdf");
     let (st, _) = upload!(app, admin, cid, "main", "契約書.pdf", pdf.clone());
     assert_eq!(st, 201);
@@ -431,7 +412,7 @@ async fn hostile_pdfs_are_refused_at_upload_and_verification_with_their_codes(ba
         return;
     };
     let admin = app.admin().await;
-    let cid = draft(&app, &admin, "攻撃ファイル").await;
+    let cid = draft(&app, &admin).await;
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/adversarial");
     let manifest = std::fs::read_to_string(dir.join("MANIFEST.tsv")).unwrap();
     let problem = |outcome: &str| match outcome {
