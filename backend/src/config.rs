@@ -115,6 +115,21 @@ pub const SETTINGS: &[Setting] = &[
         doc: "Failed logins from one address within 15 minutes before that address is throttled.",
     },
     Setting {
+        key: "audit_key",
+        default: "<data_dir>/audit.key",
+        doc: "The audit log's HMAC key, 64 hex characters; when unset, the key file in data_dir (created on first start, mode 0600) is used. Keep it: without it the log cannot be verified. Never printed.",
+    },
+    Setting {
+        key: "audit_refusals_per_address",
+        default: "10",
+        doc: "Refused requests (bad origin, invalid token, throttled, unknown object) audited per client address and problem code per minute; further ones are counted in one summary event.",
+    },
+    Setting {
+        key: "audit_refusals_per_minute",
+        default: "120",
+        doc: "Refused requests audited per minute in all, whatever their address; bounds the system chain's growth under a flood.",
+    },
+    Setting {
         key: "mail_transport",
         default: "file",
         doc: "file: each mail becomes an .eml file in outbox_dir; smtp: mail goes to smtp_host.",
@@ -210,6 +225,12 @@ pub struct Config {
     pub login_lockout_minutes: i64,
     /// Per-address throttle.
     pub ip_max_failures: i64,
+    /// The audit key (hex), when given in the configuration rather than the key file.
+    pub audit_key: Option<String>,
+    /// Refusals audited per address and code per minute.
+    pub audit_refusals_per_address: u32,
+    /// Refusals audited per minute in all.
+    pub audit_refusals_per_minute: u32,
     /// Log filter.
     pub log: String,
     /// Mail sender and transport.
@@ -326,6 +347,17 @@ impl Config {
             login_max_failures: num("login_max_failures", get("login_max_failures"), 5)?.max(1),
             login_lockout_minutes: num("login_lockout_minutes", get("login_lockout_minutes"), 15)?,
             ip_max_failures: num("ip_max_failures", get("ip_max_failures"), 30)?.max(1),
+            audit_key: get("audit_key").map(str::to_owned),
+            audit_refusals_per_address: num(
+                "audit_refusals_per_address",
+                get("audit_refusals_per_address"),
+                10,
+            )?,
+            audit_refusals_per_minute: num(
+                "audit_refusals_per_minute",
+                get("audit_refusals_per_minute"),
+                120,
+            )?,
             log: get("log").unwrap_or("info").to_owned(),
             data_dir,
         })
@@ -374,6 +406,23 @@ impl Config {
                 self.login_lockout_minutes.to_string(),
             ),
             ("ip_max_failures", self.ip_max_failures.to_string()),
+            (
+                "audit_key",
+                match self.audit_key {
+                    Some(_) => "(set)".into(),
+                    None => crate::audit::key::key_path(&self.data_dir)
+                        .display()
+                        .to_string(),
+                },
+            ),
+            (
+                "audit_refusals_per_address",
+                self.audit_refusals_per_address.to_string(),
+            ),
+            (
+                "audit_refusals_per_minute",
+                self.audit_refusals_per_minute.to_string(),
+            ),
             ("log", self.log.clone()),
         ];
         let mail = self.mail.describe();

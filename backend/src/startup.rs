@@ -11,6 +11,8 @@ use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api::{self, ApiDoc, error::ApiError};
+use crate::audit::AuditKey;
+use crate::audit::refusals::RefusalLimiter;
 use crate::clock::Millis;
 use crate::config::Config;
 use crate::db::queries::{login_failures, sessions, tenants};
@@ -34,12 +36,15 @@ pub struct AppState {
     pub blobs: BlobStore,
     /// Upload size limits.
     pub upload_limits: UploadLimits,
+    /// Which refused requests get an audit event of their own (the rest are summarised).
+    pub refusals: RefusalLimiter,
 }
 
 impl AppState {
     /// Builds the state; the CSP is derived from the built app in `config.dist_dir`, the seal
     /// from the configuration (the development PKI is generated on first start).
     pub fn new(pool: DbPool, config: Config) -> anyhow::Result<AppState> {
+        install_audit_key(&config)?;
         let seal = SealKit::from_config(&config).map_err(|e| {
             anyhow::anyhow!(
                 "the seal cannot be set up (development PKI in {}): {e}",
@@ -54,6 +59,10 @@ impl AppState {
                 file_bytes: config.max_upload_bytes,
                 contract_bytes: config.max_contract_bytes,
             },
+            refusals: RefusalLimiter::new(
+                config.audit_refusals_per_address,
+                config.audit_refusals_per_minute,
+            ),
             config: Arc::new(config),
             seal: Arc::new(seal),
         })
@@ -73,6 +82,13 @@ impl AppState {
         .await?;
         result.map_err(ApiError::from)
     }
+}
+
+/// Loads the audit key (`TACHIAI_AUDIT_KEY`, or `<data_dir>/audit.key`, created on first
+/// start) and makes it the process's signing key; before anything writes an audit event.
+pub fn install_audit_key(config: &Config) -> anyhow::Result<&'static AuditKey> {
+    let key = AuditKey::load(config.audit_key.as_deref(), &config.data_dir, true)?;
+    Ok(crate::audit::key::install(key))
 }
 
 /// The whole application: `/api/v1`, Swagger UI at `/api/docs/`, and the browser app at `/`.
@@ -105,6 +121,14 @@ pub fn build_app(
             async move {
                 let mut res = fut.await?;
                 crate::web::security_headers(&mut res, &csp);
+                Ok(res)
+            }
+        })
+        .wrap_fn(|req, srv| {
+            let fut = actix_web::dev::Service::call(srv, req);
+            async move {
+                let res = fut.await?;
+                api::refusal_audit::observe(&res).await;
                 Ok(res)
             }
         })
@@ -150,6 +174,7 @@ pub fn ensure_initial_tenant(
     pool: &DbPool,
     config: &Config,
 ) -> anyhow::Result<Option<InitialLogin>> {
+    install_audit_key(config)?;
     let mut conn = pool.get()?;
     if tenants::count(&mut conn)? > 0 {
         return Ok(None);
@@ -197,12 +222,43 @@ fn spawn_housekeeping(pool: DbPool, links: crate::workflow::signing::Links) {
     });
 }
 
+/// Every minute: writes the summary of refusals that the last minute left out, even when no
+/// further refusal comes to do it.
+fn spawn_refusal_flush(state: web::Data<AppState>) {
+    actix_web::rt::spawn(async move {
+        let window = std::time::Duration::from_millis(crate::audit::refusals::WINDOW_MS as u64);
+        let mut tick = actix_web::rt::time::interval(window);
+        loop {
+            tick.tick().await;
+            let now = Millis::now();
+            if let Some(summary) = state.refusals.take_ended(now) {
+                let written = state
+                    .run(move |conn| {
+                        Ok(crate::audit::refusals::write_summary(conn, &summary, now)?)
+                    })
+                    .await;
+                if let Err(e) = written {
+                    tracing::warn!(error = %e, "could not write the refusal summary");
+                }
+            }
+        }
+    });
+}
+
 /// `tachiai serve`: migrate, create the first tenant if needed, and serve until stopped.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     std::fs::create_dir_all(&config.data_dir)?;
     let pool = db::connect(&config.database_url, config.db_pool_size)?;
     let first = ensure_initial_tenant(&pool, &config)?;
+    let sealed = crate::audit::seal_unkeyed_chains(&mut *pool.get()?, Millis::now())?;
+    if sealed > 0 {
+        tracing::info!(
+            chains = sealed,
+            "audit chains from before the audit key are now keyed"
+        );
+    }
     let state = web::Data::new(AppState::new(pool.clone(), config.clone())?);
+    spawn_refusal_flush(state.clone());
     let registry = job_registry(&state)?;
     let server = HttpServer::new(move || build_app(state.clone()))
         .bind(config.bind)

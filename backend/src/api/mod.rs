@@ -15,6 +15,7 @@ pub mod error;
 pub mod extract;
 pub mod health;
 pub mod public;
+pub mod refusal_audit;
 pub mod route_templates;
 pub mod settings;
 pub mod signing;
