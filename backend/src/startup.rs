@@ -115,6 +115,7 @@ pub fn build_app(
         )
         .app_data(web::QueryConfig::default().error_handler(api::error::query_error))
         .app_data(web::PathConfig::default().error_handler(api::error::path_error))
+        .wrap(actix_web::middleware::from_fn(api::nul_guard::refuse_nul))
         .wrap_fn(move |req, srv| {
             let csp = csp.clone();
             let fut = actix_web::dev::Service::call(srv, req);

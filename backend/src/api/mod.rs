@@ -14,6 +14,7 @@ pub mod download;
 pub mod error;
 pub mod extract;
 pub mod health;
+pub mod nul_guard;
 pub mod public;
 pub mod refusal_audit;
 pub mod route_templates;

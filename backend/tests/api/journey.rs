@@ -75,7 +75,7 @@ fn newest_code(outbox: &Path, to: &str) -> String {
     panic!("no code mailed to {to}")
 }
 
-trait Journey {
+pub(crate) trait Journey {
     async fn call(&self, req: TestRequest) -> (u16, Value);
     async fn run_jobs(&self);
     fn outbox(&self) -> PathBuf;
@@ -111,7 +111,11 @@ where
 }
 
 /// A recipient's way through the signing page: link → code → confirmed session.
-async fn confirm(app: &impl Journey, email: &str, access_code: Option<&str>) -> (String, String) {
+pub(crate) async fn confirm(
+    app: &impl Journey,
+    email: &str,
+    access_code: Option<&str>,
+) -> (String, String) {
     app.run_jobs().await;
     let token = newest_link(&app.outbox(), email);
     let (st, v) = app
@@ -144,7 +148,7 @@ fn bearer(req: TestRequest, session: &str) -> TestRequest {
     req.insert_header(("Authorization", format!("Bearer {session}")))
 }
 
-async fn prepared_contract(
+pub(crate) async fn prepared_contract(
     app: &TestApp<
         impl actix_web::dev::Service<
             actix_http::Request,

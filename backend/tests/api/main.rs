@@ -9,6 +9,7 @@ mod auth;
 mod bad_input;
 mod contracts;
 mod directory;
+mod fuzz;
 mod integrations;
 mod journey;
 mod permissions;
