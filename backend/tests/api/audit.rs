@@ -241,6 +241,16 @@ async fn refused_requests_are_audited_in_the_system_chain(backend: Backend) {
     let (st, b, _) = app.send(cross_site).await;
     assert_problem(&(st, b), 403, "csrf_token_invalid");
 
+    // A session cookie that names no session (guessed, or ended).
+    let (st, b, _) = app
+        .send(
+            TestRequest::get()
+                .uri("/api/v1/contracts")
+                .insert_header(("Cookie", "tachiai_session=guessed-session-token")),
+        )
+        .await;
+    assert_problem(&(st, b), 401, "session_expired");
+
     // An API token nobody issued, and one that was revoked.
     let guessed = format!("tachiai_{}", "A".repeat(43));
     let bearer = |secret: &str| {
