@@ -120,6 +120,19 @@ pub enum AuditCommand {
         #[arg(long = "expect-head", value_name = "CODE:SEQ:HASH")]
         expect_heads: Vec<String>,
     },
+    /// Print a chain's newest events, one JSON object a line, newest first (`--tenant
+    /// _system`: the refused requests, which no tenant's log viewer shows).
+    Events {
+        /// 団体コード, or `_system`.
+        #[arg(long)]
+        tenant: String,
+        /// How many (at most 500).
+        #[arg(long, default_value_t = 50)]
+        last: u32,
+        /// Only this action, e.g. request.refused.
+        #[arg(long)]
+        action: Option<String>,
+    },
     /// Print the head of every chain (or one) as CODE:SEQ:HASH, to record outside the
     /// database and check later with `audit verify --expect-head`.
     Head {
@@ -222,6 +235,32 @@ fn audit(config: &Config, cmd: AuditCommand) -> anyhow::Result<i32> {
     let pool = db::connect(&config.database_url, 1)?;
     let mut conn = pool.get()?;
     match cmd {
+        AuditCommand::Events {
+            tenant,
+            last,
+            action,
+        } => {
+            let chain = &chosen_chains(&mut conn, Some(&tenant))?[0];
+            let filter = audit_events::AuditFilter {
+                action: action.as_deref(),
+                ..Default::default()
+            };
+            let (events, _) = audit_events::list(&mut conn, &chain.id, &filter, 1, last.min(500))?;
+            for e in events {
+                let details: serde_json::Value =
+                    serde_json::from_str(&e.details).unwrap_or(serde_json::Value::Null);
+                println!(
+                    "{}",
+                    serde_json::json!({
+                        "seq": e.seq, "at": crate::clock::rfc3339(e.at), "actor": e.actor_label,
+                        "ip": e.ip, "user_agent": e.user_agent, "action": e.action,
+                        "target_type": e.target_type, "target_id": e.target_id,
+                        "result": e.result, "details": details,
+                    })
+                );
+            }
+            Ok(0)
+        }
         AuditCommand::Head { tenant } => {
             for t in chosen_chains(&mut conn, tenant.as_deref())? {
                 println!("{}:{}:{}", t.code, t.audit_seq, t.audit_head);

@@ -364,6 +364,30 @@ async fn refused_requests_are_audited_in_the_system_chain(backend: Backend) {
         app.with_conn(|conn| audit::verify(conn, SYSTEM_CHAIN_ID, audit::key::current()).unwrap());
     assert_eq!(report.first_break, None);
     assert_eq!(report.events_checked, events.len() as u64);
+    // The operator reads them with the CLI (no tenant's log viewer shows the system chain).
+    let (code, out, err) = tachiai(
+        &app.db,
+        None,
+        &[
+            "audit",
+            "events",
+            "--tenant",
+            "_system",
+            "--action",
+            "request.refused",
+            "--last",
+            "2",
+        ],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let lines: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert_eq!(lines[0]["seq"], json!(events.last().unwrap().seq));
+    assert_eq!(lines[0]["ip"], "192.0.2.10");
+    assert_eq!(lines[0]["details"]["code"], "too_many_requests");
     // The tenants' own chains are unaffected and still intact.
     let (_, dev) = app.get(&admin, "/api/v1/audit-events/verify").await;
     assert_eq!(dev["intact"], true, "{dev}");
