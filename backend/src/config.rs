@@ -150,6 +150,21 @@ pub const SETTINGS: &[Setting] = &[
         doc: "During a key rotation, the former secret_key: values sealed with it still open and are re-encrypted with secret_key at start.",
     },
     Setting {
+        key: "audit_key",
+        default: "<data_dir>/audit.key",
+        doc: "The audit log's HMAC key, 64 hex characters; when unset, the key file in data_dir (created on first start, mode 0600) is used. Keep it: without it the log cannot be verified. Never printed.",
+    },
+    Setting {
+        key: "audit_refusals_per_address",
+        default: "10",
+        doc: "Refused requests (bad origin, invalid token, throttled, unknown object) audited per client address and problem code per minute; further ones are counted in one summary event.",
+    },
+    Setting {
+        key: "audit_refusals_per_minute",
+        default: "120",
+        doc: "Refused requests audited per minute in all, whatever their address; bounds the system chain's growth under a flood.",
+    },
+    Setting {
         key: "mail_transport",
         default: "file",
         doc: "file: each mail becomes an .eml file in outbox_dir; smtp: mail goes to smtp_host.",
@@ -253,6 +268,12 @@ pub struct Config {
     pub secret_key: Option<String>,
     /// The former key during a rotation (base64).
     pub secret_key_previous: Option<String>,
+    /// The audit key (hex), when given in the configuration rather than the key file.
+    pub audit_key: Option<String>,
+    /// Refusals audited per address and code per minute.
+    pub audit_refusals_per_address: u32,
+    /// Refusals audited per minute in all.
+    pub audit_refusals_per_minute: u32,
     /// Log filter.
     pub log: String,
     /// Mail sender and transport.
@@ -396,6 +417,17 @@ impl Config {
             ip_max_failures: num("ip_max_failures", get("ip_max_failures"), 30)?.max(1),
             secret_key: get("secret_key").map(str::to_owned),
             secret_key_previous: get("secret_key_previous").map(str::to_owned),
+            audit_key: get("audit_key").map(str::to_owned),
+            audit_refusals_per_address: num(
+                "audit_refusals_per_address",
+                get("audit_refusals_per_address"),
+                10,
+            )?,
+            audit_refusals_per_minute: num(
+                "audit_refusals_per_minute",
+                get("audit_refusals_per_minute"),
+                120,
+            )?,
             log: get("log").unwrap_or("info").to_owned(),
             data_dir,
         })
@@ -478,6 +510,23 @@ impl Config {
                     "(none)"
                 }
                 .into(),
+            ),
+            (
+                "audit_key",
+                match self.audit_key {
+                    Some(_) => "(set)".into(),
+                    None => crate::audit::key::key_path(&self.data_dir)
+                        .display()
+                        .to_string(),
+                },
+            ),
+            (
+                "audit_refusals_per_address",
+                self.audit_refusals_per_address.to_string(),
+            ),
+            (
+                "audit_refusals_per_minute",
+                self.audit_refusals_per_minute.to_string(),
             ),
             ("log", self.log.clone()),
         ];

@@ -10,6 +10,8 @@ use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::api::{self, ApiDoc, error::ApiError};
+use crate::audit::AuditKey;
+use crate::audit::refusals::RefusalLimiter;
 use crate::clock::Millis;
 use crate::config::Config;
 use crate::db::queries::{login_failures, sessions, tenants};
@@ -37,6 +39,8 @@ pub struct AppState {
     pub verify_gate: crate::api::budget::VerifyGate,
     /// The keys that seal stored secrets (TOTP).
     pub keys: Arc<crate::secrets::KeyRing>,
+    /// Which refused requests get an audit event of their own (the rest are summarised).
+    pub refusals: RefusalLimiter,
 }
 
 impl AppState {
@@ -53,6 +57,7 @@ impl AppState {
                 "TOTP secrets encrypted"
             );
         }
+        install_audit_key(&config)?;
         let seal = SealKit::from_config(&config).map_err(|e| {
             anyhow::anyhow!(
                 "the seal cannot be set up (development PKI in {}): {e}",
@@ -68,6 +73,10 @@ impl AppState {
                 contract_bytes: config.max_contract_bytes,
             },
             verify_gate: crate::api::budget::VerifyGate::new(config.verify),
+            refusals: RefusalLimiter::new(
+                config.audit_refusals_per_address,
+                config.audit_refusals_per_minute,
+            ),
             config: Arc::new(config),
             seal: Arc::new(seal),
             keys: Arc::new(keys),
@@ -88,6 +97,13 @@ impl AppState {
         .await?;
         result.map_err(ApiError::from)
     }
+}
+
+/// Loads the audit key (`TACHIAI_AUDIT_KEY`, or `<data_dir>/audit.key`, created on first
+/// start) and makes it the process's signing key; before anything writes an audit event.
+pub fn install_audit_key(config: &Config) -> anyhow::Result<&'static AuditKey> {
+    let key = AuditKey::load(config.audit_key.as_deref(), &config.data_dir, true)?;
+    Ok(crate::audit::key::install(key))
 }
 
 /// The whole application: `/api/v1`, Swagger UI at `/api/docs/`, and the browser app at `/`.
@@ -115,6 +131,7 @@ pub fn build_app(
         )
         .app_data(web::QueryConfig::default().error_handler(api::error::query_error))
         .app_data(web::PathConfig::default().error_handler(api::error::path_error))
+        .wrap(actix_web::middleware::from_fn(api::nul_guard::refuse_nul))
         .wrap_fn(move |req, srv| {
             let csp = csp.clone();
             let fut = actix_web::dev::Service::call(srv, req);
@@ -125,6 +142,14 @@ pub fn build_app(
             }
         })
         .wrap_fn(|req, srv| crate::access_log::log(req, srv))
+        .wrap_fn(|req, srv| {
+            let fut = actix_web::dev::Service::call(srv, req);
+            async move {
+                let res = fut.await?;
+                api::refusal_audit::observe(&res).await;
+                Ok(res)
+            }
+        })
         // Swagger UI first: its spec lives under /api/v1, whose scope would answer 404.
         .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/v1/openapi.json", ApiDoc::openapi()))
         .service(
@@ -166,6 +191,7 @@ pub fn ensure_initial_tenant(
     pool: &DbPool,
     config: &Config,
 ) -> anyhow::Result<Option<InitialLogin>> {
+    install_audit_key(config)?;
     let mut conn = pool.get()?;
     if tenants::count(&mut conn)? > 0 {
         return Ok(None);
@@ -213,6 +239,29 @@ fn spawn_housekeeping(pool: DbPool, links: crate::workflow::signing::Links) {
     });
 }
 
+/// Every minute: writes the summary of refusals that the last minute left out, even when no
+/// further refusal comes to do it.
+fn spawn_refusal_flush(state: web::Data<AppState>) {
+    actix_web::rt::spawn(async move {
+        let window = std::time::Duration::from_millis(crate::audit::refusals::WINDOW_MS as u64);
+        let mut tick = actix_web::rt::time::interval(window);
+        loop {
+            tick.tick().await;
+            let now = Millis::now();
+            if let Some(summary) = state.refusals.take_ended(now) {
+                let written = state
+                    .run(move |conn| {
+                        Ok(crate::audit::refusals::write_summary(conn, &summary, now)?)
+                    })
+                    .await;
+                if let Err(e) = written {
+                    tracing::warn!(error = %e, "could not write the refusal summary");
+                }
+            }
+        }
+    });
+}
+
 /// `tachiai serve`: migrate, create the first tenant if needed, and serve until stopped.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     crate::private_fs::create_dir(&config.data_dir)?;
@@ -224,7 +273,15 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     }
     let pool = db::connect(&config.database_url, config.db_pool_size)?;
     let first = ensure_initial_tenant(&pool, &config)?;
+    let sealed = crate::audit::seal_unkeyed_chains(&mut *pool.get()?, Millis::now())?;
+    if sealed > 0 {
+        tracing::info!(
+            chains = sealed,
+            "audit chains from before the audit key are now keyed"
+        );
+    }
     let state = web::Data::new(AppState::new(pool.clone(), config.clone())?);
+    spawn_refusal_flush(state.clone());
     let registry = job_registry(&state)?;
     let server = HttpServer::new(move || build_app(state.clone()))
         .bind(config.bind)

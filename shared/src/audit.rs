@@ -161,6 +161,13 @@ audit_actions! {
     AuditExported = ("audit.exported", "操作ログのCSV出力", "Operation log exported as CSV"),
     /// A forbidden action was attempted.
     AccessDenied = ("access.denied", "権限のない操作の拒否", "Forbidden action refused"),
+    /// The chain's events from before the audit key were sealed by a keyed event (on upgrade).
+    AuditChainKeyed = ("audit.chain_keyed", "操作ログの鍵による保護の開始", "Operation log keyed"),
+    /// A request was refused before a tenant was known (system chain: bad Origin, invalid API
+    /// token, throttling, unknown object); method, route and problem code in the details.
+    RequestRefused = ("request.refused", "リクエストの拒否", "Request refused"),
+    /// Refusals beyond the per-minute audit limit were counted, not recorded one by one.
+    RefusalsSummarized = ("request.refusals_summarized", "拒否したリクエストの集計", "Refused requests summarised"),
 }
 
 #[cfg(test)]

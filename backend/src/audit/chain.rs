@@ -1,7 +1,15 @@
-//! The hash chain: a canonical encoding of each event, and its verification.
+//! The hash chain: a canonical encoding of each event, its seal, and the chain's verification.
+//!
+//! Events written before the audit key existed (`key_id` NULL) are sealed with plain SHA-256
+//! and still verify as before; every later event is sealed with HMAC-SHA256 under the key, over
+//! an encoding that includes its predecessor's seal. Keyed events therefore pin the unkeyed
+//! prefix too, and someone who can write the database but lacks the key cannot produce a chain
+//! that verifies. The unkeyed events may only form a prefix: an unkeyed event after a keyed one,
+//! or a chain whose newest event is unkeyed, is reported.
 
 use sha2::{Digest, Sha256};
 
+use super::key::AuditKey;
 use crate::db::AnyConnection;
 use crate::db::models::AuditEvent;
 use crate::db::queries::{audit_events, tenants};
@@ -9,48 +17,68 @@ use crate::db::queries::{audit_events, tenants};
 /// `prev_hash` of a tenant's first event.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// SHA-256 (lower-case hex) over the canonical encoding: a JSON array of a version tag and
-/// every field except `hash`, in a fixed order. JSON arrays and strings serialise one way
-/// only, and `details` enters as the stored text, so the encoding is unambiguous.
-pub fn event_hash(e: &AuditEvent) -> String {
-    let canonical = serde_json::json!([
-        "tachiai-audit-v1",
-        e.tenant_id,
-        e.seq,
-        e.at,
-        e.actor_id,
-        e.actor_label,
-        e.ip,
-        e.user_agent,
-        e.action,
-        e.target_type,
-        e.target_id,
-        e.result,
-        e.details,
-        e.prev_hash,
-    ]);
-    let digest = Sha256::digest(canonical.to_string().as_bytes());
+/// The canonical encoding: a JSON array of a version tag, every field except `hash` in a fixed
+/// order, and (v2, keyed events) the key id. JSON arrays and strings serialise one way only,
+/// and `details` enters as the stored text, so the encoding is unambiguous.
+fn canonical(e: &AuditEvent, tag: &str, key_id: Option<&str>) -> String {
+    let mut items = vec![
+        serde_json::json!(tag),
+        serde_json::json!(e.tenant_id),
+        serde_json::json!(e.seq),
+        serde_json::json!(e.at),
+        serde_json::json!(e.actor_id),
+        serde_json::json!(e.actor_label),
+        serde_json::json!(e.ip),
+        serde_json::json!(e.user_agent),
+        serde_json::json!(e.action),
+        serde_json::json!(e.target_type),
+        serde_json::json!(e.target_id),
+        serde_json::json!(e.result),
+        serde_json::json!(e.details),
+        serde_json::json!(e.prev_hash),
+    ];
+    items.extend(key_id.map(|id| serde_json::json!(id)));
+    serde_json::Value::Array(items).to_string()
+}
+
+/// The seal of an unkeyed event (before the audit key existed): SHA-256, lower-case hex, of
+/// the v1 encoding. Anyone can compute it, which is why new events are keyed.
+pub fn legacy_hash(e: &AuditEvent) -> String {
+    let digest = Sha256::digest(canonical(e, "tachiai-audit-v1", None).as_bytes());
     data_encoding::HEXLOWER.encode(&digest)
+}
+
+/// The seal an event must carry: HMAC-SHA256 under `key` of the v2 encoding when it names a
+/// key, else the legacy SHA-256.
+pub fn event_hash(e: &AuditEvent, key: &AuditKey) -> String {
+    match &e.key_id {
+        Some(id) => key.sign(canonical(e, "tachiai-audit-v2", Some(id)).as_bytes()),
+        None => legacy_hash(e),
+    }
 }
 
 /// How the chain is broken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChainBreakKind {
-    /// The event's content no longer matches its hash, or a later event's link to it.
+    /// The event's content no longer matches its seal, or a later event's link to it.
     Edited,
     /// The event is missing.
     Deleted,
     /// An event was added outside the application.
     Inserted,
+    /// The newest events carry no HMAC (a keyed chain rewritten as unkeyed, or a database that
+    /// no server with this version has opened yet).
+    Unkeyed,
 }
 
 impl ChainBreakKind {
-    /// `edited`, `deleted` or `inserted`.
+    /// `edited`, `deleted`, `inserted` or `unkeyed`.
     pub fn as_str(self) -> &'static str {
         match self {
             ChainBreakKind::Edited => "edited",
             ChainBreakKind::Deleted => "deleted",
             ChainBreakKind::Inserted => "inserted",
+            ChainBreakKind::Unkeyed => "unkeyed",
         }
     }
 }
@@ -69,20 +97,30 @@ pub struct ChainBreak {
 pub struct ChainReport {
     /// Events read.
     pub events_checked: u64,
+    /// Of those, events sealed before the audit key existed (plain SHA-256).
+    pub unkeyed_events: u64,
     /// The first break, if any.
     pub first_break: Option<ChainBreak>,
 }
 
-/// Walks the tenant's chain in batches and reports the first break.
-pub fn verify(conn: &mut AnyConnection, tenant_id: &str) -> diesel::QueryResult<ChainReport> {
+/// Walks the tenant's chain in batches and reports the first break. Keyed events must be
+/// sealed with `key`; an event naming another key counts as edited.
+pub fn verify(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    key: &AuditKey,
+) -> diesel::QueryResult<ChainReport> {
     const BATCH: i64 = 1000;
     let tenant = tenants::get(conn, tenant_id)?;
     let mut expected_seq = 1;
     let mut expected_prev = GENESIS_HASH.to_owned();
     let mut checked = 0u64;
-    let broken = |seq, kind, checked| {
+    let mut unkeyed = 0u64;
+    let mut keyed_seen = false;
+    let broken = |seq, kind, checked, unkeyed| {
         Ok(ChainReport {
             events_checked: checked,
+            unkeyed_events: unkeyed,
             first_break: Some(ChainBreak { seq, kind }),
         })
     };
@@ -94,17 +132,26 @@ pub fn verify(conn: &mut AnyConnection, tenant_id: &str) -> diesel::QueryResult<
         for e in &batch {
             checked += 1;
             if e.seq > tenant.audit_seq {
-                return broken(e.seq, ChainBreakKind::Inserted, checked);
+                return broken(e.seq, ChainBreakKind::Inserted, checked, unkeyed);
             }
             if e.seq != expected_seq {
-                return broken(expected_seq, ChainBreakKind::Deleted, checked);
+                return broken(expected_seq, ChainBreakKind::Deleted, checked, unkeyed);
             }
-            if event_hash(e) != e.hash {
-                return broken(e.seq, ChainBreakKind::Edited, checked);
+            let sealed_right = match &e.key_id {
+                // Unkeyed events after a keyed one are a downgrade.
+                None => !keyed_seen && legacy_hash(e) == e.hash,
+                Some(id) => id == key.id() && event_hash(e, key) == e.hash,
+            };
+            if !sealed_right {
+                return broken(e.seq, ChainBreakKind::Edited, checked, unkeyed);
             }
             if e.prev_hash != expected_prev {
                 // This event is intact, so its predecessor was rewritten (hash recomputed).
-                return broken(e.seq - 1, ChainBreakKind::Edited, checked);
+                return broken(e.seq - 1, ChainBreakKind::Edited, checked, unkeyed);
+            }
+            match e.key_id {
+                Some(_) => keyed_seen = true,
+                None => unkeyed += 1,
             }
             expected_prev.clone_from(&e.hash);
             expected_seq += 1;
@@ -112,13 +159,17 @@ pub fn verify(conn: &mut AnyConnection, tenant_id: &str) -> diesel::QueryResult<
     }
     let last_seq = expected_seq - 1;
     if last_seq < tenant.audit_seq {
-        return broken(expected_seq, ChainBreakKind::Deleted, checked);
+        return broken(expected_seq, ChainBreakKind::Deleted, checked, unkeyed);
     }
     if expected_prev != tenant.audit_head {
-        return broken(last_seq, ChainBreakKind::Edited, checked);
+        return broken(last_seq, ChainBreakKind::Edited, checked, unkeyed);
+    }
+    if checked > 0 && !keyed_seen {
+        return broken(last_seq, ChainBreakKind::Unkeyed, checked, unkeyed);
     }
     Ok(ChainReport {
         events_checked: checked,
+        unkeyed_events: unkeyed,
         first_break: None,
     })
 }

@@ -1,13 +1,27 @@
 //! The audit log (操作ログ, 仕様 5-(16)): every operation writes an event, and the events of a
-//! tenant form a SHA-256 hash chain so that an edited, inserted or deleted event is found by
-//! `verify`. Appending happens only inside `db::tenant_transaction`, which serialises writers
-//! of a tenant; the tenant row keeps the chain head, so deleting the newest events is caught too.
+//! tenant form a hash chain so that an edited, inserted or deleted event is found by `verify`.
+//! Each event is sealed with HMAC-SHA256 under a key kept outside the database ([`key`]), so
+//! write access to the database is not enough to rewrite history consistently. Appending
+//! happens only inside `db::tenant_transaction`, which serialises writers of a tenant; the
+//! tenant row keeps the chain head, so deleting the newest events is caught too.
+//!
+//! Requests refused before a tenant is known go to the system chain ([`SYSTEM_CHAIN_ID`],
+//! [`refusals`]), rate-limited so that a flood cannot fill the disk.
 //!
 //! This module must not be given an update or delete path: the database refuses both as well.
 
 mod chain;
+pub mod key;
+pub mod refusals;
 
-pub use chain::{ChainBreak, ChainBreakKind, ChainReport, GENESIS_HASH, event_hash, verify};
+pub use chain::{
+    ChainBreak, ChainBreakKind, ChainReport, GENESIS_HASH, event_hash, legacy_hash, verify,
+};
+pub use key::AuditKey;
+
+/// The reserved `tenants` row whose chain holds the refusals that belong to no tenant (created
+/// by the migration `2026-12-12-000000_audit_keys`; it has no users and cannot be logged into).
+pub const SYSTEM_CHAIN_ID: &str = "00000000-0000-0000-0000-000000000000";
 
 use serde_json::Value;
 use shared::audit::AuditAction;
@@ -61,7 +75,8 @@ pub struct Entry<'a> {
     pub details: Value,
 }
 
-/// Appends an event to the tenant's chain. Call inside `db::tenant_transaction`.
+/// Appends an event to the tenant's chain, sealed with the process's audit key. Call inside
+/// `db::tenant_transaction`.
 pub fn record(
     conn: &mut AnyConnection,
     tenant_id: &str,
@@ -69,6 +84,7 @@ pub fn record(
     entry: Entry<'_>,
     now: Millis,
 ) -> diesel::QueryResult<AuditEvent> {
+    let key = key::current();
     let tenant = tenants::get(conn, tenant_id)?;
     let mut event = AuditEvent {
         tenant_id: tenant_id.to_owned(),
@@ -85,9 +101,47 @@ pub fn record(
         details: entry.details.to_string(),
         prev_hash: tenant.audit_head,
         hash: String::new(),
+        key_id: Some(key.id().to_owned()),
     };
-    event.hash = event_hash(&event);
+    event.hash = event_hash(&event, key);
     audit_events::insert(conn, &event)?;
     tenants::set_audit_head(conn, tenant_id, event.seq, &event.hash)?;
     Ok(event)
+}
+
+/// Seals every chain whose newest event predates the audit key with a keyed
+/// `audit.chain_keyed` event, so that the unkeyed events become a prefix pinned by an HMAC (and
+/// a chain rewritten as unkeyed later stands out). Run at start-up and by `tachiai migrate`;
+/// returns how many chains it sealed.
+pub fn seal_unkeyed_chains(conn: &mut AnyConnection, now: Millis) -> diesel::QueryResult<usize> {
+    let mut sealed = 0;
+    for chain in tenants::list_chains(conn)? {
+        sealed += crate::db::tenant_transaction(conn, &chain.id, |conn| {
+            let tenant = tenants::get(conn, &chain.id)?;
+            let newest = audit_events::chain_batch(conn, &chain.id, tenant.audit_seq - 1, 1)?;
+            if newest.first().is_none_or(|e| e.key_id.is_some()) {
+                return Ok(0);
+            }
+            record(
+                conn,
+                &chain.id,
+                &Origin {
+                    actor_label: "system".into(),
+                    ..Origin::default()
+                },
+                Entry {
+                    action: AuditAction::AuditChainKeyed,
+                    target: None,
+                    outcome: Outcome::Success,
+                    details: serde_json::json!({
+                        "key_id": key::current().id(),
+                        "unkeyed_events": tenant.audit_seq,
+                    }),
+                },
+                now,
+            )?;
+            Ok::<_, diesel::result::Error>(1)
+        })?;
+    }
+    Ok(sealed)
 }

@@ -9,8 +9,11 @@ use clap::{Parser, Subcommand};
 use shared::access::{Permission, Role};
 use shared::dto::CreateUserRequest;
 
+use crate::audit::{AuditKey, SYSTEM_CHAIN_ID};
+use crate::clock::Millis;
 use crate::config::{Config, SETTINGS};
-use crate::db::{self, queries::tenants};
+use crate::db;
+use crate::db::queries::{audit_events, tenants};
 use crate::workflow;
 
 mod pdf;
@@ -106,8 +109,33 @@ pub enum AdminCommand {
 /// `tachiai audit …`
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Verify the hash chain of every tenant (or one) and report the first broken event.
+    /// Verify the chain of every tenant and of the system (`_system`), or one, with the audit
+    /// key (TACHIAI_AUDIT_KEY or <data_dir>/audit.key), and report the first broken event.
     Verify {
+        /// Only this 団体コード (`_system`: the refused requests).
+        #[arg(long)]
+        tenant: Option<String>,
+        /// A head recorded earlier with `tachiai audit head` (CODE:SEQ:HASH); the event must
+        /// still be there with that hash. Repeatable.
+        #[arg(long = "expect-head", value_name = "CODE:SEQ:HASH")]
+        expect_heads: Vec<String>,
+    },
+    /// Print a chain's newest events, one JSON object a line, newest first (`--tenant
+    /// _system`: the refused requests, which no tenant's log viewer shows).
+    Events {
+        /// 団体コード, or `_system`.
+        #[arg(long)]
+        tenant: String,
+        /// How many (at most 500).
+        #[arg(long, default_value_t = 50)]
+        last: u32,
+        /// Only this action, e.g. request.refused.
+        #[arg(long)]
+        action: Option<String>,
+    },
+    /// Print the head of every chain (or one) as CODE:SEQ:HASH, to record outside the
+    /// database and check later with `audit verify --expect-head`.
+    Head {
         /// Only this 団体コード.
         #[arg(long)]
         tenant: Option<String>,
@@ -138,7 +166,12 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Migrate => {
             let pool = db::connect(&config.database_url, 1)?;
             let mut conn = pool.get()?;
+            crate::startup::install_audit_key(&config)?;
+            let sealed = crate::audit::seal_unkeyed_chains(&mut conn, Millis::now())?;
             println!("schema version {}", db::schema_version(&mut conn)?);
+            if sealed > 0 {
+                println!("{sealed} audit chains from before the audit key are now keyed");
+            }
             Ok(0)
         }
         Command::Openapi => {
@@ -175,23 +208,93 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         }
         Command::Admin(cmd) => admin(&config, cmd),
         Command::Pdf(cmd) => Ok(pdf::run(&config, cmd)),
-        Command::Audit(AuditCommand::Verify { tenant }) => {
-            let pool = db::connect(&config.database_url, 1)?;
-            let mut conn = pool.get()?;
-            let all = tenants::list(&mut conn)?;
-            let chosen: Vec<_> = all
-                .into_iter()
-                .filter(|t| tenant.as_deref().is_none_or(|code| t.code == code))
-                .collect();
-            if chosen.is_empty() {
-                bail!("no tenant with code {}", tenant.unwrap_or_default());
+        Command::Audit(cmd) => audit(&config, cmd),
+    }
+}
+
+/// The chains a command is about: all, or the one with `code`.
+fn chosen_chains(
+    conn: &mut db::AnyConnection,
+    code: Option<&str>,
+) -> anyhow::Result<Vec<crate::db::models::Tenant>> {
+    let mut chosen: Vec<_> = tenants::list_chains(conn)?
+        .into_iter()
+        .filter(|t| code.is_none_or(|code| t.code == code))
+        .collect();
+    // The system chain first, then by code (the same order on every database's collation).
+    chosen.sort_by(|a, b| {
+        (a.id != SYSTEM_CHAIN_ID, &a.code).cmp(&(b.id != SYSTEM_CHAIN_ID, &b.code))
+    });
+    if chosen.is_empty() {
+        bail!("no tenant with code {}", code.unwrap_or_default());
+    }
+    Ok(chosen)
+}
+
+fn audit(config: &Config, cmd: AuditCommand) -> anyhow::Result<i32> {
+    let pool = db::connect(&config.database_url, 1)?;
+    let mut conn = pool.get()?;
+    match cmd {
+        AuditCommand::Events {
+            tenant,
+            last,
+            action,
+        } => {
+            let chain = &chosen_chains(&mut conn, Some(&tenant))?[0];
+            let filter = audit_events::AuditFilter {
+                action: action.as_deref(),
+                ..Default::default()
+            };
+            let (events, _) = audit_events::list(&mut conn, &chain.id, &filter, 1, last.min(500))?;
+            for e in events {
+                let details: serde_json::Value =
+                    serde_json::from_str(&e.details).unwrap_or(serde_json::Value::Null);
+                println!(
+                    "{}",
+                    serde_json::json!({
+                        "seq": e.seq, "at": crate::clock::rfc3339(e.at), "actor": e.actor_label,
+                        "ip": e.ip, "user_agent": e.user_agent, "action": e.action,
+                        "target_type": e.target_type, "target_id": e.target_id,
+                        "result": e.result, "details": details,
+                    })
+                );
             }
+            Ok(0)
+        }
+        AuditCommand::Head { tenant } => {
+            for t in chosen_chains(&mut conn, tenant.as_deref())? {
+                println!("{}:{}:{}", t.code, t.audit_seq, t.audit_head);
+            }
+            Ok(0)
+        }
+        AuditCommand::Verify {
+            tenant,
+            expect_heads,
+        } => {
+            let expected = expect_heads
+                .iter()
+                .map(|h| RecordedHead::parse(h))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let key = AuditKey::load(config.audit_key.as_deref(), &config.data_dir, false)?;
+            let used = audit_events::key_ids(&mut conn)?;
+            if !used.is_empty() && !used.iter().any(|id| id == key.id()) {
+                bail!(
+                    "the audit key does not match the log: its events are sealed with key {}, the given key is {}",
+                    used.join(", "),
+                    key.id()
+                );
+            }
+            let chains = chosen_chains(&mut conn, tenant.as_deref())?;
             let mut broken = false;
-            for t in chosen {
-                let report = crate::audit::verify(&mut conn, &t.id)?;
+            for t in &chains {
+                let report = crate::audit::verify(&mut conn, &t.id, &key)?;
+                let unkeyed = match report.unkeyed_events {
+                    0 => String::new(),
+                    n => format!(" ({n} from before the audit key)"),
+                };
                 match report.first_break {
                     None => println!(
-                        "{}: OK, {} events, chain intact",
+                        "{}: OK, {} events{unkeyed}, chain intact",
                         t.code, report.events_checked
                     ),
                     Some(b) => {
@@ -206,12 +309,69 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
                     }
                 }
             }
+            for head in &expected {
+                let Some(t) = chains.iter().find(|t| t.code == head.code) else {
+                    bail!(
+                        "the recorded head names {}, which is not a chain here",
+                        head.code
+                    );
+                };
+                let found = audit_events::chain_batch(&mut conn, &t.id, head.seq - 1, 1)?
+                    .into_iter()
+                    .find(|e| e.seq == head.seq);
+                let matches = match &found {
+                    Some(e) => e.hash == head.hash,
+                    None => head.seq == 0 && head.hash == crate::audit::GENESIS_HASH,
+                };
+                if matches {
+                    println!("{}: recorded head at event {} matches", t.code, head.seq);
+                } else {
+                    broken = true;
+                    println!(
+                        "{}: BROKEN: the recorded head at event {} is {}",
+                        t.code,
+                        head.seq,
+                        if found.is_some() {
+                            "rewritten"
+                        } else {
+                            "missing"
+                        }
+                    );
+                }
+            }
             Ok(if broken { 1 } else { 0 })
         }
     }
 }
 
+/// A chain head as `tachiai audit head` prints it: CODE:SEQ:HASH.
+struct RecordedHead {
+    code: String,
+    seq: i64,
+    hash: String,
+}
+
+impl RecordedHead {
+    fn parse(text: &str) -> anyhow::Result<RecordedHead> {
+        let mut parts = text.trim().rsplitn(3, ':');
+        let (Some(hash), Some(seq), Some(code)) = (parts.next(), parts.next(), parts.next()) else {
+            bail!("--expect-head {text}: expected CODE:SEQ:HASH as `tachiai audit head` prints it");
+        };
+        let seq = seq
+            .parse()
+            .ok()
+            .filter(|s: &i64| *s >= 0)
+            .with_context(|| format!("--expect-head {text}: {seq} is not an event number"))?;
+        Ok(RecordedHead {
+            code: code.to_owned(),
+            seq,
+            hash: hash.to_ascii_lowercase(),
+        })
+    }
+}
+
 fn admin(config: &Config, cmd: AdminCommand) -> anyhow::Result<i32> {
+    crate::startup::install_audit_key(config)?;
     let pool = db::connect(&config.database_url, 1)?;
     let mut conn = pool.get()?;
     let origin = workflow::tenants::operator_origin("cli");

@@ -142,6 +142,9 @@ pub struct AuditEvent {
     pub details: String,
     pub prev_hash: String,
     pub hash: String,
+    /// The id of the key whose HMAC `hash` is; NULL for events sealed before the key existed
+    /// (plain SHA-256).
+    pub key_id: Option<String>,
 }
 
 /// A contract (契約).

@@ -126,6 +126,7 @@ diesel::table! {
         details -> Text,
         prev_hash -> Text,
         hash -> Text,
+        key_id -> Nullable<Text>,
     }
 }
 

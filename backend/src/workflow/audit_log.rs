@@ -151,5 +151,9 @@ pub fn chain_view(report: &audit::ChainReport) -> AuditChainView {
 /// `GET /audit-events/verify`.
 pub fn verify_chain(conn: &mut AnyConnection, actor: &Actor) -> WorkflowResult<AuditChainView> {
     actor.require(conn, Permission::ViewAuditLog)?;
-    Ok(chain_view(&audit::verify(conn, &actor.tenant_id)?))
+    Ok(chain_view(&audit::verify(
+        conn,
+        &actor.tenant_id,
+        audit::key::current(),
+    )?))
 }

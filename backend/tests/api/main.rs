@@ -13,6 +13,7 @@ mod bad_input;
 mod contracts;
 mod directory;
 mod hardening;
+mod fuzz;
 mod integrations;
 mod journey;
 mod permissions;

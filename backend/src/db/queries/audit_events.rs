@@ -96,3 +96,13 @@ pub fn chain_batch(
         .select(AuditEvent::as_select())
         .load(conn)
 }
+
+/// The ids of the audit keys that sealed events, in every chain.
+pub fn key_ids(conn: &mut AnyConnection) -> QueryResult<Vec<String>> {
+    a::audit_events
+        .filter(a::key_id.is_not_null())
+        .select(a::key_id.assume_not_null())
+        .distinct()
+        .order(a::key_id.assume_not_null())
+        .load(conn)
+}

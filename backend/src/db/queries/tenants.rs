@@ -2,6 +2,7 @@
 
 use diesel::prelude::*;
 
+use crate::audit::SYSTEM_CHAIN_ID;
 use crate::db::AnyConnection;
 use crate::db::models::Tenant;
 use crate::db::schema::tenants::dsl as t;
@@ -20,23 +21,29 @@ pub fn get(conn: &mut AnyConnection, id: &str) -> QueryResult<Tenant> {
         .first(conn)
 }
 
+/// A tenant by its 団体コード (never the system chain's row).
 pub fn find_by_code(conn: &mut AnyConnection, code: &str) -> QueryResult<Option<Tenant>> {
     t::tenants
-        .filter(t::code.eq(code))
+        .filter(t::code.eq(code).and(t::id.ne(SYSTEM_CHAIN_ID)))
         .select(Tenant::as_select())
         .first(conn)
         .optional()
 }
 
-pub fn list(conn: &mut AnyConnection) -> QueryResult<Vec<Tenant>> {
+/// Every audit chain's row: the tenants and the system chain, by code.
+pub fn list_chains(conn: &mut AnyConnection) -> QueryResult<Vec<Tenant>> {
     t::tenants
         .order(t::code)
         .select(Tenant::as_select())
         .load(conn)
 }
 
+/// How many tenants there are (the system chain's row is none).
 pub fn count(conn: &mut AnyConnection) -> QueryResult<i64> {
-    t::tenants.count().get_result(conn)
+    t::tenants
+        .filter(t::id.ne(SYSTEM_CHAIN_ID))
+        .count()
+        .get_result(conn)
 }
 
 pub fn update_settings(conn: &mut AnyConnection, row: &Tenant) -> QueryResult<()> {
