@@ -352,10 +352,7 @@ async fn the_approval_inbox_and_the_timeline(backend: Backend) {
         return;
     };
     let admin = app.admin().await;
-    app.create_user(&admin, "tanaka", &["staff"], &[]).await;
-    let boss_id = app.create_user(&admin, "kacho", &["approver"], &[]).await;
-    let staff = app.login("dev", "tanaka", &user_password("tanaka")).await;
-    let boss = app.login("dev", "kacho", &user_password("kacho")).await;
+    let (staff, boss, boss_id) = app.staff_and_approver(&admin).await;
     let (_, c) = app
         .post(
             &staff,

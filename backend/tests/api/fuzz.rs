@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use actix_web::test::TestRequest;
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, Session, TestApp, corpus, spawn, user_password};
+use crate::helpers::{Backend, Session, TestApp, corpus, spawn};
 use crate::journey::{confirm, prepared_contract};
 use crate::on_both_databases;
 
@@ -251,10 +251,7 @@ async fn public_parsers_survive_random_and_mutated_input(backend: Backend) {
         return;
     };
     let admin = app.admin().await;
-    app.create_user(&admin, "tanaka", &["staff"], &[]).await;
-    let boss_id = app.create_user(&admin, "kacho", &["approver"], &[]).await;
-    let staff = app.login("dev", "tanaka", &user_password("tanaka")).await;
-    let boss = app.login("dev", "kacho", &user_password("kacho")).await;
+    let (staff, boss, boss_id) = app.staff_and_approver(&admin).await;
     prepared_contract(
         &app,
         &staff,

@@ -10,7 +10,7 @@ use diesel::prelude::*;
 use serde_json::{Value, json};
 
 use crate::contracts::DraftApp;
-use crate::helpers::{Backend, assert_problem, corpus, id, spawn, spawn_with, user_password};
+use crate::helpers::{Backend, assert_problem, corpus, id, spawn, spawn_with};
 use crate::journey::{Journey, bearer, confirm, newest_code, prepared_contract};
 use crate::{on_both_databases, upload};
 
@@ -202,10 +202,7 @@ async fn forwarding_keeps_the_access_code_is_capped_and_takes_plain_names_only(b
         return;
     };
     let admin = app.admin().await;
-    app.create_user(&admin, "tanaka", &["staff"], &[]).await;
-    let boss_id = app.create_user(&admin, "kacho", &["approver"], &[]).await;
-    let staff = app.login("dev", "tanaka", &user_password("tanaka")).await;
-    let boss = app.login("dev", "kacho", &user_password("kacho")).await;
+    let (staff, boss, boss_id) = app.staff_and_approver(&admin).await;
     let code = "K7-4431";
     prepared_contract(
         &app,

@@ -291,6 +291,16 @@ where
     }
 
     /// Runs `f` with a database connection.
+    /// A clerk `tanaka` (staff) and an approver `kacho`, logged in: their sessions and the
+    /// approver's id, the cast of most contract scenarios.
+    pub async fn staff_and_approver(&self, admin: &Session) -> (Session, Session, String) {
+        self.create_user(admin, "tanaka", &["staff"], &[]).await;
+        let boss_id = self.create_user(admin, "kacho", &["approver"], &[]).await;
+        let staff = self.login("dev", "tanaka", &user_password("tanaka")).await;
+        let boss = self.login("dev", "kacho", &user_password("kacho")).await;
+        (staff, boss, boss_id)
+    }
+
     pub fn with_conn<T>(&self, f: impl FnOnce(&mut db::AnyConnection) -> T) -> T {
         let mut conn = self.state.pool.get().unwrap();
         f(&mut conn)

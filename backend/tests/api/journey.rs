@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{
     Backend, Session, TestApp, assert_problem, check_archive, corpus, external_validation,
-    pdftotext, spawn, user_password,
+    pdftotext, spawn,
 };
 use crate::on_both_databases;
 
@@ -229,10 +229,7 @@ async fn two_recipients_one_forwards_and_the_contract_is_concluded(backend: Back
         return;
     };
     let admin = app.admin().await;
-    app.create_user(&admin, "tanaka", &["staff"], &[]).await;
-    let boss_id = app.create_user(&admin, "kacho", &["approver"], &[]).await;
-    let staff = app.login("dev", "tanaka", &user_password("tanaka")).await;
-    let boss = app.login("dev", "kacho", &user_password("kacho")).await;
+    let (staff, boss, boss_id) = app.staff_and_approver(&admin).await;
     let cid = prepared_contract(
         &app,
         &staff,
@@ -455,10 +452,7 @@ async fn wrong_codes_lock_the_link_and_a_declined_contract_ends(backend: Backend
         return;
     };
     let admin = app.admin().await;
-    app.create_user(&admin, "tanaka", &["staff"], &[]).await;
-    let boss_id = app.create_user(&admin, "kacho", &["approver"], &[]).await;
-    let staff = app.login("dev", "tanaka", &user_password("tanaka")).await;
-    let boss = app.login("dev", "kacho", &user_password("kacho")).await;
+    let (staff, boss, boss_id) = app.staff_and_approver(&admin).await;
     let cid = prepared_contract(
         &app,
         &staff,
@@ -628,10 +622,7 @@ async fn with_the_tsa_down_the_contract_waits_in_concluding(backend: Backend) {
         return;
     };
     let admin = app.admin().await;
-    app.create_user(&admin, "tanaka", &["staff"], &[]).await;
-    let boss_id = app.create_user(&admin, "kacho", &["approver"], &[]).await;
-    let staff = app.login("dev", "tanaka", &user_password("tanaka")).await;
-    let boss = app.login("dev", "kacho", &user_password("kacho")).await;
+    let (staff, boss, boss_id) = app.staff_and_approver(&admin).await;
     let cid = prepared_contract(
         &app,
         &staff,
@@ -709,10 +700,7 @@ async fn a_contract_past_its_deadline_expires_after_a_warning(backend: Backend) 
         return;
     };
     let admin = app.admin().await;
-    app.create_user(&admin, "tanaka", &["staff"], &[]).await;
-    let boss_id = app.create_user(&admin, "kacho", &["approver"], &[]).await;
-    let staff = app.login("dev", "tanaka", &user_password("tanaka")).await;
-    let boss = app.login("dev", "kacho", &user_password("kacho")).await;
+    let (staff, boss, boss_id) = app.staff_and_approver(&admin).await;
     let cid = prepared_contract(
         &app,
         &staff,
@@ -834,10 +822,7 @@ async fn repeated_wrong_codes_lock_longer_and_then_close_the_link(backend: Backe
         .as_str()
         .unwrap()
         .to_owned();
-    app.create_user(&admin, "tanaka", &["staff"], &[]).await;
-    let boss_id = app.create_user(&admin, "kacho", &["approver"], &[]).await;
-    let staff = app.login("dev", "tanaka", &user_password("tanaka")).await;
-    let boss = app.login("dev", "kacho", &user_password("kacho")).await;
+    let (staff, boss, boss_id) = app.staff_and_approver(&admin).await;
     let email = "takahashi@example.jp";
     let cid = prepared_contract(
         app,
