@@ -43,7 +43,7 @@ test('a wrong password shows the Japanese error and no session', async (t) => {
   await submitLogin(page, { ...ADMIN, password: 'wrong-password-123' });
   const alert = page.getByRole('alert');
   await alert.waitFor();
-  assert.match(await alert.textContent(), /団体コード、ログインID、またはパスワードが正しくありません。/);
+  assert.match(await alert.textContent(), /ログインできませんでした。団体コード、ログインID、パスワードが正しくないか、アカウントが現在ログインできない状態です。/);
   assert.ok(new URL(page.url()).pathname.startsWith('/login'));
   await screenshot(page, '02-login-wrong-password');
 
