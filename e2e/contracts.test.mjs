@@ -569,7 +569,7 @@ test('a counterparty forwards the request to a colleague, who gets their own lin
     readFileSync(join(CORPUS, 'libreoffice-ja-contract.pdf')),
   );
   await admin.call('PUT', `/contracts/${c.id}/recipients`, {
-    recipients: [{ organization_name: first.org, name: first.name, email: first.email }],
+    recipients: [{ organization_name: first.org, name: first.name, email: first.email, access_code: 'MADO-2026' }],
   });
   await approveAndSend(browser, admin, c.id, { loginId: `bucho.${stamp}`, name: '部長 三郎', step: '部長決裁' });
 
@@ -581,8 +581,11 @@ test('a counterparty forwards the request to a colleague, who gets their own lin
   await p.getByRole('button', { name: '確認コードを送信' }).click();
   const codeMail = await waitForMail(first.email, /(?<!\d)(\d{6})(?!\d)/, { seen });
   await p.getByLabel('確認コード（6桁）').fill(codeMail.match[1]);
+  await p.getByLabel('アクセスコード').fill('MADO-2026');
   await p.getByRole('button', { name: '確認する' }).click();
   await p.getByRole('button', { name: '担当者を変更する（転送）' }).click();
+  // The access code goes with the request: the form says the colleague needs it too.
+  await p.getByText('転送先の方も同じアクセスコードが必要です', { exact: false }).waitFor();
   await p.getByLabel('氏名').fill(colleague.name);
   await p.getByLabel('メールアドレス').fill(colleague.email);
   await screenshot(p, 'c19-sign-forward', { restore: PHONE });

@@ -484,9 +484,9 @@ texts! {
     SignDeclineReason => "合意しない理由", "Reason";
     SignDeclineSubmit => "却下する", "Decline";
     SignForward => "担当者を変更する（転送）", "Forward to a colleague";
-    SignForwardLead => "社内の別の方に確認をお願いする場合は、その方の氏名とメールアドレスを入力してください。この依頼は転送先の方に移ります。", "To hand this request to a colleague, enter their name and e-mail. The request moves to them.";
+    SignForwardLead => "社内の別の方に確認をお願いする場合は、その方の氏名とメールアドレスを入力してください。この依頼は転送先の方に移ります。氏名・組織名には記号やURLは使えません。", "To hand this request to a colleague, enter their name and e-mail. The request moves to them. Names cannot contain symbols or URLs.";
     SignForwardSubmit => "転送する", "Forward";
-    SignForwardAccessCode => "この依頼にはアクセスコードが設定されています。転送先の方も同じアクセスコードが必要ですので、メール以外の方法でお伝えください。氏名・組織名には記号やURLは使えません。", "This request has an access code. Your colleague needs the same code: tell them by a means other than e-mail. Names cannot contain symbols or URLs.";
+    SignForwardAccessCode => "この依頼にはアクセスコードが設定されています。転送先の方も同じアクセスコードが必要ですので、メール以外の方法でお伝えください。", "This request has an access code. Your colleague needs the same code: tell them by a means other than e-mail.";
     SignAgreed => "合意いただきました。ありがとうございました。すべての方の合意がそろうと、電子署名済みの契約書をダウンロードできます。", "Thank you for agreeing. When everyone has agreed, the signed contract can be downloaded here.";
     SignDeclined => "合意しないことを送信者にお伝えしました。", "The sender has been told you do not agree.";
     SignForwarded => "この依頼は転送されました。転送先の方にメールでお知らせしています。", "This request was forwarded. The colleague has been notified by mail.";
