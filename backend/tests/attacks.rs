@@ -154,6 +154,58 @@ fn a_flood_of_hostile_pdfs_does_not_stop_the_service() {
     assert!(t.elapsed() < Duration::from_secs(2));
 }
 
+/// Stalled uploads (headers sent, the body never comes) cannot keep the verifier's slots: each
+/// is answered 408 `upload_timeout` once the time limit passes, and the next verification runs.
+#[test]
+fn stalled_uploads_do_not_keep_the_verifier_busy() {
+    use std::io::{Read, Write};
+    let Some(db) = TestDb::create(Backend::Sqlite) else {
+        return;
+    };
+    let server = Server::start(
+        "slow",
+        &db,
+        &db.dir.join("data"),
+        &[("TACHIAI_VERIFY_TIMEOUT_SECONDS", "2")],
+    );
+    let addr = server.base.trim_start_matches("http://").to_owned();
+    let stalled: Vec<std::net::TcpStream> = (0..2)
+        .map(|_| {
+            let mut s = std::net::TcpStream::connect(&addr).unwrap();
+            write!(
+                s,
+                "POST /api/v1/verify HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/pdf\r\nContent-Length: 100000\r\n\r\n%PDF-1.7\n"
+            )
+            .unwrap();
+            s
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let pdf = corpus("qpdf-qdf.pdf");
+    let busy = server.request(
+        "POST",
+        "/api/v1/verify",
+        Auth::None,
+        Body::Bytes(&pdf, "application/pdf"),
+    );
+    assert_eq!(busy.status, 429, "both slots are taken: {}", busy.text());
+    for mut s in stalled {
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        let mut answer = vec![0u8; 4096];
+        let n = s.read(&mut answer).unwrap();
+        let head = String::from_utf8_lossy(&answer[..n]);
+        assert!(head.starts_with("HTTP/1.1 408"), "{head}");
+        assert!(head.contains("upload_timeout"), "{head}");
+    }
+    let reply = server.request(
+        "POST",
+        "/api/v1/verify",
+        Auth::None,
+        Body::Bytes(&pdf, "application/pdf"),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text());
+}
+
 /// A counterparty's link and any secret in a query never reach the log.
 #[test]
 fn link_tokens_and_secrets_stay_out_of_the_log() {

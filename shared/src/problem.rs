@@ -200,6 +200,8 @@ problem_codes! {
     VerificationRateLimited = ("verification_rate_limited", 429, "Too many verifications from your network. Try again later.", "短時間に多数の検証が行われました。しばらくしてから再度お試しください。"),
     /// The verification did not finish in time.
     VerificationTimeout = ("verification_timeout", 503, "The verification took too long and was stopped.", "検証に時間がかかりすぎたため中止しました。"),
+    /// The request body did not arrive in time (a stalled or very slow upload).
+    UploadTimeout = ("upload_timeout", 408, "The file did not arrive in time. Check the connection and send it again.", "ファイルの受信が時間内に完了しませんでした。通信環境を確認して、もう一度送信してください。"),
     /// A recipient's request has been forwarded as often as allowed.
     ForwardLimitReached = ("forward_limit_reached", 409, "This request has been forwarded as many times as allowed. Ask the sender.", "この依頼は転送できる回数の上限に達しています。送信者にお問い合わせください。"),
     /// Unknown API path.

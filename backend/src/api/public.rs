@@ -34,14 +34,22 @@ pub async fn verify(
         .verify_gate
         .enter(client_ip(&req), Instant::now())
         .map_err(ApiError::from)?;
-    let mut bytes = Vec::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| ApiError::from(ProblemCode::MalformedRequest))?;
-        if (bytes.len() + chunk.len()) as u64 > limits.max_bytes {
-            return Err(ProblemCode::PayloadTooLarge.into());
+    // The slot is held while the body arrives (so memory is slots × body limit), and the body
+    // must arrive within the time limit, so a stalled upload cannot keep a slot.
+    let read = async {
+        let mut bytes = Vec::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(|_| ApiError::from(ProblemCode::MalformedRequest))?;
+            if (bytes.len() + chunk.len()) as u64 > limits.max_bytes {
+                return Err(ProblemCode::PayloadTooLarge.into());
+            }
+            bytes.extend_from_slice(&chunk);
         }
-        bytes.extend_from_slice(&chunk);
-    }
+        Ok::<_, ApiError>(bytes)
+    };
+    let bytes = actix_web::rt::time::timeout(limits.timeout, read)
+        .await
+        .map_err(|_| ApiError::from(ProblemCode::UploadTimeout))??;
     let kit = state.seal.clone();
     let deadline = limits.timeout;
     let work = web::block(move || {
