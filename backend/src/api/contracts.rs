@@ -381,9 +381,19 @@ async fn zip_response(
     req: &HttpRequest,
     ids: Vec<String>,
 ) -> ApiResult<HttpResponse> {
+    use crate::workflow::archive;
+    let reader = actor.clone();
+    let contents = state
+        .run(move |conn| archive::gather(conn, &reader, &ids))
+        .await?;
+    // Files are copied and compressed without holding a database connection.
     let store = state.blobs.clone();
-    let archive = state
-        .run(move |conn| crate::workflow::archive::build(conn, &actor, &store, &ids))
+    let (archive, contents) =
+        web::block(move || archive::write(&contents, &store).map(|a| (a, contents)))
+            .await?
+            .map_err(ApiError::from)?;
+    state
+        .run(move |conn| archive::record_download(conn, &actor, &contents))
         .await?;
     let path = archive.path.clone();
     let file = web::block(move || -> std::io::Result<actix_files::NamedFile> {

@@ -110,13 +110,23 @@ fn add(
     Ok(())
 }
 
-/// Writes the archive of `ids` (each visible to `actor`; another tenant's is a 404).
-pub fn build(
+/// What an archive holds from the database: the contracts (each visible to the actor) and the
+/// events of each, oldest first. Read by [`gather`] with a connection; the ZIP is then written by
+/// [`write`] without one, since copying and compressing the files may take a while.
+pub struct ArchiveContents {
+    contracts: Vec<(
+        shared::dto::ContractView,
+        Vec<crate::db::models::AuditEvent>,
+    )>,
+    generated_by: String,
+}
+
+/// Checks the permission and reads `ids` (another tenant's is a 404) with their event logs.
+pub fn gather(
     conn: &mut AnyConnection,
     actor: &Actor,
-    store: &BlobStore,
     ids: &[String],
-) -> WorkflowResult<Archive> {
+) -> WorkflowResult<ArchiveContents> {
     actor.require(conn, Permission::DownloadDocuments)?;
     if ids.is_empty() || ids.len() > MAX_CONTRACTS {
         return Err(WorkflowError::field(
@@ -124,10 +134,35 @@ pub fn build(
             shared::validate::ValidationError::OutOfRange,
         ));
     }
-    let mut views = Vec::new();
+    let mut contracts = Vec::new();
     for id in ids {
-        views.push(contracts::get(conn, actor, id)?);
+        let view = contracts::get(conn, actor, id)?;
+        let (mut events, _) = audit_events::list(
+            conn,
+            &actor.tenant_id,
+            &AuditFilter {
+                action: None,
+                actor_id: None,
+                target_id: Some(&view.id.to_string()),
+                from: None,
+                until: None,
+            },
+            1,
+            10_000,
+        )?;
+        events.reverse();
+        contracts.push((view, events));
     }
+    Ok(ArchiveContents {
+        contracts,
+        generated_by: actor.login_id.clone(),
+    })
+}
+
+/// Writes the archive into a temporary file (no database connection needed).
+pub fn write(contents: &ArchiveContents, store: &BlobStore) -> WorkflowResult<Archive> {
+    let views: Vec<&shared::dto::ContractView> =
+        contents.contracts.iter().map(|(v, _)| v).collect();
     let path = std::env::temp_dir().join(format!("tachiai-archive-{}.zip", uuid::Uuid::new_v4()));
     let written = (|| -> anyhow::Result<()> {
         let mut zip = zip::ZipWriter::new(crate::private_fs::create_file(&path)?);
@@ -136,7 +171,7 @@ pub fn build(
         };
         let mut names = EntryNames::default();
         names.unique(MANIFEST);
-        for v in &views {
+        for (v, events) in &contents.contracts {
             let dir = names.unique(&component(&v.contract_number));
             let newest_sealed = v.documents.iter().rev().find(|d| d.role == "sealed");
             for d in &v.documents {
@@ -151,20 +186,6 @@ pub fn build(
                 let entry = names.unique(&format!("{dir}/{folder}/{}", component(&d.file_name)));
                 add(&mut zip, &mut manifest, &entry, &bytes)?;
             }
-            let (mut events, _) = audit_events::list(
-                conn,
-                &actor.tenant_id,
-                &AuditFilter {
-                    action: None,
-                    actor_id: None,
-                    target_id: Some(&v.id.to_string()),
-                    from: None,
-                    until: None,
-                },
-                1,
-                10_000,
-            )?;
-            events.reverse();
             let mut csv = "\u{feff}".as_bytes().to_vec();
             write_record(
                 &mut csv,
@@ -217,7 +238,7 @@ pub fn build(
         let manifest_json = json!({
             "generator": "Tachiai",
             "generated_at": rfc3339(Millis::now().0),
-            "generated_by": actor.login_id,
+            "generated_by": contents.generated_by,
             "contracts": views.iter().map(|v| json!({"id": v.id, "contract_number": v.contract_number})).collect::<Vec<_>>(),
             "entries": manifest.entries,
         });
@@ -230,20 +251,28 @@ pub fn build(
         let _ = std::fs::remove_file(&path);
         return Err(WorkflowError::Internal(e));
     }
-    db::tenant_transaction(conn, &actor.tenant_id, |conn| {
-        actor.audit(
-            conn,
-            AuditAction::DocumentDownloaded,
-            None,
-            json!({ "archive": true, "contracts": views.iter().map(|v| v.contract_number.clone()).collect::<Vec<_>>() }),
-        )
-    })?;
     let file_name = if views.len() == 1 {
         format!("{}.zip", component(&views[0].contract_number))
     } else {
         format!("contracts-{}.zip", views.len())
     };
     Ok(Archive { path, file_name })
+}
+
+/// Records that the archive was downloaded.
+pub fn record_download(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    contents: &ArchiveContents,
+) -> WorkflowResult<()> {
+    db::tenant_transaction(conn, &actor.tenant_id, |conn| {
+        actor.audit(
+            conn,
+            AuditAction::DocumentDownloaded,
+            None,
+            json!({ "archive": true, "contracts": contents.contracts.iter().map(|(v, _)| v.contract_number.clone()).collect::<Vec<_>>() }),
+        )
+    })
 }
 
 #[cfg(test)]
