@@ -43,9 +43,17 @@ impl SecretKey {
         SecretKey { bytes, id }
     }
 
-    /// Parses base64 (standard or URL-safe, padding optional) of exactly 32 bytes.
+    /// Parses 64 hexadecimal digits, or base64 (standard or URL-safe, padding optional), of
+    /// exactly 32 bytes.
     pub fn parse(text: &str) -> anyhow::Result<SecretKey> {
         let text = text.trim();
+        if text.len() == 64 && text.bytes().all(|b| b.is_ascii_hexdigit()) {
+            let bytes = data_encoding::HEXLOWER_PERMISSIVE
+                .decode(text.as_bytes())
+                .context("a key must be hexadecimal or base64")?;
+            let bytes: [u8; 32] = bytes.try_into().expect("64 hex digits are 32 bytes");
+            return Ok(SecretKey::new(bytes));
+        }
         let decoded = [
             &data_encoding::BASE64,
             &data_encoding::BASE64_NOPAD,
@@ -89,25 +97,40 @@ pub fn key_path(data_dir: &Path, name: &str) -> PathBuf {
     data_dir.join(format!("{name}.key"))
 }
 
-/// The key `name`: from `configured` (base64) when given, else from `<data_dir>/<name>.key`,
-/// which is created (mode 0600, atomically, so that several processes starting at once agree
-/// on one key) when it does not exist yet.
+/// The key `name` if it exists: from `configured` (hex or base64) when given, else from
+/// `<data_dir>/<name>.key`; `None` when there is no such file. For readers that must not make
+/// up a key (a verifier would then fail against it).
+pub fn load_key(
+    data_dir: &Path,
+    name: &str,
+    configured: Option<&str>,
+) -> anyhow::Result<Option<SecretKey>> {
+    if let Some(text) = configured {
+        return SecretKey::parse(text)
+            .with_context(|| format!("the configured key `{name}`"))
+            .map(Some);
+    }
+    let path = key_path(data_dir, name);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => SecretKey::parse(&text)
+            .with_context(|| format!("key file {}", path.display()))
+            .map(Some),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+}
+
+/// The key `name` as [`load_key`] finds it, or a new one in `<data_dir>/<name>.key`, created
+/// (mode 0600, atomically, so that several processes starting at once agree on one key).
 pub fn load_or_create_key(
     data_dir: &Path,
     name: &str,
     configured: Option<&str>,
 ) -> anyhow::Result<SecretKey> {
-    if let Some(text) = configured {
-        return SecretKey::parse(text).with_context(|| format!("the configured key `{name}`"));
+    if let Some(key) = load_key(data_dir, name, configured)? {
+        return Ok(key);
     }
     let path = key_path(data_dir, name);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => {
-            return SecretKey::parse(&text).with_context(|| format!("key file {}", path.display()));
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
-    }
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("cannot create {}", data_dir.display()))?;
     let key = SecretKey::generate();

@@ -10,69 +10,48 @@ use std::sync::OnceLock;
 
 use anyhow::{Context, bail};
 use hmac::{Hmac, KeyInit, Mac};
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 
-/// The key file's name in the data directory.
-pub const KEY_FILE: &str = "audit.key";
+use crate::secrets::{self, SecretKey};
 
-/// Bytes of key material.
-const KEY_BYTES: usize = 32;
+/// The key's name in the data directory (`audit.key`).
+pub const KEY_NAME: &str = "audit";
 
-/// A secret key for HMAC-SHA256 and its public id (stored with every event it signs).
+/// A secret key for HMAC-SHA256 and its public id (stored with every event it signs). Loaded
+/// and created by [`crate::secrets`], like every other key of the service.
 #[derive(Clone)]
-pub struct AuditKey {
-    secret: [u8; KEY_BYTES],
-    id: String,
-}
+pub struct AuditKey(SecretKey);
 
 impl std::fmt::Debug for AuditKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "AuditKey({})", self.id)
+        write!(f, "AuditKey({})", self.id())
     }
 }
 
 impl AuditKey {
-    /// A key from its 64 hexadecimal characters.
+    /// A key from its 64 hexadecimal characters (or base64).
     pub fn from_hex(text: &str) -> Option<AuditKey> {
-        let bytes = data_encoding::HEXLOWER_PERMISSIVE
-            .decode(text.trim().as_bytes())
-            .ok()?;
-        let secret: [u8; KEY_BYTES] = bytes.try_into().ok()?;
-        Some(AuditKey::from_secret(secret))
-    }
-
-    fn from_secret(secret: [u8; KEY_BYTES]) -> AuditKey {
-        // The id names the key without revealing it: a hash of a label and the key.
-        let digest = Sha256::new()
-            .chain_update(b"tachiai-audit-key-id\0")
-            .chain_update(secret)
-            .finalize();
-        AuditKey {
-            secret,
-            id: data_encoding::HEXLOWER.encode(&digest[..8]),
-        }
+        SecretKey::parse(text).ok().map(AuditKey)
     }
 
     /// A fresh random key.
     pub fn generate() -> AuditKey {
-        let mut secret = [0u8; KEY_BYTES];
-        getrandom::fill(&mut secret).expect("the OS random source is available");
-        AuditKey::from_secret(secret)
+        AuditKey(SecretKey::generate())
     }
 
-    /// The key as 64 hexadecimal characters (what the key file holds).
+    /// The key as 64 hexadecimal characters.
     pub fn to_hex(&self) -> String {
-        data_encoding::HEXLOWER.encode(&self.secret)
+        data_encoding::HEXLOWER.encode(self.0.bytes())
     }
 
     /// The public id stored in `audit_events.key_id`.
     pub fn id(&self) -> &str {
-        &self.id
+        self.0.id()
     }
 
     /// HMAC-SHA256 of `message`, lower-case hex.
     pub fn sign(&self, message: &[u8]) -> String {
-        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.secret)
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(self.0.bytes())
             .expect("HMAC takes any key length");
         mac.update(message);
         data_encoding::HEXLOWER.encode(&mac.finalize().into_bytes())
@@ -92,49 +71,27 @@ impl AuditKey {
                 .context("TACHIAI_AUDIT_KEY must be 64 hexadecimal characters (a 32-byte key)");
         }
         let path = key_path(data_dir);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => AuditKey::from_hex(&text).with_context(|| {
-                format!(
-                    "the audit key file {} is damaged: it must hold 64 hexadecimal characters",
-                    path.display()
-                )
-            }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => create_key_file(&path),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => bail!(
+        if create {
+            let existed = path.exists();
+            let key = secrets::load_or_create_key(data_dir, KEY_NAME, None)?;
+            if !existed {
+                tracing::info!(path = %path.display(), key_id = key.id(), "created the audit key; back it up");
+            }
+            return Ok(AuditKey(key));
+        }
+        match secrets::load_key(data_dir, KEY_NAME, None)? {
+            Some(key) => Ok(AuditKey(key)),
+            None => bail!(
                 "the audit key is missing: set TACHIAI_AUDIT_KEY or restore {} from the backup",
                 path.display()
             ),
-            Err(e) => {
-                Err(e).with_context(|| format!("cannot read the audit key {}", path.display()))
-            }
         }
     }
 }
 
 /// `<data_dir>/audit.key`.
 pub fn key_path(data_dir: &Path) -> PathBuf {
-    data_dir.join(KEY_FILE)
-}
-
-/// Writes a new key file readable by its owner only; never overwrites one.
-fn create_key_file(path: &Path) -> anyhow::Result<AuditKey> {
-    use std::io::Write;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
-    let key = AuditKey::generate();
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options
-        .open(path)
-        .with_context(|| format!("cannot create the audit key {}", path.display()))?;
-    writeln!(file, "{}", key.to_hex())
-        .and_then(|()| file.sync_all())
-        .with_context(|| format!("cannot write the audit key {}", path.display()))?;
-    tracing::info!(path = %path.display(), key_id = key.id(), "created the audit key; back it up");
-    Ok(key)
+    secrets::key_path(data_dir, KEY_NAME)
 }
 
 static KEY: OnceLock<AuditKey> = OnceLock::new();
@@ -142,9 +99,9 @@ static KEY: OnceLock<AuditKey> = OnceLock::new();
 /// Makes `key` the process's signing key. The first key stays: a process that opened a second
 /// data directory (tests) keeps signing with the first, and is told.
 pub fn install(key: AuditKey) -> &'static AuditKey {
-    let id = key.id.clone();
+    let id = key.id().to_owned();
     let current = KEY.get_or_init(|| key);
-    if current.id != id {
+    if current.id() != id {
         tracing::warn!(
             in_use = current.id(),
             ignored = id,

@@ -281,22 +281,7 @@ async fn refused_requests_are_audited_in_the_system_chain(backend: Backend) {
     assert_problem(&(st, b), 401, "api_token_invalid");
 
     // Another tenant's admin asks for this tenant's user: 404.
-    app.with_conn(|conn| {
-        backend::workflow::tenants::create_tenant(
-            conn,
-            "other-city",
-            "別市",
-            "admin",
-            "admin@other.example.lg.jp",
-            Some("Other-city-pass-2026"),
-            &backend::workflow::tenants::operator_origin("test"),
-        )
-        .map(|_| ())
-    })
-    .unwrap();
-    let other = app
-        .login("other-city", "admin", "Other-city-pass-2026")
-        .await;
+    let other = app.other_tenant_admin().await;
     assert_problem(
         &app.get(&other, &format!("/api/v1/users/{user_id}")).await,
         404,

@@ -488,22 +488,7 @@ async fn forbidden_transitions_and_other_tenants(backend: Backend) {
     );
 
     // Another tenant's contract is a 404.
-    let other = app.with_conn(|conn| {
-        backend::workflow::tenants::create_tenant(
-            conn,
-            "other-city",
-            "別市",
-            "admin",
-            "admin@other.example.lg.jp",
-            Some("Other-city-pass-2026"),
-            &backend::workflow::tenants::operator_origin("test"),
-        )
-        .map(|_| ())
-    });
-    other.unwrap();
-    let other_admin = app
-        .login("other-city", "admin", "Other-city-pass-2026")
-        .await;
+    let other_admin = app.other_tenant_admin().await;
     assert_problem(
         &app.get(&other_admin, &format!("/api/v1/contracts/{cid}"))
             .await,

@@ -301,6 +301,25 @@ where
         (staff, boss, boss_id)
     }
 
+    /// The admin of a second tenant, `other-city` (別市), logged in: for isolation checks.
+    pub async fn other_tenant_admin(&self) -> Session {
+        self.with_conn(|conn| {
+            backend::workflow::tenants::create_tenant(
+                conn,
+                "other-city",
+                "別市",
+                "admin",
+                "admin@other.example.lg.jp",
+                Some("Other-city-pass-2026"),
+                &backend::workflow::tenants::operator_origin("test"),
+            )
+            .map(|_| ())
+        })
+        .unwrap();
+        self.login("other-city", "admin", "Other-city-pass-2026")
+            .await
+    }
+
     pub fn with_conn<T>(&self, f: impl FnOnce(&mut db::AnyConnection) -> T) -> T {
         let mut conn = self.state.pool.get().unwrap();
         f(&mut conn)

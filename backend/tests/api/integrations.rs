@@ -364,22 +364,7 @@ async fn another_tenants_token_sees_nothing(backend: Backend) {
         )
         .await;
     let cid = id(&c);
-    app.with_conn(|conn| {
-        backend::workflow::tenants::create_tenant(
-            conn,
-            "other-city",
-            "別市",
-            "admin",
-            "admin@other.example.lg.jp",
-            Some("Other-city-pass-2026"),
-            &backend::workflow::tenants::operator_origin("test"),
-        )
-        .map(|_| ())
-    })
-    .unwrap();
-    let other = app
-        .login("other-city", "admin", "Other-city-pass-2026")
-        .await;
+    let other = app.other_tenant_admin().await;
     let (st, created) = app
         .post(
             &other,
