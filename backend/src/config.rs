@@ -152,7 +152,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting {
         key: "audit_key",
         default: "<data_dir>/audit.key",
-        doc: "The audit log's HMAC key, 64 hex characters; when unset, the key file in data_dir (created on first start, mode 0600) is used. Keep it: without it the log cannot be verified. Never printed.",
+        doc: "The audit log's HMAC key, 32 bytes as 64 hex characters or base64; when unset, the key file in data_dir (created on first start, mode 0600) is used. Keep it: without it the log cannot be verified. Never printed.",
     },
     Setting {
         key: "audit_refusals_per_address",
