@@ -181,27 +181,19 @@ pub fn write_refusal(
     refusal: &Refusal,
     now: Millis,
 ) -> diesel::QueryResult<()> {
-    db::tenant_transaction(conn, SYSTEM_CHAIN_ID, |conn| {
-        record(
-            conn,
-            SYSTEM_CHAIN_ID,
-            &system_origin(origin),
-            Entry {
-                action: AuditAction::RequestRefused,
-                target: None,
-                outcome: Outcome::Failure,
-                details: json!({
-                    "method": refusal.method,
-                    "route": refusal.route,
-                    "status": refusal.code.status(),
-                    "code": refusal.code.as_str(),
-                    "credential": refusal.credential,
-                }),
-            },
-            now,
-        )
-        .map(|_| ())
-    })
+    append(
+        conn,
+        &system_origin(origin),
+        AuditAction::RequestRefused,
+        json!({
+            "method": refusal.method,
+            "route": refusal.route,
+            "status": refusal.code.status(),
+            "code": refusal.code.as_str(),
+            "credential": refusal.credential,
+        }),
+        now,
+    )
 }
 
 /// Appends a window's summary to the system chain.
@@ -210,27 +202,44 @@ pub fn write_summary(
     summary: &Summary,
     now: Millis,
 ) -> diesel::QueryResult<()> {
+    append(
+        conn,
+        &Origin {
+            actor_label: "system".into(),
+            ..Origin::default()
+        },
+        AuditAction::RefusalsSummarized,
+        json!({
+            "from": rfc3339(summary.from),
+            "until": rfc3339(summary.until),
+            "not_recorded": summary.dropped,
+            "by_code": summary.by_code,
+            "top_addresses": summary.top_addresses.iter()
+                .map(|(ip, n)| json!({"ip": ip, "not_recorded": n}))
+                .collect::<Vec<_>>(),
+        }),
+        now,
+    )
+}
+
+/// One failure event in the system chain, in its own transaction.
+fn append(
+    conn: &mut AnyConnection,
+    origin: &Origin,
+    action: AuditAction,
+    details: serde_json::Value,
+    now: Millis,
+) -> diesel::QueryResult<()> {
     db::tenant_transaction(conn, SYSTEM_CHAIN_ID, |conn| {
         record(
             conn,
             SYSTEM_CHAIN_ID,
-            &Origin {
-                actor_label: "system".into(),
-                ..Origin::default()
-            },
+            origin,
             Entry {
-                action: AuditAction::RefusalsSummarized,
+                action,
                 target: None,
                 outcome: Outcome::Failure,
-                details: json!({
-                    "from": rfc3339(summary.from),
-                    "until": rfc3339(summary.until),
-                    "not_recorded": summary.dropped,
-                    "by_code": summary.by_code,
-                    "top_addresses": summary.top_addresses.iter()
-                        .map(|(ip, n)| json!({"ip": ip, "not_recorded": n}))
-                        .collect::<Vec<_>>(),
-                }),
+                details,
             },
             now,
         )

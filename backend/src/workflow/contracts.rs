@@ -1203,33 +1203,50 @@ pub struct Upload {
 /// connection is taken, since reading a PDF can take a while.
 pub struct CheckedUpload {
     upload: Upload,
-    /// The media type to store and serve.
-    media_type: &'static str,
-    /// The main PDF's page count, or why the engine refused it (audited by [`upload_document`]).
-    pdf: Result<Option<i32>, pades::PadesError>,
-    /// Why an attachment's type was refused.
-    file_type: Result<(), file_type::FileTypeError>,
+    /// The accepted type and (main PDF) page count, or why the content was refused.
+    outcome: Result<(file_type::FileType, Option<i32>), Refusal>,
+}
+
+/// Why an upload's content was refused.
+enum Refusal {
+    /// The sealing engine cannot read the main PDF.
+    Pdf(pades::PadesError),
+    /// An attachment's type is not accepted or does not match its content.
+    Type(file_type::FileTypeError),
+}
+
+impl Refusal {
+    /// The problem code, the machine-readable reason and the detail for the audit event.
+    fn describe(&self) -> (ProblemCode, &'static str, String) {
+        match self {
+            Refusal::Pdf(err) => (
+                crate::seal::problem_of_refused_pdf(err),
+                err.code(),
+                err.to_string(),
+            ),
+            Refusal::Type(t) => {
+                let code = ProblemCode::from(*t);
+                (code, code.as_str(), code.message_en().to_owned())
+            }
+        }
+    }
 }
 
 /// Looks at an upload's content (CPU only, no database): see [`CheckedUpload`].
 pub fn check_upload(upload: Upload) -> CheckedUpload {
-    if upload.role == DocumentRole::Main {
-        let pdf = pades::inspect(&upload.bytes)
-            .map(|info| Some(i32::try_from(info.page_count).unwrap_or(i32::MAX)));
-        return CheckedUpload {
-            upload,
-            media_type: file_type::FileType::Pdf.media_type(),
-            pdf,
-            file_type: Ok(()),
-        };
-    }
-    let detected = file_type::FileType::detect(&upload.file_name, &upload.bytes);
-    CheckedUpload {
-        media_type: detected.map_or("application/octet-stream", |t| t.media_type()),
-        file_type: detected.map(|_| ()),
-        upload,
-        pdf: Ok(None),
-    }
+    let outcome = if upload.role == DocumentRole::Main {
+        pades::inspect(&upload.bytes)
+            .map(|info| {
+                let pages = i32::try_from(info.page_count).unwrap_or(i32::MAX);
+                (file_type::FileType::Pdf, Some(pages))
+            })
+            .map_err(Refusal::Pdf)
+    } else {
+        file_type::FileType::detect(&upload.file_name, &upload.bytes)
+            .map(|t| (t, None))
+            .map_err(Refusal::Type)
+    };
+    CheckedUpload { upload, outcome }
 }
 
 /// `POST /contracts/{id}/documents`: a main PDF (checked by the sealing engine's reader, so
@@ -1244,12 +1261,7 @@ pub fn upload_document(
     checked: CheckedUpload,
 ) -> WorkflowResult<ContractView> {
     actor.require(conn, Permission::EditContracts)?;
-    let CheckedUpload {
-        upload,
-        media_type,
-        pdf,
-        file_type,
-    } = checked;
+    let CheckedUpload { upload, outcome } = checked;
     let mut e = FieldErrors::default();
     let file_name = e
         .check("file_name", Name::parse(&upload.file_name))
@@ -1259,22 +1271,13 @@ pub fn upload_document(
     if upload.bytes.len() as u64 > limits.file_bytes {
         return Err(ProblemCode::PayloadTooLarge.into());
     }
-    let refusal = match (&pdf, file_type) {
-        (Err(err), _) => Some((
-            crate::seal::problem_of_refused_pdf(err),
-            err.code(),
-            err.to_string(),
-        )),
-        (_, Err(t)) => {
-            let code = ProblemCode::from(t);
-            Some((code, code.as_str(), code.message_en().to_owned()))
-        }
-        _ => None,
-    };
-    if let Some((code, reason, detail)) = refusal {
-        db::tenant_transaction(conn, &actor.tenant_id, |conn| {
-            load(conn, actor, id)?;
-            audit::record(
+    let (kind, page_count) = match outcome {
+        Ok(accepted) => accepted,
+        Err(refusal) => {
+            let (code, reason, detail) = refusal.describe();
+            db::tenant_transaction(conn, &actor.tenant_id, |conn| {
+                load(conn, actor, id)?;
+                audit::record(
                 conn,
                 &actor.tenant_id,
                 &actor.origin,
@@ -1288,12 +1291,12 @@ pub fn upload_document(
             )
             .map(|_| ())
             .map_err(WorkflowError::from)
-        })?;
-        return Err(code.into());
-    }
-    let page_count = pdf.ok().flatten();
+            })?;
+            return Err(code.into());
+        }
+    };
     let stored = store.put(&upload.bytes).map_err(storage_error)?;
-    let content_type = media_type.to_owned();
+    let content_type = kind.media_type().to_owned();
     transition(
         conn,
         actor,
