@@ -1,4 +1,4 @@
-// Contract journey in the browser (issue 6, first slice): staff creates a contract with a corpus
+// Contract journey in the browser: staff creates a contract with a corpus
 // PDF (an encrypted PDF is refused first, with the server's Japanese reason next to the file),
 // sets a recipient and an approval route and submits; the approver approves in the 承認待ち
 // inbox; staff sends; the counterparty opens the link from the mail on a 390×844 phone,

@@ -1,4 +1,4 @@
-// Foundation browser test (issue 3): the admin logs in on the Japanese login page, creates a
+// Foundation browser test: the admin logs in on the Japanese login page, creates a
 // department and a staff user in it, logs out; the user logs in and sees the shell. Failure
 // paths: a wrong password shows the Japanese message. The user then turns on TOTP and logs in
 // through the 確認コード step. Any page error or unexpected console

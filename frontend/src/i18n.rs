@@ -1,4 +1,4 @@
-//! Interface text: Japanese first (です・ます調, wording per the project glossary), with an
+//! Interface text: Japanese first (です・ます調, wording per `docs/glossary.md`), with an
 //! English switch remembered in `localStorage`. Problem and validation messages come from the
 //! `shared` crate, so the browser says exactly what the server would.
 

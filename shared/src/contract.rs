@@ -87,7 +87,7 @@ stored_enum! {
 }
 
 impl ContractState {
-    /// The Japanese label used in the interface (see GLOSSARY.md).
+    /// The Japanese label used in the interface (see docs/glossary.md).
     pub fn label_ja(self) -> &'static str {
         match self {
             ContractState::Draft => "下書き",

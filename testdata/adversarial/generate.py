@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generates the adversarial PDF corpus (issue 12): hostile files that try to make the reader
+"""Generates the adversarial PDF corpus: hostile files that try to make the reader
 or the verifier loop, recurse, allocate or decompress without bound.
 
 Standard library only. Run from anywhere: `python3 testdata/adversarial/generate.py`. It rewrites

@@ -1,6 +1,6 @@
 //! The mails the service sends, one variant each with typed parameters. Every mail is
 //! Japanese first and English below, plain text and HTML, in polite business Japanese with
-//! the terms of `GLOSSARY.md`.
+//! the terms of `docs/glossary.md`.
 //!
 //! Two rules hold by construction: a mail links only to the URLs its parameters carry, and
 //! only [`OneTimeCode`] has a field for a one-time code.

@@ -1,4 +1,4 @@
-//! API tokens for integrators (issue 5, item 12): `Authorization: Bearer tachiai_…`.
+//! API tokens for integrators (財務会計・文書管理システム): `Authorization: Bearer tachiai_…`.
 //!
 //! A token acts as the user who issued it: same tenant, same visibility, and permissions that
 //! are the user's *current* ones intersected with the token's scopes (so taking a permission

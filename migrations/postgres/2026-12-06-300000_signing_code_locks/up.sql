@@ -1,4 +1,4 @@
--- Wrong one-time codes escalate (issue 12): each lock of a signing link is longer than the one
+-- Wrong one-time codes escalate, so that guessing cannot go on for ever: each lock of a signing link is longer than the one
 -- before, and one round after the last the link is closed until staff send a new one.
 -- How many times this link has been locked since it was issued (more than the lock steps:
 -- closed).

@@ -1,4 +1,5 @@
--- Audit chain keying and the system chain (issue 12, item 11).
+-- Audit chain keying (an HMAC, so that whoever can write the database cannot rewrite the log)
+-- and the system chain (refusals before a tenant is known).
 -- key_id: the audit key whose HMAC-SHA256 the event's hash is; NULL for the events sealed
 -- before (plain SHA-256), which keep verifying as they did.
 ALTER TABLE audit_events ADD COLUMN key_id TEXT;
