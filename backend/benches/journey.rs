@@ -19,6 +19,9 @@ mod helpers;
 #[path = "../tests/support/server.rs"]
 #[allow(dead_code)]
 mod server;
+#[path = "../tests/support/mod.rs"]
+#[allow(dead_code)]
+mod support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -30,8 +33,9 @@ use backend::workflow::accounts::{self, RequestCredentials};
 use backend::workflow::contracts::{self, DocumentRole, Upload, UploadLimits};
 use serde_json::json;
 
-use helpers::{Backend, TestDb, corpus, urlencode};
+use helpers::{Backend, TestDb, urlencode};
 use server::{Mailbox, Server, agree, confirm, send_contract, set_up_org};
+use support::corpus;
 
 const PDF: &str = "libreoffice-ja-contract.pdf";
 const COUNTERPARTIES: [&str; 10] = [

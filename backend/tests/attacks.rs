@@ -8,6 +8,8 @@ mod helpers;
 #[path = "support/server.rs"]
 #[allow(dead_code)]
 mod server;
+#[allow(dead_code)]
+mod support;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -15,8 +17,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use helpers::{Backend, TestDb, corpus};
+use helpers::{Backend, TestDb};
 use server::{Auth, Body, Mailbox, Server, confirm, send_contract, set_up_org};
+use support::corpus;
 
 /// The adversarial corpus (`testdata/adversarial/`, made by its generator).
 fn adversarial() -> Vec<(String, Vec<u8>)> {

@@ -6,6 +6,9 @@
 //! The poppler and qpdf checks need `tools/install-validators`; without them the test prints a
 //! notice and skips those checks, unless `TACHIAI_REQUIRE_VALIDATORS=1` (CI), where it fails.
 
+#[allow(dead_code)]
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -179,11 +182,10 @@ fn validators() -> Option<()> {
     if have {
         return Some(());
     }
-    if std::env::var("TACHIAI_REQUIRE_VALIDATORS").as_deref() == Ok("1") {
-        panic!(
-            "poppler-utils / qpdf missing and TACHIAI_REQUIRE_VALIDATORS=1: run tools/install-validators"
-        );
-    }
+    assert!(
+        !support::validators_required(),
+        "poppler-utils / qpdf missing and TACHIAI_REQUIRE_VALIDATORS=1: run tools/install-validators"
+    );
     eprintln!(
         "NOTICE: poppler-utils / qpdf not installed: skipping the pdftotext / pdfinfo / pdffonts / \
          qpdf checks (run tools/install-validators)"

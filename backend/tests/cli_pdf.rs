@@ -1,16 +1,15 @@
 //! `tachiai pdf sign|renew|verify` as an operator runs it: the real binary, the development PKI
 //! it generates in its data directory, corpus files, exit codes and files on disk.
 
+#[allow(dead_code)]
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-const BIN: &str = env!("CARGO_BIN_EXE_tachiai");
+use support::corpus_path;
 
-fn corpus(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../testdata/pdf-corpus")
-        .join(name)
-}
+const BIN: &str = env!("CARGO_BIN_EXE_tachiai");
 
 /// A data directory of its own (the development PKI is generated in `<dir>/pki` on first use).
 struct Workspace {
@@ -70,7 +69,7 @@ fn rejected_inputs_exit_3_with_their_reason_and_leave_no_file() {
     ];
     for (file, reason) in cases {
         let out_file = ws.path(file);
-        let out = ws.tachiai(&["pdf", "sign", s(&corpus(file)), "-o", s(&out_file)]);
+        let out = ws.tachiai(&["pdf", "sign", s(&corpus_path(file)), "-o", s(&out_file)]);
         assert_eq!(code(&out), 3, "{file}: {}", stderr(&out));
         let err = stderr(&out);
         assert!(err.contains(reason), "{file}: {err}");
@@ -92,7 +91,7 @@ fn rejected_inputs_exit_3_with_their_reason_and_leave_no_file() {
 #[test]
 fn sign_at_b_lta_verify_renew_and_detect_tampering() {
     let ws = Workspace::new();
-    let input = corpus("libreoffice-ja-contract.pdf");
+    let input = corpus_path("libreoffice-ja-contract.pdf");
     let sealed = ws.path("sealed.pdf");
     let out = ws.tachiai(&[
         "pdf",
@@ -168,7 +167,7 @@ fn sign_at_b_lta_verify_renew_and_detect_tampering() {
         "verify",
         s(&sealed),
         "--trust",
-        s(&corpus("presigned-root-ca.pem")),
+        s(&corpus_path("presigned-root-ca.pem")),
     ]);
     assert_eq!(code(&out), 1);
 }
@@ -185,7 +184,7 @@ fn batch_signing_goes_on_past_a_rejected_file() {
         "ghostscript-pdf13-classic-xref.pdf",
     ];
     let mut args = vec!["pdf".to_string(), "sign".into()];
-    args.extend(files.iter().map(|f| s(&corpus(f)).to_owned()));
+    args.extend(files.iter().map(|f| s(&corpus_path(f)).to_owned()));
     args.extend([
         "--out-dir".into(),
         s(&dir).to_owned(),
@@ -209,8 +208,8 @@ fn batch_signing_goes_on_past_a_rejected_file() {
 #[test]
 fn usage_errors_exit_2() {
     let ws = Workspace::new();
-    let a = corpus("qpdf-qdf.pdf");
-    let b = corpus("qpdf-linearized.pdf");
+    let a = corpus_path("qpdf-qdf.pdf");
+    let b = corpus_path("qpdf-linearized.pdf");
     let out = ws.tachiai(&["pdf", "sign", s(&a), s(&b), "-o", s(&ws.path("x.pdf"))]);
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     let out = ws.tachiai(&[

@@ -6,12 +6,11 @@
 #[path = "api/helpers.rs"]
 #[allow(dead_code)]
 mod helpers;
+#[allow(dead_code)]
+mod support;
 
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 use std::time::Duration;
@@ -29,6 +28,7 @@ use diesel::Connection;
 use helpers::{Backend, TestDb};
 use lettre::message::Mailbox;
 use serde_json::json;
+use support::{SmtpSink, count_jobs, free_port};
 
 const LEASE: Duration = Duration::from_secs(30);
 const SECOND: i64 = 1000;
@@ -48,19 +48,6 @@ fn find(pool: &DbPool, job: &Job) -> Job {
     jobs::find(&mut pool.get().unwrap(), job.id.as_str())
         .unwrap()
         .expect("job exists")
-}
-
-fn count_jobs(conn: &mut AnyConnection) -> i64 {
-    use diesel::RunQueryDsl;
-    #[derive(diesel::QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    diesel::sql_query("SELECT COUNT(*) AS n FROM jobs")
-        .get_result::<Count>(conn)
-        .unwrap()
-        .n
 }
 
 async fn a_job_is_claimed_once_and_completed(backend: Backend) {
@@ -157,7 +144,7 @@ async fn a_retried_job_waits_ten_then_twenty_seconds_and_dies_after_its_last_att
 async fn enqueuing_the_same_dedupe_key_twice_is_a_no_op_and_jobs_commit_with_the_transaction(
     backend: Backend,
 ) {
-    let Some((_db, pool)) = database(backend) else {
+    let Some((db, pool)) = database(backend) else {
         return;
     };
     let mut conn = pool.get().unwrap();
@@ -180,7 +167,7 @@ async fn enqueuing_the_same_dedupe_key_twice_is_a_no_op_and_jobs_commit_with_the
         NewJob::new("test.mail", json!({})).dedupe_key("invite:r1:1"),
     );
     assert_eq!(again.unwrap(), first);
-    assert_eq!(count_jobs(&mut conn), 2);
+    assert_eq!(count_jobs(&db.url, "TRUE"), 2);
 
     // A job enqueued in a transaction that rolls back never existed.
     let rolled_back: Result<(), diesel::result::Error> = conn.transaction(|conn| {
@@ -188,7 +175,7 @@ async fn enqueuing_the_same_dedupe_key_twice_is_a_no_op_and_jobs_commit_with_the
         Err(diesel::result::Error::RollbackTransaction)
     });
     assert!(rolled_back.is_err());
-    assert_eq!(count_jobs(&mut conn), 2);
+    assert_eq!(count_jobs(&db.url, "TRUE"), 2);
 }
 
 async fn a_job_whose_lease_ran_out_is_taken_over_and_the_old_claim_cannot_finish_it(
@@ -488,69 +475,6 @@ async fn a_mail_is_written_to_the_outbox_as_a_parseable_eml_once(backend: Backen
         mail::enqueue_once(conn, &tenant, &recipient(), &signing_request(), "req:1")
     };
     assert_eq!(once(&mut conn).unwrap(), once(&mut conn).unwrap());
-}
-
-/// `tests/smtp_sink.py` on a port; killed on drop.
-struct SmtpSink {
-    child: Child,
-    dir: PathBuf,
-}
-
-impl SmtpSink {
-    fn python() -> Option<PathBuf> {
-        let venv = std::env::var("TACHIAI_VALIDATORS_VENV")
-            .unwrap_or_else(|_| "/opt/tachiai-validators/venv".into());
-        let python = Path::new(&venv).join("bin/python");
-        let ok = Command::new(&python)
-            .args(["-c", "import aiosmtpd"])
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if ok {
-            return Some(python);
-        }
-        if std::env::var("TACHIAI_REQUIRE_VALIDATORS").as_deref() == Ok("1") {
-            panic!("TACHIAI_REQUIRE_VALIDATORS=1 but {venv} has no aiosmtpd (scripts/setup test)");
-        }
-        eprintln!("skipped: no aiosmtpd in {venv} (scripts/setup test installs it)");
-        None
-    }
-
-    fn start(python: &Path, port: u16, dir: &Path) -> SmtpSink {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/smtp_sink.py");
-        let mut child = Command::new(python)
-            .arg(script)
-            .arg(port.to_string())
-            .arg(dir)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start the SMTP sink");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert_eq!(line.trim(), "ready", "the SMTP sink did not start");
-        SmtpSink {
-            child,
-            dir: dir.to_owned(),
-        }
-    }
-}
-
-impl Drop for SmtpSink {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 async fn smtp_down_delays_a_mail_and_it_is_delivered_once_the_relay_is_up(backend: Backend) {

@@ -10,23 +10,21 @@ mod helpers;
 #[path = "support/server.rs"]
 #[allow(dead_code)]
 mod server;
+#[allow(dead_code)]
+mod support;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
-use diesel::Connection;
-use diesel::prelude::*;
 use serde_json::{Value, json};
 
-use helpers::{
-    Backend, TestDb, check_archive, corpus, external_validation, pdftotext, validators_required,
-};
+use helpers::{Backend, TestDb, check_archive, external_validation, pdftotext};
 use server::{Auth, Body, Mailbox, Server, agree, confirm, download, send_contract, set_up_org};
+use support::{SmtpSink, corpus, count_jobs, free_port};
 
 const PDF: &str = "libreoffice-ja-contract.pdf";
 const CONCLUDED: &str = "契約締結のお知らせ";
@@ -51,9 +49,9 @@ fn journey_with_mail_over_real_smtp() {
 /// who agrees; the server's own workers seal and conclude; the files pass the validators; the
 /// CLI verifies the audit chain of the stopped server's database.
 fn journey(backend: Backend, smtp: bool) {
-    let sink = match smtp {
+    let python = match smtp {
         true => match SmtpSink::python() {
-            Some(python) => Some(SmtpSink::start(&python, server::free_port())),
+            Some(python) => Some(python),
             None => return,
         },
         false => None,
@@ -61,6 +59,7 @@ fn journey(backend: Backend, smtp: bool) {
     let Some(db) = TestDb::create(backend) else {
         return;
     };
+    let sink = python.map(|p| SmtpSink::start(&p, free_port(), &db.dir.join("smtp-received")));
     let data = db.dir.join("data");
     let port = sink
         .as_ref()
@@ -297,27 +296,14 @@ fn audit_verify_cli(server: &Server) {
     assert!(stdout.contains("chain intact"), "{stdout}");
 }
 
-/// Counts jobs matching `condition` (SQL) in the test database.
-fn count_jobs(db: &TestDb, condition: &str) -> i64 {
-    let sql = format!("(SELECT count(*) FROM jobs WHERE {condition})");
-    let query = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(&sql));
-    if db.url.starts_with("postgres") {
-        let mut conn = diesel::PgConnection::establish(&db.url).unwrap();
-        query.get_result(&mut conn).unwrap()
-    } else {
-        let mut conn = diesel::SqliteConnection::establish(&db.url).unwrap();
-        query.get_result(&mut conn).unwrap()
-    }
-}
-
 /// Waits until every job is finished.
 fn wait_jobs_finished(db: &TestDb) {
     let deadline = Instant::now() + Duration::from_secs(60);
-    while count_jobs(db, "state NOT IN ('done', 'dead')") > 0 {
+    while count_jobs(&db.url, "state NOT IN ('done', 'dead')") > 0 {
         assert!(Instant::now() < deadline, "jobs left unfinished");
         std::thread::sleep(Duration::from_millis(100));
     }
-    assert_eq!(count_jobs(db, "state = 'dead'"), 0, "no job gave up");
+    assert_eq!(count_jobs(&db.url, "state = 'dead'"), 0, "no job gave up");
 }
 
 /// Files in the blob store's temporary directory (a half-written blob would be there).
@@ -530,7 +516,7 @@ fn kill_9_while_sealing_recovers(backend: Backend, random_rounds: usize) {
     wait_jobs_finished(&db);
     assert!(temp_blobs(&data).is_empty(), "{:?}", temp_blobs(&data));
     assert!(
-        count_jobs(&db, "kind = 'contract.seal' AND attempts >= 2") >= 2,
+        count_jobs(&db.url, "kind = 'contract.seal' AND attempts >= 2") >= 2,
         "both killed seal jobs were taken over by the restarted server"
     );
 
@@ -656,7 +642,7 @@ fn two_servers_share_one_postgres_database() {
         assert_no_mail_twice(&mail, to);
     }
     wait_jobs_finished(&db);
-    assert_eq!(count_jobs(&db, "attempts <> 1"), 0, "a job ran twice");
+    assert_eq!(count_jobs(&db.url, "attempts <> 1"), 0, "a job ran twice");
     let chain = b
         .get(Some(&org.admin), "/api/v1/audit-events/verify")
         .expect(200);
@@ -667,60 +653,4 @@ fn two_servers_share_one_postgres_database() {
     a.stop();
     b.stop();
     audit_verify_cli(&a);
-}
-
-/// `tests/smtp_sink.py` (aiosmtpd) on a port; killed on drop.
-struct SmtpSink {
-    child: Child,
-    port: u16,
-    dir: PathBuf,
-}
-
-impl SmtpSink {
-    fn python() -> Option<PathBuf> {
-        let venv = std::env::var("TACHIAI_VALIDATORS_VENV")
-            .unwrap_or_else(|_| "/opt/tachiai-validators/venv".into());
-        let python = Path::new(&venv).join("bin/python");
-        let ok = Command::new(&python)
-            .args(["-c", "import aiosmtpd"])
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if ok {
-            return Some(python);
-        }
-        assert!(
-            !validators_required(),
-            "TACHIAI_REQUIRE_VALIDATORS=1 but {venv} has no aiosmtpd (scripts/setup test)"
-        );
-        eprintln!("skipped: no aiosmtpd in {venv} (scripts/setup test installs it)");
-        None
-    }
-
-    fn start(python: &Path, port: u16) -> SmtpSink {
-        let dir = std::env::temp_dir().join(format!("tachiai-smtp-{}", uuid::Uuid::new_v4()));
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/smtp_sink.py");
-        let mut child = Command::new(python)
-            .arg(script)
-            .arg(port.to_string())
-            .arg(&dir)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start the SMTP sink");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert_eq!(line.trim(), "ready", "the SMTP sink did not start");
-        SmtpSink { child, port, dir }
-    }
-}
-
-impl Drop for SmtpSink {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
 }

@@ -367,7 +367,7 @@ async fn the_approval_inbox_and_the_timeline(backend: Backend) {
         cid,
         "main",
         "contract.pdf",
-        crate::helpers::corpus("libreoffice-ja-contract.pdf")
+        crate::support::corpus("libreoffice-ja-contract.pdf")
     );
     assert_eq!(st, 201, "{v}");
     app.put(

@@ -3,7 +3,7 @@
 use actix_web::test::TestRequest;
 use serde_json::json;
 
-use crate::helpers::{Backend, assert_problem, spawn};
+use crate::helpers::{Backend, assert_problem, raw_json_login, spawn};
 use crate::on_both_databases;
 
 on_both_databases!(
@@ -17,19 +17,13 @@ async fn malformed_json_unknown_fields_and_wrong_types_are_400(backend: Backend)
     let Some(app) = spawn(backend).await else {
         return;
     };
-    let login = |body: &'static str| {
-        TestRequest::post()
-            .uri("/api/v1/auth/login")
-            .insert_header(("Content-Type", "application/json"))
-            .set_payload(body)
-    };
     for body in [
         "{not json",
         r#"{"tenant_code":"dev","login_id":"admin","password":"x","role":"admin"}"#,
         r#"{"tenant_code":"dev","login_id":42,"password":"x"}"#,
         r#"{"tenant_code":"dev"}"#,
     ] {
-        let (st, b, headers) = app.send(login(body)).await;
+        let (st, b, headers) = app.send(raw_json_login(body)).await;
         assert_eq!(
             headers.get("content-type").unwrap(),
             "application/problem+json"

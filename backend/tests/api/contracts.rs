@@ -4,9 +4,8 @@
 use actix_web::test::TestRequest;
 use serde_json::{Value, json};
 
-use crate::helpers::{
-    Backend, Session, assert_problem, corpus, id, spawn, urlencode, user_password,
-};
+use crate::helpers::{Backend, Session, assert_problem, id, spawn, urlencode, user_password};
+use crate::support::corpus;
 use crate::{on_both_databases, upload};
 
 on_both_databases!(

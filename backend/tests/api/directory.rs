@@ -259,12 +259,14 @@ async fn lists_paginate(backend: Backend) {
     };
     let admin = app.admin().await;
     for i in 0..7 {
-        app.post(
-            &admin,
-            "/api/v1/organizations",
-            json!({"name": format!("取引先{i:02}")}),
-        )
-        .await;
+        let (st, v) = app
+            .post(
+                &admin,
+                "/api/v1/organizations",
+                json!({"name": format!("取引先{i:02}")}),
+            )
+            .await;
+        assert_eq!(st, 201, "{v}");
     }
     let (_, p1) = app.get(&admin, "/api/v1/organizations?per_page=3").await;
     let (_, p3) = app
@@ -274,9 +276,25 @@ async fn lists_paginate(backend: Backend) {
         (p1["total"].clone(), p1["items"].as_array().unwrap().len()),
         (json!(7), 3)
     );
-    assert_eq!(p1["items"][0]["name"], "取引先00");
-    assert_eq!(p3["items"].as_array().unwrap().len(), 1);
-    assert_eq!(p3["items"][0]["name"], "取引先06");
+    // The pages together hold every organisation once, in order.
+    let (_, p2) = app
+        .get(&admin, "/api/v1/organizations?per_page=3&page=2")
+        .await;
+    let names: Vec<&str> = [&p1, &p2, &p3]
+        .iter()
+        .flat_map(|p| p["items"].as_array().unwrap())
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    let expected: Vec<String> = (0..7).map(|i| format!("取引先{i:02}")).collect();
+    assert_eq!(names, expected);
+    assert_eq!(
+        (p3["page"].clone(), p3["total"].clone()),
+        (json!(3), json!(7))
+    );
+    let (_, beyond) = app
+        .get(&admin, "/api/v1/organizations?per_page=3&page=4")
+        .await;
+    assert_eq!(beyond["items"], json!([]), "{beyond}");
     let (_, capped) = app
         .get(&admin, "/api/v1/organizations?per_page=100000")
         .await;

@@ -13,9 +13,10 @@ use std::time::{Duration, Instant};
 use actix_web::test::TestRequest;
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, Session, TestApp, corpus, spawn};
-use crate::journey::{confirm, prepared_contract};
+use crate::helpers::{Backend, Session, TestApp, raw_json_login, spawn};
+use crate::journey::{SentContract, confirm, sent_contract};
 use crate::on_both_databases;
+use crate::support::corpus;
 
 on_both_databases!(
     public_parsers_survive_random_and_mutated_input,
@@ -250,13 +251,8 @@ async fn public_parsers_survive_random_and_mutated_input(backend: Backend) {
     let Some(app) = spawn(backend).await else {
         return;
     };
-    let admin = app.admin().await;
-    let (staff, boss, boss_id) = app.staff_and_approver(&admin).await;
-    prepared_contract(
+    let SentContract { admin, staff, .. } = sent_contract(
         &app,
-        &staff,
-        &boss,
-        &boss_id,
         json!([{"organization_name": "株式会社テスト商事", "name": "山田 太郎",
                 "email": "yamada@example.co.jp"}]),
         true,
@@ -432,14 +428,8 @@ async fn nul_characters_are_refused_not_a_server_error(backend: Backend) {
     let Some(app) = spawn(backend).await else {
         return;
     };
-    let login = |body: &'static str| {
-        TestRequest::post()
-            .uri("/api/v1/auth/login")
-            .insert_header(("Content-Type", "application/json"))
-            .set_payload(body)
-    };
     let (st, v, _) = app
-        .send(login(
+        .send(raw_json_login(
             r#"{"tenant_code":"dev","login_id":"ta\u0000naka","password":"x","totp_code":"123456"}"#,
         ))
         .await;

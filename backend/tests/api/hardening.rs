@@ -10,8 +10,9 @@ use diesel::prelude::*;
 use serde_json::{Value, json};
 
 use crate::contracts::DraftApp;
-use crate::helpers::{Backend, assert_problem, corpus, id, spawn, spawn_with};
-use crate::journey::{Journey, bearer, confirm, newest_code, prepared_contract};
+use crate::helpers::{Backend, assert_problem, id, spawn, spawn_with, zip_manifest};
+use crate::journey::{Journey, bearer, confirm, newest_code, sent_contract};
+use crate::support::corpus;
 use crate::{on_both_databases, upload};
 
 on_both_databases!(
@@ -178,12 +179,7 @@ async fn two_attachments_of_one_name_get_unique_zip_entries(backend: Backend) {
     contents.sort();
     contents.dedup();
     assert_eq!(contents.len(), 3, "each attachment kept its own bytes");
-    let mut manifest = String::new();
-    zip.by_name("manifest.json")
-        .unwrap()
-        .read_to_string(&mut manifest)
-        .unwrap();
-    let manifest: Value = serde_json::from_str(&manifest).unwrap();
+    let manifest = zip_manifest(&mut zip);
     assert_eq!(
         manifest["entries"].as_array().unwrap().len(),
         names.len() - 1
@@ -194,14 +190,9 @@ async fn forwarding_keeps_the_access_code_is_capped_and_takes_plain_names_only(b
     let Some(app) = spawn(backend).await else {
         return;
     };
-    let admin = app.admin().await;
-    let (staff, boss, boss_id) = app.staff_and_approver(&admin).await;
     let code = "K7-4431";
-    prepared_contract(
+    sent_contract(
         &app,
-        &staff,
-        &boss,
-        &boss_id,
         json!([{"organization_name": "株式会社テスト商事", "name": "佐藤 花子",
                 "email": "sato@example.co.jp", "access_code": code}]),
         true,

@@ -17,6 +17,8 @@ use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 use serde_json::{Value, json};
 
+use crate::support::validators_required;
+
 /// Which database a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -383,16 +385,6 @@ macro_rules! on_both_databases {
     };
 }
 
-/// A file of the PDF corpus (testdata/pdf-corpus).
-pub fn corpus(name: &str) -> Vec<u8> {
-    std::fs::read(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../testdata/pdf-corpus")
-            .join(name),
-    )
-    .unwrap()
-}
-
 /// The `id` of a JSON object.
 pub fn id(v: &Value) -> String {
     v["id"].as_str().unwrap().to_owned()
@@ -409,12 +401,6 @@ pub fn urlencode(s: &str) -> String {
             }
         })
         .collect()
-}
-
-/// `TACHIAI_REQUIRE_VALIDATORS=1` (CI): a missing external validator fails the test instead of
-/// skipping the check with a notice.
-pub fn validators_required() -> bool {
-    std::env::var("TACHIAI_REQUIRE_VALIDATORS").is_ok_and(|v| v == "1")
 }
 
 /// The text of a PDF by poppler's `pdftotext`, `None` (with a notice) when it is missing.
@@ -469,18 +455,32 @@ pub fn external_validation(root: &std::path::Path, pdf: &std::path::Path) {
     );
 }
 
+/// The `manifest.json` of a downloaded archive.
+pub fn zip_manifest<R: std::io::Read + std::io::Seek>(zip: &mut zip::ZipArchive<R>) -> Value {
+    use std::io::Read;
+    let mut manifest = String::new();
+    zip.by_name("manifest.json")
+        .unwrap()
+        .read_to_string(&mut manifest)
+        .unwrap();
+    serde_json::from_str(&manifest).unwrap()
+}
+
+/// A login request with `body` sent as it is (no JSON encoding): for malformed input.
+pub fn raw_json_login(body: &'static str) -> actix_web::test::TestRequest {
+    actix_web::test::TestRequest::post()
+        .uri("/api/v1/auth/login")
+        .insert_header(("Content-Type", "application/json"))
+        .set_payload(body)
+}
+
 /// Every manifest entry of a contract ZIP is in it with that SHA-256 and size, the sealed file
 /// among them, and each part of the record is there.
 pub fn check_archive(zip_bytes: &[u8], signed: &[u8]) {
     use sha2::Digest;
     use std::io::Read;
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(zip_bytes)).unwrap();
-    let mut manifest = String::new();
-    zip.by_name("manifest.json")
-        .unwrap()
-        .read_to_string(&mut manifest)
-        .unwrap();
-    let manifest: Value = serde_json::from_str(&manifest).unwrap();
+    let manifest = zip_manifest(&mut zip);
     let entries = manifest["entries"].as_array().unwrap();
     assert!(entries.len() >= 6, "{manifest}");
     let mut found_signed = false;

@@ -5,8 +5,9 @@ use actix_web::test::TestRequest;
 use diesel::prelude::*;
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, Session, assert_problem, corpus, id, spawn, user_password};
+use crate::helpers::{Backend, Session, assert_problem, id, spawn, user_password};
 use crate::on_both_databases;
+use crate::support::corpus;
 
 on_both_databases!(
     api_tokens_act_as_their_user_without_csrf_until_revoked,

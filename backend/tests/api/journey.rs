@@ -9,10 +9,10 @@ use actix_web::test::TestRequest;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    Backend, Session, TestApp, assert_problem, check_archive, corpus, external_validation,
-    pdftotext, spawn,
+    Backend, Session, TestApp, assert_problem, check_archive, external_validation, pdftotext, spawn,
 };
 use crate::on_both_databases;
+use crate::support::corpus;
 
 on_both_databases!(
     a_contract_past_its_deadline_expires_after_a_warning,
@@ -149,7 +149,23 @@ pub(crate) fn bearer(req: TestRequest, session: &str) -> TestRequest {
     req.insert_header(("Authorization", format!("Bearer {session}")))
 }
 
-pub(crate) async fn prepared_contract(
+/// The one recipient of most journeys: 高橋 次郎 of 合同会社サンプル, `takahashi@example.jp`.
+fn takahashi() -> Value {
+    json!([{"organization_name": "合同会社サンプル", "name": "高橋 次郎", "email": "takahashi@example.jp"}])
+}
+
+/// The cast of a journey and its contract, sent: the admin, the clerk `tanaka` who created and
+/// sent it, and its id.
+pub(crate) struct SentContract {
+    pub admin: Session,
+    pub staff: Session,
+    pub cid: String,
+}
+
+/// The set-up of every journey: the admin creates the clerk `tanaka` and the approver `kacho`;
+/// the clerk drafts a contract with the corpus PDF, `recipients` and a one-step route, is refused
+/// sending it unapproved, submits it; the approver approves; the clerk sends it.
+pub(crate) async fn sent_contract(
     app: &TestApp<
         impl actix_web::dev::Service<
             actix_http::Request,
@@ -157,12 +173,12 @@ pub(crate) async fn prepared_contract(
             Error = actix_web::Error,
         >,
     >,
-    staff: &Session,
-    boss: &Session,
-    boss_id: &str,
     recipients: Value,
     allow_forwarding: bool,
-) -> String {
+) -> SentContract {
+    let admin = app.admin().await;
+    let (tanaka, kacho, boss_id) = app.staff_and_approver(&admin).await;
+    let (staff, boss) = (&tanaka, &kacho);
     let (st, c) = app
         .post(
             staff,
@@ -221,20 +237,19 @@ pub(crate) async fn prepared_contract(
         .await;
     assert_eq!(st, 200, "{v}");
     assert_eq!(v["state"], "sent");
-    cid
+    SentContract {
+        admin,
+        staff: tanaka,
+        cid,
+    }
 }
 
 async fn two_recipients_one_forwards_and_the_contract_is_concluded(backend: Backend) {
     let Some(app) = spawn(backend).await else {
         return;
     };
-    let admin = app.admin().await;
-    let (staff, boss, boss_id) = app.staff_and_approver(&admin).await;
-    let cid = prepared_contract(
+    let SentContract { admin, staff, cid } = sent_contract(
         &app,
-        &staff,
-        &boss,
-        &boss_id,
         json!([
             {"organization_name": "株式会社テスト商事", "name": "山田 太郎", "email": "yamada@example.co.jp"},
             {"organization_name": "株式会社テスト商事", "name": "佐藤 花子", "email": "sato@example.co.jp", "access_code": "883121"},
@@ -437,7 +452,7 @@ async fn two_recipients_one_forwards_and_the_contract_is_concluded(backend: Back
     assert_eq!(chain["intact"], true, "{chain}");
 }
 
-/// Every entry of the manifest is in the ZIP with that SHA-256 and size.
+/// The `allowed_actions` of a contract view, as strings.
 fn actions(v: &Value) -> Vec<String> {
     v["allowed_actions"]
         .as_array()
@@ -451,17 +466,7 @@ async fn wrong_codes_lock_the_link_and_a_declined_contract_ends(backend: Backend
     let Some(app) = spawn(backend).await else {
         return;
     };
-    let admin = app.admin().await;
-    let (staff, boss, boss_id) = app.staff_and_approver(&admin).await;
-    let cid = prepared_contract(
-        &app,
-        &staff,
-        &boss,
-        &boss_id,
-        json!([{"organization_name": "合同会社サンプル", "name": "高橋 次郎", "email": "takahashi@example.jp"}]),
-        false,
-    )
-    .await;
+    let SentContract { staff, cid, .. } = sent_contract(&app, takahashi(), false).await;
     app.run_jobs().await;
     // Staff were told: the approver when asked, the creator when approved.
     assert!(!mails_to(&app.outbox(), "kacho@city.example.lg.jp").is_empty());
@@ -621,17 +626,7 @@ async fn with_the_tsa_down_the_contract_waits_in_concluding(backend: Backend) {
     let Some(app) = spawn(backend).await else {
         return;
     };
-    let admin = app.admin().await;
-    let (staff, boss, boss_id) = app.staff_and_approver(&admin).await;
-    let cid = prepared_contract(
-        &app,
-        &staff,
-        &boss,
-        &boss_id,
-        json!([{"organization_name": "合同会社サンプル", "name": "高橋 次郎", "email": "takahashi@example.jp"}]),
-        false,
-    )
-    .await;
+    let SentContract { admin, staff, cid } = sent_contract(&app, takahashi(), false).await;
     let (t, s) = confirm(&app, "takahashi@example.jp", None).await;
     let (st, v) = app
         .call(bearer(
@@ -699,17 +694,7 @@ async fn a_contract_past_its_deadline_expires_after_a_warning(backend: Backend) 
     let Some(app) = spawn(backend).await else {
         return;
     };
-    let admin = app.admin().await;
-    let (staff, boss, boss_id) = app.staff_and_approver(&admin).await;
-    let cid = prepared_contract(
-        &app,
-        &staff,
-        &boss,
-        &boss_id,
-        json!([{"organization_name": "合同会社サンプル", "name": "高橋 次郎", "email": "takahashi@example.jp"}]),
-        false,
-    )
-    .await;
+    let SentContract { staff, cid, .. } = sent_contract(&app, takahashi(), false).await;
     app.run_jobs().await;
     let token = newest_link(&app.outbox(), "takahashi@example.jp");
     let set_deadline = |ms: i64| {
@@ -807,7 +792,7 @@ async fn a_contract_past_its_deadline_expires_after_a_warning(backend: Backend) 
     );
 }
 
-/// Guessing does not go on for ever (issue 12 item 12): each lock lasts longer (30 minutes, 2
+/// Guessing does not go on for ever: each lock lasts longer (30 minutes, 2
 /// hours, 24 hours); after 20 wrong codes the link is closed, the sender is told, and only a
 /// new link from staff works.
 async fn repeated_wrong_codes_lock_longer_and_then_close_the_link(backend: Backend) {
@@ -817,22 +802,17 @@ async fn repeated_wrong_codes_lock_longer_and_then_close_the_link(backend: Backe
     };
     // Borrowed, so that the helpers below can be called more than once.
     let app = &app;
-    let admin = app.admin().await;
-    let tenant = admin.body["me"]["tenant"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let (staff, boss, boss_id) = app.staff_and_approver(&admin).await;
     let email = "takahashi@example.jp";
-    let cid = prepared_contract(
+    let SentContract { admin, staff, cid } = sent_contract(
         app,
-        &staff,
-        &boss,
-        &boss_id,
         json!([{"organization_name": "合同会社サンプル", "name": "高橋 次郎", "email": email}]),
         false,
     )
     .await;
+    let tenant = admin.body["me"]["tenant"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     app.run_jobs().await;
     let token = &newest_link(&app.outbox(), email);
     let post = |path: String, body: Value| app.call(TestRequest::post().uri(&path).set_json(body));

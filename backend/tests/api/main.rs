@@ -5,6 +5,9 @@ mod helpers;
 #[path = "../support/server.rs"]
 #[allow(dead_code)]
 mod server;
+#[path = "../support/mod.rs"]
+#[allow(dead_code)]
+mod support;
 
 mod administration;
 mod audit;

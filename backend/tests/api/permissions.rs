@@ -3,8 +3,9 @@
 use actix_web::test::TestRequest;
 use serde_json::json;
 
-use crate::helpers::{ADMIN_PASSWORD, Backend, assert_problem, spawn, user_password};
-use crate::on_both_databases;
+use crate::helpers::{ADMIN_PASSWORD, Backend, assert_problem, id, spawn, user_password};
+use crate::support::corpus;
+use crate::{on_both_databases, upload};
 
 on_both_databases!(
     each_role_can_do_exactly_its_share,
@@ -14,6 +15,8 @@ on_both_databases!(
     api_tokens_cannot_manage_users_or_tokens,
 );
 
+/// Each role against the administration, the address book and a contract: what its permissions
+/// (`shared::access::Role::permissions`) allow succeeds, everything else is `403 forbidden`.
 async fn each_role_can_do_exactly_its_share(backend: Backend) {
     let Some(app) = spawn(backend).await else {
         return;
@@ -24,82 +27,257 @@ async fn each_role_can_do_exactly_its_share(backend: Backend) {
     let dept = json!({"name": "ロール確認課"});
     let settings = json!({"name": "開発用団体", "require_totp": false, "session_idle_minutes": 30, "session_absolute_hours": 12,
         "approval_required": true, "contract_number_pattern": "R{fy}-{seq:6}", "retention_years": 10, "link_expiry_days": 14, "japanese_era": false});
+    let (st, v) = app.put(&admin, "/api/v1/settings", settings.clone()).await;
+    assert_eq!(st, 200, "{v}");
 
-    // (role, may manage users/departments/settings/audit, may edit the address book, may read it)
-    for (role, admin_like, edit_book) in [
-        ("admin", true, true),
-        ("approver", false, false),
-        ("staff", false, false),
-        ("viewer", false, false),
+    // A draft ready for approval in the department every role's user belongs to, so that each
+    // of them sees it and only permissions decide.
+    let (st, home) = app
+        .post(&admin, "/api/v1/departments", json!({"name": "契約課"}))
+        .await;
+    assert_eq!(st, 201, "{home}");
+    let home = id(&home);
+    let kacho = app.create_user(&admin, "kacho", &["approver"], &[]).await;
+    let (st, c) = app
+        .post(
+            &admin,
+            "/api/v1/contracts",
+            json!({"title": "権限確認契約", "counterparty_name": "株式会社テスト商事", "department_id": home}),
+        )
+        .await;
+    assert_eq!(st, 201, "{c}");
+    let cid = id(&c);
+    let (st, v) = upload!(
+        app,
+        admin,
+        cid,
+        "main",
+        "contract.pdf",
+        corpus("libreoffice-ja-contract.pdf")
+    );
+    assert_eq!(st, 201, "{v}");
+    let doc = v["documents"][0]["id"].as_str().unwrap().to_owned();
+    let recipients = json!({"recipients": [{"organization_name": "株式会社テスト商事", "name": "山田 太郎", "email": "yamada@example.co.jp"}]});
+    let (st, v) = app
+        .put(
+            &admin,
+            &format!("/api/v1/contracts/{cid}/recipients"),
+            recipients.clone(),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    let (st, v) = app
+        .put(
+            &admin,
+            &format!("/api/v1/contracts/{cid}/approval-route"),
+            json!({"steps": [{"name": "課長決裁", "rule": "any", "approver_ids": [kacho]}]}),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+
+    // (role, may manage users/departments/settings/audit, may edit the address book,
+    //  may create/edit/send contracts, may approve, may download, the draft's buttons)
+    for (role, admin_like, edit_book, works_contracts, approves, downloads, buttons) in [
+        (
+            "admin",
+            true,
+            true,
+            true,
+            true,
+            true,
+            &["edit", "submit", "cancel", "duplicate", "download_zip"][..],
+        ),
+        (
+            "approver",
+            false,
+            false,
+            false,
+            true,
+            true,
+            &["download_zip"][..],
+        ),
+        (
+            "staff",
+            false,
+            false,
+            true,
+            false,
+            true,
+            &["edit", "submit", "duplicate", "download_zip"][..],
+        ),
+        ("viewer", false, false, false, false, false, &[][..]),
     ] {
         let login = format!("role-{role}");
-        app.create_user(&admin, &login, &[role], &[]).await;
-        let s = app.login("dev", &login, &user_password(&login)).await;
-        let expect =
-            |allowed: bool, got: (actix_web::http::StatusCode, serde_json::Value), what: &str| {
-                if allowed {
-                    assert!(
-                        got.0.is_success(),
-                        "{role} should be allowed to {what}: {}",
-                        got.1
-                    );
-                } else {
-                    assert_problem(&got, 403, "forbidden");
-                }
-            };
-        expect(admin_like, app.get(&s, "/api/v1/users").await, "list users");
-        expect(
-            admin_like,
-            app.post(
-                &s,
-                &format!("/api/v1/users/{target}/reset-password"),
-                json!(null),
+        let (st, v) = app
+            .post(
+                &admin,
+                "/api/v1/users",
+                json!({"login_id": login, "name": format!("試験 {login}"),
+                       "email": format!("{login}@city.example.lg.jp"), "department_id": home,
+                       "roles": [role], "grants": [], "password": user_password(&login)}),
             )
-            .await,
-            "reset passwords",
-        );
-        expect(
-            admin_like,
-            app.post(&s, "/api/v1/departments", dept.clone()).await,
-            "create departments",
-        );
-        expect(
-            admin_like,
-            app.get(&s, "/api/v1/settings").await,
-            "read settings",
-        );
-        expect(
-            admin_like,
-            app.put(&s, "/api/v1/settings", settings.clone()).await,
-            "change settings",
-        );
-        expect(
-            admin_like,
-            app.get(&s, "/api/v1/audit-events").await,
-            "read the audit log",
-        );
-        expect(
-            edit_book,
-            app.post(&s, "/api/v1/organizations", org.clone()).await,
-            "edit the address book",
-        );
-        expect(
-            true,
-            app.get(&s, "/api/v1/organizations").await,
-            "read the address book",
-        );
-        expect(
-            true,
-            app.get(&s, "/api/v1/departments").await,
-            "read departments",
-        );
+            .await;
+        assert_eq!(st, 201, "{v}");
+        let s = app.login("dev", &login, &user_password(&login)).await;
         let me = s.body["me"]["user"]["id"].as_str().unwrap().to_owned();
-        expect(
-            true,
-            app.get(&s, &format!("/api/v1/users/{me}")).await,
-            "read themselves",
-        );
+        let contract = |rest: &str| format!("/api/v1/contracts/{cid}{rest}");
+        // (held, method, path, body, what): held → success, else 403 `forbidden`.
+        let checks = [
+            (
+                admin_like,
+                "GET",
+                "/api/v1/users".to_owned(),
+                json!(null),
+                "list users",
+            ),
+            (
+                admin_like,
+                "POST",
+                format!("/api/v1/users/{target}/reset-password"),
+                json!(null),
+                "reset passwords",
+            ),
+            (
+                admin_like,
+                "POST",
+                "/api/v1/departments".to_owned(),
+                dept.clone(),
+                "create departments",
+            ),
+            (
+                admin_like,
+                "GET",
+                "/api/v1/settings".to_owned(),
+                json!(null),
+                "read settings",
+            ),
+            (
+                admin_like,
+                "PUT",
+                "/api/v1/settings".to_owned(),
+                settings.clone(),
+                "change settings",
+            ),
+            (
+                admin_like,
+                "GET",
+                "/api/v1/audit-events".to_owned(),
+                json!(null),
+                "read the audit log",
+            ),
+            (
+                edit_book,
+                "POST",
+                "/api/v1/organizations".to_owned(),
+                org.clone(),
+                "edit the address book",
+            ),
+            (
+                true,
+                "GET",
+                "/api/v1/organizations".to_owned(),
+                json!(null),
+                "read the address book",
+            ),
+            (
+                true,
+                "GET",
+                "/api/v1/departments".to_owned(),
+                json!(null),
+                "read departments",
+            ),
+            (
+                true,
+                "GET",
+                format!("/api/v1/users/{me}"),
+                json!(null),
+                "read themselves",
+            ),
+            (
+                true,
+                "GET",
+                "/api/v1/contracts".to_owned(),
+                json!(null),
+                "list contracts",
+            ),
+            (
+                downloads,
+                "GET",
+                contract(&format!("/documents/{doc}")),
+                json!(null),
+                "download documents",
+            ),
+            (
+                works_contracts,
+                "PUT",
+                contract("/recipients"),
+                recipients.clone(),
+                "edit contracts",
+            ),
+        ];
+        for (held, method, path, body, what) in checks {
+            let got = match method {
+                "GET" => app.get(&s, &path).await,
+                "POST" => app.post(&s, &path, body).await,
+                _ => app.put(&s, &path, body).await,
+            };
+            if held {
+                assert!(
+                    got.0.is_success(),
+                    "{role} should be allowed to {what}: {}",
+                    got.1
+                );
+            } else {
+                assert_problem(&got, 403, "forbidden");
+            }
+        }
+
+        // The draft's buttons are the role's permissions applied by the state machine.
+        let (st, detail) = app.get(&s, &contract("")).await;
+        assert_eq!(st, 200, "{role}: {detail}");
+        assert_eq!(detail["allowed_actions"], json!(buttons), "{role}");
+        // Holding the permission gets past it to the state machine's own refusal.
+        for (held, action, refusal) in [
+            (approves, "/approve", "contract_state_conflict"),
+            (works_contracts, "/send", "approval_required"),
+        ] {
+            let got = app.post(&s, &contract(action), json!({})).await;
+            match held {
+                true => assert_problem(&got, 409, refusal),
+                false => assert_problem(&got, 403, "forbidden"),
+            }
+        }
+        let (st, own) = app
+            .post(
+                &s,
+                "/api/v1/contracts",
+                json!({"title": format!("{role}の契約"), "counterparty_name": "株式会社テスト商事"}),
+            )
+            .await;
+        match works_contracts {
+            true => assert_eq!(st, 201, "{role}: {own}"),
+            false => assert_problem(&(st, own.clone()), 403, "forbidden"),
+        }
+        // Only administrators cancel (取消), even their own drafts.
+        let cancellable = if works_contracts {
+            id(&own)
+        } else {
+            cid.clone()
+        };
+        let got = app
+            .post(
+                &s,
+                &format!("/api/v1/contracts/{cancellable}/cancel"),
+                json!({}),
+            )
+            .await;
+        match role {
+            "admin" => assert_eq!(got.0, 200, "{}", got.1),
+            _ => assert_problem(&got, 403, "forbidden"),
+        }
     }
+    let (_, detail) = app.get(&admin, &format!("/api/v1/contracts/{cid}")).await;
+    assert_eq!(detail["state"], "draft", "{detail}");
 }
 
 async fn a_grant_adds_one_permission_and_forbidden_attempts_are_audited(backend: Backend) {
@@ -160,16 +338,41 @@ async fn an_admin_cannot_remove_their_own_admin_role(backend: Backend) {
     };
     let admin = app.admin().await;
     let me = admin.body["me"]["user"]["id"].as_str().unwrap().to_owned();
-    let demote = json!({"name": "管理者", "email": "admin@example.invalid", "roles": ["staff"]});
+    let (st, before) = app.get(&admin, &format!("/api/v1/users/{me}")).await;
+    assert_eq!(st, 200, "{before}");
+    assert_eq!(before["roles"], json!(["admin"]));
+    let demote =
+        json!({"name": "降格 試験", "email": "demoted@city.example.lg.jp", "roles": ["staff"]});
     assert_problem(
         &app.put(&admin, &format!("/api/v1/users/{me}"), demote)
             .await,
         409,
         "self_lockout",
     );
+    assert_problem(
+        &app.post(&admin, &format!("/api/v1/users/{me}/disable"), json!(null))
+            .await,
+        409,
+        "self_lockout",
+    );
+
+    // Nothing of the refused change was written: the role, the name and the e-mail address
+    // are as before, and the session still manages users.
+    let (st, after) = app.get(&admin, &format!("/api/v1/users/{me}")).await;
+    assert_eq!(st, 200, "{after}");
+    assert_eq!(after, before);
+    assert_eq!(after["disabled"], false);
+    assert_eq!(app.get(&admin, "/api/v1/users").await.0, 200);
+    let again = app.admin().await;
+    assert_eq!(
+        again.body["me"]["user"]["roles"],
+        json!(["admin"]),
+        "{}",
+        again.body
+    );
 }
 
-/// The attacks of issue 12 item 3, each refused with its own code and audited.
+/// The ways up through `manage_users`, each refused with its own code and audited.
 async fn manage_users_is_not_a_way_to_become_admin(backend: Backend) {
     let Some(app) = spawn(backend).await else {
         return;

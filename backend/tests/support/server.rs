@@ -4,7 +4,7 @@
 //! mail read from a directory of `.eml` files (the file outbox, or what the SMTP sink received),
 //! and one helper per user step of the contract journey.
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -16,14 +16,7 @@ use crate::helpers::{ADMIN_PASSWORD, Session, TestDb, user_password};
 /// The server binary (the test or bench profile's build).
 pub const BIN: &str = env!("CARGO_BIN_EXE_tachiai");
 
-/// A port nobody listens on right now.
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use crate::support::free_port;
 
 /// `tachiai serve` as a child process; killed on drop.
 pub struct Server {

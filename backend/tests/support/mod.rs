@@ -1,0 +1,120 @@
+//! What every test binary of the backend shares, whatever it drives (the application in
+//! process, a `tachiai serve` child, the CLI, the job queue): ports, the PDF corpus, the CI
+//! switch for external tools, the SMTP sink and a look at the job table.
+//!
+//! Included by each binary with `mod support;` (`#[path = "../support/mod.rs"]` from
+//! `tests/api/`), so it depends on nothing of theirs; `support/server.rs` (the real process)
+//! and `api/helpers.rs` (the application in process) build on it.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use diesel::{Connection, RunQueryDsl};
+
+/// A port nobody listens on right now.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The path of a file of the PDF corpus (`testdata/pdf-corpus`, described by its README).
+pub fn corpus_path(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../testdata/pdf-corpus")
+        .join(name)
+}
+
+/// The bytes of a file of the PDF corpus.
+pub fn corpus(name: &str) -> Vec<u8> {
+    let path = corpus_path(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// `TACHIAI_REQUIRE_VALIDATORS=1` (CI): a missing external tool (validator, aiosmtpd, poppler)
+/// fails the test instead of skipping the check with a notice.
+pub fn validators_required() -> bool {
+    std::env::var("TACHIAI_REQUIRE_VALIDATORS").is_ok_and(|v| v == "1")
+}
+
+/// Counts the rows of the `jobs` table matching `condition` (SQL, e.g. `state = 'dead'`; `TRUE`
+/// for all) in the database at `url`, on a connection of its own.
+pub fn count_jobs(url: &str, condition: &str) -> i64 {
+    let sql = format!("(SELECT count(*) FROM jobs WHERE {condition})");
+    let query = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(&sql));
+    if url.starts_with("postgres") {
+        let mut conn = diesel::PgConnection::establish(url).unwrap();
+        query.get_result(&mut conn).unwrap()
+    } else {
+        let mut conn = diesel::SqliteConnection::establish(url).unwrap();
+        query.get_result(&mut conn).unwrap()
+    }
+}
+
+/// `tests/smtp_sink.py` (aiosmtpd) on a free port, writing each mail it receives into `dir`
+/// (`.eml` plus a `.json` envelope); killed on drop.
+pub struct SmtpSink {
+    child: Child,
+    /// The port it listens on (127.0.0.1).
+    pub port: u16,
+    /// Where the received mails are.
+    pub dir: PathBuf,
+}
+
+impl SmtpSink {
+    /// The validators' Python with aiosmtpd, or `None` (with a notice) when it is missing and
+    /// not [required](validators_required).
+    pub fn python() -> Option<PathBuf> {
+        let venv = std::env::var("TACHIAI_VALIDATORS_VENV")
+            .unwrap_or_else(|_| "/opt/tachiai-validators/venv".into());
+        let python = Path::new(&venv).join("bin/python");
+        let ok = Command::new(&python)
+            .args(["-c", "import aiosmtpd"])
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if ok {
+            return Some(python);
+        }
+        assert!(
+            !validators_required(),
+            "TACHIAI_REQUIRE_VALIDATORS=1 but {venv} has no aiosmtpd (scripts/setup test)"
+        );
+        eprintln!("skipped: no aiosmtpd in {venv} (scripts/setup test installs it)");
+        None
+    }
+
+    /// Starts the sink on `port` and waits until it accepts connections.
+    pub fn start(python: &Path, port: u16, dir: &Path) -> SmtpSink {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/smtp_sink.py");
+        let mut child = Command::new(python)
+            .arg(script)
+            .arg(port.to_string())
+            .arg(dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the SMTP sink");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert_eq!(line.trim(), "ready", "the SMTP sink did not start");
+        SmtpSink {
+            child,
+            port,
+            dir: dir.to_owned(),
+        }
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
