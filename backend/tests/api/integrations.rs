@@ -6,8 +6,8 @@ use diesel::prelude::*;
 use serde_json::{Value, json};
 
 use crate::helpers::{Backend, Session, assert_problem, id, spawn, user_password};
-use crate::on_both_databases;
 use crate::support::corpus;
+use crate::{on_both_databases, upload};
 
 on_both_databases!(
     api_tokens_act_as_their_user_without_csrf_until_revoked,
@@ -477,18 +477,14 @@ where
     }
 
     async fn upload(&self, s: &Session, cid: &str) {
-        let (st, v, _) = self
-            .send(
-                TestRequest::post()
-                    .uri(&format!(
-                        "/api/v1/contracts/{cid}/documents?role=main&file_name=contract.pdf"
-                    ))
-                    .insert_header(("Cookie", format!("tachiai_session={}", s.cookie)))
-                    .insert_header(("X-CSRF-Token", s.csrf.clone()))
-                    .insert_header(("Content-Type", "application/pdf"))
-                    .set_payload(corpus("libreoffice-ja-contract.pdf")),
-            )
-            .await;
+        let (st, v) = upload!(
+            self,
+            s,
+            cid,
+            "main",
+            "contract.pdf",
+            corpus("libreoffice-ja-contract.pdf")
+        );
         assert_eq!(st, 201, "{v}");
     }
 }

@@ -11,8 +11,8 @@ use serde_json::{Value, json};
 use crate::helpers::{
     Backend, Session, TestApp, assert_problem, check_archive, external_validation, pdftotext, spawn,
 };
-use crate::on_both_databases;
 use crate::support::corpus;
+use crate::{on_both_databases, upload};
 
 on_both_databases!(
     a_contract_past_its_deadline_expires_after_a_warning,
@@ -190,17 +190,14 @@ pub(crate) async fn sent_contract(
         .await;
     assert_eq!(st, 201, "{c}");
     let cid = c["id"].as_str().unwrap().to_owned();
-    let (st, v, _) = app
-        .send(
-            TestRequest::post()
-                .uri(&format!(
-                    "/api/v1/contracts/{cid}/documents?role=main&file_name=contract.pdf"
-                ))
-                .insert_header(("Cookie", format!("tachiai_session={}", staff.cookie)))
-                .insert_header(("X-CSRF-Token", staff.csrf.clone()))
-                .set_payload(corpus("libreoffice-ja-contract.pdf")),
-        )
-        .await;
+    let (st, v) = upload!(
+        app,
+        staff,
+        cid,
+        "main",
+        "contract.pdf",
+        corpus("libreoffice-ja-contract.pdf")
+    );
     assert_eq!(st, 201, "{v}");
     let (st, v) = app
         .put(
