@@ -681,7 +681,15 @@ const LEVELS: [(PadesLevel, &str); 4] = [
     (PadesLevel::BLTA, "B-LTA"),
 ];
 
-/// The whole matrix: every "sign OK" file × B-B, B-T, B-LT, B-LTA × EC (PKCS#12) and RSA (PEM) ×
+/// CI judges a sample (each level × key × visibility combination signs two files, every file is
+/// judged at two or three combinations: 32 outputs); `TACHIAI_VALIDATOR_MATRIX=full`
+/// (`tools/validator-matrix`) judges all 224.
+fn in_sample(combination: usize, file: usize) -> bool {
+    std::env::var("TACHIAI_VALIDATOR_MATRIX").as_deref() == Ok("full")
+        || (combination + file) % 7 == 0
+}
+
+/// The matrix (sampled in CI, see `in_sample`): every "sign OK" file × B-B, B-T, B-LT, B-LTA × EC (PKCS#12) and RSA (PEM) ×
 /// invisible and visible (stamp on the last page) = 224 outputs, each judged by
 /// `tools/verify-signed-pdf --original FILE --level L` with the test PKI and TSA of
 /// `tools/test-pki-and-tsa` (revocation checked, `--revocation hard`); plus the development PKI
@@ -773,10 +781,15 @@ fn validator_harness_accepts_every_signed_corpus_file() {
     }
     let keys: [(&str, &dyn Signer); 2] = [("ec", &ec), ("rsa", &rsa)];
     let mut qr_checked = false;
+    let (mut submitted, mut known_gaps) = (3, 0);
+    let mut combination = 0;
     for (level, label) in LEVELS {
         for (key, signer) in keys {
             for visible in [false, true] {
-                for name in SIGN_OK {
+                for (file, name) in SIGN_OK.iter().enumerate() {
+                    if !in_sample(combination, file) {
+                        continue;
+                    }
                     let t0 = std::time::Instant::now();
                     let original = corpus(name);
                     let before = inspect(&original).unwrap();
@@ -837,15 +850,19 @@ fn validator_harness_accepts_every_signed_corpus_file() {
                     if presigned {
                         args.extend(presigned_args());
                     }
+                    let known_prior_ltv_gap =
+                        presigned && matches!(level, PadesLevel::BLT | PadesLevel::BLTA);
+                    submitted += 1;
+                    known_gaps += usize::from(known_prior_ltv_gap);
                     pool.submit(Job {
                         label: what,
                         out,
                         args,
                         stamp_page: visible.then_some(pages),
-                        known_prior_ltv_gap: presigned
-                            && matches!(level, PadesLevel::BLT | PadesLevel::BLTA),
+                        known_prior_ltv_gap,
                     });
                 }
+                combination += 1;
             }
         }
     }
@@ -894,8 +911,9 @@ fn validator_harness_accepts_every_signed_corpus_file() {
         "validator failures:\n{}\n{summary}",
         failures.join("\n")
     );
-    assert_eq!(results.len(), 3 + SIGN_OK.len() * 4 * 2 * 2, "{summary}");
-    assert_eq!(count(Verdict::KnownLimitation), 2 * 2 * 2, "{summary}");
+    assert_eq!(results.len(), submitted, "{summary}");
+    assert!(qr_checked, "the sample must include a visible stamp on libreoffice-ja-contract.pdf");
+    assert_eq!(count(Verdict::KnownLimitation), known_gaps, "{summary}");
 }
 
 #[test]
