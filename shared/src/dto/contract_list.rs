@@ -82,7 +82,7 @@ pub struct ContractListQuery {
     pub amount_min: Option<i64>,
     /// 契約金額 at most.
     pub amount_max: Option<i64>,
-    /// The order (default `updated`).
+    /// `updated` (default), `concluded`, `number` or `amount`.
     pub sort: Option<ContractSort>,
     /// Only contracts waiting for my approval now (the approval inbox).
     #[cfg_attr(feature = "openapi", param(value_type = Option<bool>))]

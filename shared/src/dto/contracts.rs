@@ -18,9 +18,9 @@ pub struct StampPlacement {
     pub x: f64,
     /// Bottom edge.
     pub y: f64,
-    /// Width (at least [`MIN_WIDTH`](Self::MIN_WIDTH)).
+    /// Width (at least 120 pt).
     pub width: f64,
-    /// Height (at least [`MIN_HEIGHT`](Self::MIN_HEIGHT)).
+    /// Height (at least 40 pt).
     pub height: f64,
 }
 
