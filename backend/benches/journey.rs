@@ -30,8 +30,9 @@ use backend::audit::Origin;
 use backend::db::{self, DatabaseUrl};
 use backend::storage::BlobStore;
 use backend::workflow::accounts::{self, RequestCredentials};
-use backend::workflow::contracts::{self, DocumentRole, Upload, UploadLimits};
+use backend::workflow::contracts::{self, Upload, UploadLimits};
 use serde_json::json;
+use shared::contract::DocumentRole;
 
 use helpers::{Backend, TestDb, urlencode};
 use server::{Mailbox, Server, agree, confirm, send_contract, set_up_org};
@@ -232,7 +233,7 @@ fn seed(db: &TestDb, data: &std::path::Path, cookie: &str, n: usize) -> Vec<Stri
                             limits,
                             &id,
                             contracts::check_upload(Upload {
-                                role: DocumentRole::parse("main").unwrap(),
+                                role: DocumentRole::Main,
                                 file_name: format!("契約書{i}.pdf"),
                                 bytes: pdf.clone(),
                             }),

@@ -19,6 +19,7 @@ use std::io::Write;
 
 use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
 use pdf_writer::{Content, Date, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
+pub use shared::contract::DocumentRole;
 
 /// Everything the completion certificate shows. Strings are shown as given (the caller formats
 /// dates, e.g. `2026年11月25日 14:05 JST` or `令和8年11月25日`).
@@ -67,21 +68,14 @@ pub struct ContractPeriod {
     pub to: String,
 }
 
-/// Whether a document is the 主文書 or an 添付ファイル.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DocumentRole {
-    /// 主文書: the contract itself.
-    Main,
-    /// 添付ファイル.
-    Attachment,
-}
-
-impl DocumentRole {
-    fn label(self) -> &'static str {
-        match self {
-            DocumentRole::Main => "主文書",
-            DocumentRole::Attachment => "添付ファイル",
-        }
+/// How the certificate names a document's role (主文書 or 添付ファイル; the service's own files
+/// are listed under their names, should one ever be certified).
+fn role_label(role: DocumentRole) -> &'static str {
+    match role {
+        DocumentRole::Main => "主文書",
+        DocumentRole::Attachment => "添付ファイル",
+        DocumentRole::Sealed => "署名済み文書",
+        DocumentRole::Certificate => "合意締結証明書",
     }
 }
 
@@ -1207,7 +1201,7 @@ fn draw(doc: &mut Doc<'_>, cert: &CompletionCertificate) {
             .map(|d| {
                 vec![
                     vec![
-                        body(d.role.label()),
+                        body(role_label(d.role)),
                         body(or_dash(&d.file_name)),
                         body(format!("{}バイト", group_thousands(d.size_bytes)))
                             .align(Align::Right),

@@ -59,8 +59,44 @@ macro_rules! stored_enum {
                 f.write_str(self.as_str())
             }
         }
+
+        impl TryFrom<String> for $name {
+            type Error = UnknownStoredValue;
+
+            fn try_from(s: String) -> Result<Self, UnknownStoredValue> {
+                $name::parse(&s).ok_or(UnknownStoredValue {
+                    kind: stringify!($name),
+                    value: s,
+                })
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(v: $name) -> String {
+                v.as_str().to_owned()
+            }
+        }
     };
 }
+
+/// Stored text that is no value of its enum: the row was not written by this version. The
+/// server reads rows through `TryFrom<String>`, so such a row fails to load (an internal
+/// error) instead of passing for a default.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownStoredValue {
+    /// The enum, e.g. `ContractState`.
+    pub kind: &'static str,
+    /// The stored text.
+    pub value: String,
+}
+
+impl fmt::Display for UnknownStoredValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?} is not a {}", self.value, self.kind)
+    }
+}
+
+impl std::error::Error for UnknownStoredValue {}
 
 stored_enum! {
     /// Where a contract (契約) is in its life.
@@ -479,8 +515,33 @@ impl ContractAction {
 }
 
 stored_enum! {
-    /// Why an event or action was refused. The code is stable; the server answers
-    /// `forbidden` with 403 and the others with 409.
+    /// Which file of a contract a stored document is.
+    pub enum DocumentRole {
+        /// 契約書: the PDF that is sealed; one per contract, an upload replaces it.
+        Main = "main",
+        /// 添付資料, of one of the accepted types.
+        Attachment = "attachment",
+        /// The signed and timestamped contract PDF the service made.
+        Sealed = "sealed",
+        /// 合意締結証明書, made by the service with the seal.
+        Certificate = "certificate",
+    }
+}
+
+impl DocumentRole {
+    /// Staff upload it (and may remove it from a draft); the service makes the others.
+    pub fn is_uploaded(self) -> bool {
+        match self {
+            DocumentRole::Main | DocumentRole::Attachment => true,
+            DocumentRole::Sealed | DocumentRole::Certificate => false,
+        }
+    }
+}
+
+stored_enum! {
+    /// Why an event or action was refused. The code is stable (it is in the audit log); the
+    /// API answers with the [`ProblemCode`](crate::ProblemCode) it converts into, whose table
+    /// holds the messages.
     pub enum TransitionError {
         /// The contract's state does not accept this event.
         NotAllowedInState = "not_allowed_in_state",
@@ -504,77 +565,6 @@ stored_enum! {
         NotSealed = "not_sealed",
         /// Not every recipient has agreed yet.
         RecipientsPending = "recipients_pending",
-    }
-}
-
-impl TransitionError {
-    /// The stable snake_case code, e.g. `approval_required`.
-    pub fn code(self) -> &'static str {
-        self.as_str()
-    }
-
-    /// The Japanese message: what happened and what to do.
-    pub fn message_ja(self) -> &'static str {
-        match self {
-            TransitionError::NotAllowedInState => {
-                "現在の状態の契約では、この操作はできません。画面を再読み込みして状態を確認してください。"
-            }
-            TransitionError::ApprovalRequired => {
-                "承認が完了していないため送信できません。承認申請を行い、承認を受けてから送信してください。"
-            }
-            TransitionError::RouteIncomplete => {
-                "承認ルートが設定されていないか、承認が完了していません。承認ルートを確認してください。"
-            }
-            TransitionError::NoDocument => {
-                "契約書のPDFが登録されていません。契約書をアップロードしてください。"
-            }
-            TransitionError::NoRecipients => {
-                "契約相手方の送信先が登録されていません。送信先を追加してください。"
-            }
-            TransitionError::SelfApproval => {
-                "自分が作成した契約は承認できません。承認ルートには別の承認者を設定してください。"
-            }
-            TransitionError::NotCurrentApprover => {
-                "現在の承認ステップの承認者ではないか、すでに承認しています。"
-            }
-            TransitionError::Forbidden => "この操作を行う権限がありません。",
-            TransitionError::AlreadyAgreed => {
-                "契約相手方がすでに合意しているため、下書きに戻すことはできません。必要な場合は契約を取り消してください。"
-            }
-            TransitionError::NotSealed => {
-                "電子署名とタイムスタンプの付与が完了していません。しばらくしてから再度お試しください。"
-            }
-            TransitionError::RecipientsPending => "すべての契約相手方の合意が完了していません。",
-        }
-    }
-
-    /// The English message.
-    pub fn message_en(self) -> &'static str {
-        match self {
-            TransitionError::NotAllowedInState => {
-                "This is not possible in the contract's current state. Reload the page to see it."
-            }
-            TransitionError::ApprovalRequired => {
-                "The contract must be approved before it is sent. Submit it for approval first."
-            }
-            TransitionError::RouteIncomplete => {
-                "The approval route has no steps or is not fully approved yet."
-            }
-            TransitionError::NoDocument => "Upload the contract PDF first.",
-            TransitionError::NoRecipients => "Add at least one recipient first.",
-            TransitionError::SelfApproval => "You cannot approve a contract you created.",
-            TransitionError::NotCurrentApprover => {
-                "You are not an approver of the current step, or you have already approved it."
-            }
-            TransitionError::Forbidden => "You do not have permission for this action.",
-            TransitionError::AlreadyAgreed => {
-                "A recipient has already agreed, so the contract cannot be recalled. Cancel it instead."
-            }
-            TransitionError::NotSealed => {
-                "The signature and timestamp are not complete yet. Try again later."
-            }
-            TransitionError::RecipientsPending => "Not every recipient has agreed yet.",
-        }
     }
 }
 
@@ -1081,11 +1071,18 @@ mod tests {
         );
         assert_eq!(S::PendingApproval.as_str(), "pending_approval");
         assert_eq!(ContractAction::SendBack.as_str(), "send_back");
+        assert_eq!(
+            DocumentRole::try_from("sealed".to_owned()),
+            Ok(DocumentRole::Sealed)
+        );
+        let unknown = ContractState::try_from("archived".to_owned()).unwrap_err();
+        assert_eq!(unknown.to_string(), "\"archived\" is not a ContractState");
+        assert_eq!(String::from(RecipientState::Agreed), "agreed");
     }
 
     #[test]
     fn error_codes_are_the_documented_ones() {
-        let codes: Vec<_> = TransitionError::ALL.iter().map(|e| e.code()).collect();
+        let codes: Vec<_> = TransitionError::ALL.iter().map(|e| e.as_str()).collect();
         assert_eq!(
             codes,
             [
@@ -1102,9 +1099,15 @@ mod tests {
                 "recipients_pending",
             ]
         );
-        for e in TransitionError::ALL {
-            assert!(!e.message_ja().is_empty() && !e.message_en().is_empty());
-            assert_eq!(e.to_string(), e.code());
+        for &e in TransitionError::ALL {
+            assert_eq!(e.to_string(), e.as_str());
+            let status = crate::ProblemCode::from(e).status();
+            let expected = if e == TransitionError::Forbidden {
+                403
+            } else {
+                409
+            };
+            assert_eq!(status, expected, "{e:?}");
         }
     }
 

@@ -214,6 +214,25 @@ problem_codes! {
     Internal = ("internal", 500, "An unexpected error occurred.", "予期しないエラーが発生しました。時間をおいて再度お試しください。"),
 }
 
+impl From<crate::contract::TransitionError> for ProblemCode {
+    /// The API's code for a refused contract event: the problem table holds its messages.
+    fn from(e: crate::contract::TransitionError) -> Self {
+        use crate::contract::TransitionError as T;
+        match e {
+            T::Forbidden => ProblemCode::Forbidden,
+            T::NotAllowedInState | T::RecipientsPending => ProblemCode::ContractStateConflict,
+            T::ApprovalRequired => ProblemCode::ApprovalRequired,
+            T::RouteIncomplete => ProblemCode::RouteIncomplete,
+            T::NoDocument => ProblemCode::DocumentMissing,
+            T::NoRecipients => ProblemCode::RecipientsMissing,
+            T::SelfApproval => ProblemCode::SelfApproval,
+            T::NotCurrentApprover => ProblemCode::NotCurrentApprover,
+            T::AlreadyAgreed => ProblemCode::AlreadyAgreed,
+            T::NotSealed => ProblemCode::NotSealed,
+        }
+    }
+}
+
 impl Problem {
     /// A problem with the code's standard messages.
     pub fn new(code: ProblemCode) -> Self {

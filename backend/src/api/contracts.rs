@@ -4,10 +4,10 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
 use futures_util::StreamExt;
 use serde::Deserialize;
-use shared::contract::{ContractAction, ContractState};
+use shared::contract::{ContractAction, DocumentRole};
 use shared::dto::{
-    ApprovalRouteRequest, ApproverOption, ArchiveRequest, CommentRequest, ContractRequest,
-    ContractSummaryView, ContractView, Page, RecipientsRequest,
+    ApprovalRouteRequest, ApproverOption, ArchiveRequest, CommentRequest, ContractListQuery,
+    ContractRequest, ContractSummaryView, ContractView, Page, RecipientsRequest,
 };
 use shared::problem::{Problem, ProblemCode};
 use utoipa::IntoParams;
@@ -18,100 +18,35 @@ use crate::api::error::{ApiError, ApiResult};
 use crate::api::extract::Authenticated;
 use crate::startup::AppState;
 use crate::workflow::contracts::file_type::FileType;
-use crate::workflow::contracts::{self, ContractQuery, DocumentRole, Upload};
+use crate::workflow::contracts::{self, Upload};
 use crate::workflow::signing::Links;
 use crate::workflow::{PageRequest, WorkflowError};
 
-/// Query of the contract list.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct ListContractsQuery {
-    /// 1-based page (default 1).
-    page: Option<u32>,
-    /// Items per page (default 50, at most 500).
-    per_page: Option<u32>,
-    /// Free text over 件名, 契約番号 and 相手方.
-    q: Option<String>,
-    /// 件名 contains.
-    title: Option<String>,
-    /// 契約番号 contains.
-    contract_number: Option<String>,
-    /// 相手方 contains.
-    counterparty: Option<String>,
-    /// 所属.
-    department_id: Option<Uuid>,
-    /// States, comma-separated (e.g. `sent,concluding`).
-    state: Option<String>,
-    /// 契約締結日 from (YYYY-MM-DD).
-    concluded_from: Option<String>,
-    /// 契約締結日 to (YYYY-MM-DD).
-    concluded_to: Option<String>,
-    /// 契約金額 at least.
-    amount_min: Option<i64>,
-    /// 契約金額 at most.
-    amount_max: Option<i64>,
-    /// `updated` (default), `concluded`, `number` or `amount`.
-    sort: Option<String>,
-    /// Only contracts waiting for my approval now (the approval inbox).
-    awaiting_my_approval: Option<bool>,
-    /// Only contracts I created.
-    created_by_me: Option<bool>,
-    /// Only my drafts that came back to me (差し戻し, recalled from the counterparty).
-    returned_to_me: Option<bool>,
-    /// Only contracts whose answer deadline (回答期限) is within this many days (0–365).
-    expires_within_days: Option<u32>,
-}
-
-impl ListContractsQuery {
-    /// The workflow's query and the page (the CSV export ignores the page).
-    pub fn into_query(self) -> ApiResult<(ContractQuery, PageRequest)> {
-        let q = self;
-        let page = PageRequest::new(q.page, q.per_page);
-        let mut states = Vec::new();
-        for s in q.state.iter().flat_map(|s| s.split(',')).map(str::trim) {
-            if s.is_empty() {
-                continue;
-            }
-            states.push(ContractState::parse(s).ok_or_else(|| {
-                ApiError::from(WorkflowError::field(
-                    "state",
-                    shared::validate::ValidationError::OutOfRange,
-                ))
-            })?);
-        }
-        let query = ContractQuery {
-            q: q.q,
-            title: q.title,
-            contract_number: q.contract_number,
-            counterparty: q.counterparty,
-            department_id: q.department_id.map(|d| d.to_string()),
-            states,
-            concluded_from: q.concluded_from,
-            concluded_to: q.concluded_to,
-            amount_min: q.amount_min,
-            amount_max: q.amount_max,
-            sort: q.sort,
-            awaiting_my_approval: q.awaiting_my_approval.unwrap_or(false),
-            created_by_me: q.created_by_me.unwrap_or(false),
-            returned_to_me: q.returned_to_me.unwrap_or(false),
-            expires_within_days: q.expires_within_days,
-        };
-        Ok((query, page))
+/// The contract list's query string, read with the one parser the browser app also uses (a
+/// bad value is a `validation_failed` naming its key), and the page it asks for.
+pub fn list_query(
+    pairs: web::Query<Vec<(String, String)>>,
+) -> ApiResult<(ContractListQuery, PageRequest)> {
+    let (query, errors) =
+        ContractListQuery::parse_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    if !errors.is_empty() {
+        return Err(WorkflowError::Invalid(errors).into());
     }
+    let page = PageRequest::new(query.page, query.per_page);
+    Ok((query, page))
 }
 
 /// Lists the contracts the user may see (needs `view_contracts`).
-#[utoipa::path(get, path = "/api/v1/contracts", tag = "contracts", params(ListContractsQuery),
+#[utoipa::path(get, path = "/api/v1/contracts", tag = "contracts", params(ContractListQuery),
     responses((status = 200, body = Page<ContractSummaryView>),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 #[get("/contracts")]
 pub async fn list(
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,
-    query: web::Query<ListContractsQuery>,
+    query: web::Query<Vec<(String, String)>>,
 ) -> ApiResult<web::Json<Page<ContractSummaryView>>> {
-    let (query, page) = query.into_inner().into_query()?;
+    let (query, page) = list_query(query)?;
     let view = state
         .run(move |conn| contracts::list(conn, &actor, &query, page))
         .await?;
@@ -240,12 +175,15 @@ pub async fn upload(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner().to_string();
     let q = query.into_inner();
-    let role = DocumentRole::parse(&q.role).ok_or_else(|| {
-        ApiError::from(WorkflowError::field(
-            "role",
-            shared::validate::ValidationError::OutOfRange,
-        ))
-    })?;
+    // Only the files staff upload; the service makes the sealed PDF and the certificate.
+    let role = DocumentRole::parse(&q.role)
+        .filter(|r| r.is_uploaded())
+        .ok_or_else(|| {
+            ApiError::from(WorkflowError::field(
+                "role",
+                shared::validate::ValidationError::OutOfRange,
+            ))
+        })?;
     let limits = state.upload_limits;
     let mut bytes = Vec::new();
     while let Some(chunk) = payload.next().await {

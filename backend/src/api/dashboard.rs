@@ -1,10 +1,10 @@
 //! The start page's data and the contract list as CSV (仕様 5-(17)(18)).
 
 use actix_web::{HttpResponse, get, web};
-use shared::dto::DashboardView;
+use shared::dto::{ContractListQuery, DashboardView};
 use shared::problem::Problem;
 
-use crate::api::contracts::ListContractsQuery;
+use crate::api::contracts::list_query;
 use crate::api::download::csv_attachment;
 use crate::api::error::ApiResult;
 use crate::api::extract::Authenticated;
@@ -33,7 +33,7 @@ pub async fn get(
 /// 契約番号, 件名, 相手方, 所属, 金額, 状態, 契約締結日, 更新日時 (JST). Cells starting with
 /// `=`, `+`, `-` or `@` are prefixed with `'`. At most 50,000 rows: when more match, the
 /// first 50,000 are sent with `X-Tachiai-Truncated: true`. Audited as `contract.exported`.
-#[utoipa::path(get, path = "/api/v1/contracts.csv", tag = "contracts", params(ListContractsQuery),
+#[utoipa::path(get, path = "/api/v1/contracts.csv", tag = "contracts", params(ContractListQuery),
     responses((status = 200, content_type = "text/csv", body = String,
                headers(("X-Tachiai-Truncated" = String, description = "`true` when more than 50,000 contracts matched"))),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
@@ -41,9 +41,9 @@ pub async fn get(
 pub async fn export_csv(
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,
-    query: web::Query<ListContractsQuery>,
+    query: web::Query<Vec<(String, String)>>,
 ) -> ApiResult<HttpResponse> {
-    let (query, _) = query.into_inner().into_query()?;
+    let (query, _) = list_query(query)?;
     let csv = state
         .run(move |conn| export::export_csv(conn, &actor, &query))
         .await?;

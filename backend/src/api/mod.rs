@@ -96,6 +96,8 @@ impl PageQuery {
         (name = "verification", description = "検証（ログイン不要）/ public verification"),
         (name = "signing", description = "相手方の署名ページ / counterparty signing (no account: link token + one-time code, then `Authorization: Bearer` session)"),
     ),
+    // Referenced from a query parameter only, which utoipa does not collect.
+    components(schemas(shared::dto::ContractSort)),
     modifiers(&SecurityAddon)
 )]
 pub struct ApiDoc;

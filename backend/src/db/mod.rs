@@ -4,6 +4,7 @@
 //! the use-case in `workflow` does, so a state change and its audit event commit together.
 //! Backend-specific SQL stays inside this module behind a `match` on the connection.
 
+pub mod ids;
 pub mod models;
 pub mod queries;
 pub mod schema;

@@ -1,6 +1,14 @@
 //! Rows as stored. These never leave the server: `workflow` maps them into `shared::dto` views.
+//!
+//! Enums are stored as TEXT and typed here: a row is parsed once, as it is read
+//! (`deserialize_as = String`, then `TryFrom`), so a value this version does not know fails
+//! the query (an internal error) instead of passing for a default. Rows with such fields are
+//! inserted and saved by value (`serialize_as` has no borrowed form).
 
 use diesel::prelude::*;
+use shared::contract::{
+    ApprovalDecision, ApprovalRule, ContractState, DocumentRole, RecipientOrder, RecipientState,
+};
 
 use super::schema::{
     api_tokens, approval_decisions, approval_route_templates, approval_steps, audit_events,
@@ -167,8 +175,10 @@ pub struct Contract {
     pub retention_years: i32,
     pub notes: String,
     pub custom_fields: String,
-    pub state: String,
-    pub recipient_order: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub state: ContractState,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub recipient_order: RecipientOrder,
     pub allow_forwarding: bool,
     pub message: String,
     pub stamp: Option<String>,
@@ -188,7 +198,8 @@ pub struct Document {
     pub id: String,
     pub tenant_id: String,
     pub contract_id: String,
-    pub role: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub role: DocumentRole,
     pub file_name: String,
     pub content_type: String,
     pub size: i64,
@@ -208,7 +219,8 @@ pub struct ApprovalStep {
     pub contract_id: String,
     pub position: i32,
     pub name: String,
-    pub rule: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub rule: ApprovalRule,
     pub approver_ids: String,
 }
 
@@ -237,7 +249,8 @@ pub struct ApprovalDecisionRow {
     pub step_id: String,
     pub round: i32,
     pub user_id: String,
-    pub decision: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub decision: ApprovalDecision,
     pub comment: String,
     pub at: i64,
 }
@@ -255,7 +268,8 @@ pub struct Recipient {
     pub name: String,
     pub email: String,
     pub access_code_hash: Option<String>,
-    pub state: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub state: RecipientState,
     pub link_token_hash: Option<String>,
     pub link_expires_at: Option<i64>,
     pub otp_hash: Option<String>,
@@ -321,9 +335,7 @@ impl Recipient {
             name,
             email,
             access_code_hash,
-            state: shared::contract::RecipientState::Waiting
-                .as_str()
-                .to_owned(),
+            state: RecipientState::Waiting,
             link_token_hash: None,
             link_expires_at: None,
             otp_hash: None,

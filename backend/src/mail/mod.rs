@@ -18,7 +18,6 @@ mod transport;
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use diesel::QueryResult;
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{Address, Message};
@@ -92,7 +91,7 @@ pub fn enqueue(
     tenant_id: &str,
     to: &Mailbox,
     template: &MailTemplate,
-) -> QueryResult<JobId> {
+) -> Result<JobId, EnqueueError> {
     enqueue_job(conn, tenant_id, to, template, None)
 }
 
@@ -104,7 +103,7 @@ pub fn enqueue_once(
     to: &Mailbox,
     template: &MailTemplate,
     dedupe_key: &str,
-) -> QueryResult<JobId> {
+) -> Result<JobId, EnqueueError> {
     enqueue_job(conn, tenant_id, to, template, Some(dedupe_key))
 }
 
@@ -114,7 +113,7 @@ fn enqueue_job(
     to: &Mailbox,
     template: &MailTemplate,
     dedupe_key: Option<&str>,
-) -> QueryResult<JobId> {
+) -> Result<JobId, EnqueueError> {
     let rendered = template.render();
     let payload = Payload::Pending(PendingMail {
         template: template.name().to_owned(),
@@ -126,15 +125,25 @@ fn enqueue_job(
         message_id: uuid::Uuid::new_v4().simple().to_string(),
         date: Millis::now().0,
     });
-    let payload = serde_json::to_value(&payload)
-        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+    let payload = serde_json::to_value(&payload)?;
     let mut job = NewJob::new(SEND_KIND, payload)
         .tenant(tenant_id)
         .max_attempts(template.max_attempts());
     if let Some(key) = dedupe_key {
         job = job.dedupe_key(key);
     }
-    jobs::enqueue(conn, job)
+    Ok(jobs::enqueue(conn, job)?)
+}
+
+/// Why a mail could not be queued.
+#[derive(Debug, thiserror::Error)]
+pub enum EnqueueError {
+    /// The job could not be written.
+    #[error(transparent)]
+    Database(#[from] diesel::result::Error),
+    /// The mail could not be turned into the job's JSON payload.
+    #[error("mail job payload: {0}")]
+    Payload(#[from] serde_json::Error),
 }
 
 /// The `mail.send` handler.

@@ -15,6 +15,7 @@ use shared::validate::{OtpCode, check_password_policy};
 use crate::audit::{self, Entry, Origin, Outcome};
 use crate::auth::{password, tokens, totp};
 use crate::clock::{Millis, rfc3339};
+use crate::db::ids::{TenantId, UserId};
 use crate::db::models::{LoginFailure, Session, Tenant, User};
 use crate::db::queries::{login_failures, sessions, tenants, users};
 use crate::db::{self, AnyConnection};
@@ -224,7 +225,7 @@ pub fn login(
             json!({}),
         )
     })?;
-    let user = users::get(conn, &tenant.id, &user.id)?;
+    let user = users::get(conn, TenantId(&tenant.id), UserId(&user.id))?;
     Ok(NewSession {
         token,
         view: SessionView {
@@ -425,7 +426,7 @@ pub fn authenticate(
         sessions::delete(conn, &token_hash)?;
         return Err(ProblemCode::SessionExpired.into());
     }
-    let user = users::get(conn, &session.tenant_id, &session.user_id)?;
+    let user = users::get(conn, TenantId(&session.tenant_id), UserId(&session.user_id))?;
     if user.disabled {
         sessions::delete_for_user(conn, &user.id, None)?;
         return Err(ProblemCode::AccountDisabled.into());
@@ -477,7 +478,7 @@ pub fn session_view(
     actor: &Actor,
     csrf_token: String,
 ) -> WorkflowResult<SessionView> {
-    let user = users::get(conn, &actor.tenant_id, &actor.user_id)?;
+    let user = users::get(conn, TenantId(&actor.tenant_id), UserId(&actor.user_id))?;
     let tenant = tenants::get(conn, &actor.tenant_id)?;
     let session =
         sessions::find(conn, &actor.session_token_hash)?.ok_or_else(WorkflowError::not_found)?;
@@ -509,7 +510,7 @@ pub fn change_password(
     req: &ChangePasswordRequest,
     policy: LoginPolicy,
 ) -> WorkflowResult<()> {
-    let user = users::get(conn, &actor.tenant_id, &actor.user_id)?;
+    let user = users::get(conn, TenantId(&actor.tenant_id), UserId(&actor.user_id))?;
     confirm_password(conn, actor, &user, &req.current_password, policy)?;
     if check_password_policy(&req.new_password, &user.login_id).is_err()
         || req.new_password == req.current_password
@@ -543,7 +544,7 @@ pub fn totp_setup(
     actor: &Actor,
     issuer: &str,
 ) -> WorkflowResult<TotpSetupView> {
-    let user = users::get(conn, &actor.tenant_id, &actor.user_id)?;
+    let user = users::get(conn, TenantId(&actor.tenant_id), UserId(&actor.user_id))?;
     if user.totp_enabled {
         return Err(ProblemCode::Conflict.into());
     }
@@ -574,7 +575,7 @@ pub fn totp_enable(
     actor: &Actor,
     req: &TotpEnableRequest,
 ) -> WorkflowResult<()> {
-    let user = users::get(conn, &actor.tenant_id, &actor.user_id)?;
+    let user = users::get(conn, TenantId(&actor.tenant_id), UserId(&actor.user_id))?;
     let (Some(stored), false) = (user.totp_secret.as_deref(), user.totp_enabled) else {
         return Err(ProblemCode::Conflict.into());
     };
@@ -602,7 +603,7 @@ pub fn totp_disable(
     req: &TotpDisableRequest,
     policy: LoginPolicy,
 ) -> WorkflowResult<()> {
-    let user = users::get(conn, &actor.tenant_id, &actor.user_id)?;
+    let user = users::get(conn, TenantId(&actor.tenant_id), UserId(&actor.user_id))?;
     confirm_password(conn, actor, &user, &req.current_password, policy)?;
     if tenants::get(conn, &actor.tenant_id)?.require_totp {
         return Err(ProblemCode::Forbidden.into());

@@ -70,19 +70,15 @@ fn check_organization(req: &OrganizationRequest) -> WorkflowResult<CheckedOrgani
     let address = e.check("address", optional(req.address.as_deref(), Text::parse));
     let phone = e.check("phone", optional(req.phone.as_deref(), Name::parse));
     let notes = e.check("notes", optional(req.notes.as_deref(), Text::parse));
-    e.finish()?;
-    match (name, name_kana, address, phone, notes) {
-        (Some(name), Some(name_kana), Some(address), Some(phone), Some(notes)) => {
-            Ok(CheckedOrganization {
-                name,
-                name_kana,
-                address,
-                phone,
-                notes,
-            })
-        }
-        _ => unreachable!("finish() returned Ok, so every field parsed"),
-    }
+    e.finish_with(|| {
+        Some(CheckedOrganization {
+            name: name?,
+            name_kana: name_kana?,
+            address: address?,
+            phone: phone?,
+            notes: notes?,
+        })
+    })
 }
 
 /// `POST /organizations`.
@@ -164,17 +160,15 @@ fn check_contact(req: &ContactRequest) -> WorkflowResult<CheckedContact> {
     let division = e.check("division", optional(req.division.as_deref(), Name::parse));
     let title = e.check("title", optional(req.title.as_deref(), Name::parse));
     let phone = e.check("phone", optional(req.phone.as_deref(), Name::parse));
-    e.finish()?;
-    match (name, email, division, title, phone) {
-        (Some(name), Some(email), Some(division), Some(title), Some(phone)) => Ok(CheckedContact {
-            name,
-            email,
-            division,
-            title,
-            phone,
-        }),
-        _ => unreachable!("finish() returned Ok, so every field parsed"),
-    }
+    e.finish_with(|| {
+        Some(CheckedContact {
+            name: name?,
+            email: email?,
+            division: division?,
+            title: title?,
+            phone: phone?,
+        })
+    })
 }
 
 /// `POST /organizations/{id}/contacts`.

@@ -26,6 +26,7 @@ use shared::validate::{Name, ValidationError};
 use crate::audit::Origin;
 use crate::auth::tokens;
 use crate::clock::{Millis, rfc3339};
+use crate::db::ids::{TenantId, UserId};
 use crate::db::models::ApiToken;
 use crate::db::queries::{api_tokens, tenants, users};
 use crate::db::{self, AnyConnection};
@@ -165,7 +166,7 @@ pub fn revoke(conn: &mut AnyConnection, actor: &Actor, id: &str) -> WorkflowResu
                     json!({ "name": token.name, "user_id": token.user_id }),
                 )?;
             }
-            let owner = users::get(conn, &actor.tenant_id, &token.user_id)?;
+            let owner = users::get(conn, TenantId(&actor.tenant_id), UserId(&token.user_id))?;
             Ok((api_tokens::get(conn, &actor.tenant_id, id)?, owner.login_id))
         },
     )?;
@@ -190,7 +191,7 @@ pub fn authenticate(
         return Err(ProblemCode::ApiTokenInvalid.into());
     }
     let tenant = tenants::get(conn, &token.tenant_id)?;
-    let user = users::get(conn, &token.tenant_id, &token.user_id)?;
+    let user = users::get(conn, TenantId(&token.tenant_id), UserId(&token.user_id))?;
     if user.disabled {
         return Err(ProblemCode::AccountDisabled.into());
     }

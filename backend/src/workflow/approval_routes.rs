@@ -11,6 +11,7 @@ use shared::validate::{Name, ValidationError};
 use uuid::Uuid;
 
 use crate::clock::{Millis, rfc3339};
+use crate::db::ids::{TenantId, UserId};
 use crate::db::models::RouteTemplate;
 use crate::db::queries::{departments, route_templates, users};
 use crate::db::{self, AnyConnection};
@@ -52,7 +53,7 @@ pub fn check_steps(
         let mut ids: Vec<String> = Vec::new();
         for a in &s.approver_ids {
             let a = a.to_string();
-            match users::get(conn, &actor.tenant_id, &a) {
+            match users::get(conn, TenantId(&actor.tenant_id), UserId(&a)) {
                 Ok(u) if !u.disabled => {
                     if !ids.contains(&a) {
                         ids.push(a);

@@ -11,6 +11,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use shared::access::Permission;
 use shared::audit::AuditAction;
+use shared::contract::DocumentRole;
 use zip::write::SimpleFileOptions;
 
 use crate::clock::{Millis, rfc3339};
@@ -173,14 +174,21 @@ pub fn write(contents: &ArchiveContents, store: &BlobStore) -> WorkflowResult<Ar
         names.unique(MANIFEST);
         for (v, events) in &contents.contracts {
             let dir = names.unique(&component(&v.contract_number));
-            let newest_sealed = v.documents.iter().rev().find(|d| d.role == "sealed");
+            let newest_sealed = v
+                .documents
+                .iter()
+                .rev()
+                .find(|d| d.role == DocumentRole::Sealed);
             for d in &v.documents {
-                let folder = match d.role.as_str() {
-                    "main" => "原本",
-                    "attachment" => "添付資料",
-                    "sealed" if newest_sealed.is_some_and(|n| n.id == d.id) => "電子署名済",
-                    "certificate" => "合意締結証明書",
-                    _ => continue,
+                let folder = match d.role {
+                    DocumentRole::Main => "原本",
+                    DocumentRole::Attachment => "添付資料",
+                    DocumentRole::Sealed if newest_sealed.is_some_and(|n| n.id == d.id) => {
+                        "電子署名済"
+                    }
+                    DocumentRole::Certificate => "合意締結証明書",
+                    // Older seals are kept in the database, not in the archive.
+                    DocumentRole::Sealed => continue,
                 };
                 let bytes = store.read(&d.sha256)?;
                 let entry = names.unique(&format!("{dir}/{folder}/{}", component(&d.file_name)));

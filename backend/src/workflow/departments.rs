@@ -50,15 +50,13 @@ fn check(
     {
         errors.push("parent_id", ValidationError::UnknownReference);
     }
-    errors.finish()?;
-    match (name, code) {
-        (Some(name), Some(code)) => Ok(Checked {
-            name,
-            code,
+    errors.finish_with(|| {
+        Some(Checked {
+            name: name?,
+            code: code?,
             parent_id,
-        }),
-        _ => unreachable!("finish() returned Ok, so every field parsed"),
-    }
+        })
+    })
 }
 
 /// `POST /departments`.

@@ -71,6 +71,24 @@ impl From<diesel::result::Error> for WorkflowError {
     }
 }
 
+impl From<crate::mail::EnqueueError> for WorkflowError {
+    fn from(e: crate::mail::EnqueueError) -> Self {
+        match e {
+            crate::mail::EnqueueError::Database(e) => e.into(),
+            crate::mail::EnqueueError::Payload(e) => {
+                WorkflowError::Internal(anyhow::Error::new(e).context("mail job payload"))
+            }
+        }
+    }
+}
+
+impl From<shared::contract::UnknownStoredValue> for WorkflowError {
+    /// A stored enum this version cannot read: the row is broken, not the request.
+    fn from(e: shared::contract::UnknownStoredValue) -> Self {
+        WorkflowError::Internal(anyhow::Error::new(e).context("stored value"))
+    }
+}
+
 impl From<diesel::r2d2::PoolError> for WorkflowError {
     fn from(e: diesel::r2d2::PoolError) -> Self {
         WorkflowError::Unavailable(e.to_string())
@@ -111,6 +129,15 @@ impl FieldErrors {
         } else {
             Err(WorkflowError::Invalid(self.0))
         }
+    }
+
+    /// [`finish`](Self::finish), then `build` the checked value from the parsed fields (each an
+    /// `Option` from [`check`](Self::check), taken with `?`). Every `None` was recorded as a
+    /// field error, so `build` fails only on a bug: an internal error, not a panic.
+    pub fn finish_with<T>(self, build: impl FnOnce() -> Option<T>) -> WorkflowResult<T> {
+        self.finish()?;
+        build()
+            .ok_or_else(|| WorkflowError::Internal(anyhow::anyhow!("a checked field has no value")))
     }
 }
 

@@ -10,6 +10,7 @@ use shared::contract::{self, ContractActor, ContractEvent, ContractState, Recipi
 
 use crate::audit::{self, Entry, Origin, Outcome};
 use crate::clock::Millis;
+use crate::db::ids::{ContractId, TenantId, UserId};
 use crate::db::queries::{contracts, recipients, users};
 use crate::db::{self, AnyConnection};
 use crate::mail::{self, ContractRef, MailTemplate, Party};
@@ -35,22 +36,22 @@ pub fn sweep(conn: &mut AnyConnection, links: &Links, now: Millis) -> anyhow::Re
     for c in contracts::sent_expiring_before(conn, now.0 + WARN_BEFORE_MS)? {
         let expired = c.expires_at.is_some_and(|e| e <= now.0);
         db::tenant_transaction(conn, &c.tenant_id, |conn| -> anyhow::Result<()> {
-            let mut c = contracts::get(conn, &c.tenant_id, &c.id)?;
-            if c.state != ContractState::Sent.as_str() {
+            let mut c = contracts::get(conn, TenantId(&c.tenant_id), ContractId(&c.id))?;
+            if c.state != ContractState::Sent {
                 return Ok(());
             }
-            let pending: Vec<Party> = recipients::list_for_contract(conn, &c.tenant_id, &c.id)?
-                .into_iter()
-                .filter(|r| {
-                    r.state != RecipientState::Agreed.as_str()
-                        && r.state != RecipientState::Forwarded.as_str()
-                })
-                .map(|r| Party {
-                    name: r.name,
-                    organization: r.organization_name,
-                })
-                .collect();
-            let creator = users::get(conn, &c.tenant_id, &c.created_by)?;
+            let pending: Vec<Party> =
+                recipients::list_for_contract(conn, TenantId(&c.tenant_id), ContractId(&c.id))?
+                    .into_iter()
+                    .filter(|r| {
+                        r.state != RecipientState::Agreed && r.state != RecipientState::Forwarded
+                    })
+                    .map(|r| Party {
+                        name: r.name,
+                        organization: r.organization_name,
+                    })
+                    .collect();
+            let creator = users::get(conn, TenantId(&c.tenant_id), UserId(&c.created_by))?;
             let system = Origin {
                 actor_id: None,
                 actor_label: "system".into(),
@@ -67,7 +68,7 @@ pub fn sweep(conn: &mut AnyConnection, links: &Links, now: Millis) -> anyhow::Re
                     &ContractActor::System,
                 )
                 .map_err(|e| anyhow::anyhow!("state machine refused expiry: {e:?}"))?;
-                c.state = next.as_str().to_owned();
+                c.state = next;
                 c.updated_at = now.0;
                 contracts::save(conn, &c)?;
                 audit::record(
@@ -127,9 +128,8 @@ fn remind_once(
     const QUIET_MS: i64 = 86_400_000;
     let sent_at = c.sent_at.unwrap_or(0);
     let mut reminded = 0;
-    for mut r in recipients::list_for_contract(conn, &c.tenant_id, &c.id)? {
-        let waiting = r.state == RecipientState::Notified.as_str()
-            || r.state == RecipientState::Verified.as_str();
+    for mut r in recipients::list_for_contract(conn, TenantId(&c.tenant_id), ContractId(&c.id))? {
+        let waiting = matches!(r.state, RecipientState::Notified | RecipientState::Verified);
         let already = r.auto_reminded_at.is_some_and(|t| t >= sent_at);
         let fresh = r.notified_at.is_none_or(|t| now.0 - t < QUIET_MS);
         if !waiting || already || fresh {

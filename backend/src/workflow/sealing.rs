@@ -15,12 +15,14 @@ use std::sync::Arc;
 use serde_json::json;
 use shared::audit::AuditAction;
 use shared::contract::{
-    self, ApprovalDecision, ContractActor, ContractEvent, ContractState, RecipientState,
+    self, ApprovalDecision, ContractActor, ContractEvent, ContractState, DocumentRole,
+    RecipientState,
 };
 
 use crate::audit::{self, Entry, Origin, Outcome};
 use crate::certificate::{self, CompletionCertificate};
 use crate::clock::{Millis, jst_date, jst_text};
+use crate::db::ids::{ContractId, TenantId, UserId};
 use crate::db::models::{Contract, Document, Recipient};
 use crate::db::queries::audit_events::{self, AuditFilter};
 use crate::db::queries::{
@@ -97,9 +99,12 @@ struct Snapshot {
 impl Snapshot {
     fn read(conn: &mut AnyConnection, tenant_id: &str, id: &str) -> Result<Snapshot, JobError> {
         Ok(Snapshot {
-            contract: contracts::get(conn, tenant_id, id).map_err(internal)?,
-            recipients: recipients::list_for_contract(conn, tenant_id, id).map_err(internal)?,
-            documents: documents::list_for_contract(conn, tenant_id, id).map_err(internal)?,
+            contract: contracts::get(conn, TenantId(tenant_id), ContractId(id))
+                .map_err(internal)?,
+            recipients: recipients::list_for_contract(conn, TenantId(tenant_id), ContractId(id))
+                .map_err(internal)?,
+            documents: documents::list_for_contract(conn, TenantId(tenant_id), ContractId(id))
+                .map_err(internal)?,
         })
     }
 
@@ -108,30 +113,32 @@ impl Snapshot {
         self.documents
             .iter()
             .rev()
-            .find(|d| d.role == "sealed")
-            .or_else(|| self.documents.iter().rev().find(|d| d.role == "main"))
+            .find(|d| d.role == DocumentRole::Sealed)
+            .or_else(|| {
+                self.documents
+                    .iter()
+                    .rev()
+                    .find(|d| d.role == DocumentRole::Main)
+            })
     }
 
     fn main_pdf(&self) -> Option<&Document> {
-        self.documents.iter().rev().find(|d| d.role == "main")
-    }
-
-    fn state(&self) -> Option<ContractState> {
-        ContractState::parse(&self.contract.state)
+        self.documents
+            .iter()
+            .rev()
+            .find(|d| d.role == DocumentRole::Main)
     }
 
     fn active(&self) -> impl Iterator<Item = &Recipient> {
         self.recipients
             .iter()
-            .filter(|r| r.state != RecipientState::Forwarded.as_str())
+            .filter(|r| r.state != RecipientState::Forwarded)
     }
 
     /// The next agreement without its seal, in the order of agreement.
     fn next_unsealed(&self) -> Option<&Recipient> {
         self.active()
-            .filter(|r| {
-                r.state == RecipientState::Agreed.as_str() && r.sealed_document_id.is_none()
-            })
+            .filter(|r| r.state == RecipientState::Agreed && r.sealed_document_id.is_none())
             .min_by_key(|r| (r.agreed_at, r.position))
     }
 }
@@ -157,7 +164,7 @@ impl JobHandler for SealHandler {
                 continue;
             }
             let all_sealed = snap.active().all(|r| r.sealed_document_id.is_some());
-            if snap.state() == Some(ContractState::Concluding) && all_sealed {
+            if snap.contract.state == ContractState::Concluding && all_sealed {
                 self.conclude(&ctx.pool, &snap)?;
             }
             return Ok(());
@@ -189,7 +196,10 @@ impl SealHandler {
             verification_method: Some(verification_method(r)),
             agreed_at: Some(agreed_at),
         };
-        let first_seal = !snap.documents.iter().any(|d| d.role == "sealed");
+        let first_seal = !snap
+            .documents
+            .iter()
+            .any(|d| d.role == DocumentRole::Sealed);
         let now = Millis::now();
         let stamp = match (&snap.contract.stamp, first_seal) {
             (Some(s), true) => {
@@ -232,17 +242,24 @@ impl SealHandler {
         let mut conn = pool.get().map_err(internal)?;
         db::tenant_transaction(&mut conn, &snap.contract.tenant_id, |conn| {
             // Committed meanwhile by another worker? Then this file is dropped.
-            let now_docs =
-                documents::list_for_contract(conn, &snap.contract.tenant_id, &snap.contract.id)?;
+            let now_docs = documents::list_for_contract(
+                conn,
+                TenantId(&snap.contract.tenant_id),
+                ContractId(&snap.contract.id),
+            )?;
             let newest = now_docs
                 .iter()
                 .rev()
-                .find(|d| d.role == "sealed")
-                .or_else(|| now_docs.iter().rev().find(|d| d.role == "main"));
-            let mut fresh = recipients::list_for_contract(conn, &r.tenant_id, &r.contract_id)?
-                .into_iter()
-                .find(|x| x.id == r.id)
-                .ok_or(diesel::result::Error::NotFound)?;
+                .find(|d| d.role == DocumentRole::Sealed)
+                .or_else(|| now_docs.iter().rev().find(|d| d.role == DocumentRole::Main));
+            let mut fresh = recipients::list_for_contract(
+                conn,
+                TenantId(&r.tenant_id),
+                ContractId(&r.contract_id),
+            )?
+            .into_iter()
+            .find(|x| x.id == r.id)
+            .ok_or(diesel::result::Error::NotFound)?;
             if fresh.sealed_document_id.is_some() || newest.map(|d| &d.id) != Some(&base.id) {
                 return Ok(());
             }
@@ -250,7 +267,7 @@ impl SealHandler {
                 id: uuid::Uuid::new_v4().to_string(),
                 tenant_id: snap.contract.tenant_id.clone(),
                 contract_id: snap.contract.id.clone(),
-                role: "sealed".into(),
+                role: DocumentRole::Sealed,
                 file_name: file_name.clone(),
                 content_type: "application/pdf".into(),
                 size: i64::try_from(stored.size).unwrap_or(i64::MAX),
@@ -351,12 +368,15 @@ impl SealHandler {
         let mut conn = pool.get().map_err(internal)?;
         let links = &self.links;
         db::tenant_transaction(&mut conn, &snap.contract.tenant_id, |conn| {
-            let mut c = contracts::get(conn, &snap.contract.tenant_id, &snap.contract.id)?;
-            let docs = documents::list_for_contract(conn, &c.tenant_id, &c.id)?;
-            let newest = docs.iter().rev().find(|d| d.role == "sealed");
-            if c.state != ContractState::Concluding.as_str()
-                || newest.map(|d| &d.id) != Some(&base.id)
-            {
+            let mut c = contracts::get(
+                conn,
+                TenantId(&snap.contract.tenant_id),
+                ContractId(&snap.contract.id),
+            )?;
+            let docs =
+                documents::list_for_contract(conn, TenantId(&c.tenant_id), ContractId(&c.id))?;
+            let newest = docs.iter().rev().find(|d| d.role == DocumentRole::Sealed);
+            if c.state != ContractState::Concluding || newest.map(|d| &d.id) != Some(&base.id) {
                 return Ok(());
             }
             let facts =
@@ -367,15 +387,13 @@ impl SealHandler {
                 &facts,
                 &ContractActor::System,
             )
-            .map_err(|e| {
-                diesel::result::Error::QueryBuilderError(format!("state machine: {e:?}").into())
-            })?;
+            .map_err(|e| anyhow::anyhow!("the state machine refused the seal: {e}"))?;
             let at = Millis::now().0;
             let main_name = sealed_name(snap.main_pdf().map_or("契約書.pdf", |d| &d.file_name));
             for (role, name, blob, pages) in [
-                ("sealed", main_name, &final_pdf, base.page_count),
+                (DocumentRole::Sealed, main_name, &final_pdf, base.page_count),
                 (
-                    "certificate",
+                    DocumentRole::Certificate,
                     format!("合意締結証明書_{}.pdf", c.contract_number),
                     &cert_blob,
                     None,
@@ -387,7 +405,7 @@ impl SealHandler {
                         id: uuid::Uuid::new_v4().to_string(),
                         tenant_id: c.tenant_id.clone(),
                         contract_id: c.id.clone(),
-                        role: role.into(),
+                        role,
                         file_name: name,
                         content_type: "application/pdf".into(),
                         size: i64::try_from(blob.size).unwrap_or(i64::MAX),
@@ -399,7 +417,7 @@ impl SealHandler {
                     },
                 )?;
             }
-            c.state = next.as_str().to_owned();
+            c.state = next;
             c.concluded_at = Some(at);
             c.concluded_on = Some(jst_date(at));
             c.updated_at = at;
@@ -421,8 +439,9 @@ impl SealHandler {
             )?;
             // Mails: each party gets a fresh link to download the concluded contract.
             let tenant = tenants::get(conn, &c.tenant_id)?;
-            for r in recipients::list_for_contract(conn, &c.tenant_id, &c.id)? {
-                if r.state != RecipientState::Agreed.as_str() {
+            for r in recipients::list_for_contract(conn, TenantId(&c.tenant_id), ContractId(&c.id))?
+            {
+                if r.state != RecipientState::Agreed {
                     continue;
                 }
                 let mut r = r;
@@ -456,7 +475,7 @@ impl SealHandler {
                     )?;
                 }
             }
-            if let Ok(u) = users::get(conn, &c.tenant_id, &c.created_by)
+            if let Ok(u) = users::get(conn, TenantId(&c.tenant_id), UserId(&c.created_by))
                 && let Some(to) = mail::mailbox(&u.name, &u.email)
             {
                 mail::enqueue(
@@ -473,7 +492,7 @@ impl SealHandler {
                     }),
                 )?;
             }
-            Ok::<_, diesel::result::Error>(())
+            Ok::<_, anyhow::Error>(())
         })
         .map_err(internal)
     }
@@ -498,17 +517,21 @@ impl SealHandler {
         if let Some(main) = snap.main_pdf() {
             docs.push(certificate::CertifiedDocument {
                 file_name: main.file_name.clone(),
-                role: certificate::DocumentRole::Main,
+                role: DocumentRole::Main,
                 size_bytes: main.size.max(0) as u64,
                 pages: main.page_count.map(|p| p.max(0) as u32),
                 original_sha256: main.sha256.clone(),
                 sealed_sha256: Some(final_sha256.to_owned()),
             });
         }
-        for a in snap.documents.iter().filter(|d| d.role == "attachment") {
+        for a in snap
+            .documents
+            .iter()
+            .filter(|d| d.role == DocumentRole::Attachment)
+        {
             docs.push(certificate::CertifiedDocument {
                 file_name: a.file_name.clone(),
-                role: certificate::DocumentRole::Attachment,
+                role: DocumentRole::Attachment,
                 size_bytes: a.size.max(0) as u64,
                 pages: a.page_count.map(|p| p.max(0) as u32),
                 original_sha256: a.sha256.clone(),
@@ -533,21 +556,21 @@ impl SealHandler {
                     .map(|f| format!("{} 様から転送", f.name)),
             })
             .collect();
-        let steps = approvals::steps(conn, &c.tenant_id, &c.id)?;
+        let steps = approvals::steps(conn, TenantId(&c.tenant_id), ContractId(&c.id))?;
         let mut approvals_out = Vec::new();
         for round in 1..=c.approval_round {
-            for d in approvals::decisions(conn, &c.tenant_id, &c.id, round)? {
+            for d in approvals::decisions(conn, TenantId(&c.tenant_id), ContractId(&c.id), round)? {
                 let step = steps
                     .iter()
                     .find(|s| s.id == d.step_id)
                     .map_or_else(|| "（変更前のルート）".to_owned(), |s| s.name.clone());
-                let approver = users::get(conn, &c.tenant_id, &d.user_id)
+                let approver = users::get(conn, TenantId(&c.tenant_id), UserId(&d.user_id))
                     .map(|u| u.name)
                     .unwrap_or_default();
                 approvals_out.push(certificate::ApprovalRecord {
                     step,
                     approver,
-                    decision: if d.decision == ApprovalDecision::Approved.as_str() {
+                    decision: if d.decision == ApprovalDecision::Approved {
                         certificate::ApprovalDecision::Approved
                     } else {
                         certificate::ApprovalDecision::SentBack

@@ -68,10 +68,7 @@ pub fn update_settings(
     if let Err(err) = check_number_pattern(&req.contract_number_pattern) {
         e.push("contract_number_pattern", err);
     }
-    e.finish()?;
-    let Some(name) = name else {
-        unreachable!("finish() returned Ok, so every field parsed");
-    };
+    let name = e.finish_with(|| name)?;
     let before = tenants::get(conn, &actor.tenant_id)?;
     db::tenant_transaction(conn, &actor.tenant_id, |conn| {
         let (idle, absolute) = (

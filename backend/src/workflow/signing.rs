@@ -13,8 +13,8 @@
 use serde_json::json;
 use shared::audit::AuditAction;
 use shared::contract::{
-    self, ContractActor, ContractEvent, ContractState, RecipientEvent, RecipientOrder,
-    RecipientState,
+    self, ContractActor, ContractEvent, ContractState, DocumentRole, RecipientEvent,
+    RecipientOrder, RecipientState,
 };
 use shared::dto::{DocumentView, SigningForwardRequest, SigningView};
 use shared::problem::ProblemCode;
@@ -23,6 +23,7 @@ use shared::validate::{EmailAddress, OtpCode, PlainName, Text, ValidationError};
 use crate::audit::{self, Entry, Origin, Outcome};
 use crate::auth::tokens;
 use crate::clock::Millis;
+use crate::db::ids::{ContractId, TenantId, UserId};
 use crate::db::models::{Contract, Recipient};
 use crate::db::queries::{contracts, departments, documents, recipients, tenants, users};
 use crate::db::{self, AnyConnection};
@@ -124,7 +125,7 @@ pub fn notify(
     r.locked_until = None;
     r.otp_hash = None;
     r.otp_expires_at = None;
-    r.state = RecipientState::Notified.as_str().to_owned();
+    r.state = RecipientState::Notified;
     r.notified_at = Some(now);
     r.updated_at = now;
     recipients::save(conn, r)?;
@@ -135,9 +136,13 @@ pub fn notify(
             .unwrap_or_default(),
         None => String::new(),
     };
-    let person = users::get(conn, &contract.tenant_id, &contract.created_by)
-        .map(|u| u.name)
-        .unwrap_or_default();
+    let person = users::get(
+        conn,
+        TenantId(&contract.tenant_id),
+        UserId(&contract.created_by),
+    )
+    .map(|u| u.name)
+    .unwrap_or_default();
     let sender = Sender {
         tenant: tenant.name,
         department,
@@ -212,15 +217,13 @@ fn by_link(conn: &mut AnyConnection, token: &str) -> WorkflowResult<(Recipient, 
     if link_closed(&r) {
         return Err(ProblemCode::SigningLinkClosed.into());
     }
-    let c = contracts::get(conn, &r.tenant_id, &r.contract_id)?;
+    let c = contracts::get(conn, TenantId(&r.tenant_id), ContractId(&r.contract_id))?;
     let now = Millis::now().0;
-    let state = RecipientState::parse(&r.state);
-    let contract_state = ContractState::parse(&c.state);
     let dead = r.link_expires_at.is_none_or(|e| e < now)
-        || state == Some(RecipientState::Forwarded)
+        || r.state == RecipientState::Forwarded
         || matches!(
-            contract_state,
-            Some(ContractState::Draft | ContractState::Cancelled | ContractState::Expired)
+            c.state,
+            ContractState::Draft | ContractState::Cancelled | ContractState::Expired
         );
     if dead {
         return Err(ProblemCode::SigningLinkExpired.into());
@@ -283,17 +286,17 @@ fn visible_documents(
     conn: &mut AnyConnection,
     c: &Contract,
 ) -> WorkflowResult<Vec<crate::db::models::Document>> {
-    let all = documents::list_for_contract(conn, &c.tenant_id, &c.id)?;
+    let all = documents::list_for_contract(conn, TenantId(&c.tenant_id), ContractId(&c.id))?;
     let newest_pdf = all
         .iter()
         .rev()
-        .find(|d| d.role == "sealed")
-        .or_else(|| all.iter().rev().find(|d| d.role == "main"))
+        .find(|d| d.role == DocumentRole::Sealed)
+        .or_else(|| all.iter().rev().find(|d| d.role == DocumentRole::Main))
         .cloned();
     let mut out: Vec<_> = newest_pdf.into_iter().collect();
     out.extend(
         all.into_iter()
-            .filter(|d| d.role == "attachment" || d.role == "certificate"),
+            .filter(|d| matches!(d.role, DocumentRole::Attachment | DocumentRole::Certificate)),
     );
     Ok(out)
 }
@@ -312,7 +315,7 @@ pub fn view(
             .iter()
             .map(|d| DocumentView {
                 id: uuid(&d.id),
-                role: d.role.clone(),
+                role: d.role,
                 file_name: d.file_name.clone(),
                 content_type: d.content_type.clone(),
                 size: d.size,
@@ -330,12 +333,12 @@ pub fn view(
         recipient_organization: r.organization_name.clone(),
         email_hint: email_hint(&r.email),
         access_code_required: r.access_code_hash.is_some(),
-        state: RecipientState::parse(&r.state).unwrap_or(RecipientState::Notified),
+        state: r.state,
         verified,
         title: verified.then(|| c.title.clone()),
         contract_number: verified.then(|| c.contract_number.clone()),
         amount_yen: if verified { c.amount_yen } else { None },
-        contract_state: verified.then(|| ContractState::parse(&c.state)).flatten(),
+        contract_state: verified.then_some(c.state),
         message: verified
             .then(|| c.message.clone())
             .filter(|m| !m.is_empty()),
@@ -447,12 +450,12 @@ pub fn verify(
             )?;
             return Ok(Err(outcome));
         }
-        let state = RecipientState::parse(&r.state).unwrap_or(RecipientState::Notified);
+        let state = r.state;
         let next = contract::apply_recipient(state, RecipientEvent::Verify)
             .map_err(|_| WorkflowError::from(ProblemCode::ContractStateConflict));
         let session = tokens::random_token();
         if let Ok(next) = next {
-            r.state = next.as_str().to_owned();
+            r.state = next;
         }
         r.otp_hash = None;
         r.otp_expires_at = None;
@@ -509,7 +512,7 @@ fn count_code_failure(
     // `code_locks` is now beyond the lock steps: the link is closed (see `link_closed`).
     r.session_token_hash = None;
     recipients::save(conn, r)?;
-    let c = contracts::get(conn, &r.tenant_id, &r.contract_id)?;
+    let c = contracts::get(conn, TenantId(&r.tenant_id), ContractId(&r.contract_id))?;
     let (staff_name, to) = staff_mailbox(conn, &c)?;
     mail::enqueue(
         conn,
@@ -572,11 +575,11 @@ fn contract_event(
     c: &mut Contract,
     event: ContractEvent,
 ) -> WorkflowResult<ContractState> {
-    let state = ContractState::parse(&c.state).ok_or(ProblemCode::ContractStateConflict)?;
+    let state = c.state;
     let facts = crate::workflow::contracts::background_facts(state, false);
     let next = contract::apply(state, &event, &facts, &ContractActor::Recipient)
         .map_err(|_| WorkflowError::from(ProblemCode::ContractStateConflict))?;
-    c.state = next.as_str().to_owned();
+    c.state = next;
     c.updated_at = Millis::now().0;
     contracts::save(conn, c)?;
     Ok(next)
@@ -589,7 +592,7 @@ fn answerable(
 ) -> WorkflowResult<(Recipient, Contract)> {
     let (r, c) = by_link(conn, token)?;
     require_session(&r, session)?;
-    if ContractState::parse(&c.state) != Some(ContractState::Sent) {
+    if c.state != ContractState::Sent {
         return Err(ProblemCode::ContractStateConflict.into());
     }
     Ok((r, c))
@@ -599,7 +602,7 @@ fn staff_mailbox(
     conn: &mut AnyConnection,
     c: &Contract,
 ) -> WorkflowResult<(String, lettre::message::Mailbox)> {
-    let u = users::get(conn, &c.tenant_id, &c.created_by)?;
+    let u = users::get(conn, TenantId(&c.tenant_id), UserId(&c.created_by))?;
     Ok((u.name.clone(), mailbox(&u.name, &u.email)?))
 }
 
@@ -618,22 +621,23 @@ pub fn agree(
     let (r0, _) = answerable(conn, token, session)?;
     db::tenant_transaction(conn, &r0.tenant_id, |conn| {
         let (mut r, mut c) = answerable(conn, token, session)?;
-        let state = RecipientState::parse(&r.state).unwrap_or(RecipientState::Notified);
+        let state = r.state;
         let next = contract::apply_recipient(state, RecipientEvent::Agree)
             .map_err(|_| WorkflowError::from(ProblemCode::ContractStateConflict))?;
         let now = Millis::now().0;
-        r.state = next.as_str().to_owned();
+        r.state = next;
         r.agreed_at = Some(now);
         r.action_ip = origin.ip.clone();
         r.action_user_agent = origin.user_agent.clone();
         r.updated_at = now;
         recipients::save(conn, &r)?;
-        let mut all = recipients::list_for_contract(conn, &c.tenant_id, &c.id)?;
-        all.retain(|x| x.state != RecipientState::Forwarded.as_str());
+        let mut all =
+            recipients::list_for_contract(conn, TenantId(&c.tenant_id), ContractId(&c.id))?;
+        all.retain(|x| x.state != RecipientState::Forwarded);
         let remaining: Vec<usize> = all
             .iter()
             .enumerate()
-            .filter(|(_, x)| x.state != RecipientState::Agreed.as_str())
+            .filter(|(_, x)| x.state != RecipientState::Agreed)
             .map(|(i, _)| i)
             .collect();
         let last = remaining.is_empty();
@@ -647,10 +651,10 @@ pub fn agree(
             json!({ "recipient_id": r.id, "name": r.name, "organization": r.organization_name, "email": r.email, "method": verification_method(&r), "last": last }),
         )?;
         // Sequential order: the next one's turn.
-        let order = RecipientOrder::parse(&c.recipient_order).unwrap_or(RecipientOrder::Sequential);
+        let order = c.recipient_order;
         if order == RecipientOrder::Sequential
             && let Some(&i) = remaining.first()
-            && all[i].state == RecipientState::Waiting.as_str()
+            && all[i].state == RecipientState::Waiting
         {
             let mut next = all[i].clone();
             notify(
@@ -701,11 +705,11 @@ pub fn decline(
     let (r0, _) = answerable(conn, token, session)?;
     db::tenant_transaction(conn, &r0.tenant_id, |conn| {
         let (mut r, mut c) = answerable(conn, token, session)?;
-        let state = RecipientState::parse(&r.state).unwrap_or(RecipientState::Notified);
+        let state = r.state;
         let next = contract::apply_recipient(state, RecipientEvent::Decline)
             .map_err(|_| WorkflowError::from(ProblemCode::ContractStateConflict))?;
         let now = Millis::now().0;
-        r.state = next.as_str().to_owned();
+        r.state = next;
         r.declined_at = Some(now);
         r.decline_reason = Some(reason.clone());
         r.action_ip = origin.ip.clone();
@@ -768,18 +772,22 @@ pub fn forward(
     }
     db::tenant_transaction(conn, &r0.tenant_id, |conn| {
         let (mut r, c) = answerable(conn, token, session)?;
-        let forwards = recipients::list_for_contract(conn, &r.tenant_id, &r.contract_id)?
-            .iter()
-            .filter(|x| x.position == r.position && x.forwarded_from.is_some())
-            .count();
+        let forwards = recipients::list_for_contract(
+            conn,
+            TenantId(&r.tenant_id),
+            ContractId(&r.contract_id),
+        )?
+        .iter()
+        .filter(|x| x.position == r.position && x.forwarded_from.is_some())
+        .count();
         if forwards >= MAX_FORWARDS {
             return Err(ProblemCode::ForwardLimitReached.into());
         }
-        let state = RecipientState::parse(&r.state).unwrap_or(RecipientState::Notified);
+        let state = r.state;
         let next = contract::apply_recipient(state, RecipientEvent::Forward)
             .map_err(|_| WorkflowError::from(ProblemCode::ContractStateConflict))?;
         let now = Millis::now().0;
-        r.state = next.as_str().to_owned();
+        r.state = next;
         r.forwarded_at = Some(now);
         // The link stays known so that it answers 410 (handed over), not 404.
         r.session_token_hash = None;

@@ -39,10 +39,7 @@ pub fn create_tenant(
     let mut e = FieldErrors::default();
     let code = e.check("code", TenantCode::parse(code));
     let name = e.check("name", Name::parse(name));
-    e.finish()?;
-    let (Some(code), Some(name)) = (code, name) else {
-        unreachable!("finish() returned Ok, so every field parsed");
-    };
+    let (code, name) = e.finish_with(|| Some((code?, name?)))?;
     if tenants::find_by_code(conn, code.as_str())?.is_some() {
         return Err(ProblemCode::TenantCodeTaken.into());
     }

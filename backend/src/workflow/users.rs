@@ -16,6 +16,7 @@ use shared::validate::{EmailAddress, LoginId, Name, ValidationError, check_passw
 use crate::audit::{self, Entry, Origin, Outcome};
 use crate::auth::{password, tokens};
 use crate::clock::Millis;
+use crate::db::ids::{TenantId, UserId};
 use crate::db::models::User;
 use crate::db::queries::users::{ProfileChanges, UserFilter};
 use crate::db::queries::{departments, users};
@@ -48,7 +49,11 @@ pub fn get_user(conn: &mut AnyConnection, actor: &Actor, id: &str) -> WorkflowRe
     if id != actor.user_id {
         require_manager(conn, actor)?;
     }
-    Ok(user_view(&users::get(conn, &actor.tenant_id, id)?))
+    Ok(user_view(&users::get(
+        conn,
+        TenantId(&actor.tenant_id),
+        UserId(id),
+    )?))
 }
 
 /// `manage_users`, from a logged-in session.
@@ -232,10 +237,7 @@ fn create(
     if let (Some(pw), Some(login)) = (&req.password, &login_id) {
         errors.check("password", check_password_policy(pw, login.as_str()));
     }
-    errors.finish()?;
-    let (Some(login_id), Some(profile)) = (login_id, profile) else {
-        unreachable!("finish() returned Ok, so every field parsed");
-    };
+    let (login_id, profile) = errors.finish_with(|| Some((login_id?, profile?)))?;
     let generated = req.password.is_none();
     let initial_password = req
         .password
@@ -287,7 +289,7 @@ pub fn update_user(
     req: &UpdateUserRequest,
 ) -> WorkflowResult<UserView> {
     require_manager(conn, actor)?;
-    let before = users::get(conn, &actor.tenant_id, id)?;
+    let before = users::get(conn, TenantId(&actor.tenant_id), UserId(id))?;
     check_manageable(conn, actor, &before)?;
     check_grantable(conn, actor, &req.roles, &req.grants)?;
     let mut errors = FieldErrors::default();
@@ -303,10 +305,7 @@ pub fn update_user(
             grants: &req.grants,
         },
     )?;
-    errors.finish()?;
-    let Some(profile) = profile else {
-        unreachable!("finish() returned Ok, so every field parsed");
-    };
+    let profile = errors.finish_with(|| profile)?;
     if id == actor.user_id && !req.roles.contains(&Role::Admin) {
         return Err(ProblemCode::SelfLockout.into());
     }
@@ -343,7 +342,11 @@ pub fn update_user(
         }
         Ok::<_, WorkflowError>(())
     })?;
-    Ok(user_view(&users::get(conn, &actor.tenant_id, id)?))
+    Ok(user_view(&users::get(
+        conn,
+        TenantId(&actor.tenant_id),
+        UserId(id),
+    )?))
 }
 
 /// `POST /users/{id}/disable` and `/enable`. Disabling ends the user's sessions and revokes
@@ -355,7 +358,7 @@ pub fn set_user_disabled(
     disabled: bool,
 ) -> WorkflowResult<UserView> {
     require_manager(conn, actor)?;
-    let target = users::get(conn, &actor.tenant_id, id)?;
+    let target = users::get(conn, TenantId(&actor.tenant_id), UserId(id))?;
     check_manageable(conn, actor, &target)?;
     if disabled && id == actor.user_id {
         return Err(ProblemCode::SelfLockout.into());
@@ -372,7 +375,11 @@ pub fn set_user_disabled(
         };
         actor.audit(conn, action, Some(("user", id)), json!({}))
     })?;
-    Ok(user_view(&users::get(conn, &actor.tenant_id, id)?))
+    Ok(user_view(&users::get(
+        conn,
+        TenantId(&actor.tenant_id),
+        UserId(id),
+    )?))
 }
 
 /// `POST /users/{id}/reset-password`: a generated password, shown once; it also lifts a
@@ -384,7 +391,7 @@ pub fn reset_password(
     id: &str,
 ) -> WorkflowResult<UserCredentialView> {
     require_manager(conn, actor)?;
-    let target = users::get(conn, &actor.tenant_id, id)?;
+    let target = users::get(conn, TenantId(&actor.tenant_id), UserId(id))?;
     check_manageable(conn, actor, &target)?;
     let initial = tokens::initial_password();
     let hash = password::hash(&initial)?;
@@ -399,7 +406,7 @@ pub fn reset_password(
         revoke_credentials(conn, actor, id, None, RevokeReason::PasswordReset)
     })?;
     Ok(UserCredentialView {
-        user: user_view(&users::get(conn, &actor.tenant_id, id)?),
+        user: user_view(&users::get(conn, TenantId(&actor.tenant_id), UserId(id))?),
         initial_password: Some(initial),
     })
 }

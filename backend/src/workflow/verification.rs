@@ -4,7 +4,7 @@
 //! seal status. No login; nothing of a contract's content is disclosed.
 
 use diesel::prelude::*;
-use shared::contract::ContractState;
+use shared::contract::{ContractState, DocumentRole};
 use shared::dto::{PublicContractView, PublicVerificationView, VerificationView};
 
 use crate::db::AnyConnection;
@@ -44,7 +44,10 @@ pub fn issued_by_this_service(
         .filter(
             d::sha256
                 .eq(&verification.sha256)
-                .and(d::role.eq_any(["sealed", "certificate"]))
+                .and(d::role.eq_any([
+                    DocumentRole::Sealed.as_str(),
+                    DocumentRole::Certificate.as_str(),
+                ]))
                 .and(d::removed_at.is_null()),
         )
         .select((d::contract_id, d::role))
@@ -56,7 +59,7 @@ pub fn issued_by_this_service(
                 .filter(c::id.eq(&contract_id))
                 .select((c::contract_number, c::concluded_on))
                 .first(conn)?;
-            (Some(number), concluded, Some(role))
+            (Some(number), concluded, Some(DocumentRole::try_from(role)?))
         }
         None => (None, None, None),
     };
@@ -78,9 +81,13 @@ pub fn public_contract(
         .filter(c::public_id.eq(public_id))
         .select((c::id, c::contract_number, c::concluded_on, c::state))
         .first(conn)?;
-    let state = ContractState::parse(&state).ok_or_else(WorkflowError::not_found)?;
+    let state = ContractState::try_from(state)?;
     let has_seal: bool = diesel::select(diesel::dsl::exists(
-        d::documents.filter(d::contract_id.eq(&id).and(d::role.eq("sealed"))),
+        d::documents.filter(
+            d::contract_id
+                .eq(&id)
+                .and(d::role.eq(DocumentRole::Sealed.as_str())),
+        ),
     ))
     .get_result(conn)?;
     Ok(PublicContractView {

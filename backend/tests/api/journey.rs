@@ -793,6 +793,7 @@ async fn a_contract_past_its_deadline_expires_after_a_warning(backend: Backend) 
 /// hours, 24 hours); after 20 wrong codes the link is closed, the sender is told, and only a
 /// new link from staff works.
 async fn repeated_wrong_codes_lock_longer_and_then_close_the_link(backend: Backend) {
+    use backend::db::ids::{ContractId, TenantId};
     use backend::db::queries::recipients;
     let Some(app) = spawn(backend).await else {
         return;
@@ -814,8 +815,10 @@ async fn repeated_wrong_codes_lock_longer_and_then_close_the_link(backend: Backe
     let token = &newest_link(&app.outbox(), email);
     let post = |path: String, body: Value| app.call(TestRequest::post().uri(&path).set_json(body));
     let recipient = || {
-        app.with_conn(|c| recipients::list_for_contract(c, &tenant, &cid).unwrap())
-            .remove(0)
+        app.with_conn(|c| {
+            recipients::list_for_contract(c, TenantId(&tenant), ContractId(&cid)).unwrap()
+        })
+        .remove(0)
     };
     // One round: a fresh code, then five wrong ones; the fifth answers `last`.
     let round = |last: &'static str| async move {

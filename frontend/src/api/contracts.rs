@@ -9,8 +9,8 @@ use std::task::{Context, Poll, Waker};
 use gloo_net::http::Method;
 use shared::contract::ContractAction;
 use shared::dto::{
-    ApprovalRouteRequest, ApproverOption, CommentRequest, ContractRequest, ContractSummaryView,
-    ContractView, Page, RecipientsRequest,
+    ApprovalRouteRequest, ApproverOption, CommentRequest, ContractListQuery, ContractRequest,
+    ContractSummaryView, ContractView, Page, RecipientsRequest,
 };
 use shared::problem::{Problem, ProblemCode};
 use uuid::Uuid;
@@ -19,97 +19,28 @@ use wasm_bindgen::closure::Closure;
 
 use super::{BASE, CSRF_TOKEN, delete, encode, get, problem_from, send};
 
-/// The filters, sort and page of the contract list, as kept in the page's URL query.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ContractQuery {
-    /// Free text over 件名, 契約番号 and 相手方.
-    pub q: String,
-    /// 件名 contains.
-    pub title: String,
-    /// 契約番号 contains.
-    pub contract_number: String,
-    /// 相手方 contains.
-    pub counterparty: String,
-    /// 所属 (a UUID), or empty.
-    pub department_id: String,
-    /// States, comma-separated wire names.
-    pub state: String,
-    /// 締結日 from (YYYY-MM-DD).
-    pub concluded_from: String,
-    /// 締結日 to.
-    pub concluded_to: String,
-    /// 金額 at least (digits).
-    pub amount_min: String,
-    /// 金額 at most.
-    pub amount_max: String,
-    /// `updated` (default), `concluded`, `number`, `amount`.
-    pub sort: String,
-    /// 1-based page.
-    pub page: u32,
-    /// Only contracts the user created (`created_by_me=true`).
-    pub created_by_me: bool,
-    /// Only contracts returned to the user for correction (`returned_to_me=true`).
-    pub returned_to_me: bool,
-    /// Only contracts whose answer deadline is within this many days (digits), or empty.
-    pub expires_within_days: String,
-}
-
-impl ContractQuery {
-    /// The `key=value` pairs that are set, in a fixed order (page 1 and empty values left out).
-    pub fn pairs(&self) -> Vec<(&'static str, String)> {
-        let mut out = Vec::new();
-        for (k, v) in [
-            ("q", &self.q),
-            ("title", &self.title),
-            ("contract_number", &self.contract_number),
-            ("counterparty", &self.counterparty),
-            ("department_id", &self.department_id),
-            ("state", &self.state),
-            ("concluded_from", &self.concluded_from),
-            ("concluded_to", &self.concluded_to),
-            ("amount_min", &self.amount_min),
-            ("amount_max", &self.amount_max),
-            ("sort", &self.sort),
-            ("expires_within_days", &self.expires_within_days),
-        ] {
-            if !v.trim().is_empty() {
-                out.push((k, v.trim().to_owned()));
-            }
-        }
-        if self.created_by_me {
-            out.push(("created_by_me", "true".to_owned()));
-        }
-        if self.returned_to_me {
-            out.push(("returned_to_me", "true".to_owned()));
-        }
-        if self.page > 1 {
-            out.push(("page", self.page.to_string()));
-        }
-        out
-    }
-
-    /// `a=1&b=2`, values percent-encoded.
-    pub fn to_query_string(&self) -> String {
-        self.pairs()
-            .iter()
-            .map(|(k, v)| format!("{k}={}", encode(v)))
-            .collect::<Vec<_>>()
-            .join("&")
-    }
+/// `a=1&b=2` of a list query, values percent-encoded.
+pub fn query_string(query: &ContractListQuery) -> String {
+    query
+        .to_pairs()
+        .iter()
+        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 /// `GET /contracts`.
 pub async fn list(
-    query: &ContractQuery,
+    query: &ContractListQuery,
     per_page: u32,
 ) -> Result<Page<ContractSummaryView>, Problem> {
     let mut path = format!("/contracts?per_page={per_page}");
-    let qs = query.to_query_string();
+    let qs = query_string(query);
     if !qs.is_empty() {
         path.push('&');
         path.push_str(&qs);
     }
-    if query.page <= 1 {
+    if query.page.is_none_or(|p| p <= 1) {
         path.push_str("&page=1");
     }
     get(&path).await
@@ -209,14 +140,7 @@ pub async fn act(
     .await
 }
 
-/// `main` (the contract PDF) or `attachment`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DocumentRole {
-    /// 契約書 (replaces the previous one).
-    Main,
-    /// 添付ファイル.
-    Attachment,
-}
+pub use shared::contract::DocumentRole;
 
 type Outcome = Result<ContractView, Problem>;
 
@@ -260,10 +184,7 @@ pub fn upload(
     progress: impl Fn(f64) + 'static,
 ) -> impl Future<Output = Outcome> {
     let state = Rc::new(RefCell::new(Pending::default()));
-    let role = match role {
-        DocumentRole::Main => "main",
-        DocumentRole::Attachment => "attachment",
-    };
+    let role = role.as_str();
     let url = format!(
         "{BASE}/contracts/{id}/documents?role={role}&file_name={}",
         encode(&file.name())
@@ -315,10 +236,12 @@ pub fn upload(
 }
 
 /// `GET /contracts.csv` with the list's filters (the session cookie authorises it).
-pub fn csv_url(query: &ContractQuery) -> String {
-    let mut q = query.clone();
-    q.page = 1;
-    match q.to_query_string() {
+pub fn csv_url(query: &ContractListQuery) -> String {
+    let q = ContractListQuery {
+        page: None,
+        ..query.clone()
+    };
+    match query_string(&q) {
         qs if qs.is_empty() => format!("{BASE}/contracts.csv"),
         qs => format!("{BASE}/contracts.csv?{qs}"),
     }

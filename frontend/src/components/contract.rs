@@ -1,7 +1,7 @@
 //! Small pieces of the contract pages: state badges and the facts list of a contract.
 
 use leptos::prelude::*;
-use shared::contract::{ContractState, RecipientState};
+use shared::contract::{ContractState, DocumentRole, RecipientState};
 
 use crate::i18n::{I18n, K, use_i18n};
 
@@ -22,11 +22,11 @@ pub fn RecipientBadge(state: RecipientState) -> impl IntoView {
 }
 
 /// A document's role in words: 契約書, 電子署名済み契約書, 合意締結証明書, 添付ファイル.
-pub fn role_label(i: I18n, role: &str) -> &'static str {
+pub fn role_label(i: I18n, role: DocumentRole) -> &'static str {
     match role {
-        "main" => i.t(K::RoleMain),
-        "sealed" => i.t(K::RoleSealed),
-        "certificate" => i.t(K::RoleCertificate),
-        _ => i.t(K::RoleAttachment),
+        DocumentRole::Main => i.t(K::RoleMain),
+        DocumentRole::Attachment => i.t(K::RoleAttachment),
+        DocumentRole::Sealed => i.t(K::RoleSealed),
+        DocumentRole::Certificate => i.t(K::RoleCertificate),
     }
 }

@@ -8,7 +8,9 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use shared::access::Permission;
-use shared::contract::{ContractAction, ContractActor, ContractState, allowed_actions};
+use shared::contract::{
+    ContractAction, ContractActor, ContractState, DocumentRole, allowed_actions,
+};
 use shared::dto::{ContractView, DocumentView};
 use shared::problem::{Problem, ProblemCode};
 use uuid::Uuid;
@@ -242,7 +244,7 @@ fn Documents(contract_id: Uuid, documents: Vec<DocumentView>) -> impl IntoView {
                 {documents
                     .into_iter()
                     .map(|d| {
-                        let role = d.role.clone();
+                        let role = d.role;
                         let url = document_url(contract_id, d.id);
                         let pages = d.page_count.map(|n| format!("{n} "));
                         let previewable = can_download && d.content_type == "application/pdf";
@@ -251,7 +253,7 @@ fn Documents(contract_id: Uuid, documents: Vec<DocumentView>) -> impl IntoView {
                         view! {
                             <li class="doc">
                                 <div>
-                                    <span class="badge badge-role">{move || role_label(i, &role)}</span>
+                                    <span class="badge badge-role">{move || role_label(i, role)}</span>
                                     <span class="doc-name">{d.file_name.clone()}</span>
                                     <span class="sub">
                                         {bytes(d.size)}
@@ -470,7 +472,7 @@ pub fn ActionBar(
     });
     let busy = move || run.pending().get();
     // The newest of each (a later seal, e.g. the archive timestamp, adds a new file).
-    let newest = |role: &str| {
+    let newest = |role: DocumentRole| {
         contract
             .documents
             .iter()
@@ -478,8 +480,8 @@ pub fn ActionBar(
             .find(|d| d.role == role)
             .map(|d| d.id)
     };
-    let sealed = newest("sealed");
-    let certificate = newest("certificate");
+    let sealed = newest(DocumentRole::Sealed);
+    let certificate = newest(DocumentRole::Certificate);
     let buttons = actions
         .iter()
         .filter_map(|&a| {

@@ -253,7 +253,7 @@ fn BasicForm(
     let main_doc = Memo::new(move |_| {
         docs?.with(|d| {
             d.iter()
-                .find(|d| d.role == "main" && d.content_type == "application/pdf")
+                .find(|d| d.role == DocumentRole::Main && d.content_type == "application/pdf")
                 .map(|d| d.id)
         })
     });
@@ -345,10 +345,8 @@ fn BasicForm(
             width: number(errors, "stamp", &sw.get_untracked()),
             height: number(errors, "stamp", &sh.get_untracked()),
         });
-        if let Some(p) = placement
-            && (p.page == 0 || p.width < 120.0 || p.height < 40.0)
-        {
-            errors.push(("stamp", ValidationError::OutOfRange));
+        if let Some(Err(err)) = placement.as_ref().map(StampPlacement::check) {
+            errors.push(("stamp", err));
         }
         let mut custom_fields = BTreeMap::new();
         for row in custom.get_untracked() {
@@ -612,7 +610,10 @@ fn DocumentsEditor(contract_id: Uuid, docs: RwSignal<Vec<DocumentView>>) -> impl
     let problem = RwSignal::new(None::<Problem>);
     let status_of = move |role: DocumentRole| match role {
         DocumentRole::Main => main_status,
-        DocumentRole::Attachment => attachment_status,
+        // Only the two uploaded roles have a field.
+        DocumentRole::Attachment | DocumentRole::Sealed | DocumentRole::Certificate => {
+            attachment_status
+        }
     };
 
     let start_upload = move |file: web_sys::File, role: DocumentRole| {
@@ -756,13 +757,13 @@ fn DocumentsEditor(contract_id: Uuid, docs: RwSignal<Vec<DocumentView>>) -> impl
                         {list
                             .into_iter()
                             .map(|d| {
-                                let role = d.role.clone();
-                                let removable = matches!(d.role.as_str(), "main" | "attachment");
+                                let role = d.role;
+                                let removable = d.role.is_uploaded();
                                 let doc_id = d.id;
                                 view! {
                                     <li class="doc">
                                         <div>
-                                            <span class="badge badge-role">{move || role_label(i, &role)}</span>
+                                            <span class="badge badge-role">{move || role_label(i, role)}</span>
                                             <span class="doc-name">{d.file_name.clone()}</span>
                                             <span class="sub">
                                                 {bytes(d.size)}

@@ -7,46 +7,35 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::params::ParamsMap;
 use shared::access::Permission;
 use shared::contract::ContractState;
+use shared::dto::{ContractListQuery, ContractSort};
 
 use crate::api;
-use crate::api::contracts::ContractQuery;
 use crate::components::contract::StateBadge;
 use crate::components::form::{Loading, ProblemMessage};
 use crate::components::pager::Pager;
 use crate::format::{amount_digits, date_ja, jst, yen_opt};
 use crate::i18n::{K, use_i18n};
+use crate::pages::home::list_href as href_of;
 use crate::session::use_session;
 use uuid::Uuid;
 use wasm_bindgen::JsCast;
 
 const PER_PAGE: u32 = 50;
 
-const SORTS: &[(&str, K)] = &[
-    ("updated", K::SortUpdated),
-    ("concluded", K::SortConcluded),
-    ("number", K::SortNumber),
-    ("amount", K::SortAmount),
+const SORTS: &[(ContractSort, K)] = &[
+    (ContractSort::Updated, K::SortUpdated),
+    (ContractSort::Concluded, K::SortConcluded),
+    (ContractSort::Number, K::SortNumber),
+    (ContractSort::Amount, K::SortAmount),
 ];
 
-fn query_of(map: &ParamsMap) -> ContractQuery {
-    let s = |k: &str| map.get(k).unwrap_or_default();
-    ContractQuery {
-        q: s("q"),
-        title: s("title"),
-        contract_number: s("contract_number"),
-        counterparty: s("counterparty"),
-        department_id: s("department_id"),
-        state: s("state"),
-        concluded_from: s("concluded_from"),
-        concluded_to: s("concluded_to"),
-        amount_min: s("amount_min"),
-        amount_max: s("amount_max"),
-        sort: s("sort"),
-        page: s("page").parse().unwrap_or(1).max(1),
-        created_by_me: s("created_by_me") == "true",
-        returned_to_me: s("returned_to_me") == "true",
-        expires_within_days: s("expires_within_days"),
-    }
+/// The list's query from the page's URL; a bad value (a hand-edited URL) is left out.
+fn query_of(map: &ParamsMap) -> ContractListQuery {
+    let pairs: Vec<(&str, String)> = ContractListQuery::KEYS
+        .iter()
+        .filter_map(|&k| map.get(k).map(|v| (k, v)))
+        .collect();
+    ContractListQuery::parse_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str()))).0
 }
 
 /// The form's fields, one signal each.
@@ -62,11 +51,11 @@ struct Filters {
     to: RwSignal<String>,
     min: RwSignal<String>,
     max: RwSignal<String>,
-    sort: RwSignal<String>,
+    sort: RwSignal<Option<ContractSort>>,
     /// Carried from the URL (the start page's links): only mine / returned to me.
     created_by_me: RwSignal<bool>,
     returned_to_me: RwSignal<bool>,
-    expires_within_days: RwSignal<String>,
+    expires_within_days: RwSignal<Option<u32>>,
 }
 
 impl Filters {
@@ -82,87 +71,67 @@ impl Filters {
             to: RwSignal::new(String::new()),
             min: RwSignal::new(String::new()),
             max: RwSignal::new(String::new()),
-            sort: RwSignal::new(String::new()),
+            sort: RwSignal::new(None),
             created_by_me: RwSignal::new(false),
             returned_to_me: RwSignal::new(false),
-            expires_within_days: RwSignal::new(String::new()),
+            expires_within_days: RwSignal::new(None),
         }
     }
 
-    fn load(self, q: &ContractQuery) {
-        self.q.set(q.q.clone());
-        self.title.set(q.title.clone());
-        self.number.set(q.contract_number.clone());
-        self.counterparty.set(q.counterparty.clone());
-        self.department.set(q.department_id.clone());
-        self.states.set(
-            q.state
-                .split(',')
-                .filter_map(|s| ContractState::parse(s.trim()))
-                .collect(),
-        );
-        self.from.set(q.concluded_from.clone());
-        self.to.set(q.concluded_to.clone());
-        self.min.set(q.amount_min.clone());
-        self.max.set(q.amount_max.clone());
-        self.sort.set(q.sort.clone());
+    fn load(self, q: &ContractListQuery) {
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        let number = |v: Option<i64>| v.map(|n| n.to_string()).unwrap_or_default();
+        self.q.set(text(&q.q));
+        self.title.set(text(&q.title));
+        self.number.set(text(&q.contract_number));
+        self.counterparty.set(text(&q.counterparty));
+        self.department
+            .set(q.department_id.map(|d| d.to_string()).unwrap_or_default());
+        self.states.set(q.state.clone());
+        self.from.set(text(&q.concluded_from));
+        self.to.set(text(&q.concluded_to));
+        self.min.set(number(q.amount_min));
+        self.max.set(number(q.amount_max));
+        self.sort.set(q.sort);
         self.created_by_me.set(q.created_by_me);
         self.returned_to_me.set(q.returned_to_me);
-        self.expires_within_days.set(q.expires_within_days.clone());
+        self.expires_within_days.set(q.expires_within_days);
     }
 
-    fn query(self) -> ContractQuery {
-        let states = self.states.get_untracked();
-        ContractQuery {
-            q: self.q.get_untracked(),
-            title: self.title.get_untracked(),
-            contract_number: self.number.get_untracked(),
-            counterparty: self.counterparty.get_untracked(),
-            department_id: self.department.get_untracked(),
-            // In display order, so the same search gives the same URL.
-            state: ContractState::ALL
-                .iter()
-                .filter(|s| states.contains(s))
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join(","),
-            concluded_from: self.from.get_untracked(),
-            concluded_to: self.to.get_untracked(),
-            amount_min: amount_digits(&self.min.get_untracked()),
-            amount_max: amount_digits(&self.max.get_untracked()),
+    fn query(self) -> ContractListQuery {
+        let text = |s: RwSignal<String>| Some(s.get_untracked()).filter(|v| !v.trim().is_empty());
+        let amount = |s: RwSignal<String>| amount_digits(&s.get_untracked()).parse().ok();
+        ContractListQuery {
+            q: text(self.q),
+            title: text(self.title),
+            contract_number: text(self.number),
+            counterparty: text(self.counterparty),
+            department_id: Uuid::parse_str(&self.department.get_untracked()).ok(),
+            state: self.states.get_untracked(),
+            concluded_from: text(self.from),
+            concluded_to: text(self.to),
+            amount_min: amount(self.min),
+            amount_max: amount(self.max),
             sort: self.sort.get_untracked(),
-            page: 1,
             created_by_me: self.created_by_me.get_untracked(),
             returned_to_me: self.returned_to_me.get_untracked(),
             expires_within_days: self.expires_within_days.get_untracked(),
+            ..ContractListQuery::default()
         }
     }
 }
 
 /// Whether any filter besides the free text is set (the 詳細な条件 panel opens).
-fn any_detail(q: &ContractQuery) -> bool {
-    [
-        &q.title,
-        &q.contract_number,
-        &q.counterparty,
-        &q.department_id,
-        &q.state,
-        &q.concluded_from,
-        &q.concluded_to,
-        &q.amount_min,
-        &q.amount_max,
-    ]
-    .iter()
-    .any(|v| !v.trim().is_empty())
-}
-
-fn href_of(q: &ContractQuery) -> String {
-    let qs = q.to_query_string();
-    if qs.is_empty() {
-        "/contracts".to_owned()
-    } else {
-        format!("/contracts?{qs}")
-    }
+fn any_detail(q: &ContractListQuery) -> bool {
+    q.title.is_some()
+        || q.contract_number.is_some()
+        || q.counterparty.is_some()
+        || q.department_id.is_some()
+        || !q.state.is_empty()
+        || q.concluded_from.is_some()
+        || q.concluded_to.is_some()
+        || q.amount_min.is_some()
+        || q.amount_max.is_some()
 }
 
 /// The contract list.
@@ -213,10 +182,12 @@ pub fn ContractsPage() -> impl IntoView {
     let clear = move |_| nav("/contracts", Default::default());
     let nav = navigate.clone();
     let resort = move |ev: leptos::ev::Event| {
-        filters.sort.set(event_target_value(&ev));
+        filters
+            .sort
+            .set(ContractSort::parse(&event_target_value(&ev)));
         let mut q = query.get_untracked();
         q.sort = filters.sort.get_untracked();
-        q.page = 1;
+        q.page = None;
         nav(&href_of(&q), Default::default());
     };
 
@@ -261,13 +232,13 @@ pub fn ContractsPage() -> impl IntoView {
             let q = query.get();
             let mut chips = Vec::new();
             if q.created_by_me {
-                chips.push((K::DashMine, ContractQuery { created_by_me: false, page: 1, ..q.clone() }));
+                chips.push((K::DashMine, ContractListQuery { created_by_me: false, page: None, ..q.clone() }));
             }
             if q.returned_to_me {
-                chips.push((K::DashReturned, ContractQuery { returned_to_me: false, page: 1, ..q.clone() }));
+                chips.push((K::DashReturned, ContractListQuery { returned_to_me: false, page: None, ..q.clone() }));
             }
-            if !q.expires_within_days.is_empty() {
-                chips.push((K::DashExpiring, ContractQuery { expires_within_days: String::new(), page: 1, ..q.clone() }));
+            if q.expires_within_days.is_some() {
+                chips.push((K::DashExpiring, ContractListQuery { expires_within_days: None, page: None, ..q.clone() }));
             }
             (!chips.is_empty()).then(|| view! {
                 <ul class="filter-chips">
@@ -379,11 +350,8 @@ pub fn ContractsPage() -> impl IntoView {
                     .map(|&(v, k)| {
                         view! {
                             <option
-                                value=v
-                                selected=move || {
-                                    let s = filters.sort.get();
-                                    s == v || (s.is_empty() && v == "updated")
-                                }
+                                value=v.as_str()
+                                selected=move || filters.sort.get().unwrap_or_default() == v
                             >
                                 {i.tr(k)}
                             </option>
@@ -441,13 +409,13 @@ pub fn ContractsPage() -> impl IntoView {
                                 }
                             })
                             .collect_view();
-                        let page = RwSignal::new(query.get_untracked().page);
+                        let page = RwSignal::new(query.get_untracked().page.unwrap_or(1).max(1));
                         let nav = use_navigate();
                         Effect::new(move |prev: Option<u32>| {
                             let p = page.get();
                             if prev.is_some_and(|prev| prev != p) {
                                 let mut q = query.get_untracked();
-                                q.page = p;
+                                q.page = Some(p);
                                 nav(&href_of(&q), Default::default());
                             }
                             p

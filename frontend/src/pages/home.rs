@@ -6,10 +6,12 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use shared::access::Permission;
 use shared::contract::ContractState;
-use shared::dto::{ContractEventView, DashboardListView, DashboardView, StateCountView};
+use shared::dto::{
+    ContractEventView, ContractListQuery, DashboardListView, DashboardView, StateCountView,
+};
+use uuid::Uuid;
 
 use crate::api;
-use crate::api::contracts::ContractQuery;
 use crate::components::contract::StateBadge;
 use crate::components::form::{Loading, ProblemMessage};
 use crate::format::jst;
@@ -21,8 +23,8 @@ use crate::session::use_session;
 const TASK_ITEMS: usize = 5;
 
 /// `/contracts?…` for a query.
-pub fn list_href(q: &ContractQuery) -> String {
-    let qs = q.to_query_string();
+pub fn list_href(q: &ContractListQuery) -> String {
+    let qs = crate::api::contracts::query_string(q);
     if qs.is_empty() {
         "/contracts".to_owned()
     } else {
@@ -68,7 +70,7 @@ fn Dashboard() -> impl IntoView {
             {move || Suspend::new(async move {
                 match data.await {
                     Err(p) => view! { <ProblemMessage problem=p /> }.into_any(),
-                    Ok(d) => view! { <DashboardBody d=d department=department.map(|d| d.to_string()) /> }.into_any(),
+                    Ok(d) => view! { <DashboardBody d=d department=department /> }.into_any(),
                 }
             })}
         </Transition>
@@ -76,7 +78,7 @@ fn Dashboard() -> impl IntoView {
 }
 
 #[component]
-fn DashboardBody(d: DashboardView, department: Option<String>) -> impl IntoView {
+fn DashboardBody(d: DashboardView, department: Option<Uuid>) -> impl IntoView {
     let i = use_i18n();
     let session = use_session();
     let approver = session.can(Permission::ApproveContracts);
@@ -89,17 +91,17 @@ fn DashboardBody(d: DashboardView, department: Option<String>) -> impl IntoView 
         expiring,
         recent_events,
     } = d;
-    let drafts_href = list_href(&ContractQuery {
-        state: ContractState::Draft.as_str().to_owned(),
+    let drafts_href = list_href(&ContractListQuery {
+        state: vec![ContractState::Draft],
         ..Default::default()
     });
-    let returned_href = list_href(&ContractQuery {
+    let returned_href = list_href(&ContractListQuery {
         returned_to_me: true,
         ..Default::default()
     });
-    let expiring_href = list_href(&ContractQuery {
-        state: ContractState::Sent.as_str().to_owned(),
-        expires_within_days: "7".to_owned(),
+    let expiring_href = list_href(&ContractListQuery {
+        state: vec![ContractState::Sent],
+        expires_within_days: Some(7),
         ..Default::default()
     });
     view! {
@@ -129,16 +131,16 @@ fn Counts(
     id: &'static str,
     title: K,
     counts: Vec<StateCountView>,
-    department: Option<String>,
+    department: Option<Uuid>,
 ) -> impl IntoView {
     let i = use_i18n();
     let total: u64 = counts.iter().map(|c| c.count).sum();
     let rows = counts
         .into_iter()
         .map(|c| {
-            let href = list_href(&ContractQuery {
-                state: c.state.as_str().to_owned(),
-                department_id: department.clone().unwrap_or_default(),
+            let href = list_href(&ContractListQuery {
+                state: vec![c.state],
+                department_id: department,
                 // Without a department: the user's own contracts.
                 created_by_me: department.is_none(),
                 ..Default::default()

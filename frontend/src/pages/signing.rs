@@ -289,12 +289,12 @@ fn Document(doc: DocumentView, token: String, session: String, first: bool) -> i
         }
     });
     let showing = RwSignal::new(first && is_pdf);
-    let role = doc.role.clone();
+    let role = doc.role;
     let name = doc.file_name.clone();
     view! {
         <li class="doc sign-doc">
             <div>
-                <span class="badge badge-role">{move || role_label(i, &role)}</span>
+                <span class="badge badge-role">{move || role_label(i, role)}</span>
                 <span class="doc-name">{doc.file_name.clone()}</span>
                 <span class="sub">{crate::format::bytes(doc.size)}</span>
             </div>

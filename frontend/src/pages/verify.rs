@@ -105,7 +105,7 @@ fn Verdict(view: PublicVerificationView) -> impl IntoView {
             .any(|s| s.kind == "document_timestamp" && s.valid)
     });
     let issued = view.issued_by_this_service;
-    let role = view.document_role.clone().unwrap_or_default();
+    let role = view.document_role;
     let number = view.contract_number.clone().unwrap_or_default();
     let concluded = view
         .concluded_on
@@ -129,7 +129,7 @@ fn Verdict(view: PublicVerificationView) -> impl IntoView {
                 <dd>{move || i.t(if issued { K::VerifyIssuedYes } else { K::VerifyIssuedNo })}</dd>
                 {issued.then(|| view! {
                     <dt>{i.tr(K::VerifyDocumentRole)}</dt>
-                    <dd>{move || role_label(i, &role)}</dd>
+                    <dd>{move || role.map(|r| role_label(i, r))}</dd>
                     <dt>{i.tr(K::ContractNumber)}</dt>
                     <dd class="mono">{number.clone()}</dd>
                 })}

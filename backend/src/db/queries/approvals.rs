@@ -3,20 +3,21 @@
 use diesel::prelude::*;
 
 use crate::db::AnyConnection;
+use crate::db::ids::{ContractId, TenantId, UserId};
 use crate::db::models::{ApprovalDecisionRow, ApprovalStep};
 use crate::db::schema::approval_decisions::dsl as a;
 use crate::db::schema::approval_steps::dsl as s;
 
 pub fn steps(
     conn: &mut AnyConnection,
-    tenant_id: &str,
-    contract_id: &str,
+    tenant_id: TenantId<'_>,
+    contract_id: ContractId<'_>,
 ) -> QueryResult<Vec<ApprovalStep>> {
     s::approval_steps
         .filter(
             s::tenant_id
-                .eq(tenant_id)
-                .and(s::contract_id.eq(contract_id))
+                .eq(tenant_id.0)
+                .and(s::contract_id.eq(contract_id.0))
                 .and(s::position.ge(1)),
         )
         .order(s::position)
@@ -27,15 +28,15 @@ pub fn steps(
 /// Replaces the route. Decisions of earlier rounds keep their step ids, so old steps stay.
 pub fn replace_steps(
     conn: &mut AnyConnection,
-    tenant_id: &str,
-    contract_id: &str,
+    tenant_id: TenantId<'_>,
+    contract_id: ContractId<'_>,
     new_steps: &[ApprovalStep],
 ) -> QueryResult<()> {
     let old: Vec<String> = s::approval_steps
         .filter(
             s::tenant_id
-                .eq(tenant_id)
-                .and(s::contract_id.eq(contract_id))
+                .eq(tenant_id.0)
+                .and(s::contract_id.eq(contract_id.0))
                 .and(s::position.ge(1)),
         )
         .select(s::id)
@@ -56,7 +57,7 @@ pub fn replace_steps(
     }
     for step in new_steps {
         diesel::insert_into(s::approval_steps)
-            .values(step)
+            .values(step.clone())
             .execute(conn)?;
     }
     Ok(())
@@ -64,15 +65,15 @@ pub fn replace_steps(
 
 pub fn decisions(
     conn: &mut AnyConnection,
-    tenant_id: &str,
-    contract_id: &str,
+    tenant_id: TenantId<'_>,
+    contract_id: ContractId<'_>,
     round: i32,
 ) -> QueryResult<Vec<ApprovalDecisionRow>> {
     a::approval_decisions
         .filter(
             a::tenant_id
-                .eq(tenant_id)
-                .and(a::contract_id.eq(contract_id))
+                .eq(tenant_id.0)
+                .and(a::contract_id.eq(contract_id.0))
                 .and(a::round.eq(round)),
         )
         .order((a::at, a::id))
@@ -82,7 +83,7 @@ pub fn decisions(
 
 pub fn insert_decision(conn: &mut AnyConnection, row: &ApprovalDecisionRow) -> QueryResult<()> {
     diesel::insert_into(a::approval_decisions)
-        .values(row)
+        .values(row.clone())
         .execute(conn)
         .map(|_| ())
 }
@@ -90,14 +91,14 @@ pub fn insert_decision(conn: &mut AnyConnection, row: &ApprovalDecisionRow) -> Q
 /// Contracts in `PendingApproval` whose route names `user_id` (for the approval inbox).
 pub fn contracts_with_approver(
     conn: &mut AnyConnection,
-    tenant_id: &str,
-    user_id: &str,
+    tenant_id: TenantId<'_>,
+    user_id: UserId<'_>,
 ) -> QueryResult<Vec<String>> {
-    let pattern = format!("%\"{user_id}\"%");
+    let pattern = format!("%\"{}\"%", user_id.0);
     s::approval_steps
         .filter(
             s::tenant_id
-                .eq(tenant_id)
+                .eq(tenant_id.0)
                 .and(s::position.ge(1))
                 .and(s::approver_ids.like(pattern)),
         )

@@ -1,7 +1,9 @@
 //! `contracts` and the per-tenant contract-number counters.
 
 use diesel::prelude::*;
+use shared::contract::ContractState;
 
+use crate::db::ids::{ContractId, TenantId};
 use crate::db::models::{AuditEvent, Contract};
 use crate::db::schema::approval_steps::dsl as s;
 use crate::db::schema::audit_events::dsl as a;
@@ -11,16 +13,36 @@ use crate::db::{AnyConnection, Backend};
 
 pub fn insert(conn: &mut AnyConnection, contract: &Contract) -> QueryResult<()> {
     diesel::insert_into(c::contracts)
-        .values(contract)
+        .values(contract.clone())
         .execute(conn)
         .map(|_| ())
 }
 
-pub fn get(conn: &mut AnyConnection, tenant_id: &str, id: &str) -> QueryResult<Contract> {
+pub fn get(
+    conn: &mut AnyConnection,
+    tenant_id: TenantId<'_>,
+    id: ContractId<'_>,
+) -> QueryResult<Contract> {
     c::contracts
-        .filter(c::tenant_id.eq(tenant_id).and(c::id.eq(id)))
+        .filter(c::tenant_id.eq(tenant_id.0).and(c::id.eq(id.0)))
         .select(Contract::as_select())
         .first(conn)
+}
+
+/// The contract, if `visible_to` may see it (`None`: any of the tenant's); else `NotFound`.
+pub fn get_visible(
+    conn: &mut AnyConnection,
+    tenant_id: TenantId<'_>,
+    id: ContractId<'_>,
+    visible_to: Option<&Visibility>,
+) -> QueryResult<Contract> {
+    let mut query = c::contracts
+        .filter(c::tenant_id.eq(tenant_id.0).and(c::id.eq(id.0)))
+        .into_boxed::<Backend>();
+    if let Some(v) = visible_to {
+        query = query.filter(visible(v));
+    }
+    query.select(Contract::as_select()).first(conn)
 }
 
 /// Writes every column of `contract` (the row was read in the same transaction).
@@ -32,7 +54,7 @@ pub fn save(conn: &mut AnyConnection, contract: &Contract) -> QueryResult<()> {
                 .and(c::id.eq(&contract.id)),
         ),
     )
-    .set(contract)
+    .set(contract.clone())
     .execute(conn)
     .map(|_| ())
 }
@@ -100,7 +122,7 @@ pub struct ContractFilter {
     pub contract_number: Option<String>,
     pub counterparty: Option<String>,
     pub department_id: Option<String>,
-    pub states: Vec<String>,
+    pub states: Vec<ContractState>,
     pub concluded_from: Option<String>,
     pub concluded_to: Option<String>,
     pub amount_min: Option<i64>,
@@ -154,7 +176,8 @@ fn filtered<'a>(
         query = query.filter(c::department_id.eq(d));
     }
     if !f.states.is_empty() {
-        query = query.filter(c::state.eq_any(&f.states));
+        let states: Vec<&str> = f.states.iter().map(|s| s.as_str()).collect();
+        query = query.filter(c::state.eq_any(states));
     }
     if let Some(d) = &f.concluded_from {
         query = query.filter(c::concluded_on.ge(d));
@@ -219,9 +242,9 @@ fn visible(v: &Visibility) -> Visible<'_> {
         .or(c::id.eq_any(&v.contract_ids))
 }
 
-/// Sort orders of the list.
+/// The order of rows (the list's sorts and the dashboard's deadline order).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum ContractSort {
+pub enum RowOrder {
     #[default]
     UpdatedDesc,
     ConcludedDesc,
@@ -232,14 +255,14 @@ pub enum ContractSort {
 
 fn sorted<'a>(
     query: crate::db::schema::contracts::BoxedQuery<'a, Backend>,
-    sort: ContractSort,
+    sort: RowOrder,
 ) -> crate::db::schema::contracts::BoxedQuery<'a, Backend> {
     match sort {
-        ContractSort::UpdatedDesc => query.order((c::updated_at.desc(), c::id)),
-        ContractSort::ConcludedDesc => query.order((c::concluded_on.desc(), c::id)),
-        ContractSort::NumberAsc => query.order((c::contract_number.asc(), c::id)),
-        ContractSort::AmountDesc => query.order((c::amount_yen.desc(), c::id)),
-        ContractSort::ExpiresAsc => query.order((c::expires_at.asc(), c::id)),
+        RowOrder::UpdatedDesc => query.order((c::updated_at.desc(), c::id)),
+        RowOrder::ConcludedDesc => query.order((c::concluded_on.desc(), c::id)),
+        RowOrder::NumberAsc => query.order((c::contract_number.asc(), c::id)),
+        RowOrder::AmountDesc => query.order((c::amount_yen.desc(), c::id)),
+        RowOrder::ExpiresAsc => query.order((c::expires_at.asc(), c::id)),
     }
 }
 
@@ -247,7 +270,7 @@ pub fn list(
     conn: &mut AnyConnection,
     tenant_id: &str,
     filter: &ContractFilter,
-    sort: ContractSort,
+    sort: RowOrder,
     page: u32,
     per_page: u32,
 ) -> QueryResult<(Vec<Contract>, i64)> {
@@ -286,7 +309,7 @@ pub fn for_each(
     conn: &mut AnyConnection,
     tenant_id: &str,
     filter: &ContractFilter,
-    sort: ContractSort,
+    sort: RowOrder,
     limit: i64,
     mut each: impl FnMut(Contract),
 ) -> QueryResult<usize> {
@@ -332,15 +355,15 @@ pub fn recent_events(
 /// The action of the newest of a contract's events among `actions`.
 pub fn last_event_among(
     conn: &mut AnyConnection,
-    tenant_id: &str,
-    contract_id: &str,
+    tenant_id: TenantId<'_>,
+    contract_id: ContractId<'_>,
     actions: &[&str],
 ) -> QueryResult<Option<String>> {
     a::audit_events
         .filter(
             a::tenant_id
-                .eq(tenant_id)
-                .and(a::target_id.eq(contract_id))
+                .eq(tenant_id.0)
+                .and(a::target_id.eq(contract_id.0))
                 .and(a::action.eq_any(actions)),
         )
         .order(a::seq.desc())
@@ -352,7 +375,11 @@ pub fn last_event_among(
 /// Sent contracts of every tenant whose answer deadline is before `at` (the expiry sweep).
 pub fn sent_expiring_before(conn: &mut AnyConnection, at: i64) -> QueryResult<Vec<Contract>> {
     c::contracts
-        .filter(c::state.eq("sent").and(c::expires_at.lt(at)))
+        .filter(
+            c::state
+                .eq(ContractState::Sent.as_str())
+                .and(c::expires_at.lt(at)),
+        )
         .order(c::expires_at)
         .limit(1000)
         .select(Contract::as_select())

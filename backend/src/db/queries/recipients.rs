@@ -3,19 +3,20 @@
 use diesel::prelude::*;
 
 use crate::db::AnyConnection;
+use crate::db::ids::{ContractId, TenantId};
 use crate::db::models::Recipient;
 use crate::db::schema::recipients::dsl as r;
 
 pub fn list_for_contract(
     conn: &mut AnyConnection,
-    tenant_id: &str,
-    contract_id: &str,
+    tenant_id: TenantId<'_>,
+    contract_id: ContractId<'_>,
 ) -> QueryResult<Vec<Recipient>> {
     r::recipients
         .filter(
             r::tenant_id
-                .eq(tenant_id)
-                .and(r::contract_id.eq(contract_id)),
+                .eq(tenant_id.0)
+                .and(r::contract_id.eq(contract_id.0)),
         )
         .order((r::position, r::created_at))
         .select(Recipient::as_select())
@@ -25,15 +26,15 @@ pub fn list_for_contract(
 /// Replaces the recipients of a draft (none of them has been sent anything).
 pub fn replace(
     conn: &mut AnyConnection,
-    tenant_id: &str,
-    contract_id: &str,
+    tenant_id: TenantId<'_>,
+    contract_id: ContractId<'_>,
     rows: &[Recipient],
 ) -> QueryResult<()> {
     diesel::delete(
         r::recipients.filter(
             r::tenant_id
-                .eq(tenant_id)
-                .and(r::contract_id.eq(contract_id)),
+                .eq(tenant_id.0)
+                .and(r::contract_id.eq(contract_id.0)),
         ),
     )
     .execute(conn)?;
@@ -45,14 +46,14 @@ pub fn replace(
 
 pub fn save(conn: &mut AnyConnection, row: &Recipient) -> QueryResult<()> {
     diesel::update(r::recipients.filter(r::tenant_id.eq(&row.tenant_id).and(r::id.eq(&row.id))))
-        .set(row)
+        .set(row.clone())
         .execute(conn)
         .map(|_| ())
 }
 
 pub fn insert(conn: &mut AnyConnection, row: &Recipient) -> QueryResult<()> {
     diesel::insert_into(r::recipients)
-        .values(row)
+        .values(row.clone())
         .execute(conn)
         .map(|_| ())
 }

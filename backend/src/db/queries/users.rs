@@ -3,6 +3,7 @@
 use diesel::prelude::*;
 
 use crate::db::AnyConnection;
+use crate::db::ids::{TenantId, UserId};
 use crate::db::models::User;
 use crate::db::schema::users::dsl as u;
 
@@ -13,9 +14,9 @@ pub fn insert(conn: &mut AnyConnection, user: &User) -> QueryResult<()> {
         .map(|_| ())
 }
 
-pub fn get(conn: &mut AnyConnection, tenant_id: &str, id: &str) -> QueryResult<User> {
+pub fn get(conn: &mut AnyConnection, tenant_id: TenantId<'_>, id: UserId<'_>) -> QueryResult<User> {
     u::users
-        .filter(u::tenant_id.eq(tenant_id).and(u::id.eq(id)))
+        .filter(u::tenant_id.eq(tenant_id.0).and(u::id.eq(id.0)))
         .select(User::as_select())
         .first(conn)
 }

@@ -5,14 +5,16 @@
 
 use shared::access::Permission;
 use shared::audit::AuditAction;
-use shared::contract::{self, ContractAction, ContractState};
+use shared::contract::{self, ContractAction, ContractState, UnknownStoredValue};
 use shared::dto::{ContractEventView, DashboardListView, DashboardView, StateCountView};
 
-use super::{DepartmentNames, contract_actor, facts, load, summary_view, visibility};
+use super::view::summary_view;
+use super::{DepartmentNames, contract_actor, facts, load, visible_to};
 use crate::clock::{Millis, rfc3339};
 use crate::db::AnyConnection;
+use crate::db::ids::{ContractId, TenantId};
 use crate::db::models::Contract;
-use crate::db::queries::contracts::{self as query, ContractFilter, ContractSort};
+use crate::db::queries::contracts::{self as query, ContractFilter, RowOrder};
 use crate::workflow::actor::Actor;
 use crate::workflow::error::WorkflowResult;
 use crate::workflow::views::uuid;
@@ -41,10 +43,10 @@ pub(crate) fn awaiting_approval(
         &actor.tenant_id,
         &ContractFilter {
             approver: Some(actor.user_id.clone()),
-            states: vec![ContractState::PendingApproval.as_str().to_owned()],
+            states: vec![ContractState::PendingApproval],
             ..visible.clone()
         },
-        ContractSort::UpdatedDesc,
+        RowOrder::UpdatedDesc,
         1,
         APPROVAL_CANDIDATES,
     )?;
@@ -83,20 +85,25 @@ pub(crate) fn returned_to(
         &actor.tenant_id,
         &ContractFilter {
             created_by: Some(actor.user_id.clone()),
-            states: vec![ContractState::Draft.as_str().to_owned()],
+            states: vec![ContractState::Draft],
             ..visible.clone()
         },
-        ContractSort::UpdatedDesc,
+        RowOrder::UpdatedDesc,
         1,
         DRAFTS_EXAMINED,
     )?;
     let mut returned = Vec::new();
     for c in recent_drafts {
-        let last = query::last_event_among(conn, &actor.tenant_id, &c.id, &transitions)?;
-        if last.as_deref().is_some_and(|a| {
-            a == AuditAction::ContractRejected.as_str()
-                || a == AuditAction::ContractSentBack.as_str()
-        }) {
+        let last = query::last_event_among(
+            conn,
+            TenantId(&actor.tenant_id),
+            ContractId(&c.id),
+            &transitions,
+        )?;
+        if matches!(
+            last.as_deref().and_then(AuditAction::parse),
+            Some(AuditAction::ContractRejected | AuditAction::ContractSentBack)
+        ) {
             returned.push(c);
         }
     }
@@ -108,7 +115,7 @@ pub fn dashboard(conn: &mut AnyConnection, actor: &Actor) -> WorkflowResult<Dash
     actor.require(conn, Permission::ViewContracts)?;
     let tenant = actor.tenant_id.as_str();
     let visible = ContractFilter {
-        visible_to: visibility(conn, actor)?,
+        visible_to: visible_to(conn, actor)?,
         ..ContractFilter::default()
     };
     let mine = ContractFilter {
@@ -117,7 +124,10 @@ pub fn dashboard(conn: &mut AnyConnection, actor: &Actor) -> WorkflowResult<Dash
     };
     let names = DepartmentNames::load(conn, tenant)?;
     let state_counts = |conn: &mut AnyConnection, f: &ContractFilter| {
-        let counted = query::count_by_state(conn, tenant, f)?;
+        let counted = query::count_by_state(conn, tenant, f)?
+            .into_iter()
+            .map(|(s, n)| Ok((ContractState::try_from(s)?, n)))
+            .collect::<Result<Vec<_>, UnknownStoredValue>>()?;
         WorkflowResult::Ok(
             ContractState::ALL
                 .iter()
@@ -125,13 +135,13 @@ pub fn dashboard(conn: &mut AnyConnection, actor: &Actor) -> WorkflowResult<Dash
                     state,
                     count: counted
                         .iter()
-                        .find(|(s, _)| s == state.as_str())
+                        .find(|(s, _)| *s == state)
                         .map_or(0, |(_, n)| (*n).max(0) as u64),
                 })
                 .collect::<Vec<_>>(),
         )
     };
-    let list = |conn: &mut AnyConnection, f: &ContractFilter, sort: ContractSort| {
+    let list = |conn: &mut AnyConnection, f: &ContractFilter, sort: RowOrder| {
         let (rows, total) = query::list(conn, tenant, f, sort, 1, LIST_ITEMS)?;
         WorkflowResult::Ok(DashboardListView {
             items: rows.iter().map(|c| summary_view(c, &names)).collect(),
@@ -161,10 +171,10 @@ pub fn dashboard(conn: &mut AnyConnection, actor: &Actor) -> WorkflowResult<Dash
     };
 
     let my_drafts = ContractFilter {
-        states: vec![ContractState::Draft.as_str().to_owned()],
+        states: vec![ContractState::Draft],
         ..mine.clone()
     };
-    let drafts = list(conn, &my_drafts, ContractSort::UpdatedDesc)?;
+    let drafts = list(conn, &my_drafts, RowOrder::UpdatedDesc)?;
 
     let returned: Vec<_> = returned_to(conn, actor, &visible)?
         .iter()
@@ -178,11 +188,11 @@ pub fn dashboard(conn: &mut AnyConnection, actor: &Actor) -> WorkflowResult<Dash
     let expiring = list(
         conn,
         &ContractFilter {
-            states: vec![ContractState::Sent.as_str().to_owned()],
+            states: vec![ContractState::Sent],
             expires_before: Some(Millis::now().0 + EXPIRING_DAYS * 86_400_000),
             ..visible.clone()
         },
-        ContractSort::ExpiresAsc,
+        RowOrder::ExpiresAsc,
     )?;
 
     let recent_events =

@@ -8,8 +8,10 @@
 use serde_json::json;
 use shared::access::Permission;
 use shared::audit::AuditAction;
+use shared::dto::ContractListQuery;
 
-use super::{ContractQuery, DepartmentNames, filter_for, state_of};
+use super::DepartmentNames;
+use super::list::filter_for;
 use crate::clock::Millis;
 use crate::db::queries::contracts as query;
 use crate::db::{self, AnyConnection};
@@ -48,7 +50,7 @@ pub struct CsvExport {
 pub fn export_csv(
     conn: &mut AnyConnection,
     actor: &Actor,
-    q: &ContractQuery,
+    q: &ContractListQuery,
 ) -> WorkflowResult<CsvExport> {
     actor.require(conn, Permission::ViewContracts)?;
     let (filter, sort) = filter_for(conn, actor, q)?;
@@ -79,7 +81,7 @@ pub fn export_csv(
                     c.counterparty_name.as_str(),
                     department.as_str(),
                     amount.as_str(),
-                    state_of(&c).label_ja(),
+                    c.state.label_ja(),
                     c.concluded_on.as_deref().unwrap_or(""),
                     jst_datetime(c.updated_at).as_str(),
                 ],
@@ -99,7 +101,7 @@ pub fn export_csv(
                 "filters": {
                     "q": q.q, "title": q.title, "contract_number": q.contract_number,
                     "counterparty": q.counterparty, "department_id": q.department_id,
-                    "states": q.states.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+                    "states": q.state.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
                     "concluded_from": q.concluded_from, "concluded_to": q.concluded_to,
                     "amount_min": q.amount_min, "amount_max": q.amount_max, "sort": q.sort,
                 },

@@ -1,0 +1,207 @@
+//! Reading: the page staff see of one contract, and the rows of a list.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use shared::access::Permission;
+use shared::contract;
+use shared::dto::{
+    ApprovalStepView, ApproverView, ContractSummaryView, ContractView, DocumentView, RecipientView,
+    TimelineEntryView,
+};
+
+use super::{Loaded, approver_ids, contract_actor, facts, load, step_complete};
+use crate::clock::rfc3339;
+use crate::db::AnyConnection;
+use crate::db::ids::{TenantId, UserId};
+use crate::db::models::{Contract, Document, Recipient};
+use crate::db::queries::{audit_events, departments, users};
+use crate::workflow::actor::Actor;
+use crate::workflow::error::WorkflowResult;
+use crate::workflow::views::uuid;
+
+fn document_view(d: &Document) -> DocumentView {
+    DocumentView {
+        id: uuid(&d.id),
+        role: d.role,
+        file_name: d.file_name.clone(),
+        content_type: d.content_type.clone(),
+        size: d.size,
+        sha256: d.sha256.clone(),
+        page_count: d.page_count,
+        created_at: rfc3339(d.created_at),
+    }
+}
+
+fn recipient_view(r: &Recipient) -> RecipientView {
+    RecipientView {
+        id: uuid(&r.id),
+        position: r.position,
+        organization_name: r.organization_name.clone(),
+        name: r.name.clone(),
+        email: r.email.clone(),
+        has_access_code: r.access_code_hash.is_some(),
+        state: r.state,
+        forwarded_from: r.forwarded_from.as_deref().map(uuid),
+        notified_at: r.notified_at.map(rfc3339),
+        verified_at: r.verified_at.map(rfc3339),
+        agreed_at: r.agreed_at.map(rfc3339),
+        declined_at: r.declined_at.map(rfc3339),
+        decline_reason: r.decline_reason.clone(),
+    }
+}
+
+fn view(conn: &mut AnyConnection, actor: &Actor, l: &Loaded) -> WorkflowResult<ContractView> {
+    let c = &l.contract;
+    let mut names: BTreeMap<String, String> = BTreeMap::new();
+    let mut wanted: BTreeSet<String> = l.steps.iter().flat_map(approver_ids).collect();
+    wanted.insert(c.created_by.clone());
+    for id in wanted {
+        if let Ok(u) = users::get(conn, TenantId(&actor.tenant_id), UserId(&id)) {
+            names.insert(id, u.name);
+        }
+    }
+    let department_name = match &c.department_id {
+        Some(d) => departments::get(conn, &actor.tenant_id, d)
+            .ok()
+            .map(|d| d.name),
+        None => None,
+    };
+    let facts = facts(l, actor);
+    let approval_steps = l
+        .steps
+        .iter()
+        .map(|s| ApprovalStepView {
+            id: uuid(&s.id),
+            position: s.position,
+            name: s.name.clone(),
+            rule: s.rule,
+            complete: step_complete(l, s),
+            approvers: approver_ids(s)
+                .iter()
+                .map(|a| {
+                    let d = l
+                        .decisions
+                        .iter()
+                        .rev()
+                        .find(|d| d.step_id == s.id && &d.user_id == a);
+                    ApproverView {
+                        user_id: uuid(a),
+                        name: names.get(a).cloned().unwrap_or_default(),
+                        decision: d.map(|d| d.decision),
+                        comment: d.map(|d| d.comment.clone()).filter(|c| !c.is_empty()),
+                        decided_at: d.map(|d| rfc3339(d.at)),
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(ContractView {
+        id: uuid(&c.id),
+        public_id: c.public_id.clone(),
+        contract_number: c.contract_number.clone(),
+        title: c.title.clone(),
+        department_id: c.department_id.as_deref().map(uuid),
+        department_name,
+        organization_id: c.organization_id.as_deref().map(uuid),
+        counterparty_name: c.counterparty_name.clone(),
+        amount_yen: c.amount_yen,
+        period_start: c.period_start.clone(),
+        period_end: c.period_end.clone(),
+        concluded_on: c.concluded_on.clone(),
+        retention_years: c.retention_years,
+        notes: c.notes.clone(),
+        custom_fields: serde_json::from_str(&c.custom_fields).unwrap_or_default(),
+        state: facts.state,
+        recipient_order: c.recipient_order,
+        allow_forwarding: c.allow_forwarding,
+        message: c.message.clone(),
+        stamp: c
+            .stamp
+            .as_deref()
+            .and_then(|s| serde_json::from_str(s).ok()),
+        approval_round: c.approval_round,
+        expires_at: c.expires_at.map(rfc3339),
+        sent_at: c.sent_at.map(rfc3339),
+        concluded_at: c.concluded_at.map(rfc3339),
+        created_by: uuid(&c.created_by),
+        created_by_name: names.get(&c.created_by).cloned().unwrap_or_default(),
+        created_at: rfc3339(c.created_at),
+        updated_at: rfc3339(c.updated_at),
+        documents: l.documents.iter().map(document_view).collect(),
+        recipients: l.recipients.iter().map(recipient_view).collect(),
+        approval_steps,
+        timeline: timeline(conn, actor, &c.id)?,
+        allowed_actions: contract::allowed_actions(&facts, &contract_actor(actor)),
+        facts,
+    })
+}
+
+/// The contract's events from the operation log, with the comment or reason each carries.
+fn timeline(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: &str,
+) -> WorkflowResult<Vec<TimelineEntryView>> {
+    const MAX_EVENTS: i64 = 1_000;
+    let events = audit_events::for_target(conn, &actor.tenant_id, id, MAX_EVENTS)?;
+    Ok(events
+        .into_iter()
+        .map(|e| {
+            let details: serde_json::Value = serde_json::from_str(&e.details).unwrap_or_default();
+            let comment = ["comment", "reason"]
+                .iter()
+                .find_map(|k| details.get(*k).and_then(|v| v.as_str()))
+                .filter(|c| !c.is_empty())
+                .map(str::to_owned);
+            TimelineEntryView {
+                seq: e.seq,
+                at: rfc3339(e.at),
+                actor_label: e.actor_label,
+                action: e.action,
+                result: e.result,
+                comment,
+            }
+        })
+        .collect())
+}
+
+/// `GET /contracts/{id}`.
+pub fn get(conn: &mut AnyConnection, actor: &Actor, id: &str) -> WorkflowResult<ContractView> {
+    actor.require(conn, Permission::ViewContracts)?;
+    let l = load(conn, actor, id)?;
+    view(conn, actor, &l)
+}
+
+/// Department names by id, read once per list.
+pub(crate) struct DepartmentNames(BTreeMap<String, String>);
+
+impl DepartmentNames {
+    pub(crate) fn load(conn: &mut AnyConnection, tenant_id: &str) -> WorkflowResult<Self> {
+        Ok(DepartmentNames(
+            departments::names(conn, tenant_id)?.into_iter().collect(),
+        ))
+    }
+
+    pub(crate) fn of(&self, c: &Contract) -> Option<String> {
+        c.department_id
+            .as_ref()
+            .and_then(|d| self.0.get(d))
+            .cloned()
+    }
+}
+
+pub(super) fn summary_view(c: &Contract, names: &DepartmentNames) -> ContractSummaryView {
+    ContractSummaryView {
+        department_name: names.of(c),
+        expires_at: c.expires_at.map(rfc3339),
+        id: uuid(&c.id),
+        contract_number: c.contract_number.clone(),
+        title: c.title.clone(),
+        counterparty_name: c.counterparty_name.clone(),
+        department_id: c.department_id.as_deref().map(uuid),
+        amount_yen: c.amount_yen,
+        state: c.state,
+        concluded_on: c.concluded_on.clone(),
+        updated_at: rfc3339(c.updated_at),
+    }
+}

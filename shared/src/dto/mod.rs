@@ -1,0 +1,70 @@
+//! The JSON bodies of `/api/v1`. Requests end in `Request` and refuse unknown fields;
+//! responses end in `View`. Database rows are never serialised to clients: the server maps
+//! them into these.
+//!
+//! Times are RFC 3339 strings in UTC (`2026-04-01T05:00:00Z`); the browser shows them in JST.
+
+mod address_book;
+mod api_tokens;
+mod approval;
+mod audit;
+mod contract_list;
+mod contracts;
+mod dashboard;
+mod departments;
+mod health;
+mod recipients;
+mod session;
+mod settings;
+mod signing;
+mod users;
+mod verification;
+
+pub use address_book::{ContactRequest, ContactView, OrganizationRequest, OrganizationView};
+pub use api_tokens::{ApiTokenView, CreateApiTokenRequest, CreatedApiTokenView};
+pub use approval::{
+    ApprovalRouteRequest, ApprovalStepRequest, ApprovalStepView, ApproverOption, ApproverView,
+    RouteTemplateRequest, RouteTemplateView,
+};
+pub use audit::{AuditChainBreakView, AuditChainView, AuditEventView};
+pub use contract_list::{ContractListQuery, ContractSort};
+pub use contracts::{
+    ArchiveRequest, CommentRequest, ContractRequest, ContractSummaryView, ContractView,
+    DocumentView, StampPlacement, TimelineEntryView,
+};
+pub use dashboard::{ContractEventView, DashboardListView, DashboardView, StateCountView};
+pub use departments::{DepartmentRequest, DepartmentView};
+pub use health::{DatabaseKind, HealthView};
+pub use recipients::{RecipientRequest, RecipientView, RecipientsRequest};
+pub use session::{
+    ChangePasswordRequest, LoginRequest, MeView, SessionView, TenantView, TotpDisableRequest,
+    TotpEnableRequest, TotpSetupView,
+};
+pub use settings::{
+    CertificateInfoView, SealInfoView, TenantSettingsView, UpdateTenantSettingsRequest,
+};
+pub use signing::{
+    SigningAgreeRequest, SigningDeclineRequest, SigningForwardRequest, SigningSessionView,
+    SigningVerifyRequest, SigningView,
+};
+pub use users::{CreateUserRequest, UpdateUserRequest, UserCredentialView, UserView};
+pub use verification::{
+    PublicContractView, PublicVerificationView, SignatureCheckView, TimestampCheckView,
+    VerificationView,
+};
+
+use serde::{Deserialize, Serialize};
+
+/// One page of a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Page<T> {
+    /// The items of this page.
+    pub items: Vec<T>,
+    /// 1-based page number.
+    pub page: u32,
+    /// Items per page.
+    pub per_page: u32,
+    /// Items on all pages.
+    pub total: u64,
+}

@@ -1,0 +1,93 @@
+//! The verifier's verdict on a PDF, for staff and the public verification page.
+
+use serde::{Deserialize, Serialize};
+
+/// The verdict of the service's own verifier on a PDF: every signature and document timestamp,
+/// oldest first (`tachiai pdf verify --json`, the public verification page).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VerificationView {
+    /// SHA-256 of the file, lower-case hex.
+    pub sha256: String,
+    /// At least one signature, and every one of them valid.
+    pub all_valid: bool,
+    /// Each signature and document timestamp.
+    pub signatures: Vec<SignatureCheckView>,
+}
+
+/// One signature or document timestamp.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SignatureCheckView {
+    /// Signature field name.
+    pub field_name: String,
+    /// `signature` or `document_timestamp`.
+    pub kind: String,
+    /// `/SubFilter`, e.g. `ETSI.CAdES.detached`.
+    pub sub_filter: String,
+    /// Intact, valid, trusted, covering a whole revision, unmodified since.
+    pub valid: bool,
+    /// The signed bytes are unchanged.
+    pub intact: bool,
+    /// The cryptographic signature verifies.
+    pub signature_valid: bool,
+    /// The signer's certificate chains to a trusted root.
+    pub trusted: bool,
+    /// `entire_file`, `entire_revision` or `partial`.
+    pub coverage: String,
+    /// Subject of the signer's (or the TSA's) certificate.
+    pub signer: Option<String>,
+    /// What the signature records about itself (`/Reason`): for this service's seals, who
+    /// agreed, their organisation and e-mail, how they were verified and when.
+    pub reason: Option<String>,
+    /// The RFC 3161 time (signature timestamp, or the document timestamp itself).
+    pub timestamp: Option<TimestampCheckView>,
+    /// Changes by later revisions that a signature does not allow.
+    pub modifications: Vec<String>,
+    /// Why a check failed (English, from the verifier).
+    pub problems: Vec<String>,
+}
+
+/// A verified RFC 3161 time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TimestampCheckView {
+    /// `genTime`, RFC 3339 UTC.
+    pub time: String,
+    /// Subject of the TSA certificate.
+    pub tsa: String,
+    /// Serial number of the token, hex.
+    pub serial: String,
+}
+
+/// `POST /api/v1/verify` (public): the verifier's verdict and whether this service issued the
+/// file (its SHA-256 matches a sealed file or completion certificate).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PublicVerificationView {
+    /// The verdict on every signature and timestamp.
+    pub verification: VerificationView,
+    /// The file is one this service issued, byte for byte.
+    pub issued_by_this_service: bool,
+    /// 契約番号, when issued by this service.
+    pub contract_number: Option<String>,
+    /// 契約締結日, when issued by this service and concluded.
+    pub concluded_on: Option<String>,
+    /// `sealed` (the signed contract) or `certificate` (合意締結証明書).
+    pub document_role: Option<crate::contract::DocumentRole>,
+}
+
+/// `GET /api/v1/public/contracts/{public_id}` (the QR code's target): only the contract number,
+/// the conclusion date and the seal status, nothing of the content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PublicContractView {
+    /// 契約番号.
+    pub contract_number: String,
+    /// 契約締結日.
+    pub concluded_on: Option<String>,
+    /// The contract is concluded and its seal (signature + timestamp) is on the file.
+    pub sealed: bool,
+    /// 状態.
+    pub state: crate::contract::ContractState,
+}
