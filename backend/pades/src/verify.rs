@@ -850,6 +850,6 @@ fn is_subset(a: &[Object], b: &[Object]) -> bool {
     a.iter().all(|x| b.contains(x))
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "dev-pki"))]
 #[path = "verify_path_tests.rs"]
 mod path_tests;

@@ -7,7 +7,7 @@
 //! `pades`'s.
 //!
 //! The PDF is written with `pdf-writer`: A4 portrait, one embedded **subset of IPAexGothic**
-//! ([`crate::seal::japanese_font_bytes`]) as a Type0 font over a CIDFontType2 with Identity-H
+//! ([`crate::seal::japanese_font`], subset by `pades`' glyph accumulator, as the stamp is) as a Type0 font over a CIDFontType2 with Identity-H
 //! encoding, `/CIDToGIDMap /Identity` over the subset's glyph ids, `/W` widths and a `/ToUnicode`
 //! CMap so the text can be searched and extracted (ISO 32000-1 §9.7.4, §9.7.6, §9.10.3). Text is
 //! wrapped by measuring glyph advances: between any two CJK characters or at spaces, never inside
@@ -185,18 +185,16 @@ pub enum CertificateError {
 
 /// Draws the completion certificate with the server's Japanese font.
 pub fn render(cert: &CompletionCertificate) -> Result<Vec<u8>, CertificateError> {
-    render_with_font(cert, crate::seal::japanese_font_bytes(), 0)
+    let font = crate::seal::japanese_font().map_err(|e| CertificateError::Font(e.to_string()))?;
+    render_with_font(cert, &font)
 }
 
-/// Draws the completion certificate with face `index` of the TrueType font `font_data`
-/// (TrueType outlines; a subset is embedded).
+/// Draws the completion certificate with `font` (TrueType outlines; a subset is embedded).
 pub fn render_with_font(
     cert: &CompletionCertificate,
-    font_data: &[u8],
-    index: u32,
+    font: &pades::TrueTypeFont,
 ) -> Result<Vec<u8>, CertificateError> {
-    let font = Font::parse(font_data, index)?;
-    let mut doc = Doc::new(font);
+    let mut doc = Doc::new(Font::new(font)?);
     content::draw(&mut doc, cert);
     doc.finish(cert)
 }

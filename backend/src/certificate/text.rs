@@ -1,7 +1,7 @@
 //! Text: the font's glyphs and measures, line breaking (禁則), and how values are written
 //! (amounts, user agents, empty fields).
 
-use std::collections::{BTreeMap, HashMap};
+use pades::{GlyphAccumulator, TrueTypeFont};
 
 use super::CertificateError;
 
@@ -80,94 +80,38 @@ pub fn short_user_agent(ua: &str) -> String {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The font: glyph lookup and measuring, and the glyphs actually drawn (for the subset).
+// The font: measuring, and the glyphs actually drawn (`pades`' accumulator, shared with the stamp).
 
 /// Shown for a character the font lacks (げた記号, the Japanese typesetter's placeholder).
 pub(super) const MISSING: char = '〓';
 
 pub(super) struct Font<'a> {
-    pub(super) data: &'a [u8],
-    pub(super) index: u32,
-    pub(super) face: ttf_parser::Face<'a>,
-    pub(super) units_per_em: f32,
-    /// char → (original glyph id, advance in 1/1000 em).
-    pub(super) lookup: HashMap<char, (u16, f32)>,
-    pub(super) remapper: subsetter::GlyphRemapper,
-    /// CID (= subset glyph id) → (the character it stands for, advance in 1/1000 em).
-    pub(super) used: BTreeMap<u16, (char, f32)>,
-    pub(super) postscript_name: String,
+    pub(super) glyphs: GlyphAccumulator<'a>,
 }
 
 impl<'a> Font<'a> {
-    pub(super) fn parse(data: &'a [u8], index: u32) -> Result<Self, CertificateError> {
-        let face = ttf_parser::Face::parse(data, index)
-            .map_err(|e| CertificateError::Font(e.to_string()))?;
-        if face.tables().glyf.is_none() {
-            return Err(CertificateError::Font(
-                "only TrueType-outline (glyf) fonts can be embedded".into(),
-            ));
-        }
-        let postscript_name = face
-            .names()
-            .into_iter()
-            .filter(|n| n.name_id == ttf_parser::name_id::POST_SCRIPT_NAME)
-            .find_map(|n| n.to_string())
-            .unwrap_or_default()
-            .chars()
-            .filter(char::is_ascii_alphanumeric)
-            .collect::<String>();
-        Ok(Font {
-            data,
-            index,
-            units_per_em: f32::from(face.units_per_em()),
-            face,
-            lookup: HashMap::new(),
-            remapper: subsetter::GlyphRemapper::new(),
-            used: BTreeMap::new(),
-            postscript_name: if postscript_name.is_empty() {
-                "JapaneseFont".into()
-            } else {
-                postscript_name
-            },
-        })
+    pub(super) fn new(font: &'a TrueTypeFont) -> Result<Self, CertificateError> {
+        let glyphs = font
+            .accumulator()
+            .map_err(|e| CertificateError::Font(e.to_string()))?
+            .replace_missing_with(MISSING);
+        Ok(Font { glyphs })
     }
 
-    /// The glyph and advance for `c`; the font's 〓 (or `.notdef`) when it has none.
-    pub(super) fn glyph(&mut self, c: char) -> (u16, f32) {
-        if let Some(g) = self.lookup.get(&c) {
-            return *g;
-        }
-        let gid = self
-            .face
-            .glyph_index(c)
-            .or_else(|| self.face.glyph_index(MISSING))
-            .unwrap_or(ttf_parser::GlyphId(0));
-        let advance =
-            f32::from(self.face.glyph_hor_advance(gid).unwrap_or(0)) * 1000.0 / self.units_per_em;
-        self.lookup.insert(c, (gid.0, advance));
-        (gid.0, advance)
+    /// The advance of `c` in 1/1000 em (that of 〓 when the font lacks `c`).
+    fn advance(&mut self, c: char) -> f32 {
+        self.glyphs.advance(c).unwrap_or(0.0)
     }
 
     /// Width of `text` at `size` points.
     pub(super) fn width(&mut self, text: &str, size: f32) -> f32 {
-        text.chars().map(|c| self.glyph(c).1).sum::<f32>() * size / 1000.0
+        self.glyphs.width(text, size)
     }
 
     /// The 2-byte CIDs (Identity-H) of `text`; records the glyphs for the subset.
     pub(super) fn encode(&mut self, text: &str) -> Vec<u8> {
-        let mut out = Vec::with_capacity(text.len() * 2);
-        for c in text.chars() {
-            let (gid, advance) = self.glyph(c);
-            let cid = self.remapper.remap(gid);
-            let shown = if self.face.glyph_index(c).is_some() {
-                c
-            } else {
-                MISSING
-            };
-            self.used.entry(cid).or_insert((shown, advance));
-            out.extend_from_slice(&cid.to_be_bytes());
-        }
-        out
+        // With a replacement every character has a glyph: encoding cannot fail.
+        self.glyphs.encode(text).unwrap_or_default()
     }
 
     /// The first line of `text` at `size` points, cut with `…` when it is wider than `max`.
@@ -224,7 +168,7 @@ impl<'a> Font<'a> {
                     line_w += sp;
                 }
                 for c in unit.chars() {
-                    let cw = self.glyph(c).1 * size / 1000.0;
+                    let cw = self.advance(c) * size / 1000.0;
                     if line_w + cw > max && !line.is_empty() {
                         lines.push(std::mem::take(&mut line));
                         line_w = 0.0;
@@ -408,7 +352,9 @@ mod tests {
     }
 
     fn font() -> Font<'static> {
-        Font::parse(crate::seal::japanese_font_bytes(), 0).unwrap()
+        static FONT: std::sync::LazyLock<TrueTypeFont> =
+            std::sync::LazyLock::new(|| crate::seal::japanese_font().unwrap());
+        Font::new(&FONT).unwrap()
     }
 
     #[test]
@@ -459,7 +405,10 @@ mod tests {
         let mut f = font();
         // U+1F600 (an emoji) is not in IPAexGothic.
         let cids = f.encode("\u{1F600}");
-        let cid = u16::from_be_bytes([cids[0], cids[1]]);
-        assert_eq!(f.used[&cid].0, MISSING);
+        assert_eq!(cids.len(), 2);
+        assert_eq!(f.width("\u{1F600}", 10.0), f.width("〓", 10.0));
+        let subset = f.glyphs.finish().unwrap();
+        assert_eq!(subset.glyphs.len(), 1);
+        assert_eq!(subset.glyphs[0].unicode, MISSING);
     }
 }

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use pdf_writer::types::{CidFontType, FontFlags, SystemInfo, UnicodeCmap};
+use pdf_writer::types::{CidFontType, FontFlags, SystemInfo};
 use pdf_writer::{Date, Filter, Finish, Name, Pdf, Rect, Ref, Str, TextStr};
 
 use super::layout::{Doc, PAGE_H, PAGE_W};
@@ -18,14 +18,11 @@ impl Doc<'_> {
         self.decorate(cert);
         let Doc { font, pages, .. } = self;
 
-        let subset = subsetter::subset(font.data, font.index, &font.remapper)
-            .map_err(|e| CertificateError::Font(format!("subsetting failed: {e}")))?;
-        let digest = sha256(&subset);
-        let tag: String = digest[..6]
-            .iter()
-            .map(|b| char::from(b'A' + b % 26))
-            .collect();
-        let base_font = format!("{tag}+{}", font.postscript_name);
+        let subset = font
+            .glyphs
+            .finish()
+            .map_err(|e| CertificateError::Font(e.to_string()))?;
+        let base_font = subset.base_font.as_bytes();
 
         let mut next = 0;
         let mut alloc = || {
@@ -62,16 +59,14 @@ impl Doc<'_> {
         }
 
         // The font (ISO 32000-1 §9.7.4 CIDFontType2, §9.7.6 Type0, §9.8 descriptor).
-        let face = &font.face;
-        let scale = |v: i16| f32::from(v) * 1000.0 / font.units_per_em;
         pdf.type0_font(type0_id)
-            .base_font(Name(base_font.as_bytes()))
+            .base_font(Name(base_font))
             .encoding_predefined(Name(b"Identity-H"))
             .descendant_font(cid_id)
             .to_unicode(cmap_id);
         let mut cid = pdf.cid_font(cid_id);
         cid.subtype(CidFontType::Type2)
-            .base_font(Name(base_font.as_bytes()))
+            .base_font(Name(base_font))
             .system_info(SystemInfo {
                 registry: Str(b"Adobe"),
                 ordering: Str(b"Identity"),
@@ -81,56 +76,29 @@ impl Doc<'_> {
             .default_width(1000.0)
             .cid_to_gid_map_predefined(Name(b"Identity"));
         let mut widths = cid.widths();
-        let mut run: Vec<f32> = Vec::new();
-        let mut run_start = 0u16;
-        for (&c, &(_, w)) in &font.used {
-            if !run.is_empty() && c != run_start + run.len() as u16 {
-                widths.consecutive(run_start, run.drain(..));
-            }
-            if run.is_empty() {
-                run_start = c;
-            }
-            run.push(w.round());
-        }
-        if !run.is_empty() {
-            widths.consecutive(run_start, run.drain(..));
+        for (first, run) in subset.width_runs() {
+            widths.consecutive(first, run);
         }
         widths.finish();
         cid.finish();
-        let bbox = face.global_bounding_box();
+        let [x0, y0, x1, y1] = subset.bbox;
         pdf.font_descriptor(descriptor_id)
-            .name(Name(base_font.as_bytes()))
+            .name(Name(base_font))
             .flags(FontFlags::SYMBOLIC)
-            .bbox(Rect::new(
-                scale(bbox.x_min),
-                scale(bbox.y_min),
-                scale(bbox.x_max),
-                scale(bbox.y_max),
-            ))
+            .bbox(Rect::new(x0, y0, x1, y1))
             .italic_angle(0.0)
-            .ascent(scale(face.ascender()))
-            .descent(scale(face.descender()))
-            .cap_height(scale(face.capital_height().unwrap_or(face.ascender())))
+            .ascent(subset.ascent)
+            .descent(subset.descent)
+            .cap_height(subset.cap_height)
             .stem_v(80.0)
             .font_file2(file_id);
-        let compressed = deflate(&subset)?;
+        let compressed = deflate(&subset.font_file)?;
         pdf.stream(file_id, &compressed)
             .filter(Filter::FlateDecode)
-            .pair(Name(b"Length1"), subset.len() as i32);
+            .pair(Name(b"Length1"), subset.font_file.len() as i32);
 
         // §9.10.3: CID → Unicode, so the text can be extracted and searched.
-        let mut cmap = UnicodeCmap::new(
-            Name(b"Adobe-Identity-UCS"),
-            SystemInfo {
-                registry: Str(b"Adobe"),
-                ordering: Str(b"UCS"),
-                supplement: 0,
-            },
-        );
-        for (&c, &(ch, _)) in &font.used {
-            cmap.pair(c, ch);
-        }
-        let cmap = deflate(&cmap.finish())?;
+        let cmap = deflate(&subset.to_unicode_cmap())?;
         pdf.stream(cmap_id, &cmap).filter(Filter::FlateDecode);
 
         let issued = jst_date(cert.issued_at_unix);
