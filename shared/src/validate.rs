@@ -34,6 +34,9 @@ pub enum ValidationError {
     InvalidDate,
     /// A contract-number pattern without a sequence number (`{seq}` or `{seq:N}`).
     PatternWithoutSequence,
+    /// Contains characters the certificate and stamp cannot print (the embedded font lacks them,
+    /// e.g. emoji); [`crate::printable::unprintable_chars`] names them.
+    UnprintableCharacters,
 }
 
 impl ValidationError {
@@ -55,6 +58,9 @@ impl ValidationError {
             ValidationError::InvalidDate => "日付は 2026-04-01 の形式で入力してください。",
             ValidationError::PatternWithoutSequence => {
                 "連番 {seq} または {seq:6}（桁数 1〜12）を含めてください。"
+            }
+            ValidationError::UnprintableCharacters => {
+                "証明書や印影に印字できない文字（絵文字など）が含まれています。"
             }
         }
     }
@@ -78,6 +84,9 @@ impl ValidationError {
             ValidationError::PatternWithoutSequence => {
                 "Include a sequence number: {seq} or {seq:6} (1–12 digits)."
             }
+            ValidationError::UnprintableCharacters => {
+                "Contains characters the certificate and stamp cannot print (e.g. emoji)."
+            }
         }
     }
 }
@@ -99,6 +108,9 @@ fn trimmed(raw: &str, min: usize, max: usize) -> Result<String, ValidationError>
         Err(ValidationError::TooLong)
     } else if s.chars().any(char::is_control) {
         Err(ValidationError::InvalidCharacters)
+    } else if !s.chars().all(crate::printable::is_printable) {
+        // Names and texts end up in the completion certificate and the stamp.
+        Err(ValidationError::UnprintableCharacters)
     } else {
         Ok(s.to_owned())
     }
@@ -368,6 +380,19 @@ mod tests {
             Name::parse(&"あ".repeat(101)),
             Err(ValidationError::TooLong)
         );
+    }
+
+    #[test]
+    fn text_the_certificate_cannot_print_is_refused() {
+        assert_eq!(
+            Name::parse("業務委託契約😀"),
+            Err(ValidationError::UnprintableCharacters)
+        );
+        assert_eq!(
+            Text::parse("備考 🙂"),
+            Err(ValidationError::UnprintableCharacters)
+        );
+        assert!(Name::parse("髙橋 一郎（株式会社立会建設）").is_ok());
     }
 
     #[test]

@@ -99,22 +99,17 @@ fn main() -> ExitCode {
     if let Some((page, rect)) = visible {
         let path =
             font.unwrap_or_else(|| "/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf".into());
-        let f = match pades::StampFont::from_file(path.as_ref(), 0) {
+        let f = match pades::TrueTypeFont::from_file(path.as_ref(), 0) {
             Ok(f) => f,
             Err(e) => {
                 eprintln!("{e}");
                 return ExitCode::from(2);
             }
         };
-        meta.stamp = Some(pades::VisibleStamp::standard(
-            f,
-            page,
-            rect,
-            "立会 電子契約サービス（開発用）",
-            "R8-000123",
-            "2026年11月25日 14:05 JST",
-            "https://tachiai.example.jp/v/R8-000123",
-        ));
+        let url = "https://example.jp/v/R8-000123";
+        let lines = ["電子署名済", "Example signer", "2026-11-25 14:05 JST", url];
+        meta.stamp =
+            Some(pades::VisibleStamp::new(f, page, rect, lines.map(String::from).to_vec()).qr(url));
     }
     let http = HttpTimeStamper::new(tsa.clone());
     let mut ps = PdfSigner::new(&signer, &meta);
@@ -140,7 +135,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("{} ({}): {}", e, e.code(), e.message_ja());
+            eprintln!("{} ({})", e, e.code());
             ExitCode::from(if e.is_input_rejection() { 3 } else { 1 })
         }
     }

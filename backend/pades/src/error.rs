@@ -1,7 +1,7 @@
 //! The one error type of the crate.
 //!
 //! Every variant is a stable condition the web service can map to a problem code: [`PadesError::code`]
-//! is a stable snake_case identifier, [`PadesError::message_ja`] the Japanese text for users, and
+//! is a stable snake_case identifier (a caller keys its own messages on it, e.g. Japanese ones), and
 //! `Display` the English text. Input that is refused (not a PDF, damaged, encrypted, certified with
 //! no changes permitted) is distinguished from failures of the signing infrastructure (key, TSA).
 
@@ -158,51 +158,6 @@ impl PadesError {
         )
     }
 
-    /// The message in Japanese, for the people who upload or seal documents.
-    pub fn message_ja(&self) -> String {
-        match self {
-            PadesError::NotPdf => "PDFファイルではありません。".into(),
-            PadesError::Damaged { reason } => {
-                format!("PDFファイルが壊れているため署名できません（{reason}）。")
-            }
-            PadesError::Encrypted {
-                needs_password: true,
-            } => "PDFにパスワードが設定されている（暗号化されている）ため署名できません。パスワードを解除したPDFをアップロードしてください。".into(),
-            PadesError::Encrypted {
-                needs_password: false,
-            } => "PDFが暗号化されており、変更が制限されているため署名できません。セキュリティ設定を解除したPDFをアップロードしてください。".into(),
-            PadesError::CertifiedNoChanges => "このPDFは変更を許可しない設定で作成者により証明（署名）されています。署名を追加すると作成者の署名が無効になるため署名できません。".into(),
-            PadesError::CertifiedNoVisibleStamp => "このPDFは作成者により証明（署名）されているため、印影を表示する署名はできません（表示なしの署名のみ可能です）。".into(),
-            PadesError::Stamp { reason } => format!("印影を描画できません（{reason}）。"),
-            PadesError::PageOutOfRange { page, count } => {
-                format!("{page}ページ目はありません（全{count}ページ）。")
-            }
-            PadesError::FieldAlreadySigned { name } => {
-                format!("署名欄「{name}」はすでに署名済みです。")
-            }
-            PadesError::FieldNotSignature { name } => {
-                format!("フィールド「{name}」は署名欄ではありません。")
-            }
-            PadesError::TooComplex { limit } => format!(
-                "PDFの構造が複雑すぎるため処理できません（{}の上限を超えました）。",
-                limit.label_ja()
-            ),
-            PadesError::Key { reason } => format!("署名鍵または証明書を利用できません（{reason}）。"),
-            PadesError::WrongPassword => "PKCS#12ファイルのパスワードが違います。".into(),
-            PadesError::Timestamp { reason } => {
-                format!("タイムスタンプを取得できなかったため、署名を中止しました（{reason}）。")
-            }
-            PadesError::Revocation { reason } => {
-                format!("失効情報を取得できなかったため、長期署名を中止しました（{reason}）。")
-            }
-            PadesError::SignatureTooLarge { needed, reserved } => {
-                format!("署名データ（{needed}バイト）が確保した領域（{reserved}バイト）に収まりません。")
-            }
-            PadesError::Crypto { reason } => format!("暗号処理に失敗しました（{reason}）。"),
-            PadesError::Io { path, .. } => format!("ファイル {path} の読み書きに失敗しました。"),
-        }
-    }
-
     pub(crate) fn crypto(reason: impl std::fmt::Display) -> Self {
         PadesError::Crypto {
             reason: reason.to_string(),
@@ -227,7 +182,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_variant_has_distinct_code_and_japanese_text() {
+    fn every_variant_has_a_distinct_code_and_a_message() {
         let all = [
             PadesError::NotPdf,
             PadesError::Damaged { reason: "x".into() },
@@ -258,7 +213,7 @@ mod tests {
         let codes: std::collections::HashSet<_> = all.iter().map(PadesError::code).collect();
         assert_eq!(codes.len(), all.len());
         for e in &all {
-            assert!(!e.message_ja().is_empty() && !e.to_string().is_empty());
+            assert!(!e.to_string().is_empty());
         }
     }
 }

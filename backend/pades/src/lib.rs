@@ -18,25 +18,32 @@
 //! # fn main() -> Result<(), pades::PadesError> {
 //! let signer = pades::LocalKeySigner::from_pkcs12(&std::fs::read("seal.p12").unwrap(), "pw")?;
 //! let tsa = pades::HttpTimeStamper::new(["http://127.0.0.1:8790/tsa"]);
-//! let meta = pades::SignatureMetadata::default().instructed_by(&pades::SealInstruction {
-//!     name: "山田 太郎".into(),
+//! let meta = pades::SignatureMetadata {
+//!     reason: Some("Approved by the board".into()),
 //!     ..Default::default()
-//! });
+//! };
 //! let original = std::fs::read("contract.pdf").unwrap();
 //! let signed = pades::PdfSigner::new(&signer, &meta).timestamper(&tsa).sign(&original)?;
 //! assert!(signed.bytes().starts_with(&original));
 //! # Ok(()) }
 //! ```
+//!
+//! Features (both on by default): `http` — [`HttpTimeStamper`] and [`HttpRevocationFetcher`]
+//! (`ureq`); `dev-pki` — [`DevPki`] and [`BuiltinTsa`], an untrusted development PKI and an
+//! in-process time-stamp authority. Without `http`, B-LT and B-LTA need a
+//! [`PdfSigner::revocation_fetcher`].
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 mod asn1;
 mod cms_build;
+#[cfg(feature = "dev-pki")]
 mod devpki;
 mod document;
 mod encrypt;
 mod error;
 mod filters;
+mod font;
 mod inspect;
 mod limits;
 mod ltv;
@@ -46,29 +53,34 @@ mod sign;
 mod signer;
 mod stamp;
 mod time;
+#[cfg(feature = "dev-pki")]
 mod tsa;
 mod tsp;
 mod verify;
 mod write;
 
 pub use cms_build::build_cades_detached;
+#[cfg(feature = "dev-pki")]
 pub use devpki::{DevCa, DevPki, DevPkiOptions};
 pub use document::XrefKind;
 pub use error::PadesError;
+pub use font::{FontSubset, GlyphAccumulator, TrueTypeFont, UsedGlyph};
 pub use inspect::{DocMdpPermission, PdfInfo, SignatureFieldInfo, inspect, inspect_with_limits};
 pub use limits::{LimitKind, ReadLimits};
-pub use ltv::{
-    HttpRevocationFetcher, RevocationFetcher, ValidationData, add_dss, collect_validation_data,
-    renew,
-};
+#[cfg(feature = "http")]
+pub use ltv::HttpRevocationFetcher;
+pub use ltv::{Dss, RevocationFetcher, renew};
 pub use sign::{
-    DocumentTimeStamper, PadesLevel, PdfSigner, PreparedDocument, SealInstruction,
-    SignatureMetadata, SignatureReport, SignedDocument, SigningPlan,
+    DocumentTimeStamper, PadesLevel, PdfSigner, PreparedDocument, SignatureMetadata,
+    SignatureReport, SignedDocument, SigningPlan,
 };
 pub use signer::{LocalKeySigner, SignatureAlgorithm, Signer};
-pub use stamp::{StampFont, VisibleStamp};
+pub use stamp::{StampStyle, VisibleStamp};
+#[cfg(feature = "dev-pki")]
 pub use tsa::{BUILTIN_TSA_POLICY, BuiltinTsa};
-pub use tsp::{HttpTimeStamper, TimeStamper, TimestampInfo, verify_timestamp_token};
+#[cfg(feature = "http")]
+pub use tsp::HttpTimeStamper;
+pub use tsp::{TimeStamper, TimestampInfo, verify_timestamp_token};
 pub use verify::{
     Coverage, SignatureKind, SignatureStatus, ValidationContext, verify, verify_with_limits,
 };

@@ -2,7 +2,7 @@
 //!
 //! A PDF is a program for its reader: a small file can ask for gigabytes of inflated streams,
 //! millions of cross-reference entries or deeply nested objects. Every path that reads the input
-//! ([`crate::inspect`], [`crate::verify`], signing, [`crate::add_dss`], [`crate::renew`]) draws
+//! ([`crate::inspect`], [`crate::verify`], signing, [`crate::Dss::add_to`], [`crate::renew`]) draws
 //! on ONE [`Budget`] per call, shared by every document opened on that input (the verifier opens
 //! each signed revision again), so the total work is bounded whatever the file asks for.
 //! Exceeding it is [`crate::PadesError::TooComplex`].
@@ -100,18 +100,6 @@ impl LimitKind {
             LimitKind::Nesting => "nesting",
             LimitKind::Signatures => "signatures",
             LimitKind::Time => "time",
-        }
-    }
-
-    /// What was exceeded, in Japanese.
-    pub fn label_ja(self) -> &'static str {
-        match self {
-            LimitKind::StreamBytes => "展開後のデータ量",
-            LimitKind::Objects => "オブジェクト数",
-            LimitKind::XrefEntries => "相互参照エントリ数",
-            LimitKind::Nesting => "入れ子の深さ",
-            LimitKind::Signatures => "署名の数",
-            LimitKind::Time => "処理時間",
         }
     }
 }

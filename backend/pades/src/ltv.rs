@@ -37,11 +37,13 @@ pub trait RevocationFetcher {
 }
 
 /// Fetches CRLs over HTTP(S) with `ureq`.
+#[cfg(feature = "http")]
 #[derive(Clone, Debug)]
 pub struct HttpRevocationFetcher {
     timeout: std::time::Duration,
 }
 
+#[cfg(feature = "http")]
 impl Default for HttpRevocationFetcher {
     fn default() -> Self {
         HttpRevocationFetcher {
@@ -50,6 +52,7 @@ impl Default for HttpRevocationFetcher {
     }
 }
 
+#[cfg(feature = "http")]
 impl HttpRevocationFetcher {
     fn agent(&self) -> ureq::Agent {
         ureq::Agent::config_builder()
@@ -59,6 +62,7 @@ impl HttpRevocationFetcher {
     }
 }
 
+#[cfg(feature = "http")]
 impl RevocationFetcher for HttpRevocationFetcher {
     fn fetch_ocsp(&self, url: &str, request_der: &[u8]) -> Result<Vec<u8>, PadesError> {
         let err = |e: &dyn std::fmt::Display| PadesError::Revocation {
@@ -95,9 +99,11 @@ impl RevocationFetcher for HttpRevocationFetcher {
     }
 }
 
-/// Certificates and revocation data to embed in the DSS.
+/// The content of a Document Security Store (`/DSS`, ISO 32000-2 §12.8.4.3; pyHanko's
+/// `DocumentSecurityStore`): certificates and revocation data, gathered with [`Dss::collect`]
+/// and appended to a document with [`Dss::add_to`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ValidationData {
+pub struct Dss {
     /// DER certificates.
     pub certs: Vec<Vec<u8>>,
     /// DER CRLs.
@@ -255,14 +261,29 @@ fn fetch_ocsp(
     Ok((resp_der, responders))
 }
 
-/// Collects the certificates in `certs` and, for every certificate that is not self-signed, a CRL
-/// from its distribution points that its issuer (found in `certs`) signed. Fails when a
-/// certificate has no usable CRL: the caller asked for long-term validation data.
-pub fn collect_validation_data(
-    certs: &[Certificate],
-    fetcher: &dyn RevocationFetcher,
-) -> Result<ValidationData, PadesError> {
-    let mut vd = ValidationData::default();
+impl Dss {
+    /// Collects the certificates in `certs` and, for every certificate that is not self-signed,
+    /// an OCSP response or a CRL its issuer (found in `certs`) signed. Fails when a certificate
+    /// has no usable revocation data: the caller asked for long-term validation data.
+    pub fn collect(
+        certs: &[Certificate],
+        fetcher: &dyn RevocationFetcher,
+    ) -> Result<Dss, PadesError> {
+        collect(certs, fetcher)
+    }
+
+    /// Appends an incremental update that adds this data to the document's `/DSS` (created if
+    /// absent, merged otherwise). The input stays an exact prefix of the output.
+    pub fn add_to(&self, pdf: &[u8]) -> Result<Vec<u8>, PadesError> {
+        let budget = Budget::default_for(pdf);
+        let result =
+            Document::open_with(pdf, Rc::clone(&budget)).and_then(|doc| add_dss_to(&doc, self));
+        budget.settle(result)
+    }
+}
+
+fn collect(certs: &[Certificate], fetcher: &dyn RevocationFetcher) -> Result<Dss, PadesError> {
+    let mut vd = Dss::default();
     let mut seen = HashSet::new();
     for cert in certs {
         let der_bytes = cert.to_der()?;
@@ -396,16 +417,7 @@ fn collect_cms_certs(
     Ok(())
 }
 
-/// Appends an incremental update that adds `data` to the document's `/DSS` (created if absent,
-/// merged otherwise). The input stays an exact prefix of the output.
-pub fn add_dss(pdf: &[u8], data: &ValidationData) -> Result<Vec<u8>, PadesError> {
-    let budget = Budget::default_for(pdf);
-    let result =
-        Document::open_with(pdf, Rc::clone(&budget)).and_then(|doc| add_dss_to(&doc, data));
-    budget.settle(result)
-}
-
-fn add_dss_to(doc: &Document<'_>, data: &ValidationData) -> Result<Vec<u8>, PadesError> {
+fn add_dss_to(doc: &Document<'_>, data: &Dss) -> Result<Vec<u8>, PadesError> {
     let catalog = doc.catalog()?;
     let mut w = IncrementalWriter::new(doc);
     let mut dss = match catalog.get(b"DSS") {
@@ -531,10 +543,8 @@ pub fn renew(
     });
     let cms = budget.settle(result)?;
     let certs = certificates_in_cms(&cms)?;
-    let vd = collect_validation_data(&certs, fetcher)?;
-    let with_dss = add_dss(pdf, &vd)?;
+    let with_dss = Dss::collect(&certs, fetcher)?.add_to(pdf)?;
     let ts = crate::sign::DocumentTimeStamper::new(tsa).timestamp(&with_dss)?;
     let ts_certs = certificates_in_cms(ts.cms())?;
-    let vd2 = collect_validation_data(&ts_certs, fetcher)?;
-    add_dss(ts.bytes(), &vd2)
+    Dss::collect(&ts_certs, fetcher)?.add_to(ts.bytes())
 }

@@ -8,59 +8,12 @@ use crate::document::Document;
 use crate::error::PadesError;
 use crate::inspect::{Analysis, PdfInfo};
 use crate::limits::{Budget, ReadLimits};
-use crate::ltv::{HttpRevocationFetcher, RevocationFetcher, add_dss, collect_validation_data};
+use crate::ltv::{Dss, RevocationFetcher};
 use crate::object::{Dict, ObjRef, Object};
 use crate::signer::Signer;
-use crate::stamp::{VisibleStamp, real};
+use crate::stamp::VisibleStamp;
 use crate::tsp::TimeStamper;
-use crate::write::{IncrementalWriter, hex, pdf_date, text_string};
-
-/// Who instructed the service to seal: the agreeing party and how they were verified. It goes into
-/// the signature's `/Reason` (and `/ContactInfo`) in Japanese, so each signature records on whose
-/// instruction it was made.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct SealInstruction {
-    /// The person who agreed, e.g. `山田 太郎`.
-    pub name: String,
-    /// Their organisation, e.g. `株式会社テスト商事`.
-    pub organization: Option<String>,
-    /// Their e-mail address.
-    pub email: Option<String>,
-    /// How they were verified, e.g. `メールアドレス確認（ワンタイムパスワード）`.
-    pub verification_method: Option<String>,
-    /// When they agreed, as text, e.g. `2026年11月25日 14:05 JST`.
-    pub agreed_at: Option<String>,
-}
-
-impl SealInstruction {
-    /// The `/Reason` text: 「…の指示により立会人として電子署名」.
-    pub fn reason_ja(&self) -> String {
-        let mut who = String::new();
-        if let Some(o) = &self.organization {
-            who.push_str(o);
-            who.push(' ');
-        }
-        who.push_str(&self.name);
-        let mut details = Vec::new();
-        if let Some(e) = &self.email {
-            details.push(e.clone());
-        }
-        if let Some(m) = &self.verification_method {
-            details.push(format!("本人確認: {m}"));
-        }
-        if let Some(t) = &self.agreed_at {
-            details.push(format!("同意日時: {t}"));
-        }
-        if details.is_empty() {
-            format!("{who} の指示により立会人として電子署名")
-        } else {
-            format!(
-                "{who}（{}）の指示により立会人として電子署名",
-                details.join("、")
-            )
-        }
-    }
-}
+use crate::write::{IncrementalWriter, hex, pdf_date, real, text_string};
 
 /// What goes into the signature dictionary and where (pyHanko's `PdfSignatureMetadata`).
 #[derive(Clone, Debug, PartialEq)]
@@ -101,15 +54,6 @@ impl Default for SignatureMetadata {
 }
 
 impl SignatureMetadata {
-    /// Sets `/Reason` and `/ContactInfo` from who instructed the seal.
-    pub fn instructed_by(mut self, instruction: &SealInstruction) -> Self {
-        self.reason = Some(instruction.reason_ja());
-        if let Some(e) = &instruction.email {
-            self.contact_info = Some(e.clone());
-        }
-        self
-    }
-
     /// Sets the field name.
     pub fn field_name(mut self, name: impl Into<String>) -> Self {
         self.field_name = Some(name.into());
@@ -195,7 +139,8 @@ impl<'a> PdfSigner<'a> {
         self
     }
 
-    /// Where B-LT/B-LTA get CRLs from; default [`HttpRevocationFetcher`].
+    /// Where B-LT/B-LTA get OCSP responses and CRLs from; default: `HttpRevocationFetcher`
+    /// (with the `http` feature; without it B-LT/B-LTA need one).
     pub fn revocation_fetcher(mut self, fetcher: &'a dyn RevocationFetcher) -> Self {
         self.fetcher = Some(fetcher);
         self
@@ -244,24 +189,28 @@ impl<'a> PdfSigner<'a> {
         };
         let mut signed = self.sign_only(original, tsa)?;
         if level >= PadesLevel::BLT {
-            let http = HttpRevocationFetcher::default();
+            #[cfg(feature = "http")]
+            let http = crate::ltv::HttpRevocationFetcher::default();
+            #[cfg(feature = "http")]
             let fetcher = self.fetcher.unwrap_or(&http);
+            #[cfg(not(feature = "http"))]
+            let fetcher = self.fetcher.ok_or_else(|| PadesError::Revocation {
+                reason: format!("{level:?} needs a revocation fetcher (built without `http`)"),
+            })?;
             let mut certs = crate::ltv::certificates_in_cms(&signed.cms)?;
             for c in std::iter::once(self.signer.certificate()).chain(self.signer.chain()) {
                 if !certs.contains(c) {
                     certs.push(c.clone());
                 }
             }
-            let vd = collect_validation_data(&certs, fetcher)?;
-            signed.bytes = add_dss(&signed.bytes, &vd)?;
+            signed.bytes = Dss::collect(&certs, fetcher)?.add_to(&signed.bytes)?;
             if level == PadesLevel::BLTA {
                 let ts = DocumentTimeStamper::new(tsa.ok_or_else(|| PadesError::Timestamp {
                     reason: "B-LTA needs a timestamper".into(),
                 })?)
                 .timestamp(&signed.bytes)?;
                 let ts_certs = crate::ltv::certificates_in_cms(&ts.cms)?;
-                let vd2 = collect_validation_data(&ts_certs, fetcher)?;
-                signed.bytes = add_dss(ts.bytes(), &vd2)?;
+                signed.bytes = Dss::collect(&ts_certs, fetcher)?.add_to(ts.bytes())?;
             }
             signed.report.level = level;
         }
@@ -300,8 +249,6 @@ pub struct SigningPlan<'a, 'b> {
     doc: Document<'b>,
     analysis: Analysis,
 }
-
-const BYTE_RANGE_PLACEHOLDER: &str = "[0 0000000000 0000000000 0000000000]";
 
 impl<'a, 'b> SigningPlan<'a, 'b> {
     /// What the reader found.
@@ -463,25 +410,16 @@ fn prepare_update(
             }
         };
 
-        // The signature dictionary (§12.8.1, Table 252), written by hand so that the offsets of
-        // /ByteRange and /Contents are known.
-        let mut sig = Vec::with_capacity(reserved * 2 + 512);
-        sig.extend_from_slice(match kind {
-            SigKind::Signature => {
-                &b"<</Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached /ByteRange "
-                    [..]
-            }
-            SigKind::DocTimeStamp => {
-                b"<</Type /DocTimeStamp /Filter /Adobe.PPKLite /SubFilter /ETSI.RFC3161 /ByteRange "
-            }
-        });
-        let br_rel = sig.len();
-        sig.extend_from_slice(BYTE_RANGE_PLACEHOLDER.as_bytes());
-        sig.extend_from_slice(b" /Contents ");
-        let contents_rel = sig.len();
-        sig.push(b'<');
-        sig.resize(sig.len() + reserved * 2, b'0');
-        sig.push(b'>');
+        // The signature dictionary (§12.8.1, Table 252), with /ByteRange and /Contents at known
+        // offsets: /ByteRange is filled in once the whole update is written.
+        let mut head = Dict::default();
+        let (ty, sub_filter) = match kind {
+            SigKind::Signature => (&b"Sig"[..], &b"ETSI.CAdES.detached"[..]),
+            SigKind::DocTimeStamp => (&b"DocTimeStamp"[..], &b"ETSI.RFC3161"[..]),
+        };
+        head.set(b"Type", Object::Name(ty.to_vec()));
+        head.set(b"Filter", Object::Name(b"Adobe.PPKLite".to_vec()));
+        head.set(b"SubFilter", Object::Name(sub_filter.to_vec()));
         let mut rest = Dict::default();
         if kind == SigKind::Signature {
             rest.set(b"M", Object::Str(pdf_date(now).into_bytes()));
@@ -496,32 +434,16 @@ fn prepare_update(
                 }
             }
         }
-        for (k, v) in &rest.0 {
-            sig.push(b' ');
-            let mut one = Dict::default();
-            one.set(k, v.clone());
-            let mut tmp = Vec::new();
-            crate::write::write_dict(&mut tmp, &one);
-            sig.extend_from_slice(&tmp[2..tmp.len() - 2]);
-        }
-        sig.extend_from_slice(b">>");
-        w.put_raw(sig_ref, sig);
+        let sig = crate::write::signature_dict(&head, reserved, &rest);
+        w.put_raw(sig_ref, sig.body);
 
         let written = w.finish();
+        let body = written.body_offset(sig_ref);
         let mut bytes = written.bytes;
-        let obj_off = written.offsets[&sig_ref];
-        let header_len = format!("{} {} obj\n", sig_ref.num, sig_ref.generation).len();
-        let body = obj_off + header_len;
-        let a = body + contents_rel;
+        let a = body + sig.contents_at;
         let b = a + reserved * 2 + 2;
         let c = bytes.len() - b;
-        let br = format!("[0 {a} {b} {c}");
-        let slot = body + br_rel;
-        let width = BYTE_RANGE_PLACEHOLDER.len();
-        let mut patched = br.into_bytes();
-        patched.resize(width - 1, b' ');
-        patched.push(b']');
-        bytes[slot..slot + width].copy_from_slice(&patched);
+        crate::write::patch_byte_range(&mut bytes, body + sig.byte_range_at, [0, a, b, c]);
 
         let mut h = Sha256::new();
         h.update(&bytes[..a]);

@@ -1,4 +1,4 @@
-//! Path validation (issue 12 item 13): chains that break RFC 5280's rules for issuers, or whose
+//! Path validation: chains that break RFC 5280's rules for issuers, or whose
 //! end entity is unfit for its purpose, are reported untrusted with the reason; the same chain
 //! built by the rules verifies (so the failures are the rules', not the helper's).
 

@@ -7,7 +7,23 @@
 use std::collections::BTreeMap;
 
 use crate::document::{Document, XrefKind};
+use crate::error::PadesError;
 use crate::object::{Dict, ObjRef, Object};
+
+/// A real number with at most three decimals, trailing zeros dropped (§7.3.3).
+pub(crate) fn real(v: f64) -> Object {
+    let s = format!("{v:.3}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    Object::Real(s.as_bytes().to_vec())
+}
+
+/// Compresses a stream's data for `/Filter /FlateDecode` (§7.4.4).
+pub(crate) fn deflate(data: &[u8]) -> Result<Vec<u8>, PadesError> {
+    use std::io::Write;
+    let mut enc = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    enc.write_all(data).map_err(PadesError::crypto)?;
+    enc.finish().map_err(PadesError::crypto)
+}
 
 /// Serializes `obj` into `out`. Strings are written in hexadecimal form (§7.3.4.3), which
 /// needs no escaping and round-trips any byte.
@@ -123,6 +139,82 @@ pub(crate) struct WrittenUpdate {
     pub offsets: BTreeMap<ObjRef, usize>,
 }
 
+impl WrittenUpdate {
+    /// Where the body of object `r` (after its `N G obj` line) starts in the output.
+    pub(crate) fn body_offset(&self, r: ObjRef) -> usize {
+        self.offsets[&r] + obj_header(r).len()
+    }
+}
+
+fn obj_header(r: ObjRef) -> String {
+    format!("{} {} obj\n", r.num, r.generation)
+}
+
+/// `/ByteRange` before the offsets are known: room for three 10-digit numbers.
+const BYTE_RANGE_PLACEHOLDER: &[u8] = b"[0 0000000000 0000000000 0000000000]";
+
+/// A signature or document-timestamp dictionary (§12.8.1, Table 252; §12.8.5) with a
+/// `/ByteRange` placeholder and `/Contents` reserved as zeros, and where they are in the body.
+pub(crate) struct SignatureDictBody {
+    pub body: Vec<u8>,
+    /// Offset of the `/ByteRange` array in the body.
+    pub byte_range_at: usize,
+    /// Offset of the `/Contents` hex string (its `<`) in the body.
+    pub contents_at: usize,
+}
+
+/// Serializes `head` (`/Type`, `/Filter`, `/SubFilter`), then `/ByteRange` and `/Contents`
+/// (`reserved` bytes, as hex), then `rest`.
+pub(crate) fn signature_dict(head: &Dict, reserved: usize, rest: &Dict) -> SignatureDictBody {
+    let mut body = Vec::with_capacity(reserved * 2 + 512);
+    body.extend_from_slice(b"<<");
+    let entry = |body: &mut Vec<u8>, k: &[u8], v: &Object| {
+        write_name(body, k);
+        body.push(b' ');
+        write_object(body, v);
+        body.push(b' ');
+    };
+    for (k, v) in &head.0 {
+        entry(&mut body, k, v);
+    }
+    write_name(&mut body, b"ByteRange");
+    body.push(b' ');
+    let byte_range_at = body.len();
+    body.extend_from_slice(BYTE_RANGE_PLACEHOLDER);
+    body.push(b' ');
+    write_name(&mut body, b"Contents");
+    body.push(b' ');
+    let contents_at = body.len();
+    body.push(b'<');
+    body.resize(body.len() + reserved * 2, b'0');
+    body.push(b'>');
+    body.push(b' ');
+    for (k, v) in &rest.0 {
+        entry(&mut body, k, v);
+    }
+    body.extend_from_slice(b">>");
+    SignatureDictBody {
+        body,
+        byte_range_at,
+        contents_at,
+    }
+}
+
+/// Writes `range` over the `/ByteRange` placeholder at `at`, padded with spaces to its width.
+pub(crate) fn patch_byte_range(bytes: &mut [u8], at: usize, range: [usize; 4]) {
+    let mut array = Vec::new();
+    write_object(
+        &mut array,
+        &Object::Array(range.iter().map(|&v| Object::Int(v as i64)).collect()),
+    );
+    let width = BYTE_RANGE_PLACEHOLDER.len();
+    let close = array.pop();
+    debug_assert_eq!(close, Some(b']'));
+    array.resize(width - 1, b' ');
+    array.push(b']');
+    bytes[at..at + width].copy_from_slice(&array);
+}
+
 impl<'a> IncrementalWriter<'a> {
     pub(crate) fn new(doc: &Document<'a>) -> Self {
         let mut trailer = Dict::default();
@@ -184,7 +276,7 @@ impl<'a> IncrementalWriter<'a> {
         let mut offsets = BTreeMap::new();
         for (r, body) in &self.objects {
             offsets.insert(*r, out.len());
-            out.extend_from_slice(format!("{} {} obj\n", r.num, r.generation).as_bytes());
+            out.extend_from_slice(obj_header(*r).as_bytes());
             out.extend_from_slice(body);
             out.extend_from_slice(b"\nendobj\n");
         }

@@ -24,8 +24,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use common::{corpus, corpus_dir, have, run, scratch, tools_dir, write};
 use pades::{
     BuiltinTsa, DevPki, DevPkiOptions, HttpTimeStamper, LocalKeySigner, PadesError, PadesLevel,
-    PdfSigner, SealInstruction, SignatureMetadata, Signer, StampFont, TimeStamper, VisibleStamp,
-    inspect,
+    PdfSigner, SignatureMetadata, Signer, TimeStamper, TrueTypeFont, VisibleStamp, inspect,
 };
 
 /// The 14 "sign OK" files of the corpus README.
@@ -50,36 +49,42 @@ fn metadata() -> SignatureMetadata {
     SignatureMetadata {
         name: Some("立会 電子契約サービス（開発用）".into()),
         location: Some("〇〇市".into()),
+        reason: Some(
+            "株式会社テスト商事 山田 太郎（yamada@example.jp、本人確認: メールアドレス確認\
+             （ワンタイムパスワード）、同意日時: 2026年11月25日 14:05 JST）の指示により立会人として電子署名"
+                .into(),
+        ),
+        contact_info: Some("yamada@example.jp".into()),
         ..SignatureMetadata::default()
     }
-    .instructed_by(&SealInstruction {
-        name: "山田 太郎".into(),
-        organization: Some("株式会社テスト商事".into()),
-        email: Some("yamada@example.jp".into()),
-        verification_method: Some("メールアドレス確認（ワンタイムパスワード）".into()),
-        agreed_at: Some("2026年11月25日 14:05 JST".into()),
-    })
 }
 
 /// IPAexGothic as Debian's fonts-ipaexfont-gothic installs it (tools/install-validators).
 const STAMP_FONT: &str = "/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf";
 const VERIFY_URL: &str = "https://tachiai.example.jp/v/R8-000123";
 
-fn stamp_font() -> Option<StampFont> {
-    StampFont::from_file(Path::new(STAMP_FONT), 0).ok()
+fn stamp_font() -> Option<TrueTypeFont> {
+    TrueTypeFont::from_file(Path::new(STAMP_FONT), 0).ok()
 }
 
-fn stamped_metadata(font: StampFont, page: u32) -> SignatureMetadata {
+fn stamped_metadata(font: TrueTypeFont, page: u32) -> SignatureMetadata {
+    let lines = [
+        "電子署名済",
+        "立会 電子契約サービス（開発用）",
+        "契約番号 R8-000123",
+        "2026年11月25日 14:05 JST",
+        VERIFY_URL,
+    ];
     SignatureMetadata {
-        stamp: Some(VisibleStamp::standard(
-            font,
-            page,
-            [330.0, 40.0, 230.0, 80.0],
-            "立会 電子契約サービス（開発用）",
-            "R8-000123",
-            "2026年11月25日 14:05 JST",
-            VERIFY_URL,
-        )),
+        stamp: Some(
+            VisibleStamp::new(
+                font,
+                page,
+                [330.0, 40.0, 230.0, 80.0],
+                lines.map(String::from).to_vec(),
+            )
+            .qr(VERIFY_URL),
+        ),
         ..metadata()
     }
 }
@@ -255,7 +260,7 @@ fn reject_files_give_their_specific_error_and_no_output() {
             .unwrap_err();
         assert_eq!(e.code(), code, "{name}: {e}");
         assert!(e.is_input_rejection());
-        assert!(!e.message_ja().is_empty());
+        assert!(!e.to_string().is_empty());
     }
 }
 

@@ -13,7 +13,7 @@ use std::time::Instant;
 use clap::{Args, Subcommand};
 use pades::{
     HttpRevocationFetcher, HttpTimeStamper, LocalKeySigner, PadesError, PadesLevel, PdfSigner,
-    RevocationFetcher, SignatureMetadata, Signer, TimeStamper, ValidationContext, VisibleStamp,
+    RevocationFetcher, SignatureMetadata, Signer, TimeStamper, ValidationContext,
 };
 use shared::dto::VerificationView;
 
@@ -193,7 +193,7 @@ impl Failure {
             message: format!(
                 "{}: {} [{}] / {}",
                 context.display(),
-                e.message_ja(),
+                seal::message_ja(e),
                 e.code(),
                 e
             ),
@@ -249,7 +249,7 @@ fn development_kit(config: &Config) -> Result<SealKit, Failure> {
 fn load_signer(key: &KeyArgs) -> Result<Option<LocalKeySigner>, Failure> {
     let key_failure = |path: &Path, e: PadesError| Failure {
         code: USAGE,
-        message: format!("{}: {} / {e}", path.display(), e.message_ja()),
+        message: format!("{}: {} / {e}", path.display(), seal::message_ja(&e)),
     };
     if let Some(p12) = &key.p12 {
         let password = match &key.p12_password_env {
@@ -358,7 +358,7 @@ fn sign(config: &Config, args: SignArgs) -> Result<i32, Failure> {
                 name: Some(args.name.clone()),
                 signing_time_unix: Some(now),
                 stamp: match (args.visible, &font) {
-                    (Some(p), Some(font)) => Some(VisibleStamp::standard(
+                    (Some(p), Some(font)) => Some(seal::standard_stamp(
                         font.clone(),
                         p.page,
                         p.rect,

@@ -189,7 +189,7 @@ impl SealHandler {
         let tenant = tenants::get(&mut conn, &snap.contract.tenant_id).map_err(internal)?;
         drop(conn);
         let agreed_at = jst_text(Millis(r.agreed_at.unwrap_or(0)).unix_seconds());
-        let instruction = pades::SealInstruction {
+        let instruction = crate::seal::SealInstruction {
             name: r.name.clone(),
             organization: Some(r.organization_name.clone()),
             email: Some(r.email.clone()),
@@ -205,11 +205,11 @@ impl SealHandler {
             (Some(s), true) => {
                 let p: shared::dto::StampPlacement = serde_json::from_str(s)
                     .map_err(|e| JobError::Permanent(format!("stored stamp: {e}")))?;
-                Some(pades::VisibleStamp::standard(
+                Some(crate::seal::standard_stamp(
                     crate::seal::japanese_font().map_err(internal)?,
                     p.page,
                     [p.x, p.y, p.width, p.height],
-                    "立会 電子契約サービス",
+                    crate::seal::SEAL_NAME,
                     &snap.contract.contract_number,
                     &jst_text(now.unix_seconds()),
                     &format!("{}/v/{}", self.links.base, snap.contract.public_id),
@@ -217,14 +217,13 @@ impl SealHandler {
             }
             _ => None,
         };
-        let meta = pades::SignatureMetadata {
-            name: Some("立会 電子契約サービス".into()),
+        let meta = instruction.apply(pades::SignatureMetadata {
+            name: Some(crate::seal::SEAL_NAME.into()),
             location: Some(tenant.name.clone()),
             signing_time_unix: Some(now.unix_seconds()),
             stamp,
             ..pades::SignatureMetadata::default()
-        }
-        .instructed_by(&instruction);
+        });
         let signed = pades::PdfSigner::new(self.kit.signer.as_ref(), &meta)
             .level(pades::PadesLevel::BT)
             .timestamper(&self.kit.tsa)
@@ -344,7 +343,7 @@ impl SealHandler {
         drop(conn);
         let cert_pdf = certificate::render(&cert).map_err(internal)?;
         let meta = pades::SignatureMetadata {
-            name: Some("立会 電子契約サービス".into()),
+            name: Some(crate::seal::SEAL_NAME.into()),
             reason: Some(format!(
                 "合意締結証明書（契約番号 {}）の発行",
                 snap.contract.contract_number

@@ -70,6 +70,22 @@ async fn a_draft_goes_through_approval_and_is_sent(backend: Backend) {
     let staff = app.login("dev", "tanaka", &user_password("tanaka")).await;
     let boss = app.login("dev", "kacho", &user_password("kacho")).await;
 
+    // A title the certificate's font cannot print (an emoji would come out as 〓) is refused.
+    let got = app
+        .post(
+            &staff,
+            "/api/v1/contracts",
+            json!({"title": "庁舎清掃業務委託契約😀", "counterparty_name": "株式会社テスト商事"}),
+        )
+        .await;
+    assert_problem(&got, 422, "validation_failed");
+    assert_eq!(
+        got.1["errors"],
+        json!([{"field": "title", "code": "unprintable_characters"}]),
+        "{}",
+        got.1
+    );
+
     let c = draft(&app, &staff).await;
     let cid = id(&c);
     assert_eq!(c["state"], "draft");
