@@ -3,10 +3,10 @@
 //! request, so every log line of the request names it; a 500's problem body names it too
 //! (`request_id`), which is how a user's report finds the log lines.
 
-use std::future::Future;
-
-use actix_web::dev::{Service, ServiceRequest, ServiceResponse};
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
 use tracing::Instrument;
 
 /// The header read from the client (or proxy) and echoed in the answer.
@@ -40,16 +40,12 @@ pub fn current() -> Option<String> {
     CURRENT.try_with(Clone::clone).ok()
 }
 
-/// The middleware: assigns the ID, runs the rest of the request inside the `request` span and
-/// the ID's scope, and sets the response header.
-pub fn assign<S, B>(
+/// The middleware (`from_fn`): assigns the ID, runs the rest of the request inside the
+/// `request` span and the ID's scope, and sets the response header.
+pub async fn assign(
     req: ServiceRequest,
-    srv: &S,
-) -> impl Future<Output = Result<ServiceResponse<B>, actix_web::Error>> + use<S, B>
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    S::Future: 'static,
-{
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let id = accept_or_make(
         req.headers()
             .get(HEADER)
@@ -58,15 +54,10 @@ where
     );
     let span = tracing::info_span!("request", id = %id);
     let value = HeaderValue::from_str(&id).expect("the ID is made of header-safe characters");
-    // `call` may do work before its future is first polled: it too belongs to the request.
-    let call = CURRENT.sync_scope(id.clone(), || span.in_scope(|| srv.call(req)));
-    let response = CURRENT.scope(id, call.instrument(span));
-    async move {
-        let mut res = response.await?;
-        res.headers_mut()
-            .insert(HeaderName::from_static("x-request-id"), value);
-        Ok(res)
-    }
+    let mut res = CURRENT.scope(id, next.call(req).instrument(span)).await?;
+    res.headers_mut()
+        .insert(HeaderName::from_static("x-request-id"), value);
+    Ok(res)
 }
 
 #[cfg(test)]

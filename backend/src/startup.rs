@@ -141,7 +141,7 @@ pub fn build_app(
             }
         })
         // Inside the access log, which reads the ID from the answer's header.
-        .wrap_fn(|req, srv| crate::request_id::assign(req, srv))
+        .wrap(actix_web::middleware::from_fn(crate::request_id::assign))
         .wrap_fn(|req, srv| crate::access_log::log(req, srv))
         .wrap_fn(|req, srv| {
             let fut = actix_web::dev::Service::call(srv, req);
