@@ -33,11 +33,13 @@ after(async () => {
 });
 
 test('a wrong password shows the Japanese error and no session', async (t) => {
-  const { context, page, errors } = await openPage(browser);
+  const { context, page, errors, consoleErrors } = await openPage(browser);
   const started = Date.now();
   await openLogin(page);
   // Cold load: HTML, CSS, JS and wasm fetched, compiled, session probed, login page drawn.
   t.diagnostic(`first render of the login page: ${Date.now() - started} ms`);
+  // Nobody is logged in yet: the session probe says so without an error status.
+  assert.deepEqual(consoleErrors, [], 'a cold load logs no console error');
   assert.equal(await page.locator('html').getAttribute('lang'), 'ja');
   await screenshot(page, '01-login');
   await submitLogin(page, { ...ADMIN, password: 'wrong-password-123' });

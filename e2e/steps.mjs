@@ -34,10 +34,11 @@ export async function launchBrowser() {
 }
 
 // Chromium logs every non-2xx answer as a console error; these are the ones a test provokes on
-// purpose (no session yet at start-up, a wrong password). Everything else fails the test.
+// purpose (a wrong password or code). Everything else fails the test.
 const EXPECTED_CONSOLE = [/Failed to load resource: the server responded with a status of 401/];
 
-/** A fresh browser context and page; `errors` collects page errors and console errors. */
+/** A fresh browser context and page; `errors` collects page errors and unexpected console
+ * errors, `consoleErrors` every console error (expected ones too). */
 export async function openPage(browser, { phone = false } = {}) {
   const context = await browser.newContext({
     viewport: phone ? PHONE : DESKTOP,
@@ -48,14 +49,17 @@ export async function openPage(browser, { phone = false } = {}) {
   });
   const page = await context.newPage();
   const errors = [];
+  const consoleErrors = [];
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
   page.on('console', (m) => {
-    if (m.type() === 'error' && !EXPECTED_CONSOLE.some((re) => re.test(m.text()))) {
+    if (m.type() !== 'error') return;
+    consoleErrors.push(m.text());
+    if (!EXPECTED_CONSOLE.some((re) => re.test(m.text()))) {
       errors.push(`console: ${m.text()}`);
     }
   });
   page.on('dialog', (d) => d.accept());
-  return { context, page, errors };
+  return { context, page, errors, consoleErrors };
 }
 
 /** Saves the page at desktop and phone size: screenshots/<name>-desktop.png, -phone.png;

@@ -63,8 +63,9 @@ pub fn redact(path: &str, query: &str) -> String {
     out
 }
 
-/// The middleware: logs `client "METHOD path HTTP/x" status bytes duration` at `info` under the
-/// `access` target once the response is ready.
+/// The middleware: logs `client "METHOD path HTTP/x" status bytes duration id=<request ID>` at
+/// `info` under the `access` target once the response is ready (the ID from the answer's
+/// `X-Request-Id`, set by [`crate::request_id`] inside this middleware).
 pub fn log<S, B>(
     req: ServiceRequest,
     srv: &S,
@@ -91,9 +92,14 @@ where
             BodySize::Sized(n) => n.to_string(),
             _ => "-".into(),
         };
+        let id = res
+            .headers()
+            .get(crate::request_id::HEADER)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("-");
         tracing::info!(
             target: "access",
-            "{client} \"{line}\" {} {bytes} {}ms",
+            "{client} \"{line}\" {} {bytes} {}ms id={id}",
             res.status().as_u16(),
             started.elapsed().as_millis()
         );

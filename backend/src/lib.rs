@@ -18,6 +18,7 @@ pub mod db;
 pub mod jobs;
 pub mod mail;
 pub mod private_fs;
+pub mod request_id;
 pub mod seal;
 pub mod secrets;
 pub mod startup;

@@ -6,10 +6,9 @@ use std::sync::Arc;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{App, HttpServer, web};
-use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::api::{self, ApiDoc, error::ApiError};
+use crate::api::{self, error::ApiError};
 use crate::audit::AuditKey;
 use crate::audit::refusals::RefusalLimiter;
 use crate::clock::Millis;
@@ -90,7 +89,7 @@ impl AppState {
         T: Send + 'static,
     {
         let pool = self.pool.clone();
-        let result = web::block(move || {
+        let result = crate::telemetry::block(move || {
             let mut conn = pool.get()?;
             f(&mut conn)
         })
@@ -141,6 +140,8 @@ pub fn build_app(
                 Ok(res)
             }
         })
+        // Inside the access log, which reads the ID from the answer's header.
+        .wrap(actix_web::middleware::from_fn(crate::request_id::assign))
         .wrap_fn(|req, srv| crate::access_log::log(req, srv))
         .wrap_fn(|req, srv| {
             let fut = actix_web::dev::Service::call(srv, req);
@@ -151,7 +152,7 @@ pub fn build_app(
             }
         })
         // Swagger UI first: its spec lives under /api/v1, whose scope would answer 404.
-        .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/v1/openapi.json", ApiDoc::openapi()))
+        .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/v1/openapi.json", api::openapi()))
         .service(
             web::scope("/api/v1")
                 .configure(api::routes)
@@ -186,6 +187,9 @@ pub struct InitialLogin {
     pub generated_password: Option<String>,
 }
 
+/// The login ID of the first tenant's admin.
+const INITIAL_ADMIN_LOGIN: &str = "admin";
+
 /// On an empty database, creates the initial tenant with admin `admin`.
 pub fn ensure_initial_tenant(
     pool: &DbPool,
@@ -196,12 +200,24 @@ pub fn ensure_initial_tenant(
     if tenants::count(&mut conn)? > 0 {
         return Ok(None);
     }
+    // The operator chose this password: name the rule it breaks, not just the field.
+    if let Some(rule) = config
+        .initial_admin_password
+        .as_deref()
+        .and_then(|p| shared::validate::broken_password_rule(p, INITIAL_ADMIN_LOGIN))
+    {
+        anyhow::bail!(
+            "TACHIAI_INITIAL_ADMIN_PASSWORD (initial_admin_password) is refused: {} \
+             (the admin's login ID is \"{INITIAL_ADMIN_LOGIN}\")",
+            rule.message_en()
+        );
+    }
     let origin = workflow::tenants::operator_origin("system");
     let (tenant, admin) = workflow::tenants::create_tenant(
         &mut conn,
         &config.initial_tenant_code,
         &config.initial_tenant_name,
-        "admin",
+        INITIAL_ADMIN_LOGIN,
         "admin@example.invalid",
         config.initial_admin_password.as_deref(),
         &origin,

@@ -10,3 +10,14 @@ pub fn init(filter: &str) {
         .with_writer(std::io::stderr)
         .try_init();
 }
+
+/// `web::block` with the caller's span carried onto the blocking thread, so what the closure
+/// logs names the request.
+pub async fn block<F, R>(f: F) -> Result<R, actix_web::error::BlockingError>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    let span = tracing::Span::current();
+    actix_web::web::block(move || span.in_scope(f)).await
+}

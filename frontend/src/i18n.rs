@@ -599,12 +599,18 @@ impl I18n {
     }
 
     /// What the user is told about a problem: the server's Japanese detail, or the code's
-    /// English message.
+    /// English message; for an unexpected error also the request ID, which an administrator
+    /// finds in the server log.
     pub fn problem(self, p: &Problem) -> String {
-        match self.lang.get() {
+        let message = match self.lang.get() {
             Lang::Ja if !p.detail_ja.trim().is_empty() => p.detail_ja.clone(),
             Lang::Ja => p.code.message_ja().to_owned(),
             Lang::En => p.code.message_en().to_owned(),
+        };
+        match (&p.request_id, self.lang.get()) {
+            (Some(id), Lang::Ja) => format!("{message}（問い合わせ番号: {id}）"),
+            (Some(id), Lang::En) => format!("{message} (request ID: {id})"),
+            (None, _) => message,
         }
     }
 

@@ -34,7 +34,7 @@ impl Session {
             session.clear();
         });
         leptos::task::spawn_local(async move {
-            if let Ok(s) = api::auth::session().await {
+            if let Ok(Some(s)) = api::auth::session().await {
                 session.set(s);
             }
             session.ready.set(true);
@@ -59,7 +59,7 @@ impl Session {
 
     /// Re-reads the session from the server, e.g. after a password change.
     pub async fn refresh(self) {
-        if let Ok(s) = api::auth::session().await {
+        if let Ok(Some(s)) = api::auth::session().await {
             self.set(s);
         }
     }

@@ -25,6 +25,10 @@ pub struct Problem {
     /// Per-field validation errors, when `code` is `validation_failed`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// The request's ID (also its `X-Request-Id` answer header), when `code` is `internal`:
+    /// the server log's lines about this failure carry it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 /// One invalid field of a request.
@@ -244,6 +248,7 @@ impl Problem {
             code,
             detail_ja: code.message_ja().to_owned(),
             errors: Vec::new(),
+            request_id: None,
         }
     }
 

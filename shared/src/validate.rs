@@ -268,19 +268,52 @@ impl fmt::Display for EmailAddress {
     }
 }
 
-/// The password policy (仕様 9 security controls): 12–128 characters, at least one letter and
-/// one digit, not containing the login ID. Length beats composition (NIST SP 800-63B), but
-/// city policies commonly ask for both letters and digits.
-pub fn check_password_policy(password: &str, login_id: &str) -> Result<(), ValidationError> {
+/// A rule of the password policy (仕様 9 security controls): 12–128 characters, at least one
+/// letter and one digit, not containing the login ID. Length beats composition (NIST SP
+/// 800-63B), but city policies commonly ask for both letters and digits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordRule {
+    /// Fewer than 12 or more than 128 characters.
+    Length,
+    /// No letter, or no digit.
+    LettersAndDigits,
+    /// Contains the login ID.
+    NotTheLoginId,
+}
+
+impl PasswordRule {
+    /// The rule as an English sentence, for operators (the form shows
+    /// [`ValidationError::WeakPassword`]'s message, which lists every rule).
+    pub fn message_en(self) -> &'static str {
+        match self {
+            PasswordRule::Length => "it must be 12 to 128 characters long",
+            PasswordRule::LettersAndDigits => "it must contain at least one letter and one digit",
+            PasswordRule::NotTheLoginId => "it must not contain the login ID",
+        }
+    }
+}
+
+/// The first rule of the password policy that `password` breaks, if any.
+pub fn broken_password_rule(password: &str, login_id: &str) -> Option<PasswordRule> {
     let n = password.chars().count();
     let has_letter = password.chars().any(char::is_alphabetic);
     let has_digit = password.chars().any(|c| c.is_ascii_digit());
-    let contains_login =
-        !login_id.is_empty() && password.to_lowercase().contains(&login_id.to_lowercase());
-    if !(12..=128).contains(&n) || !has_letter || !has_digit || contains_login {
-        Err(ValidationError::WeakPassword)
+    if !(12..=128).contains(&n) {
+        Some(PasswordRule::Length)
+    } else if !has_letter || !has_digit {
+        Some(PasswordRule::LettersAndDigits)
+    } else if !login_id.is_empty() && password.to_lowercase().contains(&login_id.to_lowercase()) {
+        Some(PasswordRule::NotTheLoginId)
     } else {
-        Ok(())
+        None
+    }
+}
+
+/// The password policy (see [`PasswordRule`]) as a field check.
+pub fn check_password_policy(password: &str, login_id: &str) -> Result<(), ValidationError> {
+    match broken_password_rule(password, login_id) {
+        Some(_) => Err(ValidationError::WeakPassword),
+        None => Ok(()),
     }
 }
 
@@ -413,6 +446,18 @@ mod tests {
         assert!(check_password_policy("short1", "x").is_err());
         assert!(check_password_policy("onlylettersssss", "x").is_err());
         assert!(check_password_policy("Tanaka-2026-pass", "tanaka").is_err());
+        assert_eq!(
+            broken_password_rule("short1", "x"),
+            Some(PasswordRule::Length)
+        );
+        assert_eq!(
+            broken_password_rule("onlylettersssss", "x"),
+            Some(PasswordRule::LettersAndDigits)
+        );
+        assert_eq!(
+            broken_password_rule("Tanaka-2026-pass", "tanaka"),
+            Some(PasswordRule::NotTheLoginId)
+        );
     }
 
     #[test]

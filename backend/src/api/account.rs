@@ -1,7 +1,7 @@
 //! The user's own account: password and TOTP. These work before the password change or TOTP
 //! setup that `Authenticated` otherwise insists on.
 
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpResponse, web};
 use shared::dto::{ChangePasswordRequest, TotpDisableRequest, TotpEnableRequest, TotpSetupView};
 use shared::problem::Problem;
 
@@ -16,7 +16,6 @@ use crate::workflow::accounts::{self, LoginPolicy};
     responses((status = 204),
               (status = "4XX", body = Problem, content_type = "application/problem+json",
                description = "current_password_wrong, password_policy, account_locked (after as many wrong current passwords as failed logins lock an account)")))]
-#[post("/account/password")]
 pub async fn change_password(
     state: web::Data<AppState>,
     user: SessionUser,
@@ -33,7 +32,6 @@ pub async fn change_password(
 #[utoipa::path(post, path = "/api/v1/account/totp/setup", tag = "account",
     responses((status = 200, body = TotpSetupView),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-#[post("/account/totp/setup")]
 pub async fn totp_setup(
     state: web::Data<AppState>,
     user: SessionUser,
@@ -50,7 +48,6 @@ pub async fn totp_setup(
     responses((status = 204),
               (status = "4XX", body = Problem, content_type = "application/problem+json",
                description = "totp_invalid, conflict")))]
-#[post("/account/totp/enable")]
 pub async fn totp_enable(
     state: web::Data<AppState>,
     user: SessionUser,
@@ -67,7 +64,6 @@ pub async fn totp_enable(
 #[utoipa::path(post, path = "/api/v1/account/totp/disable", tag = "account", request_body = TotpDisableRequest,
     responses((status = 204),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-#[post("/account/totp/disable")]
 pub async fn totp_disable(
     state: web::Data<AppState>,
     user: SessionUser,

@@ -1,6 +1,6 @@
 //! The address book: organisations (取引先) and their contacts.
 
-use actix_web::{HttpResponse, get, post, put, web};
+use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use shared::dto::{ContactRequest, ContactView, OrganizationRequest, OrganizationView, Page};
 use shared::problem::Problem;
@@ -32,7 +32,6 @@ pub struct ListOrganizationsQuery {
 #[utoipa::path(get, path = "/api/v1/organizations", tag = "address-book", params(ListOrganizationsQuery),
     responses((status = 200, body = Page<OrganizationView>),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-#[get("/organizations")]
 pub async fn list(
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,
@@ -52,7 +51,6 @@ pub async fn list(
 #[utoipa::path(post, path = "/api/v1/organizations", tag = "address-book", request_body = OrganizationRequest,
     responses((status = 201, body = OrganizationView),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-#[post("/organizations")]
 pub async fn create(
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,
@@ -68,7 +66,6 @@ pub async fn create(
 #[utoipa::path(get, path = "/api/v1/organizations/{id}", tag = "address-book", params(("id" = Uuid, Path)),
     responses((status = 200, body = OrganizationView),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-#[get("/organizations/{id}")]
 pub async fn get(
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,
@@ -86,7 +83,6 @@ pub async fn get(
     request_body = OrganizationRequest,
     responses((status = 200, body = OrganizationView),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-#[put("/organizations/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,
@@ -105,7 +101,6 @@ pub async fn update(
     params(("id" = Uuid, Path)), request_body = ContactRequest,
     responses((status = 201, body = ContactView),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-#[post("/organizations/{id}/contacts")]
 pub async fn create_contact(
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,
@@ -124,7 +119,6 @@ pub async fn create_contact(
     request_body = ContactRequest,
     responses((status = 200, body = ContactView),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-#[put("/contacts/{id}")]
 pub async fn update_contact(
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,

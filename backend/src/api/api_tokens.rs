@@ -1,15 +1,16 @@
-//! API tokens for integrators: issued, listed and revoked from a logged-in session only (a
-//! token presented here is refused with `api_token_not_allowed`: a token cannot mint or see
-//! tokens); used everywhere `Authenticated` is, as `Authorization: Bearer tachiai_…`.
+//! API tokens for integrators: issued, listed and revoked from a logged-in session only
+//! (`SessionActor`: a token presented here is refused with `api_token_not_allowed`, as a token
+//! cannot mint or see tokens); used everywhere `Authenticated` is, as
+//! `Authorization: Bearer tachiai_…`.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, web};
 use shared::dto::{ApiTokenView, CreateApiTokenRequest, CreatedApiTokenView, Page};
 use shared::problem::Problem;
 use uuid::Uuid;
 
 use crate::api::PageQuery;
 use crate::api::error::ApiResult;
-use crate::api::extract::Authenticated;
+use crate::api::extract::SessionActor;
 use crate::startup::AppState;
 use crate::workflow::api_tokens;
 
@@ -17,10 +18,9 @@ use crate::workflow::api_tokens;
 #[utoipa::path(get, path = "/api/v1/api-tokens", tag = "api-tokens", params(PageQuery),
     responses((status = 200, body = Page<ApiTokenView>),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-#[get("/api-tokens")]
 pub async fn list(
     state: web::Data<AppState>,
-    Authenticated(actor): Authenticated,
+    SessionActor(actor): SessionActor,
     query: web::Query<PageQuery>,
 ) -> ApiResult<web::Json<Page<ApiTokenView>>> {
     let page = query.page_request();
@@ -37,10 +37,9 @@ pub async fn list(
     responses((status = 201, body = CreatedApiTokenView),
               (status = "4XX", body = Problem, content_type = "application/problem+json",
                description = "validation_failed (e.g. a scope the user does not have), api_token_not_allowed")))]
-#[post("/api-tokens")]
 pub async fn create(
     state: web::Data<AppState>,
-    Authenticated(actor): Authenticated,
+    SessionActor(actor): SessionActor,
     body: web::Json<CreateApiTokenRequest>,
 ) -> ApiResult<HttpResponse> {
     let view = state
@@ -54,10 +53,9 @@ pub async fn create(
 #[utoipa::path(post, path = "/api/v1/api-tokens/{id}/revoke", tag = "api-tokens", params(("id" = Uuid, Path)),
     responses((status = 200, body = ApiTokenView),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-#[post("/api-tokens/{id}/revoke")]
 pub async fn revoke(
     state: web::Data<AppState>,
-    Authenticated(actor): Authenticated,
+    SessionActor(actor): SessionActor,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<ApiTokenView>> {
     let id = id.into_inner().to_string();
@@ -65,9 +63,4 @@ pub async fn revoke(
         .run(move |conn| api_tokens::revoke(conn, &actor, &id))
         .await?;
     Ok(web::Json(view))
-}
-
-/// Registers the token routes.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(list).service(create).service(revoke);
 }

@@ -1,7 +1,7 @@
 //! The operation log (操作ログ): read and verify only. There is no endpoint that changes or
 //! deletes an event.
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use shared::dto::{AuditChainView, AuditEventView, Page};
 use shared::problem::Problem;
@@ -93,7 +93,6 @@ impl ListEventsQuery {
 #[utoipa::path(get, path = "/api/v1/audit-events", tag = "audit", params(ListEventsQuery),
     responses((status = 200, body = Page<AuditEventView>),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-#[get("/audit-events")]
 pub async fn list(
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,
@@ -113,7 +112,6 @@ pub async fn list(
 #[utoipa::path(get, path = "/api/v1/audit-events.csv", tag = "audit", params(ListEventsQuery),
     responses((status = 200, content_type = "text/csv", body = String),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-#[get("/audit-events.csv")]
 pub async fn export_csv(
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,
@@ -130,7 +128,6 @@ pub async fn export_csv(
 #[utoipa::path(get, path = "/api/v1/audit-events/verify", tag = "audit",
     responses((status = 200, body = AuditChainView),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-#[get("/audit-events/verify")]
 pub async fn verify(
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,

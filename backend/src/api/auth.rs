@@ -1,12 +1,12 @@
 //! Login, logout and the current session.
 
 use actix_web::cookie::{Cookie, SameSite};
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use shared::dto::{LoginRequest, SessionView};
 use shared::problem::Problem;
 
 use crate::api::error::ApiResult;
-use crate::api::extract::{SESSION_COOKIE, SessionUser, check_origin, origin};
+use crate::api::extract::{OptionalSession, SESSION_COOKIE, SessionUser, check_origin, origin};
 use crate::startup::AppState;
 use crate::workflow::accounts::{self, LoginPolicy};
 
@@ -25,7 +25,6 @@ fn session_cookie(value: String, secure: bool) -> Cookie<'static> {
     responses((status = 200, body = SessionView),
               (status = "4XX", body = Problem, content_type = "application/problem+json",
                description = "invalid_credentials (also for locked and disabled accounts, alike), totp_required, totp_invalid, too_many_requests")))]
-#[post("/auth/login")]
 pub async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -48,7 +47,6 @@ pub async fn login(
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
     responses((status = 204),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-#[post("/auth/logout")]
 pub async fn logout(state: web::Data<AppState>, user: SessionUser) -> ApiResult<HttpResponse> {
     state
         .run(move |conn| accounts::logout(conn, &user.actor))
@@ -59,18 +57,20 @@ pub async fn logout(state: web::Data<AppState>, user: SessionUser) -> ApiResult<
 }
 
 /// The current session: who is logged in, what they may do, and the CSRF token. The browser
-/// app calls it at start to restore a session after a reload.
+/// app calls it at start to restore a session after a reload; when nobody is logged in (no
+/// cookie, or the session has ended) it answers 204, not an error.
 #[utoipa::path(get, path = "/api/v1/auth/session", tag = "auth",
     responses((status = 200, body = SessionView),
-              (status = 401, body = Problem, content_type = "application/problem+json",
-               description = "unauthenticated, session_expired")))]
-#[get("/auth/session")]
+              (status = 204, description = "nobody is logged in (no session cookie, or the session has ended)")))]
 pub async fn session(
     state: web::Data<AppState>,
-    user: SessionUser,
-) -> ApiResult<web::Json<SessionView>> {
+    OptionalSession(user): OptionalSession,
+) -> ApiResult<HttpResponse> {
+    let Some(user) = user else {
+        return Ok(HttpResponse::NoContent().finish());
+    };
     let view = state
         .run(move |conn| accounts::session_view(conn, &user.actor, user.csrf_token))
         .await?;
-    Ok(web::Json(view))
+    Ok(HttpResponse::Ok().json(view))
 }

@@ -1,7 +1,7 @@
 //! Contracts: drafts, files, recipients, approval route and the staff actions.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
 use serde::Deserialize;
 use shared::contract::{ContractAction, DocumentRole};
@@ -40,7 +40,6 @@ pub fn list_query(
 #[utoipa::path(get, path = "/api/v1/contracts", tag = "contracts", params(ContractListQuery),
     responses((status = 200, body = Page<ContractSummaryView>),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-#[get("/contracts")]
 pub async fn list(
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,
@@ -57,7 +56,6 @@ pub async fn list(
 #[utoipa::path(post, path = "/api/v1/contracts", tag = "contracts", request_body = ContractRequest,
     responses((status = 201, body = ContractView),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-#[post("/contracts")]
 pub async fn create(
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,
@@ -73,7 +71,6 @@ pub async fn create(
 #[utoipa::path(get, path = "/api/v1/contracts/{id}", tag = "contracts", params(("id" = Uuid, Path)),
     responses((status = 200, body = ContractView),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-#[get("/contracts/{id}")]
 pub async fn get(
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,
@@ -91,7 +88,6 @@ pub async fn get(
     request_body = ContractRequest,
     responses((status = 200, body = ContractView),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-#[put("/contracts/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,
@@ -110,7 +106,6 @@ pub async fn update(
     request_body = RecipientsRequest,
     responses((status = 200, body = ContractView),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-#[put("/contracts/{id}/recipients")]
 pub async fn set_recipients(
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,
@@ -129,7 +124,6 @@ pub async fn set_recipients(
     request_body = ApprovalRouteRequest,
     responses((status = 200, body = ContractView),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-#[put("/contracts/{id}/approval-route")]
 pub async fn set_route(
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,
@@ -165,7 +159,6 @@ pub struct UploadQuery {
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses((status = 201, body = ContractView),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-#[post("/contracts/{id}/documents")]
 pub async fn upload(
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,
@@ -199,7 +192,7 @@ pub async fn upload(
         bytes,
     };
     // The PDF is read before a database connection is taken (it may take a while).
-    let checked = web::block(move || contracts::check_upload(upload)).await?;
+    let checked = crate::telemetry::block(move || contracts::check_upload(upload)).await?;
     let store = state.blobs.clone();
     let view = state
         .run(move |conn| contracts::upload_document(conn, &actor, &store, limits, &id, checked))
@@ -212,7 +205,6 @@ pub async fn upload(
     params(("id" = Uuid, Path), ("document_id" = Uuid, Path)),
     responses((status = 200, body = ContractView),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-#[delete("/contracts/{id}/documents/{document_id}")]
 pub async fn remove_document(
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,
@@ -233,7 +225,6 @@ pub async fn remove_document(
     params(("id" = Uuid, Path), ("document_id" = Uuid, Path)),
     responses((status = 200, content_type = "application/pdf", body = Vec<u8>),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-#[get("/contracts/{id}/documents/{document_id}")]
 pub async fn download(
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,
@@ -254,7 +245,7 @@ pub async fn download(
 /// `Content-Disposition` (RFC 6266 / RFC 5987).
 pub async fn file_response(req: &HttpRequest, d: contracts::Download) -> ApiResult<HttpResponse> {
     let path = d.path.clone();
-    let file = web::block(move || actix_files::NamedFile::open(path))
+    let file = crate::telemetry::block(move || actix_files::NamedFile::open(path))
         .await?
         .map_err(|e| ApiError::from(WorkflowError::Internal(e.into())))?;
     // Only the accepted types, whatever was stored; always as an attachment, never rendered
@@ -286,7 +277,6 @@ pub async fn file_response(req: &HttpRequest, d: contracts::Download) -> ApiResu
 #[utoipa::path(get, path = "/api/v1/contracts/{id}/archive", tag = "contracts", params(("id" = Uuid, Path)),
     responses((status = 200, content_type = "application/zip", body = Vec<u8>),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-#[get("/contracts/{id}/archive")]
 pub async fn archive_one(
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,
@@ -302,7 +292,6 @@ pub async fn archive_one(
     request_body = ArchiveRequest,
     responses((status = 200, content_type = "application/zip", body = Vec<u8>),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-#[post("/contracts/archive")]
 pub async fn archive_many(
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,
@@ -327,14 +316,14 @@ async fn zip_response(
     // Files are copied and compressed without holding a database connection.
     let store = state.blobs.clone();
     let (archive, contents) =
-        web::block(move || archive::write(&contents, &store).map(|a| (a, contents)))
+        crate::telemetry::block(move || archive::write(&contents, &store).map(|a| (a, contents)))
             .await?
             .map_err(ApiError::from)?;
     state
         .run(move |conn| archive::record_download(conn, &actor, &contents))
         .await?;
     let path = archive.path.clone();
-    let file = web::block(move || -> std::io::Result<actix_files::NamedFile> {
+    let file = crate::telemetry::block(move || -> std::io::Result<actix_files::NamedFile> {
         let f = std::fs::File::open(&path)?;
         // Unlinked now; the open handle keeps the data until the response is sent.
         std::fs::remove_file(&path)?;
@@ -356,7 +345,6 @@ async fn zip_response(
 #[utoipa::path(get, path = "/api/v1/approvers", tag = "contracts",
     responses((status = 200, body = Vec<ApproverOption>),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-#[get("/approvers")]
 pub async fn approvers(
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,
@@ -371,7 +359,6 @@ pub async fn approvers(
 #[utoipa::path(post, path = "/api/v1/contracts/{id}/duplicate", tag = "contracts", params(("id" = Uuid, Path)),
     responses((status = 201, body = ContractView),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-#[post("/contracts/{id}/duplicate")]
 pub async fn duplicate(
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,
@@ -456,28 +443,3 @@ action_endpoint!(
     ContractAction::Cancel,
     "取消: cancels a contract that is not concluded."
 );
-
-/// Registers the contract routes.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(list)
-        .service(create)
-        .service(get)
-        .service(update)
-        .service(set_recipients)
-        .service(set_route)
-        .service(upload)
-        .service(remove_document)
-        .service(download)
-        .service(archive_many)
-        .service(archive_one)
-        .service(duplicate)
-        .service(approvers)
-        .route("/contracts/{id}/submit", web::post().to(submit))
-        .route("/contracts/{id}/approve", web::post().to(approve))
-        .route("/contracts/{id}/reject", web::post().to(reject))
-        .route("/contracts/{id}/withdraw", web::post().to(withdraw))
-        .route("/contracts/{id}/send", web::post().to(send))
-        .route("/contracts/{id}/send-back", web::post().to(send_back))
-        .route("/contracts/{id}/cancel", web::post().to(cancel))
-        .route("/contracts/{id}/remind", web::post().to(remind));
-}

@@ -1,6 +1,6 @@
 //! The start page's data and the contract list as CSV (仕様 5-(17)(18)).
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpResponse, web};
 use shared::dto::{ContractListQuery, DashboardView};
 use shared::problem::Problem;
 
@@ -17,7 +17,6 @@ use crate::workflow::contracts::{dashboard, export};
 #[utoipa::path(get, path = "/api/v1/dashboard", tag = "contracts",
     responses((status = 200, body = DashboardView),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-#[get("/dashboard")]
 pub async fn get(
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,
@@ -37,7 +36,6 @@ pub async fn get(
     responses((status = 200, content_type = "text/csv", body = String,
                headers(("X-Tachiai-Truncated" = String, description = "`true` when more than 50,000 contracts matched"))),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-#[get("/contracts.csv")]
 pub async fn export_csv(
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,
@@ -48,9 +46,4 @@ pub async fn export_csv(
         .run(move |conn| export::export_csv(conn, &actor, &query))
         .await?;
     Ok(csv_attachment(csv))
-}
-
-/// Registers the dashboard and export routes.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(get).service(export_csv);
 }

@@ -1,6 +1,6 @@
 //! Departments (所属).
 
-use actix_web::{HttpResponse, get, post, put, web};
+use actix_web::{HttpResponse, web};
 use shared::dto::{DepartmentRequest, DepartmentView, Page};
 use shared::problem::Problem;
 use uuid::Uuid;
@@ -15,7 +15,6 @@ use crate::workflow::departments;
 #[utoipa::path(get, path = "/api/v1/departments", tag = "departments", params(PageQuery),
     responses((status = 200, body = Page<DepartmentView>),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-#[get("/departments")]
 pub async fn list(
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,
@@ -32,7 +31,6 @@ pub async fn list(
 #[utoipa::path(post, path = "/api/v1/departments", tag = "departments", request_body = DepartmentRequest,
     responses((status = 201, body = DepartmentView),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-#[post("/departments")]
 pub async fn create(
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,
@@ -50,7 +48,6 @@ pub async fn create(
     responses((status = 200, body = DepartmentView),
               (status = "4XX", body = Problem, content_type = "application/problem+json",
                description = "department_cycle, validation_failed, not_found, forbidden")))]
-#[put("/departments/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,

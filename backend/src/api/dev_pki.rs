@@ -21,7 +21,7 @@ pub async fn respond(
         .unwrap_or_default()
         .to_owned();
     let method = req.method().as_str().to_owned();
-    let answer = web::block(move || endpoints.respond(&method, &path, &body)).await;
+    let answer = crate::telemetry::block(move || endpoints.respond(&method, &path, &body)).await;
     match answer {
         Ok(Some((content_type, bytes))) => HttpResponse::Ok()
             .content_type(content_type)

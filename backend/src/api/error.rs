@@ -56,6 +56,14 @@ impl ResponseError for ApiError {
             // RFC 6750 §3.
             res.insert_header(("WWW-Authenticate", "Bearer error=\"invalid_token\""));
         }
+        if self.0.code == ProblemCode::Internal && self.0.request_id.is_none() {
+            // The cause is only in the log: the ID is what connects a report to it.
+            let problem = Problem {
+                request_id: crate::request_id::current(),
+                ..(*self.0).clone()
+            };
+            return res.body(serde_json::to_string(&problem).unwrap_or_default());
+        }
         res.body(serde_json::to_string(&self.0).unwrap_or_default())
     }
 }

@@ -8,6 +8,12 @@
 //!   requires it.
 //! - `SessionUser`: the session cookie only, without that last condition, for the account
 //!   endpoints that let the user get there and for issuing API tokens.
+//! - `SessionActor`: an `Authenticated` user who came with the session cookie; an API token is
+//!   refused (`api_token_not_allowed`, audited), for the endpoints that manage API tokens.
+//! - `OptionalSession`: a `SessionUser` or nobody, for the session probe.
+//!
+//! The OpenAPI document's `security` of each operation is derived from these types
+//! (`api::endpoint::Credential`).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -22,6 +28,7 @@ use crate::audit::Origin;
 use crate::startup::AppState;
 use crate::workflow::Actor;
 use crate::workflow::accounts::{self, RequestCredentials};
+use crate::workflow::actor::Credential;
 use crate::workflow::api_tokens;
 
 /// The session cookie's name.
@@ -128,6 +135,52 @@ impl FromRequest for SessionUser {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         resolve(req)
+    }
+}
+
+/// An [`Authenticated`] user at a logged-in session: an API token is refused
+/// (`api_token_not_allowed`, audited), so that a leaked token cannot mint or list tokens.
+pub struct SessionActor(pub Actor);
+
+impl FromRequest for SessionActor {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let authenticated = Authenticated::from_request(req, payload);
+        Box::pin(async move {
+            let Authenticated(actor) = authenticated.await?;
+            if actor.credential == Credential::ApiToken {
+                let state = state.ok_or(ApiError::from(ProblemCode::Internal))?;
+                let token_actor = actor.clone();
+                state
+                    .run(move |conn| token_actor.require_session(conn))
+                    .await?;
+            }
+            Ok(SessionActor(actor))
+        })
+    }
+}
+
+/// The session if the request carries a valid one, else `None` (no cookie, or an ended
+/// session: the answers that are 401 elsewhere). For the start-up probe, which must not answer
+/// an error status merely because nobody is logged in.
+pub struct OptionalSession(pub Option<SessionUser>);
+
+impl FromRequest for OptionalSession {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let session = resolve(req);
+        Box::pin(async move {
+            match session.await {
+                Ok(user) => Ok(OptionalSession(Some(user))),
+                Err(e) if e.0.status == 401 => Ok(OptionalSession(None)),
+                Err(e) => Err(e),
+            }
+        })
     }
 }
 

@@ -1,6 +1,6 @@
 //! `GET /api/v1/health`: liveness and which database and schema are in use.
 
-use actix_web::{get, web};
+use actix_web::web;
 use shared::dto::HealthView;
 use shared::problem::Problem;
 
@@ -12,7 +12,6 @@ use crate::startup::AppState;
 #[utoipa::path(get, path = "/api/v1/health", tag = "system",
     responses((status = 200, body = HealthView),
               (status = 503, body = Problem, content_type = "application/problem+json")))]
-#[get("/health")]
 pub async fn health(state: web::Data<AppState>) -> ApiResult<web::Json<HealthView>> {
     let view = state
         .run(|conn| {

@@ -12,6 +12,7 @@ pub mod dashboard;
 pub mod departments;
 pub mod dev_pki;
 pub mod download;
+pub mod endpoint;
 pub mod error;
 pub mod extract;
 pub mod health;
@@ -25,9 +26,7 @@ pub mod users;
 
 use actix_web::web;
 use serde::Deserialize;
-use utoipa::openapi::security::{
-    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
-};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoParams, Modify, OpenApi};
 
 use crate::workflow::PageRequest;
@@ -50,37 +49,15 @@ impl PageQuery {
     }
 }
 
-/// The OpenAPI document of `/api/v1`. `openapi/openapi.json` is this, committed; a test fails
-/// when they differ (`UPDATE_OPENAPI=1 cargo test` rewrites it).
+/// The frame of the OpenAPI document of `/api/v1` (info, tags, security schemes); [`openapi`]
+/// adds the operations. `openapi/openapi.json` is the whole, committed; a test fails when they
+/// differ (`UPDATE_OPENAPI=1 cargo test` rewrites it).
 #[derive(OpenApi)]
 #[openapi(
     info(
         title = "Tachiai API",
         description = "立会人型電子契約サービス Tachiai の API。エラーは RFC 9457 problem+json で、`code` が機械可読なコード、`detail_ja` が日本語の説明です。\n\nThe Tachiai witness-type e-contract API. Log in with `POST /api/v1/auth/login`; the session is an HttpOnly cookie, and every state-changing request must carry the `X-CSRF-Token` header from the session.\n\nIntegrators use an API token instead: a logged-in user issues one under `POST /api/v1/api-tokens` (the secret `tachiai_…` is shown once) and sends it as `Authorization: Bearer tachiai_…`. A token acts as its user, with the user's permissions intersected with the token's scopes; it needs no CSRF header. Each operation below lists the credentials it accepts.",
         license(name = "AGPL-3.0-or-later")
-    ),
-    paths(
-        health::health,
-        auth::login, auth::logout, auth::session,
-        account::change_password, account::totp_setup, account::totp_enable, account::totp_disable,
-        users::list, users::create, users::get, users::update, users::disable, users::enable, users::reset_password,
-        departments::list, departments::create, departments::update,
-        address_book::list, address_book::create, address_book::get, address_book::update,
-        address_book::create_contact, address_book::update_contact,
-        settings::get, settings::update, settings::seal,
-        audit::list, audit::verify, audit::export_csv,
-        api_tokens::list, api_tokens::create, api_tokens::revoke,
-        dashboard::get, dashboard::export_csv,
-        contracts::list, contracts::create, contracts::get, contracts::update,
-        contracts::set_recipients, contracts::set_route,
-        contracts::upload, contracts::remove_document, contracts::download,
-        contracts::archive_one, contracts::archive_many, contracts::duplicate, contracts::approvers,
-        route_templates::list, route_templates::create, route_templates::update,
-        public::verify, public::contract,
-        contracts::submit, contracts::approve, contracts::reject, contracts::withdraw,
-        contracts::send, contracts::send_back, contracts::cancel, contracts::remind,
-        signing::view, signing::send_code, signing::verify, signing::download,
-        signing::agree, signing::decline, signing::forward,
     ),
     tags(
         (name = "system", description = "稼働状況 / health"),
@@ -102,27 +79,9 @@ impl PageQuery {
 )]
 pub struct ApiDoc;
 
-/// Paths that take no credential (prefixes). A handler without an `Authenticated` or
-/// `SessionUser` extractor belongs here; the signing pages have their own link + code flow.
-const PUBLIC_PATHS: &[&str] = &[
-    "/api/v1/health",
-    "/api/v1/auth/login",
-    "/api/v1/signing/",
-    "/api/v1/verify",
-    "/api/v1/public/",
-];
-
-/// Paths whose handlers take `SessionUser`: the session cookie only, never an API token.
-const SESSION_ONLY_PATHS: &[&str] = &[
-    "/api/v1/auth/logout",
-    "/api/v1/auth/session",
-    "/api/v1/account/",
-    "/api/v1/api-tokens",
-];
-
 /// Documents the two credentials (`session`: the cookie, with `X-CSRF-Token` on
-/// state-changing requests; `api_token`: `Authorization: Bearer tachiai_…`) and which
-/// operations accept which.
+/// state-changing requests; `api_token`: `Authorization: Bearer tachiai_…`); which operations
+/// accept which comes from their handlers' extractors (`endpoint::Credential`).
 struct SecurityAddon;
 
 impl Modify for SecurityAddon {
@@ -149,78 +108,69 @@ impl Modify for SecurityAddon {
                     .build(),
             ),
         );
-        let session = SecurityRequirement::new("session", Vec::<String>::new());
-        let token = SecurityRequirement::new("api_token", Vec::<String>::new());
-        for (path, item) in openapi.paths.paths.iter_mut() {
-            let security = if PUBLIC_PATHS.iter().any(|p| path.starts_with(p)) {
-                continue;
-            } else if SESSION_ONLY_PATHS.iter().any(|p| path.starts_with(p)) {
-                vec![session.clone()]
-            } else {
-                vec![session.clone(), token.clone()]
-            };
-            for op in [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.patch,
-            ]
-            .into_iter()
-            .flatten()
-            {
-                op.security = Some(security.clone());
-            }
-        }
     }
 }
 
-/// Registers every `/api/v1` handler.
+/// Every `/api/v1` handler, each once: its route, its OpenAPI operation and the credentials
+/// that operation documents all come from this entry (see [`endpoint`]). Routes are matched in
+/// this order.
+macro_rules! endpoints {
+    ($($module:ident :: $handler:ident),* $(,)?) => {
+        fn endpoints() -> Vec<endpoint::Endpoint> {
+            vec![$({
+                #[derive(OpenApi)]
+                #[openapi(paths($module::$handler))]
+                struct Doc;
+                endpoint::Endpoint::new(Doc::openapi(), $module::$handler)
+            }),*]
+        }
+    };
+}
+
+endpoints! {
+    health::health,
+    auth::login, auth::logout, auth::session,
+    account::change_password, account::totp_setup, account::totp_enable, account::totp_disable,
+    users::list, users::create, users::get, users::update, users::disable, users::enable,
+    users::reset_password,
+    departments::list, departments::create, departments::update,
+    address_book::list, address_book::create, address_book::get, address_book::update,
+    address_book::create_contact, address_book::update_contact,
+    settings::get, settings::update, settings::seal,
+    audit::verify, audit::list, audit::export_csv,
+    api_tokens::list, api_tokens::create, api_tokens::revoke,
+    dashboard::get, dashboard::export_csv,
+    route_templates::list, route_templates::create, route_templates::update,
+    contracts::list, contracts::create, contracts::get, contracts::update,
+    contracts::set_recipients, contracts::set_route,
+    contracts::upload, contracts::remove_document, contracts::download,
+    contracts::archive_many, contracts::archive_one, contracts::duplicate, contracts::approvers,
+    contracts::submit, contracts::approve, contracts::reject, contracts::withdraw,
+    contracts::send, contracts::send_back, contracts::cancel, contracts::remind,
+    signing::view, signing::send_code, signing::verify, signing::download,
+    signing::agree, signing::decline, signing::forward,
+    public::verify, public::contract,
+}
+
+/// Registers every `/api/v1` handler (relative to the `/api/v1` scope).
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(health::health)
-        .service(auth::login)
-        .service(auth::logout)
-        .service(auth::session)
-        .service(account::change_password)
-        .service(account::totp_setup)
-        .service(account::totp_enable)
-        .service(account::totp_disable)
-        .service(users::list)
-        .service(users::create)
-        .service(users::get)
-        .service(users::update)
-        .service(users::disable)
-        .service(users::enable)
-        .service(users::reset_password)
-        .service(departments::list)
-        .service(departments::create)
-        .service(departments::update)
-        .service(address_book::list)
-        .service(address_book::create)
-        .service(address_book::get)
-        .service(address_book::update)
-        .service(address_book::create_contact)
-        .service(address_book::update_contact)
-        .service(settings::get)
-        .service(settings::update)
-        .service(settings::seal)
-        .service(audit::verify)
-        .service(audit::list)
-        .service(audit::export_csv)
-        .configure(api_tokens::routes)
-        .configure(dashboard::routes)
-        .service(route_templates::list)
-        .service(route_templates::create)
-        .service(route_templates::update)
-        .configure(contracts::routes)
-        .configure(signing::routes)
-        .service(public::verify)
-        .service(public::contract);
+    for e in endpoints() {
+        e.register(cfg);
+    }
+}
+
+/// The OpenAPI document of `/api/v1`: [`ApiDoc`]'s frame with every handler's operation.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    for e in endpoints() {
+        e.document(&mut doc);
+    }
+    doc
 }
 
 /// The document as pretty JSON with a trailing newline (the committed form).
 pub fn openapi_json() -> String {
-    let mut s = ApiDoc::openapi()
+    let mut s = openapi()
         .to_pretty_json()
         .expect("the OpenAPI document serialises");
     s.push('\n');

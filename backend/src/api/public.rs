@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use actix_web::{HttpRequest, get, post, web};
+use actix_web::{HttpRequest, web};
 use futures_util::StreamExt;
 use shared::dto::{PublicContractView, PublicVerificationView};
 use shared::problem::{Problem, ProblemCode};
@@ -23,7 +23,6 @@ use crate::workflow::verification;
     responses((status = 200, body = PublicVerificationView),
               (status = "4XX", body = Problem, content_type = "application/problem+json"),
               (status = 503, body = Problem, content_type = "application/problem+json")))]
-#[post("/verify")]
 pub async fn verify(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -52,7 +51,7 @@ pub async fn verify(
         .map_err(|_| ApiError::from(ProblemCode::UploadTimeout))??;
     let kit = state.seal.clone();
     let deadline = limits.timeout;
-    let work = web::block(move || {
+    let work = crate::telemetry::block(move || {
         let _slot = slot;
         verification::verify_pdf(&kit, &bytes, deadline)
     });
@@ -73,7 +72,6 @@ pub async fn verify(
     params(("public_id" = String, Path)),
     responses((status = 200, body = PublicContractView),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-#[get("/public/contracts/{public_id}")]
 pub async fn contract(
     state: web::Data<AppState>,
     public_id: web::Path<String>,

@@ -1,6 +1,6 @@
 //! Approval route templates (決裁ルートのひな形).
 
-use actix_web::{HttpResponse, get, post, put, web};
+use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use shared::dto::{RouteTemplateRequest, RouteTemplateView};
 use shared::problem::Problem;
@@ -27,7 +27,6 @@ pub struct ListTemplatesQuery {
 #[utoipa::path(get, path = "/api/v1/approval-route-templates", tag = "contracts", params(ListTemplatesQuery),
     responses((status = 200, body = Vec<RouteTemplateView>),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-#[get("/approval-route-templates")]
 pub async fn list(
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,
@@ -51,7 +50,6 @@ pub async fn list(
 #[utoipa::path(post, path = "/api/v1/approval-route-templates", tag = "contracts", request_body = RouteTemplateRequest,
     responses((status = 201, body = RouteTemplateView),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-#[post("/approval-route-templates")]
 pub async fn create(
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,
@@ -69,7 +67,6 @@ pub async fn create(
     request_body = RouteTemplateRequest,
     responses((status = 200, body = RouteTemplateView),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-#[put("/approval-route-templates/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,

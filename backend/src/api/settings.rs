@@ -1,6 +1,6 @@
 //! Tenant settings.
 
-use actix_web::{get, put, web};
+use actix_web::web;
 use shared::dto::{SealInfoView, TenantSettingsView, UpdateTenantSettingsRequest};
 use shared::problem::Problem;
 
@@ -13,7 +13,6 @@ use crate::workflow::settings;
 #[utoipa::path(get, path = "/api/v1/settings", tag = "settings",
     responses((status = 200, body = TenantSettingsView),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-#[get("/settings")]
 pub async fn get(
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,
@@ -28,7 +27,6 @@ pub async fn get(
 #[utoipa::path(put, path = "/api/v1/settings", tag = "settings", request_body = UpdateTenantSettingsRequest,
     responses((status = 200, body = TenantSettingsView),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-#[put("/settings")]
 pub async fn update(
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,
@@ -45,7 +43,6 @@ pub async fn update(
 #[utoipa::path(get, path = "/api/v1/seal", tag = "settings",
     responses((status = 200, body = SealInfoView),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-#[get("/seal")]
 pub async fn seal(
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,

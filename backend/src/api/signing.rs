@@ -2,7 +2,7 @@
 //! in the path; after the one-time code the session token goes in `Authorization: Bearer …`.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use shared::dto::{
     SigningAgreeRequest, SigningDeclineRequest, SigningForwardRequest, SigningSessionView,
     SigningVerifyRequest, SigningView,
@@ -28,7 +28,6 @@ fn bearer(req: &HttpRequest) -> Option<String> {
 #[utoipa::path(get, path = "/api/v1/signing/{token}", tag = "signing", params(("token" = String, Path)),
     responses((status = 200, body = SigningView),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-#[get("/signing/{token}")]
 pub async fn view(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -45,7 +44,6 @@ pub async fn view(
 #[utoipa::path(post, path = "/api/v1/signing/{token}/code", tag = "signing", params(("token" = String, Path)),
     responses((status = 204),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-#[post("/signing/{token}/code")]
 pub async fn send_code(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -65,7 +63,6 @@ pub async fn send_code(
     request_body = SigningVerifyRequest,
     responses((status = 200, body = SigningSessionView),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-#[post("/signing/{token}/verify")]
 pub async fn verify(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -97,7 +94,6 @@ pub async fn verify(
     params(("token" = String, Path), ("document_id" = Uuid, Path)),
     responses((status = 200, content_type = "application/pdf", body = Vec<u8>),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-#[get("/signing/{token}/documents/{document_id}")]
 pub async fn download(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -127,7 +123,6 @@ pub async fn download(
     request_body = SigningAgreeRequest,
     responses((status = 204),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-#[post("/signing/{token}/agree")]
 pub async fn agree(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -148,7 +143,6 @@ pub async fn agree(
     request_body = SigningDeclineRequest,
     responses((status = 204),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-#[post("/signing/{token}/decline")]
 pub async fn decline(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -171,7 +165,6 @@ pub async fn decline(
     request_body = SigningForwardRequest,
     responses((status = 204),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-#[post("/signing/{token}/forward")]
 pub async fn forward(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -185,15 +178,4 @@ pub async fn forward(
         .run(move |conn| signing::forward(conn, &links, &token, session.as_deref(), &body, &o))
         .await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-/// Registers the signing routes.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(view)
-        .service(send_code)
-        .service(verify)
-        .service(download)
-        .service(agree)
-        .service(decline)
-        .service(forward);
 }

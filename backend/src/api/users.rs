@@ -1,6 +1,6 @@
 //! User administration.
 
-use actix_web::{HttpResponse, get, post, put, web};
+use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use shared::dto::{CreateUserRequest, Page, UpdateUserRequest, UserCredentialView, UserView};
 use shared::problem::Problem;
@@ -32,7 +32,6 @@ pub struct ListUsersQuery {
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", params(ListUsersQuery),
     responses((status = 200, body = Page<UserView>),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-#[get("/users")]
 pub async fn list(
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,
@@ -52,7 +51,6 @@ pub async fn list(
     responses((status = 201, body = UserCredentialView),
               (status = "4XX", body = Problem, content_type = "application/problem+json",
                description = "validation_failed, login_id_taken, forbidden, grant_not_held, admin_only, api_token_not_allowed")))]
-#[post("/users")]
 pub async fn create(
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,
@@ -68,7 +66,6 @@ pub async fn create(
 #[utoipa::path(get, path = "/api/v1/users/{id}", tag = "users", params(("id" = Uuid, Path)),
     responses((status = 200, body = UserView),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-#[get("/users/{id}")]
 pub async fn get(
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,
@@ -87,7 +84,6 @@ pub async fn get(
     responses((status = 200, body = UserView),
               (status = "4XX", body = Problem, content_type = "application/problem+json",
                description = "validation_failed, self_lockout, not_found, forbidden, grant_not_held, admin_only, api_token_not_allowed")))]
-#[put("/users/{id}")]
 pub async fn update(
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,
@@ -106,7 +102,6 @@ pub async fn update(
 #[utoipa::path(post, path = "/api/v1/users/{id}/disable", tag = "users", params(("id" = Uuid, Path)),
     responses((status = 200, body = UserView),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-#[post("/users/{id}/disable")]
 pub async fn disable(
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,
@@ -123,7 +118,6 @@ pub async fn disable(
 #[utoipa::path(post, path = "/api/v1/users/{id}/enable", tag = "users", params(("id" = Uuid, Path)),
     responses((status = 200, body = UserView),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-#[post("/users/{id}/enable")]
 pub async fn enable(
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,
@@ -141,7 +135,6 @@ pub async fn enable(
 #[utoipa::path(post, path = "/api/v1/users/{id}/reset-password", tag = "users", params(("id" = Uuid, Path)),
     responses((status = 200, body = UserCredentialView),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-#[post("/users/{id}/reset-password")]
 pub async fn reset_password(
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,

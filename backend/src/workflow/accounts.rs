@@ -69,6 +69,7 @@ pub struct NewSession {
 /// whose account locks is told by mail. Both limits are taken *before* the password is
 /// checked, atomically in the database, so parallel guesses cannot exceed them: the address
 /// reserves a throttle slot, the account one attempt of its allowance.
+#[tracing::instrument(skip_all)]
 pub fn login(
     conn: &mut AnyConnection,
     keys: &KeyRing,
@@ -356,6 +357,7 @@ fn open_totp_secret(keys: &KeyRing, user: &User) -> WorkflowResult<String> {
 
 /// Seals every TOTP secret that is plain text or under a previous key with the current key
 /// (at start; see README "Rotating the secret key"), audited per tenant. Returns how many.
+#[tracing::instrument(skip_all)]
 pub fn seal_totp_secrets(conn: &mut AnyConnection, keys: &KeyRing) -> anyhow::Result<usize> {
     let mut per_tenant: std::collections::BTreeMap<String, usize> = Default::default();
     for (tenant_id, user_id, stored) in users::totp_secrets(conn)? {
@@ -410,6 +412,7 @@ pub struct RequestCredentials<'a> {
 
 /// Resolves a session cookie into an [`Actor`], enforcing the idle and absolute timeouts and,
 /// for state-changing requests, the CSRF token.
+#[tracing::instrument(skip_all)]
 pub fn authenticate(
     conn: &mut AnyConnection,
     creds: RequestCredentials<'_>,
@@ -473,6 +476,7 @@ pub fn authenticate(
 }
 
 /// `GET /auth/session`: the current session as the client needs it.
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id))]
 pub fn session_view(
     conn: &mut AnyConnection,
     actor: &Actor,
@@ -490,6 +494,7 @@ pub fn session_view(
 }
 
 /// `POST /auth/logout`.
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id))]
 pub fn logout(conn: &mut AnyConnection, actor: &Actor) -> WorkflowResult<()> {
     db::tenant_transaction(conn, &actor.tenant_id, |conn| {
         sessions::delete(conn, &actor.session_token_hash)?;
@@ -504,6 +509,7 @@ pub fn logout(conn: &mut AnyConnection, actor: &Actor) -> WorkflowResult<()> {
 
 /// `POST /account/password`: the user's own change; the user's other sessions end and their
 /// API tokens are revoked (whoever knew the old password may have made one).
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id))]
 pub fn change_password(
     conn: &mut AnyConnection,
     actor: &Actor,
@@ -538,6 +544,7 @@ pub fn change_password(
 }
 
 /// `POST /account/totp/setup`: stores a new, not yet active secret.
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id))]
 pub fn totp_setup(
     conn: &mut AnyConnection,
     keys: &KeyRing,
@@ -569,6 +576,7 @@ pub fn totp_setup(
 }
 
 /// `POST /account/totp/enable`: a first valid code activates the stored secret.
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id))]
 pub fn totp_enable(
     conn: &mut AnyConnection,
     keys: &KeyRing,
@@ -597,6 +605,7 @@ pub fn totp_enable(
 }
 
 /// `POST /account/totp/disable`: needs the password; refused when the tenant requires TOTP.
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id))]
 pub fn totp_disable(
     conn: &mut AnyConnection,
     actor: &Actor,

@@ -18,6 +18,7 @@ use crate::workflow::error::{FieldErrors, WorkflowResult, optional};
 use crate::workflow::views::{contact_view, organization_view};
 
 /// `GET /organizations`: a page of organisations, each with its contacts.
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id))]
 pub fn list_organizations(
     conn: &mut AnyConnection,
     actor: &Actor,
@@ -43,6 +44,7 @@ pub fn list_organizations(
 }
 
 /// `GET /organizations/{id}`.
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id, id = %id))]
 pub fn get_organization(
     conn: &mut AnyConnection,
     actor: &Actor,
@@ -82,6 +84,7 @@ fn check_organization(req: &OrganizationRequest) -> WorkflowResult<CheckedOrgani
 }
 
 /// `POST /organizations`.
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id))]
 pub fn create_organization(
     conn: &mut AnyConnection,
     actor: &Actor,
@@ -115,6 +118,7 @@ pub fn create_organization(
 }
 
 /// `PUT /organizations/{id}`.
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id, id = %id))]
 pub fn update_organization(
     conn: &mut AnyConnection,
     actor: &Actor,
@@ -172,6 +176,7 @@ fn check_contact(req: &ContactRequest) -> WorkflowResult<CheckedContact> {
 }
 
 /// `POST /organizations/{id}/contacts`.
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id, organization_id = %organization_id))]
 pub fn create_contact(
     conn: &mut AnyConnection,
     actor: &Actor,
@@ -208,6 +213,7 @@ pub fn create_contact(
 }
 
 /// `PUT /contacts/{id}`.
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id, id = %id))]
 pub fn update_contact(
     conn: &mut AnyConnection,
     actor: &Actor,

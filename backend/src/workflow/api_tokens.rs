@@ -64,6 +64,7 @@ fn usable(t: &ApiToken, now: i64) -> bool {
 }
 
 /// `GET /api-tokens`: the user's own tokens; with `manage_users`, every token of the tenant.
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id))]
 pub fn list(
     conn: &mut AnyConnection,
     actor: &Actor,
@@ -87,6 +88,7 @@ pub fn list(
 }
 
 /// `POST /api-tokens`: a token for the actor, scoped to a subset of their permissions.
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id))]
 pub fn create(
     conn: &mut AnyConnection,
     actor: &Actor,
@@ -145,6 +147,7 @@ pub fn create(
 
 /// `POST /api-tokens/{id}/revoke`: one's own token, or any of the tenant's with
 /// `manage_users` (another user's token is a 404 otherwise). Revoking twice changes nothing.
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id, id = %id))]
 pub fn revoke(conn: &mut AnyConnection, actor: &Actor, id: &str) -> WorkflowResult<ApiTokenView> {
     actor.require_ready()?;
     actor.require_session(conn)?;
@@ -175,6 +178,7 @@ pub fn revoke(conn: &mut AnyConnection, actor: &Actor, id: &str) -> WorkflowResu
 
 /// Resolves a bearer secret into the [`Actor`] it stands for. Unknown, revoked and expired
 /// tokens are `api_token_invalid` (401); a disabled user is `account_disabled`.
+#[tracing::instrument(skip_all)]
 pub fn authenticate(
     conn: &mut AnyConnection,
     secret: &str,
@@ -241,6 +245,7 @@ impl RevokeReason {
 /// Revokes every API token of `user_id` and ends their sessions except `keep_session` (a
 /// token digest), inside the caller's tenant transaction; one `auth.credentials_revoked` event
 /// records the counts. Someone who learnt the old password, or a token made with it, is out.
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id, user_id = %user_id))]
 pub fn revoke_credentials(
     conn: &mut AnyConnection,
     actor: &Actor,

@@ -96,6 +96,7 @@ fn view(conn: &mut AnyConnection, t: &RouteTemplate) -> RouteTemplateView {
 }
 
 /// `GET /route-templates`: by name; with a department, its own and those for every department.
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id))]
 pub fn list_templates(
     conn: &mut AnyConnection,
     actor: &Actor,
@@ -149,6 +150,7 @@ fn check(
 }
 
 /// `POST /route-templates`.
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id))]
 pub fn create_template(
     conn: &mut AnyConnection,
     actor: &Actor,
@@ -180,6 +182,7 @@ pub fn create_template(
 }
 
 /// `PUT /route-templates/{id}`: contracts that copied it keep their route.
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id, id = %id))]
 pub fn update_template(
     conn: &mut AnyConnection,
     actor: &Actor,

@@ -123,6 +123,7 @@ pub struct ArchiveContents {
 }
 
 /// Checks the permission and reads `ids` (another tenant's is a 404) with their event logs.
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id))]
 pub fn gather(
     conn: &mut AnyConnection,
     actor: &Actor,
@@ -161,6 +162,7 @@ pub fn gather(
 }
 
 /// Writes the archive into a temporary file (no database connection needed).
+#[tracing::instrument(skip_all)]
 pub fn write(contents: &ArchiveContents, store: &BlobStore) -> WorkflowResult<Archive> {
     let views: Vec<&shared::dto::ContractView> =
         contents.contracts.iter().map(|(v, _)| v).collect();
@@ -268,6 +270,7 @@ pub fn write(contents: &ArchiveContents, store: &BlobStore) -> WorkflowResult<Ar
 }
 
 /// Records that the archive was downloaded.
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id))]
 pub fn record_download(
     conn: &mut AnyConnection,
     actor: &Actor,

@@ -34,6 +34,7 @@ fn view(e: &AuditEvent) -> AuditEventView {
 }
 
 /// `GET /audit-events`, newest first.
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id))]
 pub fn list_events(
     conn: &mut AnyConnection,
     actor: &Actor,
@@ -51,6 +52,7 @@ pub const MAX_CSV_ROWS: usize = 100_000;
 
 /// `GET /audit-events.csv`: the filtered log, newest first, as CSV for Excel (UTF-8 with BOM,
 /// CRLF, formula cells defused), audited as `audit.exported`.
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id))]
 pub fn export_csv(
     conn: &mut AnyConnection,
     actor: &Actor,
@@ -149,6 +151,7 @@ pub fn chain_view(report: &audit::ChainReport) -> AuditChainView {
 }
 
 /// `GET /audit-events/verify`.
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id))]
 pub fn verify_chain(conn: &mut AnyConnection, actor: &Actor) -> WorkflowResult<AuditChainView> {
     actor.require(conn, Permission::ViewAuditLog)?;
     Ok(chain_view(&audit::verify(

@@ -20,6 +20,7 @@ use crate::workflow::error::{FieldErrors, WorkflowResult, optional};
 use crate::workflow::views::department_view;
 
 /// `GET /departments`.
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id))]
 pub fn list_departments(
     conn: &mut AnyConnection,
     actor: &Actor,
@@ -60,6 +61,7 @@ fn check(
 }
 
 /// `POST /departments`.
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id))]
 pub fn create_department(
     conn: &mut AnyConnection,
     actor: &Actor,
@@ -91,6 +93,7 @@ pub fn create_department(
 }
 
 /// `PUT /departments/{id}`: rename, move (never under itself or a descendant), (de)activate.
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id, id = %id))]
 pub fn update_department(
     conn: &mut AnyConnection,
     actor: &Actor,

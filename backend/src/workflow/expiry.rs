@@ -31,6 +31,7 @@ pub struct Sweep {
 }
 
 /// Warns and expires as of `now`.
+#[tracing::instrument(skip_all)]
 pub fn sweep(conn: &mut AnyConnection, links: &Links, now: Millis) -> anyhow::Result<Sweep> {
     let mut done = Sweep::default();
     for c in contracts::sent_expiring_before(conn, now.0 + WARN_BEFORE_MS)? {

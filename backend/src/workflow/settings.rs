@@ -28,12 +28,14 @@ fn view(t: &Tenant) -> TenantSettingsView {
 }
 
 /// `GET /settings`.
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id))]
 pub fn get_settings(conn: &mut AnyConnection, actor: &Actor) -> WorkflowResult<TenantSettingsView> {
     actor.require(conn, Permission::ManageSettings)?;
     Ok(view(&tenants::get(conn, &actor.tenant_id)?))
 }
 
 /// `GET /seal`: the seal and TSA certificates in use, for the administrator.
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id))]
 pub fn seal_info(
     conn: &mut AnyConnection,
     actor: &Actor,
@@ -45,6 +47,7 @@ pub fn seal_info(
 }
 
 /// `PUT /settings`.
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id))]
 pub fn update_settings(
     conn: &mut AnyConnection,
     actor: &Actor,

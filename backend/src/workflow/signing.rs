@@ -102,6 +102,7 @@ pub enum Notice<'a> {
 
 /// Issues a fresh link to `r` and mails it (inside the caller's transaction, so the token, the
 /// recipient's state and the mail commit together). The previous link stops working.
+#[tracing::instrument(skip_all, fields(tenant = %contract.tenant_id, contract = %contract.id))]
 pub fn notify(
     conn: &mut AnyConnection,
     links: &Links,
@@ -302,6 +303,7 @@ fn visible_documents(
 }
 
 /// `GET /signing/{token}`.
+#[tracing::instrument(skip_all)]
 pub fn view(
     conn: &mut AnyConnection,
     token: &str,
@@ -359,6 +361,7 @@ fn code_digest(r: &Recipient, code: &str) -> String {
 }
 
 /// `POST /signing/{token}/code`: mails a fresh one-time code.
+#[tracing::instrument(skip_all)]
 pub fn send_code(conn: &mut AnyConnection, token: &str, origin: &Origin) -> WorkflowResult<()> {
     let (r, _) = by_link(conn, token)?;
     db::tenant_transaction(conn, &r.tenant_id, |conn| {
@@ -403,6 +406,7 @@ pub fn send_code(conn: &mut AnyConnection, token: &str, origin: &Origin) -> Work
 
 /// `POST /signing/{token}/verify`: checks the one-time code (and access code); returns the
 /// session token for the next requests.
+#[tracing::instrument(skip_all)]
 pub fn verify(
     conn: &mut AnyConnection,
     links: &Links,
@@ -539,6 +543,7 @@ pub fn verification_method(r: &Recipient) -> String {
 }
 
 /// A file for a confirmed recipient.
+#[tracing::instrument(skip_all)]
 pub fn download(
     conn: &mut AnyConnection,
     store: &BlobStore,
@@ -607,6 +612,7 @@ fn staff_mailbox(
 }
 
 /// `POST /signing/{token}/agree`: 合意. Needs explicit consent.
+#[tracing::instrument(skip_all)]
 pub fn agree(
     conn: &mut AnyConnection,
     links: &Links,
@@ -691,6 +697,7 @@ pub fn agree(
 }
 
 /// `POST /signing/{token}/decline`: 却下 with a reason; the contract is Declined.
+#[tracing::instrument(skip_all)]
 pub fn decline(
     conn: &mut AnyConnection,
     links: &Links,
@@ -748,6 +755,7 @@ pub const MAX_FORWARDS: usize = 3;
 
 /// `POST /signing/{token}/forward`: 転送 to a colleague, who is verified the same way: a link of
 /// their own, and — if the city set one — the same access code.
+#[tracing::instrument(skip_all)]
 pub fn forward(
     conn: &mut AnyConnection,
     links: &Links,

@@ -27,6 +27,7 @@ pub fn operator_origin(label: &str) -> Origin {
 
 /// Creates a tenant and its first administrator (login ID `admin_login`). Returns the
 /// tenant and the admin's credentials (a generated password when `admin_password` is None).
+#[tracing::instrument(skip_all)]
 pub fn create_tenant(
     conn: &mut AnyConnection,
     code: &str,

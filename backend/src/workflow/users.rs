@@ -28,6 +28,7 @@ use crate::workflow::error::{FieldErrors, WorkflowError, WorkflowResult};
 use crate::workflow::views::user_view;
 
 /// `GET /users`.
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id))]
 pub fn list_users(
     conn: &mut AnyConnection,
     actor: &Actor,
@@ -45,6 +46,7 @@ pub fn list_users(
 }
 
 /// `GET /users/{id}`: admins see everyone, others only themselves.
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id, id = %id))]
 pub fn get_user(conn: &mut AnyConnection, actor: &Actor, id: &str) -> WorkflowResult<UserView> {
     if id != actor.user_id {
         require_manager(conn, actor)?;
@@ -172,6 +174,7 @@ fn check_profile(
 
 /// `POST /users`. When no password is given one is generated, returned once, and must be
 /// changed at first login.
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id))]
 pub fn create_user(
     conn: &mut AnyConnection,
     actor: &Actor,
@@ -190,6 +193,7 @@ pub fn create_user(
 }
 
 /// Creates a user outside a session: the first admin, `tachiai admin create-user`.
+#[tracing::instrument(skip_all)]
 pub fn create_user_by_operator(
     conn: &mut AnyConnection,
     tenant_id: &str,
@@ -282,6 +286,7 @@ fn create(
 }
 
 /// `PUT /users/{id}`. An admin cannot take away their own admin role.
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id, id = %id))]
 pub fn update_user(
     conn: &mut AnyConnection,
     actor: &Actor,
@@ -351,6 +356,7 @@ pub fn update_user(
 
 /// `POST /users/{id}/disable` and `/enable`. Disabling ends the user's sessions and revokes
 /// their API tokens (enabling again does not bring them back).
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id, id = %id))]
 pub fn set_user_disabled(
     conn: &mut AnyConnection,
     actor: &Actor,
@@ -385,6 +391,7 @@ pub fn set_user_disabled(
 /// `POST /users/{id}/reset-password`: a generated password, shown once; it also lifts a
 /// lockout, ends the user's sessions, revokes their API tokens, and must be changed at next
 /// login.
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id, id = %id))]
 pub fn reset_password(
     conn: &mut AnyConnection,
     actor: &Actor,

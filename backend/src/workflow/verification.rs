@@ -14,6 +14,7 @@ use crate::workflow::error::{WorkflowError, WorkflowResult};
 
 /// `POST /verify`, first half: the verifier's verdict, within the reader's budget and `deadline`
 /// (CPU only, no database).
+#[tracing::instrument(skip_all)]
 pub fn verify_pdf(
     kit: &SealKit,
     pdf: &[u8],
@@ -35,6 +36,7 @@ pub fn verify_pdf(
 }
 
 /// `POST /verify`, second half: whether this service issued exactly these bytes.
+#[tracing::instrument(skip_all)]
 pub fn issued_by_this_service(
     conn: &mut AnyConnection,
     verification: VerificationView,
@@ -73,6 +75,7 @@ pub fn issued_by_this_service(
 }
 
 /// `GET /public/contracts/{public_id}`.
+#[tracing::instrument(skip_all)]
 pub fn public_contract(
     conn: &mut AnyConnection,
     public_id: &str,

@@ -27,7 +27,44 @@ on_both_databases!(
     password_change_follows_the_policy_and_admin_reset_forces_a_new_one,
     totp_is_a_second_step_once_enabled_and_can_be_required,
     disabled_users_cannot_log_in_and_lose_their_sessions,
+    a_refused_initial_admin_password_names_the_rule,
 );
+
+/// `tachiai serve` on an empty database with `TACHIAI_INITIAL_ADMIN_PASSWORD` set: a password
+/// the policy refuses stops the start with the rule it breaks, and creates nothing.
+async fn a_refused_initial_admin_password_names_the_rule(backend: Backend) {
+    let Some(db) = TestDb::create(backend) else {
+        return;
+    };
+    for (password, rule) in [
+        ("Admin-2026-secret", "it must not contain the login ID"),
+        ("short-1", "it must be 12 to 128 characters long"),
+        (
+            "no-digits-at-all",
+            "it must contain at least one letter and one digit",
+        ),
+    ] {
+        let config =
+            crate::helpers::config_with(&db, &[("TACHIAI_INITIAL_ADMIN_PASSWORD", password)]);
+        let pool = backend::db::connect(
+            &backend::db::DatabaseUrl::parse(&db.url),
+            config.db_pool_size,
+        )
+        .unwrap();
+        let refused = backend::startup::ensure_initial_tenant(&pool, &config)
+            .err()
+            .map(|e| e.to_string());
+        assert_eq!(
+            refused,
+            Some(format!(
+                "TACHIAI_INITIAL_ADMIN_PASSWORD (initial_admin_password) is refused: {rule} \
+                 (the admin's login ID is \"admin\")"
+            ))
+        );
+        let mut conn = pool.get().unwrap();
+        assert_eq!(backend::db::queries::tenants::count(&mut conn).unwrap(), 0);
+    }
+}
 
 async fn health_names_the_database_and_schema(backend: Backend) {
     let Some(app) = spawn(backend).await else {
@@ -92,11 +129,7 @@ async fn login_sets_a_hardened_cookie_and_returns_the_csrf_token(backend: Backen
         .insert_header(("Cookie", format!("tachiai_session={}", first.cookie)))
         .set_json(json!({"tenant_code": "dev", "login_id": "admin", "password": ADMIN_PASSWORD}));
     assert_eq!(app.send(req).await.0, 200);
-    assert_problem(
-        &app.get(&first, "/api/v1/auth/session").await,
-        401,
-        "session_expired",
-    );
+    app.assert_session_ended(&first).await;
 }
 
 /// The answer (status and body) of a failed login, and how long it took.
@@ -587,6 +620,12 @@ async fn requests_without_a_valid_session_are_401(backend: Backend) {
         401,
         "session_expired",
     );
+    // The session probe is the exception: "nobody is logged in" is an answer, not an error.
+    let (st, body, _) = app
+        .send(TestRequest::get().uri("/api/v1/auth/session"))
+        .await;
+    assert_eq!((st.as_u16(), body), (204, Value::Null));
+    app.assert_session_ended(&forged).await;
 }
 
 async fn state_changes_need_the_csrf_token_and_a_same_site_origin(backend: Backend) {
@@ -635,11 +674,7 @@ async fn logout_and_idle_timeout_end_the_session(backend: Backend) {
     let admin = app.admin().await;
     let (st, _) = app.post(&admin, "/api/v1/auth/logout", json!(null)).await;
     assert_eq!(st, 204);
-    assert_problem(
-        &app.get(&admin, "/api/v1/auth/session").await,
-        401,
-        "session_expired",
-    );
+    app.assert_session_ended(&admin).await;
 
     let admin = app.admin().await;
     // Pretend the last activity was 31 minutes ago (idle timeout 30).
@@ -740,11 +775,7 @@ async fn password_change_follows_the_policy_and_admin_reset_forces_a_new_one(bac
         bearer_status(first_token).await,
         (401, "api_token_invalid".to_owned())
     );
-    assert_problem(
-        &app.get(&other_browser, "/api/v1/auth/session").await,
-        401,
-        "session_expired",
-    );
+    app.assert_session_ended(&other_browser).await;
     assert_eq!(app.get(&sato, "/api/v1/auth/session").await.0, 200);
     let (_, revoked) = app
         .get(
@@ -774,11 +805,7 @@ async fn password_change_follows_the_policy_and_admin_reset_forces_a_new_one(bac
         .await;
     assert_eq!(st, 200);
     let temp = reset["initial_password"].as_str().unwrap().to_owned();
-    assert_problem(
-        &app.get(&sato, "/api/v1/auth/session").await,
-        401,
-        "session_expired",
-    );
+    app.assert_session_ended(&sato).await;
     assert_eq!(
         bearer_status(second_token).await,
         (401, "api_token_invalid".to_owned()),
@@ -892,11 +919,7 @@ async fn disabled_users_cannot_log_in_and_lose_their_sessions(backend: Backend) 
         .post(&admin, &format!("/api/v1/users/{id}/disable"), json!(null))
         .await;
     assert_eq!((st.as_u16(), view["disabled"].clone()), (200, json!(true)));
-    assert_problem(
-        &app.get(&ito, "/api/v1/auth/session").await,
-        401,
-        "session_expired",
-    );
+    app.assert_session_ended(&ito).await;
     // The right password of a disabled account answers like a wrong one.
     let e = app
         .try_login("dev", "ito", &user_password("ito"), None)

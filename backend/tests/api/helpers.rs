@@ -265,6 +265,18 @@ where
             .unwrap_or_else(|e| panic!("login {login_id} failed: {e:?}"))
     }
 
+    /// `s`'s session has ended: the session probe says nobody is logged in (204), and an
+    /// endpoint that needs the session answers 401 `session_expired`.
+    pub async fn assert_session_ended(&self, s: &Session) {
+        let (st, body) = self.get(s, "/api/v1/auth/session").await;
+        assert_eq!((st.as_u16(), body), (204, Value::Null));
+        assert_problem(
+            &self.post(s, "/api/v1/auth/logout", Value::Null).await,
+            401,
+            "session_expired",
+        );
+    }
+
     pub async fn admin(&self) -> Session {
         self.login("dev", "admin", ADMIN_PASSWORD).await
     }

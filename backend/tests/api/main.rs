@@ -15,6 +15,7 @@ mod auth;
 mod bad_input;
 mod contracts;
 mod directory;
+mod failures;
 mod fuzz;
 mod hardening;
 mod integrations;

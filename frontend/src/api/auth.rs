@@ -19,7 +19,11 @@ pub async fn logout() -> Result<(), Problem> {
         .map(|_| ())
 }
 
-/// `GET /auth/session`: the current session, or a 401 problem.
-pub async fn session() -> Result<SessionView, Problem> {
-    decode(request(Method::GET, "/auth/session", None, Watch::Quiet).await?).await
+/// `GET /auth/session`: the current session, or `None` when nobody is logged in (204).
+pub async fn session() -> Result<Option<SessionView>, Problem> {
+    let response = request(Method::GET, "/auth/session", None, Watch::Quiet).await?;
+    if response.status() == 204 {
+        return Ok(None);
+    }
+    decode(response).await.map(Some)
 }

@@ -51,8 +51,8 @@ pub fn encode(value: &str) -> String {
     String::from(js_sys::encode_uri_component(value))
 }
 
-/// Whether a 401 answer should end the session in the app (false for login and the
-/// start-up session probe, which handle their own 401s).
+/// Whether a 401 answer should end the session in the app (false for login, logout and the
+/// session probe, which handle their own outcomes).
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Watch {
     Session,
