@@ -24,6 +24,7 @@ use crate::workflow::signing::{self, Links, Notice};
 
 /// A staff action on a contract: submit, approve, reject, withdraw, send, send back, cancel,
 /// remind. Each is one function below; all go through [`perform`].
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id, id = %id))]
 pub fn act(
     conn: &mut AnyConnection,
     actor: &Actor,

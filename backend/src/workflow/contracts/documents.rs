@@ -103,6 +103,7 @@ pub fn check_upload(upload: Upload) -> CheckedUpload {
 /// `POST /contracts/{id}/documents`: a main PDF (checked by the sealing engine's reader, so
 /// that a file that cannot be sealed is refused at once, with its reason) or an attachment of
 /// one of the accepted types.
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id, id = %id))]
 pub fn upload_document(
     conn: &mut AnyConnection,
     actor: &Actor,
@@ -210,6 +211,7 @@ fn storage_error(e: StorageError) -> WorkflowError {
 }
 
 /// `DELETE /contracts/{id}/documents/{doc}`: remove a file from a draft.
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id, id = %id))]
 pub fn remove_document(
     conn: &mut AnyConnection,
     actor: &Actor,
@@ -258,6 +260,7 @@ pub struct Download {
 }
 
 /// `GET /contracts/{id}/documents/{doc}`: byte-exact, audited.
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id, id = %id))]
 pub fn download_document(
     conn: &mut AnyConnection,
     actor: &Actor,

@@ -200,6 +200,7 @@ fn next_contract_number(
 
 /// `POST /contracts/{id}/duplicate`: a new draft with the same data, files, recipients and
 /// route (a new number; nothing of the original's progress).
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id, id = %id))]
 pub fn duplicate(
     conn: &mut AnyConnection,
     actor: &Actor,
@@ -293,6 +294,7 @@ pub fn duplicate(
 }
 
 /// `POST /contracts`: a new draft.
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id))]
 pub fn create(
     conn: &mut AnyConnection,
     actor: &Actor,
@@ -360,6 +362,7 @@ pub fn create(
 }
 
 /// `PUT /contracts/{id}`: edit the data (Draft; in approval it returns to Draft).
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id, id = %id))]
 pub fn update(
     conn: &mut AnyConnection,
     actor: &Actor,

@@ -47,6 +47,7 @@ pub struct CsvExport {
 }
 
 /// `GET /contracts.csv`.
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id))]
 pub fn export_csv(
     conn: &mut AnyConnection,
     actor: &Actor,

@@ -20,6 +20,7 @@ use crate::workflow::error::{FieldErrors, WorkflowResult};
 use crate::workflow::views::uuid;
 
 /// `PUT /contracts/{id}/recipients`.
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id, id = %id))]
 pub fn set_recipients(
     conn: &mut AnyConnection,
     actor: &Actor,
@@ -107,6 +108,7 @@ pub fn set_recipients(
 }
 
 /// `PUT /contracts/{id}/approval-route`.
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id, id = %id))]
 pub fn set_route(
     conn: &mut AnyConnection,
     actor: &Actor,
@@ -152,6 +154,7 @@ pub fn set_route(
 }
 
 /// `GET /approvers`: enabled users who may approve, for anyone who prepares contracts.
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id))]
 pub fn approvers(
     conn: &mut AnyConnection,
     actor: &Actor,

@@ -166,6 +166,7 @@ fn timeline(
 }
 
 /// `GET /contracts/{id}`.
+#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id, id = %id))]
 pub fn get(conn: &mut AnyConnection, actor: &Actor, id: &str) -> WorkflowResult<ContractView> {
     actor.require(conn, Permission::ViewContracts)?;
     let l = load(conn, actor, id)?;
