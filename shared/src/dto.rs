@@ -932,6 +932,10 @@ pub struct TimelineEntryView {
     pub at: String,
     /// Who, readable: a login ID, `token:<name>`, a counterparty's e-mail, `system`.
     pub actor_label: String,
+    /// Who, as people read it: the user's 氏名, or a counterparty's 氏名（組織名）; `None`
+    /// for the service itself, an API token, or a user or recipient no longer found.
+    #[serde(default)]
+    pub actor_name: Option<String>,
     /// What, e.g. `contract.approved` (labels: `shared::audit::AuditAction`).
     pub action: String,
     /// `success` or `failure`.
@@ -1105,6 +1109,12 @@ pub struct SigningView {
     pub documents: Vec<DocumentView>,
     /// 回答期限.
     pub expires_at: Option<String>,
+    /// 契約期間 from (YYYY-MM-DD).
+    #[serde(default)]
+    pub period_start: Option<String>,
+    /// 契約期間 to (YYYY-MM-DD).
+    #[serde(default)]
+    pub period_end: Option<String>,
 }
 
 /// `POST /api/v1/signing/{token}/verify`.
