@@ -37,8 +37,8 @@ use crate::storage::{BlobStore, StorageError};
 use crate::workflow::PageRequest;
 use crate::workflow::actor::Actor;
 use crate::workflow::approval_routes;
-use crate::workflow::purpose::Purpose;
 use crate::workflow::error::{FieldErrors, WorkflowError, WorkflowResult, optional};
+use crate::workflow::purpose::Purpose;
 use crate::workflow::signing::{self, Links, Notice};
 use crate::workflow::views::uuid;
 
@@ -1448,7 +1448,12 @@ pub fn download_document(
     db::tenant_transaction(conn, &actor.tenant_id, |conn| {
         let Some(action) = purpose.action(
             conn,
-            (&actor.tenant_id, id, &actor.origin.actor_label, &document.id),
+            (
+                &actor.tenant_id,
+                id,
+                &actor.origin.actor_label,
+                &document.id,
+            ),
             AuditAction::DocumentDownloaded,
             AuditAction::DocumentViewed,
         )?

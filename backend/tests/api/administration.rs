@@ -468,7 +468,10 @@ async fn the_approval_inbox_and_the_timeline(backend: Backend) {
     let first = &c["timeline"][0];
     assert_eq!(first["actor_label"], "tanaka");
     assert_eq!(first["actor_name"], "試験 tanaka");
-    assert_eq!(c["timeline"].as_array().unwrap().last().unwrap()["actor_name"], "試験 kacho");
+    assert_eq!(
+        c["timeline"].as_array().unwrap().last().unwrap()["actor_name"],
+        "試験 kacho"
+    );
     let seqs: Vec<i64> = c["timeline"]
         .as_array()
         .unwrap()

@@ -266,9 +266,7 @@ async fn two_recipients_one_forwards_and_the_contract_is_concluded(backend: Back
     for _ in 0..2 {
         let (st, _) = app
             .call(bearer(
-                TestRequest::get().uri(&format!(
-                    "/api/v1/signing/{t1}/documents/{doc}?view=true"
-                )),
+                TestRequest::get().uri(&format!("/api/v1/signing/{t1}/documents/{doc}?view=true")),
                 &s1,
             ))
             .await;

@@ -79,7 +79,10 @@ pub fn ContractDetailPage() -> impl IntoView {
 }
 
 #[component]
-fn Contract(contract: ContractView, done: Callback<(ContractAction, ContractView)>) -> impl IntoView {
+fn Contract(
+    contract: ContractView,
+    done: Callback<(ContractAction, ContractView)>,
+) -> impl IntoView {
     let i = use_i18n();
     let c = contract;
     let concluding = c.state == ContractState::Concluding;
@@ -265,7 +268,10 @@ fn DocumentPreview(contract_id: Uuid, doc_id: Uuid) -> impl IntoView {
 /// The documents in the order people look for them: the uploads, then the signed PDFs newest
 /// first, each with its version (only the newest of a concluded contract is the final one,
 /// with the long-term signature), then the certificate.
-fn in_reading_order(documents: Vec<DocumentView>, concluded: bool) -> Vec<(DocumentView, Option<K>)> {
+fn in_reading_order(
+    documents: Vec<DocumentView>,
+    concluded: bool,
+) -> Vec<(DocumentView, Option<K>)> {
     let (mut sealed, rest): (Vec<_>, Vec<_>) =
         documents.into_iter().partition(|d| d.role == "sealed");
     sealed.reverse();

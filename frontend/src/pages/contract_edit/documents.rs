@@ -25,7 +25,10 @@ struct UploadStatus {
 }
 
 #[component]
-pub(super) fn DocumentsEditor(contract_id: Uuid, docs: RwSignal<Vec<DocumentView>>) -> impl IntoView {
+pub(super) fn DocumentsEditor(
+    contract_id: Uuid,
+    docs: RwSignal<Vec<DocumentView>>,
+) -> impl IntoView {
     let i = use_i18n();
     let main_status = RwSignal::new(None::<UploadStatus>);
     let attachment_status = RwSignal::new(None::<UploadStatus>);
