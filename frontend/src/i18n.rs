@@ -497,6 +497,7 @@ texts! {
     SignSealing => "合意いただきました。ありがとうございました。すべての方の合意がそろいましたので、電子署名とタイムスタンプを付与しています。完了するとこのページが自動で更新されます。", "Thank you for agreeing. Everyone has agreed: the signature and timestamp are being applied. This page updates when it is done.";
     SignDeclined => "合意しないことを送信者にお伝えしました。", "The sender has been told you do not agree.";
     SignForwarded => "この依頼は転送されました。転送先の方にメールでお知らせしています。", "This request was forwarded. The colleague has been notified by mail.";
+    SignConcludedMailed => "契約が締結されました。電子署名済みの契約書をダウンロードできるリンクを、メールでお送りしました。", "The contract is concluded. A link to download the signed contract has been mailed to you.";
     SignConcluded => "契約が締結されました。電子署名済みの契約書をダウンロードできます。", "The contract is concluded. You can download the signed contract.";
     SignLinkNote => "このページのURLはあなた専用です。他の方に共有しないでください。", "This link is personal. Do not share it.";
     SignMessage => "送信者からのメッセージ", "Message from the sender";

@@ -229,8 +229,10 @@ fn Contract(
     let can_answer = v.state == RecipientState::Verified
         && v.contract_state.is_none_or(|s| s == ContractState::Sent);
     let concluded = v.contract_state == Some(ContractState::Concluded);
+    let mailed = RwSignal::new(false);
+    let (answered, contract_state) = (v.state, v.contract_state.unwrap_or(ContractState::Sent));
     if v.contract_state == Some(ContractState::Concluding) {
-        wait_for_seal(token.clone(), session.clone(), reload);
+        wait_for_seal(token.clone(), session.clone(), mailed);
     }
     let docs = v
         .documents
@@ -272,7 +274,12 @@ fn Contract(
                 })}
         </section>
         {concluded.then(|| view! { <div class="alert alert-success" role="status">{i.tr(K::SignConcluded)}</div> })}
-        <AnsweredNote state=v.state contract_state=v.contract_state.unwrap_or(ContractState::Sent) />
+        <Show
+            when=move || mailed.get()
+            fallback=move || view! { <AnsweredNote state=answered contract_state=contract_state /> }
+        >
+            <div class="alert alert-success" role="status">{i.tr(K::SignConcludedMailed)}</div>
+        </Show>
         <section class="card sign-card" aria-labelledby="sign-docs">
             <h2 id="sign-docs">{i.tr(K::SignDocuments)}</h2>
             <p class="hint">{i.tr(K::SignViewerNote)}</p>
@@ -282,32 +289,34 @@ fn Contract(
     }
 }
 
-/// While the service seals the contract, asks every few seconds whether it is done and then
-/// reloads the page (once: the documents are not fetched again meanwhile).
-fn wait_for_seal(token: String, session: String, reload: RwSignal<u32>) {
+/// While the service seals the contract, asks every few seconds whether it is done. Once
+/// concluded, this link is replaced by a fresh download link mailed to the recipient (the old
+/// one is no longer known): `mailed` is set so that the page says so.
+fn wait_for_seal(token: String, session: String, mailed: RwSignal<bool>) {
     const TRIES: u32 = 200;
-    fn poll(token: String, session: String, reload: RwSignal<u32>, left: u32) {
+    fn poll(token: String, session: String, mailed: RwSignal<bool>, left: u32) {
         if left == 0 {
             return;
         }
         set_timeout(
             move || {
                 leptos::task::spawn_local(async move {
-                    match api::signing::view(&token, Some(&session)).await {
-                        Ok(v) if v.contract_state != Some(ContractState::Concluding) => {
-                            reload.try_update(|n| *n += 1);
-                        }
-                        // Still sealing, or the network failed for a moment: ask again, unless
-                        // the page has gone meanwhile.
-                        _ if !reload.is_disposed() => poll(token, session, reload, left - 1),
-                        _ => {}
+                    let replaced = match api::signing::view(&token, Some(&session)).await {
+                        Ok(v) => v.contract_state != Some(ContractState::Concluding),
+                        Err(p) => p.status == 404 || p.status == 410,
+                    };
+                    if replaced {
+                        mailed.try_set(true);
+                    } else if !mailed.is_disposed() {
+                        // Still sealing, or the network failed for a moment: ask again.
+                        poll(token, session, mailed, left - 1);
                     }
                 })
             },
             Duration::from_secs(3),
         );
     }
-    poll(token, session, reload, TRIES);
+    poll(token, session, mailed, TRIES);
 }
 
 /// One document: fetched once with the session token, shown in the page (PDFs, pdf.js) and
