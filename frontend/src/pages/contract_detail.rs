@@ -317,7 +317,7 @@ fn Documents(contract_id: Uuid, documents: Vec<DocumentView>, concluded: bool) -
                                 <div>
                                     <span class="badge badge-role">{move || role_label(i, &role)}</span>
                                     {version.map(|k| {
-                                        let class = if k == K::SealedFinal { "badge badge-on" } else { "badge badge-off" };
+                                        let class = if k == K::SealedFinal { "badge badge-version badge-on" } else { "badge badge-version badge-off" };
                                         view! { <span class=class>{i.tr(k)}</span> }
                                     })}
                                     <span class="doc-name">{d.file_name.clone()}</span>
