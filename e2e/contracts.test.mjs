@@ -15,6 +15,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   ADMIN,
+  BASE_URL,
   OUTBOX,
   apiSession,
   approveAndSend,
@@ -144,6 +145,8 @@ test('a contract goes from draft through approval to the counterparty and is con
   // --- The stamp is placed on the PDF's first page by dragging it; the draft saves itself. ---
   const stampBox = page.locator('.stamp-sheet .stamp-box');
   await stampBox.waitFor();
+  // The numbers stand above the page, and the hint says so.
+  await page.getByText('位置は上の数値にも反映されます。', { exact: false }).waitFor();
   const initial = { x: await page.locator('#c-stamp-x').inputValue(), y: await page.locator('#c-stamp-y').inputValue() };
   await stampBox.evaluate((e) => e.scrollIntoView({ block: 'center' }));
   const from = await stampBox.boundingBox();
@@ -199,10 +202,15 @@ test('a contract goes from draft through approval to the counterparty and is con
   await screenshot(page, 'c03b-contract-preview');
   await page.getByRole('button', { name: 'プレビューを閉じる' }).first().click();
   await page.getByRole('button', { name: '承認申請する' }).click();
-  await page.getByText('操作が完了しました。').waitFor();
+  // The banner says who was asked to approve.
+  await page.getByText(`承認申請しました。承認依頼のメールを次の方に送信しました：${approver.name}`).waitFor();
   await page.locator('.contract-head .badge', { hasText: '承認待ち' }).waitFor();
   assert.match(await page.locator('main').textContent(), /1,234,000円/);
   assert.match(await page.locator('main').textContent(), /2026年4月1日～2027年3月31日/);
+  // The route is numbered once (the list's own numbers are off).
+  const routeList = page.locator('ol.steps');
+  assert.equal(await routeList.evaluate((e) => getComputedStyle(e).listStyleType), 'none');
+  assert.match(await routeList.locator('.step-name').first().textContent(), /^1\. 課長決裁$/);
   await screenshot(page, 'c04-contract-pending');
 
   // The list, filtered through the URL: a bookmarkable search.
@@ -248,6 +256,9 @@ test('a contract goes from draft through approval to the counterparty and is con
   await page.locator('.contract-head .badge', { hasText: '承認済み' }).waitFor();
   await page.getByRole('button', { name: '送信する' }).click();
   await page.locator('.contract-head .badge', { hasText: '相手方確認中' }).waitFor();
+  await page
+    .getByText(`送信しました。確認依頼のメールを次の方に送信しました：${recipient.name}（${recipient.org}、${recipient.email}）`)
+    .waitFor();
   await screenshot(page, 'c08-contract-sent');
 
   // --- The counterparty, on a phone, from the mailed link. ---
@@ -284,6 +295,7 @@ test('a contract goes from draft through approval to the counterparty and is con
   const text = await p.locator('main').textContent();
   assert.match(text, new RegExp(title));
   assert.match(text, /1,234,000円/);
+  assert.match(text, /契約期間2026年4月1日～2027年3月31日/);
   await p.getByRole('link', { name: 'ダウンロードする' }).first().waitFor();
   // The contract is shown in the page (pdf.js, no CDN), readable on the phone; zoom redraws it.
   const ink = await viewerInk(p.locator('.sign-doc'));
@@ -314,9 +326,15 @@ test('a contract goes from draft through approval to the counterparty and is con
   const box = await agree.boundingBox();
   assert.ok(box.height >= 44 && box.width >= 300, `agree button ${box.width}×${box.height}`);
   await agree.click();
-  await p.getByText('合意いただきました。').waitFor();
+  // The last to agree: the page says the seal is being applied, then follows by itself.
+  await p.getByText('すべての方の合意がそろいましたので、電子署名とタイムスタンプを付与しています。', { exact: false }).waitFor();
   await screenshot(p, 'c12-sign-agreed', { restore: PHONE });
-  assert.deepEqual(phone.errors.filter((e) => !PROVOKED.test(e)), []);
+  // Concluded: this link gives way to a fresh download link, mailed; the page says so.
+  await p.getByText('契約が締結されました。電子署名済みの契約書をダウンロードできるリンクを、メールでお送りしました。').waitFor({ timeout: 120_000 });
+  assert.equal(await p.getByText('ほかの方の合意がそろうと', { exact: false }).count(), 0);
+  await screenshot(p, 'c12b-sign-concluded', { restore: PHONE });
+  // The replaced link answers 404 to the page's last look: that is how it learns of the new one.
+  assert.deepEqual(phone.errors.filter((e) => !PROVOKED.test(e) && !/status of 404/.test(e)), []);
   await phone.context.close();
 
   // --- The service seals it; the contract page follows by itself (it polls while 締結処理中). ---
@@ -329,6 +347,16 @@ test('a contract goes from draft through approval to the counterparty and is con
   for (const label of ['契約の作成', '承認申請', '承認', '送信', '相手方の合意', '契約締結']) {
     await history.getByText(label, { exact: true }).first().waitFor();
   }
+  // People by name, not login ID; previews are views (once per person and file), not downloads.
+  const historyText = await history.textContent();
+  assert.match(historyText, new RegExp(clerk.name));
+  assert.match(historyText, new RegExp(`${recipient.name}（${recipient.org}）`));
+  assert.doesNotMatch(historyText, new RegExp(clerk.loginId));
+  assert.doesNotMatch(historyText, /ダウンロード/);
+  assert.equal(await history.getByText('ファイルの表示', { exact: true }).count(), 1);
+  // The signed versions: the final one (long-term signature) first, then the one made at agreement.
+  const versions = await page.locator('.doc-list .badge').filter({ hasText: /最終版（長期署名）|合意時の署名/ }).allTextContents();
+  assert.deepEqual(versions, ['最終版（長期署名）', '合意時の署名']);
   await screenshot(page, 'c13-contract-concluded');
 
   // The signed PDF, downloaded through the UI, passes the project's validator harness at B-LTA.
@@ -594,6 +622,11 @@ test('a counterparty forwards the request to a colleague, who gets their own lin
   await screenshot(p, 'c20-sign-forwarded', { restore: PHONE });
   assert.deepEqual(phone.errors, []);
   await phone.context.close();
+
+  // The old link is handed over: it answers 410 (gone), not the page of the request.
+  const old = await fetch(`${BASE_URL}/api/v1/signing/${match[1]}`);
+  assert.equal(old.status, 410);
+  assert.equal((await old.json()).code, 'signing_link_expired');
 
   // The colleague's own link opens their own page.
   const forwarded = await waitForMail(colleague.email, /\/sign\/([A-Za-z0-9_-]+)/);

@@ -338,7 +338,7 @@ texts! {
     Autosaved => "下書きを自動保存しました", "Draft saved automatically";
     AutosaveFailed => "自動保存できませんでした。「保存する」を押して内容をご確認ください。", "The draft could not be saved automatically. Press Save to see why.";
     DropHint => "ファイルをここにドラッグ＆ドロップしても登録できます。", "You can also drag and drop the file here.";
-    StampPickerHint => "ページの上で署名欄をドラッグするか、置きたい場所をタップしてください（選んでから矢印キーでも動かせます）。位置は下の数値にも反映されます。", "Drag the stamp on the page or tap where it should go (arrow keys move it once selected). The numbers below follow.";
+    StampPickerHint => "ページの上で署名欄をドラッグするか、置きたい場所をタップしてください（選んでから矢印キーでも動かせます）。位置は上の数値にも反映されます。", "Drag the stamp on the page or tap where it should go (arrow keys move it once selected). The numbers above follow.";
     StampPickerPage => "署名欄を置くページ", "The page the stamp goes on";
     StampPickerBox => "署名欄の位置", "Stamp position";
     StampPickerLabel => "署名欄", "Stamp";
@@ -367,6 +367,8 @@ texts! {
     RoleAttachment => "添付ファイル", "Attachment";
     RoleSealed => "署名済み契約書", "Signed contract";
     RoleCertificate => "合意締結証明書", "Completion certificate";
+    SealedAtAgreement => "合意時の署名", "Signed at agreement";
+    SealedFinal => "最終版（長期署名）", "Final (long-term signature)";
     Download => "ダウンロードする", "Download";
     Pages => "ページ", "pages";
 
@@ -443,6 +445,10 @@ texts! {
     CommentOptional => "コメント（任意）", "Comment (optional)";
     Cancel => "やめる", "Cancel";
     ActionDone => "操作が完了しました。", "Done.";
+    SubmitDone => "承認申請しました。承認依頼のメールを次の方に送信しました：", "Submitted for approval. The request was mailed to: ";
+    SubmitDoneNoMail => "承認申請しました。", "Submitted for approval.";
+    SendDone => "送信しました。確認依頼のメールを次の方に送信しました：", "Sent. The signing request was mailed to: ";
+    ActorSystem => "システム", "System";
     ConcludingNote => "電子署名とタイムスタンプを付与しています。完了すると自動で表示が更新されます。", "The signature and timestamp are being applied. This page updates when it is done.";
     Forwarding => "転送", "Forwarding";
     Allowed => "許可する", "allowed";
@@ -487,9 +493,11 @@ texts! {
     SignForwardLead => "社内の別の方に確認をお願いする場合は、その方の氏名とメールアドレスを入力してください。この依頼は転送先の方に移ります。氏名・組織名には記号やURLは使えません。", "To hand this request to a colleague, enter their name and e-mail. The request moves to them. Names cannot contain symbols or URLs.";
     SignForwardSubmit => "転送する", "Forward";
     SignForwardAccessCode => "この依頼にはアクセスコードが設定されています。転送先の方も同じアクセスコードが必要ですので、メール以外の方法でお伝えください。", "This request has an access code. Your colleague needs the same code: tell them by a means other than e-mail.";
-    SignAgreed => "合意いただきました。ありがとうございました。すべての方の合意がそろうと、電子署名済みの契約書をダウンロードできます。", "Thank you for agreeing. When everyone has agreed, the signed contract can be downloaded here.";
+    SignAgreed => "合意いただきました。ありがとうございました。ほかの方の合意がそろうと、電子署名済みの契約書をこのページからダウンロードできます。", "Thank you for agreeing. When the others have agreed too, the signed contract can be downloaded from this page.";
+    SignSealing => "合意いただきました。ありがとうございました。すべての方の合意がそろいましたので、電子署名とタイムスタンプを付与しています。完了するとこのページが自動で更新されます。", "Thank you for agreeing. Everyone has agreed: the signature and timestamp are being applied. This page updates when it is done.";
     SignDeclined => "合意しないことを送信者にお伝えしました。", "The sender has been told you do not agree.";
     SignForwarded => "この依頼は転送されました。転送先の方にメールでお知らせしています。", "This request was forwarded. The colleague has been notified by mail.";
+    SignConcludedMailed => "契約が締結されました。電子署名済みの契約書をダウンロードできるリンクを、メールでお送りしました。", "The contract is concluded. A link to download the signed contract has been mailed to you.";
     SignConcluded => "契約が締結されました。電子署名済みの契約書をダウンロードできます。", "The contract is concluded. You can download the signed contract.";
     SignLinkNote => "このページのURLはあなた専用です。他の方に共有しないでください。", "This link is personal. Do not share it.";
     SignMessage => "送信者からのメッセージ", "Message from the sender";

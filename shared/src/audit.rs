@@ -99,6 +99,8 @@ audit_actions! {
     DocumentRemoved = ("document.removed", "ファイルの削除", "File removed"),
     /// A file was downloaded.
     DocumentDownloaded = ("document.downloaded", "ファイルのダウンロード", "File downloaded"),
+    /// A file was shown in the page (preview, stamp placement); recorded once per user and file.
+    DocumentViewed = ("document.viewed", "ファイルの表示", "File viewed"),
     /// Submitted for internal approval.
     ContractSubmitted = ("contract.submitted", "承認申請", "Submitted for approval"),
     /// An approver approved a step.
@@ -131,6 +133,8 @@ audit_actions! {
     RecipientVerified = ("recipient.verified", "相手方の本人確認", "Counterparty verified"),
     /// A recipient downloaded a file.
     RecipientDownloaded = ("recipient.downloaded", "相手方のダウンロード", "Counterparty download"),
+    /// A recipient's page showed a file; recorded once per recipient and file.
+    RecipientViewed = ("recipient.viewed", "相手方の表示", "Counterparty viewed"),
     /// A recipient agreed.
     RecipientAgreed = ("recipient.agreed", "相手方の合意", "Counterparty agreed"),
     /// A recipient declined.

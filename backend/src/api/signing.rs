@@ -10,7 +10,7 @@ use shared::dto::{
 use shared::problem::Problem;
 use uuid::Uuid;
 
-use crate::api::contracts::file_response;
+use crate::api::contracts::{DownloadQuery, file_response};
 use crate::api::error::ApiResult;
 use crate::api::extract::origin;
 use crate::startup::AppState;
@@ -91,15 +91,17 @@ pub async fn verify(
 
 /// Downloads a file of the contract (confirmed session).
 #[utoipa::path(get, path = "/api/v1/signing/{token}/documents/{document_id}", tag = "signing",
-    params(("token" = String, Path), ("document_id" = Uuid, Path)),
+    params(("token" = String, Path), ("document_id" = Uuid, Path), DownloadQuery),
     responses((status = 200, content_type = "application/pdf", body = Vec<u8>),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn download(
     state: web::Data<AppState>,
     req: HttpRequest,
     path: web::Path<(String, Uuid)>,
+    query: web::Query<DownloadQuery>,
 ) -> ApiResult<HttpResponse> {
     let (token, doc) = path.into_inner();
+    let purpose = query.purpose();
     let session = bearer(&req);
     let o = origin(&req);
     let store = state.blobs.clone();
@@ -112,6 +114,7 @@ pub async fn download(
                 session.as_deref(),
                 &doc.to_string(),
                 &o,
+                purpose,
             )
         })
         .await?;

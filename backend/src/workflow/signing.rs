@@ -347,6 +347,8 @@ pub fn view(
         allow_forwarding: c.allow_forwarding,
         documents,
         expires_at: r.link_expires_at.map(crate::clock::rfc3339),
+        period_start: c.period_start.clone().filter(|_| verified),
+        period_end: c.period_end.clone().filter(|_| verified),
     })
 }
 
@@ -542,7 +544,7 @@ pub fn verification_method(r: &Recipient) -> String {
     }
 }
 
-/// A file for a confirmed recipient.
+/// A file for a confirmed recipient, saved or shown in the page (`purpose`).
 #[tracing::instrument(skip_all)]
 pub fn download(
     conn: &mut AnyConnection,
@@ -551,6 +553,7 @@ pub fn download(
     session: Option<&str>,
     document_id: &str,
     origin: &Origin,
+    purpose: super::purpose::Purpose,
 ) -> WorkflowResult<super::contracts::Download> {
     let (r, c) = by_link(conn, token)?;
     require_session(&r, session)?;
@@ -562,11 +565,21 @@ pub fn download(
         .path(&document.sha256)
         .map_err(|e| WorkflowError::Internal(e.into()))?;
     db::tenant_transaction(conn, &r.tenant_id, |conn| {
+        let label = origin_for(&r, origin).actor_label;
+        let Some(action) = purpose.action(
+            conn,
+            (&r.tenant_id, &r.contract_id, &label, &document.id),
+            AuditAction::RecipientDownloaded,
+            AuditAction::RecipientViewed,
+        )?
+        else {
+            return Ok(());
+        };
         record(
             conn,
             &r,
             origin,
-            AuditAction::RecipientDownloaded,
+            action,
             Outcome::Success,
             json!({ "recipient_id": r.id, "document_id": document.id, "sha256": document.sha256 }),
         )

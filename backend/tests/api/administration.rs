@@ -370,6 +370,17 @@ async fn the_approval_inbox_and_the_timeline(backend: Backend) {
         crate::support::corpus("libreoffice-ja-contract.pdf")
     );
     assert_eq!(st, 201, "{v}");
+    // A file shown in the page is recorded once per person and file; a saved one each time.
+    let doc = v["documents"][0]["id"].as_str().unwrap().to_owned();
+    for query in ["?view=true", "?view=true", ""] {
+        let (st, _) = app
+            .get(
+                &staff,
+                &format!("/api/v1/contracts/{cid}/documents/{doc}{query}"),
+            )
+            .await;
+        assert_eq!(st, 200, "{query}");
+    }
     app.put(
         &staff,
         &format!("/api/v1/contracts/{cid}/recipients"),
@@ -442,6 +453,24 @@ async fn the_approval_inbox_and_the_timeline(backend: Backend) {
     assert_eq!(
         timeline.last().unwrap(),
         &("contract.rejected", Some("金額を確認してください"))
+    );
+    let count = |action: &str| {
+        c["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["action"] == action)
+            .count()
+    };
+    assert_eq!(count("document.viewed"), 1, "{c}");
+    assert_eq!(count("document.downloaded"), 1, "{c}");
+    // Who, by name: the clerk made it, the approver sent it back.
+    let first = &c["timeline"][0];
+    assert_eq!(first["actor_label"], "tanaka");
+    assert_eq!(first["actor_name"], "試験 tanaka");
+    assert_eq!(
+        c["timeline"].as_array().unwrap().last().unwrap()["actor_name"],
+        "試験 kacho"
     );
     let seqs: Vec<i64> = c["timeline"]
         .as_array()

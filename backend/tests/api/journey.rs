@@ -274,6 +274,25 @@ async fn two_recipients_one_forwards_and_the_contract_is_concluded(backend: Back
         ))
         .await;
     assert_eq!(st, 200);
+    // Shown in the page twice: one 相手方の表示, under the recipient's name.
+    for _ in 0..2 {
+        let (st, _) = app
+            .call(bearer(
+                TestRequest::get().uri(&format!("/api/v1/signing/{t1}/documents/{doc}?view=true")),
+                &s1,
+            ))
+            .await;
+        assert_eq!(st, 200);
+    }
+    let (_, c) = app.get(&staff, &format!("/api/v1/contracts/{cid}")).await;
+    let seen: Vec<&serde_json::Value> = c["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "recipient.viewed")
+        .collect();
+    assert_eq!(seen.len(), 1, "{c}");
+    assert_eq!(seen[0]["actor_name"], "山田 太郎（株式会社テスト商事）");
     assert_problem(
         &{
             let (st, v, _) = app

@@ -96,7 +96,8 @@ pub fn archive_url(id: Uuid) -> String {
 
 /// A file's bytes (for the document viewer).
 pub async fn document_bytes(id: Uuid, doc: Uuid) -> Result<Vec<u8>, Problem> {
-    let path = format!("/contracts/{id}/documents/{doc}");
+    // Shown in the page, not saved: the log records a view once, not a download each time.
+    let path = format!("/contracts/{id}/documents/{doc}?view=true");
     super::body_bytes(super::request(Method::GET, &path, None, super::Watch::Session).await?).await
 }
 

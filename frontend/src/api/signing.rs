@@ -101,6 +101,7 @@ pub async fn forward(
 
 /// `GET /signing/{token}/documents/{id}`: a document's bytes.
 pub async fn document_bytes(token: &str, session: &str, doc: Uuid) -> Result<Vec<u8>, Problem> {
-    let path = path(token, &format!("/documents/{doc}"));
+    // Shown in the page (and saved from there): the log records a view once per file.
+    let path = path(token, &format!("/documents/{doc}?view=true"));
     super::body_bytes(call::<()>(Method::GET, &path, None, Some(session)).await?).await
 }

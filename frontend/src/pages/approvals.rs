@@ -37,7 +37,7 @@ pub fn ApprovalsPage() -> impl IntoView {
         reload.track();
         waiting_for_me()
     });
-    let done = Callback::new(move |_: ContractView| {
+    let done = Callback::new(move |_: (ContractAction, ContractView)| {
         notice.set(true);
         reload.update(|n| *n += 1);
     });

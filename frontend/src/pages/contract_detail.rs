@@ -9,7 +9,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use shared::access::Permission;
 use shared::contract::{
-    ContractAction, ContractActor, ContractState, DocumentRole, allowed_actions,
+    ContractAction, ContractActor, ContractState, DocumentRole, RecipientState, allowed_actions,
 };
 use shared::dto::{ContractView, DocumentView};
 use shared::problem::{Problem, ProblemCode};
@@ -30,7 +30,7 @@ pub fn ContractDetailPage() -> impl IntoView {
     let i = use_i18n();
     let params = use_params_map();
     let reload = RwSignal::new(0u32);
-    let notice = RwSignal::new(None::<K>);
+    let notice = RwSignal::new(None::<(K, String)>);
     let id = move || params.with(|p| p.get("id").and_then(|s| Uuid::parse_str(&s).ok()));
     let contract = LocalResource::new(move || {
         reload.track();
@@ -48,8 +48,8 @@ pub fn ContractDetailPage() -> impl IntoView {
             set_timeout(move || reload.update(|n| *n += 1), Duration::from_secs(3));
         }
     });
-    let done = Callback::new(move |_: ContractView| {
-        notice.set(Some(K::ActionDone));
+    let done = Callback::new(move |(a, v): (ContractAction, ContractView)| {
+        notice.set(Some(done_notice(a, &v)));
         reload.update(|n| *n += 1);
     });
     view! {
@@ -59,7 +59,7 @@ pub fn ContractDetailPage() -> impl IntoView {
         {move || {
             notice
                 .get()
-                .map(|k| view! { <div class="alert alert-success" role="status">{i.tr(k)}</div> })
+                .map(|(k, who)| view! { <div class="alert alert-success" role="status">{i.tr(k)}{who}</div> })
         }}
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
@@ -79,7 +79,10 @@ pub fn ContractDetailPage() -> impl IntoView {
 }
 
 #[component]
-fn Contract(contract: ContractView, done: Callback<ContractView>) -> impl IntoView {
+fn Contract(
+    contract: ContractView,
+    done: Callback<(ContractAction, ContractView)>,
+) -> impl IntoView {
     let i = use_i18n();
     let c = contract;
     let concluding = c.state == ContractState::Concluding;
@@ -128,10 +131,39 @@ fn Contract(contract: ContractView, done: Callback<ContractView>) -> impl IntoVi
                     }
                 })}
         </section>
-        <Documents contract_id=c.id documents=c.documents.clone() />
+        <Documents contract_id=c.id documents=c.documents.clone() concluded=c.state == ContractState::Concluded />
         <Recipients contract=c.clone() />
         <Timeline entries=c.timeline.clone() />
         <Route contract=c />
+    }
+}
+
+/// What the banner says after an action: for 承認申請 and 送信, to whom the request mail went
+/// (the approvers of the first open step; the recipients just notified).
+fn done_notice(a: ContractAction, v: &ContractView) -> (K, String) {
+    let (key, names): (K, Vec<String>) = match a {
+        ContractAction::Submit => (
+            K::SubmitDone,
+            v.approval_steps
+                .iter()
+                .find(|s| !s.complete)
+                .map(|s| s.approvers.iter().map(|a| a.name.clone()).collect())
+                .unwrap_or_default(),
+        ),
+        ContractAction::Send => (
+            K::SendDone,
+            v.recipients
+                .iter()
+                .filter(|r| r.state == RecipientState::Notified)
+                .map(|r| format!("{}（{}、{}）", r.name, r.organization_name, r.email))
+                .collect(),
+        ),
+        _ => (K::ActionDone, Vec::new()),
+    };
+    match (a, names.is_empty()) {
+        (ContractAction::Submit, true) => (K::SubmitDoneNoMail, String::new()),
+        (_, true) => (K::ActionDone, String::new()),
+        (_, false) => (key, names.join("、")),
     }
 }
 
@@ -144,11 +176,13 @@ fn Timeline(entries: Vec<shared::dto::TimelineEntryView>) -> impl IntoView {
         .into_iter()
         .map(|e| {
             let action = e.action.clone();
+            let system = e.actor_label == "system";
+            let who = e.actor_name.unwrap_or(e.actor_label);
             view! {
                 <li class=if e.result == "success" { "event" } else { "event event-failed" }>
                     <span class="event-at">{jst(&e.at)}</span>
                     <span class="event-what">{move || crate::pages::audit::action_label(i, &action)}</span>
-                    <span class="sub">{e.actor_label}</span>
+                    <span class="sub">{move || if system { i.t(K::ActorSystem).to_owned() } else { who.clone() }}</span>
                     {e.comment
                         .filter(|c| !c.trim().is_empty())
                         .map(|c| view! { <p class="pre event-comment">{c}</p> })}
@@ -231,8 +265,36 @@ fn DocumentPreview(contract_id: Uuid, doc_id: Uuid) -> impl IntoView {
     }
 }
 
+/// The documents in the order people look for them: the uploads, then the signed PDFs newest
+/// first, each with its version (only the newest of a concluded contract is the final one,
+/// with the long-term signature), then the certificate.
+fn in_reading_order(
+    documents: Vec<DocumentView>,
+    concluded: bool,
+) -> Vec<(DocumentView, Option<K>)> {
+    let (mut sealed, rest): (Vec<_>, Vec<_>) =
+        documents.into_iter().partition(|d| d.role == DocumentRole::Sealed);
+    sealed.reverse();
+    let (certificates, uploads): (Vec<_>, Vec<_>) =
+        rest.into_iter().partition(|d| d.role == DocumentRole::Certificate);
+    let versions = sealed.into_iter().enumerate().map(|(n, d)| {
+        let version = if concluded && n == 0 {
+            K::SealedFinal
+        } else {
+            K::SealedAtAgreement
+        };
+        (d, Some(version))
+    });
+    uploads
+        .into_iter()
+        .map(|d| (d, None))
+        .chain(versions)
+        .chain(certificates.into_iter().map(|d| (d, None)))
+        .collect()
+}
+
 #[component]
-fn Documents(contract_id: Uuid, documents: Vec<DocumentView>) -> impl IntoView {
+fn Documents(contract_id: Uuid, documents: Vec<DocumentView>, concluded: bool) -> impl IntoView {
     let i = use_i18n();
     let session = use_session();
     let can_download = session.can(Permission::DownloadDocuments);
@@ -241,9 +303,9 @@ fn Documents(contract_id: Uuid, documents: Vec<DocumentView>) -> impl IntoView {
     } else {
         view! {
             <ul class="doc-list" role="list">
-                {documents
+                {in_reading_order(documents, concluded)
                     .into_iter()
-                    .map(|d| {
+                    .map(|(d, version)| {
                         let role = d.role;
                         let url = document_url(contract_id, d.id);
                         let pages = d.page_count.map(|n| format!("{n} "));
@@ -254,6 +316,10 @@ fn Documents(contract_id: Uuid, documents: Vec<DocumentView>) -> impl IntoView {
                             <li class="doc">
                                 <div>
                                     <span class="badge badge-role">{move || role_label(i, role)}</span>
+                                    {version.map(|k| {
+                                        let class = if k == K::SealedFinal { "badge badge-version badge-on" } else { "badge badge-version badge-off" };
+                                        view! { <span class=class>{i.tr(k)}</span> }
+                                    })}
                                     <span class="doc-name">{d.file_name.clone()}</span>
                                     <span class="sub">
                                         {bytes(d.size)}
@@ -433,7 +499,7 @@ fn comment_rule(a: ContractAction) -> Option<bool> {
 #[component]
 pub fn ActionBar(
     contract: ContractView,
-    done: Callback<ContractView>,
+    done: Callback<(ContractAction, ContractView)>,
     /// Only these actions (e.g. the approval inbox shows approve and send back).
     #[prop(optional)]
     only: Option<&'static [ContractAction]>,
@@ -454,18 +520,18 @@ pub fn ActionBar(
     let comment_missing = RwSignal::new(false);
     let run = Action::new_local(move |(a, text): &(ContractAction, String)| {
         let (a, text) = (*a, text.clone());
-        async move { api::contracts::act(id, a, text).await }
+        async move { api::contracts::act(id, a, text).await.map(|v| (a, v)) }
     });
     Effect::new(move || match run.value().get() {
-        Some(Ok(v)) if v.id != id => {
+        Some(Ok((_, v))) if v.id != id => {
             // 複製 answers with the new draft: continue there.
             navigate(&format!("/contracts/{}/edit", v.id), Default::default());
         }
-        Some(Ok(v)) => {
+        Some(Ok(done_with)) => {
             problem.set(None);
             asking.set(None);
             comment.set(String::new());
-            done.run(v);
+            done.run(done_with);
         }
         Some(Err(p)) => problem.set(Some(p)),
         None => {}

@@ -12,9 +12,10 @@ use crate::components::department::{DepartmentSelect, parse_id, path_name};
 use crate::components::form::{
     CheckField, FormMessages, FormState, Loading, ProblemMessage, TextField,
 };
+use crate::components::steps_editor::{StepRow, StepsEditor, collect_steps};
 use crate::format::jst;
 use crate::i18n::{K, use_i18n};
-use crate::pages::contract_edit::{StepRow, StepsEditor, approver_candidates, collect_steps};
+use crate::pages::contract_edit::approver_candidates;
 
 /// What the editor shows: nothing, a new template, or one being changed.
 #[derive(Clone)]

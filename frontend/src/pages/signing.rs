@@ -4,6 +4,7 @@
 //! sent as `Authorization: Bearer …`. Made for phones first: one column, large buttons.
 
 use std::rc::Rc;
+use std::time::Duration;
 
 use leptos::prelude::*;
 use shared::contract::{ContractState, RecipientState};
@@ -15,7 +16,7 @@ use crate::api;
 use crate::components::contract::role_label;
 use crate::components::form::Loading;
 use crate::components::pdf_view::PdfPreview;
-use crate::format::{jst_opt, yen_opt};
+use crate::format::{jst_opt, period_ja, yen_opt};
 use crate::i18n::{K, use_i18n};
 use crate::public::PublicFrame;
 
@@ -191,12 +192,22 @@ fn CodeStep(
     }
 }
 
-/// What a recipient who already answered is told.
+/// What a recipient who already answered is told; after agreeing, what happens next depends on
+/// the contract: others still to agree, being sealed, or concluded (told by the page itself).
 #[component]
-fn AnsweredNote(state: RecipientState) -> impl IntoView {
+fn AnsweredNote(
+    state: RecipientState,
+    /// Known once the recipient has confirmed with the code.
+    #[prop(optional)]
+    contract_state: Option<ContractState>,
+) -> impl IntoView {
     let i = use_i18n();
     let key = match state {
-        RecipientState::Agreed => Some(K::SignAgreed),
+        RecipientState::Agreed => match contract_state {
+            Some(ContractState::Concluded) => None,
+            Some(ContractState::Concluding) => Some(K::SignSealing),
+            _ => Some(K::SignAgreed),
+        },
         RecipientState::Declined => Some(K::SignDeclined),
         RecipientState::Forwarded => Some(K::SignForwarded),
         RecipientState::Waiting | RecipientState::Notified | RecipientState::Verified => None,
@@ -218,6 +229,11 @@ fn Contract(
     let can_answer = v.state == RecipientState::Verified
         && v.contract_state.is_none_or(|s| s == ContractState::Sent);
     let concluded = v.contract_state == Some(ContractState::Concluded);
+    let mailed = RwSignal::new(false);
+    let (answered, contract_state) = (v.state, v.contract_state.unwrap_or(ContractState::Sent));
+    if v.contract_state == Some(ContractState::Concluding) {
+        wait_for_seal(token.clone(), session.clone(), mailed);
+    }
     let docs = v
         .documents
         .iter()
@@ -236,6 +252,7 @@ fn Contract(
                     (K::ContractTitle, "sign-title", v.title.clone().unwrap_or_default()),
                     (K::ContractNumber, "mono", v.contract_number.clone().unwrap_or_default()),
                     (K::Amount, "", yen_opt(v.amount_yen)),
+                    (K::Period, "", period_ja(v.period_start.as_deref(), v.period_end.as_deref())),
                     (K::ExpiresAt, "", jst_opt(v.expires_at.as_deref())),
                 ]
                     .into_iter()
@@ -257,7 +274,12 @@ fn Contract(
                 })}
         </section>
         {concluded.then(|| view! { <div class="alert alert-success" role="status">{i.tr(K::SignConcluded)}</div> })}
-        <AnsweredNote state=v.state />
+        <Show
+            when=move || mailed.get()
+            fallback=move || view! { <AnsweredNote state=answered contract_state=contract_state /> }
+        >
+            <div class="alert alert-success" role="status">{i.tr(K::SignConcludedMailed)}</div>
+        </Show>
         <section class="card sign-card" aria-labelledby="sign-docs">
             <h2 id="sign-docs">{i.tr(K::SignDocuments)}</h2>
             <p class="hint">{i.tr(K::SignViewerNote)}</p>
@@ -265,6 +287,36 @@ fn Contract(
         </section>
         {can_answer.then(|| view! { <Answer token=token.clone() session=session.clone() reload=reload handed_over=handed_over allow_forwarding=v.allow_forwarding access_code_required=v.access_code_required /> })}
     }
+}
+
+/// While the service seals the contract, asks every few seconds whether it is done. Once
+/// concluded, this link is replaced by a fresh download link mailed to the recipient (the old
+/// one is no longer known): `mailed` is set so that the page says so.
+fn wait_for_seal(token: String, session: String, mailed: RwSignal<bool>) {
+    const TRIES: u32 = 200;
+    fn poll(token: String, session: String, mailed: RwSignal<bool>, left: u32) {
+        if left == 0 {
+            return;
+        }
+        set_timeout(
+            move || {
+                leptos::task::spawn_local(async move {
+                    let replaced = match api::signing::view(&token, Some(&session)).await {
+                        Ok(v) => v.contract_state != Some(ContractState::Concluding),
+                        Err(p) => p.status == 404 || p.status == 410,
+                    };
+                    if replaced {
+                        mailed.try_set(true);
+                    } else if !mailed.is_disposed() {
+                        // Still sealing, or the network failed for a moment: ask again.
+                        poll(token, session, mailed, left - 1);
+                    }
+                })
+            },
+            Duration::from_secs(3),
+        );
+    }
+    poll(token, session, mailed, TRIES);
 }
 
 /// One document: fetched once with the session token, shown in the page (PDFs, pdf.js) and

@@ -256,6 +256,10 @@ pub struct TimelineEntryView {
     pub at: String,
     /// Who, readable: a login ID, `token:<name>`, a counterparty's e-mail, `system`.
     pub actor_label: String,
+    /// Who, as people read it: the user's 氏名, or a counterparty's 氏名（組織名）; `None`
+    /// for the service itself, an API token, or a user or recipient no longer found.
+    #[serde(default)]
+    pub actor_name: Option<String>,
     /// What, e.g. `contract.approved` (labels: `shared::audit::AuditAction`).
     pub action: String,
     /// `success` or `failure`.

@@ -39,6 +39,12 @@ pub struct SigningView {
     pub documents: Vec<DocumentView>,
     /// 回答期限.
     pub expires_at: Option<String>,
+    /// 契約期間 from (YYYY-MM-DD).
+    #[serde(default)]
+    pub period_start: Option<String>,
+    /// 契約期間 to (YYYY-MM-DD).
+    #[serde(default)]
+    pub period_end: Option<String>,
 }
 
 /// `POST /api/v1/signing/{token}/verify`.

@@ -82,6 +82,32 @@ pub fn for_target(
         .load(conn)
 }
 
+/// Whether `actor_label` already has an event `action` on `target_id` about the document
+/// `document_id` (its `details` name it), so that a repeated view is recorded once.
+pub fn exists_for_document(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    target_id: &str,
+    action: &str,
+    actor_label: &str,
+    document_id: &str,
+) -> QueryResult<bool> {
+    // `details` is serialised by serde_json without spaces; a document id is a UUID.
+    let pattern = format!("%\"document_id\":\"{document_id}\"%");
+    let n: i64 = a::audit_events
+        .filter(
+            a::tenant_id
+                .eq(tenant_id)
+                .and(a::target_id.eq(target_id))
+                .and(a::action.eq(action))
+                .and(a::actor_label.eq(actor_label))
+                .and(a::details.like(pattern)),
+        )
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
 /// A batch of the chain in order, for verification without loading it all at once.
 pub fn chain_batch(
     conn: &mut AnyConnection,

@@ -17,6 +17,7 @@ use crate::db::models::Document;
 use crate::db::queries::documents;
 use crate::db::{self, AnyConnection};
 use crate::storage::{BlobStore, StorageError};
+use crate::workflow::purpose::Purpose;
 use crate::workflow::actor::Actor;
 use crate::workflow::error::{FieldErrors, WorkflowError, WorkflowResult};
 
@@ -259,7 +260,8 @@ pub struct Download {
     pub path: std::path::PathBuf,
 }
 
-/// `GET /contracts/{id}/documents/{doc}`: byte-exact, audited.
+/// `GET /contracts/{id}/documents/{doc}`: byte-exact, audited. `purpose` says whether the file
+/// is saved or only shown in the page (see [`Purpose`]).
 #[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id, id = %id))]
 pub fn download_document(
     conn: &mut AnyConnection,
@@ -267,6 +269,7 @@ pub fn download_document(
     store: &BlobStore,
     id: &str,
     document_id: &str,
+    purpose: Purpose,
 ) -> WorkflowResult<Download> {
     actor.require(conn, Permission::DownloadDocuments)?;
     load(conn, actor, id)?;
@@ -278,9 +281,23 @@ pub fn download_document(
     )?;
     let path = store.path(&document.sha256).map_err(storage_error)?;
     db::tenant_transaction(conn, &actor.tenant_id, |conn| {
+        let Some(action) = purpose.action(
+            conn,
+            (
+                &actor.tenant_id,
+                id,
+                &actor.origin.actor_label,
+                &document.id,
+            ),
+            AuditAction::DocumentDownloaded,
+            AuditAction::DocumentViewed,
+        )?
+        else {
+            return Ok(());
+        };
         actor.audit(
             conn,
-            AuditAction::DocumentDownloaded,
+            action,
             Some(("contract", id)),
             json!({ "document_id": document.id, "file_name": document.file_name, "sha256": document.sha256 }),
         )

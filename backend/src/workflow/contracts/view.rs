@@ -130,7 +130,7 @@ fn view(conn: &mut AnyConnection, actor: &Actor, l: &Loaded) -> WorkflowResult<C
         documents: l.documents.iter().map(document_view).collect(),
         recipients: l.recipients.iter().map(recipient_view).collect(),
         approval_steps,
-        timeline: timeline(conn, actor, &c.id)?,
+        timeline: timeline(conn, actor, l)?,
         allowed_actions: contract::allowed_actions(&facts, &contract_actor(actor)),
         facts,
     })
@@ -140,10 +140,11 @@ fn view(conn: &mut AnyConnection, actor: &Actor, l: &Loaded) -> WorkflowResult<C
 fn timeline(
     conn: &mut AnyConnection,
     actor: &Actor,
-    id: &str,
+    l: &Loaded,
 ) -> WorkflowResult<Vec<TimelineEntryView>> {
     const MAX_EVENTS: i64 = 1_000;
-    let events = audit_events::for_target(conn, &actor.tenant_id, id, MAX_EVENTS)?;
+    let events = audit_events::for_target(conn, &actor.tenant_id, &l.contract.id, MAX_EVENTS)?;
+    let names = actor_names(conn, actor, l, &events);
     Ok(events
         .into_iter()
         .map(|e| {
@@ -153,16 +154,49 @@ fn timeline(
                 .find_map(|k| details.get(*k).and_then(|v| v.as_str()))
                 .filter(|c| !c.is_empty())
                 .map(str::to_owned);
+            let actor_name = names
+                .get(e.actor_id.as_ref().unwrap_or(&e.actor_label))
+                .cloned();
             TimelineEntryView {
                 seq: e.seq,
                 at: rfc3339(e.at),
                 actor_label: e.actor_label,
+                actor_name,
                 action: e.action,
                 result: e.result,
                 comment,
             }
         })
         .collect())
+}
+
+/// The names people read for the actors of `events`, by user id or by the counterparty's
+/// label `recipient:<e-mail>`: 氏名, or 氏名（組織名） for a counterparty.
+fn actor_names(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    l: &Loaded,
+    events: &[crate::db::models::AuditEvent],
+) -> BTreeMap<String, String> {
+    let mut names: BTreeMap<String, String> = l
+        .recipients
+        .iter()
+        .map(|r| {
+            let name = if r.organization_name.is_empty() {
+                r.name.clone()
+            } else {
+                format!("{}（{}）", r.name, r.organization_name)
+            };
+            (format!("recipient:{}", r.email), name)
+        })
+        .collect();
+    let users: BTreeSet<&String> = events.iter().filter_map(|e| e.actor_id.as_ref()).collect();
+    for id in users {
+        if let Ok(u) = users::get(conn, TenantId(&actor.tenant_id), UserId(id)) {
+            names.insert(id.clone(), u.name);
+        }
+    }
+    names
 }
 
 /// `GET /contracts/{id}`.
