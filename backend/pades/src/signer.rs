@@ -135,6 +135,10 @@ impl LocalKeySigner {
     }
 
     /// From an in-memory P-256 key (the development PKI).
+    #[cfg_attr(
+        not(feature = "dev-pki"),
+        allow(dead_code, reason = "the development PKI is behind a feature")
+    )]
     pub(crate) fn from_p256(
         key: p256::ecdsa::SigningKey,
         certificate: Certificate,

@@ -2,6 +2,7 @@
 //! with failover). Every response is checked before use (status, message imprint, nonce, the TSA
 //! certificate's critical `id-kp-timeStamping` EKU, the token's CMS signature): fail closed.
 
+#[cfg(feature = "http")]
 use std::time::Duration;
 
 use cms::content_info::ContentInfo;
