@@ -917,7 +917,10 @@ fn validator_harness_accepts_every_signed_corpus_file() {
         failures.join("\n")
     );
     assert_eq!(results.len(), submitted, "{summary}");
-    assert!(qr_checked, "the sample must include a visible stamp on libreoffice-ja-contract.pdf");
+    assert!(
+        qr_checked,
+        "the sample must include a visible stamp on libreoffice-ja-contract.pdf"
+    );
     assert_eq!(count(Verdict::KnownLimitation), known_gaps, "{summary}");
 }
 

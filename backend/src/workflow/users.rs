@@ -51,11 +51,7 @@ pub fn get_user(conn: &mut AnyConnection, actor: &Actor, id: &str) -> WorkflowRe
     if id != actor.user_id {
         require_manager(conn, actor)?;
     }
-    Ok(user_view(&users::get(
-        conn,
-        TenantId(&actor.tenant_id),
-        UserId(id),
-    )?))
+    current_view(conn, actor, id)
 }
 
 /// `manage_users`, from a logged-in session.
@@ -347,11 +343,7 @@ pub fn update_user(
         }
         Ok::<_, WorkflowError>(())
     })?;
-    Ok(user_view(&users::get(
-        conn,
-        TenantId(&actor.tenant_id),
-        UserId(id),
-    )?))
+    current_view(conn, actor, id)
 }
 
 /// `POST /users/{id}/disable` and `/enable`. Disabling ends the user's sessions and revokes
@@ -381,11 +373,7 @@ pub fn set_user_disabled(
         };
         actor.audit(conn, action, Some(("user", id)), json!({}))
     })?;
-    Ok(user_view(&users::get(
-        conn,
-        TenantId(&actor.tenant_id),
-        UserId(id),
-    )?))
+    current_view(conn, actor, id)
 }
 
 /// `POST /users/{id}/reset-password`: a generated password, shown once; it also lifts a
@@ -416,4 +404,13 @@ pub fn reset_password(
         user: user_view(&users::get(conn, TenantId(&actor.tenant_id), UserId(id))?),
         initial_password: Some(initial),
     })
+}
+
+/// The user `id` of the actor's tenant as it now stands.
+fn current_view(conn: &mut AnyConnection, actor: &Actor, id: &str) -> WorkflowResult<UserView> {
+    Ok(user_view(&users::get(
+        conn,
+        TenantId(&actor.tenant_id),
+        UserId(id),
+    )?))
 }

@@ -272,11 +272,13 @@ fn in_reading_order(
     documents: Vec<DocumentView>,
     concluded: bool,
 ) -> Vec<(DocumentView, Option<K>)> {
-    let (mut sealed, rest): (Vec<_>, Vec<_>) =
-        documents.into_iter().partition(|d| d.role == DocumentRole::Sealed);
+    let (mut sealed, rest): (Vec<_>, Vec<_>) = documents
+        .into_iter()
+        .partition(|d| d.role == DocumentRole::Sealed);
     sealed.reverse();
-    let (certificates, uploads): (Vec<_>, Vec<_>) =
-        rest.into_iter().partition(|d| d.role == DocumentRole::Certificate);
+    let (certificates, uploads): (Vec<_>, Vec<_>) = rest
+        .into_iter()
+        .partition(|d| d.role == DocumentRole::Certificate);
     let versions = sealed.into_iter().enumerate().map(|(n, d)| {
         let version = if concluded && n == 0 {
             K::SealedFinal

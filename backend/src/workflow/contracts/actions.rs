@@ -47,10 +47,10 @@ pub fn act(
         ContractAction::Submit => submit(conn, &ctx),
         ContractAction::Approve => decide(conn, &ctx, ApprovalDecision::Approved),
         ContractAction::Reject => decide(conn, &ctx, ApprovalDecision::Rejected),
-        ContractAction::Withdraw => withdraw(conn, &ctx),
+        ContractAction::Withdraw => transition_only(conn, &ctx, WITHDRAW),
         ContractAction::Send => send(conn, &ctx),
         ContractAction::SendBack => send_back(conn, &ctx),
-        ContractAction::Cancel => cancel(conn, &ctx),
+        ContractAction::Cancel => transition_only(conn, &ctx, CANCEL),
         ContractAction::Remind => remind(conn, &ctx),
         ContractAction::Edit
         | ContractAction::Duplicate
@@ -156,28 +156,29 @@ fn decide(
     )
 }
 
+/// A step that is only the state machine's and its audit event.
+type TransitionOnly = (ContractAction, AuditAction, ContractEvent);
+
 /// 取り下げ: the creator takes a contract back from the approval route.
-fn withdraw(conn: &mut AnyConnection, ctx: &ActionContext<'_>) -> WorkflowResult<()> {
-    perform(
-        conn,
-        ctx,
-        ContractAction::Withdraw,
-        AuditAction::ContractWithdrawn,
-        |_| ContractEvent::Withdraw,
-        |_, _, _| Ok(()),
-    )
-}
+const WITHDRAW: TransitionOnly = (
+    ContractAction::Withdraw,
+    AuditAction::ContractWithdrawn,
+    ContractEvent::Withdraw,
+);
 
 /// 取消.
-fn cancel(conn: &mut AnyConnection, ctx: &ActionContext<'_>) -> WorkflowResult<()> {
-    perform(
-        conn,
-        ctx,
-        ContractAction::Cancel,
-        AuditAction::ContractCancelled,
-        |_| ContractEvent::Cancel,
-        |_, _, _| Ok(()),
-    )
+const CANCEL: TransitionOnly = (
+    ContractAction::Cancel,
+    AuditAction::ContractCancelled,
+    ContractEvent::Cancel,
+);
+
+fn transition_only(
+    conn: &mut AnyConnection,
+    ctx: &ActionContext<'_>,
+    (action, audited, event): TransitionOnly,
+) -> WorkflowResult<()> {
+    perform(conn, ctx, action, audited, |_| event, |_, _, _| Ok(()))
 }
 
 /// 送信: the answer deadline starts; the first recipient (all of them, in parallel order) is

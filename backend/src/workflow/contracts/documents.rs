@@ -17,9 +17,9 @@ use crate::db::models::Document;
 use crate::db::queries::documents;
 use crate::db::{self, AnyConnection};
 use crate::storage::{BlobStore, StorageError};
-use crate::workflow::purpose::Purpose;
 use crate::workflow::actor::Actor;
 use crate::workflow::error::{FieldErrors, WorkflowError, WorkflowResult};
+use crate::workflow::purpose::Purpose;
 
 /// Upload limits (configurable; defaults 50 MB a file, 100 MB a contract).
 #[derive(Debug, Clone, Copy)]
