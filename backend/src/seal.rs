@@ -469,11 +469,7 @@ mod tests {
     fn the_printable_table_is_the_embedded_fonts_character_map() {
         let table = shared::printable::table_for(&japanese_font().unwrap().chars());
         if std::env::var_os("UPDATE_PRINTABLE_CHARS").is_some() {
-            let path = concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../shared/src/printable_chars.bin"
-            );
-            std::fs::write(path, &table).unwrap();
+            std::fs::write(shared::printable::TABLE_SOURCE, &table).unwrap();
         }
         assert!(
             table == shared::printable::table(),

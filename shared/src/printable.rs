@@ -9,6 +9,9 @@
 
 static TABLE: &[u8] = include_bytes!("printable_chars.bin");
 
+/// Where the table lives in the source tree, for the test that regenerates it.
+pub const TABLE_SOURCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src/printable_chars.bin");
+
 const BMP_BYTES: usize = 0x10000 / 8;
 
 /// Whether `c` prints: the font has a glyph for it, or the documents drop it (variation
