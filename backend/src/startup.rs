@@ -170,7 +170,7 @@ pub fn job_registry(state: &AppState) -> anyhow::Result<crate::jobs::Registry> {
         .with(
             crate::workflow::sealing::SealHandler::new(
                 state.seal.clone(),
-                state.blobs.clone(),
+                blobs,
                 crate::workflow::signing::Links::new(&state.config.public_url),
             )
             .download_link_days(state.config.concluded_link_days),
@@ -230,16 +230,22 @@ pub fn ensure_initial_tenant(
     }))
 }
 
-/// Every ten minutes: removes expired sessions and old throttle records, warns about and expires
-/// contracts past their answer deadline.
-fn spawn_housekeeping(pool: DbPool, links: crate::workflow::signing::Links) {
+/// At start and every ten minutes: removes expired sessions, old throttle records and the
+/// temporary files of killed blob writes; warns about and expires contracts past their answer
+/// deadline.
+fn spawn_housekeeping(pool: DbPool, blobs: BlobStore, links: crate::workflow::signing::Links) {
     actix_web::rt::spawn(async move {
         let mut tick = actix_web::rt::time::interval(std::time::Duration::from_secs(600));
         loop {
             tick.tick().await;
             let pool = pool.clone();
             let links = links.clone();
+            let blobs = blobs.clone();
             let done = web::block(move || -> anyhow::Result<()> {
+                let removed = blobs.remove_abandoned_temp_files()?;
+                if removed > 0 {
+                    tracing::info!(removed, "removed the temporary files of interrupted writes");
+                }
                 let mut conn = pool.get()?;
                 let now = Millis::now();
                 sessions::delete_expired(&mut conn, now.0)?;
@@ -299,6 +305,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let state = web::Data::new(AppState::new(pool.clone(), config.clone())?);
     spawn_refusal_flush(state.clone());
     let registry = job_registry(&state)?;
+    let blobs = state.blobs.clone();
     let server = HttpServer::new(move || build_app(state.clone()))
         .bind(config.bind)
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
@@ -311,6 +318,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     );
     spawn_housekeeping(
         pool,
+        blobs,
         crate::workflow::signing::Links::new(&config.public_url),
     );
     println!("Tachiai is running: {}/", config.public_url);

@@ -2,6 +2,11 @@
 //! in `<data_dir>/blobs/ab/abcdef…`. Files are immutable; a write goes to a temporary file in the
 //! same directory and is renamed into place only when complete and hashed, so a crash never
 //! leaves a partial blob under a real name. Downloads are byte-exact.
+//!
+//! A writer holds an exclusive advisory lock on its temporary file until it is renamed, so the
+//! temporary files of a process that died (`kill -9`, power loss) are told from those still being
+//! written, by this or another server on the same data directory, and removed
+//! ([`BlobStore::remove_abandoned_temp_files`]).
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -63,7 +68,7 @@ impl BlobStore {
         crate::private_fs::create_dir(&tmp_dir)?;
         let tmp = tmp_dir.join(uuid::Uuid::new_v4().to_string());
         let result = (|| {
-            let mut file = crate::private_fs::create_file(&tmp)?;
+            let mut file = create_locked(&tmp)?;
             let mut hasher = Sha256::new();
             let mut size = 0u64;
             let mut buf = vec![0u8; 64 * 1024];
@@ -98,6 +103,32 @@ impl BlobStore {
         result
     }
 
+    /// Removes the temporary files whose writer is gone (no process holds their lock): what a
+    /// killed write left behind. Returns how many were removed.
+    pub fn remove_abandoned_temp_files(&self) -> std::io::Result<usize> {
+        let entries = match std::fs::read_dir(self.root.join("tmp")) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+            Err(e) => return Err(e),
+        };
+        let mut removed = 0;
+        for entry in entries {
+            let path = entry?.path();
+            // Gone already (renamed into place or removed by its writer): nothing to do.
+            let Ok(file) = std::fs::File::open(&path) else {
+                continue;
+            };
+            if file.try_lock().is_ok() {
+                match std::fs::remove_file(&path) {
+                    Ok(()) => removed += 1,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(removed)
+    }
+
     /// Stores `bytes`.
     pub fn put(&self, bytes: &[u8]) -> Result<StoredBlob, StorageError> {
         self.put_reader(bytes, u64::MAX)
@@ -123,6 +154,24 @@ impl BlobStore {
     /// The root directory.
     pub fn root(&self) -> &Path {
         &self.root
+    }
+}
+
+/// Creates `path` (mode 0600) and takes its exclusive lock. A sweeper may have removed the file
+/// between the two steps (it found it unlocked): then the lock is on a file no longer at
+/// `path`, and a fresh one is made.
+fn create_locked(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::MetadataExt;
+    loop {
+        let file = crate::private_fs::create_file(path)?;
+        file.lock()?;
+        let held = file.metadata()?;
+        match std::fs::metadata(path) {
+            Ok(now) if now.ino() == held.ino() && now.dev() == held.dev() => return Ok(file),
+            Ok(_) => return Err(std::io::Error::other("temporary blob name taken twice")),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
+        }
     }
 }
 
@@ -168,6 +217,24 @@ mod tests {
         let a = s.put(b"original").unwrap();
         std::fs::write(s.path(&a.sha256).unwrap(), b"changed!").unwrap();
         assert!(matches!(s.read(&a.sha256), Err(StorageError::Corrupt(_))));
+        std::fs::remove_dir_all(s.root()).unwrap();
+    }
+
+    #[test]
+    fn only_the_temp_files_of_dead_writers_are_removed() {
+        let s = store();
+        s.put(b"first").unwrap();
+        let tmp = s.root().join("tmp");
+        // A writer that died: its file is there, nobody holds its lock.
+        std::fs::write(tmp.join("abandoned"), b"half").unwrap();
+        // A writer still at work.
+        let live = create_locked(&tmp.join("live")).unwrap();
+        assert_eq!(s.remove_abandoned_temp_files().unwrap(), 1);
+        assert!(!tmp.join("abandoned").exists());
+        assert!(tmp.join("live").exists());
+        drop(live);
+        assert_eq!(s.remove_abandoned_temp_files().unwrap(), 1);
+        assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0);
         std::fs::remove_dir_all(s.root()).unwrap();
     }
 }

@@ -1,0 +1,32 @@
+//! The service's seal: the key it signs with, the time-stamp authority, where revocation data
+//! comes from, the trust roots its own verifier uses, and the stamp font. `pades` does the PDF
+//! work; this module only chooses its inputs.
+//!
+//! With nothing configured the seal is the **development PKI** in `<data_dir>/pki` (generated on
+//! first start, named 「開発用・信頼しないでください」) and its built-in TSA, called in-process. Its
+//! certificates point their OCSP / CRL / CA-issuer URLs at `<public_url>/pki/…`, which the web
+//! server answers ([`DevPkiEndpoints`]), so any validator can fetch them; the service itself
+//! answers them in-process ([`SealKit::revocation`]) and needs no network for B-LT / B-LTA.
+//!
+//! - [`kit`]: the key, TSA and revocation sources ([`SealKit`]);
+//! - [`wording`]: the contract's words on a seal — the `/Reason` naming who instructed the seal
+//!   ([`SealInstruction`]), the standard stamp ([`standard_stamp`]) and the Japanese messages of
+//!   the engine's errors ([`message_ja`]);
+//! - [`report`]: the verifier's findings and certificates in the API's terms.
+
+pub mod kit;
+pub mod report;
+pub mod wording;
+
+pub use kit::{DevPkiEndpoints, RevocationSource, SealKit, TsaSource, dev_pki_dir};
+pub use report::{certificate_info, hex_sha256, verify, verify_within};
+pub use wording::{
+    SealInstruction, japanese_font, limit_label_ja, message_ja, problem_of_refused_pdf,
+    standard_stamp,
+};
+
+/// The path under which the development PKI's HTTP endpoints are mounted.
+pub const DEV_PKI_PATH: &str = "/pki";
+
+/// The name the service signs under (`/Name`, and the stamp's second line).
+pub const SEAL_NAME: &str = "立会 電子契約サービス";
