@@ -170,7 +170,7 @@ pub fn job_registry(state: &AppState) -> anyhow::Result<crate::jobs::Registry> {
         .with(
             crate::workflow::sealing::SealHandler::new(
                 state.seal.clone(),
-                blobs,
+                state.blobs.clone(),
                 crate::workflow::signing::Links::new(&state.config.public_url),
             )
             .download_link_days(state.config.concluded_link_days),

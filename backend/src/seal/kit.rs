@@ -14,7 +14,6 @@ use super::{DEV_PKI_PATH, certificate_info};
 use crate::clock;
 use crate::config::Config;
 
-
 /// Where the time-stamp tokens come from.
 pub enum TsaSource {
     /// The development PKI's TSA, in-process.
@@ -117,7 +116,6 @@ impl SealKit {
         }
     }
 }
-
 
 /// `<data_dir>/pki`.
 pub fn dev_pki_dir(config: &Config) -> PathBuf {

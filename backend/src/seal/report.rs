@@ -28,7 +28,6 @@ pub fn certificate_info(cert: &Certificate, now: clock::Millis) -> CertificateIn
     }
 }
 
-
 /// Runs the service's own verifier over `pdf` and says what it found, in the API's terms.
 pub fn verify(pdf: &[u8], trust: &ValidationContext) -> Result<VerificationView, PadesError> {
     view_of(pdf, pades::verify(pdf, trust)?)
@@ -94,4 +93,3 @@ pub fn hex_sha256(bytes: &[u8]) -> String {
     use sha2::Digest;
     data_encoding::HEXLOWER.encode(&sha2::Sha256::digest(bytes))
 }
-

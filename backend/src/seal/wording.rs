@@ -3,18 +3,15 @@
 
 use pades::{LimitKind, PadesError, TrueTypeFont, VisibleStamp};
 
-
 /// IPAexGothic (IPA Font License v1.0, see `backend/assets/fonts/`): the stamp and the completion
 /// certificate are drawn with a subset of it.
 static JAPANESE_FONT: &[u8] = include_bytes!("../../assets/fonts/ipaexg.ttf");
-
 
 /// The Japanese font embedded in the binary (IPAexGothic, face 0), for the stamp and the
 /// completion certificate.
 pub fn japanese_font() -> Result<TrueTypeFont, PadesError> {
     TrueTypeFont::from_static(JAPANESE_FONT, 0)
 }
-
 
 /// Who instructed the service to seal: the agreeing party and how they were verified. It goes
 /// into the signature's `/Reason` (and `/ContactInfo`) in Japanese, so each signature records on
@@ -151,7 +148,6 @@ pub fn limit_label_ja(limit: LimitKind) -> &'static str {
         LimitKind::Time => "処理時間",
     }
 }
-
 
 /// The problem code of a PDF the engine refused to read.
 pub fn problem_of_refused_pdf(e: &PadesError) -> shared::problem::ProblemCode {
