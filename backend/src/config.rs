@@ -115,6 +115,51 @@ pub const SETTINGS: &[Setting] = &[
         doc: "RFC 3161 time-stamp authorities, comma-separated, tried in order; empty: the built-in TSA of the development PKI.",
     },
     Setting {
+        key: "seal_p12",
+        default: "",
+        doc: "The seal key as a PKCS#12 file (key, certificate and chain). Unset, with no other seal key: the development PKI, with a warning.",
+    },
+    Setting {
+        key: "seal_p12_password_file",
+        default: "",
+        doc: "A file holding the PKCS#12 password (a trailing line break is ignored); unset: the empty password.",
+    },
+    Setting {
+        key: "seal_key",
+        default: "",
+        doc: "The seal key as a PEM private key file (PKCS#8, SEC1 or PKCS#1), with seal_cert.",
+    },
+    Setting {
+        key: "seal_cert",
+        default: "",
+        doc: "The seal certificate (PEM) for seal_key; with PKCS#11, a certificate file instead of the token's certificate object.",
+    },
+    Setting {
+        key: "seal_chain",
+        default: "",
+        doc: "The seal certificate's CA certificates (one PEM file, any order, up to the root); the root becomes the trust anchor of the service's verifier.",
+    },
+    Setting {
+        key: "seal_pkcs11_module",
+        default: "",
+        doc: "The seal key in a PKCS#11 token (HSM): path of the module, e.g. /usr/lib/softhsm/libsofthsm2.so.",
+    },
+    Setting {
+        key: "seal_pkcs11_token_label",
+        default: "",
+        doc: "The label of the token holding the seal key.",
+    },
+    Setting {
+        key: "seal_pkcs11_key_label",
+        default: "",
+        doc: "The label of the private key (and of its certificate in the token).",
+    },
+    Setting {
+        key: "seal_pkcs11_pin_file",
+        default: "",
+        doc: "A file holding the token's user PIN (a trailing line break is ignored; a wrong PIN is never retried).",
+    },
+    Setting {
         key: "concluded_link_days",
         default: "30",
         doc: "How long the download link in the 'concluded' mail to each counterparty works, in days (1-365).",
@@ -254,6 +299,8 @@ pub struct Config {
     pub trusted_proxies: crate::client_addr::TrustedProxies,
     /// External TSAs (empty: the built-in one).
     pub tsa_urls: Vec<String>,
+    /// The seal key; `None`: the development PKI.
+    pub seal: Option<crate::seal::SealKeySource>,
     /// How long a worker holds a claimed job before another may take it over.
     pub job_lease: std::time::Duration,
     /// Days the counterparties' download link after conclusion works.
@@ -360,8 +407,10 @@ impl Config {
         }
         let mail =
             crate::mail::MailConfig::from_settings(&|k| get(k).map(str::to_owned), &data_dir)?;
+        let seal = crate::seal::SealKeySource::from_settings(&|k| get(k).map(str::to_owned))?;
         Ok(Config {
             mail,
+            seal,
             database_url,
             db_pool_size: num("db_pool_size", get("db_pool_size"), 8)?.max(1),
             bind,
@@ -481,6 +530,13 @@ impl Config {
                     "(built-in TSA)".into()
                 } else {
                     self.tsa_urls.join(",")
+                },
+            ),
+            (
+                "seal",
+                match &self.seal {
+                    Some(source) => source.describe(),
+                    None => "(development PKI: not for production)".into(),
                 },
             ),
             ("job_lease_seconds", self.job_lease.as_secs().to_string()),

@@ -47,6 +47,12 @@ impl AppState {
     /// from the configuration (the development PKI is generated on first start). TOTP secrets
     /// still in plain text or under a previous key are sealed with the current key here.
     pub fn new(pool: DbPool, config: Config) -> anyhow::Result<AppState> {
+        let seal = SealKit::from_config(&config)?;
+        AppState::with_seal(pool, config, seal)
+    }
+
+    /// [`AppState::new`] with a seal set up beforehand.
+    pub fn with_seal(pool: DbPool, config: Config, seal: SealKit) -> anyhow::Result<AppState> {
         let keys = crate::secrets::KeyRing::from_config(&config)?;
         let sealed = workflow::accounts::seal_totp_secrets(&mut *pool.get()?, &keys)?;
         if sealed > 0 {
@@ -57,12 +63,6 @@ impl AppState {
             );
         }
         install_audit_key(&config)?;
-        let seal = SealKit::from_config(&config).map_err(|e| {
-            anyhow::anyhow!(
-                "the seal cannot be set up (development PKI in {}): {e}",
-                crate::seal::dev_pki_dir(&config).display()
-            )
-        })?;
         Ok(AppState {
             csp: crate::web::app_csp(&config.dist_dir),
             pool,
@@ -176,6 +176,9 @@ pub fn job_registry(state: &AppState) -> anyhow::Result<crate::jobs::Registry> {
             .download_link_days(state.config.concluded_link_days),
         ))
 }
+
+/// The line `tachiai serve` prints when it seals with the development PKI.
+pub const DEVELOPMENT_SEAL_WARNING: &str = "注意: 開発用の電子署名鍵で署名しています。本番運用には正式な署名鍵（TACHIAI_SEAL_*）を設定してください。 / WARNING: sealing with the development key; configure a seal key (TACHIAI_SEAL_*) for production.";
 
 /// The first admin's login, to print once at first start.
 pub struct InitialLogin {
@@ -293,6 +296,13 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             "the data directory was readable by other users; it is now 0700"
         );
     }
+    // The seal first: a refused key stops the start before the database is touched.
+    let seal = SealKit::from_config(&config)?;
+    if seal.is_development() {
+        tracing::warn!(
+            "sealing with the development PKI (not trusted outside this installation); configure a seal key for production (TACHIAI_SEAL_*)"
+        );
+    }
     let pool = db::connect(&config.database_url, config.db_pool_size)?;
     let first = ensure_initial_tenant(&pool, &config)?;
     let sealed = crate::audit::seal_unkeyed_chains(&mut *pool.get()?, Millis::now())?;
@@ -302,7 +312,8 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             "audit chains from before the audit key are now keyed"
         );
     }
-    let state = web::Data::new(AppState::new(pool.clone(), config.clone())?);
+    let development = seal.is_development();
+    let state = web::Data::new(AppState::with_seal(pool.clone(), config.clone(), seal)?);
     spawn_refusal_flush(state.clone());
     let registry = job_registry(&state)?;
     let blobs = state.blobs.clone();
@@ -323,6 +334,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     );
     println!("Tachiai is running: {}/", config.public_url);
     println!("  API docs: {}/api/docs/", config.public_url);
+    if development {
+        println!("  {DEVELOPMENT_SEAL_WARNING}");
+    }
     if let Some(first) = first {
         println!(
             "  First login — 団体コード: {}  ログインID: {}",

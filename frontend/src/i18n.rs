@@ -66,6 +66,7 @@ texts! {
     LanguageSwitch => "English", "日本語";
     LanguageSwitchLabel => "Switch the language to English", "表示言語を日本語に切り替える";
     LoggedInAs => "ログイン中の利用者", "Logged in as";
+    DevelopmentSeal => "開発用の電子署名鍵で署名しています。本番運用には正式な署名鍵を設定してください。", "Contracts are sealed with the development key. Configure a proper seal key before production use.";
     NotFound => "ページが見つかりません。メニューから目的の画面を選んでください。", "Page not found. Choose a page from the menu.";
     ErrorTitle => "エラー", "Error";
 

@@ -80,6 +80,12 @@ impl Session {
             .with(|s| s.as_ref().is_some_and(|s| s.me.permissions.contains(&p)))
     }
 
+    /// Whether the service seals with the development key (reactive): a warning on every page.
+    pub fn development_seal(self) -> bool {
+        self.current
+            .with(|s| s.as_ref().is_some_and(|s| s.development_seal))
+    }
+
     /// Whether only the account page may be used: a password change or a TOTP set-up is due.
     pub fn account_only(self) -> bool {
         self.current.with(|s| {

@@ -74,7 +74,7 @@ pub use sign::{
     DocumentTimeStamper, PadesLevel, PdfSigner, PreparedDocument, SignatureMetadata,
     SignatureReport, SignedDocument, SigningPlan,
 };
-pub use signer::{LocalKeySigner, SignatureAlgorithm, Signer};
+pub use signer::{LocalKeySigner, SignatureAlgorithm, Signer, verify_with_certificate};
 pub use stamp::{StampStyle, VisibleStamp};
 #[cfg(feature = "dev-pki")]
 pub use tsa::{BUILTIN_TSA_POLICY, BuiltinTsa};

@@ -289,6 +289,26 @@ fn order_chain(leaf: &Certificate, mut chain: Vec<Certificate>) -> Vec<Certifica
     ordered
 }
 
+/// Checks that `signature` over `message` verifies with the public key of `certificate`, under
+/// the signature algorithm `algorithm` (ECDSA P-256 or RSA PKCS#1 v1.5 with SHA-256/384/512):
+/// a signer's probe signature (`algorithm` = [`SignatureAlgorithm::identifier`]) or a
+/// certificate's signature by its issuer (`certificate` = the issuer, `message` = the DER
+/// `tbsCertificate`, `algorithm` = its `signatureAlgorithm`).
+pub fn verify_with_certificate(
+    certificate: &Certificate,
+    algorithm: &AlgorithmIdentifierOwned,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<(), PadesError> {
+    verify_signature(
+        certificate.tbs_certificate().subject_public_key_info(),
+        algorithm,
+        algorithm,
+        message,
+        signature,
+    )
+}
+
 /// Verifies `signature` over `message` with the public key `spki` and the signature algorithm
 /// `alg` (ECDSA P-256 or RSA PKCS#1 v1.5, with SHA-256/384/512).
 pub(crate) fn verify_signature(

@@ -38,9 +38,13 @@ pub async fn login(
     let created = state
         .run(move |conn| accounts::login(conn, &keys, &body, &origin, previous.as_deref(), policy))
         .await?;
+    let view = SessionView {
+        development_seal: state.seal.is_development(),
+        ..created.view
+    };
     Ok(HttpResponse::Ok()
         .cookie(session_cookie(created.token, state.config.secure_cookies()))
-        .json(created.view))
+        .json(view))
 }
 
 /// Ends the session and clears the cookie.
@@ -72,5 +76,8 @@ pub async fn session(
     let view = state
         .run(move |conn| accounts::session_view(conn, &user.actor, user.csrf_token))
         .await?;
-    Ok(HttpResponse::Ok().json(view))
+    Ok(HttpResponse::Ok().json(SessionView {
+        development_seal: state.seal.is_development(),
+        ..view
+    }))
 }

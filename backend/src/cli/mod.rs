@@ -180,6 +180,14 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         }
         Command::Config(ConfigCommand::Check) => {
             print!("{}", config.describe());
+            if config.seal.is_none()
+                && !crate::seal::dev_pki_dir(&config).join("root-ca.pem").is_file()
+            {
+                println!("# seal: development (開発用), generated at first start: not for production");
+            } else {
+                let kit = crate::seal::SealKit::from_config(&config)?;
+                print!("{}", seal_summary(&kit, &config));
+            }
             let pool = db::connect(&config.database_url, 1)
                 .context("configuration is valid, but the database is not reachable")?;
             let mut conn = pool.get()?;
@@ -210,6 +218,36 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Pdf(cmd) => Ok(pdf::run(&config, cmd)),
         Command::Audit(cmd) => audit(&config, cmd),
     }
+}
+
+/// What `config check` says of the seal: where the key is, its certificate's subject, issuer,
+/// validity and days left, and the TSAs.
+fn seal_summary(kit: &crate::seal::SealKit, config: &Config) -> String {
+    let info = kit.info(&config.tsa_urls, Millis::now());
+    let source = match &config.seal {
+        Some(source) => source.kind(),
+        None => "development (開発用: not for production)",
+    };
+    let mut out = format!(
+        "# seal: {source}\n# seal subject: {}\n# seal issuer: {}\n# seal valid: {} to {} ({} days left)\n",
+        info.signer.subject,
+        info.signer.issuer,
+        info.signer.not_before,
+        info.signer.not_after,
+        info.signer.days_left
+    );
+    if let Some(root) = info.chain.last() {
+        out.push_str(&format!("# seal root: {}\n", root.subject));
+    }
+    out.push_str(&format!(
+        "# time-stamp authority: {}\n",
+        if info.tsa_urls.is_empty() {
+            "built-in (development)".to_owned()
+        } else {
+            info.tsa_urls.join(", ")
+        }
+    ));
+    out
 }
 
 /// The chains a command is about: all, or the one with `code`.

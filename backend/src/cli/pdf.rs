@@ -235,14 +235,17 @@ fn write_atomically(target: &Path, bytes: &[u8]) -> Result<(), Failure> {
     })
 }
 
-/// The development seal, created on first use.
+/// The configured seal, or the development seal (created on first use).
 fn development_kit(config: &Config) -> Result<SealKit, Failure> {
-    SealKit::from_config(config).map_err(|e| Failure {
-        code: FAILED,
-        message: format!(
-            "the development PKI in {} is unusable: {e}",
-            seal::dev_pki_dir(config).display()
-        ),
+    SealKit::from_config(config).map_err(|e| match e.downcast_ref::<seal::SealKeyError>() {
+        Some(refused) => Failure {
+            code: refused.exit_code(),
+            message: format!("{} / {refused}", refused.message_ja()),
+        },
+        None => Failure {
+            code: FAILED,
+            message: format!("{e:#}"),
+        },
     })
 }
 

@@ -10,6 +10,10 @@ use pades::{
 };
 use shared::dto::SealInfoView;
 
+use x509_cert::der::EncodePem;
+use x509_cert::der::pem::LineEnding;
+
+use super::key_source::{self, SealKeyError, trust_anchor};
 use super::{DEV_PKI_PATH, certificate_info};
 use crate::clock;
 use crate::config::Config;
@@ -33,7 +37,7 @@ impl TimeStamper for TsaSource {
 
 /// Everything needed to seal and to verify.
 pub struct SealKit {
-    /// The raw signing step (file key today; an HSM or remote signer can take its place).
+    /// The raw signing step: a key from a file or a PKCS#11 token, or the development key.
     pub signer: Box<dyn Signer + Send + Sync>,
     /// Signature and document timestamps.
     pub tsa: TsaSource,
@@ -77,14 +81,52 @@ impl SealKit {
         self.revocation.local.clone()
     }
 
-    /// The seal as the configuration describes it: the development PKI in `<data_dir>/pki`
-    /// (the seal key), with the TSAs of `tsa_urls` when set.
-    pub fn from_config(config: &Config) -> Result<SealKit, PadesError> {
-        let mut kit = SealKit::development(&dev_pki_dir(config), &config.public_url)?;
+    /// The seal as the configuration describes it. With a seal key configured
+    /// ([`Config::seal`]): that key, loaded and checked ([`key_source::load`]), the TSAs of
+    /// `tsa_urls` (required) and revocation data over HTTP; the verifier trusts the root of its
+    /// chain. Otherwise the development PKI in `<data_dir>/pki`, with the TSAs of `tsa_urls`
+    /// when set. A refused key is a [`SealKeyError`] (downcast it for its exit status).
+    pub fn from_config(config: &Config) -> anyhow::Result<SealKit> {
+        if let Some(source) = &config.seal {
+            if config.tsa_urls.is_empty() {
+                return Err(SealKeyError::NoTsa.into());
+            }
+            let signer = key_source::load(source, clock::Millis::now())?;
+            return Ok(SealKit::configured(signer, &config.tsa_urls)?);
+        }
+        let dir = dev_pki_dir(config);
+        let mut kit = SealKit::development(&dir, &config.public_url).map_err(|e| {
+            anyhow::anyhow!("the development PKI in {} is unusable: {e}", dir.display())
+        })?;
         if !config.tsa_urls.is_empty() {
             kit.tsa = TsaSource::Http(HttpTimeStamper::new(config.tsa_urls.iter().cloned()));
         }
         Ok(kit)
+    }
+
+    /// A seal with a real key: `signer` (already checked), the RFC 3161 TSAs `tsa_urls`,
+    /// revocation data over HTTP, and the root of the signer's chain as the trust anchor.
+    pub fn configured(
+        signer: Box<dyn Signer + Send + Sync>,
+        tsa_urls: &[String],
+    ) -> Result<SealKit, PadesError> {
+        let anchor = trust_anchor(signer.as_ref()).to_pem(LineEnding::LF)?;
+        Ok(SealKit {
+            trust: ValidationContext::from_pem(&anchor)?,
+            signer,
+            tsa: TsaSource::Http(HttpTimeStamper::new(tsa_urls.iter().cloned())),
+            revocation: RevocationSource {
+                local: None,
+                http: HttpRevocationFetcher::default(),
+            },
+            dev_pki: None,
+        })
+    }
+
+    /// Whether the seal is the development PKI's (a warning at start, a banner for the staff,
+    /// `/pki/…` answered).
+    pub fn is_development(&self) -> bool {
+        self.dev_pki.is_some()
     }
 }
 

@@ -8,17 +8,27 @@
 //! server answers ([`DevPkiEndpoints`]), so any validator can fetch them; the service itself
 //! answers them in-process ([`SealKit::revocation`]) and needs no network for B-LT / B-LTA.
 //!
+//! With a seal key configured ([`SealKeySource`]: a PKCS#12 file, PEM files or a key in a
+//! PKCS#11 token) the service signs with it, time-stamps with the configured TSAs, fetches
+//! revocation data over HTTP, and `/pki/…` is not answered.
+//!
 //! - [`kit`]: the key, TSA and revocation sources ([`SealKit`]);
+//! - [`key_source`]: where a seal key comes from and the checks it passes ([`load`]);
+//! - [`pkcs11`]: a key in a PKCS#11 token ([`Pkcs11Signer`]);
 //! - [`wording`]: the contract's words on a seal — the `/Reason` naming who instructed the seal
 //!   ([`SealInstruction`]), the standard stamp ([`standard_stamp`]) and the Japanese messages of
 //!   the engine's errors ([`message_ja`]);
 //! - [`report`]: the verifier's findings and certificates in the API's terms.
 
+pub mod key_source;
 pub mod kit;
+pub mod pkcs11;
 pub mod report;
 pub mod wording;
 
+pub use key_source::{SealKeyError, SealKeySource, load, trust_anchor};
 pub use kit::{DevPkiEndpoints, RevocationSource, SealKit, TsaSource, dev_pki_dir};
+pub use pkcs11::{Pkcs11Reference, Pkcs11Signer};
 pub use report::{certificate_info, hex_sha256, verify, verify_within};
 pub use wording::{
     SealInstruction, japanese_font, limit_label_ja, message_ja, problem_of_refused_pdf,

@@ -233,6 +233,8 @@ pub fn login(
             me: me_view(&actor, &user, &tenant),
             csrf_token: session.csrf_token,
             expires_at: rfc3339(session.expires_at),
+            // The handler knows the seal.
+            development_seal: false,
         },
     })
 }
@@ -490,6 +492,7 @@ pub fn session_view(
         me: me_view(actor, &user, &tenant),
         csrf_token,
         expires_at: rfc3339(session.expires_at),
+        development_seal: false,
     })
 }
 

@@ -169,6 +169,11 @@ fn Frame() -> impl IntoView {
                 </ul>
             </nav>
             <main id="main" tabindex="-1">
+                <Show when=move || session.development_seal()>
+                    <p class="alert alert-warn development-seal" role="note">
+                        {i.tr(K::DevelopmentSeal)}
+                    </p>
+                </Show>
                 <Outlet />
             </main>
         </div>

@@ -62,6 +62,10 @@ pub struct SessionView {
     pub csrf_token: String,
     /// When the session ends at the latest.
     pub expires_at: String,
+    /// The service seals with the development key (not trusted outside this installation): the
+    /// staff pages show a warning.
+    #[serde(default)]
+    pub development_seal: bool,
 }
 
 /// `POST /api/v1/account/password`.
