@@ -84,6 +84,11 @@ test('admin creates a department and a staff user; the user logs in and sees the
   ADMIN.password = await changePasswordIfRequired(page, ADMIN.password, `${ADMIN.password}-2`);
   await openMenu(page, 'ホーム');
   assert.match(await page.locator('.app-header').textContent(), /ログアウトする/);
+  // The development seal is announced on every staff page.
+  assert.match(
+    await page.locator('.development-seal').textContent(),
+    /開発用の電子署名鍵で署名しています。本番運用には正式な署名鍵を設定してください。/,
+  );
   await screenshot(page, '03-home-admin');
 
   await createDepartment(page, { name: `総務部${stamp}`, code: `S${stamp}` });

@@ -15,7 +15,8 @@ use std::path::{Path, PathBuf};
 
 use pades::{LocalKeySigner, PadesError, SignatureAlgorithm, Signer, verify_with_certificate};
 use x509_cert::Certificate;
-use x509_cert::der::{Decode, DecodePem, Encode};
+use x509_cert::der::pem::LineEnding;
+use x509_cert::der::{Decode, Encode, EncodePem};
 use x509_cert::ext::pkix::KeyUsage;
 
 use super::pkcs11::{Pkcs11Reference, Pkcs11Signer};
@@ -546,13 +547,25 @@ pub fn load(
             Box::new(signer)
         }
         SealKeySource::Pem { key, cert, .. } => {
-            // Read first, so that a missing file is named as such.
-            read_file("TACHIAI_SEAL_KEY", key)?;
-            let certificate = read_certificates("TACHIAI_SEAL_CERT", cert)?;
-            let signer = LocalKeySigner::from_pem_files(key, cert, &[]).map_err(|e| {
+            let key_pem = String::from_utf8(read_file("TACHIAI_SEAL_KEY", key)?)
+                .map_err(|_| SealKeyError::Unusable {
+                    path: key.display().to_string(),
+                    reason: "not a PEM file".into(),
+                })?;
+            // The certificate file may hold the chain after the certificate.
+            let mut certs = read_certificates("TACHIAI_SEAL_CERT", cert)?;
+            let leaf = certs.remove(0);
+            pool.extend(certs);
+            let leaf_pem = leaf
+                .to_pem(LineEnding::LF)
+                .map_err(|e| SealKeyError::Unusable {
+                    path: cert.display().to_string(),
+                    reason: e.to_string(),
+                })?;
+            let signer = LocalKeySigner::from_pem(&key_pem, &leaf_pem, "").map_err(|e| {
                 match mismatch(&e) {
                     true => SealKeyError::KeyMismatch {
-                        subject: subject(&certificate[0]),
+                        subject: subject(&leaf),
                     },
                     false => key_file_error(key, e),
                 }
@@ -561,10 +574,12 @@ pub fn load(
         }
         SealKeySource::Pkcs11 { token, cert, .. } => {
             let certificate = match cert {
-                Some(path) => Some(
-                    read_certificates("TACHIAI_SEAL_CERT", path)?
-                        .swap_remove(0),
-                ),
+                Some(path) => {
+                    let mut certs = read_certificates("TACHIAI_SEAL_CERT", path)?;
+                    let leaf = certs.remove(0);
+                    pool.extend(certs);
+                    Some(leaf)
+                }
                 None => None,
             };
             Box::new(Pkcs11Signer::open(token, certificate)?)
