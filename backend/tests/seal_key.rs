@@ -257,7 +257,8 @@ fn the_cli_seals_with_each_kind_of_key() {
         env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.clone())));
         env
     };
-    let cases: Vec<(&str, Vec<(String, String)>, &str)> = vec![
+    type Env = Vec<(String, String)>;
+    let cases: Vec<(&str, Env, &str)> = vec![
         ("pkcs11-rsa", f.pkcs11_env("seal-rsa"), "Tachiai Test seal-rsa"),
         ("pkcs11-ec", f.pkcs11_env("seal-ec"), "Tachiai Test seal-ec"),
         (

@@ -100,7 +100,7 @@ impl SealKeySource {
             match keys.iter().find(|k| get(k).is_some()) {
                 Some(k) => Err(SealKeyError::SettingUnused {
                     setting: env_name(k),
-                    source: by.to_owned(),
+                    used_with: by.to_owned(),
                 }),
                 None => Ok(()),
             }
@@ -238,12 +238,12 @@ pub enum SealKeyError {
         needed_by: String,
     },
     /// A setting that the configured source does not use (a typo or a leftover).
-    #[error("{setting} is set but not used with {source}: remove it or configure the seal it belongs to")]
+    #[error("{setting} is set but not used with {used_with}: remove it or configure the seal it belongs to")]
     SettingUnused {
         /// The setting.
         setting: String,
         /// The configured source.
-        source: String,
+        used_with: String,
     },
     /// A configured seal with no TSA.
     #[error("a configured seal key needs a time-stamp authority: set TACHIAI_TSA_URLS to one or more RFC 3161 URLs")]
@@ -406,8 +406,8 @@ impl SealKeyError {
             SealKeyError::SettingMissing { missing, needed_by } => {
                 format!("{needed_by} を設定するときは {missing} も設定してください。")
             }
-            SealKeyError::SettingUnused { setting, source } => format!(
-                "{setting} が設定されていますが、{source} では使われません。削除するか、対応する署名鍵を設定してください。"
+            SealKeyError::SettingUnused { setting, used_with } => format!(
+                "{setting} が設定されていますが、{used_with} では使われません。削除するか、対応する署名鍵を設定してください。"
             ),
             SealKeyError::NoTsa => "正式な署名鍵にはタイムスタンプ局が必要です。TACHIAI_TSA_URLS に RFC 3161 の URL を設定してください。".into(),
             SealKeyError::ReadFile {
@@ -886,9 +886,7 @@ mod tests {
             e.to_string().contains("does not verify with the key of"),
             "{e}"
         );
-        for e in [e] {
-            assert!(!e.message_ja().is_empty());
-        }
+        assert!(e.message_ja().contains("証明書チェーン"), "{}", e.message_ja());
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -219,7 +219,11 @@ impl Pkcs11Signer {
         let spki = certificate.tbs_certificate().subject_public_key_info();
         let (algorithm, signature_len) = match key_type {
             KeyType::EC => {
-                let curve = spki.algorithm.parameters_oid().ok();
+                let curve = spki
+                    .algorithm
+                    .parameters
+                    .as_ref()
+                    .and_then(|p| p.decode_as::<ObjectIdentifier>().ok());
                 if spki.algorithm.oid != EC_PUBLIC_KEY {
                     return Err(SealKeyError::KeyMismatch {
                         subject: subject(&certificate),

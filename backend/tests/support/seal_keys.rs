@@ -356,10 +356,7 @@ impl TestCa {
         let mut serial = [0u8; 16];
         getrandom::fill(&mut serial).unwrap();
         serial[0] = (serial[0] & 0x7f) | 1;
-        let validity = Validity {
-            not_before: time(issue.not_before),
-            not_after: time(issue.not_after),
-        };
+        let validity = Validity::new(time(issue.not_before), time(issue.not_after));
         CertificateBuilder::new(
             profile,
             SerialNumber::new(&serial).unwrap(),
