@@ -107,7 +107,8 @@ impl Fixture {
 
 impl Drop for Fixture {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(self.dir.join("hsm"));
+        self.pki.stop();
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 

@@ -20,7 +20,10 @@ use x509_cert::certificate::TbsCertificate;
 use x509_cert::ext::Extension;
 use x509_cert::ext::pkix::crl::dp::DistributionPoint;
 use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
-use x509_cert::ext::pkix::{BasicConstraints, CrlDistributionPoints, KeyUsage, KeyUsages};
+use x509_cert::ext::pkix::{
+    AccessDescription, AuthorityInfoAccessSyntax, BasicConstraints, CrlDistributionPoints,
+    KeyUsage, KeyUsages,
+};
 use x509_cert::name::Name;
 use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::{Time, Validity};
@@ -136,7 +139,8 @@ impl SoftHsm {
         let out = std::env::temp_dir().join(format!("tachiai-pub-{}.der", rand_u32()));
         run(self
             .tool()
-            .args(["--token-label", &self.label, "--read-object", "--type", "pubkey"])
+            .args(["--token-label", &self.label, "--login", "--pin", "env:USER_PIN"])
+            .args(["--read-object", "--type", "pubkey"])
             .args(["--label", key_label])
             .arg("-o")
             .arg(&out));
@@ -220,25 +224,37 @@ impl TestPki {
         self.dir.join(name)
     }
 
-    /// The intermediate CA as a [`TestCa`].
+    /// The intermediate CA as a [`TestCa`]: what it issues points at this server's CRL and
+    /// OCSP responder, and is entered in the CA's database, so the responder answers `good`
+    /// (an OCSP response is made when asked, so it is newer than the signature it validates).
     pub fn ca(&self) -> TestCa {
-        TestCa::from_files(
+        let mut ca = TestCa::from_files(
             &self.file("intermediate-ca.pem"),
             &self.file("intermediate-ca.key"),
             Some(format!(
                 "http://127.0.0.1:{}/crl/intermediate-ca.crl",
                 self.port
             )),
-        )
+        );
+        ca.ocsp = Some((
+            format!("http://127.0.0.1:{}/ocsp", self.port),
+            self.file("ca/intermediate-ca/index.txt"),
+        ));
+        ca
+    }
+
+    /// Stops its server.
+    pub fn stop(&self) {
+        let _ = Command::new(tools_dir().join("test-pki-and-tsa"))
+            .arg("stop")
+            .arg(&self.dir)
+            .output();
     }
 }
 
 impl Drop for TestPki {
     fn drop(&mut self) {
-        let _ = Command::new(tools_dir().join("test-pki-and-tsa"))
-            .arg("stop")
-            .arg(&self.dir)
-            .output();
+        self.stop();
     }
 }
 
@@ -248,6 +264,8 @@ pub struct TestCa {
     pub cert: Certificate,
     key: p256::ecdsa::SigningKey,
     crl_url: Option<String>,
+    /// The OCSP responder's URL and the `openssl ca` database it answers from.
+    ocsp: Option<(String, PathBuf)>,
 }
 
 /// What to put into an issued certificate.
@@ -276,6 +294,7 @@ struct Profile {
     subject: Name,
     key_usage: KeyUsage,
     crl_url: Option<String>,
+    ocsp_url: Option<String>,
 }
 
 fn ext(id: &str, critical: bool, value: &impl Encode) -> x509_cert::builder::Result<Extension> {
@@ -325,6 +344,18 @@ impl BuilderProfile for Profile {
                 }]),
             )?);
         }
+        if let Some(url) = &self.ocsp_url {
+            v.push(ext(
+                "1.3.6.1.5.5.7.1.1",
+                false,
+                &AuthorityInfoAccessSyntax(vec![AccessDescription {
+                    access_method: ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1"),
+                    access_location: GeneralName::UniformResourceIdentifier(Ia5String::new(
+                        url,
+                    )?),
+                }]),
+            )?);
+        }
         Ok(v)
     }
 }
@@ -338,6 +369,7 @@ impl TestCa {
             key: p256::ecdsa::SigningKey::from_pkcs8_pem(&std::fs::read_to_string(key).unwrap())
                 .unwrap(),
             crl_url,
+            ocsp: None,
         }
     }
 
@@ -352,12 +384,13 @@ impl TestCa {
                 .key_usage
                 .unwrap_or(KeyUsage(KeyUsages::DigitalSignature | KeyUsages::NonRepudiation)),
             crl_url: self.crl_url.clone(),
+            ocsp_url: self.ocsp.as_ref().map(|(url, _)| url.clone()),
         };
         let mut serial = [0u8; 16];
         getrandom::fill(&mut serial).unwrap();
         serial[0] = (serial[0] & 0x7f) | 1;
         let validity = Validity::new(time(issue.not_before), time(issue.not_after));
-        CertificateBuilder::new(
+        let cert = CertificateBuilder::new(
             profile,
             SerialNumber::new(&serial).unwrap(),
             validity,
@@ -365,7 +398,21 @@ impl TestCa {
         )
         .unwrap()
         .build::<_, p256::ecdsa::DerSignature>(&self.key)
-        .unwrap()
+        .unwrap();
+        if let Some((_, index)) = &self.ocsp {
+            // `openssl ca`'s database line: status, expiry (UTCTime), revocation, serial, file, DN.
+            let expiry = time::OffsetDateTime::from(issue.not_after)
+                .format(time::macros::format_description!(
+                    "[year repr:last_two][month][day][hour][minute][second]Z"
+                ))
+                .unwrap();
+            let serial_hex: String = serial.iter().map(|b| format!("{b:02X}")).collect();
+            let line = format!("V\t{expiry}\t\t{serial_hex}\tunknown\t/C=JP/O=Tachiai Test Seal/CN={cn}\n");
+            let mut db = std::fs::read_to_string(index).unwrap();
+            db.push_str(&line);
+            std::fs::write(index, db).unwrap();
+        }
+        cert
     }
 }
 
