@@ -99,8 +99,8 @@ fn measure(dir: &Path) {
         ("file key, RSA-3072", file("signer-rsa")),
         ("PKCS#11 SoftHSM2, RSA-3072", token("seal-rsa")),
     ];
-    let dev = pades::DevPki::generate(&dir.join("devpki"), &pades::DevPkiOptions::default())
-        .unwrap();
+    let dev =
+        pades::DevPki::generate(&dir.join("devpki"), &pades::DevPkiOptions::default()).unwrap();
     let tsa = dev.builtin_tsa().unwrap();
     let pdf = support::corpus(PDF);
     let seals = setting("BENCH_SEALS", 60);

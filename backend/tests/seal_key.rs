@@ -30,8 +30,8 @@ use x509_cert::ext::pkix::{KeyUsage, KeyUsages};
 use helpers::{Backend, TestDb, external_validation};
 use seal_keys::{Issue, SoftHsm, TestPki, softhsm_available, write_pem};
 use server::{
-    BIN, Mailbox, Server, agree, confirm, download, send_contract, set_up_org,
-    sealed_and_certificate, signature_kinds, wait_concluded,
+    BIN, Mailbox, Server, agree, confirm, download, sealed_and_certificate, send_contract,
+    set_up_org, signature_kinds, wait_concluded,
 };
 use support::corpus;
 
@@ -88,12 +88,12 @@ impl Fixture {
     /// The settings of a PKCS#11 seal with `key_label`, its chain and the test TSA.
     fn pkcs11_env(&self, key_label: &str) -> Vec<(String, String)> {
         let mut env = self.hsm.seal_env(key_label);
-        env.push(("TACHIAI_SEAL_CHAIN".into(), path(&self.pki.file("chain.pem"))));
-        env.push(("TACHIAI_TSA_URLS".into(), self.pki.tsa_url.clone()));
         env.push((
-            "TACHIAI_DATA_DIR".into(),
-            path(&self.dir.join("data")),
+            "TACHIAI_SEAL_CHAIN".into(),
+            path(&self.pki.file("chain.pem")),
         ));
+        env.push(("TACHIAI_TSA_URLS".into(), self.pki.tsa_url.clone()));
+        env.push(("TACHIAI_DATA_DIR".into(), path(&self.dir.join("data"))));
         env
     }
 
@@ -158,7 +158,11 @@ fn a_pkcs11_seal_concludes_a_contract_that_the_validators_accept() {
         server.log()
     );
     let org = set_up_org(&server);
-    assert_eq!(org.staff.body["development_seal"], false, "{}", org.staff.body);
+    assert_eq!(
+        org.staff.body["development_seal"], false,
+        "{}",
+        org.staff.body
+    );
     let admin_view = server.get(Some(&org.admin), "/api/v1/seal").expect(200);
     assert_eq!(admin_view["development"], false);
     assert!(
@@ -229,7 +233,9 @@ fn the_development_seal_is_announced_and_only_it_serves_pki() {
     };
     let server = Server::start("serve", &db, &db.dir.join("data"), &[]);
     assert!(
-        server.log().contains("WARNING: sealing with the development key"),
+        server
+            .log()
+            .contains("WARNING: sealing with the development key"),
         "{}",
         server.log()
     );
@@ -260,7 +266,11 @@ fn the_cli_seals_with_each_kind_of_key() {
     };
     type Env = Vec<(String, String)>;
     let cases: Vec<(&str, Env, &str)> = vec![
-        ("pkcs11-rsa", f.pkcs11_env("seal-rsa"), "Tachiai Test seal-rsa"),
+        (
+            "pkcs11-rsa",
+            f.pkcs11_env("seal-rsa"),
+            "Tachiai Test seal-rsa",
+        ),
         ("pkcs11-ec", f.pkcs11_env("seal-ec"), "Tachiai Test seal-ec"),
         (
             "p12",
@@ -283,7 +293,11 @@ fn the_cli_seals_with_each_kind_of_key() {
     for (name, env, subject) in cases {
         let check = tachiai(&env, &["config", "check"]);
         let text = String::from_utf8_lossy(&check.stdout);
-        assert!(text.contains("# seal: "), "{name}: {text}{}", stderr(&check));
+        assert!(
+            text.contains("# seal: "),
+            "{name}: {text}{}",
+            stderr(&check)
+        );
         assert!(text.contains(subject), "{name}: {text}");
         assert!(text.contains("days left)"), "{name}: {text}");
         assert!(text.contains("# seal root: "), "{name}: {text}");
@@ -291,7 +305,15 @@ fn the_cli_seals_with_each_kind_of_key() {
         let out = f.dir.join(format!("{name}.pdf"));
         let sign = tachiai(
             &env,
-            &["pdf", "sign", &path(&input), "-o", &path(&out), "--level", "B-LTA"],
+            &[
+                "pdf",
+                "sign",
+                &path(&input),
+                "-o",
+                &path(&out),
+                "--level",
+                "B-LTA",
+            ],
         );
         assert_eq!(sign.status.code(), Some(0), "{name}: {}", stderr(&sign));
         let verify = tachiai(
@@ -384,7 +406,10 @@ fn every_bad_key_is_refused_with_its_sentence_before_anything_is_written() {
         ),
         (
             "module not loadable",
-            vec![("TACHIAI_SEAL_PKCS11_MODULE", "/nonexistent/libnothing.so".into())],
+            vec![(
+                "TACHIAI_SEAL_PKCS11_MODULE",
+                "/nonexistent/libnothing.so".into(),
+            )],
             vec![],
             2,
             "cannot load the PKCS#11 module /nonexistent/libnothing.so",
@@ -398,7 +423,10 @@ fn every_bad_key_is_refused_with_its_sentence_before_anything_is_written() {
         ),
         (
             "PIN file missing",
-            vec![("TACHIAI_SEAL_PKCS11_PIN_FILE", path(&f.dir.join("none.pin")))],
+            vec![(
+                "TACHIAI_SEAL_PKCS11_PIN_FILE",
+                path(&f.dir.join("none.pin")),
+            )],
             vec![],
             2,
             "(TACHIAI_SEAL_PKCS11_PIN_FILE): No such file",
@@ -505,7 +533,11 @@ fn every_bad_key_is_refused_with_its_sentence_before_anything_is_written() {
     // `tachiai serve` stops the same way before it touches the database or listens.
     let mut env = good.clone();
     set(&mut env, "TACHIAI_SEAL_PKCS11_PIN_FILE", &path(&wrong_pin));
-    set(&mut env, "TACHIAI_BIND", &format!("127.0.0.1:{}", support::free_port()));
+    set(
+        &mut env,
+        "TACHIAI_BIND",
+        &format!("127.0.0.1:{}", support::free_port()),
+    );
     let out = tachiai(&env, &["serve"]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     assert!(stderr(&out).contains("refused the PIN"), "{}", stderr(&out));

@@ -181,9 +181,13 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Config(ConfigCommand::Check) => {
             print!("{}", config.describe());
             if config.seal.is_none()
-                && !crate::seal::dev_pki_dir(&config).join("root-ca.pem").is_file()
+                && !crate::seal::dev_pki_dir(&config)
+                    .join("root-ca.pem")
+                    .is_file()
             {
-                println!("# seal: development (開発用), generated at first start: not for production");
+                println!(
+                    "# seal: development (開発用), generated at first start: not for production"
+                );
             } else {
                 let kit = crate::seal::SealKit::from_config(&config)?;
                 print!("{}", seal_summary(&kit, &config));

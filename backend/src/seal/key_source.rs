@@ -198,10 +198,8 @@ impl SealKeySource {
                 token.module.display(),
                 token.token_label,
                 token.key_label,
-                cert.as_ref().map_or_else(
-                    || "from the token".to_owned(),
-                    |p| p.display().to_string()
-                ),
+                cert.as_ref()
+                    .map_or_else(|| "from the token".to_owned(), |p| p.display().to_string()),
                 chain(c)
             ),
         }
@@ -222,7 +220,9 @@ impl SealKeySource {
 #[derive(Debug, thiserror::Error)]
 pub enum SealKeyError {
     /// Two sources configured.
-    #[error("{first} and {second} name two seal keys: configure only one of PKCS#12, PEM and PKCS#11")]
+    #[error(
+        "{first} and {second} name two seal keys: configure only one of PKCS#12, PEM and PKCS#11"
+    )]
     SettingsConflict {
         /// One setting.
         first: String,
@@ -238,7 +238,9 @@ pub enum SealKeyError {
         needed_by: String,
     },
     /// A setting that the configured source does not use (a typo or a leftover).
-    #[error("{setting} is set but not used with {used_with}: remove it or configure the seal it belongs to")]
+    #[error(
+        "{setting} is set but not used with {used_with}: remove it or configure the seal it belongs to"
+    )]
     SettingUnused {
         /// The setting.
         setting: String,
@@ -246,7 +248,9 @@ pub enum SealKeyError {
         used_with: String,
     },
     /// A configured seal with no TSA.
-    #[error("a configured seal key needs a time-stamp authority: set TACHIAI_TSA_URLS to one or more RFC 3161 URLs")]
+    #[error(
+        "a configured seal key needs a time-stamp authority: set TACHIAI_TSA_URLS to one or more RFC 3161 URLs"
+    )]
     NoTsa,
     /// A file could not be read.
     #[error("cannot read {path} ({setting}): {reason}")]
@@ -259,7 +263,9 @@ pub enum SealKeyError {
         reason: String,
     },
     /// The PKCS#12 password is wrong.
-    #[error("the PKCS#12 file {path} cannot be opened: the password in TACHIAI_SEAL_P12_PASSWORD_FILE is wrong")]
+    #[error(
+        "the PKCS#12 file {path} cannot be opened: the password in TACHIAI_SEAL_P12_PASSWORD_FILE is wrong"
+    )]
     WrongPassword {
         /// The file.
         path: String,
@@ -281,7 +287,9 @@ pub enum SealKeyError {
         reason: String,
     },
     /// The module loaded but did not initialise.
-    #[error("the PKCS#11 module {module} failed to initialise ({reason}): check its configuration (for SoftHSM2: SOFTHSM2_CONF and its token directory)")]
+    #[error(
+        "the PKCS#11 module {module} failed to initialise ({reason}): check its configuration (for SoftHSM2: SOFTHSM2_CONF and its token directory)"
+    )]
     ModuleInit {
         /// Its path.
         module: String,
@@ -297,13 +305,17 @@ pub enum SealKeyError {
         present: String,
     },
     /// Wrong PIN (not retried).
-    #[error("the token \"{token}\" refused the PIN in TACHIAI_SEAL_PKCS11_PIN_FILE as wrong (not retried, so that the token does not lock)")]
+    #[error(
+        "the token \"{token}\" refused the PIN in TACHIAI_SEAL_PKCS11_PIN_FILE as wrong (not retried, so that the token does not lock)"
+    )]
     WrongPin {
         /// The token label.
         token: String,
     },
     /// The PIN is locked.
-    #[error("the token \"{token}\" refused the login because its PIN is locked: ask its security officer to unlock it")]
+    #[error(
+        "the token \"{token}\" refused the login because its PIN is locked: ask its security officer to unlock it"
+    )]
     PinLocked {
         /// The token label.
         token: String,
@@ -317,7 +329,9 @@ pub enum SealKeyError {
         label: String,
     },
     /// No certificate with that label.
-    #[error("no certificate labelled \"{label}\" in the token \"{token}\": store it there with the key's label or set TACHIAI_SEAL_CERT")]
+    #[error(
+        "no certificate labelled \"{label}\" in the token \"{token}\": store it there with the key's label or set TACHIAI_SEAL_CERT"
+    )]
     CertNotFound {
         /// The token label.
         token: String,
@@ -355,7 +369,9 @@ pub enum SealKeyError {
         not_before: String,
     },
     /// The key does not belong to the certificate.
-    #[error("the seal key does not match its certificate \"{subject}\": a probe signature does not verify with the certificate's public key")]
+    #[error(
+        "the seal key does not match its certificate \"{subject}\": a probe signature does not verify with the certificate's public key"
+    )]
     KeyMismatch {
         /// The certificate's subject.
         subject: String,
@@ -367,7 +383,9 @@ pub enum SealKeyError {
         reason: String,
     },
     /// Key usage without digitalSignature and nonRepudiation.
-    #[error("the certificate \"{subject}\" is not for signatures: its key usage has neither digitalSignature nor nonRepudiation")]
+    #[error(
+        "the certificate \"{subject}\" is not for signatures: its key usage has neither digitalSignature nor nonRepudiation"
+    )]
     NoSigningUsage {
         /// Its subject.
         subject: String,
@@ -536,22 +554,22 @@ pub fn load(
                 None => String::new(),
             };
             let der = read_file("TACHIAI_SEAL_P12", file)?;
-            let signer =
-                LocalKeySigner::from_pkcs12(&der, &password).map_err(|e| match e {
-                    PadesError::WrongPassword => SealKeyError::WrongPassword {
-                        path: file.display().to_string(),
-                    },
-                    other => key_file_error(file, other),
-                })?;
+            let signer = LocalKeySigner::from_pkcs12(&der, &password).map_err(|e| match e {
+                PadesError::WrongPassword => SealKeyError::WrongPassword {
+                    path: file.display().to_string(),
+                },
+                other => key_file_error(file, other),
+            })?;
             pool.extend(signer.chain().iter().cloned());
             Box::new(signer)
         }
         SealKeySource::Pem { key, cert, .. } => {
-            let key_pem = String::from_utf8(read_file("TACHIAI_SEAL_KEY", key)?)
-                .map_err(|_| SealKeyError::Unusable {
+            let key_pem = String::from_utf8(read_file("TACHIAI_SEAL_KEY", key)?).map_err(|_| {
+                SealKeyError::Unusable {
                     path: key.display().to_string(),
                     reason: "not a PEM file".into(),
-                })?;
+                }
+            })?;
             // The certificate file may hold the chain after the certificate.
             let mut certs = read_certificates("TACHIAI_SEAL_CERT", cert)?;
             let leaf = certs.remove(0);
@@ -728,7 +746,9 @@ fn chain_path(
         else {
             if path.is_empty() {
                 let reason = if pool.is_empty() {
-                    format!("it is issued by \"{issuer_name}\", but no chain is given: set TACHIAI_SEAL_CHAIN to its CA certificates")
+                    format!(
+                        "it is issued by \"{issuer_name}\", but no chain is given: set TACHIAI_SEAL_CHAIN to its CA certificates"
+                    )
                 } else {
                     format!("no certificate in the chain is its issuer \"{issuer_name}\"")
                 };
@@ -821,7 +841,11 @@ mod tests {
         assert!(p11.describe().contains("certificate from the token"));
         let conflict = settings(&[("seal_p12", "a.p12"), ("seal_key", "k.pem")]).unwrap_err();
         assert_eq!(conflict.exit_code(), 2);
-        assert!(conflict.to_string().contains("TACHIAI_SEAL_P12 and TACHIAI_SEAL_KEY"));
+        assert!(
+            conflict
+                .to_string()
+                .contains("TACHIAI_SEAL_P12 and TACHIAI_SEAL_KEY")
+        );
         let missing = settings(&[("seal_key", "k.pem")]).unwrap_err();
         assert_eq!(
             missing.to_string(),
@@ -833,9 +857,15 @@ mod tests {
             ("seal_pkcs11_key_label", "k"),
         ])
         .unwrap_err();
-        assert!(pin.to_string().starts_with("TACHIAI_SEAL_PKCS11_PIN_FILE"), "{pin}");
+        assert!(
+            pin.to_string().starts_with("TACHIAI_SEAL_PKCS11_PIN_FILE"),
+            "{pin}"
+        );
         let stray = settings(&[("seal_chain", "chain.pem")]).unwrap_err();
-        assert!(matches!(stray, SealKeyError::SettingUnused { .. }), "{stray}");
+        assert!(
+            matches!(stray, SealKeyError::SettingUnused { .. }),
+            "{stray}"
+        );
         assert!(!stray.message_ja().is_empty());
     }
 
@@ -856,10 +886,16 @@ mod tests {
         assert!(subject(trust_anchor(good.as_ref())).contains("ルートCA"));
         let year = 365 * 86_400_000;
         let err = |s: SealKeySource, at: Millis| load(&s, at).err().expect("refused");
-        let e = err(pem("seal.key", "seal.pem", Some("chain.pem")), Millis(now.0 + 4 * year));
+        let e = err(
+            pem("seal.key", "seal.pem", Some("chain.pem")),
+            Millis(now.0 + 4 * year),
+        );
         assert!(matches!(e, SealKeyError::Expired { .. }), "{e}");
         assert_eq!(e.exit_code(), 3);
-        let e = err(pem("seal.key", "seal.pem", Some("chain.pem")), Millis(now.0 - year));
+        let e = err(
+            pem("seal.key", "seal.pem", Some("chain.pem")),
+            Millis(now.0 - year),
+        );
         assert!(matches!(e, SealKeyError::NotYetValid { .. }), "{e}");
         let e = err(pem("tsa.key", "seal.pem", Some("chain.pem")), now);
         assert!(matches!(e, SealKeyError::KeyMismatch { .. }), "{e}");
@@ -886,7 +922,11 @@ mod tests {
             e.to_string().contains("does not verify with the key of"),
             "{e}"
         );
-        assert!(e.message_ja().contains("証明書チェーン"), "{}", e.message_ja());
+        assert!(
+            e.message_ja().contains("証明書チェーン"),
+            "{}",
+            e.message_ja()
+        );
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -186,12 +186,13 @@ impl Pkcs11Signer {
                 ])
                 .map_err(token_error("find objects"))
         };
-        let key = *find(ObjectClass::PRIVATE_KEY)?
-            .first()
-            .ok_or_else(|| SealKeyError::KeyNotFound {
-                token: token.to_owned(),
-                label: label.to_owned(),
-            })?;
+        let key =
+            *find(ObjectClass::PRIVATE_KEY)?
+                .first()
+                .ok_or_else(|| SealKeyError::KeyNotFound {
+                    token: token.to_owned(),
+                    label: label.to_owned(),
+                })?;
         let certificate = match certificate {
             Some(c) => c,
             None => {
@@ -398,7 +399,11 @@ mod tests {
         for i in 0..200u32 {
             let sig: p256::ecdsa::Signature = key.sign(&i.to_be_bytes());
             let raw = sig.to_bytes();
-            assert_eq!(ecdsa_raw_to_der(&raw), sig.to_der().as_bytes(), "message {i}");
+            assert_eq!(
+                ecdsa_raw_to_der(&raw),
+                sig.to_der().as_bytes(),
+                "message {i}"
+            );
         }
         // Leading zero bytes are dropped, a high bit gets a zero byte.
         let mut rs = [0u8; 64];

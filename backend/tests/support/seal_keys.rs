@@ -114,7 +114,13 @@ impl SoftHsm {
             .tool()
             .env("SO_PIN", &so_pin)
             .args(["--token-label", label, "--login", "--login-type", "so"])
-            .args(["--so-pin", "env:SO_PIN", "--init-pin", "--pin", "env:USER_PIN"]));
+            .args([
+                "--so-pin",
+                "env:SO_PIN",
+                "--init-pin",
+                "--pin",
+                "env:USER_PIN",
+            ]));
         hsm
     }
 
@@ -133,13 +139,25 @@ impl SoftHsm {
     pub fn generate(&self, key_label: &str, id: &str, key_type: &str) -> Vec<u8> {
         run(self
             .tool()
-            .args(["--token-label", &self.label, "--login", "--pin", "env:USER_PIN"])
+            .args([
+                "--token-label",
+                &self.label,
+                "--login",
+                "--pin",
+                "env:USER_PIN",
+            ])
             .args(["--keypairgen", "--key-type", key_type, "--label", key_label])
             .args(["--id", id, "--usage-sign", "--sensitive", "--private"]));
         let out = std::env::temp_dir().join(format!("tachiai-pub-{}.der", rand_u32()));
         run(self
             .tool()
-            .args(["--token-label", &self.label, "--login", "--pin", "env:USER_PIN"])
+            .args([
+                "--token-label",
+                &self.label,
+                "--login",
+                "--pin",
+                "env:USER_PIN",
+            ])
             .args(["--read-object", "--type", "pubkey"])
             .args(["--label", key_label])
             .arg("-o")
@@ -155,7 +173,13 @@ impl SoftHsm {
         std::fs::write(&file, cert.to_der().unwrap()).unwrap();
         run(self
             .tool()
-            .args(["--token-label", &self.label, "--login", "--pin", "env:USER_PIN"])
+            .args([
+                "--token-label",
+                &self.label,
+                "--login",
+                "--pin",
+                "env:USER_PIN",
+            ])
             .arg("--write-object")
             .arg(&file)
             .args(["--type", "cert", "--label", key_label, "--id", id]));
@@ -199,10 +223,11 @@ impl TestPki {
         let tool = tools_dir().join("test-pki-and-tsa");
         for _ in 0..5 {
             let port = crate::support::free_port();
-            run(Command::new(&tool)
-                .arg("init")
-                .arg(dir)
-                .args(["--port", &port.to_string(), "--force"]));
+            run(Command::new(&tool).arg("init").arg(dir).args([
+                "--port",
+                &port.to_string(),
+                "--force",
+            ]));
             let out = Command::new(&tool).arg("start").arg(dir).output().unwrap();
             if out.status.success() {
                 return TestPki {
@@ -350,9 +375,7 @@ impl BuilderProfile for Profile {
                 false,
                 &AuthorityInfoAccessSyntax(vec![AccessDescription {
                     access_method: ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1"),
-                    access_location: GeneralName::UniformResourceIdentifier(Ia5String::new(
-                        url,
-                    )?),
+                    access_location: GeneralName::UniformResourceIdentifier(Ia5String::new(url)?),
                 }]),
             )?);
         }
@@ -380,9 +403,9 @@ impl TestCa {
         let profile = Profile {
             issuer: self.cert.tbs_certificate().subject().clone(),
             subject: Name::from_str(&format!("CN={cn},O=Tachiai Test Seal,C=JP")).unwrap(),
-            key_usage: issue
-                .key_usage
-                .unwrap_or(KeyUsage(KeyUsages::DigitalSignature | KeyUsages::NonRepudiation)),
+            key_usage: issue.key_usage.unwrap_or(KeyUsage(
+                KeyUsages::DigitalSignature | KeyUsages::NonRepudiation,
+            )),
             crl_url: self.crl_url.clone(),
             ocsp_url: self.ocsp.as_ref().map(|(url, _)| url.clone()),
         };
@@ -390,15 +413,11 @@ impl TestCa {
         getrandom::fill(&mut serial).unwrap();
         serial[0] = (serial[0] & 0x7f) | 1;
         let validity = Validity::new(time(issue.not_before), time(issue.not_after));
-        let cert = CertificateBuilder::new(
-            profile,
-            SerialNumber::new(&serial).unwrap(),
-            validity,
-            spki,
-        )
-        .unwrap()
-        .build::<_, p256::ecdsa::DerSignature>(&self.key)
-        .unwrap();
+        let cert =
+            CertificateBuilder::new(profile, SerialNumber::new(&serial).unwrap(), validity, spki)
+                .unwrap()
+                .build::<_, p256::ecdsa::DerSignature>(&self.key)
+                .unwrap();
         if let Some((_, index)) = &self.ocsp {
             // `openssl ca`'s database line: status, expiry (UTCTime), revocation, serial, file, DN.
             let expiry = time::OffsetDateTime::from(issue.not_after)
@@ -407,7 +426,9 @@ impl TestCa {
                 ))
                 .unwrap();
             let serial_hex: String = serial.iter().map(|b| format!("{b:02X}")).collect();
-            let line = format!("V\t{expiry}\t\t{serial_hex}\tunknown\t/C=JP/O=Tachiai Test Seal/CN={cn}\n");
+            let line = format!(
+                "V\t{expiry}\t\t{serial_hex}\tunknown\t/C=JP/O=Tachiai Test Seal/CN={cn}\n"
+            );
             let mut db = std::fs::read_to_string(index).unwrap();
             db.push_str(&line);
             std::fs::write(index, db).unwrap();
@@ -418,9 +439,5 @@ impl TestCa {
 
 /// Writes `cert` as PEM to `path`.
 pub fn write_pem(path: &Path, cert: &Certificate) {
-    std::fs::write(
-        path,
-        cert.to_pem(der::pem::LineEnding::LF).unwrap(),
-    )
-    .unwrap();
+    std::fs::write(path, cert.to_pem(der::pem::LineEnding::LF).unwrap()).unwrap();
 }
