@@ -36,7 +36,7 @@ use shared::contract::DocumentRole;
 
 use helpers::{Backend, TestDb, urlencode};
 use server::{Mailbox, Server, agree, confirm, send_contract, set_up_org};
-use support::corpus;
+use support::{corpus, setting};
 
 const PDF: &str = "libreoffice-ja-contract.pdf";
 const COUNTERPARTIES: [&str; 10] = [
@@ -51,13 +51,6 @@ const COUNTERPARTIES: [&str; 10] = [
     "株式会社かわせみ造園",
     "株式会社つばさ情報",
 ];
-
-fn setting(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 fn main() {
     let backends = std::env::var("BENCH_BACKENDS").unwrap_or_else(|_| "sqlite,postgres".into());

@@ -29,17 +29,11 @@ use backend::seal::{Pkcs11Reference, SealKeySource, load};
 use pades::{PadesLevel, PdfSigner, SignatureMetadata, Signer};
 
 use seal_keys::{Issue, SOFTHSM_MODULE, SoftHsm, TestPki, softhsm_available};
+use support::setting;
 
 const PDF: &str = "libreoffice-ja-contract.pdf";
 const TOKEN: &str = "tachiai-bench";
 const CHILD: &str = "TACHIAI_SEAL_BENCH_DIR";
-
-fn setting(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 fn main() {
     if let Ok(dir) = std::env::var(CHILD) {

@@ -35,6 +35,14 @@ pub fn corpus(name: &str) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
+/// A benchmark's numeric setting from the environment, or `default`.
+pub fn setting(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 /// `TACHIAI_REQUIRE_VALIDATORS=1` (CI): a missing external tool (validator, aiosmtpd, poppler)
 /// fails the test instead of skipping the check with a notice.
 pub fn validators_required() -> bool {

@@ -134,30 +134,29 @@ impl SoftHsm {
         cmd
     }
 
+    /// [`SoftHsm::tool`] logged in to the token as its user.
+    pub fn logged_in(&self) -> Command {
+        let mut cmd = self.tool();
+        cmd.args([
+            "--token-label",
+            &self.label,
+            "--login",
+            "--pin",
+            "env:USER_PIN",
+        ]);
+        cmd
+    }
+
     /// Generates a key pair in the token (`EC:prime256v1` or `rsa:3072`) and returns its public
     /// key (DER SubjectPublicKeyInfo). The private key is sensitive and never extractable.
     pub fn generate(&self, key_label: &str, id: &str, key_type: &str) -> Vec<u8> {
         run(self
-            .tool()
-            .args([
-                "--token-label",
-                &self.label,
-                "--login",
-                "--pin",
-                "env:USER_PIN",
-            ])
+            .logged_in()
             .args(["--keypairgen", "--key-type", key_type, "--label", key_label])
             .args(["--id", id, "--usage-sign", "--sensitive", "--private"]));
         let out = std::env::temp_dir().join(format!("tachiai-pub-{}.der", rand_u32()));
         run(self
-            .tool()
-            .args([
-                "--token-label",
-                &self.label,
-                "--login",
-                "--pin",
-                "env:USER_PIN",
-            ])
+            .logged_in()
             .args(["--read-object", "--type", "pubkey"])
             .args(["--label", key_label])
             .arg("-o")
@@ -172,14 +171,7 @@ impl SoftHsm {
         let file = std::env::temp_dir().join(format!("tachiai-cert-{}.der", rand_u32()));
         std::fs::write(&file, cert.to_der().unwrap()).unwrap();
         run(self
-            .tool()
-            .args([
-                "--token-label",
-                &self.label,
-                "--login",
-                "--pin",
-                "env:USER_PIN",
-            ])
+            .logged_in()
             .arg("--write-object")
             .arg(&file)
             .args(["--type", "cert", "--label", key_label, "--id", id]));
