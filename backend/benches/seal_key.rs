@@ -4,7 +4,9 @@
 //!
 //! For each key: the raw signing rate (`Signer::sign_raw` on 1 KB, one thread), and the seal the
 //! server adds per agreement — PAdES B-T on the 100 KB corpus contract with a signature
-//! timestamp — per second with one thread and with two (the server's job workers). The
+//! timestamp — per second with one thread and with two (the server's job workers); with the
+//! process's CPU time per signature and per seal, which other load on the machine disturbs less
+//! than the rates. The
 //! timestamps come from the development PKI's TSA in-process, so the numbers are the key's and
 //! the engine's, not a network's.
 //!
@@ -69,6 +71,28 @@ fn rate(n: usize, seconds: f64) -> String {
     format!("{:8.1}/s", n as f64 / seconds)
 }
 
+/// CPU time of this process so far (user + system, all threads; the token's work runs in it
+/// too, as SoftHSM2 is a library), in seconds: unlike wall time, it barely changes when other
+/// programs compete for the cores.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or(Vec::new(), |(_, rest)| rest.split_whitespace().collect());
+    // utime and stime, fields 14 and 15 of proc(5), in clock ticks of 10 ms.
+    let tick = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (tick(11) + tick(12)) / 100.0
+}
+
+fn cpu_ms(n: usize, seconds: f64) -> String {
+    format!("{:7.2} ms", seconds * 1e3 / n as f64)
+}
+
 fn measure(dir: &Path) {
     let pki = dir.join("pki");
     let chain = Some(pki.join("chain.pem"));
@@ -117,8 +141,8 @@ fn measure(dir: &Path) {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
     println!(
-        "{:<28} {:>10} {:>14} {:>14} {:>14}",
-        "key", "load", "sign_raw", "B-T 1 thread", "B-T 2 threads"
+        "{:<28} {:>10} {:>12} {:>12} {:>13} {:>12} {:>14}",
+        "key", "load", "sign_raw", "CPU/sign", "B-T 1 thread", "CPU/seal", "B-T 2 threads"
     );
     for (name, source) in keys {
         let t0 = Instant::now();
@@ -126,17 +150,19 @@ fn measure(dir: &Path) {
         let load_ms = t0.elapsed().as_secs_f64() * 1e3;
         let message = [0x5au8; 1024];
         signer.sign_raw(&message).unwrap();
-        let t0 = Instant::now();
+        let (t0, c0) = (Instant::now(), cpu_seconds());
         for _ in 0..signatures {
             signer.sign_raw(&message).unwrap();
         }
         let raw = rate(signatures, t0.elapsed().as_secs_f64());
+        let raw_cpu = cpu_ms(signatures, cpu_seconds() - c0);
         seal(signer.as_ref());
-        let t0 = Instant::now();
+        let (t0, c0) = (Instant::now(), cpu_seconds());
         for _ in 0..seals {
             seal(signer.as_ref());
         }
         let one = rate(seals, t0.elapsed().as_secs_f64());
+        let one_cpu = cpu_ms(seals, cpu_seconds() - c0);
         let t0 = Instant::now();
         std::thread::scope(|s| {
             for _ in 0..2 {
@@ -148,6 +174,8 @@ fn measure(dir: &Path) {
             }
         });
         let two = rate(2 * seals, t0.elapsed().as_secs_f64());
-        println!("{name:<28} {load_ms:8.1} ms {raw:>14} {one:>14} {two:>14}");
+        println!(
+            "{name:<28} {load_ms:7.1} ms {raw:>12} {raw_cpu:>12} {one:>13} {one_cpu:>12} {two:>14}"
+        );
     }
 }
