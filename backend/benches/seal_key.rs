@@ -73,7 +73,7 @@ fn rate(n: usize, seconds: f64) -> String {
 
 /// CPU time of this process so far (user + system, all threads; the token's work runs in it
 /// too, as SoftHSM2 is a library), in seconds: unlike wall time, it barely changes when other
-/// programs compete for the cores.
+/// programs compete for the cores. Counted in 10 ms ticks, so it wants a few hundred operations.
 fn cpu_seconds() -> f64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
     let fields: Vec<&str> = stat
