@@ -613,9 +613,7 @@ fn the_seal_survives_a_move(db: TestDb) {
         dir: data.join("outbox"),
     };
     let org = set_up_org(&server);
-    let party = |to: &str| {
-        json!([{"organization_name": "株式会社テスト商事", "name": "伊藤 三郎", "email": to}])
-    };
+    let party = |to: &str| json!([{"organization_name": "株式会社テスト商事", "name": "伊藤 三郎", "email": to}]);
     let conclude = |server: &Server, title: &str, to: &str| {
         let cid = send_contract(&[server], &org, title, &corpus(PDF), party(to), false);
         let (t, s) = confirm(server, &mail, to, None);

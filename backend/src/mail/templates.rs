@@ -1232,8 +1232,9 @@ pub fn samples() -> Vec<MailTemplate> {
         MailTemplate::SealTrouble(SealTrouble {
             staff_name: sender.person.clone(),
             contract: contract.clone(),
-            reason_ja: "失効情報を取得できなかったため、長期署名を中止しました（<b>接続できません</b>）。"
-                .into(),
+            reason_ja:
+                "失効情報を取得できなかったため、長期署名を中止しました（<b>接続できません</b>）。"
+                    .into(),
             detail: "revocation: the OCSP responder did not answer (connection refused) <b>".into(),
             attempts: 12,
             gave_up: true,

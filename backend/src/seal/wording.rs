@@ -331,8 +331,14 @@ mod tests {
             ..sending
         };
         let reason = long.reason_ja();
-        assert!(reason.chars().count() <= SENDING_REASON_MAX_CHARS, "{reason}");
-        assert!(reason.contains("第0段階の決裁") && reason.contains("ほか"), "{reason}");
+        assert!(
+            reason.chars().count() <= SENDING_REASON_MAX_CHARS,
+            "{reason}"
+        );
+        assert!(
+            reason.contains("第0段階の決裁") && reason.contains("ほか"),
+            "{reason}"
+        );
         assert!(reason.ends_with("の決裁を経て送信（送信日時: 2026年12月7日 11:00 JST）"));
     }
 

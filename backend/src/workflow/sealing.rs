@@ -139,7 +139,8 @@ impl From<JobError> for Failure {
     fn from(error: JobError) -> Failure {
         Failure {
             error,
-            reason_ja: "電子署名の処理中にエラーが発生しました（データベースまたはファイル保存）。".into(),
+            reason_ja: "電子署名の処理中にエラーが発生しました（データベースまたはファイル保存）。"
+                .into(),
         }
     }
 }
@@ -279,8 +280,7 @@ impl SealHandler {
         contract_id: &str,
         f: &Failure,
     ) {
-        let gave_up =
-            matches!(f.error, JobError::Permanent(_)) || job.attempts >= job.max_attempts;
+        let gave_up = matches!(f.error, JobError::Permanent(_)) || job.attempts >= job.max_attempts;
         let tell = gave_up || job.attempts == TELL_ADMINS_AFTER_ATTEMPTS;
         let detail = f.error.to_string();
         let Ok(mut conn) = pool.get() else { return };
@@ -444,8 +444,8 @@ impl SealHandler {
             None => None,
         };
         let sender_id = sent_by.unwrap_or(&c.created_by);
-        let sender = users::get(&mut conn, TenantId(&c.tenant_id), UserId(sender_id))
-            .map_err(internal)?;
+        let sender =
+            users::get(&mut conn, TenantId(&c.tenant_id), UserId(sender_id)).map_err(internal)?;
         let route = Self::completed_route(&mut conn, c).map_err(internal)?;
         drop(conn);
         let instruction = SendingInstruction {
@@ -530,12 +530,7 @@ impl SealHandler {
     }
 
     /// Adds the B-T signature that records `r`'s agreement.
-    fn seal_agreement(
-        &self,
-        pool: &DbPool,
-        snap: &Snapshot,
-        r: &Recipient,
-    ) -> Result<(), Failure> {
+    fn seal_agreement(&self, pool: &DbPool, snap: &Snapshot, r: &Recipient) -> Result<(), Failure> {
         let base = snap
             .current_pdf()
             .ok_or_else(|| JobError::Permanent("the contract has no PDF".into()))?;

@@ -286,16 +286,17 @@ async fn a_draft_goes_through_approval_and_is_sent(backend: Backend) {
         .filter(|d| d["role"] == "sealed")
         .collect();
     assert_eq!(sealed.len(), 1, "the file sealed at sending: {v}");
-    let (_, log) = app
-        .get(&admin, "/api/v1/audit-events?per_page=200")
-        .await;
+    let (_, log) = app.get(&admin, "/api/v1/audit-events?per_page=200").await;
     let sending = log["items"]
         .as_array()
         .unwrap()
         .iter()
         .find(|e| e["action"] == "contract.sending_sealed")
         .unwrap_or_else(|| panic!("the sending seal is audited: {log}"));
-    assert_eq!(sending["details"]["sha256"], sealed[0]["sha256"], "{sending}");
+    assert_eq!(
+        sending["details"]["sha256"], sealed[0]["sha256"],
+        "{sending}"
+    );
 
     // Editing a sent contract is refused; recalling it for correction works (nobody agreed).
     assert_problem(

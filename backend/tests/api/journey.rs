@@ -727,7 +727,11 @@ async fn with_the_tsa_down_the_contract_waits_in_concluding(backend: Backend) {
 /// The subjects of every `.eml` in the outbox.
 fn subjects(outbox: &Path) -> Vec<String> {
     std::fs::read_dir(outbox)
-        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect::<Vec<_>>())
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .collect::<Vec<_>>()
+        })
         .unwrap_or_default()
         .iter()
         .filter(|p| p.extension().is_some_and(|e| e == "eml"))
@@ -825,7 +829,10 @@ async fn a_seal_that_keeps_failing_tells_the_administrators_and_gives_up(backend
         backend::jobs::DEFAULT_MAX_ATTEMPTS as usize
     );
     assert_eq!(
-        actions.iter().filter(|a| **a == "contract.seal_stuck").count(),
+        actions
+            .iter()
+            .filter(|a| **a == "contract.seal_stuck")
+            .count(),
         2
     );
 }

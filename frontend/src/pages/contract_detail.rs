@@ -90,7 +90,11 @@ fn Contract(
     let concluding = c.state == ContractState::Concluding;
     let sealing = sealing_at_sending(&c);
     let trouble = c.seal_trouble.clone().map(|t| {
-        let head = if t.gave_up { K::SealGaveUp } else { K::SealRetrying };
+        let head = if t.gave_up {
+            K::SealGaveUp
+        } else {
+            K::SealRetrying
+        };
         let next = t.next_attempt_at.as_deref().map(|n| {
             view! { <dt>{i.tr(K::SealNextAttempt)}</dt><dd>{jst(n)}</dd> }
         });
@@ -170,7 +174,9 @@ fn Contract(
 fn sealing_at_sending(c: &ContractView) -> bool {
     c.state == ContractState::Sent
         && !c.documents.iter().any(|d| d.role == DocumentRole::Sealed)
-        && c.recipients.iter().all(|r| r.state == RecipientState::Waiting)
+        && c.recipients
+            .iter()
+            .all(|r| r.state == RecipientState::Waiting)
 }
 
 /// What the banner says after an action: for 承認申請 and 送信, to whom the request mail went

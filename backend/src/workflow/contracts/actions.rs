@@ -220,7 +220,11 @@ fn send_back(conn: &mut AnyConnection, ctx: &ActionContext<'_>) -> WorkflowResul
             // The file sealed at sending is no longer the one to agree to: a new sending
             // seal is made when it is sent again (the files stay in the store).
             let mut withdrawn = Vec::new();
-            for d in l.documents.iter().filter(|d| d.role == DocumentRole::Sealed) {
+            for d in l
+                .documents
+                .iter()
+                .filter(|d| d.role == DocumentRole::Sealed)
+            {
                 documents::mark_removed(conn, TenantId(&actor.tenant_id), &d.id, now)?;
                 withdrawn.push(d.sha256.clone());
             }

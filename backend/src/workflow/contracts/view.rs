@@ -17,9 +17,9 @@ use crate::db::ids::{TenantId, UserId};
 use crate::db::models::{Contract, Document, Recipient};
 use crate::db::queries::{audit_events, departments, users};
 use crate::jobs::{self, JobState};
-use crate::workflow::signing::SEAL_JOB;
 use crate::workflow::actor::Actor;
 use crate::workflow::error::WorkflowResult;
+use crate::workflow::signing::SEAL_JOB;
 use crate::workflow::views::uuid;
 
 fn document_view(d: &Document) -> DocumentView {
@@ -148,9 +148,9 @@ fn seal_trouble(conn: &mut AnyConnection, l: &Loaded) -> WorkflowResult<Option<S
         ContractState::Concluding => true,
         ContractState::Sent => {
             !l.documents.iter().any(|d| d.role == DocumentRole::Sealed)
-                || l.recipients.iter().any(|r| {
-                    r.state == RecipientState::Agreed && r.sealed_document_id.is_none()
-                })
+                || l.recipients
+                    .iter()
+                    .any(|r| r.state == RecipientState::Agreed && r.sealed_document_id.is_none())
         }
         _ => false,
     };
