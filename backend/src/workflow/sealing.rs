@@ -483,20 +483,7 @@ impl SealHandler {
             {
                 return Ok(());
             }
-            let doc = Document {
-                id: uuid::Uuid::new_v4().to_string(),
-                tenant_id: c.tenant_id.clone(),
-                contract_id: c.id.clone(),
-                role: DocumentRole::Sealed,
-                file_name: file_name.clone(),
-                content_type: "application/pdf".into(),
-                size: i64::try_from(stored.size).unwrap_or(i64::MAX),
-                sha256: stored.sha256.clone(),
-                page_count: base.page_count,
-                created_by: None,
-                created_at: Millis::now().0,
-                removed_at: None,
-            };
+            let doc = sealed_document(c, file_name.clone(), &stored, base.page_count);
             documents::insert(conn, &doc)?;
             let route_json: Vec<_> = route
                 .iter()
@@ -587,20 +574,7 @@ impl SealHandler {
             if fresh.sealed_document_id.is_some() || newest.map(|d| &d.id) != Some(&base.id) {
                 return Ok(());
             }
-            let doc = Document {
-                id: uuid::Uuid::new_v4().to_string(),
-                tenant_id: snap.contract.tenant_id.clone(),
-                contract_id: snap.contract.id.clone(),
-                role: DocumentRole::Sealed,
-                file_name: file_name.clone(),
-                content_type: "application/pdf".into(),
-                size: i64::try_from(stored.size).unwrap_or(i64::MAX),
-                sha256: stored.sha256.clone(),
-                page_count: base.page_count,
-                created_by: None,
-                created_at: Millis::now().0,
-                removed_at: None,
-            };
+            let doc = sealed_document(&snap.contract, file_name.clone(), &stored, base.page_count);
             documents::insert(conn, &doc)?;
             fresh.sealed_document_id = Some(doc.id.clone());
             fresh.updated_at = Millis::now().0;
@@ -940,6 +914,29 @@ impl SealHandler {
 
 fn subject_of(cert: &x509_cert::Certificate) -> String {
     cert.tbs_certificate().subject().to_string()
+}
+
+/// The row of a sealed file of `c` just stored as `stored`.
+fn sealed_document(
+    c: &Contract,
+    file_name: String,
+    stored: &crate::storage::StoredBlob,
+    page_count: Option<i32>,
+) -> Document {
+    Document {
+        id: uuid::Uuid::new_v4().to_string(),
+        tenant_id: c.tenant_id.clone(),
+        contract_id: c.id.clone(),
+        role: DocumentRole::Sealed,
+        file_name,
+        content_type: "application/pdf".into(),
+        size: i64::try_from(stored.size).unwrap_or(i64::MAX),
+        sha256: stored.sha256.clone(),
+        page_count,
+        created_by: None,
+        created_at: Millis::now().0,
+        removed_at: None,
+    }
 }
 
 /// `契約書.pdf` → `契約書（電子署名済）.pdf`.

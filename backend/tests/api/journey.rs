@@ -642,14 +642,18 @@ async fn wrong_codes_lock_the_link_and_a_declined_contract_ends(backend: Backend
     );
 }
 
-/// Fail closed: no timestamp, no seal. The contract stays `concluding`, the job is retried, and
-/// when the TSA answers again the contract is concluded.
-async fn with_the_tsa_down_the_contract_waits_in_concluding(backend: Backend) {
-    let Some(app) = spawn(backend).await else {
-        return;
-    };
-    let SentContract { admin, staff, cid } = sent_contract(&app, takahashi(), false).await;
-    let (t, s) = confirm(&app, "takahashi@example.jp", None).await;
+/// A contract sent to 高橋, who has agreed: its seal is due.
+async fn agreed_contract(
+    app: &TestApp<
+        impl actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+            Error = actix_web::Error,
+        >,
+    >,
+) -> SentContract {
+    let sent = sent_contract(app, takahashi(), false).await;
+    let (t, s) = confirm(app, "takahashi@example.jp", None).await;
     let (st, v) = app
         .call(bearer(
             TestRequest::post()
@@ -659,20 +663,34 @@ async fn with_the_tsa_down_the_contract_waits_in_concluding(backend: Backend) {
         ))
         .await;
     assert_eq!(st, 204, "{v}");
+    sent
+}
+
+/// The sealing job alone, with a TSA that does not answer (a closed port).
+fn sealing_with_the_tsa_down(state: &backend::startup::AppState) -> backend::jobs::Registry {
+    let mut kit = backend::seal::SealKit::from_config(&state.config).unwrap();
+    kit.tsa = backend::seal::TsaSource::Http(
+        pades::HttpTimeStamper::new(["http://127.0.0.1:9/tsa"]).attempts(1),
+    );
+    backend::jobs::Registry::new().with(backend::workflow::sealing::SealHandler::new(
+        std::sync::Arc::new(kit),
+        state.blobs.clone(),
+        backend::workflow::signing::Links::new(&state.config.public_url),
+    ))
+}
+
+/// Fail closed: no timestamp, no seal. The contract stays `concluding`, the job is retried, and
+/// when the TSA answers again the contract is concluded.
+async fn with_the_tsa_down_the_contract_waits_in_concluding(backend: Backend) {
+    let Some(app) = spawn(backend).await else {
+        return;
+    };
+    let SentContract { admin, staff, cid } = agreed_contract(&app).await;
 
     // The TSA is unreachable (a closed port): the seal job fails and is retried later.
     let state = app.state.clone();
     let summary = actix_web::web::block(move || {
-        let mut kit = backend::seal::SealKit::from_config(&state.config).unwrap();
-        kit.tsa = backend::seal::TsaSource::Http(
-            pades::HttpTimeStamper::new(["http://127.0.0.1:9/tsa"]).attempts(1),
-        );
-        let registry =
-            backend::jobs::Registry::new().with(backend::workflow::sealing::SealHandler::new(
-                std::sync::Arc::new(kit),
-                state.blobs.clone(),
-                backend::workflow::signing::Links::new(&state.config.public_url),
-            ));
+        let registry = sealing_with_the_tsa_down(&state);
         backend::jobs::run_until_idle(&state.pool, &registry).unwrap()
     })
     .await
@@ -750,29 +768,10 @@ async fn a_seal_that_keeps_failing_tells_the_administrators_and_gives_up(backend
     let Some(app) = spawn(backend).await else {
         return;
     };
-    let SentContract { admin, staff, cid } = sent_contract(&app, takahashi(), false).await;
-    let (t, s) = confirm(&app, "takahashi@example.jp", None).await;
-    let (st, v) = app
-        .call(bearer(
-            TestRequest::post()
-                .uri(&format!("/api/v1/signing/{t}/agree"))
-                .set_json(json!({"consent": true})),
-            &s,
-        ))
-        .await;
-    assert_eq!(st, 204, "{v}");
+    let SentContract { admin, staff, cid } = agreed_contract(&app).await;
     let state = app.state.clone();
     let summaries = actix_web::web::block(move || {
-        let mut kit = backend::seal::SealKit::from_config(&state.config).unwrap();
-        kit.tsa = backend::seal::TsaSource::Http(
-            pades::HttpTimeStamper::new(["http://127.0.0.1:9/tsa"]).attempts(1),
-        );
-        let registry =
-            backend::jobs::Registry::new().with(backend::workflow::sealing::SealHandler::new(
-                std::sync::Arc::new(kit),
-                state.blobs.clone(),
-                backend::workflow::signing::Links::new(&state.config.public_url),
-            ));
+        let registry = sealing_with_the_tsa_down(&state);
         // Two hours later each time: past any backoff.
         (0..=backend::jobs::DEFAULT_MAX_ATTEMPTS)
             .map(|n| {
