@@ -256,8 +256,10 @@ test('a contract goes from draft through approval to the counterparty and is con
   await page.locator('.contract-head .badge', { hasText: '承認済み' }).waitFor();
   await page.getByRole('button', { name: '送信する' }).click();
   await page.locator('.contract-head .badge', { hasText: '相手方確認中' }).waitFor();
+  // The service seals the file as sent (the clerk and the approval route in its /Reason); the
+  // counterparty is asked once that seal is made.
   await page
-    .getByText(`送信しました。確認依頼のメールを次の方に送信しました：${recipient.name}（${recipient.org}、${recipient.email}）`)
+    .getByText('送信しました。送信時の電子署名（決裁の記録）を付与したあと、相手方へ確認依頼のメールを送信します。')
     .waitFor();
   await screenshot(page, 'c08-contract-sent');
 
@@ -344,7 +346,7 @@ test('a contract goes from draft through approval to the counterparty and is con
   await page.locator('.doc-list', { hasText: '署名済み契約書' }).waitFor();
   // 経過: the contract's own history, the service's sealing included.
   const history = page.locator('section.card').filter({ has: page.getByRole('heading', { name: '経過', exact: true }) });
-  for (const label of ['契約の作成', '承認申請', '承認', '送信', '相手方の合意', '契約締結']) {
+  for (const label of ['契約の作成', '承認申請', '承認', '送信', '送信時の電子署名（決裁の記録）', '相手方の合意', '契約締結']) {
     await history.getByText(label, { exact: true }).first().waitFor();
   }
   // People by name, not login ID; previews are views (once per person and file), not downloads.
@@ -354,9 +356,10 @@ test('a contract goes from draft through approval to the counterparty and is con
   assert.doesNotMatch(historyText, new RegExp(clerk.loginId));
   assert.doesNotMatch(historyText, /ダウンロード/);
   assert.equal(await history.getByText('ファイルの表示', { exact: true }).count(), 1);
-  // The signed versions: the final one (long-term signature) first, then the one made at agreement.
-  const versions = await page.locator('.doc-list .badge').filter({ hasText: /最終版（長期署名）|合意時の署名/ }).allTextContents();
-  assert.deepEqual(versions, ['最終版（長期署名）', '合意時の署名']);
+  // The signed versions: the final one (long-term signature) first, then the one made at
+  // agreement, then the one sealed at sending.
+  const versions = await page.locator('.doc-list .badge').filter({ hasText: /最終版（長期署名）|合意時の署名|送信時の署名/ }).allTextContents();
+  assert.deepEqual(versions, ['最終版（長期署名）', '合意時の署名', '送信時の署名（決裁の記録）']);
   await screenshot(page, 'c13-contract-concluded');
 
   // The signed PDF, downloaded through the UI, passes the project's validator harness at B-LTA.
@@ -430,8 +433,11 @@ test('a contract goes from draft through approval to the counterparty and is con
   const verdict = await visitor.page.locator('main').textContent();
   assert.match(verdict, /このサービスが発行したファイルと一致します。/);
   assert.match(verdict, /あり（署名の後にアーカイブタイムスタンプが付いています）/);
-  // Each seal says whom it records (the signature's /Reason): the counterparty who agreed.
-  assert.match(await visitor.page.locator('.sig-reason').first().textContent(), /山田 太郎/);
+  // Each seal says whom it records (the signature's /Reason): the city's sending act with its
+  // approval route, then the counterparty who agreed.
+  const sealReasons = await visitor.page.locator('.sig-reason').allTextContents();
+  assert.match(sealReasons[0], new RegExp(`${clerk.name}（送信者）が、承認: .*の決裁を経て送信`));
+  assert.match(sealReasons[1], /山田 太郎/);
   await screenshot(visitor.page, 'v02-verify-result');
   // A file that is not a PDF: the server's reason.
   await visitor.page.getByLabel('PDFファイル').setInputFiles({ name: 'note.pdf', mimeType: 'application/pdf', buffer: Buffer.from('not a pdf') });

@@ -170,6 +170,12 @@ fn sample() -> CompletionCertificate {
         issued_at_unix: 1_795_583_100,
         seal_subject: "CN=Tachiai 電子署名（開発用・信頼しないでください）, O=Tachiai".into(),
         tsa_name: "CN=Tachiai 開発用タイムスタンプ局, O=Tachiai".into(),
+        sending_seal: Some(
+            "2026年11月21日 14:00 JST　〇〇市 総務部契約課 佐藤 花子（送信者）が、承認: 課長決裁 \
+             総務課長 田中 一郎（2026年11月21日 11:02 JST）、部長決裁 総務部長 伊藤 誠（2026年11月21日 \
+             13:47 JST） の決裁を経て送信"
+                .into(),
+        ),
     }
 }
 

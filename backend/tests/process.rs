@@ -212,9 +212,9 @@ fn bad_input_is_answered_not_panicked_on(server: &Server, staff: &helpers::Sessi
     assert_eq!(server.get(None, "/api/v1/health").status, 200);
 }
 
-/// The sealed file (one signature per agreement, then the document timestamp) and the
-/// certificate, judged by the server's verifier, the validator harness and pdftotext. Returns
-/// the sealed file.
+/// The sealed file (the sending seal, one signature per agreement, then the document
+/// timestamp) and the certificate, judged by the server's verifier, the validator harness and
+/// pdftotext. Returns the sealed file.
 fn check_concluded(
     server: &Server,
     s: &helpers::Session,
@@ -229,9 +229,26 @@ fn check_concluded(
         signed.starts_with(&corpus(PDF)),
         "the original bytes come first"
     );
-    let mut expected = vec!["signature"; agreements];
+    let mut expected = vec!["signature"; 1 + agreements];
     expected.push("document_timestamp");
     assert_eq!(server::signature_kinds(server, &signed), expected);
+    // The first seal is the city's own act: the sender and the completed approval route.
+    let v = server
+        .request(
+            "POST",
+            "/api/v1/verify",
+            Auth::None,
+            Body::Bytes(&signed, "application/pdf"),
+        )
+        .expect(200);
+    let sending = v["verification"]["signatures"][0]["reason"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        sending.contains("試験 tanaka（送信者）が、承認: 課長決裁 試験 kacho（")
+            && sending.contains("の決裁を経て送信"),
+        "{sending}"
+    );
     assert!(!server::signature_kinds(server, &cert).is_empty());
     let dir = server.data_dir.join(format!("check-{cid}"));
     std::fs::create_dir_all(&dir).unwrap();
@@ -248,6 +265,10 @@ fn check_concluded(
         for name in names {
             assert!(text.contains(&name), "{name} in the certificate:\n{text}");
         }
+        assert!(
+            text.contains("送信時の電子署名"),
+            "the sending seal in the certificate:\n{text}"
+        );
     }
     let root = server.data_dir.join("pki/root-ca.pem");
     external_validation(&root, &dir.join("signed.pdf"));
@@ -456,8 +477,9 @@ fn kill_9_while_sealing_recovers(backend: Backend, random_rounds: usize) {
     };
     let data = db.dir.join("data");
     // The gate forwards to the server's own TSA; the server's port is known only after start,
-    // so the target is filled in then (it stays the same over restarts).
-    let gate = TsaGate::start("", 0);
+    // so the target is filled in then (it stays the same over restarts). The first request
+    // (the seal at sending) goes through.
+    let gate = TsaGate::start("", 1);
     let env = [
         ("TACHIAI_TSA_URLS", gate.url.as_str()),
         ("TACHIAI_JOB_LEASE_SECONDS", "3"),
@@ -483,12 +505,12 @@ fn kill_9_while_sealing_recovers(backend: Backend, random_rounds: usize) {
     agree(&server, &t1, &s1);
 
     // The seal of the first agreement is waiting for its timestamp: kill -9.
-    gate.wait_arrived(1);
+    gate.wait_arrived(2);
     server.kill();
     assert!(temp_blobs(&data).is_empty(), "{:?}", temp_blobs(&data));
     gate.allow(usize::MAX);
     server.restart();
-    wait_sealed_files(&server, &org.staff, &cid, 1);
+    wait_sealed_files(&server, &org.staff, &cid, 2);
 
     // The second agreement's seal gets its timestamp; the next TSA request (the conclusion's
     // B-LTA step) is held: kill -9 again.
@@ -508,7 +530,10 @@ fn kill_9_while_sealing_recovers(backend: Backend, random_rounds: usize) {
         .iter()
         .filter(|d| d["role"] == "sealed")
         .count();
-    assert!(sealed_docs <= 3, "one file per seal step: {detail}");
+    assert_eq!(
+        sealed_docs, 4,
+        "one file per seal step (sending, two agreements, conclusion): {detail}"
+    );
     for to in ["yamada@example.co.jp", "takahashi@example.jp"] {
         wait_for_subject(&mail, to, CONCLUDED, 1);
         assert_no_mail_twice(&mail, to);
@@ -542,7 +567,7 @@ fn kill_9_while_sealing_recovers(backend: Backend, random_rounds: usize) {
         let signed = download(&server, &org.staff, &cid, &sealed);
         assert_eq!(
             server::signature_kinds(&server, &signed),
-            ["signature", "document_timestamp"],
+            ["signature", "signature", "document_timestamp"],
             "round {round}, killed after {delay} ms"
         );
         // A kill between sending a mail and recording it may send it again (at least once);
@@ -558,6 +583,96 @@ fn kill_9_while_sealing_recovers(backend: Backend, random_rounds: usize) {
     assert!(!server.log().contains("panicked"), "{}", server.log());
     server.stop();
     audit_verify_cli(&server);
+}
+
+#[test]
+fn the_seal_survives_a_move_to_another_url() {
+    let Some(db) = TestDb::create(Backend::Sqlite) else {
+        return;
+    };
+    the_seal_survives_a_move(db);
+}
+
+/// The development PKI's certificates carry the first start's URL (its port). Contract 1 is
+/// concluded under URL A; contract 2 is agreed under A and its seal is waiting on the TSA when
+/// the server goes (`kill -9`); the server comes back under URL B (another port, A closed).
+/// Contract 2's pending seal and conclusion, and a contract 3 made entirely under B, all
+/// conclude (the B-LTA step gets the seal's own revocation data from the service itself, not
+/// from A) and pass the validators, as does contract 1.
+fn the_seal_survives_a_move(db: TestDb) {
+    let data = db.dir.join("data");
+    let gate = TsaGate::start("", usize::MAX);
+    let env = [
+        ("TACHIAI_TSA_URLS", gate.url.as_str()),
+        ("TACHIAI_JOB_LEASE_SECONDS", "3"),
+    ];
+    let mut server = Server::start("serve", &db, &data, &env);
+    gate.state.0.lock().unwrap().target = format!("{}/pki/tsa", server.base);
+    let url_a = server.base.clone();
+    let mail = Mailbox {
+        dir: data.join("outbox"),
+    };
+    let org = set_up_org(&server);
+    let party = |to: &str| json!([{"organization_name": "株式会社テスト商事", "name": "伊藤 三郎", "email": to}]);
+    let conclude = |server: &Server, title: &str, to: &str| {
+        let cid = send_contract(&[server], &org, title, &corpus(PDF), party(to), false);
+        let (t, s) = confirm(server, &mail, to, None);
+        agree(server, &t, &s);
+        cid
+    };
+    let started = Instant::now();
+    let c1 = conclude(&server, "移転前の契約", "first@example.jp");
+    let d1 = server::wait_concluded(&server, &org.staff, &c1, Duration::from_secs(120));
+    let (sealed1, _) = server::sealed_and_certificate(&d1);
+    let signed1 = download(&server, &org.staff, &c1, &sealed1);
+
+    // Contract 2: agreed under A, its seal held at the TSA, and the server goes.
+    let c2 = send_contract(
+        &[&server],
+        &org,
+        "移転をまたぐ契約",
+        &corpus(PDF),
+        party("second@example.jp"),
+        false,
+    );
+    let (t, s) = confirm(&server, &mail, "second@example.jp", None);
+    let before = gate.arrived();
+    gate.allow(before);
+    agree(&server, &t, &s);
+    gate.wait_arrived(before + 1);
+    server.restart_elsewhere();
+    assert_ne!(server.base, url_a, "a new port");
+    assert!(
+        std::net::TcpStream::connect(url_a.trim_start_matches("http://")).is_err(),
+        "nothing answers at the old URL any more"
+    );
+    gate.state.0.lock().unwrap().target = format!("{}/pki/tsa", server.base);
+    gate.allow(usize::MAX);
+    let seal_pem = std::fs::read_to_string(data.join("pki/seal.pem")).unwrap();
+    assert!(
+        !seal_pem.is_empty(),
+        "the PKI (with URL A in its certificates) is kept"
+    );
+
+    let c3 = conclude(&server, "移転後の契約", "third@example.jp");
+    for (cid, agreements) in [(&c1, 1), (&c2, 1), (&c3, 1)] {
+        let detail = server::wait_concluded(&server, &org.staff, cid, Duration::from_secs(120));
+        check_concluded(&server, &org.staff, cid, &detail, agreements);
+    }
+    // Contract 1's file did not change with the move.
+    let d1 = server
+        .get(Some(&org.staff), &format!("/api/v1/contracts/{c1}"))
+        .expect(200);
+    let (sealed1_after, _) = server::sealed_and_certificate(&d1);
+    assert_eq!(download(&server, &org.staff, &c1, &sealed1_after), signed1);
+    wait_jobs_finished(&db);
+    eprintln!(
+        "moved from {url_a} to {}: 3 contracts concluded and validated in {:.1} s",
+        server.base,
+        started.elapsed().as_secs_f64()
+    );
+    assert!(!server.log().contains("panicked"), "{}", server.log());
+    server.stop();
 }
 
 /// Waits until the contract has `n` sealed files (committed seals).
@@ -635,7 +750,7 @@ fn two_servers_share_one_postgres_database() {
         let signed = download(server, &org.staff, cid, &sealed);
         assert_eq!(
             server::signature_kinds(server, &signed),
-            ["signature", "document_timestamp"],
+            ["signature", "signature", "document_timestamp"],
             "{cid}"
         );
         wait_for_subject(&mail, to, CONCLUDED, 1);

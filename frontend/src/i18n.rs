@@ -369,6 +369,7 @@ texts! {
     RoleSealed => "署名済み契約書", "Signed contract";
     RoleCertificate => "合意締結証明書", "Completion certificate";
     SealedAtAgreement => "合意時の署名", "Signed at agreement";
+    SealedAtSending => "送信時の署名（決裁の記録）", "Sealed at sending (approval route)";
     SealedFinal => "最終版（長期署名）", "Final (long-term signature)";
     Download => "ダウンロードする", "Download";
     Pages => "ページ", "pages";
@@ -451,6 +452,12 @@ texts! {
     SendDone => "送信しました。確認依頼のメールを次の方に送信しました：", "Sent. The signing request was mailed to: ";
     ActorSystem => "システム", "System";
     ConcludingNote => "電子署名とタイムスタンプを付与しています。完了すると自動で表示が更新されます。", "The signature and timestamp are being applied. This page updates when it is done.";
+    SendSealing => "送信しました。送信時の電子署名（決裁の記録）を付与したあと、相手方へ確認依頼のメールを送信します。", "Sent. The counterparties are mailed once the file is sealed at sending (with the approval route).";
+    SendingSealNote => "送信時の電子署名（送信者と決裁の記録）を付与しています。完了すると相手方へ確認依頼のメールが送信され、自動で表示が更新されます。", "The file is being sealed at sending (sender and approval route). The counterparties are then mailed; this page updates when it is done.";
+    SealRetrying => "電子署名の処理に失敗しました。自動で再試行しています。", "Sealing failed; it is being retried automatically.";
+    SealGaveUp => "電子署名を完了できず、自動の再試行を終了しました。管理者に連絡してください（管理者にはメールで通知しています）。", "Sealing could not be completed and will not be retried. Please contact your administrator (they have been told by mail).";
+    SealAttempts => "試行回数", "Attempts";
+    SealNextAttempt => "次回の再試行", "Next attempt";
     Forwarding => "転送", "Forwarding";
     Allowed => "許可する", "allowed";
     NotAllowed => "許可しない", "not allowed";

@@ -145,6 +145,11 @@ audit_actions! {
     ContractSealed = ("contract.sealed", "電子署名・タイムスタンプの付与", "Sealed (signature and timestamp)"),
     /// Sealing failed and will be retried.
     ContractSealFailed = ("contract.seal_failed", "電子署名の失敗（再試行）", "Sealing failed (will retry)"),
+    /// The service sealed the file as sent (the city's own act): the sender and the completed
+    /// approval route are in its `/Reason`.
+    ContractSendingSealed = ("contract.sending_sealed", "送信時の電子署名（決裁の記録）", "Sealed at sending (approval route recorded)"),
+    /// A seal job keeps failing or gave up: the administrators were told.
+    ContractSealStuck = ("contract.seal_stuck", "電子署名の処理停止（管理者へ通知）", "Sealing stuck (administrators told)"),
     /// The answer deadline passed: the contract expired.
     ContractExpired = ("contract.expired", "回答期限切れ", "Answer deadline passed"),
     /// The contract was concluded.

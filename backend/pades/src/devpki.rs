@@ -485,6 +485,16 @@ impl DevPki {
         Ok(())
     }
 
+    /// The base URL this PKI wrote into its certificates when it was generated (their
+    /// `{base}/ocsp`, `{base}/crl/…` and `{base}/certs/…`), read back from the seal
+    /// certificate's OCSP URL; `None` when it was generated without one. A server restarted under
+    /// another public URL still answers these URLs itself, from the PKI, whatever it runs under.
+    pub fn issued_base_url(&self) -> Option<String> {
+        crate::ltv::ocsp_urls(&self.seal)
+            .into_iter()
+            .find_map(|u| u.strip_suffix("/ocsp").map(str::to_owned))
+    }
+
     /// The directory holding the PEM files.
     pub fn dir(&self) -> &Path {
         &self.dir

@@ -135,7 +135,7 @@ fn crl_urls(cert: &Certificate) -> Vec<String> {
     urls
 }
 
-fn ocsp_urls(cert: &Certificate) -> Vec<String> {
+pub(crate) fn ocsp_urls(cert: &Certificate) -> Vec<String> {
     let Ok(Some((_, aia))) = cert
         .tbs_certificate()
         .get_extension::<AuthorityInfoAccessSyntax>()

@@ -225,6 +225,13 @@ pub(super) fn draw(doc: &mut Doc<'_>, cert: &CompletionCertificate) {
         header: None,
         groups: vec![
             vec![vec![label("電子署名"), body(or_dash(&cert.seal_subject))]],
+            vec![vec![
+                label("送信時の電子署名"),
+                body(cert.sending_seal.as_deref().map_or_else(
+                    || String::from("—（送信時の電子署名の導入前に送信された契約）"),
+                    or_dash,
+                )),
+            ]],
             vec![vec![label("タイムスタンプ"), body(or_dash(&cert.tsa_name))]],
             vec![vec![
                 label("検証用URL"),

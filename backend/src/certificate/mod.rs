@@ -61,6 +61,10 @@ pub struct CompletionCertificate {
     pub seal_subject: String,
     /// タイムスタンプ: the time-stamp authority's name.
     pub tsa_name: String,
+    /// 送信時の電子署名: when and on whose act the file was sealed at sending (sender and the
+    /// completed approval route, as its `/Reason` says); `None` for a contract sent before
+    /// sending seals existed.
+    pub sending_seal: Option<String>,
 }
 
 /// 契約期間: from and to, formatted, e.g. `令和8年4月1日` and `令和9年3月31日`.
@@ -247,7 +251,8 @@ mod tests {
             verification_url: odd.clone(),
             issued_at_unix: i64::MAX,
             seal_subject: odd.clone(),
-            tsa_name: odd,
+            tsa_name: odd.clone(),
+            sending_seal: Some(odd),
         };
         let pdf = render(&cert).unwrap();
         assert!(pdf.starts_with(b"%PDF-") && pdf.ends_with(b"%%EOF"));

@@ -36,7 +36,9 @@ use serde::de::DeserializeOwned;
 use crate::clock::Millis;
 use crate::db::DbPool;
 
-pub use store::{claim, complete, enqueue, fail, find, purge_finished, replace_payload};
+pub use store::{
+    claim, complete, enqueue, fail, find, latest_failed, purge_finished, replace_payload,
+};
 pub use worker::{Outcome, RunSummary, run_one, run_until_idle, run_until_idle_at, spawn_workers};
 
 /// Attempts before a job that keeps failing is given up (`dead`): about 2.4 hours of retries.

@@ -253,6 +253,39 @@ pub fn fail(
     Ok((n == 1).then_some(state))
 }
 
+/// The newest job of `kind` for `tenant_id` whose payload contains `payload_fragment` (e.g.
+/// `"contract_id":"<uuid>"`) that has failed and is not done: waiting for a retry, being
+/// retried, or given up (`dead`). What an operator or the page of the job's subject shows.
+pub fn latest_failed(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    kind: &str,
+    payload_fragment: &str,
+) -> QueryResult<Option<Job>> {
+    let escaped: String = payload_fragment
+        .chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    j::jobs
+        .filter(
+            j::tenant_id
+                .eq(tenant_id)
+                .and(j::kind.eq(kind))
+                .and(j::payload.like(format!("%{escaped}%")).escape('\\'))
+                .and(j::state.ne(JobState::Done.as_str()))
+                .and(j::last_error.is_not_null()),
+        )
+        .order((j::updated_at.desc(), j::id.desc()))
+        .select(JobRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(Job::try_from)
+        .transpose()
+}
+
 /// Replaces the payload of a job this worker holds (e.g. to drop a secret once it has been
 /// used, or to record progress for a second run). `false` when the claim was lost.
 pub fn replace_payload(

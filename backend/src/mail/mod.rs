@@ -34,7 +34,7 @@ pub use render::{Rendered, SUBJECT_PREFIX};
 pub use templates::{
     AccountLocked, Agreed, ApprovalRequested, Approved, Concluded, ConcludedNotice, ContractRef,
     Declined, Expiring, ForwardNotice, Forwarded, Link, MailTemplate, OneTimeCode, Party, Reminder,
-    Sender, SentBack, SigningLinkClosed, SigningRequest, Viewed,
+    SealTrouble, Sender, SentBack, SigningLinkClosed, SigningRequest, Viewed,
 };
 pub use transport::write_outbox;
 

@@ -290,6 +290,26 @@ pub struct SigningLinkClosed {
     pub link: String,
 }
 
+/// To an administrator: the service's seal on a contract keeps failing or was given up, so the
+/// contract cannot go on (be sent or concluded) until someone acts.
+#[derive(Debug, Clone)]
+pub struct SealTrouble {
+    /// The administrator addressed.
+    pub staff_name: String,
+    /// The contract.
+    pub contract: ContractRef,
+    /// Why, in Japanese.
+    pub reason_ja: String,
+    /// The technical message.
+    pub detail: String,
+    /// Attempts so far.
+    pub attempts: i32,
+    /// `true`: no further attempt will be made.
+    pub gave_up: bool,
+    /// The contract's page in the staff app.
+    pub link: String,
+}
+
 /// Every mail the service sends.
 #[derive(Debug, Clone)]
 pub enum MailTemplate {
@@ -325,6 +345,8 @@ pub enum MailTemplate {
     AccountLocked(AccountLocked),
     /// 確認用リンクを停止しました.
     SigningLinkClosed(SigningLinkClosed),
+    /// 電子署名の処理が止まっています（管理者あて）.
+    SealTrouble(SealTrouble),
 }
 
 impl MailTemplate {
@@ -347,6 +369,7 @@ impl MailTemplate {
             MailTemplate::Expiring(_) => "expiring",
             MailTemplate::AccountLocked(_) => "account_locked",
             MailTemplate::SigningLinkClosed(_) => "signing_link_closed",
+            MailTemplate::SealTrouble(_) => "seal_trouble",
         }
     }
 
@@ -378,6 +401,7 @@ impl MailTemplate {
             MailTemplate::Expiring(m) => expiring(m),
             MailTemplate::AccountLocked(m) => account_locked(m),
             MailTemplate::SigningLinkClosed(m) => signing_link_closed(m),
+            MailTemplate::SealTrouble(m) => seal_trouble(m),
         }
     }
 }
@@ -1038,6 +1062,47 @@ fn signing_link_closed(m: &SigningLinkClosed) -> Rendered {
     )
 }
 
+fn seal_trouble(m: &SealTrouble) -> Rendered {
+    let (ja, en) = if m.gave_up {
+        (
+            format!(
+                "下記の契約の電子署名（タイムスタンプ付与）を{}回試みましたが完了できず、自動の再試行を終了しました。原因を取り除いたうえで対応してください。契約の画面にも理由を表示しています。",
+                m.attempts
+            ),
+            format!(
+                "The service's seal on the contract below failed {} times and will not be tried again. Please remove the cause and act; the contract's page shows the reason too.",
+                m.attempts
+            ),
+        )
+    } else {
+        (
+            format!(
+                "下記の契約の電子署名（タイムスタンプ付与）が{}回続けて失敗しています。自動で再試行していますが、原因の確認をお願いします。契約の画面にも理由を表示しています。",
+                m.attempts
+            ),
+            format!(
+                "The service's seal on the contract below has failed {} times in a row. It is retried automatically; please check the cause. The contract's page shows the reason too.",
+                m.attempts
+            ),
+        )
+    };
+    staff_notice(
+        "電子署名の処理が止まっています",
+        "Sealing is stuck",
+        (&m.staff_name, &m.contract, &m.link),
+        Notice {
+            intro: ja,
+            more: [("理由", m.reason_ja.clone())],
+            aside: Some(Block::Quote("詳細", m.detail.clone())),
+        },
+        Notice {
+            intro: en,
+            more: [("Detail", m.detail.clone())],
+            aside: None,
+        },
+    )
+}
+
 /// One of each template, with awkward text (markup, quotes, line breaks) where a caller's
 /// text goes. For tests here and in `tests/jobs_mail.rs`.
 pub fn samples() -> Vec<MailTemplate> {
@@ -1162,6 +1227,17 @@ pub fn samples() -> Vec<MailTemplate> {
             contract: contract.clone(),
             recipient: party.clone(),
             failures: 20,
+            link: staff_link.clone(),
+        }),
+        MailTemplate::SealTrouble(SealTrouble {
+            staff_name: sender.person.clone(),
+            contract: contract.clone(),
+            reason_ja:
+                "失効情報を取得できなかったため、長期署名を中止しました（<b>接続できません</b>）。"
+                    .into(),
+            detail: "revocation: the OCSP responder did not answer (connection refused) <b>".into(),
+            attempts: 12,
+            gave_up: true,
             link: staff_link.clone(),
         }),
         MailTemplate::Expiring(Expiring {

@@ -66,6 +66,7 @@ impl SealKit {
             tsa: TsaSource::Builtin(Box::new(pki.builtin_tsa()?)),
             revocation: RevocationSource {
                 local: Some(DevPkiEndpoints {
+                    issued_base_url: pki.issued_base_url(),
                     pki: pki.clone(),
                     base_url,
                 }),
@@ -170,10 +171,18 @@ fn dev_pki_base_url(public_url: &str) -> String {
 
 /// The development PKI's OCSP responder, CRLs, CA certificates and TSA, as HTTP resources under
 /// its base URL.
+///
+/// The certificates carry the URLs of the server's *first* start (generation time); a server
+/// restarted under another public URL (a move, another port) still answers those URLs
+/// in-process, so its own chain's validation data never depends on the old address being
+/// reachable: a contract sealed before the move concludes after it.
 #[derive(Clone)]
 pub struct DevPkiEndpoints {
     pki: Arc<DevPki>,
+    /// Where the web server mounts the endpoints today: `<public_url>/pki`.
     base_url: String,
+    /// The base URL written into the certificates when the PKI was generated.
+    issued_base_url: Option<String>,
 }
 
 impl DevPkiEndpoints {
@@ -187,8 +196,11 @@ impl DevPkiEndpoints {
         self.pki.http_response(method, path, body)
     }
 
+    /// The path of `url` under today's base URL or under the one the certificates carry.
     fn local_path<'u>(&self, url: &'u str) -> Option<&'u str> {
-        url.strip_prefix(self.base_url.as_str())
+        std::iter::once(self.base_url.as_str())
+            .chain(self.issued_base_url.as_deref())
+            .find_map(|base| url.strip_prefix(base.trim_end_matches('/')))
             .filter(|p| p.starts_with('/'))
     }
 }
@@ -250,6 +262,37 @@ mod tests {
             .fetch_crl("http://127.0.0.1:8080/pki/crl/root-ca.crl")
             .unwrap();
         assert!(crl.len() > 100);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn after_a_move_the_urls_in_the_certificates_are_still_answered_in_process() {
+        let dir = std::env::temp_dir().join(format!("tachiai-seal-{}", uuid::Uuid::new_v4()));
+        let first = SealKit::development(&dir, "http://127.0.0.1:8080/").unwrap();
+        drop(first);
+        // Restarted under another public URL: the PKI on disk keeps the first URLs.
+        let moved = SealKit::development(&dir, "https://keiyaku.example.lg.jp").unwrap();
+        let local = moved.revocation.local.as_ref().unwrap();
+        assert_eq!(
+            local.issued_base_url.as_deref(),
+            Some("http://127.0.0.1:8080/pki")
+        );
+        assert_eq!(
+            local.local_path("https://keiyaku.example.lg.jp/pki/ocsp"),
+            Some("/ocsp")
+        );
+        assert_eq!(
+            local.local_path("http://127.0.0.1:8080/pki/crl/intermediate-ca.crl"),
+            Some("/crl/intermediate-ca.crl")
+        );
+        assert_eq!(local.local_path("http://127.0.0.1:8081/pki/ocsp"), None);
+        // The B-LTA step's revocation data for the seal certificate itself, with the old port
+        // closed: collected from the PKI, not over the network.
+        let signer = moved.signer.certificate().clone();
+        let chain = moved.signer.chain().to_vec();
+        let certs: Vec<_> = std::iter::once(signer).chain(chain).collect();
+        let dss = pades::Dss::collect(&certs, &moved.revocation).unwrap();
+        assert!(!dss.ocsps.is_empty() || !dss.crls.is_empty(), "{dss:?}");
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -31,8 +31,8 @@ pub use kit::{DevPkiEndpoints, RevocationSource, SealKit, TsaSource, dev_pki_dir
 pub use pkcs11::{Pkcs11Reference, Pkcs11Signer};
 pub use report::{certificate_info, hex_sha256, verify, verify_within};
 pub use wording::{
-    SealInstruction, japanese_font, limit_label_ja, message_ja, problem_of_refused_pdf,
-    standard_stamp,
+    RouteApproval, SealInstruction, SendingInstruction, japanese_font, limit_label_ja, message_ja,
+    problem_of_refused_pdf, standard_stamp,
 };
 
 /// The path under which the development PKI's HTTP endpoints are mounted.

@@ -69,6 +69,88 @@ impl SealInstruction {
     }
 }
 
+/// One approval of the completed route, as the sending seal records it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RouteApproval {
+    /// The step, e.g. `課長決裁`.
+    pub step: String,
+    /// Who approved, e.g. `佐藤 花子`.
+    pub approver: String,
+    /// When, as text, e.g. `2026年11月25日 14:05 JST`.
+    pub at: String,
+}
+
+/// The longest `/Reason` of a sending seal, in characters: a long route is cut short there
+/// ("ほかN件"); the full route is in the audit log and the completion certificate.
+pub const SENDING_REASON_MAX_CHARS: usize = 400;
+
+/// The city's own act (送信): who sent the contract and the approval route it passed, for the
+/// `/Reason` of the seal the service adds when a contract goes to the counterparties. The sibling
+/// of [`SealInstruction`]: the file itself then proves the internal approval (決裁).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SendingInstruction {
+    /// 団体名, e.g. `〇〇市`.
+    pub tenant: String,
+    /// 所属, e.g. `契約課`.
+    pub department: Option<String>,
+    /// Who sent it, e.g. `山田 太郎`.
+    pub sender: String,
+    /// When, as text.
+    pub sent_at: Option<String>,
+    /// The completed route's approvals, in order; empty when the contract had no route.
+    pub approvals: Vec<RouteApproval>,
+}
+
+impl SendingInstruction {
+    /// The `/Reason` text: 「〇〇市 契約課 山田 太郎（送信者）が、承認: 課長決裁 佐藤 花子（…）の決裁を
+    /// 経て送信（送信日時: …）」, or 「…承認ルートなしで送信…」; at most
+    /// [`SENDING_REASON_MAX_CHARS`] characters.
+    pub fn reason_ja(&self) -> String {
+        let mut who = vec![self.tenant.as_str()];
+        who.extend(self.department.as_deref().filter(|d| !d.is_empty()));
+        who.push(&self.sender);
+        let who = who
+            .into_iter()
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let sent = self
+            .sent_at
+            .as_ref()
+            .map(|t| format!("（送信日時: {t}）"))
+            .unwrap_or_default();
+        let compose = |shown: usize| {
+            if self.approvals.is_empty() {
+                return format!("{who}（送信者）が、承認ルートなしで送信{sent}");
+            }
+            let mut items: Vec<String> = self.approvals[..shown]
+                .iter()
+                .map(|a| format!("{} {}（{}）", a.step, a.approver, a.at))
+                .collect();
+            if shown < self.approvals.len() {
+                items.push(format!("ほか{}件", self.approvals.len() - shown));
+            }
+            format!(
+                "{who}（送信者）が、承認: {} の決裁を経て送信{sent}",
+                items.join("、")
+            )
+        };
+        let mut shown = self.approvals.len();
+        let mut reason = compose(shown);
+        while reason.chars().count() > SENDING_REASON_MAX_CHARS && shown > 0 {
+            shown -= 1;
+            reason = compose(shown);
+        }
+        reason.chars().take(SENDING_REASON_MAX_CHARS).collect()
+    }
+
+    /// `meta` with the `/Reason` of the sending act.
+    pub fn apply(&self, mut meta: pades::SignatureMetadata) -> pades::SignatureMetadata {
+        meta.reason = Some(self.reason_ja());
+        meta
+    }
+}
+
 /// The standard stamp: 電子署名済, the signer (service) name, the contract number, the date and
 /// time in JST, the verification URL, and a QR code of the URL.
 pub fn standard_stamp(
@@ -208,6 +290,56 @@ mod tests {
             bare.reason_ja(),
             "山田 太郎 の指示により立会人として電子署名"
         );
+    }
+
+    #[test]
+    fn the_sending_reason_names_the_sender_and_the_completed_route() {
+        let approval = |step: &str, who: &str| RouteApproval {
+            step: step.into(),
+            approver: who.into(),
+            at: "2026年12月7日 10:00 JST".into(),
+        };
+        let sending = SendingInstruction {
+            tenant: "〇〇市".into(),
+            department: Some("契約課".into()),
+            sender: "山田 太郎".into(),
+            sent_at: Some("2026年12月7日 11:00 JST".into()),
+            approvals: vec![
+                approval("課長決裁", "佐藤 花子"),
+                approval("部長決裁", "高橋 次郎"),
+            ],
+        };
+        assert_eq!(
+            sending.reason_ja(),
+            "〇〇市 契約課 山田 太郎（送信者）が、承認: 課長決裁 佐藤 花子（2026年12月7日 10:00 JST）、\
+             部長決裁 高橋 次郎（2026年12月7日 10:00 JST） の決裁を経て送信（送信日時: 2026年12月7日 11:00 JST）"
+        );
+        let none = SendingInstruction {
+            approvals: Vec::new(),
+            department: None,
+            ..sending.clone()
+        };
+        assert_eq!(
+            none.reason_ja(),
+            "〇〇市 山田 太郎（送信者）が、承認ルートなしで送信（送信日時: 2026年12月7日 11:00 JST）"
+        );
+        // A long route is cut short, within the limit, and says how many are left out.
+        let long = SendingInstruction {
+            approvals: (0..40)
+                .map(|i| approval(&format!("第{i}段階の決裁"), "承認者 太郎"))
+                .collect(),
+            ..sending
+        };
+        let reason = long.reason_ja();
+        assert!(
+            reason.chars().count() <= SENDING_REASON_MAX_CHARS,
+            "{reason}"
+        );
+        assert!(
+            reason.contains("第0段階の決裁") && reason.contains("ほか"),
+            "{reason}"
+        );
+        assert!(reason.ends_with("の決裁を経て送信（送信日時: 2026年12月7日 11:00 JST）"));
     }
 
     #[test]

@@ -9,10 +9,23 @@
 //! writing the blob and committing leaves an unreferenced blob and nothing else; the job is
 //! taken over after its lease and starts again from what is committed. With the TSA down no file
 //! is produced, the job is retried with backoff and the contract stays `Concluding`.
+//!
+//! **The sending seal.** Sending a contract enqueues this job with `act: "send"`
+//! ([`enqueue_sending_seal`]): the service seals the file as sent (B-T, with the visible stamp),
+//! its `/Reason` naming the sender and the completed approval route ([`SendingInstruction`]),
+//! and in the same transaction asks the counterparties. A concluded file therefore carries the
+//! sending seal, one seal per agreement and the B-LTA document timestamp.
+//!
+//! **A job that cannot complete says why.** Every failure is audited (`contract.seal_failed`,
+//! with the reason in Japanese); the contract's page shows it (`ContractView::seal_trouble`);
+//! after [`TELL_ADMINS_AFTER_ATTEMPTS`] failed attempts, and again when the job gives up
+//! (a permanent failure, or [`crate::jobs::DEFAULT_MAX_ATTEMPTS`] attempts), the tenant's
+//! administrators get a mail (`contract.seal_stuck`).
 
 use std::sync::Arc;
 
 use serde_json::json;
+use shared::access::Role;
 use shared::audit::AuditAction;
 use shared::contract::{
     self, ApprovalDecision, ContractActor, ContractEvent, ContractState, DocumentRole,
@@ -31,7 +44,7 @@ use crate::db::queries::{
 use crate::db::{self, AnyConnection, DbPool};
 use crate::jobs::{Job, JobContext, JobError, JobHandler};
 use crate::mail::{self, ContractRef, Link, MailTemplate, Party};
-use crate::seal::SealKit;
+use crate::seal::{RouteApproval, SealKit, SendingInstruction};
 use crate::storage::BlobStore;
 use crate::workflow::signing::{Links, SEAL_JOB, verification_method};
 
@@ -65,6 +78,71 @@ impl SealHandler {
 #[derive(serde::Deserialize)]
 struct Payload {
     contract_id: String,
+    /// [`SEND_ACT`]: the sending seal (then the requests to the counterparties); otherwise
+    /// the agreements' seals and the conclusion.
+    #[serde(default)]
+    act: Option<String>,
+    /// Who sent the contract (the sending seal names them).
+    #[serde(default)]
+    sent_by: Option<String>,
+}
+
+/// The `act` of a sending seal job.
+pub const SEND_ACT: &str = "send";
+
+/// Failed attempts after which the administrators are told that a seal job keeps failing
+/// (with the default backoff about 30 seconds after the first failure); they are told again
+/// when the job gives up.
+pub const TELL_ADMINS_AFTER_ATTEMPTS: i32 = 3;
+
+/// Enqueues the seal of the sending act, inside the send transaction (so the contract is `Sent`
+/// and the job exists together, or neither is).
+///
+/// **Decision: the counterparties are asked only after the sending seal.** The job seals the
+/// file and, in the same transaction, mails the requests; until then the contract is 相手方確認中
+/// but nobody has a link. So every counterparty views, downloads and agrees to the file as sealed
+/// at sending — one version, whose hash the view, download and agreement events record — and no
+/// agreement can be given on an unsealed file that a later seal would change under it. If the
+/// TSA is down the job is retried with backoff (the contract waits, visibly: the contract page
+/// shows why, and administrators are mailed after a few attempts and when it gives up); staff
+/// can still send the contract back (下書きに戻す) or cancel it. The alternative — asking the
+/// counterparties at once and sealing in the background — would let a counterparty agree to a
+/// file without the city's seal, so it was not taken.
+pub fn enqueue_sending_seal(
+    conn: &mut AnyConnection,
+    contract: &Contract,
+    sent_by: &str,
+) -> diesel::QueryResult<crate::jobs::JobId> {
+    let key = format!(
+        "seal-send:{}:{}",
+        contract.id,
+        contract.sent_at.unwrap_or_default()
+    );
+    crate::jobs::enqueue(
+        conn,
+        crate::jobs::NewJob::new(
+            SEAL_JOB,
+            json!({ "contract_id": contract.id, "act": SEND_ACT, "sent_by": sent_by }),
+        )
+        .tenant(&contract.tenant_id)
+        .dedupe_key(&key),
+    )
+}
+
+/// A failed seal step: the job's error and what it means in Japanese.
+struct Failure {
+    error: JobError,
+    reason_ja: String,
+}
+
+impl From<JobError> for Failure {
+    fn from(error: JobError) -> Failure {
+        Failure {
+            error,
+            reason_ja: "電子署名の処理中にエラーが発生しました（データベースまたはファイル保存）。"
+                .into(),
+        }
+    }
 }
 
 fn system() -> Origin {
@@ -81,11 +159,15 @@ fn internal(e: impl std::fmt::Display) -> JobError {
 }
 
 /// Why sealing failed: infrastructure (retry) or the file itself (give up).
-fn pades_error(e: &pades::PadesError) -> JobError {
-    if e.is_input_rejection() {
+fn pades_error(e: &pades::PadesError) -> Failure {
+    let error = if e.is_input_rejection() {
         JobError::Permanent(format!("{} ({})", e, e.code()))
     } else {
         JobError::Retry(format!("{} ({})", e, e.code()))
+    };
+    Failure {
+        error,
+        reason_ja: crate::seal::message_ja(e),
     }
 }
 
@@ -154,10 +236,25 @@ impl JobHandler for SealHandler {
             .tenant_id
             .clone()
             .ok_or_else(|| JobError::Permanent("a seal job needs its tenant".into()))?;
+        self.passes(ctx, &tenant_id, &payload).map_err(|f| {
+            self.report_failure(&ctx.pool, job, &tenant_id, &payload.contract_id, &f);
+            f.error
+        })
+    }
+}
+
+impl SealHandler {
+    fn passes(&self, ctx: &JobContext, tenant_id: &str, payload: &Payload) -> Result<(), Failure> {
+        if payload.act.as_deref() == Some(SEND_ACT) {
+            let mut conn = ctx.pool.get().map_err(internal)?;
+            let snap = Snapshot::read(&mut conn, tenant_id, &payload.contract_id)?;
+            drop(conn);
+            return self.seal_sending(&ctx.pool, &snap, payload.sent_by.as_deref());
+        }
         // Each pass commits one seal (or the conclusion); at most one pass per party + 1.
         for _ in 0..64 {
             let mut conn = ctx.pool.get().map_err(internal)?;
-            let snap = Snapshot::read(&mut conn, &tenant_id, &payload.contract_id)?;
+            let snap = Snapshot::read(&mut conn, tenant_id, &payload.contract_id)?;
             drop(conn);
             if let Some(r) = snap.next_unsealed() {
                 self.seal_agreement(&ctx.pool, &snap, r)?;
@@ -169,18 +266,258 @@ impl JobHandler for SealHandler {
             }
             return Ok(());
         }
-        Err(JobError::Retry("too many sealing passes".into()))
+        Err(JobError::Retry("too many sealing passes".into()).into())
     }
-}
 
-impl SealHandler {
-    /// Adds the B-T signature that records `r`'s agreement.
-    fn seal_agreement(
+    /// Audits a failed run and, after [`TELL_ADMINS_AFTER_ATTEMPTS`] attempts or when the job
+    /// gives up, mails the tenant's administrators. Best effort: the job's own failure is what
+    /// counts, and is recorded by the worker whatever happens here.
+    fn report_failure(
+        &self,
+        pool: &DbPool,
+        job: &Job,
+        tenant_id: &str,
+        contract_id: &str,
+        f: &Failure,
+    ) {
+        let gave_up = matches!(f.error, JobError::Permanent(_)) || job.attempts >= job.max_attempts;
+        let tell = gave_up || job.attempts == TELL_ADMINS_AFTER_ATTEMPTS;
+        let detail = f.error.to_string();
+        let Ok(mut conn) = pool.get() else { return };
+        let links = &self.links;
+        let result = db::tenant_transaction(&mut conn, tenant_id, |conn| {
+            audit::record(
+                conn,
+                tenant_id,
+                &system(),
+                Entry {
+                    action: AuditAction::ContractSealFailed,
+                    target: Some(("contract", contract_id)),
+                    outcome: Outcome::Failure,
+                    details: json!({
+                        "reason_ja": f.reason_ja, "detail": detail, "attempt": job.attempts,
+                        "max_attempts": job.max_attempts, "gave_up": gave_up,
+                    }),
+                },
+                Millis::now(),
+            )?;
+            if !tell {
+                return Ok(());
+            }
+            let c = contracts::get(conn, TenantId(tenant_id), ContractId(contract_id))?;
+            let mut told = Vec::new();
+            for u in users::list_enabled(conn, tenant_id)? {
+                let admin = crate::workflow::actor::parse_list(&u.roles, Role::parse)
+                    .contains(&Role::Admin);
+                if !admin {
+                    continue;
+                }
+                if let Some(to) = mail::mailbox(&u.name, &u.email) {
+                    mail::enqueue(
+                        conn,
+                        tenant_id,
+                        &to,
+                        &MailTemplate::SealTrouble(mail::SealTrouble {
+                            staff_name: u.name.clone(),
+                            contract: ContractRef {
+                                title: c.title.clone(),
+                                number: c.contract_number.clone(),
+                            },
+                            reason_ja: f.reason_ja.clone(),
+                            detail: detail.clone(),
+                            attempts: job.attempts,
+                            gave_up,
+                            link: format!("{}/contracts/{}", links.base, c.id),
+                        }),
+                    )?;
+                    told.push(u.email.clone());
+                }
+            }
+            audit::record(
+                conn,
+                tenant_id,
+                &system(),
+                Entry {
+                    action: AuditAction::ContractSealStuck,
+                    target: Some(("contract", contract_id)),
+                    outcome: Outcome::Failure,
+                    details: json!({
+                        "reason_ja": f.reason_ja, "attempt": job.attempts, "gave_up": gave_up,
+                        "told": told,
+                    }),
+                },
+                Millis::now(),
+            )?;
+            Ok::<_, anyhow::Error>(())
+        });
+        if let Err(e) = result {
+            tracing::warn!(error = %e, contract = contract_id, "could not report a seal failure");
+        }
+    }
+
+    /// The visible stamp, on the first seal of the file only (the sending seal, or for a
+    /// contract sent before sending seals existed, the first agreement's).
+    fn first_stamp(
+        &self,
+        snap: &Snapshot,
+        now: Millis,
+    ) -> Result<Option<pades::VisibleStamp>, JobError> {
+        let first_seal = !snap
+            .documents
+            .iter()
+            .any(|d| d.role == DocumentRole::Sealed);
+        Ok(match (&snap.contract.stamp, first_seal) {
+            (Some(s), true) => {
+                let p: shared::dto::StampPlacement = serde_json::from_str(s)
+                    .map_err(|e| JobError::Permanent(format!("stored stamp: {e}")))?;
+                Some(crate::seal::standard_stamp(
+                    crate::seal::japanese_font().map_err(internal)?,
+                    p.page,
+                    [p.x, p.y, p.width, p.height],
+                    crate::seal::SEAL_NAME,
+                    &snap.contract.contract_number,
+                    &jst_text(now.unix_seconds()),
+                    &format!("{}/v/{}", self.links.base, snap.contract.public_id),
+                ))
+            }
+            _ => None,
+        })
+    }
+
+    /// The completed approval route of the contract's current round, in the order decided.
+    fn completed_route(
+        conn: &mut AnyConnection,
+        c: &Contract,
+    ) -> anyhow::Result<Vec<RouteApproval>> {
+        let steps = approvals::steps(conn, TenantId(&c.tenant_id), ContractId(&c.id))?;
+        let mut out = Vec::new();
+        for d in approvals::decisions(
+            conn,
+            TenantId(&c.tenant_id),
+            ContractId(&c.id),
+            c.approval_round,
+        )? {
+            if d.decision != ApprovalDecision::Approved {
+                continue;
+            }
+            out.push(RouteApproval {
+                step: steps
+                    .iter()
+                    .find(|s| s.id == d.step_id)
+                    .map_or_else(|| "（変更前のルート）".to_owned(), |s| s.name.clone()),
+                approver: users::get(conn, TenantId(&c.tenant_id), UserId(&d.user_id))
+                    .map(|u| u.name)
+                    .unwrap_or_default(),
+                at: jst_text(Millis(d.at).unix_seconds()),
+            });
+        }
+        Ok(out)
+    }
+
+    /// The seal of the sending act (B-T, the visible stamp), then, in the same transaction,
+    /// the requests to the counterparties. Nothing happens when the contract is no longer
+    /// `Sent` (sent back, cancelled) or the file is sealed already (a second run).
+    fn seal_sending(
         &self,
         pool: &DbPool,
         snap: &Snapshot,
-        r: &Recipient,
-    ) -> Result<(), JobError> {
+        sent_by: Option<&str>,
+    ) -> Result<(), Failure> {
+        let c = &snap.contract;
+        let sealed_already = snap
+            .documents
+            .iter()
+            .any(|d| d.role == DocumentRole::Sealed);
+        if c.state != ContractState::Sent || sealed_already {
+            return Ok(());
+        }
+        let base = snap
+            .main_pdf()
+            .ok_or_else(|| JobError::Permanent("the contract has no PDF".into()))?;
+        let bytes = self.store.read(&base.sha256).map_err(internal)?;
+        let mut conn = pool.get().map_err(internal)?;
+        let tenant = tenants::get(&mut conn, &c.tenant_id).map_err(internal)?;
+        let department = match &c.department_id {
+            Some(d) => departments::get(&mut conn, &c.tenant_id, d)
+                .map(|d| d.name)
+                .ok(),
+            None => None,
+        };
+        let sender_id = sent_by.unwrap_or(&c.created_by);
+        let sender =
+            users::get(&mut conn, TenantId(&c.tenant_id), UserId(sender_id)).map_err(internal)?;
+        let route = Self::completed_route(&mut conn, c).map_err(internal)?;
+        drop(conn);
+        let instruction = SendingInstruction {
+            tenant: tenant.name.clone(),
+            department,
+            sender: sender.name.clone(),
+            sent_at: c.sent_at.map(|t| jst_text(Millis(t).unix_seconds())),
+            approvals: route.clone(),
+        };
+        let now = Millis::now();
+        let meta = instruction.apply(pades::SignatureMetadata {
+            name: Some(crate::seal::SEAL_NAME.into()),
+            location: Some(tenant.name.clone()),
+            signing_time_unix: Some(now.unix_seconds()),
+            stamp: self.first_stamp(snap, now)?,
+            ..pades::SignatureMetadata::default()
+        });
+        let signed = pades::PdfSigner::new(self.kit.signer.as_ref(), &meta)
+            .level(pades::PadesLevel::BT)
+            .timestamper(&self.kit.tsa)
+            .revocation_fetcher(&self.kit.revocation)
+            .sign(&bytes)
+            .map_err(|e| pades_error(&e))?;
+        let stored = self.store.put(signed.bytes()).map_err(internal)?;
+        let file_name = sealed_name(&base.file_name);
+        let mut conn = pool.get().map_err(internal)?;
+        let links = &self.links;
+        db::tenant_transaction(&mut conn, &c.tenant_id, |conn| {
+            let fresh = contracts::get(conn, TenantId(&c.tenant_id), ContractId(&c.id))?;
+            let docs =
+                documents::list_for_contract(conn, TenantId(&c.tenant_id), ContractId(&c.id))?;
+            if fresh.state != ContractState::Sent
+                || fresh.sent_at != c.sent_at
+                || docs.iter().any(|d| d.role == DocumentRole::Sealed)
+            {
+                return Ok(());
+            }
+            let doc = sealed_document(c, file_name.clone(), &stored, base.page_count);
+            documents::insert(conn, &doc)?;
+            let route_json: Vec<_> = route
+                .iter()
+                .map(|a| json!({ "step": a.step, "approver": a.approver, "at": a.at }))
+                .collect();
+            audit::record(
+                conn,
+                &c.tenant_id,
+                &system(),
+                Entry {
+                    action: AuditAction::ContractSendingSealed,
+                    target: Some(("contract", &c.id)),
+                    outcome: Outcome::Success,
+                    details: json!({
+                        "level": "B-T", "sent_by": sender.id, "sender": sender.name,
+                        "route": route_json, "reason": meta.reason, "document_id": doc.id,
+                        "sha256": doc.sha256, "based_on": base.sha256,
+                        "field": signed.report().field_name,
+                    }),
+                },
+                Millis::now(),
+            )?;
+            let mut all =
+                recipients::list_for_contract(conn, TenantId(&c.tenant_id), ContractId(&c.id))?;
+            crate::workflow::signing::ask_first(conn, links, &fresh, &mut all, &system())
+                .map_err(|e| anyhow::anyhow!("asking the counterparties: {e}"))?;
+            Ok::<_, anyhow::Error>(())
+        })
+        .map_err(internal)?;
+        Ok(())
+    }
+
+    /// Adds the B-T signature that records `r`'s agreement.
+    fn seal_agreement(&self, pool: &DbPool, snap: &Snapshot, r: &Recipient) -> Result<(), Failure> {
         let base = snap
             .current_pdf()
             .ok_or_else(|| JobError::Permanent("the contract has no PDF".into()))?;
@@ -196,27 +533,8 @@ impl SealHandler {
             verification_method: Some(verification_method(r)),
             agreed_at: Some(agreed_at),
         };
-        let first_seal = !snap
-            .documents
-            .iter()
-            .any(|d| d.role == DocumentRole::Sealed);
         let now = Millis::now();
-        let stamp = match (&snap.contract.stamp, first_seal) {
-            (Some(s), true) => {
-                let p: shared::dto::StampPlacement = serde_json::from_str(s)
-                    .map_err(|e| JobError::Permanent(format!("stored stamp: {e}")))?;
-                Some(crate::seal::standard_stamp(
-                    crate::seal::japanese_font().map_err(internal)?,
-                    p.page,
-                    [p.x, p.y, p.width, p.height],
-                    crate::seal::SEAL_NAME,
-                    &snap.contract.contract_number,
-                    &jst_text(now.unix_seconds()),
-                    &format!("{}/v/{}", self.links.base, snap.contract.public_id),
-                ))
-            }
-            _ => None,
-        };
+        let stamp = self.first_stamp(snap, now)?;
         let meta = instruction.apply(pades::SignatureMetadata {
             name: Some(crate::seal::SEAL_NAME.into()),
             location: Some(tenant.name.clone()),
@@ -229,13 +547,7 @@ impl SealHandler {
             .timestamper(&self.kit.tsa)
             .revocation_fetcher(&self.kit.revocation)
             .sign(&bytes);
-        let signed = match signed {
-            Ok(s) => s,
-            Err(e) => {
-                self.record_failure(pool, snap, &e);
-                return Err(pades_error(&e));
-            }
-        };
+        let signed = signed.map_err(|e| pades_error(&e))?;
         let stored = self.store.put(signed.bytes()).map_err(internal)?;
         let file_name = sealed_name(snap.main_pdf().map_or("契約書.pdf", |d| &d.file_name));
         let mut conn = pool.get().map_err(internal)?;
@@ -262,20 +574,7 @@ impl SealHandler {
             if fresh.sealed_document_id.is_some() || newest.map(|d| &d.id) != Some(&base.id) {
                 return Ok(());
             }
-            let doc = Document {
-                id: uuid::Uuid::new_v4().to_string(),
-                tenant_id: snap.contract.tenant_id.clone(),
-                contract_id: snap.contract.id.clone(),
-                role: DocumentRole::Sealed,
-                file_name: file_name.clone(),
-                content_type: "application/pdf".into(),
-                size: i64::try_from(stored.size).unwrap_or(i64::MAX),
-                sha256: stored.sha256.clone(),
-                page_count: base.page_count,
-                created_by: None,
-                created_at: Millis::now().0,
-                removed_at: None,
-            };
+            let doc = sealed_document(&snap.contract, file_name.clone(), &stored, base.page_count);
             documents::insert(conn, &doc)?;
             fresh.sealed_document_id = Some(doc.id.clone());
             fresh.updated_at = Millis::now().0;
@@ -298,42 +597,18 @@ impl SealHandler {
             )?;
             Ok::<_, diesel::result::Error>(())
         })
-        .map_err(internal)
-    }
-
-    fn record_failure(&self, pool: &DbPool, snap: &Snapshot, e: &pades::PadesError) {
-        if let Ok(mut conn) = pool.get() {
-            let _ = db::tenant_transaction(&mut conn, &snap.contract.tenant_id, |conn| {
-                audit::record(
-                    conn,
-                    &snap.contract.tenant_id,
-                    &system(),
-                    Entry {
-                        action: AuditAction::ContractSealFailed,
-                        target: Some(("contract", &snap.contract.id)),
-                        outcome: Outcome::Failure,
-                        details: json!({ "reason": e.code(), "detail": e.to_string() }),
-                    },
-                    Millis::now(),
-                )
-                .map(|_| ())
-            });
-        }
+        .map_err(internal)?;
+        Ok(())
     }
 
     /// B-LTA on the signed file, the sealed completion certificate, and `Concluded`.
-    fn conclude(&self, pool: &DbPool, snap: &Snapshot) -> Result<(), JobError> {
+    fn conclude(&self, pool: &DbPool, snap: &Snapshot) -> Result<(), Failure> {
         let base = snap
             .current_pdf()
             .ok_or_else(|| JobError::Permanent("the contract has no PDF".into()))?;
         let bytes = self.store.read(&base.sha256).map_err(internal)?;
-        let lta = match pades::renew(&bytes, &self.kit.tsa, &self.kit.revocation) {
-            Ok(b) => b,
-            Err(e) => {
-                self.record_failure(pool, snap, &e);
-                return Err(pades_error(&e));
-            }
-        };
+        let lta = pades::renew(&bytes, &self.kit.tsa, &self.kit.revocation)
+            .map_err(|e| pades_error(&e))?;
         let final_pdf = self.store.put(&lta).map_err(internal)?;
         let now = Millis::now();
         let mut conn = pool.get().map_err(internal)?;
@@ -356,13 +631,7 @@ impl SealHandler {
             .timestamper(&self.kit.tsa)
             .revocation_fetcher(&self.kit.revocation)
             .sign(&cert_pdf);
-        let sealed_cert = match sealed_cert {
-            Ok(s) => s,
-            Err(e) => {
-                self.record_failure(pool, snap, &e);
-                return Err(pades_error(&e));
-            }
-        };
+        let sealed_cert = sealed_cert.map_err(|e| pades_error(&e))?;
         let cert_blob = self.store.put(sealed_cert.bytes()).map_err(internal)?;
         let mut conn = pool.get().map_err(internal)?;
         let links = &self.links;
@@ -493,7 +762,8 @@ impl SealHandler {
             }
             Ok::<_, anyhow::Error>(())
         })
-        .map_err(internal)
+        .map_err(internal)?;
+        Ok(())
     }
 
     /// The certificate's data, from what is committed.
@@ -593,6 +863,18 @@ impl SealHandler {
             500,
         )?;
         events.reverse();
+        let sending_seal = events
+            .iter()
+            .rev()
+            .find(|e| e.action == AuditAction::ContractSendingSealed.as_str())
+            .and_then(|e| {
+                let d: serde_json::Value = serde_json::from_str(&e.details).ok()?;
+                let reason = d.get("reason")?.as_str()?.to_owned();
+                Some(format!(
+                    "{}　{reason}",
+                    jst_text(Millis(e.at).unix_seconds())
+                ))
+            });
         let events = events
             .iter()
             .map(|e| certificate::TimelineEvent {
@@ -625,12 +907,36 @@ impl SealHandler {
             issued_at_unix: now.unix_seconds(),
             seal_subject: subject_of(self.kit.signer.certificate()),
             tsa_name: "立会 内蔵タイムスタンプ局（開発用）".into(),
+            sending_seal,
         })
     }
 }
 
 fn subject_of(cert: &x509_cert::Certificate) -> String {
     cert.tbs_certificate().subject().to_string()
+}
+
+/// The row of a sealed file of `c` just stored as `stored`.
+fn sealed_document(
+    c: &Contract,
+    file_name: String,
+    stored: &crate::storage::StoredBlob,
+    page_count: Option<i32>,
+) -> Document {
+    Document {
+        id: uuid::Uuid::new_v4().to_string(),
+        tenant_id: c.tenant_id.clone(),
+        contract_id: c.id.clone(),
+        role: DocumentRole::Sealed,
+        file_name,
+        content_type: "application/pdf".into(),
+        size: i64::try_from(stored.size).unwrap_or(i64::MAX),
+        sha256: stored.sha256.clone(),
+        page_count,
+        created_by: None,
+        created_at: Millis::now().0,
+        removed_at: None,
+    }
 }
 
 /// `契約書.pdf` → `契約書（電子署名済）.pdf`.

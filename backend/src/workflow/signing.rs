@@ -201,6 +201,28 @@ pub fn notify(
     Ok(())
 }
 
+/// Asks the recipients whose turn it is when a contract goes out (all of them in parallel
+/// order, the first in sequential order), inside the caller's transaction. Called by the
+/// sealing job once the file is sealed at sending, so that every counterparty sees the sealed
+/// file. Returns the addresses asked.
+pub fn ask_first(
+    conn: &mut AnyConnection,
+    links: &Links,
+    contract: &Contract,
+    recipients: &mut [Recipient],
+    origin: &Origin,
+) -> WorkflowResult<Vec<String>> {
+    let parallel = contract.recipient_order == RecipientOrder::Parallel;
+    let mut asked = Vec::new();
+    for (i, r) in recipients.iter_mut().enumerate() {
+        if r.state == RecipientState::Waiting && (parallel || i == 0) {
+            notify(conn, links, contract, r, Notice::Request, origin)?;
+            asked.push(r.email.clone());
+        }
+    }
+    Ok(asked)
+}
+
 fn email_hint(email: &str) -> String {
     match email.split_once('@') {
         Some((local, domain)) => {
@@ -661,13 +683,19 @@ pub fn agree(
             .collect();
         let last = remaining.is_empty();
         contract_event(conn, &mut c, ContractEvent::RecipientAgreed { last })?;
+        // The file the signing page shows now (the file as sealed at sending, or with the seals
+        // of earlier agreements after it): its hash, as the view and download events record it.
+        let shown = visible_documents(conn, &c)?
+            .into_iter()
+            .find(|d| matches!(d.role, DocumentRole::Sealed | DocumentRole::Main));
         record(
             conn,
             &r,
             origin,
             AuditAction::RecipientAgreed,
             Outcome::Success,
-            json!({ "recipient_id": r.id, "name": r.name, "organization": r.organization_name, "email": r.email, "method": verification_method(&r), "last": last }),
+            json!({ "recipient_id": r.id, "name": r.name, "organization": r.organization_name, "email": r.email, "method": verification_method(&r), "last": last,
+                    "document_id": shown.as_ref().map(|d| &d.id), "sha256": shown.as_ref().map(|d| &d.sha256) }),
         )?;
         // Sequential order: the next one's turn.
         let order = c.recipient_order;

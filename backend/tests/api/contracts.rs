@@ -270,9 +270,33 @@ async fn a_draft_goes_through_approval_and_is_sent(backend: Backend) {
         .await;
     assert_eq!(st, 200, "{v}");
     assert_eq!(v["state"], "sent");
-    assert_eq!(v["recipients"][0]["state"], "notified");
-    assert_eq!(v["recipients"][1]["state"], "waiting", "sequential order");
+    // Nobody is asked before the file is sealed at sending (the sealing job does both).
+    assert_eq!(v["recipients"][0]["state"], "waiting", "{v}");
+    assert!(v["seal_trouble"].is_null(), "{v}");
     assert!(v["expires_at"].is_string());
+    use crate::journey::Journey;
+    app.run_jobs().await;
+    let (_, v) = app.get(&staff, &format!("/api/v1/contracts/{cid}")).await;
+    assert_eq!(v["recipients"][0]["state"], "notified", "{v}");
+    assert_eq!(v["recipients"][1]["state"], "waiting", "sequential order");
+    let sealed: Vec<&Value> = v["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["role"] == "sealed")
+        .collect();
+    assert_eq!(sealed.len(), 1, "the file sealed at sending: {v}");
+    let (_, log) = app.get(&admin, "/api/v1/audit-events?per_page=200").await;
+    let sending = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "contract.sending_sealed")
+        .unwrap_or_else(|| panic!("the sending seal is audited: {log}"));
+    assert_eq!(
+        sending["details"]["sha256"], sealed[0]["sha256"],
+        "{sending}"
+    );
 
     // Editing a sent contract is refused; recalling it for correction works (nobody agreed).
     assert_problem(
@@ -294,6 +318,14 @@ async fn a_draft_goes_through_approval_and_is_sent(backend: Backend) {
         .await;
     assert_eq!(st, 200, "{v}");
     assert_eq!(v["state"], "draft");
+    assert!(
+        v["documents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["role"] != "sealed"),
+        "the file sealed at sending is withdrawn with the sending: {v}"
+    );
 
     // The list finds it by counterparty and state; the audit log has the journey.
     let (st, v) = app

@@ -17,6 +17,7 @@ use crate::{on_both_databases, upload};
 on_both_databases!(
     a_contract_past_its_deadline_expires_after_a_warning,
     with_the_tsa_down_the_contract_waits_in_concluding,
+    a_seal_that_keeps_failing_tells_the_administrators_and_gives_up,
     two_recipients_one_forwards_and_the_contract_is_concluded,
     wrong_codes_lock_the_link_and_a_declined_contract_ends,
     repeated_wrong_codes_lock_longer_and_then_close_the_link,
@@ -369,8 +370,8 @@ async fn two_recipients_one_forwards_and_the_contract_is_concluded(backend: Back
     let kinds: Vec<&str> = report.signatures.iter().map(|s| s.kind.as_str()).collect();
     assert_eq!(
         kinds,
-        ["signature", "signature", "document_timestamp"],
-        "{report:#?}"
+        ["signature", "signature", "signature", "document_timestamp"],
+        "the sending seal, one seal per agreement, the document timestamp: {report:#?}"
     );
     let cert = download(certificate);
     let cert_report = backend::seal::verify(&cert, &app.state.seal.trust).unwrap();
@@ -402,16 +403,21 @@ async fn two_recipients_one_forwards_and_the_contract_is_concluded(backend: Back
     assert_eq!(v["issued_by_this_service"], true);
     assert_eq!(v["verification"]["all_valid"], true);
     assert_eq!(v["document_role"], "sealed");
-    // Each seal says whom it records: the two parties who agreed, in order.
+    // Each seal says whom it records: the city's sending act with its approval route, then the
+    // two parties who agreed, in order.
     let reasons: Vec<&str> = v["verification"]["signatures"]
         .as_array()
         .unwrap()
         .iter()
         .filter_map(|s| s["reason"].as_str())
         .collect();
-    assert_eq!(reasons.len(), 2, "{v}");
-    assert!(reasons[0].contains("山田 太郎"), "{reasons:?}");
-    assert!(reasons[1].contains("鈴木 一郎"), "{reasons:?}");
+    assert_eq!(reasons.len(), 3, "{v}");
+    assert!(
+        reasons[0].contains("（送信者）が、承認: ") && reasons[0].contains("の決裁を経て送信"),
+        "{reasons:?}"
+    );
+    assert!(reasons[1].contains("山田 太郎"), "{reasons:?}");
+    assert!(reasons[2].contains("鈴木 一郎"), "{reasons:?}");
     let (st, v) = app
         .call(
             TestRequest::post()
@@ -636,14 +642,18 @@ async fn wrong_codes_lock_the_link_and_a_declined_contract_ends(backend: Backend
     );
 }
 
-/// Fail closed: no timestamp, no seal. The contract stays `concluding`, the job is retried, and
-/// when the TSA answers again the contract is concluded.
-async fn with_the_tsa_down_the_contract_waits_in_concluding(backend: Backend) {
-    let Some(app) = spawn(backend).await else {
-        return;
-    };
-    let SentContract { admin, staff, cid } = sent_contract(&app, takahashi(), false).await;
-    let (t, s) = confirm(&app, "takahashi@example.jp", None).await;
+/// A contract sent to 高橋, who has agreed: its seal is due.
+async fn agreed_contract(
+    app: &TestApp<
+        impl actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>,
+            Error = actix_web::Error,
+        >,
+    >,
+) -> SentContract {
+    let sent = sent_contract(app, takahashi(), false).await;
+    let (t, s) = confirm(app, "takahashi@example.jp", None).await;
     let (st, v) = app
         .call(bearer(
             TestRequest::post()
@@ -653,20 +663,34 @@ async fn with_the_tsa_down_the_contract_waits_in_concluding(backend: Backend) {
         ))
         .await;
     assert_eq!(st, 204, "{v}");
+    sent
+}
+
+/// The sealing job alone, with a TSA that does not answer (a closed port).
+fn sealing_with_the_tsa_down(state: &backend::startup::AppState) -> backend::jobs::Registry {
+    let mut kit = backend::seal::SealKit::from_config(&state.config).unwrap();
+    kit.tsa = backend::seal::TsaSource::Http(
+        pades::HttpTimeStamper::new(["http://127.0.0.1:9/tsa"]).attempts(1),
+    );
+    backend::jobs::Registry::new().with(backend::workflow::sealing::SealHandler::new(
+        std::sync::Arc::new(kit),
+        state.blobs.clone(),
+        backend::workflow::signing::Links::new(&state.config.public_url),
+    ))
+}
+
+/// Fail closed: no timestamp, no seal. The contract stays `concluding`, the job is retried, and
+/// when the TSA answers again the contract is concluded.
+async fn with_the_tsa_down_the_contract_waits_in_concluding(backend: Backend) {
+    let Some(app) = spawn(backend).await else {
+        return;
+    };
+    let SentContract { admin, staff, cid } = agreed_contract(&app).await;
 
     // The TSA is unreachable (a closed port): the seal job fails and is retried later.
     let state = app.state.clone();
     let summary = actix_web::web::block(move || {
-        let mut kit = backend::seal::SealKit::from_config(&state.config).unwrap();
-        kit.tsa = backend::seal::TsaSource::Http(
-            pades::HttpTimeStamper::new(["http://127.0.0.1:9/tsa"]).attempts(1),
-        );
-        let registry =
-            backend::jobs::Registry::new().with(backend::workflow::sealing::SealHandler::new(
-                std::sync::Arc::new(kit),
-                state.blobs.clone(),
-                backend::workflow::signing::Links::new(&state.config.public_url),
-            ));
+        let registry = sealing_with_the_tsa_down(&state);
         backend::jobs::run_until_idle(&state.pool, &registry).unwrap()
     })
     .await
@@ -674,14 +698,28 @@ async fn with_the_tsa_down_the_contract_waits_in_concluding(backend: Backend) {
     assert_eq!(summary.retried, 1, "{summary:?}");
     let (_, v) = app.get(&staff, &format!("/api/v1/contracts/{cid}")).await;
     assert_eq!(v["state"], "concluding");
-    assert!(
+    assert_eq!(
         v["documents"]
             .as_array()
             .unwrap()
             .iter()
-            .all(|d| d["role"] != "sealed"),
-        "no file without a timestamp"
+            .filter(|d| d["role"] == "sealed")
+            .count(),
+        1,
+        "no file without a timestamp: only the one sealed at sending"
     );
+    // The contract page says why, in Japanese, and that it will try again.
+    let trouble = &v["seal_trouble"];
+    assert_eq!(trouble["gave_up"], false, "{v}");
+    assert!(
+        trouble["reason_ja"]
+            .as_str()
+            .unwrap()
+            .starts_with("タイムスタンプを取得できなかったため"),
+        "{trouble}"
+    );
+    assert_eq!(trouble["attempts"], 1, "{trouble}");
+    assert!(trouble["next_attempt_at"].is_string(), "{trouble}");
     let (_, log) = app.get(&admin, "/api/v1/audit-events?per_page=200").await;
     assert!(
         log["items"]
@@ -702,6 +740,100 @@ async fn with_the_tsa_down_the_contract_waits_in_concluding(backend: Backend) {
     .unwrap();
     let (_, v) = app.get(&staff, &format!("/api/v1/contracts/{cid}")).await;
     assert_eq!(v["state"], "concluded", "{v}");
+}
+
+/// The subjects of every `.eml` in the outbox.
+fn subjects(outbox: &Path) -> Vec<String> {
+    std::fs::read_dir(outbox)
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default()
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+        .filter_map(|p| {
+            let raw = std::fs::read(p).unwrap();
+            let msg = mail_parser::MessageParser::default().parse(&raw)?;
+            msg.subject().map(str::to_owned)
+        })
+        .collect()
+}
+
+/// A seal job that cannot complete does not retry silently: the contract page says why, the
+/// administrators are mailed after three failed attempts and again when it gives up (after the
+/// allowed attempts), and the contract stays 締結処理中 without a file missing its timestamp.
+async fn a_seal_that_keeps_failing_tells_the_administrators_and_gives_up(backend: Backend) {
+    let Some(app) = spawn(backend).await else {
+        return;
+    };
+    let SentContract { admin, staff, cid } = agreed_contract(&app).await;
+    let state = app.state.clone();
+    let summaries = actix_web::web::block(move || {
+        let registry = sealing_with_the_tsa_down(&state);
+        // Two hours later each time: past any backoff.
+        (0..=backend::jobs::DEFAULT_MAX_ATTEMPTS)
+            .map(|n| {
+                let at = backend::clock::Millis::now().plus_minutes(120 * i64::from(n));
+                backend::jobs::run_until_idle_at(&state.pool, &registry, at).unwrap()
+            })
+            .collect::<Vec<_>>()
+    })
+    .await
+    .unwrap();
+    let retried: usize = summaries.iter().map(|s| s.retried).sum();
+    let dead: usize = summaries.iter().map(|s| s.dead).sum();
+    assert_eq!(
+        (retried, dead),
+        (backend::jobs::DEFAULT_MAX_ATTEMPTS as usize - 1, 1),
+        "{summaries:?}"
+    );
+    let (_, v) = app.get(&staff, &format!("/api/v1/contracts/{cid}")).await;
+    assert_eq!(v["state"], "concluding");
+    let trouble = &v["seal_trouble"];
+    assert_eq!(trouble["gave_up"], true, "{v}");
+    assert_eq!(trouble["attempts"], backend::jobs::DEFAULT_MAX_ATTEMPTS);
+    assert!(trouble["next_attempt_at"].is_null(), "{trouble}");
+    assert!(
+        trouble["reason_ja"]
+            .as_str()
+            .unwrap()
+            .starts_with("タイムスタンプを取得できなかったため"),
+        "{trouble}"
+    );
+    assert!(
+        trouble["detail"].as_str().unwrap().contains("127.0.0.1:9"),
+        "{trouble}"
+    );
+    // The administrators' mails: after 3 attempts, and when it gave up.
+    app.run_jobs().await;
+    let told = subjects(&app.outbox())
+        .into_iter()
+        .filter(|s| s.contains("電子署名の処理が止まっています"))
+        .count();
+    assert_eq!(told, 2, "{:?}", subjects(&app.outbox()));
+    let (_, log) = app.get(&admin, "/api/v1/audit-events?per_page=200").await;
+    let actions: Vec<&str> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|a| **a == "contract.seal_failed")
+            .count(),
+        backend::jobs::DEFAULT_MAX_ATTEMPTS as usize
+    );
+    assert_eq!(
+        actions
+            .iter()
+            .filter(|a| **a == "contract.seal_stuck")
+            .count(),
+        2
+    );
 }
 
 /// Three days before the deadline the creator is warned (once); after it the contract expires

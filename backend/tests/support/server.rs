@@ -167,6 +167,22 @@ impl Server {
         self.spawn();
     }
 
+    /// Stops it (`kill -9`) and starts it again under another port and public URL, as after a
+    /// move: same database, data directory and other settings.
+    pub fn restart_elsewhere(&mut self) {
+        self.kill();
+        self.addr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+        self.base = format!("http://{}", self.addr);
+        for (k, v) in self.env.iter_mut() {
+            match k.as_str() {
+                "TACHIAI_BIND" => *v = self.addr.to_string(),
+                "TACHIAI_PUBLIC_URL" => v.clone_from(&self.base),
+                _ => {}
+            }
+        }
+        self.spawn();
+    }
+
     /// How many times it was started.
     pub fn starts(&self) -> usize {
         self.starts

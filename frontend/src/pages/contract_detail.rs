@@ -40,10 +40,12 @@ pub fn ContractDetailPage() -> impl IntoView {
             api::contracts::get_one(id).await
         }
     });
-    // While the service seals the PDF, look again every few seconds.
+    // While the service seals the PDF (at sending or at conclusion), look again every few
+    // seconds, unless it gave up.
     Effect::new(move || {
         if let Some(Ok(c)) = contract.get()
-            && c.state == ContractState::Concluding
+            && (c.state == ContractState::Concluding || sealing_at_sending(&c))
+            && !c.seal_trouble.as_ref().is_some_and(|t| t.gave_up)
         {
             set_timeout(move || reload.update(|n| *n += 1), Duration::from_secs(3));
         }
@@ -86,6 +88,29 @@ fn Contract(
     let i = use_i18n();
     let c = contract;
     let concluding = c.state == ContractState::Concluding;
+    let sealing = sealing_at_sending(&c);
+    let trouble = c.seal_trouble.clone().map(|t| {
+        let head = if t.gave_up {
+            K::SealGaveUp
+        } else {
+            K::SealRetrying
+        };
+        let next = t.next_attempt_at.as_deref().map(|n| {
+            view! { <dt>{i.tr(K::SealNextAttempt)}</dt><dd>{jst(n)}</dd> }
+        });
+        view! {
+            <div class="alert alert-error" role="alert">
+                <p><strong>{i.tr(head)}</strong></p>
+                <p>{t.reason_ja.clone()}</p>
+                <dl class="facts">
+                    <dt>{i.tr(K::SealAttempts)}</dt>
+                    <dd>{format!("{} / {}", t.attempts, t.max_attempts)}</dd>
+                    {next}
+                </dl>
+                <p class="mono">{t.detail.clone()}</p>
+            </div>
+        }
+    });
     let custom = c
         .custom_fields
         .iter()
@@ -106,7 +131,9 @@ fn Contract(
             </div>
             <StateBadge state=c.state />
         </div>
+        {trouble}
         {concluding.then(|| view! { <div class="alert alert-info" role="status">{i.tr(K::ConcludingNote)}</div> })}
+        {sealing.then(|| view! { <div class="alert alert-info" role="status">{i.tr(K::SendingSealNote)}</div> })}
         <ActionBar contract=c.clone() done=done />
         <section class="card" aria-labelledby="data-title">
             <h2 id="data-title">{i.tr(K::ContractData)}</h2>
@@ -131,11 +158,25 @@ fn Contract(
                     }
                 })}
         </section>
-        <Documents contract_id=c.id documents=c.documents.clone() concluded=c.state == ContractState::Concluded />
+        <Documents
+            contract_id=c.id
+            documents=c.documents.clone()
+            concluded=c.state == ContractState::Concluded
+            sealed_at_sending=c.timeline.iter().any(|e| e.action == "contract.sending_sealed")
+        />
         <Recipients contract=c.clone() />
         <Timeline entries=c.timeline.clone() />
         <Route contract=c />
     }
+}
+
+/// Sent, but the file is not sealed at sending yet: the counterparties have not been asked.
+fn sealing_at_sending(c: &ContractView) -> bool {
+    c.state == ContractState::Sent
+        && !c.documents.iter().any(|d| d.role == DocumentRole::Sealed)
+        && c.recipients
+            .iter()
+            .all(|r| r.state == RecipientState::Waiting)
 }
 
 /// What the banner says after an action: for 承認申請 and 送信, to whom the request mail went
@@ -162,6 +203,7 @@ fn done_notice(a: ContractAction, v: &ContractView) -> (K, String) {
     };
     match (a, names.is_empty()) {
         (ContractAction::Submit, true) => (K::SubmitDoneNoMail, String::new()),
+        (ContractAction::Send, true) => (K::SendSealing, String::new()),
         (_, true) => (K::ActionDone, String::new()),
         (_, false) => (key, names.join("、")),
     }
@@ -267,10 +309,12 @@ fn DocumentPreview(contract_id: Uuid, doc_id: Uuid) -> impl IntoView {
 
 /// The documents in the order people look for them: the uploads, then the signed PDFs newest
 /// first, each with its version (only the newest of a concluded contract is the final one,
-/// with the long-term signature), then the certificate.
+/// with the long-term signature; the oldest is the one sealed at sending when there is one),
+/// then the certificate.
 fn in_reading_order(
     documents: Vec<DocumentView>,
     concluded: bool,
+    sealed_at_sending: bool,
 ) -> Vec<(DocumentView, Option<K>)> {
     let (mut sealed, rest): (Vec<_>, Vec<_>) = documents
         .into_iter()
@@ -279,9 +323,12 @@ fn in_reading_order(
     let (certificates, uploads): (Vec<_>, Vec<_>) = rest
         .into_iter()
         .partition(|d| d.role == DocumentRole::Certificate);
+    let oldest = sealed.len().saturating_sub(1);
     let versions = sealed.into_iter().enumerate().map(|(n, d)| {
         let version = if concluded && n == 0 {
             K::SealedFinal
+        } else if sealed_at_sending && n == oldest {
+            K::SealedAtSending
         } else {
             K::SealedAtAgreement
         };
@@ -296,7 +343,12 @@ fn in_reading_order(
 }
 
 #[component]
-fn Documents(contract_id: Uuid, documents: Vec<DocumentView>, concluded: bool) -> impl IntoView {
+fn Documents(
+    contract_id: Uuid,
+    documents: Vec<DocumentView>,
+    concluded: bool,
+    sealed_at_sending: bool,
+) -> impl IntoView {
     let i = use_i18n();
     let session = use_session();
     let can_download = session.can(Permission::DownloadDocuments);
@@ -305,7 +357,7 @@ fn Documents(contract_id: Uuid, documents: Vec<DocumentView>, concluded: bool) -
     } else {
         view! {
             <ul class="doc-list" role="list">
-                {in_reading_order(documents, concluded)
+                {in_reading_order(documents, concluded, sealed_at_sending)
                     .into_iter()
                     .map(|(d, version)| {
                         let role = d.role;

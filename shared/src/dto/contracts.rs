@@ -216,6 +216,30 @@ pub struct ContractView {
     pub facts: crate::contract::ContractFacts,
     /// The buttons this user may use.
     pub allowed_actions: Vec<crate::contract::ContractAction>,
+    /// Why the service's seal on this contract is not made yet, when a seal job has failed;
+    /// `None` while sealing goes well (or there is nothing to seal).
+    pub seal_trouble: Option<SealTroubleView>,
+}
+
+/// A seal job of the contract that failed (送信時・合意時の電子署名、締結処理).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SealTroubleView {
+    /// `true`: the service gave up (a permanent failure, or the attempts ran out) and an
+    /// administrator must act; `false`: it tries again at `next_attempt_at`.
+    pub gave_up: bool,
+    /// Why, in Japanese, e.g. 「失効情報を取得できなかったため、長期署名を中止しました（…）。」.
+    pub reason_ja: String,
+    /// The technical message (English), as the job recorded it.
+    pub detail: String,
+    /// Attempts so far.
+    pub attempts: i32,
+    /// Attempts allowed.
+    pub max_attempts: i32,
+    /// The last failure (RFC 3339).
+    pub failed_at: String,
+    /// The next attempt (RFC 3339), unless it gave up.
+    pub next_attempt_at: Option<String>,
 }
 
 /// A contract in a list.

@@ -30,7 +30,7 @@ pub use audit::{AuditChainBreakView, AuditChainView, AuditEventView};
 pub use contract_list::{ContractListQuery, ContractSort};
 pub use contracts::{
     ArchiveRequest, CommentRequest, ContractRequest, ContractSummaryView, ContractView,
-    DocumentView, StampPlacement, TimelineEntryView,
+    DocumentView, SealTroubleView, StampPlacement, TimelineEntryView,
 };
 pub use dashboard::{ContractEventView, DashboardListView, DashboardView, StateCountView};
 pub use departments::{DepartmentRequest, DepartmentView};

@@ -4,7 +4,7 @@
 use serde_json::json;
 use shared::audit::AuditAction;
 use shared::contract::{
-    ApprovalDecision, ContractAction, ContractEvent, ContractState, RecipientOrder, RecipientState,
+    ApprovalDecision, ContractAction, ContractEvent, ContractState, DocumentRole, RecipientState,
 };
 use shared::dto::ContractView;
 use shared::problem::ProblemCode;
@@ -16,10 +16,11 @@ use crate::clock::Millis;
 use crate::db::AnyConnection;
 use crate::db::ids::{ContractId, TenantId, UserId};
 use crate::db::models::{ApprovalDecisionRow, ApprovalStep};
-use crate::db::queries::{approvals, departments, recipients, tenants, users};
+use crate::db::queries::{approvals, departments, documents, recipients, tenants, users};
 use crate::mail::{self, MailTemplate};
 use crate::workflow::actor::Actor;
 use crate::workflow::error::{WorkflowError, WorkflowResult};
+use crate::workflow::sealing;
 use crate::workflow::signing::{self, Links, Notice};
 
 /// A staff action on a contract: submit, approve, reject, withdraw, send, send back, cancel,
@@ -181,10 +182,12 @@ fn transition_only(
     perform(conn, ctx, action, audited, |_| event, |_, _, _| Ok(()))
 }
 
-/// 送信: the answer deadline starts; the first recipient (all of them, in parallel order) is
-/// asked.
+/// 送信: the answer deadline starts and the sealing job is asked to seal the file as sent (the
+/// sender and the completed approval route in its `/Reason`); once that seal is committed, the
+/// job asks the first recipient (all of them, in parallel order) — see
+/// [`sealing::enqueue_sending_seal`] for why the counterparties wait for the seal.
 fn send(conn: &mut AnyConnection, ctx: &ActionContext<'_>) -> WorkflowResult<()> {
-    let ActionContext { actor, links, .. } = *ctx;
+    let ActionContext { actor, .. } = *ctx;
     perform(
         conn,
         ctx,
@@ -196,16 +199,8 @@ fn send(conn: &mut AnyConnection, ctx: &ActionContext<'_>) -> WorkflowResult<()>
             let tenant = tenants::get(conn, &actor.tenant_id)?;
             l.contract.sent_at = Some(now);
             l.contract.expires_at = Some(now + i64::from(tenant.link_expiry_days) * 86_400_000);
-            let parallel = l.contract.recipient_order == RecipientOrder::Parallel;
-            let mut notified = Vec::new();
-            let contract = l.contract.clone();
-            for (i, r) in l.recipients.iter_mut().enumerate() {
-                if parallel || i == 0 {
-                    signing::notify(conn, links, &contract, r, Notice::Request, &actor.origin)?;
-                    notified.push(r.email.clone());
-                }
-            }
-            details["notified"] = json!(notified);
+            let job = sealing::enqueue_sending_seal(conn, &l.contract, &actor.user_id)?;
+            details["sealing_job"] = json!(job.as_str());
             Ok(())
         },
     )
@@ -213,14 +208,29 @@ fn send(conn: &mut AnyConnection, ctx: &ActionContext<'_>) -> WorkflowResult<()>
 
 /// 下書きに戻す: recalled from the counterparty while nobody has agreed; their links close.
 fn send_back(conn: &mut AnyConnection, ctx: &ActionContext<'_>) -> WorkflowResult<()> {
+    let actor = ctx.actor;
     perform(
         conn,
         ctx,
         ContractAction::SendBack,
         AuditAction::ContractSentBack,
         |_| ContractEvent::SendBack,
-        |conn, l, _| {
+        |conn, l, details| {
             let now = Millis::now().0;
+            // The file sealed at sending is no longer the one to agree to: a new sending
+            // seal is made when it is sent again (the files stay in the store).
+            let mut withdrawn = Vec::new();
+            for d in l
+                .documents
+                .iter()
+                .filter(|d| d.role == DocumentRole::Sealed)
+            {
+                documents::mark_removed(conn, TenantId(&actor.tenant_id), &d.id, now)?;
+                withdrawn.push(d.sha256.clone());
+            }
+            if !withdrawn.is_empty() {
+                details["withdrawn_sealed_sha256"] = json!(withdrawn);
+            }
             for r in l.recipients.iter_mut() {
                 r.state = RecipientState::Waiting;
                 r.link_token_hash = None;

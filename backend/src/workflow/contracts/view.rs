@@ -3,10 +3,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use shared::access::Permission;
-use shared::contract;
+use shared::audit::AuditAction;
+use shared::contract::{self, ContractState, DocumentRole, RecipientState};
 use shared::dto::{
     ApprovalStepView, ApproverView, ContractSummaryView, ContractView, DocumentView, RecipientView,
-    TimelineEntryView,
+    SealTroubleView, TimelineEntryView,
 };
 
 use super::{Loaded, approver_ids, contract_actor, facts, load, step_complete};
@@ -15,8 +16,10 @@ use crate::db::AnyConnection;
 use crate::db::ids::{TenantId, UserId};
 use crate::db::models::{Contract, Document, Recipient};
 use crate::db::queries::{audit_events, departments, users};
+use crate::jobs::{self, JobState};
 use crate::workflow::actor::Actor;
 use crate::workflow::error::WorkflowResult;
+use crate::workflow::signing::SEAL_JOB;
 use crate::workflow::views::uuid;
 
 fn document_view(d: &Document) -> DocumentView {
@@ -133,7 +136,55 @@ fn view(conn: &mut AnyConnection, actor: &Actor, l: &Loaded) -> WorkflowResult<C
         timeline: timeline(conn, actor, l)?,
         allowed_actions: contract::allowed_actions(&facts, &contract_actor(actor)),
         facts,
+        seal_trouble: seal_trouble(conn, l)?,
     })
+}
+
+/// Why the service's seal is not made yet, when a seal job of this contract has failed and
+/// sealing work is still pending (the sending seal, an agreement's seal, or the conclusion).
+fn seal_trouble(conn: &mut AnyConnection, l: &Loaded) -> WorkflowResult<Option<SealTroubleView>> {
+    let c = &l.contract;
+    let pending = match c.state {
+        ContractState::Concluding => true,
+        ContractState::Sent => {
+            !l.documents.iter().any(|d| d.role == DocumentRole::Sealed)
+                || l.recipients
+                    .iter()
+                    .any(|r| r.state == RecipientState::Agreed && r.sealed_document_id.is_none())
+        }
+        _ => false,
+    };
+    if !pending {
+        return Ok(None);
+    }
+    let fragment = format!("\"contract_id\":\"{}\"", c.id);
+    let Some(job) = jobs::latest_failed(conn, &c.tenant_id, SEAL_JOB, &fragment)? else {
+        return Ok(None);
+    };
+    if job.updated_at.0 < c.sent_at.unwrap_or(0) {
+        return Ok(None); // a failure of an earlier sending (sent back since)
+    }
+    // The newest failure's Japanese reason, as the job recorded it in the log.
+    let events = audit_events::for_target(conn, &c.tenant_id, &c.id, 1_000)?;
+    let reason_ja = events
+        .iter()
+        .rev()
+        .filter(|e| e.action == AuditAction::ContractSealFailed.as_str())
+        .find_map(|e| {
+            let d: serde_json::Value = serde_json::from_str(&e.details).ok()?;
+            d.get("reason_ja")?.as_str().map(str::to_owned)
+        })
+        .unwrap_or_else(|| "電子署名の処理中にエラーが発生しました。".into());
+    let gave_up = job.state == JobState::Dead;
+    Ok(Some(SealTroubleView {
+        gave_up,
+        reason_ja,
+        detail: job.last_error.clone().unwrap_or_default(),
+        attempts: job.attempts,
+        max_attempts: job.max_attempts,
+        failed_at: rfc3339(job.updated_at.0),
+        next_attempt_at: (!gave_up).then(|| rfc3339(job.run_at.0)),
+    }))
 }
 
 /// The contract's events from the operation log, with the comment or reason each carries.
