@@ -49,6 +49,7 @@ mod limits;
 mod ltv;
 mod object;
 mod pkcs12;
+mod revocation;
 mod sign;
 mod signer;
 mod stamp;
@@ -81,8 +82,10 @@ pub use tsa::{BUILTIN_TSA_POLICY, BuiltinTsa};
 #[cfg(feature = "http")]
 pub use tsp::HttpTimeStamper;
 pub use tsp::{TimeStamper, TimestampInfo, verify_timestamp_token};
+pub use revocation::{CertRevocation, RevocationCheck, RevocationKind, RevocationOrigin};
 pub use verify::{
-    Coverage, SignatureKind, SignatureStatus, ValidationContext, verify, verify_with_limits,
+    Coverage, LtvGap, LtvVerdict, SignatureKind, SignatureStatus, ValidationContext, verify,
+    verify_online, verify_with_limits,
 };
 
 pub(crate) fn sha256(data: &[u8]) -> [u8; 32] {

@@ -112,7 +112,7 @@ pub struct Dss {
     pub ocsps: Vec<Vec<u8>>,
 }
 
-fn crl_urls(cert: &Certificate) -> Vec<String> {
+pub(crate) fn crl_urls(cert: &Certificate) -> Vec<String> {
     let Ok(Some((_, dps))) = cert
         .tbs_certificate()
         .get_extension::<CrlDistributionPoints>()
@@ -135,7 +135,7 @@ fn crl_urls(cert: &Certificate) -> Vec<String> {
     urls
 }
 
-fn ocsp_urls(cert: &Certificate) -> Vec<String> {
+pub(crate) fn ocsp_urls(cert: &Certificate) -> Vec<String> {
     let Ok(Some((_, aia))) = cert
         .tbs_certificate()
         .get_extension::<AuthorityInfoAccessSyntax>()

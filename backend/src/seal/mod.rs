@@ -19,7 +19,7 @@ pub mod report;
 pub mod wording;
 
 pub use kit::{DevPkiEndpoints, RevocationSource, SealKit, TsaSource, dev_pki_dir};
-pub use report::{certificate_info, hex_sha256, verify, verify_within};
+pub use report::{certificate_info, hex_sha256, level_name, verify, verify_online, verify_within};
 pub use wording::{
     SealInstruction, japanese_font, limit_label_ja, message_ja, problem_of_refused_pdf,
     standard_stamp,
