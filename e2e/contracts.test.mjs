@@ -431,7 +431,7 @@ test('a contract goes from draft through approval to the counterparty and is con
   assert.match(verdict, /このサービスが発行したファイルと一致します。/);
   // The verifier's own LTV verdict and revocation check (from the OCSP responses in the file).
   assert.match(verdict, /長期検証可能（PAdES B-LTA）/);
-  assert.match(verdict, /確認済み（ファイル内のOCSP応答）/);
+  assert.match(verdict, /確認済み（ファイル内のOCSP応答とCRL）/);
   assert.match(await visitor.page.locator('.sig-level').first().textContent(), /PAdES B-LTA/);
   // Each seal says whom it records (the signature's /Reason): the counterparty who agreed.
   assert.match(await visitor.page.locator('.sig-reason').first().textContent(), /山田 太郎/);

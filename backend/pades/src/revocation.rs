@@ -9,7 +9,7 @@
 //! [`RevocationFetcher`] (the CLI's `--online`), never by default.
 
 use der::asn1::{Any, GeneralizedTime, ObjectIdentifier};
-use der::{Decode, Encode, Sequence};
+use der::{Decode, Encode, Sequence, Tagged};
 use x509_cert::Certificate;
 use x509_cert::crl::CertificateList;
 use x509_cert::ext::pkix::ExtendedKeyUsage;
@@ -117,10 +117,14 @@ impl RevItem {
             Parsed::Ocsp(Box::new(
                 BasicOcspResponse::from_der(rb.response.as_bytes()).ok()?,
             ))
-        } else if let Ok(basic) = BasicOcspResponse::from_der(der) {
-            Parsed::Ocsp(Box::new(basic))
+        } else if let Ok(crl) = CertificateList::from_der(der) {
+            Parsed::Crl(Box::new(crl))
         } else {
-            Parsed::Crl(Box::new(CertificateList::from_der(der).ok()?))
+            // A bare BasicOCSPResponse (CAdES revocation-values). A CRL has the same outer
+            // shape, hence the check of its ResponseData after the CRL was ruled out.
+            let basic = BasicOcspResponse::from_der(der).ok()?;
+            OcspResponseData::from_der(&basic.tbs_response_data.to_der().ok()?).ok()?;
+            Parsed::Ocsp(Box::new(basic))
         };
         Some(RevItem {
             der: der.to_vec(),
@@ -170,15 +174,11 @@ pub(crate) fn items_in_cms(sd: &cms::signed_data::SignedData) -> Vec<RevItem> {
                     }
                 }
                 cms::revocation::RevocationInfoChoice::Other(other)
-                    if other.other_format == RI_OCSP_RESPONSE =>
+                    if other.other_format.oid == RI_OCSP_RESPONSE =>
                 {
-                    out.extend(RevItem::parse(other.other.value(), origin).or_else(|| {
-                        other
-                            .other
-                            .to_der()
-                            .ok()
-                            .and_then(|d| RevItem::parse(&d, origin))
-                    }));
+                    if let Ok(d) = other.other.to_der() {
+                        out.extend(RevItem::parse(&d, origin));
+                    }
                 }
                 _ => {}
             }
@@ -235,8 +235,9 @@ pub(crate) fn check_certificate(
         refused: Vec::new(),
         used: None,
     };
+    let fetched: Vec<RevItem>;
     let mut best: Option<(Finding, &RevItem)> = None;
-    for item in pool {
+    for &item in pool {
         match evaluate(item, cert, issuer, known_certs) {
             Ok(None) => {}
             Ok(Some(f)) => {
@@ -255,7 +256,6 @@ pub(crate) fn check_certificate(
             Err(why) => check.refused.push(why),
         }
     }
-    let fetched;
     if best.is_none()
         && let Some(fetcher) = fetcher
     {

@@ -189,8 +189,8 @@ fn b_t_is_level_b_t_and_not_long_term() {
     assert!(s.is_ok(), "{s:?}");
     assert_eq!(s.level, Some(PadesLevel::BT));
     assert!(!s.ltv.complete && !s.ltv.data_in_file, "{:?}", s.ltv);
-    // Seal, intermediate, TSA: three certificates without revocation data.
-    assert_eq!(s.revocation.len(), 3, "{:?}", s.revocation);
+    // Seal → intermediate, TSA → intermediate: four checks, none with data.
+    assert_eq!(s.revocation.len(), 4, "{:?}", s.revocation);
     assert!(
         s.revocation
             .iter()
@@ -236,13 +236,19 @@ fn b_lta_is_level_b_lta_and_complete() {
     assert!(s.is_ok(), "{s:?}");
     assert_eq!(s.level, Some(PadesLevel::BLTA));
     assert!(s.ltv.complete && s.ltv.missing.is_empty(), "{:?}", s.ltv);
-    // The seal by OCSP (delegated responder), the intermediate by the root's OCSP answer, the
-    // TSA by OCSP: all good, all from the DSS.
-    assert_eq!(s.revocation.len(), 3);
+    // The seal and the TSA by OCSP (delegated responder), the intermediate (in both chains) by
+    // the root's CRL: all good, all from the DSS.
+    assert_eq!(s.revocation.len(), 4);
     for c in &s.revocation {
         assert_eq!(c.status, CertRevocation::Good, "{c:?}");
-        assert_eq!(c.kind, Some(RevocationKind::Ocsp), "{c:?}");
+        assert_eq!(c.origin, Some(RevocationOrigin::Dss), "{c:?}");
         assert!(c.refused.is_empty(), "{c:?}");
+        let expected = if c.subject == pki.intermediate.tbs_certificate().subject().to_string() {
+            RevocationKind::Crl
+        } else {
+            RevocationKind::Ocsp
+        };
+        assert_eq!(c.kind, Some(expected), "{c:?}");
     }
     // The document timestamp: its TSA chain's data is in the final DSS, but nothing covers it.
     let ts = &st[1];
