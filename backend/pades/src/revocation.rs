@@ -553,11 +553,11 @@ fn evaluate_crl(
         Some(r) => Status::Revoked(x509_unix(&r.revocation_date)),
         None => Status::Good,
     };
-    Ok(Finding {
+    Ok(Some(Finding {
         status,
         this_update: x509_unix(&tbs.this_update),
         next_update: tbs.next_update.as_ref().map(x509_unix),
-    })
+    }))
 }
 
 /// Asks the certificate's OCSP responders, then its CRL distribution points.
