@@ -122,7 +122,10 @@ fn sign_at_b_lta_verify_renew_and_detect_tampering() {
     assert!(text.contains("すべて有効"), "{text}");
     assert!(text.contains("PAdES レベル / level: B-LTA"), "{text}");
     assert!(text.contains("長期検証 / LTV: 長期検証可能"), "{text}");
-    assert!(text.contains("失効なし / good (OCSP, ファイル内 DSS"), "{text}");
+    assert!(
+        text.contains("失効なし / good (OCSP, ファイル内 DSS"),
+        "{text}"
+    );
     let out = ws.tachiai(&["pdf", "verify", s(&sealed), "--json"]);
     assert_eq!(code(&out), 0);
     let view: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

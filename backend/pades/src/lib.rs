@@ -71,6 +71,7 @@ pub use limits::{LimitKind, ReadLimits};
 #[cfg(feature = "http")]
 pub use ltv::HttpRevocationFetcher;
 pub use ltv::{Dss, RevocationFetcher, renew};
+pub use revocation::{CertRevocation, RevocationCheck, RevocationKind, RevocationOrigin};
 pub use sign::{
     DocumentTimeStamper, PadesLevel, PdfSigner, PreparedDocument, SignatureMetadata,
     SignatureReport, SignedDocument, SigningPlan,
@@ -82,7 +83,6 @@ pub use tsa::{BUILTIN_TSA_POLICY, BuiltinTsa};
 #[cfg(feature = "http")]
 pub use tsp::HttpTimeStamper;
 pub use tsp::{TimeStamper, TimestampInfo, verify_timestamp_token};
-pub use revocation::{CertRevocation, RevocationCheck, RevocationKind, RevocationOrigin};
 pub use verify::{
     Coverage, LtvGap, LtvVerdict, SignatureKind, SignatureStatus, ValidationContext, verify,
     verify_online, verify_with_limits,

@@ -21,8 +21,7 @@ use crate::signer::verify_signature;
 const ID_PKIX_OCSP_BASIC: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1.1");
 const KP_OCSP_SIGNING: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.9");
 /// `adbe-revocationInfoArchival` (ISO 32000-1 §12.8.3.3.2).
-const ADBE_REVOCATION_INFO: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.2.840.113583.1.1.8");
+const ADBE_REVOCATION_INFO: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113583.1.1.8");
 /// `id-aa-ets-revocationValues` (ETSI EN 319 122-1 §5.5.2).
 const ETS_REVOCATION_VALUES: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.24");
@@ -87,8 +86,9 @@ pub struct RevocationCheck {
     pub issued_unix: Option<i64>,
     /// Why embedded data about this certificate was refused (bad signature, unknown responder, …).
     pub refused: Vec<String>,
-    /// DER of the data used (for the LTV coverage check), not part of the verdict.
-    pub(crate) used: Option<Vec<u8>>,
+    /// DER and origin of every embedded piece that says the same as the one used (for the LTV
+    /// coverage check: one of them may be under a document timestamp, a newer one not yet).
+    pub(crate) used: Vec<(Vec<u8>, RevocationOrigin)>,
 }
 
 /// One OCSP response or CRL found somewhere.
@@ -233,10 +233,11 @@ pub(crate) fn check_certificate(
         origin: None,
         issued_unix: None,
         refused: Vec::new(),
-        used: None,
+        used: Vec::new(),
     };
     let fetched: Vec<RevItem>;
     let mut best: Option<(Finding, &RevItem)> = None;
+    let mut accepted: Vec<(Finding, &RevItem)> = Vec::new();
     for &item in pool {
         match evaluate(item, cert, issuer, known_certs) {
             Ok(None) => {}
@@ -252,6 +253,7 @@ pub(crate) fn check_certificate(
                 if best.as_ref().is_none_or(|(b, _)| f.better_than(b)) {
                     best = Some((f, item));
                 }
+                accepted.push((f, item));
             }
             Err(why) => check.refused.push(why),
         }
@@ -284,7 +286,11 @@ pub(crate) fn check_certificate(
         check.kind = Some(item.kind());
         check.origin = Some(item.origin);
         check.issued_unix = Some(f.this_update);
-        check.used = Some(item.der.clone());
+        check.used = accepted
+            .iter()
+            .filter(|(a, _)| a.status == f.status)
+            .map(|(_, i)| (i.der.clone(), i.origin))
+            .collect();
     }
     check
 }
@@ -467,8 +473,7 @@ fn finding_of(single: &OcspSingleResponse) -> Result<Finding, String> {
             let seq = Any::new(der::Tag::Sequence, single.cert_status.value().to_vec())
                 .and_then(|a| a.to_der())
                 .map_err(|e| format!("OCSP revokedInfo: {e}"))?;
-            let info =
-                RevokedInfo::from_der(&seq).map_err(|e| format!("OCSP revokedInfo: {e}"))?;
+            let info = RevokedInfo::from_der(&seq).map_err(|e| format!("OCSP revokedInfo: {e}"))?;
             let _ = info.reason;
             Status::Revoked(unix(&info.revocation_time))
         }

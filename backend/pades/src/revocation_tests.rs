@@ -152,12 +152,11 @@ fn seal_ocsp(pki: &DevPki, dir: &Path, status: Option<der::asn1::Any>, tamper: b
 
 /// `revoked [1] IMPLICIT RevokedInfo { revocationTime, revocationReason [0] keyCompromise }`.
 fn revoked_at(t: i64) -> der::asn1::Any {
-    let time = der::asn1::GeneralizedTime::from_unix_duration(std::time::Duration::from_secs(
-        t as u64,
-    ))
-    .unwrap()
-    .to_der()
-    .unwrap();
+    let time =
+        der::asn1::GeneralizedTime::from_unix_duration(std::time::Duration::from_secs(t as u64))
+            .unwrap()
+            .to_der()
+            .unwrap();
     let mut value = time;
     value.extend_from_slice(&[0xa0, 0x03, 0x0a, 0x01, 0x01]);
     der::asn1::Any::new(
@@ -222,8 +221,11 @@ fn b_lt_has_the_data_but_no_archive_timestamp() {
     assert_eq!(s.level, Some(PadesLevel::BLT));
     assert!(s.ltv.data_in_file && !s.ltv.complete);
     assert_eq!(s.ltv.missing, vec![LtvGap::DocumentTimestamp]);
-    assert!(s.revocation.iter().all(|c| c.status == CertRevocation::Good
-        && c.origin == Some(RevocationOrigin::Dss)));
+    assert!(
+        s.revocation
+            .iter()
+            .all(|c| c.status == CertRevocation::Good && c.origin == Some(RevocationOrigin::Dss))
+    );
 }
 
 #[test]
@@ -266,13 +268,36 @@ fn b_lta_is_level_b_lta_and_complete() {
     assert_eq!(signature(&st).level, Some(PadesLevel::BLTA));
 }
 
+/// A fresher OCSP response added after the archive timestamp is the one shown, but the older
+/// one under the timestamp still makes the data covered (found by comparing with pyHanko on the
+/// corpus: the TSA's response of the final DSS was newer than the covered one).
+#[test]
+fn a_fresher_response_after_the_archive_timestamp_keeps_ltv_complete() {
+    let (pki, dir) = pki("fresher");
+    let pdf = sign(&pki, PadesLevel::BLTA);
+    let before = signature(&verify(&pdf, &ctx(&pki)).unwrap()).revocation[0].clone();
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let pdf = with_dss_ocsp(&pdf, seal_ocsp(&pki, &dir, None, false));
+    let st = verify(&pdf, &ctx(&pki)).unwrap();
+    let s = signature(&st);
+    assert!(
+        s.revocation[0].issued_unix > before.issued_unix,
+        "{:?}",
+        s.revocation[0]
+    );
+    assert!(s.ltv.complete, "{:?}", s.ltv);
+    assert_eq!(s.level, Some(PadesLevel::BLTA));
+}
+
 #[test]
 fn dss_added_after_the_last_timestamp_is_not_covered() {
     let (pki, _dir) = pki("uncovered");
     let bt = sign(&pki, PadesLevel::BT);
     let tsa = pki.builtin_tsa().unwrap();
     // Document timestamp first, validation data after it: B-LT, the data is not protected.
-    let ts = crate::DocumentTimeStamper::new(&tsa).timestamp(&bt).unwrap();
+    let ts = crate::DocumentTimeStamper::new(&tsa)
+        .timestamp(&bt)
+        .unwrap();
     let certs = [
         pki.seal.clone(),
         pki.intermediate.clone(),
@@ -309,7 +334,10 @@ fn ocsp_revoked_before_signing_makes_the_signature_invalid() {
         .as_ref()
         .unwrap()
         .gen_time_unix;
-    let pdf = with_dss_ocsp(&bt, seal_ocsp(&pki, &dir, Some(revoked_at(signed_at - 3600)), false));
+    let pdf = with_dss_ocsp(
+        &bt,
+        seal_ocsp(&pki, &dir, Some(revoked_at(signed_at - 3600)), false),
+    );
     let st = verify(&pdf, &ctx(&pki)).unwrap();
     let s = signature(&st);
     assert!(!s.is_ok(), "{s:?}");
@@ -330,7 +358,11 @@ fn ocsp_revoked_before_signing_makes_the_signature_invalid() {
     );
     assert_eq!(seal.origin, Some(RevocationOrigin::Dss));
     assert!(!s.ltv.complete);
-    assert!(s.ltv.missing.contains(&LtvGap::Revocation(seal.subject.clone())));
+    assert!(
+        s.ltv
+            .missing
+            .contains(&LtvGap::Revocation(seal.subject.clone()))
+    );
 }
 
 #[test]
@@ -342,7 +374,10 @@ fn ocsp_revoked_after_signing_keeps_the_signature_valid() {
         .as_ref()
         .unwrap()
         .gen_time_unix;
-    let pdf = with_dss_ocsp(&bt, seal_ocsp(&pki, &dir, Some(revoked_at(signed_at + 60)), false));
+    let pdf = with_dss_ocsp(
+        &bt,
+        seal_ocsp(&pki, &dir, Some(revoked_at(signed_at + 60)), false),
+    );
     let s = signature(&verify(&pdf, &ctx(&pki)).unwrap()).clone();
     assert!(s.is_ok(), "{s:?}");
     assert!(matches!(
@@ -372,7 +407,11 @@ fn tampered_ocsp_signature_is_refused() {
                 .any(|r| r.contains("refused") && r.contains("does not verify")),
             "{seal:?}"
         );
-        assert!(s.ltv.missing.contains(&LtvGap::Revocation(seal.subject.clone())));
+        assert!(
+            s.ltv
+                .missing
+                .contains(&LtvGap::Revocation(seal.subject.clone()))
+        );
         assert_eq!(s.level, Some(PadesLevel::BT));
     }
     // The same response, untampered, counts.
@@ -419,13 +458,8 @@ fn crl_with_a_bad_signature_is_refused_and_a_good_one_counts() {
 fn online_fetching_fills_the_gaps_but_not_the_ltv_verdict() {
     let (pki, _dir) = pki("online");
     let bt = sign(&pki, PadesLevel::BT);
-    let st = crate::verify_online(
-        &bt,
-        &ctx(&pki),
-        &crate::ReadLimits::default(),
-        &Local(&pki),
-    )
-    .unwrap();
+    let st =
+        crate::verify_online(&bt, &ctx(&pki), &crate::ReadLimits::default(), &Local(&pki)).unwrap();
     let s = signature(&st);
     assert!(s.is_ok(), "{s:?}");
     assert!(s.revocation.iter().all(|c| c.status == CertRevocation::Good

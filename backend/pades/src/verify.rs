@@ -447,12 +447,13 @@ fn long_term<'a>(
                     }
                     continue;
                 };
-                let rev_covered = check.origin == Some(RevocationOrigin::Signature)
-                    || covered.is_some_and(|c| {
-                        check.used.as_ref().is_some_and(|u| c.contains(u))
-                    });
-                let cert_covered =
-                    in_cms || covered.is_some_and(|c| c.contains(&der_bytes));
+                // Any embedded piece saying the same counts (an older one may be under the
+                // document timestamp when a newer one, added after it, was chosen).
+                let rev_covered = check.used.iter().any(|(der, origin)| {
+                    *origin == RevocationOrigin::Signature
+                        || covered.is_some_and(|c| c.contains(der))
+                });
+                let cert_covered = in_cms || covered.is_some_and(|c| c.contains(&der_bytes));
                 if later_ts.is_some()
                     && !(rev_covered && cert_covered)
                     && !ltv.missing.contains(&LtvGap::NotCovered(subject.clone()))

@@ -232,17 +232,17 @@ impl LtvSummary {
 
 fn ltv_summary(signatures: &[SignatureCheckView]) -> LtvSummary {
     const LEVELS: [&str; 4] = ["B-B", "B-T", "B-LT", "B-LTA"];
-    let sigs: Vec<&SignatureCheckView> =
-        signatures.iter().filter(|s| s.kind == "signature").collect();
+    let sigs: Vec<&SignatureCheckView> = signatures
+        .iter()
+        .filter(|s| s.kind == "signature")
+        .collect();
     let rank = |s: &SignatureCheckView| {
         s.pades_level
             .as_deref()
             .and_then(|l| LEVELS.iter().position(|x| *x == l))
     };
     let ranks: Option<Vec<usize>> = sigs.iter().map(|s| rank(s)).collect();
-    let level = ranks
-        .and_then(|r| r.into_iter().min())
-        .map(|n| LEVELS[n]);
+    let level = ranks.and_then(|r| r.into_iter().min()).map(|n| LEVELS[n]);
     LtvSummary {
         complete: !sigs.is_empty() && sigs.iter().all(|s| s.ltv.complete),
         level,
