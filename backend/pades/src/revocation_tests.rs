@@ -325,15 +325,21 @@ fn dss_added_after_the_last_timestamp_is_not_covered() {
     );
 }
 
-#[test]
-fn ocsp_revoked_before_signing_makes_the_signature_invalid() {
-    let (pki, dir) = pki("revoked");
+/// A B-T file and its signature timestamp's time.
+fn signed_b_t(name: &str) -> (DevPki, PathBuf, Vec<u8>, i64) {
+    let (pki, dir) = pki(name);
     let bt = sign(&pki, PadesLevel::BT);
     let signed_at = signature(&verify(&bt, &ctx(&pki)).unwrap())
         .timestamp
         .as_ref()
         .unwrap()
         .gen_time_unix;
+    (pki, dir, bt, signed_at)
+}
+
+#[test]
+fn ocsp_revoked_before_signing_makes_the_signature_invalid() {
+    let (pki, dir, bt, signed_at) = signed_b_t("revoked");
     let pdf = with_dss_ocsp(
         &bt,
         seal_ocsp(&pki, &dir, Some(revoked_at(signed_at - 3600)), false),
@@ -367,13 +373,7 @@ fn ocsp_revoked_before_signing_makes_the_signature_invalid() {
 
 #[test]
 fn ocsp_revoked_after_signing_keeps_the_signature_valid() {
-    let (pki, dir) = pki("revoked-later");
-    let bt = sign(&pki, PadesLevel::BT);
-    let signed_at = signature(&verify(&bt, &ctx(&pki)).unwrap())
-        .timestamp
-        .as_ref()
-        .unwrap()
-        .gen_time_unix;
+    let (pki, dir, bt, signed_at) = signed_b_t("revoked-later");
     let pdf = with_dss_ocsp(
         &bt,
         seal_ocsp(&pki, &dir, Some(revoked_at(signed_at + 60)), false),
