@@ -94,6 +94,7 @@ test('every page passes axe-core WCAG 2.1 AA, on desktop and (public pages) on a
     '/departments',
     '/address-book',
     '/settings',
+    '/settings/trust',
     '/route-templates',
     '/audit-log',
     '/account',
@@ -114,7 +115,7 @@ test('every page passes axe-core WCAG 2.1 AA, on desktop and (public pages) on a
   await desk.context.close();
 
   const phone = await openPage(browser, { phone: true });
-  for (const path of ['/verify', `/sign/${token}`]) {
+  for (const path of ['/verify', '/trust', `/sign/${token}`]) {
     await phone.page.goto(path);
     await phone.page.getByRole('heading', { level: 1 }).first().waitFor();
     found[`${path} (phone)`] = await violations(phone.page);

@@ -432,7 +432,10 @@ test('a contract goes from draft through approval to the counterparty and is con
   await visitor.page.getByText('すべての電子署名とタイムスタンプは有効です。').waitFor();
   const verdict = await visitor.page.locator('main').textContent();
   assert.match(verdict, /このサービスが発行したファイルと一致します。/);
-  assert.match(verdict, /あり（署名の後にアーカイブタイムスタンプが付いています）/);
+  // The verifier's own LTV verdict and revocation check (from the OCSP responses in the file).
+  assert.match(verdict, /長期検証可能（PAdES B-LTA）/);
+  assert.match(verdict, /確認済み（ファイル内のOCSP応答とCRL）/);
+  assert.match(await visitor.page.locator('.sig-level').first().textContent(), /PAdES B-LTA/);
   // Each seal says whom it records (the signature's /Reason): the city's sending act with its
   // approval route, then the counterparty who agreed.
   const sealReasons = await visitor.page.locator('.sig-reason').allTextContents();
@@ -450,6 +453,12 @@ test('a contract goes from draft through approval to the counterparty and is con
   await visitor.page.getByText('電子署名・タイムスタンプが付与されています').waitFor();
   assert.doesNotMatch(await visitor.page.locator('main').textContent(), new RegExp(title), 'no content on the public page');
   await screenshot(visitor.page, 'v04-public-contract');
+  // From there, the public trust guidance (checking a contract on an LGWAN PC).
+  await visitor.page.getByRole('link', { name: '電子署名の信頼性と Acrobat での表示について' }).click();
+  await visitor.page.getByRole('heading', { level: 1, name: '電子署名の信頼性と確認のしかた' }).waitFor();
+  await visitor.page.getByRole('heading', { name: 'LGWAN 接続系の端末で確認するには' }).waitFor();
+  assert.doesNotMatch(await visitor.page.locator('main').textContent(), /AATL に掲載された電子署名用証明書の入手/, 'administrators only');
+  await screenshot(visitor.page, 'v05-trust-public');
   assert.deepEqual(visitor.errors.filter((e) => !/status of 422/.test(e)), []);
   await visitor.context.close();
 
@@ -462,6 +471,12 @@ test('a contract goes from draft through approval to the counterparty and is con
     assert.ok(log.includes(label), `audit log shows ${label}`);
   }
   await screenshot(auditor.page, 'a01-audit-log-contract-events');
+  // 設定 leads administrators to the trust guidance (AATL, Acrobat, LGWAN).
+  await openMenu(auditor.page, '設定');
+  await auditor.page.getByRole('link', { name: '電子署名の信頼性と Acrobat での表示について' }).click();
+  await auditor.page.getByRole('heading', { level: 1, name: '電子署名の信頼性と確認のしかた' }).waitFor();
+  await auditor.page.getByRole('heading', { name: 'AATL に掲載された電子署名用証明書の入手（管理者向け）' }).waitFor();
+  await screenshot(auditor.page, 'a02-trust-guide');
   // Filtered by 操作 (kept in the URL), and the same filter as CSV.
   await auditor.page.getByLabel('操作', { exact: true }).selectOption('contract.concluded');
   await auditor.page.getByRole('button', { name: '検索する' }).click();

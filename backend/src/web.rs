@@ -32,7 +32,7 @@ const ADMIN_PREFIXES: [&str; 7] = [
 
 /// Whether a path is one of the public bundle's pages (served from `public.html`).
 fn is_public_page(path: &str) -> bool {
-    path.starts_with("/sign/") || path == "/verify" || path.starts_with("/v/")
+    path.starts_with("/sign/") || path == "/verify" || path.starts_with("/v/") || path == "/trust"
 }
 
 /// Which bundle's HTML answers a client-side route.
@@ -198,6 +198,7 @@ mod tests {
         assert!(is_public_page("/sign/abc"));
         assert!(is_public_page("/verify"));
         assert!(is_public_page("/v/xyz"));
+        assert!(is_public_page("/trust"));
         assert!(!is_public_page("/contracts"));
         assert!(!is_public_page("/verify-something"));
         assert_eq!(html_for("/users/1"), "admin.html");

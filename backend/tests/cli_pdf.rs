@@ -120,6 +120,12 @@ fn sign_at_b_lta_verify_renew_and_detect_tampering() {
     assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stdout));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("すべて有効"), "{text}");
+    assert!(text.contains("PAdES レベル / level: B-LTA"), "{text}");
+    assert!(text.contains("長期検証 / LTV: 長期検証可能"), "{text}");
+    assert!(
+        text.contains("失効なし / good (OCSP, ファイル内 DSS"),
+        "{text}"
+    );
     let out = ws.tachiai(&["pdf", "verify", s(&sealed), "--json"]);
     assert_eq!(code(&out), 0);
     let view: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -132,6 +138,14 @@ fn sign_at_b_lta_verify_renew_and_detect_tampering() {
         .collect();
     assert_eq!(kinds, ["signature", "document_timestamp"]);
     assert!(view["signatures"][0]["timestamp"]["time"].is_string());
+    assert_eq!(view["signatures"][0]["pades_level"], "B-LTA");
+    assert_eq!(view["signatures"][0]["ltv"]["complete"], true);
+    // The document timestamp's own data is in the file but nothing later covers it yet.
+    assert_eq!(view["signatures"][1]["ltv"]["data_in_file"], true);
+    assert_eq!(
+        view["signatures"][1]["ltv"]["missing"][0]["kind"],
+        "document_timestamp"
+    );
 
     // Renew: one more document timestamp, still valid.
     let renewed = ws.path("renewed.pdf");
@@ -141,6 +155,8 @@ fn sign_at_b_lta_verify_renew_and_detect_tampering() {
     assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stdout));
     let view: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(view["signatures"].as_array().unwrap().len(), 3);
+    // The renewal covers the first document timestamp's validation data.
+    assert_eq!(view["signatures"][1]["ltv"]["complete"], true, "{view}");
 
     // A flipped byte inside the signed range: exit 1, and the report says it is not intact.
     let mut tampered = signed.clone();

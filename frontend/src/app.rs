@@ -31,6 +31,7 @@ use crate::pages::{
     organization_new::OrganizationNewPage,
     route_templates::RouteTemplatesPage,
     settings::SettingsPage,
+    trust::TrustGuidePage,
     user_edit::UserEditPage,
     user_new::UserNewPage,
     users::UsersPage,
@@ -95,6 +96,7 @@ pub fn AdminApp() -> impl IntoView {
                     <Route path=path!("address-book/new") view=OrganizationNewPage />
                     <Route path=path!("address-book/:id") view=OrganizationEditPage />
                     <Route path=path!("settings") view=SettingsPage />
+                    <Route path=path!("settings/trust") view=TrustGuidePage />
                     <Route path=path!("route-templates") view=RouteTemplatesPage />
                     <Route path=path!("audit-log") view=AuditPage />
                     <Route path=path!("account") view=AccountPage />

@@ -521,8 +521,6 @@ texts! {
     VerifyNotValid => "有効でない電子署名またはタイムスタンプがあります。下の詳細をご確認ください。", "A signature or timestamp is not valid. See the details below.";
     VerifyNoSignature => "このPDFには電子署名がありません。", "This PDF has no signature.";
     VerifyLtv => "長期署名（LTV）", "Long-term validation (LTV)";
-    VerifyLtvYes => "あり（署名の後にアーカイブタイムスタンプが付いています）", "Yes (an archive timestamp follows the signatures)";
-    VerifyLtvNo => "なし（アーカイブタイムスタンプがありません）", "No (no archive timestamp)";
     VerifyIssuer => "このサービスの発行", "Issued by this service";
     VerifyIssuedYes => "このサービスが発行したファイルと一致します。", "Matches a file this service issued.";
     VerifyIssuedNo => "このサービスが発行したファイルとの一致は確認できませんでした。", "No file issued by this service matches.";
@@ -557,6 +555,40 @@ texts! {
     PublicSealYes => "電子署名・タイムスタンプが付与されています", "Signed and timestamped";
     PublicSealNo => "電子署名はまだ付与されていません", "Not signed yet";
     PublicToVerify => "契約書のPDFファイルを検証する", "Verify the contract's PDF file";
+    LtvComplete => "長期検証可能", "Long-term verifiable";
+    LtvIncomplete => "長期検証に必要な情報が不足しています", "Validation data for long-term verification is incomplete";
+    LtvNotPades => "PAdES形式の有効な電子署名がありません", "No valid PAdES signature";
+    SigLevel => "PAdES レベル", "PAdES level";
+    SigLevelNone => "—（PAdES 形式の有効な署名ではありません）", "— (not a valid PAdES signature)";
+    SigLtv => "長期検証", "Long-term validation";
+    SigLtvComplete => "長期検証可能（検証情報がファイル内にあり、後の文書タイムスタンプで保護されています）", "Long-term verifiable (the validation data is in the file, protected by a later document timestamp)";
+    SigLtvInFile => "検証情報はファイル内にありますが、後の文書タイムスタンプでまだ保護されていません", "The validation data is in the file but not yet protected by a later document timestamp";
+    SigLtvMissing => "検証情報が不足しています", "Validation data is missing";
+    LtvGapTimestamp => "時刻の証明（タイムスタンプ）がありません", "No verified time (timestamp)";
+    LtvGapRevocation => "失効情報がファイル内にありません", "No revocation data in the file";
+    LtvGapNotCovered => "失効情報が最後の文書タイムスタンプより後に追加されています", "Revocation data added after the newest document timestamp";
+    LtvGapDocumentTimestamp => "この後の文書タイムスタンプ（アーカイブタイムスタンプ）がありません", "No later document timestamp (archive timestamp)";
+    SigRevocation => "失効情報", "Revocation";
+    RevCheckedOcsp => "確認済み（ファイル内のOCSP応答）", "Checked (OCSP responses in the file)";
+    RevCheckedCrl => "確認済み（ファイル内のCRL）", "Checked (CRLs in the file)";
+    RevCheckedBoth => "確認済み（ファイル内のOCSP応答とCRL）", "Checked (OCSP responses and CRLs in the file)";
+    RevRevoked => "失効しています（署名時点で失効していた証明書があります）", "Revoked (a certificate was revoked at the signing time)";
+    RevPartly => "一部未確認（ファイル内に失効情報がない証明書があります）", "Partly unchecked (some certificates have no revocation data in the file)";
+    RevNotChecked => "未確認（ファイル内に失効情報がありません）", "Not checked (no revocation data in the file)";
+    RevNothing => "確認対象の証明書がありません", "No certificate to check";
+    RevGood => "失効していません", "Not revoked";
+    RevRevokedOne => "署名時点で失効", "Revoked before the signing time";
+    RevRevokedLater => "署名後に失効（署名は有効）", "Revoked after the signing time (signature still valid)";
+    RevUnknown => "不明（応答者がこの証明書を知りません）", "Unknown to the responder";
+    RevMissingOne => "失効情報なし", "No revocation data";
+    RevViaOcsp => "OCSP応答", "OCSP response";
+    RevViaCrl => "CRL", "CRL";
+    RevInDss => "ファイル内（DSS）", "in the file (DSS)";
+    RevInSignature => "署名内", "inside the signature";
+    RevOnline => "オンライン取得", "fetched online";
+    RevTsaChain => "時刻認証局", "TSA";
+    RevRefused => "採用しなかった失効情報", "Refused revocation data";
+    TrustGuideLink => "電子署名の信頼性と Acrobat での表示について", "About trusting the seal and what Acrobat shows";
 }
 
 /// The language signal, provided once at the root.

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 
 use crate::i18n::{I18n, K, use_i18n};
 use crate::pages::signing::SigningPage;
+use crate::pages::trust::PublicTrustPage;
 use crate::pages::verify::{PublicContractPage, VerifyPage};
 
 /// The page for a path of the public bundle.
@@ -16,6 +17,8 @@ enum PublicRoute {
     Verify,
     /// `/v/{public_id}`.
     Contract(String),
+    /// `/trust`: trusting the seal, checking a contract on an LGWAN PC.
+    Trust,
     /// Anything else.
     Unknown,
 }
@@ -27,6 +30,8 @@ impl PublicRoute {
             PublicRoute::Sign(decode(token))
         } else if path == "/verify" {
             PublicRoute::Verify
+        } else if path == "/trust" {
+            PublicRoute::Trust
         } else if let Some(id) = path.strip_prefix("/v/").filter(|t| !t.contains('/')) {
             PublicRoute::Contract(decode(id))
         } else {
@@ -51,6 +56,7 @@ pub fn PublicApp() -> impl IntoView {
     match PublicRoute::of(&path) {
         PublicRoute::Sign(token) => view! { <SigningPage token=token /> }.into_any(),
         PublicRoute::Verify => view! { <VerifyPage /> }.into_any(),
+        PublicRoute::Trust => view! { <PublicTrustPage /> }.into_any(),
         PublicRoute::Contract(id) => view! { <PublicContractPage public_id=id /> }.into_any(),
         PublicRoute::Unknown => {
             let i = use_i18n();

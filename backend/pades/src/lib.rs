@@ -49,6 +49,7 @@ mod limits;
 mod ltv;
 mod object;
 mod pkcs12;
+mod revocation;
 mod sign;
 mod signer;
 mod stamp;
@@ -70,6 +71,7 @@ pub use limits::{LimitKind, ReadLimits};
 #[cfg(feature = "http")]
 pub use ltv::HttpRevocationFetcher;
 pub use ltv::{Dss, RevocationFetcher, renew};
+pub use revocation::{CertRevocation, RevocationCheck, RevocationKind, RevocationOrigin};
 pub use sign::{
     DocumentTimeStamper, PadesLevel, PdfSigner, PreparedDocument, SignatureMetadata,
     SignatureReport, SignedDocument, SigningPlan,
@@ -82,7 +84,8 @@ pub use tsa::{BUILTIN_TSA_POLICY, BuiltinTsa};
 pub use tsp::HttpTimeStamper;
 pub use tsp::{TimeStamper, TimestampInfo, verify_timestamp_token};
 pub use verify::{
-    Coverage, SignatureKind, SignatureStatus, ValidationContext, verify, verify_with_limits,
+    Coverage, LtvGap, LtvVerdict, SignatureKind, SignatureStatus, ValidationContext, verify,
+    verify_online, verify_with_limits,
 };
 
 pub(crate) fn sha256(data: &[u8]) -> [u8; 32] {

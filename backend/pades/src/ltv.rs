@@ -112,7 +112,7 @@ pub struct Dss {
     pub ocsps: Vec<Vec<u8>>,
 }
 
-fn crl_urls(cert: &Certificate) -> Vec<String> {
+pub(crate) fn crl_urls(cert: &Certificate) -> Vec<String> {
     let Ok(Some((_, dps))) = cert
         .tbs_certificate()
         .get_extension::<CrlDistributionPoints>()

@@ -1,9 +1,13 @@
 //! The engine's own verifier: for every signature and document
 //! timestamp, byte-range coverage, digest, CMS signature, certificate chain to the given trust
 //! roots (RFC 5280 path validation as far as it goes here: signatures, validity periods,
-//! basicConstraints, pathLenConstraint, keyUsage, and the signer's and TSA's purposes;
-//! revocation is not checked yet), signature timestamp, and what later revisions changed.
-//! All reading of the file works within one [`ReadLimits`] budget per call.
+//! basicConstraints, pathLenConstraint, keyUsage, and the signer's and TSA's purposes),
+//! revocation of every certificate of the signer's and TSA's chains from the revocation data the
+//! file carries (see [`crate::revocation`]; online only with [`verify_online`]), signature
+//! timestamp, what later revisions changed, an LTV verdict ([`LtvVerdict`]: is the validation
+//! data in the file and covered by a later document timestamp?) and the PAdES baseline level
+//! reached (ETSI EN 319 142-1 §6). All reading of the file works within one [`ReadLimits`]
+//! budget per call.
 
 use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
@@ -22,7 +26,12 @@ use crate::document::Document;
 use crate::error::PadesError;
 use crate::inspect::Analysis;
 use crate::limits::{Budget, ReadLimits};
+use crate::ltv::RevocationFetcher;
 use crate::object::Object;
+use crate::revocation::{
+    CertRevocation, RevItem, RevocationCheck, RevocationOrigin, check_certificate, items_in_cms,
+};
+use crate::sign::PadesLevel;
 use crate::signer::verify_signature;
 use crate::tsp::{TimestampInfo, verify_timestamp_token};
 
@@ -102,6 +111,64 @@ pub struct SignatureStatus {
     pub modifications: Vec<String>,
     /// Why a check failed, in English.
     pub problems: Vec<String>,
+    /// The revocation check of each certificate of the signer's chain and of its timestamp's
+    /// TSA chain (for a document timestamp: its TSA chain), trust anchors excepted.
+    pub revocation: Vec<RevocationCheck>,
+    /// Whether the file holds this signature's validation data, covered by a later document
+    /// timestamp.
+    pub ltv: LtvVerdict,
+    /// The PAdES baseline level reached (signatures with SubFilter `ETSI.CAdES.detached` that
+    /// are intact and valid; `None` otherwise and for document timestamps).
+    pub level: Option<PadesLevel>,
+}
+
+/// The long-term validation verdict of one signature (or document timestamp): is everything
+/// needed to validate it later — the certificates and an OCSP response or CRL for every
+/// certificate of its chain and of its timestamp's TSA chain, trust anchors excepted — in the
+/// file, and protected by a later document timestamp (ETSI EN 319 142-1 §5.4, B-LT / B-LTA)?
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LtvVerdict {
+    /// The validation data is all in the file (no certificate lacks revocation data).
+    pub data_in_file: bool,
+    /// ... and all of it is covered by a later document timestamp.
+    pub complete: bool,
+    /// What is missing, machine-readable.
+    pub missing: Vec<LtvGap>,
+}
+
+/// One missing piece of validation data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LtvGap {
+    /// The signature has no verified time (no signature timestamp and no later document
+    /// timestamp): nothing proves when it was made.
+    Timestamp,
+    /// No usable embedded OCSP response or CRL for this certificate (subject).
+    Revocation(String),
+    /// The certificate's (subject) validation data is in the file but was added after the
+    /// newest document timestamp, or there is no later document timestamp.
+    NotCovered(String),
+    /// No valid document timestamp after this signature.
+    DocumentTimestamp,
+}
+
+impl LtvGap {
+    /// `timestamp`, `revocation`, `not_covered` or `document_timestamp`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            LtvGap::Timestamp => "timestamp",
+            LtvGap::Revocation(_) => "revocation",
+            LtvGap::NotCovered(_) => "not_covered",
+            LtvGap::DocumentTimestamp => "document_timestamp",
+        }
+    }
+
+    /// The certificate concerned, if any.
+    pub fn subject(&self) -> Option<&str> {
+        match self {
+            LtvGap::Revocation(s) | LtvGap::NotCovered(s) => Some(s),
+            _ => None,
+        }
+    }
 }
 
 impl SignatureStatus {
@@ -132,7 +199,21 @@ pub fn verify_with_limits(
     limits: &ReadLimits,
 ) -> Result<Vec<SignatureStatus>, PadesError> {
     let budget = Budget::new(pdf, limits);
-    let result = verify_in(pdf, ctx, &budget);
+    let result = verify_in(pdf, ctx, &budget, None);
+    budget.settle(result)
+}
+
+/// [`verify_with_limits`], and for every certificate without usable embedded revocation data,
+/// asks its OCSP responder or CRL distribution point through `fetcher` (what was fetched counts
+/// for the revocation verdict, not for the LTV verdict: it is not in the file).
+pub fn verify_online(
+    pdf: &[u8],
+    ctx: &ValidationContext,
+    limits: &ReadLimits,
+    fetcher: &dyn RevocationFetcher,
+) -> Result<Vec<SignatureStatus>, PadesError> {
+    let budget = Budget::new(pdf, limits);
+    let result = verify_in(pdf, ctx, &budget, Some(fetcher));
     budget.settle(result)
 }
 
@@ -165,10 +246,12 @@ fn verify_in<'a>(
     pdf: &'a [u8],
     ctx: &ValidationContext,
     budget: &Rc<Budget<'a>>,
+    online: Option<&dyn RevocationFetcher>,
 ) -> Result<Vec<SignatureStatus>, PadesError> {
     let doc = Document::open_with(pdf, Rc::clone(budget))?;
     let analysis = Analysis::run_for_verification(&doc)?;
-    let dss_certs = dss_certificates(&doc)?;
+    let dss = read_dss(&doc)?;
+    let dss_certs = dss.certs.clone();
     let mut revisions = Revisions {
         pdf,
         budget: Rc::clone(budget),
@@ -186,7 +269,16 @@ fn verify_in<'a>(
             dss_certs: &dss_certs,
             budget,
         };
-        let mut st = verify_one(pdf, doc.startxref, &f.name, &sig, &checks, &mut revisions);
+        let mut ev = Evidence::default();
+        let mut st = verify_one(
+            pdf,
+            doc.startxref,
+            &f.name,
+            &sig,
+            &checks,
+            &mut revisions,
+            &mut ev,
+        );
         if st.coverage == Coverage::EntireRevision {
             let end = pdf.len() - st.later_bytes;
             let result = match revisions.get(end) {
@@ -200,10 +292,202 @@ fn verify_in<'a>(
                 Err(e) => st.problems.push(format!("later revisions unreadable: {e}")),
             }
         }
-        out.push(st);
+        out.push((st, ev));
     }
-    out.sort_by_key(|s| pdf.len() - s.later_bytes);
+    out.sort_by_key(|(s, _)| pdf.len() - s.later_bytes);
+    long_term(pdf, &doc, &dss, &mut out, &mut revisions, online)?;
+    Ok(out.into_iter().map(|(s, _)| s).collect())
+}
+
+/// What the first pass learnt about a signature for the revocation and LTV checks.
+#[derive(Default)]
+struct Evidence {
+    /// The verified time of the signature (its timestamp's genTime).
+    signed_at: Option<i64>,
+    /// Certificate paths, leaf first, ending at the trust anchor; `true` for a TSA's.
+    paths: Vec<(Vec<Certificate>, bool)>,
+    /// Revocation data inside the signature's CMS (and its timestamp token's).
+    cms_items: Vec<RevItem>,
+    /// DER of the certificates inside the CMS (and its timestamp token).
+    cms_certs: HashSet<Vec<u8>>,
+}
+
+/// The document's `/DSS`: certificates, OCSP responses and CRLs (each stream decoded once).
+#[derive(Default)]
+struct DssContent {
+    certs: Vec<Certificate>,
+    items: Vec<RevItem>,
+    /// DER of every certificate, OCSP response and CRL in it.
+    ders: HashSet<Vec<u8>>,
+}
+
+fn read_dss(doc: &Document<'_>) -> Result<DssContent, PadesError> {
+    let mut out = DssContent::default();
+    let catalog = doc.catalog()?;
+    let Some(dss) = catalog.get(b"DSS") else {
+        return Ok(out);
+    };
+    let Object::Dict(dss) = doc.resolve(dss)? else {
+        return Ok(out);
+    };
+    // Each stream is decoded once however often it is listed; each item kept once.
+    let mut seen = HashSet::new();
+    for key in [&b"Certs"[..], b"OCSPs", b"CRLs"] {
+        let Some(list) = dss.get(key) else { continue };
+        let Object::Array(items) = doc.resolve(list)? else {
+            continue;
+        };
+        for item in items {
+            doc.budget().check_time()?;
+            let Some(data) = doc.stream_data_of(&item)? else {
+                continue;
+            };
+            if !seen.insert(Rc::clone(&data)) {
+                continue;
+            }
+            out.ders.insert(data.to_vec());
+            if key == b"Certs" {
+                if let Ok(c) = Certificate::from_der(&data) {
+                    out.certs.push(c);
+                }
+            } else if let Some(item) = RevItem::parse(&data, RevocationOrigin::Dss) {
+                out.items.push(item);
+            }
+        }
+    }
     Ok(out)
+}
+
+/// The second pass: revocation of every chain certificate at the signing time, then for each
+/// signature whether its validation data is in the file and covered by a later document
+/// timestamp, and the PAdES level reached.
+fn long_term<'a>(
+    pdf: &'a [u8],
+    doc: &Document<'a>,
+    dss: &DssContent,
+    out: &mut [(SignatureStatus, Evidence)],
+    revisions: &mut Revisions<'a>,
+    online: Option<&dyn RevocationFetcher>,
+) -> Result<(), PadesError> {
+    // Ends of the valid document timestamps' revisions.
+    let doc_ts_ends: Vec<usize> = out
+        .iter()
+        .filter(|(s, _)| s.kind == SignatureKind::DocumentTimestamp && s.is_ok())
+        .map(|(s, _)| pdf.len() - s.later_bytes)
+        .collect();
+    // The DSS of the revision each document timestamp closes (what it protects).
+    let mut covered_dss: HashMap<usize, HashSet<Vec<u8>>> = HashMap::new();
+    for &end in &doc_ts_ends {
+        let ders = if end == pdf.len() {
+            dss.ders.clone()
+        } else {
+            match revisions.get(end) {
+                Some(old) => read_dss(old)?.ders,
+                None => HashSet::new(),
+            }
+        };
+        covered_dss.insert(end, ders);
+    }
+    let known: Vec<Certificate> = dss.certs.clone();
+    for (st, ev) in out.iter_mut() {
+        doc.budget().check_time()?;
+        let end = pdf.len() - st.later_bytes;
+        let when = ev.signed_at.unwrap_or_else(crate::time::now_unix);
+        let pool: Vec<&RevItem> = dss.items.iter().chain(&ev.cms_items).collect();
+        let mut known_here = known.clone();
+        for (path, _) in &ev.paths {
+            known_here.extend(path.iter().cloned());
+        }
+        for (path, tsa) in &ev.paths {
+            // Every certificate but the trust anchor at the end.
+            for pair in path.windows(2) {
+                doc.budget().check_time()?;
+                let check =
+                    check_certificate(&pair[0], &pair[1], when, &pool, &known_here, *tsa, online);
+                if let CertRevocation::Revoked {
+                    at,
+                    before_signing: true,
+                } = check.status
+                {
+                    st.problems.push(format!(
+                        "{} was revoked at {}, before the signing time {}",
+                        check.subject,
+                        crate::revocation::rfc3339(at),
+                        crate::revocation::rfc3339(when)
+                    ));
+                }
+                st.revocation.push(check);
+            }
+        }
+        // Covered by the newest later valid document timestamp (it covers what older ones do).
+        let later_ts = doc_ts_ends.iter().copied().filter(|e| *e > end).max();
+        let covered = later_ts.and_then(|e| covered_dss.get(&e));
+        let mut ltv = LtvVerdict {
+            data_in_file: true,
+            complete: false,
+            missing: Vec::new(),
+        };
+        if ev.signed_at.is_none() && later_ts.is_none() {
+            ltv.missing.push(LtvGap::Timestamp);
+        }
+        for (path, _) in &ev.paths {
+            for cert in &path[..path.len().saturating_sub(1)] {
+                let subject = cert.tbs_certificate().subject().to_string();
+                let der_bytes = cert.to_der().unwrap_or_default();
+                let in_cms = ev.cms_certs.contains(&der_bytes);
+                let check = st.revocation.iter().find(|c| c.subject == subject);
+                let usable = check.filter(|c| {
+                    c.origin.is_some_and(|o| o != RevocationOrigin::Online)
+                        && matches!(c.status, CertRevocation::Good)
+                });
+                let Some(check) = usable else {
+                    ltv.data_in_file = false;
+                    if !ltv.missing.contains(&LtvGap::Revocation(subject.clone())) {
+                        ltv.missing.push(LtvGap::Revocation(subject));
+                    }
+                    continue;
+                };
+                // Any embedded piece saying the same counts (an older one may be under the
+                // document timestamp when a newer one, added after it, was chosen).
+                let rev_covered = check.used.iter().any(|(der, origin)| {
+                    *origin == RevocationOrigin::Signature
+                        || covered.is_some_and(|c| c.contains(der))
+                });
+                let cert_covered = in_cms || covered.is_some_and(|c| c.contains(&der_bytes));
+                if later_ts.is_some()
+                    && !(rev_covered && cert_covered)
+                    && !ltv.missing.contains(&LtvGap::NotCovered(subject.clone()))
+                {
+                    ltv.missing.push(LtvGap::NotCovered(subject));
+                }
+            }
+        }
+        if later_ts.is_none() {
+            ltv.missing.push(LtvGap::DocumentTimestamp);
+        }
+        if ev.paths.is_empty() {
+            // No chain to a trust root: nothing can be validated later either.
+            ltv.data_in_file = false;
+        }
+        ltv.complete = ltv.data_in_file && ltv.missing.is_empty() && st.is_ok();
+        st.level = (st.kind == SignatureKind::Signature
+            && st.sub_filter == "ETSI.CAdES.detached"
+            && st.intact
+            && st.valid)
+            .then(|| {
+                if ev.signed_at.is_none() && later_ts.is_none() {
+                    PadesLevel::BB
+                } else if !ltv.data_in_file || ev.paths.is_empty() {
+                    PadesLevel::BT
+                } else if !ltv.complete {
+                    PadesLevel::BLT
+                } else {
+                    PadesLevel::BLTA
+                }
+            });
+        st.ltv = ltv;
+    }
+    Ok(())
 }
 
 /// What every signature is checked against.
@@ -213,33 +497,6 @@ struct Checks<'c, 'a> {
     budget: &'c Budget<'a>,
 }
 
-fn dss_certificates(doc: &Document<'_>) -> Result<Vec<Certificate>, PadesError> {
-    let catalog = doc.catalog()?;
-    let Some(dss) = catalog.get(b"DSS") else {
-        return Ok(Vec::new());
-    };
-    let Object::Dict(dss) = doc.resolve(dss)? else {
-        return Ok(Vec::new());
-    };
-    let mut certs = Vec::new();
-    if let Some(list) = dss.get(b"Certs")
-        && let Object::Array(items) = doc.resolve(list)?
-    {
-        // Each stream is decoded once however often it is listed; each certificate kept once.
-        let mut seen = HashSet::new();
-        for item in items {
-            doc.budget().check_time()?;
-            if let Some(data) = doc.stream_data_of(&item)?
-                && seen.insert(Rc::clone(&data))
-                && let Ok(c) = Certificate::from_der(&data)
-            {
-                certs.push(c);
-            }
-        }
-    }
-    Ok(certs)
-}
-
 fn verify_one(
     pdf: &[u8],
     newest_startxref: usize,
@@ -247,6 +504,7 @@ fn verify_one(
     sig: &crate::object::Dict,
     checks: &Checks<'_, '_>,
     revisions: &mut Revisions<'_>,
+    ev: &mut Evidence,
 ) -> SignatureStatus {
     let kind = if sig.get_name(b"Type") == Some(b"DocTimeStamp") {
         SignatureKind::DocumentTimestamp
@@ -273,6 +531,9 @@ fn verify_one(
         later_bytes: 0,
         modifications: Vec::new(),
         problems: Vec::new(),
+        revocation: Vec::new(),
+        ltv: LtvVerdict::default(),
+        level: None,
     };
     // Byte ranges (§12.8.1): [0 a b c], the gap exactly the /Contents hex string.
     let br: Option<Vec<usize>> = match sig.get(b"ByteRange") {
@@ -334,9 +595,9 @@ fn verify_one(
     };
     let ranges = [&pdf[a..b], &pdf[c..end]];
     match kind {
-        SignatureKind::Signature => check_cms_signature(&mut st, cms_der, &ranges, checks),
+        SignatureKind::Signature => check_cms_signature(&mut st, cms_der, &ranges, checks, ev),
         SignatureKind::DocumentTimestamp => {
-            check_document_timestamp(&mut st, cms_der, &ranges, checks)
+            check_document_timestamp(&mut st, cms_der, &ranges, checks, ev)
         }
     }
     st
@@ -425,6 +686,7 @@ fn check_cms_signature(
     cms_der: &[u8],
     ranges: &[&[u8]],
     checks: &Checks<'_, '_>,
+    ev: &mut Evidence,
 ) {
     let sd = match parse_signed_data(cms_der) {
         Ok(sd) => sd,
@@ -438,6 +700,9 @@ fn check_cms_signature(
         return;
     };
     let certs = cms_certs(&sd);
+    ev.cms_items.extend(items_in_cms(&sd));
+    ev.cms_certs
+        .extend(certs.iter().filter_map(|c| c.to_der().ok()));
     let Some(signer) = find_signer(si, &certs) else {
         st.problems.push("signer certificate not in the CMS".into());
         return;
@@ -491,16 +756,20 @@ fn check_cms_signature(
         .and_then(|v| v.to_der().ok());
     let mut when = crate::time::now_unix();
     if let Some(token) = token {
-        match check_token(&token, &[si.signature.as_bytes()], checks) {
+        match check_token(&token, &[si.signature.as_bytes()], checks, ev) {
             Ok(info) => {
                 when = info.gen_time_unix;
+                ev.signed_at = Some(when);
                 st.timestamp = Some(info);
             }
             Err(e) => st.problems.push(format!("signature timestamp: {e}")),
         }
     }
     match chain_to_root(signer, &certs, Purpose::Signing, when, checks) {
-        Ok(()) => st.trusted = true,
+        Ok(path) => {
+            st.trusted = true;
+            ev.paths.insert(0, (path, false));
+        }
         Err(e) => st.problems.push(e),
     }
 }
@@ -511,6 +780,7 @@ fn check_token(
     token: &[u8],
     parts: &[&[u8]],
     checks: &Checks<'_, '_>,
+    ev: &mut Evidence,
 ) -> Result<TimestampInfo, String> {
     let info = verify_timestamp_token(token).map_err(|e| e.to_string())?;
     let sd = parse_signed_data(token)?;
@@ -527,6 +797,9 @@ fn check_token(
         return Err("the token's imprint does not match".into());
     }
     let certs = cms_certs(&sd);
+    ev.cms_items.extend(items_in_cms(&sd));
+    ev.cms_certs
+        .extend(certs.iter().filter_map(|c| c.to_der().ok()));
     let si = sd
         .signer_infos
         .0
@@ -534,13 +807,14 @@ fn check_token(
         .next()
         .ok_or("no SignerInfo in token")?;
     let tsa = find_signer(si, &certs).ok_or("TSA certificate not in the token")?;
-    chain_to_root(
+    let path = chain_to_root(
         tsa,
         &certs,
         Purpose::TimeStamping,
         info.gen_time_unix,
         checks,
     )?;
+    ev.paths.push((path, true));
     Ok(info)
 }
 
@@ -549,9 +823,11 @@ fn check_document_timestamp(
     cms_der: &[u8],
     ranges: &[&[u8]],
     checks: &Checks<'_, '_>,
+    ev: &mut Evidence,
 ) {
-    match check_token(cms_der, ranges, checks) {
+    match check_token(cms_der, ranges, checks, ev) {
         Ok(info) => {
+            ev.signed_at = Some(info.gen_time_unix);
             st.intact = true;
             st.valid = true;
             st.trusted = true;
@@ -587,13 +863,14 @@ fn chain_to_root(
     purpose: Purpose,
     when: i64,
     checks: &Checks<'_, '_>,
-) -> Result<(), String> {
+) -> Result<Vec<Certificate>, String> {
     let ctx = checks.ctx;
     if ctx.trust_roots.is_empty() {
         return Err("no trust roots given".into());
     }
     check_purpose(leaf, purpose)?;
     let mut cur = leaf.clone();
+    let mut path = Vec::new();
     // Non-self-issued intermediate CAs between the leaf and the issuer looked for (pathLen).
     let mut intermediates = 0usize;
     for _ in 0..10 {
@@ -602,8 +879,9 @@ fn chain_to_root(
             .check_time()
             .map_err(|k| format!("the {k} limit was exceeded"))?;
         check_validity(&cur, when)?;
+        path.push(cur.clone());
         if ctx.trust_roots.contains(&cur) {
-            return Ok(());
+            return Ok(path);
         }
         let issuer_name = cur.tbs_certificate().issuer().clone();
         let tbs = cur.tbs_certificate().to_der().map_err(|e| e.to_string())?;
@@ -620,7 +898,9 @@ fn chain_to_root(
         };
         if let Some(root) = ctx.trust_roots.iter().find(|r| verifies(r)) {
             check_issuer(root, intermediates, true)?;
-            return check_validity(root, when);
+            check_validity(root, when)?;
+            path.push(root.clone());
+            return Ok(path);
         }
         // Prefer an issuer that may issue; if only unfit ones verify, say why the first fails.
         let mut unfit = None;

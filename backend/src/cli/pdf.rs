@@ -118,6 +118,11 @@ pub struct VerifyArgs {
     /// Print JSON (the API's `VerificationView`) instead of text.
     #[arg(long)]
     json: bool,
+    /// For certificates without revocation data in the file, ask their OCSP responders and CRL
+    /// distribution points over the network (off by default: the verdict then rests on the
+    /// file alone).
+    #[arg(long)]
+    online: bool,
 }
 
 /// Where a visible stamp goes.
@@ -441,7 +446,12 @@ fn verify(config: &Config, args: VerifyArgs) -> Result<i32, Failure> {
             .map_err(|e| Failure::usage(format!("{}: {e}", root.display())))?;
     }
     let pdf = read_input(&args.input)?;
-    let view = seal::verify(&pdf, &trust).map_err(|e| Failure::from_pades(&args.input, &e))?;
+    let view = if args.online {
+        seal::verify_online(&pdf, &trust, &pades::HttpRevocationFetcher::default())
+    } else {
+        seal::verify(&pdf, &trust)
+    }
+    .map_err(|e| Failure::from_pades(&args.input, &e))?;
     if args.json {
         println!(
             "{}",
@@ -500,6 +510,7 @@ fn describe(path: &Path, view: &VerificationView) -> String {
             yes_no(s.signature_valid),
             yes_no(s.trusted)
         ));
+        long_term_lines(&mut out, s);
         for m in &s.modifications {
             out.push_str(&format!("    署名後の変更 / modified later: {m}\n"));
         }
@@ -515,6 +526,64 @@ fn describe(path: &Path, view: &VerificationView) -> String {
         "結果 / result: 無効な署名があります / a signature is not valid\n"
     });
     out
+}
+
+/// PAdES level, LTV verdict and each certificate's revocation status.
+fn long_term_lines(out: &mut String, s: &shared::dto::SignatureCheckView) {
+    if let Some(level) = &s.pades_level {
+        out.push_str(&format!("    PAdES レベル / level: {level}\n"));
+    }
+    let ltv = if s.ltv.complete {
+        "長期検証可能 / complete (validation data in the file, covered by a later document timestamp)"
+    } else if s.ltv.data_in_file {
+        "検証情報あり・未保護 / validation data in the file, not yet covered by a later document timestamp"
+    } else {
+        "検証情報不足 / validation data missing"
+    };
+    out.push_str(&format!("    長期検証 / LTV: {ltv}\n"));
+    for m in &s.ltv.missing {
+        let what = match m.kind.as_str() {
+            "timestamp" => "時刻の証明なし / no verified time",
+            "revocation" => "失効情報なし / no revocation data",
+            "not_covered" => {
+                "文書タイムスタンプで未保護 / added after the newest document timestamp"
+            }
+            _ => "後続の文書タイムスタンプなし / no later document timestamp",
+        };
+        match &m.subject {
+            Some(subject) => out.push_str(&format!("      不足 / missing: {what}: {subject}\n")),
+            None => out.push_str(&format!("      不足 / missing: {what}\n")),
+        }
+    }
+    for r in &s.revocation {
+        let status = match r.status.as_str() {
+            "good" => "失効なし / good",
+            "revoked" => "署名時点で失効 / REVOKED before the signing time",
+            "revoked_later" => "署名後に失効 / revoked after the signing time",
+            "unknown" => "不明（応答者が知らない） / unknown to the responder",
+            _ => "失効情報なし（未確認） / not checked: no revocation data",
+        };
+        let via = match (r.source.as_deref(), r.origin.as_deref()) {
+            (Some(src), Some(origin)) => {
+                let src = if src == "ocsp" { "OCSP" } else { "CRL" };
+                let origin = match origin {
+                    "dss" => "ファイル内 DSS / in the file's DSS",
+                    "signature" => "署名内 / inside the signature",
+                    _ => "オンライン取得 / fetched online",
+                };
+                format!(" ({src}, {origin})")
+            }
+            _ => String::new(),
+        };
+        let chain = if r.timestamp_chain { " [TSA]" } else { "" };
+        out.push_str(&format!(
+            "    失効確認 / revocation{chain}: {}: {status}{via}\n",
+            r.subject
+        ));
+        for why in &r.refused {
+            out.push_str(&format!("      不採用 / refused: {why}\n"));
+        }
+    }
 }
 
 fn yes_no(b: bool) -> &'static str {

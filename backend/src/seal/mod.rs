@@ -29,7 +29,7 @@ pub mod wording;
 pub use key_source::{SealKeyError, SealKeySource, load, trust_anchor};
 pub use kit::{DevPkiEndpoints, RevocationSource, SealKit, TsaSource, dev_pki_dir};
 pub use pkcs11::{Pkcs11Reference, Pkcs11Signer};
-pub use report::{certificate_info, hex_sha256, verify, verify_within};
+pub use report::{certificate_info, hex_sha256, level_name, verify, verify_online, verify_within};
 pub use wording::{
     RouteApproval, SealInstruction, SendingInstruction, japanese_font, limit_label_ja, message_ja,
     problem_of_refused_pdf, standard_stamp,

@@ -1,7 +1,13 @@
 //! The verifier's findings and certificates, in the API's terms.
 
-use pades::{Coverage, PadesError, SignatureKind, ValidationContext};
-use shared::dto::{CertificateInfoView, SignatureCheckView, TimestampCheckView, VerificationView};
+use pades::{
+    CertRevocation, Coverage, PadesError, PadesLevel, RevocationKind, RevocationOrigin,
+    SignatureKind, ValidationContext,
+};
+use shared::dto::{
+    CertificateInfoView, LtvCheckView, LtvMissingView, RevocationCheckView, SignatureCheckView,
+    TimestampCheckView, VerificationView,
+};
 use x509_cert::Certificate;
 use x509_cert::der::Encode;
 
@@ -33,7 +39,21 @@ pub fn verify(pdf: &[u8], trust: &ValidationContext) -> Result<VerificationView,
     view_of(pdf, pades::verify(pdf, trust)?)
 }
 
-/// [`verify`] for anonymous callers: the reader gives up after `deadline`.
+/// [`verify`], asking the certificates' OCSP responders and CRL distribution points through
+/// `fetcher` for what the file does not carry (the CLI's `--online`; never the public endpoint).
+pub fn verify_online(
+    pdf: &[u8],
+    trust: &ValidationContext,
+    fetcher: &dyn pades::RevocationFetcher,
+) -> Result<VerificationView, PadesError> {
+    view_of(
+        pdf,
+        pades::verify_online(pdf, trust, &pades::ReadLimits::default(), fetcher)?,
+    )
+}
+
+/// [`verify`] for anonymous callers: the reader gives up after `deadline`. Revocation and LTV
+/// come from the file only (nothing is fetched).
 pub fn verify_within(
     pdf: &[u8],
     trust: &ValidationContext,
@@ -79,6 +99,21 @@ fn view_of(
             }),
             modifications: s.modifications,
             problems: s.problems,
+            pades_level: s.level.map(|l| level_name(l).to_owned()),
+            ltv: LtvCheckView {
+                data_in_file: s.ltv.data_in_file,
+                complete: s.ltv.complete,
+                missing: s
+                    .ltv
+                    .missing
+                    .iter()
+                    .map(|g| LtvMissingView {
+                        kind: g.code().to_owned(),
+                        subject: g.subject().map(str::to_owned),
+                    })
+                    .collect(),
+            },
+            revocation: s.revocation.iter().map(revocation_view).collect(),
         })
         .collect();
     Ok(VerificationView {
@@ -86,6 +121,53 @@ fn view_of(
         all_valid: !signatures.is_empty() && signatures.iter().all(|s| s.valid),
         signatures,
     })
+}
+
+/// `B-B`, `B-T`, `B-LT`, `B-LTA` (ETSI EN 319 142-1 §6).
+pub fn level_name(level: PadesLevel) -> &'static str {
+    match level {
+        PadesLevel::BB => "B-B",
+        PadesLevel::BT => "B-T",
+        PadesLevel::BLT => "B-LT",
+        PadesLevel::BLTA => "B-LTA",
+    }
+}
+
+fn revocation_view(c: &pades::RevocationCheck) -> RevocationCheckView {
+    let secs = |t: i64| clock::rfc3339(t.saturating_mul(1000));
+    let (status, revoked_at) = match c.status {
+        CertRevocation::Good => ("good", None),
+        CertRevocation::Revoked {
+            at,
+            before_signing: true,
+        } => ("revoked", Some(secs(at))),
+        CertRevocation::Revoked { at, .. } => ("revoked_later", Some(secs(at))),
+        CertRevocation::Unknown => ("unknown", None),
+        CertRevocation::Missing => ("missing", None),
+    };
+    RevocationCheckView {
+        subject: c.subject.clone(),
+        timestamp_chain: c.timestamp_chain,
+        status: status.to_owned(),
+        revoked_at,
+        source: c.kind.map(|k| {
+            match k {
+                RevocationKind::Ocsp => "ocsp",
+                RevocationKind::Crl => "crl",
+            }
+            .to_owned()
+        }),
+        origin: c.origin.map(|o| {
+            match o {
+                RevocationOrigin::Dss => "dss",
+                RevocationOrigin::Signature => "signature",
+                RevocationOrigin::Online => "online",
+            }
+            .to_owned()
+        }),
+        issued_at: c.issued_unix.map(secs),
+        refused: c.refused.clone(),
+    }
 }
 
 /// Lower-case hex SHA-256.

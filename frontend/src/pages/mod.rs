@@ -17,6 +17,7 @@ pub mod organization_new;
 pub mod route_templates;
 pub mod settings;
 pub mod signing;
+pub mod trust;
 pub mod user_edit;
 pub mod user_new;
 pub mod users;

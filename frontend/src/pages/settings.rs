@@ -29,6 +29,7 @@ pub fn SettingsPage() -> impl IntoView {
             })}
         </Transition>
         <SealSection />
+        <p class="trust-guide-link"><a href="/settings/trust">{i.tr(K::TrustGuideLink)}</a></p>
     }
 }
 

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 use shared::contract::ContractState;
-use shared::dto::{PublicVerificationView, SignatureCheckView};
+use shared::dto::{LtvCheckView, PublicVerificationView, RevocationCheckView, SignatureCheckView};
 use shared::problem::Problem;
 use wasm_bindgen::JsCast;
 
@@ -97,13 +97,8 @@ fn Verdict(view: PublicVerificationView) -> impl IntoView {
     } else {
         ("alert alert-error", K::VerifyNotValid)
     };
-    // 長期署名: a valid document (archive) timestamp after the last signature.
-    let last_signature = v.signatures.iter().rposition(|s| s.kind == "signature");
-    let archived = last_signature.is_some_and(|n| {
-        v.signatures[n + 1..]
-            .iter()
-            .any(|s| s.kind == "document_timestamp" && s.valid)
-    });
+    // 長期署名: the verifier's LTV verdict and the lowest PAdES level over the signatures.
+    let ltv = ltv_summary(&v.signatures);
     let issued = view.issued_by_this_service;
     let role = view.document_role;
     let number = view.contract_number.clone().unwrap_or_default();
@@ -124,7 +119,7 @@ fn Verdict(view: PublicVerificationView) -> impl IntoView {
             <div class=class role="status">{i.tr(key)}</div>
             <dl class="facts">
                 <dt>{i.tr(K::VerifyLtv)}</dt>
-                <dd>{move || i.t(if archived { K::VerifyLtvYes } else { K::VerifyLtvNo })}</dd>
+                <dd class="verify-ltv">{move || ltv.text(i)}</dd>
                 <dt>{i.tr(K::VerifyIssuer)}</dt>
                 <dd>{move || i.t(if issued { K::VerifyIssuedYes } else { K::VerifyIssuedNo })}</dd>
                 {issued.then(|| view! {
@@ -142,6 +137,7 @@ fn Verdict(view: PublicVerificationView) -> impl IntoView {
             </dl>
         </section>
         <ol class="sig-list" role="list">{signatures}</ol>
+        <p><a href="/trust">{i.tr(K::TrustGuideLink)}</a></p>
     }
 }
 
@@ -168,6 +164,9 @@ fn SignatureCard(n: usize, sig: SignatureCheckView) -> impl IntoView {
     let time = sig.timestamp.as_ref().map(|t| jst(&t.time));
     let tsa = sig.timestamp.as_ref().map(|t| t.tsa.clone());
     let problems = sig.problems.clone();
+    let level = sig.pades_level.clone();
+    let ltv = sig.ltv.clone();
+    let revocation = sig.revocation.clone();
     view! {
         <li class="card sign-card sig-card">
             <h3>
@@ -190,6 +189,17 @@ fn SignatureCard(n: usize, sig: SignatureCheckView) -> impl IntoView {
                 <dd>{move || yes_no(i, sig.trusted, K::SigTrustedYes, K::SigTrustedNo)}</dd>
                 <dt>{i.tr(K::SigCoverage)}</dt>
                 <dd>{move || coverage_label(i, &coverage)}</dd>
+                {is_signature.then(|| view! {
+                    <dt>{i.tr(K::SigLevel)}</dt>
+                    <dd class="sig-level">{move || match &level {
+                        Some(l) => format!("PAdES {l}"),
+                        None => i.t(K::SigLevelNone).to_owned(),
+                    }}</dd>
+                })}
+                <dt>{i.tr(K::SigLtv)}</dt>
+                <dd class="sig-ltv"><LtvDetail ltv=ltv /></dd>
+                <dt>{i.tr(K::SigRevocation)}</dt>
+                <dd class="sig-revocation"><RevocationDetail checks=revocation /></dd>
                 <dt>{i.tr(K::SigField)}</dt>
                 <dd class="mono">{sig.field_name.clone()}" ("{sig.sub_filter.clone()}")"</dd>
             </dl>
@@ -200,6 +210,148 @@ fn SignatureCard(n: usize, sig: SignatureCheckView) -> impl IntoView {
                 </ul>
             })}
         </li>
+    }
+}
+
+/// The verdict over all signatures: long-term verifiable when each is, with the lowest level.
+#[derive(Clone, Copy)]
+struct LtvSummary {
+    complete: bool,
+    level: Option<&'static str>,
+}
+
+impl LtvSummary {
+    fn text(self, i: I18n) -> String {
+        match (self.complete, self.level) {
+            (true, Some(l)) => format!("{}（PAdES {l}）", i.t(K::LtvComplete)),
+            (false, Some(l)) => format!("{}（PAdES {l}）", i.t(K::LtvIncomplete)),
+            _ => i.t(K::LtvNotPades).to_owned(),
+        }
+    }
+}
+
+fn ltv_summary(signatures: &[SignatureCheckView]) -> LtvSummary {
+    const LEVELS: [&str; 4] = ["B-B", "B-T", "B-LT", "B-LTA"];
+    let sigs: Vec<&SignatureCheckView> = signatures
+        .iter()
+        .filter(|s| s.kind == "signature")
+        .collect();
+    let rank = |s: &SignatureCheckView| {
+        s.pades_level
+            .as_deref()
+            .and_then(|l| LEVELS.iter().position(|x| *x == l))
+    };
+    let ranks: Option<Vec<usize>> = sigs.iter().map(|s| rank(s)).collect();
+    let level = ranks.and_then(|r| r.into_iter().min()).map(|n| LEVELS[n]);
+    LtvSummary {
+        complete: !sigs.is_empty() && sigs.iter().all(|s| s.ltv.complete),
+        level,
+    }
+}
+
+/// 長期検証: complete, data present but not yet protected, or what is missing.
+#[component]
+fn LtvDetail(ltv: LtvCheckView) -> impl IntoView {
+    let i = use_i18n();
+    let key = if ltv.complete {
+        K::SigLtvComplete
+    } else if ltv.data_in_file {
+        K::SigLtvInFile
+    } else {
+        K::SigLtvMissing
+    };
+    let gaps = ltv
+        .missing
+        .into_iter()
+        .map(|g| {
+            let label = match g.kind.as_str() {
+                "timestamp" => K::LtvGapTimestamp,
+                "revocation" => K::LtvGapRevocation,
+                "not_covered" => K::LtvGapNotCovered,
+                _ => K::LtvGapDocumentTimestamp,
+            };
+            view! {
+                <li>
+                    {i.tr(label)}
+                    {g.subject.map(|s| view! { ": "<span class="sig-subject">{s}</span> })}
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <span>{i.tr(key)}</span>
+        <ul class="ltv-missing">{gaps}</ul>
+    }
+}
+
+/// 失効情報: a one-line summary, then each certificate.
+#[component]
+fn RevocationDetail(checks: Vec<RevocationCheckView>) -> impl IntoView {
+    let i = use_i18n();
+    let summary = revocation_summary(&checks);
+    let rows = checks
+        .into_iter()
+        .map(|c| {
+            let status = match c.status.as_str() {
+                "good" => K::RevGood,
+                "revoked" => K::RevRevokedOne,
+                "revoked_later" => K::RevRevokedLater,
+                "unknown" => K::RevUnknown,
+                _ => K::RevMissingOne,
+            };
+            let via = c.source.as_deref().map(|s| if s == "ocsp" { K::RevViaOcsp } else { K::RevViaCrl });
+            let origin = c.origin.as_deref().map(|o| match o {
+                "dss" => K::RevInDss,
+                "signature" => K::RevInSignature,
+                _ => K::RevOnline,
+            });
+            let tsa = c.timestamp_chain;
+            let refused = c.refused;
+            view! {
+                <li>
+                    {tsa.then(|| view! { <span class="badge">{i.tr(K::RevTsaChain)}</span>" " })}
+                    <span class="sig-subject">{c.subject}</span>": "
+                    {i.tr(status)}
+                    {via.zip(origin).map(|(v, o)| view! { "（"{i.tr(v)}"・"{i.tr(o)}"）" })}
+                    {(!refused.is_empty()).then(|| view! {
+                        <ul class="sig-problems">
+                            {refused.into_iter().map(|r| view! { <li>{i.tr(K::RevRefused)}": "<span lang="en">{r}</span></li> }).collect_view()}
+                        </ul>
+                    })}
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <span>{move || i.t(summary)}</span>
+        <ul class="rev-list">{rows}</ul>
+    }
+}
+
+fn revocation_summary(checks: &[RevocationCheckView]) -> K {
+    if checks.is_empty() {
+        return K::RevNothing;
+    }
+    if checks.iter().any(|c| c.status == "revoked") {
+        return K::RevRevoked;
+    }
+    let from_file = |c: &&RevocationCheckView| {
+        matches!(c.status.as_str(), "good" | "revoked_later")
+            && c.origin.as_deref().is_some_and(|o| o != "online")
+    };
+    let checked: Vec<&RevocationCheckView> = checks.iter().filter(from_file).collect();
+    if checked.is_empty() {
+        return K::RevNotChecked;
+    }
+    if checked.len() < checks.len() {
+        return K::RevPartly;
+    }
+    let ocsp = checked.iter().any(|c| c.source.as_deref() == Some("ocsp"));
+    let crl = checked.iter().any(|c| c.source.as_deref() == Some("crl"));
+    match (ocsp, crl) {
+        (true, true) => K::RevCheckedBoth,
+        (false, true) => K::RevCheckedCrl,
+        _ => K::RevCheckedOcsp,
     }
 }
 
@@ -248,6 +400,7 @@ pub fn PublicContractPage(public_id: String) -> impl IntoView {
                                         <dd>{move || yes_no(i, sealed, K::PublicSealYes, K::PublicSealNo)}</dd>
                                     </dl>
                                     <p><a href="/verify">{i.tr(K::PublicToVerify)}</a></p>
+                                    <p><a href="/trust">{i.tr(K::TrustGuideLink)}</a></p>
                                 </section>
                             }
                             .into_any()

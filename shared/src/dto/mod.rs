@@ -49,8 +49,8 @@ pub use signing::{
 };
 pub use users::{CreateUserRequest, UpdateUserRequest, UserCredentialView, UserView};
 pub use verification::{
-    PublicContractView, PublicVerificationView, SignatureCheckView, TimestampCheckView,
-    VerificationView,
+    LtvCheckView, LtvMissingView, PublicContractView, PublicVerificationView, RevocationCheckView,
+    SignatureCheckView, TimestampCheckView, VerificationView,
 };
 
 use serde::{Deserialize, Serialize};

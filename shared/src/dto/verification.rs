@@ -46,6 +46,67 @@ pub struct SignatureCheckView {
     pub modifications: Vec<String>,
     /// Why a check failed (English, from the verifier).
     pub problems: Vec<String>,
+    /// PAdES baseline level reached (ETSI EN 319 142-1): `B-B`, `B-T`, `B-LT` or `B-LTA`;
+    /// none for document timestamps and for signatures that are not intact PAdES signatures.
+    #[serde(default)]
+    pub pades_level: Option<String>,
+    /// Long-term validation: is the validation data in the file, covered by a later document
+    /// timestamp?
+    #[serde(default)]
+    pub ltv: LtvCheckView,
+    /// Revocation of each certificate of the signer's chain and of its timestamp's TSA chain
+    /// (trust anchors excepted), from the OCSP responses and CRLs in the file.
+    #[serde(default)]
+    pub revocation: Vec<RevocationCheckView>,
+}
+
+/// The long-term validation verdict of one signature or document timestamp.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LtvCheckView {
+    /// Every certificate of the chains has usable revocation data in the file.
+    pub data_in_file: bool,
+    /// ... all of it covered by a later document timestamp, and the signature valid.
+    pub complete: bool,
+    /// What is missing.
+    pub missing: Vec<LtvMissingView>,
+}
+
+/// One missing piece of validation data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct LtvMissingView {
+    /// `timestamp` (no verified time), `revocation` (no OCSP response or CRL in the file for
+    /// `subject`), `not_covered` (the data for `subject` was added after the newest document
+    /// timestamp) or `document_timestamp` (no document timestamp after this one).
+    pub kind: String,
+    /// The certificate concerned.
+    pub subject: Option<String>,
+}
+
+/// The revocation check of one certificate.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RevocationCheckView {
+    /// Subject of the certificate.
+    pub subject: String,
+    /// The certificate is in a timestamp's TSA chain (not the signer's).
+    pub timestamp_chain: bool,
+    /// `good`, `revoked` (at or before the signing time: the signature is invalid),
+    /// `revoked_later` (after the signing time), `unknown` (the responder does not know it) or
+    /// `missing` (no usable data).
+    pub status: String,
+    /// Revocation time, RFC 3339 UTC, when revoked.
+    pub revoked_at: Option<String>,
+    /// `ocsp` or `crl`, when data was used.
+    pub source: Option<String>,
+    /// Where that data was: `dss` (the document's security store), `signature` (inside the
+    /// signature) or `online` (fetched while verifying; never on the public endpoint).
+    pub origin: Option<String>,
+    /// When the OCSP response or CRL was issued (`thisUpdate`), RFC 3339 UTC.
+    pub issued_at: Option<String>,
+    /// Embedded data about this certificate that was refused, and why (English).
+    pub refused: Vec<String>,
 }
 
 /// A verified RFC 3161 time.
