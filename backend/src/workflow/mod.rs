@@ -15,6 +15,7 @@ pub mod error;
 pub mod expiry;
 pub mod purpose;
 pub mod sealing;
+pub mod seal_keys;
 pub mod settings;
 pub mod signing;
 pub mod tenants;

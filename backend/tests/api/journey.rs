@@ -663,7 +663,11 @@ async fn with_the_tsa_down_the_contract_waits_in_concluding(backend: Backend) {
         );
         let registry =
             backend::jobs::Registry::new().with(backend::workflow::sealing::SealHandler::new(
-                std::sync::Arc::new(kit),
+                std::sync::Arc::new(backend::seal::SealService::new(
+                    std::sync::Arc::new(kit),
+                    state.keys.clone(),
+                    Vec::new(),
+                )),
                 state.blobs.clone(),
                 backend::workflow::signing::Links::new(&state.config.public_url),
             ));
