@@ -226,7 +226,8 @@ fn seal(config: &Config, cmd: SealCommand) -> anyhow::Result<Result<(), Refusal>
     crate::startup::install_audit_key(config)?;
     let keys = crate::secrets::KeyRing::from_config(config)?;
     let now = Millis::now();
-    Ok((|| match cmd {
+    Ok((|| -> Result<(), Refusal> {
+        match cmd {
         SealCommand::List => {
             let rows = keyring::list(&mut conn)?;
             if !rows.iter().any(|r| r.state == keyring::ACTIVE) {
@@ -273,6 +274,7 @@ fn seal(config: &Config, cmd: SealCommand) -> anyhow::Result<Result<(), Refusal>
             let row = keyring::retire(&mut conn, &id, &operator(), now)?;
             println!("{}", line(&row));
             Ok(())
+        }
         }
     })())
 }
