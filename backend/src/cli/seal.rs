@@ -22,41 +22,7 @@ pub enum SealCommand {
     List,
     /// Import a key (it stands by until activated): a PKCS#12 file, PEM files, or a PKCS#11
     /// reference with the key's certificate.
-    Import {
-        /// A name for the key, e.g. "2027年度 電子署名鍵".
-        #[arg(long)]
-        label: String,
-        /// PKCS#12 (.p12/.pfx) file.
-        #[arg(long, value_name = "FILE", conflicts_with_all = ["key", "pkcs11_module"])]
-        p12: Option<PathBuf>,
-        /// File holding the PKCS#12 password (first line).
-        #[arg(long, value_name = "FILE", requires = "p12")]
-        password_file: Option<PathBuf>,
-        /// PEM private key.
-        #[arg(long, value_name = "FILE", requires = "cert")]
-        key: Option<PathBuf>,
-        /// PEM seal certificate (with --key, or with --pkcs11-*).
-        #[arg(long, value_name = "FILE")]
-        cert: Option<PathBuf>,
-        /// PEM chain certificates (repeatable).
-        #[arg(long, value_name = "FILE")]
-        chain: Vec<PathBuf>,
-        /// PKCS#11 module path.
-        #[arg(long, value_name = "PATH", requires_all = ["pkcs11_token", "pkcs11_key", "pkcs11_pin_file", "cert"])]
-        pkcs11_module: Option<String>,
-        /// PKCS#11 token label.
-        #[arg(long)]
-        pkcs11_token: Option<String>,
-        /// PKCS#11 private key label.
-        #[arg(long)]
-        pkcs11_key: Option<String>,
-        /// File holding the token's user PIN (stored as a path, never read into the database).
-        #[arg(long, value_name = "FILE")]
-        pkcs11_pin_file: Option<String>,
-        /// Activate it right away.
-        #[arg(long)]
-        activate: bool,
-    },
+    Import(Box<ImportArgs>),
     /// Make a key the one the service seals with (the previous one stands by).
     Activate {
         /// The key's ID.
@@ -67,6 +33,44 @@ pub enum SealCommand {
         /// The key's ID.
         id: String,
     },
+}
+
+/// `tachiai seal import …`
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// A name for the key, e.g. "2027年度 電子署名鍵".
+    #[arg(long)]
+    label: String,
+    /// PKCS#12 (.p12/.pfx) file.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["key", "pkcs11_module"])]
+    p12: Option<PathBuf>,
+    /// File holding the PKCS#12 password (first line).
+    #[arg(long, value_name = "FILE", requires = "p12")]
+    password_file: Option<PathBuf>,
+    /// PEM private key.
+    #[arg(long, value_name = "FILE", requires = "cert")]
+    key: Option<PathBuf>,
+    /// PEM seal certificate (with --key, or with --pkcs11-*).
+    #[arg(long, value_name = "FILE")]
+    cert: Option<PathBuf>,
+    /// PEM chain certificates (repeatable).
+    #[arg(long, value_name = "FILE")]
+    chain: Vec<PathBuf>,
+    /// PKCS#11 module path.
+    #[arg(long, value_name = "PATH", requires_all = ["pkcs11_token", "pkcs11_key", "pkcs11_pin_file", "cert"])]
+    pkcs11_module: Option<String>,
+    /// PKCS#11 token label.
+    #[arg(long)]
+    pkcs11_token: Option<String>,
+    /// PKCS#11 private key label.
+    #[arg(long)]
+    pkcs11_key: Option<String>,
+    /// File holding the token's user PIN (stored as a path, never read into the database).
+    #[arg(long, value_name = "FILE")]
+    pkcs11_pin_file: Option<String>,
+    /// Activate it right away.
+    #[arg(long)]
+    activate: bool,
 }
 
 /// `tachiai tsa …`
@@ -240,19 +244,20 @@ fn seal(config: &Config, cmd: SealCommand) -> anyhow::Result<Result<(), Refusal>
             }
             Ok(())
         }
-        SealCommand::Import {
-            label,
-            p12,
-            password_file,
-            key,
-            cert,
-            chain,
-            pkcs11_module,
-            pkcs11_token,
-            pkcs11_key,
-            pkcs11_pin_file,
-            activate,
-        } => {
+        SealCommand::Import(args) => {
+            let ImportArgs {
+                label,
+                p12,
+                password_file,
+                key,
+                cert,
+                chain,
+                pkcs11_module,
+                pkcs11_token,
+                pkcs11_key,
+                pkcs11_pin_file,
+                activate,
+            } = *args;
             let pkcs11 = match (pkcs11_module, pkcs11_token, pkcs11_key, pkcs11_pin_file) {
                 (Some(m), Some(t), Some(k), Some(p)) => Some((m, t, k, p)),
                 _ => None,

@@ -148,7 +148,7 @@ impl SealService {
     }
 
     /// Where the TSAs come from now: `database`, `configured` or `builtin`, and the URLs.
-    pub fn tsa_source(&self, conn: &mut AnyConnection) -> QueryResult<(&'static str, Vec<(Option<String>, String)>)> {
+    pub fn tsa_source(&self, conn: &mut AnyConnection) -> QueryResult<(&'static str, TsaEntries)> {
         let listed = tsa_list(conn)?;
         Ok(if !listed.is_empty() {
             ("database", listed.into_iter().map(|(id, u)| (Some(id), u)).collect())
@@ -213,6 +213,9 @@ fn sha_of(cert: &x509_cert::Certificate) -> String {
         .map(|d| super::hex_sha256(&d))
         .unwrap_or_default()
 }
+
+/// TSAs in order: (ID when listed in the database, URL).
+pub type TsaEntries = Vec<(Option<String>, String)>;
 
 /// The database's TSA list, in order: (id, url).
 pub fn tsa_list(conn: &mut AnyConnection) -> QueryResult<Vec<(String, String)>> {

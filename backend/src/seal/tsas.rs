@@ -145,7 +145,8 @@ pub fn remove(
     db::tenant_transaction(conn, SYSTEM_CHAIN_ID, |conn| {
         let (id, url) = find(conn, id_or_url)?;
         diesel::delete(tsa_servers::table.find(&id)).execute(conn)?;
-        renumber(conn, &ordered_ids(conn)?)?;
+        let ids = ordered_ids(conn)?;
+        renumber(conn, &ids)?;
         record(conn, origin, AuditAction::TsaRemoved, &id, json!({ "url": url }), now)?;
         Ok(())
     })
