@@ -668,11 +668,12 @@ impl SecondCa {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let base = format!("http://{}/pki", listener.local_addr().unwrap());
         let pki = Arc::new(
-            pades::DevPki::generate(
+            pades::DevPki::generate_tagged(
                 dir,
                 &pades::DevPkiOptions {
                     base_url: Some(base),
                 },
+                " 2027",
             )
             .unwrap(),
         );
@@ -743,10 +744,27 @@ fn seals_by_root(pdf: &[u8], roots: [&str; 2]) -> Vec<usize> {
         .filter(|&i| verdicts[0][i].kind == pades::SignatureKind::Signature)
         .map(|i| {
             let by: Vec<usize> = (0..2).filter(|&k| verdicts[k][i].trusted).collect();
-            assert_eq!(by.len(), 1, "signature {i} chains to exactly one key's root");
+            assert_eq!(
+                by.len(),
+                1,
+                "signature {i} chains to exactly one key's root"
+            );
             by[0]
         })
         .collect()
+}
+
+fn job_errors(url: &str) -> String {
+    use diesel::prelude::*;
+    let mut conn = diesel::PgConnection::establish(url).unwrap();
+    diesel::select(diesel::dsl::sql::<
+        diesel::sql_types::Nullable<diesel::sql_types::Text>,
+    >(
+        "(SELECT string_agg(last_error, ' | ') FROM jobs WHERE last_error IS NOT NULL)",
+    ))
+    .get_result::<Option<String>>(&mut conn)
+    .unwrap()
+    .unwrap_or_default()
 }
 
 fn sql_count(url: &str, sql: &str) -> i64 {
@@ -786,16 +804,34 @@ fn seal_key_rotation_while_two_servers_conclude() {
         .expect_problem(403, "forbidden");
     // Bad key material: refused with one sentence and exit 3, nothing stored.
     let mismatch = a.cli(&[
-        "seal", "import", "--label", "誤った組", "--key",
-        &pki1.join("seal.key").display().to_string(), "--cert", &ca2.file("seal.pem"),
-        "--chain", &ca2.file("chain.pem"),
+        "seal",
+        "import",
+        "--label",
+        "誤った組",
+        "--key",
+        &pki1.join("seal.key").display().to_string(),
+        "--cert",
+        &ca2.file("seal.pem"),
+        "--chain",
+        &ca2.file("chain.pem"),
     ]);
     assert_eq!(mismatch.status.code(), Some(3), "{mismatch:?}");
     let said = String::from_utf8_lossy(&mismatch.stderr);
-    assert!(said.contains("does not match the certificate") && said.lines().count() == 1, "{said}");
+    assert!(
+        said.contains("does not match the certificate") && said.lines().count() == 1,
+        "{said}"
+    );
     let broken = a.cli(&[
-        "seal", "import", "--label", "別のチェーン", "--key", &ca2.file("seal.key"),
-        "--cert", &ca2.file("seal.pem"), "--chain", &pki1.join("chain.pem").display().to_string(),
+        "seal",
+        "import",
+        "--label",
+        "別のチェーン",
+        "--key",
+        &ca2.file("seal.key"),
+        "--cert",
+        &ca2.file("seal.pem"),
+        "--chain",
+        &pki1.join("chain.pem").display().to_string(),
     ]);
     assert_eq!(broken.status.code(), Some(3), "{broken:?}");
     assert_eq!(sql_count(&db.url, "SELECT count(*) FROM seal_keys"), 0);
@@ -830,8 +866,17 @@ fn seal_key_rotation_while_two_servers_conclude() {
         }
         let started = Instant::now();
         let out = a.cli(&[
-            "seal", "import", "--label", "2027年度 電子署名鍵", "--key", &ca2.file("seal.key"),
-            "--cert", &ca2.file("seal.pem"), "--chain", &ca2.file("chain.pem"), "--activate",
+            "seal",
+            "import",
+            "--label",
+            "2027年度 電子署名鍵",
+            "--key",
+            &ca2.file("seal.key"),
+            "--cert",
+            &ca2.file("seal.pem"),
+            "--chain",
+            &ca2.file("chain.pem"),
+            "--activate",
         ]);
         assert!(out.status.success(), "{out:?}");
         eprintln!(
@@ -872,7 +917,20 @@ fn seal_key_rotation_while_two_servers_conclude() {
     let mut checked_externally = [false; 2];
     for (i, (cid, _)) in contracts.iter().enumerate() {
         let server = if i % 2 == 0 { &a } else { &b };
-        let detail = server::wait_concluded(server, &org.staff, cid, Duration::from_secs(240));
+        let deadline = Instant::now() + Duration::from_secs(240);
+        while server
+            .get(Some(&org.staff), &format!("/api/v1/contracts/{cid}"))
+            .expect(200)["state"]
+            != "concluded"
+        {
+            assert!(
+                Instant::now() < deadline,
+                "{cid} not concluded; the seal jobs said: {}",
+                job_errors(&db.url)
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let detail = server::wait_concluded(server, &org.staff, cid, Duration::from_secs(5));
         let (sealed, certificate) = server::sealed_and_certificate(&detail);
         for doc in [&sealed, &certificate] {
             let file = download(server, &org.staff, cid, doc);
@@ -882,14 +940,20 @@ fn seal_key_rotation_while_two_servers_conclude() {
             assert_eq!(keys.len(), 1, "{cid}: one seal per file here");
             by_key[keys[0]] += 1;
             if !checked_externally[keys[0]] {
-                let path = db.dir.join(format!("rotation-{i}-{}.pdf", doc["role"].as_str().unwrap()));
+                let path = db.dir.join(format!(
+                    "rotation-{i}-{}.pdf",
+                    doc["role"].as_str().unwrap()
+                ));
                 std::fs::write(&path, &file).unwrap();
                 helpers::external_validation(&both, &path);
                 checked_externally[keys[0]] = true;
             }
         }
     }
-    eprintln!("seals by the first key: {}, by the new key: {}", by_key[0], by_key[1]);
+    eprintln!(
+        "seals by the first key: {}, by the new key: {}",
+        by_key[0], by_key[1]
+    );
     assert!(by_key[0] > 0 && by_key[1] > 0, "{by_key:?}");
     // The database records the same: each seal by exactly one key, the new one after the switch.
     let recorded_new = sql_count(
@@ -902,17 +966,28 @@ fn seal_key_rotation_while_two_servers_conclude() {
         "SELECT count(*) FROM document_seals WHERE seal_key_id IS NULL AND source = 'development'",
     );
     // One row per B-T seal and per certificate: exactly the signatures counted in the files.
-    assert_eq!((recorded_old as usize, recorded_new as usize), (by_key[0], by_key[1]));
+    assert_eq!(
+        (recorded_old as usize, recorded_new as usize),
+        (by_key[0], by_key[1])
+    );
     assert_eq!(
         recorded_old + recorded_new,
         sql_count(&db.url, "SELECT count(*) FROM document_seals")
     );
     wait_jobs_finished(&db);
-    assert_eq!(count_jobs(&db.url, "attempts <> 1"), 0, "a seal job failed and was retried");
+    assert_eq!(
+        count_jobs(&db.url, "attempts <> 1"),
+        0,
+        "a seal job failed and was retried"
+    );
     // Every change is in the service's audit chain, with its actor.
     let events = a.cli(&["audit", "events", "--tenant", "_system", "--last", "50"]);
     let events = String::from_utf8_lossy(&events.stdout);
-    for action in ["seal_key.imported", "seal_key.activated", "seal_key.refused"] {
+    for action in [
+        "seal_key.imported",
+        "seal_key.activated",
+        "seal_key.refused",
+    ] {
         assert!(events.contains(action), "{action} not audited: {events}");
     }
     assert!(events.contains("\"actor\":\"operator\""), "{events}");

@@ -303,8 +303,12 @@ pub fn timestamp_certificate(token_der: &[u8]) -> Result<Certificate, PadesError
         .content
         .decode_as()
         .map_err(|e| ts_err(format!("token: {e}")))?;
-    let si =
-        sd.signer_infos.0.iter().next().ok_or_else(|| ts_err("token has no SignerInfo"))?;
+    let si = sd
+        .signer_infos
+        .0
+        .iter()
+        .next()
+        .ok_or_else(|| ts_err("token has no SignerInfo"))?;
     sd.certificates
         .iter()
         .flat_map(|cs| cs.0.iter())
@@ -327,7 +331,11 @@ fn valid_at(cert: &Certificate, when: i64) -> bool {
 /// The TSA certificate is valid at `gen_time`; each issuer the token carries signed the
 /// certificate below it and was valid then (a TSA whose certificate had expired, or whose
 /// chain was forged, cannot vouch for a time).
-fn check_tsa_chain(tsa_cert: &Certificate, certs: &[Certificate], gen_time: i64) -> Result<(), PadesError> {
+fn check_tsa_chain(
+    tsa_cert: &Certificate,
+    certs: &[Certificate],
+    gen_time: i64,
+) -> Result<(), PadesError> {
     if !valid_at(tsa_cert, gen_time) {
         return Err(ts_err(format!(
             "TSA certificate {} is not valid at the token's genTime",

@@ -220,7 +220,10 @@ fn material(
             cert_pem: read_text(&cert)?,
             chain_pem: chain_pem()?,
         }),
-        None => Err(Refusal(2, "--cert needs --key or the --pkcs11-* options.".into())),
+        None => Err(Refusal(
+            2,
+            "--cert needs --key or the --pkcs11-* options.".into(),
+        )),
     }
 }
 
@@ -232,54 +235,54 @@ fn seal(config: &Config, cmd: SealCommand) -> anyhow::Result<Result<(), Refusal>
     let now = Millis::now();
     Ok((|| -> Result<(), Refusal> {
         match cmd {
-        SealCommand::List => {
-            let rows = keyring::list(&mut conn)?;
-            if !rows.iter().any(|r| r.state == keyring::ACTIVE) {
-                println!(
-                    "# no active key: the configured key, else the development PKI, seals"
-                );
+            SealCommand::List => {
+                let rows = keyring::list(&mut conn)?;
+                if !rows.iter().any(|r| r.state == keyring::ACTIVE) {
+                    println!(
+                        "# no active key: the configured key, else the development PKI, seals"
+                    );
+                }
+                for r in &rows {
+                    println!("{}", line(r));
+                }
+                Ok(())
             }
-            for r in &rows {
-                println!("{}", line(r));
+            SealCommand::Import(args) => {
+                let ImportArgs {
+                    label,
+                    p12,
+                    password_file,
+                    key,
+                    cert,
+                    chain,
+                    pkcs11_module,
+                    pkcs11_token,
+                    pkcs11_key,
+                    pkcs11_pin_file,
+                    activate,
+                } = *args;
+                let pkcs11 = match (pkcs11_module, pkcs11_token, pkcs11_key, pkcs11_pin_file) {
+                    (Some(m), Some(t), Some(k), Some(p)) => Some((m, t, k, p)),
+                    _ => None,
+                };
+                let m = material(p12, password_file, key, cert, &chain, pkcs11)?;
+                let mut row = keyring::import(&mut conn, &keys, &label, &m, &operator(), now)?;
+                if activate {
+                    row = keyring::activate(&mut conn, &keys, &row.id, &operator(), now)?;
+                }
+                println!("{}", line(&row));
+                Ok(())
             }
-            Ok(())
-        }
-        SealCommand::Import(args) => {
-            let ImportArgs {
-                label,
-                p12,
-                password_file,
-                key,
-                cert,
-                chain,
-                pkcs11_module,
-                pkcs11_token,
-                pkcs11_key,
-                pkcs11_pin_file,
-                activate,
-            } = *args;
-            let pkcs11 = match (pkcs11_module, pkcs11_token, pkcs11_key, pkcs11_pin_file) {
-                (Some(m), Some(t), Some(k), Some(p)) => Some((m, t, k, p)),
-                _ => None,
-            };
-            let m = material(p12, password_file, key, cert, &chain, pkcs11)?;
-            let mut row = keyring::import(&mut conn, &keys, &label, &m, &operator(), now)?;
-            if activate {
-                row = keyring::activate(&mut conn, &keys, &row.id, &operator(), now)?;
+            SealCommand::Activate { id } => {
+                let row = keyring::activate(&mut conn, &keys, &id, &operator(), now)?;
+                println!("{}", line(&row));
+                Ok(())
             }
-            println!("{}", line(&row));
-            Ok(())
-        }
-        SealCommand::Activate { id } => {
-            let row = keyring::activate(&mut conn, &keys, &id, &operator(), now)?;
-            println!("{}", line(&row));
-            Ok(())
-        }
-        SealCommand::Retire { id } => {
-            let row = keyring::retire(&mut conn, &id, &operator(), now)?;
-            println!("{}", line(&row));
-            Ok(())
-        }
+            SealCommand::Retire { id } => {
+                let row = keyring::retire(&mut conn, &id, &operator(), now)?;
+                println!("{}", line(&row));
+                Ok(())
+            }
         }
     })())
 }
@@ -308,7 +311,11 @@ fn tsa(config: &Config, cmd: TsaCommand) -> anyhow::Result<Result<(), Refusal>> 
     } else if !config.tsa_urls.is_empty() {
         (
             "configured (tsa_urls)",
-            config.tsa_urls.iter().map(|u| ("-".to_owned(), u.clone())).collect(),
+            config
+                .tsa_urls
+                .iter()
+                .map(|u| ("-".to_owned(), u.clone()))
+                .collect(),
         )
     } else {
         ("the development PKI's built-in TSA", Vec::new())

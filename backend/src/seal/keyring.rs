@@ -322,14 +322,17 @@ pub fn open_signer(material: &KeyMaterial, now: Millis) -> Result<SharedSigner, 
     };
     let signer = opened.map_err(|e| {
         let text = e.to_string();
-        if text.contains("does not belong to the private key") || text.contains("matches its key")
-        {
+        if text.contains("does not belong to the private key") || text.contains("matches its key") {
             KeyRefusal::Mismatch
         } else {
             KeyRefusal::Unreadable(text)
         }
     })?;
-    check_certificates(pades::Signer::certificate(&signer), pades::Signer::chain(&signer), now)?;
+    check_certificates(
+        pades::Signer::certificate(&signer),
+        pades::Signer::chain(&signer),
+        now,
+    )?;
     Ok(std::sync::Arc::new(signer))
 }
 
@@ -391,7 +394,10 @@ fn pem_of(certs: &[&Certificate]) -> Result<String, KeyRefusal> {
     Ok(out)
 }
 
-fn parse_chain(cert_pem: &str, chain_pem: &str) -> Result<(Certificate, Vec<Certificate>), KeyRefusal> {
+fn parse_chain(
+    cert_pem: &str,
+    chain_pem: &str,
+) -> Result<(Certificate, Vec<Certificate>), KeyRefusal> {
     use x509_cert::der::DecodePem;
     let cert = Certificate::from_pem(cert_pem.trim().as_bytes())
         .map_err(|e| KeyRefusal::Unreadable(format!("seal certificate: {e}")))?;
@@ -444,7 +450,11 @@ pub fn seal_counts(conn: &mut AnyConnection) -> QueryResult<Vec<(Option<String>,
 }
 
 /// Opens a stored key (decrypting its material) and checks it at `now`.
-pub fn signer_of(row: &SealKeyRow, keys: &KeyRing, now: Millis) -> Result<SharedSigner, KeyRefusal> {
+pub fn signer_of(
+    row: &SealKeyRow,
+    keys: &KeyRing,
+    now: Millis,
+) -> Result<SharedSigner, KeyRefusal> {
     let material = match row.kind.as_str() {
         KIND_PKCS11 => {
             let (cert, chain) = split_pem(&row.certificates_pem)?;
@@ -722,7 +732,14 @@ pub fn retire(
 ) -> Result<SealKeyRow, KeyringError> {
     let row = get(conn, id)?;
     if row.state == ACTIVE {
-        return Err(refused(conn, origin, "retire", Some(id), KeyRefusal::Active, now));
+        return Err(refused(
+            conn,
+            origin,
+            "retire",
+            Some(id),
+            KeyRefusal::Active,
+            now,
+        ));
     }
     if row.state == RETIRED {
         return Ok(row);

@@ -60,7 +60,11 @@ pub struct SealService {
 impl SealService {
     /// A service over `fallback` (the configured key or the development PKI), opening keyring
     /// keys with `keys`.
-    pub fn new(fallback: Arc<SealKit>, keys: Arc<KeyRing>, configured_tsa_urls: Vec<String>) -> Self {
+    pub fn new(
+        fallback: Arc<SealKit>,
+        keys: Arc<KeyRing>,
+        configured_tsa_urls: Vec<String>,
+    ) -> Self {
         let base = Arc::new(fallback.trust.clone());
         SealService {
             fallback_signer: Arc::new(FallbackSigner(fallback.clone())),
@@ -151,11 +155,17 @@ impl SealService {
     pub fn tsa_source(&self, conn: &mut AnyConnection) -> QueryResult<(&'static str, TsaEntries)> {
         let listed = tsa_list(conn)?;
         Ok(if !listed.is_empty() {
-            ("database", listed.into_iter().map(|(id, u)| (Some(id), u)).collect())
+            (
+                "database",
+                listed.into_iter().map(|(id, u)| (Some(id), u)).collect(),
+            )
         } else if !self.configured_tsa_urls.is_empty() {
             (
                 "configured",
-                self.configured_tsa_urls.iter().map(|u| (None, u.clone())).collect(),
+                self.configured_tsa_urls
+                    .iter()
+                    .map(|u| (None, u.clone()))
+                    .collect(),
             )
         } else {
             ("builtin", Vec::new())
@@ -319,7 +329,13 @@ fn record_health(pool: &DbPool, url: &str, outcome: Result<Option<&x509_cert::Ce
 }
 
 /// One URL's health row: (last success, last error at, last error, cert subject, cert expiry).
-pub type TsaHealth = (Option<i64>, Option<i64>, Option<String>, Option<String>, Option<i64>);
+pub type TsaHealth = (
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+);
 
 /// The health of `url`, if it answered (or failed) since it was listed.
 pub fn tsa_health_of(conn: &mut AnyConnection, url: &str) -> QueryResult<Option<TsaHealth>> {

@@ -111,8 +111,7 @@ pub fn add(
             return Err(TsaError::Refused(ProblemCode::TsaDuplicate));
         }
         let mut ids = ordered_ids(conn)?;
-        let at = position
-            .map_or(ids.len(), |p| (p.max(1) as usize - 1).min(ids.len()));
+        let at = position.map_or(ids.len(), |p| (p.max(1) as usize - 1).min(ids.len()));
         diesel::insert_into(tsa_servers::table)
             .values((
                 tsa_servers::id.eq(&id),
@@ -147,7 +146,14 @@ pub fn remove(
         diesel::delete(tsa_servers::table.find(&id)).execute(conn)?;
         let ids = ordered_ids(conn)?;
         renumber(conn, &ids)?;
-        record(conn, origin, AuditAction::TsaRemoved, &id, json!({ "url": url }), now)?;
+        record(
+            conn,
+            origin,
+            AuditAction::TsaRemoved,
+            &id,
+            json!({ "url": url }),
+            now,
+        )?;
         Ok(())
     })
 }

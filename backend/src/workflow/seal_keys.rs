@@ -26,7 +26,10 @@ fn may_change(conn: &mut AnyConnection, actor: &Actor) -> WorkflowResult<()> {
 }
 
 /// The keyring with each key's seal count, newest first.
-pub fn keyring_view(conn: &mut AnyConnection, service: &SealService) -> WorkflowResult<SealKeyringView> {
+pub fn keyring_view(
+    conn: &mut AnyConnection,
+    service: &SealService,
+) -> WorkflowResult<SealKeyringView> {
     let now = Millis::now();
     let counts = keyring::seal_counts(conn)?;
     let rows = keyring::list(conn)?;
@@ -37,7 +40,10 @@ pub fn keyring_view(conn: &mut AnyConnection, service: &SealService) -> Workflow
             .map_or(0, |(_, n)| *n)
     };
     Ok(SealKeyringView {
-        active_id: rows.iter().find(|r| r.state == keyring::ACTIVE).map(|r| r.id.clone()),
+        active_id: rows
+            .iter()
+            .find(|r| r.state == keyring::ACTIVE)
+            .map(|r| r.id.clone()),
         keys: rows
             .iter()
             .map(|r| views::seal_key_view(r, seals(&r.id), now))
@@ -79,7 +85,14 @@ pub fn import_key(
 ) -> WorkflowResult<SealKeyView> {
     may_change(conn, actor)?;
     let material = KeyMaterial::from_request(&req.material).map_err(KeyringError::Refused)?;
-    let row = keyring::import(conn, keys, &req.label, &material, &actor.origin, Millis::now())?;
+    let row = keyring::import(
+        conn,
+        keys,
+        &req.label,
+        &material,
+        &actor.origin,
+        Millis::now(),
+    )?;
     one(conn, &row)
 }
 
@@ -98,14 +111,21 @@ pub fn activate_key(
 
 /// `POST /seal/keys/{id}/retire`.
 #[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id))]
-pub fn retire_key(conn: &mut AnyConnection, actor: &Actor, id: &str) -> WorkflowResult<SealKeyView> {
+pub fn retire_key(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    id: &str,
+) -> WorkflowResult<SealKeyView> {
     may_change(conn, actor)?;
     let row = keyring::retire(conn, id, &actor.origin, Millis::now())?;
     one(conn, &row)
 }
 
 /// The TSAs in order with their health, whichever list is in use.
-pub fn tsa_list_view(conn: &mut AnyConnection, service: &SealService) -> WorkflowResult<TsaListView> {
+pub fn tsa_list_view(
+    conn: &mut AnyConnection,
+    service: &SealService,
+) -> WorkflowResult<TsaListView> {
     let now = Millis::now();
     let (source, entries) = service.tsa_source(conn)?;
     let mut tsas = Vec::new();

@@ -102,8 +102,10 @@ pub fn seal_key_view(
         label: row.label.clone(),
         kind: row.kind.clone(),
         state: row.state.clone(),
-        certificate: certs.first().map(info).unwrap_or_else(|| {
-            shared::dto::CertificateInfoView {
+        certificate: certs
+            .first()
+            .map(info)
+            .unwrap_or_else(|| shared::dto::CertificateInfoView {
                 subject: row.subject.clone(),
                 issuer: row.issuer.clone(),
                 serial_number: row.serial_number.clone(),
@@ -111,8 +113,7 @@ pub fn seal_key_view(
                 not_after: rfc3339(row.not_after),
                 days_left: (row.not_after - now.0).div_euclid(86_400_000),
                 sha256: row.cert_sha256.clone(),
-            }
-        }),
+            }),
         chain: certs.iter().skip(1).map(info).collect(),
         pkcs11: match (
             &row.pkcs11_module,

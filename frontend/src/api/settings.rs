@@ -34,7 +34,10 @@ pub async fn import_seal_key(
 }
 
 /// `POST /seal/keys/{id}/activate` or `…/retire`.
-pub async fn change_seal_key(id: &str, activate: bool) -> Result<shared::dto::SealKeyView, Problem> {
+pub async fn change_seal_key(
+    id: &str,
+    activate: bool,
+) -> Result<shared::dto::SealKeyView, Problem> {
     let verb = if activate { "activate" } else { "retire" };
     super::post_empty(&format!("/seal/keys/{}/{verb}", super::encode(id))).await
 }
@@ -45,7 +48,9 @@ pub async fn tsas() -> Result<shared::dto::TsaListView, Problem> {
 }
 
 /// `POST /seal/tsas`.
-pub async fn add_tsa(req: &shared::dto::AddTsaRequest) -> Result<shared::dto::TsaListView, Problem> {
+pub async fn add_tsa(
+    req: &shared::dto::AddTsaRequest,
+) -> Result<shared::dto::TsaListView, Problem> {
     send(Method::POST, "/seal/tsas", req).await
 }
 

@@ -135,7 +135,10 @@ fn KeyringSection() -> impl IntoView {
 }
 
 #[component]
-fn KeyRow(key: SealKeyView, change: Action<(String, bool), Result<SealKeyView, shared::problem::Problem>>) -> impl IntoView {
+fn KeyRow(
+    key: SealKeyView,
+    change: Action<(String, bool), Result<SealKeyView, shared::problem::Problem>>,
+) -> impl IntoView {
     let i = use_i18n();
     let (badge, state) = match key.state.as_str() {
         "active" => ("badge badge-on", K::KeyActive),
@@ -188,7 +191,11 @@ fn ImportKeyForm(on_done: impl Fn() + Copy + 'static) -> impl IntoView {
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let mut errors = Vec::new();
-        for (field, v) in [("label", label), ("key_pem", key_pem), ("certificate_pem", cert_pem)] {
+        for (field, v) in [
+            ("label", label),
+            ("key_pem", key_pem),
+            ("certificate_pem", cert_pem),
+        ] {
             if v.get_untracked().trim().is_empty() {
                 errors.push((field, ValidationError::Required));
             }
@@ -235,7 +242,13 @@ fn TsaSection() -> impl IntoView {
         let op = op.clone();
         async move {
             match op {
-                TsaOp::Add(url) => api::settings::add_tsa(&AddTsaRequest { url, position: None }).await,
+                TsaOp::Add(url) => {
+                    api::settings::add_tsa(&AddTsaRequest {
+                        url,
+                        position: None,
+                    })
+                    .await
+                }
                 TsaOp::Remove(id) => api::settings::remove_tsa(&id).await,
                 TsaOp::Move(id, p) => api::settings::move_tsa(&id, p).await,
             }
@@ -253,7 +266,11 @@ fn TsaSection() -> impl IntoView {
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let u = url.get_untracked().trim().to_owned();
-        if !form.check(if u.is_empty() { vec![("url", ValidationError::Required)] } else { Vec::new() }) {
+        if !form.check(if u.is_empty() {
+            vec![("url", ValidationError::Required)]
+        } else {
+            Vec::new()
+        }) {
             return;
         }
         edit.dispatch(TsaOp::Add(u));
@@ -301,13 +318,21 @@ enum TsaOp {
 }
 
 #[component]
-fn TsaRow(tsa: TsaView, editable: bool, edit: Action<TsaOp, Result<shared::dto::TsaListView, shared::problem::Problem>>) -> impl IntoView {
+fn TsaRow(
+    tsa: TsaView,
+    editable: bool,
+    edit: Action<TsaOp, Result<shared::dto::TsaListView, shared::problem::Problem>>,
+) -> impl IntoView {
     let i = use_i18n();
     let at = |t: &Option<String>| t.as_deref().map(jst).unwrap_or_else(|| "—".into());
     let ok = at(&tsa.last_success_at);
     let failed = at(&tsa.last_error_at);
     let error = tsa.last_error.clone().unwrap_or_default();
-    let expiry = tsa.certificate_not_after.as_deref().map(jst).unwrap_or_else(|| "—".into());
+    let expiry = tsa
+        .certificate_not_after
+        .as_deref()
+        .map(jst)
+        .unwrap_or_else(|| "—".into());
     let days = tsa.certificate_days_left;
     let id = tsa.id.clone().unwrap_or_default();
     let (id_up, id_rm) = (id.clone(), id);
