@@ -589,6 +589,29 @@ fn wait_for_subject_at_least(mail: &Mailbox, to: &str, subject: &str) {
     }
 }
 
+/// Sends a contract to one party (steps alternating between `servers`), who confirms with the
+/// first and agrees with the second. Returns the contract's id.
+fn send_and_agree(
+    servers: [&Server; 2],
+    org: &server::Org,
+    mail: &Mailbox,
+    pdf: &[u8],
+    title: &str,
+    to: &str,
+) -> String {
+    let cid = send_contract(
+        &servers,
+        org,
+        title,
+        pdf,
+        json!([{"organization_name": "株式会社テスト商事", "name": "伊藤 三郎", "email": to}]),
+        false,
+    );
+    let (t, s) = confirm(servers[0], mail, to, None);
+    agree(servers[1], &t, &s);
+    cid
+}
+
 /// Two server processes on one PostgreSQL database (and one data directory for blobs and
 /// outbox): ten contracts, each step alternating between the processes, all sealed and
 /// concluded exactly once, no job run twice, the audit chain intact.
@@ -612,17 +635,8 @@ fn two_servers_share_one_postgres_database() {
                 scope.spawn(move || {
                     let servers: [&Server; 2] = if i % 2 == 0 { [a, b] } else { [b, a] };
                     let to = format!("party{i}@example.jp");
-                    let cid = send_contract(
-                        &servers,
-                        org,
-                        &format!("業務委託契約 第{i}号"),
-                        pdf,
-                        json!([{"organization_name": "株式会社テスト商事", "name": "伊藤 三郎", "email": to}]),
-                        false,
-                    );
-                    let (t, s) = confirm(servers[0], mail, &to, None);
-                    agree(servers[1], &t, &s);
-                    (cid, to)
+                    let title = format!("業務委託契約 第{i}号");
+                    (send_and_agree(servers, org, mail, pdf, &title, &to), to)
                 })
             })
             .collect();
@@ -844,17 +858,8 @@ fn seal_key_rotation_while_two_servers_conclude() {
                 scope.spawn(move || {
                     let servers: [&Server; 2] = if i % 2 == 0 { [a, b] } else { [b, a] };
                     let to = format!("rotation{i}@example.jp");
-                    let cid = send_contract(
-                        &servers,
-                        org,
-                        &format!("鍵更新中の契約 第{i}号"),
-                        pdf,
-                        json!([{"organization_name": "株式会社テスト商事", "name": "伊藤 三郎", "email": to}]),
-                        false,
-                    );
-                    let (t, s) = confirm(servers[0], mail, &to, None);
-                    agree(servers[1], &t, &s);
-                    (cid, to)
+                    let title = format!("鍵更新中の契約 第{i}号");
+                    (send_and_agree(servers, org, mail, pdf, &title, &to), to)
                 })
             })
             .collect();
@@ -896,17 +901,8 @@ fn seal_key_rotation_while_two_servers_conclude() {
     for i in 6..8 {
         let servers: [&Server; 2] = if i % 2 == 0 { [&a, &b] } else { [&b, &a] };
         let to = format!("rotation{i}@example.jp");
-        let cid = send_contract(
-            &servers,
-            &org,
-            &format!("鍵更新後の契約 第{i}号"),
-            &pdf,
-            json!([{"organization_name": "株式会社テスト商事", "name": "伊藤 三郎", "email": to}]),
-            false,
-        );
-        let (t, s) = confirm(servers[0], &mail, &to, None);
-        agree(servers[1], &t, &s);
-        contracts.push((cid, to));
+        let title = format!("鍵更新後の契約 第{i}号");
+        contracts.push((send_and_agree(servers, &org, &mail, &pdf, &title, &to), to));
     }
 
     let root1 = std::fs::read_to_string(pki1.join("root-ca.pem")).unwrap();

@@ -153,24 +153,17 @@ impl Permission {
         Permission::ManageSealKeys,
     ];
 
-    /// The permissions within one tenant (all but the service-wide [`Permission::ManageSealKeys`]):
-    /// what the 管理者 role gives.
-    pub const TENANT: [Permission; 14] = [
-        Permission::ManageUsers,
-        Permission::ManageDepartments,
-        Permission::ManageSettings,
-        Permission::ViewAuditLog,
-        Permission::ViewAddressBook,
-        Permission::ManageAddressBook,
-        Permission::ViewAllDepartments,
-        Permission::ViewContracts,
-        Permission::DownloadDocuments,
-        Permission::CreateContracts,
-        Permission::EditContracts,
-        Permission::SendContracts,
-        Permission::ApproveContracts,
-        Permission::CancelContracts,
-    ];
+    /// The permissions within one tenant, the first fourteen of [`Permission::ALL`] (all but the
+    /// service-wide [`Permission::ManageSealKeys`]): what the 管理者 role gives.
+    pub const TENANT: [Permission; 14] = {
+        let mut tenant = [Permission::ManageUsers; 14];
+        let mut i = 0;
+        while i < 14 {
+            tenant[i] = Permission::ALL[i];
+            i += 1;
+        }
+        tenant
+    };
 
     /// The stored and wire name.
     pub fn as_str(self) -> &'static str {

@@ -494,7 +494,8 @@ fn split_pem(pem: &str) -> Result<(String, String), KeyRefusal> {
     Ok((pem_of(&[first])?, pem_of(&rest.iter().collect::<Vec<_>>())?))
 }
 
-fn record_in_system_chain(
+/// Appends a service-wide event to the `_system` chain (inside a transaction holding its lock).
+pub(crate) fn record_in_system_chain(
     conn: &mut AnyConnection,
     origin: &Origin,
     action: AuditAction,
@@ -696,26 +697,13 @@ pub fn activate(
         diesel::update(seal_keys::table.filter(seal_keys::state.eq(ACTIVE)))
             .set(seal_keys::state.eq(STANDBY))
             .execute(conn)?;
-        let changed = diesel::update(
-            seal_keys::table.filter(seal_keys::id.eq(id).and(seal_keys::state.eq(STANDBY))),
-        )
-        .set((
-            seal_keys::state.eq(ACTIVE),
-            seal_keys::activated_at.eq(Some(now.0)),
-        ))
-        .execute(conn)?;
-        if changed != 1 {
-            // Retired meanwhile by another process: roll back.
-            return Err(diesel::result::Error::RollbackTransaction);
-        }
-        record_in_system_chain(
+        from_standby(
             conn,
-            origin,
+            &row,
+            ACTIVE,
             AuditAction::SealKeyActivated,
-            Some(("seal_key", id)),
-            Outcome::Success,
-            json!({ "label": row.label, "subject": row.subject, "cert_sha256": row.cert_sha256,
-                    "previous": previous }),
+            json!({ "previous": previous }),
+            origin,
             now,
         )
     })?;
@@ -745,28 +733,54 @@ pub fn retire(
         return Ok(row);
     }
     db::tenant_transaction(conn, SYSTEM_CHAIN_ID, |conn| {
-        let changed = diesel::update(
-            seal_keys::table.filter(seal_keys::id.eq(id).and(seal_keys::state.eq(STANDBY))),
-        )
-        .set((
-            seal_keys::state.eq(RETIRED),
-            seal_keys::retired_at.eq(Some(now.0)),
-        ))
-        .execute(conn)?;
-        if changed != 1 {
-            return Err(diesel::result::Error::RollbackTransaction);
-        }
-        record_in_system_chain(
+        from_standby(
             conn,
-            origin,
+            &row,
+            RETIRED,
             AuditAction::SealKeyRetired,
-            Some(("seal_key", id)),
-            Outcome::Success,
-            json!({ "label": row.label, "subject": row.subject, "cert_sha256": row.cert_sha256 }),
+            json!({}),
+            origin,
             now,
         )
     })?;
     get(conn, id)
+}
+
+/// Moves `row` from standby to `to` (`active` or `retired`) and audits it, inside the
+/// caller's transaction; rolls back if another process changed the key meanwhile.
+fn from_standby(
+    conn: &mut AnyConnection,
+    row: &SealKeyRow,
+    to: &str,
+    action: AuditAction,
+    mut details: serde_json::Value,
+    origin: &Origin,
+    now: Millis,
+) -> QueryResult<()> {
+    let changed = diesel::update(
+        seal_keys::table.filter(seal_keys::id.eq(&row.id).and(seal_keys::state.eq(STANDBY))),
+    )
+    .set((
+        seal_keys::state.eq(to),
+        seal_keys::activated_at.eq((to == ACTIVE).then_some(now.0).or(row.activated_at)),
+        seal_keys::retired_at.eq((to == RETIRED).then_some(now.0).or(row.retired_at)),
+    ))
+    .execute(conn)?;
+    if changed != 1 {
+        return Err(diesel::result::Error::RollbackTransaction);
+    }
+    details["label"] = json!(row.label);
+    details["subject"] = json!(row.subject);
+    details["cert_sha256"] = json!(row.cert_sha256);
+    record_in_system_chain(
+        conn,
+        origin,
+        action,
+        Some(("seal_key", &row.id)),
+        Outcome::Success,
+        details,
+        now,
+    )
 }
 
 /// Records which key made a seal on `document_id` (inside the seal job's transaction).

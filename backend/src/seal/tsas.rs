@@ -8,7 +8,7 @@ use serde_json::json;
 use shared::audit::AuditAction;
 use shared::problem::ProblemCode;
 
-use crate::audit::{self, Entry, Origin, Outcome, SYSTEM_CHAIN_ID};
+use crate::audit::{Origin, Outcome, SYSTEM_CHAIN_ID};
 use crate::clock::Millis;
 use crate::db::schema::tsa_servers;
 use crate::db::{self, AnyConnection};
@@ -60,19 +60,15 @@ fn record(
     details: serde_json::Value,
     now: Millis,
 ) -> QueryResult<()> {
-    audit::record(
+    super::keyring::record_in_system_chain(
         conn,
-        SYSTEM_CHAIN_ID,
         origin,
-        Entry {
-            action,
-            target: Some(("tsa", id)),
-            outcome: Outcome::Success,
-            details,
-        },
+        action,
+        Some(("tsa", id)),
+        Outcome::Success,
+        details,
         now,
     )
-    .map(|_| ())
 }
 
 /// Rewrites the positions 1..n in the given order.
