@@ -30,6 +30,9 @@ pub struct AppState {
     pub csp: String,
     /// The seal: key, TSA, revocation sources, trust roots.
     pub seal: Arc<SealKit>,
+    /// What seals now: the keyring's active key (else `seal`), the TSA list, and the trust
+    /// roots over every key ever used; resolved per seal job, so changes need no restart.
+    pub seal_service: Arc<crate::seal::SealService>,
     /// Uploaded and sealed files.
     pub blobs: BlobStore,
     /// Upload size limits.
@@ -63,6 +66,13 @@ impl AppState {
             );
         }
         install_audit_key(&config)?;
+        let seal = Arc::new(seal);
+        let keys = Arc::new(keys);
+        let seal_service = Arc::new(crate::seal::SealService::new(
+            seal.clone(),
+            keys.clone(),
+            config.tsa_urls.clone(),
+        ));
         Ok(AppState {
             csp: crate::web::app_csp(&config.dist_dir),
             pool,
@@ -77,8 +87,9 @@ impl AppState {
                 config.audit_refusals_per_minute,
             ),
             config: Arc::new(config),
-            seal: Arc::new(seal),
-            keys: Arc::new(keys),
+            seal,
+            seal_service,
+            keys,
         })
     }
 
@@ -169,7 +180,7 @@ pub fn job_registry(state: &AppState) -> anyhow::Result<crate::jobs::Registry> {
         .with(crate::mail::SendMailHandler::new(&state.config.mail)?)
         .with(
             crate::workflow::sealing::SealHandler::new(
-                state.seal.clone(),
+                state.seal_service.clone(),
                 state.blobs.clone(),
                 crate::workflow::signing::Links::new(&state.config.public_url),
             )

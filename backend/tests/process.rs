@@ -704,6 +704,29 @@ fn wait_for_subject_at_least(mail: &Mailbox, to: &str, subject: &str) {
     }
 }
 
+/// Sends a contract to one party (steps alternating between `servers`), who confirms with the
+/// first and agrees with the second. Returns the contract's id.
+fn send_and_agree(
+    servers: [&Server; 2],
+    org: &server::Org,
+    mail: &Mailbox,
+    pdf: &[u8],
+    title: &str,
+    to: &str,
+) -> String {
+    let cid = send_contract(
+        &servers,
+        org,
+        title,
+        pdf,
+        json!([{"organization_name": "株式会社テスト商事", "name": "伊藤 三郎", "email": to}]),
+        false,
+    );
+    let (t, s) = confirm(servers[0], mail, to, None);
+    agree(servers[1], &t, &s);
+    cid
+}
+
 /// Two server processes on one PostgreSQL database (and one data directory for blobs and
 /// outbox): ten contracts, each step alternating between the processes, all sealed and
 /// concluded exactly once, no job run twice, the audit chain intact.
@@ -727,17 +750,8 @@ fn two_servers_share_one_postgres_database() {
                 scope.spawn(move || {
                     let servers: [&Server; 2] = if i % 2 == 0 { [a, b] } else { [b, a] };
                     let to = format!("party{i}@example.jp");
-                    let cid = send_contract(
-                        &servers,
-                        org,
-                        &format!("業務委託契約 第{i}号"),
-                        pdf,
-                        json!([{"organization_name": "株式会社テスト商事", "name": "伊藤 三郎", "email": to}]),
-                        false,
-                    );
-                    let (t, s) = confirm(servers[0], mail, &to, None);
-                    agree(servers[1], &t, &s);
-                    (cid, to)
+                    let title = format!("業務委託契約 第{i}号");
+                    (send_and_agree(servers, org, mail, pdf, &title, &to), to)
                 })
             })
             .collect();
@@ -762,6 +776,332 @@ fn two_servers_share_one_postgres_database() {
         .get(Some(&org.admin), "/api/v1/audit-events/verify")
         .expect(200);
     assert_eq!(chain["intact"], true, "{chain}");
+    for s in [&a, &b] {
+        assert!(!s.log().contains("panicked"), "{}", s.log());
+    }
+    a.stop();
+    b.stop();
+    audit_verify_cli(&a);
+}
+
+/// A second certification authority for the key rotation test: another development PKI whose
+/// OCSP responder, CRLs and CA certificates this test serves over HTTP (as a real CA would), so
+/// the servers can make its seals B-LTA.
+struct SecondCa {
+    pki: Arc<pades::DevPki>,
+    dir: PathBuf,
+}
+
+impl SecondCa {
+    fn start(dir: &Path) -> SecondCa {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let base = format!("http://{}/pki", listener.local_addr().unwrap());
+        let pki = Arc::new(
+            pades::DevPki::generate_tagged(
+                dir,
+                &pades::DevPkiOptions {
+                    base_url: Some(base),
+                },
+                " 2027",
+            )
+            .unwrap(),
+        );
+        let served = pki.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let pki = served.clone();
+                std::thread::spawn(move || {
+                    let _ = SecondCa::serve(stream, &pki);
+                });
+            }
+        });
+        SecondCa {
+            pki,
+            dir: dir.to_owned(),
+        }
+    }
+
+    fn serve(stream: TcpStream, pki: &pades::DevPki) -> std::io::Result<()> {
+        let mut reader = BufReader::new(stream.try_clone()?);
+        let mut request_line = String::new();
+        reader.read_line(&mut request_line)?;
+        let mut length = 0usize;
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line)? == 0 || line == "\r\n" {
+                break;
+            }
+            if let Some((k, v)) = line.split_once(':')
+                && k.eq_ignore_ascii_case("content-length")
+            {
+                length = v.trim().parse().unwrap_or(0);
+            }
+        }
+        let mut body = vec![0; length];
+        reader.read_exact(&mut body)?;
+        let mut parts = request_line.split_whitespace();
+        let (method, path) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+        let path = path.strip_prefix("/pki").unwrap_or(path);
+        let mut out = stream;
+        match pki.http_response(method, path, &body) {
+            Some((content_type, reply)) => {
+                write!(
+                    out,
+                    "HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    reply.len()
+                )?;
+                out.write_all(&reply)?;
+            }
+            None => write!(
+                out,
+                "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            )?,
+        }
+        out.flush()
+    }
+
+    fn file(&self, name: &str) -> String {
+        self.dir.join(name).display().to_string()
+    }
+}
+
+/// Which of two roots the signer of each signature (not document timestamp) chains to.
+fn seals_by_root(pdf: &[u8], roots: [&str; 2]) -> Vec<usize> {
+    let trust = roots.map(|pem| pades::ValidationContext::from_pem(pem).unwrap());
+    let verdicts = trust.map(|ctx| pades::verify(pdf, &ctx).unwrap());
+    (0..verdicts[0].len())
+        .filter(|&i| verdicts[0][i].kind == pades::SignatureKind::Signature)
+        .map(|i| {
+            let by: Vec<usize> = (0..2).filter(|&k| verdicts[k][i].trusted).collect();
+            assert_eq!(
+                by.len(),
+                1,
+                "signature {i} chains to exactly one key's root"
+            );
+            by[0]
+        })
+        .collect()
+}
+
+fn job_errors(url: &str) -> String {
+    use diesel::prelude::*;
+    let mut conn = diesel::PgConnection::establish(url).unwrap();
+    diesel::select(diesel::dsl::sql::<
+        diesel::sql_types::Nullable<diesel::sql_types::Text>,
+    >(
+        "(SELECT string_agg(last_error, ' | ') FROM jobs WHERE last_error IS NOT NULL)",
+    ))
+    .get_result::<Option<String>>(&mut conn)
+    .unwrap()
+    .unwrap_or_default()
+}
+
+fn sql_count(url: &str, sql: &str) -> i64 {
+    use diesel::prelude::*;
+    let mut conn = diesel::PgConnection::establish(url).unwrap();
+    diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(&format!(
+        "({sql})"
+    )))
+    .get_result(&mut conn)
+    .unwrap()
+}
+
+/// Issue 14: a new seal key is imported and activated with the command line while two server
+/// processes on one PostgreSQL database conclude contracts. Every seal is made by exactly one
+/// of the two keys (the PDFs say so, and `document_seals` agrees), no seal job fails or
+/// retries, both keys' seals verify afterwards (the service's own verifier, which trusts every
+/// key's root, and the external validators); a city admin cannot touch the keyring, bad key
+/// material is refused with exit 3 and changes nothing.
+#[test]
+fn seal_key_rotation_while_two_servers_conclude() {
+    let Some(db) = TestDb::create(Backend::Postgres) else {
+        return;
+    };
+    let data = db.dir.join("data");
+    let ca2 = SecondCa::start(&db.dir.join("pki2"));
+    let mut a = Server::start("serve-a", &db, &data, &[]);
+    let mut b = Server::start("serve-b", &db, &data, &[]);
+    let mail = Mailbox {
+        dir: data.join("outbox"),
+    };
+    let org = set_up_org(&a);
+    let pdf = corpus(PDF);
+    let pki1 = data.join("pki");
+
+    // Least privilege: the city's admin may not see or change the service's keys.
+    a.get(Some(&org.admin), "/api/v1/seal/keys")
+        .expect_problem(403, "forbidden");
+    // Bad key material: refused with one sentence and exit 3, nothing stored.
+    let mismatch = a.cli(&[
+        "seal",
+        "import",
+        "--label",
+        "誤った組",
+        "--key",
+        &pki1.join("seal.key").display().to_string(),
+        "--cert",
+        &ca2.file("seal.pem"),
+        "--chain",
+        &ca2.file("chain.pem"),
+    ]);
+    assert_eq!(mismatch.status.code(), Some(3), "{mismatch:?}");
+    let said = String::from_utf8_lossy(&mismatch.stderr);
+    assert!(
+        said.contains("does not match the certificate") && said.lines().count() == 1,
+        "{said}"
+    );
+    let broken = a.cli(&[
+        "seal",
+        "import",
+        "--label",
+        "別のチェーン",
+        "--key",
+        &ca2.file("seal.key"),
+        "--cert",
+        &ca2.file("seal.pem"),
+        "--chain",
+        &pki1.join("chain.pem").display().to_string(),
+    ]);
+    assert_eq!(broken.status.code(), Some(3), "{broken:?}");
+    assert_eq!(sql_count(&db.url, "SELECT count(*) FROM seal_keys"), 0);
+
+    let rotated_at = Mutex::new(None::<(i64, i64)>);
+    let first: Vec<(String, String)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..6)
+            .map(|i| {
+                let (a, b, org, mail, pdf) = (&a, &b, &org, &mail, &pdf);
+                scope.spawn(move || {
+                    let servers: [&Server; 2] = if i % 2 == 0 { [a, b] } else { [b, a] };
+                    let to = format!("rotation{i}@example.jp");
+                    let title = format!("鍵更新中の契約 第{i}号");
+                    (send_and_agree(servers, org, mail, pdf, &title, &to), to)
+                })
+            })
+            .collect();
+        // Mid-stream: once two seals are in, the operator imports and activates the new key.
+        let deadline = Instant::now() + Duration::from_secs(300);
+        while sql_count(&db.url, "SELECT count(*) FROM document_seals") < 2 {
+            assert!(Instant::now() < deadline, "no seal was made");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let started = Instant::now();
+        let out = a.cli(&[
+            "seal",
+            "import",
+            "--label",
+            "2027年度 電子署名鍵",
+            "--key",
+            &ca2.file("seal.key"),
+            "--cert",
+            &ca2.file("seal.pem"),
+            "--chain",
+            &ca2.file("chain.pem"),
+            "--activate",
+        ]);
+        assert!(out.status.success(), "{out:?}");
+        eprintln!(
+            "seal import + activate took {:?} (CLI process included)",
+            started.elapsed()
+        );
+        *rotated_at.lock().unwrap() = Some((
+            sql_count(&db.url, "SELECT count(*) FROM document_seals"),
+            count_jobs(&db.url, "kind = 'contract.seal' AND state <> 'done'"),
+        ));
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let (seals_before, pending) = rotated_at.lock().unwrap().unwrap();
+    eprintln!("at activation: {seals_before} seals made, {pending} seal jobs not done");
+    // And two more, surely after the switch.
+    let mut contracts = first;
+    for i in 6..8 {
+        let servers: [&Server; 2] = if i % 2 == 0 { [&a, &b] } else { [&b, &a] };
+        let to = format!("rotation{i}@example.jp");
+        let title = format!("鍵更新後の契約 第{i}号");
+        contracts.push((send_and_agree(servers, &org, &mail, &pdf, &title, &to), to));
+    }
+
+    let root1 = std::fs::read_to_string(pki1.join("root-ca.pem")).unwrap();
+    let root2 = ca2.pki.root_pem().unwrap();
+    let both = db.dir.join("both-roots.pem");
+    std::fs::write(&both, format!("{root1}\n{root2}")).unwrap();
+    let mut by_key = [0usize; 2];
+    let mut checked_externally = [false; 2];
+    for (i, (cid, _)) in contracts.iter().enumerate() {
+        let server = if i % 2 == 0 { &a } else { &b };
+        let deadline = Instant::now() + Duration::from_secs(240);
+        while server
+            .get(Some(&org.staff), &format!("/api/v1/contracts/{cid}"))
+            .expect(200)["state"]
+            != "concluded"
+        {
+            assert!(
+                Instant::now() < deadline,
+                "{cid} not concluded; the seal jobs said: {}",
+                job_errors(&db.url)
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let detail = server::wait_concluded(server, &org.staff, cid, Duration::from_secs(5));
+        let (sealed, certificate) = server::sealed_and_certificate(&detail);
+        for doc in [&sealed, &certificate] {
+            let file = download(server, &org.staff, cid, doc);
+            // The service's own verifier (the public page) trusts both keys' roots.
+            server::signature_kinds(server, &file);
+            let keys = seals_by_root(&file, [&root1, &root2]);
+            assert_eq!(keys.len(), 1, "{cid}: one seal per file here");
+            by_key[keys[0]] += 1;
+            if !checked_externally[keys[0]] {
+                let path = db.dir.join(format!(
+                    "rotation-{i}-{}.pdf",
+                    doc["role"].as_str().unwrap()
+                ));
+                std::fs::write(&path, &file).unwrap();
+                helpers::external_validation(&both, &path);
+                checked_externally[keys[0]] = true;
+            }
+        }
+    }
+    eprintln!(
+        "seals by the first key: {}, by the new key: {}",
+        by_key[0], by_key[1]
+    );
+    assert!(by_key[0] > 0 && by_key[1] > 0, "{by_key:?}");
+    // The database records the same: each seal by exactly one key, the new one after the switch.
+    let recorded_new = sql_count(
+        &db.url,
+        "SELECT count(*) FROM document_seals s JOIN seal_keys k ON k.id = s.seal_key_id \
+         WHERE s.cert_sha256 = k.cert_sha256 AND k.state = 'active'",
+    );
+    let recorded_old = sql_count(
+        &db.url,
+        "SELECT count(*) FROM document_seals WHERE seal_key_id IS NULL AND source = 'development'",
+    );
+    // One row per B-T seal and per certificate: exactly the signatures counted in the files.
+    assert_eq!(
+        (recorded_old as usize, recorded_new as usize),
+        (by_key[0], by_key[1])
+    );
+    assert_eq!(
+        recorded_old + recorded_new,
+        sql_count(&db.url, "SELECT count(*) FROM document_seals")
+    );
+    wait_jobs_finished(&db);
+    assert_eq!(
+        count_jobs(&db.url, "attempts <> 1"),
+        0,
+        "a seal job failed and was retried"
+    );
+    // Every change is in the service's audit chain, with its actor.
+    let events = a.cli(&["audit", "events", "--tenant", "_system", "--last", "50"]);
+    let events = String::from_utf8_lossy(&events.stdout);
+    for action in [
+        "seal_key.imported",
+        "seal_key.activated",
+        "seal_key.refused",
+    ] {
+        assert!(events.contains(action), "{action} not audited: {events}");
+    }
+    assert!(events.contains("\"actor\":\"operator\""), "{events}");
     for s in [&a, &b] {
         assert!(!s.log().contains("panicked"), "{}", s.log());
     }

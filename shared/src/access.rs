@@ -57,6 +57,11 @@ pub enum Permission {
     ApproveContracts,
     /// Cancel (取消) a contract that is not yet concluded.
     CancelContracts,
+    /// Import, activate and retire the service's seal keys and edit its time-stamp authorities.
+    /// Service-wide, so no role implies it — not even a city's 管理者: only the operator's
+    /// `tachiai admin create-user --grant manage_seal_keys` gives it (and a holder can pass it on
+    /// within their tenant).
+    ManageSealKeys,
 }
 
 impl Role {
@@ -102,7 +107,7 @@ impl Role {
     pub fn permissions(self) -> &'static [Permission] {
         use Permission::*;
         match self {
-            Role::Admin => &Permission::ALL,
+            Role::Admin => &Permission::TENANT,
             Role::Approver => &[
                 ViewAddressBook,
                 ViewContracts,
@@ -130,7 +135,7 @@ impl fmt::Display for Role {
 
 impl Permission {
     /// Every permission, in display order.
-    pub const ALL: [Permission; 14] = [
+    pub const ALL: [Permission; 15] = [
         Permission::ManageUsers,
         Permission::ManageDepartments,
         Permission::ManageSettings,
@@ -145,7 +150,20 @@ impl Permission {
         Permission::SendContracts,
         Permission::ApproveContracts,
         Permission::CancelContracts,
+        Permission::ManageSealKeys,
     ];
+
+    /// The permissions within one tenant, the first fourteen of [`Permission::ALL`] (all but the
+    /// service-wide [`Permission::ManageSealKeys`]): what the 管理者 role gives.
+    pub const TENANT: [Permission; 14] = {
+        let mut tenant = [Permission::ManageUsers; 14];
+        let mut i = 0;
+        while i < 14 {
+            tenant[i] = Permission::ALL[i];
+            i += 1;
+        }
+        tenant
+    };
 
     /// The stored and wire name.
     pub fn as_str(self) -> &'static str {
@@ -164,6 +182,7 @@ impl Permission {
             Permission::SendContracts => "send_contracts",
             Permission::ApproveContracts => "approve_contracts",
             Permission::CancelContracts => "cancel_contracts",
+            Permission::ManageSealKeys => "manage_seal_keys",
         }
     }
 
@@ -189,6 +208,7 @@ impl Permission {
             Permission::SendContracts => "契約の送信",
             Permission::ApproveContracts => "契約の承認",
             Permission::CancelContracts => "契約の取消",
+            Permission::ManageSealKeys => "電子署名鍵・タイムスタンプ局の管理（サービス全体）",
         }
     }
 
@@ -209,6 +229,7 @@ impl Permission {
             Permission::SendContracts => "Send contracts to counterparties",
             Permission::ApproveContracts => "Approve contracts",
             Permission::CancelContracts => "Cancel contracts",
+            Permission::ManageSealKeys => "Manage the service's seal keys and TSAs (service-wide)",
         }
     }
 }
@@ -257,8 +278,12 @@ mod tests {
         let admin = effective_permissions(&[Role::Admin], &[]);
         assert_eq!(
             admin.len(),
-            Permission::ALL.len(),
-            "an admin has every permission"
+            Permission::ALL.len() - 1,
+            "an admin has every permission of the tenant"
+        );
+        assert!(
+            !admin.contains(&ManageSealKeys),
+            "the service's seal keys are not a city admin's"
         );
         let approver = effective_permissions(&[Role::Approver], &[]);
         assert!(approver.contains(&ViewContracts) && approver.contains(&ApproveContracts));

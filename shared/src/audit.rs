@@ -156,6 +156,20 @@ audit_actions! {
     ContractConcluded = ("contract.concluded", "契約締結", "Concluded"),
     /// Tenant settings changed.
     SettingsUpdated = ("settings.updated", "設定の変更", "Settings changed"),
+    /// A seal key was imported into the keyring (not yet in use).
+    SealKeyImported = ("seal_key.imported", "電子署名鍵の登録", "Seal key imported"),
+    /// A seal key became the one the service seals with (the previous one stands by).
+    SealKeyActivated = ("seal_key.activated", "電子署名鍵の切替", "Seal key activated"),
+    /// A seal key was retired: it never seals again, its certificates stay trusted for verifying.
+    SealKeyRetired = ("seal_key.retired", "電子署名鍵の廃止", "Seal key retired"),
+    /// A seal-key operation was refused (bad key file, password, certificate); nothing changed.
+    SealKeyRefused = ("seal_key.refused", "電子署名鍵の操作の拒否", "Seal key operation refused"),
+    /// A time-stamp authority was added to the list.
+    TsaAdded = ("tsa.added", "タイムスタンプ局の追加", "TSA added"),
+    /// A time-stamp authority was removed from the list.
+    TsaRemoved = ("tsa.removed", "タイムスタンプ局の削除", "TSA removed"),
+    /// A time-stamp authority moved in the failover order.
+    TsaMoved = ("tsa.moved", "タイムスタンプ局の順序変更", "TSA order changed"),
     /// The contract list was exported as CSV (the filters and the row count in the details).
     ContractsExported = ("contract.exported", "契約一覧のCSV出力", "Contract list exported as CSV"),
     /// An API token was issued (its secret is never recorded).

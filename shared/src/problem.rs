@@ -160,6 +160,28 @@ problem_codes! {
     AlreadyAgreed = ("already_agreed", 409, "A recipient has already agreed; the contract can no longer be recalled.", "既に合意した送信先があるため、差し戻しできません。"),
     /// The seal is not yet on the document.
     NotSealed = ("not_sealed", 409, "The document is not sealed yet.", "まだ電子署名とタイムスタンプが付与されていません。"),
+    /// A seal key file could not be opened: wrong password, or not a PKCS#12 / PEM key.
+    SealKeyUnreadable = ("seal_key_unreadable", 422, "The key file cannot be opened: the password is wrong or it is not a PKCS#12 or PEM key.", "鍵ファイルを開けません。パスワードが誤っているか、PKCS#12またはPEM形式の鍵ではありません。"),
+    /// The seal certificate has expired.
+    SealCertificateExpired = ("seal_certificate_expired", 422, "The seal certificate has expired; import a current one.", "電子署名の証明書の有効期限が切れています。有効な証明書を登録してください。"),
+    /// The seal certificate is not valid yet.
+    SealCertificateNotYetValid = ("seal_certificate_not_yet_valid", 422, "The seal certificate is not valid yet; import it on or after its start date.", "電子署名の証明書はまだ有効期間が始まっていません。有効期間の開始後に登録してください。"),
+    /// The private key does not belong to the certificate.
+    SealKeyMismatch = ("seal_key_mismatch", 422, "The private key does not match the certificate.", "秘密鍵が証明書と対応していません。同じ組の鍵と証明書を指定してください。"),
+    /// The certificate's key usage does not allow digital signatures.
+    SealCertificateNotForSigning = ("seal_certificate_not_for_signing", 422, "The certificate's key usage does not allow digital signatures (digitalSignature).", "この証明書は電子署名に使えません（鍵用途にdigitalSignatureがありません）。"),
+    /// The chain does not lead to the seal certificate.
+    SealChainBroken = ("seal_chain_broken", 422, "The certificate chain does not lead to the seal certificate.", "証明書チェーンが電子署名の証明書につながっていません。発行元の中間証明書とルート証明書を指定してください。"),
+    /// The key is already in the keyring.
+    SealKeyDuplicate = ("seal_key_duplicate", 409, "This certificate is already in the keyring.", "この証明書の鍵は既に登録されています。"),
+    /// The key cannot be activated: it is retired, or it cannot be loaded now.
+    SealKeyNotActivatable = ("seal_key_not_activatable", 409, "This key cannot be activated: it is retired, expired or cannot be loaded.", "この鍵は使用開始できません（廃止済み、期限切れ、または読み込めません）。"),
+    /// The active key cannot be retired before another one is activated.
+    SealKeyActive = ("seal_key_active", 409, "The active key cannot be retired; activate another key first.", "使用中の鍵は廃止できません。先に別の鍵を使用開始してください。"),
+    /// A TSA URL is not an http(s) URL.
+    TsaUrlInvalid = ("tsa_url_invalid", 422, "The time-stamp authority's URL must be an http:// or https:// URL.", "タイムスタンプ局のURLは http:// または https:// で始まる必要があります。"),
+    /// The TSA is already in the list.
+    TsaDuplicate = ("tsa_duplicate", 409, "This time-stamp authority is already in the list.", "このタイムスタンプ局は既に登録されています。"),
     /// The uploaded file is not a PDF.
     PdfNotPdf = ("pdf_not_pdf", 422, "The file is not a PDF.", "PDFファイルではありません。PDF形式のファイルを選択してください。"),
     /// The PDF is damaged (no usable cross-reference table or trailer).

@@ -351,6 +351,17 @@ impl DevPki {
     /// `<name>.pem` and `<name>.key` (PKCS#8) for root-ca, intermediate-ca, seal, tsa, ocsp, plus
     /// `chain.pem` (intermediate + root) and `README.txt`. Existing files are overwritten.
     pub fn generate(dir: &Path, options: &DevPkiOptions) -> Result<DevPki, PadesError> {
+        Self::generate_tagged(dir, options, "")
+    }
+
+    /// [`DevPki::generate`] with `tag` appended to every common name, so that a second PKI
+    /// (e.g. a test's "next year's CA") has names of its own, as two real CAs do.
+    pub fn generate_tagged(
+        dir: &Path,
+        options: &DevPkiOptions,
+        tag: &str,
+    ) -> Result<DevPki, PadesError> {
+        let name = |cn: &str| name(&format!("{cn}{tag}"));
         let base = options.base_url.as_deref();
         let root_key = random_key()?;
         let root = issue(

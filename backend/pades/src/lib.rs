@@ -82,10 +82,10 @@ pub use stamp::{StampStyle, VisibleStamp};
 pub use tsa::{BUILTIN_TSA_POLICY, BuiltinTsa};
 #[cfg(feature = "http")]
 pub use tsp::HttpTimeStamper;
-pub use tsp::{TimeStamper, TimestampInfo, verify_timestamp_token};
+pub use tsp::{TimeStamper, TimestampInfo, timestamp_certificate, verify_timestamp_token};
 pub use verify::{
-    Coverage, LtvGap, LtvVerdict, SignatureKind, SignatureStatus, ValidationContext, verify,
-    verify_online, verify_with_limits,
+    Coverage, LtvGap, LtvVerdict, SignatureKind, SignatureStatus, ValidationContext,
+    certificate_issued_by, verify, verify_online, verify_with_limits,
 };
 
 pub(crate) fn sha256(data: &[u8]) -> [u8; 32] {

@@ -295,9 +295,15 @@ fn collect(certs: &[Certificate], fetcher: &dyn RevocationFetcher) -> Result<Dss
         if tbs.subject() == tbs.issuer() {
             continue; // a root: trusted as anchor, no revocation data
         }
+        // The issuer by name and by signature: a CA re-keyed under the same name (or two
+        // development PKIs) has several certificates of that name, only one of which issued
+        // this one.
+        let named = |c: &&Certificate| c.tbs_certificate().subject() == tbs.issuer();
         let issuer = certs
             .iter()
-            .find(|c| c.tbs_certificate().subject() == tbs.issuer())
+            .filter(named)
+            .find(|c| crate::verify::certificate_issued_by(cert, c))
+            .or_else(|| certs.iter().find(named))
             .ok_or_else(|| PadesError::Revocation {
                 reason: format!("issuer of {} not in the chain", tbs.subject()),
             })?;

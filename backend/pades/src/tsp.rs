@@ -1,6 +1,8 @@
 //! RFC 3161 time-stamp client: trait [`TimeStamper`] and [`HttpTimeStamper`] (a list of TSA URLs
 //! with failover). Every response is checked before use (status, message imprint, nonce, the TSA
-//! certificate's critical `id-kp-timeStamping` EKU, the token's CMS signature): fail closed.
+//! certificate's critical `id-kp-timeStamping` EKU, its validity at `genTime`, every issuer the
+//! token carries having signed the certificate below it and being valid then, the token's CMS
+//! signature): fail closed.
 
 #[cfg(feature = "http")]
 use std::time::Duration;
@@ -191,8 +193,9 @@ pub(crate) fn token_from_response(
 
 /// Verifies a `TimeStampToken` on its own: a SignedData over a TSTInfo, signed by a certificate in
 /// the token whose only extended key usage is `id-kp-timeStamping`, marked critical
-/// (RFC 3161 §2.3), with a valid CMS signature (RFC 5652 §5.6). Trust in the TSA's chain is the
-/// validator's business.
+/// (RFC 3161 §2.3), valid at the token's `genTime`, whose issuers in the token (as far as it
+/// carries them) each signed the certificate below and were valid then, with a valid CMS
+/// signature (RFC 5652 §5.6). Trust in the chain's root is the validator's business.
 pub fn verify_timestamp_token(token_der: &[u8]) -> Result<TimestampInfo, PadesError> {
     verify_token(token_der).map(|(_, info)| info)
 }
@@ -240,6 +243,8 @@ pub(crate) fn verify_token(token_der: &[u8]) -> Result<(TstInfo, TimestampInfo),
         .find(|c| signer_matches(&si.sid, c))
         .ok_or_else(|| ts_err("TSA certificate missing from the token (certReq was set)"))?;
     check_tsa_eku(tsa_cert)?;
+    let gen_time = tst.gen_time.to_unix_duration().as_secs() as i64;
+    check_tsa_chain(tsa_cert, &certs, gen_time)?;
     let signed_attrs = si
         .signed_attrs
         .as_ref()
@@ -288,6 +293,88 @@ pub(crate) fn verify_token(token_der: &[u8]) -> Result<(TstInfo, TimestampInfo),
         tsa_subject: tsa_cert.tbs_certificate().subject().to_string(),
     };
     Ok((tst, info))
+}
+
+/// The certificate that signed a `TimeStampToken` (e.g. to watch its expiry), without checking
+/// the token: call [`verify_timestamp_token`] first.
+pub fn timestamp_certificate(token_der: &[u8]) -> Result<Certificate, PadesError> {
+    let ci = ContentInfo::from_der(token_der).map_err(|e| ts_err(format!("token: {e}")))?;
+    let sd: SignedData = ci
+        .content
+        .decode_as()
+        .map_err(|e| ts_err(format!("token: {e}")))?;
+    let si = sd
+        .signer_infos
+        .0
+        .iter()
+        .next()
+        .ok_or_else(|| ts_err("token has no SignerInfo"))?;
+    sd.certificates
+        .iter()
+        .flat_map(|cs| cs.0.iter())
+        .find_map(|c| match c {
+            cms::cert::CertificateChoices::Certificate(c) if signer_matches(&si.sid, c) => {
+                Some(c.clone())
+            }
+            _ => None,
+        })
+        .ok_or_else(|| ts_err("TSA certificate missing from the token"))
+}
+
+fn valid_at(cert: &Certificate, when: i64) -> bool {
+    let v = cert.tbs_certificate().validity();
+    let nb = v.not_before.to_unix_duration().as_secs() as i64;
+    let na = v.not_after.to_unix_duration().as_secs() as i64;
+    (nb..=na).contains(&when)
+}
+
+/// The TSA certificate is valid at `gen_time`; each issuer the token carries signed the
+/// certificate below it and was valid then (a TSA whose certificate had expired, or whose
+/// chain was forged, cannot vouch for a time).
+fn check_tsa_chain(
+    tsa_cert: &Certificate,
+    certs: &[Certificate],
+    gen_time: i64,
+) -> Result<(), PadesError> {
+    if !valid_at(tsa_cert, gen_time) {
+        return Err(ts_err(format!(
+            "TSA certificate {} is not valid at the token's genTime",
+            tsa_cert.tbs_certificate().subject()
+        )));
+    }
+    let mut cur = tsa_cert;
+    for _ in 0..8 {
+        let tbs = cur.tbs_certificate();
+        if tbs.subject() == tbs.issuer() {
+            break;
+        }
+        let named: Vec<&Certificate> = certs
+            .iter()
+            .filter(|c| *c != cur && c.tbs_certificate().subject() == tbs.issuer())
+            .collect();
+        if named.is_empty() {
+            // The token does not carry the issuer: the validator's trust store decides.
+            return Ok(());
+        }
+        let Some(issuer) = named
+            .into_iter()
+            .find(|c| crate::verify::certificate_issued_by(cur, c))
+        else {
+            return Err(ts_err(format!(
+                "the token's certificate for {} did not issue {}",
+                tbs.issuer(),
+                tbs.subject()
+            )));
+        };
+        if !valid_at(issuer, gen_time) {
+            return Err(ts_err(format!(
+                "TSA issuer {} is not valid at the token's genTime",
+                issuer.tbs_certificate().subject()
+            )));
+        }
+        cur = issuer;
+    }
+    Ok(())
 }
 
 fn signer_matches(sid: &SignerIdentifier, cert: &Certificate) -> bool {

@@ -940,6 +940,22 @@ fn chain_to_root(
     Err("certificate path too long".into())
 }
 
+/// Whether `issuer` issued `cert`: its subject is `cert`'s issuer and its key verifies
+/// `cert`'s signature. For checking a chain handed in with a key or a time-stamp token.
+pub fn certificate_issued_by(cert: &Certificate, issuer: &Certificate) -> bool {
+    issuer.tbs_certificate().subject() == cert.tbs_certificate().issuer()
+        && cert.tbs_certificate().to_der().is_ok_and(|tbs| {
+            verify_signature(
+                issuer.tbs_certificate().subject_public_key_info(),
+                cert.signature_algorithm(),
+                &crate::cms_build::sha256_alg(),
+                &tbs,
+                cert.signature().raw_bytes(),
+            )
+            .is_ok()
+        })
+}
+
 /// RFC 5280 §6.1.4 (k), (l), (m), (n): `cert` issued the certificate below it, so it must be a
 /// CA with room for `intermediates` CAs below it and, if its keyUsage is present, keyCertSign.
 /// A version 1 trust anchor (no extensions) is a CA by configuration.

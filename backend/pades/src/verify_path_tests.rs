@@ -261,3 +261,33 @@ fn the_development_pki_follows_the_rules() {
     assert!(st[0].is_ok(), "{:?}", st[0]);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn a_tsa_token_whose_chain_is_forged_is_refused_before_use() {
+    let root = root();
+    let ica = ca("Test CA", &root);
+    let tsa_cert = issue(Kind::Tsa, "Test TSA", Some(&ica), Deviations::default());
+    // The same names, other keys: a chain that did not issue the TSA's certificate.
+    let forged_ica = ca("Test CA", &root);
+    let honest = BuiltinTsa::new(
+        LocalKeySigner::from_p256(tsa_cert.1.clone(), tsa_cert.0.clone(), vec![ica.0.clone()])
+            .unwrap(),
+    )
+    .unwrap();
+    let token = honest.timestamp(&[7u8; 32]).unwrap();
+    let info = crate::tsp::verify_timestamp_token(&token).unwrap();
+    assert_eq!(
+        crate::tsp::timestamp_certificate(&token).unwrap(),
+        tsa_cert.0
+    );
+    assert!(info.tsa_subject.contains("Test TSA"));
+    let forged = BuiltinTsa::new(
+        LocalKeySigner::from_p256(tsa_cert.1.clone(), tsa_cert.0.clone(), vec![forged_ica.0])
+            .unwrap(),
+    )
+    .unwrap();
+    let refused = forged.timestamp(&[7u8; 32]).unwrap_err().to_string();
+    assert!(refused.contains("did not issue"), "{refused}");
+    assert!(certificate_issued_by(&tsa_cert.0, &ica.0));
+    assert!(!certificate_issued_by(&tsa_cert.0, &root.0));
+}

@@ -20,6 +20,7 @@ pub mod nul_guard;
 pub mod public;
 pub mod refusal_audit;
 pub mod route_templates;
+pub mod seal_keys;
 pub mod settings;
 pub mod signing;
 pub mod users;
@@ -137,6 +138,8 @@ endpoints! {
     address_book::list, address_book::create, address_book::get, address_book::update,
     address_book::create_contact, address_book::update_contact,
     settings::get, settings::update, settings::seal,
+    seal_keys::list, seal_keys::import, seal_keys::activate, seal_keys::retire,
+    seal_keys::tsas, seal_keys::add_tsa, seal_keys::remove_tsa, seal_keys::move_tsa,
     audit::verify, audit::list, audit::export_csv,
     api_tokens::list, api_tokens::create, api_tokens::revoke,
     dashboard::get, dashboard::export_csv,

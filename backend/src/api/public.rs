@@ -49,11 +49,14 @@ pub async fn verify(
     let bytes = actix_web::rt::time::timeout(limits.timeout, read)
         .await
         .map_err(|_| ApiError::from(ProblemCode::UploadTimeout))??;
-    let kit = state.seal.clone();
+    let service = state.seal_service.clone();
+    let trust = state
+        .run(move |conn| verification::trust(conn, &service))
+        .await?;
     let deadline = limits.timeout;
     let work = crate::telemetry::block(move || {
         let _slot = slot;
-        verification::verify_pdf(&kit, &bytes, deadline)
+        verification::verify_pdf(&trust, &bytes, deadline)
     });
     // The reader stops itself at the deadline; this answers even if it somehow did not (its
     // slot stays taken until it does).

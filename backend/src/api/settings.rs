@@ -47,10 +47,10 @@ pub async fn seal(
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,
 ) -> ApiResult<web::Json<SealInfoView>> {
-    let kit = state.seal.clone();
+    let service = state.seal_service.clone();
     let urls = state.config.tsa_urls.clone();
     let view = state
-        .run(move |conn| settings::seal_info(conn, &actor, &kit, &urls))
+        .run(move |conn| settings::seal_info(conn, &actor, &service, &urls))
         .await?;
     Ok(web::Json(view))
 }

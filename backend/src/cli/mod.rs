@@ -17,6 +17,7 @@ use crate::db::queries::{audit_events, tenants};
 use crate::workflow;
 
 mod pdf;
+mod seal;
 
 /// Tachiai (立会): witness-type electronic contracts for local governments.
 #[derive(Debug, Parser)]
@@ -51,6 +52,13 @@ pub enum Command {
     /// failed, 2 usage error, 3 input rejected).
     #[command(subcommand)]
     Pdf(pdf::PdfCommand),
+    /// The seal keyring: list, import, activate, retire (exit 0 done, 2 wrong request, 3 key
+    /// refused). The running servers pick a change up at their next seal.
+    #[command(subcommand)]
+    Seal(seal::SealCommand),
+    /// The time-stamp authorities: list (with health), add, remove, move.
+    #[command(subcommand)]
+    Tsa(seal::TsaCommand),
 }
 
 /// `tachiai config …`
@@ -221,6 +229,8 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Admin(cmd) => admin(&config, cmd),
         Command::Pdf(cmd) => Ok(pdf::run(&config, cmd)),
         Command::Audit(cmd) => audit(&config, cmd),
+        Command::Seal(cmd) => seal::run_seal(&config, cmd),
+        Command::Tsa(cmd) => seal::run_tsa(&config, cmd),
     }
 }
 

@@ -278,6 +278,62 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    seal_keys (id) {
+        id -> Text,
+        label -> Text,
+        kind -> Text,
+        state -> Text,
+        subject -> Text,
+        issuer -> Text,
+        serial_number -> Text,
+        cert_sha256 -> Text,
+        not_before -> BigInt,
+        not_after -> BigInt,
+        certificates_pem -> Text,
+        sealed_material -> Nullable<Text>,
+        pkcs11_module -> Nullable<Text>,
+        pkcs11_token_label -> Nullable<Text>,
+        pkcs11_key_label -> Nullable<Text>,
+        pkcs11_pin_file -> Nullable<Text>,
+        created_at -> BigInt,
+        created_by -> Text,
+        activated_at -> Nullable<BigInt>,
+        retired_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    document_seals (document_id) {
+        document_id -> Text,
+        tenant_id -> Text,
+        seal_key_id -> Nullable<Text>,
+        source -> Text,
+        cert_sha256 -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    tsa_servers (id) {
+        id -> Text,
+        url -> Text,
+        position -> Integer,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    tsa_health (url) {
+        url -> Text,
+        last_success_at -> Nullable<BigInt>,
+        last_error_at -> Nullable<BigInt>,
+        last_error -> Nullable<Text>,
+        cert_subject -> Nullable<Text>,
+        cert_not_after -> Nullable<BigInt>,
+    }
+}
+
 diesel::joinable!(users -> tenants (tenant_id));
 diesel::joinable!(documents -> contracts (contract_id));
 diesel::joinable!(recipients -> contracts (contract_id));

@@ -18,18 +18,25 @@
 //! - [`wording`]: the contract's words on a seal — the `/Reason` naming who instructed the seal
 //!   ([`SealInstruction`]), the standard stamp ([`standard_stamp`]) and the Japanese messages of
 //!   the engine's errors ([`message_ja`]);
-//! - [`report`]: the verifier's findings and certificates in the API's terms.
+//! - [`report`]: the verifier's findings and certificates in the API's terms;
+//! - [`keyring`]: the seal keys over time (import, activate, retire), in the database;
+//! - [`service`]: what seals now — the active key and the TSA list, resolved per seal job, and
+//!   the verifier's trust roots over every key ever used ([`SealService`]).
 
 pub mod key_source;
+pub mod keyring;
 pub mod kit;
 pub mod pkcs11;
 pub mod report;
+pub mod service;
+pub mod tsas;
 pub mod wording;
 
 pub use key_source::{SealKeyError, SealKeySource, load, trust_anchor};
 pub use kit::{DevPkiEndpoints, RevocationSource, SealKit, TsaSource, dev_pki_dir};
 pub use pkcs11::{Pkcs11Reference, Pkcs11Signer};
 pub use report::{certificate_info, hex_sha256, level_name, verify, verify_online, verify_within};
+pub use service::{ActiveSeal, SealService};
 pub use wording::{
     RouteApproval, SealInstruction, SendingInstruction, japanese_font, limit_label_ja, message_ja,
     problem_of_refused_pdf, standard_stamp,

@@ -14,6 +14,7 @@ pub mod departments;
 pub mod error;
 pub mod expiry;
 pub mod purpose;
+pub mod seal_keys;
 pub mod sealing;
 pub mod settings;
 pub mod signing;

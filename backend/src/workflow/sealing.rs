@@ -44,24 +44,24 @@ use crate::db::queries::{
 use crate::db::{self, AnyConnection, DbPool};
 use crate::jobs::{Job, JobContext, JobError, JobHandler};
 use crate::mail::{self, ContractRef, Link, MailTemplate, Party};
-use crate::seal::{RouteApproval, SealKit, SendingInstruction};
+use crate::seal::{ActiveSeal, RouteApproval, SealService, SendingInstruction, keyring};
 use crate::storage::BlobStore;
 use crate::workflow::signing::{Links, SEAL_JOB, verification_method};
 
-/// Seals agreed contracts.
+/// Seals agreed contracts, each seal with the key active when it is made.
 pub struct SealHandler {
-    kit: Arc<SealKit>,
+    seal: Arc<SealService>,
     store: BlobStore,
     links: Links,
     download_link_days: i64,
 }
 
 impl SealHandler {
-    /// A handler sealing with `kit`, storing in `store`; the parties' download links after
-    /// conclusion work for 30 days.
-    pub fn new(kit: Arc<SealKit>, store: BlobStore, links: Links) -> SealHandler {
+    /// A handler sealing with `seal`'s active key and TSAs, storing in `store`; the parties'
+    /// download links after conclusion work for 30 days.
+    pub fn new(seal: Arc<SealService>, store: BlobStore, links: Links) -> SealHandler {
         SealHandler {
-            kit,
+            seal,
             store,
             links,
             download_link_days: 30,
@@ -447,6 +447,7 @@ impl SealHandler {
         let sender =
             users::get(&mut conn, TenantId(&c.tenant_id), UserId(sender_id)).map_err(internal)?;
         let route = Self::completed_route(&mut conn, c).map_err(internal)?;
+        let (key, tsa) = self.resolve(&mut conn, pool)?;
         drop(conn);
         let instruction = SendingInstruction {
             tenant: tenant.name.clone(),
@@ -463,10 +464,10 @@ impl SealHandler {
             stamp: self.first_stamp(snap, now)?,
             ..pades::SignatureMetadata::default()
         });
-        let signed = pades::PdfSigner::new(self.kit.signer.as_ref(), &meta)
+        let signed = pades::PdfSigner::new(key.signer.as_ref(), &meta)
             .level(pades::PadesLevel::BT)
-            .timestamper(&self.kit.tsa)
-            .revocation_fetcher(&self.kit.revocation)
+            .timestamper(&tsa)
+            .revocation_fetcher(self.seal.revocation())
             .sign(&bytes)
             .map_err(|e| pades_error(&e))?;
         let stored = self.store.put(signed.bytes()).map_err(internal)?;
@@ -485,6 +486,7 @@ impl SealHandler {
             }
             let doc = sealed_document(c, file_name.clone(), &stored, base.page_count);
             documents::insert(conn, &doc)?;
+            keyring::record_seal(conn, &doc.tenant_id, &doc.id, &key, Millis::now())?;
             let route_json: Vec<_> = route
                 .iter()
                 .map(|a| json!({ "step": a.step, "approver": a.approver, "at": a.at }))
@@ -501,7 +503,8 @@ impl SealHandler {
                         "level": "B-T", "sent_by": sender.id, "sender": sender.name,
                         "route": route_json, "reason": meta.reason, "document_id": doc.id,
                         "sha256": doc.sha256, "based_on": base.sha256,
-                        "field": signed.report().field_name,
+                        "field": signed.report().field_name, "seal_key": key.key_id,
+                        "seal_source": key.source, "seal_certificate_sha256": key.cert_sha256,
                     }),
                 },
                 Millis::now(),
@@ -524,6 +527,7 @@ impl SealHandler {
         let bytes = self.store.read(&base.sha256).map_err(internal)?;
         let mut conn = pool.get().map_err(internal)?;
         let tenant = tenants::get(&mut conn, &snap.contract.tenant_id).map_err(internal)?;
+        let (key, tsa) = self.resolve(&mut conn, pool)?;
         drop(conn);
         let agreed_at = jst_text(Millis(r.agreed_at.unwrap_or(0)).unix_seconds());
         let instruction = crate::seal::SealInstruction {
@@ -542,10 +546,10 @@ impl SealHandler {
             stamp,
             ..pades::SignatureMetadata::default()
         });
-        let signed = pades::PdfSigner::new(self.kit.signer.as_ref(), &meta)
+        let signed = pades::PdfSigner::new(key.signer.as_ref(), &meta)
             .level(pades::PadesLevel::BT)
-            .timestamper(&self.kit.tsa)
-            .revocation_fetcher(&self.kit.revocation)
+            .timestamper(&tsa)
+            .revocation_fetcher(self.seal.revocation())
             .sign(&bytes);
         let signed = signed.map_err(|e| pades_error(&e))?;
         let stored = self.store.put(signed.bytes()).map_err(internal)?;
@@ -576,6 +580,7 @@ impl SealHandler {
             }
             let doc = sealed_document(&snap.contract, file_name.clone(), &stored, base.page_count);
             documents::insert(conn, &doc)?;
+            keyring::record_seal(conn, &doc.tenant_id, &doc.id, &key, Millis::now())?;
             fresh.sealed_document_id = Some(doc.id.clone());
             fresh.updated_at = Millis::now().0;
             recipients::save(conn, &fresh)?;
@@ -591,6 +596,8 @@ impl SealHandler {
                         "level": "B-T", "recipient_id": r.id, "instructed_by": r.name,
                         "reason": meta.reason, "document_id": doc.id, "sha256": doc.sha256,
                         "based_on": base.sha256, "field": signed.report().field_name,
+                        "seal_key": key.key_id, "seal_source": key.source,
+                        "seal_certificate_sha256": key.cert_sha256,
                     }),
                 },
                 Millis::now(),
@@ -601,19 +608,34 @@ impl SealHandler {
         Ok(())
     }
 
+    /// The key active now and the TSAs listed now: each seal uses what is current when it is
+    /// made, so a key or TSA change needs no restart.
+    fn resolve(
+        &self,
+        conn: &mut AnyConnection,
+        pool: &DbPool,
+    ) -> Result<(ActiveSeal, crate::seal::service::ServiceTsa<'_>), JobError> {
+        let key = self.seal.active(conn).map_err(internal)?;
+        let tsa = self.seal.timestamper(conn, pool).map_err(internal)?;
+        Ok((key, tsa))
+    }
+    }
+
     /// B-LTA on the signed file, the sealed completion certificate, and `Concluded`.
     fn conclude(&self, pool: &DbPool, snap: &Snapshot) -> Result<(), Failure> {
         let base = snap
             .current_pdf()
             .ok_or_else(|| JobError::Permanent("the contract has no PDF".into()))?;
         let bytes = self.store.read(&base.sha256).map_err(internal)?;
-        let lta = pades::renew(&bytes, &self.kit.tsa, &self.kit.revocation)
-            .map_err(|e| pades_error(&e))?;
+        let mut conn = pool.get().map_err(internal)?;
+        let (key, tsa) = self.resolve(&mut conn, pool)?;
+        drop(conn);
+        let lta = pades::renew(&bytes, &tsa, self.seal.revocation()).map_err(|e| pades_error(&e))?;
         let final_pdf = self.store.put(&lta).map_err(internal)?;
         let now = Millis::now();
         let mut conn = pool.get().map_err(internal)?;
         let cert = self
-            .certificate(&mut conn, snap, &final_pdf.sha256, now)
+            .certificate(&mut conn, snap, &final_pdf.sha256, now, &key)
             .map_err(internal)?;
         drop(conn);
         let cert_pdf = certificate::render(&cert).map_err(internal)?;
@@ -626,10 +648,10 @@ impl SealHandler {
             signing_time_unix: Some(now.unix_seconds()),
             ..pades::SignatureMetadata::default()
         };
-        let sealed_cert = pades::PdfSigner::new(self.kit.signer.as_ref(), &meta)
+        let sealed_cert = pades::PdfSigner::new(key.signer.as_ref(), &meta)
             .level(pades::PadesLevel::BLTA)
-            .timestamper(&self.kit.tsa)
-            .revocation_fetcher(&self.kit.revocation)
+            .timestamper(&tsa)
+            .revocation_fetcher(self.seal.revocation())
             .sign(&cert_pdf);
         let sealed_cert = sealed_cert.map_err(|e| pades_error(&e))?;
         let cert_blob = self.store.put(sealed_cert.bytes()).map_err(internal)?;
@@ -667,10 +689,11 @@ impl SealHandler {
                     None,
                 ),
             ] {
+                let id = uuid::Uuid::new_v4().to_string();
                 documents::insert(
                     conn,
                     &Document {
-                        id: uuid::Uuid::new_v4().to_string(),
+                        id: id.clone(),
                         tenant_id: c.tenant_id.clone(),
                         contract_id: c.id.clone(),
                         role,
@@ -684,6 +707,10 @@ impl SealHandler {
                         removed_at: None,
                     },
                 )?;
+                if role == DocumentRole::Certificate {
+                    // B-LTA adds a document timestamp, not a seal; the certificate is sealed.
+                    keyring::record_seal(conn, &c.tenant_id, &id, &key, Millis(at))?;
+                }
             }
             c.state = next;
             c.concluded_at = Some(at);
@@ -701,6 +728,7 @@ impl SealHandler {
                     details: json!({
                         "level": "B-LTA", "sha256": final_pdf.sha256,
                         "certificate_sha256": cert_blob.sha256, "concluded_on": c.concluded_on,
+                        "seal_key": key.key_id, "seal_source": key.source,
                     }),
                 },
                 Millis::now(),
@@ -773,6 +801,7 @@ impl SealHandler {
         snap: &Snapshot,
         final_sha256: &str,
         now: Millis,
+        key: &ActiveSeal,
     ) -> anyhow::Result<CompletionCertificate> {
         let c = &snap.contract;
         let tenant = tenants::get(conn, &c.tenant_id)?;
@@ -905,7 +934,7 @@ impl SealHandler {
             events,
             verification_url: format!("{}/v/{}", self.links.base, c.public_id),
             issued_at_unix: now.unix_seconds(),
-            seal_subject: subject_of(self.kit.signer.certificate()),
+            seal_subject: subject_of(key.signer.certificate()),
             tsa_name: "立会 内蔵タイムスタンプ局（開発用）".into(),
             sending_seal,
         })

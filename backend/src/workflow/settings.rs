@@ -39,11 +39,28 @@ pub fn get_settings(conn: &mut AnyConnection, actor: &Actor) -> WorkflowResult<T
 pub fn seal_info(
     conn: &mut AnyConnection,
     actor: &Actor,
-    seal: &crate::seal::SealKit,
+    seal: &crate::seal::SealService,
     tsa_urls: &[String],
 ) -> WorkflowResult<SealInfoView> {
     actor.require(conn, Permission::ManageSettings)?;
-    Ok(seal.info(tsa_urls, crate::clock::Millis::now()))
+    let now = crate::clock::Millis::now();
+    let mut info = seal.fallback().info(tsa_urls, now);
+    // The keyring's active key and the TSA list, when set, are what seals now.
+    let active = seal.active(conn).map_err(|e| anyhow::anyhow!("{e}"))?;
+    if active.key_id.is_some() {
+        info.development = false;
+        info.signer = crate::seal::certificate_info(active.signer.certificate(), now);
+        info.chain = (active.signer.chain().iter())
+            .map(|c| crate::seal::certificate_info(c, now))
+            .collect();
+    }
+    let (source, urls) = seal.tsa_source(conn)?;
+    if source == "database" {
+        info.tsa_source = "http".into();
+        info.tsa_urls = urls.into_iter().map(|(_, u)| u).collect();
+        info.tsa_certificate = None;
+    }
+    Ok(info)
 }
 
 /// `PUT /settings`.

@@ -9,18 +9,25 @@ use shared::dto::{PublicContractView, PublicVerificationView, VerificationView};
 
 use crate::db::AnyConnection;
 use crate::db::schema::{contracts::dsl as c, documents::dsl as d};
-use crate::seal::SealKit;
 use crate::workflow::error::{WorkflowError, WorkflowResult};
 
+/// The roots the verifier trusts: the service's, and every seal key's ever used.
+pub fn trust(
+    conn: &mut AnyConnection,
+    seal: &crate::seal::SealService,
+) -> WorkflowResult<std::sync::Arc<pades::ValidationContext>> {
+    Ok(seal.trust(conn)?)
+}
+
 /// `POST /verify`, first half: the verifier's verdict, within the reader's budget and `deadline`
-/// (CPU only, no database).
+/// (CPU only, no database), trusting `trust` (see [`trust`]).
 #[tracing::instrument(skip_all)]
 pub fn verify_pdf(
-    kit: &SealKit,
+    trust: &pades::ValidationContext,
     pdf: &[u8],
     deadline: std::time::Duration,
 ) -> WorkflowResult<VerificationView> {
-    crate::seal::verify_within(pdf, &kit.trust, deadline).map_err(|e| {
+    crate::seal::verify_within(pdf, trust, deadline).map_err(|e| {
         if let pades::PadesError::TooComplex {
             limit: pades::LimitKind::Time,
         } = e

@@ -88,3 +88,75 @@ pub fn organization_view(o: &Organization, contacts: &[Contact]) -> Organization
             .collect(),
     }
 }
+
+/// A keyring key as the administrator sees it (never its material or PIN).
+pub fn seal_key_view(
+    row: &crate::seal::keyring::SealKeyRow,
+    seals: i64,
+    now: crate::clock::Millis,
+) -> shared::dto::SealKeyView {
+    let certs = row.certificates();
+    let info = |c| crate::seal::certificate_info(c, now);
+    shared::dto::SealKeyView {
+        id: row.id.clone(),
+        label: row.label.clone(),
+        kind: row.kind.clone(),
+        state: row.state.clone(),
+        certificate: certs
+            .first()
+            .map(info)
+            .unwrap_or_else(|| shared::dto::CertificateInfoView {
+                subject: row.subject.clone(),
+                issuer: row.issuer.clone(),
+                serial_number: row.serial_number.clone(),
+                not_before: rfc3339(row.not_before),
+                not_after: rfc3339(row.not_after),
+                days_left: (row.not_after - now.0).div_euclid(86_400_000),
+                sha256: row.cert_sha256.clone(),
+            }),
+        chain: certs.iter().skip(1).map(info).collect(),
+        pkcs11: match (
+            &row.pkcs11_module,
+            &row.pkcs11_token_label,
+            &row.pkcs11_key_label,
+            &row.pkcs11_pin_file,
+        ) {
+            (Some(module), Some(token), Some(key), Some(pin)) => {
+                Some(shared::dto::Pkcs11ReferenceView {
+                    module: module.clone(),
+                    token_label: token.clone(),
+                    key_label: key.clone(),
+                    pin_file: pin.clone(),
+                })
+            }
+            _ => None,
+        },
+        created_at: rfc3339(row.created_at),
+        created_by: row.created_by.clone(),
+        activated_at: row.activated_at.map(rfc3339),
+        retired_at: row.retired_at.map(rfc3339),
+        seals,
+    }
+}
+
+/// One TSA with its health.
+pub fn tsa_view(
+    id: Option<String>,
+    url: String,
+    position: usize,
+    health: Option<crate::seal::service::TsaHealth>,
+    now: crate::clock::Millis,
+) -> shared::dto::TsaView {
+    let (success, error_at, error, subject, not_after) = health.unwrap_or_default();
+    shared::dto::TsaView {
+        id,
+        url,
+        position: u32::try_from(position).unwrap_or(u32::MAX),
+        last_success_at: success.map(rfc3339),
+        last_error_at: error_at.map(rfc3339),
+        last_error: error,
+        certificate_subject: subject,
+        certificate_not_after: not_after.map(rfc3339),
+        certificate_days_left: not_after.map(|t| (t - now.0).div_euclid(86_400_000)),
+    }
+}

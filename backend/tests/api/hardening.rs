@@ -372,7 +372,7 @@ async fn the_public_verifier_has_a_body_limit_and_a_per_address_rate(backend: Ba
     // Out of time: the reader stops and the caller hears so (503, not a hung worker).
     let started = std::time::Instant::now();
     let err = backend::workflow::verification::verify_pdf(
-        &app.state.seal,
+        &app.state.seal.trust,
         &corpus("presigned-certified-no-changes.pdf"),
         std::time::Duration::from_nanos(1),
     )

@@ -220,6 +220,13 @@ where
         (st, body)
     }
 
+    pub async fn delete(&self, s: &Session, path: &str) -> (StatusCode, Value) {
+        let (st, body, _) = self
+            .send(Self::with_session(TestRequest::delete().uri(path), s))
+            .await;
+        (st, body)
+    }
+
     pub async fn put(&self, s: &Session, path: &str, body: Value) -> (StatusCode, Value) {
         let (st, body, _) = self
             .send(Self::with_session(

@@ -692,7 +692,11 @@ fn sealing_with_the_tsa_down(state: &backend::startup::AppState) -> backend::job
         pades::HttpTimeStamper::new(["http://127.0.0.1:9/tsa"]).attempts(1),
     );
     backend::jobs::Registry::new().with(backend::workflow::sealing::SealHandler::new(
-        std::sync::Arc::new(kit),
+        std::sync::Arc::new(backend::seal::SealService::new(
+            std::sync::Arc::new(kit),
+            state.keys.clone(),
+            Vec::new(),
+        )),
         state.blobs.clone(),
         backend::workflow::signing::Links::new(&state.config.public_url),
     ))

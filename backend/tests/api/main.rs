@@ -21,4 +21,5 @@ mod hardening;
 mod integrations;
 mod journey;
 mod permissions;
+mod seal_keys;
 mod web;

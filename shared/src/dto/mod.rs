@@ -41,7 +41,9 @@ pub use session::{
     TotpEnableRequest, TotpSetupView,
 };
 pub use settings::{
-    CertificateInfoView, SealInfoView, TenantSettingsView, UpdateTenantSettingsRequest,
+    AddTsaRequest, CertificateInfoView, ImportSealKeyRequest, MoveTsaRequest, Pkcs11ReferenceView,
+    SealInfoView, SealKeyMaterial, SealKeyView, SealKeyringView, TenantSettingsView, TsaListView,
+    TsaView, UpdateTenantSettingsRequest,
 };
 pub use signing::{
     SigningAgreeRequest, SigningDeclineRequest, SigningForwardRequest, SigningSessionView,
