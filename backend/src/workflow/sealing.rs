@@ -619,7 +619,6 @@ impl SealHandler {
         let tsa = self.seal.timestamper(conn, pool).map_err(internal)?;
         Ok((key, tsa))
     }
-    }
 
     /// B-LTA on the signed file, the sealed completion certificate, and `Concluded`.
     fn conclude(&self, pool: &DbPool, snap: &Snapshot) -> Result<(), Failure> {
