@@ -606,6 +606,21 @@ pub fn load(
     check(inner, pool, now)
 }
 
+/// Opens a key in a PKCS#11 token with its certificate and issuing CAs (the keyring's imported
+/// references) and checks it as [`load`] does.
+pub fn load_pkcs11(
+    token: &Pkcs11Reference,
+    certificate: Certificate,
+    chain: Vec<Certificate>,
+    now: Millis,
+) -> Result<Box<dyn Signer + Send + Sync>, SealKeyError> {
+    check(
+        Box::new(Pkcs11Signer::open(token, Some(certificate))?),
+        chain,
+        now,
+    )
+}
+
 /// The root the service's own verifier trusts for this seal: the top of its chain, or the
 /// certificate itself when it is self-signed.
 pub fn trust_anchor(signer: &dyn Signer) -> &Certificate {

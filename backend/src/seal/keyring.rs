@@ -303,8 +303,8 @@ pub type SharedSigner = std::sync::Arc<dyn pades::Signer + Send + Sync>;
 /// **The import path**: key material → a checked signer. The one place a seal key is opened,
 /// for import, activation and every seal job's cache miss.
 ///
-/// INTEGRATION (issue 14 part 1): route this to `seal::key_source::load` (which also opens
-/// PKCS#11 keys) and map its `SealKeyError` onto [`KeyRefusal`].
+/// PKCS#12 and PEM keys are opened here; a PKCS#11 reference through
+/// [`super::key_source::load_pkcs11`], which logs in to the token and checks the key.
 pub fn open_signer(material: &KeyMaterial, now: Millis) -> Result<SharedSigner, KeyRefusal> {
     let opened = match material {
         KeyMaterial::Pkcs12 { der, password } => pades::LocalKeySigner::from_pkcs12(der, password),
@@ -313,11 +313,37 @@ pub fn open_signer(material: &KeyMaterial, now: Millis) -> Result<SharedSigner, 
             cert_pem,
             chain_pem,
         } => pades::LocalKeySigner::from_pem(key_pem, cert_pem, chain_pem),
-        KeyMaterial::Pkcs11 { .. } => {
-            return Err(KeyRefusal::NotActivatable(
-                "PKCS#11 keys are opened by seal::key_source, which this build does not have yet"
-                    .into(),
-            ));
+        KeyMaterial::Pkcs11 {
+            module,
+            token_label,
+            key_label,
+            pin_file,
+            cert_pem,
+            chain_pem,
+        } => {
+            let pem = |text: &str| {
+                Certificate::load_pem_chain(text.as_bytes())
+                    .map_err(|e| KeyRefusal::Unreadable(format!("certificate PEM: {e}")))
+            };
+            let mut certs = pem(cert_pem)?;
+            if certs.is_empty() {
+                return Err(KeyRefusal::Unreadable("no certificate given".into()));
+            }
+            let leaf = certs.remove(0);
+            certs.extend(if chain_pem.trim().is_empty() {
+                Vec::new()
+            } else {
+                pem(chain_pem)?
+            });
+            let reference = super::pkcs11::Pkcs11Reference {
+                module: module.into(),
+                token_label: token_label.clone(),
+                key_label: key_label.clone(),
+                pin_file: pin_file.into(),
+            };
+            let signer = super::key_source::load_pkcs11(&reference, leaf, certs, now)
+                .map_err(refusal_of)?;
+            return Ok(std::sync::Arc::from(signer));
         }
     };
     let signer = opened.map_err(|e| {
@@ -334,6 +360,22 @@ pub fn open_signer(material: &KeyMaterial, now: Millis) -> Result<SharedSigner, 
         now,
     )?;
     Ok(std::sync::Arc::new(signer))
+}
+
+/// The keyring's refusal for a key the loader refused.
+fn refusal_of(e: super::key_source::SealKeyError) -> KeyRefusal {
+    use super::key_source::SealKeyError as E;
+    match e {
+        E::Expired { subject, not_after } => KeyRefusal::Expired(subject, not_after),
+        E::NotYetValid {
+            subject,
+            not_before,
+        } => KeyRefusal::NotYetValid(subject, not_before),
+        E::KeyMismatch { .. } => KeyRefusal::Mismatch,
+        E::NoSigningUsage { subject } => KeyRefusal::NotForSigning(subject),
+        E::ChainBroken { reason, .. } => KeyRefusal::ChainBroken(reason),
+        other => KeyRefusal::Unreadable(other.to_string()),
+    }
 }
 
 fn unix_ms(t: &x509_cert::time::Time) -> i64 {
