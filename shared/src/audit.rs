@@ -145,6 +145,10 @@ audit_actions! {
     ContractSealed = ("contract.sealed", "電子署名・タイムスタンプの付与", "Sealed (signature and timestamp)"),
     /// Sealing failed and will be retried.
     ContractSealFailed = ("contract.seal_failed", "電子署名の失敗（再試行）", "Sealing failed (will retry)"),
+    /// The archive timestamp of the sealed file was renewed (長期署名の延長): a new version.
+    ContractLtvRenewed = ("contract.ltv_renewed", "長期署名の延長", "Long-term signature renewed"),
+    /// Renewing the archive timestamp failed (retried a few times, then administrators act).
+    ContractLtvRenewalFailed = ("contract.ltv_renewal_failed", "長期署名の延長の失敗", "Long-term signature renewal failed"),
     /// The answer deadline passed: the contract expired.
     ContractExpired = ("contract.expired", "回答期限切れ", "Answer deadline passed"),
     /// The contract was concluded.

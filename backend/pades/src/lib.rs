@@ -35,6 +35,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod archive;
 mod asn1;
 mod cms_build;
 #[cfg(feature = "dev-pki")]
@@ -59,6 +60,7 @@ mod tsp;
 mod verify;
 mod write;
 
+pub use archive::{ArchiveTimestamp, newest_archive_timestamp};
 pub use cms_build::build_cades_detached;
 #[cfg(feature = "dev-pki")]
 pub use devpki::{DevCa, DevPki, DevPkiOptions};
@@ -77,7 +79,7 @@ pub use sign::{
 pub use signer::{LocalKeySigner, SignatureAlgorithm, Signer};
 pub use stamp::{StampStyle, VisibleStamp};
 #[cfg(feature = "dev-pki")]
-pub use tsa::{BUILTIN_TSA_POLICY, BuiltinTsa};
+pub use tsa::{BUILTIN_TSA_POLICY, BuiltinTsa, BuiltinTsaAt};
 #[cfg(feature = "http")]
 pub use tsp::HttpTimeStamper;
 pub use tsp::{TimeStamper, TimestampInfo, verify_timestamp_token};

@@ -479,7 +479,7 @@ fn add_dss_to(doc: &Document<'_>, data: &Dss) -> Result<Vec<u8>, PadesError> {
 
 /// The DER CMS (signature or timestamp token) of the newest signature in `pdf`: the one whose
 /// `/ByteRange` ends last. Trailing zero padding of `/Contents` is removed.
-fn newest_signature_cms(doc: &Document<'_>, analysis: &Analysis) -> Result<Vec<u8>, PadesError> {
+pub(crate) fn newest_signature_cms(doc: &Document<'_>, analysis: &Analysis) -> Result<Vec<u8>, PadesError> {
     let mut best: Option<(i64, Vec<u8>)> = None;
     for f in analysis.fields.iter().filter(|f| f.is_sig && f.signed) {
         let field = doc.resolve_dict(&Object::Ref(f.obj), "a signature field")?;

@@ -16,6 +16,7 @@ use crate::db;
 use crate::db::queries::{audit_events, tenants};
 use crate::workflow;
 
+mod ltv;
 mod pdf;
 
 /// Tachiai (立会): witness-type electronic contracts for local governments.
@@ -51,6 +52,9 @@ pub enum Command {
     /// failed, 2 usage error, 3 input rejected).
     #[command(subcommand)]
     Pdf(pdf::PdfCommand),
+    /// Archive timestamp renewal (長期署名の延長) of concluded contracts: `status`, `renew-due`.
+    #[command(subcommand)]
+    Ltv(ltv::LtvCommand),
 }
 
 /// `tachiai config …`
@@ -209,6 +213,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Admin(cmd) => admin(&config, cmd),
         Command::Pdf(cmd) => Ok(pdf::run(&config, cmd)),
         Command::Audit(cmd) => audit(&config, cmd),
+        Command::Ltv(cmd) => ltv::run(&config, cmd),
     }
 }
 
