@@ -245,7 +245,15 @@ fn fetch_ocsp(
                 .filter(|c| c.tbs_certificate().issuer() == issuer.tbs_certificate().subject()),
         )
         .collect();
-    let ok = candidates.iter().any(|c| {
+    // The signer must have been valid when it signed (producedAt): validators refuse a response
+    // of an expired responder (a development PKI's responder may end before its TSA); then the
+    // caller falls back to the CRL.
+    let produced = data.produced_at.to_unix_duration();
+    let valid_then = |c: &Certificate| {
+        let v = c.tbs_certificate().validity();
+        v.not_before.to_unix_duration() <= produced && produced <= v.not_after.to_unix_duration()
+    };
+    let signer = candidates.iter().find(|c| {
         verify_signature(
             c.tbs_certificate().subject_public_key_info(),
             &basic.signature_algorithm,
@@ -255,8 +263,15 @@ fn fetch_ocsp(
         )
         .is_ok()
     });
-    if !ok {
-        return Err(bad("OCSP response signature does not verify".into()));
+    match signer {
+        None => return Err(bad("OCSP response signature does not verify".into())),
+        Some(c) if !valid_then(c) => {
+            return Err(bad(format!(
+                "the OCSP responder certificate {} was not valid when the response was produced",
+                c.tbs_certificate().subject()
+            )));
+        }
+        Some(_) => {}
     }
     Ok((resp_der, responders))
 }
