@@ -284,7 +284,12 @@ fn spawn_ltv_renewal(state: web::Data<AppState>) {
             .await;
             match done {
                 Ok(Ok(r)) if r.attempted > 0 => {
-                    tracing::info!(renewed = r.renewed, failed = r.failed, gave_up = r.gave_up, "archive timestamps renewed");
+                    tracing::info!(
+                        renewed = r.renewed,
+                        failed = r.failed,
+                        gave_up = r.gave_up,
+                        "archive timestamps renewed"
+                    );
                 }
                 Ok(Err(e)) => tracing::warn!(error = %e, "archive timestamp renewal failed"),
                 _ => {}

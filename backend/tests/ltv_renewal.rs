@@ -67,6 +67,7 @@ impl FutureTsas {
                     },
                     *from,
                     Some(3),
+                    &format!("G{k}"),
                 )
                 .unwrap()
             })
@@ -106,7 +107,11 @@ impl FutureTsas {
 }
 
 /// One HTTP/1.1 request, answered and closed.
-fn answer(stream: TcpStream, clock: &Mutex<SystemTime>, gens: &[pades::DevPki]) -> std::io::Result<()> {
+fn answer(
+    stream: TcpStream,
+    clock: &Mutex<SystemTime>,
+    gens: &[pades::DevPki],
+) -> std::io::Result<()> {
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut line = String::new();
     reader.read_line(&mut line)?;
@@ -132,8 +137,12 @@ fn answer(stream: TcpStream, clock: &Mutex<SystemTime>, gens: &[pades::DevPki]) 
         .strip_prefix("/g")
         .and_then(|rest| rest.split_once('/'))
         .and_then(|(k, rest)| {
-            gens.get(k.parse::<usize>().ok()?)?
-                .http_response_at(&method, &format!("/{rest}"), &body, now)
+            gens.get(k.parse::<usize>().ok()?)?.http_response_at(
+                &method,
+                &format!("/{rest}"),
+                &body,
+                now,
+            )
         });
     let mut out = stream;
     match found {
@@ -164,7 +173,10 @@ fn rfc3339(t: SystemTime) -> String {
 /// status and the number renewed.
 fn renew_due(server: &Server, now: &str, tsa: &str) -> (i32, usize, String) {
     let out = server
-        .cli_with(&["ltv", "renew-due", "--now", now], &[("TACHIAI_TSA_URLS", tsa)])
+        .cli_with(
+            &["ltv", "renew-due", "--now", now],
+            &[("TACHIAI_TSA_URLS", tsa)],
+        )
         .output()
         .unwrap();
     let text = format!(
@@ -186,8 +198,16 @@ fn status(server: &Server, now: &str) -> Vec<Value> {
         .cli_with(&["ltv", "status", "--json", "--now", now], &[])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice::<Value>(&out.stdout).unwrap().as_array().unwrap().clone()
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice::<Value>(&out.stdout)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone()
 }
 
 fn sealed_versions(server: &Server, s: &helpers::Session, cid: &str) -> Vec<Value> {
@@ -237,7 +257,12 @@ fn twelve_years(backend: Backend) {
         &db.dir.join("future-pki"),
         &[s0 - DAY, at(9) - DAY, at(11) - DAY],
     );
-    let server = Server::start("serve", &db, &data, &[("TACHIAI_TSA_URLS", &tsas.tsa_url(0))]);
+    let server = Server::start(
+        "serve",
+        &db,
+        &data,
+        &[("TACHIAI_TSA_URLS", &tsas.tsa_url(0))],
+    );
     let mail = Mailbox {
         dir: data.join("outbox"),
     };
@@ -259,7 +284,29 @@ fn twelve_years(backend: Backend) {
         cids.push(cid);
     }
     for cid in &cids {
-        server::wait_concluded(&server, &org.staff, cid, Duration::from_secs(120));
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while server
+            .get(Some(&org.staff), &format!("/api/v1/contracts/{cid}"))
+            .expect(200)["state"]
+            != "concluded"
+        {
+            if Instant::now() > deadline {
+                let out = server.cli(&[
+                    "audit",
+                    "events",
+                    "--tenant",
+                    "dev",
+                    "--action",
+                    "contract.seal_failed",
+                ]);
+                panic!(
+                    "{cid} not concluded; seal failures:\n{}\nserver log:\n{}",
+                    String::from_utf8_lossy(&out.stdout),
+                    server.log()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
     eprintln!("concluded {CONTRACTS} contracts in {:?}", started.elapsed());
 
@@ -267,7 +314,12 @@ fn twelve_years(backend: Backend) {
     let now0 = rfc3339(s0);
     let listed = status(&server, &now0);
     assert_eq!(listed.len(), CONTRACTS, "{listed:?}");
-    assert!(listed.iter().all(|r| r["due"] == false && r["state"] == "current"), "{listed:?}");
+    assert!(
+        listed
+            .iter()
+            .all(|r| r["due"] == false && r["state"] == "current"),
+        "{listed:?}"
+    );
 
     // Which TSA the operator has configured in year n ("" = the built-in development TSA).
     let tsa_for = |n: u32| match n {
@@ -309,7 +361,11 @@ fn twelve_years(backend: Backend) {
                 assert!(r["last_error"].as_str().unwrap().contains("TSA"), "{r}");
             }
             let (code, count, text) = renew_due(&server, &now, &tsa_for(n));
-            assert_eq!((code, count), (0, 0), "not retried before the backoff: {text}");
+            assert_eq!(
+                (code, count),
+                (0, 0),
+                "not retried before the backoff: {text}"
+            );
             t += Duration::from_secs(2 * 3600);
             tsas.set_now(t);
         }
@@ -320,7 +376,11 @@ fn twelve_years(backend: Backend) {
         // Idempotent: a second run renews nothing.
         let (code, again, text) = renew_due(&server, &now, &tsa_for(n));
         assert_eq!((code, again), (0, 0), "year {n}: {text}");
-        let expected = if [2, 9, 11].contains(&n) { CONTRACTS } else { 0 };
+        let expected = if [2, 9, 11].contains(&n) {
+            CONTRACTS
+        } else {
+            0
+        };
         assert_eq!(renewed, expected, "year {n}: renewals");
         renewals_per_year.push(renewed);
         for (i, cid) in cids.iter().enumerate() {
@@ -333,7 +393,10 @@ fn twelve_years(backend: Backend) {
                 assert_eq!(&again, old_bytes, "year {n}: old version of {cid} changed");
                 if renewed > 0 {
                     assert_ne!(old["id"], newest["id"], "year {n}");
-                    assert!(bytes.starts_with(old_bytes), "year {n}: not an incremental update");
+                    assert!(
+                        bytes.starts_with(old_bytes),
+                        "year {n}: not an incremental update"
+                    );
                 }
             }
             let path = db.dir.join(format!("year{n:02}-contract{i}.pdf"));
@@ -355,9 +418,14 @@ fn twelve_years(backend: Backend) {
     );
 
     // Audited: one event per renewal, and the failures of year 9.
-    let code = status(&server, &now0)[0]["tenant"].as_str().unwrap().to_owned();
+    let code = status(&server, &now0)[0]["tenant"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let events = |action: &str| {
-        let out = server.cli(&["audit", "events", "--tenant", &code, "--action", action, "--last", "500"]);
+        let out = server.cli(&[
+            "audit", "events", "--tenant", &code, "--action", action, "--last", "500",
+        ]);
         assert!(out.status.success());
         String::from_utf8_lossy(&out.stdout).lines().count()
     };
@@ -374,11 +442,37 @@ fn twelve_years(backend: Backend) {
         if reports >= 4 {
             break;
         }
-        assert!(Instant::now() < deadline, "{reports} renewal reports mailed");
+        assert!(
+            Instant::now() < deadline,
+            "{reports} renewal reports mailed"
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
 
-    // Every year's file at B-LTA as of that year.
+    // Every year's file at B-LTA as of that year. (LTV_TEST_KEEP=DIR keeps the files and the
+    // validator jobs there, to rerun tools/verify-signed-pdf by hand.)
+    if let Ok(keep) = std::env::var("LTV_TEST_KEEP") {
+        let keep = PathBuf::from(keep);
+        std::fs::create_dir_all(&keep).unwrap();
+        let mut lines = String::new();
+        for j in &jobs {
+            let mut j = j.clone();
+            for a in j["args"].as_array_mut().unwrap() {
+                let p = PathBuf::from(a.as_str().unwrap());
+                if p.is_file() {
+                    let name = p
+                        .strip_prefix(&db.dir)
+                        .unwrap()
+                        .to_string_lossy()
+                        .replace('/', "_");
+                    std::fs::copy(&p, keep.join(&name)).unwrap();
+                    *a = json!(keep.join(&name).display().to_string());
+                }
+            }
+            lines.push_str(&format!("{j}\n"));
+        }
+        std::fs::write(keep.join("jobs.jsonl"), lines).unwrap();
+    }
     let Some(tool) = validators() else {
         return;
     };
@@ -403,7 +497,11 @@ fn twelve_years(backend: Backend) {
         if v["rc"] == 0 {
             passed += 1;
         } else {
-            failures.push(format!("{}:\n{}", v["id"], v["output"].as_str().unwrap_or_default()));
+            failures.push(format!(
+                "{}:\n{}",
+                v["id"],
+                v["output"].as_str().unwrap_or_default()
+            ));
         }
     }
     eprintln!(

@@ -358,21 +358,30 @@ impl DevPki {
     /// `<name>.pem` and `<name>.key` (PKCS#8) for root-ca, intermediate-ca, seal, tsa, ocsp, plus
     /// `chain.pem` (intermediate + root) and `README.txt`. Existing files are overwritten.
     pub fn generate(dir: &Path, options: &DevPkiOptions) -> Result<DevPki, PadesError> {
-        DevPki::generate_valid_from(dir, options, std::time::SystemTime::now(), None)
+        DevPki::generate_valid_from(dir, options, std::time::SystemTime::now(), None, "")
     }
 
     /// As [`DevPki::generate`], with every certificate valid from `not_before` instead of now,
     /// and the seal, TSA and OCSP certificates valid `leaf_years` (instead of 3, 10 and 3) when
     /// given: a PKI of another time, for tests that travel in time (renewing archive
-    /// timestamps over decades while TSA certificates expire and are replaced).
+    /// timestamps over decades while TSA certificates expire and are replaced). `label` is
+    /// appended to every common name, so that several such PKIs do not share names.
     pub fn generate_valid_from(
         dir: &Path,
         options: &DevPkiOptions,
         not_before: std::time::SystemTime,
         leaf_years: Option<u64>,
+        label: &str,
     ) -> Result<DevPki, PadesError> {
         let base = options.base_url.as_deref();
         let nb = not_before;
+        let name = |cn: &str| {
+            if label.is_empty() {
+                name(cn)
+            } else {
+                name(&format!("{cn} {label}"))
+            }
+        };
         let root_key = random_key()?;
         let root = issue(
             Kind::Root,
@@ -792,10 +801,9 @@ impl DevPki {
             _ => None,
         };
         match (method, path) {
-            ("POST", "/ocsp") => Some((
-                "application/ocsp-response",
-                self.ocsp_respond_at(body, now),
-            )),
+            ("POST", "/ocsp") => {
+                Some(("application/ocsp-response", self.ocsp_respond_at(body, now)))
+            }
             ("POST", "/tsa") => Some((
                 "application/timestamp-reply",
                 self.builtin_tsa().ok()?.respond_at(body, now),

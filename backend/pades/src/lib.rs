@@ -71,7 +71,7 @@ pub use inspect::{DocMdpPermission, PdfInfo, SignatureFieldInfo, inspect, inspec
 pub use limits::{LimitKind, ReadLimits};
 #[cfg(feature = "http")]
 pub use ltv::HttpRevocationFetcher;
-pub use ltv::{Dss, RevocationFetcher, renew};
+pub use ltv::{Dss, RevocationFetcher, renew, renew_at};
 pub use sign::{
     DocumentTimeStamper, PadesLevel, PdfSigner, PreparedDocument, SignatureMetadata,
     SignatureReport, SignedDocument, SigningPlan,

@@ -48,7 +48,8 @@ pub fn run(config: &Config, cmd: LtvCommand) -> anyhow::Result<i32> {
     match cmd {
         LtvCommand::Status { json, now } => {
             let now = now.unwrap_or_else(Millis::now);
-            let rows = ltv::status(&mut pool.get()?, &store, &policy, now)?;
+            let mut conn = pool.get()?;
+            let rows = ltv::status(&mut conn, &store, &policy, now)?;
             let mut out = std::io::stdout().lock();
             if json {
                 writeln!(out, "{}", serde_json::to_string_pretty(&rows)?)?;
@@ -115,7 +116,11 @@ pub fn run(config: &Config, cmd: LtvCommand) -> anyhow::Result<i32> {
                 report.skipped,
                 report.discovered
             );
-            Ok(if report.failed + report.gave_up > 0 { 1 } else { 0 })
+            Ok(if report.failed + report.gave_up > 0 {
+                1
+            } else {
+                0
+            })
         }
     }
 }

@@ -235,9 +235,7 @@ pub struct RunReport {
 fn latest_sealed(conn: &mut AnyConnection) -> QueryResult<Vec<Document>> {
     use crate::db::schema::contracts::dsl as c;
     use crate::db::schema::documents::dsl as d;
-    let concluded = c::contracts
-        .filter(c::state.eq("concluded"))
-        .select(c::id);
+    let concluded = c::contracts.filter(c::state.eq("concluded")).select(c::id);
     let docs: Vec<Document> = d::documents
         .filter(d::role.eq(DocumentRole::Sealed.as_str()))
         .filter(d::removed_at.is_null())
@@ -357,8 +355,7 @@ pub fn figures(
             FAILED => f.failing += 1,
             GAVE_UP => f.gave_up += 1,
             _ => {
-                if r
-                    .expires_at(policy)
+                if r.expires_at(policy)
                     .is_some_and(|e| policy.due_at(e) <= now.0 + 30 * DAY_MS)
                 {
                     f.due_soon += 1;
@@ -459,9 +456,9 @@ impl Renewer<'_> {
         // Per tenant: renewed count, failure lines, given up count.
         let mut per_tenant: BTreeMap<String, (u32, Vec<String>, u32)> = BTreeMap::new();
         for row in rows {
-            if !row
+            if row
                 .expires_at(&self.policy)
-                .is_some_and(|e| self.policy.due_at(e) <= now.0)
+                .is_none_or(|e| self.policy.due_at(e) > now.0)
             {
                 continue;
             }
@@ -505,8 +502,12 @@ impl Renewer<'_> {
             .get()
             .ok()
             .and_then(|mut c| {
-                contracts::get(&mut c, TenantId(&row.tenant_id), ContractId(&row.contract_id))
-                    .ok()
+                contracts::get(
+                    &mut c,
+                    TenantId(&row.tenant_id),
+                    ContractId(&row.contract_id),
+                )
+                .ok()
             })
             .map_or_else(|| row.contract_id.clone(), |c| c.contract_number)
     }
@@ -545,11 +546,16 @@ impl Renewer<'_> {
         drop(conn);
         let bytes = self.store.read(&base.sha256)?;
         let at = system_time(now);
-        let renewed = pades::renew(&bytes, &self.kit.tsa.at(at), &self.kit.revocation.at(at))
-            .map_err(|e| Failure {
-                reason: format!("{e} ({})", e.code()),
-                permanent: e.is_input_rejection(),
-            })?;
+        let renewed = pades::renew_at(
+            &bytes,
+            &self.kit.tsa.at(at),
+            &self.kit.revocation.at(at),
+            now.unix_seconds(),
+        )
+        .map_err(|e| Failure {
+            reason: format!("{e} ({})", e.code()),
+            permanent: e.is_input_rejection(),
+        })?;
         let new_row_template = Row::new(&base, &renewed, Millis::now().0);
         let new_expiry = new_row_template.expires_at(&self.policy);
         let old_expiry = row.expires_at(&self.policy);
@@ -582,12 +588,18 @@ impl Renewer<'_> {
         let stored = self.store.put(&renewed)?;
         let mut conn = self.pool.get()?;
         let committed = db::tenant_transaction(&mut conn, &row.tenant_id, |conn| {
-            let docs =
-                documents::list_for_contract(conn, TenantId(&row.tenant_id), ContractId(&row.contract_id))?;
+            let docs = documents::list_for_contract(
+                conn,
+                TenantId(&row.tenant_id),
+                ContractId(&row.contract_id),
+            )?;
             let newest = docs.iter().rev().find(|d| d.role == DocumentRole::Sealed);
             if newest.map(|d| &d.id) != Some(&base.id) {
                 diesel::update(a::ltv_archives.filter(a::document_id.eq(&row.document_id)))
-                    .set((a::claimed_by.eq(None::<String>), a::claimed_until.eq(None::<i64>)))
+                    .set((
+                        a::claimed_by.eq(None::<String>),
+                        a::claimed_until.eq(None::<i64>),
+                    ))
                     .execute(conn)?;
                 return Ok::<_, anyhow::Error>(false);
             }
@@ -738,8 +750,14 @@ mod tests {
         };
         assert_eq!(p.expires_at(1_900_000_000_000, SHA256), 1_900_000_000_000);
         assert_eq!(p.expires_at(2_100_000_000_000, SHA256), 2_000_000_000_000);
-        assert_eq!(p.expires_at(2_100_000_000_000, "SHA-512"), 2_100_000_000_000);
-        assert_eq!(p.due_at(2_000_000_000_000), 2_000_000_000_000 - 365 * DAY_MS);
+        assert_eq!(
+            p.expires_at(2_100_000_000_000, "SHA-512"),
+            2_100_000_000_000
+        );
+        assert_eq!(
+            p.due_at(2_000_000_000_000),
+            2_000_000_000_000 - 365 * DAY_MS
+        );
     }
 
     #[test]

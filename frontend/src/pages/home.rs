@@ -7,8 +7,8 @@ use leptos_router::components::A;
 use shared::access::Permission;
 use shared::contract::ContractState;
 use shared::dto::{
-    ArchiveRenewalView,
-    ContractEventView, ContractListQuery, DashboardListView, DashboardView, StateCountView,
+    ArchiveRenewalView, ContractEventView, ContractListQuery, DashboardListView, DashboardView,
+    StateCountView,
 };
 use uuid::Uuid;
 
