@@ -252,10 +252,12 @@ fn twelve_years(backend: Backend) {
     let started = Instant::now();
     let data = db.dir.join("data");
     let s0 = SystemTime::now();
-    let at = |n: u32| s0 + YEAR * n;
+    // Year n of the simulation: a day after the n-th anniversary, clear of the certificates'
+    // edges (the server's development PKI is made a few seconds after `s0`).
+    let at = |n: u32| s0 + YEAR * n + DAY;
     let tsas = FutureTsas::start(
         &db.dir.join("future-pki"),
-        &[s0 - DAY, at(9) - DAY, at(11) - DAY],
+        &[s0 - DAY, s0 + YEAR * 9 - DAY, s0 + YEAR * 11 - DAY],
     );
     let server = Server::start(
         "serve",
