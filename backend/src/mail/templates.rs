@@ -1249,9 +1249,12 @@ pub fn samples() -> Vec<MailTemplate> {
             admin_name: "佐藤 花子".into(),
             tenant: "〇〇市".into(),
             renewed: 3,
-            failures: vec!["R8-000123 庁舎清掃 <b>: TSA unreachable".into()],
+            failures: vec![
+                "R8-000123 庁舎清掃業務委託契約 <script>alert(\"x\")</script> <b>: TSA unreachable"
+                    .into(),
+            ],
             gave_up: 1,
-            link: "https://tachiai.example.lg.jp/".into(),
+            link: "https://tachiai.example.lg.jp/contracts/0f0e".into(),
         }),
     ]
 }
