@@ -35,7 +35,7 @@ use shared::access::Role;
 use shared::audit::AuditAction;
 use shared::contract::DocumentRole;
 
-use crate::audit::{self, Entry, Origin, Outcome};
+use crate::audit::{self, Entry, Outcome};
 use crate::clock::{Millis, rfc3339};
 use crate::config::Config;
 use crate::db::ids::{ContractId, TenantId};
@@ -46,6 +46,7 @@ use crate::mail::{self, MailTemplate};
 use crate::seal::SealKit;
 use crate::storage::BlobStore;
 use crate::workflow::actor::parse_list;
+use crate::workflow::sealing::system;
 use crate::workflow::signing::Links;
 
 diesel::table! {
@@ -417,15 +418,6 @@ pub struct Renewer<'a> {
     pub links: &'a Links,
     /// This process, for the claim (`host:pid`).
     pub worker: String,
-}
-
-fn system() -> Origin {
-    Origin {
-        actor_id: None,
-        actor_label: "system".into(),
-        ip: None,
-        user_agent: None,
-    }
 }
 
 /// Retry delay after `attempts` failures: 1 h · 4ⁿ⁻¹, at most a week.

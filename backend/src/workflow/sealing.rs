@@ -67,7 +67,8 @@ struct Payload {
     contract_id: String,
 }
 
-fn system() -> Origin {
+/// The origin of what the service does by itself (sealing, renewals).
+pub(crate) fn system() -> Origin {
     Origin {
         actor_id: None,
         actor_label: "system".into(),
