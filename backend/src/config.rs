@@ -22,6 +22,18 @@ pub struct Setting {
     pub doc: &'static str,
 }
 
+/// 00:00 UTC of a `YYYY-MM-DD` date, Unix milliseconds.
+fn utc_date_ms(date: &str) -> Option<i64> {
+    let n = |r: std::ops::Range<usize>| date.get(r)?.parse::<i32>().ok();
+    if date.len() != 10 {
+        return None;
+    }
+    let month = time::Month::try_from(u8::try_from(n(5..7)?).ok()?).ok()?;
+    let day =
+        time::Date::from_calendar_date(n(0..4)?, month, u8::try_from(n(8..10)?).ok()?).ok()?;
+    Some((day.midnight().assume_utc().unix_timestamp_nanos() / 1_000_000) as i64)
+}
+
 /// Every setting there is.
 pub const SETTINGS: &[Setting] = &[
     Setting {
@@ -165,6 +177,16 @@ pub const SETTINGS: &[Setting] = &[
         doc: "How long the download link in the 'concluded' mail to each counterparty works, in days (1-365).",
     },
     Setting {
+        key: "ltv_margin_days",
+        default: "365",
+        doc: "Renew a sealed file's archive timestamp (長期署名の延長) this many days before its TSA certificate or its hash algorithm's horizon ends (1-3650).",
+    },
+    Setting {
+        key: "ltv_sha256_horizon",
+        default: "2050-01-01",
+        doc: "The date (UTC) until which SHA-256 timestamps are relied on (NIST SP 800-57 Pt 1 Rev 5 and CRYPTREC list SHA-256 without an end date; a review date): archive timestamps are renewed ltv_margin_days before it.",
+    },
+    Setting {
         key: "job_lease_seconds",
         default: "300",
         doc: "How long a background job (sealing, mail) is held by the worker that claimed it; a job whose server died is taken over after this.",
@@ -305,6 +327,10 @@ pub struct Config {
     pub job_lease: std::time::Duration,
     /// Days the counterparties' download link after conclusion works.
     pub concluded_link_days: u32,
+    /// Days before an archive timestamp ends that it is renewed.
+    pub ltv_margin_days: u32,
+    /// Until when SHA-256 imprints are relied on, Unix milliseconds (00:00 UTC of the date).
+    pub ltv_sha256_horizon: i64,
     /// Lockout threshold.
     pub login_max_failures: i32,
     /// Lockout duration.
@@ -461,6 +487,11 @@ impl Config {
             ),
             concluded_link_days: num("concluded_link_days", get("concluded_link_days"), 30)?
                 .clamp(1, 365),
+            ltv_margin_days: num("ltv_margin_days", get("ltv_margin_days"), 365)?.clamp(1, 3650),
+            ltv_sha256_horizon: utc_date_ms(get("ltv_sha256_horizon").unwrap_or("2050-01-01"))
+                .ok_or_else(|| {
+                    anyhow::anyhow!("setting `ltv_sha256_horizon`: not a date YYYY-MM-DD")
+                })?,
             login_max_failures: num("login_max_failures", get("login_max_failures"), 5)?.max(1),
             login_lockout_minutes: num("login_lockout_minutes", get("login_lockout_minutes"), 15)?,
             ip_max_failures: num("ip_max_failures", get("ip_max_failures"), 30)?.max(1),
@@ -541,6 +572,14 @@ impl Config {
             ),
             ("job_lease_seconds", self.job_lease.as_secs().to_string()),
             ("concluded_link_days", self.concluded_link_days.to_string()),
+            ("ltv_margin_days", self.ltv_margin_days.to_string()),
+            (
+                "ltv_sha256_horizon",
+                crate::clock::rfc3339(self.ltv_sha256_horizon)
+                    .get(..10)
+                    .unwrap_or_default()
+                    .to_owned(),
+            ),
             ("login_max_failures", self.login_max_failures.to_string()),
             (
                 "login_lockout_minutes",

@@ -275,6 +275,43 @@ fn spawn_housekeeping(pool: DbPool, blobs: BlobStore, links: crate::workflow::si
     });
 }
 
+/// At start and every hour: renews the archive timestamps that are due (長期署名の延長,
+/// `workflow::ltv`); safe on every node at once (each file is claimed by one process).
+fn spawn_ltv_renewal(state: web::Data<AppState>) {
+    actix_web::rt::spawn(async move {
+        let mut tick = actix_web::rt::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            tick.tick().await;
+            let state = state.clone();
+            let done = web::block(move || {
+                let links = crate::workflow::signing::Links::new(&state.config.public_url);
+                crate::workflow::ltv::Renewer {
+                    pool: &state.pool,
+                    store: &state.blobs,
+                    kit: &state.seal,
+                    policy: crate::workflow::ltv::LtvPolicy::from_config(&state.config),
+                    links: &links,
+                    worker: format!("server:{}", std::process::id()),
+                }
+                .run(Millis::now())
+            })
+            .await;
+            match done {
+                Ok(Ok(r)) if r.attempted > 0 => {
+                    tracing::info!(
+                        renewed = r.renewed,
+                        failed = r.failed,
+                        gave_up = r.gave_up,
+                        "archive timestamps renewed"
+                    );
+                }
+                Ok(Err(e)) => tracing::warn!(error = %e, "archive timestamp renewal failed"),
+                _ => {}
+            }
+        }
+    });
+}
+
 /// Every minute: writes the summary of refusals that the last minute left out, even when no
 /// further refusal comes to do it.
 fn spawn_refusal_flush(state: web::Data<AppState>) {
@@ -326,6 +363,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let development = seal.is_development();
     let state = web::Data::new(AppState::with_seal(pool.clone(), config.clone(), seal)?);
     spawn_refusal_flush(state.clone());
+    spawn_ltv_renewal(state.clone());
     let registry = job_registry(&state)?;
     let blobs = state.blobs.clone();
     let server = HttpServer::new(move || build_app(state.clone()))

@@ -158,6 +158,11 @@ texts! {
     DashExpiring => "回答期限が7日以内の契約", "Answer due within 7 days";
     DashExpiringEmpty => "期限が近い契約はありません。", "Nothing is due soon.";
     DashShowAll => "すべて表示する", "Show all";
+    DashArchive => "長期署名の延長（締結済み契約書のタイムスタンプ更新）", "Long-term signature renewal (archive timestamps)";
+    DashArchiveDue => "30日以内に延長予定", "Due within 30 days";
+    DashArchiveFailing => "延長に失敗（自動で再試行）", "Failed (retried automatically)";
+    DashArchiveGaveUp => "要対応（再試行を終了）", "Action needed (retries ended)";
+    DashArchiveNote => "締結済み契約書のタイムスタンプは、期限の前に自動で延長されます。要対応があるときは、サーバーで tachiai ltv status を実行して理由を確認してください。", "Archive timestamps of concluded contracts are renewed automatically before they end. When action is needed, run tachiai ltv status on the server to see why.";
     DashMine => "自分が作成した契約", "Contracts I created";
     FilterRemove => "この条件を外す", "Remove this filter";
     DashDepartment => "所属の契約", "My department's contracts";

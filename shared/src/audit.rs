@@ -150,6 +150,10 @@ audit_actions! {
     ContractSendingSealed = ("contract.sending_sealed", "送信時の電子署名（決裁の記録）", "Sealed at sending (approval route recorded)"),
     /// A seal job keeps failing or gave up: the administrators were told.
     ContractSealStuck = ("contract.seal_stuck", "電子署名の処理停止（管理者へ通知）", "Sealing stuck (administrators told)"),
+    /// The archive timestamp of the sealed file was renewed (長期署名の延長): a new version.
+    ContractLtvRenewed = ("contract.ltv_renewed", "長期署名の延長", "Long-term signature renewed"),
+    /// Renewing the archive timestamp failed (retried a few times, then administrators act).
+    ContractLtvRenewalFailed = ("contract.ltv_renewal_failed", "長期署名の延長の失敗", "Long-term signature renewal failed"),
     /// The answer deadline passed: the contract expired.
     ContractExpired = ("contract.expired", "回答期限切れ", "Answer deadline passed"),
     /// The contract was concluded.

@@ -284,6 +284,7 @@ fn name(cn: &str) -> Result<Name, PadesError> {
     .map_err(PadesError::from)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn issue(
     kind: Kind,
     subject: Name,
@@ -291,25 +292,27 @@ fn issue(
     key: &SigningKey,
     years: u64,
     base_url: Option<&str>,
+    not_before: std::time::SystemTime,
 ) -> Result<Certificate, PadesError> {
-    issue_deviating(
+    issue_at(
         kind,
         subject,
         issuer,
         key,
-        years,
+        (not_before, years),
         base_url,
         Deviations::default(),
     )
 }
 
-/// As [`issue`], with the extensions changed by `deviations` (tests of path validation).
-fn issue_deviating(
+/// As [`issue`], with the extensions changed by `deviations` (tests of path validation);
+/// valid for `years` from `start`.
+fn issue_at(
     kind: Kind,
     subject: Name,
     issuer: Option<(&Certificate, &SigningKey)>,
     key: &SigningKey,
-    years: u64,
+    (start, years): (std::time::SystemTime, u64),
     base_url: Option<&str>,
     deviations: Deviations,
 ) -> Result<Certificate, PadesError> {
@@ -330,7 +333,11 @@ fn issue_deviating(
         base_url: base_url.map(str::to_string),
         deviations,
     };
-    let validity = Validity::from_now(Duration::from_secs(years * YEAR))
+    let validity = x509_cert::time::Time::try_from(start)
+        .and_then(|nb| {
+            x509_cert::time::Time::try_from(start + Duration::from_secs(years * YEAR))
+                .map(|na| Validity::new(nb, na))
+        })
         .map_err(|e| PadesError::crypto(format!("validity: {e}")))?;
     let builder = CertificateBuilder::new(profile, random_serial()?, validity, spki)
         .map_err(|e| PadesError::crypto(format!("certificate builder: {e}")))?;
@@ -351,7 +358,7 @@ impl DevPki {
     /// `<name>.pem` and `<name>.key` (PKCS#8) for root-ca, intermediate-ca, seal, tsa, ocsp, plus
     /// `chain.pem` (intermediate + root) and `README.txt`. Existing files are overwritten.
     pub fn generate(dir: &Path, options: &DevPkiOptions) -> Result<DevPki, PadesError> {
-        Self::generate_tagged(dir, options, "")
+        DevPki::generate_valid_from(dir, options, std::time::SystemTime::now(), None, "")
     }
 
     /// [`DevPki::generate`] with `tag` appended to every common name, so that a second PKI
@@ -361,8 +368,30 @@ impl DevPki {
         options: &DevPkiOptions,
         tag: &str,
     ) -> Result<DevPki, PadesError> {
-        let name = |cn: &str| name(&format!("{cn}{tag}"));
+        DevPki::generate_valid_from(dir, options, std::time::SystemTime::now(), None, tag)
+    }
+
+    /// As [`DevPki::generate`], with every certificate valid from `not_before` instead of now,
+    /// and the seal, TSA and OCSP certificates valid `leaf_years` (instead of 3, 10 and 3) when
+    /// given: a PKI of another time, for tests that travel in time (renewing archive
+    /// timestamps over decades while TSA certificates expire and are replaced). `label` is
+    /// appended to every common name, so that several such PKIs do not share names.
+    pub fn generate_valid_from(
+        dir: &Path,
+        options: &DevPkiOptions,
+        not_before: std::time::SystemTime,
+        leaf_years: Option<u64>,
+        label: &str,
+    ) -> Result<DevPki, PadesError> {
         let base = options.base_url.as_deref();
+        let nb = not_before;
+        let name = |cn: &str| {
+            if label.is_empty() {
+                name(cn)
+            } else {
+                name(&format!("{cn} {label}"))
+            }
+        };
         let root_key = random_key()?;
         let root = issue(
             Kind::Root,
@@ -371,6 +400,7 @@ impl DevPki {
             &root_key,
             20,
             None,
+            nb,
         )?;
         let intermediate_key = random_key()?;
         let intermediate = issue(
@@ -380,6 +410,7 @@ impl DevPki {
             &intermediate_key,
             15,
             base,
+            nb,
         )?;
         let ca = Some((&intermediate, &intermediate_key));
         let seal_key = random_key()?;
@@ -388,8 +419,9 @@ impl DevPki {
             name("Tachiai 開発用電子署名 UNTRUSTED DEVELOPMENT SEAL")?,
             ca,
             &seal_key,
-            3,
+            leaf_years.unwrap_or(3),
             base,
+            nb,
         )?;
         let tsa_key = random_key()?;
         let tsa = issue(
@@ -397,8 +429,9 @@ impl DevPki {
             name("Tachiai 開発用タイムスタンプ UNTRUSTED DEVELOPMENT TSA")?,
             ca,
             &tsa_key,
-            10,
+            leaf_years.unwrap_or(10),
             base,
+            nb,
         )?;
         let ocsp_key = random_key()?;
         let ocsp = issue(
@@ -406,8 +439,9 @@ impl DevPki {
             name("Tachiai 開発用OCSPレスポンダ UNTRUSTED DEVELOPMENT OCSP")?,
             ca,
             &ocsp_key,
-            3,
+            leaf_years.unwrap_or(3),
             base,
+            nb,
         )?;
         let pki = DevPki {
             dir: dir.to_path_buf(),
@@ -581,16 +615,23 @@ impl DevPki {
 
     /// A DER CRL (RFC 5280 §5) of `ca`, issued now, valid 7 days, listing no revoked certificate.
     pub fn crl(&self, ca: DevCa) -> Result<Vec<u8>, PadesError> {
+        self.crl_at(ca, std::time::SystemTime::now())
+    }
+
+    /// As [`DevPki::crl`], issued at `now` (an explicit clock: tests that travel in time).
+    pub fn crl_at(&self, ca: DevCa, now: std::time::SystemTime) -> Result<Vec<u8>, PadesError> {
         use x509_cert::crl::{CertificateList, TbsCertList};
         use x509_cert::time::Time;
         let (cert, key) = self.ca(ca);
-        let now = std::time::SystemTime::now();
         let this_update = Time::UtcTime(der::asn1::UtcTime::from_system_time(now)?);
         let next_update = Time::UtcTime(der::asn1::UtcTime::from_system_time(
             now + Duration::from_secs(7 * DAY),
         )?);
         let mut number = [0u8; 8];
-        number.copy_from_slice(&(crate::time::now_unix() as u64).to_be_bytes());
+        let unix = now
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        number.copy_from_slice(&unix.to_be_bytes());
         let aki = AuthorityKeyIdentifier {
             key_identifier: Some(
                 key_id(
@@ -635,13 +676,22 @@ impl DevPki {
     /// seal, TSA and OCSP certificates (signed by the OCSP responder) and the intermediate (signed
     /// by the root itself), `unknown` otherwise. Malformed requests get `malformedRequest`.
     pub fn ocsp_respond(&self, request_der: &[u8]) -> Vec<u8> {
-        self.try_ocsp(request_der).unwrap_or_else(|_| {
+        self.ocsp_respond_at(request_der, std::time::SystemTime::now())
+    }
+
+    /// As [`DevPki::ocsp_respond`], answering at `now` (`producedAt`, `thisUpdate`).
+    pub fn ocsp_respond_at(&self, request_der: &[u8], now: std::time::SystemTime) -> Vec<u8> {
+        self.try_ocsp(request_der, now).unwrap_or_else(|_| {
             // OCSPResponse { responseStatus malformedRequest (1) }
             vec![0x30, 0x03, 0x0a, 0x01, 0x01]
         })
     }
 
-    fn try_ocsp(&self, request_der: &[u8]) -> Result<Vec<u8>, PadesError> {
+    fn try_ocsp(
+        &self,
+        request_der: &[u8],
+        now: std::time::SystemTime,
+    ) -> Result<Vec<u8>, PadesError> {
         use crate::asn1::{
             BasicOcspResponse, OcspRequest, OcspResponse, OcspResponseBytes, OcspResponseData,
             OcspSingleResponse,
@@ -661,7 +711,6 @@ impl DevPki {
             } else {
                 (&self.ocsp, &self.ocsp_key, true, &self.intermediate)
             };
-        let now = std::time::SystemTime::now();
         let gt = |t: std::time::SystemTime| der::asn1::GeneralizedTime::from_system_time(t);
         let mut responses = Vec::new();
         for r in &req.tbs_request.request_list {
@@ -754,20 +803,34 @@ impl DevPki {
         path: &str,
         body: &[u8],
     ) -> Option<(&'static str, Vec<u8>)> {
+        self.http_response_at(method, path, body, std::time::SystemTime::now())
+    }
+
+    /// As [`DevPki::http_response`], answering as of `now`: the OCSP responses, CRLs and
+    /// time-stamp tokens are dated then (an explicit clock for tests that travel in time).
+    pub fn http_response_at(
+        &self,
+        method: &str,
+        path: &str,
+        body: &[u8],
+        now: std::time::SystemTime,
+    ) -> Option<(&'static str, Vec<u8>)> {
         let ca = |name: &str| match name {
             "root-ca" => Some(DevCa::Root),
             "intermediate-ca" => Some(DevCa::Intermediate),
             _ => None,
         };
         match (method, path) {
-            ("POST", "/ocsp") => Some(("application/ocsp-response", self.ocsp_respond(body))),
+            ("POST", "/ocsp") => {
+                Some(("application/ocsp-response", self.ocsp_respond_at(body, now)))
+            }
             ("POST", "/tsa") => Some((
                 "application/timestamp-reply",
-                self.builtin_tsa().ok()?.respond(body),
+                self.builtin_tsa().ok()?.respond_at(body, now),
             )),
             ("GET", p) => {
                 if let Some(name) = p.strip_prefix("/crl/").and_then(|n| n.strip_suffix(".crl")) {
-                    Some(("application/pkix-crl", self.crl(ca(name)?).ok()?))
+                    Some(("application/pkix-crl", self.crl_at(ca(name)?, now).ok()?))
                 } else if let Some(name) = p
                     .strip_prefix("/certs/")
                     .and_then(|n| n.strip_suffix(".cer"))
@@ -800,5 +863,13 @@ pub(crate) fn issue_for_test(
     key: &SigningKey,
     deviations: Deviations,
 ) -> Result<Certificate, PadesError> {
-    issue_deviating(kind, name(cn)?, issuer, key, 3, None, deviations)
+    issue_at(
+        kind,
+        name(cn)?,
+        issuer,
+        key,
+        (std::time::SystemTime::now(), 3),
+        None,
+        deviations,
+    )
 }

@@ -35,6 +35,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod archive;
 mod asn1;
 mod cms_build;
 #[cfg(feature = "dev-pki")]
@@ -60,6 +61,7 @@ mod tsp;
 mod verify;
 mod write;
 
+pub use archive::{ArchiveTimestamp, newest_archive_timestamp};
 pub use cms_build::build_cades_detached;
 #[cfg(feature = "dev-pki")]
 pub use devpki::{DevCa, DevPki, DevPkiOptions};
@@ -70,7 +72,7 @@ pub use inspect::{DocMdpPermission, PdfInfo, SignatureFieldInfo, inspect, inspec
 pub use limits::{LimitKind, ReadLimits};
 #[cfg(feature = "http")]
 pub use ltv::HttpRevocationFetcher;
-pub use ltv::{Dss, RevocationFetcher, renew};
+pub use ltv::{Dss, RevocationFetcher, renew, renew_at};
 pub use revocation::{CertRevocation, RevocationCheck, RevocationKind, RevocationOrigin};
 pub use sign::{
     DocumentTimeStamper, PadesLevel, PdfSigner, PreparedDocument, SignatureMetadata,
@@ -79,7 +81,7 @@ pub use sign::{
 pub use signer::{LocalKeySigner, SignatureAlgorithm, Signer, verify_with_certificate};
 pub use stamp::{StampStyle, VisibleStamp};
 #[cfg(feature = "dev-pki")]
-pub use tsa::{BUILTIN_TSA_POLICY, BuiltinTsa};
+pub use tsa::{BUILTIN_TSA_POLICY, BuiltinTsa, BuiltinTsaAt};
 #[cfg(feature = "http")]
 pub use tsp::HttpTimeStamper;
 pub use tsp::{TimeStamper, TimestampInfo, timestamp_certificate, verify_timestamp_token};

@@ -245,7 +245,15 @@ fn fetch_ocsp(
                 .filter(|c| c.tbs_certificate().issuer() == issuer.tbs_certificate().subject()),
         )
         .collect();
-    let ok = candidates.iter().any(|c| {
+    // The signer must have been valid when it signed (producedAt): validators refuse a response
+    // of an expired responder (a development PKI's responder may end before its TSA); then the
+    // caller falls back to the CRL.
+    let produced = data.produced_at.to_unix_duration();
+    let valid_then = |c: &Certificate| {
+        let v = c.tbs_certificate().validity();
+        v.not_before.to_unix_duration() <= produced && produced <= v.not_after.to_unix_duration()
+    };
+    let signer = candidates.iter().find(|c| {
         verify_signature(
             c.tbs_certificate().subject_public_key_info(),
             &basic.signature_algorithm,
@@ -255,8 +263,15 @@ fn fetch_ocsp(
         )
         .is_ok()
     });
-    if !ok {
-        return Err(bad("OCSP response signature does not verify".into()));
+    match signer {
+        None => return Err(bad("OCSP response signature does not verify".into())),
+        Some(c) if !valid_then(c) => {
+            return Err(bad(format!(
+                "the OCSP responder certificate {} was not valid when the response was produced",
+                c.tbs_certificate().subject()
+            )));
+        }
+        Some(_) => {}
     }
     Ok((resp_der, responders))
 }
@@ -295,18 +310,9 @@ fn collect(certs: &[Certificate], fetcher: &dyn RevocationFetcher) -> Result<Dss
         if tbs.subject() == tbs.issuer() {
             continue; // a root: trusted as anchor, no revocation data
         }
-        // The issuer by name and by signature: a CA re-keyed under the same name (or two
-        // development PKIs) has several certificates of that name, only one of which issued
-        // this one.
-        let named = |c: &&Certificate| c.tbs_certificate().subject() == tbs.issuer();
-        let issuer = certs
-            .iter()
-            .filter(named)
-            .find(|c| crate::verify::certificate_issued_by(cert, c))
-            .or_else(|| certs.iter().find(named))
-            .ok_or_else(|| PadesError::Revocation {
-                reason: format!("issuer of {} not in the chain", tbs.subject()),
-            })?;
+        let issuer = issuer_of(cert, certs).ok_or_else(|| PadesError::Revocation {
+            reason: format!("issuer of {} not in the chain", tbs.subject()),
+        })?;
         let mut errors = Vec::new();
         let mut got = false;
         // OCSP first: a response made now is fresher than any CRL (validators want revocation
@@ -361,6 +367,18 @@ fn collect(certs: &[Certificate], fetcher: &dyn RevocationFetcher) -> Result<Dss
         }
     }
     Ok(vd)
+}
+
+/// The certificate in `certs` that issued `cert`: its subject is `cert`'s issuer and its key
+/// verifies `cert`'s signature (two CAs may share a name, e.g. across a CA key rollover or two
+/// TSAs' PKIs); by name alone if none verifies.
+fn issuer_of<'c>(cert: &Certificate, certs: &'c [Certificate]) -> Option<&'c Certificate> {
+    let named = |c: &&Certificate| c.tbs_certificate().subject() == cert.tbs_certificate().issuer();
+    certs
+        .iter()
+        .filter(named)
+        .find(|c| crate::verify::certificate_issued_by(cert, c))
+        .or_else(|| certs.iter().find(named))
 }
 
 fn check_crl(crl_der: &[u8], issuer: &Certificate) -> Result<(), PadesError> {
@@ -485,7 +503,10 @@ fn add_dss_to(doc: &Document<'_>, data: &Dss) -> Result<Vec<u8>, PadesError> {
 
 /// The DER CMS (signature or timestamp token) of the newest signature in `pdf`: the one whose
 /// `/ByteRange` ends last. Trailing zero padding of `/Contents` is removed.
-fn newest_signature_cms(doc: &Document<'_>, analysis: &Analysis) -> Result<Vec<u8>, PadesError> {
+pub(crate) fn newest_signature_cms(
+    doc: &Document<'_>,
+    analysis: &Analysis,
+) -> Result<Vec<u8>, PadesError> {
     let mut best: Option<(i64, Vec<u8>)> = None;
     for f in analysis.fields.iter().filter(|f| f.is_sig && f.signed) {
         let field = doc.resolve_dict(&Object::Ref(f.obj), "a signature field")?;
@@ -513,6 +534,23 @@ fn newest_signature_cms(doc: &Document<'_>, analysis: &Analysis) -> Result<Vec<u
             reason: "signature /Contents is not DER".into(),
         })?;
     Ok(contents[..len].to_vec())
+}
+
+/// The DER CMS of every signature and document timestamp in `pdf`, zero padding removed.
+fn signature_cms_all(doc: &Document<'_>, analysis: &Analysis) -> Result<Vec<Vec<u8>>, PadesError> {
+    let mut out = Vec::new();
+    for f in analysis.fields.iter().filter(|f| f.is_sig && f.signed) {
+        let field = doc.resolve_dict(&Object::Ref(f.obj), "a signature field")?;
+        let Some(v) = field.get(b"V") else { continue };
+        let sig = doc.resolve_dict(v, "a signature dictionary")?;
+        let Some(Object::Str(contents)) = sig.get(b"Contents") else {
+            continue;
+        };
+        if let Some(len) = der_total_len(contents).filter(|l| *l <= contents.len()) {
+            out.push(contents[..len].to_vec());
+        }
+    }
+    Ok(out)
 }
 
 /// Length of the DER element at the start of `d` (tag, length and value), if well-formed.
@@ -550,7 +588,66 @@ pub fn renew(
     let cms = budget.settle(result)?;
     let certs = certificates_in_cms(&cms)?;
     let with_dss = Dss::collect(&certs, fetcher)?.add_to(pdf)?;
-    let ts = crate::sign::DocumentTimeStamper::new(tsa).timestamp(&with_dss)?;
+    timestamp_and_close(&with_dss, tsa, fetcher)
+}
+
+/// As [`renew`], as of `now_unix`: besides the newest timestamp's validation data, fresh
+/// validation data for every other signature whose certificates are all still valid then (best
+/// effort: a signer whose responder does not answer keeps the data it has), so that a
+/// validator at that time finds current revocation data for unexpired signers too.
+pub fn renew_at(
+    pdf: &[u8],
+    tsa: &dyn crate::tsp::TimeStamper,
+    fetcher: &dyn RevocationFetcher,
+    now_unix: i64,
+) -> Result<Vec<u8>, PadesError> {
+    let budget = Budget::default_for(pdf);
+    let result = Document::open_with(pdf, Rc::clone(&budget)).and_then(|doc| {
+        let analysis = Analysis::run(&doc)?;
+        Ok((
+            newest_signature_cms(&doc, &analysis)?,
+            signature_cms_all(&doc, &analysis)?,
+        ))
+    });
+    let (newest, all) = budget.settle(result)?;
+    let mut dss = Dss::collect(&certificates_in_cms(&newest)?, fetcher)?;
+    let valid_now = |c: &Certificate| {
+        let v = c.tbs_certificate().validity();
+        let now = u64::try_from(now_unix).unwrap_or(0);
+        v.not_before.to_unix_duration().as_secs() <= now
+            && now <= v.not_after.to_unix_duration().as_secs()
+    };
+    for cms in all.iter().filter(|c| **c != newest) {
+        let Ok(certs) = certificates_in_cms(cms) else {
+            continue;
+        };
+        if certs.is_empty() || !certs.iter().all(valid_now) {
+            continue;
+        }
+        if let Ok(more) = Dss::collect(&certs, fetcher) {
+            for (into, from) in [
+                (&mut dss.certs, more.certs),
+                (&mut dss.crls, more.crls),
+                (&mut dss.ocsps, more.ocsps),
+            ] {
+                for item in from {
+                    if !into.contains(&item) {
+                        into.push(item);
+                    }
+                }
+            }
+        }
+    }
+    timestamp_and_close(&dss.add_to(pdf)?, tsa, fetcher)
+}
+
+/// The new document timestamp on `with_dss`, then the DSS for its TSA chain.
+fn timestamp_and_close(
+    with_dss: &[u8],
+    tsa: &dyn crate::tsp::TimeStamper,
+    fetcher: &dyn RevocationFetcher,
+) -> Result<Vec<u8>, PadesError> {
+    let ts = crate::sign::DocumentTimeStamper::new(tsa).timestamp(with_dss)?;
     let ts_certs = certificates_in_cms(ts.cms())?;
     Dss::collect(&ts_certs, fetcher)?.add_to(ts.bytes())
 }

@@ -70,13 +70,23 @@ impl BuiltinTsa {
     /// Answers one DER `TimeStampReq` with a DER `TimeStampResp`. A malformed or unsupported
     /// request gets a `rejection` response with its PKIFailureInfo, never a panic.
     pub fn respond(&self, request_der: &[u8]) -> Vec<u8> {
-        match self.try_respond(request_der) {
+        self.respond_at(request_der, SystemTime::now())
+    }
+
+    /// As [`BuiltinTsa::respond`], with `genTime` = `now` (an explicit clock: a renewal run
+    /// "as of" another instant, tests that travel in time).
+    pub fn respond_at(&self, request_der: &[u8], now: SystemTime) -> Vec<u8> {
+        match self.try_respond(request_der, now) {
             Ok(resp) => resp,
             Err((fail, text)) => rejection(fail, text),
         }
     }
 
-    fn try_respond(&self, request_der: &[u8]) -> Result<Vec<u8>, (FailInfo, &'static str)> {
+    fn try_respond(
+        &self,
+        request_der: &[u8],
+        now: SystemTime,
+    ) -> Result<Vec<u8>, (FailInfo, &'static str)> {
         let req = TimeStampReq::from_der(request_der)
             .map_err(|_| (FailInfo::BadDataFormat, "request is not a DER TimeStampReq"))?;
         if req.version != 1 {
@@ -106,7 +116,6 @@ impl BuiltinTsa {
             return Err((FailInfo::UnacceptedExtension, "extensions not supported"));
         }
         let system = |_| (FailInfo::SystemFailure, "internal error");
-        let now = SystemTime::now();
         // Serial: 8 random bytes and a process-local counter, unique per token (RFC 3161 §2.4.2).
         let mut serial = [0u8; 16];
         getrandom::fill(&mut serial[..8])
@@ -159,6 +168,26 @@ impl BuiltinTsa {
     /// The TSA certificate.
     pub fn certificate(&self) -> &x509_cert::Certificate {
         self.signer.certificate()
+    }
+
+    /// This TSA answering as of `now` instead of the system clock.
+    pub fn at(&self, now: SystemTime) -> BuiltinTsaAt<'_> {
+        BuiltinTsaAt { tsa: self, now }
+    }
+}
+
+/// A [`BuiltinTsa`] whose tokens carry a fixed `genTime` ([`BuiltinTsa::at`]).
+#[derive(Debug)]
+pub struct BuiltinTsaAt<'a> {
+    tsa: &'a BuiltinTsa,
+    now: SystemTime,
+}
+
+impl TimeStamper for BuiltinTsaAt<'_> {
+    fn timestamp(&self, digest: &[u8; 32]) -> Result<Vec<u8>, PadesError> {
+        let (req, nonce) = build_request(digest)?;
+        let resp = self.tsa.respond_at(&req, self.now);
+        token_from_response(&resp, digest, &nonce).map(|(token, _)| token)
     }
 }
 

@@ -13,7 +13,8 @@ use crate::workflow::contracts::{dashboard, export};
 
 /// Counts per state for me and my department, the approvals waiting for me, my drafts and
 /// those returned to me, sent contracts expiring within 7 days, and the 20 newest events on
-/// contracts I can see (needs `view_contracts`).
+/// contracts I can see (needs `view_contracts`); for administrators also how the renewal of
+/// the archive timestamps stands (長期署名の延長).
 #[utoipa::path(get, path = "/api/v1/dashboard", tag = "contracts",
     responses((status = 200, body = DashboardView),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
@@ -21,8 +22,13 @@ pub async fn get(
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,
 ) -> ApiResult<web::Json<DashboardView>> {
+    let policy = crate::workflow::ltv::LtvPolicy::from_config(&state.config);
     let view = state
-        .run(move |conn| dashboard::dashboard(conn, &actor))
+        .run(move |conn| {
+            let mut view = dashboard::dashboard(conn, &actor)?;
+            view.archive_renewal = crate::workflow::ltv::dashboard_figures(conn, &actor, &policy)?;
+            Ok(view)
+        })
         .await?;
     Ok(web::Json(view))
 }

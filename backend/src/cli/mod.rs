@@ -16,6 +16,7 @@ use crate::db;
 use crate::db::queries::{audit_events, tenants};
 use crate::workflow;
 
+mod ltv;
 mod pdf;
 mod seal;
 
@@ -59,6 +60,9 @@ pub enum Command {
     /// The time-stamp authorities: list (with health), add, remove, move.
     #[command(subcommand)]
     Tsa(seal::TsaCommand),
+    /// Archive timestamp renewal (長期署名の延長) of concluded contracts: `status`, `renew-due`.
+    #[command(subcommand)]
+    Ltv(ltv::LtvCommand),
 }
 
 /// `tachiai config …`
@@ -231,6 +235,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Audit(cmd) => audit(&config, cmd),
         Command::Seal(cmd) => seal::run_seal(&config, cmd),
         Command::Tsa(cmd) => seal::run_tsa(&config, cmd),
+        Command::Ltv(cmd) => ltv::run(&config, cmd),
     }
 }
 

@@ -33,8 +33,8 @@ pub use config::{
 pub use render::{Rendered, SUBJECT_PREFIX};
 pub use templates::{
     AccountLocked, Agreed, ApprovalRequested, Approved, Concluded, ConcludedNotice, ContractRef,
-    Declined, Expiring, ForwardNotice, Forwarded, Link, MailTemplate, OneTimeCode, Party, Reminder,
-    SealTrouble, Sender, SentBack, SigningLinkClosed, SigningRequest, Viewed,
+    Declined, Expiring, ForwardNotice, Forwarded, Link, LtvReport, MailTemplate, OneTimeCode,
+    Party, Reminder, SealTrouble, Sender, SentBack, SigningLinkClosed, SigningRequest, Viewed,
 };
 pub use transport::write_outbox;
 

@@ -310,6 +310,23 @@ pub struct SealTrouble {
     pub link: String,
 }
 
+/// To a tenant's administrators: what a run of the renewal job (長期署名の延長) did.
+#[derive(Debug, Clone)]
+pub struct LtvReport {
+    /// The administrator addressed.
+    pub admin_name: String,
+    /// 団体名.
+    pub tenant: String,
+    /// Files renewed in this run.
+    pub renewed: u32,
+    /// Files whose renewal failed: `契約番号 件名: reason`, one a line.
+    pub failures: Vec<String>,
+    /// Files given up on (the attempts ran out): they need an administrator.
+    pub gave_up: u32,
+    /// The staff app's home (the dashboard shows the figures).
+    pub link: String,
+}
+
 /// Every mail the service sends.
 #[derive(Debug, Clone)]
 pub enum MailTemplate {
@@ -347,6 +364,8 @@ pub enum MailTemplate {
     SigningLinkClosed(SigningLinkClosed),
     /// 電子署名の処理が止まっています（管理者あて）.
     SealTrouble(SealTrouble),
+    /// 長期署名の延長の結果 (administrators).
+    LtvReport(LtvReport),
 }
 
 impl MailTemplate {
@@ -370,6 +389,7 @@ impl MailTemplate {
             MailTemplate::AccountLocked(_) => "account_locked",
             MailTemplate::SigningLinkClosed(_) => "signing_link_closed",
             MailTemplate::SealTrouble(_) => "seal_trouble",
+            MailTemplate::LtvReport(_) => "ltv_report",
         }
     }
 
@@ -402,6 +422,7 @@ impl MailTemplate {
             MailTemplate::AccountLocked(m) => account_locked(m),
             MailTemplate::SigningLinkClosed(m) => signing_link_closed(m),
             MailTemplate::SealTrouble(m) => seal_trouble(m),
+            MailTemplate::LtvReport(m) => ltv_report(m),
         }
     }
 }
@@ -1103,6 +1124,53 @@ fn seal_trouble(m: &SealTrouble) -> Rendered {
     )
 }
 
+fn ltv_report(m: &LtvReport) -> Rendered {
+    let failed = u32::try_from(m.failures.len()).unwrap_or(u32::MAX);
+    let mut ja = vec![
+        Block::P(dear_ja(&m.admin_name)),
+        Block::P(format!(
+            "{}の立会で、締結済み契約書のタイムスタンプの更新（長期署名の延長）を行いました。",
+            m.tenant
+        )),
+        Block::Fields(vec![
+            ("延長した契約書", format!("{} 件", m.renewed)),
+            ("失敗", format!("{failed} 件")),
+            ("再試行を終了（要対応）", format!("{} 件", m.gave_up)),
+        ]),
+    ];
+    let mut en = vec![
+        Block::P(dear_en(&m.admin_name)),
+        Block::P(format!(
+            "Tachiai at {} renewed the archive timestamps of concluded contracts (long-term signature renewal).",
+            m.tenant
+        )),
+        Block::Fields(vec![
+            ("Renewed", m.renewed.to_string()),
+            ("Failed", failed.to_string()),
+            ("Given up (action needed)", m.gave_up.to_string()),
+        ]),
+    ];
+    if !m.failures.is_empty() {
+        ja.push(Block::List("失敗した契約書と理由", m.failures.clone()));
+        ja.push(Block::P(
+            "失敗した契約書は時間をおいて自動的に再試行します。再試行を終了したものは、タイムスタンプ局（TSA）の設定と証明書の有効期限を確認のうえ、`tachiai ltv renew-due` を実行してください。"
+                .into(),
+        ));
+        en.push(Block::List("Failed files and why", m.failures.clone()));
+        en.push(Block::P(
+            "Failed files are retried automatically after a while. For files given up on, check the time-stamp authority (TSA) settings and certificate expiry, then run `tachiai ltv renew-due`."
+                .into(),
+        ));
+    }
+    ja.push(Block::Link(m.link.clone()));
+    en.push(Block::Link(m.link.clone()));
+    render(
+        format!("{SUBJECT_PREFIX}長期署名の延長の結果 / Long-term signature renewal report"),
+        ja,
+        en,
+    )
+}
+
 /// One of each template, with awkward text (markup, quotes, line breaks) where a caller's
 /// text goes. For tests here and in `tests/jobs_mail.rs`.
 pub fn samples() -> Vec<MailTemplate> {
@@ -1252,6 +1320,17 @@ pub fn samples() -> Vec<MailTemplate> {
             tenant: "〇〇市".into(),
             login_id: "sato<h>".into(),
             until: at,
+        }),
+        MailTemplate::LtvReport(LtvReport {
+            admin_name: "佐藤 花子".into(),
+            tenant: "〇〇市".into(),
+            renewed: 3,
+            failures: vec![
+                "R8-000123 庁舎清掃業務委託契約 <script>alert(\"x\")</script> <b>: TSA unreachable"
+                    .into(),
+            ],
+            gave_up: 1,
+            link: "https://tachiai.example.lg.jp/contracts/0f0e".into(),
         }),
     ]
 }

@@ -35,6 +35,29 @@ impl TimeStamper for TsaSource {
     }
 }
 
+impl TsaSource {
+    /// This source answering as of `now`: the built-in TSA dates its tokens then; an external
+    /// TSA keeps its own clock (`tachiai ltv renew-due --now`, tests that travel in time).
+    pub fn at(&self, now: std::time::SystemTime) -> TsaAt<'_> {
+        TsaAt { source: self, now }
+    }
+}
+
+/// A [`TsaSource`] as of an instant ([`TsaSource::at`]).
+pub struct TsaAt<'a> {
+    source: &'a TsaSource,
+    now: std::time::SystemTime,
+}
+
+impl TimeStamper for TsaAt<'_> {
+    fn timestamp(&self, digest: &[u8; 32]) -> Result<Vec<u8>, PadesError> {
+        match self.source {
+            TsaSource::Builtin(t) => t.at(self.now).timestamp(digest),
+            TsaSource::Http(t) => t.timestamp(digest),
+        }
+    }
+}
+
 /// Everything needed to seal and to verify.
 pub struct SealKit {
     /// The raw signing step: a key from a file or a PKCS#11 token, or the development key.
@@ -196,6 +219,17 @@ impl DevPkiEndpoints {
         self.pki.http_response(method, path, body)
     }
 
+    /// As [`DevPkiEndpoints::respond`], answering as of `now`.
+    pub fn respond_at(
+        &self,
+        method: &str,
+        path: &str,
+        body: &[u8],
+        now: std::time::SystemTime,
+    ) -> Option<(&'static str, Vec<u8>)> {
+        self.pki.http_response_at(method, path, body, now)
+    }
+
     /// The path of `url` under today's base URL or under the one the certificates carry.
     fn local_path<'u>(&self, url: &'u str) -> Option<&'u str> {
         std::iter::once(self.base_url.as_str())
@@ -214,31 +248,56 @@ pub struct RevocationSource {
 
 impl RevocationFetcher for RevocationSource {
     fn fetch_crl(&self, url: &str) -> Result<Vec<u8>, PadesError> {
-        if let Some(local) = &self.local
+        self.at(std::time::SystemTime::now()).fetch_crl(url)
+    }
+
+    fn fetch_ocsp(&self, url: &str, request_der: &[u8]) -> Result<Vec<u8>, PadesError> {
+        self.at(std::time::SystemTime::now())
+            .fetch_ocsp(url, request_der)
+    }
+}
+
+impl RevocationSource {
+    /// This source answering as of `now`: the development PKI's OCSP responses and CRLs are
+    /// dated then; other responders keep their own clocks.
+    pub fn at(&self, now: std::time::SystemTime) -> RevocationAt<'_> {
+        RevocationAt { source: self, now }
+    }
+}
+
+/// A [`RevocationSource`] as of an instant ([`RevocationSource::at`]).
+pub struct RevocationAt<'a> {
+    source: &'a RevocationSource,
+    now: std::time::SystemTime,
+}
+
+impl RevocationFetcher for RevocationAt<'_> {
+    fn fetch_crl(&self, url: &str) -> Result<Vec<u8>, PadesError> {
+        if let Some(local) = &self.source.local
             && let Some(path) = local.local_path(url)
         {
             return local
-                .respond("GET", path, &[])
+                .respond_at("GET", path, &[], self.now)
                 .map(|(_, body)| body)
                 .ok_or_else(|| PadesError::Revocation {
                     reason: format!("{url}: no such CRL in the development PKI"),
                 });
         }
-        self.http.fetch_crl(url)
+        self.source.http.fetch_crl(url)
     }
 
     fn fetch_ocsp(&self, url: &str, request_der: &[u8]) -> Result<Vec<u8>, PadesError> {
-        if let Some(local) = &self.local
+        if let Some(local) = &self.source.local
             && let Some(path) = local.local_path(url)
         {
             return local
-                .respond("POST", path, request_der)
+                .respond_at("POST", path, request_der, self.now)
                 .map(|(_, body)| body)
                 .ok_or_else(|| PadesError::Revocation {
                     reason: format!("{url}: no OCSP responder there in the development PKI"),
                 });
         }
-        self.http.fetch_ocsp(url, request_der)
+        self.source.http.fetch_ocsp(url, request_der)
     }
 }
 

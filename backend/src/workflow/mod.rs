@@ -13,6 +13,7 @@ pub mod contracts;
 pub mod departments;
 pub mod error;
 pub mod expiry;
+pub mod ltv;
 pub mod purpose;
 pub mod seal_keys;
 pub mod sealing;

@@ -145,7 +145,8 @@ impl From<JobError> for Failure {
     }
 }
 
-fn system() -> Origin {
+/// The origin of what the service does by itself (sealing, renewals).
+pub(crate) fn system() -> Origin {
     Origin {
         actor_id: None,
         actor_label: "system".into(),

@@ -199,6 +199,23 @@ impl Server {
             .expect("run tachiai")
     }
 
+    /// Runs the `tachiai` CLI with this server's settings changed by `extra` (an empty value
+    /// unsets the setting).
+    pub fn cli_with(&self, args: &[&str], extra: &[(&str, &str)]) -> Command {
+        let mut cmd = Command::new(BIN);
+        cmd.args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .envs(
+                self.env
+                    .iter()
+                    .filter(|(k, _)| !extra.iter().any(|(e, _)| e == k))
+                    .map(|(k, v)| (k, v)),
+            )
+            .envs(extra.iter().filter(|(_, v)| !v.is_empty()).copied());
+        cmd
+    }
+
     /// Sends a request: `body` is JSON, raw bytes with a content type, or nothing.
     pub fn request(&self, method: &str, path: &str, auth: Auth<'_>, body: Body<'_>) -> Reply {
         let mut req = ureq::http::Request::builder()

@@ -7,7 +7,8 @@ use leptos_router::components::A;
 use shared::access::Permission;
 use shared::contract::ContractState;
 use shared::dto::{
-    ContractEventView, ContractListQuery, DashboardListView, DashboardView, StateCountView,
+    ArchiveRenewalView, ContractEventView, ContractListQuery, DashboardListView, DashboardView,
+    StateCountView,
 };
 use uuid::Uuid;
 
@@ -90,6 +91,7 @@ fn DashboardBody(d: DashboardView, department: Option<Uuid>) -> impl IntoView {
         returned,
         expiring,
         recent_events,
+        archive_renewal,
     } = d;
     let drafts_href = list_href(&ContractListQuery {
         state: vec![ContractState::Draft],
@@ -121,7 +123,36 @@ fn DashboardBody(d: DashboardView, department: Option<Uuid>) -> impl IntoView {
             }}
         </div>
         <Recent events=recent_events />
+        {archive_renewal.map(|a| view! { <ArchiveRenewal figures=a /> })}
         <p class="sub dash-note">{i.tr(K::DashNote)}</p>
+    }
+}
+
+/// For administrators: how the renewal of the archive timestamps stands (長期署名の延長).
+#[component]
+fn ArchiveRenewal(figures: ArchiveRenewalView) -> impl IntoView {
+    let i = use_i18n();
+    let rows = [
+        (K::DashArchiveDue, figures.due_soon, false),
+        (K::DashArchiveFailing, figures.failing, figures.failing > 0),
+        (K::DashArchiveGaveUp, figures.gave_up, figures.gave_up > 0),
+    ]
+    .into_iter()
+    .map(|(label, n, alert)| {
+        view! {
+            <li class=if alert { "count count-alert" } else if n == 0 { "count count-zero" } else { "count" }>
+                <span class="count-label">{i.tr(label)}</span>
+                <span class="count-n">{n}</span>
+            </li>
+        }
+    })
+    .collect_view();
+    view! {
+        <section class="card dash-card" aria-labelledby="dash-archive" id="dash-archive-card">
+            <h2 id="dash-archive">{i.tr(K::DashArchive)}</h2>
+            <ul class="count-grid" role="list">{rows}</ul>
+            <p class="sub">{i.tr(K::DashArchiveNote)}</p>
+        </section>
     }
 }
 

@@ -25,6 +25,22 @@ pub struct DashboardView {
     pub expiring: DashboardListView,
     /// The 20 newest events on contracts I can see, newest first.
     pub recent_events: Vec<ContractEventView>,
+    /// Archive timestamp renewal (長期署名の延長) of the tenant's concluded contracts; only for
+    /// administrators (`manage_settings`), `None` for everyone else.
+    #[serde(default)]
+    pub archive_renewal: Option<ArchiveRenewalView>,
+}
+
+/// How the renewal of the concluded contracts' archive timestamps stands (長期署名の延長).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ArchiveRenewalView {
+    /// Files whose renewal is due within 30 days (renewed automatically).
+    pub due_soon: u64,
+    /// Files whose last renewal attempt failed (retried automatically).
+    pub failing: u64,
+    /// Files whose renewal was given up: an administrator must act (`tachiai ltv status`).
+    pub gave_up: u64,
 }
 
 /// How many contracts are in one state.

@@ -32,7 +32,9 @@ pub use contracts::{
     ArchiveRequest, CommentRequest, ContractRequest, ContractSummaryView, ContractView,
     DocumentView, SealTroubleView, StampPlacement, TimelineEntryView,
 };
-pub use dashboard::{ContractEventView, DashboardListView, DashboardView, StateCountView};
+pub use dashboard::{
+    ArchiveRenewalView, ContractEventView, DashboardListView, DashboardView, StateCountView,
+};
 pub use departments::{DepartmentRequest, DepartmentView};
 pub use health::{DatabaseKind, HealthView};
 pub use recipients::{RecipientRequest, RecipientView, RecipientsRequest};

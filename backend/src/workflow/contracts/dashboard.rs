@@ -219,5 +219,6 @@ pub fn dashboard(conn: &mut AnyConnection, actor: &Actor) -> WorkflowResult<Dash
         returned,
         expiring,
         recent_events,
+        archive_renewal: None,
     })
 }
