@@ -341,8 +341,8 @@ pub fn open_signer(material: &KeyMaterial, now: Millis) -> Result<SharedSigner, 
                 key_label: key_label.clone(),
                 pin_file: pin_file.into(),
             };
-            let signer = super::key_source::load_pkcs11(&reference, leaf, certs, now)
-                .map_err(refusal_of)?;
+            let signer =
+                super::key_source::load_pkcs11(&reference, leaf, certs, now).map_err(refusal_of)?;
             return Ok(std::sync::Arc::from(signer));
         }
     };

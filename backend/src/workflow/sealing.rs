@@ -630,7 +630,8 @@ impl SealHandler {
         let mut conn = pool.get().map_err(internal)?;
         let (key, tsa) = self.resolve(&mut conn, pool)?;
         drop(conn);
-        let lta = pades::renew(&bytes, &tsa, self.seal.revocation()).map_err(|e| pades_error(&e))?;
+        let lta =
+            pades::renew(&bytes, &tsa, self.seal.revocation()).map_err(|e| pades_error(&e))?;
         let final_pdf = self.store.put(&lta).map_err(internal)?;
         let now = Millis::now();
         let mut conn = pool.get().map_err(internal)?;

@@ -418,7 +418,7 @@ async fn two_recipients_one_forwards_and_the_contract_is_concluded(backend: Back
     );
     assert!(reasons[1].contains("山田 太郎"), "{reasons:?}");
     assert!(reasons[2].contains("鈴木 一郎"), "{reasons:?}");
-        // The long-term verdict, from the file alone: every seal reaches B-LTA, the OCSP responses
+    // The long-term verdict, from the file alone: every seal reaches B-LTA, the OCSP responses
     // and CRLs of the seal's and the TSA's chains are in the file and under the archive timestamp.
     for s in v["verification"]["signatures"]
         .as_array()
