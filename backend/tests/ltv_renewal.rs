@@ -12,10 +12,10 @@
 //! downloadable unchanged, and the renewals must be exactly the expected ones (none twice, also
 //! with two `renew-due` processes at once).
 //!
-//! Seal key rotation (issue 14 part 2) belongs in this test too: when configurable seal keys
-//! (`TACHIAI_SEAL_*`, keyring) exist, restart the server with a second key between two years and
-//! conclude one more contract; the loop below needs no other change (its trust list is built from
-//! every root in play).
+//! The seal key is rotated along the way: once the first contract is concluded, the operator
+//! imports and activates another key (`tachiai seal import --activate`, the first future PKI's
+//! seal key) while the server runs, and the next contracts are sealed with it; the files of both
+//! keys are renewed and validated alike (the trust list holds every root in play).
 
 #[path = "api/helpers.rs"]
 #[allow(dead_code)]
@@ -245,6 +245,41 @@ fn twelve_years_of_renewals_on_postgres() {
     twelve_years(Backend::Postgres);
 }
 
+/// Waits until the contract is concluded; on a timeout, shows the seal failures and the log.
+fn wait_concluded(server: &Server, org: &server::Org, cid: &str) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while server
+        .get(Some(&org.staff), &format!("/api/v1/contracts/{cid}"))
+        .expect(200)["state"]
+        != "concluded"
+    {
+        if Instant::now() > deadline {
+            let out = server.cli(&[
+                "audit",
+                "events",
+                "--tenant",
+                "dev",
+                "--action",
+                "contract.seal_failed",
+            ]);
+            panic!(
+                "{cid} not concluded; seal failures:\n{}\nserver log:\n{}",
+                String::from_utf8_lossy(&out.stdout),
+                server.log()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// The DER of a PEM certificate, as upper-case hex.
+fn pem_der_hex(path: &Path) -> String {
+    let pem = std::fs::read_to_string(path).unwrap();
+    let b64: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let der = data_encoding::BASE64.decode(b64.as_bytes()).unwrap();
+    data_encoding::HEXUPPER.encode(&der)
+}
+
 fn twelve_years(backend: Backend) {
     let Some(db) = TestDb::create(backend) else {
         return;
@@ -270,8 +305,28 @@ fn twelve_years(backend: Backend) {
     };
     let org = set_up_org(&server);
     let pdf = corpus("libreoffice-ja-contract.pdf");
-    let mut cids = Vec::new();
+    let mut cids: Vec<String> = Vec::new();
     for i in 0..CONTRACTS {
+        if i == 1 {
+            // Key rotation: the first contract is sealed with the first key; then the next key
+            // is imported and activated without a restart.
+            wait_concluded(&server, &org, &cids[0]);
+            let g0 = |f: &str| tsas.dir.join("g0").join(f).display().to_string();
+            let out = server.cli(&[
+                "seal",
+                "import",
+                "--label",
+                "次期電子署名鍵",
+                "--key",
+                &g0("seal.key"),
+                "--cert",
+                &g0("seal.pem"),
+                "--chain",
+                &g0("chain.pem"),
+                "--activate",
+            ]);
+            assert!(out.status.success(), "{out:?}");
+        }
         let to = format!("party{i}@example.jp");
         let cid = send_contract(
             &[&server],
@@ -286,29 +341,20 @@ fn twelve_years(backend: Backend) {
         cids.push(cid);
     }
     for cid in &cids {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while server
-            .get(Some(&org.staff), &format!("/api/v1/contracts/{cid}"))
-            .expect(200)["state"]
-            != "concluded"
-        {
-            if Instant::now() > deadline {
-                let out = server.cli(&[
-                    "audit",
-                    "events",
-                    "--tenant",
-                    "dev",
-                    "--action",
-                    "contract.seal_failed",
-                ]);
-                panic!(
-                    "{cid} not concluded; seal failures:\n{}\nserver log:\n{}",
-                    String::from_utf8_lossy(&out.stdout),
-                    server.log()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        wait_concluded(&server, &org, cid);
+    }
+    // Each contract's seals were made by the key active then: the first key's certificate is
+    // in the first file only, the rotated key's in the others (CMS /Contents are hex).
+    let rotated = pem_der_hex(&tsas.dir.join("g0/seal.pem"));
+    for (i, cid) in cids.iter().enumerate() {
+        let versions = sealed_versions(&server, &org.staff, cid);
+        let bytes = download(&server, &org.staff, cid, versions.last().unwrap());
+        let text = String::from_utf8_lossy(&bytes).to_ascii_uppercase();
+        assert_eq!(
+            text.contains(&rotated),
+            i > 0,
+            "contract {i}: sealed by the wrong key"
+        );
     }
     eprintln!("concluded {CONTRACTS} contracts in {:?}", started.elapsed());
 
