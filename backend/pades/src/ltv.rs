@@ -580,15 +580,12 @@ pub fn renew(
     tsa: &dyn crate::tsp::TimeStamper,
     fetcher: &dyn RevocationFetcher,
 ) -> Result<Vec<u8>, PadesError> {
-    let budget = Budget::default_for(pdf);
-    let result = Document::open_with(pdf, Rc::clone(&budget)).and_then(|doc| {
-        let analysis = Analysis::run(&doc)?;
-        newest_signature_cms(&doc, &analysis)
-    });
-    let cms = budget.settle(result)?;
-    let certs = certificates_in_cms(&cms)?;
-    let with_dss = Dss::collect(&certs, fetcher)?.add_to(pdf)?;
-    timestamp_and_close(&with_dss, tsa, fetcher)
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    // Every signature's data, not only the newest's: a file sealed at sending with one key and
+    // at agreement with the next (a key rotation in between) needs both chains' revocation data.
+    renew_at(pdf, tsa, fetcher, now)
 }
 
 /// As [`renew`], as of `now_unix`: besides the newest timestamp's validation data, fresh

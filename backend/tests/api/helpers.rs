@@ -85,7 +85,10 @@ impl Drop for TestDb {
         {
             let _ = admin.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"));
         }
-        let _ = std::fs::remove_dir_all(&self.dir);
+        // TACHIAI_TEST_KEEP=1 keeps a test's files (data directory, PDFs) to look into.
+        if std::env::var_os("TACHIAI_TEST_KEEP").is_none() {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
     }
 }
 
