@@ -312,12 +312,13 @@ test('a contract goes from draft through approval to the counterparty and is con
   await p.getByRole('button', { name: '幅に合わせる' }).click();
   await screenshot(p, 'c11-sign-verified', { restore: PHONE });
 
-  // The PDF, fetched with the bearer session and saved as a person would.
+  // The PDF, fetched with the bearer session and saved as a person would: the file as sealed
+  // at sending (the city's approval recorded), the one the counterparty agrees to.
   const [download] = await Promise.all([
     p.waitForEvent('download'),
     p.getByRole('link', { name: 'ダウンロードする' }).first().click(),
   ]);
-  assert.equal(download.suggestedFilename(), 'libreoffice-ja-contract.pdf');
+  assert.equal(download.suggestedFilename(), 'libreoffice-ja-contract（電子署名済）.pdf');
   const saved = readFileSync(await download.path());
   assert.equal(saved.subarray(0, 5).toString('latin1'), '%PDF-');
 
@@ -471,12 +472,6 @@ test('a contract goes from draft through approval to the counterparty and is con
     assert.ok(log.includes(label), `audit log shows ${label}`);
   }
   await screenshot(auditor.page, 'a01-audit-log-contract-events');
-  // 設定 leads administrators to the trust guidance (AATL, Acrobat, LGWAN).
-  await openMenu(auditor.page, '設定');
-  await auditor.page.getByRole('link', { name: '電子署名の信頼性と Acrobat での表示について' }).click();
-  await auditor.page.getByRole('heading', { level: 1, name: '電子署名の信頼性と確認のしかた' }).waitFor();
-  await auditor.page.getByRole('heading', { name: 'AATL に掲載された電子署名用証明書の入手（管理者向け）' }).waitFor();
-  await screenshot(auditor.page, 'a02-trust-guide');
   // Filtered by 操作 (kept in the URL), and the same filter as CSV.
   await auditor.page.getByLabel('操作', { exact: true }).selectOption('contract.concluded');
   await auditor.page.getByRole('button', { name: '検索する' }).click();
@@ -490,6 +485,12 @@ test('a contract goes from draft through approval to the counterparty and is con
   ]);
   assert.match(readFileSync(await auditCsv.path(), 'utf8'), /contract\.concluded/);
   await screenshot(auditor.page, 'a02-audit-log-filtered');
+  // 設定 leads administrators to the trust guidance (AATL, Acrobat, LGWAN).
+  await openMenu(auditor.page, '設定');
+  await auditor.page.getByRole('link', { name: '電子署名の信頼性と Acrobat での表示について' }).click();
+  await auditor.page.getByRole('heading', { level: 1, name: '電子署名の信頼性と確認のしかた' }).waitFor();
+  await auditor.page.getByRole('heading', { name: 'AATL に掲載された電子署名用証明書の入手（管理者向け）' }).waitFor();
+  await screenshot(auditor.page, 'a03-trust-guide');
   await logout(auditor.page);
   assert.deepEqual(auditor.errors, []);
   await auditor.context.close();
