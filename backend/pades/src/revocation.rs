@@ -15,6 +15,7 @@ use x509_cert::crl::CertificateList;
 use x509_cert::ext::pkix::ExtendedKeyUsage;
 
 use crate::asn1::{BasicOcspResponse, CertId, OcspResponse, OcspResponseData, OcspSingleResponse};
+use crate::limits::Budget;
 use crate::ltv::RevocationFetcher;
 use crate::signer::verify_signature;
 
@@ -216,6 +217,11 @@ pub(crate) fn items_in_cms(sd: &cms::signed_data::SignedData) -> Vec<RevItem> {
 
 /// Checks `cert` (issued by `issuer`) against `pool` at the signing time `when` (UNIX seconds);
 /// with `fetcher`, fetches from the certificate's URLs when nothing embedded is usable.
+///
+/// Every piece of data may cost signature checks (a file can carry thousands that name the
+/// same issuer), so the reader's time budget is checked before each: once it is spent the check
+/// stops where it is and the budget's verdict (too complex) is the caller's outcome.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn check_certificate(
     cert: &Certificate,
     issuer: &Certificate,
@@ -224,6 +230,7 @@ pub(crate) fn check_certificate(
     known_certs: &[Certificate],
     timestamp_chain: bool,
     fetcher: Option<&dyn RevocationFetcher>,
+    budget: &Budget<'_>,
 ) -> RevocationCheck {
     let mut check = RevocationCheck {
         subject: cert.tbs_certificate().subject().to_string(),
@@ -239,7 +246,10 @@ pub(crate) fn check_certificate(
     let mut best: Option<(Finding, &RevItem)> = None;
     let mut accepted: Vec<(Finding, &RevItem)> = Vec::new();
     for &item in pool {
-        match evaluate(item, cert, issuer, known_certs) {
+        if budget.check_time().is_err() {
+            return check;
+        }
+        match evaluate(item, cert, issuer, known_certs, budget) {
             Ok(None) => {}
             Ok(Some(f)) => {
                 if !f.usable_at(when) {
@@ -263,7 +273,7 @@ pub(crate) fn check_certificate(
     {
         fetched = fetch(cert, issuer, fetcher, &mut check.refused);
         for item in &fetched {
-            match evaluate(item, cert, issuer, known_certs) {
+            match evaluate(item, cert, issuer, known_certs, budget) {
                 Ok(Some(f)) if f.usable_at(when) => {
                     if best.as_ref().is_none_or(|(b, _)| f.better_than(b)) {
                         best = Some((f, item));
@@ -350,9 +360,10 @@ fn evaluate(
     cert: &Certificate,
     issuer: &Certificate,
     known_certs: &[Certificate],
+    budget: &Budget<'_>,
 ) -> Result<Option<Finding>, String> {
     match &item.parsed {
-        Parsed::Ocsp(basic) => evaluate_ocsp(basic, cert, issuer, known_certs),
+        Parsed::Ocsp(basic) => evaluate_ocsp(basic, cert, issuer, known_certs, budget),
         Parsed::Crl(crl) => evaluate_crl(crl, cert, issuer),
     }
 }
@@ -408,6 +419,7 @@ fn evaluate_ocsp(
     cert: &Certificate,
     issuer: &Certificate,
     known_certs: &[Certificate],
+    budget: &Budget<'_>,
 ) -> Result<Option<Finding>, String> {
     let Ok(tbs_der) = basic.tbs_response_data.to_der() else {
         return Ok(None);
@@ -444,7 +456,7 @@ fn evaluate_ocsp(
             .chain(known_certs)
             .filter(|r| r.tbs_certificate().issuer() == issuer.tbs_certificate().subject())
             .any(|r| {
-                if !verifies_with(r) {
+                if budget.check_time().is_err() || !verifies_with(r) {
                     return false;
                 }
                 match authorised_responder(r, issuer, produced) {

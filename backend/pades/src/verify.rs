@@ -402,8 +402,17 @@ fn long_term<'a>(
             // Every certificate but the trust anchor at the end.
             for pair in path.windows(2) {
                 doc.budget().check_time()?;
-                let check =
-                    check_certificate(&pair[0], &pair[1], when, &pool, &known_here, *tsa, online);
+                let check = check_certificate(
+                    &pair[0],
+                    &pair[1],
+                    when,
+                    &pool,
+                    &known_here,
+                    *tsa,
+                    online,
+                    doc.budget(),
+                );
+                doc.budget().check_time()?;
                 if let CertRevocation::Revoked {
                     at,
                     before_signing: true,
