@@ -657,7 +657,7 @@ pub(crate) fn subject(cert: &Certificate) -> String {
     cert.tbs_certificate().subject().to_string()
 }
 
-fn unix_ms(t: &x509_cert::time::Time) -> i64 {
+pub(crate) fn unix_ms(t: &x509_cert::time::Time) -> i64 {
     t.to_unix_duration().as_millis() as i64
 }
 
@@ -815,7 +815,9 @@ impl Signer for CheckedSigner {
     }
 }
 
-fn check(
+/// Checks an opened key as [`load`] does: its certificate (validity, key usage, the chain from
+/// `pool`) and that the key is the certificate's. The keyring's imported keys go through here too.
+pub fn check(
     inner: Box<dyn Signer + Send + Sync>,
     pool: Vec<Certificate>,
     now: Millis,
@@ -826,6 +828,18 @@ fn check(
     check_key(inner.as_ref(), now)?;
     let chain = chain_path(&leaf, pool, now)?;
     Ok(Box::new(CheckedSigner { inner, chain }))
+}
+
+/// The certificate checks of [`check`] without a key (a PKCS#11 reference registered before its
+/// token is reachable): validity, key usage and the chain from `pool`.
+pub fn check_certificate(
+    leaf: &Certificate,
+    pool: Vec<Certificate>,
+    now: Millis,
+) -> Result<(), SealKeyError> {
+    check_validity(leaf, now)?;
+    check_usage(leaf)?;
+    chain_path(leaf, pool, now).map(|_| ())
 }
 
 #[cfg(test)]

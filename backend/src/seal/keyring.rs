@@ -24,7 +24,6 @@ use shared::audit::AuditAction;
 use shared::problem::ProblemCode;
 use x509_cert::Certificate;
 use x509_cert::der::{Encode, EncodePem, pem::LineEnding};
-use x509_cert::ext::pkix::KeyUsage;
 
 use crate::audit::{self, Entry, Origin, Outcome, SYSTEM_CHAIN_ID};
 use crate::clock::Millis;
@@ -321,20 +320,7 @@ pub fn open_signer(material: &KeyMaterial, now: Millis) -> Result<SharedSigner, 
             cert_pem,
             chain_pem,
         } => {
-            let pem = |text: &str| {
-                Certificate::load_pem_chain(text.as_bytes())
-                    .map_err(|e| KeyRefusal::Unreadable(format!("certificate PEM: {e}")))
-            };
-            let mut certs = pem(cert_pem)?;
-            if certs.is_empty() {
-                return Err(KeyRefusal::Unreadable("no certificate given".into()));
-            }
-            let leaf = certs.remove(0);
-            certs.extend(if chain_pem.trim().is_empty() {
-                Vec::new()
-            } else {
-                pem(chain_pem)?
-            });
+            let (leaf, chain) = parse_chain(cert_pem, chain_pem)?;
             let reference = super::pkcs11::Pkcs11Reference {
                 module: module.into(),
                 token_label: token_label.clone(),
@@ -342,7 +328,7 @@ pub fn open_signer(material: &KeyMaterial, now: Millis) -> Result<SharedSigner, 
                 pin_file: pin_file.into(),
             };
             let signer =
-                super::key_source::load_pkcs11(&reference, leaf, certs, now).map_err(refusal_of)?;
+                super::key_source::load_pkcs11(&reference, leaf, chain, now).map_err(refusal_of)?;
             return Ok(std::sync::Arc::from(signer));
         }
     };
@@ -354,12 +340,9 @@ pub fn open_signer(material: &KeyMaterial, now: Millis) -> Result<SharedSigner, 
             KeyRefusal::Unreadable(text)
         }
     })?;
-    check_certificates(
-        pades::Signer::certificate(&signer),
-        pades::Signer::chain(&signer),
-        now,
-    )?;
-    Ok(std::sync::Arc::new(signer))
+    let pool = pades::Signer::chain(&signer).to_vec();
+    let checked = super::key_source::check(Box::new(signer), pool, now).map_err(refusal_of)?;
+    Ok(std::sync::Arc::from(checked))
 }
 
 /// The keyring's refusal for a key the loader refused.
@@ -378,51 +361,14 @@ fn refusal_of(e: super::key_source::SealKeyError) -> KeyRefusal {
     }
 }
 
-fn unix_ms(t: &x509_cert::time::Time) -> i64 {
-    t.to_unix_duration().as_millis() as i64
-}
-
-/// The seal certificate is valid at `now` and may sign (digitalSignature), and each chain
-/// certificate issued the one before it.
+/// The seal certificate is valid at `now`, may sign, and `chain` leads to it (the checks of
+/// [`super::key_source::check`], for a key that is not opened).
 pub fn check_certificates(
     cert: &Certificate,
     chain: &[Certificate],
     now: Millis,
 ) -> Result<(), KeyRefusal> {
-    let tbs = cert.tbs_certificate();
-    let subject = tbs.subject().to_string();
-    let validity = tbs.validity();
-    if now.0 > unix_ms(&validity.not_after) {
-        return Err(KeyRefusal::Expired(
-            subject,
-            crate::clock::rfc3339(unix_ms(&validity.not_after)),
-        ));
-    }
-    if now.0 < unix_ms(&validity.not_before) {
-        return Err(KeyRefusal::NotYetValid(
-            subject,
-            crate::clock::rfc3339(unix_ms(&validity.not_before)),
-        ));
-    }
-    match tbs.get_extension::<KeyUsage>() {
-        Ok(Some((_, ku))) if !ku.digital_signature() => {
-            return Err(KeyRefusal::NotForSigning(subject));
-        }
-        Ok(_) => {}
-        Err(e) => return Err(KeyRefusal::Unreadable(format!("keyUsage: {e}"))),
-    }
-    let mut below = cert;
-    for issuer in chain {
-        if !pades::certificate_issued_by(below, issuer) {
-            return Err(KeyRefusal::ChainBroken(format!(
-                "{} did not issue {}",
-                issuer.tbs_certificate().subject(),
-                below.tbs_certificate().subject()
-            )));
-        }
-        below = issuer;
-    }
-    Ok(())
+    super::key_source::check_certificate(cert, chain.to_vec(), now).map_err(refusal_of)
 }
 
 fn pem_of(certs: &[&Certificate]) -> Result<String, KeyRefusal> {
@@ -680,8 +626,8 @@ pub fn import(
         issuer: tbs.issuer().to_string(),
         serial_number: info.serial_number.clone(),
         cert_sha256: sha,
-        not_before: unix_ms(&tbs.validity().not_before),
-        not_after: unix_ms(&tbs.validity().not_after),
+        not_before: super::key_source::unix_ms(&tbs.validity().not_before),
+        not_after: super::key_source::unix_ms(&tbs.validity().not_after),
         certificates_pem: pem_of(&all).map_err(KeyringError::Refused)?,
         sealed_material: material.to_secret().map(|s| keys.seal(&purpose(&id), &s)),
         pkcs11_module: module,
