@@ -13,6 +13,7 @@ pub mod contract;
 pub mod dto;
 pub mod printable;
 pub mod problem;
+pub mod records;
 pub mod validate;
 
 pub use access::{Permission, Role};

@@ -249,7 +249,7 @@ impl Server {
                     .unwrap(),
             ),
         };
-        let mut res = result.unwrap_or_else(|e| panic!("{method} {path} on {}: {e}", self.name));
+        let mut res = result.unwrap_or_else(|e| self.fail(method, path, &e));
         let status = res.status().as_u16();
         let cookies = res
             .headers()
@@ -298,13 +298,25 @@ impl Server {
         let mut res = self
             .agent
             .run(req.body(bytes).unwrap())
-            .unwrap_or_else(|e| panic!("{method} {path} on {}: {e}", self.name));
+            .unwrap_or_else(|e| self.fail(method, path, &e));
         Reply {
             status: res.status().as_u16(),
             content_type: String::new(),
             cookies: Vec::new(),
             bytes: res.body_mut().read_to_vec().unwrap_or_default(),
         }
+    }
+
+    /// A request that got no answer: the end of the server's log says whether it was still alive.
+    fn fail(&self, method: &str, path: &str, e: &ureq::Error) -> ! {
+        let log = self.log();
+        let tail: Vec<&str> = log.lines().rev().take(30).collect();
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        panic!(
+            "{method} {path} on {}: {e}\nlast lines of its log:\n{}",
+            self.name,
+            tail.join("\n")
+        )
     }
 
     /// `GET` with a session (or none).
@@ -361,6 +373,9 @@ fn agent() -> ureq::Agent {
         .proxy(None)
         .max_idle_connections(64)
         .max_idle_connections_per_host(32)
+        // Below actix's 5 s keep-alive: a connection the server is closing at the moment it is
+        // taken from the pool fails with "Peer disconnected" (seen once in CI).
+        .max_idle_age(Duration::from_secs(2))
         .timeout_global(Some(Duration::from_secs(120)))
         .build()
         .into()
