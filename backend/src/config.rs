@@ -286,6 +286,22 @@ pub const SETTINGS: &[Setting] = &[
         default: "info",
         doc: "Log filter (tracing EnvFilter syntax), e.g. info,tachiai=debug.",
     },
+    // Backups (backup/schedule.rs).
+    Setting {
+        key: "backup_dir",
+        default: "",
+        doc: "Where the daily backup goes (tachiai-backup-YYYY-MM-DD, database snapshot + blobs + manifest); empty: no scheduled backup. Best on another disk or file system than data_dir.",
+    },
+    Setting {
+        key: "backup_keep",
+        default: "7",
+        doc: "Daily backups kept in backup_dir; older ones made by the schedule are removed.",
+    },
+    Setting {
+        key: "backup_time",
+        default: "02:00",
+        doc: "Time of day (HH:MM, Japan time) from which the day's backup is due; one server makes it.",
+    },
 ];
 
 /// The effective configuration.
@@ -351,6 +367,8 @@ pub struct Config {
     pub log: String,
     /// Mail sender and transport.
     pub mail: crate::mail::MailConfig,
+    /// The daily backup.
+    pub backup: crate::backup::schedule::BackupSchedule,
 }
 
 /// What one anonymous caller may make the public verifier (`POST /api/v1/verify`) spend.
@@ -509,6 +527,9 @@ impl Config {
                 120,
             )?,
             log: get("log").unwrap_or("info").to_owned(),
+            backup: crate::backup::schedule::BackupSchedule::from_settings(&|k| {
+                get(k).map(str::to_owned)
+            })?,
             data_dir,
         })
     }
@@ -626,9 +647,11 @@ impl Config {
             ("log", self.log.clone()),
         ];
         let mail = self.mail.describe();
+        let backup = self.backup.describe();
         rows.iter()
             .map(|(k, v)| (*k, v))
             .chain(mail.iter().map(|(k, v)| (*k, v)))
+            .chain(backup.iter().map(|(k, v)| (*k, v)))
             .map(|(k, v)| format!("{k} = {v}\n"))
             .collect()
     }

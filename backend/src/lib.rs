@@ -9,6 +9,7 @@ pub mod access_log;
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod certificate;
 pub mod cli;
 pub mod client_addr;

@@ -185,7 +185,10 @@ pub fn job_registry(state: &AppState) -> anyhow::Result<crate::jobs::Registry> {
                 crate::workflow::signing::Links::new(&state.config.public_url),
             )
             .download_link_days(state.config.concluded_link_days),
-        ))
+        )
+        .with(crate::backup::schedule::BackupHandler::new(
+            state.config.clone(),
+        )))
 }
 
 /// The line `tachiai serve` prints when it seals with the development PKI.
@@ -376,6 +379,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         crate::jobs::DEFAULT_POLL_INTERVAL,
         config.job_lease,
     );
+    crate::backup::schedule::spawn(pool.clone(), config.backup.clone());
     spawn_housekeeping(
         pool,
         blobs,

@@ -195,6 +195,15 @@ audit_actions! {
     RequestRefused = ("request.refused", "リクエストの拒否", "Request refused"),
     /// Refusals beyond the per-minute audit limit were counted, not recorded one by one.
     RefusalsSummarized = ("request.refusals_summarized", "拒否したリクエストの集計", "Refused requests summarised"),
+    // Backups (バックアップ), in the system chain.
+    /// A backup was made (by the daily schedule or `tachiai backup`); directory, files and
+    /// bytes, and the old generations removed, in the details.
+    BackupCreated = ("backup.created", "バックアップの作成", "Backup made"),
+    /// A backup could not be made; the error and the attempt in the details.
+    BackupFailed = ("backup.failed", "バックアップの失敗", "Backup failed"),
+    /// The database was restored from a backup (`tachiai restore`), recorded in the restored
+    /// database.
+    BackupRestored = ("backup.restored", "バックアップからの復元", "Restored from a backup"),
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ use crate::db;
 use crate::db::queries::{audit_events, tenants};
 use crate::workflow;
 
+mod backup;
 mod ltv;
 mod pdf;
 mod seal;
@@ -63,6 +64,13 @@ pub enum Command {
     /// Archive timestamp renewal (長期署名の延長) of concluded contracts: `status`, `renew-due`.
     #[command(subcommand)]
     Ltv(ltv::LtvCommand),
+    // Backups (バックアップ).
+    /// Make an online backup while the servers run (`backup -o DIR`), or check one
+    /// (`backup verify DIR`).
+    Backup(backup::BackupArgs),
+    /// Restore a backup into an empty data directory and database (checks every hash first;
+    /// `--force` overwrites).
+    Restore(backup::RestoreArgs),
 }
 
 /// `tachiai config …`
@@ -236,6 +244,8 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Seal(cmd) => seal::run_seal(&config, cmd),
         Command::Tsa(cmd) => seal::run_tsa(&config, cmd),
         Command::Ltv(cmd) => ltv::run(&config, cmd),
+        Command::Backup(args) => backup::run_backup(&config, args),
+        Command::Restore(args) => backup::run_restore(cli.config.as_deref(), args),
     }
 }
 
