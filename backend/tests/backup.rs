@@ -306,6 +306,12 @@ fn drill(backend: Backend) {
         assert_eq!(source_blobs.get(path), Some(bytes), "{path}");
     }
 
+    // Agreed to before the backup began: sealing or sealed in the snapshot.
+    let caught = state_in(&db2.url, &second);
+    assert!(
+        ["concluding", "concluded"].contains(&caught.as_str()),
+        "{caught}"
+    );
     // A server on the restored data: everything is there and verifies.
     let copy = Server::start("restored", &db2, &restored, &lease);
     let staff = copy.login("tanaka", &user_password("tanaka"));
@@ -369,7 +375,7 @@ fn drill(backend: Backend) {
     ]));
     assert_eq!(events.lines().count(), 1, "{events}");
     eprintln!(
-        "restore drill on {backend:?}: {} files, {} bytes, {} rows, {:?}",
+        "restore drill on {backend:?}: the second contract was {caught} in the snapshot; {} files, {} bytes, {} rows, {:?}",
         listed_len(&m),
         m["files"]
             .as_array()
@@ -380,6 +386,25 @@ fn drill(backend: Backend) {
         tables.values().map(|v| v.as_i64().unwrap()).sum::<i64>(),
         started.elapsed()
     );
+}
+
+#[derive(diesel::QueryableByName)]
+struct State {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    state: String,
+}
+
+/// A contract's state straight from a database (the restored snapshot, before a server runs).
+fn state_in(url: &str, cid: &str) -> String {
+    use diesel::RunQueryDsl;
+    let sql = format!("SELECT state FROM contracts WHERE id = '{cid}'");
+    let row: State = if url.starts_with("postgres") {
+        diesel::sql_query(sql).get_result(&mut PgConnection::establish(url).unwrap())
+    } else {
+        diesel::sql_query(sql).get_result(&mut diesel::SqliteConnection::establish(url).unwrap())
+    }
+    .unwrap();
+    row.state
 }
 
 fn listed_len(m: &Value) -> usize {

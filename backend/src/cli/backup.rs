@@ -71,8 +71,14 @@ pub fn run_backup(config: &Config, args: BackupArgs) -> anyhow::Result<i32> {
             Ok(0)
         }
         (None, Some(out)) => {
-            crate::startup::install_audit_key(config)?;
             let made = backup::create(config, &out);
+            // A SQLite file that is not there is not created just to record the failure.
+            let exists = config.database_url.kind == shared::dto::DatabaseKind::Postgres
+                || Path::new(&config.database_url.target).is_file();
+            if !exists {
+                return made.map(|_| 0);
+            }
+            crate::startup::install_audit_key(config)?;
             let pool = crate::db::connect(&config.database_url, 1)?;
             let mut conn = pool.get()?;
             match made {
