@@ -374,6 +374,34 @@ fn drill(backend: Backend) {
         "backup.created",
     ]));
     assert_eq!(events.lines().count(), 1, "{events}");
+
+    // The restored installation is in use now: a second restore over it is refused, and
+    // with --force (servers stopped) puts the snapshot back exactly.
+    let mut copy = copy;
+    copy.stop();
+    let out = source
+        .cli_with(
+            &args,
+            &[("TACHIAI_DATABASE_URL", ""), ("TACHIAI_DATA_DIR", "")],
+        )
+        .output()
+        .unwrap();
+    refused(&out, "not empty");
+    let mut forced = args.clone();
+    forced.push("--force");
+    let again = ok(&source
+        .cli_with(
+            &forced,
+            &[("TACHIAI_DATABASE_URL", ""), ("TACHIAI_DATA_DIR", "")],
+        )
+        .output()
+        .unwrap());
+    for (table, rows) in tables {
+        assert!(
+            again.contains(&format!("  {table}: {rows} rows\n")),
+            "{table} {rows}: {again}"
+        );
+    }
     eprintln!(
         "restore drill on {backend:?}: the second contract was {caught} in the snapshot; {} files, {} bytes, {} rows, {:?}",
         listed_len(&m),
