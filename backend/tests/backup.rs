@@ -105,6 +105,29 @@ fn refused(out: &Output, says: &str) {
     assert!(err.contains(says), "expected {says:?} in: {err}");
 }
 
+/// `tachiai restore ARGS` with `server`'s settings but its data directory and database, which
+/// the arguments name instead.
+fn restore_cli(server: &Server, args: &[&str]) -> Output {
+    server
+        .cli_with(
+            args,
+            &[("TACHIAI_DATABASE_URL", ""), ("TACHIAI_DATA_DIR", "")],
+        )
+        .output()
+        .unwrap()
+}
+
+/// The restore report names every table of the manifest with its rows.
+#[track_caller]
+fn assert_counts(report: &str, tables: &serde_json::Map<String, Value>) {
+    for (table, rows) in tables {
+        assert!(
+            report.contains(&format!("  {table}: {rows} rows\n")),
+            "{table} {rows}: {report}"
+        );
+    }
+}
+
 fn manifest(dir: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap()
 }
@@ -269,13 +292,7 @@ fn drill(backend: Backend) {
     if backend == Backend::Postgres {
         args.extend(["--database-url", url2.as_str()]);
     }
-    let out = source
-        .cli_with(
-            &args,
-            &[("TACHIAI_DATABASE_URL", ""), ("TACHIAI_DATA_DIR", "")],
-        )
-        .output()
-        .unwrap();
+    let out = restore_cli(&source, &args);
     let report = ok(&out);
     let mut db2 = db2;
     if backend == Backend::Sqlite {
@@ -285,12 +302,7 @@ fn drill(backend: Backend) {
     // The report's rows per table are the manifest's (the snapshot's).
     let tables = m["tables"].as_object().unwrap();
     assert!(tables["contracts"].as_i64().unwrap() >= 2);
-    for (table, rows) in tables {
-        assert!(
-            report.contains(&format!("  {table}: {rows} rows\n")),
-            "{table} {rows}: {report}"
-        );
-    }
+    assert_counts(&report, tables);
     assert!(!report.contains("note: no audit key"), "{report}");
     // Byte-identical files: the restored blobs are the source's.
     let source_blobs = files_under(&data.join("blobs"));
@@ -379,29 +391,12 @@ fn drill(backend: Backend) {
     // with --force (servers stopped) puts the snapshot back exactly.
     let mut copy = copy;
     copy.stop();
-    let out = source
-        .cli_with(
-            &args,
-            &[("TACHIAI_DATABASE_URL", ""), ("TACHIAI_DATA_DIR", "")],
-        )
-        .output()
-        .unwrap();
+    let out = restore_cli(&source, &args);
     refused(&out, "not empty");
     let mut forced = args.clone();
     forced.push("--force");
-    let again = ok(&source
-        .cli_with(
-            &forced,
-            &[("TACHIAI_DATABASE_URL", ""), ("TACHIAI_DATA_DIR", "")],
-        )
-        .output()
-        .unwrap());
-    for (table, rows) in tables {
-        assert!(
-            again.contains(&format!("  {table}: {rows} rows\n")),
-            "{table} {rows}: {again}"
-        );
-    }
+    let again = ok(&restore_cli(&source, &forced));
+    assert_counts(&again, tables);
     eprintln!(
         "restore drill on {backend:?}: the second contract was {caught} in the snapshot; {} files, {} bytes, {} rows, {:?}",
         listed_len(&m),
@@ -489,13 +484,7 @@ impl Fixture {
         if force {
             args.push("--force");
         }
-        self.server
-            .cli_with(
-                &args,
-                &[("TACHIAI_DATABASE_URL", ""), ("TACHIAI_DATA_DIR", "")],
-            )
-            .output()
-            .unwrap()
+        restore_cli(&self.server, &args)
     }
 
     /// A copy of the backup to damage.
