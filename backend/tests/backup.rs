@@ -128,6 +128,11 @@ fn assert_counts(report: &str, tables: &serde_json::Map<String, Value>) {
     }
 }
 
+/// The system chain's events of `action`, one JSON line each, newest first.
+fn system_events(server: &Server, action: &str) -> String {
+    ok(&server.cli(&["audit", "events", "--tenant", "_system", "--action", action]))
+}
+
 fn manifest(dir: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap()
 }
@@ -368,23 +373,9 @@ fn drill(backend: Backend) {
             && !verified.contains("BROKEN"),
         "{verified}"
     );
-    let events = ok(&copy.cli(&[
-        "audit",
-        "events",
-        "--tenant",
-        "_system",
-        "--action",
-        "backup.restored",
-    ]));
+    let events = system_events(&copy, "backup.restored");
     assert_eq!(events.lines().count(), 1, "{events}");
-    let events = ok(&source.cli(&[
-        "audit",
-        "events",
-        "--tenant",
-        "_system",
-        "--action",
-        "backup.created",
-    ]));
+    let events = system_events(&source, "backup.created");
     assert_eq!(events.lines().count(), 1, "{events}");
 
     // The restored installation is in use now: a second restore over it is refused, and
@@ -636,14 +627,7 @@ fn the_daily_backup_runs_once_a_day_whatever_the_servers_and_keeps_n_generations
         ]
     );
     ok(&first.cli(&["backup", "verify", made[0].to_str().unwrap()]));
-    let events = ok(&second.cli(&[
-        "audit",
-        "events",
-        "--tenant",
-        "_system",
-        "--action",
-        "backup.created",
-    ]));
+    let events = system_events(&second, "backup.created");
     assert_eq!(
         events.lines().count(),
         1,
