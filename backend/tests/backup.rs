@@ -641,3 +641,62 @@ fn the_daily_backup_runs_once_a_day_whatever_the_servers_and_keeps_n_generations
         "{event}"
     );
 }
+
+#[test]
+fn a_daily_backup_that_fails_is_logged_audited_and_retried() {
+    let db = TestDb::create(Backend::Sqlite).unwrap();
+    let data = db.dir.join("data");
+    // The backup directory's place is taken by a file: nothing can be written there.
+    let blocked = db.dir.join("not-a-directory");
+    std::fs::write(&blocked, b"x").unwrap();
+    let dir = blocked.join("daily");
+    let server = Server::start(
+        "serve",
+        &db,
+        &data,
+        &[
+            ("TACHIAI_BACKUP_DIR", dir.to_str().unwrap()),
+            ("TACHIAI_BACKUP_TIME", "00:00"),
+            ("TACHIAI_LOG", "error"),
+        ],
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let events = loop {
+        let events = system_events(&server, "backup.failed");
+        if !events.is_empty() {
+            break events;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no backup.failed:\n{}",
+            server.log()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let event: Value = serde_json::from_str(events.lines().next().unwrap()).unwrap();
+    assert_eq!(event["result"], "failure", "{event}");
+    assert_eq!(event["details"]["attempt"], 1, "{event}");
+    assert!(
+        event["details"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("cannot create"),
+        "{event}"
+    );
+    assert!(
+        server.log().contains("the daily backup failed"),
+        "{}",
+        server.log()
+    );
+    // Queued again for a retry, not given up after one failure (the event is written just
+    // before the job is put back).
+    let queued = "kind = 'backup.daily' AND state = 'queued' AND attempts = 1";
+    while support::count_jobs(&db.url, queued) != 1 {
+        assert!(
+            Instant::now() < deadline,
+            "the failed backup is not queued for a retry"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(system_events(&server, "backup.created").is_empty());
+}
