@@ -532,6 +532,22 @@ fn a_restore_refuses_a_non_empty_target_and_damaged_backups_writing_nothing() {
     let mut m = manifest(&future);
     m["format_version"] = json!(99);
     std::fs::write(future.join("manifest.json"), m.to_string()).unwrap();
+    // A blob moved to another name, the manifest rewritten to match: it would be restored
+    // where no row finds it.
+    let renamed = f.copy("renamed");
+    let mut m = manifest(&renamed);
+    let entry = m["files"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|e| e["path"].as_str().unwrap().starts_with("blobs/"))
+        .unwrap();
+    let old = entry["path"].as_str().unwrap().to_owned();
+    let new = format!("blobs/00/{}", "0".repeat(64));
+    std::fs::create_dir_all(renamed.join("blobs/00")).unwrap();
+    std::fs::rename(renamed.join(&old), renamed.join(&new)).unwrap();
+    entry["path"] = json!(new);
+    std::fs::write(renamed.join("manifest.json"), m.to_string()).unwrap();
     // Not a backup at all.
     let nothing = f.root.join("nothing");
     std::fs::create_dir_all(&nothing).unwrap();
@@ -541,6 +557,7 @@ fn a_restore_refuses_a_non_empty_target_and_damaged_backups_writing_nothing() {
         (&incomplete, "is missing from the backup"),
         (&extra, "not in its manifest"),
         (&future, "format version 99"),
+        (&renamed, "under another name than its SHA-256"),
         (&nothing, "not a Tachiai backup"),
     ] {
         refused(

@@ -503,6 +503,19 @@ pub fn verify(dir: &Path) -> anyhow::Result<Manifest> {
         if !safe_relative(&f.path) {
             bail!("the manifest names an unsafe path {:?}", f.path);
         }
+        if f.path.starts_with(&format!("{BLOBS_DIR}/"))
+            && f.path
+                != format!(
+                    "{BLOBS_DIR}/{}/{}",
+                    f.sha256.get(..2).unwrap_or_default(),
+                    f.sha256
+                )
+        {
+            bail!(
+                "the manifest lists {} under another name than its SHA-256",
+                f.path
+            );
+        }
         if !listed.insert(f.path.as_str()) {
             bail!("the manifest lists {} twice", f.path);
         }
