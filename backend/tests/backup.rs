@@ -279,7 +279,11 @@ fn drill(backend: Backend) {
         1,
         "only the finished backup"
     );
-    ok(&source.cli(&["backup", "verify", b1.to_str().unwrap()]));
+    let checked = ok(&source.cli(&["backup", "verify", b1.to_str().unwrap()]));
+    assert!(
+        checked.contains("manifest HMAC matches audit key"),
+        "{checked}"
+    );
 
     // Restore into a fresh data directory and database, with the keys kept separately.
     let Some((db2, _own2)) = fresh_db(backend) else {
@@ -552,30 +556,56 @@ fn a_restore_refuses_a_non_empty_target_and_damaged_backups_writing_nothing() {
     let nothing = f.root.join("nothing");
     std::fs::create_dir_all(&nothing).unwrap();
 
-    for (backup, says) in [
-        (&tampered, "does not match the manifest"),
-        (&incomplete, "is missing from the backup"),
-        (&extra, "not in its manifest"),
-        (&future, "format version 99"),
-        (&renamed, "under another name than its SHA-256"),
-        (&nothing, "not a Tachiai backup"),
+    // `backup verify` runs with the installation's audit key, which checks the manifest's HMAC;
+    // the restores go to empty directories without it, so only the hashes and names tell.
+    let forged = "does not match its HMAC under the audit key";
+    for (backup, verify_says, restore_says) in [
+        (
+            &tampered,
+            "does not match the manifest",
+            "does not match the manifest",
+        ),
+        (
+            &incomplete,
+            "is missing from the backup",
+            "is missing from the backup",
+        ),
+        (&extra, "not in its manifest", "not in its manifest"),
+        (&future, "format version 99", "format version 99"),
+        (&renamed, forged, "under another name than its SHA-256"),
+        (&nothing, "not a Tachiai backup", "not a Tachiai backup"),
     ] {
         refused(
             &f.server
                 .cli(&["backup", "verify", backup.to_str().unwrap()]),
-            says,
+            verify_says,
         );
         let target = f.root.join(format!(
             "target-{}",
             backup.file_name().unwrap().to_string_lossy()
         ));
-        refused(&f.restore(backup, &target, false), says);
+        refused(&f.restore(backup, &target, false), restore_says);
         assert!(!target.exists(), "nothing written for {}", backup.display());
     }
-    // The intact one still verifies, and -o onto an existing directory is refused.
-    ok(&f
+    // A restore with the audit key put back checks the HMAC too, before writing anything.
+    let keyed = f.root.join("keyed");
+    std::fs::create_dir_all(&keyed).unwrap();
+    std::fs::copy(f.server.data_dir.join("audit.key"), keyed.join("audit.key")).unwrap();
+    refused(&f.restore(&renamed, &keyed, false), forged);
+    assert_eq!(
+        std::fs::read_dir(&keyed).unwrap().count(),
+        1,
+        "only the key"
+    );
+    // The intact one still verifies, its HMAC included, and -o onto an existing directory is
+    // refused.
+    let said = ok(&f
         .server
         .cli(&["backup", "verify", f.backup.to_str().unwrap()]));
+    assert!(
+        said.contains(": OK, ") && said.contains("manifest HMAC matches audit key"),
+        "{said}"
+    );
     refused(
         &f.server.cli(&["backup", "-o", f.backup.to_str().unwrap()]),
         "exists already",

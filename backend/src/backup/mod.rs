@@ -12,7 +12,9 @@
 //! - `config.txt`: the effective configuration as `tachiai config check` prints it, without
 //!   any secret (no key, password or PIN, not even masked);
 //! - `manifest.json`: format and version, database kind, time, schema version, rows per table,
-//!   and every other file with its SHA-256 and size.
+//!   and every other file with its SHA-256 and size;
+//! - `manifest.hmac`: HMAC-SHA256 of the manifest under the audit key, which is kept apart from
+//!   the backups: someone who alters a file and rewrites the manifest to match cannot forge it.
 //!
 //! **Consistency of rows and blobs.** A blob is written whole to a temporary file, fsynced and
 //! renamed into place before [`crate::storage::BlobStore::put_reader`] returns, and only then
@@ -45,6 +47,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use shared::dto::DatabaseKind;
 
+use crate::audit::AuditKey;
 use crate::clock::Millis;
 use crate::config::Config;
 use crate::db::queries::backup as q;
@@ -56,6 +59,8 @@ pub const FORMAT: &str = "tachiai-backup";
 pub const FORMAT_VERSION: u32 = 1;
 /// The manifest's file name.
 pub const MANIFEST: &str = "manifest.json";
+/// The manifest's HMAC under the audit key (when the key was at hand): `{"key_id", "hmac_sha256"}`.
+pub const MANIFEST_MAC: &str = "manifest.hmac";
 /// The SQLite snapshot's file name.
 pub const SQLITE_FILE: &str = "database.sqlite3";
 /// The PostgreSQL dump's file name.
@@ -203,10 +208,29 @@ fn write_backup(config: &Config, tmp: &Path) -> anyhow::Result<(Manifest, usize)
         tables,
         files,
     };
-    let mut file = crate::private_fs::create_file(&tmp.join(MANIFEST))?;
-    serde_json::to_writer_pretty(&mut file, &manifest)?;
-    file.sync_all()?;
+    let text = serde_json::to_vec_pretty(&manifest)?;
+    if let Some(key) = audit_key(config)? {
+        let mac = serde_json::json!({"key_id": key.id(), "hmac_sha256": key.sign(&text)});
+        write_synced(&tmp.join(MANIFEST_MAC), mac.to_string().as_bytes())?;
+    }
+    write_synced(&tmp.join(MANIFEST), &text)?;
     Ok((manifest, linked))
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut file = crate::private_fs::create_file(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+/// The installation's audit key if it is at hand (configured, or `audit.key` in the data
+/// directory); never created here.
+pub fn audit_key(config: &Config) -> anyhow::Result<Option<AuditKey>> {
+    if config.audit_key.is_none() && !crate::audit::key::key_path(&config.data_dir).is_file() {
+        return Ok(None);
+    }
+    AuditKey::load(config.audit_key.as_deref(), &config.data_dir, false).map(Some)
 }
 
 /// The effective configuration without the secret settings (they are left out, not masked:
@@ -455,10 +479,22 @@ pub(crate) fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
     Ok((data_encoding::HEXLOWER.encode(&hasher.finalize()), size))
 }
 
-/// Checks a backup without writing anything: the manifest's format and version, that every
-/// listed file is there with its size and SHA-256, and that there is no file it does not
-/// list. Returns the manifest. The error is one sentence naming the first problem.
-pub fn verify(dir: &Path) -> anyhow::Result<Manifest> {
+/// Whether the manifest's HMAC was checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Authenticity {
+    /// It matches the audit key with this id.
+    Sealed(String),
+    /// The backup has an HMAC, but no audit key was at hand to check it.
+    Unchecked,
+    /// The backup has no HMAC (made without the audit key at hand).
+    Unsealed,
+}
+
+/// Checks a backup without writing anything: the manifest's format and version, its HMAC when
+/// there is one and `key` is given, that every listed file is there with its size and
+/// SHA-256, and that there is no file it does not list. Returns the manifest. The error is one
+/// sentence naming the first problem.
+pub fn verify(dir: &Path, key: Option<&AuditKey>) -> anyhow::Result<(Manifest, Authenticity)> {
     if !dir.is_dir() {
         bail!("{} is not a directory", dir.display());
     }
@@ -485,6 +521,7 @@ pub fn verify(dir: &Path) -> anyhow::Result<Manifest> {
         ),
         None => bail!("{MANIFEST} has no format_version"),
     }
+    let authenticity = check_mac(dir, text.as_bytes(), key)?;
     let manifest: Manifest =
         serde_json::from_value(header).with_context(|| format!("{MANIFEST} is malformed"))?;
     if !manifest
@@ -536,10 +573,38 @@ pub fn verify(dir: &Path) -> anyhow::Result<Manifest> {
     }
     let mut present = Vec::new();
     hash_paths(dir, dir, &mut present)?;
-    if let Some(extra) = present.iter().find(|p| !listed.contains(p.as_str())) {
+    if let Some(extra) = present
+        .iter()
+        .find(|p| !listed.contains(p.as_str()) && p.as_str() != MANIFEST_MAC)
+    {
         bail!("{extra} is in the backup but not in its manifest: the backup was altered");
     }
-    Ok(manifest)
+    Ok((manifest, authenticity))
+}
+
+/// Checks `manifest.hmac` against `manifest` with `key`.
+fn check_mac(dir: &Path, manifest: &[u8], key: Option<&AuditKey>) -> anyhow::Result<Authenticity> {
+    let text = match std::fs::read_to_string(dir.join(MANIFEST_MAC)) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Authenticity::Unsealed),
+        Err(e) => return Err(e).context(format!("cannot read {MANIFEST_MAC}")),
+    };
+    let Some(key) = key else {
+        return Ok(Authenticity::Unchecked);
+    };
+    let mac: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("{MANIFEST_MAC} is not valid JSON"))?;
+    let key_id = mac["key_id"].as_str().unwrap_or_default();
+    if key_id != key.id() {
+        bail!(
+            "the manifest is sealed with audit key {key_id}, not with this installation's {}: use the audit key kept for these backups",
+            key.id()
+        );
+    }
+    if mac["hmac_sha256"].as_str() != Some(key.sign(manifest).as_str()) {
+        bail!("the manifest does not match its HMAC under the audit key: the backup was altered");
+    }
+    Ok(Authenticity::Sealed(key_id.to_owned()))
 }
 
 /// The relative paths of every file under `dir` but the manifest (no hashing).

@@ -3,8 +3,9 @@
 //! Order, so that nothing is written from a bad backup and an interrupted restore never leaves
 //! rows without their files:
 //!
-//! 1. every hash is checked ([`super::verify`]); a missing, altered or unlisted file, or an
-//!    unknown format version, stops here with nothing written;
+//! 1. every hash is checked ([`super::verify`]), and the manifest's HMAC with the audit key
+//!    when it is in place; a missing, altered or unlisted file, a manifest that does not match
+//!    its HMAC, or an unknown format version, stops here with nothing written;
 //! 2. the target must be empty (no database, no blobs, nothing but the separately kept key
 //!    material `secret.key`, `audit.key`, `pki/`) unless `--force`;
 //! 3. the blobs, each to a temporary name and renamed into place;
@@ -47,7 +48,8 @@ pub struct Restored {
 
 /// Restores `backup` into `target`'s data directory and database.
 pub fn restore(backup: &Path, target: &Config, force: bool) -> anyhow::Result<Restored> {
-    let manifest = super::verify(backup)?;
+    let key = super::audit_key(target)?;
+    let (manifest, _) = super::verify(backup, key.as_ref())?;
     if manifest.database != target.database_url.kind {
         bail!(
             "the backup is of a {} database and the target is {}; a backup restores into the same kind (to move between them use the tenant export)",
@@ -284,10 +286,9 @@ fn record(
     files: usize,
     bytes: u64,
 ) -> anyhow::Result<bool> {
-    if target.audit_key.is_none() && !crate::audit::key::key_path(&target.data_dir).is_file() {
+    let Some(key) = super::audit_key(target)? else {
         return Ok(false);
-    }
-    let key = crate::audit::AuditKey::load(target.audit_key.as_deref(), &target.data_dir, false)?;
+    };
     crate::audit::key::install(key);
     let pool = crate::db::connect(&target.database_url, 1)?;
     let mut conn = pool.get()?;

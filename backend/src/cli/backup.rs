@@ -55,9 +55,10 @@ pub struct RestoreArgs {
 pub fn run_backup(config: &Config, args: BackupArgs) -> anyhow::Result<i32> {
     match (args.command, args.output) {
         (Some(BackupCommand::Verify { dir }), _) => {
-            let manifest = backup::verify(&dir)?;
+            let key = backup::audit_key(config)?;
+            let (manifest, authenticity) = backup::verify(&dir, key.as_ref())?;
             println!(
-                "{}: OK, {} files, {} bytes, {} database of {}, schema {}",
+                "{}: OK, {} files, {} bytes, {} database of {}, schema {}; {}",
                 dir.display(),
                 manifest.files.len(),
                 manifest.bytes(),
@@ -66,7 +67,15 @@ pub fn run_backup(config: &Config, args: BackupArgs) -> anyhow::Result<i32> {
                     shared::dto::DatabaseKind::Postgres => "PostgreSQL",
                 },
                 manifest.created_at,
-                manifest.schema_version
+                manifest.schema_version,
+                match authenticity {
+                    backup::Authenticity::Sealed(id) =>
+                        format!("manifest HMAC matches audit key {id}"),
+                    backup::Authenticity::Unchecked =>
+                        "manifest HMAC not checked (no audit key here)".to_owned(),
+                    backup::Authenticity::Unsealed =>
+                        "no manifest HMAC (made without the audit key)".to_owned(),
+                }
             );
             Ok(0)
         }
