@@ -671,6 +671,10 @@ mod tests {
         .unwrap();
         let text = config_without_secrets(&c);
         assert!(text.contains("bind = 127.0.0.1:8080\n"), "{text}");
+        assert!(
+            text.contains("backup_keep = 7\nbackup_time = 02:00\n"),
+            "{text}"
+        );
         for key in SECRET_SETTINGS {
             assert!(!text.contains(&format!("\n{key} = ")), "{key}: {text}");
         }

@@ -158,7 +158,11 @@ impl JobHandler for BackupHandler {
             // An earlier run made it and died before completing the job.
             Ok(None)
         } else {
-            super::create(&self.config, &out).map(Some)
+            match super::create(&self.config, &out) {
+                // A worker that took the job over after a lapsed lease finished first.
+                Err(_) if out.join(MANIFEST).is_file() => Ok(None),
+                other => other.map(Some),
+            }
         };
         let result = made.and_then(|made| Ok((made, prune(dir, schedule.keep)?)));
         let mut conn = ctx
