@@ -99,7 +99,7 @@ pub fn pg_current_schema(conn: &mut AnyConnection) -> QueryResult<String> {
     let AnyConnection::Postgresql(c) = conn else {
         return Ok("main".to_owned());
     };
-    let name: Name = diesel::sql_query("SELECT current_schema()::text AS name").get_result(c)?;
+    let name: Name = diesel::sql_query("SELECT COALESCE(current_schema()::text, '(none: its search_path names no schema)') AS name").get_result(c)?;
     Ok(name.name)
 }
 
