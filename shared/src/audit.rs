@@ -195,6 +195,13 @@ audit_actions! {
     RequestRefused = ("request.refused", "リクエストの拒否", "Request refused"),
     /// Refusals beyond the per-minute audit limit were counted, not recorded one by one.
     RefusalsSummarized = ("request.refusals_summarized", "拒否したリクエストの集計", "Refused requests summarised"),
+    // tenant export and import (issue 15, 全データ返却)
+    /// Everything of the tenant was exported for return (`tachiai export tenant`); written
+    /// before the data is read, so the export carries its own record.
+    TenantExported = ("tenant.exported", "全データの出力（返却）", "Tenant data exported for return"),
+    /// The tenant was recreated here from an export (`tachiai import tenant`); its details pin the
+    /// imported audit chain (imported head and digest, see `backend/src/audit/chain.rs`).
+    TenantImported = ("tenant.imported", "全データの取込み", "Tenant data imported"),
 }
 
 #[cfg(test)]

@@ -19,6 +19,8 @@ use crate::workflow;
 mod ltv;
 mod pdf;
 mod seal;
+// tenant export and import (issue 15, 全データ返却)
+mod tenant_io;
 
 /// Tachiai (立会): witness-type electronic contracts for local governments.
 #[derive(Debug, Parser)]
@@ -63,6 +65,13 @@ pub enum Command {
     /// Archive timestamp renewal (長期署名の延長) of concluded contracts: `status`, `renew-due`.
     #[command(subcommand)]
     Ltv(ltv::LtvCommand),
+    // tenant export and import (issue 15, 全データ返却)
+    /// Export data: `tenant` (everything of a tenant, for return or moving).
+    #[command(subcommand)]
+    Export(tenant_io::ExportCommand),
+    /// Import data: `tenant` (a tenant exported by `tachiai export tenant`).
+    #[command(subcommand)]
+    Import(tenant_io::ImportCommand),
 }
 
 /// `tachiai config …`
@@ -236,6 +245,9 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Seal(cmd) => seal::run_seal(&config, cmd),
         Command::Tsa(cmd) => seal::run_tsa(&config, cmd),
         Command::Ltv(cmd) => ltv::run(&config, cmd),
+        // tenant export and import (issue 15)
+        Command::Export(cmd) => tenant_io::run_export(&config, cmd),
+        Command::Import(cmd) => tenant_io::run_import(&config, cmd),
     }
 }
 
