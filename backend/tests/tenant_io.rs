@@ -268,7 +268,13 @@ fn a_tenant_goes_from_sqlite_to_postgres_and_back_intact() {
         return;
     };
     let n = setting("TENANT_IO_CONTRACTS", 2);
-    let a = Server::start("a", &db_a, &db_a.dir.join("data"), &[]);
+    // A verifies every sealed file of both hops on its public endpoint.
+    let a = Server::start(
+        "a",
+        &db_a,
+        &db_a.dir.join("data"),
+        &[("TACHIAI_VERIFY_PER_MINUTE", "100000")],
+    );
     let started = Instant::now();
     populate(&a, n);
     eprintln!("{n} contracts concluded in {:?}", started.elapsed());
@@ -318,8 +324,9 @@ fn a_tenant_goes_from_sqlite_to_postgres_and_back_intact() {
     let (m_b, t_export_b) = export(&b, "moved", &zip_export);
     let rows_b = rows(&m_b);
     for (t, n_a) in &rows_a {
-        // The chain grows by the import event and the second export's event.
-        let expected = if t == "audit_events" { n_a + 2 } else { *n_a };
+        // The chain grows by the import event, the refused login of `check_imported` and the
+        // second export's event.
+        let expected = if t == "audit_events" { n_a + 3 } else { *n_a };
         assert_eq!(rows_b[t], expected, "{t}: {rows_a:?} vs {rows_b:?}");
     }
     assert_eq!(files(&m_a), files(&m_b));
@@ -336,7 +343,8 @@ fn a_tenant_goes_from_sqlite_to_postgres_and_back_intact() {
     check_imported(&c, "back", "moved");
     let (m_c, _) = export(&c, "back", &db_c.dir.join("export.zip"));
     for (t, n_b) in rows(&m_b) {
-        let expected = if t == "audit_events" { n_b + 3 } else { n_b };
+        // B's tar export, C's import, the refused login, C's export.
+        let expected = if t == "audit_events" { n_b + 4 } else { n_b };
         assert_eq!(rows(&m_c)[&t], expected, "{t}");
     }
     assert_eq!(files(&m_a), files(&m_c));
