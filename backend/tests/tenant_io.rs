@@ -338,7 +338,7 @@ fn a_tenant_goes_from_sqlite_to_postgres_and_back_intact() {
     // → SQLite again, from a tar written by PostgreSQL's instance.
     let tar_export = db_b.dir.join("export.tar");
     export(&b, "moved", &tar_export);
-    let c = Server::start("c", &db_c, &db_c.dir.join("data"), &[]);
+    let mut c = Server::start("c", &db_c, &db_c.dir.join("data"), &[]);
     let t_import_c = import(&c, &tar_export, "back");
     check_imported(&c, "back", "moved");
     let (m_c, _) = export(&c, "back", &db_c.dir.join("export.zip"));
@@ -352,6 +352,27 @@ fn a_tenant_goes_from_sqlite_to_postgres_and_back_intact() {
     // The chain that came through B is pinned by C, B's pin included: still intact on C, and
     // an event the importing instance writes later is keyed normally.
     assert!(cli_ok(&c, &["audit", "verify"]).contains("back: OK"));
+
+    // Someone who can write C's database rewrites an event that came from A: C cannot recompute
+    // A's HMAC, but the digest its import event pinned no longer matches.
+    c.stop();
+    {
+        use diesel::{Connection, RunQueryDsl};
+        let mut conn = diesel::SqliteConnection::establish(&db_c.url).unwrap();
+        diesel::sql_query("DROP TRIGGER audit_events_no_update")
+            .execute(&mut conn)
+            .unwrap();
+        let changed = diesel::sql_query(
+            "UPDATE audit_events SET actor_label = 'mallory' WHERE tenant_id = ? AND seq = 2",
+        )
+        .bind::<diesel::sql_types::Text, _>(m_a["tenant"]["id"].as_str().unwrap())
+        .execute(&mut conn)
+        .unwrap();
+        assert_eq!(changed, 1);
+    }
+    let (code, out, _) = cli(&c, &["audit", "verify", "--tenant", "back"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("back: BROKEN"), "{out}");
 
     println!(
         "tenant_io: {n} contracts, {} files; export SQLite {:?}, import PostgreSQL {:?}, export PostgreSQL {:?}, import SQLite {:?}",
