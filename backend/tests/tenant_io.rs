@@ -94,7 +94,12 @@ fn rows(m: &Value) -> BTreeMap<String, u64> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|t| (t["name"].as_str().unwrap().to_owned(), t["rows"].as_u64().unwrap()))
+        .map(|t| {
+            (
+                t["name"].as_str().unwrap().to_owned(),
+                t["rows"].as_u64().unwrap(),
+            )
+        })
         .collect()
 }
 
@@ -152,7 +157,10 @@ fn populate(server: &Server, n: usize) {
     server
         .post(
             &org.admin,
-            &format!("/api/v1/organizations/{}/contacts", o["id"].as_str().unwrap()),
+            &format!(
+                "/api/v1/organizations/{}/contacts",
+                o["id"].as_str().unwrap()
+            ),
             json!({"name": "山田 太郎", "email": "yamada@example.co.jp"}),
         )
         .expect(201);
@@ -219,9 +227,17 @@ fn check_imported(server: &Server, code: &str, source_code: &str) {
     assert!(out.contains(&format!("{code}: OK")), "{out}");
     let events = cli_ok(
         server,
-        &["audit", "events", "--tenant", code, "--action", "tenant.imported"],
+        &[
+            "audit",
+            "events",
+            "--tenant",
+            code,
+            "--action",
+            "tenant.imported",
+        ],
     );
-    let event: Value = serde_json::from_str(events.lines().next().expect("an import event")).unwrap();
+    let event: Value =
+        serde_json::from_str(events.lines().next().expect("an import event")).unwrap();
     assert_eq!(event["details"]["source_code"], source_code, "{event}");
     assert_eq!(event["details"]["code"], code, "{event}");
     assert_eq!(event["actor"], "cli");
@@ -232,17 +248,32 @@ fn check_imported(server: &Server, code: &str, source_code: &str) {
         Body::Json(json!({"tenant_code": code, "login_id": "tanaka",
                           "password": helpers::user_password("tanaka"), "totp_code": null})),
     );
-    assert_eq!(r.status, 401, "an imported user has no password: {}", r.text());
+    assert_eq!(
+        r.status,
+        401,
+        "an imported user has no password: {}",
+        r.text()
+    );
 }
 
 fn export(server: &Server, code: &str, out: &Path) -> (Value, Duration) {
     let started = Instant::now();
     let text = cli_ok(
         server,
-        &["export", "tenant", "--tenant", code, "-o", out.to_str().unwrap()],
+        &[
+            "export",
+            "tenant",
+            "--tenant",
+            code,
+            "-o",
+            out.to_str().unwrap(),
+        ],
     );
     let took = started.elapsed();
-    assert!(text.starts_with(&format!("exported tenant {code}")), "{text}");
+    assert!(
+        text.starts_with(&format!("exported tenant {code}")),
+        "{text}"
+    );
     (manifest(out), took)
 }
 
@@ -253,8 +284,14 @@ fn import(server: &Server, from: &Path, code: &str) -> Duration {
         &["import", "tenant", from.to_str().unwrap(), "--code", code],
     );
     let took = started.elapsed();
-    assert!(text.starts_with(&format!("imported tenant {code}")), "{text}");
-    assert!(text.contains("tachiai admin create-user --tenant"), "{text}");
+    assert!(
+        text.starts_with(&format!("imported tenant {code}")),
+        "{text}"
+    );
+    assert!(
+        text.contains("tachiai admin create-user --tenant"),
+        "{text}"
+    );
     took
 }
 
@@ -306,8 +343,16 @@ fn a_tenant_goes_from_sqlite_to_postgres_and_back_intact() {
     }
     // No secret left the instance.
     let users = table(&dir_export, "users");
-    assert!(users.iter().all(|u| u.get("password_hash").is_none() && u.get("totp_secret").is_none()));
-    assert!(table(&dir_export, "api_tokens").iter().all(|t| t.get("token_hash").is_none()));
+    assert!(
+        users
+            .iter()
+            .all(|u| u.get("password_hash").is_none() && u.get("totp_secret").is_none())
+    );
+    assert!(
+        table(&dir_export, "api_tokens")
+            .iter()
+            .all(|t| t.get("token_hash").is_none())
+    );
     let text = std::fs::read_to_string(dir_export.join("tables/users.jsonl")).unwrap();
     assert!(!text.contains("$argon2"), "a password hash was exported");
     let seal_keys = read_entry(&dir_export, "reference/seal_keys.jsonl").unwrap();
@@ -317,7 +362,10 @@ fn a_tenant_goes_from_sqlite_to_postgres_and_back_intact() {
     let b = Server::start("b", &db_b, &db_b.dir.join("data"), &[]);
     let (code, _, err) = cli(&b, &["import", "tenant", dir_export.to_str().unwrap()]);
     assert_eq!(code, 1);
-    assert!(err.contains("a tenant with code dev already exists"), "{err}");
+    assert!(
+        err.contains("a tenant with code dev already exists"),
+        "{err}"
+    );
     let t_import_b = import(&b, &dir_export, "moved");
     check_imported(&b, "moved", "dev");
     let zip_export = db_b.dir.join("export.zip");
@@ -400,19 +448,28 @@ fn copy_dir(from: &Path, to: &Path) {
 
 #[test]
 fn damaged_exports_and_taken_codes_are_refused_with_nothing_written() {
-    let (Some(db_a), Some(db_b)) = (TestDb::create(Backend::Sqlite), TestDb::create(Backend::Postgres))
-    else {
+    let (Some(db_a), Some(db_b)) = (
+        TestDb::create(Backend::Sqlite),
+        TestDb::create(Backend::Postgres),
+    ) else {
         return;
     };
     let a = Server::start("a", &db_a, &db_a.dir.join("data"), &[]);
     let org = set_up_org(&a);
     // A draft with an uploaded file: the export holds one stored file.
     let c = a
-        .post(&org.staff, "/api/v1/contracts", json!({"title": "下書き", "counterparty_name": "株式会社テスト商事"}))
+        .post(
+            &org.staff,
+            "/api/v1/contracts",
+            json!({"title": "下書き", "counterparty_name": "株式会社テスト商事"}),
+        )
         .expect(201);
     a.request(
         "POST",
-        &format!("/api/v1/contracts/{}/documents?role=main&file_name=contract.pdf", c["id"].as_str().unwrap()),
+        &format!(
+            "/api/v1/contracts/{}/documents?role=main&file_name=contract.pdf",
+            c["id"].as_str().unwrap()
+        ),
         Auth::Session(&org.staff),
         Body::Bytes(&corpus(PDF), "application/pdf"),
     )
@@ -420,10 +477,26 @@ fn damaged_exports_and_taken_codes_are_refused_with_nothing_written() {
     let good: PathBuf = db_a.dir.join("good");
     export(&a, "dev", &good);
     // Exporting onto an existing path or an unknown tenant is refused.
-    let (code, _, err) = cli(&a, &["export", "tenant", "--tenant", "dev", "-o", good.to_str().unwrap()]);
+    let (code, _, err) = cli(
+        &a,
+        &[
+            "export",
+            "tenant",
+            "--tenant",
+            "dev",
+            "-o",
+            good.to_str().unwrap(),
+        ],
+    );
     assert_eq!((code, err.contains("already exists")), (1, true), "{err}");
-    let (code, _, err) = cli(&a, &["export", "tenant", "--tenant", "nope", "-o", "/tmp/x-never"]);
-    assert_eq!((code, err.trim_end()), (1, "tachiai: no tenant with code nope"));
+    let (code, _, err) = cli(
+        &a,
+        &["export", "tenant", "--tenant", "nope", "-o", "/tmp/x-never"],
+    );
+    assert_eq!(
+        (code, err.trim_end()),
+        (1, "tachiai: no tenant with code nope")
+    );
 
     let b = Server::start("b", &db_b, &db_b.dir.join("data"), &[]);
     let blobs_before = blob_count(&b.data_dir);
@@ -440,7 +513,9 @@ fn damaged_exports_and_taken_codes_are_refused_with_nothing_written() {
         (
             variant("tampered", &|d| {
                 let p = d.join("tables/contracts.jsonl");
-                let text = std::fs::read_to_string(&p).unwrap().replace("下書き", "改竄済");
+                let text = std::fs::read_to_string(&p)
+                    .unwrap()
+                    .replace("下書き", "改竄済");
                 std::fs::write(p, text).unwrap();
             }),
             "tables/contracts.jsonl does not match its SHA-256 in the manifest",
@@ -456,11 +531,15 @@ fn damaged_exports_and_taken_codes_are_refused_with_nothing_written() {
             "does not match its SHA-256 in the manifest",
         ),
         (
-            variant("missing", &|d| std::fs::remove_file(d.join(&file_entry)).unwrap()),
+            variant("missing", &|d| {
+                std::fs::remove_file(d.join(&file_entry)).unwrap()
+            }),
             "is listed in the manifest but missing from the export",
         ),
         (
-            variant("extra", &|d| std::fs::write(d.join("tables/evil.jsonl"), "{}\n").unwrap()),
+            variant("extra", &|d| {
+                std::fs::write(d.join("tables/evil.jsonl"), "{}\n").unwrap()
+            }),
             "tables/evil.jsonl is in the export but not in its manifest",
         ),
         (
@@ -472,12 +551,23 @@ fn damaged_exports_and_taken_codes_are_refused_with_nothing_written() {
             "the export has format version 99, this instance reads version 1 only",
         ),
         (
-            variant("not-ours", &|d| std::fs::write(d.join("manifest.json"), "{}").unwrap()),
+            variant("not-ours", &|d| {
+                std::fs::write(d.join("manifest.json"), "{}").unwrap()
+            }),
             "is not a tenant export of Tachiai",
         ),
     ];
     for (dir, expected) in &cases {
-        let (code, out, err) = cli(&b, &["import", "tenant", dir.to_str().unwrap(), "--code", "refused"]);
+        let (code, out, err) = cli(
+            &b,
+            &[
+                "import",
+                "tenant",
+                dir.to_str().unwrap(),
+                "--code",
+                "refused",
+            ],
+        );
         assert_eq!(code, 1, "{dir:?}: {out}");
         assert!(err.contains(expected), "{dir:?}: {err}");
         assert_eq!(err.trim_end().lines().count(), 1, "one sentence: {err}");
@@ -485,11 +575,35 @@ fn damaged_exports_and_taken_codes_are_refused_with_nothing_written() {
     // The code `dev` exists on B; the export's tenant id exists on A.
     let (code, _, err) = cli(&b, &["import", "tenant", good.to_str().unwrap()]);
     assert_eq!(code, 1);
-    assert!(err.contains("a tenant with code dev already exists on this instance"), "{err}");
-    let (code, _, err) = cli(&a, &["import", "tenant", good.to_str().unwrap(), "--code", "again"]);
+    assert!(
+        err.contains("a tenant with code dev already exists on this instance"),
+        "{err}"
+    );
+    let (code, _, err) = cli(
+        &a,
+        &[
+            "import",
+            "tenant",
+            good.to_str().unwrap(),
+            "--code",
+            "again",
+        ],
+    );
     assert_eq!(code, 1);
-    assert!(err.contains("already exists on this instance as dev"), "{err}");
-    let (code, _, err) = cli(&b, &["import", "tenant", good.to_str().unwrap(), "--code", "Bad Code"]);
+    assert!(
+        err.contains("already exists on this instance as dev"),
+        "{err}"
+    );
+    let (code, _, err) = cli(
+        &b,
+        &[
+            "import",
+            "tenant",
+            good.to_str().unwrap(),
+            "--code",
+            "Bad Code",
+        ],
+    );
     assert_eq!(code, 1);
     assert!(err.contains("is not a valid tenant code"), "{err}");
     // Nothing was written: no tenant, no chain, no file.

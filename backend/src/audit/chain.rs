@@ -82,7 +82,8 @@ pub struct ImportDigest(Sha256);
 impl ImportDigest {
     /// Adds the next event.
     pub fn add(&mut self, e: &AuditEvent) {
-        self.0.update(canonical(e, "tachiai-audit-import-v1", e.key_id.as_deref()).as_bytes());
+        self.0
+            .update(canonical(e, "tachiai-audit-import-v1", e.key_id.as_deref()).as_bytes());
         self.0.update(b"\t");
         self.0.update(e.hash.as_bytes());
         self.0.update(b"\n");

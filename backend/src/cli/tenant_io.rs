@@ -93,8 +93,7 @@ pub fn run_import(config: &Config, cmd: ImportCommand) -> anyhow::Result<i32> {
     let store = BlobStore::new(config.data_dir.join("blobs"));
     let origin = crate::workflow::tenants::operator_origin("cli");
     let started = std::time::Instant::now();
-    let report =
-        tenant_io::import_tenant(&mut conn, &store, &path, code.as_deref(), &origin)?;
+    let report = tenant_io::import_tenant(&mut conn, &store, &path, code.as_deref(), &origin)?;
     let rows: u64 = report.tables.iter().map(|(_, n)| n).sum();
     println!(
         "imported tenant {} (id {}): {} tables, {rows} rows, {} files ({} new here), {} audit events, in {:.1} s",

@@ -117,7 +117,10 @@ pub const TABLES: &[TableSpec] = &[
     },
     TableSpec {
         withheld: &["token_hash"],
-        on_import: &[("token_hash", Fill::Unusable), ("revoked_at", Fill::NowIfNull)],
+        on_import: &[
+            ("token_hash", Fill::Unusable),
+            ("revoked_at", Fill::NowIfNull),
+        ],
         ..TableSpec::rows("api_tokens", "id")
     },
     // The seal key is the source instance's: on import the reference is kept only when the
@@ -445,8 +448,8 @@ pub fn count(
 
 /// Whether a seal key `id` exists here.
 pub fn seal_key_exists(conn: &mut AnyConnection, id: &str) -> diesel::QueryResult<bool> {
-    use diesel::prelude::*;
     use crate::db::schema::seal_keys::dsl as k;
+    use diesel::prelude::*;
     Ok(k::seal_keys
         .filter(k::id.eq(id))
         .count()

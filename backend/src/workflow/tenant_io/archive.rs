@@ -101,11 +101,9 @@ impl Sink {
                 crate::private_fs::create_dir(&staging)?;
                 SinkKind::Dir
             }
-            Container::Zip => {
-                SinkKind::Zip(Box::new(zip::ZipWriter::new(
+            Container::Zip => SinkKind::Zip(Box::new(zip::ZipWriter::new(
                 crate::private_fs::create_file(&staging)?,
-            )))
-            }
+            ))),
             Container::Tar => {
                 SinkKind::Tar(BufWriter::new(crate::private_fs::create_file(&staging)?))
             }
@@ -378,7 +376,10 @@ impl Source {
     ) -> Result<Option<R>, TenantIoError> {
         match &mut self.kind {
             SourceKind::Dir(root) => {
-                if name.split('/').any(|c| c.is_empty() || c == "." || c == "..") {
+                if name
+                    .split('/')
+                    .any(|c| c.is_empty() || c == "." || c == "..")
+                {
                     return Ok(None);
                 }
                 match File::open(root.join(name)) {
@@ -390,7 +391,9 @@ impl Source {
             SourceKind::Zip(zip) => match zip.by_name(name) {
                 Ok(mut entry) => f(&mut entry).map(Some),
                 Err(zip::result::ZipError::FileNotFound) => Ok(None),
-                Err(e) => Err(TenantIoError::NotAnExport(format!("a damaged ZIP file ({e})"))),
+                Err(e) => Err(TenantIoError::NotAnExport(format!(
+                    "a damaged ZIP file ({e})"
+                ))),
             },
             SourceKind::Tar(file, index) => {
                 let Some(&(offset, size)) = index.get(name) else {
@@ -425,7 +428,11 @@ mod tests {
                 Err(TenantIoError::OutputExists(_))
             ));
             let mut source = Source::open(&target).unwrap();
-            assert_eq!(source.names().unwrap(), ["files/a", "manifest.json"], "{name}");
+            assert_eq!(
+                source.names().unwrap(),
+                ["files/a", "manifest.json"],
+                "{name}"
+            );
             let back = source
                 .read("files/a", |r| Ok(hash_reader(r)?))
                 .unwrap()

@@ -17,7 +17,7 @@
 pub mod archive;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, Read};
+use std::io::{BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 
 use diesel::Connection;
@@ -72,9 +72,7 @@ pub enum TenantIoError {
     )]
     HashMismatch(String),
     /// The manifest lists an entry the export lacks.
-    #[error(
-        "{0} is listed in the manifest but missing from the export; nothing was imported"
-    )]
+    #[error("{0} is listed in the manifest but missing from the export; nothing was imported")]
     MissingFile(String),
     /// The export holds an entry the manifest does not list.
     #[error("{0} is in the export but not in its manifest; nothing was imported")]
@@ -233,6 +231,25 @@ pub struct ExportReport {
     pub manifest: Manifest,
 }
 
+/// A temporary file removed when dropped.
+struct TempFile(PathBuf);
+
+impl TempFile {
+    fn new() -> std::io::Result<TempFile> {
+        let dir = std::env::temp_dir();
+        Ok(TempFile(dir.join(format!(
+            "tachiai-tenant-export-{}.jsonl",
+            uuid::Uuid::new_v4()
+        ))))
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
 /// Where a table's rows go in the export.
 fn table_file(spec: &TableSpec) -> String {
     if spec.import {
@@ -284,7 +301,9 @@ pub fn export_tenant(
     })?;
     let verified = audit::verify(conn, &tenant.id, key)?.first_break.is_none();
     if !verified {
-        tracing::warn!("the audit chain does not verify with this instance's key; exporting it as it is");
+        tracing::warn!(
+            "the audit chain does not verify with this instance's key; exporting it as it is"
+        );
     }
     let schema_version = db::schema_version(conn)?;
     let database = match db::kind(conn) {
@@ -302,7 +321,9 @@ pub fn export_tenant(
         let mut blobs = BTreeSet::new();
         for spec in TABLES {
             let columns = tenant_tables::exported_columns(conn, spec)?;
-            let mut buf = Vec::new();
+            // Spooled to a temporary file, so memory stays flat whatever the table's size.
+            let spool = TempFile::new()?;
+            let mut out = std::io::BufWriter::new(crate::private_fs::create_file(&spool.0)?);
             let mut rows = 0u64;
             tenant_tables::for_each_row(conn, spec, &columns, &tenant.id, BATCH as i64, |row| {
                 if spec.name == "documents"
@@ -310,13 +331,15 @@ pub fn export_tenant(
                 {
                     blobs.insert(sha.to_owned());
                 }
-                serde_json::to_writer(&mut buf, &Value::Object(row))?;
-                buf.push(b'\n');
+                serde_json::to_writer(&mut out, &Value::Object(row))?;
+                out.write_all(b"\n")?;
                 rows += 1;
                 Ok(())
             })?;
+            out.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+            let size = std::fs::metadata(&spool.0)?.len();
             let file = table_file(spec);
-            let (sha256, size) = sink.add(&file, &buf[..], buf.len() as u64, true)?;
+            let (sha256, size) = sink.add(&file, std::fs::File::open(&spool.0)?, size, true)?;
             files.push(FileEntry {
                 path: file.clone(),
                 sha256,
@@ -431,15 +454,21 @@ fn read_manifest(source: &mut Source, what: &Path) -> Result<Manifest, TenantIoE
 /// Checks every entry against the manifest: each listed entry present with its SHA-256 and
 /// size, nothing unlisted, `files/` entries named by their hash, the tables known here.
 fn check_entries(source: &mut Source, manifest: &Manifest) -> Result<(), TenantIoError> {
-    let listed: BTreeMap<&str, &FileEntry> =
-        manifest.files.iter().map(|f| (f.path.as_str(), f)).collect();
+    let listed: BTreeMap<&str, &FileEntry> = manifest
+        .files
+        .iter()
+        .map(|f| (f.path.as_str(), f))
+        .collect();
     for name in source.names()? {
         if name != MANIFEST && !listed.contains_key(name.as_str()) {
             return Err(TenantIoError::UnlistedFile(name));
         }
     }
     for f in &manifest.files {
-        let safe = !f.path.split('/').any(|c| c.is_empty() || c == "." || c == "..");
+        let safe = !f
+            .path
+            .split('/')
+            .any(|c| c.is_empty() || c == "." || c == "..");
         let named_right = match f.path.strip_prefix("files/") {
             Some(sha) => sha == f.sha256,
             None => f.path.starts_with("tables/") || f.path.starts_with("reference/"),
@@ -490,12 +519,13 @@ fn parents_first(rows: Vec<Map<String, Value>>, self_ref: &str) -> Vec<Map<Strin
     let mut out = Vec::with_capacity(pending.len());
     while !pending.is_empty() {
         let before = pending.len();
-        let (ready, rest): (Vec<_>, Vec<_>) = pending.into_iter().partition(|r| {
-            match r.get(self_ref).and_then(Value::as_str) {
-                None => true,
-                Some(parent) => placed.contains(parent) || !ids.contains(parent),
-            }
-        });
+        let (ready, rest): (Vec<_>, Vec<_>) =
+            pending
+                .into_iter()
+                .partition(|r| match r.get(self_ref).and_then(Value::as_str) {
+                    None => true,
+                    Some(parent) => placed.contains(parent) || !ids.contains(parent),
+                });
         for r in &ready {
             if let Some(id) = r.get("id").and_then(Value::as_str) {
                 placed.insert(id.to_owned());
@@ -560,7 +590,11 @@ pub fn import_tenant(
     let mut added: Vec<PathBuf> = Vec::new();
     let result = (|| {
         let mut shas = BTreeSet::new();
-        for f in manifest.files.iter().filter(|f| f.path.starts_with("files/")) {
+        for f in manifest
+            .files
+            .iter()
+            .filter(|f| f.path.starts_with("files/"))
+        {
             shas.insert(f.sha256.clone());
             if store.path(&f.sha256).is_ok() {
                 continue;
@@ -586,6 +620,70 @@ pub fn import_tenant(
             }
             Err(e)
         }
+    }
+}
+
+/// What the importer checks and changes in each row before inserting it.
+struct RowFix<'a> {
+    tenant_id: &'a str,
+    code: &'a str,
+    shas: &'a BTreeSet<String>,
+    /// Seal key id → whether this instance holds it.
+    known_keys: &'a mut BTreeMap<String, bool>,
+    foreign_seal_keys: &'a mut u64,
+}
+
+impl RowFix<'_> {
+    /// Every row must be the tenant's; the tenant row takes the new code; a document's file
+    /// must be in the export; a seal record keeps its key reference only if the key is here.
+    fn apply(
+        &mut self,
+        conn: &mut AnyConnection,
+        spec: &TableSpec,
+        file: &str,
+        row: &mut Map<String, Value>,
+    ) -> Result<(), TenantIoError> {
+        let own = match spec.name {
+            "tenants" => row.get("id"),
+            _ => row.get("tenant_id"),
+        };
+        if own.and_then(Value::as_str) != Some(self.tenant_id) {
+            return Err(TenantIoError::Inconsistent(format!(
+                "{file} holds a row of another tenant"
+            )));
+        }
+        match spec.name {
+            "tenants" => {
+                row.insert("code".into(), Value::String(self.code.to_owned()));
+            }
+            "documents" => {
+                let sha = row.get("sha256").and_then(Value::as_str).unwrap_or("");
+                if !self.shas.contains(sha) {
+                    return Err(TenantIoError::Inconsistent(format!(
+                        "the file {sha} of a document is not in the export"
+                    )));
+                }
+            }
+            "document_seals" => {
+                if let Some(key) = row.get("seal_key_id").and_then(Value::as_str) {
+                    let key = key.to_owned();
+                    let here = match self.known_keys.get(&key) {
+                        Some(&here) => here,
+                        None => {
+                            let here = tenant_tables::seal_key_exists(conn, &key)?;
+                            self.known_keys.insert(key, here);
+                            here
+                        }
+                    };
+                    if !here {
+                        row.insert("seal_key_id".into(), Value::Null);
+                        *self.foreign_seal_keys += 1;
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(())
     }
 }
 
@@ -615,11 +713,21 @@ fn insert_all(
                 .expect("checked")
                 .sha256
                 .clone();
-            // Parsed while hashed again: the entry read now is the one checked.
-            let rows = source
+            // Parsed while hashed again (the entry read now is the one checked; a mismatch
+            // rolls the transaction back) and inserted every BATCH rows, so memory stays flat;
+            // a table with a self-reference is collected whole and ordered parents first.
+            let mut fix = RowFix {
+                tenant_id: &tenant_id,
+                code,
+                shas,
+                known_keys: &mut known_keys,
+                foreign_seal_keys: &mut foreign_seal_keys,
+            };
+            let inserted = source
                 .read(&t.file, |r| {
                     let mut hasher = Sha256::new();
-                    let mut rows = Vec::new();
+                    let mut pending = Vec::new();
+                    let mut count = 0u64;
                     let mut reader = std::io::BufReader::new(r);
                     let mut line = Vec::new();
                     loop {
@@ -628,81 +736,37 @@ fn insert_all(
                             break;
                         }
                         hasher.update(&line);
-                        let row: Map<String, Value> =
+                        count += 1;
+                        let mut row: Map<String, Value> =
                             serde_json::from_slice(&line).map_err(|e| {
-                                TenantIoError::Inconsistent(format!(
-                                    "{} line {}: {e}",
-                                    t.file,
-                                    rows.len() + 1
-                                ))
+                                TenantIoError::Inconsistent(format!("{} line {count}: {e}", t.file))
                             })?;
-                        rows.push(row);
+                        fix.apply(conn, spec, &t.file, &mut row)?;
+                        pending.push(row);
+                        if spec.self_ref.is_none() && pending.len() == BATCH {
+                            tenant_tables::insert_rows(conn, spec, cols, &pending, now.0)?;
+                            pending.clear();
+                        }
                     }
                     if data_encoding::HEXLOWER.encode(&hasher.finalize()) != expected {
                         return Err(TenantIoError::HashMismatch(t.file.clone()));
                     }
-                    Ok(rows)
+                    if let Some(column) = spec.self_ref {
+                        pending = parents_first(pending, column);
+                    }
+                    for chunk in pending.chunks(BATCH) {
+                        tenant_tables::insert_rows(conn, spec, cols, chunk, now.0)?;
+                    }
+                    Ok(count)
                 })?
                 .ok_or_else(|| TenantIoError::MissingFile(t.file.clone()))?;
-            if rows.len() as u64 != t.rows {
+            if inserted != t.rows {
                 return Err(TenantIoError::Inconsistent(format!(
-                    "{} has {} rows, the manifest says {}",
-                    t.file,
-                    rows.len(),
-                    t.rows
+                    "{} has {inserted} rows, the manifest says {}",
+                    t.file, t.rows
                 )));
             }
-            let mut rows = match spec.self_ref {
-                Some(column) => parents_first(rows, column),
-                None => rows,
-            };
-            for row in &mut rows {
-                let own = match spec.name {
-                    "tenants" => row.get("id"),
-                    _ => row.get("tenant_id"),
-                };
-                if own.and_then(Value::as_str) != Some(tenant_id.as_str()) {
-                    return Err(TenantIoError::Inconsistent(format!(
-                        "{} holds a row of another tenant",
-                        t.file
-                    )));
-                }
-                match spec.name {
-                    "tenants" => {
-                        row.insert("code".into(), Value::String(code.to_owned()));
-                    }
-                    "documents" => {
-                        let sha = row.get("sha256").and_then(Value::as_str).unwrap_or("");
-                        if !shas.contains(sha) {
-                            return Err(TenantIoError::Inconsistent(format!(
-                                "the file {sha} of a document is not in the export"
-                            )));
-                        }
-                    }
-                    "document_seals" => {
-                        if let Some(key) = row.get("seal_key_id").and_then(Value::as_str) {
-                            let key = key.to_owned();
-                            let here = match known_keys.get(&key) {
-                                Some(&here) => here,
-                                None => {
-                                    let here = tenant_tables::seal_key_exists(conn, &key)?;
-                                    known_keys.insert(key, here);
-                                    here
-                                }
-                            };
-                            if !here {
-                                row.insert("seal_key_id".into(), Value::Null);
-                                foreign_seal_keys += 1;
-                            }
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            for chunk in rows.chunks(BATCH) {
-                tenant_tables::insert_rows(conn, spec, cols, chunk, now.0)?;
-            }
-            counts.push((t.name.clone(), rows.len() as u64));
+            counts.push((t.name.clone(), inserted));
         }
         let tenant = tenants::get(conn, &tenant_id)?;
         if tenant.audit_seq != manifest.audit_chain.events
