@@ -457,6 +457,19 @@ pub fn seal_key_exists(conn: &mut AnyConnection, id: &str) -> diesel::QueryResul
         > 0)
 }
 
+/// Whether any document row (of any tenant) names the blob `sha256`: a failed import removes
+/// only the files it added that nothing references (another import of the same files may have
+/// committed meanwhile).
+pub fn blob_referenced(conn: &mut AnyConnection, sha256: &str) -> diesel::QueryResult<bool> {
+    use crate::db::schema::documents::dsl as d;
+    use diesel::prelude::*;
+    Ok(d::documents
+        .filter(d::sha256.eq(sha256))
+        .count()
+        .get_result::<i64>(conn)?
+        > 0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

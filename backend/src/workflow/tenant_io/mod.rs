@@ -587,7 +587,7 @@ pub fn import_tenant(
         );
     }
     // Files first: stored under their hash, so a file this instance already holds is shared.
-    let mut added: Vec<PathBuf> = Vec::new();
+    let mut added: Vec<(String, PathBuf)> = Vec::new();
     let result = (|| {
         let mut shas = BTreeSet::new();
         for f in manifest
@@ -605,7 +605,7 @@ pub fn import_tenant(
             if stored.sha256 != f.sha256 {
                 return Err(TenantIoError::HashMismatch(f.path.clone()));
             }
-            added.push(store.path(&stored.sha256)?);
+            added.push((stored.sha256.clone(), store.path(&stored.sha256)?));
         }
         insert_all(conn, &mut source, &manifest, &columns, &shas, &code, origin)
     })();
@@ -615,8 +615,10 @@ pub fn import_tenant(
             Ok(report)
         }
         Err(e) => {
-            for path in added {
-                let _ = std::fs::remove_file(path);
+            for (sha, path) in added {
+                if !tenant_tables::blob_referenced(conn, &sha).unwrap_or(true) {
+                    let _ = std::fs::remove_file(path);
+                }
             }
             Err(e)
         }
