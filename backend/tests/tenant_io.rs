@@ -476,6 +476,12 @@ fn damaged_exports_and_taken_codes_are_refused_with_nothing_written() {
     .expect(201);
     let good: PathBuf = db_a.dir.join("good");
     export(&a, "dev", &good);
+    let good_zip = db_a.dir.join("good.zip");
+    export(&a, "dev", &good_zip);
+    // A ZIP cut short in transfer.
+    let truncated = db_a.dir.join("truncated.zip");
+    let bytes = std::fs::read(&good_zip).unwrap();
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
     // Exporting onto an existing path or an unknown tenant is refused.
     let (code, _, err) = cli(
         &a,
@@ -557,6 +563,10 @@ fn damaged_exports_and_taken_codes_are_refused_with_nothing_written() {
             "is not a tenant export of Tachiai",
         ),
     ];
+    let cases: Vec<(PathBuf, &str)> = cases
+        .into_iter()
+        .chain([(truncated.clone(), "is not a tenant export of Tachiai")])
+        .collect();
     for (dir, expected) in &cases {
         let (code, out, err) = cli(
             &b,
@@ -609,8 +619,8 @@ fn damaged_exports_and_taken_codes_are_refused_with_nothing_written() {
     // Nothing was written: no tenant, no chain, no file.
     assert_eq!(cli_ok(&b, &["audit", "head"]), head_before);
     assert_eq!(blob_count(&b.data_dir), blobs_before);
-    // And the good export still imports.
-    import(&b, &good, "accepted");
+    // And the good export (as a ZIP) still imports.
+    import(&b, &good_zip, "accepted");
     check_imported(&b, "accepted", "dev");
     assert_eq!(blob_count(&b.data_dir), blobs_before + 1);
 }
