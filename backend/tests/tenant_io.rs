@@ -278,11 +278,14 @@ fn export(server: &Server, code: &str, out: &Path) -> (Value, Duration) {
 }
 
 fn import(server: &Server, from: &Path, code: &str) -> Duration {
+    import_with(server, from, code, &[]).0
+}
+
+fn import_with(server: &Server, from: &Path, code: &str, extra: &[&str]) -> (Duration, String) {
     let started = Instant::now();
-    let text = cli_ok(
-        server,
-        &["import", "tenant", from.to_str().unwrap(), "--code", code],
-    );
+    let mut args = vec!["import", "tenant", from.to_str().unwrap(), "--code", code];
+    args.extend_from_slice(extra);
+    let text = cli_ok(server, &args);
     let took = started.elapsed();
     assert!(
         text.starts_with(&format!("imported tenant {code}")),
@@ -292,7 +295,7 @@ fn import(server: &Server, from: &Path, code: &str) -> Duration {
         text.contains("tachiai admin create-user --tenant"),
         "{text}"
     );
-    took
+    (took, text)
 }
 
 #[test]
@@ -366,7 +369,21 @@ fn a_tenant_goes_from_sqlite_to_postgres_and_back_intact() {
         err.contains("a tenant with code dev already exists"),
         "{err}"
     );
-    let t_import_b = import(&b, &dir_export, "moved");
+    // A's operator hands its audit key over: every event A sealed is HMAC-checked on import.
+    let a_key = a.data_dir.join("audit.key");
+    let (t_import_b, text) = import_with(
+        &b,
+        &dir_export,
+        "moved",
+        &["--source-audit-key-file", a_key.to_str().unwrap()],
+    );
+    assert!(
+        text.contains(&format!(
+            "{} imported audit events carried a valid HMAC",
+            rows_a["audit_events"]
+        )),
+        "{text}"
+    );
     check_imported(&b, "moved", "dev");
     let zip_export = db_b.dir.join("export.zip");
     let (m_b, t_export_b) = export(&b, "moved", &zip_export);

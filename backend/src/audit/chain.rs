@@ -104,20 +104,27 @@ pub struct ImportedChain {
     pub head: String,
     /// The [`ImportDigest`] over them.
     pub digest: String,
+    /// Of them, events whose HMAC was checked with a source key given to the import.
+    pub hmac_checked: u64,
 }
 
 /// Walks the chain of `tenant_id` as imported (before the pin is appended): the sequence must
 /// run 1..=`audit_seq` of the tenant row without gaps, every event must link to its predecessor,
-/// and the last one must be the tenant row's head. Returns the digest to pin, or the first break.
+/// and the last one must be the tenant row's head. Events sealed by one of `source_keys` (the
+/// source's audit key, when its operator hands it over for the move) must also carry their HMAC:
+/// without it, the links and the digest prove that nothing changed *after* the import, and the
+/// export's authenticity rests on its transfer. Returns the digest to pin, or the first break.
 pub fn check_imported(
     conn: &mut AnyConnection,
     tenant_id: &str,
+    source_keys: &[AuditKey],
 ) -> diesel::QueryResult<Result<ImportedChain, ChainBreak>> {
     const BATCH: i64 = 1000;
     let tenant = tenants::get(conn, tenant_id)?;
     let mut digest = ImportDigest::default();
     let mut expected_seq = 1;
     let mut prev = GENESIS_HASH.to_owned();
+    let mut hmac_checked = 0u64;
     loop {
         let batch = audit_events::chain_batch(conn, tenant_id, expected_seq - 1, BATCH)?;
         if batch.is_empty() {
@@ -135,6 +142,18 @@ pub fn check_imported(
             };
             if let Some((seq, kind)) = kind {
                 return Ok(Err(ChainBreak { seq, kind }));
+            }
+            let source_key = source_keys
+                .iter()
+                .find(|k| e.key_id.as_deref() == Some(k.id()));
+            if let Some(key) = source_key {
+                if event_hash(e, key) != e.hash {
+                    return Ok(Err(ChainBreak {
+                        seq: e.seq,
+                        kind: ChainBreakKind::Edited,
+                    }));
+                }
+                hmac_checked += 1;
             }
             digest.add(e);
             prev.clone_from(&e.hash);
@@ -157,6 +176,7 @@ pub fn check_imported(
         events: tenant.audit_seq,
         head: prev,
         digest: digest.finish(),
+        hmac_checked,
     }))
 }
 

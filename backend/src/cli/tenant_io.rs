@@ -5,7 +5,10 @@
 
 use std::path::PathBuf;
 
+use anyhow::Context;
 use clap::Subcommand;
+
+use crate::audit::AuditKey;
 
 use crate::config::Config;
 use crate::db;
@@ -39,6 +42,11 @@ pub enum ImportCommand {
         /// Import under this 団体コード instead of the exported one.
         #[arg(long)]
         code: Option<String>,
+        /// A file with the source instance's audit key (its `audit.key`: base64 or 64 hex
+        /// characters), when its operator
+        /// hands it over: every imported event it sealed must then carry a valid HMAC.
+        #[arg(long)]
+        source_audit_key_file: Option<PathBuf>,
     },
 }
 
@@ -86,14 +94,38 @@ pub fn run_export(config: &Config, cmd: ExportCommand) -> anyhow::Result<i32> {
 
 /// Runs `tachiai import tenant`.
 pub fn run_import(config: &Config, cmd: ImportCommand) -> anyhow::Result<i32> {
-    let ImportCommand::Tenant { path, code } = cmd;
+    let ImportCommand::Tenant {
+        path,
+        code,
+        source_audit_key_file,
+    } = cmd;
+    let source_keys = match &source_audit_key_file {
+        Some(file) => {
+            let text = std::fs::read_to_string(file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            vec![AuditKey::from_hex(text.trim()).with_context(|| {
+                format!(
+                    "{} must hold an audit key (base64 or 64 hexadecimal characters)",
+                    file.display()
+                )
+            })?]
+        }
+        None => Vec::new(),
+    };
     crate::startup::install_audit_key(config)?;
     let pool = db::connect(&config.database_url, 1)?;
     let mut conn = pool.get()?;
     let store = BlobStore::new(config.data_dir.join("blobs"));
     let origin = crate::workflow::tenants::operator_origin("cli");
     let started = std::time::Instant::now();
-    let report = tenant_io::import_tenant(&mut conn, &store, &path, code.as_deref(), &origin)?;
+    let report = tenant_io::import_tenant(
+        &mut conn,
+        &store,
+        &path,
+        code.as_deref(),
+        &source_keys,
+        &origin,
+    )?;
     let rows: u64 = report.tables.iter().map(|(_, n)| n).sum();
     println!(
         "imported tenant {} (id {}): {} tables, {rows} rows, {} files ({} new here), {} audit events, in {:.1} s",
@@ -107,6 +139,12 @@ pub fn run_import(config: &Config, cmd: ImportCommand) -> anyhow::Result<i32> {
     );
     for (t, n) in &report.tables {
         println!("  {t:<28} {n:>8}");
+    }
+    if source_audit_key_file.is_some() {
+        println!(
+            "{} imported audit events carried a valid HMAC of the source's audit key",
+            report.hmac_checked
+        );
     }
     if report.foreign_seal_keys > 0 {
         println!(

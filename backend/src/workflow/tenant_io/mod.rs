@@ -424,6 +424,8 @@ pub struct ImportReport {
     pub users: u64,
     /// Audit events imported (before the import's own event).
     pub imported_events: i64,
+    /// Of those, events whose HMAC was checked with the source's audit key.
+    pub hmac_checked: u64,
     /// Seal records whose key this instance does not hold (the reference is cleared, the
     /// certificate hash kept).
     pub foreign_seal_keys: u64,
@@ -549,6 +551,7 @@ pub fn import_tenant(
     store: &BlobStore,
     from: &Path,
     new_code: Option<&str>,
+    source_keys: &[AuditKey],
     origin: &Origin,
 ) -> Result<ImportReport, TenantIoError> {
     let mut source = Source::open(from)?;
@@ -607,7 +610,14 @@ pub fn import_tenant(
             }
             added.push((stored.sha256.clone(), store.path(&stored.sha256)?));
         }
-        insert_all(conn, &mut source, &manifest, &columns, &shas, &code, origin)
+        let plan = Plan {
+            manifest: &manifest,
+            columns: &columns,
+            shas: &shas,
+            code: &code,
+            source_keys,
+        };
+        insert_all(conn, &mut source, &plan, origin)
     })();
     match result {
         Ok(mut report) => {
@@ -689,16 +699,33 @@ impl RowFix<'_> {
     }
 }
 
+/// What the checks before the transaction established.
+struct Plan<'a> {
+    manifest: &'a Manifest,
+    /// Per table, the columns the export and this instance share.
+    columns: &'a BTreeMap<&'a str, Vec<Column>>,
+    /// The stored files of the export.
+    shas: &'a BTreeSet<String>,
+    /// The tenant code here.
+    code: &'a str,
+    /// The source's audit keys, when handed over.
+    source_keys: &'a [AuditKey],
+}
+
 /// The rows, in one transaction, then the chain check and the import's audit event.
 fn insert_all(
     conn: &mut AnyConnection,
     source: &mut Source,
-    manifest: &Manifest,
-    columns: &BTreeMap<&str, Vec<Column>>,
-    shas: &BTreeSet<String>,
-    code: &str,
+    plan: &Plan<'_>,
     origin: &Origin,
 ) -> Result<ImportReport, TenantIoError> {
+    let Plan {
+        manifest,
+        columns,
+        shas,
+        code,
+        source_keys,
+    } = *plan;
     let now = Millis::now();
     let tenant_id = manifest.tenant.id.clone();
     conn.transaction(|conn| {
@@ -778,7 +805,7 @@ fn insert_all(
                 "the tenant's audit head differs from the manifest's".into(),
             ));
         }
-        let chain = audit::check_imported(conn, &tenant_id)?.map_err(|b| {
+        let chain = audit::check_imported(conn, &tenant_id, source_keys)?.map_err(|b| {
             TenantIoError::Inconsistent(format!(
                 "the audit chain is broken at event {} ({})",
                 b.seq,
@@ -810,6 +837,7 @@ fn insert_all(
                     "imported_head": chain.head,
                     "imported_digest": chain.digest,
                     "imported_key_ids": manifest.audit_chain.key_ids,
+                    "imported_hmac_checked": chain.hmac_checked,
                 }),
             },
             now,
@@ -822,6 +850,7 @@ fn insert_all(
             new_files: 0,
             users,
             imported_events: chain.events,
+            hmac_checked: chain.hmac_checked,
             foreign_seal_keys,
         })
     })
