@@ -855,3 +855,59 @@ fn insert_all(
         })
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: &str, parent: Option<&str>) -> Map<String, Value> {
+        let Value::Object(map) = json!({"id": id, "parent_id": parent}) else {
+            unreachable!()
+        };
+        map
+    }
+
+    /// Departments and forwarded recipients refer to rows of their own table: a child listed
+    /// before its parent (ids are random, the export orders by id) is inserted after it.
+    #[test]
+    fn parents_come_first_whatever_the_order() {
+        let rows = vec![
+            row("a", Some("c")),
+            row("b", None),
+            row("c", Some("b")),
+            row("d", Some("elsewhere")),
+        ];
+        let ordered: Vec<String> = parents_first(rows, "parent_id")
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_owned())
+            .collect();
+        let at = |id: &str| ordered.iter().position(|o| o == id).unwrap();
+        assert!(at("b") < at("c") && at("c") < at("a"), "{ordered:?}");
+        assert_eq!(ordered.len(), 4);
+        // A cycle is passed through for the database to refuse, not looped on.
+        let cycle = parents_first(vec![row("x", Some("y")), row("y", Some("x"))], "parent_id");
+        assert_eq!(cycle.len(), 2);
+    }
+
+    /// The version check comes before anything else of the manifest is read.
+    #[test]
+    fn another_format_version_is_refused_by_number() {
+        let dir = std::env::temp_dir().join(format!("tachiai-manifest-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join(MANIFEST),
+            json!({"format": FORMAT, "format_version": 2}).to_string(),
+        )
+        .unwrap();
+        let mut source = Source::open(&dir).unwrap();
+        let err = read_manifest(&mut source, &dir).unwrap_err();
+        assert!(
+            matches!(err, TenantIoError::UnsupportedVersion { found: 2 }),
+            "{err}"
+        );
+        std::fs::write(dir.join(MANIFEST), json!({"format": "zip"}).to_string()).unwrap();
+        let err = read_manifest(&mut source, &dir).unwrap_err();
+        assert!(matches!(err, TenantIoError::NotAnExport(_)), "{err}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
