@@ -204,6 +204,13 @@ audit_actions! {
     /// The database was restored from a backup (`tachiai restore`), recorded in the restored
     /// database.
     BackupRestored = ("backup.restored", "バックアップからの復元", "Restored from a backup"),
+    // Tenant export and import (全データ返却).
+    /// Everything of the tenant was exported for return (`tachiai export tenant`); written
+    /// before the data is read, so the export carries its own record.
+    TenantExported = ("tenant.exported", "全データの出力（返却）", "Tenant data exported for return"),
+    /// The tenant was recreated here from an export (`tachiai import tenant`); its details pin the
+    /// imported audit chain (imported head and digest, see `backend/src/audit/chain.rs`).
+    TenantImported = ("tenant.imported", "全データの取込み", "Tenant data imported"),
 }
 
 #[cfg(test)]

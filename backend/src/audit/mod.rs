@@ -17,6 +17,8 @@ pub mod refusals;
 pub use chain::{
     ChainBreak, ChainBreakKind, ChainReport, GENESIS_HASH, event_hash, legacy_hash, verify,
 };
+// tenant import (issue 15): the imported chain's pin
+pub use chain::{IMPORT_ACTION, ImportDigest, ImportedChain, check_imported};
 pub use key::AuditKey;
 
 /// The reserved `tenants` row whose chain holds the refusals that belong to no tenant (created

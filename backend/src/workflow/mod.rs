@@ -23,6 +23,8 @@ pub mod tenants;
 pub mod users;
 pub mod verification;
 pub mod views;
+// tenant export and import (issue 15, 全データ返却)
+pub mod tenant_io;
 
 pub use actor::Actor;
 pub use error::{WorkflowError, WorkflowResult};

@@ -132,3 +132,28 @@ pub fn key_ids(conn: &mut AnyConnection) -> QueryResult<Vec<String>> {
         .order(a::key_id.assume_not_null())
         .load(conn)
 }
+
+// tenant import (issue 15, 全データ返却)
+/// The tenant's newest event with `action`, if any (the import pin of an imported chain).
+pub fn newest_with_action(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    action: &str,
+) -> QueryResult<Option<AuditEvent>> {
+    a::audit_events
+        .filter(a::tenant_id.eq(tenant_id).and(a::action.eq(action)))
+        .order(a::seq.desc())
+        .select(AuditEvent::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The ids of the audit keys that sealed events of one tenant's chain.
+pub fn key_ids_of(conn: &mut AnyConnection, tenant_id: &str) -> QueryResult<Vec<String>> {
+    a::audit_events
+        .filter(a::tenant_id.eq(tenant_id).and(a::key_id.is_not_null()))
+        .select(a::key_id.assume_not_null())
+        .distinct()
+        .order(a::key_id.assume_not_null())
+        .load(conn)
+}
