@@ -66,7 +66,6 @@ pub enum Command {
     /// Archive timestamp renewal (長期署名の延長) of concluded contracts: `status`, `renew-due`.
     #[command(subcommand)]
     Ltv(ltv::LtvCommand),
-<<<<<<< HEAD
     // Backups (バックアップ).
     /// Make an online backup while the servers run (`backup -o DIR`), or check one
     /// (`backup verify DIR`).
@@ -74,7 +73,6 @@ pub enum Command {
     /// Restore a backup into an empty data directory and database (checks every hash first;
     /// `--force` overwrites).
     Restore(backup::RestoreArgs),
-=======
     // tenant export and import (issue 15, 全データ返却)
     /// Export data: `tenant` (everything of a tenant, for return or moving).
     #[command(subcommand)]
@@ -82,7 +80,6 @@ pub enum Command {
     /// Import data: `tenant` (a tenant exported by `tachiai export tenant`).
     #[command(subcommand)]
     Import(tenant_io::ImportCommand),
->>>>>>> h-tenantio
 }
 
 /// `tachiai config …`
@@ -256,14 +253,11 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Seal(cmd) => seal::run_seal(&config, cmd),
         Command::Tsa(cmd) => seal::run_tsa(&config, cmd),
         Command::Ltv(cmd) => ltv::run(&config, cmd),
-<<<<<<< HEAD
         Command::Backup(args) => backup::run_backup(&config, args),
         Command::Restore(args) => backup::run_restore(cli.config.as_deref(), args),
-=======
         // tenant export and import (issue 15)
         Command::Export(cmd) => tenant_io::run_export(&config, cmd),
         Command::Import(cmd) => tenant_io::run_import(&config, cmd),
->>>>>>> h-tenantio
     }
 }
 
