@@ -185,7 +185,11 @@ pub fn job_registry(state: &AppState) -> anyhow::Result<crate::jobs::Registry> {
                 crate::workflow::signing::Links::new(&state.config.public_url),
             )
             .download_link_days(state.config.concluded_link_days),
-        ))
+        )
+        // Maintenance notices (お知らせ): planned maintenance mailed to administrators.
+        .with(crate::workflow::notices::NoticeMailHandler::new(
+            crate::workflow::signing::Links::new(&state.config.public_url),
+        )))
 }
 
 /// The line `tachiai serve` prints when it seals with the development PKI.

@@ -136,7 +136,8 @@ pub fn security_headers(
         header::HeaderName::from_static("permissions-policy"),
         HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
     );
-    if path.starts_with("/api/v1") {
+    // An endpoint may allow caching itself (the signing page's notices); otherwise never.
+    if path.starts_with("/api/v1") && !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
 }

@@ -195,6 +195,14 @@ audit_actions! {
     RequestRefused = ("request.refused", "リクエストの拒否", "Request refused"),
     /// Refusals beyond the per-minute audit limit were counted, not recorded one by one.
     RefusalsSummarized = ("request.refusals_summarized", "拒否したリクエストの集計", "Refused requests summarised"),
+    // Maintenance notices (メンテナンス・障害のお知らせ).
+    /// A notice was published (by a tenant's administrator, or service-wide by the operator on
+    /// the system chain).
+    NoticePublished = ("notice.published", "お知らせの掲載", "Notice published"),
+    /// A notice's kind, window, title or text changed (before and after in the details).
+    NoticeUpdated = ("notice.updated", "お知らせの変更", "Notice changed"),
+    /// A notice was withdrawn: banners stop showing it and no reminder is mailed.
+    NoticeWithdrawn = ("notice.withdrawn", "お知らせの取り下げ", "Notice withdrawn"),
 }
 
 #[cfg(test)]

@@ -17,6 +17,8 @@ use crate::db::queries::{audit_events, tenants};
 use crate::workflow;
 
 mod ltv;
+// Maintenance notices (お知らせ).
+mod notice;
 mod pdf;
 mod seal;
 
@@ -63,6 +65,11 @@ pub enum Command {
     /// Archive timestamp renewal (長期署名の延長) of concluded contracts: `status`, `renew-due`.
     #[command(subcommand)]
     Ltv(ltv::LtvCommand),
+    // Maintenance notices (お知らせ).
+    /// Maintenance and outage notices (お知らせ): publish, list, withdraw; shown as banners to
+    /// staff and counterparties.
+    #[command(subcommand)]
+    Notice(notice::NoticeCommand),
 }
 
 /// `tachiai config …`
@@ -236,6 +243,8 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Seal(cmd) => seal::run_seal(&config, cmd),
         Command::Tsa(cmd) => seal::run_tsa(&config, cmd),
         Command::Ltv(cmd) => ltv::run(&config, cmd),
+        // Maintenance notices (お知らせ).
+        Command::Notice(cmd) => notice::run(&config, cmd),
     }
 }
 

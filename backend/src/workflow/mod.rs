@@ -23,6 +23,8 @@ pub mod tenants;
 pub mod users;
 pub mod verification;
 pub mod views;
+// Maintenance notices (お知らせ).
+pub mod notices;
 
 pub use actor::Actor;
 pub use error::{WorkflowError, WorkflowResult};
