@@ -314,7 +314,11 @@ mod tests {
     fn only_admins_manage_notices_by_role() {
         for r in Role::ALL {
             let p = effective_permissions(&[r], &[]);
-            assert_eq!(p.contains(&Permission::ManageNotices), r == Role::Admin, "{r}");
+            assert_eq!(
+                p.contains(&Permission::ManageNotices),
+                r == Role::Admin,
+                "{r}"
+            );
         }
     }
 

@@ -24,7 +24,11 @@ pub enum NoticeKind {
 
 impl NoticeKind {
     /// Every kind, in display order.
-    pub const ALL: [NoticeKind; 3] = [NoticeKind::Planned, NoticeKind::Outage, NoticeKind::Recovered];
+    pub const ALL: [NoticeKind; 3] = [
+        NoticeKind::Planned,
+        NoticeKind::Outage,
+        NoticeKind::Recovered,
+    ];
 
     /// The stored and wire name.
     pub fn as_str(self) -> &'static str {
@@ -231,19 +235,48 @@ mod tests {
 
     #[test]
     fn titles_are_one_plain_line() {
-        assert_eq!(NoticeTitle::parse("  定期メンテナンス ").unwrap().as_str(), "定期メンテナンス");
+        assert_eq!(
+            NoticeTitle::parse("  定期メンテナンス ").unwrap().as_str(),
+            "定期メンテナンス"
+        );
         assert_eq!(NoticeTitle::parse(" "), Err(ValidationError::Required));
-        assert_eq!(NoticeTitle::parse("a\nb"), Err(ValidationError::InvalidCharacters));
-        assert_eq!(NoticeTitle::parse(&"あ".repeat(TITLE_MAX)).unwrap().as_str().chars().count(), TITLE_MAX);
-        assert_eq!(NoticeTitle::parse(&"あ".repeat(TITLE_MAX + 1)), Err(ValidationError::TooLong));
+        assert_eq!(
+            NoticeTitle::parse("a\nb"),
+            Err(ValidationError::InvalidCharacters)
+        );
+        assert_eq!(
+            NoticeTitle::parse(&"あ".repeat(TITLE_MAX))
+                .unwrap()
+                .as_str()
+                .chars()
+                .count(),
+            TITLE_MAX
+        );
+        assert_eq!(
+            NoticeTitle::parse(&"あ".repeat(TITLE_MAX + 1)),
+            Err(ValidationError::TooLong)
+        );
     }
 
     #[test]
     fn texts_keep_line_breaks_but_no_other_control_characters() {
-        assert_eq!(NoticeText::parse("一行目\r\n二行目\r").unwrap().as_str(), "一行目\n二行目");
-        assert_eq!(NoticeText::parse("<b>太字</b>").unwrap().as_str(), "<b>太字</b>", "kept as text, escaped when shown");
-        assert_eq!(NoticeText::parse("a\u{7}b"), Err(ValidationError::InvalidCharacters));
-        assert_eq!(NoticeText::parse(&"x".repeat(TEXT_MAX + 1)), Err(ValidationError::TooLong));
+        assert_eq!(
+            NoticeText::parse("一行目\r\n二行目\r").unwrap().as_str(),
+            "一行目\n二行目"
+        );
+        assert_eq!(
+            NoticeText::parse("<b>太字</b>").unwrap().as_str(),
+            "<b>太字</b>",
+            "kept as text, escaped when shown"
+        );
+        assert_eq!(
+            NoticeText::parse("a\u{7}b"),
+            Err(ValidationError::InvalidCharacters)
+        );
+        assert_eq!(
+            NoticeText::parse(&"x".repeat(TEXT_MAX + 1)),
+            Err(ValidationError::TooLong)
+        );
         assert_eq!(NoticeText::parse("\n\n"), Err(ValidationError::Required));
     }
 
@@ -251,10 +284,23 @@ mod tests {
     fn periods_end_after_they_start_in_the_future_and_are_bounded() {
         let now = 100 * DAY;
         assert_eq!(check_period(now + DAY, now + 2 * DAY, now), Ok(()));
-        assert_eq!(check_period(now + DAY, now + DAY, now), Ok(()), "an instant is a window");
-        assert_eq!(check_period(now + 2 * DAY, now + DAY, now), Err(PeriodError::EndBeforeStart));
-        assert_eq!(check_period(now - 2 * DAY, now, now), Err(PeriodError::EndInPast));
-        assert_eq!(check_period(now, now + 91 * DAY, now), Err(PeriodError::TooLong));
+        assert_eq!(
+            check_period(now + DAY, now + DAY, now),
+            Ok(()),
+            "an instant is a window"
+        );
+        assert_eq!(
+            check_period(now + 2 * DAY, now + DAY, now),
+            Err(PeriodError::EndBeforeStart)
+        );
+        assert_eq!(
+            check_period(now - 2 * DAY, now, now),
+            Err(PeriodError::EndInPast)
+        );
+        assert_eq!(
+            check_period(now, now + 91 * DAY, now),
+            Err(PeriodError::TooLong)
+        );
     }
 
     #[test]

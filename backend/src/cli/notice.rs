@@ -49,7 +49,11 @@ pub struct PublishArgs {
     #[arg(long)]
     title: String,
     /// 本文: plain text, at most 2000 characters.
-    #[arg(long, required_unless_present = "text_file", conflicts_with = "text_file")]
+    #[arg(
+        long,
+        required_unless_present = "text_file",
+        conflicts_with = "text_file"
+    )]
     text: Option<String>,
     /// Read the text from this UTF-8 file instead.
     #[arg(long, value_name = "FILE")]
@@ -74,8 +78,8 @@ pub fn run(config: &Config, cmd: NoticeCommand) -> anyhow::Result<i32> {
             let text = match (&args.text, &args.text_file) {
                 (Some(t), _) => t.clone(),
                 (None, Some(f)) => {
-                    let bytes = std::fs::read(f)
-                        .with_context(|| format!("cannot read {}", f.display()))?;
+                    let bytes =
+                        std::fs::read(f).with_context(|| format!("cannot read {}", f.display()))?;
                     String::from_utf8(bytes)
                         .ok()
                         .with_context(|| format!("{} is not UTF-8 text", f.display()))?
@@ -147,12 +151,14 @@ pub fn run(config: &Config, cmd: NoticeCommand) -> anyhow::Result<i32> {
             Ok(0)
         }
         NoticeCommand::Withdraw { id } => {
-            let n = notices::withdraw(&mut conn, NoticeOwner::Service, &origin, &id)
-                .map_err(|e| match e {
-                    WorkflowError::Refused(shared::problem::ProblemCode::NotFound) => {
-                        anyhow::anyhow!("no notice with ID {id}")
+            let n =
+                notices::withdraw(&mut conn, NoticeOwner::Service, &origin, &id).map_err(|e| {
+                    match e {
+                        WorkflowError::Refused(shared::problem::ProblemCode::NotFound) => {
+                            anyhow::anyhow!("no notice with ID {id}")
+                        }
+                        other => describe(other),
                     }
-                    other => describe(other),
                 })?;
             println!("withdrew notice {} ({})", n.id, n.title);
             Ok(0)

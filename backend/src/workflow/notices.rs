@@ -380,8 +380,8 @@ fn mail_admins(
 
 /// The banner's notices for `tenant_id` (`None`: service-wide only) at `now`: the service-wide
 /// ones and the tenant's, each at most [`BANNER_MAX`], merged (active first, an outage before
-/// the rest, then by start) and cut to [`BANNER_MAX`], so a tenant's own notices can never
-/// push the service-wide ones out of the banner entirely.
+/// the rest, the operator's before the tenant's, then by start) and cut to [`BANNER_MAX`], so
+/// a tenant's own notices can never push the service-wide ones out of the banner.
 fn banners(
     conn: &mut AnyConnection,
     tenant_id: Option<&str>,
@@ -390,12 +390,19 @@ fn banners(
     let limit = BANNER_MAX as i64;
     let mut rows = notices::list_shown(conn, None, now.0, BANNER_LEAD_MS, limit)?;
     if let Some(t) = tenant_id {
-        rows.extend(notices::list_shown(conn, Some(t), now.0, BANNER_LEAD_MS, limit)?);
+        rows.extend(notices::list_shown(
+            conn,
+            Some(t),
+            now.0,
+            BANNER_LEAD_MS,
+            limit,
+        )?);
     }
     rows.sort_by_key(|n| {
         (
             !notice::is_active(n.starts_at, n.ends_at, now.0),
             !n.kind.is_urgent(),
+            n.tenant_id.is_some(),
             n.starts_at,
         )
     });
@@ -491,7 +498,12 @@ pub fn withdraw_tenant_notice(
     id: &str,
 ) -> WorkflowResult<NoticeView> {
     actor.require(conn, Permission::ManageNotices)?;
-    let n = withdraw(conn, NoticeOwner::Tenant(&actor.tenant_id), &actor.origin, id)?;
+    let n = withdraw(
+        conn,
+        NoticeOwner::Tenant(&actor.tenant_id),
+        &actor.origin,
+        id,
+    )?;
     Ok(notice_view(&n, Millis::now()))
 }
 

@@ -163,7 +163,10 @@ pub fn tsa_view(
 
 // Maintenance notices (お知らせ).
 /// A notice as its publisher manages it.
-pub fn notice_view(n: &crate::db::models::Notice, now: crate::clock::Millis) -> shared::dto::NoticeView {
+pub fn notice_view(
+    n: &crate::db::models::Notice,
+    now: crate::clock::Millis,
+) -> shared::dto::NoticeView {
     shared::dto::NoticeView {
         id: uuid(&n.id),
         scope: if n.tenant_id.is_some() {

@@ -32,7 +32,11 @@ fn notice_item(n: NoticeBannerView) -> impl IntoView {
     } else {
         K::NoticeUpcoming
     };
-    let period = format!("{} 〜 {}", format::jst(&n.starts_at), format::jst(&n.ends_at));
+    let period = format!(
+        "{} 〜 {}",
+        format::jst(&n.starts_at),
+        format::jst(&n.ends_at)
+    );
     view! {
         <div class=class role=role>
             <p class="notice-head">

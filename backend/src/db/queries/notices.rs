@@ -65,9 +65,9 @@ pub fn list_all_since(conn: &mut AnyConnection, since: i64) -> QueryResult<Vec<N
         .load(conn)
 }
 
-/// The notices a banner may show at `now` to the staff or counterparties of `tenant_id`
-/// (`None`: only the service-wide ones): not withdrawn, not ended, starting before
-/// `now + lead`; by start, at most `limit`.
+/// The notices of one scope a banner may show at `now`: the tenant's own (`Some`) or the
+/// service-wide ones (`None`); not withdrawn, not ended, starting before `now + lead`; by
+/// start, at most `limit`.
 pub fn list_shown(
     conn: &mut AnyConnection,
     tenant_id: Option<&str>,
@@ -81,7 +81,7 @@ pub fn list_shown(
         .filter(n::starts_at.le(now.saturating_add(lead)))
         .into_boxed();
     let q = match tenant_id {
-        Some(t) => q.filter(n::tenant_id.is_null().or(n::tenant_id.eq(t))),
+        Some(t) => q.filter(n::tenant_id.eq(t)),
         None => q.filter(n::tenant_id.is_null()),
     };
     q.order((n::starts_at, n::id))
