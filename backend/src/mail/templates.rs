@@ -1424,7 +1424,7 @@ pub fn samples() -> Vec<MailTemplate> {
             starts_at: at,
             ends_at: Millis(at.0 + 7_200_000),
             reminder: true,
-            link: "https://tachiai.example.lg.jp/".into(),
+            link: "https://tachiai.example.lg.jp/contracts/0f0e".into(),
         }),
     ]
 }
