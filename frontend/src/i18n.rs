@@ -626,7 +626,6 @@ texts! {
     NoticeNow => "実施中", "Now";
     NoticeUpcoming => "予定", "Upcoming";
     NoticePeriod => "期間", "When";
-    NoticeDismiss => "このお知らせを閉じる", "Dismiss this notice";
     NavNotices => "お知らせの管理", "Notices";
     NoticesTitle => "お知らせの管理", "Maintenance and outage notices";
     NoticesIntro => "メンテナンスや障害のお知らせは、職員の画面と契約相手方の確認画面に開始の7日前から終了まで表示されます。計画メンテナンスは管理者にメールでもお知らせします（掲載時と開始の前日）。", "Notices are shown on staff pages and on counterparties' signing pages from 7 days before they start until they end. Planned maintenance is also mailed to administrators (on publication and the day before).";
