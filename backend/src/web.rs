@@ -207,6 +207,7 @@ mod tests {
         assert_eq!(html_for("/users/1"), "admin.html");
         assert_eq!(html_for("/account"), "admin.html");
         assert_eq!(html_for("/route-templates"), "admin.html");
+        assert_eq!(html_for("/notices"), "admin.html");
         assert_eq!(html_for("/accounts"), "index.html");
         assert_eq!(html_for("/contracts/1"), "index.html");
         assert_eq!(html_for("/sign/x"), "public.html");
