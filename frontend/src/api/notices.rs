@@ -22,6 +22,11 @@ pub async fn create(req: &NoticeRequest) -> Result<NoticeView, Problem> {
     send(Method::POST, "/notices", req).await
 }
 
+/// `PUT /notices/{id}`.
+pub async fn update(id: Uuid, req: &NoticeRequest) -> Result<NoticeView, Problem> {
+    send(Method::PUT, &format!("/notices/{id}"), req).await
+}
+
 /// `POST /notices/{id}/withdraw`.
 pub async fn withdraw(id: Uuid) -> Result<NoticeView, Problem> {
     post_empty(&format!("/notices/{id}/withdraw")).await

@@ -24,11 +24,29 @@ fn jst_input(v: &str) -> String {
     }
 }
 
+/// A stored RFC 3339 time as a `datetime-local` value in JST, `2026-12-20T22:00`.
+fn jst_value(rfc3339: &str) -> String {
+    let ms = js_sys::Date::parse(rfc3339);
+    if ms.is_nan() {
+        return String::new();
+    }
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms + 9.0 * 3_600_000.0));
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}",
+        d.get_utc_full_year(),
+        d.get_utc_month() + 1,
+        d.get_utc_date(),
+        d.get_utc_hours(),
+        d.get_utc_minutes()
+    )
+}
+
 /// The notices page.
 #[component]
 pub fn NoticesPage() -> impl IntoView {
     let i = use_i18n();
     let reload = RwSignal::new(0u32);
+    let editing: RwSignal<Option<NoticeView>> = RwSignal::new(None);
     let list = LocalResource::new(move || {
         reload.track();
         api::notices::list()
@@ -49,7 +67,7 @@ pub fn NoticesPage() -> impl IntoView {
     view! {
         <h1>{i.tr(K::NoticesTitle)}</h1>
         <p class="lead">{i.tr(K::NoticesIntro)}</p>
-        <NewNotice on_saved=Callback::new(move |()| reload.update(|n| *n += 1)) />
+        <NewNotice editing=editing on_saved=Callback::new(move |()| reload.update(|n| *n += 1)) />
         <section class="card notice-list" aria-labelledby="notice-list">
             <h2 id="notice-list">{i.tr(K::NoticeList)}</h2>
             {move || withdraw_problem.get().map(|p| view! { <ProblemMessage problem=p /> })}
@@ -62,7 +80,7 @@ pub fn NoticesPage() -> impl IntoView {
                         }
                         Ok(page) => view! {
                             <ul class="rows" role="list">
-                                {page.items.into_iter().map(|n| row(n, withdraw)).collect_view()}
+                                {page.items.into_iter().map(|n| row(n, withdraw, editing)).collect_view()}
                             </ul>
                         }
                             .into_any(),
@@ -76,6 +94,7 @@ pub fn NoticesPage() -> impl IntoView {
 fn row(
     n: NoticeView,
     withdraw: Action<Uuid, Result<NoticeView, shared::problem::Problem>>,
+    editing: RwSignal<Option<NoticeView>>,
 ) -> impl IntoView {
     let i = use_i18n();
     let kind = n.kind;
@@ -88,6 +107,7 @@ fn row(
     };
     let can_withdraw = n.withdrawn_at.is_none();
     let id = n.id;
+    let stored = n.clone();
     view! {
         <li class=format!("notice notice-{}", kind.as_str())>
             <p class="notice-head">
@@ -101,6 +121,14 @@ fn row(
             <p class="notice-text">{n.text}</p>
             {can_withdraw.then(|| view! {
                 <p>
+                    <button
+                        type="button"
+                        class="btn btn-quiet"
+                        on:click=move |_| editing.set(Some(stored.clone()))
+                    >
+                        {i.tr(K::Edit)}
+                    </button>
+                    " "
                     <button
                         type="button"
                         class="btn"
@@ -117,9 +145,9 @@ fn row(
     }
 }
 
-/// The form for a new notice.
+/// The form for a new notice, or for the one being edited (`editing`).
 #[component]
-fn NewNotice(on_saved: Callback<()>) -> impl IntoView {
+fn NewNotice(editing: RwSignal<Option<NoticeView>>, on_saved: Callback<()>) -> impl IntoView {
     let i = use_i18n();
     let form = FormState::new();
     let kind = RwSignal::new(NoticeKind::Planned);
@@ -127,13 +155,34 @@ fn NewNotice(on_saved: Callback<()>) -> impl IntoView {
     let ends = RwSignal::new(String::new());
     let title = RwSignal::new(String::new());
     let text = RwSignal::new(String::new());
-    let save = Action::new_local(move |req: &NoticeRequest| {
-        let req = req.clone();
-        async move { api::notices::create(&req).await }
+    // Editing fills the form with the stored notice.
+    Effect::new(move || {
+        if let Some(n) = editing.get() {
+            form.reset();
+            kind.set(n.kind);
+            starts.set(jst_value(&n.starts_at));
+            ends.set(jst_value(&n.ends_at));
+            title.set(n.title);
+            text.set(n.text);
+        }
+    });
+    let save = Action::new_local(move |(id, req): &(Option<Uuid>, NoticeRequest)| {
+        let (id, req) = (*id, req.clone());
+        async move {
+            match id {
+                Some(id) => api::notices::update(id, &req).await,
+                None => api::notices::create(&req).await,
+            }
+        }
     });
     Effect::new(move || match save.value().get() {
         Some(Ok(_)) => {
-            form.succeed(K::NoticePublished);
+            form.succeed(if editing.get_untracked().is_some() {
+                K::Saved
+            } else {
+                K::NoticePublished
+            });
+            editing.set(None);
             title.set(String::new());
             text.set(String::new());
             on_saved.run(());
@@ -155,13 +204,17 @@ fn NewNotice(on_saved: Callback<()>) -> impl IntoView {
             NoticeText::parse(&text.get_untracked()),
         );
         if form.check(errors) {
-            save.dispatch(NoticeRequest {
-                kind: kind.get_untracked(),
-                starts_at: jst_input(&starts.get_untracked()),
-                ends_at: jst_input(&ends.get_untracked()),
-                title: title.get_untracked(),
-                text: text.get_untracked(),
-            });
+            let id = editing.with_untracked(|e| e.as_ref().map(|n| n.id));
+            save.dispatch((
+                id,
+                NoticeRequest {
+                    kind: kind.get_untracked(),
+                    starts_at: jst_input(&starts.get_untracked()),
+                    ends_at: jst_input(&ends.get_untracked()),
+                    title: title.get_untracked(),
+                    text: text.get_untracked(),
+                },
+            ));
         }
     };
     view! {
@@ -195,7 +248,7 @@ fn NewNotice(on_saved: Callback<()>) -> impl IntoView {
                 <TextField id="notice-title" field="title" label=K::NoticeTitleField value=title form=form required=true />
                 <TextField id="notice-text" field="text" label=K::NoticeTextField value=text form=form multiline=true required=true />
                 <button type="submit" class="btn btn-primary" disabled=move || save.pending().get()>
-                    {i.tr(K::NoticePublish)}
+                    {move || i.t(if editing.get().is_some() { K::Save } else { K::NoticePublish })}
                 </button>
             </form>
         </section>
