@@ -188,6 +188,10 @@ pub fn job_registry(state: &AppState) -> anyhow::Result<crate::jobs::Registry> {
         )
         .with(crate::backup::schedule::BackupHandler::new(
             state.config.clone(),
+        ))
+        // Maintenance notices (お知らせ): planned maintenance mailed to administrators.
+        .with(crate::workflow::notices::NoticeMailHandler::new(
+            crate::workflow::signing::Links::new(&state.config.public_url),
         )))
 }
 

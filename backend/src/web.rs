@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 const HTML_FILES: [&str; 3] = ["index.html", "admin.html", "public.html"];
 
 /// First path segments of the administration bundle (`frontend/src/app.rs` has the same list).
-const ADMIN_PREFIXES: [&str; 7] = [
+const ADMIN_PREFIXES: [&str; 8] = [
     "/users",
     "/departments",
     "/address-book",
@@ -28,6 +28,8 @@ const ADMIN_PREFIXES: [&str; 7] = [
     "/route-templates",
     "/audit-log",
     "/account",
+    // Maintenance notices (お知らせ).
+    "/notices",
 ];
 
 /// Whether a path is one of the public bundle's pages (served from `public.html`).
@@ -136,7 +138,8 @@ pub fn security_headers(
         header::HeaderName::from_static("permissions-policy"),
         HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
     );
-    if path.starts_with("/api/v1") {
+    // An endpoint may allow caching itself (the signing page's notices); otherwise never.
+    if path.starts_with("/api/v1") && !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
 }
@@ -204,6 +207,7 @@ mod tests {
         assert_eq!(html_for("/users/1"), "admin.html");
         assert_eq!(html_for("/account"), "admin.html");
         assert_eq!(html_for("/route-templates"), "admin.html");
+        assert_eq!(html_for("/notices"), "admin.html");
         assert_eq!(html_for("/accounts"), "index.html");
         assert_eq!(html_for("/contracts/1"), "index.html");
         assert_eq!(html_for("/sign/x"), "public.html");

@@ -36,6 +36,8 @@ use crate::pages::{
     user_new::UserNewPage,
     users::UsersPage,
 };
+// Maintenance notices (お知らせ).
+use crate::pages::notices::NoticesPage;
 use crate::session::Session;
 
 /// First path segments of the administration bundle (the server's `web.rs` has the same list).
@@ -47,6 +49,8 @@ const ADMIN_PREFIXES: &[&str] = &[
     "/route-templates",
     "/audit-log",
     "/account",
+    // Maintenance notices (お知らせ).
+    "/notices",
 ];
 
 /// Whether `path` belongs to the administration bundle.
@@ -100,6 +104,8 @@ pub fn AdminApp() -> impl IntoView {
                     <Route path=path!("route-templates") view=RouteTemplatesPage />
                     <Route path=path!("audit-log") view=AuditPage />
                     <Route path=path!("account") view=AccountPage />
+                    // Maintenance notices (お知らせ).
+                    <Route path=path!("notices") view=NoticesPage />
                 </ParentRoute>
             </Routes>
         </Router>

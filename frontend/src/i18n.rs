@@ -621,6 +621,29 @@ texts! {
     RevTsaChain => "時刻認証局", "TSA";
     RevRefused => "採用しなかった失効情報", "Refused revocation data";
     TrustGuideLink => "電子署名の信頼性と Acrobat での表示について", "About trusting the seal and what Acrobat shows";
+    // Maintenance notices (お知らせ).
+    NoticesLabel => "お知らせ", "Notices";
+    NoticeNow => "実施中", "Now";
+    NoticeUpcoming => "予定", "Upcoming";
+    NoticePeriod => "期間", "When";
+    NavNotices => "お知らせの管理", "Notices";
+    NoticesTitle => "お知らせの管理", "Maintenance and outage notices";
+    NoticesIntro => "メンテナンスや障害のお知らせは、職員の画面と契約相手方の確認画面に開始の7日前から終了まで表示されます。計画メンテナンスは管理者にメールでもお知らせします（掲載時と開始の前日）。", "Notices are shown on staff pages and on counterparties' signing pages from 7 days before they start until they end. Planned maintenance is also mailed to administrators (on publication and the day before).";
+    NoticeKindField => "種別", "Kind";
+    NoticeStartsAt => "開始日時", "Starts";
+    NoticeEndsAt => "終了日時（予定）", "Ends (planned)";
+    NoticeTitleField => "件名", "Title";
+    NoticeTextField => "本文", "Text";
+    NoticePublish => "掲載する", "Publish";
+    NoticeWithdraw => "取り下げる", "Withdraw";
+    NoticeWithdrawn => "取り下げ済み", "Withdrawn";
+    NoticeShown => "表示中", "Shown";
+    NoticeNotShown => "非表示", "Not shown";
+    NoticeNone => "お知らせはありません。", "No notices.";
+    NoticePublished => "お知らせを掲載しました。", "The notice is published.";
+    NoticeNew => "お知らせを掲載する", "Publish a notice";
+    NoticeList => "掲載したお知らせ", "Published notices";
+    NoticeTimeHint => "日本時間で入力してください。", "Enter the time in Japan Standard Time.";
 }
 
 /// The language signal, provided once at the root.

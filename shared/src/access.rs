@@ -62,6 +62,10 @@ pub enum Permission {
     /// `tachiai admin create-user --grant manage_seal_keys` gives it (and a holder can pass it on
     /// within their tenant).
     ManageSealKeys,
+    // Maintenance notices (お知らせ).
+    /// Publish, change and withdraw the tenant's maintenance and outage notices (お知らせ),
+    /// which its staff and its contracts' counterparties see as banners.
+    ManageNotices,
 }
 
 impl Role {
@@ -135,7 +139,7 @@ impl fmt::Display for Role {
 
 impl Permission {
     /// Every permission, in display order.
-    pub const ALL: [Permission; 15] = [
+    pub const ALL: [Permission; 16] = [
         Permission::ManageUsers,
         Permission::ManageDepartments,
         Permission::ManageSettings,
@@ -151,15 +155,21 @@ impl Permission {
         Permission::ApproveContracts,
         Permission::CancelContracts,
         Permission::ManageSealKeys,
+        // Maintenance notices (お知らせ).
+        Permission::ManageNotices,
     ];
 
-    /// The permissions within one tenant, the first fourteen of [`Permission::ALL`] (all but the
-    /// service-wide [`Permission::ManageSealKeys`]): what the 管理者 role gives.
-    pub const TENANT: [Permission; 14] = {
-        let mut tenant = [Permission::ManageUsers; 14];
+    /// The permissions within one tenant, every one of [`Permission::ALL`] but the
+    /// service-wide [`Permission::ManageSealKeys`] (the fifteenth): what the 管理者 role gives.
+    pub const TENANT: [Permission; 15] = {
+        let mut tenant = [Permission::ManageUsers; 15];
         let mut i = 0;
-        while i < 14 {
-            tenant[i] = Permission::ALL[i];
+        let mut j = 0;
+        while i < Permission::ALL.len() {
+            if !matches!(Permission::ALL[i], Permission::ManageSealKeys) {
+                tenant[j] = Permission::ALL[i];
+                j += 1;
+            }
             i += 1;
         }
         tenant
@@ -183,6 +193,7 @@ impl Permission {
             Permission::ApproveContracts => "approve_contracts",
             Permission::CancelContracts => "cancel_contracts",
             Permission::ManageSealKeys => "manage_seal_keys",
+            Permission::ManageNotices => "manage_notices",
         }
     }
 
@@ -209,6 +220,7 @@ impl Permission {
             Permission::ApproveContracts => "契約の承認",
             Permission::CancelContracts => "契約の取消",
             Permission::ManageSealKeys => "電子署名鍵・タイムスタンプ局の管理（サービス全体）",
+            Permission::ManageNotices => "お知らせ（メンテナンス・障害）の管理",
         }
     }
 
@@ -230,6 +242,7 @@ impl Permission {
             Permission::ApproveContracts => "Approve contracts",
             Permission::CancelContracts => "Cancel contracts",
             Permission::ManageSealKeys => "Manage the service's seal keys and TSAs (service-wide)",
+            Permission::ManageNotices => "Manage maintenance and outage notices",
         }
     }
 }
@@ -295,6 +308,18 @@ mod tests {
         assert!(!staff.contains(&ApproveContracts) && !staff.contains(&CancelContracts));
         let viewer = effective_permissions(&[Role::Viewer], &[]);
         assert!(viewer.contains(&ViewContracts) && !viewer.contains(&EditContracts));
+    }
+
+    #[test]
+    fn only_admins_manage_notices_by_role() {
+        for r in Role::ALL {
+            let p = effective_permissions(&[r], &[]);
+            assert_eq!(
+                p.contains(&Permission::ManageNotices),
+                r == Role::Admin,
+                "{r}"
+            );
+        }
     }
 
     #[test]

@@ -211,6 +211,14 @@ audit_actions! {
     /// The tenant was recreated here from an export (`tachiai import tenant`); its details pin the
     /// imported audit chain (imported head and digest, see `backend/src/audit/chain.rs`).
     TenantImported = ("tenant.imported", "全データの取込み", "Tenant data imported"),
+    // Maintenance notices (メンテナンス・障害のお知らせ).
+    /// A notice was published (by a tenant's administrator, or service-wide by the operator on
+    /// the system chain).
+    NoticePublished = ("notice.published", "お知らせの掲載", "Notice published"),
+    /// A notice's kind, window, title or text changed (before and after in the details).
+    NoticeUpdated = ("notice.updated", "お知らせの変更", "Notice changed"),
+    /// A notice was withdrawn: banners stop showing it and no reminder is mailed.
+    NoticeWithdrawn = ("notice.withdrawn", "お知らせの取り下げ", "Notice withdrawn"),
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ pub mod access;
 pub mod audit;
 pub mod contract;
 pub mod dto;
+pub mod notice;
 pub mod printable;
 pub mod problem;
 pub mod records;

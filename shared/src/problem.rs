@@ -238,6 +238,17 @@ problem_codes! {
     ServiceUnavailable = ("service_unavailable", 503, "The service is temporarily unavailable. Try again later.", "ただいまサービスを利用できません。しばらくしてから再度お試しください。"),
     /// An unexpected server error; details are in the server log under the request ID.
     Internal = ("internal", 500, "An unexpected error occurred.", "予期しないエラーが発生しました。時間をおいて再度お試しください。"),
+    // Maintenance notices (メンテナンス・障害のお知らせ).
+    /// A notice's start or end is not an RFC 3339 time with an offset.
+    NoticeTimeInvalid = ("notice_time_invalid", 422, "Give the start and end as RFC 3339 times with an offset, e.g. 2026-12-20T22:00:00+09:00.", "開始日時と終了日時は 2026-12-20T22:00:00+09:00 の形式で指定してください。"),
+    /// A notice's end is before its start.
+    NoticeEndBeforeStart = ("notice_end_before_start", 422, "The notice ends before it starts. Give an end at or after the start.", "終了日時が開始日時より前になっています。開始日時以降の日時を指定してください。"),
+    /// A notice's end has already passed, so nobody would see it.
+    NoticeEndInPast = ("notice_end_in_past", 422, "The notice's end has already passed. Give an end in the future.", "終了日時が過ぎています。これから先の日時を指定してください。"),
+    /// A notice covers more than 90 days.
+    NoticePeriodTooLong = ("notice_period_too_long", 422, "A notice may cover at most 90 days. Shorten the period or publish a new notice later.", "お知らせの掲載期間は90日以内にしてください。"),
+    /// The notice was withdrawn and can no longer be changed.
+    NoticeWithdrawn = ("notice_withdrawn", 409, "This notice has been withdrawn and can no longer be changed. Publish a new one.", "このお知らせは取り下げ済みのため変更できません。新しいお知らせを掲載してください。"),
 }
 
 impl From<crate::contract::TransitionError> for ProblemCode {

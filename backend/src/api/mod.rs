@@ -23,6 +23,8 @@ pub mod route_templates;
 pub mod seal_keys;
 pub mod settings;
 pub mod signing;
+// Maintenance notices (お知らせ).
+pub mod notices;
 pub mod users;
 
 use actix_web::web;
@@ -73,6 +75,7 @@ impl PageQuery {
         (name = "contracts", description = "契約 / contracts"),
         (name = "verification", description = "検証（ログイン不要）/ public verification"),
         (name = "signing", description = "相手方の署名ページ / counterparty signing (no account: link token + one-time code, then `Authorization: Bearer` session)"),
+        (name = "notices", description = "メンテナンス・障害のお知らせ / maintenance and outage notices"),
     ),
     // Referenced from a query parameter only, which utoipa does not collect.
     components(schemas(shared::dto::ContractSort)),
@@ -153,6 +156,9 @@ endpoints! {
     signing::view, signing::send_code, signing::verify, signing::download,
     signing::agree, signing::decline, signing::forward,
     public::verify, public::contract,
+    // Maintenance notices (お知らせ).
+    notices::current, notices::list, notices::create, notices::update, notices::withdraw,
+    notices::signing,
 }
 
 /// Registers every `/api/v1` handler (relative to the `/api/v1` scope).

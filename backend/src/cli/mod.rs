@@ -18,6 +18,8 @@ use crate::workflow;
 
 mod backup;
 mod ltv;
+// Maintenance notices (お知らせ).
+mod notice;
 mod pdf;
 mod seal;
 // tenant export and import (issue 15, 全データ返却)
@@ -80,6 +82,11 @@ pub enum Command {
     /// Import data: `tenant` (a tenant exported by `tachiai export tenant`).
     #[command(subcommand)]
     Import(tenant_io::ImportCommand),
+    // Maintenance notices (お知らせ).
+    /// Maintenance and outage notices (お知らせ): publish, list, withdraw; shown as banners to
+    /// staff and counterparties.
+    #[command(subcommand)]
+    Notice(notice::NoticeCommand),
 }
 
 /// `tachiai config …`
@@ -258,6 +265,8 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         // tenant export and import (issue 15)
         Command::Export(cmd) => tenant_io::run_export(&config, cmd),
         Command::Import(cmd) => tenant_io::run_import(&config, cmd),
+        // Maintenance notices (お知らせ).
+        Command::Notice(cmd) => notice::run(&config, cmd),
     }
 }
 

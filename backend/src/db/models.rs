@@ -362,3 +362,22 @@ impl Recipient {
         }
     }
 }
+
+// Maintenance notices (お知らせ).
+/// A maintenance or outage notice (お知らせ); `tenant_id` is `None` for a service-wide one.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = super::schema::notices)]
+pub struct Notice {
+    pub id: String,
+    pub tenant_id: Option<String>,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub kind: shared::notice::NoticeKind,
+    pub title: String,
+    pub body: String,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub created_by: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub withdrawn_at: Option<i64>,
+}

@@ -360,3 +360,20 @@ diesel::allow_tables_to_appear_in_same_query!(
     recipients,
     api_tokens,
 );
+
+// Maintenance notices (お知らせ).
+diesel::table! {
+    notices (id) {
+        id -> Text,
+        tenant_id -> Nullable<Text>,
+        kind -> Text,
+        title -> Text,
+        body -> Text,
+        starts_at -> BigInt,
+        ends_at -> BigInt,
+        created_by -> Text,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+        withdrawn_at -> Nullable<BigInt>,
+    }
+}

@@ -146,7 +146,9 @@ pub const TABLES: &[TableSpec] = &[
         import: false,
         ..TableSpec::rows("seal_keys", "id")
     },
-    // (new tables of issue 15 and later: one line each above this comment)
+    // The tenant's own maintenance notices (service-wide ones, tenant_id NULL, are the operator's).
+    TableSpec::rows("notices", "id"),
+    // (new tables: one line each above this comment)
 ];
 
 /// Tables with a `tenant_id` column that the export leaves out on purpose, and why.

@@ -36,6 +36,8 @@ pub use templates::{
     Declined, Expiring, ForwardNotice, Forwarded, Link, LtvReport, MailTemplate, OneTimeCode,
     Party, Reminder, SealTrouble, Sender, SentBack, SigningLinkClosed, SigningRequest, Viewed,
 };
+// Maintenance notices (お知らせ).
+pub use templates::Maintenance;
 pub use transport::write_outbox;
 
 #[doc(hidden)]

@@ -327,6 +327,29 @@ pub struct LtvReport {
     pub link: String,
 }
 
+// Maintenance notices (お知らせ).
+/// To a tenant's administrator: planned maintenance (計画メンテナンス) ahead, on publication
+/// and again the day before (仕様 6-(6)).
+#[derive(Debug, Clone)]
+pub struct Maintenance {
+    /// The administrator addressed.
+    pub admin_name: String,
+    /// 団体名.
+    pub tenant: String,
+    /// 件名 of the notice (plain text, escaped in HTML).
+    pub title: String,
+    /// 本文 of the notice (plain text).
+    pub text: String,
+    /// 開始日時.
+    pub starts_at: Millis,
+    /// 終了日時 (予定).
+    pub ends_at: Millis,
+    /// `true` for the reminder the day before, `false` on publication.
+    pub reminder: bool,
+    /// The staff app's home (the banner shows the notice there too).
+    pub link: String,
+}
+
 /// Every mail the service sends.
 #[derive(Debug, Clone)]
 pub enum MailTemplate {
@@ -366,6 +389,8 @@ pub enum MailTemplate {
     SealTrouble(SealTrouble),
     /// 長期署名の延長の結果 (administrators).
     LtvReport(LtvReport),
+    /// 計画メンテナンスのお知らせ (administrators).
+    Maintenance(Maintenance),
 }
 
 impl MailTemplate {
@@ -390,6 +415,7 @@ impl MailTemplate {
             MailTemplate::SigningLinkClosed(_) => "signing_link_closed",
             MailTemplate::SealTrouble(_) => "seal_trouble",
             MailTemplate::LtvReport(_) => "ltv_report",
+            MailTemplate::Maintenance(_) => "maintenance",
         }
     }
 
@@ -423,6 +449,7 @@ impl MailTemplate {
             MailTemplate::SigningLinkClosed(m) => signing_link_closed(m),
             MailTemplate::SealTrouble(m) => seal_trouble(m),
             MailTemplate::LtvReport(m) => ltv_report(m),
+            MailTemplate::Maintenance(m) => maintenance(m),
         }
     }
 }
@@ -1171,6 +1198,63 @@ fn ltv_report(m: &LtvReport) -> Rendered {
     )
 }
 
+fn maintenance(m: &Maintenance) -> Rendered {
+    let (subject_ja, intro_ja, subject_en, intro_en) = if m.reminder {
+        (
+            "計画メンテナンスの前日のお知らせ",
+            format!(
+                "{}でご利用の立会について、下記の計画メンテナンスの開始が近づいています。作業中はサービスを利用できないことがあります。送信や承認の予定は前後にずらしてください。",
+                m.tenant
+            ),
+            "Planned maintenance starts soon",
+            format!(
+                "The planned maintenance of Tachiai at {} below starts soon. The service may be unavailable while it runs; please plan sending and approvals around it.",
+                m.tenant
+            ),
+        )
+    } else {
+        (
+            "計画メンテナンスのお知らせ",
+            format!(
+                "{}でご利用の立会について、下記のとおり計画メンテナンスを行います。作業中はサービスを利用できないことがあります。職員の方への周知をお願いいたします。",
+                m.tenant
+            ),
+            "Planned maintenance",
+            format!(
+                "Tachiai at {} will undergo the planned maintenance below. The service may be unavailable while it runs; please let your staff know.",
+                m.tenant
+            ),
+        )
+    };
+    render(
+        format!("{SUBJECT_PREFIX}{subject_ja}：{} / {subject_en}: {}", m.title, m.title),
+        vec![
+            Block::P(dear_ja(&m.admin_name)),
+            Block::P(intro_ja),
+            Block::Fields(vec![
+                ("件名", m.title.clone()),
+                ("開始日時", date_ja(m.starts_at)),
+                ("終了日時（予定）", date_ja(m.ends_at)),
+            ]),
+            Block::Quote("内容", m.text.clone()),
+            Block::Link(m.link.clone()),
+            Block::P("このお知らせは、ログイン後の画面と契約相手方の確認画面にも表示されます。".into()),
+        ],
+        vec![
+            Block::P(dear_en(&m.admin_name)),
+            Block::P(intro_en),
+            Block::Fields(vec![
+                ("Title", m.title.clone()),
+                ("Starts", date_en(m.starts_at)),
+                ("Ends (planned)", date_en(m.ends_at)),
+            ]),
+            Block::Quote("Details", m.text.clone()),
+            Block::Link(m.link.clone()),
+            Block::P("This notice is also shown on the staff pages and on counterparties' signing pages.".into()),
+        ],
+    )
+}
+
 /// One of each template, with awkward text (markup, quotes, line breaks) where a caller's
 /// text goes. For tests here and in `tests/jobs_mail.rs`.
 pub fn samples() -> Vec<MailTemplate> {
@@ -1330,6 +1414,16 @@ pub fn samples() -> Vec<MailTemplate> {
                     .into(),
             ],
             gave_up: 1,
+            link: "https://tachiai.example.lg.jp/contracts/0f0e".into(),
+        }),
+        MailTemplate::Maintenance(Maintenance {
+            admin_name: "佐藤 花子".into(),
+            tenant: "〇〇市".into(),
+            title: "定期メンテナンス <b>重要</b> & 'お願い'".into(),
+            text: "12月20日 22:00〜24:00 は\n<script>alert(\"x\")</script> 利用できません。".into(),
+            starts_at: at,
+            ends_at: Millis(at.0 + 7_200_000),
+            reminder: true,
             link: "https://tachiai.example.lg.jp/contracts/0f0e".into(),
         }),
     ]

@@ -25,6 +25,8 @@ pub mod verification;
 pub mod views;
 // tenant export and import (issue 15, 全データ返却)
 pub mod tenant_io;
+// Maintenance notices (お知らせ).
+pub mod notices;
 
 pub use actor::Actor;
 pub use error::{WorkflowError, WorkflowResult};

@@ -160,3 +160,45 @@ pub fn tsa_view(
         certificate_days_left: not_after.map(|t| (t - now.0).div_euclid(86_400_000)),
     }
 }
+
+// Maintenance notices (お知らせ).
+/// A notice as its publisher manages it.
+pub fn notice_view(
+    n: &crate::db::models::Notice,
+    now: crate::clock::Millis,
+) -> shared::dto::NoticeView {
+    shared::dto::NoticeView {
+        id: uuid(&n.id),
+        scope: if n.tenant_id.is_some() {
+            shared::notice::NoticeScope::Tenant
+        } else {
+            shared::notice::NoticeScope::Service
+        },
+        kind: n.kind,
+        starts_at: rfc3339(n.starts_at),
+        ends_at: rfc3339(n.ends_at),
+        title: n.title.clone(),
+        text: n.body.clone(),
+        shown: n.withdrawn_at.is_none() && shared::notice::is_shown(n.starts_at, n.ends_at, now.0),
+        withdrawn_at: n.withdrawn_at.map(rfc3339),
+        created_by: n.created_by.clone(),
+        created_at: rfc3339(n.created_at),
+        updated_at: rfc3339(n.updated_at),
+    }
+}
+
+/// A notice as a banner shows it: no tenant, no publisher.
+pub fn notice_banner_view(
+    n: &crate::db::models::Notice,
+    now: crate::clock::Millis,
+) -> shared::dto::NoticeBannerView {
+    shared::dto::NoticeBannerView {
+        id: uuid(&n.id),
+        kind: n.kind,
+        starts_at: rfc3339(n.starts_at),
+        ends_at: rfc3339(n.ends_at),
+        active: shared::notice::is_active(n.starts_at, n.ends_at, now.0),
+        title: n.title.clone(),
+        text: n.body.clone(),
+    }
+}

@@ -20,6 +20,8 @@ mod fuzz;
 mod hardening;
 mod integrations;
 mod journey;
+// Maintenance notices (お知らせ).
+mod notices;
 mod permissions;
 mod seal_keys;
 mod web;

@@ -165,6 +165,21 @@ async fn each_role_can_do_exactly_its_share(backend: Backend) {
                 json!(null),
                 "read the audit log",
             ),
+            // Maintenance notices (お知らせ).
+            (
+                admin_like,
+                "GET",
+                "/api/v1/notices".to_owned(),
+                json!(null),
+                "manage notices",
+            ),
+            (
+                true,
+                "GET",
+                "/api/v1/notices/current".to_owned(),
+                json!(null),
+                "read the banner's notices",
+            ),
             (
                 edit_book,
                 "POST",

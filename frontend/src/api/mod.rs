@@ -15,6 +15,8 @@ pub mod route_templates;
 pub mod settings;
 pub mod signing;
 pub mod users;
+// Maintenance notices (お知らせ).
+pub mod notices;
 
 use std::cell::RefCell;
 use std::rc::Rc;

@@ -105,3 +105,10 @@ pub async fn document_bytes(token: &str, session: &str, doc: Uuid) -> Result<Vec
     let path = path(token, &format!("/documents/{doc}?view=true"));
     super::body_bytes(call::<()>(Method::GET, &path, None, Some(session)).await?).await
 }
+
+// Maintenance notices (お知らせ).
+/// `GET /signing/{token}/notices`: the notices for this page (never fails the page: an error
+/// is simply no banner).
+pub async fn notices(token: &str) -> Result<shared::dto::NoticeBannersView, Problem> {
+    json::<_, ()>(Method::GET, &path(token, "/notices"), None, None).await
+}

@@ -13,3 +13,5 @@ pub mod stamp_picker;
 pub mod status;
 pub mod steps_editor;
 pub mod user_form;
+// Maintenance notices (お知らせ).
+pub mod notice_banner;

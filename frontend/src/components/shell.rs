@@ -10,6 +10,7 @@ use shared::access::Permission;
 
 use crate::api;
 use crate::components::form::Loading;
+use crate::components::notice_banner::NoticeBanner;
 use crate::i18n::{K, use_i18n};
 use crate::session::use_session;
 
@@ -54,6 +55,8 @@ const MENU: &[(&str, K, Option<Permission>)] = &[
         Some(Permission::ManageSettings),
     ),
     ("/account", K::NavAccount, None),
+    // Maintenance notices (お知らせ).
+    ("/notices", K::NavNotices, Some(Permission::ManageNotices)),
 ];
 
 /// The logged-in frame; child routes render in its `<main>`.
@@ -107,6 +110,13 @@ fn Frame() -> impl IntoView {
         if logout.value().get().is_some() {
             session.clear();
         }
+    });
+    // Maintenance notices (お知らせ): fetched again at each navigation, so a new one shows
+    // without a reload; a failure shows no banner rather than an error on every page.
+    let location = use_location();
+    let notices = LocalResource::new(move || {
+        location.pathname.track();
+        api::notices::current()
     });
     let tenant = move || session.me().map(|m| m.tenant.name).unwrap_or_default();
     let user = move || session.me().map(|m| m.user.name).unwrap_or_default();
@@ -174,6 +184,11 @@ fn Frame() -> impl IntoView {
                         {i.tr(K::DevelopmentSeal)}
                     </p>
                 </Show>
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        notices.await.ok().map(|v| view! { <NoticeBanner notices=v.notices /> })
+                    })}
+                </Transition>
                 <Outlet />
             </main>
         </div>

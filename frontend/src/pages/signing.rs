@@ -15,6 +15,7 @@ use shared::validate::{EmailAddress, Name, OtpCode};
 use crate::api;
 use crate::components::contract::role_label;
 use crate::components::form::Loading;
+use crate::components::notice_banner::NoticeBanner;
 use crate::components::pdf_view::PdfPreview;
 use crate::format::{jst_opt, period_ja, yen_opt};
 use crate::i18n::{K, use_i18n};
@@ -46,8 +47,19 @@ pub fn SigningPage(token: String) -> impl IntoView {
         let s = session.get();
         async move { api::signing::view(&t, s.as_deref()).await }
     });
+    // Maintenance notices (お知らせ): the service's and the contract's organisation's, asked
+    // with the link; without an answer the page simply has no banner.
+    let notices = LocalResource::new(move || {
+        let t = token.get();
+        async move { api::signing::notices(&t).await }
+    });
     view! {
         <PublicFrame>
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        notices.await.ok().map(|v| view! { <NoticeBanner notices=v.notices /> })
+                    })}
+                </Transition>
                 <h1>{i.tr(K::SignTitle)}</h1>
                 // After 転送 this link is no longer the recipient's: say so instead of reloading.
                 <Show when=move || handed_over.get() fallback=move || view! {

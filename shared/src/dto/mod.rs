@@ -19,6 +19,8 @@ mod settings;
 mod signing;
 mod users;
 mod verification;
+// Maintenance notices (お知らせ).
+mod notices;
 
 pub use address_book::{ContactRequest, ContactView, OrganizationRequest, OrganizationView};
 pub use api_tokens::{ApiTokenView, CreateApiTokenRequest, CreatedApiTokenView};
@@ -56,6 +58,8 @@ pub use verification::{
     LtvCheckView, LtvMissingView, PublicContractView, PublicVerificationView, RevocationCheckView,
     SignatureCheckView, TimestampCheckView, VerificationView,
 };
+// Maintenance notices (お知らせ).
+pub use notices::{NoticeBannerView, NoticeBannersView, NoticeRequest, NoticeView};
 
 use serde::{Deserialize, Serialize};
 

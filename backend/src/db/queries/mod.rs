@@ -17,6 +17,8 @@ pub mod tenants;
 pub mod users;
 // Backups and restores (the database as a whole).
 pub mod backup;
+// Maintenance notices (お知らせ).
+pub mod notices;
 
 /// `LIMIT`/`OFFSET` of a 1-based page.
 pub fn page_bounds(page: u32, per_page: u32) -> (i64, i64) {
