@@ -62,6 +62,12 @@ pub enum Permission {
     /// `tachiai admin create-user --grant manage_seal_keys` gives it (and a holder can pass it on
     /// within their tenant).
     ManageSealKeys,
+    // Retention and disposition (保存期間・廃棄):
+    /// Set a contract's retention years (保存期間) and its legal hold (廃棄保留).
+    ManageRetention,
+    /// See the disposition candidates (廃棄候補), request their disposition and approve
+    /// another administrator's request (廃棄は2人目の承認で実行).
+    DisposeRecords,
 }
 
 impl Role {
@@ -135,7 +141,7 @@ impl fmt::Display for Role {
 
 impl Permission {
     /// Every permission, in display order.
-    pub const ALL: [Permission; 15] = [
+    pub const ALL: [Permission; 17] = [
         Permission::ManageUsers,
         Permission::ManageDepartments,
         Permission::ManageSettings,
@@ -151,15 +157,21 @@ impl Permission {
         Permission::ApproveContracts,
         Permission::CancelContracts,
         Permission::ManageSealKeys,
+        // Retention and disposition:
+        Permission::ManageRetention,
+        Permission::DisposeRecords,
     ];
 
-    /// The permissions within one tenant, the first fourteen of [`Permission::ALL`] (all but the
-    /// service-wide [`Permission::ManageSealKeys`]): what the 管理者 role gives.
-    pub const TENANT: [Permission; 14] = {
-        let mut tenant = [Permission::ManageUsers; 14];
-        let mut i = 0;
-        while i < 14 {
-            tenant[i] = Permission::ALL[i];
+    /// The permissions within one tenant, [`Permission::ALL`] but the service-wide
+    /// [`Permission::ManageSealKeys`]: what the 管理者 role gives.
+    pub const TENANT: [Permission; 16] = {
+        let mut tenant = [Permission::ManageUsers; 16];
+        let (mut i, mut n) = (0, 0);
+        while i < Permission::ALL.len() {
+            if !matches!(Permission::ALL[i], Permission::ManageSealKeys) {
+                tenant[n] = Permission::ALL[i];
+                n += 1;
+            }
             i += 1;
         }
         tenant
@@ -183,6 +195,8 @@ impl Permission {
             Permission::ApproveContracts => "approve_contracts",
             Permission::CancelContracts => "cancel_contracts",
             Permission::ManageSealKeys => "manage_seal_keys",
+            Permission::ManageRetention => "manage_retention",
+            Permission::DisposeRecords => "dispose_records",
         }
     }
 
@@ -209,6 +223,8 @@ impl Permission {
             Permission::ApproveContracts => "契約の承認",
             Permission::CancelContracts => "契約の取消",
             Permission::ManageSealKeys => "電子署名鍵・タイムスタンプ局の管理（サービス全体）",
+            Permission::ManageRetention => "保存期間・廃棄保留の設定",
+            Permission::DisposeRecords => "廃棄の申請・承認",
         }
     }
 
@@ -230,6 +246,8 @@ impl Permission {
             Permission::ApproveContracts => "Approve contracts",
             Permission::CancelContracts => "Cancel contracts",
             Permission::ManageSealKeys => "Manage the service's seal keys and TSAs (service-wide)",
+            Permission::ManageRetention => "Set retention periods and legal holds",
+            Permission::DisposeRecords => "Request and approve dispositions",
         }
     }
 }

@@ -238,6 +238,21 @@ problem_codes! {
     ServiceUnavailable = ("service_unavailable", 503, "The service is temporarily unavailable. Try again later.", "ただいまサービスを利用できません。しばらくしてから再度お試しください。"),
     /// An unexpected server error; details are in the server log under the request ID.
     Internal = ("internal", 500, "An unexpected error occurred.", "予期しないエラーが発生しました。時間をおいて再度お試しください。"),
+    // Retention and disposition (保存期間・廃棄):
+    /// The contract is on legal hold (廃棄保留): it cannot be disposed of.
+    ContractOnLegalHold = ("contract_on_legal_hold", 409, "This contract is on legal hold and cannot be disposed of. Release the hold first if it is no longer needed.", "この契約は廃棄保留（訴訟ホールド）中のため廃棄できません。不要になった場合は先に廃棄保留を解除してください。"),
+    /// The contract's retention period has not ended.
+    RetentionNotEnded = ("retention_not_ended", 409, "The retention period of this contract has not ended yet.", "この契約の保存期間はまだ満了していません。保存期限を過ぎてから廃棄してください。"),
+    /// The contract was disposed of: its files and personal data no longer exist.
+    ContractDisposed = ("contract_disposed", 410, "This contract was disposed of after its retention period; its files no longer exist.", "この契約は保存期間の満了により廃棄済みのため、ファイルはありません。"),
+    /// The requester of a disposition cannot approve it: a second administrator must.
+    DispositionSelfApproval = ("disposition_self_approval", 409, "The administrator who requested the disposition cannot approve it; another administrator must.", "廃棄を申請した管理者は承認できません。別の管理者が承認してください。"),
+    /// The disposition request was already approved, rejected or cancelled.
+    DispositionNotPending = ("disposition_not_pending", 409, "This disposition request has already been decided or cancelled.", "この廃棄申請は既に承認・却下・取消されています。"),
+    /// A contract of the request is already in another pending disposition request.
+    DispositionAlreadyRequested = ("disposition_already_requested", 409, "A disposition of this contract has already been requested.", "この契約は既に廃棄申請中です。"),
+    /// Only the requester may cancel their request.
+    DispositionNotRequester = ("disposition_not_requester", 403, "Only the administrator who requested the disposition can cancel it.", "廃棄申請を取り消せるのは申請した管理者だけです。"),
 }
 
 impl From<crate::contract::TransitionError> for ProblemCode {
@@ -255,6 +270,8 @@ impl From<crate::contract::TransitionError> for ProblemCode {
             T::NotCurrentApprover => ProblemCode::NotCurrentApprover,
             T::AlreadyAgreed => ProblemCode::AlreadyAgreed,
             T::NotSealed => ProblemCode::NotSealed,
+            T::LegalHold => ProblemCode::ContractOnLegalHold,
+            T::RetentionNotEnded => ProblemCode::RetentionNotEnded,
         }
     }
 }

@@ -19,6 +19,8 @@ mod settings;
 mod signing;
 mod users;
 mod verification;
+// Retention and disposition:
+mod retention;
 
 pub use address_book::{ContactRequest, ContactView, OrganizationRequest, OrganizationView};
 pub use api_tokens::{ApiTokenView, CreateApiTokenRequest, CreatedApiTokenView};
@@ -55,6 +57,12 @@ pub use users::{CreateUserRequest, UpdateUserRequest, UserCredentialView, UserVi
 pub use verification::{
     LtvCheckView, LtvMissingView, PublicContractView, PublicVerificationView, RevocationCheckView,
     SignatureCheckView, TimestampCheckView, VerificationView,
+};
+// Retention and disposition:
+pub use retention::{
+    CreateDispositionRequest, DisposalView, DisposedFileView, DispositionCandidateView,
+    DispositionDecisionRequest, DispositionItemView, DispositionState, DispositionView,
+    LegalHoldRequest, LegalHoldView, RetentionOverrideRequest, RetentionRuleRequest,
 };
 
 use serde::{Deserialize, Serialize};
