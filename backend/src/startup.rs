@@ -185,7 +185,11 @@ pub fn job_registry(state: &AppState) -> anyhow::Result<crate::jobs::Registry> {
                 crate::workflow::signing::Links::new(&state.config.public_url),
             )
             .download_link_days(state.config.concluded_link_days),
-        ))
+        )
+        // Retention and disposition:
+        .with(crate::workflow::retention::DeleteBlobsHandler::new(
+            state.blobs.clone(),
+        )))
 }
 
 /// The line `tachiai serve` prints when it seals with the development PKI.

@@ -243,15 +243,28 @@ mod tests {
             ..fy
         };
         let (c, e) = (Some(d("2026-05-10")), Some(d("2029-06-30")));
-        assert_eq!(contract_retention_end(fy, 10, c, e, None), Some(d("2037-03-31")));
-        assert_eq!(contract_retention_end(by_end, 10, c, e, None), Some(d("2040-03-31")));
+        assert_eq!(
+            contract_retention_end(fy, 10, c, e, None),
+            Some(d("2037-03-31"))
+        );
+        assert_eq!(
+            contract_retention_end(by_end, 10, c, e, None),
+            Some(d("2040-03-31"))
+        );
         assert_eq!(
             contract_retention_end(anniversary, 5, c, e, None),
             Some(d("2031-05-10"))
         );
         let cancelled = Some(d("2027-03-15"));
-        assert_eq!(contract_retention_end(fy, 1, None, None, cancelled), Some(d("2028-03-31")));
-        assert_eq!(contract_retention_end(fy, 1, None, e, None), None, "still open");
+        assert_eq!(
+            contract_retention_end(fy, 1, None, None, cancelled),
+            Some(d("2028-03-31"))
+        );
+        assert_eq!(
+            contract_retention_end(fy, 1, None, e, None),
+            None,
+            "still open"
+        );
     }
 
     #[test]

@@ -24,6 +24,8 @@ pub mod seal_keys;
 pub mod settings;
 pub mod signing;
 pub mod users;
+// Retention and disposition:
+pub mod retention;
 
 use actix_web::web;
 use serde::Deserialize;
@@ -73,6 +75,7 @@ impl PageQuery {
         (name = "contracts", description = "契約 / contracts"),
         (name = "verification", description = "検証（ログイン不要）/ public verification"),
         (name = "signing", description = "相手方の署名ページ / counterparty signing (no account: link token + one-time code, then `Authorization: Bearer` session)"),
+        (name = "retention", description = "保存期間・廃棄 / retention, legal hold and disposition"),
     ),
     // Referenced from a query parameter only, which utoipa does not collect.
     components(schemas(shared::dto::ContractSort)),
@@ -153,6 +156,10 @@ endpoints! {
     signing::view, signing::send_code, signing::verify, signing::download,
     signing::agree, signing::decline, signing::forward,
     public::verify, public::contract,
+    // Retention and disposition:
+    retention::get_rule, retention::update_rule, retention::override_years,
+    retention::set_hold, retention::release_hold, retention::candidates, retention::list,
+    retention::create, retention::approve, retention::reject, retention::cancel,
 }
 
 /// Registers every `/api/v1` handler (relative to the `/api/v1` scope).

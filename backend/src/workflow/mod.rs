@@ -23,6 +23,8 @@ pub mod tenants;
 pub mod users;
 pub mod verification;
 pub mod views;
+// Retention and disposition:
+pub mod retention;
 
 pub use actor::Actor;
 pub use error::{WorkflowError, WorkflowResult};

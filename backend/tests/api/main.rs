@@ -23,3 +23,5 @@ mod journey;
 mod permissions;
 mod seal_keys;
 mod web;
+// Retention and disposition:
+mod retention;
