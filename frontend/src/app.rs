@@ -15,6 +15,7 @@ use leptos_router::path;
 use crate::components::form::Loading;
 use crate::components::shell::Shell;
 use crate::i18n::I18n;
+use crate::pages::dispositions::DispositionsPage;
 use crate::pages::{
     account::AccountPage,
     address_book::AddressBookPage,
@@ -47,6 +48,8 @@ const ADMIN_PREFIXES: &[&str] = &[
     "/route-templates",
     "/audit-log",
     "/account",
+    // Retention and disposition:
+    "/dispositions",
 ];
 
 /// Whether `path` belongs to the administration bundle.
@@ -100,6 +103,7 @@ pub fn AdminApp() -> impl IntoView {
                     <Route path=path!("route-templates") view=RouteTemplatesPage />
                     <Route path=path!("audit-log") view=AuditPage />
                     <Route path=path!("account") view=AccountPage />
+                    <Route path=path!("dispositions") view=DispositionsPage />
                 </ParentRoute>
             </Routes>
         </Router>

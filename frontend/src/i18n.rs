@@ -621,6 +621,56 @@ texts! {
     RevTsaChain => "時刻認証局", "TSA";
     RevRefused => "採用しなかった失効情報", "Refused revocation data";
     TrustGuideLink => "電子署名の信頼性と Acrobat での表示について", "About trusting the seal and what Acrobat shows";
+    // Retention and disposition (保存期間・廃棄):
+    NavDispositions => "廃棄", "Disposition";
+    RetentionTitle => "保存期間・廃棄保留", "Retention and legal hold";
+    RetentionEnd => "保存期限", "Retain until";
+    RetentionEndOpen => "締結・終了後に決まります", "Set once the contract has ended";
+    RetentionOverride => "保存期間を変更する", "Change the retention period";
+    RetentionYearsField => "保存期間（年）", "Retention (years)";
+    RetentionYearsHint => "1〜100年。保存期限は団体の設定（翌年度4月1日起算など）で計算されます。", "1–100 years. The end follows the tenant's rule (e.g. from April 1 of the next fiscal year).";
+    RetentionChanged => "保存期間を変更しました。", "Retention period changed.";
+    LegalHold => "廃棄保留", "Legal hold";
+    LegalHoldOn => "廃棄保留中です（訴訟ホールド）。保存期限を過ぎても廃棄できません。", "On legal hold: it cannot be disposed of, whatever its retention end.";
+    LegalHoldOff => "廃棄保留は設定されていません。", "No legal hold.";
+    LegalHoldReason => "廃棄保留の理由", "Reason for the legal hold";
+    LegalHoldApply => "廃棄保留にする", "Place on legal hold";
+    LegalHoldRelease => "廃棄保留を解除する", "Release the legal hold";
+    LegalHoldSet => "廃棄保留にしました。", "Placed on legal hold.";
+    LegalHoldReleased => "廃棄保留を解除しました。", "Legal hold released.";
+    TombstoneTitle => "廃棄記録", "Disposal record";
+    TombstoneNote => "この契約は保存期間の満了により廃棄されました。ファイルと個人情報は削除済みで、以下の記録と操作ログが残っています。", "This contract was disposed of after its retention period. Its files and personal data are deleted; this record and the audit log remain.";
+    TombstonePriorState => "廃棄前の状態", "State before disposal";
+    TombstoneFiles => "削除したファイル（SHA-256）", "Deleted files (SHA-256)";
+    DisposedAt => "廃棄日時", "Disposed at";
+    DispositionsTitle => "廃棄", "Disposition";
+    DispositionsLead => "保存期限を過ぎた契約（廃棄候補）を選んで廃棄を申請します。廃棄は申請者とは別の管理者が承認したときに実行され、ファイルと個人情報が削除されます。廃棄保留中の契約は候補に表示されません。", "Select contracts past their retention end (candidates) and request their disposition. Another administrator must approve; the files and personal data are then deleted. Contracts on legal hold are not listed.";
+    DispositionCandidates => "廃棄候補", "Disposition candidates";
+    DispositionNoCandidates => "保存期限を過ぎた契約はありません。", "No contract is past its retention end.";
+    DispositionSelect => "選択", "Select";
+    DispositionPendingBadge => "申請中", "Requested";
+    DispositionReason => "廃棄の理由", "Reason for the disposition";
+    DispositionReasonHint => "例：令和8年度 保存期間満了分", "e.g. retention ended in FY2026";
+    DispositionRequest => "廃棄を申請する", "Request disposition";
+    DispositionRequested => "廃棄を申請しました。別の管理者の承認を待っています。", "Disposition requested; waiting for another administrator's approval.";
+    DispositionRequests => "廃棄申請", "Disposition requests";
+    DispositionNoRequests => "廃棄申請はありません。", "No disposition requests.";
+    DispositionRequestedBy => "申請者", "Requested by";
+    DispositionApprovedBy => "承認者", "Approved by";
+    DispositionDecidedBy => "処理者", "Decided by";
+    DispositionApproveNote => "承認すると、対象の契約のファイルと個人情報が削除されます。元に戻せません。", "Approving deletes the contracts' files and personal data. This cannot be undone.";
+    DispositionWaitingForSecond => "別の管理者の承認を待っています。", "Waiting for another administrator.";
+    DispositionApprove => "承認して廃棄する", "Approve and dispose";
+    DispositionReject => "却下する", "Reject";
+    DispositionCancel => "申請を取り消す", "Cancel the request";
+    DispositionApproved => "廃棄を承認しました。ファイルと個人情報を削除しました。", "Disposition approved; the files and personal data were deleted.";
+    DispositionRejected => "廃棄申請を却下しました。", "Disposition request rejected.";
+    DispositionCancelled => "廃棄申請を取り消しました。", "Disposition request cancelled.";
+    DispositionStatePending => "承認待ち", "Pending";
+    DispositionStateApproved => "廃棄済み", "Disposed";
+    DispositionStateRejected => "却下", "Rejected";
+    DispositionStateCancelled => "取消", "Cancelled";
+    PublicDisposedOn => "この契約の記録は保存期間の満了により廃棄されました。廃棄日：", "This record was disposed of after its retention period on ";
 }
 
 /// The language signal, provided once at the root.

@@ -15,6 +15,8 @@ pub mod route_templates;
 pub mod settings;
 pub mod signing;
 pub mod users;
+// Retention and disposition:
+pub mod retention;
 
 use std::cell::RefCell;
 use std::rc::Rc;

@@ -54,6 +54,12 @@ const MENU: &[(&str, K, Option<Permission>)] = &[
         Some(Permission::ManageSettings),
     ),
     ("/account", K::NavAccount, None),
+    // Retention and disposition:
+    (
+        "/dispositions",
+        K::NavDispositions,
+        Some(Permission::DisposeRecords),
+    ),
 ];
 
 /// The logged-in frame; child routes render in its `<main>`.

@@ -22,3 +22,6 @@ pub mod user_edit;
 pub mod user_new;
 pub mod users;
 pub mod verify;
+// Retention and disposition:
+pub mod contract_retention;
+pub mod dispositions;
