@@ -628,7 +628,7 @@ texts! {
     RetentionEndOpen => "締結・終了後に決まります", "Set once the contract has ended";
     RetentionOverride => "保存期間を変更する", "Change the retention period";
     RetentionYearsField => "保存期間（年）", "Retention (years)";
-    RetentionYearsHint => "1〜100年。保存期限は団体の設定（翌年度4月1日起算など）で計算されます。", "1–100 years. The end follows the tenant's rule (e.g. from April 1 of the next fiscal year).";
+    RetentionOverrideHint => "1〜100年。保存期限は団体の設定（翌年度4月1日起算など）で計算されます。", "1–100 years. The end follows the tenant's rule (e.g. from April 1 of the next fiscal year).";
     RetentionChanged => "保存期間を変更しました。", "Retention period changed.";
     LegalHold => "廃棄保留", "Legal hold";
     LegalHoldOn => "廃棄保留中です（訴訟ホールド）。保存期限を過ぎても廃棄できません。", "On legal hold: it cannot be disposed of, whatever its retention end.";

@@ -137,7 +137,7 @@ fn RetentionYears(id: Uuid, years: i32, changed: Callback<K>) -> impl IntoView {
     view! {
         <form class="form" on:submit=submit novalidate aria-label=i.tr(K::RetentionOverride)>
             <FormMessages form=form />
-            <TextField id="retention-years" field="years" label=K::RetentionYearsField value=value form=form kind="number" inputmode="numeric" hint=K::RetentionYearsHint />
+            <TextField id="retention-years" field="years" label=K::RetentionYearsField value=value form=form kind="number" inputmode="numeric" hint=K::RetentionOverrideHint />
             <div class="actions">
                 <button type="submit" class="btn" disabled=move || save.pending().get()>
                     {i.tr(K::RetentionOverride)}
