@@ -670,6 +670,14 @@ texts! {
     DispositionStateApproved => "廃棄済み", "Disposed";
     DispositionStateRejected => "却下", "Rejected";
     DispositionStateCancelled => "取消", "Cancelled";
+    RetentionRuleTitle => "保存期間の数え方", "How retention is counted";
+    RetentionRuleLead => "契約の保存期限の計算方法です。変更すると、既存の契約の保存期限にもすぐ反映されます。", "How each contract's retention end is computed; a change applies to existing contracts at once.";
+    RetentionConventionLabel => "起算方法", "Counting";
+    RetentionConventionFiscalYear => "翌年度の4月1日から起算（公文書の例）", "From April 1 of the next fiscal year (public records)";
+    RetentionConventionAnniversary => "起算日から起算（同じ日まで）", "From the day itself (until the same day)";
+    RetentionBasisLabel => "起算日", "Counted from";
+    RetentionBasisConcludedOn => "契約締結日", "The conclusion date";
+    RetentionBasisPeriodEnd => "契約期間の終了日（締結日より後の場合）", "The end of the contract period (when later)";
     PublicDisposedOn => "この契約の記録は保存期間の満了により廃棄されました。廃棄日：", "This record was disposed of after its retention period on ";
 }
 

@@ -80,3 +80,15 @@ pub async fn decide(
     )
     .await
 }
+
+/// `GET /settings/retention`.
+pub async fn rule() -> Result<shared::records::RetentionRule, Problem> {
+    get("/settings/retention").await
+}
+
+/// `PUT /settings/retention`.
+pub async fn set_rule(
+    req: &shared::dto::RetentionRuleRequest,
+) -> Result<shared::records::RetentionRule, Problem> {
+    send(Method::PUT, "/settings/retention", req).await
+}

@@ -25,3 +25,4 @@ pub mod verify;
 // Retention and disposition:
 pub mod contract_retention;
 pub mod dispositions;
+pub mod retention_settings;
