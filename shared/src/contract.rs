@@ -1201,6 +1201,7 @@ mod tests {
         assert_eq!(S::Concluded.label_ja(), "締結済み");
         assert_eq!(S::Cancelled.label_ja(), "取消");
         assert_eq!(S::Expired.label_ja(), "期限切れ");
+        assert_eq!(S::Disposed.label_ja(), "廃棄済み");
         for &s in ContractState::ALL {
             assert!(!s.label_en().is_empty());
         }
