@@ -270,6 +270,22 @@ async fn a_second_administrator_disposes_of_a_concluded_contract(backend: Backen
         assert!(app.state.blobs.root().join(&h[..2]).join(h).exists());
     }
     let doc = c["documents"][0]["id"].as_str().unwrap().to_owned();
+    // The uploaded original, shared with a copy that stays (the store keeps one file per hash).
+    let main_sha = c["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["role"] == "main")
+        .map(|d| d["sha256"].as_str().unwrap().to_owned())
+        .unwrap();
+    let (st, copy) = app
+        .post(
+            &admin,
+            &format!("/api/v1/contracts/{cid}/duplicate"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(st, 201, "{copy}");
     let public_id = c["public_id"].as_str().unwrap().to_owned();
 
     // Concluded today: kept for ten more years, no candidate.
@@ -412,12 +428,25 @@ async fn a_second_administrator_disposes_of_a_concluded_contract(backend: Backen
         "disposition_not_pending",
     );
 
-    // The files are gone from the store; the tombstone keeps their hashes.
-    for h in &hashes {
-        let file = app.state.blobs.root().join(&h[..2]).join(h);
-        assert!(!file.exists(), "{} still stored", file.display());
+    // The files are gone from the store (the copy's original stays); the tombstone keeps
+    // their hashes.
+    let stored = |h: &str| app.state.blobs.root().join(&h[..2]).join(h).exists();
+    for h in hashes.iter().filter(|h| **h != main_sha) {
+        assert!(!stored(h), "{h} still stored");
         assert!(app.state.blobs.path(h).is_err());
     }
+    assert!(stored(&main_sha), "the copy's file was deleted");
+    let (st, v) = app
+        .get(
+            &admin,
+            &format!(
+                "/api/v1/contracts/{}/documents/{}",
+                id(&copy),
+                copy["documents"][0]["id"].as_str().unwrap()
+            ),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
     let (st, c) = app.get(&admin, &format!("/api/v1/contracts/{cid}")).await;
     assert_eq!(st, 200, "{c}");
     assert_eq!(c["state"], "disposed");
@@ -512,6 +541,25 @@ async fn a_second_administrator_disposes_of_a_concluded_contract(backend: Backen
         "{on_request:?}"
     );
     app.run_jobs().await;
+    // Had the process died after the commit, the job deletes the files: put one back and run
+    // the job again (it is idempotent and spares the copy's file).
+    let sealed = hashes.iter().find(|h| **h != main_sha).unwrap().clone();
+    let file = app.state.blobs.root().join(&sealed[..2]).join(&sealed);
+    std::fs::write(&file, b"left behind by a crash").unwrap();
+    {
+        let conn = &mut app.state.pool.get().unwrap();
+        backend::jobs::enqueue(
+            conn,
+            backend::jobs::NewJob::new(
+                backend::workflow::retention::DELETE_BLOBS_JOB,
+                json!({ "sha256": [sealed, main_sha] }),
+            ),
+        )
+        .unwrap();
+    }
+    app.run_jobs().await;
+    assert!(!file.exists(), "the job deleted the file");
+    assert!(stored(&main_sha), "the job spared the copy's file");
     let (st, chain) = app.get(&admin, "/api/v1/audit-events/verify").await;
     assert_eq!(st, 200, "{chain}");
     assert_eq!(chain["intact"], true, "{chain}");
