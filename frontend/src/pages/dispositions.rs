@@ -114,7 +114,8 @@ fn Candidates(candidates: Vec<DispositionCandidateView>, changed: Callback<K>) -
                     <td>
                         <input
                             type="checkbox"
-                            id=box_id.clone()
+                            id=box_id
+                            aria-label=format!("{} {}", c.contract_number, c.title)
                             disabled=pending
                             prop:checked=move || picked.with(|p| p.contains(&id))
                             on:change=move |ev| {
@@ -126,9 +127,7 @@ fn Candidates(candidates: Vec<DispositionCandidateView>, changed: Callback<K>) -
                         />
                     </td>
                     <td class="mono">
-                        <label for=box_id>
-                            <a href=format!("/contracts/{id}")>{c.contract_number.clone()}</a>
-                        </label>
+                        <a href=format!("/contracts/{id}")>{c.contract_number.clone()}</a>
                     </td>
                     <td>{c.title.clone()}</td>
                     <td>{c.department_name.clone().unwrap_or_default()}</td>
