@@ -98,6 +98,7 @@ test('every page passes axe-core WCAG 2.1 AA, on desktop and (public pages) on a
     '/route-templates',
     '/audit-log',
     '/account',
+    '/dispositions',
   ];
   for (const path of pages) {
     await desk.page.goto(path);

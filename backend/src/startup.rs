@@ -192,6 +192,10 @@ pub fn job_registry(state: &AppState) -> anyhow::Result<crate::jobs::Registry> {
         // Maintenance notices (お知らせ): planned maintenance mailed to administrators.
         .with(crate::workflow::notices::NoticeMailHandler::new(
             crate::workflow::signing::Links::new(&state.config.public_url),
+        ))
+        // Retention and disposition:
+        .with(crate::workflow::retention::DeleteBlobsHandler::new(
+            state.blobs.clone(),
         )))
 }
 

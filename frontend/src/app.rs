@@ -15,6 +15,7 @@ use leptos_router::path;
 use crate::components::form::Loading;
 use crate::components::shell::Shell;
 use crate::i18n::I18n;
+use crate::pages::dispositions::DispositionsPage;
 use crate::pages::{
     account::AccountPage,
     address_book::AddressBookPage,
@@ -51,6 +52,8 @@ const ADMIN_PREFIXES: &[&str] = &[
     "/account",
     // Maintenance notices (お知らせ).
     "/notices",
+    // Retention and disposition:
+    "/dispositions",
 ];
 
 /// Whether `path` belongs to the administration bundle.
@@ -106,6 +109,7 @@ pub fn AdminApp() -> impl IntoView {
                     <Route path=path!("account") view=AccountPage />
                     // Maintenance notices (お知らせ).
                     <Route path=path!("notices") view=NoticesPage />
+                    <Route path=path!("dispositions") view=DispositionsPage />
                 </ParentRoute>
             </Routes>
         </Router>

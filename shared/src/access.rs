@@ -66,6 +66,12 @@ pub enum Permission {
     /// Publish, change and withdraw the tenant's maintenance and outage notices (お知らせ),
     /// which its staff and its contracts' counterparties see as banners.
     ManageNotices,
+    // Retention and disposition (保存期間・廃棄):
+    /// Set a contract's retention years (保存期間) and its legal hold (廃棄保留).
+    ManageRetention,
+    /// See the disposition candidates (廃棄候補), request their disposition and approve
+    /// another administrator's request (廃棄は2人目の承認で実行).
+    DisposeRecords,
 }
 
 impl Role {
@@ -139,7 +145,7 @@ impl fmt::Display for Role {
 
 impl Permission {
     /// Every permission, in display order.
-    pub const ALL: [Permission; 16] = [
+    pub const ALL: [Permission; 17] = [
         Permission::ManageUsers,
         Permission::ManageDepartments,
         Permission::ManageSettings,
@@ -155,20 +161,20 @@ impl Permission {
         Permission::ApproveContracts,
         Permission::CancelContracts,
         Permission::ManageSealKeys,
-        // Maintenance notices (お知らせ).
-        Permission::ManageNotices,
+        // Retention and disposition:
+        Permission::ManageRetention,
+        Permission::DisposeRecords,
     ];
 
-    /// The permissions within one tenant, every one of [`Permission::ALL`] but the
-    /// service-wide [`Permission::ManageSealKeys`] (the fifteenth): what the 管理者 role gives.
-    pub const TENANT: [Permission; 15] = {
-        let mut tenant = [Permission::ManageUsers; 15];
-        let mut i = 0;
-        let mut j = 0;
+    /// The permissions within one tenant, [`Permission::ALL`] but the service-wide
+    /// [`Permission::ManageSealKeys`]: what the 管理者 role gives.
+    pub const TENANT: [Permission; 16] = {
+        let mut tenant = [Permission::ManageUsers; 16];
+        let (mut i, mut n) = (0, 0);
         while i < Permission::ALL.len() {
             if !matches!(Permission::ALL[i], Permission::ManageSealKeys) {
-                tenant[j] = Permission::ALL[i];
-                j += 1;
+                tenant[n] = Permission::ALL[i];
+                n += 1;
             }
             i += 1;
         }
@@ -194,6 +200,8 @@ impl Permission {
             Permission::CancelContracts => "cancel_contracts",
             Permission::ManageSealKeys => "manage_seal_keys",
             Permission::ManageNotices => "manage_notices",
+            Permission::ManageRetention => "manage_retention",
+            Permission::DisposeRecords => "dispose_records",
         }
     }
 
@@ -221,6 +229,8 @@ impl Permission {
             Permission::CancelContracts => "契約の取消",
             Permission::ManageSealKeys => "電子署名鍵・タイムスタンプ局の管理（サービス全体）",
             Permission::ManageNotices => "お知らせ（メンテナンス・障害）の管理",
+            Permission::ManageRetention => "保存期間・廃棄保留の設定",
+            Permission::DisposeRecords => "廃棄の申請・承認",
         }
     }
 
@@ -243,6 +253,8 @@ impl Permission {
             Permission::CancelContracts => "Cancel contracts",
             Permission::ManageSealKeys => "Manage the service's seal keys and TSAs (service-wide)",
             Permission::ManageNotices => "Manage maintenance and outage notices",
+            Permission::ManageRetention => "Set retention periods and legal holds",
+            Permission::DisposeRecords => "Request and approve dispositions",
         }
     }
 }

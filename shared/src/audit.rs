@@ -219,6 +219,27 @@ audit_actions! {
     NoticeUpdated = ("notice.updated", "お知らせの変更", "Notice changed"),
     /// A notice was withdrawn: banners stop showing it and no reminder is mailed.
     NoticeWithdrawn = ("notice.withdrawn", "お知らせの取り下げ", "Notice withdrawn"),
+    // Retention and disposition (保存期間・廃棄):
+    /// The tenant's retention rule (default years, convention, basis) changed.
+    RetentionSettingsUpdated = ("retention.settings_updated", "保存期間の設定の変更", "Retention settings changed"),
+    /// A contract's retention years were overridden.
+    RetentionOverridden = ("contract.retention_changed", "保存期間の変更", "Retention period changed"),
+    /// A legal hold was set on a contract (the reason in the details).
+    LegalHoldSet = ("contract.legal_hold_set", "廃棄保留の設定", "Legal hold set"),
+    /// A legal hold was released.
+    LegalHoldReleased = ("contract.legal_hold_released", "廃棄保留の解除", "Legal hold released"),
+    /// An administrator requested the disposition of contracts.
+    DispositionRequested = ("disposition.requested", "廃棄の申請", "Disposition requested"),
+    /// A second administrator approved a disposition: the contracts were disposed of.
+    DispositionApproved = ("disposition.approved", "廃棄の承認", "Disposition approved"),
+    /// A disposition request was rejected by another administrator.
+    DispositionRejected = ("disposition.rejected", "廃棄申請の却下", "Disposition rejected"),
+    /// The requester cancelled their disposition request.
+    DispositionCancelled = ("disposition.cancelled", "廃棄申請の取消", "Disposition request cancelled"),
+    /// A contract was disposed of: files and personal data deleted, tombstone kept.
+    ContractDisposed = ("contract.disposed", "契約の廃棄", "Contract disposed of"),
+    /// A disposition was refused (legal hold, retention not ended, self-approval).
+    DispositionRefused = ("disposition.refused", "廃棄の拒否", "Disposition refused"),
 }
 
 #[cfg(test)]

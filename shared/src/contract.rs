@@ -119,6 +119,9 @@ stored_enum! {
         Cancelled = "cancelled",
         /// 期限切れ: the counterparty did not answer before the deadline.
         Expired = "expired",
+        /// 廃棄済み: its retention period (保存期間) ended and, with a second administrator's
+        /// approval, its files and personal data were deleted; a tombstone remains.
+        Disposed = "disposed",
     }
 }
 
@@ -135,6 +138,7 @@ impl ContractState {
             ContractState::Declined => "却下",
             ContractState::Cancelled => "取消",
             ContractState::Expired => "期限切れ",
+            ContractState::Disposed => "廃棄済み",
         }
     }
 
@@ -150,16 +154,19 @@ impl ContractState {
             ContractState::Declined => "Declined",
             ContractState::Cancelled => "Cancelled",
             ContractState::Expired => "Expired",
+            ContractState::Disposed => "Disposed",
         }
     }
 
-    /// The life is over: no event but `Duplicate` is accepted.
+    /// The life is over: no event but `Duplicate` and, once the retention period has ended,
+    /// `Dispose` is accepted (and by `Disposed`, none at all).
     pub fn is_terminal(self) -> bool {
         match self {
             ContractState::Concluded
             | ContractState::Declined
             | ContractState::Cancelled
-            | ContractState::Expired => true,
+            | ContractState::Expired
+            | ContractState::Disposed => true,
             ContractState::Draft
             | ContractState::PendingApproval
             | ContractState::Approved
@@ -351,6 +358,12 @@ pub struct ContractFacts {
     pub all_recipients_agreed: bool,
     /// The service's signature (電子署名) and the timestamp (タイムスタンプ) are on the PDF.
     pub sealed_and_timestamped: bool,
+    /// 廃棄保留 (訴訟ホールド): an administrator holds the contract; it is never disposed of.
+    #[serde(default)]
+    pub legal_hold: bool,
+    /// Its retention period (保存期間) has ended: 保存期限 lies before today.
+    #[serde(default)]
+    pub retention_ended: bool,
 }
 
 /// Who is acting on a contract.
@@ -419,6 +432,9 @@ pub enum ContractEvent {
     Duplicate,
     /// リマインド: mail the pending recipients again; no state change.
     Remind,
+    /// 廃棄: a second administrator approved the disposition of a contract whose retention
+    /// period ended; its files and personal data are deleted.
+    Dispose,
 }
 
 stored_enum! {
@@ -565,6 +581,10 @@ stored_enum! {
         NotSealed = "not_sealed",
         /// Not every recipient has agreed yet.
         RecipientsPending = "recipients_pending",
+        /// 廃棄保留: the contract is on legal hold and cannot be disposed of.
+        LegalHold = "legal_hold",
+        /// The retention period (保存期間) has not ended yet.
+        RetentionNotEnded = "retention_not_ended",
     }
 }
 
@@ -597,6 +617,7 @@ fn requires(event: &ContractEvent) -> Requires {
             Requires::Recipient
         }
         ContractEvent::Sealed | ContractEvent::Expire => Requires::System,
+        ContractEvent::Dispose => Requires::Staff(DisposeRecords),
     }
 }
 
@@ -659,7 +680,8 @@ pub fn apply(
             | S::Concluded
             | S::Declined
             | S::Cancelled
-            | S::Expired => refused,
+            | S::Expired
+            | S::Disposed => refused,
         },
         ContractEvent::Submit => match state {
             S::Draft => {
@@ -674,7 +696,8 @@ pub fn apply(
             | S::Concluded
             | S::Declined
             | S::Cancelled
-            | S::Expired => refused,
+            | S::Expired
+            | S::Disposed => refused,
         },
         ContractEvent::Approve { final_step } => match state {
             S::PendingApproval => {
@@ -693,7 +716,8 @@ pub fn apply(
             | S::Concluded
             | S::Declined
             | S::Cancelled
-            | S::Expired => refused,
+            | S::Expired
+            | S::Disposed => refused,
         },
         ContractEvent::Reject => match state {
             S::PendingApproval => {
@@ -707,7 +731,8 @@ pub fn apply(
             | S::Concluded
             | S::Declined
             | S::Cancelled
-            | S::Expired => refused,
+            | S::Expired
+            | S::Disposed => refused,
         },
         ContractEvent::Withdraw => match state {
             S::PendingApproval => Ok(S::Draft),
@@ -718,7 +743,8 @@ pub fn apply(
             | S::Concluded
             | S::Declined
             | S::Cancelled
-            | S::Expired => refused,
+            | S::Expired
+            | S::Disposed => refused,
         },
         ContractEvent::Send => match state {
             S::Draft => {
@@ -733,9 +759,13 @@ pub fn apply(
                 require_document_and_recipients(facts)?;
                 Ok(S::Sent)
             }
-            S::Sent | S::Concluding | S::Concluded | S::Declined | S::Cancelled | S::Expired => {
-                refused
-            }
+            S::Sent
+            | S::Concluding
+            | S::Concluded
+            | S::Declined
+            | S::Cancelled
+            | S::Expired
+            | S::Disposed => refused,
         },
         ContractEvent::RecipientAgreed { last } => match state {
             S::Sent => Ok(if last { S::Concluding } else { S::Sent }),
@@ -746,7 +776,8 @@ pub fn apply(
             | S::Concluded
             | S::Declined
             | S::Cancelled
-            | S::Expired => refused,
+            | S::Expired
+            | S::Disposed => refused,
         },
         ContractEvent::RecipientDeclined => match state {
             S::Sent => Ok(S::Declined),
@@ -757,7 +788,8 @@ pub fn apply(
             | S::Concluded
             | S::Declined
             | S::Cancelled
-            | S::Expired => refused,
+            | S::Expired
+            | S::Disposed => refused,
         },
         ContractEvent::SendBack => match state {
             S::Sent => {
@@ -771,7 +803,8 @@ pub fn apply(
             | S::Concluded
             | S::Declined
             | S::Cancelled
-            | S::Expired => refused,
+            | S::Expired
+            | S::Disposed => refused,
         },
         ContractEvent::Sealed => match state {
             S::Concluding => {
@@ -786,11 +819,17 @@ pub fn apply(
             | S::Concluded
             | S::Declined
             | S::Cancelled
-            | S::Expired => refused,
+            | S::Expired
+            | S::Disposed => refused,
         },
         ContractEvent::Cancel => match state {
             S::Draft | S::PendingApproval | S::Approved | S::Sent => Ok(S::Cancelled),
-            S::Concluding | S::Concluded | S::Declined | S::Cancelled | S::Expired => refused,
+            S::Concluding
+            | S::Concluded
+            | S::Declined
+            | S::Cancelled
+            | S::Expired
+            | S::Disposed => refused,
         },
         ContractEvent::Expire => match state {
             S::Sent => Ok(S::Expired),
@@ -801,9 +840,33 @@ pub fn apply(
             | S::Concluded
             | S::Declined
             | S::Cancelled
-            | S::Expired => refused,
+            | S::Expired
+            | S::Disposed => refused,
         },
-        ContractEvent::Duplicate => Ok(state),
+        // A disposed contract's files are gone: there is nothing left to copy.
+        ContractEvent::Duplicate => match state {
+            S::Disposed => refused,
+            S::Draft
+            | S::PendingApproval
+            | S::Approved
+            | S::Sent
+            | S::Concluding
+            | S::Concluded
+            | S::Declined
+            | S::Cancelled
+            | S::Expired => Ok(state),
+        },
+        ContractEvent::Dispose => match state {
+            S::Concluded | S::Declined | S::Cancelled | S::Expired => {
+                // A hold wins over everything, also over an ended retention period.
+                ensure(!facts.legal_hold, E::LegalHold)?;
+                ensure(facts.retention_ended, E::RetentionNotEnded)?;
+                Ok(S::Disposed)
+            }
+            S::Draft | S::PendingApproval | S::Approved | S::Sent | S::Concluding | S::Disposed => {
+                refused
+            }
+        },
         ContractEvent::Remind => match state {
             S::Sent => Ok(S::Sent),
             S::Draft
@@ -813,7 +876,8 @@ pub fn apply(
             | S::Concluded
             | S::Declined
             | S::Cancelled
-            | S::Expired => refused,
+            | S::Expired
+            | S::Disposed => refused,
         },
     }
 }
@@ -838,7 +902,14 @@ pub fn check_action(
             facts.state == ContractState::Concluded,
             TransitionError::NotAllowedInState,
         ),
-        ContractAction::DownloadZip => ensure(facts.has_main_document, TransitionError::NoDocument),
+        ContractAction::DownloadZip => {
+            // 廃棄済み: the files were deleted, whatever rows describe them.
+            ensure(
+                facts.state != ContractState::Disposed,
+                TransitionError::NotAllowedInState,
+            )?;
+            ensure(facts.has_main_document, TransitionError::NoDocument)
+        }
         ContractAction::Edit
         | ContractAction::Submit
         | ContractAction::Approve
@@ -928,6 +999,8 @@ mod tests {
             any_recipient_agreed: false,
             all_recipients_agreed: true,
             sealed_and_timestamped: true,
+            legal_hold: false,
+            retention_ended: true,
         }
     }
 
@@ -948,7 +1021,7 @@ mod tests {
         }
     }
 
-    const EVENTS: [ContractEvent; 16] = [
+    const EVENTS: [ContractEvent; 17] = [
         Ev::Edit,
         Ev::Submit,
         Ev::Approve { final_step: true },
@@ -965,6 +1038,7 @@ mod tests {
         Ev::Expire,
         Ev::Duplicate,
         Ev::Remind,
+        Ev::Dispose,
     ];
 
     /// The diagram, flat: every (state, event) pair that does not answer `not_allowed_in_state`
@@ -1003,13 +1077,17 @@ mod tests {
         (S::Sent, Ev::Expire, Ok(S::Expired)),
         (S::Sent, Ev::Remind, Ok(S::Sent)),
         (S::Concluding, Ev::Sealed, Ok(S::Concluded)),
+        (S::Concluded, Ev::Dispose, Ok(S::Disposed)),
+        (S::Declined, Ev::Dispose, Ok(S::Disposed)),
+        (S::Cancelled, Ev::Dispose, Ok(S::Disposed)),
+        (S::Expired, Ev::Dispose, Ok(S::Disposed)),
     ];
 
     #[test]
     fn every_state_and_event_pair_follows_the_diagram() {
         for &state in ContractState::ALL {
             for event in EVENTS {
-                let expected = if event == Ev::Duplicate {
+                let expected = if event == Ev::Duplicate && state != S::Disposed {
                     Ok(state)
                 } else {
                     DIAGRAM
@@ -1097,6 +1175,8 @@ mod tests {
                 "already_agreed",
                 "not_sealed",
                 "recipients_pending",
+                "legal_hold",
+                "retention_not_ended",
             ]
         );
         for &e in TransitionError::ALL {
@@ -1121,6 +1201,7 @@ mod tests {
         assert_eq!(S::Concluded.label_ja(), "締結済み");
         assert_eq!(S::Cancelled.label_ja(), "取消");
         assert_eq!(S::Expired.label_ja(), "期限切れ");
+        assert_eq!(S::Disposed.label_ja(), "廃棄済み");
         for &s in ContractState::ALL {
             assert!(!s.label_en().is_empty());
         }
@@ -1138,7 +1219,13 @@ mod tests {
             .collect();
         assert_eq!(
             terminal,
-            [S::Concluded, S::Declined, S::Cancelled, S::Expired]
+            [
+                S::Concluded,
+                S::Declined,
+                S::Cancelled,
+                S::Expired,
+                S::Disposed
+            ]
         );
         for &s in ContractState::ALL {
             assert_ne!(s.is_open(), s.is_terminal());
@@ -1474,7 +1561,7 @@ mod tests {
     fn any_contract_can_be_duplicated_by_someone_who_creates_contracts() {
         let staff = role(crate::access::Role::Staff);
         let viewer = role(crate::access::Role::Viewer);
-        for &state in ContractState::ALL {
+        for &state in ContractState::ALL.iter().filter(|&&s| s != S::Disposed) {
             assert_eq!(apply(state, &Ev::Duplicate, &ready(), &staff), Ok(state));
             assert_eq!(
                 apply(state, &Ev::Duplicate, &ready(), &viewer),
@@ -1639,6 +1726,96 @@ mod tests {
         }
     }
 
+    // --- Dispose ---
+
+    #[test]
+    fn a_final_contract_is_disposed_of_once_its_retention_ended_and_it_is_not_held() {
+        let disposer = ContractActor::staff([Permission::DisposeRecords]);
+        for state in [S::Concluded, S::Declined, S::Cancelled, S::Expired] {
+            assert_eq!(
+                apply(state, &Ev::Dispose, &ready(), &disposer),
+                Ok(S::Disposed)
+            );
+            let held = ContractFacts {
+                legal_hold: true,
+                ..ready()
+            };
+            assert_eq!(
+                apply(state, &Ev::Dispose, &held, &disposer),
+                Err(E::LegalHold)
+            );
+            let kept = ContractFacts {
+                retention_ended: false,
+                ..ready()
+            };
+            assert_eq!(
+                apply(state, &Ev::Dispose, &kept, &disposer),
+                Err(E::RetentionNotEnded)
+            );
+            let both = ContractFacts {
+                legal_hold: true,
+                retention_ended: false,
+                ..ready()
+            };
+            assert_eq!(
+                apply(state, &Ev::Dispose, &both, &disposer),
+                Err(E::LegalHold),
+                "the hold is the reason named first"
+            );
+        }
+    }
+
+    #[test]
+    fn only_staff_with_the_dispose_permission_dispose_and_never_an_open_contract() {
+        for actor in [
+            role(crate::access::Role::Staff),
+            role(crate::access::Role::Approver),
+            ContractActor::System,
+            ContractActor::Recipient,
+        ] {
+            assert_eq!(
+                apply(S::Concluded, &Ev::Dispose, &ready(), &actor),
+                Err(E::Forbidden)
+            );
+        }
+        assert_eq!(
+            apply(
+                S::Concluded,
+                &Ev::Dispose,
+                &ready(),
+                &role(crate::access::Role::Admin)
+            ),
+            Ok(S::Disposed)
+        );
+        for state in [
+            S::Draft,
+            S::PendingApproval,
+            S::Approved,
+            S::Sent,
+            S::Concluding,
+            S::Disposed,
+        ] {
+            assert_eq!(
+                apply(state, &Ev::Dispose, &ready(), &admin()),
+                Err(E::NotAllowedInState),
+                "{state:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_disposed_contract_is_neither_duplicated_nor_downloaded() {
+        let f = ContractFacts {
+            state: S::Disposed,
+            ..ready()
+        };
+        assert_eq!(
+            apply(S::Disposed, &Ev::Duplicate, &f, &admin()),
+            Err(E::NotAllowedInState)
+        );
+        assert!(allowed_actions(&f, &admin()).is_empty());
+    }
+
     // --- Properties ---
 
     fn arb_state() -> impl Strategy<Value = ContractState> {
@@ -1646,7 +1823,7 @@ mod tests {
     }
 
     fn arb_facts() -> impl Strategy<Value = ContractFacts> {
-        (arb_state(), any::<[bool; 11]>()).prop_map(|(state, b)| ContractFacts {
+        (arb_state(), any::<[bool; 13]>()).prop_map(|(state, b)| ContractFacts {
             state,
             approval_required: b[0],
             has_main_document: b[1],
@@ -1659,6 +1836,8 @@ mod tests {
             any_recipient_agreed: b[8],
             all_recipients_agreed: b[9],
             sealed_and_timestamped: b[10],
+            legal_hold: b[11],
+            retention_ended: b[12],
         })
     }
 
@@ -1692,7 +1871,15 @@ mod tests {
             prop_assert!(f.all_recipients_agreed && f.sealed_and_timestamped);
             prop_assert_eq!(state, S::Concluding);
         }
-        if state.is_terminal() {
+        if next == S::Disposed && state != S::Disposed {
+            prop_assert!(!f.legal_hold, "a held contract was disposed of");
+            prop_assert!(f.retention_ended, "disposed of before its retention ended");
+            prop_assert!(state.is_terminal());
+        }
+        if state == S::Disposed {
+            prop_assert!(false, "a disposed contract accepted {:?}", event);
+        }
+        if state.is_terminal() && next != S::Disposed {
             prop_assert_eq!(next, state, "a terminal state stays");
             prop_assert_eq!(*event, Ev::Duplicate);
         }
@@ -1748,18 +1935,35 @@ mod tests {
         }
 
         #[test]
-        fn terminal_states_accept_only_duplicate(
+        fn terminal_states_accept_only_duplicate_and_dispose(
             terminal in prop::sample::select(vec![S::Concluded, S::Declined, S::Cancelled, S::Expired]),
             f in arb_facts(), event in arb_event(), actor in arb_actor(),
         ) {
             let f = ContractFacts { state: terminal, ..f };
             match apply(f.state, &event, &f, &actor) {
+                Ok(S::Disposed) => {
+                    prop_assert_eq!(event, Ev::Dispose);
+                    prop_assert!(!f.legal_hold && f.retention_ended);
+                    prop_assert!(actor.has(Permission::DisposeRecords));
+                }
                 Ok(next) => {
                     prop_assert_eq!(next, f.state);
                     prop_assert_eq!(event, Ev::Duplicate);
                 }
-                Err(e) => prop_assert!(matches!(e, E::NotAllowedInState | E::Forbidden)),
+                Err(e) => prop_assert!(matches!(
+                    e,
+                    E::NotAllowedInState | E::Forbidden | E::LegalHold | E::RetentionNotEnded
+                )),
             }
+        }
+
+        #[test]
+        fn a_disposed_contract_accepts_nothing(
+            f in arb_facts(), event in arb_event(), actor in arb_actor(),
+        ) {
+            let f = ContractFacts { state: S::Disposed, ..f };
+            prop_assert!(apply(S::Disposed, &event, &f, &actor).is_err());
+            prop_assert!(allowed_actions(&f, &actor).is_empty());
         }
 
         #[test]

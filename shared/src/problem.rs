@@ -249,6 +249,21 @@ problem_codes! {
     NoticePeriodTooLong = ("notice_period_too_long", 422, "A notice may cover at most 90 days. Shorten the period or publish a new notice later.", "お知らせの掲載期間は90日以内にしてください。"),
     /// The notice was withdrawn and can no longer be changed.
     NoticeWithdrawn = ("notice_withdrawn", 409, "This notice has been withdrawn and can no longer be changed. Publish a new one.", "このお知らせは取り下げ済みのため変更できません。新しいお知らせを掲載してください。"),
+    // Retention and disposition (保存期間・廃棄):
+    /// The contract is on legal hold (廃棄保留): it cannot be disposed of.
+    ContractOnLegalHold = ("contract_on_legal_hold", 409, "This contract is on legal hold and cannot be disposed of. Release the hold first if it is no longer needed.", "この契約は廃棄保留（訴訟ホールド）中のため廃棄できません。不要になった場合は先に廃棄保留を解除してください。"),
+    /// The contract's retention period has not ended.
+    RetentionNotEnded = ("retention_not_ended", 409, "The retention period of this contract has not ended yet.", "この契約の保存期間はまだ満了していません。保存期限を過ぎてから廃棄してください。"),
+    /// The contract was disposed of: its files and personal data no longer exist.
+    ContractDisposed = ("contract_disposed", 410, "This contract was disposed of after its retention period; its files no longer exist.", "この契約は保存期間の満了により廃棄済みのため、ファイルはありません。"),
+    /// The requester of a disposition cannot approve it: a second administrator must.
+    DispositionSelfApproval = ("disposition_self_approval", 409, "The administrator who requested the disposition cannot approve it; another administrator must.", "廃棄を申請した管理者は承認できません。別の管理者が承認してください。"),
+    /// The disposition request was already approved, rejected or cancelled.
+    DispositionNotPending = ("disposition_not_pending", 409, "This disposition request has already been decided or cancelled.", "この廃棄申請は既に承認・却下・取消されています。"),
+    /// A contract of the request is already in another pending disposition request.
+    DispositionAlreadyRequested = ("disposition_already_requested", 409, "A disposition of this contract has already been requested.", "この契約は既に廃棄申請中です。"),
+    /// Only the requester may cancel their request.
+    DispositionNotRequester = ("disposition_not_requester", 403, "Only the administrator who requested the disposition can cancel it.", "廃棄申請を取り消せるのは申請した管理者だけです。"),
 }
 
 impl From<crate::contract::TransitionError> for ProblemCode {
@@ -266,6 +281,8 @@ impl From<crate::contract::TransitionError> for ProblemCode {
             T::NotCurrentApprover => ProblemCode::NotCurrentApprover,
             T::AlreadyAgreed => ProblemCode::AlreadyAgreed,
             T::NotSealed => ProblemCode::NotSealed,
+            T::LegalHold => ProblemCode::ContractOnLegalHold,
+            T::RetentionNotEnded => ProblemCode::RetentionNotEnded,
         }
     }
 }

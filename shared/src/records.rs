@@ -147,6 +147,44 @@ pub fn retention_end(event: Date, years: u32, convention: RetentionConvention) -
     }
 }
 
+/// A tenant's retention rule (保存期間の設定): the default years of a new contract, how the
+/// period is counted and from which event. A contract may override the years.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RetentionRule {
+    /// 保存年限 of a new contract, years (1–100).
+    pub default_years: u32,
+    /// 起算方法: the fiscal-year convention (翌年度4月1日起算) or the anniversary.
+    pub convention: RetentionConvention,
+    /// 起算日: 契約締結日 or 契約期間の終了日.
+    pub basis: RetentionBasis,
+}
+
+impl Default for RetentionRule {
+    fn default() -> Self {
+        RetentionRule {
+            default_years: 10,
+            convention: RetentionConvention::FiscalYear,
+            basis: RetentionBasis::ConcludedOn,
+        }
+    }
+}
+
+/// A contract's 保存期限 under `rule` with its own `years`. A concluded contract counts from
+/// [`retention_start_event`]; one that ended without conclusion (却下・取消・期限切れ) has no
+/// 締結日 and counts from `ended_on`, the day it reached that state. `None` while the contract
+/// is still open (neither date known).
+pub fn contract_retention_end(
+    rule: RetentionRule,
+    years: u32,
+    concluded_on: Option<Date>,
+    period_end: Option<Date>,
+    ended_on: Option<Date>,
+) -> Option<Date> {
+    let event = retention_start_event(rule.basis, concluded_on, period_end).or(ended_on)?;
+    Some(retention_end(event, years, rule.convention))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,6 +229,42 @@ mod tests {
         assert_eq!(retention_start_event(b, c, None), c);
         assert_eq!(retention_start_event(RetentionBasis::ConcludedOn, c, e), c);
         assert_eq!(retention_start_event(b, None, e), None);
+    }
+
+    #[test]
+    fn a_contract_counts_from_its_conclusion_or_else_from_the_day_it_ended() {
+        let fy = RetentionRule::default();
+        let anniversary = RetentionRule {
+            convention: RetentionConvention::Anniversary,
+            ..fy
+        };
+        let by_end = RetentionRule {
+            basis: RetentionBasis::PeriodEnd,
+            ..fy
+        };
+        let (c, e) = (Some(d("2026-05-10")), Some(d("2029-06-30")));
+        assert_eq!(
+            contract_retention_end(fy, 10, c, e, None),
+            Some(d("2037-03-31"))
+        );
+        assert_eq!(
+            contract_retention_end(by_end, 10, c, e, None),
+            Some(d("2040-03-31"))
+        );
+        assert_eq!(
+            contract_retention_end(anniversary, 5, c, e, None),
+            Some(d("2031-05-10"))
+        );
+        let cancelled = Some(d("2027-03-15"));
+        assert_eq!(
+            contract_retention_end(fy, 1, None, None, cancelled),
+            Some(d("2028-03-31"))
+        );
+        assert_eq!(
+            contract_retention_end(fy, 1, None, e, None),
+            None,
+            "still open"
+        );
     }
 
     #[test]

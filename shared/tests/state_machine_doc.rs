@@ -34,6 +34,7 @@ fn events() -> Vec<(ContractEvent, &'static str)> {
         ContractEvent::Cancel,
         ContractEvent::Expire,
         ContractEvent::Duplicate,
+        ContractEvent::Dispose,
     ];
     all.into_iter()
         .filter_map(|e| label(&e).map(|l| (e, l)))
@@ -60,12 +61,13 @@ fn label(event: &ContractEvent) -> Option<&'static str> {
         ContractEvent::Cancel => "cancel",
         ContractEvent::Expire => "expire",
         ContractEvent::Duplicate => return None,
+        ContractEvent::Dispose => "dispose (approved by a second administrator)",
     })
 }
 
-/// Every combination of the facts' eleven flags (the `state` field is not read by `apply`).
+/// Every combination of the facts' thirteen flags (the `state` field is not read by `apply`).
 fn all_facts() -> impl Iterator<Item = ContractFacts> {
-    (0u32..1 << 11).map(|bits| {
+    (0u32..1 << 13).map(|bits| {
         let bit = |n: u32| bits & (1 << n) != 0;
         ContractFacts {
             state: ContractState::Draft,
@@ -80,6 +82,8 @@ fn all_facts() -> impl Iterator<Item = ContractFacts> {
             any_recipient_agreed: bit(8),
             all_recipients_agreed: bit(9),
             sealed_and_timestamped: bit(10),
+            legal_hold: bit(11),
+            retention_ended: bit(12),
         }
     })
 }

@@ -26,6 +26,8 @@ pub mod signing;
 // Maintenance notices (お知らせ).
 pub mod notices;
 pub mod users;
+// Retention and disposition:
+pub mod retention;
 
 use actix_web::web;
 use serde::Deserialize;
@@ -76,6 +78,7 @@ impl PageQuery {
         (name = "verification", description = "検証（ログイン不要）/ public verification"),
         (name = "signing", description = "相手方の署名ページ / counterparty signing (no account: link token + one-time code, then `Authorization: Bearer` session)"),
         (name = "notices", description = "メンテナンス・障害のお知らせ / maintenance and outage notices"),
+        (name = "retention", description = "保存期間・廃棄 / retention, legal hold and disposition"),
     ),
     // Referenced from a query parameter only, which utoipa does not collect.
     components(schemas(shared::dto::ContractSort)),
@@ -159,6 +162,10 @@ endpoints! {
     // Maintenance notices (お知らせ).
     notices::current, notices::list, notices::create, notices::update, notices::withdraw,
     notices::signing,
+    // Retention and disposition:
+    retention::get_rule, retention::update_rule, retention::override_years,
+    retention::set_hold, retention::release_hold, retention::candidates, retention::list,
+    retention::create, retention::approve, retention::reject, retention::cancel,
 }
 
 /// Registers every `/api/v1` handler (relative to the `/api/v1` scope).

@@ -377,3 +377,70 @@ diesel::table! {
         withdrawn_at -> Nullable<BigInt>,
     }
 }
+
+// Retention and disposition (保存期間・廃棄), migration 2026-12-14-100000_retention; read by
+// `workflow::retention` only, never joined.
+
+diesel::table! {
+    retention_rules (tenant_id) {
+        tenant_id -> Text,
+        convention -> Text,
+        basis -> Text,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    legal_holds (contract_id) {
+        contract_id -> Text,
+        tenant_id -> Text,
+        reason -> Text,
+        set_by -> Text,
+        set_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    disposition_requests (id) {
+        id -> Text,
+        tenant_id -> Text,
+        state -> Text,
+        reason -> Text,
+        requested_by -> Text,
+        requested_at -> BigInt,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<BigInt>,
+        comment -> Text,
+    }
+}
+
+diesel::table! {
+    disposition_items (request_id, contract_id) {
+        request_id -> Text,
+        contract_id -> Text,
+        tenant_id -> Text,
+    }
+}
+
+diesel::table! {
+    disposal_records (contract_id) {
+        contract_id -> Text,
+        tenant_id -> Text,
+        request_id -> Text,
+        contract_number -> Text,
+        title -> Text,
+        prior_state -> Text,
+        concluded_on -> Nullable<Text>,
+        period_start -> Nullable<Text>,
+        period_end -> Nullable<Text>,
+        retention_years -> Integer,
+        retention_end -> Text,
+        files -> Text,
+        requested_by -> Text,
+        requested_by_name -> Text,
+        requested_at -> BigInt,
+        approved_by -> Text,
+        approved_by_name -> Text,
+        disposed_at -> BigInt,
+    }
+}

@@ -148,6 +148,13 @@ pub const TABLES: &[TableSpec] = &[
     },
     // The tenant's own maintenance notices (service-wide ones, tenant_id NULL, are the operator's).
     TableSpec::rows("notices", "id"),
+    // Retention and disposition (保存期間・廃棄): the rule, holds, requests and the tombstones
+    // of disposed contracts (which must travel with the records they stand for).
+    TableSpec::rows("retention_rules", "tenant_id"),
+    TableSpec::rows("legal_holds", "contract_id"),
+    TableSpec::rows("disposition_requests", "id"),
+    TableSpec::rows("disposition_items", "request_id, contract_id"),
+    TableSpec::rows("disposal_records", "contract_id"),
     // (new tables: one line each above this comment)
 ];
 

@@ -139,6 +139,10 @@ pub fn gather(
     let mut contracts = Vec::new();
     for id in ids {
         let view = contracts::get(conn, actor, id)?;
+        // 廃棄済み: the files are gone; the tombstone is on the contract's page.
+        if view.disposal.is_some() {
+            return Err(shared::problem::ProblemCode::ContractDisposed.into());
+        }
         let (mut events, _) = audit_events::list(
             conn,
             &actor.tenant_id,

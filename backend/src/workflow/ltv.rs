@@ -730,6 +730,23 @@ impl Renewer<'_> {
     }
 }
 
+/// Forgets a disposed contract's files (保存期間・廃棄): their blobs are deleted, so there is
+/// nothing left to renew, and discovery only looks at concluded contracts.
+pub(crate) fn forget_contract(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    contract_id: &str,
+) -> diesel::QueryResult<usize> {
+    diesel::delete(
+        a::ltv_archives.filter(
+            a::tenant_id
+                .eq(tenant_id)
+                .and(a::contract_id.eq(contract_id)),
+        ),
+    )
+    .execute(conn)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -27,6 +27,8 @@ pub mod views;
 pub mod tenant_io;
 // Maintenance notices (お知らせ).
 pub mod notices;
+// Retention and disposition:
+pub mod retention;
 
 pub use actor::Actor;
 pub use error::{WorkflowError, WorkflowResult};

@@ -100,10 +100,19 @@ pub fn public_contract(
         ),
     ))
     .get_result(conn)?;
+    // 廃棄済み: the page says when, so a copy shown later can be placed.
+    let disposed_on = match state {
+        ContractState::Disposed => {
+            crate::db::queries::retention::disposed_at_by_contract(conn, &id)?
+                .map(crate::clock::jst_date)
+        }
+        _ => None,
+    };
     Ok(PublicContractView {
         contract_number: number,
         concluded_on,
         sealed: has_seal && state == ContractState::Concluded,
         state,
+        disposed_on,
     })
 }

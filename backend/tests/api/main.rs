@@ -25,3 +25,5 @@ mod notices;
 mod permissions;
 mod seal_keys;
 mod web;
+// Retention and disposition:
+mod retention;

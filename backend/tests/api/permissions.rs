@@ -180,6 +180,28 @@ async fn each_role_can_do_exactly_its_share(backend: Backend) {
                 json!(null),
                 "read the banner's notices",
             ),
+            // Retention and disposition:
+            (
+                admin_like,
+                "GET",
+                "/api/v1/dispositions/candidates".to_owned(),
+                json!(null),
+                "list disposition candidates",
+            ),
+            (
+                admin_like,
+                "GET",
+                "/api/v1/dispositions".to_owned(),
+                json!(null),
+                "list disposition requests",
+            ),
+            (
+                admin_like,
+                "PUT",
+                contract("/retention"),
+                json!({"years": 10}),
+                "set a contract's retention years",
+            ),
             (
                 edit_book,
                 "POST",

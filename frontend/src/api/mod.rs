@@ -17,6 +17,8 @@ pub mod signing;
 pub mod users;
 // Maintenance notices (お知らせ).
 pub mod notices;
+// Retention and disposition:
+pub mod retention;
 
 use std::cell::RefCell;
 use std::rc::Rc;

@@ -57,6 +57,12 @@ const MENU: &[(&str, K, Option<Permission>)] = &[
     ("/account", K::NavAccount, None),
     // Maintenance notices (お知らせ).
     ("/notices", K::NavNotices, Some(Permission::ManageNotices)),
+    // Retention and disposition:
+    (
+        "/dispositions",
+        K::NavDispositions,
+        Some(Permission::DisposeRecords),
+    ),
 ];
 
 /// The logged-in frame; child routes render in its `<main>`.

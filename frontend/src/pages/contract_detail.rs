@@ -22,6 +22,7 @@ use crate::components::form::{Loading, ProblemMessage};
 use crate::components::pdf_view::PdfPreview;
 use crate::format::{bytes, date_ja, jst, jst_opt, period_ja, yen_opt};
 use crate::i18n::{I18n, K, use_i18n};
+use crate::pages::contract_retention::{RetentionCard, Tombstone};
 use crate::session::use_session;
 
 /// The contract page.
@@ -54,6 +55,10 @@ pub fn ContractDetailPage() -> impl IntoView {
         notice.set(Some(done_notice(a, &v)));
         reload.update(|n| *n += 1);
     });
+    let changed = Callback::new(move |k: K| {
+        notice.set(Some((k, String::new())));
+        reload.update(|n| *n += 1);
+    });
     view! {
         <p class="back">
             <A href="/contracts">{i.tr(K::BackToList)}</A>
@@ -66,7 +71,7 @@ pub fn ContractDetailPage() -> impl IntoView {
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match contract.await {
-                    Ok(c) => view! { <Contract contract=c done=done /> }.into_any(),
+                    Ok(c) => view! { <Contract contract=c done=done changed=changed /> }.into_any(),
                     Err(p) => {
                         view! {
                             <h1>{i.tr(K::ContractDetail)}</h1>
@@ -84,6 +89,8 @@ pub fn ContractDetailPage() -> impl IntoView {
 fn Contract(
     contract: ContractView,
     done: Callback<(ContractAction, ContractView)>,
+    /// A retention change or legal hold was saved.
+    changed: Callback<K>,
 ) -> impl IntoView {
     let i = use_i18n();
     let c = contract;
@@ -158,13 +165,21 @@ fn Contract(
                     }
                 })}
         </section>
-        <Documents
-            contract_id=c.id
-            documents=c.documents.clone()
-            concluded=c.state == ContractState::Concluded
-            sealed_at_sending=c.timeline.iter().any(|e| e.action == "contract.sending_sealed")
-        />
-        <Recipients contract=c.clone() />
+        {match c.disposal.clone() {
+            // 廃棄済み: the tombstone instead of the files and the recipients.
+            Some(t) => view! { <Tombstone disposal=t /> }.into_any(),
+            None => view! {
+                <RetentionCard contract=c.clone() changed=changed />
+                <Documents
+                    contract_id=c.id
+                    documents=c.documents.clone()
+                    concluded=c.state == ContractState::Concluded
+                    sealed_at_sending=c.timeline.iter().any(|e| e.action == "contract.sending_sealed")
+                />
+                <Recipients contract=c.clone() />
+            }
+            .into_any(),
+        }}
         <Timeline entries=c.timeline.clone() />
         <Route contract=c />
     }
@@ -262,6 +277,10 @@ fn facts_of(c: &ContractView, i: I18n) -> Vec<(K, String)> {
         (
             K::Retention,
             format!("{}{}", c.retention_years, i.t(K::Years)),
+        ),
+        (
+            K::RetentionEnd,
+            c.retention_end.as_deref().map(date_ja).unwrap_or_default(),
         ),
         (
             K::RecipientOrderLegend,

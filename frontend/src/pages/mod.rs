@@ -24,3 +24,7 @@ pub mod users;
 pub mod verify;
 // Maintenance notices (お知らせ).
 pub mod notices;
+// Retention and disposition:
+pub mod contract_retention;
+pub mod dispositions;
+pub mod retention_settings;

@@ -386,8 +386,18 @@ pub fn PublicContractPage(public_id: String) -> impl IntoView {
                             let concluded = c.concluded_on.as_deref().map(date_ja).unwrap_or_default();
                             let sealed = c.sealed;
                             let state: ContractState = c.state;
+                            // 廃棄済み: the record itself says since when.
+                            let disposed = c.disposed_on.as_deref().map(|d| {
+                                let d = date_ja(d);
+                                view! {
+                                    <div class="alert alert-info" role="status">
+                                        {i.tr(K::PublicDisposedOn)}{d}
+                                    </div>
+                                }
+                            });
                             view! {
                                 <section class="card sign-card public-contract">
+                                    {disposed}
                                     <p>{i.tr(K::PublicContractLead)}</p>
                                     <dl class="facts">
                                         <dt>{i.tr(K::ContractNumber)}</dt>

@@ -219,6 +219,15 @@ pub struct ContractView {
     /// Why the service's seal on this contract is not made yet, when a seal job has failed;
     /// `None` while sealing goes well (or there is nothing to seal).
     pub seal_trouble: Option<SealTroubleView>,
+    /// 保存期限 (YYYY-MM-DD): the last day it must be kept; `None` while it is open.
+    #[serde(default)]
+    pub retention_end: Option<String>,
+    /// 廃棄保留 (legal hold), when set.
+    #[serde(default)]
+    pub legal_hold: Option<super::LegalHoldView>,
+    /// The tombstone, when the contract was disposed of (its files and personal data are gone).
+    #[serde(default)]
+    pub disposal: Option<super::DisposalView>,
 }
 
 /// A seal job of the contract that failed (送信時・合意時の電子署名、締結処理).

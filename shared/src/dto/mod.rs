@@ -21,6 +21,8 @@ mod users;
 mod verification;
 // Maintenance notices (お知らせ).
 mod notices;
+// Retention and disposition:
+mod retention;
 
 pub use address_book::{ContactRequest, ContactView, OrganizationRequest, OrganizationView};
 pub use api_tokens::{ApiTokenView, CreateApiTokenRequest, CreatedApiTokenView};
@@ -60,6 +62,12 @@ pub use verification::{
 };
 // Maintenance notices (お知らせ).
 pub use notices::{NoticeBannerView, NoticeBannersView, NoticeRequest, NoticeView};
+// Retention and disposition:
+pub use retention::{
+    CreateDispositionRequest, DisposalView, DisposedFileView, DispositionCandidateView,
+    DispositionDecisionRequest, DispositionItemView, DispositionState, DispositionView,
+    LegalHoldRequest, LegalHoldView, RetentionOverrideRequest, RetentionRuleRequest,
+};
 
 use serde::{Deserialize, Serialize};
 

@@ -151,4 +151,7 @@ pub struct PublicContractView {
     pub sealed: bool,
     /// 状態.
     pub state: crate::contract::ContractState,
+    /// 廃棄日 (YYYY-MM-DD, JST) when the record was disposed of after its retention period.
+    #[serde(default)]
+    pub disposed_on: Option<String>,
 }

@@ -19,6 +19,8 @@ pub mod users;
 pub mod backup;
 // Maintenance notices (お知らせ).
 pub mod notices;
+// Retention and disposition:
+pub mod retention;
 
 /// `LIMIT`/`OFFSET` of a 1-based page.
 pub fn page_bounds(page: u32, per_page: u32) -> (i64, i64) {

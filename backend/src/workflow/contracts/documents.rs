@@ -3,7 +3,7 @@
 use serde_json::json;
 use shared::access::Permission;
 use shared::audit::AuditAction;
-use shared::contract::{ContractEvent, DocumentRole};
+use shared::contract::{ContractEvent, ContractState, DocumentRole};
 use shared::dto::ContractView;
 use shared::problem::ProblemCode;
 use shared::validate::Name;
@@ -272,7 +272,10 @@ pub fn download_document(
     purpose: Purpose,
 ) -> WorkflowResult<Download> {
     actor.require(conn, Permission::DownloadDocuments)?;
-    load(conn, actor, id)?;
+    // 廃棄済み: the file is gone (410), not merely missing.
+    if load(conn, actor, id)?.contract.state == ContractState::Disposed {
+        return Err(ProblemCode::ContractDisposed.into());
+    }
     let document = documents::get(
         conn,
         TenantId(&actor.tenant_id),

@@ -30,6 +30,8 @@ pub mod export;
 pub mod file_type;
 
 mod actions;
+// Retention and disposition:
+pub(crate) mod disposal;
 mod documents;
 mod draft;
 mod list;
@@ -58,6 +60,12 @@ struct Loaded {
     steps: Vec<ApprovalStep>,
     decisions: Vec<ApprovalDecisionRow>,
     approval_required: bool,
+    /// 廃棄保留, when set.
+    hold: Option<queries::retention::LegalHoldRow>,
+    /// 保存期限; `None` while the contract is open.
+    retention_end: Option<shared::records::Date>,
+    /// The tombstone, once the contract was disposed of.
+    disposal: Option<queries::retention::DisposalRow>,
 }
 
 fn load(conn: &mut AnyConnection, actor: &Actor, id: &str) -> WorkflowResult<Loaded> {
@@ -69,7 +77,17 @@ fn load(conn: &mut AnyConnection, actor: &Actor, id: &str) -> WorkflowResult<Loa
         visible.as_ref(),
     )?;
     let tenant = tenants::get(conn, &actor.tenant_id)?;
+    let rule = crate::workflow::retention::rule_of(conn, &tenant)?;
+    let disposal = match contract.state {
+        ContractState::Disposed => {
+            queries::retention::disposal(conn, TenantId(&actor.tenant_id), ContractId(id))?
+        }
+        _ => None,
+    };
     Ok(Loaded {
+        hold: queries::retention::hold(conn, TenantId(&actor.tenant_id), ContractId(id))?,
+        retention_end: crate::workflow::retention::retention_end_of(rule, &contract),
+        disposal,
         documents: queries::documents::list_for_contract(
             conn,
             TenantId(&actor.tenant_id),
@@ -147,6 +165,10 @@ fn facts(l: &Loaded, actor: &Actor) -> ContractFacts {
         all_recipients_agreed: !active.is_empty()
             && active.iter().all(|r| r.state == RecipientState::Agreed),
         sealed_and_timestamped: l.documents.iter().any(|d| d.role == DocumentRole::Sealed),
+        legal_hold: l.hold.is_some(),
+        retention_ended: l
+            .retention_end
+            .is_some_and(|end| end < crate::workflow::retention::today()),
     }
 }
 
@@ -167,6 +189,8 @@ pub(crate) fn background_facts(state: ContractState, settled: bool) -> ContractF
         any_recipient_agreed: settled,
         all_recipients_agreed: settled,
         sealed_and_timestamped: settled,
+        legal_hold: false,
+        retention_ended: false,
     }
 }
 

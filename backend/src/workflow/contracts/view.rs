@@ -9,12 +9,14 @@ use shared::dto::{
     ApprovalStepView, ApproverView, ContractSummaryView, ContractView, DocumentView, RecipientView,
     SealTroubleView, TimelineEntryView,
 };
+use shared::dto::{DisposalView, DisposedFileView, LegalHoldView};
 
 use super::{Loaded, approver_ids, contract_actor, facts, load, step_complete};
 use crate::clock::rfc3339;
 use crate::db::AnyConnection;
 use crate::db::ids::{TenantId, UserId};
 use crate::db::models::{Contract, Document, Recipient};
+use crate::db::queries::retention::DisposalRow;
 use crate::db::queries::{audit_events, departments, users};
 use crate::jobs::{self, JobState};
 use crate::workflow::actor::Actor;
@@ -58,6 +60,9 @@ fn view(conn: &mut AnyConnection, actor: &Actor, l: &Loaded) -> WorkflowResult<C
     let mut names: BTreeMap<String, String> = BTreeMap::new();
     let mut wanted: BTreeSet<String> = l.steps.iter().flat_map(approver_ids).collect();
     wanted.insert(c.created_by.clone());
+    if let Some(h) = &l.hold {
+        wanted.insert(h.set_by.clone());
+    }
     for id in wanted {
         if let Ok(u) = users::get(conn, TenantId(&actor.tenant_id), UserId(&id)) {
             names.insert(id, u.name);
@@ -130,13 +135,68 @@ fn view(conn: &mut AnyConnection, actor: &Actor, l: &Loaded) -> WorkflowResult<C
         created_by_name: names.get(&c.created_by).cloned().unwrap_or_default(),
         created_at: rfc3339(c.created_at),
         updated_at: rfc3339(c.updated_at),
-        documents: l.documents.iter().map(document_view).collect(),
-        recipients: l.recipients.iter().map(recipient_view).collect(),
+        // A disposed contract's files are gone and its recipients erased: the tombstone says
+        // what there was.
+        documents: match l.disposal {
+            Some(_) => Vec::new(),
+            None => l.documents.iter().map(document_view).collect(),
+        },
+        recipients: match l.disposal {
+            Some(_) => Vec::new(),
+            None => l.recipients.iter().map(recipient_view).collect(),
+        },
         approval_steps,
         timeline: timeline(conn, actor, l)?,
         allowed_actions: contract::allowed_actions(&facts, &contract_actor(actor)),
         facts,
         seal_trouble: seal_trouble(conn, l)?,
+        retention_end: match &l.disposal {
+            Some(t) => Some(t.retention_end.clone()),
+            None => l.retention_end.map(|d| d.to_string()),
+        },
+        legal_hold: l.hold.as_ref().map(|h| LegalHoldView {
+            reason: h.reason.clone(),
+            set_by: uuid(&h.set_by),
+            set_by_name: names.get(&h.set_by).cloned().unwrap_or_default(),
+            set_at: rfc3339(h.set_at),
+        }),
+        disposal: l.disposal.as_ref().map(disposal_view).transpose()?,
+    })
+}
+
+/// The tombstone as the page shows it.
+fn disposal_view(t: &DisposalRow) -> WorkflowResult<DisposalView> {
+    #[derive(serde::Deserialize)]
+    struct File {
+        role: String,
+        sha256: String,
+        size: i64,
+    }
+    let files: Vec<File> = serde_json::from_str(&t.files).map_err(anyhow::Error::from)?;
+    Ok(DisposalView {
+        contract_number: t.contract_number.clone(),
+        title: t.title.clone(),
+        prior_state: ContractState::try_from(t.prior_state.clone())?,
+        concluded_on: t.concluded_on.clone(),
+        period_start: t.period_start.clone(),
+        period_end: t.period_end.clone(),
+        retention_years: t.retention_years,
+        retention_end: t.retention_end.clone(),
+        files: files
+            .into_iter()
+            .map(|f| {
+                Ok(DisposedFileView {
+                    role: DocumentRole::try_from(f.role)?,
+                    sha256: f.sha256,
+                    size: f.size,
+                })
+            })
+            .collect::<Result<_, shared::contract::UnknownStoredValue>>()?,
+        request_id: uuid(&t.request_id),
+        requested_by_name: t.requested_by_name.clone(),
+        requested_at: rfc3339(t.requested_at),
+        approved_by_name: t.approved_by_name.clone(),
+        disposed_at: rfc3339(t.disposed_at),
     })
 }
 
