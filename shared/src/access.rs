@@ -62,6 +62,9 @@ pub enum Permission {
     /// `tachiai admin create-user --grant manage_seal_keys` gives it (and a holder can pass it on
     /// within their tenant).
     ManageSealKeys,
+    // Monthly usage report (月次利用状況報告).
+    /// Read and download the monthly usage reports (月次利用状況報告) of the tenant.
+    ViewReports,
 }
 
 impl Role {
@@ -135,7 +138,7 @@ impl fmt::Display for Role {
 
 impl Permission {
     /// Every permission, in display order.
-    pub const ALL: [Permission; 15] = [
+    pub const ALL: [Permission; 16] = [
         Permission::ManageUsers,
         Permission::ManageDepartments,
         Permission::ManageSettings,
@@ -151,15 +154,20 @@ impl Permission {
         Permission::ApproveContracts,
         Permission::CancelContracts,
         Permission::ManageSealKeys,
+        // Monthly usage report (月次利用状況報告).
+        Permission::ViewReports,
     ];
 
-    /// The permissions within one tenant, the first fourteen of [`Permission::ALL`] (all but the
-    /// service-wide [`Permission::ManageSealKeys`]): what the 管理者 role gives.
-    pub const TENANT: [Permission; 14] = {
-        let mut tenant = [Permission::ManageUsers; 14];
-        let mut i = 0;
-        while i < 14 {
-            tenant[i] = Permission::ALL[i];
+    /// The permissions within one tenant: all of [`Permission::ALL`] but the service-wide
+    /// [`Permission::ManageSealKeys`]; what the 管理者 role gives.
+    pub const TENANT: [Permission; Permission::ALL.len() - 1] = {
+        let mut tenant = [Permission::ManageUsers; Permission::ALL.len() - 1];
+        let (mut i, mut j) = (0, 0);
+        while i < Permission::ALL.len() {
+            if !matches!(Permission::ALL[i], Permission::ManageSealKeys) {
+                tenant[j] = Permission::ALL[i];
+                j += 1;
+            }
             i += 1;
         }
         tenant
@@ -183,6 +191,7 @@ impl Permission {
             Permission::ApproveContracts => "approve_contracts",
             Permission::CancelContracts => "cancel_contracts",
             Permission::ManageSealKeys => "manage_seal_keys",
+            Permission::ViewReports => "view_reports",
         }
     }
 
@@ -209,6 +218,7 @@ impl Permission {
             Permission::ApproveContracts => "契約の承認",
             Permission::CancelContracts => "契約の取消",
             Permission::ManageSealKeys => "電子署名鍵・タイムスタンプ局の管理（サービス全体）",
+            Permission::ViewReports => "月次利用状況報告の閲覧",
         }
     }
 
@@ -230,6 +240,7 @@ impl Permission {
             Permission::ApproveContracts => "Approve contracts",
             Permission::CancelContracts => "Cancel contracts",
             Permission::ManageSealKeys => "Manage the service's seal keys and TSAs (service-wide)",
+            Permission::ViewReports => "Read the monthly usage reports",
         }
     }
 }

@@ -195,6 +195,11 @@ audit_actions! {
     RequestRefused = ("request.refused", "リクエストの拒否", "Request refused"),
     /// Refusals beyond the per-minute audit limit were counted, not recorded one by one.
     RefusalsSummarized = ("request.refusals_summarized", "拒否したリクエストの集計", "Refused requests summarised"),
+    // Monthly usage report (月次利用状況報告).
+    /// A monthly usage report was read or downloaded (the month and format in the details).
+    ReportViewed = ("report.viewed", "月次利用状況報告の出力", "Monthly usage report read"),
+    /// The monthly job stored a month's report and mailed it to the administrators.
+    ReportGenerated = ("report.generated", "月次利用状況報告の作成", "Monthly usage report generated"),
 }
 
 #[cfg(test)]

@@ -238,6 +238,13 @@ problem_codes! {
     ServiceUnavailable = ("service_unavailable", 503, "The service is temporarily unavailable. Try again later.", "ただいまサービスを利用できません。しばらくしてから再度お試しください。"),
     /// An unexpected server error; details are in the server log under the request ID.
     Internal = ("internal", 500, "An unexpected error occurred.", "予期しないエラーが発生しました。時間をおいて再度お試しください。"),
+    // Monthly usage report (月次利用状況報告).
+    /// The report month is not `YYYY-MM` (month 01–12, year 2000 or later).
+    ReportMonthInvalid = ("report_month_invalid", 422, "Give the month as YYYY-MM, e.g. 2026-11 (month 01 to 12).", "対象月は「2026-11」のように年-月（月は01〜12）で指定してください。"),
+    /// The report month has not begun yet (JST).
+    ReportMonthInFuture = ("report_month_in_future", 422, "That month has not begun yet. Choose this month or an earlier one.", "まだ始まっていない月の報告は作成できません。今月以前の月を指定してください。"),
+    /// The report format is not csv, pdf or json.
+    ReportFormatInvalid = ("report_format_invalid", 422, "Choose the format csv, pdf or json.", "出力形式は csv、pdf、json のいずれかを指定してください。"),
 }
 
 impl From<crate::contract::TransitionError> for ProblemCode {

@@ -24,6 +24,8 @@ pub mod seal_keys;
 pub mod settings;
 pub mod signing;
 pub mod users;
+// Monthly usage report (月次利用状況報告).
+pub mod reports;
 
 use actix_web::web;
 use serde::Deserialize;
@@ -73,6 +75,8 @@ impl PageQuery {
         (name = "contracts", description = "契約 / contracts"),
         (name = "verification", description = "検証（ログイン不要）/ public verification"),
         (name = "signing", description = "相手方の署名ページ / counterparty signing (no account: link token + one-time code, then `Authorization: Bearer` session)"),
+        // Monthly usage report (月次利用状況報告).
+        (name = "reports", description = "月次利用状況報告 / monthly usage report"),
     ),
     // Referenced from a query parameter only, which utoipa does not collect.
     components(schemas(shared::dto::ContractSort)),
@@ -153,6 +157,8 @@ endpoints! {
     signing::view, signing::send_code, signing::verify, signing::download,
     signing::agree, signing::decline, signing::forward,
     public::verify, public::contract,
+    // Monthly usage report (月次利用状況報告).
+    reports::monthly,
 }
 
 /// Registers every `/api/v1` handler (relative to the `/api/v1` scope).

@@ -36,6 +36,8 @@ pub use templates::{
     Declined, Expiring, ForwardNotice, Forwarded, Link, LtvReport, MailTemplate, OneTimeCode,
     Party, Reminder, SealTrouble, Sender, SentBack, SigningLinkClosed, SigningRequest, Viewed,
 };
+// Monthly usage report (月次利用状況報告).
+pub use templates::MonthlyReport;
 pub use transport::write_outbox;
 
 #[doc(hidden)]

@@ -23,6 +23,8 @@ pub mod tenants;
 pub mod users;
 pub mod verification;
 pub mod views;
+// Monthly usage report (月次利用状況報告).
+pub mod reports;
 
 pub use actor::Actor;
 pub use error::{WorkflowError, WorkflowResult};

@@ -21,5 +21,7 @@ mod hardening;
 mod integrations;
 mod journey;
 mod permissions;
+// Monthly usage report (月次利用状況報告).
+mod reports;
 mod seal_keys;
 mod web;

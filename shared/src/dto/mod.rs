@@ -19,6 +19,8 @@ mod settings;
 mod signing;
 mod users;
 mod verification;
+// Monthly usage report (月次利用状況報告).
+mod reports;
 
 pub use address_book::{ContactRequest, ContactView, OrganizationRequest, OrganizationView};
 pub use api_tokens::{ApiTokenView, CreateApiTokenRequest, CreatedApiTokenView};
@@ -56,6 +58,8 @@ pub use verification::{
     LtvCheckView, LtvMissingView, PublicContractView, PublicVerificationView, RevocationCheckView,
     SignatureCheckView, TimestampCheckView, VerificationView,
 };
+// Monthly usage report (月次利用状況報告).
+pub use reports::{MonthlyReportRowView, MonthlyReportView};
 
 use serde::{Deserialize, Serialize};
 

@@ -15,6 +15,8 @@ pub mod route_templates;
 pub mod sessions;
 pub mod tenants;
 pub mod users;
+// Monthly usage report (月次利用状況報告).
+pub mod reports;
 
 /// `LIMIT`/`OFFSET` of a 1-based page.
 pub fn page_bounds(page: u32, per_page: u32) -> (i64, i64) {
