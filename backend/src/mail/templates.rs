@@ -1400,12 +1400,12 @@ pub fn samples() -> Vec<MailTemplate> {
         }),
         MailTemplate::MonthlyReport(MonthlyReport {
             admin_name: "佐藤 花子".into(),
-            tenant: "〇〇市 <b>&</b>".into(),
+            tenant: "〇〇市 <script>alert(\"x\")</script> <b>&</b>".into(),
             month: "2026年11月".into(),
             sent: 12,
             concluded: 9,
             active_users: 4,
-            link: "https://tachiai.example.lg.jp/reports?month=2026-11".into(),
+            link: "https://tachiai.example.lg.jp/s/abcDEF123?x=1&y=2".into(),
         }),
     ]
 }
