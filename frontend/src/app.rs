@@ -29,6 +29,7 @@ use crate::pages::{
     not_found::NotFoundPage,
     organization_edit::OrganizationEditPage,
     organization_new::OrganizationNewPage,
+    reports::ReportsPage,
     route_templates::RouteTemplatesPage,
     settings::SettingsPage,
     trust::TrustGuidePage,
@@ -47,6 +48,8 @@ const ADMIN_PREFIXES: &[&str] = &[
     "/route-templates",
     "/audit-log",
     "/account",
+    // Monthly usage report (月次利用状況報告).
+    "/reports",
 ];
 
 /// Whether `path` belongs to the administration bundle.
@@ -100,6 +103,7 @@ pub fn AdminApp() -> impl IntoView {
                     <Route path=path!("route-templates") view=RouteTemplatesPage />
                     <Route path=path!("audit-log") view=AuditPage />
                     <Route path=path!("account") view=AccountPage />
+                    <Route path=path!("reports") view=ReportsPage />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -621,6 +621,17 @@ texts! {
     RevTsaChain => "時刻認証局", "TSA";
     RevRefused => "採用しなかった失効情報", "Refused revocation data";
     TrustGuideLink => "電子署名の信頼性と Acrobat での表示について", "About trusting the seal and what Acrobat shows";
+    // Monthly usage report (月次利用状況報告).
+    NavReports => "月次利用状況報告", "Monthly report";
+    ReportsTitle => "月次利用状況報告", "Monthly usage report";
+    ReportsLead => "月ごと（日本時間の暦月）・所属ごとの利用状況です。毎月1日に前月分を作成し、管理者にメールでお知らせします。", "Use per month (JST calendar month) and department. The previous month's report is made on the 1st and mailed to the administrators.";
+    ReportsMonth => "対象月", "Month";
+    ReportsShow => "表示する", "Show";
+    ReportsPdf => "PDFで出力する", "Export as PDF";
+    ReportsDepartment => "所属", "Department";
+    ReportsGeneratedAt => "集計日時", "Computed at";
+    ReportsPartial => "（月の途中のため、現時点までの集計です）", "(the month is not over: figures so far)";
+    ReportsStored => "（毎月の報告として作成・送付した内容です）", "(as made and mailed as the monthly report)";
 }
 
 /// The language signal, provided once at the root.

@@ -105,11 +105,7 @@ fn cell_text(c: ReportColumn, row: &MonthlyReportRowView) -> String {
     if c != ReportColumn::StorageBytes {
         return group_thousands(n);
     }
-    const UNITS: [(i64, &str); 3] = [
-        (1_000_000_000, "GB"),
-        (1_000_000, "MB"),
-        (1_000, "KB"),
-    ];
+    const UNITS: [(i64, &str); 3] = [(1_000_000_000, "GB"), (1_000_000, "MB"), (1_000, "KB")];
     for (size, unit) in UNITS {
         if n >= size {
             return format!("{:.1} {unit}", n as f64 / size as f64);
@@ -184,7 +180,11 @@ fn chart(doc: &mut Doc<'_>, report: &MonthlyReportView) {
     }
     doc.y -= 18.0;
     if largest == 0 {
-        doc.paragraph("この月に送信・締結された契約はありません。", BODY, GREY_TEXT);
+        doc.paragraph(
+            "この月に送信・締結された契約はありません。",
+            BODY,
+            GREY_TEXT,
+        );
         doc.y -= 4.0;
         return;
     }
@@ -285,7 +285,9 @@ mod tests {
 
     #[test]
     fn many_departments_break_across_pages_and_the_file_is_whole() {
-        let rows: Vec<_> = (0..80).map(|i| row(&format!("部署{i}　長い名前の所属「テスト」"), i)).collect();
+        let rows: Vec<_> = (0..80)
+            .map(|i| row(&format!("部署{i}　長い名前の所属「テスト」"), i))
+            .collect();
         let report = MonthlyReportView {
             month: "2026-11".into(),
             tenant_name: "立会市".into(),
@@ -299,13 +301,22 @@ mod tests {
         };
         let pdf = render(&report).unwrap();
         assert!(pdf.starts_with(b"%PDF-") && pdf.ends_with(b"%%EOF"));
-        assert_eq!(pdf, render(&report).unwrap(), "the same figures, the same bytes");
+        assert_eq!(
+            pdf,
+            render(&report).unwrap(),
+            "the same figures, the same bytes"
+        );
     }
 
     #[test]
     fn bytes_are_shown_in_decimal_units() {
         let mut r = row("x", 0);
-        for (bytes, shown) in [(0, "0 B"), (999, "999 B"), (1_500, "1.5 KB"), (12_345_678, "12.3 MB")] {
+        for (bytes, shown) in [
+            (0, "0 B"),
+            (999, "999 B"),
+            (1_500, "1.5 KB"),
+            (12_345_678, "12.3 MB"),
+        ] {
             r.storage_bytes = bytes;
             assert_eq!(cell_text(ReportColumn::StorageBytes, &r), shown);
         }

@@ -19,6 +19,8 @@ use crate::workflow;
 mod ltv;
 mod pdf;
 mod seal;
+// Monthly usage report (月次利用状況報告).
+mod report;
 
 /// Tachiai (立会): witness-type electronic contracts for local governments.
 #[derive(Debug, Parser)]
@@ -63,6 +65,10 @@ pub enum Command {
     /// Archive timestamp renewal (長期署名の延長) of concluded contracts: `status`, `renew-due`.
     #[command(subcommand)]
     Ltv(ltv::LtvCommand),
+    // Monthly usage report (月次利用状況報告).
+    /// The monthly usage report (月次利用状況報告) of a tenant's month as a CSV, PDF or JSON file.
+    #[command(subcommand)]
+    Report(report::ReportCommand),
 }
 
 /// `tachiai config …`
@@ -236,6 +242,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Seal(cmd) => seal::run_seal(&config, cmd),
         Command::Tsa(cmd) => seal::run_tsa(&config, cmd),
         Command::Ltv(cmd) => ltv::run(&config, cmd),
+        Command::Report(cmd) => report::run(&config, cmd),
     }
 }
 

@@ -116,18 +116,58 @@ pub fn monthly_report(
     now: Millis,
 ) -> WorkflowResult<ReportOutput> {
     actor.require(conn, Permission::ViewReports)?;
-    let format = ReportFormat::parse(format).ok_or(ProblemCode::ReportFormatInvalid)?;
-    let month = parse_month(month, now)?;
+    let (month, format) = parse_request(month, format, now)?;
     let tenant = tenants::get(conn, &actor.tenant_id)?;
     let view = figures(conn, &tenant, month, now)?;
     db::tenant_transaction(conn, &actor.tenant_id, |conn| {
-        actor.audit(
-            conn,
-            AuditAction::ReportViewed,
-            None,
-            json!({ "month": view.month, "format": format.as_str(), "stored": view.stored }),
-        )
+        actor.audit(conn, AuditAction::ReportViewed, None, viewed(&view, format))
     })?;
+    output(view, month, format)
+}
+
+/// `tachiai report monthly`: the operator's copy of a tenant's month, audited as
+/// `report.viewed` under `origin`.
+pub fn operator_report(
+    conn: &mut AnyConnection,
+    tenant: &Tenant,
+    origin: &Origin,
+    month: &str,
+    format: Option<&str>,
+    now: Millis,
+) -> WorkflowResult<ReportOutput> {
+    let (month, format) = parse_request(month, format, now)?;
+    let view = figures(conn, tenant, month, now)?;
+    db::tenant_transaction(conn, &tenant.id, |conn| {
+        let entry = Entry {
+            action: AuditAction::ReportViewed,
+            target: None,
+            outcome: Outcome::Success,
+            details: viewed(&view, format),
+        };
+        audit::record(conn, &tenant.id, origin, entry, Millis::now()).map(|_| ())
+    })?;
+    output(view, month, format)
+}
+
+fn parse_request(
+    month: &str,
+    format: Option<&str>,
+    now: Millis,
+) -> Result<(ReportMonth, ReportFormat), ProblemCode> {
+    let format = ReportFormat::parse(format).ok_or(ProblemCode::ReportFormatInvalid)?;
+    Ok((parse_month(month, now)?, format))
+}
+
+/// The details of `report.viewed`.
+fn viewed(view: &MonthlyReportView, format: ReportFormat) -> serde_json::Value {
+    json!({ "month": view.month, "format": format.as_str(), "stored": view.stored })
+}
+
+fn output(
+    view: MonthlyReportView,
+    month: ReportMonth,
+    format: ReportFormat,
+) -> WorkflowResult<ReportOutput> {
     let file_name = |ext: &str| format!("月次利用状況報告_{month}.{ext}");
     Ok(match format {
         ReportFormat::Json => ReportOutput::Json(Box::new(view)),

@@ -199,7 +199,10 @@ async fn the_month_is_counted_per_department_and_reported_once_on_the_first(back
         &app,
         tanaka,
         "却下される契約",
-        json!([party("高橋 次郎", "takahashi@example.jp"), party("伊藤 三郎", "ito@example.jp")]),
+        json!([
+            party("高橋 次郎", "takahashi@example.jp"),
+            party("伊藤 三郎", "ito@example.jp")
+        ]),
         true,
     )
     .await;
@@ -331,9 +334,14 @@ async fn the_month_is_counted_per_department_and_reported_once_on_the_first(back
     )
     .await;
     assert_eq!(st, 200, "{}", String::from_utf8_lossy(&csv));
-    assert_eq!(headers.get("content-type").unwrap(), "text/csv; charset=utf-8");
+    assert_eq!(
+        headers.get("content-type").unwrap(),
+        "text/csv; charset=utf-8"
+    );
     assert!(
-        headers.get("content-disposition").unwrap()
+        headers
+            .get("content-disposition")
+            .unwrap()
             .to_str()
             .unwrap()
             .contains(&format!("monthly-report_{month}.csv"))
@@ -364,11 +372,22 @@ async fn the_month_is_counted_per_department_and_reported_once_on_the_first(back
     .await;
     assert_eq!(st, 200);
     assert_eq!(headers.get("content-type").unwrap(), "application/pdf");
-    check_pdf(&pdf, &["月次利用状況報告", "契約課", "財政課", "所属別の送信件数と締結件数"]);
+    check_pdf(
+        &pdf,
+        &[
+            "月次利用状況報告",
+            "契約課",
+            "財政課",
+            "所属別の送信件数と締結件数",
+        ],
+    );
 
     // Every reading is in the operation log.
     let (_, log) = app
-        .get(&admin, "/api/v1/audit-events?action=report.viewed&per_page=50")
+        .get(
+            &admin,
+            "/api/v1/audit-events?action=report.viewed&per_page=50",
+        )
         .await;
     let formats: Vec<&str> = log["items"]
         .as_array()
@@ -381,7 +400,10 @@ async fn the_month_is_counted_per_department_and_reported_once_on_the_first(back
     // The JST boundary, with events recorded by the audit module at chosen times: a contract
     // concluded at 2026-03-31 23:30 JST belongs to March; one cancelled at 2026-04-01 00:00 JST
     // to April. Nothing of this month leaks into them, and March's storage is at its end (empty).
-    let tenant = admin.body["me"]["tenant"]["id"].as_str().unwrap().to_owned();
+    let tenant = admin.body["me"]["tenant"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     app.with_conn(|conn| {
         for (action, cid, at) in [
             (
@@ -456,7 +478,8 @@ async fn the_month_is_counted_per_department_and_reported_once_on_the_first(back
 
     // The 1st of next month, 00:10 JST: each tenant's month is enqueued once, whichever process
     // and however often; the job stores it and mails the administrators.
-    let next = backend::workflow::reports::window(backend::workflow::reports::current_month(now)).until;
+    let next =
+        backend::workflow::reports::window(backend::workflow::reports::current_month(now)).until;
     let first = backend::clock::Millis(next + 10 * 60_000);
     let state = app.state.clone();
     let (enqueued, runs, again) = actix_web::web::block(move || {
@@ -475,8 +498,8 @@ async fn the_month_is_counted_per_department_and_reported_once_on_the_first(back
     assert_eq!(enqueued, [2, 2, 2], "both tenants looked at each time");
     assert_eq!(again.done, 0, "nothing left: {again:?}");
     let stored: Vec<(String, String)> = app.with_conn(|conn| {
-        use diesel::prelude::*;
         use backend::db::schema::monthly_reports as m;
+        use diesel::prelude::*;
         m::table
             .select((m::tenant_id, m::month))
             .order(m::tenant_id)
@@ -487,12 +510,10 @@ async fn the_month_is_counted_per_department_and_reported_once_on_the_first(back
     assert!(stored.iter().all(|(_, m)| *m == month));
     let jobs: i64 = app.with_conn(|conn| {
         use diesel::prelude::*;
-        diesel::sql_query(
-            "SELECT COUNT(*) AS n FROM jobs WHERE kind = 'report.monthly'",
-        )
-        .get_result::<Count>(conn)
-        .unwrap()
-        .n
+        diesel::sql_query("SELECT COUNT(*) AS n FROM jobs WHERE kind = 'report.monthly'")
+            .get_result::<Count>(conn)
+            .unwrap()
+            .n
     });
     assert_eq!(jobs, 2, "deduplicated per tenant and month; runs: {runs:?}");
     app.run_jobs().await;

@@ -15,6 +15,8 @@ pub mod route_templates;
 pub mod settings;
 pub mod signing;
 pub mod users;
+// Monthly usage report (月次利用状況報告).
+pub mod reports;
 
 use std::cell::RefCell;
 use std::rc::Rc;

@@ -22,3 +22,5 @@ pub mod user_edit;
 pub mod user_new;
 pub mod users;
 pub mod verify;
+// Monthly usage report (月次利用状況報告).
+pub mod reports;

@@ -11,8 +11,8 @@ use diesel::prelude::*;
 
 use crate::db::AnyConnection;
 use crate::db::schema::{
-    audit_events as ae, contracts as c, document_seals as ds, documents as d, monthly_reports as mr,
-    recipients as r, users as u,
+    audit_events as ae, contracts as c, document_seals as ds, documents as d,
+    monthly_reports as mr, recipients as r, users as u,
 };
 
 /// A half-open window of stored times: `from <= at < until`.
@@ -135,7 +135,11 @@ pub fn seals(
     w: Window,
 ) -> QueryResult<Vec<(Option<String>, i64)>> {
     ds::table
-        .inner_join(d::table.on(d::id.eq(ds::document_id).and(d::tenant_id.eq(ds::tenant_id))))
+        .inner_join(
+            d::table.on(d::id
+                .eq(ds::document_id)
+                .and(d::tenant_id.eq(ds::tenant_id))),
+        )
         .inner_join(c::table.on(c::id.eq(d::contract_id).and(c::tenant_id.eq(d::tenant_id))))
         .filter(ds::tenant_id.eq(tenant_id))
         .filter(ds::created_at.ge(w.from).and(ds::created_at.lt(w.until)))
