@@ -46,6 +46,7 @@ pub fn run(config: &Config, cmd: ReportCommand) -> anyhow::Result<i32> {
             output.display()
         ),
     };
+    crate::startup::install_audit_key(config)?;
     let pool = crate::db::connect(&config.database_url, 1)?;
     let mut conn = pool.get()?;
     let t = tenants::find_by_code(&mut conn, &tenant)?

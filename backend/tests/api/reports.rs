@@ -687,4 +687,62 @@ async fn bad_months_clerks_and_other_tenants_are_refused(backend: Backend) {
     assert_eq!(mine["total"]["created"], 1, "{mine}");
     assert_eq!(theirs["total"]["created"], 0, "{theirs}");
     assert_eq!(theirs["tenant_name"], "別市");
+
+    // The operator's copy: `tachiai report monthly`, the format by the extension, written whole.
+    let dir = app.db.dir.join("cli-out");
+    std::fs::create_dir_all(&dir).unwrap();
+    let csv = dir.join("report.csv");
+    let (code, _, err) = tachiai(
+        &app,
+        &[
+            "report",
+            "monthly",
+            &month.to_string(),
+            "--tenant",
+            "dev",
+            "-o",
+            csv.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let bytes = std::fs::read(&csv).unwrap();
+    assert!(bytes.starts_with("\u{feff}対象月,所属,作成件数".as_bytes()));
+    assert!(String::from_utf8_lossy(&bytes).contains(&format!("{month},合計,1,")));
+    for (args, says) in [
+        (
+            vec!["report", "monthly", "2026-13", "--tenant", "dev", "-o"],
+            "YYYY-MM",
+        ),
+        (
+            vec!["report", "monthly", "2026-11", "--tenant", "nosuch", "-o"],
+            "no tenant",
+        ),
+    ] {
+        let target = dir.join("refused.pdf");
+        let mut args = args;
+        let path = target.to_str().unwrap().to_owned();
+        args.push(&path);
+        let (code, _, err) = tachiai(&app, &args);
+        assert_eq!(code, Some(1), "{err}");
+        assert!(err.contains(says), "{err}");
+        assert!(!target.exists(), "nothing written");
+    }
+}
+
+/// Runs the `tachiai` binary on the test app's database, signing audit events with this test
+/// process's key.
+fn tachiai<S>(app: &TestApp<S>, args: &[&str]) -> (Option<i32>, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tachiai"))
+        .args(args)
+        .env("TACHIAI_DATABASE_URL", &app.db.url)
+        .env("TACHIAI_DATA_DIR", app.db.dir.join("cli-data"))
+        .env("TACHIAI_LOG", "warn")
+        .env("TACHIAI_AUDIT_KEY", backend::audit::key::current().to_hex())
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
