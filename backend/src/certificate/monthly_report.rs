@@ -134,10 +134,13 @@ fn figures(doc: &mut Doc<'_>, report: &MonthlyReportView) {
     let mut groups: Vec<_> = report.rows.iter().map(|r| line(r, false)).collect();
     groups.push(line(&report.total, true));
     let mut columns = vec![0.0];
+    // Wide enough for each header on one line (8 pt, 4 pt padding), but タイムスタンプ.
     columns.extend(ReportColumn::ALL.iter().map(|c| match c {
         ReportColumn::StorageBytes => 46.0,
+        ReportColumn::Expired | ReportColumn::ActiveUsers | ReportColumn::Seals => 42.0,
         ReportColumn::Timestamps => 40.0,
-        _ => 32.0,
+        ReportColumn::Recipients => 34.0,
+        _ => 28.0,
     }));
     doc.table(&Table {
         title: "所属別の利用状況",
