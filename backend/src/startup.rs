@@ -196,6 +196,10 @@ pub fn job_registry(state: &AppState) -> anyhow::Result<crate::jobs::Registry> {
         // Retention and disposition:
         .with(crate::workflow::retention::DeleteBlobsHandler::new(
             state.blobs.clone(),
+        ))
+        // Monthly usage report (月次利用状況報告).
+        .with(crate::workflow::reports::MonthlyReportHandler::new(
+            crate::workflow::signing::Links::new(&state.config.public_url),
         )))
 }
 
@@ -257,7 +261,7 @@ pub fn ensure_initial_tenant(
 
 /// At start and every ten minutes: removes expired sessions, old throttle records and the
 /// temporary files of killed blob writes; warns about and expires contracts past their answer
-/// deadline.
+/// deadline; enqueues the monthly usage reports of the month before (once per tenant and month).
 fn spawn_housekeeping(pool: DbPool, blobs: BlobStore, links: crate::workflow::signing::Links) {
     actix_web::rt::spawn(async move {
         let mut tick = actix_web::rt::time::interval(std::time::Duration::from_secs(600));
@@ -276,6 +280,8 @@ fn spawn_housekeeping(pool: DbPool, blobs: BlobStore, links: crate::workflow::si
                 sessions::delete_expired(&mut conn, now.0)?;
                 login_failures::delete_before(&mut conn, now.plus_minutes(-60).0)?;
                 crate::workflow::expiry::sweep(&mut conn, &links, now)?;
+                // On the 1st (JST): the monthly usage report of the month before, once.
+                crate::workflow::reports::schedule_due(&mut conn, now)?;
                 Ok(())
             })
             .await;

@@ -32,6 +32,8 @@ const ADMIN_PREFIXES: &[&str] = &[
     "/notices",
     // Retention and disposition:
     "/dispositions",
+    // Monthly usage report (月次利用状況報告).
+    "/reports",
 ];
 
 /// Whether a path is one of the public bundle's pages (served from `public.html`).

@@ -30,6 +30,7 @@ use crate::pages::{
     not_found::NotFoundPage,
     organization_edit::OrganizationEditPage,
     organization_new::OrganizationNewPage,
+    reports::ReportsPage,
     route_templates::RouteTemplatesPage,
     settings::SettingsPage,
     trust::TrustGuidePage,
@@ -54,6 +55,8 @@ const ADMIN_PREFIXES: &[&str] = &[
     "/notices",
     // Retention and disposition:
     "/dispositions",
+    // Monthly usage report (月次利用状況報告).
+    "/reports",
 ];
 
 /// Whether `path` belongs to the administration bundle.
@@ -110,6 +113,7 @@ pub fn AdminApp() -> impl IntoView {
                     // Maintenance notices (お知らせ).
                     <Route path=path!("notices") view=NoticesPage />
                     <Route path=path!("dispositions") view=DispositionsPage />
+                    <Route path=path!("reports") view=ReportsPage />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -702,6 +702,17 @@ texts! {
     RetentionBasisConcludedOn => "契約締結日", "The conclusion date";
     RetentionBasisPeriodEnd => "契約期間の終了日（締結日より後の場合）", "The end of the contract period (when later)";
     PublicDisposedOn => "この契約の記録は保存期間の満了により廃棄されました。廃棄日：", "This record was disposed of after its retention period on ";
+    // Monthly usage report (月次利用状況報告).
+    NavReports => "月次利用状況報告", "Monthly report";
+    ReportsTitle => "月次利用状況報告", "Monthly usage report";
+    ReportsLead => "月ごと（日本時間の暦月）・所属ごとの利用状況です。毎月1日に前月分を作成し、管理者にメールでお知らせします。", "Use per month (JST calendar month) and department. The previous month's report is made on the 1st and mailed to the administrators.";
+    ReportsMonth => "対象月", "Month";
+    ReportsShow => "表示する", "Show";
+    ReportsPdf => "PDFで出力する", "Export as PDF";
+    ReportsDepartment => "所属", "Department";
+    ReportsGeneratedAt => "集計日時", "Computed at";
+    ReportsPartial => "（月の途中のため、現時点までの集計です）", "(the month is not over: figures so far)";
+    ReportsStored => "（毎月の報告として作成・送付した内容です）", "(as made and mailed as the monthly report)";
 }
 
 /// The language signal, provided once at the root.

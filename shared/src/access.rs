@@ -72,6 +72,9 @@ pub enum Permission {
     /// See the disposition candidates (廃棄候補), request their disposition and approve
     /// another administrator's request (廃棄は2人目の承認で実行).
     DisposeRecords,
+    // Monthly usage report (月次利用状況報告).
+    /// Read and download the monthly usage reports (月次利用状況報告) of the tenant.
+    ViewReports,
 }
 
 impl Role {
@@ -145,7 +148,7 @@ impl fmt::Display for Role {
 
 impl Permission {
     /// Every permission, in display order.
-    pub const ALL: [Permission; 17] = [
+    pub const ALL: [Permission; 19] = [
         Permission::ManageUsers,
         Permission::ManageDepartments,
         Permission::ManageSettings,
@@ -161,20 +164,24 @@ impl Permission {
         Permission::ApproveContracts,
         Permission::CancelContracts,
         Permission::ManageSealKeys,
+        // Maintenance notices (お知らせ).
+        Permission::ManageNotices,
         // Retention and disposition:
         Permission::ManageRetention,
         Permission::DisposeRecords,
+        // Monthly usage report (月次利用状況報告).
+        Permission::ViewReports,
     ];
 
-    /// The permissions within one tenant, [`Permission::ALL`] but the service-wide
-    /// [`Permission::ManageSealKeys`]: what the 管理者 role gives.
-    pub const TENANT: [Permission; 16] = {
-        let mut tenant = [Permission::ManageUsers; 16];
-        let (mut i, mut n) = (0, 0);
+    /// The permissions within one tenant: all of [`Permission::ALL`] but the service-wide
+    /// [`Permission::ManageSealKeys`]; what the 管理者 role gives.
+    pub const TENANT: [Permission; Permission::ALL.len() - 1] = {
+        let mut tenant = [Permission::ManageUsers; Permission::ALL.len() - 1];
+        let (mut i, mut j) = (0, 0);
         while i < Permission::ALL.len() {
             if !matches!(Permission::ALL[i], Permission::ManageSealKeys) {
-                tenant[n] = Permission::ALL[i];
-                n += 1;
+                tenant[j] = Permission::ALL[i];
+                j += 1;
             }
             i += 1;
         }
@@ -202,6 +209,7 @@ impl Permission {
             Permission::ManageNotices => "manage_notices",
             Permission::ManageRetention => "manage_retention",
             Permission::DisposeRecords => "dispose_records",
+            Permission::ViewReports => "view_reports",
         }
     }
 
@@ -231,6 +239,7 @@ impl Permission {
             Permission::ManageNotices => "お知らせ（メンテナンス・障害）の管理",
             Permission::ManageRetention => "保存期間・廃棄保留の設定",
             Permission::DisposeRecords => "廃棄の申請・承認",
+            Permission::ViewReports => "月次利用状況報告の閲覧",
         }
     }
 
@@ -255,6 +264,7 @@ impl Permission {
             Permission::ManageNotices => "Manage maintenance and outage notices",
             Permission::ManageRetention => "Set retention periods and legal holds",
             Permission::DisposeRecords => "Request and approve dispositions",
+            Permission::ViewReports => "Read the monthly usage reports",
         }
     }
 }

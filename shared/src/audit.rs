@@ -240,6 +240,11 @@ audit_actions! {
     ContractDisposed = ("contract.disposed", "契約の廃棄", "Contract disposed of"),
     /// A disposition was refused (legal hold, retention not ended, self-approval).
     DispositionRefused = ("disposition.refused", "廃棄の拒否", "Disposition refused"),
+    // Monthly usage report (月次利用状況報告).
+    /// A monthly usage report was read or downloaded (the month and format in the details).
+    ReportViewed = ("report.viewed", "月次利用状況報告の出力", "Monthly usage report read"),
+    /// The monthly job stored a month's report and mailed it to the administrators.
+    ReportGenerated = ("report.generated", "月次利用状況報告の作成", "Monthly usage report generated"),
 }
 
 #[cfg(test)]

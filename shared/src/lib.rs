@@ -16,6 +16,8 @@ pub mod printable;
 pub mod problem;
 pub mod records;
 pub mod validate;
+// Monthly usage report (月次利用状況報告).
+pub mod report;
 
 pub use access::{Permission, Role};
 pub use problem::{Problem, ProblemCode};

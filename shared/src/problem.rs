@@ -264,6 +264,13 @@ problem_codes! {
     DispositionAlreadyRequested = ("disposition_already_requested", 409, "A disposition of this contract has already been requested.", "この契約は既に廃棄申請中です。"),
     /// Only the requester may cancel their request.
     DispositionNotRequester = ("disposition_not_requester", 403, "Only the administrator who requested the disposition can cancel it.", "廃棄申請を取り消せるのは申請した管理者だけです。"),
+    // Monthly usage report (月次利用状況報告).
+    /// The report month is not `YYYY-MM` (month 01–12, year 2000 or later).
+    ReportMonthInvalid = ("report_month_invalid", 422, "Give the month as YYYY-MM, e.g. 2026-11 (month 01 to 12).", "対象月は「2026-11」のように年-月（月は01〜12）で指定してください。"),
+    /// The report month has not begun yet (JST).
+    ReportMonthInFuture = ("report_month_in_future", 422, "That month has not begun yet. Choose this month or an earlier one.", "まだ始まっていない月の報告は作成できません。今月以前の月を指定してください。"),
+    /// The report format is not csv, pdf or json.
+    ReportFormatInvalid = ("report_format_invalid", 422, "Choose the format csv, pdf or json.", "出力形式は csv、pdf、json のいずれかを指定してください。"),
 }
 
 impl From<crate::contract::TransitionError> for ProblemCode {

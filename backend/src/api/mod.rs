@@ -28,6 +28,8 @@ pub mod notices;
 pub mod users;
 // Retention and disposition:
 pub mod retention;
+// Monthly usage report (月次利用状況報告).
+pub mod reports;
 
 use actix_web::web;
 use serde::Deserialize;
@@ -79,6 +81,8 @@ impl PageQuery {
         (name = "signing", description = "相手方の署名ページ / counterparty signing (no account: link token + one-time code, then `Authorization: Bearer` session)"),
         (name = "notices", description = "メンテナンス・障害のお知らせ / maintenance and outage notices"),
         (name = "retention", description = "保存期間・廃棄 / retention, legal hold and disposition"),
+        // Monthly usage report (月次利用状況報告).
+        (name = "reports", description = "月次利用状況報告 / monthly usage report"),
     ),
     // Referenced from a query parameter only, which utoipa does not collect.
     components(schemas(shared::dto::ContractSort)),
@@ -166,6 +170,8 @@ endpoints! {
     retention::get_rule, retention::update_rule, retention::override_years,
     retention::set_hold, retention::release_hold, retention::candidates, retention::list,
     retention::create, retention::approve, retention::reject, retention::cancel,
+    // Monthly usage report (月次利用状況報告).
+    reports::monthly,
 }
 
 /// Registers every `/api/v1` handler (relative to the `/api/v1` scope).

@@ -16,6 +16,8 @@
 
 mod content;
 mod layout;
+// Monthly usage report (月次利用状況報告): drawn with the same layout, font and writer.
+pub mod monthly_report;
 mod text;
 mod write;
 

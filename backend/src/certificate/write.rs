@@ -9,13 +9,40 @@ use super::layout::{Doc, PAGE_H, PAGE_W};
 use super::text::one_line;
 use super::{CertificateError, CompletionCertificate};
 
+/// The document information of a PDF drawn here (ISO 32000-1 §14.3.3) and its file identifier.
+pub(super) struct DocInfo {
+    pub(super) title: String,
+    pub(super) author: String,
+    pub(super) subject: String,
+    /// `/CreationDate` and `/ModDate`, shown in JST.
+    pub(super) issued_unix: i64,
+    /// What the stable `/ID` is derived from: the same input, the same identifier.
+    pub(super) id_seed: String,
+}
+
 impl Doc<'_> {
-    /// Writes the PDF: catalog, pages, the font subset and the document information.
+    /// Writes the certificate: running header and footer, then the file.
     pub(super) fn finish(
         mut self,
         cert: &CompletionCertificate,
     ) -> Result<Vec<u8>, CertificateError> {
         self.decorate(cert);
+        self.write(&DocInfo {
+            title: format!("合意締結証明書 {}", one_line(&cert.contract_number)),
+            author: one_line(&cert.tenant_name),
+            subject: one_line(&cert.title),
+            issued_unix: cert.issued_at_unix,
+            id_seed: format!(
+                "{}\n{}\n{}",
+                cert.contract_number, cert.verification_url, cert.issued_at_unix
+            ),
+        })
+    }
+
+    /// Writes the PDF: catalog, pages, the font subset and the document information. Every
+    /// document drawn with [`Doc`] (the certificate, the monthly report) is written here, with
+    /// the one embedded font subset.
+    pub(super) fn write(self, info: &DocInfo) -> Result<Vec<u8>, CertificateError> {
         let Doc { font, pages, .. } = self;
 
         let subset = font
@@ -101,27 +128,17 @@ impl Doc<'_> {
         let cmap = deflate(&subset.to_unicode_cmap())?;
         pdf.stream(cmap_id, &cmap).filter(Filter::FlateDecode);
 
-        let issued = jst_date(cert.issued_at_unix);
+        let issued = jst_date(info.issued_unix);
         pdf.document_info(info_id)
-            .title(TextStr(&format!(
-                "合意締結証明書 {}",
-                one_line(&cert.contract_number)
-            )))
-            .author(TextStr(&one_line(&cert.tenant_name)))
-            .subject(TextStr(&one_line(&cert.title)))
+            .title(TextStr(&info.title))
+            .author(TextStr(&info.author))
+            .subject(TextStr(&info.subject))
             .creator(TextStr("Tachiai"))
             .producer(TextStr("Tachiai"))
             .creation_date(issued)
             .modified_date(issued);
-        // A stable file identifier: the same certificate, the same /ID.
-        let id = sha256(
-            format!(
-                "{}\n{}\n{}",
-                cert.contract_number, cert.verification_url, cert.issued_at_unix
-            )
-            .as_bytes(),
-        )[..16]
-            .to_vec();
+        // A stable file identifier: the same document, the same /ID.
+        let id = sha256(info.id_seed.as_bytes())[..16].to_vec();
         pdf.set_file_id((id.clone(), id));
         Ok(pdf.finish())
     }

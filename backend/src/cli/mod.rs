@@ -24,6 +24,8 @@ mod pdf;
 mod seal;
 // tenant export and import (issue 15, 全データ返却)
 mod tenant_io;
+// Monthly usage report (月次利用状況報告).
+mod report;
 
 /// Tachiai (立会): witness-type electronic contracts for local governments.
 #[derive(Debug, Parser)]
@@ -87,6 +89,10 @@ pub enum Command {
     /// staff and counterparties.
     #[command(subcommand)]
     Notice(notice::NoticeCommand),
+    // Monthly usage report (月次利用状況報告).
+    /// The monthly usage report (月次利用状況報告) of a tenant's month as a CSV, PDF or JSON file.
+    #[command(subcommand)]
+    Report(report::ReportCommand),
 }
 
 /// `tachiai config …`
@@ -267,6 +273,7 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Import(cmd) => tenant_io::run_import(&config, cmd),
         // Maintenance notices (お知らせ).
         Command::Notice(cmd) => notice::run(&config, cmd),
+        Command::Report(cmd) => report::run(&config, cmd),
     }
 }
 

@@ -175,9 +175,9 @@ pub fn run(config: &Config, cmd: PdfCommand) -> i32 {
 }
 
 /// Why a command stopped, with its exit status.
-struct Failure {
+pub(super) struct Failure {
     code: i32,
-    message: String,
+    pub(super) message: String,
 }
 
 impl Failure {
@@ -212,7 +212,7 @@ fn read_input(path: &Path) -> Result<Vec<u8>, Failure> {
 
 /// Writes `bytes` to `target` via a temporary file in the same directory and a rename, so that
 /// `target` never holds a partial file.
-fn write_atomically(target: &Path, bytes: &[u8]) -> Result<(), Failure> {
+pub(super) fn write_atomically(target: &Path, bytes: &[u8]) -> Result<(), Failure> {
     let dir = target
         .parent()
         .filter(|d| !d.as_os_str().is_empty())

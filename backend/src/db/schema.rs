@@ -361,6 +361,20 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
 );
 
+// Monthly usage report (月次利用状況報告).
+diesel::table! {
+    monthly_reports (tenant_id, month) {
+        tenant_id -> Text,
+        month -> Text,
+        figures -> Text,
+        generated_at -> BigInt,
+    }
+}
+
+// Monthly usage report: seals are counted per contract's department.
+diesel::allow_tables_to_appear_in_same_query!(document_seals, documents);
+diesel::allow_tables_to_appear_in_same_query!(document_seals, contracts);
+
 // Maintenance notices (お知らせ).
 diesel::table! {
     notices (id) {

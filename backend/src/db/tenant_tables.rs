@@ -155,6 +155,8 @@ pub const TABLES: &[TableSpec] = &[
     TableSpec::rows("disposition_requests", "id"),
     TableSpec::rows("disposition_items", "request_id, contract_id"),
     TableSpec::rows("disposal_records", "contract_id"),
+    // Monthly usage reports as generated on the 1st (the figures the administrators were sent).
+    TableSpec::rows("monthly_reports", "month"),
     // (new tables: one line each above this comment)
 ];
 

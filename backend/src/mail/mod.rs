@@ -38,6 +38,8 @@ pub use templates::{
 };
 // Maintenance notices (お知らせ).
 pub use templates::Maintenance;
+// Monthly usage report (月次利用状況報告).
+pub use templates::MonthlyReport;
 pub use transport::write_outbox;
 
 #[doc(hidden)]

@@ -350,6 +350,27 @@ pub struct Maintenance {
     pub link: String,
 }
 
+// Monthly usage report (月次利用状況報告).
+/// To a tenant's administrators: a month's usage report is ready (the figures are behind the
+/// link, which needs a login).
+#[derive(Debug, Clone)]
+pub struct MonthlyReport {
+    /// The administrator addressed.
+    pub admin_name: String,
+    /// 団体名.
+    pub tenant: String,
+    /// The month, e.g. `2026年11月`.
+    pub month: String,
+    /// Contracts sent in the month.
+    pub sent: i64,
+    /// Contracts concluded in the month.
+    pub concluded: i64,
+    /// Staff who used the service in the month.
+    pub active_users: i64,
+    /// The report page in the staff app (CSV and PDF downloads).
+    pub link: String,
+}
+
 /// Every mail the service sends.
 #[derive(Debug, Clone)]
 pub enum MailTemplate {
@@ -389,6 +410,9 @@ pub enum MailTemplate {
     SealTrouble(SealTrouble),
     /// 長期署名の延長の結果 (administrators).
     LtvReport(LtvReport),
+    // Monthly usage report (月次利用状況報告).
+    /// 月次利用状況報告 (administrators).
+    MonthlyReport(MonthlyReport),
     /// 計画メンテナンスのお知らせ (administrators).
     Maintenance(Maintenance),
 }
@@ -413,6 +437,7 @@ impl MailTemplate {
             MailTemplate::Expiring(_) => "expiring",
             MailTemplate::AccountLocked(_) => "account_locked",
             MailTemplate::SigningLinkClosed(_) => "signing_link_closed",
+            MailTemplate::MonthlyReport(_) => "monthly_report",
             MailTemplate::SealTrouble(_) => "seal_trouble",
             MailTemplate::LtvReport(_) => "ltv_report",
             MailTemplate::Maintenance(_) => "maintenance",
@@ -446,6 +471,7 @@ impl MailTemplate {
             MailTemplate::Agreed(m) => agreed(m),
             MailTemplate::Expiring(m) => expiring(m),
             MailTemplate::AccountLocked(m) => account_locked(m),
+            MailTemplate::MonthlyReport(m) => monthly_report(m),
             MailTemplate::SigningLinkClosed(m) => signing_link_closed(m),
             MailTemplate::SealTrouble(m) => seal_trouble(m),
             MailTemplate::LtvReport(m) => ltv_report(m),
@@ -1255,6 +1281,46 @@ fn maintenance(m: &Maintenance) -> Rendered {
     )
 }
 
+/// 月次利用状況報告: the headline figures and the link to the report page (CSV and PDF there).
+fn monthly_report(m: &MonthlyReport) -> Rendered {
+    let ja = vec![
+        Block::P(dear_ja(&m.admin_name)),
+        Block::P(format!(
+            "{}の立会の{}の利用状況報告を作成しました。所属別の内訳とCSV・PDFは、ログインのうえ次のページからご確認ください。",
+            m.tenant, m.month
+        )),
+        Block::Fields(vec![
+            ("対象月", m.month.clone()),
+            ("送信件数", format!("{} 件", m.sent)),
+            ("締結件数", format!("{} 件", m.concluded)),
+            ("利用職員数", format!("{} 人", m.active_users)),
+        ]),
+        Block::Link(m.link.clone()),
+    ];
+    let en = vec![
+        Block::P(dear_en(&m.admin_name)),
+        Block::P(format!(
+            "The monthly usage report of Tachiai at {} for {} is ready. Log in and open the page below for the figures per department and the CSV and PDF files.",
+            m.tenant, m.month
+        )),
+        Block::Fields(vec![
+            ("Month", m.month.clone()),
+            ("Sent", m.sent.to_string()),
+            ("Concluded", m.concluded.to_string()),
+            ("Active staff", m.active_users.to_string()),
+        ]),
+        Block::Link(m.link.clone()),
+    ];
+    render(
+        format!(
+            "{SUBJECT_PREFIX}{}の月次利用状況報告 / Monthly usage report ({})",
+            m.month, m.month
+        ),
+        ja,
+        en,
+    )
+}
+
 /// One of each template, with awkward text (markup, quotes, line breaks) where a caller's
 /// text goes. For tests here and in `tests/jobs_mail.rs`.
 pub fn samples() -> Vec<MailTemplate> {
@@ -1425,6 +1491,15 @@ pub fn samples() -> Vec<MailTemplate> {
             ends_at: Millis(at.0 + 7_200_000),
             reminder: true,
             link: "https://tachiai.example.lg.jp/contracts/0f0e".into(),
+        }),
+        MailTemplate::MonthlyReport(MonthlyReport {
+            admin_name: "佐藤 花子".into(),
+            tenant: "〇〇市 <script>alert(\"x\")</script> <b>&</b>".into(),
+            month: "2026年11月".into(),
+            sent: 12,
+            concluded: 9,
+            active_users: 4,
+            link: "https://tachiai.example.lg.jp/s/abcDEF123?x=1&y=2".into(),
         }),
     ]
 }

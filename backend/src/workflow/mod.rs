@@ -29,6 +29,8 @@ pub mod tenant_io;
 pub mod notices;
 // Retention and disposition:
 pub mod retention;
+// Monthly usage report (月次利用状況報告).
+pub mod reports;
 
 pub use actor::Actor;
 pub use error::{WorkflowError, WorkflowResult};

@@ -23,6 +23,8 @@ mod journey;
 // Maintenance notices (お知らせ).
 mod notices;
 mod permissions;
+// Monthly usage report (月次利用状況報告).
+mod reports;
 mod seal_keys;
 mod web;
 // Retention and disposition:

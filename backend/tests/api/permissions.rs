@@ -158,6 +158,14 @@ async fn each_role_can_do_exactly_its_share(backend: Backend) {
                 settings.clone(),
                 "change settings",
             ),
+            // Monthly usage report (月次利用状況報告).
+            (
+                admin_like,
+                "GET",
+                "/api/v1/reports/monthly/2026-11".to_owned(),
+                json!(null),
+                "read the monthly usage report",
+            ),
             (
                 admin_like,
                 "GET",

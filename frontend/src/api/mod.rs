@@ -19,6 +19,8 @@ pub mod users;
 pub mod notices;
 // Retention and disposition:
 pub mod retention;
+// Monthly usage report (月次利用状況報告).
+pub mod reports;
 
 use std::cell::RefCell;
 use std::rc::Rc;

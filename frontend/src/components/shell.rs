@@ -44,6 +44,8 @@ const MENU: &[(&str, K, Option<Permission>)] = &[
         Some(Permission::ViewAddressBook),
     ),
     ("/audit-log", K::NavAudit, Some(Permission::ViewAuditLog)),
+    // Monthly usage report (月次利用状況報告).
+    ("/reports", K::NavReports, Some(Permission::ViewReports)),
     (
         "/settings",
         K::NavSettings,

@@ -28,3 +28,5 @@ pub mod notices;
 pub mod contract_retention;
 pub mod dispositions;
 pub mod retention_settings;
+// Monthly usage report (月次利用状況報告).
+pub mod reports;

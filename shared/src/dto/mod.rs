@@ -23,6 +23,8 @@ mod verification;
 mod notices;
 // Retention and disposition:
 mod retention;
+// Monthly usage report (月次利用状況報告).
+mod reports;
 
 pub use address_book::{ContactRequest, ContactView, OrganizationRequest, OrganizationView};
 pub use api_tokens::{ApiTokenView, CreateApiTokenRequest, CreatedApiTokenView};
@@ -68,6 +70,8 @@ pub use retention::{
     DispositionDecisionRequest, DispositionItemView, DispositionState, DispositionView,
     LegalHoldRequest, LegalHoldView, RetentionOverrideRequest, RetentionRuleRequest,
 };
+// Monthly usage report (月次利用状況報告).
+pub use reports::{MonthlyReportRowView, MonthlyReportView};
 
 use serde::{Deserialize, Serialize};
 

@@ -21,6 +21,8 @@ pub mod backup;
 pub mod notices;
 // Retention and disposition:
 pub mod retention;
+// Monthly usage report (月次利用状況報告).
+pub mod reports;
 
 /// `LIMIT`/`OFFSET` of a 1-based page.
 pub fn page_bounds(page: u32, per_page: u32) -> (i64, i64) {
