@@ -174,7 +174,7 @@ pub fn build_app(
         .configure(move |cfg| crate::web::spa(cfg, dist))
 }
 
-/// The background jobs this server runs: mail and sealing.
+/// The background jobs this server runs: mail, sealing and the fiscal-year export.
 pub fn job_registry(state: &AppState) -> anyhow::Result<crate::jobs::Registry> {
     Ok(crate::jobs::Registry::new()
         .with(crate::mail::SendMailHandler::new(&state.config.mail)?)
@@ -185,7 +185,13 @@ pub fn job_registry(state: &AppState) -> anyhow::Result<crate::jobs::Registry> {
                 crate::workflow::signing::Links::new(&state.config.public_url),
             )
             .download_link_days(state.config.concluded_link_days),
-        ))
+        )
+        // Records management: the fiscal-year export.
+        .with(crate::workflow::fiscal_year_export::ExportHandler::new(
+            state.seal_service.clone(),
+            state.blobs.clone(),
+            &state.config.data_dir,
+        )))
 }
 
 /// The line `tachiai serve` prints when it seals with the development PKI.

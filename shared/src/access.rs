@@ -62,6 +62,10 @@ pub enum Permission {
     /// `tachiai admin create-user --grant manage_seal_keys` gives it (and a holder can pass it on
     /// within their tenant).
     ManageSealKeys,
+    // Records management (年度別一括出力).
+    /// Export a fiscal year's contracts in bulk (年度別一括出力): every file of every contract
+    /// of the tenant, so it is an administrator's permission, not implied by reading contracts.
+    ExportRecords,
 }
 
 impl Role {
@@ -135,7 +139,7 @@ impl fmt::Display for Role {
 
 impl Permission {
     /// Every permission, in display order.
-    pub const ALL: [Permission; 15] = [
+    pub const ALL: [Permission; 16] = [
         Permission::ManageUsers,
         Permission::ManageDepartments,
         Permission::ManageSettings,
@@ -151,15 +155,20 @@ impl Permission {
         Permission::ApproveContracts,
         Permission::CancelContracts,
         Permission::ManageSealKeys,
+        // Records management.
+        Permission::ExportRecords,
     ];
 
-    /// The permissions within one tenant, the first fourteen of [`Permission::ALL`] (all but the
-    /// service-wide [`Permission::ManageSealKeys`]): what the 管理者 role gives.
-    pub const TENANT: [Permission; 14] = {
-        let mut tenant = [Permission::ManageUsers; 14];
-        let mut i = 0;
-        while i < 14 {
-            tenant[i] = Permission::ALL[i];
+    /// The permissions within one tenant, every one of [`Permission::ALL`] but the service-wide
+    /// [`Permission::ManageSealKeys`]: what the 管理者 role gives.
+    pub const TENANT: [Permission; 15] = {
+        let mut tenant = [Permission::ManageUsers; 15];
+        let (mut i, mut j) = (0, 0);
+        while i < Permission::ALL.len() {
+            if !matches!(Permission::ALL[i], Permission::ManageSealKeys) {
+                tenant[j] = Permission::ALL[i];
+                j += 1;
+            }
             i += 1;
         }
         tenant
@@ -183,6 +192,8 @@ impl Permission {
             Permission::ApproveContracts => "approve_contracts",
             Permission::CancelContracts => "cancel_contracts",
             Permission::ManageSealKeys => "manage_seal_keys",
+            // Records management.
+            Permission::ExportRecords => "export_records",
         }
     }
 
@@ -209,6 +220,8 @@ impl Permission {
             Permission::ApproveContracts => "契約の承認",
             Permission::CancelContracts => "契約の取消",
             Permission::ManageSealKeys => "電子署名鍵・タイムスタンプ局の管理（サービス全体）",
+            // Records management.
+            Permission::ExportRecords => "年度別一括出力",
         }
     }
 
@@ -230,6 +243,8 @@ impl Permission {
             Permission::ApproveContracts => "Approve contracts",
             Permission::CancelContracts => "Cancel contracts",
             Permission::ManageSealKeys => "Manage the service's seal keys and TSAs (service-wide)",
+            // Records management.
+            Permission::ExportRecords => "Export a fiscal year's contracts in bulk",
         }
     }
 }

@@ -23,6 +23,8 @@ pub mod tenants;
 pub mod users;
 pub mod verification;
 pub mod views;
+// Records management: the fiscal-year export (年度別一括出力).
+pub mod fiscal_year_export;
 
 pub use actor::Actor;
 pub use error::{WorkflowError, WorkflowResult};

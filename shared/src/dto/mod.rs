@@ -19,6 +19,8 @@ mod settings;
 mod signing;
 mod users;
 mod verification;
+// Records management: the fiscal-year export.
+mod exports;
 
 pub use address_book::{ContactRequest, ContactView, OrganizationRequest, OrganizationView};
 pub use api_tokens::{ApiTokenView, CreateApiTokenRequest, CreatedApiTokenView};
@@ -56,6 +58,8 @@ pub use verification::{
     LtvCheckView, LtvMissingView, PublicContractView, PublicVerificationView, RevocationCheckView,
     SignatureCheckView, TimestampCheckView, VerificationView,
 };
+// Records management: the fiscal-year export.
+pub use exports::{ExportEncoding, ExportState, ExportView, FiscalYearExportRequest};
 
 use serde::{Deserialize, Serialize};
 
