@@ -24,6 +24,8 @@ pub mod seal_keys;
 pub mod settings;
 pub mod signing;
 pub mod users;
+// Records management: the fiscal-year export.
+pub mod exports;
 
 use actix_web::web;
 use serde::Deserialize;
@@ -73,6 +75,7 @@ impl PageQuery {
         (name = "contracts", description = "契約 / contracts"),
         (name = "verification", description = "検証（ログイン不要）/ public verification"),
         (name = "signing", description = "相手方の署名ページ / counterparty signing (no account: link token + one-time code, then `Authorization: Bearer` session)"),
+        (name = "exports", description = "年度別一括出力 / fiscal-year export"),
     ),
     // Referenced from a query parameter only, which utoipa does not collect.
     components(schemas(shared::dto::ContractSort)),
@@ -153,6 +156,8 @@ endpoints! {
     signing::view, signing::send_code, signing::verify, signing::download,
     signing::agree, signing::decline, signing::forward,
     public::verify, public::contract,
+    // Records management: the fiscal-year export.
+    exports::request, exports::list, exports::get, exports::download,
 }
 
 /// Registers every `/api/v1` handler (relative to the `/api/v1` scope).

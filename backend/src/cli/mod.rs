@@ -19,6 +19,8 @@ use crate::workflow;
 mod ltv;
 mod pdf;
 mod seal;
+// Records management: the fiscal-year export.
+mod export;
 
 /// Tachiai (立会): witness-type electronic contracts for local governments.
 #[derive(Debug, Parser)]
@@ -63,6 +65,11 @@ pub enum Command {
     /// Archive timestamp renewal (長期署名の延長) of concluded contracts: `status`, `renew-due`.
     #[command(subcommand)]
     Ltv(ltv::LtvCommand),
+    // Records management.
+    /// The fiscal-year export (年度別一括出力): `fy` writes a tenant's year as one ZIP with a
+    /// sealed manifest, `verify` checks one (exit 0 done, 1 refused, failed or tampered).
+    #[command(subcommand)]
+    Export(export::ExportCommand),
 }
 
 /// `tachiai config …`
@@ -236,6 +243,8 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Seal(cmd) => seal::run_seal(&config, cmd),
         Command::Tsa(cmd) => seal::run_tsa(&config, cmd),
         Command::Ltv(cmd) => ltv::run(&config, cmd),
+        // Records management.
+        Command::Export(cmd) => export::run(&config, cmd),
     }
 }
 

@@ -494,3 +494,117 @@ impl ExportHandler {
         .map_err(retry)
     }
 }
+
+/// What the operator asked `tachiai export fy` for.
+#[derive(Debug, Clone)]
+pub struct OperatorExport<'a> {
+    /// 団体コード.
+    pub tenant_code: &'a str,
+    /// 年度.
+    pub fiscal_year: i32,
+    /// Department IDs or 所属コード (empty: all).
+    pub departments: &'a [String],
+    /// The index encodings.
+    pub encoding: ExportEncoding,
+    /// Where the ZIP goes (written to a temporary name beside it, then renamed).
+    pub out: &'a Path,
+}
+
+/// `tachiai export fy`: the same writer as the job, run in-process, audited in the tenant's
+/// chain as the operator's (requested, then completed or failed).
+pub fn run_operator_export(
+    pool: &DbPool,
+    store: &BlobStore,
+    seal: &SealService,
+    req: &OperatorExport<'_>,
+    progress: &mut writer::Progress<'_>,
+) -> WorkflowResult<Written> {
+    let origin = crate::workflow::tenants::operator_origin("operator");
+    let mut conn = pool.get().map_err(|e| WorkflowError::Unavailable(e.to_string()))?;
+    let tenant = crate::db::queries::tenants::find_by_code(&mut conn, req.tenant_code)?
+        .ok_or(WorkflowError::Refused(ProblemCode::NotFound))?;
+    let mut department_ids = Vec::new();
+    for d in req.departments {
+        use crate::db::schema::departments::dsl as dp;
+        let found: Option<String> = dp::departments
+            .filter(dp::tenant_id.eq(&tenant.id))
+            .filter(dp::id.eq(d).or(dp::code.eq(d)))
+            .select(dp::id)
+            .first(&mut conn)
+            .optional()?;
+        department_ids.push(found.ok_or(ProblemCode::ExportDepartmentUnknown)?);
+    }
+    department_ids.sort();
+    department_ids.dedup();
+    check_request(&mut conn, &tenant.id, req.fiscal_year, &department_ids)?;
+    let details = json!({
+        "fiscal_year": req.fiscal_year, "department_ids": department_ids,
+        "encoding": req.encoding.as_str(), "via": "cli",
+    });
+    let record = |conn: &mut AnyConnection, action, outcome, details| {
+        db::tenant_transaction(conn, &tenant.id, |conn| {
+            audit::record(
+                conn,
+                &tenant.id,
+                &origin,
+                Entry {
+                    action,
+                    target: None,
+                    outcome,
+                    details,
+                },
+                Millis::now(),
+            )
+            .map(|_| ())
+        })
+    };
+    record(
+        &mut conn,
+        AuditAction::RecordsExportRequested,
+        Outcome::Success,
+        details,
+    )?;
+    let active = seal
+        .active(&mut conn)
+        .map_err(|e| WorkflowError::Internal(e.into()))?;
+    let tsa = seal.timestamper(&mut conn, pool)?;
+    drop(conn);
+    let spec = ExportSpec {
+        tenant_id: tenant.id.clone(),
+        fiscal_year: req.fiscal_year,
+        department_ids,
+        encoding: req.encoding,
+        requested_by: "operator".into(),
+    };
+    let sealer = Sealer {
+        signer: active.signer.as_ref(),
+        tsa: Some(&tsa),
+    };
+    let result = write_export(pool, store, &spec, &sealer, req.out, progress);
+    let mut conn = pool.get().map_err(|e| WorkflowError::Unavailable(e.to_string()))?;
+    match result {
+        Ok(w) => {
+            record(
+                &mut conn,
+                AuditAction::RecordsExportCompleted,
+                Outcome::Success,
+                json!({
+                    "fiscal_year": req.fiscal_year, "contracts": w.contracts,
+                    "entries": w.entries, "size": w.size, "sha256": w.sha256,
+                    "manifest_sha256": w.manifest_sha256, "timestamped": w.timestamped,
+                    "cp932_replacements": w.cp932_replacements, "via": "cli",
+                }),
+            )?;
+            Ok(w)
+        }
+        Err(e) => {
+            record(
+                &mut conn,
+                AuditAction::RecordsExportFailed,
+                Outcome::Failure,
+                json!({ "fiscal_year": req.fiscal_year, "error": format!("{e:#}"), "via": "cli" }),
+            )?;
+            Err(WorkflowError::Internal(e))
+        }
+    }
+}

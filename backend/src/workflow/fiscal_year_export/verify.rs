@@ -28,6 +28,9 @@ pub struct VerifyReport {
     pub timestamp: Option<String>,
     /// The signer chains to one of the given trust roots (false when none were given).
     pub trusted: bool,
+    /// The signature carries a timestamp that could not be checked (its TSA chains to none of
+    /// the given roots, e.g. none were given).
+    pub timestamp_unchecked: bool,
 }
 
 /// Why an export does not verify; each message is one sentence.
@@ -154,6 +157,10 @@ pub fn verify_zip(
             .timestamp
             .map(|t| crate::clock::rfc3339(t.gen_time_unix * 1000)),
         trusted,
+        timestamp_unchecked: status
+            .problems
+            .iter()
+            .any(|p| p.starts_with("signature timestamp")),
     })
 }
 

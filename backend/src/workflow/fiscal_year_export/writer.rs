@@ -231,6 +231,8 @@ struct Entries<'p> {
     buf: Vec<u8>,
     done: u64,
     total: u64,
+    /// The entries' modification time: when the export was made, in JST (ZIP has no zone).
+    time: zip::DateTime,
     progress: &'p mut dyn FnMut(u64, u64),
 }
 
@@ -251,7 +253,8 @@ impl Entries<'_> {
                 // times faster and hardly larger.
                 zip::CompressionMethod::Stored
             })
-            .large_file(size_hint >= u32::MAX as u64);
+            .large_file(size_hint >= u32::MAX as u64)
+            .last_modified_time(self.time);
         self.zip.start_file(path, options)?;
         let mut hasher = Sha256::new();
         let mut size = 0u64;
@@ -331,6 +334,7 @@ pub fn write_export(
             buf: vec![0u8; CHUNK],
             done: 0,
             total,
+            time: zip_time(Millis::now()),
             progress: &mut *progress,
         };
         for reserved in [README, INDEX, INDEX_CP932, INFO, MANIFEST, SIGNATURE] {
@@ -488,6 +492,20 @@ pub fn write_export(
             Err(err)
         }
     }
+}
+
+/// `now` in JST as a ZIP time (1980–2107; the DOS epoch outside that range).
+fn zip_time(now: Millis) -> zip::DateTime {
+    let t = crate::clock::jst(now.0);
+    zip::DateTime::from_date_and_time(
+        u16::try_from(t.year()).unwrap_or(1980),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+    )
+    .unwrap_or_default()
 }
 
 /// The CMS detached signature over the manifest's SHA-256 with the seal key, timestamped when
