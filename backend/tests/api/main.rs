@@ -23,3 +23,5 @@ mod journey;
 mod permissions;
 mod seal_keys;
 mod web;
+// Records management: the fiscal-year export.
+mod exports;
