@@ -250,7 +250,13 @@ pub fn verify_detached(
         ltv: LtvVerdict::default(),
         level: None,
     };
-    check_cms_signature(&mut st, cms_der, &[content], &checks, &mut Evidence::default());
+    check_cms_signature(
+        &mut st,
+        cms_der,
+        &[content],
+        &checks,
+        &mut Evidence::default(),
+    );
     budget.settle(Ok(st))
 }
 

@@ -82,6 +82,9 @@ pub async fn download(
         .map_err(|e| ApiError::from(WorkflowError::Internal(e.into())))?;
     Ok(file
         .set_content_type("application/zip".parse().expect("a valid media type"))
-        .set_content_disposition(attachment(&d.file_name, ascii_name("fiscal-year-export.zip")))
+        .set_content_disposition(attachment(
+            &d.file_name,
+            ascii_name("fiscal-year-export.zip"),
+        ))
         .into_response(&req))
 }

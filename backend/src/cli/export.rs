@@ -132,7 +132,8 @@ pub fn run(config: &Config, cmd: ExportCommand) -> anyhow::Result<i32> {
                         r.signer_subject,
                         match (r.timestamp, r.timestamp_unchecked) {
                             (Some(t), _) => format!(", timestamped {t}"),
-                            (None, true) => ", timestamped (the TSA is not checked without --ca)".into(),
+                            (None, true) =>
+                                ", timestamped (the TSA is not checked without --ca)".into(),
                             (None, false) => ", without a timestamp".into(),
                         },
                         if r.trusted {

@@ -220,7 +220,11 @@ async fn a_fiscal_year_export_holds_every_file_indexed_and_sealed(backend: Backe
     assert_eq!(row[2], "株式会社テスト商事");
     assert_eq!(row[4], "1234000");
     assert_eq!(row[7], concluded_on);
-    assert_eq!(row[8], format!("{}-03-31", fy + 11), "保存期限: 10 years from 翌年度");
+    assert_eq!(
+        row[8],
+        format!("{}-03-31", fy + 11),
+        "保存期限: 10 years from 翌年度"
+    );
     assert_eq!(row[9], "締結済み");
     assert_eq!(row[10], folder);
     assert_eq!(row[11], hex(sealed[0].1));
@@ -248,12 +252,8 @@ async fn a_fiscal_year_export_holds_every_file_indexed_and_sealed(backend: Backe
     let root = app.state.config.data_dir.join("pki/root-ca.pem");
     let trust =
         pades::ValidationContext::from_pem(&std::fs::read_to_string(&root).unwrap()).unwrap();
-    let status = pades::verify_detached(
-        &files["MANIFEST.sha256.p7s"],
-        manifest.as_bytes(),
-        &trust,
-    )
-    .unwrap();
+    let status =
+        pades::verify_detached(&files["MANIFEST.sha256.p7s"], manifest.as_bytes(), &trust).unwrap();
     assert!(
         status.intact && status.valid && status.trusted,
         "{status:?}"
@@ -379,10 +379,24 @@ async fn a_fiscal_year_export_holds_every_file_indexed_and_sealed(backend: Backe
 
     // Bad input on the CLI: a sentence and exit 1, nothing written.
     for (args, expect) in [
-        (vec!["export", "fy", "1999", "--tenant", "dev"], "between 2000"),
-        (vec!["export", "fy", &fy_text, "--tenant", "nowhere"], "no tenant"),
         (
-            vec!["export", "fy", &fy_text, "--tenant", "dev", "--department", "無い課"],
+            vec!["export", "fy", "1999", "--tenant", "dev"],
+            "between 2000",
+        ),
+        (
+            vec!["export", "fy", &fy_text, "--tenant", "nowhere"],
+            "no tenant",
+        ),
+        (
+            vec![
+                "export",
+                "fy",
+                &fy_text,
+                "--tenant",
+                "dev",
+                "--department",
+                "無い課",
+            ],
             "departments does not exist",
         ),
     ] {

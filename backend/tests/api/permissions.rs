@@ -165,6 +165,14 @@ async fn each_role_can_do_exactly_its_share(backend: Backend) {
                 json!(null),
                 "read the audit log",
             ),
+            // Records management: the fiscal-year export is an administrator's.
+            (
+                admin_like,
+                "GET",
+                "/api/v1/exports".to_owned(),
+                json!(null),
+                "list the fiscal-year exports",
+            ),
             (
                 edit_book,
                 "POST",

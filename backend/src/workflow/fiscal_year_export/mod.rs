@@ -207,10 +207,15 @@ pub fn request_export(
             .execute(conn)?;
         jobs::enqueue(
             conn,
-            NewJob::new(JOB_KIND, json!(Payload { export_id: row.id.clone() }))
-                .tenant(&actor.tenant_id)
-                .max_attempts(MAX_ATTEMPTS)
-                .dedupe_key(&format!("{JOB_KIND}:{}", row.id)),
+            NewJob::new(
+                JOB_KIND,
+                json!(Payload {
+                    export_id: row.id.clone()
+                }),
+            )
+            .tenant(&actor.tenant_id)
+            .max_attempts(MAX_ATTEMPTS)
+            .dedupe_key(&format!("{JOB_KIND}:{}", row.id)),
         )?;
         actor.audit(
             conn,
@@ -341,7 +346,10 @@ impl JobHandler for ExportHandler {
         };
         // Idempotent: a second run of a finished export leaves it as it is.
         if row.state() == ExportState::Done
-            && row.file_path.as_deref().is_some_and(|p| Path::new(p).is_file())
+            && row
+                .file_path
+                .as_deref()
+                .is_some_and(|p| Path::new(p).is_file())
         {
             return Ok(());
         }
@@ -363,8 +371,7 @@ impl JobHandler for ExportHandler {
                                 }),
                                 record_exports::error.eq(Some(&message)),
                                 record_exports::updated_at.eq(Millis::now().0),
-                                record_exports::finished_at
-                                    .eq(gave_up.then(|| Millis::now().0)),
+                                record_exports::finished_at.eq(gave_up.then(|| Millis::now().0)),
                             ))
                             .execute(conn)?;
                         if gave_up {
@@ -411,8 +418,8 @@ impl ExportHandler {
                 crate::db::ids::TenantId(tenant_id),
                 crate::db::ids::UserId(&row.requested_by),
             )
-                .map(|u| u.login_id)
-                .unwrap_or_else(|_| row.requested_by.clone())
+            .map(|u| u.login_id)
+            .unwrap_or_else(|_| row.requested_by.clone())
         };
         let spec = ExportSpec {
             tenant_id: tenant_id.to_owned(),
@@ -520,7 +527,9 @@ pub fn run_operator_export(
     progress: &mut writer::Progress<'_>,
 ) -> WorkflowResult<Written> {
     let origin = crate::workflow::tenants::operator_origin("operator");
-    let mut conn = pool.get().map_err(|e| WorkflowError::Unavailable(e.to_string()))?;
+    let mut conn = pool
+        .get()
+        .map_err(|e| WorkflowError::Unavailable(e.to_string()))?;
     let tenant = crate::db::queries::tenants::find_by_code(&mut conn, req.tenant_code)?
         .ok_or(WorkflowError::Refused(ProblemCode::NotFound))?;
     let mut department_ids = Vec::new();
@@ -581,7 +590,9 @@ pub fn run_operator_export(
         tsa: Some(&tsa),
     };
     let result = write_export(pool, store, &spec, &sealer, req.out, progress);
-    let mut conn = pool.get().map_err(|e| WorkflowError::Unavailable(e.to_string()))?;
+    let mut conn = pool
+        .get()
+        .map_err(|e| WorkflowError::Unavailable(e.to_string()))?;
     match result {
         Ok(w) => {
             record(

@@ -43,7 +43,9 @@ pub enum VerifyError {
     #[error("the export has no {0}, so it cannot be checked.")]
     Missing(&'static str),
     /// The signature over the manifest fails.
-    #[error("the signature over MANIFEST.sha256 does not verify ({0}): the manifest was changed or not signed by the service.")]
+    #[error(
+        "the signature over MANIFEST.sha256 does not verify ({0}): the manifest was changed or not signed by the service."
+    )]
     BadSignature(String),
     /// A manifest line is malformed.
     #[error("MANIFEST.sha256 line {0} is not `<sha256>  <path>`.")]

@@ -190,9 +190,7 @@ fn exported_files(docs: &[Document]) -> Vec<(&'static str, &Document)> {
             let folder = match d.role {
                 DocumentRole::Main => "原本",
                 DocumentRole::Attachment => "添付資料",
-                DocumentRole::Sealed if newest_sealed.is_some_and(|n| n.id == d.id) => {
-                    "電子署名済"
-                }
+                DocumentRole::Sealed if newest_sealed.is_some_and(|n| n.id == d.id) => "電子署名済",
                 DocumentRole::Sealed => return None,
                 DocumentRole::Certificate => "合意締結証明書",
             };
@@ -346,9 +344,10 @@ pub fn write_export(
         let mut index = "\u{feff}".as_bytes().to_vec();
         write_record(&mut index, INDEX_HEADERS);
         for c in &contracts {
-            let folder = e
-                .names
-                .unique(&format!("{CONTRACTS_DIR}/{}", component(&c.contract_number)));
+            let folder = e.names.unique(&format!(
+                "{CONTRACTS_DIR}/{}",
+                component(&c.contract_number)
+            ));
             let docs = documents.remove(&c.id).unwrap_or_default();
             let mut hashes: HashMap<&'static str, Vec<String>> = HashMap::new();
             for (kind, d) in exported_files(&docs) {
@@ -417,7 +416,9 @@ pub fn write_export(
                     c.period_start.as_deref().unwrap_or(""),
                     c.period_end.as_deref().unwrap_or(""),
                     c.concluded_on.as_deref().unwrap_or(""),
-                    &retention_end_of(c).map(|d| d.to_string()).unwrap_or_default(),
+                    &retention_end_of(c)
+                        .map(|d| d.to_string())
+                        .unwrap_or_default(),
                     c.state.label_ja(),
                     &folder,
                     &joined("電子署名済"),
