@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 const HTML_FILES: [&str; 3] = ["index.html", "admin.html", "public.html"];
 
 /// First path segments of the administration bundle (`frontend/src/app.rs` has the same list).
-const ADMIN_PREFIXES: [&str; 7] = [
+const ADMIN_PREFIXES: [&str; 8] = [
     "/users",
     "/departments",
     "/address-book",
@@ -28,6 +28,8 @@ const ADMIN_PREFIXES: [&str; 7] = [
     "/route-templates",
     "/audit-log",
     "/account",
+    // Records management: the fiscal-year export.
+    "/exports",
 ];
 
 /// Whether a path is one of the public bundle's pages (served from `public.html`).

@@ -36,6 +36,8 @@ use crate::pages::{
     user_new::UserNewPage,
     users::UsersPage,
 };
+// Records management: the fiscal-year export.
+use crate::pages::exports::ExportsPage;
 use crate::session::Session;
 
 /// First path segments of the administration bundle (the server's `web.rs` has the same list).
@@ -47,6 +49,8 @@ const ADMIN_PREFIXES: &[&str] = &[
     "/route-templates",
     "/audit-log",
     "/account",
+    // Records management: the fiscal-year export.
+    "/exports",
 ];
 
 /// Whether `path` belongs to the administration bundle.
@@ -100,6 +104,8 @@ pub fn AdminApp() -> impl IntoView {
                     <Route path=path!("route-templates") view=RouteTemplatesPage />
                     <Route path=path!("audit-log") view=AuditPage />
                     <Route path=path!("account") view=AccountPage />
+                    // Records management: the fiscal-year export.
+                    <Route path=path!("exports") view=ExportsPage />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -15,6 +15,8 @@ pub mod route_templates;
 pub mod settings;
 pub mod signing;
 pub mod users;
+// Records management: the fiscal-year export.
+pub mod exports;
 
 use std::cell::RefCell;
 use std::rc::Rc;

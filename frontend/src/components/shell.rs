@@ -54,6 +54,8 @@ const MENU: &[(&str, K, Option<Permission>)] = &[
         Some(Permission::ManageSettings),
     ),
     ("/account", K::NavAccount, None),
+    // Records management: the fiscal-year export.
+    ("/exports", K::NavExports, Some(Permission::ExportRecords)),
 ];
 
 /// The logged-in frame; child routes render in its `<main>`.

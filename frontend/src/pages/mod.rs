@@ -22,3 +22,5 @@ pub mod user_edit;
 pub mod user_new;
 pub mod users;
 pub mod verify;
+// Records management: the fiscal-year export.
+pub mod exports;
