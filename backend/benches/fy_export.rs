@@ -38,7 +38,7 @@ fn config(dir: &Path) -> Config {
         ),
         (
             "TACHIAI_INITIAL_ADMIN_PASSWORD".into(),
-            "Bench-admin-pass-2026".into(),
+            "Bench-kanri-pass-2026".into(),
         ),
     ];
     Config::from_sources(None, &env).unwrap()
@@ -107,6 +107,9 @@ fn seed(dir: &Path, n: usize) {
     let tenant = db::queries::tenants::find_by_code(&mut conn, "dev")
         .unwrap()
         .unwrap();
+    let admin = db::queries::users::find_by_login_id(&mut conn, &tenant.id, "admin")
+        .unwrap()
+        .unwrap();
     let now = Millis::now().0;
     for i in 0..n {
         let id = uuid::Uuid::new_v4().to_string();
@@ -136,7 +139,7 @@ fn seed(dir: &Path, n: usize) {
             expires_at: None,
             sent_at: Some(now),
             concluded_at: Some(now),
-            created_by: "bench".into(),
+            created_by: admin.id.clone(),
             created_at: now,
             updated_at: now,
         };
