@@ -619,3 +619,52 @@ pub fn run_operator_export(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn contract(concluded_on: Option<&str>, retention_years: i32) -> Contract {
+        Contract {
+            id: "c".into(),
+            tenant_id: "t".into(),
+            public_id: "p".into(),
+            contract_number: "R8-000001".into(),
+            title: "委託契約".into(),
+            department_id: None,
+            organization_id: None,
+            counterparty_name: "株式会社テスト".into(),
+            amount_yen: None,
+            period_start: None,
+            period_end: None,
+            concluded_on: concluded_on.map(str::to_owned),
+            retention_years,
+            notes: String::new(),
+            custom_fields: "{}".into(),
+            state: shared::contract::ContractState::Concluded,
+            recipient_order: shared::contract::RecipientOrder::Parallel,
+            allow_forwarding: false,
+            message: String::new(),
+            stamp: None,
+            approval_round: 0,
+            expires_at: None,
+            sent_at: None,
+            concluded_at: None,
+            created_by: "u".into(),
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    #[test]
+    fn retention_counts_from_april_after_the_fiscal_year() {
+        let end = |on, years| retention_end_of(&contract(on, years)).map(|d| d.to_string());
+        // 2026年度 (May and the following February), 10 years: kept through 2037-03-31.
+        assert_eq!(end(Some("2026-05-10"), 10).as_deref(), Some("2037-03-31"));
+        assert_eq!(end(Some("2027-02-01"), 10).as_deref(), Some("2037-03-31"));
+        assert_eq!(end(Some("2027-04-01"), 5).as_deref(), Some("2033-03-31"));
+        // No retention of its own: the default 10 years.
+        assert_eq!(end(Some("2026-05-10"), 0).as_deref(), Some("2037-03-31"));
+        assert_eq!(end(None, 10), None, "not concluded");
+    }
+}
