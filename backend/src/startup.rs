@@ -174,7 +174,7 @@ pub fn build_app(
         .configure(move |cfg| crate::web::spa(cfg, dist))
 }
 
-/// The background jobs this server runs: mail and sealing.
+/// The background jobs this server runs: mail, sealing and the fiscal-year export.
 pub fn job_registry(state: &AppState) -> anyhow::Result<crate::jobs::Registry> {
     Ok(crate::jobs::Registry::new()
         .with(crate::mail::SendMailHandler::new(&state.config.mail)?)
@@ -200,6 +200,12 @@ pub fn job_registry(state: &AppState) -> anyhow::Result<crate::jobs::Registry> {
         // Monthly usage report (月次利用状況報告).
         .with(crate::workflow::reports::MonthlyReportHandler::new(
             crate::workflow::signing::Links::new(&state.config.public_url),
+        ))
+        // Records management: the fiscal-year export.
+        .with(crate::workflow::fiscal_year_export::ExportHandler::new(
+            state.seal_service.clone(),
+            state.blobs.clone(),
+            &state.config.data_dir,
         )))
 }
 

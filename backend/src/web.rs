@@ -34,6 +34,8 @@ const ADMIN_PREFIXES: &[&str] = &[
     "/dispositions",
     // Monthly usage report (月次利用状況報告).
     "/reports",
+    // Records management: the fiscal-year export.
+    "/exports",
 ];
 
 /// Whether a path is one of the public bundle's pages (served from `public.html`).

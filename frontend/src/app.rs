@@ -40,6 +40,8 @@ use crate::pages::{
 };
 // Maintenance notices (お知らせ).
 use crate::pages::notices::NoticesPage;
+// Records management: the fiscal-year export.
+use crate::pages::exports::ExportsPage;
 use crate::session::Session;
 
 /// First path segments of the administration bundle (the server's `web.rs` has the same list).
@@ -57,6 +59,8 @@ const ADMIN_PREFIXES: &[&str] = &[
     "/dispositions",
     // Monthly usage report (月次利用状況報告).
     "/reports",
+    // Records management: the fiscal-year export.
+    "/exports",
 ];
 
 /// Whether `path` belongs to the administration bundle.
@@ -114,6 +118,8 @@ pub fn AdminApp() -> impl IntoView {
                     <Route path=path!("notices") view=NoticesPage />
                     <Route path=path!("dispositions") view=DispositionsPage />
                     <Route path=path!("reports") view=ReportsPage />
+                    // Records management: the fiscal-year export.
+                    <Route path=path!("exports") view=ExportsPage />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -713,6 +713,28 @@ texts! {
     ReportsGeneratedAt => "集計日時", "Computed at";
     ReportsPartial => "（月の途中のため、現時点までの集計です）", "(the month is not over: figures so far)";
     ReportsStored => "（毎月の報告として作成・送付した内容です）", "(as made and mailed as the monthly report)";
+
+    // Records management: the fiscal-year export (年度別一括出力).
+    NavExports => "年度別一括出力", "Fiscal-year export";
+    ExportTitle => "年度別一括出力", "Fiscal-year export";
+    ExportLead => "年度（4月～翌年3月、契約締結日による）の締結済み契約を、電子署名済PDF・原本・添付資料・合意締結証明書・経過記録・索引とともに1つのZIPファイルに出力します。ファイル一覧（マニフェスト）には本サービスの電子署名とタイムスタンプが付きます。", "Exports the contracts concluded in a fiscal year (April to March, by date of conclusion) with their sealed PDFs, originals, attachments, completion certificates, event logs and an index as one ZIP file. Its manifest is sealed and timestamped by the service.";
+    ExportRequestTitle => "出力の依頼", "Request an export";
+    ExportFiscalYear => "年度", "Fiscal year";
+    ExportFiscalYearHint => "例: 2026（2026年4月1日～2027年3月31日に締結した契約）", "E.g. 2026 (contracts concluded from 1 April 2026 to 31 March 2027)";
+    ExportDepartment => "所属", "Department";
+    ExportAllDepartments => "すべての所属", "All departments";
+    ExportCp932 => "Shift_JIS（CP932）の索引も出力する（古いExcel向け）", "Also write the index in Shift_JIS (CP932) for older Excel";
+    ExportSubmit => "出力を依頼する", "Request the export";
+    ExportRequested => "出力を依頼しました。完了するとダウンロードできます。", "The export was requested. You can download it when it is complete.";
+    ExportListTitle => "出力の状況", "Exports";
+    ExportNone => "まだ出力はありません。", "No exports yet.";
+    ExportQueued => "待機中", "Queued";
+    ExportRunning => "出力中", "Writing";
+    ExportDone => "完了", "Done";
+    ExportFailed => "失敗", "Failed";
+    ExportProgress => "出力の進み具合", "Export progress";
+    ExportDownload => "ZIPファイルをダウンロードする", "Download the ZIP file";
+    ExportFailedHelp => "出力できませんでした。もう一度依頼するか、運用担当者にお問い合わせください。", "The export failed. Request it again or contact the operator.";
 }
 
 /// The language signal, provided once at the root.

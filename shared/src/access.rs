@@ -75,6 +75,10 @@ pub enum Permission {
     // Monthly usage report (月次利用状況報告).
     /// Read and download the monthly usage reports (月次利用状況報告) of the tenant.
     ViewReports,
+    // Records management (年度別一括出力).
+    /// Export a fiscal year's contracts in bulk (年度別一括出力): every file of every contract
+    /// of the tenant, so it is an administrator's permission, not implied by reading contracts.
+    ExportRecords,
 }
 
 impl Role {
@@ -148,7 +152,7 @@ impl fmt::Display for Role {
 
 impl Permission {
     /// Every permission, in display order.
-    pub const ALL: [Permission; 19] = [
+    pub const ALL: [Permission; 20] = [
         Permission::ManageUsers,
         Permission::ManageDepartments,
         Permission::ManageSettings,
@@ -171,6 +175,8 @@ impl Permission {
         Permission::DisposeRecords,
         // Monthly usage report (月次利用状況報告).
         Permission::ViewReports,
+        // Records management (年度別一括出力).
+        Permission::ExportRecords,
     ];
 
     /// The permissions within one tenant: all of [`Permission::ALL`] but the service-wide
@@ -210,6 +216,8 @@ impl Permission {
             Permission::ManageRetention => "manage_retention",
             Permission::DisposeRecords => "dispose_records",
             Permission::ViewReports => "view_reports",
+            // Records management.
+            Permission::ExportRecords => "export_records",
         }
     }
 
@@ -240,6 +248,8 @@ impl Permission {
             Permission::ManageRetention => "保存期間・廃棄保留の設定",
             Permission::DisposeRecords => "廃棄の申請・承認",
             Permission::ViewReports => "月次利用状況報告の閲覧",
+            // Records management.
+            Permission::ExportRecords => "年度別一括出力",
         }
     }
 
@@ -265,6 +275,8 @@ impl Permission {
             Permission::ManageRetention => "Set retention periods and legal holds",
             Permission::DisposeRecords => "Request and approve dispositions",
             Permission::ViewReports => "Read the monthly usage reports",
+            // Records management.
+            Permission::ExportRecords => "Export a fiscal year's contracts in bulk",
         }
     }
 }

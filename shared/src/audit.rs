@@ -245,6 +245,15 @@ audit_actions! {
     ReportViewed = ("report.viewed", "月次利用状況報告の出力", "Monthly usage report read"),
     /// The monthly job stored a month's report and mailed it to the administrators.
     ReportGenerated = ("report.generated", "月次利用状況報告の作成", "Monthly usage report generated"),
+    // Records management: the fiscal-year export (年度別一括出力).
+    /// A fiscal-year export was requested (year, departments, encoding in the details).
+    RecordsExportRequested = ("records.export_requested", "年度別一括出力の依頼", "Fiscal-year export requested"),
+    /// A fiscal-year export was written (contracts, entries, the ZIP's and manifest's SHA-256).
+    RecordsExportCompleted = ("records.export_completed", "年度別一括出力の完了", "Fiscal-year export completed"),
+    /// A fiscal-year export could not be written (the reason in the details).
+    RecordsExportFailed = ("records.export_failed", "年度別一括出力の失敗", "Fiscal-year export failed"),
+    /// A finished fiscal-year export was downloaded.
+    RecordsExportDownloaded = ("records.export_downloaded", "年度別一括出力のダウンロード", "Fiscal-year export downloaded"),
 }
 
 #[cfg(test)]

@@ -271,6 +271,13 @@ problem_codes! {
     ReportMonthInFuture = ("report_month_in_future", 422, "That month has not begun yet. Choose this month or an earlier one.", "まだ始まっていない月の報告は作成できません。今月以前の月を指定してください。"),
     /// The report format is not csv, pdf or json.
     ReportFormatInvalid = ("report_format_invalid", 422, "Choose the format csv, pdf or json.", "出力形式は csv、pdf、json のいずれかを指定してください。"),
+    // Records management: the fiscal-year export (年度別一括出力).
+    /// The fiscal year asked for is before 2000 or after next year.
+    ExportFiscalYearOutOfRange = ("export_fiscal_year_out_of_range", 422, "The fiscal year must be between 2000 and next year.", "年度は2000年度から翌年度までの範囲で指定してください。"),
+    /// A department asked for is not one of the tenant's.
+    ExportDepartmentUnknown = ("export_department_unknown", 422, "One of the departments does not exist. Choose departments from the list.", "指定された所属が存在しません。一覧から所属を選択してください。"),
+    /// The export is not finished (or failed), so there is nothing to download yet.
+    ExportNotReady = ("export_not_ready", 409, "The export is not finished yet. Wait until it is complete.", "一括出力はまだ完了していません。完了してからダウンロードしてください。"),
 }
 
 impl From<crate::contract::TransitionError> for ProblemCode {

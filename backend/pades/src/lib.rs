@@ -87,7 +87,7 @@ pub use tsp::HttpTimeStamper;
 pub use tsp::{TimeStamper, TimestampInfo, timestamp_certificate, verify_timestamp_token};
 pub use verify::{
     Coverage, LtvGap, LtvVerdict, SignatureKind, SignatureStatus, ValidationContext,
-    certificate_issued_by, verify, verify_online, verify_with_limits,
+    certificate_issued_by, verify, verify_detached, verify_online, verify_with_limits,
 };
 
 pub(crate) fn sha256(data: &[u8]) -> [u8; 32] {

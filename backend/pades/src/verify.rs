@@ -217,6 +217,49 @@ pub fn verify_online(
     budget.settle(result)
 }
 
+/// Verifies a detached CMS signature (as [`crate::build_cades_detached`] makes over a file's
+/// SHA-256) over `content`: the message digest, the signature, its signature timestamp if any,
+/// and the signer's chain to `ctx`'s roots. For files signed outside a PDF, e.g. the manifest of
+/// a fiscal-year export; `kind` is [`SignatureKind::Signature`], `coverage` the entire content.
+pub fn verify_detached(
+    cms_der: &[u8],
+    content: &[u8],
+    ctx: &ValidationContext,
+) -> Result<SignatureStatus, PadesError> {
+    let budget = Budget::new(content, &ReadLimits::default());
+    let checks = Checks {
+        ctx,
+        dss_certs: &[],
+        budget: &budget,
+    };
+    let mut st = SignatureStatus {
+        field_name: String::new(),
+        kind: SignatureKind::Signature,
+        sub_filter: "ETSI.CAdES.detached".into(),
+        intact: false,
+        valid: false,
+        trusted: false,
+        signer_subject: None,
+        reason: None,
+        timestamp: None,
+        coverage: Coverage::EntireFile,
+        later_bytes: 0,
+        modifications: Vec::new(),
+        problems: Vec::new(),
+        revocation: Vec::new(),
+        ltv: LtvVerdict::default(),
+        level: None,
+    };
+    check_cms_signature(
+        &mut st,
+        cms_der,
+        &[content],
+        &checks,
+        &mut Evidence::default(),
+    );
+    budget.settle(Ok(st))
+}
+
 /// The signed revisions of one input, each opened at most once (a signature's coverage and its
 /// later modifications both need it; several fields may share one revision).
 struct Revisions<'a> {

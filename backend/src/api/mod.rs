@@ -30,6 +30,8 @@ pub mod users;
 pub mod retention;
 // Monthly usage report (月次利用状況報告).
 pub mod reports;
+// Records management: the fiscal-year export.
+pub mod exports;
 
 use actix_web::web;
 use serde::Deserialize;
@@ -83,6 +85,7 @@ impl PageQuery {
         (name = "retention", description = "保存期間・廃棄 / retention, legal hold and disposition"),
         // Monthly usage report (月次利用状況報告).
         (name = "reports", description = "月次利用状況報告 / monthly usage report"),
+        (name = "exports", description = "年度別一括出力 / fiscal-year export"),
     ),
     // Referenced from a query parameter only, which utoipa does not collect.
     components(schemas(shared::dto::ContractSort)),
@@ -172,6 +175,8 @@ endpoints! {
     retention::create, retention::approve, retention::reject, retention::cancel,
     // Monthly usage report (月次利用状況報告).
     reports::monthly,
+    // Records management: the fiscal-year export.
+    exports::request, exports::list, exports::get, exports::download,
 }
 
 /// Registers every `/api/v1` handler (relative to the `/api/v1` scope).

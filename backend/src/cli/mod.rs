@@ -26,6 +26,8 @@ mod seal;
 mod tenant_io;
 // Monthly usage report (月次利用状況報告).
 mod report;
+// Records management: the fiscal-year export.
+mod export;
 
 /// Tachiai (立会): witness-type electronic contracts for local governments.
 #[derive(Debug, Parser)]
@@ -77,10 +79,7 @@ pub enum Command {
     /// Restore a backup into an empty data directory and database (checks every hash first;
     /// `--force` overwrites).
     Restore(backup::RestoreArgs),
-    // tenant export and import (issue 15, 全データ返却)
-    /// Export data: `tenant` (everything of a tenant, for return or moving).
-    #[command(subcommand)]
-    Export(tenant_io::ExportCommand),
+    // Records: export and import (全データ返却, 年度別一括出力).
     /// Import data: `tenant` (a tenant exported by `tachiai export tenant`).
     #[command(subcommand)]
     Import(tenant_io::ImportCommand),
@@ -93,6 +92,11 @@ pub enum Command {
     /// The monthly usage report (月次利用状況報告) of a tenant's month as a CSV, PDF or JSON file.
     #[command(subcommand)]
     Report(report::ReportCommand),
+    /// Export data: `tenant` writes everything of a tenant (全データ返却), `fy` a tenant's year as
+    /// one ZIP with a sealed manifest (年度別一括出力), `verify` checks such a ZIP (exit 0 done,
+    /// 1 refused, failed or tampered).
+    #[command(subcommand)]
+    Export(export::ExportCommand),
 }
 
 /// `tachiai config …`
@@ -268,12 +272,11 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
         Command::Ltv(cmd) => ltv::run(&config, cmd),
         Command::Backup(args) => backup::run_backup(&config, args),
         Command::Restore(args) => backup::run_restore(cli.config.as_deref(), args),
-        // tenant export and import (issue 15)
-        Command::Export(cmd) => tenant_io::run_export(&config, cmd),
         Command::Import(cmd) => tenant_io::run_import(&config, cmd),
         // Maintenance notices (お知らせ).
         Command::Notice(cmd) => notice::run(&config, cmd),
         Command::Report(cmd) => report::run(&config, cmd),
+        Command::Export(cmd) => export::run(&config, cmd),
     }
 }
 

@@ -361,6 +361,32 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
 );
 
+// Records management: the fiscal-year export (年度別一括出力).
+diesel::table! {
+    record_exports (id) {
+        id -> Text,
+        tenant_id -> Text,
+        requested_by -> Text,
+        fiscal_year -> Integer,
+        department_ids -> Text,
+        encoding -> Text,
+        state -> Text,
+        entries_done -> BigInt,
+        entries_total -> BigInt,
+        contracts -> BigInt,
+        size -> Nullable<BigInt>,
+        sha256 -> Nullable<Text>,
+        manifest_sha256 -> Nullable<Text>,
+        timestamped -> Bool,
+        cp932_replacements -> BigInt,
+        error -> Nullable<Text>,
+        file_path -> Nullable<Text>,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+        finished_at -> Nullable<BigInt>,
+    }
+}
+
 // Monthly usage report (月次利用状況報告).
 diesel::table! {
     monthly_reports (tenant_id, month) {

@@ -163,6 +163,11 @@ pub const TABLES: &[TableSpec] = &[
 /// Tables with a `tenant_id` column that the export leaves out on purpose, and why.
 pub const EXCLUDED: &[(&str, &str)] = &[
     (
+        "record_exports",
+        "the fiscal-year exports made on the source instance: its files stay there, and an \
+         export can be made again from the data",
+    ),
+    (
         "sessions",
         "login sessions are bearer secrets of the source instance and end with it",
     ),

@@ -38,7 +38,7 @@ pub struct Archive {
 }
 
 /// A name safe as one path component inside the ZIP.
-fn component(s: &str) -> String {
+pub(crate) fn component(s: &str) -> String {
     let cleaned: String = s
         .chars()
         .map(|c| match c {
@@ -59,13 +59,13 @@ fn component(s: &str) -> String {
 /// called `見積書.pdf`, two contract numbers that clean to the same folder name): the later one
 /// becomes `見積書 (2).pdf`. Compared case-insensitively, as Windows and macOS unpack them.
 #[derive(Default)]
-struct EntryNames {
+pub(crate) struct EntryNames {
     used: std::collections::HashSet<String>,
 }
 
 impl EntryNames {
     /// `path` itself if unused, else the first free `stem (n).ext`; then marked used.
-    fn unique(&mut self, path: &str) -> String {
+    pub(crate) fn unique(&mut self, path: &str) -> String {
         let (dir, file) = path.rsplit_once('/').map_or(("", path), |(d, f)| (d, f));
         let (stem, ext) = match file.rfind('.') {
             Some(i) if i > 0 => (&file[..i], &file[i..]),

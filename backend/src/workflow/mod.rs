@@ -31,6 +31,8 @@ pub mod notices;
 pub mod retention;
 // Monthly usage report (月次利用状況報告).
 pub mod reports;
+// Records management: the fiscal-year export (年度別一括出力).
+pub mod fiscal_year_export;
 
 pub use actor::Actor;
 pub use error::{WorkflowError, WorkflowResult};

@@ -662,7 +662,7 @@ async fn wrong_codes_lock_the_link_and_a_declined_contract_ends(backend: Backend
 }
 
 /// A contract sent to 高橋, who has agreed: its seal is due.
-async fn agreed_contract(
+pub(crate) async fn agreed_contract(
     app: &TestApp<
         impl actix_web::dev::Service<
             actix_http::Request,

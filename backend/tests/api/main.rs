@@ -29,3 +29,5 @@ mod seal_keys;
 mod web;
 // Retention and disposition:
 mod retention;
+// Records management: the fiscal-year export.
+mod exports;

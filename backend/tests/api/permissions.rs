@@ -166,6 +166,14 @@ async fn each_role_can_do_exactly_its_share(backend: Backend) {
                 json!(null),
                 "read the monthly usage report",
             ),
+            // Records management: the fiscal-year export is an administrator's.
+            (
+                admin_like,
+                "GET",
+                "/api/v1/exports".to_owned(),
+                json!(null),
+                "list the fiscal-year exports",
+            ),
             (
                 admin_like,
                 "GET",

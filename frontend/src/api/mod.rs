@@ -21,6 +21,8 @@ pub mod notices;
 pub mod retention;
 // Monthly usage report (月次利用状況報告).
 pub mod reports;
+// Records management: the fiscal-year export.
+pub mod exports;
 
 use std::cell::RefCell;
 use std::rc::Rc;

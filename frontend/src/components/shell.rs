@@ -65,6 +65,8 @@ const MENU: &[(&str, K, Option<Permission>)] = &[
         K::NavDispositions,
         Some(Permission::DisposeRecords),
     ),
+    // Records management: the fiscal-year export.
+    ("/exports", K::NavExports, Some(Permission::ExportRecords)),
 ];
 
 /// The logged-in frame; child routes render in its `<main>`.

@@ -30,3 +30,5 @@ pub mod dispositions;
 pub mod retention_settings;
 // Monthly usage report (月次利用状況報告).
 pub mod reports;
+// Records management: the fiscal-year export.
+pub mod exports;

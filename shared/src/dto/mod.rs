@@ -25,6 +25,8 @@ mod notices;
 mod retention;
 // Monthly usage report (月次利用状況報告).
 mod reports;
+// Records management: the fiscal-year export.
+mod exports;
 
 pub use address_book::{ContactRequest, ContactView, OrganizationRequest, OrganizationView};
 pub use api_tokens::{ApiTokenView, CreateApiTokenRequest, CreatedApiTokenView};
@@ -72,6 +74,8 @@ pub use retention::{
 };
 // Monthly usage report (月次利用状況報告).
 pub use reports::{MonthlyReportRowView, MonthlyReportView};
+// Records management: the fiscal-year export.
+pub use exports::{ExportEncoding, ExportState, ExportView, FiscalYearExportRequest};
 
 use serde::{Deserialize, Serialize};
 

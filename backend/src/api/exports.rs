@@ -1,0 +1,90 @@
+//! The fiscal-year export (年度別一括出力): request, progress, download. For integrators (API
+//! token with the `export_records` scope) and the administration pages.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use shared::dto::{ExportView, FiscalYearExportRequest};
+use shared::problem::Problem;
+use uuid::Uuid;
+
+use crate::api::download::{ascii_name, attachment};
+use crate::api::error::{ApiError, ApiResult};
+use crate::api::extract::Authenticated;
+use crate::startup::AppState;
+use crate::workflow::WorkflowError;
+use crate::workflow::fiscal_year_export as export;
+
+/// Requests the export of a fiscal year's concluded contracts (needs `export_records`); a
+/// background job writes the ZIP. Poll `GET /api/v1/exports/{id}` for its progress.
+#[utoipa::path(post, path = "/api/v1/exports/fiscal-year", tag = "exports",
+    request_body = FiscalYearExportRequest,
+    responses((status = 202, body = ExportView),
+              (status = "4XX", body = Problem, content_type = "application/problem+json",
+               description = "export_fiscal_year_out_of_range, export_department_unknown, validation_failed, forbidden")))]
+pub async fn request(
+    state: web::Data<AppState>,
+    Authenticated(actor): Authenticated,
+    body: web::Json<FiscalYearExportRequest>,
+) -> ApiResult<HttpResponse> {
+    let view = state
+        .run(move |conn| export::request_export(conn, &actor, &body))
+        .await?;
+    Ok(HttpResponse::Accepted().json(view))
+}
+
+/// The tenant's exports, newest first (needs `export_records`).
+#[utoipa::path(get, path = "/api/v1/exports", tag = "exports",
+    responses((status = 200, body = Vec<ExportView>),
+              (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+pub async fn list(
+    state: web::Data<AppState>,
+    Authenticated(actor): Authenticated,
+) -> ApiResult<web::Json<Vec<ExportView>>> {
+    let view = state
+        .run(move |conn| export::list_exports(conn, &actor))
+        .await?;
+    Ok(web::Json(view))
+}
+
+/// An export's state and progress (entries written of all).
+#[utoipa::path(get, path = "/api/v1/exports/{id}", tag = "exports", params(("id" = Uuid, Path)),
+    responses((status = 200, body = ExportView),
+              (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+pub async fn get(
+    state: web::Data<AppState>,
+    Authenticated(actor): Authenticated,
+    id: web::Path<Uuid>,
+) -> ApiResult<web::Json<ExportView>> {
+    let id = id.into_inner().to_string();
+    let view = state
+        .run(move |conn| export::get_export(conn, &actor, &id))
+        .await?;
+    Ok(web::Json(view))
+}
+
+/// Downloads a finished export (ZIP); `export_not_ready` before it is done.
+#[utoipa::path(get, path = "/api/v1/exports/{id}/download", tag = "exports", params(("id" = Uuid, Path)),
+    responses((status = 200, content_type = "application/zip", body = Vec<u8>),
+              (status = "4XX", body = Problem, content_type = "application/problem+json",
+               description = "export_not_ready, not_found, forbidden")))]
+pub async fn download(
+    state: web::Data<AppState>,
+    Authenticated(actor): Authenticated,
+    req: HttpRequest,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner().to_string();
+    let d = state
+        .run(move |conn| export::open_download(conn, &actor, &id))
+        .await?;
+    let path = d.path.clone();
+    let file = crate::telemetry::block(move || actix_files::NamedFile::open(&path))
+        .await?
+        .map_err(|e| ApiError::from(WorkflowError::Internal(e.into())))?;
+    Ok(file
+        .set_content_type("application/zip".parse().expect("a valid media type"))
+        .set_content_disposition(attachment(
+            &d.file_name,
+            ascii_name("fiscal-year-export.zip"),
+        ))
+        .into_response(&req))
+}
