@@ -906,7 +906,7 @@ fn sql_count(url: &str, sql: &str) -> i64 {
     .unwrap()
 }
 
-/// Issue 14: a new seal key is imported and activated with the command line while two server
+/// A new seal key is imported and activated with the command line while two server
 /// processes on one PostgreSQL database conclude contracts. Every seal is made by exactly one
 /// of the two keys (the PDFs say so, and `document_seals` agrees), no seal job fails or
 /// retries, both keys' seals verify afterwards (the service's own verifier, which trusts every

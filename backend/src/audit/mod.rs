@@ -17,7 +17,7 @@ pub mod refusals;
 pub use chain::{
     ChainBreak, ChainBreakKind, ChainReport, GENESIS_HASH, event_hash, legacy_hash, verify,
 };
-// tenant import (issue 15): the imported chain's pin
+// Tenant import: the imported chain's pin
 pub use chain::{IMPORT_ACTION, ImportDigest, ImportedChain, check_imported};
 pub use key::AuditKey;
 

@@ -22,7 +22,7 @@ mod ltv;
 mod notice;
 mod pdf;
 mod seal;
-// tenant export and import (issue 15, 全データ返却)
+// Tenant export and import (全データ返却).
 mod tenant_io;
 // Monthly usage report (月次利用状況報告).
 mod report;

@@ -8,7 +8,7 @@ pub mod ids;
 pub mod models;
 pub mod queries;
 pub mod schema;
-// tenant export and import (issue 15, 全データ返却)
+// Tenant export and import (全データ返却).
 pub mod tenant_tables;
 
 use std::time::Duration;

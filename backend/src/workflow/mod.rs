@@ -23,7 +23,7 @@ pub mod tenants;
 pub mod users;
 pub mod verification;
 pub mod views;
-// tenant export and import (issue 15, 全データ返却)
+// Tenant export and import (全データ返却).
 pub mod tenant_io;
 // Maintenance notices (お知らせ).
 pub mod notices;

@@ -1,4 +1,4 @@
-//! The seal keyring and the TSA list over the API (issue 14 parts 2 and 3): only a holder of
+//! The seal keyring and the TSA list over the API: only a holder of
 //! the service-wide `manage_seal_keys` (which no role gives, not even the city's admin) may see
 //! or change them; bad key material is refused with its own problem code and changes nothing;
 //! key material is stored encrypted; exactly one key is active; the TSA list is edited in order.

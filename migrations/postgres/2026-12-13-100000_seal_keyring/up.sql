@@ -1,4 +1,4 @@
--- The seal keyring: every key the service has sealed with, or may seal with (issue 14, part 2).
+-- The seal keyring: every key the service has sealed with, or may seal with.
 -- state: 'standby' (imported, not in use), 'active' (seals now; at most one row, by the partial
 -- unique index, and switching is one transaction), 'retired' (never seals again, but its
 -- certificates stay: every past seal keeps verifying).

@@ -133,7 +133,7 @@ pub fn key_ids(conn: &mut AnyConnection) -> QueryResult<Vec<String>> {
         .load(conn)
 }
 
-// tenant import (issue 15, 全データ返却)
+// Tenant import (全データ返却).
 /// The tenant's newest event with `action`, if any (the import pin of an imported chain).
 pub fn newest_with_action(
     conn: &mut AnyConnection,

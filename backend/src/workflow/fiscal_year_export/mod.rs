@@ -25,7 +25,6 @@ use shared::records::Date;
 
 use crate::audit::{self, Entry, Outcome};
 use crate::clock::{Millis, rfc3339};
-use crate::db::models::Contract;
 use crate::db::schema::record_exports;
 use crate::db::{self, AnyConnection, DbPool};
 use crate::jobs::{self, Job, JobContext, JobError, JobHandler, NewJob};

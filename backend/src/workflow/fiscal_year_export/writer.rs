@@ -35,7 +35,6 @@ use shared::dto::ExportEncoding;
 use shared::records::{fiscal_year_label_ja, fiscal_year_range};
 use zip::write::SimpleFileOptions;
 
-use crate::workflow::retention;
 use crate::clock::{Millis, rfc3339};
 use crate::db::models::{Contract, Document};
 use crate::db::queries::{audit_events, tenants};
@@ -44,6 +43,7 @@ use crate::storage::BlobStore;
 use crate::workflow::archive::{EntryNames, component};
 use crate::workflow::contracts::DepartmentNames;
 use crate::workflow::contracts::export::write_record;
+use crate::workflow::retention;
 
 /// The README entry, first in the ZIP.
 pub const README: &str = "README.txt";
