@@ -99,6 +99,9 @@ test('every page passes axe-core WCAG 2.1 AA, on desktop and (public pages) on a
     '/audit-log',
     '/account',
     '/dispositions',
+    '/exports',
+    '/reports',
+    '/notices',
   ];
   for (const path of pages) {
     await desk.page.goto(path);

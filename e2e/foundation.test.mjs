@@ -124,7 +124,7 @@ test('admin creates a department and a staff user; the user logs in and sees the
   assert.match(await page.locator('#link-expiry').inputValue(), /^\d+$/);
   assert.match(await page.locator('#retention-years').inputValue(), /^\d+$/);
   await page.getByLabel('一覧や文書の日付を和暦で表示する（令和8年4月1日）').waitFor();
-  await page.getByRole('button', { name: '保存する' }).click();
+  await page.getByRole('button', { name: '保存する' }).first().click();
   await page.getByText('保存しました。').waitFor();
   // The seal and TSA in use: the development PKI here, with its certificates' validity.
   await page.getByRole('heading', { name: '電子署名・タイムスタンプの証明書' }).waitFor();

@@ -109,6 +109,29 @@ pub enum RetentionConvention {
     Anniversary,
 }
 
+impl RetentionConvention {
+    /// Every convention.
+    pub const ALL: [RetentionConvention; 2] = [
+        RetentionConvention::FiscalYear,
+        RetentionConvention::Anniversary,
+    ];
+
+    /// The stored and wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RetentionConvention::FiscalYear => "fiscal_year",
+            RetentionConvention::Anniversary => "anniversary",
+        }
+    }
+
+    /// Parses the stored name; unknown text is `None`, never a default.
+    pub fn parse(s: &str) -> Option<RetentionConvention> {
+        RetentionConvention::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s)
+    }
+}
+
 /// Which event starts a contract's retention period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -119,6 +142,24 @@ pub enum RetentionBasis {
     ConcludedOn,
     /// 契約期間の終了日 when the contract has one (and it is later), else 契約締結日.
     PeriodEnd,
+}
+
+impl RetentionBasis {
+    /// Every basis.
+    pub const ALL: [RetentionBasis; 2] = [RetentionBasis::ConcludedOn, RetentionBasis::PeriodEnd];
+
+    /// The stored and wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RetentionBasis::ConcludedOn => "concluded_on",
+            RetentionBasis::PeriodEnd => "period_end",
+        }
+    }
+
+    /// Parses the stored name; unknown text is `None`, never a default.
+    pub fn parse(s: &str) -> Option<RetentionBasis> {
+        RetentionBasis::ALL.into_iter().find(|b| b.as_str() == s)
+    }
 }
 
 /// The event date retention counts from: see [`RetentionBasis`]. `None` before conclusion.
@@ -191,6 +232,19 @@ mod tests {
 
     fn d(s: &str) -> Date {
         Date::parse(s).unwrap()
+    }
+
+    #[test]
+    fn stored_names_are_the_wire_names() {
+        for c in RetentionConvention::ALL {
+            assert_eq!(RetentionConvention::parse(c.as_str()), Some(c));
+            assert_eq!(serde_json::to_value(c).unwrap(), c.as_str());
+        }
+        for b in RetentionBasis::ALL {
+            assert_eq!(RetentionBasis::parse(b.as_str()), Some(b));
+            assert_eq!(serde_json::to_value(b).unwrap(), b.as_str());
+        }
+        assert_eq!(RetentionConvention::parse("FiscalYear"), None);
     }
 
     #[test]

@@ -64,14 +64,15 @@ pub fn rule_of(conn: &mut AnyConnection, tenant: &Tenant) -> WorkflowResult<Rete
         ..RetentionRule::default()
     };
     if let Some(row) = row {
-        rule.convention = match row.convention.as_str() {
-            "anniversary" => RetentionConvention::Anniversary,
-            _ => RetentionConvention::FiscalYear,
+        let stored = |what: &str, value: &str| {
+            WorkflowError::Internal(anyhow::anyhow!(
+                "stored retention {what} {value:?} is unknown"
+            ))
         };
-        rule.basis = match row.basis.as_str() {
-            "period_end" => RetentionBasis::PeriodEnd,
-            _ => RetentionBasis::ConcludedOn,
-        };
+        rule.convention = RetentionConvention::parse(&row.convention)
+            .ok_or_else(|| stored("convention", &row.convention))?;
+        rule.basis =
+            RetentionBasis::parse(&row.basis).ok_or_else(|| stored("basis", &row.basis))?;
     }
     Ok(rule)
 }
@@ -99,20 +100,6 @@ pub fn retention_end_of(rule: RetentionRule, c: &Contract) -> Option<Date> {
         parse(&c.period_end),
         ended_on,
     )
-}
-
-fn convention_name(c: RetentionConvention) -> &'static str {
-    match c {
-        RetentionConvention::FiscalYear => "fiscal_year",
-        RetentionConvention::Anniversary => "anniversary",
-    }
-}
-
-fn basis_name(b: RetentionBasis) -> &'static str {
-    match b {
-        RetentionBasis::ConcludedOn => "concluded_on",
-        RetentionBasis::PeriodEnd => "period_end",
-    }
 }
 
 /// `GET /settings/retention`.
@@ -145,8 +132,8 @@ pub fn update_rule(
             conn,
             &q::RetentionRuleRow {
                 tenant_id: actor.tenant_id.clone(),
-                convention: convention_name(req.convention).into(),
-                basis: basis_name(req.basis).into(),
+                convention: req.convention.as_str().into(),
+                basis: req.basis.as_str().into(),
                 updated_at: Millis::now().0,
             },
         )?;
@@ -157,8 +144,8 @@ pub fn update_rule(
             Some(("tenant", &actor.tenant_id)),
             json!({
                 "default_years": [before.default_years, after.default_years],
-                "convention": [convention_name(before.convention), convention_name(after.convention)],
-                "basis": [basis_name(before.basis), basis_name(after.basis)],
+                "convention": [before.convention.as_str(), after.convention.as_str()],
+                "basis": [before.basis.as_str(), after.basis.as_str()],
             }),
         )?;
         Ok(after)

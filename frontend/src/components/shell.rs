@@ -124,9 +124,16 @@ fn Frame() -> impl IntoView {
     // Maintenance notices (お知らせ): fetched again at each navigation, so a new one shows
     // without a reload; a failure shows no banner rather than an error on every page.
     let location = use_location();
+    // Not while only the account page may be used (the API refuses everything else then).
     let notices = LocalResource::new(move || {
         location.pathname.track();
-        api::notices::current()
+        let account_only = session.account_only();
+        async move {
+            if account_only {
+                return None;
+            }
+            api::notices::current().await.ok()
+        }
     });
     let tenant = move || session.me().map(|m| m.tenant.name).unwrap_or_default();
     let user = move || session.me().map(|m| m.user.name).unwrap_or_default();
@@ -196,7 +203,7 @@ fn Frame() -> impl IntoView {
                 </Show>
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
-                        notices.await.ok().map(|v| view! { <NoticeBanner notices=v.notices /> })
+                        notices.await.map(|v| view! { <NoticeBanner notices=v.notices /> })
                     })}
                 </Transition>
                 <Outlet />

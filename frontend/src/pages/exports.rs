@@ -100,7 +100,7 @@ fn export_row(e: ExportView) -> impl IntoView {
                 " "
                 <span class="badge">{i.tr(state)}</span>
                 " "
-                <span class="muted">{e.created_at.clone()}</span>
+                <span class="muted">{crate::format::jst(&e.created_at)}</span>
             </div>
             {matches!(e.state, ExportState::Queued | ExportState::Running).then(|| view! {
                 <progress max=total value=done aria-label=progress_label></progress>

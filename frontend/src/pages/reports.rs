@@ -88,7 +88,8 @@ pub fn ReportsPage() -> impl IntoView {
                             <p class="sub">
                                 {i.tr(K::ReportsGeneratedAt)} " " {generated} " " {note}
                             </p>
-                            <div class="table-wrap">
+                            // Focusable, so that a keyboard can scroll the wide table on a narrow screen.
+                            <div class="table-wrap" tabindex="0" role="region" aria-label=i.tr(K::ReportsTitle)>
                                 <table class="list">
                                     <thead>
                                         <tr>
