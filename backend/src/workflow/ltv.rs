@@ -31,7 +31,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use diesel::prelude::*;
 use serde::Serialize;
 use serde_json::json;
-use shared::access::Role;
 use shared::audit::AuditAction;
 use shared::contract::DocumentRole;
 
@@ -40,12 +39,11 @@ use crate::clock::{Millis, rfc3339};
 use crate::config::Config;
 use crate::db::ids::{ContractId, TenantId};
 use crate::db::models::Document;
-use crate::db::queries::{contracts, documents, tenants, users};
+use crate::db::queries::{contracts, documents, tenants};
 use crate::db::{self, AnyConnection, DbPool};
 use crate::mail::{self, MailTemplate};
 use crate::seal::SealKit;
 use crate::storage::BlobStore;
-use crate::workflow::actor::parse_list;
 use crate::workflow::sealing::system;
 use crate::workflow::signing::Links;
 
@@ -704,13 +702,7 @@ impl Renewer<'_> {
         let mut conn = self.pool.get()?;
         db::tenant_transaction(&mut conn, tenant_id, |conn| {
             let tenant = tenants::get(conn, tenant_id)?;
-            for u in users::list_enabled(conn, tenant_id)? {
-                if !parse_list(&u.roles, Role::parse).contains(&Role::Admin) {
-                    continue;
-                }
-                let Some(to) = mail::mailbox(&u.name, &u.email) else {
-                    continue;
-                };
+            for (u, to) in crate::workflow::users::admin_mailboxes(conn, tenant_id)? {
                 mail::enqueue(
                     conn,
                     tenant_id,

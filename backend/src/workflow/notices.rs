@@ -15,7 +15,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use shared::access::{Permission, Role};
+use shared::access::Permission;
 use shared::audit::AuditAction;
 use shared::dto::{NoticeBannerView, NoticeBannersView, NoticeRequest, NoticeView, Page};
 use shared::notice::{
@@ -31,12 +31,12 @@ use crate::auth::tokens;
 use crate::clock::Millis;
 use crate::db::models::Notice;
 use crate::db::queries::notices::{self, NoticeOwner};
-use crate::db::queries::{recipients, tenants, users};
+use crate::db::queries::{recipients, tenants};
 use crate::db::{self, AnyConnection};
 use crate::jobs::{self, Job, JobContext, JobError, JobHandler, NewJob};
 use crate::mail::{self, MailTemplate};
 use crate::workflow::PageRequest;
-use crate::workflow::actor::{Actor, parse_list};
+use crate::workflow::actor::Actor;
 use crate::workflow::error::{FieldErrors, WorkflowError, WorkflowResult};
 use crate::workflow::signing::Links;
 use crate::workflow::views::{notice_banner_view, notice_view};
@@ -347,13 +347,7 @@ fn mail_admins(
         addressed += db::tenant_transaction(conn, &tenant_id, |conn| -> anyhow::Result<usize> {
             let tenant = tenants::get(conn, &tenant_id)?;
             let mut count = 0;
-            for u in users::list_enabled(conn, &tenant_id)? {
-                if !parse_list(&u.roles, Role::parse).contains(&Role::Admin) {
-                    continue;
-                }
-                let Some(to) = mail::mailbox(&u.name, &u.email) else {
-                    continue;
-                };
+            for (u, to) in crate::workflow::users::admin_mailboxes(conn, &tenant_id)? {
                 mail::enqueue_once(
                     conn,
                     &tenant_id,

@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use shared::access::{Permission, Role};
+use shared::access::Permission;
 use shared::audit::AuditAction;
 use shared::dto::{MonthlyReportRowView, MonthlyReportView};
 use shared::problem::ProblemCode;
@@ -29,11 +29,11 @@ use crate::audit::{self, Entry, Origin, Outcome};
 use crate::clock::{Millis, rfc3339};
 use crate::db::models::Tenant;
 use crate::db::queries::reports::{self as query, Window};
-use crate::db::queries::{departments, tenants, users};
+use crate::db::queries::{departments, tenants};
 use crate::db::{self, AnyConnection};
 use crate::jobs::{self, Job, JobContext, JobError, JobHandler, NewJob};
 use crate::mail::{self, MailTemplate};
-use crate::workflow::actor::{Actor, parse_list};
+use crate::workflow::actor::Actor;
 use crate::workflow::contracts::export::write_record;
 use crate::workflow::error::{WorkflowError, WorkflowResult};
 use crate::workflow::signing::Links;
@@ -430,13 +430,7 @@ pub fn generate(
         };
         let link = format!("{}/reports?month={key}", links.base);
         let mut mailed = 0;
-        for u in users::list_enabled(conn, tenant_id)? {
-            if !parse_list(&u.roles, Role::parse).contains(&Role::Admin) {
-                continue;
-            }
-            let Some(to) = mail::mailbox(&u.name, &u.email) else {
-                continue;
-            };
+        for (u, to) in crate::workflow::users::admin_mailboxes(conn, tenant_id)? {
             mail::enqueue(
                 conn,
                 tenant_id,

@@ -25,7 +25,6 @@
 use std::sync::Arc;
 
 use serde_json::json;
-use shared::access::Role;
 use shared::audit::AuditAction;
 use shared::contract::{
     self, ApprovalDecision, ContractActor, ContractEvent, ContractState, DocumentRole,
@@ -307,32 +306,25 @@ impl SealHandler {
             }
             let c = contracts::get(conn, TenantId(tenant_id), ContractId(contract_id))?;
             let mut told = Vec::new();
-            for u in users::list_enabled(conn, tenant_id)? {
-                let admin = crate::workflow::actor::parse_list(&u.roles, Role::parse)
-                    .contains(&Role::Admin);
-                if !admin {
-                    continue;
-                }
-                if let Some(to) = mail::mailbox(&u.name, &u.email) {
-                    mail::enqueue(
-                        conn,
-                        tenant_id,
-                        &to,
-                        &MailTemplate::SealTrouble(mail::SealTrouble {
-                            staff_name: u.name.clone(),
-                            contract: ContractRef {
-                                title: c.title.clone(),
-                                number: c.contract_number.clone(),
-                            },
-                            reason_ja: f.reason_ja.clone(),
-                            detail: detail.clone(),
-                            attempts: job.attempts,
-                            gave_up,
-                            link: format!("{}/contracts/{}", links.base, c.id),
-                        }),
-                    )?;
-                    told.push(u.email.clone());
-                }
+            for (u, to) in crate::workflow::users::admin_mailboxes(conn, tenant_id)? {
+                mail::enqueue(
+                    conn,
+                    tenant_id,
+                    &to,
+                    &MailTemplate::SealTrouble(mail::SealTrouble {
+                        staff_name: u.name.clone(),
+                        contract: ContractRef {
+                            title: c.title.clone(),
+                            number: c.contract_number.clone(),
+                        },
+                        reason_ja: f.reason_ja.clone(),
+                        detail: detail.clone(),
+                        attempts: job.attempts,
+                        gave_up,
+                        link: format!("{}/contracts/{}", links.base, c.id),
+                    }),
+                )?;
+                told.push(u.email.clone());
             }
             audit::record(
                 conn,

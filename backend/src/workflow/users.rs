@@ -55,6 +55,20 @@ pub fn get_user(conn: &mut AnyConnection, actor: &Actor, id: &str) -> WorkflowRe
 }
 
 /// `manage_users`, from a logged-in session.
+/// The tenant's enabled administrators (管理者) with a mailbox, to tell of what concerns the
+/// whole tenant (seal trouble, renewals, reports, maintenance); users whose address does not
+/// parse are left out rather than failing the mail to the others.
+pub fn admin_mailboxes(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+) -> diesel::QueryResult<Vec<(User, lettre::message::Mailbox)>> {
+    Ok(users::list_enabled(conn, tenant_id)?
+        .into_iter()
+        .filter(|u| parse_list(&u.roles, Role::parse).contains(&Role::Admin))
+        .filter_map(|u| crate::mail::mailbox(&u.name, &u.email).map(|to| (u, to)))
+        .collect())
+}
+
 fn require_manager(conn: &mut AnyConnection, actor: &Actor) -> WorkflowResult<()> {
     actor.require(conn, Permission::ManageUsers)?;
     actor.require_session(conn)
