@@ -46,6 +46,16 @@ pub fn jst_date(ms: i64) -> String {
     format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day())
 }
 
+/// The JST calendar day of a stored time, as the records rules count (年度, 保存期限).
+pub fn jst_day(ms: i64) -> shared::records::Date {
+    let t = jst(ms);
+    shared::records::Date {
+        year: t.year(),
+        month: u32::from(u8::from(t.month())),
+        day: u32::from(t.day()),
+    }
+}
+
 /// The start (00:00 JST) of a checked `YYYY-MM-DD` date, as Unix milliseconds.
 pub fn jst_day_start(date: &str) -> Option<i64> {
     let n = |r: std::ops::Range<usize>| date.get(r)?.parse::<i32>().ok();

@@ -13,6 +13,29 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+/// Copies `input` to `out` in pieces, hashing as it goes: (SHA-256 hex, size). For archives,
+/// backups and checks of files that need not fit in memory.
+pub fn hashing_copy(mut input: impl Read, mut out: impl Write) -> std::io::Result<(String, u64)> {
+    let mut hasher = Sha256::new();
+    let mut size = 0u64;
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = input.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        out.write_all(&buf[..n])?;
+        size += n as u64;
+    }
+    Ok((data_encoding::HEXLOWER.encode(&hasher.finalize()), size))
+}
+
+/// SHA-256 hex and size of what `input` yields.
+pub fn hash_reader(input: impl Read) -> std::io::Result<(String, u64)> {
+    hashing_copy(input, std::io::sink())
+}
+
 /// A stored file's identity.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredBlob {

@@ -38,13 +38,11 @@ pub mod restore;
 pub mod schedule;
 
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 
 use anyhow::{Context, bail};
 use diesel::Connection;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use shared::dto::DatabaseKind;
 
 use crate::audit::AuditKey;
@@ -464,19 +462,7 @@ fn relative(root: &Path, path: &Path) -> String {
 
 /// SHA-256 (hex) and size of a file, read in pieces.
 pub(crate) fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
-    let mut file = std::fs::File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 256 * 1024];
-    let mut size = 0u64;
-    loop {
-        let n = file.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        size += n as u64;
-        hasher.update(&buf[..n]);
-    }
-    Ok((data_encoding::HEXLOWER.encode(&hasher.finalize()), size))
+    crate::storage::hash_reader(std::fs::File::open(path)?)
 }
 
 /// Whether the manifest's HMAC was checked.

@@ -32,7 +32,7 @@ use shared::records::{
 use shared::validate::{Text, ValidationError};
 
 use crate::audit::{self, Entry, Outcome};
-use crate::clock::{Millis, jst_date, rfc3339};
+use crate::clock::{Millis, jst_day, rfc3339};
 use crate::db::ids::{ContractId, TenantId, UserId};
 use crate::db::models::{Contract, Tenant};
 use crate::db::queries::retention::{self as q, DispositionRequestRow, LegalHoldRow};
@@ -53,7 +53,7 @@ pub const MAX_CONTRACTS: usize = 200;
 
 /// Today in Japan (JST), the day 保存期限 are compared with.
 pub fn today() -> Date {
-    Date::parse(&jst_date(Millis::now().0)).expect("jst_date prints YYYY-MM-DD")
+    jst_day(Millis::now().0)
 }
 
 /// The tenant's rule (defaults when it never set one).
@@ -84,7 +84,7 @@ pub fn retention_end_of(rule: RetentionRule, c: &Contract) -> Option<Date> {
     let parse = |s: &Option<String>| s.as_deref().and_then(|d| Date::parse(d).ok());
     let ended_on = match c.state {
         ContractState::Declined | ContractState::Cancelled | ContractState::Expired => {
-            Date::parse(&jst_date(c.updated_at)).ok()
+            Some(jst_day(c.updated_at))
         }
         ContractState::Concluded | ContractState::Disposed => None,
         ContractState::Draft

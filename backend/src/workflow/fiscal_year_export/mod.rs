@@ -21,7 +21,6 @@ use shared::access::Permission;
 use shared::audit::AuditAction;
 use shared::dto::{ExportEncoding, ExportState, ExportView, FiscalYearExportRequest};
 use shared::problem::ProblemCode;
-use shared::records::Date;
 
 use crate::audit::{self, Entry, Outcome};
 use crate::clock::{Millis, rfc3339};
@@ -47,9 +46,7 @@ const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_millis(500
 
 /// The latest fiscal year accepted: next year's (a city prepares the coming 年度 in March).
 pub fn last_fiscal_year(now: Millis) -> i32 {
-    Date::parse(&crate::clock::jst_date(now.0))
-        .map(|d| d.fiscal_year() + 1)
-        .unwrap_or(i32::MAX)
+    crate::clock::jst_day(now.0).fiscal_year() + 1
 }
 
 /// A `record_exports` row.

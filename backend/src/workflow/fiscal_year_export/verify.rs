@@ -132,22 +132,13 @@ pub fn verify_zip(
     {
         return Err(VerifyError::Unlisted(extra.clone()));
     }
-    let mut buf = vec![0u8; 256 * 1024];
     for (sha, name) in &listed {
         let mut entry = zip
             .by_name(name)
             .map_err(|_| VerifyError::EntryMissing(name.clone()))?;
-        let mut hasher = Sha256::new();
-        loop {
-            let n = entry
-                .read(&mut buf)
-                .map_err(|e| VerifyError::Io(name.clone(), e.to_string()))?;
-            if n == 0 {
-                break;
-            }
-            hasher.update(&buf[..n]);
-        }
-        if data_encoding::HEXLOWER.encode(&hasher.finalize()) != *sha {
+        let (got, _) = crate::storage::hash_reader(&mut entry)
+            .map_err(|e| VerifyError::Io(name.clone(), e.to_string()))?;
+        if got != *sha {
             return Err(VerifyError::HashMismatch(name.clone()));
         }
     }

@@ -9,7 +9,6 @@ use std::fs::File;
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
 use zip::write::SimpleFileOptions;
 
 use super::TenantIoError;
@@ -45,27 +44,7 @@ impl Container {
     }
 }
 
-/// Reads `input` to the end, hashing; returns (SHA-256 hex, size).
-fn hashing_copy(mut input: impl Read, mut out: impl Write) -> std::io::Result<(String, u64)> {
-    let mut hasher = Sha256::new();
-    let mut size = 0u64;
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        let n = input.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-        out.write_all(&buf[..n])?;
-        size += n as u64;
-    }
-    Ok((data_encoding::HEXLOWER.encode(&hasher.finalize()), size))
-}
-
-/// SHA-256 hex and size of what `input` yields.
-pub fn hash_reader(input: impl Read) -> std::io::Result<(String, u64)> {
-    hashing_copy(input, std::io::sink())
-}
+pub use crate::storage::{hash_reader, hashing_copy};
 
 enum SinkKind {
     Dir,
