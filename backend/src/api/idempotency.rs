@@ -7,8 +7,8 @@
 //! request is 422 `idempotency_key_reused`; while the first is in flight, 409
 //! `idempotency_key_in_progress`. Answers up to 1 MB are kept (status, `Content-Type`,
 //! `Location`, `Content-Disposition`, body); a larger one is recorded as given, and a retry
-//! gets 409 `idempotency_response_not_stored` instead of a second action. A 5xx answer is not
-//! kept. Requests whose credential fails are passed on untouched (the handler answers 401).
+//! gets 409 `idempotency_response_not_stored` instead of a second action; so does an answer
+//! that shows a secret once ([`shown_once`]). A 5xx answer is not kept. Requests whose credential fails are passed on untouched (the handler answers 401).
 
 use actix_web::body::{BodySize, BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
@@ -48,6 +48,17 @@ pub fn valid_key(value: &HeaderValue) -> Option<String> {
         (1..=MAX_KEY_LEN).contains(&bytes.len()) && bytes.iter().all(|b| (0x20..=0x7e).contains(b));
     ok.then(|| String::from_utf8_lossy(bytes).into_owned())
 }
+
+/// Marks an answer that shows a secret once (an API token, an initial password, a TOTP
+/// secret): never kept for a replay, so the secret is not stored; a retry with the same key
+/// gets 409 `idempotency_response_not_stored` and nothing is done twice.
+pub fn shown_once(mut res: HttpResponse) -> HttpResponse {
+    res.extensions_mut().insert(ShownOnce);
+    res
+}
+
+/// The marker of [`shown_once`].
+struct ShownOnce;
 
 /// Handles a POST carrying `Idempotency-Key`; without the header, `next` as usual.
 pub async fn handle(
@@ -206,7 +217,7 @@ async fn keep(
         BodySize::None => true,
         BodySize::Sized(n) => n <= MAX_STORED_BODY as u64,
         BodySize::Stream => false,
-    };
+    } && head.extensions().get::<ShownOnce>().is_none();
     let (kept, body) = if small {
         let bytes = actix_web::body::to_bytes(body)
             .await

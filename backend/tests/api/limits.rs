@@ -129,6 +129,33 @@ async fn a_retried_post_acts_once(backend: Backend) {
     assert_eq!((st.as_u16(), &bad_again), (422, &bad));
     assert_eq!(header(&h, "idempotent-replayed"), Some("true"));
 
+    // An answer showing a secret once (a new API token) is not kept: a retry is refused
+    // rather than acting twice or storing the secret.
+    let new_token = || {
+        TestRequest::post()
+            .uri("/api/v1/api-tokens")
+            .insert_header(("Cookie", format!("tachiai_session={}", admin.cookie)))
+            .insert_header(("X-CSRF-Token", admin.csrf.clone()))
+            .insert_header(("Idempotency-Key", "token-1"))
+            .set_json(json!({"name": "再送", "scopes": ["view_contracts"]}))
+    };
+    let (st, issued, _) = app.send(new_token()).await;
+    assert_eq!(st, 201, "{issued}");
+    let (st, v, _) = app.send(new_token()).await;
+    assert_problem(&(st, v), 409, "idempotency_response_not_stored");
+    let (tokens, kept): (i64, Vec<Option<String>>) = app.with_conn(|conn| {
+        use backend::db::schema::api_tokens::dsl as t;
+        use backend::db::schema::idempotency_keys::dsl as k;
+        let tokens = t::api_tokens.count().get_result(conn).unwrap();
+        let kept = k::idempotency_keys
+            .filter(k::idempotency_key.eq("token-1"))
+            .select(k::response_body)
+            .load(conn)
+            .unwrap();
+        (tokens, kept)
+    });
+    assert_eq!((tokens, kept), (2, vec![None]));
+
     // Keys: 1-255 printable ASCII characters.
     for key in ["k".repeat(256), "鍵".to_owned()] {
         let req = TestRequest::post()
@@ -161,8 +188,8 @@ async fn a_retried_post_acts_once(backend: Backend) {
         backend::workflow::idempotency::purge_expired(conn, backend::clock::Millis::now()).unwrap()
     });
     assert_eq!(
-        purged, 2,
-        "the session's and order-2's keys expired; order-1's is new"
+        purged, 3,
+        "the session's, order-2's and token-1's keys expired; order-1's is new"
     );
 }
 
