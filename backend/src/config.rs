@@ -302,6 +302,22 @@ pub const SETTINGS: &[Setting] = &[
         default: "02:00",
         doc: "Time of day (HH:MM, Japan time) from which the day's backup is due; one server makes it.",
     },
+    // Idempotency keys and rate limits.
+    Setting {
+        key: "rate_limit_token_per_minute",
+        default: "600",
+        doc: "Requests per minute and API token, for tenants that set no limit of their own (PUT /api/v1/settings/rate-limit); more get 429 rate_limited.",
+    },
+    Setting {
+        key: "rate_limit_anonymous_per_minute",
+        default: "300",
+        doc: "Requests per minute and client address to the operations that need no login (signing and verification pages); more get 429 rate_limited. Counted in each server process.",
+    },
+    Setting {
+        key: "rate_limit_login_per_minute",
+        default: "60",
+        doc: "Login attempts per minute and client address (besides the lockouts after failures); more get 429 rate_limited.",
+    },
 ];
 
 /// The effective configuration.
@@ -333,6 +349,8 @@ pub struct Config {
     pub max_contract_bytes: u64,
     /// Budgets of the public verifier.
     pub verify: VerifyLimits,
+    /// Requests per minute: API tokens, anonymous callers, logins.
+    pub rate_limits: RateLimits,
     /// Proxies whose forwarded headers name the client.
     pub trusted_proxies: crate::client_addr::TrustedProxies,
     /// External TSAs (empty: the built-in one).
@@ -369,6 +387,17 @@ pub struct Config {
     pub mail: crate::mail::MailConfig,
     /// The daily backup.
     pub backup: crate::backup::schedule::BackupSchedule,
+}
+
+/// Requests per minute that the in-process rate limiter (`api::rate_limit`) allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimits {
+    /// Per API token, unless its tenant set its own.
+    pub token_per_minute: u32,
+    /// Per client address, to operations that need no login.
+    pub anonymous_per_minute: u32,
+    /// Per client address, to the login.
+    pub login_per_minute: u32,
 }
 
 /// What one anonymous caller may make the public verifier (`POST /api/v1/verify`) spend.
@@ -526,6 +555,26 @@ impl Config {
                 get("audit_refusals_per_minute"),
                 120,
             )?,
+            rate_limits: RateLimits {
+                token_per_minute: num(
+                    "rate_limit_token_per_minute",
+                    get("rate_limit_token_per_minute"),
+                    600,
+                )?
+                .max(1),
+                anonymous_per_minute: num(
+                    "rate_limit_anonymous_per_minute",
+                    get("rate_limit_anonymous_per_minute"),
+                    300,
+                )?
+                .max(1),
+                login_per_minute: num(
+                    "rate_limit_login_per_minute",
+                    get("rate_limit_login_per_minute"),
+                    60,
+                )?
+                .max(1),
+            },
             log: get("log").unwrap_or("info").to_owned(),
             backup: crate::backup::schedule::BackupSchedule::from_settings(&|k| {
                 get(k).map(str::to_owned)
@@ -643,6 +692,18 @@ impl Config {
             (
                 "audit_refusals_per_minute",
                 self.audit_refusals_per_minute.to_string(),
+            ),
+            (
+                "rate_limit_token_per_minute",
+                self.rate_limits.token_per_minute.to_string(),
+            ),
+            (
+                "rate_limit_anonymous_per_minute",
+                self.rate_limits.anonymous_per_minute.to_string(),
+            ),
+            (
+                "rate_limit_login_per_minute",
+                self.rate_limits.login_per_minute.to_string(),
             ),
             ("log", self.log.clone()),
         ];

@@ -43,6 +43,8 @@ pub struct AppState {
     pub keys: Arc<crate::secrets::KeyRing>,
     /// Which refused requests get an audit event of their own (the rest are summarised).
     pub refusals: RefusalLimiter,
+    /// Requests per minute per API token and client address (this process's share).
+    pub rate_limiter: crate::api::rate_limit::RateLimiter,
 }
 
 impl AppState {
@@ -86,6 +88,7 @@ impl AppState {
                 config.audit_refusals_per_address,
                 config.audit_refusals_per_minute,
             ),
+            rate_limiter: crate::api::rate_limit::RateLimiter::default(),
             config: Arc::new(config),
             seal,
             seal_service,
@@ -288,6 +291,8 @@ fn spawn_housekeeping(pool: DbPool, blobs: BlobStore, links: crate::workflow::si
                 crate::workflow::expiry::sweep(&mut conn, &links, now)?;
                 // On the 1st (JST): the monthly usage report of the month before, once.
                 crate::workflow::reports::schedule_due(&mut conn, now)?;
+                // Idempotency keys older than a day.
+                crate::workflow::idempotency::purge_expired(&mut conn, now)?;
                 Ok(())
             })
             .await;

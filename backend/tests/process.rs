@@ -1118,3 +1118,69 @@ fn seal_key_rotation_while_two_servers_conclude() {
     b.stop();
     audit_verify_cli(&a);
 }
+
+// Idempotency keys and rate limits.
+#[test]
+fn anonymous_limits_count_real_source_addresses() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(db) = TestDb::create(backend) else {
+            continue;
+        };
+        let data = db.dir.join("data");
+        let server = Server::start(
+            "serve",
+            &db,
+            &data,
+            &[("TACHIAI_RATE_LIMIT_ANONYMOUS_PER_MINUTE", "2")],
+        );
+        let path = "/api/v1/public/contracts/unknown";
+        // Two connections' worth from 127.0.0.2, then 429; 127.0.0.3 has its own count.
+        for left in ["1", "0"] {
+            let (status, headers) = get_from("127.0.0.2", &server, path);
+            assert_eq!(status, 404);
+            assert_eq!(headers["ratelimit-remaining"], left);
+        }
+        let (status, headers) = get_from("127.0.0.2", &server, path);
+        assert_eq!(status, 429);
+        assert_eq!(headers["retry-after"], "30");
+        let (status, headers) = get_from("127.0.0.3", &server, path);
+        assert_eq!(
+            (status, headers["ratelimit-remaining"].as_str()),
+            (404, "1")
+        );
+    }
+}
+
+/// `GET path` over a connection from the loopback address `source` (raw HTTP/1.1): the status
+/// and the headers, names in lower case.
+fn get_from(source: &str, server: &Server, path: &str) -> (u16, BTreeMap<String, String>) {
+    use socket2::{Domain, SockAddr, Socket, Type};
+    let addr: std::net::SocketAddr = server.base.trim_start_matches("http://").parse().unwrap();
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+    let local = std::net::SocketAddr::new(source.parse().unwrap(), 0);
+    socket.bind(&SockAddr::from(local)).unwrap();
+    socket.connect(&SockAddr::from(addr)).unwrap();
+    let mut stream: TcpStream = socket.into();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut text = String::new();
+    stream.read_to_string(&mut text).unwrap();
+    let mut lines = text.split("\r\n");
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let headers = lines
+        .take_while(|l| !l.is_empty())
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    (status, headers)
+}

@@ -254,6 +254,9 @@ audit_actions! {
     RecordsExportFailed = ("records.export_failed", "年度別一括出力の失敗", "Fiscal-year export failed"),
     /// A finished fiscal-year export was downloaded.
     RecordsExportDownloaded = ("records.export_downloaded", "年度別一括出力のダウンロード", "Fiscal-year export downloaded"),
+    // Idempotency keys and rate limits.
+    /// The tenant's API rate limit changed (before and after in the details).
+    RateLimitUpdated = ("settings.rate_limit_updated", "APIレート制限の変更", "API rate limit changed"),
 }
 
 #[cfg(test)]

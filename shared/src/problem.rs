@@ -278,6 +278,17 @@ problem_codes! {
     ExportDepartmentUnknown = ("export_department_unknown", 422, "One of the departments does not exist. Choose departments from the list.", "指定された所属が存在しません。一覧から所属を選択してください。"),
     /// The export is not finished (or failed), so there is nothing to download yet.
     ExportNotReady = ("export_not_ready", 409, "The export is not finished yet. Wait until it is complete.", "一括出力はまだ完了していません。完了してからダウンロードしてください。"),
+    // Idempotency keys and rate limits.
+    /// The `Idempotency-Key` header is empty, longer than 255 characters or not printable ASCII.
+    IdempotencyKeyInvalid = ("idempotency_key_invalid", 400, "The Idempotency-Key header must be 1 to 255 printable ASCII characters.", "Idempotency-Key ヘッダーは1〜255文字の印字可能なASCII文字で指定してください。"),
+    /// The key was used before for a request with another body (or query).
+    IdempotencyKeyReused = ("idempotency_key_reused", 422, "This Idempotency-Key was already used for a different request. Use a new key for a new request.", "この Idempotency-Key は別の内容のリクエストに使用済みです。新しいリクエストには新しいキーを使用してください。"),
+    /// The first request with this key is still being processed.
+    IdempotencyKeyInProgress = ("idempotency_key_in_progress", 409, "A request with this Idempotency-Key is still being processed. Retry shortly.", "同じ Idempotency-Key のリクエストを処理中です。しばらくしてから再試行してください。"),
+    /// The first request with this key was processed, but its answer was too large to keep.
+    IdempotencyResponseNotStored = ("idempotency_response_not_stored", 409, "The request with this Idempotency-Key was already processed; its response was too large to keep. Read the result with a GET request.", "この Idempotency-Key のリクエストは処理済みですが、応答が大きすぎるため保存されていません。結果は GET で取得してください。"),
+    /// Too many requests from this API token or client address; see `Retry-After`.
+    RateLimited = ("rate_limited", 429, "Too many requests. Wait for the number of seconds in Retry-After and try again.", "リクエストが多すぎます。Retry-After の秒数だけ待ってから再度お試しください。"),
 }
 
 impl From<crate::contract::TransitionError> for ProblemCode {

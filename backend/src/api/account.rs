@@ -32,15 +32,14 @@ pub async fn change_password(
 #[utoipa::path(post, path = "/api/v1/account/totp/setup", tag = "account",
     responses((status = 200, body = TotpSetupView),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
-pub async fn totp_setup(
-    state: web::Data<AppState>,
-    user: SessionUser,
-) -> ApiResult<web::Json<TotpSetupView>> {
+pub async fn totp_setup(state: web::Data<AppState>, user: SessionUser) -> ApiResult<HttpResponse> {
     let keys = state.keys.clone();
     let view = state
         .run(move |conn| accounts::totp_setup(conn, &keys, &user.actor, "Tachiai"))
         .await?;
-    Ok(web::Json(view))
+    Ok(crate::api::idempotency::shown_once(
+        HttpResponse::Ok().json(view),
+    ))
 }
 
 /// Activates TOTP with a first code.

@@ -45,7 +45,9 @@ pub async fn create(
     let view = state
         .run(move |conn| api_tokens::create(conn, &actor, &body))
         .await?;
-    Ok(HttpResponse::Created().json(view))
+    Ok(crate::api::idempotency::shown_once(
+        HttpResponse::Created().json(view),
+    ))
 }
 
 /// Revokes an API token at once (own tokens; any of the tenant's with `manage_users`).

@@ -86,8 +86,9 @@ impl VerifyGate {
     }
 }
 
-/// IPv6 clients are counted per /64 (one subscriber's network), IPv4 per address.
-fn rate_key(ip: IpAddr) -> IpAddr {
+/// IPv6 clients are counted per /64 (one subscriber's network), IPv4 per address (also by
+/// `rate_limit`).
+pub(crate) fn rate_key(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V6(v6) => {
             let mut o = v6.octets();

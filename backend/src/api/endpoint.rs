@@ -7,6 +7,9 @@
 //! service types hide the handler's arguments, so the credentials would stay a hand-written
 //! list; and every path would still be written twice (`#[get]` and `#[utoipa::path]`).
 
+use actix_web::body::BoxBody;
+use actix_web::dev::ServiceRequest;
+use actix_web::middleware::{Next, from_fn};
 use actix_web::{FromRequest, Handler, Responder, guard, http::Method, web};
 use utoipa::openapi::path::{Operation, PathItem};
 use utoipa::openapi::schema::Schema;
@@ -14,6 +17,8 @@ use utoipa::openapi::security::SecurityRequirement;
 use utoipa::openapi::{OpenApi, RefOr};
 
 use crate::api::extract::{Authenticated, OptionalSession, SessionActor, SessionUser};
+use crate::api::limits_doc;
+use crate::api::rate_limit::{self, Policy};
 
 /// Where the API is mounted; `#[utoipa::path]` paths start with it, routes are relative to it.
 pub const PREFIX: &str = "/api/v1";
@@ -131,6 +136,10 @@ impl Endpoint {
             .unwrap_or_else(|| panic!("{path} is not under {PREFIX}"))
             .to_owned();
         let guard = guard::Method(method.clone());
+        let policy = Policy {
+            access: Args::ACCESS,
+            idempotent: method == Method::POST && Args::ACCESS != Access::Public,
+        };
         Endpoint {
             path,
             method,
@@ -141,7 +150,11 @@ impl Endpoint {
                 .unwrap_or_default(),
             access: Args::ACCESS,
             register: Box::new(move |cfg| {
-                cfg.service(web::resource(route).guard(guard).to(handler));
+                cfg.service(web::resource(route).guard(guard).to(handler).wrap(from_fn(
+                    move |req: ServiceRequest, next: Next<BoxBody>| {
+                        rate_limit::enforce(policy, req, next)
+                    },
+                )));
             }),
         }
     }
@@ -155,6 +168,9 @@ impl Endpoint {
     pub fn document(self, doc: &mut OpenApi) {
         let mut operation = self.operation;
         operation.security = self.access.security();
+        let idempotent = self.method == Method::POST && self.access != Access::Public;
+        let limited = self.access != Access::Session && self.path != format!("{PREFIX}/health");
+        limits_doc::document(&mut operation, idempotent, limited);
         let item = doc.paths.paths.entry(self.path.clone()).or_default();
         let slot = operation_slot(item, &self.method);
         assert!(

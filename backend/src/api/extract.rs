@@ -20,8 +20,8 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::http::{Method, header};
-use actix_web::{FromRequest, HttpRequest, web};
-use shared::problem::ProblemCode;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use shared::problem::{Problem, ProblemCode};
 
 use crate::api::error::ApiError;
 use crate::audit::Origin;
@@ -93,7 +93,65 @@ pub struct SessionUser {
 /// per action).
 pub struct Authenticated(pub Actor);
 
-fn resolve(req: &HttpRequest) -> Pin<Box<dyn Future<Output = Result<SessionUser, ApiError>>>> {
+/// What checking a credential gave, kept in the request's extensions so that the rate limiter,
+/// the idempotency layer and the handler check it once per request (a session is touched and
+/// a failure audited once).
+#[derive(Clone)]
+struct Checked<T>(Result<T, Problem>);
+
+/// A credential check under way.
+pub type Checking<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
+
+/// `check` once per request: the first call runs it and keeps the outcome, later calls get it.
+fn checked_once<T: Clone + 'static>(
+    req: &HttpRequest,
+    check: impl FnOnce() -> Checking<T>,
+) -> Checking<T> {
+    if let Some(Checked(outcome)) = req.extensions().get::<Checked<T>>().cloned() {
+        return Box::pin(async move { outcome.map_err(ApiError::new) });
+    }
+    let req = req.clone();
+    let fut = check();
+    Box::pin(async move {
+        let outcome = fut.await.map_err(|e| *e.0);
+        req.extensions_mut().insert(Checked(outcome.clone()));
+        outcome.map_err(ApiError::new)
+    })
+}
+
+/// The session user behind the request's cookie (CSRF-checked), checked once per request.
+pub fn session_user(req: &HttpRequest) -> Checking<(Actor, String)> {
+    checked_once(req, || {
+        let fut = resolve_uncached(req);
+        Box::pin(async move { fut.await.map(|s| (s.actor, s.csrf_token)) })
+    })
+}
+
+/// The user behind the request's API token (`Authorization: Bearer tachiai_…`), checked once
+/// per request; `None` without such a header.
+pub fn token_actor(req: &HttpRequest) -> Option<Checking<Actor>> {
+    let secret = bearer(req)?;
+    Some(checked_once(req, || {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let origin = origin(req);
+        Box::pin(async move {
+            let state = state.ok_or(ApiError::from(ProblemCode::Internal))?;
+            state
+                .run(move |conn| api_tokens::authenticate(conn, &secret, origin))
+                .await
+        })
+    }))
+}
+
+fn resolve(req: &HttpRequest) -> Checking<SessionUser> {
+    let fut = session_user(req);
+    Box::pin(async move {
+        let (actor, csrf_token) = fut.await?;
+        Ok(SessionUser { actor, csrf_token })
+    })
+}
+
+fn resolve_uncached(req: &HttpRequest) -> Checking<SessionUser> {
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let token = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned());
     let csrf = req
@@ -185,7 +243,7 @@ impl FromRequest for OptionalSession {
 }
 
 /// The secret of `Authorization: Bearer <secret>`, if the request carries that header.
-fn bearer(req: &HttpRequest) -> Option<String> {
+pub fn bearer(req: &HttpRequest) -> Option<String> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, secret) = value.split_once(' ')?;
     scheme
@@ -198,14 +256,9 @@ impl FromRequest for Authenticated {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        if let Some(secret) = bearer(req) {
-            let state = req.app_data::<web::Data<AppState>>().cloned();
-            let origin = origin(req);
+        if let Some(token) = token_actor(req) {
             return Box::pin(async move {
-                let state = state.ok_or(ApiError::from(ProblemCode::Internal))?;
-                let actor = state
-                    .run(move |conn| api_tokens::authenticate(conn, &secret, origin))
-                    .await?;
+                let actor = token.await?;
                 actor.require_ready()?;
                 Ok(Authenticated(actor))
             });

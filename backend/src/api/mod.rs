@@ -32,6 +32,11 @@ pub mod retention;
 pub mod reports;
 // Records management: the fiscal-year export.
 pub mod exports;
+// Idempotency keys and rate limits.
+pub mod idempotency;
+pub mod limits_doc;
+pub mod rate_limit;
+pub mod rate_limits;
 
 use actix_web::web;
 use serde::Deserialize;
@@ -177,6 +182,8 @@ endpoints! {
     reports::monthly,
     // Records management: the fiscal-year export.
     exports::request, exports::list, exports::get, exports::download,
+    // Idempotency keys and rate limits.
+    rate_limits::get, rate_limits::update,
 }
 
 /// Registers every `/api/v1` handler (relative to the `/api/v1` scope).

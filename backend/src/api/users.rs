@@ -59,7 +59,9 @@ pub async fn create(
     let view = state
         .run(move |conn| users::create_user(conn, &actor, &body))
         .await?;
-    Ok(HttpResponse::Created().json(view))
+    Ok(crate::api::idempotency::shown_once(
+        HttpResponse::Created().json(view),
+    ))
 }
 
 /// One user (admins: anyone in the tenant; others: themselves).
@@ -139,10 +141,12 @@ pub async fn reset_password(
     state: web::Data<AppState>,
     Authenticated(actor): Authenticated,
     id: web::Path<Uuid>,
-) -> ApiResult<web::Json<UserCredentialView>> {
+) -> ApiResult<HttpResponse> {
     let id = id.into_inner().to_string();
     let view = state
         .run(move |conn| users::reset_password(conn, &actor, &id))
         .await?;
-    Ok(web::Json(view))
+    Ok(crate::api::idempotency::shown_once(
+        HttpResponse::Ok().json(view),
+    ))
 }

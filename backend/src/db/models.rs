@@ -381,3 +381,31 @@ pub struct Notice {
     pub updated_at: i64,
     pub withdrawn_at: Option<i64>,
 }
+
+// Idempotency keys and rate limits.
+/// The first answer to a POST with an `Idempotency-Key` (see `api::idempotency`).
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = super::schema::idempotency_keys)]
+pub struct IdempotencyRecord {
+    pub tenant_id: String,
+    pub principal: String,
+    pub method: String,
+    pub path: String,
+    pub idempotency_key: String,
+    pub fingerprint: String,
+    pub state: String,
+    pub response_status: Option<i32>,
+    pub response_headers: Option<String>,
+    pub response_body: Option<String>,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// A tenant's own API rate limit.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = super::schema::tenant_rate_limits)]
+pub struct TenantRateLimit {
+    pub tenant_id: String,
+    pub token_requests_per_minute: i32,
+    pub updated_at: i64,
+}

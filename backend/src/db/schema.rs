@@ -484,3 +484,29 @@ diesel::table! {
         disposed_at -> BigInt,
     }
 }
+
+// Idempotency keys and rate limits.
+diesel::table! {
+    idempotency_keys (tenant_id, principal, method, path, idempotency_key) {
+        tenant_id -> Text,
+        principal -> Text,
+        method -> Text,
+        path -> Text,
+        idempotency_key -> Text,
+        fingerprint -> Text,
+        state -> Text,
+        response_status -> Nullable<Integer>,
+        response_headers -> Nullable<Text>,
+        response_body -> Nullable<Text>,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    tenant_rate_limits (tenant_id) {
+        tenant_id -> Text,
+        token_requests_per_minute -> Integer,
+        updated_at -> BigInt,
+    }
+}

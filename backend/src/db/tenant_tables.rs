@@ -157,6 +157,8 @@ pub const TABLES: &[TableSpec] = &[
     TableSpec::rows("disposal_records", "contract_id"),
     // Monthly usage reports as generated on the 1st (the figures the administrators were sent).
     TableSpec::rows("monthly_reports", "month"),
+    // The tenant's own API rate limit.
+    TableSpec::rows("tenant_rate_limits", "tenant_id"),
     // (new tables: one line each above this comment)
 ];
 
@@ -175,6 +177,11 @@ pub const EXCLUDED: &[(&str, &str)] = &[
         "jobs",
         "the source instance's work queue (mail with personal links and codes, pending seals); \
          a concluded contract has none, work in flight is not moved",
+    ),
+    (
+        "idempotency_keys",
+        "the answers kept for retried requests expire within a day and belong to the source \
+         instance's clients",
     ),
 ];
 

@@ -33,6 +33,9 @@ pub mod retention;
 pub mod reports;
 // Records management: the fiscal-year export (年度別一括出力).
 pub mod fiscal_year_export;
+// Idempotency keys and rate limits.
+pub mod idempotency;
+pub mod rate_limits;
 
 pub use actor::Actor;
 pub use error::{WorkflowError, WorkflowResult};

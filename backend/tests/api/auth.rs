@@ -388,6 +388,9 @@ async fn parallel_guesses_from_one_address_stop_at_the_throttle(backend: Backend
         &[
             ("TACHIAI_IP_MAX_FAILURES", "30"),
             ("TACHIAI_LOGIN_MAX_FAILURES", "1000"),
+            // This is the database-backed throttle's test: the in-memory per-address login
+            // limit (tests/api/limits.rs) stays out of its way.
+            ("TACHIAI_RATE_LIMIT_LOGIN_PER_MINUTE", "10000"),
         ],
     );
     let admin = server.login("admin", ADMIN_PASSWORD);

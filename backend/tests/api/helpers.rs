@@ -183,12 +183,17 @@ where
         &self,
         req: TestRequest,
     ) -> (StatusCode, Value, actix_web::http::header::HeaderMap) {
-        let res = test::call_service(
-            &self.svc,
-            req.peer_addr("192.0.2.10:40000".parse().unwrap())
-                .to_request(),
-        )
-        .await;
+        self.send_from("192.0.2.10:40000", req).await
+    }
+
+    /// [`Self::send`] from the TCP peer `peer` (`address:port`).
+    pub async fn send_from(
+        &self,
+        peer: &str,
+        req: TestRequest,
+    ) -> (StatusCode, Value, actix_web::http::header::HeaderMap) {
+        let res =
+            test::call_service(&self.svc, req.peer_addr(peer.parse().unwrap()).to_request()).await;
         let status = res.status();
         let headers = res.headers().clone();
         let bytes = test::read_body(res).await;

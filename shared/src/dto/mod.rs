@@ -27,6 +27,8 @@ mod retention;
 mod reports;
 // Records management: the fiscal-year export.
 mod exports;
+// Idempotency keys and rate limits.
+mod rate_limits;
 
 pub use address_book::{ContactRequest, ContactView, OrganizationRequest, OrganizationView};
 pub use api_tokens::{ApiTokenView, CreateApiTokenRequest, CreatedApiTokenView};
@@ -76,6 +78,10 @@ pub use retention::{
 pub use reports::{MonthlyReportRowView, MonthlyReportView};
 // Records management: the fiscal-year export.
 pub use exports::{ExportEncoding, ExportState, ExportView, FiscalYearExportRequest};
+// Idempotency keys and rate limits.
+pub use rate_limits::{
+    MAX_TOKEN_REQUESTS_PER_MINUTE, MIN_TOKEN_REQUESTS_PER_MINUTE, RateLimitRequest, RateLimitView,
+};
 
 use serde::{Deserialize, Serialize};
 

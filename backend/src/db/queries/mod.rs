@@ -23,6 +23,9 @@ pub mod notices;
 pub mod retention;
 // Monthly usage report (月次利用状況報告).
 pub mod reports;
+// Idempotency keys and rate limits.
+pub mod idempotency_keys;
+pub mod tenant_rate_limits;
 
 /// `LIMIT`/`OFFSET` of a 1-based page.
 pub fn page_bounds(page: u32, per_page: u32) -> (i64, i64) {

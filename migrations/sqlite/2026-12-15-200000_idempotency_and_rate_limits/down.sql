@@ -1,0 +1,2 @@
+DROP TABLE tenant_rate_limits;
+DROP TABLE idempotency_keys;
