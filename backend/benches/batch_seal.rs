@@ -128,21 +128,27 @@ fn main() {
         std::thread::available_parallelism().map_or(1, usize::from),
         load()
     );
-    let mut per_file = Vec::new();
-    for _ in 0..runs {
-        for f in std::fs::read_dir(&out).unwrap() {
-            std::fs::remove_file(f.unwrap().path()).unwrap();
+    let batch = |extra: &[&str]| {
+        let mut per_file = Vec::new();
+        for _ in 0..runs {
+            for f in std::fs::read_dir(&out).unwrap() {
+                std::fs::remove_file(f.unwrap().path()).unwrap();
+            }
+            let t0 = Instant::now();
+            run_ok(
+                tachiai(&data_dir)
+                    .args(["pdf", "sign", "--level", "B-B", "--out-dir"])
+                    .arg(&out)
+                    .args(extra)
+                    .args(&files),
+                "batch",
+            );
+            per_file.push(t0.elapsed().as_secs_f64() * 1e3 / FILES as f64);
         }
-        let t0 = Instant::now();
-        run_ok(
-            tachiai(&data_dir)
-                .args(["pdf", "sign", "--level", "B-B", "--out-dir"])
-                .arg(&out)
-                .args(&files),
-            "batch",
-        );
-        per_file.push(t0.elapsed().as_secs_f64() * 1e3 / FILES as f64);
-    }
+        median(per_file)
+    };
+    let unsynced = batch(&["--no-sync"]);
+    let ours = batch(&[]);
     for i in [0, FILES - 1] {
         run_ok(
             tachiai(&data_dir)
@@ -151,7 +157,6 @@ fn main() {
             "verify a batch output",
         );
     }
-    let ours = median(per_file);
     let venv = std::env::var("TACHIAI_VALIDATORS_VENV")
         .unwrap_or_else(|_| "/opt/tachiai-validators/venv".into());
     let py = Path::new(&venv).join("bin/python3");
@@ -194,14 +199,19 @@ fn main() {
     };
     println!("| | ms/file |");
     println!("|---|---|");
-    println!("| tachiai pdf sign (whole process, {FILES} files) | {ours:.2} |");
+    println!("| tachiai pdf sign (whole process, {FILES} files, one syncfs) | {ours:.2} |");
+    println!(
+        "| tachiai pdf sign --no-sync (the same without waiting for the disk) | {unsynced:.2} |"
+    );
     if let Some(t) = theirs {
-        println!("| pyHanko in-process (read, sign, write) | {t:.2} |");
-        println!(
-            "| ratio | {:.1}× (goal ≥ 25×: {}) |",
-            t / ours,
-            if t / ours >= 25.0 { "met" } else { "NOT MET" }
-        );
+        println!("| pyHanko in-process (read, sign, write; no fsync) | {t:.2} |");
+        for (what, v) in [("synced", ours), ("--no-sync", unsynced)] {
+            println!(
+                "| ratio, {what} | {:.1}× (goal ≥ 25×: {}) |",
+                t / v,
+                if t / v >= 25.0 { "met" } else { "NOT MET" }
+            );
+        }
     }
 
     let big = dir.join("big.pdf");

@@ -81,6 +81,10 @@ pub struct SignArgs {
     /// `/Name`: the signer's name shown by viewers.
     #[arg(long, default_value = "立会 電子契約サービス")]
     name: String,
+    /// Do not wait for the disk: the outputs are complete when renamed into place, but a crash
+    /// soon after may lose them (for copies that can be made again).
+    #[arg(long)]
+    no_sync: bool,
 }
 
 /// The key to seal with; none given: the development seal.
@@ -424,7 +428,12 @@ fn sign(config: &Config, args: SignArgs) -> Result<i32, Failure> {
         }
     }
     let signed = pending.len();
-    seal::files::commit(pending).map_err(|e| Failure {
+    let commit = if args.no_sync {
+        seal::files::commit_unsynced
+    } else {
+        seal::files::commit
+    };
+    commit(pending).map_err(|e| Failure {
         code: FAILED,
         message: format!("cannot write the sealed files: {e}"),
     })?;

@@ -113,21 +113,32 @@ pub fn seal_copy<T>(
 /// Makes every pending output durable with one `syncfs`, renames each into place, then syncs
 /// each target directory once (see the module documentation for what a crash leaves).
 pub fn commit(pending: Vec<Pending>) -> io::Result<()> {
-    let Some(first) = pending.first() else {
-        return Ok(());
-    };
-    pades::sync_filesystem(&File::open(dir_of(&first.temp))?)?;
+    if let Some(first) = pending.first() {
+        pades::sync_filesystem(&File::open(dir_of(&first.temp))?)?;
+    }
+    for dir in rename_all(&pending)? {
+        File::open(dir)?.sync_all()?;
+    }
+    Ok(())
+}
+
+/// Renames every pending output into place without waiting for the disk: each target is
+/// complete when it appears, but a crash soon after may lose it (or, on some filesystems,
+/// leave it empty).
+pub fn commit_unsynced(pending: Vec<Pending>) -> io::Result<()> {
+    rename_all(&pending).map(drop)
+}
+
+/// Renames each pending output to its target; the directories they went to.
+fn rename_all(pending: &[Pending]) -> io::Result<BTreeSet<PathBuf>> {
     let mut dirs = BTreeSet::new();
-    for p in &pending {
+    for p in pending {
         if let Some(target) = &p.target {
             std::fs::rename(&p.temp, target)?;
             dirs.insert(dir_of(target).to_path_buf());
         }
     }
-    for dir in dirs {
-        File::open(dir)?.sync_all()?;
-    }
-    Ok(())
+    Ok(dirs)
 }
 
 /// Seals (or renews) the stored blob `sha256` into a new blob: [`work_on_blob`], then
