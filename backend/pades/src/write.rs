@@ -1,8 +1,8 @@
 //! PDF serialization and the incremental update (ISO 32000-1 §7.5.6).
 //!
-//! This is the only module that emits PDF syntax. The original bytes are copied unchanged and the
-//! new or replaced objects, a cross-reference section (a table, or a stream when the file's newest
-//! section is one) and a trailer with `/Prev` are appended.
+//! This is the only module that emits PDF syntax. The original bytes stay as they are (never
+//! copied here): the new or replaced objects, a cross-reference section (a table, or a stream
+//! when the file's newest section is one) and a trailer with `/Prev` form the tail to append.
 
 use std::collections::BTreeMap;
 
