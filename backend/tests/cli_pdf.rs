@@ -269,3 +269,91 @@ fn usage_errors_exit_2() {
     assert_eq!(code(&out), 2, "an unusable PKCS#12 file: {}", stderr(&out));
     assert!(!ws.path("x.pdf").exists());
 }
+
+#[path = "support/big_pdf.rs"]
+mod big_pdf;
+
+/// The names in `dir`, sorted.
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_parallel_batch_writes_every_good_file_and_leaves_nothing_for_an_unreadable_one() {
+    let ws = Workspace::new();
+    let dir = ws.path("out");
+    std::fs::create_dir_all(&dir).unwrap();
+    // A directory named like a PDF: it opens, then cannot be read (after the output's
+    // temporary file exists).
+    let unreadable = ws.path("unreadable.pdf");
+    std::fs::create_dir_all(&unreadable).unwrap();
+    let good = [
+        "qpdf-object-streams.pdf",
+        "word2010-hybrid-xref.pdf",
+        "ghostscript-pdf13-classic-xref.pdf",
+        "incremental-update-xref-stream.pdf",
+        "libreoffice-ja-contract.pdf",
+    ];
+    let mut args = vec!["pdf".to_string(), "sign".into()];
+    args.extend(good[..2].iter().map(|f| s(&corpus_path(f)).to_owned()));
+    args.push(s(&unreadable).to_owned());
+    args.extend(good[2..].iter().map(|f| s(&corpus_path(f)).to_owned()));
+    args.extend(["--out-dir".into(), s(&dir).to_owned()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = ws.tachiai(&args);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "one sentence: {err}");
+    assert!(
+        err.contains("cannot read") && err.contains("unreadable.pdf"),
+        "{err}"
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("5 of 6 files sealed"));
+    let mut expected: Vec<String> = good.iter().map(|f| f.to_string()).collect();
+    expected.sort();
+    assert_eq!(names_in(&dir), expected, "no temporary file is left");
+    for f in good {
+        let sealed = std::fs::read(dir.join(f)).unwrap();
+        assert!(
+            sealed.starts_with(&std::fs::read(corpus_path(f)).unwrap()),
+            "{f}"
+        );
+        let verified = ws.tachiai(&["pdf", "verify", s(&dir.join(f))]);
+        assert_eq!(code(&verified), 0, "{f}: {}", stderr(&verified));
+    }
+}
+
+#[test]
+fn a_large_file_is_sealed_renewed_and_verified_in_place() {
+    let ws = Workspace::new();
+    let big = ws.path("big.pdf");
+    big_pdf::write_big_pdf(&big, 8 << 20).unwrap();
+    let (lta, renewed) = (ws.path("lta.pdf"), ws.path("renewed.pdf"));
+    let out = ws.tachiai(&["pdf", "sign", s(&big), "-o", s(&lta), "--level", "B-LTA"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = ws.tachiai(&["pdf", "renew", s(&lta), "-o", s(&renewed)]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let original = std::fs::read(&big).unwrap();
+    let sealed = std::fs::read(&lta).unwrap();
+    assert!(sealed.starts_with(&original));
+    assert!(std::fs::read(&renewed).unwrap().starts_with(&sealed));
+    for f in [&lta, &renewed] {
+        let out = ws.tachiai(&["pdf", "verify", s(f), "--json"]);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        let view: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let sha = backend::seal::hex_sha256(&std::fs::read(f).unwrap());
+        assert_eq!(view["sha256"], sha.as_str());
+    }
+    assert_eq!(
+        names_in(&ws.dir)
+            .iter()
+            .filter(|n| n.ends_with(".part"))
+            .count(),
+        0
+    );
+}

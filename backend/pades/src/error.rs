@@ -164,6 +164,15 @@ impl PadesError {
         }
     }
 
+    /// An I/O error on the file being sealed.
+    #[cfg(feature = "mmap")]
+    pub(crate) fn io(source: std::io::Error) -> Self {
+        PadesError::Io {
+            path: "the file being sealed".into(),
+            source,
+        }
+    }
+
     pub(crate) fn key(reason: impl std::fmt::Display) -> Self {
         PadesError::Key {
             reason: reason.to_string(),

@@ -31,8 +31,10 @@
 //! Features (both on by default): `http` — [`HttpTimeStamper`] and [`HttpRevocationFetcher`]
 //! (`ureq`); `dev-pki` — [`DevPki`] and [`BuiltinTsa`], an untrusted development PKI and an
 //! in-process time-stamp authority. Without `http`, B-LT and B-LTA need a
-//! [`PdfSigner::revocation_fetcher`].
-#![forbid(unsafe_code)]
+//! [`PdfSigner::revocation_fetcher`]. `mmap` (off by default) — `MappedPdf`: a file sealed,
+//! renewed and verified in place, in memory that does not grow with its size; the crate's only
+//! `unsafe` code (the mapping) lives in that module.
+#![deny(unsafe_code)]
 #![deny(missing_docs)]
 
 mod archive;
@@ -48,11 +50,14 @@ mod font;
 mod inspect;
 mod limits;
 mod ltv;
+#[cfg(feature = "mmap")]
+mod mapped;
 mod object;
 mod pkcs12;
 mod revocation;
 mod sign;
 mod signer;
+mod source;
 mod stamp;
 mod time;
 #[cfg(feature = "dev-pki")]
@@ -72,13 +77,16 @@ pub use inspect::{DocMdpPermission, PdfInfo, SignatureFieldInfo, inspect, inspec
 pub use limits::{LimitKind, ReadLimits};
 #[cfg(feature = "http")]
 pub use ltv::HttpRevocationFetcher;
-pub use ltv::{Dss, RevocationFetcher, renew, renew_at};
+pub use ltv::{Dss, RevocationFetcher, renew, renew_at, renew_file_at};
+#[cfg(feature = "mmap")]
+pub use mapped::{MappedPdf, copy_file, sync_filesystem};
 pub use revocation::{CertRevocation, RevocationCheck, RevocationKind, RevocationOrigin};
 pub use sign::{
     DocumentTimeStamper, PadesLevel, PdfSigner, PreparedDocument, SignatureMetadata,
     SignatureReport, SignedDocument, SigningPlan,
 };
 pub use signer::{LocalKeySigner, SignatureAlgorithm, Signer, verify_with_certificate};
+pub use source::{PdfFile, PdfSource};
 pub use stamp::{StampStyle, VisibleStamp};
 #[cfg(feature = "dev-pki")]
 pub use tsa::{BUILTIN_TSA_POLICY, BuiltinTsa, BuiltinTsaAt};
@@ -87,7 +95,8 @@ pub use tsp::HttpTimeStamper;
 pub use tsp::{TimeStamper, TimestampInfo, timestamp_certificate, verify_timestamp_token};
 pub use verify::{
     Coverage, LtvGap, LtvVerdict, SignatureKind, SignatureStatus, ValidationContext,
-    certificate_issued_by, verify, verify_detached, verify_online, verify_with_limits,
+    certificate_issued_by, verify, verify_detached, verify_online, verify_source,
+    verify_with_limits,
 };
 
 pub(crate) fn sha256(data: &[u8]) -> [u8; 32] {

@@ -125,6 +125,8 @@ pub(crate) type StreamKey = (usize, usize, usize);
 /// The running budget of one call on one input (see the module documentation).
 pub(crate) struct Budget<'a> {
     input: &'a [u8],
+    /// The input's owner, told which parts were hashed (a mapped file drops their pages).
+    source: Option<&'a dyn crate::source::PdfSource>,
     max_nesting: usize,
     signatures_left: Cell<u64>,
     stream_bytes_left: Cell<u64>,
@@ -140,10 +142,27 @@ pub(crate) struct Budget<'a> {
 
 impl<'a> Budget<'a> {
     pub(crate) fn new(input: &'a [u8], limits: &ReadLimits) -> Rc<Self> {
+        Self::build(input, None, limits)
+    }
+
+    /// A budget on the bytes of `source`, which is told when parts of them were hashed.
+    pub(crate) fn for_source(
+        source: &'a dyn crate::source::PdfSource,
+        limits: &ReadLimits,
+    ) -> Rc<Self> {
+        Self::build(source.bytes(), Some(source), limits)
+    }
+
+    fn build(
+        input: &'a [u8],
+        source: Option<&'a dyn crate::source::PdfSource>,
+        limits: &ReadLimits,
+    ) -> Rc<Self> {
         let len = input.len() as u64;
         let scaled = |floor: u64, per: u64| floor.saturating_add(per.saturating_mul(len));
         Rc::new(Budget {
             input,
+            source,
             max_nesting: limits.max_nesting.min(NESTING_CAP),
             signatures_left: Cell::new(limits.max_signatures as u64),
             stream_bytes_left: Cell::new(scaled(
@@ -167,6 +186,11 @@ impl<'a> Budget<'a> {
     /// A budget with the default limits, for a document read on its own.
     pub(crate) fn default_for(input: &'a [u8]) -> Rc<Self> {
         Self::new(input, &ReadLimits::default())
+    }
+
+    /// The bytes this budget reads.
+    pub(crate) fn input(&self) -> &'a [u8] {
+        self.input
     }
 
     pub(crate) fn max_nesting(&self) -> usize {
@@ -255,6 +279,25 @@ impl<'a> Budget<'a> {
             Some(limit) => Err(crate::PadesError::TooComplex { limit }),
             None => result,
         }
+    }
+
+    /// Feeds `part` to `hasher` in chunks; parts of the input are handed back to its source
+    /// chunk by chunk, so hashing a mapped file does not keep it resident.
+    pub(crate) fn hash_into<D: sha2::Digest>(&self, hasher: &mut D, part: &[u8]) {
+        let source = self.source.filter(|_| self.contains(part));
+        for chunk in part.chunks(crate::source::HASH_CHUNK) {
+            hasher.update(chunk);
+            if let Some(s) = source {
+                s.hashed(chunk);
+            }
+        }
+    }
+
+    /// Whether `data` lies within the input.
+    fn contains(&self, data: &[u8]) -> bool {
+        let (start, len) = (self.input.as_ptr() as usize, self.input.len());
+        let at = data.as_ptr() as usize;
+        at >= start && at - start + data.len() <= len
     }
 
     /// Whether `data` is the input or a prefix of it (the same bytes at the same address), so

@@ -25,6 +25,7 @@ use crate::inspect::Analysis;
 use crate::limits::Budget;
 use crate::object::{Dict, Object, Stream};
 use crate::signer::verify_signature;
+use crate::source::{PdfFile, PdfSource};
 use crate::write::IncrementalWriter;
 
 /// Fetches revocation data over the network (or from a cache, in tests).
@@ -290,10 +291,20 @@ impl Dss {
     /// Appends an incremental update that adds this data to the document's `/DSS` (created if
     /// absent, merged otherwise). The input stays an exact prefix of the output.
     pub fn add_to(&self, pdf: &[u8]) -> Result<Vec<u8>, PadesError> {
-        let budget = Budget::default_for(pdf);
-        let result =
-            Document::open_with(pdf, Rc::clone(&budget)).and_then(|doc| add_dss_to(&doc, self));
-        budget.settle(result)
+        let mut bytes = crate::source::in_memory(pdf);
+        self.add_to_file(&mut bytes)?;
+        Ok(bytes)
+    }
+
+    /// [`Dss::add_to`], appended to `file`.
+    pub fn add_to_file(&self, file: &mut dyn PdfFile) -> Result<(), PadesError> {
+        let source: &dyn PdfSource = file;
+        let budget = Budget::for_source(source, &crate::limits::ReadLimits::default());
+        let result = Document::open_with(budget.input(), Rc::clone(&budget))
+            .and_then(|doc| add_dss_to(&doc, self));
+        let tail = budget.settle(result)?;
+        drop(budget);
+        file.append(&tail)
     }
 }
 
@@ -498,7 +509,7 @@ fn add_dss_to(doc: &Document<'_>, data: &Dss) -> Result<Vec<u8>, PadesError> {
             w.put(doc.root_ref()?, &Object::Dict(cat));
         }
     }
-    Ok(w.finish().bytes)
+    Ok(w.finish().tail)
 }
 
 /// The DER CMS (signature or timestamp token) of the newest signature in `pdf`: the one whose
@@ -598,8 +609,22 @@ pub fn renew_at(
     fetcher: &dyn RevocationFetcher,
     now_unix: i64,
 ) -> Result<Vec<u8>, PadesError> {
-    let budget = Budget::default_for(pdf);
-    let result = Document::open_with(pdf, Rc::clone(&budget)).and_then(|doc| {
+    let mut bytes = crate::source::in_memory(pdf);
+    renew_file_at(&mut bytes, tsa, fetcher, now_unix)?;
+    Ok(bytes)
+}
+
+/// [`renew_at`] appended to `file` (e.g. a memory-mapped copy, see [`crate::PdfFile`]). On an
+/// error the file may hold some of the updates: the caller discards it.
+pub fn renew_file_at(
+    file: &mut dyn PdfFile,
+    tsa: &dyn crate::tsp::TimeStamper,
+    fetcher: &dyn RevocationFetcher,
+    now_unix: i64,
+) -> Result<(), PadesError> {
+    let source: &dyn PdfSource = file;
+    let budget = Budget::for_source(source, &crate::limits::ReadLimits::default());
+    let result = Document::open_with(budget.input(), Rc::clone(&budget)).and_then(|doc| {
         let analysis = Analysis::run(&doc)?;
         Ok((
             newest_signature_cms(&doc, &analysis)?,
@@ -607,6 +632,7 @@ pub fn renew_at(
         ))
     });
     let (newest, all) = budget.settle(result)?;
+    drop(budget);
     let mut dss = Dss::collect(&certificates_in_cms(&newest)?, fetcher)?;
     let valid_now = |c: &Certificate| {
         let v = c.tbs_certificate().validity();
@@ -635,16 +661,8 @@ pub fn renew_at(
             }
         }
     }
-    timestamp_and_close(&dss.add_to(pdf)?, tsa, fetcher)
-}
-
-/// The new document timestamp on `with_dss`, then the DSS for its TSA chain.
-fn timestamp_and_close(
-    with_dss: &[u8],
-    tsa: &dyn crate::tsp::TimeStamper,
-    fetcher: &dyn RevocationFetcher,
-) -> Result<Vec<u8>, PadesError> {
-    let ts = crate::sign::DocumentTimeStamper::new(tsa).timestamp(with_dss)?;
-    let ts_certs = certificates_in_cms(ts.cms())?;
-    Dss::collect(&ts_certs, fetcher)?.add_to(ts.bytes())
+    dss.add_to_file(file)?;
+    // The new document timestamp, then the DSS for its TSA chain.
+    let (token, _) = crate::sign::DocumentTimeStamper::new(tsa).timestamp_file(file)?;
+    Dss::collect(&certificates_in_cms(&token)?, fetcher)?.add_to_file(file)
 }

@@ -11,6 +11,7 @@ use crate::limits::{Budget, ReadLimits};
 use crate::ltv::{Dss, RevocationFetcher};
 use crate::object::{Dict, ObjRef, Object};
 use crate::signer::Signer;
+use crate::source::{PdfFile, PdfSource};
 use crate::stamp::VisibleStamp;
 use crate::tsp::TimeStamper;
 use crate::write::{IncrementalWriter, hex, pdf_date, real, text_string};
@@ -162,7 +163,11 @@ impl<'a> PdfSigner<'a> {
 
     /// Parses `original` and plans the update. Refuses the same inputs as [`crate::inspect`].
     pub fn begin<'b>(&self, original: &'b [u8]) -> Result<SigningPlan<'a, 'b>, PadesError> {
-        let budget = Budget::new(original, &self.limits);
+        self.plan(Budget::new(original, &self.limits))
+    }
+
+    fn plan<'b>(&self, budget: std::rc::Rc<Budget<'b>>) -> Result<SigningPlan<'a, 'b>, PadesError> {
+        let original = budget.input();
         let result = Document::open_with(original, std::rc::Rc::clone(&budget))
             .and_then(|doc| Analysis::run(&doc).map(|analysis| (doc, analysis)));
         let (doc, analysis) = budget.settle(result)?;
@@ -177,6 +182,27 @@ impl<'a> PdfSigner<'a> {
 
     /// All phases: plan, prepare, build the CMS (with timestamp for B-T), embed.
     pub fn sign(&self, original: &[u8]) -> Result<SignedDocument, PadesError> {
+        let mut bytes = crate::source::in_memory(original);
+        let (cms, report) = self.sign_in_place(&mut bytes)?;
+        Ok(SignedDocument { bytes, cms, report })
+    }
+
+    /// [`PdfSigner::sign`] on a file that the updates are appended to: the document is read
+    /// from [`PdfSource::bytes`] and never copied, so a memory-mapped file
+    /// (`MappedPdf`, feature `mmap`) is sealed in memory that does not grow with its size.
+    /// Returns the DER CMS of the signature and what was signed. On an error the file may
+    /// hold some of the updates: the caller discards it.
+    pub fn sign_file(
+        &self,
+        file: &mut dyn PdfFile,
+    ) -> Result<(Vec<u8>, SignatureReport), PadesError> {
+        self.sign_in_place(file)
+    }
+
+    fn sign_in_place(
+        &self,
+        file: &mut dyn PdfFile,
+    ) -> Result<(Vec<u8>, SignatureReport), PadesError> {
         let level = self.effective_level();
         let tsa = match (level, self.timestamper) {
             (PadesLevel::BB, _) => None,
@@ -187,7 +213,7 @@ impl<'a> PdfSigner<'a> {
                 });
             }
         };
-        let mut signed = self.sign_only(original, tsa)?;
+        let (cms, mut report) = self.sign_only(file, tsa)?;
         if level >= PadesLevel::BLT {
             #[cfg(feature = "http")]
             let http = crate::ltv::HttpRevocationFetcher::default();
@@ -197,48 +223,65 @@ impl<'a> PdfSigner<'a> {
             let fetcher = self.fetcher.ok_or_else(|| PadesError::Revocation {
                 reason: format!("{level:?} needs a revocation fetcher (built without `http`)"),
             })?;
-            let mut certs = crate::ltv::certificates_in_cms(&signed.cms)?;
+            let mut certs = crate::ltv::certificates_in_cms(&cms)?;
             for c in std::iter::once(self.signer.certificate()).chain(self.signer.chain()) {
                 if !certs.contains(c) {
                     certs.push(c.clone());
                 }
             }
-            signed.bytes = Dss::collect(&certs, fetcher)?.add_to(&signed.bytes)?;
+            Dss::collect(&certs, fetcher)?.add_to_file(file)?;
             if level == PadesLevel::BLTA {
-                let ts = DocumentTimeStamper::new(tsa.ok_or_else(|| PadesError::Timestamp {
-                    reason: "B-LTA needs a timestamper".into(),
-                })?)
-                .timestamp(&signed.bytes)?;
-                let ts_certs = crate::ltv::certificates_in_cms(&ts.cms)?;
-                signed.bytes = Dss::collect(&ts_certs, fetcher)?.add_to(ts.bytes())?;
+                let (ts_cms, _) =
+                    DocumentTimeStamper::new(tsa.ok_or_else(|| PadesError::Timestamp {
+                        reason: "B-LTA needs a timestamper".into(),
+                    })?)
+                    .timestamp_file(file)?;
+                let ts_certs = crate::ltv::certificates_in_cms(&ts_cms)?;
+                Dss::collect(&ts_certs, fetcher)?.add_to_file(file)?;
             }
-            signed.report.level = level;
+            report.level = level;
         }
-        Ok(signed)
+        Ok((cms, report))
     }
 
     fn sign_only(
         &self,
-        original: &[u8],
+        file: &mut dyn PdfFile,
         tsa: Option<&dyn TimeStamper>,
-    ) -> Result<SignedDocument, PadesError> {
-        let mut plan = self.begin(original)?;
+    ) -> Result<(Vec<u8>, SignatureReport), PadesError> {
+        let source: &dyn PdfSource = file;
+        let mut plan = self.plan(Budget::for_source(source, &self.limits))?;
         // B-B with a timestamper set: no token, so neither its room nor the B-T report level.
         plan.timestamper = tsa;
-        let mut reserve = plan.default_reservation();
-        for _ in 0..2 {
-            let prepared = plan.prepare_with_reservation(reserve)?;
+        let (tail, cms, report) = with_room(plan.default_reservation(), |reserve| {
+            let prepared = plan.prepare_update(reserve)?;
             let cms = crate::cms_build::build_cades_detached(self.signer, &prepared.digest, tsa)?;
-            match prepared.embed(&cms) {
-                Err(PadesError::SignatureTooLarge { needed, .. }) => reserve = needed + 2048,
-                other => return other,
-            }
-        }
-        Err(PadesError::SignatureTooLarge {
-            needed: reserve,
-            reserved: reserve,
-        })
+            prepared
+                .embed(&cms)
+                .map(|(tail, report)| (tail, cms, report))
+        })?;
+        drop(plan);
+        file.append(&tail)?;
+        Ok((cms, report))
     }
+}
+
+/// Runs `attempt` with `reserve` bytes for the CMS, and once more with the room it asked for
+/// when that was too little.
+fn with_room<T>(
+    mut reserve: usize,
+    mut attempt: impl FnMut(usize) -> Result<T, PadesError>,
+) -> Result<T, PadesError> {
+    for _ in 0..2 {
+        match attempt(reserve) {
+            Err(PadesError::SignatureTooLarge { needed, .. }) => reserve = needed + 2048,
+            other => return other,
+        }
+    }
+    Err(PadesError::SignatureTooLarge {
+        needed: reserve,
+        reserved: reserve,
+    })
 }
 
 /// A parsed document and the planned update (pyHanko's `PdfSigningSession`).
@@ -277,10 +320,13 @@ impl<'a, 'b> SigningPlan<'a, 'b> {
 
     /// Writes the update with `/Contents` reserved and returns the document to be signed.
     pub fn prepare(&self) -> Result<PreparedDocument, PadesError> {
-        self.prepare_with_reservation(self.default_reservation())
+        Ok(PreparedDocument {
+            update: self.prepare_update(self.default_reservation())?,
+            original: self.doc.data.to_vec(),
+        })
     }
 
-    fn prepare_with_reservation(&self, reserved: usize) -> Result<PreparedDocument, PadesError> {
+    fn prepare_update(&self, reserved: usize) -> Result<PreparedUpdate, PadesError> {
         let level = if self.timestamper.is_some() {
             PadesLevel::BT
         } else {
@@ -306,7 +352,7 @@ fn prepare_update(
     kind: SigKind,
     reserved: usize,
     level: PadesLevel,
-) -> Result<PreparedDocument, PadesError> {
+) -> Result<PreparedUpdate, PadesError> {
     {
         let catalog = &analysis.catalog;
         let mut w = IncrementalWriter::new(doc);
@@ -438,20 +484,23 @@ fn prepare_update(
         w.put_raw(sig_ref, sig.body);
 
         let written = w.finish();
-        let body = written.body_offset(sig_ref);
-        let mut bytes = written.bytes;
+        let base = written.base;
+        // Positions in the tail (the signature dictionary is in it, after the original).
+        let body = written.body_offset(sig_ref) - base;
+        let mut tail = written.tail;
         let a = body + sig.contents_at;
         let b = a + reserved * 2 + 2;
-        let c = bytes.len() - b;
-        crate::write::patch_byte_range(&mut bytes, body + sig.byte_range_at, [0, a, b, c]);
+        let range = [0, base + a, base + b, tail.len() - b];
+        crate::write::patch_byte_range(&mut tail, body + sig.byte_range_at, range);
 
         let mut h = Sha256::new();
-        h.update(&bytes[..a]);
-        h.update(&bytes[b..]);
+        doc.budget().hash_into(&mut h, doc.data);
+        h.update(&tail[..a]);
+        h.update(&tail[b..]);
         let digest: [u8; 32] = h.finalize().into();
-        Ok(PreparedDocument {
-            bytes,
-            byte_range: [0, a, b, c],
+        Ok(PreparedUpdate {
+            tail,
+            byte_range: range,
             digest,
             reserved,
             field_name,
@@ -524,7 +573,14 @@ fn update_acroform(
 
 /// The document with its update written and `/Contents` reserved (pyHanko's `PdfTBSDocument`).
 pub struct PreparedDocument {
-    bytes: Vec<u8>,
+    update: PreparedUpdate,
+    original: Vec<u8>,
+}
+
+/// The update that adds a signature dictionary, `/Contents` reserved: the bytes after the
+/// original, the byte range and its digest.
+struct PreparedUpdate {
+    tail: Vec<u8>,
     byte_range: [usize; 4],
     digest: [u8; 32],
     reserved: usize,
@@ -537,35 +593,48 @@ pub struct PreparedDocument {
 impl PreparedDocument {
     /// SHA-256 over the two byte ranges: the CMS message-digest.
     pub fn digest(&self) -> &[u8; 32] {
-        &self.digest
+        &self.update.digest
     }
 
     /// `/ByteRange` `[a b c d]`.
     pub fn byte_range(&self) -> [usize; 4] {
-        self.byte_range
+        self.update.byte_range
     }
 
     /// Bytes reserved for the DER CMS.
     pub fn reserved_len(&self) -> usize {
-        self.reserved
+        self.update.reserved
     }
 
     /// Writes the CMS into `/Contents` (the only place output bytes are patched).
     pub fn embed(self, cms_der: &[u8]) -> Result<SignedDocument, PadesError> {
+        let (tail, report) = self.update.embed(cms_der)?;
+        let mut bytes = self.original;
+        bytes.extend_from_slice(&tail);
+        Ok(SignedDocument {
+            bytes,
+            cms: cms_der.to_vec(),
+            report,
+        })
+    }
+}
+
+impl PreparedUpdate {
+    /// Writes the CMS into `/Contents`: the tail to append and what was signed.
+    fn embed(self, cms_der: &[u8]) -> Result<(Vec<u8>, SignatureReport), PadesError> {
         if cms_der.len() > self.reserved {
             return Err(PadesError::SignatureTooLarge {
                 needed: cms_der.len(),
                 reserved: self.reserved,
             });
         }
-        let mut bytes = self.bytes;
-        let start = self.byte_range[1] + 1;
+        let mut tail = self.tail;
+        let start = self.byte_range[1] + 1 - self.original_len;
         let h = hex(cms_der);
-        bytes[start..start + h.len()].copy_from_slice(h.as_bytes());
-        Ok(SignedDocument {
-            bytes,
-            cms: cms_der.to_vec(),
-            report: SignatureReport {
+        tail[start..start + h.len()].copy_from_slice(h.as_bytes());
+        Ok((
+            tail,
+            SignatureReport {
                 field_name: self.field_name,
                 filled_existing_field: self.filled,
                 byte_range: self.byte_range,
@@ -574,7 +643,7 @@ impl PreparedDocument {
                 level: self.level,
                 original_len: self.original_len,
             },
-        })
+        ))
     }
 }
 
@@ -624,13 +693,24 @@ impl<'a> DocumentTimeStamper<'a> {
 
     /// Timestamps `pdf` (refusing the same inputs as [`crate::inspect`]).
     pub fn timestamp(&self, pdf: &[u8]) -> Result<SignedDocument, PadesError> {
-        let budget = Budget::default_for(pdf);
+        let mut bytes = crate::source::in_memory(pdf);
+        let (cms, report) = self.timestamp_file(&mut bytes)?;
+        Ok(SignedDocument { bytes, cms, report })
+    }
+
+    /// [`DocumentTimeStamper::timestamp`] appended to `file`: the token and what was signed.
+    pub fn timestamp_file(
+        &self,
+        file: &mut dyn PdfFile,
+    ) -> Result<(Vec<u8>, SignatureReport), PadesError> {
+        let source: &dyn PdfSource = file;
+        let budget = Budget::for_source(source, &ReadLimits::default());
+        let pdf = budget.input();
         let result = Document::open_with(pdf, std::rc::Rc::clone(&budget))
             .and_then(|doc| Analysis::run(&doc).map(|analysis| (doc, analysis)));
         let (doc, analysis) = budget.settle(result)?;
         let meta = SignatureMetadata::default();
-        let mut reserve = 12 * 1024;
-        for _ in 0..2 {
+        let (tail, token, report) = with_room(12 * 1024, |reserve| {
             let prepared = budget.settle(prepare_update(
                 &doc,
                 &analysis,
@@ -640,14 +720,12 @@ impl<'a> DocumentTimeStamper<'a> {
                 PadesLevel::BLTA,
             ))?;
             let token = self.tsa.timestamp(&prepared.digest)?;
-            match prepared.embed(&token) {
-                Err(PadesError::SignatureTooLarge { needed, .. }) => reserve = needed + 2048,
-                other => return other,
-            }
-        }
-        Err(PadesError::SignatureTooLarge {
-            needed: reserve,
-            reserved: reserve,
-        })
+            prepared
+                .embed(&token)
+                .map(|(tail, report)| (tail, token, report))
+        })?;
+        drop((doc, budget));
+        file.append(&tail)?;
+        Ok((token, report))
     }
 }

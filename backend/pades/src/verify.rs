@@ -33,6 +33,7 @@ use crate::revocation::{
 };
 use crate::sign::PadesLevel;
 use crate::signer::verify_signature;
+use crate::source::PdfSource;
 use crate::tsp::{TimestampInfo, verify_timestamp_token};
 
 /// Trust roots and the validation time (pyHanko's `ValidationContext`).
@@ -198,8 +199,18 @@ pub fn verify_with_limits(
     ctx: &ValidationContext,
     limits: &ReadLimits,
 ) -> Result<Vec<SignatureStatus>, PadesError> {
-    let budget = Budget::new(pdf, limits);
-    let result = verify_in(pdf, ctx, &budget, None);
+    verify_source(&pdf, ctx, limits)
+}
+
+/// [`verify_with_limits`] on any [`PdfSource`]: a memory-mapped file (`MappedPdf`, feature
+/// `mmap`) is verified in memory that does not grow with its size (hashed pages are let go of).
+pub fn verify_source(
+    source: &dyn PdfSource,
+    ctx: &ValidationContext,
+    limits: &ReadLimits,
+) -> Result<Vec<SignatureStatus>, PadesError> {
+    let budget = Budget::for_source(source, limits);
+    let result = verify_in(budget.input(), ctx, &budget, None);
     budget.settle(result)
 }
 
@@ -673,23 +684,19 @@ fn der_prefix(bytes: &[u8]) -> Option<&[u8]> {
     bytes.get(..len)
 }
 
-fn digest_of(alg: &der::asn1::ObjectIdentifier, parts: &[&[u8]]) -> Option<Vec<u8>> {
+fn digest_of(
+    alg: &der::asn1::ObjectIdentifier,
+    parts: &[&[u8]],
+    budget: &Budget<'_>,
+) -> Option<Vec<u8>> {
+    fn run<D: Digest>(mut h: D, parts: &[&[u8]], budget: &Budget<'_>) -> Vec<u8> {
+        parts.iter().for_each(|p| budget.hash_into(&mut h, p));
+        h.finalize().to_vec()
+    }
     Some(match *alg {
-        oid::SHA256 => {
-            let mut h = Sha256::new();
-            parts.iter().for_each(|p| h.update(p));
-            h.finalize().to_vec()
-        }
-        oid::SHA384 => {
-            let mut h = Sha384::new();
-            parts.iter().for_each(|p| h.update(p));
-            h.finalize().to_vec()
-        }
-        oid::SHA512 => {
-            let mut h = Sha512::new();
-            parts.iter().for_each(|p| h.update(p));
-            h.finalize().to_vec()
-        }
+        oid::SHA256 => run(Sha256::new(), parts, budget),
+        oid::SHA384 => run(Sha384::new(), parts, budget),
+        oid::SHA512 => run(Sha512::new(), parts, budget),
         _ => return None,
     })
 }
@@ -760,7 +767,7 @@ fn check_cms_signature(
         return;
     };
     st.signer_subject = Some(signer.tbs_certificate().subject().to_string());
-    let Some(digest) = digest_of(&si.digest_alg.oid, ranges) else {
+    let Some(digest) = digest_of(&si.digest_alg.oid, ranges, checks.budget) else {
         st.problems.push(format!(
             "digest algorithm {} not supported",
             si.digest_alg.oid
@@ -843,8 +850,12 @@ fn check_token(
         .and_then(|e| e.decode_as::<OctetString>().ok())
         .ok_or("token without TSTInfo")?;
     let tst = crate::asn1::TstInfo::from_der(tst_der.as_bytes()).map_err(|e| e.to_string())?;
-    let imprint_ok = digest_of(&tst.message_imprint.hash_algorithm.oid, parts)
-        .is_some_and(|d| tst.message_imprint.hashed_message.as_bytes() == d.as_slice());
+    let imprint_ok = digest_of(
+        &tst.message_imprint.hash_algorithm.oid,
+        parts,
+        checks.budget,
+    )
+    .is_some_and(|d| tst.message_imprint.hashed_message.as_bytes() == d.as_slice());
     if !imprint_ok {
         return Err("the token's imprint does not match".into());
     }

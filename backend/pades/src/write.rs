@@ -1,8 +1,8 @@
 //! PDF serialization and the incremental update (ISO 32000-1 §7.5.6).
 //!
-//! This is the only module that emits PDF syntax. The original bytes are copied unchanged and the
-//! new or replaced objects, a cross-reference section (a table, or a stream when the file's newest
-//! section is one) and a trailer with `/Prev` are appended.
+//! This is the only module that emits PDF syntax. The original bytes stay as they are (never
+//! copied here): the new or replaced objects, a cross-reference section (a table, or a stream
+//! when the file's newest section is one) and a trailer with `/Prev` form the tail to append.
 
 use std::collections::BTreeMap;
 
@@ -133,9 +133,13 @@ pub(crate) struct IncrementalWriter<'a> {
     objects: BTreeMap<ObjRef, Vec<u8>>,
 }
 
-/// The appended revision: the whole output and the offset of every object written.
+/// The appended revision: the bytes that follow the original (`tail`) and the offset in the
+/// whole output of every object written. The original is never copied: whoever holds it (a
+/// `Vec`, a memory-mapped file) appends the tail.
 pub(crate) struct WrittenUpdate {
-    pub bytes: Vec<u8>,
+    pub tail: Vec<u8>,
+    /// Length of the original: where `tail` starts in the output.
+    pub base: usize,
     pub offsets: BTreeMap<ObjRef, usize>,
 }
 
@@ -265,17 +269,17 @@ impl<'a> IncrementalWriter<'a> {
         self.objects.insert(r, body);
     }
 
-    /// Produces the original bytes followed by the update.
+    /// Produces the update that follows the original bytes.
     pub(crate) fn finish(mut self) -> WrittenUpdate {
         let extra: usize = self.objects.values().map(|b| b.len() + 32).sum();
-        let mut out = Vec::with_capacity(self.original.len() + extra + 1024);
-        out.extend_from_slice(self.original);
+        let base = self.original.len();
+        let mut out = Vec::with_capacity(extra + 1024);
         if !matches!(self.original.last(), Some(b'\n' | b'\r')) {
             out.push(b'\n');
         }
         let mut offsets = BTreeMap::new();
         for (r, body) in &self.objects {
-            offsets.insert(*r, out.len());
+            offsets.insert(*r, base + out.len());
             out.extend_from_slice(obj_header(*r).as_bytes());
             out.extend_from_slice(body);
             out.extend_from_slice(b"\nendobj\n");
@@ -284,7 +288,7 @@ impl<'a> IncrementalWriter<'a> {
         match self.kind {
             XrefKind::Stream => {
                 let xref_ref = self.alloc();
-                let xref_offset = out.len();
+                let xref_offset = base + out.len();
                 offsets.insert(xref_ref, xref_offset);
                 let size = self.next_num;
                 let mut rows: Vec<(u32, Vec<u8>)> = offsets
@@ -322,7 +326,7 @@ impl<'a> IncrementalWriter<'a> {
                 out.extend_from_slice(format!("startxref\n{xref_offset}\n%%EOF\n").as_bytes());
             }
             XrefKind::Table | XrefKind::Hybrid => {
-                let xref_offset = out.len();
+                let xref_offset = base + out.len();
                 out.extend_from_slice(b"xref\n0 1\n0000000000 65535 f\r\n");
                 let nums: Vec<u32> = offsets.keys().map(|r| r.num).collect();
                 let mut it = offsets.iter();
@@ -345,7 +349,8 @@ impl<'a> IncrementalWriter<'a> {
             }
         }
         WrittenUpdate {
-            bytes: out,
+            tail: out,
+            base,
             offsets,
         }
     }

@@ -12,6 +12,8 @@
 //! PKCS#11 token) the service signs with it, time-stamps with the configured TSAs, fetches
 //! revocation data over HTTP, and `/pki/…` is not answered.
 //!
+//! - [`files`]: sealing files on disk in memory that does not grow with their size, and making
+//!   a batch of outputs durable at once;
 //! - [`kit`]: the key, TSA and revocation sources ([`SealKit`]);
 //! - [`key_source`]: where a seal key comes from and the checks it passes ([`load`]);
 //! - [`pkcs11`]: a key in a PKCS#11 token ([`Pkcs11Signer`]);
@@ -23,6 +25,7 @@
 //! - [`service`]: what seals now — the active key and the TSA list, resolved per seal job, and
 //!   the verifier's trust roots over every key ever used ([`SealService`]).
 
+pub mod files;
 pub mod key_source;
 pub mod keyring;
 pub mod kit;
@@ -35,7 +38,9 @@ pub mod wording;
 pub use key_source::{SealKeyError, SealKeySource, load, trust_anchor};
 pub use kit::{DevPkiEndpoints, RevocationSource, SealKit, TsaSource, dev_pki_dir};
 pub use pkcs11::{Pkcs11Reference, Pkcs11Signer};
-pub use report::{certificate_info, hex_sha256, level_name, verify, verify_online, verify_within};
+pub use report::{
+    certificate_info, hex_sha256, level_name, verify, verify_mapped, verify_online, verify_within,
+};
 pub use service::{ActiveSeal, SealService};
 pub use wording::{
     RouteApproval, SealInstruction, SendingInstruction, japanese_font, limit_label_ja, message_ja,

@@ -36,7 +36,24 @@ pub fn certificate_info(cert: &Certificate, now: clock::Millis) -> CertificateIn
 
 /// Runs the service's own verifier over `pdf` and says what it found, in the API's terms.
 pub fn verify(pdf: &[u8], trust: &ValidationContext) -> Result<VerificationView, PadesError> {
-    view_of(pdf, pades::verify(pdf, trust)?)
+    view_of(hex_sha256(pdf), pades::verify(pdf, trust)?)
+}
+
+/// [`verify`] on a memory-mapped file: read in place, its pages handed back as they are
+/// hashed, so the memory needed does not grow with the file.
+pub fn verify_mapped(
+    pdf: &pades::MappedPdf,
+    trust: &ValidationContext,
+) -> Result<VerificationView, PadesError> {
+    use pades::PdfSource;
+    use sha2::Digest;
+    let statuses = pades::verify_source(pdf, trust, &pades::ReadLimits::default())?;
+    let mut h = sha2::Sha256::new();
+    for chunk in pdf.bytes().chunks(4 << 20) {
+        h.update(chunk);
+        pdf.hashed(chunk);
+    }
+    view_of(data_encoding::HEXLOWER.encode(&h.finalize()), statuses)
 }
 
 /// [`verify`], asking the certificates' OCSP responders and CRL distribution points through
@@ -47,7 +64,7 @@ pub fn verify_online(
     fetcher: &dyn pades::RevocationFetcher,
 ) -> Result<VerificationView, PadesError> {
     view_of(
-        pdf,
+        hex_sha256(pdf),
         pades::verify_online(pdf, trust, &pades::ReadLimits::default(), fetcher)?,
     )
 }
@@ -63,11 +80,14 @@ pub fn verify_within(
         max_time: deadline,
         ..Default::default()
     };
-    view_of(pdf, pades::verify_with_limits(pdf, trust, &limits)?)
+    view_of(
+        hex_sha256(pdf),
+        pades::verify_with_limits(pdf, trust, &limits)?,
+    )
 }
 
 fn view_of(
-    pdf: &[u8],
+    sha256: String,
     statuses: Vec<pades::SignatureStatus>,
 ) -> Result<VerificationView, PadesError> {
     let signatures: Vec<SignatureCheckView> = statuses
@@ -117,7 +137,7 @@ fn view_of(
         })
         .collect();
     Ok(VerificationView {
-        sha256: hex_sha256(pdf),
+        sha256,
         all_valid: !signatures.is_empty() && signatures.iter().all(|s| s.valid),
         signatures,
     })

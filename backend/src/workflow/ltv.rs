@@ -534,19 +534,29 @@ impl Renewer<'_> {
             &row.document_id,
         )?;
         drop(conn);
-        let bytes = self.store.read(&base.sha256)?;
         let at = system_time(now);
-        let renewed = pades::renew_at(
-            &bytes,
-            &self.kit.tsa.at(at),
-            &self.kit.revocation.at(at),
-            now.unix_seconds(),
-        )
-        .map_err(|e| Failure {
-            reason: format!("{e} ({})", e.code()),
-            permanent: e.is_input_rejection(),
-        })?;
-        let new_row_template = Row::new(&base, &renewed, Millis::now().0);
+        // Renewed in a mapped copy: memory does not grow with the file.
+        let (renewed, new_row_template) =
+            crate::seal::files::work_on_blob(self.store, &base.sha256, |file| {
+                pades::renew_file_at(
+                    file,
+                    &self.kit.tsa.at(at),
+                    &self.kit.revocation.at(at),
+                    now.unix_seconds(),
+                )?;
+                Ok(Row::new(
+                    &base,
+                    pades::PdfSource::bytes(file),
+                    Millis::now().0,
+                ))
+            })
+            .map_err(|e| match e {
+                crate::seal::files::FileSealError::Pades(e) => Failure {
+                    reason: format!("{e} ({})", e.code()),
+                    permanent: e.is_input_rejection(),
+                },
+                other => other.into(),
+            })?;
         let new_expiry = new_row_template.expires_at(&self.policy);
         let old_expiry = row.expires_at(&self.policy);
         match new_expiry {
@@ -575,7 +585,7 @@ impl Renewer<'_> {
             }
             Some(_) => {}
         }
-        let stored = self.store.put(&renewed)?;
+        let stored = crate::seal::files::store_pending(self.store, renewed)?;
         let mut conn = self.pool.get()?;
         let committed = db::tenant_transaction(&mut conn, &row.tenant_id, |conn| {
             let docs = documents::list_for_contract(

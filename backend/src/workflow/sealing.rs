@@ -427,7 +427,6 @@ impl SealHandler {
         let base = snap
             .main_pdf()
             .ok_or_else(|| JobError::Permanent("the contract has no PDF".into()))?;
-        let bytes = self.store.read(&base.sha256).map_err(internal)?;
         let mut conn = pool.get().map_err(internal)?;
         let tenant = tenants::get(&mut conn, &c.tenant_id).map_err(internal)?;
         let department = match &c.department_id {
@@ -457,13 +456,11 @@ impl SealHandler {
             stamp: self.first_stamp(snap, now)?,
             ..pades::SignatureMetadata::default()
         });
-        let signed = pades::PdfSigner::new(key.signer.as_ref(), &meta)
+        let signer = pades::PdfSigner::new(key.signer.as_ref(), &meta)
             .level(pades::PadesLevel::BT)
             .timestamper(&tsa)
-            .revocation_fetcher(self.seal.revocation())
-            .sign(&bytes)
-            .map_err(|e| pades_error(&e))?;
-        let stored = self.store.put(signed.bytes()).map_err(internal)?;
+            .revocation_fetcher(self.seal.revocation());
+        let (stored, (_, report)) = self.seal_blob(&base.sha256, |f| signer.sign_file(f))?;
         let file_name = sealed_name(&base.file_name);
         let mut conn = pool.get().map_err(internal)?;
         let links = &self.links;
@@ -496,7 +493,7 @@ impl SealHandler {
                         "level": "B-T", "sent_by": sender.id, "sender": sender.name,
                         "route": route_json, "reason": meta.reason, "document_id": doc.id,
                         "sha256": doc.sha256, "based_on": base.sha256,
-                        "field": signed.report().field_name, "seal_key": key.key_id,
+                        "field": report.field_name, "seal_key": key.key_id,
                         "seal_source": key.source, "seal_certificate_sha256": key.cert_sha256,
                     }),
                 },
@@ -517,7 +514,6 @@ impl SealHandler {
         let base = snap
             .current_pdf()
             .ok_or_else(|| JobError::Permanent("the contract has no PDF".into()))?;
-        let bytes = self.store.read(&base.sha256).map_err(internal)?;
         let mut conn = pool.get().map_err(internal)?;
         let tenant = tenants::get(&mut conn, &snap.contract.tenant_id).map_err(internal)?;
         let (key, tsa) = self.resolve(&mut conn, pool)?;
@@ -539,13 +535,11 @@ impl SealHandler {
             stamp,
             ..pades::SignatureMetadata::default()
         });
-        let signed = pades::PdfSigner::new(key.signer.as_ref(), &meta)
+        let signer = pades::PdfSigner::new(key.signer.as_ref(), &meta)
             .level(pades::PadesLevel::BT)
             .timestamper(&tsa)
-            .revocation_fetcher(self.seal.revocation())
-            .sign(&bytes);
-        let signed = signed.map_err(|e| pades_error(&e))?;
-        let stored = self.store.put(signed.bytes()).map_err(internal)?;
+            .revocation_fetcher(self.seal.revocation());
+        let (stored, (_, report)) = self.seal_blob(&base.sha256, |f| signer.sign_file(f))?;
         let file_name = sealed_name(snap.main_pdf().map_or("契約書.pdf", |d| &d.file_name));
         let mut conn = pool.get().map_err(internal)?;
         db::tenant_transaction(&mut conn, &snap.contract.tenant_id, |conn| {
@@ -588,7 +582,7 @@ impl SealHandler {
                     details: json!({
                         "level": "B-T", "recipient_id": r.id, "instructed_by": r.name,
                         "reason": meta.reason, "document_id": doc.id, "sha256": doc.sha256,
-                        "based_on": base.sha256, "field": signed.report().field_name,
+                        "based_on": base.sha256, "field": report.field_name,
                         "seal_key": key.key_id, "seal_source": key.source,
                         "seal_certificate_sha256": key.cert_sha256,
                     }),
@@ -599,6 +593,19 @@ impl SealHandler {
         })
         .map_err(internal)?;
         Ok(())
+    }
+
+    /// Seals the stored file `sha256` into a new stored file by `work`, in memory that does not
+    /// grow with the file.
+    fn seal_blob<T>(
+        &self,
+        sha256: &str,
+        work: impl FnOnce(&mut pades::MappedPdf) -> Result<T, pades::PadesError>,
+    ) -> Result<(crate::storage::StoredBlob, T), Failure> {
+        crate::seal::files::seal_blob(&self.store, sha256, work).map_err(|e| match e {
+            crate::seal::files::FileSealError::Pades(e) => pades_error(&e),
+            other => internal(other).into(),
+        })
     }
 
     /// The key active now and the TSAs listed now: each seal uses what is current when it is
@@ -618,13 +625,13 @@ impl SealHandler {
         let base = snap
             .current_pdf()
             .ok_or_else(|| JobError::Permanent("the contract has no PDF".into()))?;
-        let bytes = self.store.read(&base.sha256).map_err(internal)?;
         let mut conn = pool.get().map_err(internal)?;
         let (key, tsa) = self.resolve(&mut conn, pool)?;
         drop(conn);
-        let lta =
-            pades::renew(&bytes, &tsa, self.seal.revocation()).map_err(|e| pades_error(&e))?;
-        let final_pdf = self.store.put(&lta).map_err(internal)?;
+        let now = Millis::now().unix_seconds();
+        let (final_pdf, ()) = self.seal_blob(&base.sha256, |f| {
+            pades::renew_file_at(f, &tsa, self.seal.revocation(), now)
+        })?;
         let now = Millis::now();
         let mut conn = pool.get().map_err(internal)?;
         let cert = self
