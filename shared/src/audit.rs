@@ -254,6 +254,10 @@ audit_actions! {
     RecordsExportFailed = ("records.export_failed", "年度別一括出力の失敗", "Fiscal-year export failed"),
     /// A finished fiscal-year export was downloaded.
     RecordsExportDownloaded = ("records.export_downloaded", "年度別一括出力のダウンロード", "Fiscal-year export downloaded"),
+    // Demonstration data (tachiai admin seed).
+    /// Demonstration data was seeded into the tenant (counts and the generator's seed in the
+    /// details): one event for the whole seed.
+    DemoDataSeeded = ("tenant.demo_data_seeded", "デモデータの投入", "Demonstration data seeded"),
 }
 
 #[cfg(test)]

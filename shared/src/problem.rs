@@ -278,6 +278,13 @@ problem_codes! {
     ExportDepartmentUnknown = ("export_department_unknown", 422, "One of the departments does not exist. Choose departments from the list.", "指定された所属が存在しません。一覧から所属を選択してください。"),
     /// The export is not finished (or failed), so there is nothing to download yet.
     ExportNotReady = ("export_not_ready", 409, "The export is not finished yet. Wait until it is complete.", "一括出力はまだ完了していません。完了してからダウンロードしてください。"),
+    // Demonstration data (tachiai admin seed).
+    /// The tenant already has contracts; seeding adds to them only when asked (`--yes`).
+    SeedTenantNotEmpty = ("seed_tenant_not_empty", 409, "The tenant already has contracts. Seed an empty tenant, or confirm adding demonstration data with --yes.", "この団体には既に契約があります。空の団体に投入するか、--yes を指定してデモデータの追加を確認してください。"),
+    /// The tenant has no user to record as the demonstration contracts' creator.
+    SeedTenantWithoutUsers = ("seed_tenant_without_users", 409, "The tenant has no enabled user to create the demonstration contracts. Create a user first.", "デモデータの作成者となる有効な利用者がいません。先に利用者を登録してください。"),
+    /// More demonstration contracts than one seed writes.
+    SeedTooLarge = ("seed_too_large", 422, "At most 5,000,000 contracts can be seeded at once.", "一度に投入できる契約は5,000,000件までです。"),
 }
 
 impl From<crate::contract::TransitionError> for ProblemCode {

@@ -33,6 +33,8 @@ pub mod retention;
 pub mod reports;
 // Records management: the fiscal-year export (年度別一括出力).
 pub mod fiscal_year_export;
+// Demonstration data (tachiai admin seed).
+pub mod seed;
 
 pub use actor::Actor;
 pub use error::{WorkflowError, WorkflowResult};
@@ -67,6 +69,8 @@ impl PageRequest {
             page: self.page,
             per_page: self.per_page,
             total: total.max(0) as u64,
+            total_is_capped: false,
+            next_cursor: None,
         }
     }
 }

@@ -31,3 +31,5 @@ mod web;
 mod retention;
 // Records management: the fiscal-year export.
 mod exports;
+// Search over a large contract list.
+mod search;
