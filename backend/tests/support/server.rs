@@ -99,11 +99,6 @@ impl Server {
         self.wait_ready();
     }
 
-    /// The running process's id (for its memory use in benchmarks).
-    pub fn pid(&self) -> Option<u32> {
-        self.child.as_ref().map(Child::id)
-    }
-
     fn log_path(&self) -> PathBuf {
         self.data_dir.join(format!("{}.log", self.name))
     }
