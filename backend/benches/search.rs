@@ -59,6 +59,9 @@ fn main() {
     }
 }
 
+/// The query string of a combination's `i`-th request.
+type Query<'a> = Box<dyn Fn(usize) -> String + Sync + 'a>;
+
 fn run(name: &str, db: &TestDb, size: u64) {
     let data = db.dir.join("data");
     let server = Server::start("bench", db, &data, &[("TACHIAI_LOG", "error")]);
@@ -92,8 +95,9 @@ fn run(name: &str, db: &TestDb, size: u64) {
         .find(|d| d["name"] == "総務課")
         .map(|d| d["id"].as_str().unwrap().to_owned())
         .expect("the seeded 総務課");
+    let department = department.as_str();
     let year = |i: usize| 2017 + (i % 9);
-    let combinations: Vec<(&str, Box<dyn Fn(usize) -> String + Sync>)> = vec![
+    let combinations: Vec<(&str, Query)> = vec![
         ("no filter, by date", Box::new(|_| "sort=concluded".into())),
         (
             "text ≥3 chars, by date",

@@ -10,6 +10,8 @@ use crate::db::schema::audit_events::dsl as a;
 use crate::db::schema::contract_number_counters::dsl as n;
 use crate::db::schema::contracts::dsl as c;
 use crate::db::{AnyConnection, Backend};
+use diesel::dsl::sql;
+use diesel::sql_types::{BigInt, Text};
 use shared::dto::DatabaseKind;
 
 pub fn insert(conn: &mut AnyConnection, contract: &Contract) -> QueryResult<()> {
@@ -167,17 +169,18 @@ fn filtered<'a>(
         let states: Vec<&str> = f.states.iter().map(|s| s.as_str()).collect();
         query = query.filter(c::state.eq_any(states));
     }
-    if let Some(d) = &f.concluded_from {
-        query = query.filter(c::concluded_on.ge(d));
+    // The ranges compare the sort indexes' expressions (NULL as '' or -1, below every value
+    // asked for, so a row without a date or amount still never matches): the index serves
+    // both the range and the order.
+    if f.concluded_from.is_some() || f.concluded_to.is_some() {
+        let from = f.concluded_from.clone().unwrap_or_else(|| "0".to_owned());
+        let to = f.concluded_to.clone().unwrap_or_else(|| "9".to_owned());
+        query = query.filter(sql::<Text>(SortKey::Concluded.expression()).between(from, to));
     }
-    if let Some(d) = &f.concluded_to {
-        query = query.filter(c::concluded_on.le(d));
-    }
-    if let Some(a) = f.amount_min {
-        query = query.filter(c::amount_yen.ge(a));
-    }
-    if let Some(a) = f.amount_max {
-        query = query.filter(c::amount_yen.le(a));
+    if f.amount_min.is_some() || f.amount_max.is_some() {
+        let min = f.amount_min.unwrap_or(0).max(0);
+        let max = f.amount_max.unwrap_or(i64::MAX);
+        query = query.filter(sql::<BigInt>(SortKey::Amount.expression()).between(min, max));
     }
     if let Some(u) = &f.created_by {
         query = query.filter(c::created_by.eq(u));
