@@ -613,7 +613,8 @@ mod tests {
             .parse()
             .unwrap();
         assert!(text[xref..].starts_with("xref\n0 6\n"));
-        let third = text[xref..].lines().nth(4).unwrap();
+        // "xref", "0 6", the free entry, then objects 1, 2, 3.
+        let third = text[xref..].lines().nth(5).unwrap();
         let offset: usize = third[..10].parse().unwrap();
         assert!(text[offset..].starts_with("3 0 obj"));
     }
