@@ -257,6 +257,10 @@ audit_actions! {
     // Idempotency keys and rate limits.
     /// The tenant's API rate limit changed (before and after in the details).
     RateLimitUpdated = ("settings.rate_limit_updated", "APIレート制限の変更", "API rate limit changed"),
+    // Demonstration data (tachiai admin seed).
+    /// Demonstration data was seeded into the tenant (counts and the generator's seed in the
+    /// details): one event for the whole seed.
+    DemoDataSeeded = ("tenant.demo_data_seeded", "デモデータの投入", "Demonstration data seeded"),
 }
 
 #[cfg(test)]

@@ -289,6 +289,13 @@ problem_codes! {
     IdempotencyResponseNotStored = ("idempotency_response_not_stored", 409, "The request with this Idempotency-Key was already processed; its response was too large to keep. Read the result with a GET request.", "この Idempotency-Key のリクエストは処理済みですが、応答が大きすぎるため保存されていません。結果は GET で取得してください。"),
     /// Too many requests from this API token or client address; see `Retry-After`.
     RateLimited = ("rate_limited", 429, "Too many requests. Wait for the number of seconds in Retry-After and try again.", "リクエストが多すぎます。Retry-After の秒数だけ待ってから再度お試しください。"),
+    // Demonstration data (tachiai admin seed).
+    /// The tenant already has contracts; seeding adds to them only when asked (`--yes`).
+    SeedTenantNotEmpty = ("seed_tenant_not_empty", 409, "The tenant already has contracts. Seed an empty tenant, or confirm adding demonstration data with --yes.", "この団体には既に契約があります。空の団体に投入するか、--yes を指定してデモデータの追加を確認してください。"),
+    /// The tenant has no user to record as the demonstration contracts' creator.
+    SeedTenantWithoutUsers = ("seed_tenant_without_users", 409, "The tenant has no enabled user to create the demonstration contracts. Create a user first.", "デモデータの作成者となる有効な利用者がいません。先に利用者を登録してください。"),
+    /// More demonstration contracts than one seed writes.
+    SeedTooLarge = ("seed_too_large", 422, "At most 5,000,000 contracts can be seeded at once.", "一度に投入できる契約は5,000,000件までです。"),
 }
 
 impl From<crate::contract::TransitionError> for ProblemCode {

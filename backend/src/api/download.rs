@@ -37,17 +37,22 @@ pub fn attachment(file_name: &str, ascii: String) -> ContentDisposition {
 /// A CSV export as a download, never cached, `X-Tachiai-Truncated: true` when rows were left
 /// out. The ASCII fallback name says what it is in English.
 pub fn csv_attachment(csv: CsvExport) -> HttpResponse {
+    csv_response(&csv.file_name, csv.truncated).body(csv.bytes)
+}
+
+/// The headers of a CSV download (the body follows, whole or streamed).
+pub fn csv_response(file_name: &str, truncated: bool) -> actix_web::HttpResponseBuilder {
     let ascii = ascii_name(
-        &csv.file_name
+        &file_name
             .replace("契約一覧", "contracts")
             .replace("操作ログ", "audit-log"),
     );
     let mut res = HttpResponse::Ok();
     res.insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header(attachment(&csv.file_name, ascii));
-    if csv.truncated {
+        .insert_header(attachment(file_name, ascii));
+    if truncated {
         res.insert_header(("X-Tachiai-Truncated", "true"));
     }
-    res.body(csv.bytes)
+    res
 }

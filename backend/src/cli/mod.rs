@@ -150,6 +150,24 @@ pub enum AdminCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+    // Demonstration data (tachiai admin seed).
+    /// Seed demonstration data for development, demos and benchmarks (not for production
+    /// tenants): 所属, 相手方 with contacts and N contracts over ten fiscal years, the same
+    /// rows for the same --seed. Refuses a tenant that has contracts unless --yes.
+    Seed {
+        /// 団体コード.
+        #[arg(long)]
+        tenant: String,
+        /// How many contracts (at most 5,000,000).
+        #[arg(long)]
+        contracts: u64,
+        /// The generator's seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Add to a tenant that already has contracts.
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 /// `tachiai audit …`
@@ -539,6 +557,38 @@ fn admin(config: &Config, cmd: AdminCommand) -> anyhow::Result<i32> {
             if let Some(pw) = created.initial_password {
                 println!("initial password (shown once, must be changed at first login): {pw}");
             }
+            Ok(0)
+        }
+        AdminCommand::Seed {
+            tenant,
+            contracts,
+            seed,
+            yes,
+        } => {
+            let started = std::time::Instant::now();
+            let store = crate::storage::BlobStore::new(config.data_dir.join("blobs"));
+            let options = workflow::seed::SeedOptions {
+                contracts,
+                seed,
+                allow_non_empty: yes,
+            };
+            let report = workflow::seed::seed_tenant(
+                &mut conn,
+                &tenant,
+                &options,
+                &store,
+                &origin,
+                Millis::now(),
+            )
+            .map_err(describe)?;
+            println!(
+                "seeded {tenant}: {} contracts ({} with a PDF), {} departments, {} counterparties in {:.1} s",
+                report.contracts,
+                report.documents,
+                report.departments,
+                report.organizations,
+                started.elapsed().as_secs_f64()
+            );
             Ok(0)
         }
     }

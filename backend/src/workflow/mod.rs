@@ -36,6 +36,8 @@ pub mod fiscal_year_export;
 // Idempotency keys and rate limits.
 pub mod idempotency;
 pub mod rate_limits;
+// Demonstration data (tachiai admin seed).
+pub mod seed;
 
 pub use actor::Actor;
 pub use error::{WorkflowError, WorkflowResult};
@@ -70,6 +72,8 @@ impl PageRequest {
             page: self.page,
             per_page: self.per_page,
             total: total.max(0) as u64,
+            total_is_capped: false,
+            next_cursor: None,
         }
     }
 }

@@ -33,3 +33,5 @@ mod retention;
 mod exports;
 // Idempotency keys and rate limits.
 mod limits;
+// Search over a large contract list.
+mod search;

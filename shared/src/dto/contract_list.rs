@@ -95,6 +95,9 @@ pub struct ContractListQuery {
     pub returned_to_me: bool,
     /// Only contracts whose answer deadline (回答期限) is within this many days (0–365).
     pub expires_within_days: Option<u32>,
+    /// The `next_cursor` of the previous page (keyset pagination, preferred over `page`: it
+    /// does not skip rows and stays fast deep into a long list). Only valid with the same sort.
+    pub cursor: Option<String>,
 }
 
 impl ContractListQuery {
@@ -117,6 +120,7 @@ impl ContractListQuery {
         "returned_to_me",
         "per_page",
         "page",
+        "cursor",
     ];
 
     /// Reads `key=value` pairs (already percent-decoded). Empty values count as absent. Returns
@@ -173,6 +177,7 @@ impl ContractListQuery {
                 "created_by_me" => flag(value).map(|v| q.created_by_me = v),
                 "returned_to_me" => flag(value).map(|v| q.returned_to_me = v),
                 "expires_within_days" => number(value).map(|v| q.expires_within_days = Some(v)),
+                "cursor" => text(value).map(|v| q.cursor = v),
                 _ => Err(ValidationError::UnknownReference),
             };
             if let Err(code) = parsed {
@@ -229,6 +234,7 @@ impl ContractListQuery {
         );
         put("per_page", self.per_page.map(|p| p.to_string()));
         put("page", self.page.filter(|p| *p > 1).map(|p| p.to_string()));
+        put("cursor", self.cursor.clone());
         out
     }
 }

@@ -95,6 +95,14 @@ pub struct Page<T> {
     pub page: u32,
     /// Items per page.
     pub per_page: u32,
-    /// Items on all pages.
+    /// Items on all pages (lists that cap their count: at most the cap, see `total_is_capped`).
     pub total: u64,
+    /// `true` when more items match than were counted: `total` is then a lower bound (the
+    /// contract list counts up to 10,000).
+    #[serde(default)]
+    pub total_is_capped: bool,
+    /// The opaque position after this page's last item (lists with keyset pagination): pass it
+    /// as `cursor` for the next page; absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
 }

@@ -10,6 +10,9 @@ use crate::db::schema::audit_events::dsl as a;
 use crate::db::schema::contract_number_counters::dsl as n;
 use crate::db::schema::contracts::dsl as c;
 use crate::db::{AnyConnection, Backend};
+use diesel::dsl::sql;
+use diesel::sql_types::{BigInt, Text};
+use shared::dto::DatabaseKind;
 
 pub fn insert(conn: &mut AnyConnection, contract: &Contract) -> QueryResult<()> {
     diesel::insert_into(c::contracts)
@@ -135,9 +138,12 @@ pub struct ContractFilter {
     pub expires_before: Option<i64>,
     /// Only these contracts.
     pub ids: Option<Vec<String>>,
+    /// Keyset pagination: only the rows after this position.
+    pub after: Option<After>,
 }
 
 fn filtered<'a>(
+    kind: DatabaseKind,
     tenant_id: &'a str,
     f: &'a ContractFilter,
 ) -> crate::db::schema::contracts::BoxedQuery<'a, Backend> {
@@ -145,32 +151,16 @@ fn filtered<'a>(
     if let Some(v) = &f.visible_to {
         query = query.filter(visible(v));
     }
-    if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        let p = super::contains_pattern(q);
-        query = query.filter(
-            c::title
-                .like(p.clone())
-                .escape('\\')
-                .or(c::contract_number.like(p.clone()).escape('\\'))
-                .or(c::counterparty_name.like(p).escape('\\')),
-        );
-    }
-    if let Some(t) = f.title.as_deref().filter(|t| !t.is_empty()) {
-        query = query.filter(c::title.like(super::contains_pattern(t)).escape('\\'));
-    }
-    if let Some(t) = f.contract_number.as_deref().filter(|t| !t.is_empty()) {
-        query = query.filter(
-            c::contract_number
-                .like(super::contains_pattern(t))
-                .escape('\\'),
-        );
-    }
-    if let Some(t) = f.counterparty.as_deref().filter(|t| !t.is_empty()) {
-        query = query.filter(
-            c::counterparty_name
-                .like(super::contains_pattern(t))
-                .escape('\\'),
-        );
+    let texts = [
+        (TextColumns::All, &f.q),
+        (TextColumns::Title, &f.title),
+        (TextColumns::Number, &f.contract_number),
+        (TextColumns::Counterparty, &f.counterparty),
+    ];
+    for (columns, text) in texts {
+        if let Some(t) = text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            query = query.filter(text_match(kind, columns, t));
+        }
     }
     if let Some(d) = &f.department_id {
         query = query.filter(c::department_id.eq(d));
@@ -179,17 +169,18 @@ fn filtered<'a>(
         let states: Vec<&str> = f.states.iter().map(|s| s.as_str()).collect();
         query = query.filter(c::state.eq_any(states));
     }
-    if let Some(d) = &f.concluded_from {
-        query = query.filter(c::concluded_on.ge(d));
+    // The ranges compare the sort indexes' expressions (NULL as '' or -1, below every value
+    // asked for, so a row without a date or amount still never matches): the index serves
+    // both the range and the order.
+    if f.concluded_from.is_some() || f.concluded_to.is_some() {
+        let from = f.concluded_from.clone().unwrap_or_else(|| "0".to_owned());
+        let to = f.concluded_to.clone().unwrap_or_else(|| "9".to_owned());
+        query = query.filter(sql::<Text>(SortKey::Concluded.expression()).between(from, to));
     }
-    if let Some(d) = &f.concluded_to {
-        query = query.filter(c::concluded_on.le(d));
-    }
-    if let Some(a) = f.amount_min {
-        query = query.filter(c::amount_yen.ge(a));
-    }
-    if let Some(a) = f.amount_max {
-        query = query.filter(c::amount_yen.le(a));
+    if f.amount_min.is_some() || f.amount_max.is_some() {
+        let min = f.amount_min.unwrap_or(0).max(0);
+        let max = f.amount_max.unwrap_or(i64::MAX);
+        query = query.filter(sql::<BigInt>(SortKey::Amount.expression()).between(min, max));
     }
     if let Some(u) = &f.created_by {
         query = query.filter(c::created_by.eq(u));
@@ -214,7 +205,76 @@ fn filtered<'a>(
     if let Some(ids) = &f.ids {
         query = query.filter(c::id.eq_any(ids));
     }
+    if let Some(after) = &f.after {
+        query = query.filter(after.condition());
+    }
     query
+}
+
+/// Which text columns a text filter searches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TextColumns {
+    All,
+    Title,
+    Number,
+    Counterparty,
+}
+
+impl TextColumns {
+    fn names(self) -> &'static [&'static str] {
+        match self {
+            TextColumns::All => &["title", "contract_number", "counterparty_name"],
+            TextColumns::Title => &["title"],
+            TextColumns::Number => &["contract_number"],
+            TextColumns::Counterparty => &["counterparty_name"],
+        }
+    }
+}
+
+/// The shortest text the trigram indexes serve; shorter texts are matched row by row on the
+/// rows the other filters and the sort index narrow down to.
+pub const TRIGRAM_MIN_CHARS: usize = 3;
+
+type TextCondition =
+    Box<dyn BoxableExpression<c::contracts, Backend, SqlType = diesel::sql_types::Bool> + 'static>;
+
+/// `text` contained in one of `columns`, ignoring ASCII case. SQLite: the FTS5 trigram index
+/// (`contracts_search`) for three characters or more, else `LIKE`; PostgreSQL: `ILIKE`, which
+/// the pg_trgm GIN indexes serve from three characters on.
+fn text_match(kind: DatabaseKind, columns: TextColumns, text: &str) -> TextCondition {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Bool, Text};
+    let pattern = super::contains_pattern(text);
+    let like = match kind {
+        DatabaseKind::Sqlite if text.chars().count() >= TRIGRAM_MIN_CHARS => {
+            // An FTS5 phrase (double quotes doubled) restricted to the columns: with the
+            // trigram tokenizer a phrase matches as a substring.
+            let phrase = format!(
+                "{{{}}} : \"{}\"",
+                columns.names().join(" "),
+                text.replace('"', "\"\"")
+            );
+            return Box::new(
+                sql::<Bool>(
+                    "contracts.rowid IN (SELECT rowid FROM contracts_search WHERE contracts_search MATCH ",
+                )
+                .bind::<Text, _>(phrase)
+                .sql(")"),
+            );
+        }
+        DatabaseKind::Sqlite => "LIKE",
+        DatabaseKind::Postgres => "ILIKE",
+    };
+    let one = |column: &str| -> TextCondition {
+        Box::new(
+            sql::<Bool>(&format!("contracts.{column} {like} "))
+                .bind::<Text, _>(pattern.clone())
+                .sql(" ESCAPE '\\'"),
+        )
+    };
+    let mut names = columns.names().iter();
+    let first = one(names.next().unwrap_or(&"title"));
+    names.fold(first, |found, column| Box::new(found.or(one(column))))
 }
 
 /// What a user without `ViewAllDepartments` sees: their departments' contracts, the ones they
@@ -257,15 +317,154 @@ fn sorted<'a>(
     query: crate::db::schema::contracts::BoxedQuery<'a, Backend>,
     sort: RowOrder,
 ) -> crate::db::schema::contracts::BoxedQuery<'a, Backend> {
-    match sort {
-        RowOrder::UpdatedDesc => query.order((c::updated_at.desc(), c::id)),
-        RowOrder::ConcludedDesc => query.order((c::concluded_on.desc(), c::id)),
-        RowOrder::NumberAsc => query.order((c::contract_number.asc(), c::id)),
-        RowOrder::AmountDesc => query.order((c::amount_yen.desc(), c::id)),
-        RowOrder::ExpiresAsc => query.order((c::expires_at.asc(), c::id)),
+    use diesel::dsl::sql;
+    match sort.key() {
+        Some(key) => {
+            let dir = if key.descending() { "DESC" } else { "ASC" };
+            query.order(sql::<diesel::sql_types::Text>(&format!(
+                "{} {dir}, contracts.id {dir}",
+                key.expression()
+            )))
+        }
+        None => query.order((c::expires_at.asc(), c::id)),
     }
 }
 
+/// The sort key of a list order with keyset pagination: an expression without NULLs (they
+/// sort last), which the `contracts_list_*` indexes hold, followed by `id` in the same
+/// direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    Updated,
+    Concluded,
+    Number,
+    Amount,
+}
+
+/// A sort key's value in one row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SortValue {
+    Int(i64),
+    Text(String),
+}
+
+impl SortKey {
+    fn expression(self) -> &'static str {
+        match self {
+            SortKey::Updated => "contracts.updated_at",
+            SortKey::Concluded => "coalesce(contracts.concluded_on, '')",
+            SortKey::Number => "contracts.contract_number",
+            SortKey::Amount => "coalesce(contracts.amount_yen, -1)",
+        }
+    }
+
+    fn descending(self) -> bool {
+        self != SortKey::Number
+    }
+
+    /// The key's value in `row`.
+    pub fn value_of(self, row: &Contract) -> SortValue {
+        match self {
+            SortKey::Updated => SortValue::Int(row.updated_at),
+            SortKey::Concluded => SortValue::Text(row.concluded_on.clone().unwrap_or_default()),
+            SortKey::Number => SortValue::Text(row.contract_number.clone()),
+            SortKey::Amount => SortValue::Int(row.amount_yen.unwrap_or(-1)),
+        }
+    }
+}
+
+impl RowOrder {
+    /// The keyset sort key (`None`: the dashboard's deadline order, which has no cursor).
+    pub fn key(self) -> Option<SortKey> {
+        match self {
+            RowOrder::UpdatedDesc => Some(SortKey::Updated),
+            RowOrder::ConcludedDesc => Some(SortKey::Concluded),
+            RowOrder::NumberAsc => Some(SortKey::Number),
+            RowOrder::AmountDesc => Some(SortKey::Amount),
+            RowOrder::ExpiresAsc => None,
+        }
+    }
+}
+
+/// Keyset pagination: the rows after this (key value, id) in the order of `key`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct After {
+    pub key: SortKey,
+    pub value: SortValue,
+    pub id: String,
+}
+
+impl After {
+    /// The position after `row`.
+    pub fn row(key: SortKey, row: &Contract) -> After {
+        After {
+            key,
+            value: key.value_of(row),
+            id: row.id.clone(),
+        }
+    }
+
+    /// A row-value comparison, which both databases answer from the sort index; the key
+    /// alone compared first as well, which lets SQLite seek on an expression column.
+    fn condition(&self) -> TextCondition {
+        use diesel::dsl::sql;
+        use diesel::sql_types::{BigInt, Bool, Text};
+        let key = self.key.expression();
+        let (op, op_eq) = if self.key.descending() {
+            ("<", "<=")
+        } else {
+            (">", ">=")
+        };
+        let start = format!("({key} {op_eq} ");
+        let middle = format!(" AND ({key}, contracts.id) {op} (");
+        let id = self.id.clone();
+        match &self.value {
+            SortValue::Int(v) => Box::new(
+                sql::<Bool>(&start)
+                    .bind::<BigInt, _>(*v)
+                    .sql(&middle)
+                    .bind::<BigInt, _>(*v)
+                    .sql(", ")
+                    .bind::<Text, _>(id)
+                    .sql("))"),
+            ),
+            SortValue::Text(v) => Box::new(
+                sql::<Bool>(&start)
+                    .bind::<Text, _>(v.clone())
+                    .sql(&middle)
+                    .bind::<Text, _>(v.clone())
+                    .sql(", ")
+                    .bind::<Text, _>(id)
+                    .sql("))"),
+            ),
+        }
+    }
+}
+
+/// Counts stop here: a count is a scan of the matching rows, which must stay short on a
+/// tenant with a million contracts. Lists say `total_is_capped` beyond it.
+pub const COUNT_CAP: i64 = 10_000;
+
+/// How many rows match, counting at most `limit` (ignoring `filter.after`).
+pub fn count_up_to(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    filter: &ContractFilter,
+    limit: i64,
+) -> QueryResult<i64> {
+    let filter = ContractFilter {
+        after: None,
+        ..filter.clone()
+    };
+    let ones: Vec<i32> = filtered(crate::db::kind(conn), tenant_id, &filter)
+        .select(diesel::dsl::sql::<diesel::sql_types::Integer>("1"))
+        .limit(limit)
+        .load(conn)?;
+    Ok(ones.len() as i64)
+}
+
+/// One page of matching rows (after `filter.after`, or at `page` when there is none) and the
+/// count of all matching rows up to [`COUNT_CAP`] + 1 (more than the cap: the total is capped).
 pub fn list(
     conn: &mut AnyConnection,
     tenant_id: &str,
@@ -274,14 +473,29 @@ pub fn list(
     page: u32,
     per_page: u32,
 ) -> QueryResult<(Vec<Contract>, i64)> {
-    let total = filtered(tenant_id, filter).count().get_result(conn)?;
+    let total = count_up_to(conn, tenant_id, filter, COUNT_CAP + 1)?;
     let (limit, offset) = super::page_bounds(page, per_page);
-    let rows = sorted(filtered(tenant_id, filter), sort)
+    let offset = if filter.after.is_some() { 0 } else { offset };
+    let rows = sorted(filtered(crate::db::kind(conn), tenant_id, filter), sort)
         .limit(limit)
         .offset(offset)
         .select(Contract::as_select())
         .load(conn)?;
     Ok((rows, total))
+}
+
+/// The first `limit` matching rows in `sort` order (after `filter.after`).
+pub fn page_after(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    filter: &ContractFilter,
+    sort: RowOrder,
+    limit: u32,
+) -> QueryResult<Vec<Contract>> {
+    sorted(filtered(crate::db::kind(conn), tenant_id, filter), sort)
+        .limit(i64::from(limit))
+        .select(Contract::as_select())
+        .load(conn)
 }
 
 /// How many contracts match, per stored state.
@@ -291,7 +505,9 @@ pub fn count_by_state(
     filter: &ContractFilter,
 ) -> QueryResult<Vec<(String, i64)>> {
     // Counted here: a boxed query cannot be grouped, nor (on `MultiConnection`) be a subquery.
-    let states: Vec<String> = filtered(tenant_id, filter).select(c::state).load(conn)?;
+    let states: Vec<String> = filtered(crate::db::kind(conn), tenant_id, filter)
+        .select(c::state)
+        .load(conn)?;
     let mut counts: Vec<(String, i64)> = Vec::new();
     for state in states {
         match counts.iter_mut().find(|(s, _)| *s == state) {
@@ -300,29 +516,6 @@ pub fn count_by_state(
         }
     }
     Ok(counts)
-}
-
-/// Calls `each` for every matching contract in order, at most `limit`, reading row by row from
-/// one statement (one consistent snapshot, without holding every row in memory). Returns
-/// how many rows were passed.
-pub fn for_each(
-    conn: &mut AnyConnection,
-    tenant_id: &str,
-    filter: &ContractFilter,
-    sort: RowOrder,
-    limit: i64,
-    mut each: impl FnMut(Contract),
-) -> QueryResult<usize> {
-    let rows = sorted(filtered(tenant_id, filter), sort)
-        .limit(limit)
-        .select(Contract::as_select())
-        .load_iter::<Contract, diesel::connection::DefaultLoadingMode>(conn)?;
-    let mut n = 0;
-    for row in rows {
-        each(row?);
-        n += 1;
-    }
-    Ok(n)
 }
 
 /// The newest audit events about contracts visible to `visible_to` (`None`: all of the

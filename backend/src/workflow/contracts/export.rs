@@ -13,13 +13,17 @@ use shared::dto::ContractListQuery;
 use super::DepartmentNames;
 use super::list::filter_for;
 use crate::clock::Millis;
-use crate::db::queries::contracts as query;
+use crate::db::queries::contracts::{self as query, After, ContractFilter, RowOrder};
 use crate::db::{self, AnyConnection};
 use crate::workflow::actor::Actor;
 use crate::workflow::error::WorkflowResult;
 
-/// The most rows one export holds; narrow the filters for more.
-pub const MAX_ROWS: usize = 50_000;
+/// The most rows one export holds; narrow the filters for more. The file is streamed in
+/// keyset batches, so memory does not grow with it.
+pub const MAX_ROWS: usize = 1_000_000;
+
+/// Rows read per batch (one short query each).
+const BATCH_ROWS: u32 = 2_000;
 
 /// The column headers.
 pub const HEADERS: [&str; 8] = [
@@ -33,63 +37,52 @@ pub const HEADERS: [&str; 8] = [
     "更新日時",
 ];
 
-/// A finished export.
+/// A finished export, whole in memory (the audit log's, which is bounded).
 #[derive(Debug)]
 pub struct CsvExport {
-    /// The file: BOM, header line, one line per contract.
+    /// The file: BOM, header line, one line per row.
     pub bytes: Vec<u8>,
-    /// Contracts written.
+    /// Rows written.
+    pub rows: usize,
+    /// More rows matched than the export holds.
+    pub truncated: bool,
+    /// The name to offer, e.g. `操作ログ_20261125.csv` (JST date).
+    pub file_name: String,
+}
+
+/// An export being streamed: [`CsvStream::head`], then [`CsvStream::next_batch`] until it
+/// returns `None`. Each batch is its own short read (keyset pagination after the previous
+/// batch's last row), so a contract changed while the file is written may appear in its new
+/// place or be left out, as in a list paged through by hand.
+#[derive(Debug)]
+pub struct CsvStream {
+    tenant_id: String,
+    filter: ContractFilter,
+    sort: RowOrder,
+    department_names: DepartmentNames,
+    /// Contracts the file holds (counted before the first row).
     pub rows: usize,
     /// More contracts matched than [`MAX_ROWS`].
     pub truncated: bool,
     /// The name to offer, e.g. `契約一覧_20261125.csv` (JST date).
     pub file_name: String,
+    written: usize,
 }
 
-/// `GET /contracts.csv`.
+/// `GET /contracts.csv`: checks, counts and audits the export; the rows follow from
+/// [`CsvStream::next_batch`].
 #[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id))]
 pub fn export_csv(
     conn: &mut AnyConnection,
     actor: &Actor,
     q: &ContractListQuery,
-) -> WorkflowResult<CsvExport> {
+) -> WorkflowResult<CsvStream> {
     actor.require(conn, Permission::ViewContracts)?;
     let (filter, sort) = filter_for(conn, actor, q)?;
     let department_names = DepartmentNames::load(conn, &actor.tenant_id)?;
-
-    let mut out = Vec::with_capacity(64 * 1024);
-    out.extend_from_slice("\u{feff}".as_bytes());
-    write_record(&mut out, HEADERS);
-    let mut rows = 0;
-    let matched = query::for_each(
-        conn,
-        &actor.tenant_id,
-        &filter,
-        sort,
-        MAX_ROWS as i64 + 1,
-        |c| {
-            if rows == MAX_ROWS {
-                return;
-            }
-            rows += 1;
-            let department = department_names.of(&c).unwrap_or_default();
-            let amount = c.amount_yen.map(|a| a.to_string()).unwrap_or_default();
-            write_record(
-                &mut out,
-                [
-                    c.contract_number.as_str(),
-                    c.title.as_str(),
-                    c.counterparty_name.as_str(),
-                    department.as_str(),
-                    amount.as_str(),
-                    c.state.label_ja(),
-                    c.concluded_on.as_deref().unwrap_or(""),
-                    jst_datetime(c.updated_at).as_str(),
-                ],
-            );
-        },
-    )?;
-    let truncated = matched > MAX_ROWS;
+    let matched = query::count_up_to(conn, &actor.tenant_id, &filter, MAX_ROWS as i64 + 1)?;
+    let rows = (matched as usize).min(MAX_ROWS);
+    let truncated = matched as usize > MAX_ROWS;
     db::tenant_transaction(conn, &actor.tenant_id, |conn| {
         actor.audit(
             conn,
@@ -109,12 +102,66 @@ pub fn export_csv(
             }),
         )
     })?;
-    Ok(CsvExport {
-        bytes: out,
+    Ok(CsvStream {
+        tenant_id: actor.tenant_id.clone(),
+        filter: ContractFilter {
+            after: None,
+            ..filter
+        },
+        sort,
+        department_names,
         rows,
         truncated,
         file_name: format!("契約一覧_{}.csv", jst_date_compact(Millis::now().0)),
+        written: 0,
     })
+}
+
+impl CsvStream {
+    /// The byte-order mark and the header line.
+    pub fn head(&self) -> Vec<u8> {
+        let mut out = "\u{feff}".as_bytes().to_vec();
+        write_record(&mut out, HEADERS);
+        out
+    }
+
+    /// The next lines of the file, `None` after the last.
+    pub fn next_batch(&mut self, conn: &mut AnyConnection) -> WorkflowResult<Option<Vec<u8>>> {
+        let left = self.rows.saturating_sub(self.written);
+        if left == 0 {
+            return Ok(None);
+        }
+        let take = (left as u32).min(BATCH_ROWS);
+        let batch = query::page_after(conn, &self.tenant_id, &self.filter, self.sort, take)?;
+        let Some(last) = batch.last() else {
+            return Ok(None);
+        };
+        self.filter.after = self.sort.key().map(|key| After::row(key, last));
+        if self.filter.after.is_none() {
+            // Without a keyset order there is no next batch: this one is the file.
+            self.rows = self.written + batch.len();
+        }
+        let mut out = Vec::with_capacity(batch.len() * 160);
+        for c in &batch {
+            let department = self.department_names.of(c).unwrap_or_default();
+            let amount = c.amount_yen.map(|a| a.to_string()).unwrap_or_default();
+            write_record(
+                &mut out,
+                [
+                    c.contract_number.as_str(),
+                    c.title.as_str(),
+                    c.counterparty_name.as_str(),
+                    department.as_str(),
+                    amount.as_str(),
+                    c.state.label_ja(),
+                    c.concluded_on.as_deref().unwrap_or(""),
+                    jst_datetime(c.updated_at).as_str(),
+                ],
+            );
+        }
+        self.written += batch.len();
+        Ok(Some(out))
+    }
 }
 
 /// One CSV line (RFC 4180), CRLF-terminated.

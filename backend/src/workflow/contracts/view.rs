@@ -319,6 +319,7 @@ pub fn get(conn: &mut AnyConnection, actor: &Actor, id: &str) -> WorkflowResult<
 }
 
 /// Department names by id, read once per list.
+#[derive(Debug)]
 pub(crate) struct DepartmentNames(BTreeMap<String, String>);
 
 impl DepartmentNames {

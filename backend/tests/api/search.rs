@@ -1,0 +1,425 @@
+//! The contract list at scale, checked for correctness on a small seed: `tachiai admin seed`'s
+//! rows are read back whole and filtered by brute force in Rust, and every filter combination
+//! (text of one, two and three or more characters, department, states, 締結日 and amount
+//! ranges, every sort), paged through with the cursor, must give exactly the same rows in the
+//! same order; the count, the old `page` paging and the streamed CSV too.
+
+use backend::clock::Millis;
+use backend::db::models::Contract;
+use backend::db::schema::contracts::dsl as c;
+use backend::workflow::seed::{SeedOptions, seed_tenant};
+use diesel::prelude::*;
+use serde_json::Value;
+use shared::contract::ContractState;
+
+use crate::helpers::{Backend, assert_problem, spawn, urlencode};
+use crate::on_both_databases;
+
+on_both_databases!(
+    every_filter_combination_equals_a_brute_force_filter_of_the_seeded_rows,
+    seeding_is_refused_on_a_tenant_with_contracts_unless_confirmed,
+);
+
+const SEEDED: u64 = 2_500;
+
+/// One list query and how to filter by it in Rust.
+#[derive(Debug, Clone, Default)]
+struct Case {
+    q: Option<&'static str>,
+    title: Option<&'static str>,
+    counterparty: Option<&'static str>,
+    contract_number: Option<&'static str>,
+    department: Option<String>,
+    states: Vec<ContractState>,
+    from: Option<&'static str>,
+    to: Option<&'static str>,
+    min: Option<i64>,
+    max: Option<i64>,
+    sort: &'static str,
+}
+
+fn contains(hay: &str, needle: &str) -> bool {
+    hay.to_ascii_lowercase()
+        .contains(&needle.to_ascii_lowercase())
+}
+
+impl Case {
+    fn query(&self) -> String {
+        let mut pairs: Vec<(&str, String)> = vec![("sort", self.sort.to_owned())];
+        let mut text = |k, v: Option<&str>| {
+            if let Some(v) = v {
+                pairs.push((k, v.to_owned()));
+            }
+        };
+        text("q", self.q);
+        text("title", self.title);
+        text("counterparty", self.counterparty);
+        text("contract_number", self.contract_number);
+        text("department_id", self.department.as_deref());
+        text("concluded_from", self.from);
+        text("concluded_to", self.to);
+        if !self.states.is_empty() {
+            let s: Vec<&str> = self.states.iter().map(|s| s.as_str()).collect();
+            pairs.push(("state", s.join(",")));
+        }
+        if let Some(v) = self.min {
+            pairs.push(("amount_min", v.to_string()));
+        }
+        if let Some(v) = self.max {
+            pairs.push(("amount_max", v.to_string()));
+        }
+        pairs
+            .iter()
+            .map(|(k, v)| format!("{k}={}", urlencode(v)))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+
+    fn matches(&self, r: &Contract) -> bool {
+        let any = |t: &str| {
+            contains(&r.title, t)
+                || contains(&r.contract_number, t)
+                || contains(&r.counterparty_name, t)
+        };
+        self.q.is_none_or(any)
+            && self.title.is_none_or(|t| contains(&r.title, t))
+            && self
+                .counterparty
+                .is_none_or(|t| contains(&r.counterparty_name, t))
+            && self
+                .contract_number
+                .is_none_or(|t| contains(&r.contract_number, t))
+            && self
+                .department
+                .as_ref()
+                .is_none_or(|d| r.department_id.as_ref() == Some(d))
+            && (self.states.is_empty() || self.states.contains(&r.state))
+            && self
+                .from
+                .is_none_or(|d| r.concluded_on.as_deref().is_some_and(|c| c >= d))
+            && self
+                .to
+                .is_none_or(|d| r.concluded_on.as_deref().is_some_and(|c| c <= d))
+            && self
+                .min
+                .is_none_or(|a| r.amount_yen.is_some_and(|v| v >= a))
+            && self
+                .max
+                .is_none_or(|a| r.amount_yen.is_some_and(|v| v <= a))
+    }
+
+    /// The matching ids in the list's order.
+    fn expected(&self, rows: &[Contract]) -> Vec<String> {
+        let mut found: Vec<&Contract> = rows.iter().filter(|r| self.matches(r)).collect();
+        found.sort_by(|a, b| match self.sort {
+            "updated" => (b.updated_at, &b.id).cmp(&(a.updated_at, &a.id)),
+            "concluded" => (b.concluded_on.as_deref().unwrap_or(""), &b.id)
+                .cmp(&(a.concluded_on.as_deref().unwrap_or(""), &a.id)),
+            "amount" => {
+                (b.amount_yen.unwrap_or(-1), &b.id).cmp(&(a.amount_yen.unwrap_or(-1), &a.id))
+            }
+            _ => (&a.contract_number, &a.id).cmp(&(&b.contract_number, &b.id)),
+        });
+        found.into_iter().map(|r| r.id.clone()).collect()
+    }
+}
+
+fn ids(page: &Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn cases(rows: &[Contract]) -> Vec<Case> {
+    let dept = rows[0].department_id.clone();
+    let other_dept = rows
+        .iter()
+        .find_map(|r| r.department_id.clone().filter(|d| Some(d) != dept.as_ref()));
+    let fy = rows[rows.len() / 2]
+        .contract_number
+        .split('-')
+        .next()
+        .unwrap()
+        .to_owned();
+    let number: &'static str = Box::leak(format!("{fy}-0001").into_boxed_str());
+    let base = Case::default();
+    let mut out = vec![
+        Case {
+            sort: "updated",
+            ..base.clone()
+        },
+        Case {
+            sort: "number",
+            ..base.clone()
+        },
+        Case {
+            q: Some("港"),
+            sort: "concluded",
+            ..base.clone()
+        },
+        Case {
+            q: Some("清掃"),
+            sort: "amount",
+            ..base.clone()
+        },
+        Case {
+            q: Some("図書館"),
+            sort: "concluded",
+            ..base.clone()
+        },
+        Case {
+            q: Some("空調設備保守"),
+            sort: "amount",
+            ..base.clone()
+        },
+        Case {
+            q: Some("led"),
+            sort: "updated",
+            ..base.clone()
+        },
+        Case {
+            q: Some("北斗建設"),
+            sort: "number",
+            ..base.clone()
+        },
+        Case {
+            q: Some(number),
+            sort: "number",
+            ..base.clone()
+        },
+        Case {
+            title: Some("令和"),
+            sort: "concluded",
+            ..base.clone()
+        },
+        Case {
+            title: Some("市"),
+            counterparty: Some("株式会社"),
+            sort: "amount",
+            ..base.clone()
+        },
+        Case {
+            counterparty: Some("システム"),
+            sort: "concluded",
+            ..base.clone()
+        },
+        Case {
+            contract_number: Some("-00"),
+            sort: "number",
+            ..base.clone()
+        },
+        Case {
+            q: Some("工事請負"),
+            department: dept.clone(),
+            sort: "amount",
+            ..base.clone()
+        },
+        Case {
+            department: other_dept,
+            states: vec![ContractState::Concluded],
+            sort: "concluded",
+            ..base.clone()
+        },
+        Case {
+            states: vec![
+                ContractState::Draft,
+                ContractState::Sent,
+                ContractState::PendingApproval,
+            ],
+            sort: "updated",
+            ..base.clone()
+        },
+        Case {
+            from: Some("2022-04-01"),
+            to: Some("2024-03-31"),
+            sort: "concluded",
+            ..base.clone()
+        },
+        Case {
+            min: Some(1_000_000),
+            max: Some(20_000_000),
+            sort: "amount",
+            ..base.clone()
+        },
+        Case {
+            q: Some("業務委託"),
+            from: Some("2020-01-01"),
+            min: Some(500_000),
+            states: vec![ContractState::Concluded, ContractState::Cancelled],
+            sort: "concluded",
+            ..base.clone()
+        },
+        Case {
+            q: Some("存在しない語句"),
+            sort: "amount",
+            ..base.clone()
+        },
+        Case {
+            q: Some("\"%_"),
+            sort: "updated",
+            ..base.clone()
+        },
+    ];
+    out.push(Case {
+        department: dept,
+        min: Some(10_000_000),
+        sort: "number",
+        ..base
+    });
+    out
+}
+
+async fn every_filter_combination_equals_a_brute_force_filter_of_the_seeded_rows(backend: Backend) {
+    let Some(app) = spawn(backend).await else {
+        return;
+    };
+    let admin = app.admin().await;
+    let mut conn = app.state.pool.get().unwrap();
+    let store = backend::storage::BlobStore::new(app.db.dir.join("blobs"));
+    let origin = backend::workflow::tenants::operator_origin("test");
+    let options = SeedOptions {
+        contracts: SEEDED,
+        seed: 42,
+        allow_non_empty: false,
+    };
+    let report = seed_tenant(&mut conn, "dev", &options, &store, &origin, Millis::now()).unwrap();
+    assert_eq!(report.contracts, SEEDED);
+    assert!(report.documents > 0);
+    let rows: Vec<Contract> = c::contracts
+        .select(Contract::as_select())
+        .load(&mut *conn)
+        .unwrap();
+    assert_eq!(rows.len() as u64, SEEDED);
+    drop(conn);
+
+    for case in cases(&rows) {
+        let expected = case.expected(&rows);
+        let query = case.query();
+        // Through every page with the cursor.
+        let mut got = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let after = cursor
+                .as_deref()
+                .map(|c| format!("&cursor={c}"))
+                .unwrap_or_default();
+            let (st, page) = app
+                .get(
+                    &admin,
+                    &format!("/api/v1/contracts?{query}&per_page=250{after}"),
+                )
+                .await;
+            assert_eq!(st, 200, "{case:?}: {page}");
+            assert_eq!(page["total"], expected.len().min(10_000) as u64, "{case:?}");
+            assert_eq!(page["total_is_capped"], false);
+            got.extend(ids(&page));
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = Some(next.to_owned()),
+                None => break,
+            }
+            assert!(
+                got.len() <= expected.len(),
+                "{case:?}: more rows than match"
+            );
+        }
+        assert_eq!(got, expected, "{case:?} ({query})");
+        // The numbered pages still work.
+        let (st, page) = app
+            .get(
+                &admin,
+                &format!("/api/v1/contracts?{query}&per_page=20&page=2"),
+            )
+            .await;
+        assert_eq!(st, 200);
+        assert_eq!(
+            ids(&page),
+            expected
+                .iter()
+                .skip(20)
+                .take(20)
+                .cloned()
+                .collect::<Vec<_>>()
+        );
+        // The CSV holds the same contracts in the same order.
+        let (st, csv) = app
+            .get(&admin, &format!("/api/v1/contracts.csv?{query}"))
+            .await;
+        assert_eq!(st, 200);
+        let numbers: Vec<&str> = csv
+            .as_str()
+            .unwrap_or_default()
+            .lines()
+            .skip(1)
+            .map(|l| l.split(',').next().unwrap())
+            .collect();
+        let expected_numbers: Vec<&str> = expected
+            .iter()
+            .map(|id| {
+                rows.iter()
+                    .find(|r| &r.id == id)
+                    .unwrap()
+                    .contract_number
+                    .as_str()
+            })
+            .collect();
+        assert_eq!(numbers, expected_numbers, "CSV of {case:?}");
+    }
+    // A cursor belongs to its sort, and a made-up one is refused.
+    let (_, first) = app
+        .get(&admin, "/api/v1/contracts?sort=amount&per_page=5")
+        .await;
+    let cursor = first["next_cursor"].as_str().unwrap();
+    assert_problem(
+        &app.get(
+            &admin,
+            &format!("/api/v1/contracts?sort=number&cursor={cursor}"),
+        )
+        .await,
+        422,
+        "validation_failed",
+    );
+    assert_problem(
+        &app.get(&admin, "/api/v1/contracts?cursor=bm9uc2Vuc2U")
+            .await,
+        422,
+        "validation_failed",
+    );
+}
+
+async fn seeding_is_refused_on_a_tenant_with_contracts_unless_confirmed(backend: Backend) {
+    let Some(app) = spawn(backend).await else {
+        return;
+    };
+    let mut conn = app.state.pool.get().unwrap();
+    let store = backend::storage::BlobStore::new(app.db.dir.join("blobs"));
+    let origin = backend::workflow::tenants::operator_origin("test");
+    let mut options = SeedOptions {
+        contracts: 30,
+        seed: 1,
+        allow_non_empty: false,
+    };
+    seed_tenant(&mut conn, "dev", &options, &store, &origin, Millis::now()).unwrap();
+    let refused = seed_tenant(&mut conn, "dev", &options, &store, &origin, Millis::now());
+    assert!(
+        matches!(refused, Err(backend::workflow::WorkflowError::Refused(code)) if code.as_str() == "seed_tenant_not_empty"),
+        "{refused:?}"
+    );
+    options.allow_non_empty = true;
+    options.seed = 2;
+    seed_tenant(&mut conn, "dev", &options, &store, &origin, Millis::now()).unwrap();
+    let count: i64 = c::contracts.count().get_result(&mut *conn).unwrap();
+    assert_eq!(count, 60, "added to, numbers continuing the counters");
+    let seeded: i64 = backend::db::schema::audit_events::table
+        .filter(backend::db::schema::audit_events::action.eq("tenant.demo_data_seeded"))
+        .count()
+        .get_result(&mut *conn)
+        .unwrap();
+    assert_eq!(seeded, 2, "one audit event per seed, not per row");
+    assert!(matches!(
+        seed_tenant(&mut conn, "nope", &options, &store, &origin, Millis::now()),
+        Err(backend::workflow::WorkflowError::Refused(_))
+    ));
+}

@@ -1,0 +1,9 @@
+DROP INDEX contracts_list_department;
+DROP INDEX contracts_list_number;
+DROP INDEX contracts_list_amount;
+DROP INDEX contracts_list_concluded;
+DROP INDEX contracts_list_updated;
+DROP TRIGGER contracts_search_update;
+DROP TRIGGER contracts_search_delete;
+DROP TRIGGER contracts_search_insert;
+DROP TABLE contracts_search;
