@@ -278,6 +278,12 @@ problem_codes! {
     ExportDepartmentUnknown = ("export_department_unknown", 422, "One of the departments does not exist. Choose departments from the list.", "指定された所属が存在しません。一覧から所属を選択してください。"),
     /// The export is not finished (or failed), so there is nothing to download yet.
     ExportNotReady = ("export_not_ready", 409, "The export is not finished yet. Wait until it is complete.", "一括出力はまだ完了していません。完了してからダウンロードしてください。"),
+    // Webhooks (Webhook 通知).
+    /// The endpoint URL is not an http(s) URL with a host.
+    WebhookUrlInvalid = ("webhook_url_invalid", 422, "Enter an endpoint URL that starts with https:// (or http://) and names a host.", "通知先URLは https://（または http://）で始まり、ホスト名を含むURLを入力してください。"),
+    /// The endpoint URL points to a private, loopback or otherwise internal address (or does
+    /// not resolve), which the operator has not allowed.
+    WebhookUrlNotAllowed = ("webhook_url_not_allowed", 422, "The endpoint URL points to an internal or unknown address. Use an address reachable on the internet, or ask the operator to allow private addresses.", "通知先URLが内部のアドレスを指しているか、名前を解決できません。インターネットから到達できるURLを指定するか、運用者に内部アドレスの許可を依頼してください。"),
 }
 
 impl From<crate::contract::TransitionError> for ProblemCode {

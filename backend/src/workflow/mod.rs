@@ -33,6 +33,8 @@ pub mod retention;
 pub mod reports;
 // Records management: the fiscal-year export (年度別一括出力).
 pub mod fiscal_year_export;
+// Webhooks (Webhook 通知).
+pub mod webhooks;
 
 pub use actor::Actor;
 pub use error::{WorkflowError, WorkflowResult};

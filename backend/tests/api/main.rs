@@ -31,3 +31,5 @@ mod web;
 mod retention;
 // Records management: the fiscal-year export.
 mod exports;
+// Webhooks (Webhook 通知).
+mod webhooks;

@@ -76,6 +76,12 @@ pub use retention::{
 pub use reports::{MonthlyReportRowView, MonthlyReportView};
 // Records management: the fiscal-year export.
 pub use exports::{ExportEncoding, ExportState, ExportView, FiscalYearExportRequest};
+// Webhooks (Webhook 通知).
+mod webhooks;
+pub use webhooks::{
+    WebhookAttemptView, WebhookDeliveryView, WebhookEndpointRequest, WebhookEndpointView,
+    WebhookRotateRequest, WebhookSecretView,
+};
 
 use serde::{Deserialize, Serialize};
 

@@ -23,6 +23,8 @@ pub mod notices;
 pub mod retention;
 // Monthly usage report (月次利用状況報告).
 pub mod reports;
+// Webhooks (Webhook 通知).
+pub mod webhooks;
 
 /// `LIMIT`/`OFFSET` of a 1-based page.
 pub fn page_bounds(page: u32, per_page: u32) -> (i64, i64) {
