@@ -314,10 +314,10 @@ async fn deliveries_are_signed_survive_downtime_and_are_logged(backend: Backend)
     let log = deliveries(&app, &admin, &eid).await;
     assert_eq!(log.len(), 2, "{log:?}");
     assert!(log.iter().all(|d| d["state"] == "delivered"), "{log:?}");
-    let types: Vec<&str> = receiver
+    let types: Vec<String> = receiver
         .accepted()
         .iter()
-        .map(|a| a["type"].as_str().unwrap())
+        .map(|a| a["type"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(types, ["contract.sent", "contract.cancelled"]);
     assert_eq!(verdicts(&receiver), ["accepted", "accepted", "duplicate"]);
