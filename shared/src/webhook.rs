@@ -6,105 +6,75 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-macro_rules! wire_enum {
-    (
-        $(#[$meta:meta])*
-        pub enum $name:ident { $( $(#[$doc:meta])* $variant:ident = ($wire:literal, $ja:literal, $en:literal), )* }
-    ) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-        pub enum $name {
-            $( $(#[$doc])* #[serde(rename = $wire)] $variant, )*
-        }
+use crate::contract::{UnknownStoredValue, stored_enum};
 
-        impl $name {
-            /// Every value, in display order.
-            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
-
-            /// The stored and wire name.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $wire,)* }
-            }
-
-            /// Parses the stored name; unknown text is `None`, never a default.
-            pub fn parse(s: &str) -> Option<$name> {
-                $name::ALL.iter().copied().find(|v| v.as_str() == s)
-            }
-
-            /// The Japanese label.
-            pub fn label_ja(self) -> &'static str {
-                match self { $($name::$variant => $ja,)* }
-            }
-
-            /// The English label.
-            pub fn label_en(self) -> &'static str {
-                match self { $($name::$variant => $en,)* }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl TryFrom<String> for $name {
-            type Error = crate::contract::UnknownStoredValue;
-
-            fn try_from(s: String) -> Result<Self, Self::Error> {
-                $name::parse(&s).ok_or(crate::contract::UnknownStoredValue {
-                    kind: stringify!($name),
-                    value: s,
-                })
-            }
-        }
-
-        impl From<$name> for String {
-            fn from(v: $name) -> String {
-                v.as_str().to_owned()
-            }
-        }
-    };
-}
-
-wire_enum! {
+stored_enum! {
     /// What happened to a contract; the `type` of a webhook delivery.
     pub enum WebhookEvent {
         /// 送信: staff sent the contract to its counterparties.
-        ContractSent = ("contract.sent", "送信", "Sent"),
+        ContractSent = "contract.sent",
         /// 閲覧: a counterparty opened the document for the first time.
-        ContractViewed = ("contract.viewed", "相手方の閲覧", "Viewed by a counterparty"),
+        ContractViewed = "contract.viewed",
         /// 同意: a counterparty agreed.
-        ContractAgreed = ("contract.agreed", "相手方の同意", "Agreed by a counterparty"),
+        ContractAgreed = "contract.agreed",
         /// 拒否: a counterparty declined.
-        ContractDeclined = ("contract.declined", "相手方の拒否", "Declined by a counterparty"),
+        ContractDeclined = "contract.declined",
         /// 転送: a counterparty forwarded the request to a colleague.
-        ContractForwarded = ("contract.forwarded", "相手方の転送", "Forwarded by a counterparty"),
+        ContractForwarded = "contract.forwarded",
         /// 締結: every party agreed and the final seal and timestamp are on the file.
-        ContractConcluded = ("contract.concluded", "締結", "Concluded"),
+        ContractConcluded = "contract.concluded",
         /// 期限切れ: the answer deadline passed.
-        ContractExpired = ("contract.expired", "期限切れ", "Expired"),
+        ContractExpired = "contract.expired",
         /// 取消: staff cancelled the contract.
-        ContractCancelled = ("contract.cancelled", "取消", "Cancelled"),
+        ContractCancelled = "contract.cancelled",
         /// 電子署名: the service sealed an agreement into the file.
-        ContractSealed = ("contract.sealed", "電子署名の付与", "Sealed"),
+        ContractSealed = "contract.sealed",
         /// 長期署名の更新: the archive timestamp of a concluded contract was renewed (LTV).
-        ContractRenewed = ("contract.renewed", "長期署名の更新", "Long-term signature renewed"),
+        ContractRenewed = "contract.renewed",
     }
 }
 
-wire_enum! {
+impl WebhookEvent {
+    /// The Japanese label and the English one.
+    pub fn labels(self) -> (&'static str, &'static str) {
+        match self {
+            WebhookEvent::ContractSent => ("送信", "Sent"),
+            WebhookEvent::ContractViewed => ("相手方の閲覧", "Viewed by a counterparty"),
+            WebhookEvent::ContractAgreed => ("相手方の同意", "Agreed by a counterparty"),
+            WebhookEvent::ContractDeclined => ("相手方の拒否", "Declined by a counterparty"),
+            WebhookEvent::ContractForwarded => ("相手方の転送", "Forwarded by a counterparty"),
+            WebhookEvent::ContractConcluded => ("締結", "Concluded"),
+            WebhookEvent::ContractExpired => ("期限切れ", "Expired"),
+            WebhookEvent::ContractCancelled => ("取消", "Cancelled"),
+            WebhookEvent::ContractSealed => ("電子署名の付与", "Sealed"),
+            WebhookEvent::ContractRenewed => ("長期署名の更新", "Long-term signature renewed"),
+        }
+    }
+}
+
+stored_enum! {
     /// Where a delivery is.
     pub enum DeliveryState {
         /// Waiting for its first attempt.
-        Pending = ("pending", "送信待ち", "Pending"),
+        Pending = "pending",
         /// An attempt failed; the next one is scheduled.
-        Retrying = ("retrying", "再試行待ち", "Retrying"),
+        Retrying = "retrying",
         /// The endpoint answered 2xx.
-        Delivered = ("delivered", "配信済み", "Delivered"),
+        Delivered = "delivered",
         /// Every attempt failed; given up (can be redelivered by hand).
-        Dead = ("dead", "配信失敗", "Failed"),
+        Dead = "dead",
+    }
+}
+
+impl DeliveryState {
+    /// The Japanese label and the English one.
+    pub fn labels(self) -> (&'static str, &'static str) {
+        match self {
+            DeliveryState::Pending => ("送信待ち", "Pending"),
+            DeliveryState::Retrying => ("再試行待ち", "Retrying"),
+            DeliveryState::Delivered => ("配信済み", "Delivered"),
+            DeliveryState::Dead => ("配信失敗", "Failed"),
+        }
     }
 }
 
@@ -169,22 +139,19 @@ pub fn check_url(url: &str) -> Result<(String, u16), UrlProblem> {
     Ok((host.to_ascii_lowercase(), port))
 }
 
-/// Joins subscribed events for storage (`contract.sent,contract.agreed`), sorted, once each.
+/// Joins subscribed events for storage (`contract.sent,contract.agreed`), in display order,
+/// once each.
 pub fn join_events(events: &[WebhookEvent]) -> String {
-    let mut sorted = events.to_vec();
-    sorted.sort();
-    sorted.dedup();
-    sorted
+    WebhookEvent::ALL
         .iter()
+        .filter(|e| events.contains(e))
         .map(|e| e.as_str())
         .collect::<Vec<_>>()
         .join(",")
 }
 
 /// Parses stored events; an unknown name is an error, never skipped.
-pub fn parse_events(
-    stored: &str,
-) -> Result<Vec<WebhookEvent>, crate::contract::UnknownStoredValue> {
+pub fn parse_events(stored: &str) -> Result<Vec<WebhookEvent>, UnknownStoredValue> {
     stored
         .split(',')
         .filter(|s| !s.is_empty())

@@ -87,6 +87,14 @@ fn verdicts(r: &WebhookReceiver) -> Vec<String> {
         .collect()
 }
 
+/// Where a delivery is redelivered.
+fn redeliver_path(d: &Value) -> String {
+    format!(
+        "/api/v1/webhooks/deliveries/{}/redeliver",
+        d["id"].as_str().unwrap()
+    )
+}
+
 /// Posts to the receiver as anyone could: `signature` as given.
 fn post_to(r: &WebhookReceiver, event_id: &str, signature: Option<&str>, body: &str) -> u16 {
     let agent: ureq::Agent = ureq::Agent::config_builder()
@@ -298,16 +306,7 @@ async fn deliveries_are_signed_survive_downtime_and_are_logged(backend: Backend)
         .await;
     assert_eq!(st, 200, "{v}");
     run_jobs_at(&app, Millis::now()).await;
-    let (st, v) = app
-        .post(
-            &admin,
-            &format!(
-                "/api/v1/webhooks/deliveries/{}/redeliver",
-                d["id"].as_str().unwrap()
-            ),
-            json!({}),
-        )
-        .await;
+    let (st, v) = app.post(&admin, &redeliver_path(&d), json!({})).await;
     assert_eq!(st, 200, "{v}");
     assert_eq!(v["state"], "pending");
     run_jobs_at(&app, Millis::now()).await;
@@ -359,15 +358,7 @@ async fn deliveries_are_signed_survive_downtime_and_are_logged(backend: Backend)
     assert!(theirs.raw().is_empty(), "{:?}", theirs.raw());
     assert!(deliveries(&app, &other, &their_eid).await.is_empty());
     assert_problem(
-        &app.post(
-            &other,
-            &format!(
-                "/api/v1/webhooks/deliveries/{}/redeliver",
-                d["id"].as_str().unwrap()
-            ),
-            json!({}),
-        )
-        .await,
+        &app.post(&other, &redeliver_path(&d), json!({})).await,
         404,
         "not_found",
     );
@@ -400,16 +391,7 @@ async fn a_delivery_that_keeps_failing_is_given_up_and_can_be_redelivered(backen
     );
 
     receiver.start();
-    let (st, v) = app
-        .post(
-            &admin,
-            &format!(
-                "/api/v1/webhooks/deliveries/{}/redeliver",
-                d["id"].as_str().unwrap()
-            ),
-            json!({}),
-        )
-        .await;
+    let (st, v) = app.post(&admin, &redeliver_path(&d), json!({})).await;
     assert_eq!(st, 200, "{v}");
     run_jobs_at(&app, Millis::now()).await;
     let d = deliveries(&app, &admin, &eid).await.remove(0);

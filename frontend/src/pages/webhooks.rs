@@ -50,7 +50,13 @@ pub fn WebhooksPage() -> impl IntoView {
                     api::webhooks::update(e.id, &req).await.map(|_| None)
                 }
                 Change::Rotate(id) => api::webhooks::rotate(id).await.map(Some),
-                Change::Delete(id) => api::webhooks::delete(id).await.map(|_| None),
+                Change::Delete(id) => {
+                    let deleted = api::webhooks::delete(id).await;
+                    if deleted.is_ok() && shown_log.get_untracked() == Some(id) {
+                        shown_log.set(None);
+                    }
+                    deleted.map(|_| None)
+                }
             }
         }
     });
@@ -113,10 +119,15 @@ fn SecretOnce(shown: WebhookSecretView) -> impl IntoView {
     }
 }
 
+/// The label of an enum's `labels()` in the current language.
+fn label(i: I18n, (ja, en): (&'static str, &'static str)) -> &'static str {
+    i.pick(ja, en)
+}
+
 fn events_text(i: I18n, events: &[WebhookEvent]) -> String {
     events
         .iter()
-        .map(|e| i.pick(e.label_ja(), e.label_en()))
+        .map(|e| label(i, e.labels()))
         .collect::<Vec<_>>()
         .join("、")
 }
@@ -148,45 +159,38 @@ fn endpoint_row(
                     {i.tr(K::WebhookShowLog)}
                 </button>
                 " "
-                <button
-                    type="button"
-                    class="btn"
-                    disabled=move || change.pending().get()
-                    on:click=move |_| {
-                        change.dispatch(Change::Toggle(toggled.clone()));
-                    }
-                >
-                    {i.tr(if active { K::WebhookDisable } else { K::WebhookEnable })}
-                </button>
+                {change_button(i, change, if active { K::WebhookDisable } else { K::WebhookEnable }, "btn", Change::Toggle(toggled), None)}
                 " "
-                <button
-                    type="button"
-                    class="btn"
-                    disabled=move || change.pending().get()
-                    on:click=move |_| {
-                        change.dispatch(Change::Rotate(id));
-                    }
-                >
-                    {i.tr(K::WebhookRotate)}
-                </button>
+                {change_button(i, change, K::WebhookRotate, "btn", Change::Rotate(id), None)}
                 " "
-                <button
-                    type="button"
-                    class="btn btn-danger"
-                    disabled=move || change.pending().get()
-                    on:click=move |_| {
-                        if confirm(i.t(K::WebhookDeleteConfirm)) {
-                            if shown_log.get_untracked() == Some(id) {
-                                shown_log.set(None);
-                            }
-                            change.dispatch(Change::Delete(id));
-                        }
-                    }
-                >
-                    {i.tr(K::WebhookDelete)}
-                </button>
+                {change_button(i, change, K::WebhookDelete, "btn btn-danger", Change::Delete(id), Some(K::WebhookDeleteConfirm))}
             </p>
         </li>
+    }
+}
+
+/// A button that dispatches `c`, after the browser's confirmation of `ask` if given.
+fn change_button(
+    i: I18n,
+    change: Action<Change, Result<Option<WebhookSecretView>, Problem>>,
+    text: K,
+    class: &'static str,
+    c: Change,
+    ask: Option<K>,
+) -> impl IntoView {
+    view! {
+        <button
+            type="button"
+            class=class
+            disabled=move || change.pending().get()
+            on:click=move |_| {
+                if ask.is_none_or(|k| confirm(i.t(k))) {
+                    change.dispatch(c.clone());
+                }
+            }
+        >
+            {i.tr(text)}
+        </button>
     }
 }
 
@@ -258,12 +262,11 @@ fn NewEndpoint(on_created: Callback<WebhookSecretView>) -> impl IntoView {
                                                 v.retain(|x| *x != e);
                                                 if on {
                                                     v.push(e);
-                                                    v.sort();
                                                 }
                                             });
                                         }
                                     />
-                                    <label for=id>{move || i.pick(e.label_ja(), e.label_en())}</label>
+                                    <label for=id>{move || label(i, e.labels())}</label>
                                 </div>
                             }
                         })
@@ -361,10 +364,10 @@ fn delivery_row(
     view! {
         <li class=format!("delivery delivery-{}", state.as_str())>
             <p>
-                <strong>{move || i.pick(event.label_ja(), event.label_en())}</strong>
+                <strong>{move || label(i, event.labels())}</strong>
                 " "
                 <span class=badge>
-                    {move || i.pick(state.label_ja(), state.label_en())}
+                    {move || label(i, state.labels())}
                 </span>
                 " "
                 <span>{format::jst(&d.created_at)}</span>
