@@ -318,6 +318,17 @@ pub const SETTINGS: &[Setting] = &[
         default: "60",
         doc: "Login attempts per minute and client address (besides the lockouts after failures); more get 429 rate_limited.",
     },
+    // Webhooks (workflow/webhooks).
+    Setting {
+        key: "webhook_allow_private_addresses",
+        default: "false",
+        doc: "true lets webhook endpoints point to loopback, private, link-local and other internal addresses (a receiver on the same host or network, tests); false refuses them, so a tenant administrator cannot make the server call into its own network.",
+    },
+    Setting {
+        key: "webhook_max_attempts",
+        default: "12",
+        doc: "Attempts of one webhook delivery before it is given up (dead); retries back off 10 s, 20 s, 40 s … up to 1 h (about 2.4 hours for 12).",
+    },
 ];
 
 /// The effective configuration.
@@ -387,6 +398,8 @@ pub struct Config {
     pub mail: crate::mail::MailConfig,
     /// The daily backup.
     pub backup: crate::backup::schedule::BackupSchedule,
+    /// Webhook delivery policy.
+    pub webhooks: crate::workflow::webhooks::WebhookPolicy,
 }
 
 /// Requests per minute that the in-process rate limiter (`api::rate_limit`) allows.
@@ -579,6 +592,9 @@ impl Config {
             backup: crate::backup::schedule::BackupSchedule::from_settings(&|k| {
                 get(k).map(str::to_owned)
             })?,
+            webhooks: crate::workflow::webhooks::WebhookPolicy::from_settings(&|k| {
+                get(k).map(str::to_owned)
+            })?,
             data_dir,
         })
     }
@@ -709,10 +725,12 @@ impl Config {
         ];
         let mail = self.mail.describe();
         let backup = self.backup.describe();
+        let webhooks = self.webhooks.describe();
         rows.iter()
             .map(|(k, v)| (*k, v))
             .chain(mail.iter().map(|(k, v)| (*k, v)))
             .chain(backup.iter().map(|(k, v)| (*k, v)))
+            .chain(webhooks.iter().map(|(k, v)| (*k, v)))
             .map(|(k, v)| format!("{k} = {v}\n"))
             .collect()
     }

@@ -209,6 +209,11 @@ pub fn job_registry(state: &AppState) -> anyhow::Result<crate::jobs::Registry> {
             state.seal_service.clone(),
             state.blobs.clone(),
             &state.config.data_dir,
+        ))
+        // Webhooks (Webhook 通知).
+        .with(crate::workflow::webhooks::WebhookDeliveryHandler::new(
+            state.keys.clone(),
+            state.config.webhooks,
         )))
 }
 

@@ -36,6 +36,8 @@ const ADMIN_PREFIXES: &[&str] = &[
     "/reports",
     // Records management: the fiscal-year export.
     "/exports",
+    // Webhooks (Webhook 通知).
+    "/webhooks",
 ];
 
 /// Whether a path is one of the public bundle's pages (served from `public.html`).

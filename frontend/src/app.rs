@@ -42,6 +42,8 @@ use crate::pages::{
 use crate::pages::notices::NoticesPage;
 // Records management: the fiscal-year export.
 use crate::pages::exports::ExportsPage;
+// Webhooks (Webhook 通知).
+use crate::pages::webhooks::WebhooksPage;
 use crate::session::Session;
 
 /// First path segments of the administration bundle (the server's `web.rs` has the same list).
@@ -61,6 +63,8 @@ const ADMIN_PREFIXES: &[&str] = &[
     "/reports",
     // Records management: the fiscal-year export.
     "/exports",
+    // Webhooks (Webhook 通知).
+    "/webhooks",
 ];
 
 /// Whether `path` belongs to the administration bundle.
@@ -120,6 +124,8 @@ pub fn AdminApp() -> impl IntoView {
                     <Route path=path!("reports") view=ReportsPage />
                     // Records management: the fiscal-year export.
                     <Route path=path!("exports") view=ExportsPage />
+                    // Webhooks (Webhook 通知).
+                    <Route path=path!("webhooks") view=WebhooksPage />
                 </ParentRoute>
             </Routes>
         </Router>

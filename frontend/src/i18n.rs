@@ -735,6 +735,37 @@ texts! {
     ExportProgress => "出力の進み具合", "Export progress";
     ExportDownload => "ZIPファイルをダウンロードする", "Download the ZIP file";
     ExportFailedHelp => "出力できませんでした。もう一度依頼するか、運用担当者にお問い合わせください。", "The export failed. Request it again or contact the operator.";
+
+    // Webhooks (Webhook 通知).
+    NavWebhooks => "Webhook 通知先", "Webhooks";
+    WebhooksTitle => "Webhook 通知先", "Webhook endpoints";
+    WebhooksLead => "契約の送信・閲覧・同意・締結などを、財務会計システムなどほかのシステムへ通知します。通知には署名（Tachiai-Signature）が付きます。受け取る側は署名と時刻を確認し、イベントIDで重複を除いてください。", "Tells other systems (financial accounting, document management) when a contract is sent, viewed, agreed, concluded and so on. Each notification is signed (Tachiai-Signature); receivers check the signature and time and drop repeated event IDs.";
+    WebhookNew => "通知先の登録", "Register an endpoint";
+    WebhookUrl => "通知先URL", "Endpoint URL";
+    WebhookUrlHint => "https:// で始まるURL（受け取る側のシステムのもの）", "A URL starting with https:// (of the receiving system)";
+    WebhookDescription => "説明", "Description";
+    WebhookEvents => "通知するイベント", "Events";
+    WebhookActive => "有効", "Active";
+    WebhookInactive => "無効", "Inactive";
+    WebhookRegister => "登録する", "Register";
+    WebhookRegistered => "通知先を登録しました。", "The endpoint was registered.";
+    WebhookSecretTitle => "署名シークレット", "Signing secret";
+    WebhookSecretOnce => "このシークレットは今だけ表示されます。受け取る側のシステムに設定してください。", "This secret is shown only now. Configure it in the receiving system.";
+    WebhookSecretFor => "通知先", "Endpoint";
+    WebhookList => "登録済みの通知先", "Endpoints";
+    WebhookNone => "通知先はまだありません。", "No endpoints yet.";
+    WebhookEnable => "有効にする", "Enable";
+    WebhookDisable => "無効にする", "Disable";
+    WebhookRotate => "シークレットを更新する", "Rotate the secret";
+    WebhookRotateHint => "更新から24時間は、旧シークレットによる署名も併記されます。", "For 24 hours after a rotation, deliveries also carry a signature by the old secret.";
+    WebhookDelete => "削除する", "Delete";
+    WebhookDeleteConfirm => "この通知先と配信履歴を削除します。よろしいですか？", "Delete this endpoint and its delivery log?";
+    WebhookShowLog => "配信履歴を見る", "Show deliveries";
+    WebhookLog => "配信履歴", "Deliveries";
+    WebhookLogNone => "配信はまだありません。", "No deliveries yet.";
+    WebhookRedeliver => "再送する", "Redeliver";
+    WebhookAttempts => "試行", "Attempts";
+    WebhookNoAnswer => "応答なし", "No answer";
 }
 
 /// The language signal, provided once at the root.

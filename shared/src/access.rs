@@ -79,6 +79,10 @@ pub enum Permission {
     /// Export a fiscal year's contracts in bulk (年度別一括出力): every file of every contract
     /// of the tenant, so it is an administrator's permission, not implied by reading contracts.
     ExportRecords,
+    // Webhooks (Webhook 通知).
+    /// Register, change and delete the tenant's webhook endpoints (通知先), rotate their
+    /// secrets, read the delivery log and redeliver.
+    ManageWebhooks,
 }
 
 impl Role {
@@ -152,7 +156,7 @@ impl fmt::Display for Role {
 
 impl Permission {
     /// Every permission, in display order.
-    pub const ALL: [Permission; 20] = [
+    pub const ALL: [Permission; 21] = [
         Permission::ManageUsers,
         Permission::ManageDepartments,
         Permission::ManageSettings,
@@ -177,6 +181,8 @@ impl Permission {
         Permission::ViewReports,
         // Records management (年度別一括出力).
         Permission::ExportRecords,
+        // Webhooks (Webhook 通知).
+        Permission::ManageWebhooks,
     ];
 
     /// The permissions within one tenant: all of [`Permission::ALL`] but the service-wide
@@ -218,6 +224,8 @@ impl Permission {
             Permission::ViewReports => "view_reports",
             // Records management.
             Permission::ExportRecords => "export_records",
+            // Webhooks.
+            Permission::ManageWebhooks => "manage_webhooks",
         }
     }
 
@@ -250,6 +258,8 @@ impl Permission {
             Permission::ViewReports => "月次利用状況報告の閲覧",
             // Records management.
             Permission::ExportRecords => "年度別一括出力",
+            // Webhooks.
+            Permission::ManageWebhooks => "Webhook 通知先の管理",
         }
     }
 
@@ -277,6 +287,8 @@ impl Permission {
             Permission::ViewReports => "Read the monthly usage reports",
             // Records management.
             Permission::ExportRecords => "Export a fiscal year's contracts in bulk",
+            // Webhooks.
+            Permission::ManageWebhooks => "Manage webhook endpoints",
         }
     }
 }

@@ -261,6 +261,17 @@ audit_actions! {
     /// Demonstration data was seeded into the tenant (counts and the generator's seed in the
     /// details): one event for the whole seed.
     DemoDataSeeded = ("tenant.demo_data_seeded", "デモデータの投入", "Demonstration data seeded"),
+    // Webhooks (Webhook 通知).
+    /// A webhook endpoint was registered (URL, events; never the secret).
+    WebhookCreated = ("webhook.created", "Webhook通知先の登録", "Webhook endpoint created"),
+    /// A webhook endpoint was changed (before and after in the details).
+    WebhookUpdated = ("webhook.updated", "Webhook通知先の変更", "Webhook endpoint updated"),
+    /// A webhook endpoint and its delivery log were deleted.
+    WebhookDeleted = ("webhook.deleted", "Webhook通知先の削除", "Webhook endpoint deleted"),
+    /// A webhook endpoint's secret was replaced (the overlap of the old one in the details).
+    WebhookSecretRotated = ("webhook.secret_rotated", "Webhook署名シークレットの更新", "Webhook secret rotated"),
+    /// A delivery was queued again by hand (same event ID).
+    WebhookRedelivered = ("webhook.redelivered", "Webhookの再送", "Webhook redelivered"),
 }
 
 #[cfg(test)]

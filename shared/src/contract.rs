@@ -78,6 +78,8 @@ macro_rules! stored_enum {
         }
     };
 }
+// Webhooks: their event and delivery-state enums are stored the same way.
+pub(crate) use stored_enum;
 
 /// Stored text that is no value of its enum: the row was not written by this version. The
 /// server reads rows through `TryFrom<String>`, so such a row fails to load (an internal

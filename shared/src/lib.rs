@@ -21,3 +21,5 @@ pub mod report;
 
 pub use access::{Permission, Role};
 pub use problem::{Problem, ProblemCode};
+// Webhooks (Webhook 通知).
+pub mod webhook;

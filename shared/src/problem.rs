@@ -296,6 +296,12 @@ problem_codes! {
     SeedTenantWithoutUsers = ("seed_tenant_without_users", 409, "The tenant has no enabled user to create the demonstration contracts. Create a user first.", "デモデータの作成者となる有効な利用者がいません。先に利用者を登録してください。"),
     /// More demonstration contracts than one seed writes.
     SeedTooLarge = ("seed_too_large", 422, "At most 5,000,000 contracts can be seeded at once.", "一度に投入できる契約は5,000,000件までです。"),
+    // Webhooks (Webhook 通知).
+    /// The endpoint URL is not an http(s) URL with a host.
+    WebhookUrlInvalid = ("webhook_url_invalid", 422, "Enter an endpoint URL that starts with https:// (or http://) and names a host.", "通知先URLは https://（または http://）で始まり、ホスト名を含むURLを入力してください。"),
+    /// The endpoint URL points to a private, loopback or otherwise internal address (or does
+    /// not resolve), which the operator has not allowed.
+    WebhookUrlNotAllowed = ("webhook_url_not_allowed", 422, "The endpoint URL points to an internal or unknown address. Use an address reachable on the internet, or ask the operator to allow private addresses.", "通知先URLが内部のアドレスを指しているか、名前を解決できません。インターネットから到達できるURLを指定するか、運用者に内部アドレスの許可を依頼してください。"),
 }
 
 impl From<crate::contract::TransitionError> for ProblemCode {

@@ -37,6 +37,8 @@ pub mod idempotency;
 pub mod limits_doc;
 pub mod rate_limit;
 pub mod rate_limits;
+// Webhooks (Webhook 通知).
+pub mod webhooks;
 
 use actix_web::web;
 use serde::Deserialize;
@@ -91,6 +93,7 @@ impl PageQuery {
         // Monthly usage report (月次利用状況報告).
         (name = "reports", description = "月次利用状況報告 / monthly usage report"),
         (name = "exports", description = "年度別一括出力 / fiscal-year export"),
+        (name = "webhooks", description = "Webhook 通知先と配信履歴 / webhook endpoints and their delivery log"),
     ),
     // Referenced from a query parameter only, which utoipa does not collect.
     components(schemas(shared::dto::ContractSort)),
@@ -184,6 +187,9 @@ endpoints! {
     exports::request, exports::list, exports::get, exports::download,
     // Idempotency keys and rate limits.
     rate_limits::get, rate_limits::update,
+    // Webhooks (Webhook 通知).
+    webhooks::list, webhooks::create, webhooks::update, webhooks::delete,
+    webhooks::rotate_secret, webhooks::deliveries, webhooks::redeliver,
 }
 
 /// Registers every `/api/v1` handler (relative to the `/api/v1` scope).

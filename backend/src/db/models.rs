@@ -409,3 +409,59 @@ pub struct TenantRateLimit {
     pub token_requests_per_minute: i32,
     pub updated_at: i64,
 }
+// Webhooks (Webhook 通知).
+/// A webhook endpoint (通知先). `secret` and `previous_secret` are sealed (`secrets::KeyRing`);
+/// `events` is the stored list of `shared::webhook::WebhookEvent` names.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = super::schema::webhook_endpoints, treat_none_as_null = true)]
+pub struct WebhookEndpoint {
+    pub id: String,
+    pub tenant_id: String,
+    pub url: String,
+    pub description: String,
+    pub events: String,
+    pub active: bool,
+    pub secret: String,
+    pub previous_secret: Option<String>,
+    pub previous_secret_until: Option<i64>,
+    pub created_by: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// One event for one endpoint; `body` is the exact JSON posted on every attempt.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = super::schema::webhook_deliveries, treat_none_as_null = true)]
+pub struct WebhookDelivery {
+    pub id: String,
+    pub tenant_id: String,
+    pub endpoint_id: String,
+    pub event_id: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub event_type: shared::webhook::WebhookEvent,
+    pub contract_id: Option<String>,
+    pub body: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub state: shared::webhook::DeliveryState,
+    pub attempts: i32,
+    pub last_status: Option<i32>,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub delivered_at: Option<i64>,
+}
+
+/// One attempt of a delivery.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = super::schema::webhook_attempts)]
+pub struct WebhookAttempt {
+    pub id: String,
+    pub tenant_id: String,
+    pub delivery_id: String,
+    pub attempt: i32,
+    pub at: i64,
+    pub status: Option<i32>,
+    pub duration_ms: i64,
+    pub error: Option<String>,
+    pub response_excerpt: String,
+}

@@ -183,6 +183,21 @@ pub const EXCLUDED: &[(&str, &str)] = &[
         "the answers kept for retried requests expire within a day and belong to the source \
          instance's clients",
     ),
+    // Webhooks (Webhook 通知).
+    (
+        "webhook_endpoints",
+        "their signing secrets are sealed with the source instance's secret key and would not \
+         open elsewhere; the importing city registers its endpoints (and gives the receivers \
+         new secrets) itself",
+    ),
+    (
+        "webhook_deliveries",
+        "the source instance's transport log of its endpoints, which are not moved",
+    ),
+    (
+        "webhook_attempts",
+        "the source instance's transport log of its endpoints, which are not moved",
+    ),
 ];
 
 /// The spec of `name`.

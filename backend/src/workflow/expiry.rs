@@ -15,6 +15,8 @@ use crate::db::queries::{contracts, recipients, users};
 use crate::db::{self, AnyConnection};
 use crate::mail::{self, ContractRef, MailTemplate, Party};
 use crate::workflow::signing::{self, Links, Notice};
+use crate::workflow::webhooks;
+use shared::webhook::WebhookEvent;
 
 /// How long before the deadline the creator is warned.
 pub const WARN_BEFORE_MS: i64 = 3 * 86_400_000;
@@ -72,6 +74,7 @@ pub fn sweep(conn: &mut AnyConnection, links: &Links, now: Millis) -> anyhow::Re
                 c.state = next;
                 c.updated_at = now.0;
                 contracts::save(conn, &c)?;
+                webhooks::emit(conn, WebhookEvent::ContractExpired, &c)?;
                 audit::record(
                     conn,
                     &c.tenant_id,

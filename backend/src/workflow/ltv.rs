@@ -46,6 +46,8 @@ use crate::seal::SealKit;
 use crate::storage::BlobStore;
 use crate::workflow::sealing::system;
 use crate::workflow::signing::Links;
+use crate::workflow::webhooks;
+use shared::webhook::WebhookEvent;
 
 diesel::table! {
     /// Archive timestamp state of the latest sealed files (migration `2026-12-13-000000_ltv_archives`).
@@ -634,6 +636,9 @@ impl Renewer<'_> {
                     a::updated_at.eq(wall),
                 ))
                 .execute(conn)?;
+            let contract =
+                contracts::get(conn, TenantId(&row.tenant_id), ContractId(&row.contract_id))?;
+            webhooks::emit(conn, WebhookEvent::ContractRenewed, &contract)?;
             audit::record(
                 conn,
                 &row.tenant_id,

@@ -38,6 +38,8 @@ pub mod idempotency;
 pub mod rate_limits;
 // Demonstration data (tachiai admin seed).
 pub mod seed;
+// Webhooks (Webhook 通知).
+pub mod webhooks;
 
 pub use actor::Actor;
 pub use error::{WorkflowError, WorkflowResult};

@@ -46,6 +46,8 @@ use crate::mail::{self, ContractRef, Link, MailTemplate, Party};
 use crate::seal::{ActiveSeal, RouteApproval, SealService, SendingInstruction, keyring};
 use crate::storage::BlobStore;
 use crate::workflow::signing::{Links, SEAL_JOB, verification_method};
+use crate::workflow::webhooks;
+use shared::webhook::WebhookEvent;
 
 /// Seals agreed contracts, each seal with the key active when it is made.
 pub struct SealHandler {
@@ -571,6 +573,7 @@ impl SealHandler {
             fresh.sealed_document_id = Some(doc.id.clone());
             fresh.updated_at = Millis::now().0;
             recipients::save(conn, &fresh)?;
+            webhooks::emit(conn, WebhookEvent::ContractSealed, &snap.contract)?;
             audit::record(
                 conn,
                 &snap.contract.tenant_id,
@@ -717,6 +720,7 @@ impl SealHandler {
             c.concluded_on = Some(jst_date(at));
             c.updated_at = at;
             contracts::save(conn, &c)?;
+            webhooks::emit(conn, WebhookEvent::ContractConcluded, &c)?;
             audit::record(
                 conn,
                 &c.tenant_id,

@@ -32,6 +32,8 @@ use crate::mail::{self, ContractRef, Link, MailTemplate, Party, Sender};
 use crate::storage::BlobStore;
 use crate::workflow::error::{FieldErrors, WorkflowError, WorkflowResult};
 use crate::workflow::views::uuid;
+use crate::workflow::webhooks;
+use shared::webhook::WebhookEvent;
 
 /// A one-time code is valid this long.
 const CODE_MINUTES: i64 = 10;
@@ -597,6 +599,9 @@ pub fn download(
         else {
             return Ok(());
         };
+        if action == AuditAction::RecipientViewed {
+            webhooks::emit(conn, WebhookEvent::ContractViewed, &c)?;
+        }
         record(
             conn,
             &r,
@@ -683,6 +688,7 @@ pub fn agree(
             .collect();
         let last = remaining.is_empty();
         contract_event(conn, &mut c, ContractEvent::RecipientAgreed { last })?;
+        webhooks::emit(conn, WebhookEvent::ContractAgreed, &c)?;
         // The file the signing page shows now (the file as sealed at sending, or with the seals
         // of earlier agreements after it): its hash, as the view and download events record it.
         let shown = visible_documents(conn, &c)?
@@ -765,6 +771,7 @@ pub fn decline(
         r.updated_at = now;
         recipients::save(conn, &r)?;
         contract_event(conn, &mut c, ContractEvent::RecipientDeclined)?;
+        webhooks::emit(conn, WebhookEvent::ContractDeclined, &c)?;
         record(
             conn,
             &r,
@@ -866,6 +873,7 @@ pub fn forward(
             )
         };
         recipients::insert(conn, &colleague)?;
+        webhooks::emit(conn, WebhookEvent::ContractForwarded, &c)?;
         record(
             conn,
             &r,

@@ -202,3 +202,56 @@ pub fn notice_banner_view(
         text: n.body.clone(),
     }
 }
+
+// Webhooks (Webhook 通知).
+/// An endpoint as its administrators see it: never its secret.
+pub fn webhook_endpoint_view(
+    e: &crate::db::models::WebhookEndpoint,
+    events: Vec<shared::webhook::WebhookEvent>,
+) -> shared::dto::WebhookEndpointView {
+    shared::dto::WebhookEndpointView {
+        id: uuid(&e.id),
+        url: e.url.clone(),
+        description: e.description.clone(),
+        events,
+        active: e.active,
+        previous_secret_until: e
+            .previous_secret
+            .as_ref()
+            .and(e.previous_secret_until)
+            .map(rfc3339),
+        created_at: rfc3339(e.created_at),
+        updated_at: rfc3339(e.updated_at),
+    }
+}
+
+/// A delivery with its attempts (the delivery log); not its body.
+pub fn webhook_delivery_view(
+    d: &crate::db::models::WebhookDelivery,
+    attempts: &[crate::db::models::WebhookAttempt],
+) -> shared::dto::WebhookDeliveryView {
+    let status = |s: Option<i32>| s.and_then(|s| u16::try_from(s).ok());
+    shared::dto::WebhookDeliveryView {
+        id: uuid(&d.id),
+        endpoint_id: uuid(&d.endpoint_id),
+        event_id: uuid(&d.event_id),
+        event_type: d.event_type,
+        contract_id: d.contract_id.as_deref().map(uuid),
+        state: d.state,
+        last_status: status(d.last_status),
+        last_error: d.last_error.clone(),
+        created_at: rfc3339(d.created_at),
+        delivered_at: d.delivered_at.map(rfc3339),
+        attempts: attempts
+            .iter()
+            .filter(|a| a.delivery_id == d.id)
+            .map(|a| shared::dto::WebhookAttemptView {
+                attempt: a.attempt,
+                at: rfc3339(a.at),
+                status: status(a.status),
+                duration_ms: u64::try_from(a.duration_ms).unwrap_or(0),
+                error: a.error.clone(),
+            })
+            .collect(),
+    }
+}

@@ -35,3 +35,5 @@ mod exports;
 mod limits;
 // Search over a large contract list.
 mod search;
+// Webhooks (Webhook 通知).
+mod webhooks;

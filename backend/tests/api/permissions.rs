@@ -218,6 +218,14 @@ async fn each_role_can_do_exactly_its_share(backend: Backend) {
                 json!({"years": 10}),
                 "set a contract's retention years",
             ),
+            // Webhooks (Webhook 通知).
+            (
+                admin_like,
+                "GET",
+                "/api/v1/webhooks".to_owned(),
+                json!(null),
+                "list the webhook endpoints",
+            ),
             (
                 edit_book,
                 "POST",

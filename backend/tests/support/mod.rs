@@ -126,3 +126,99 @@ impl Drop for SmtpSink {
         let _ = self.child.wait();
     }
 }
+
+// Webhooks (Webhook 通知).
+/// `tests/webhook_receiver.py` (Python's standard library only) on a port, checking
+/// signatures with the secrets in `dir/secrets` and recording into `dir`; killed on drop.
+/// Stopped and started again on the same port and directory to play a receiver that is down.
+pub struct WebhookReceiver {
+    child: Option<Child>,
+    /// The port it listens on (127.0.0.1).
+    pub port: u16,
+    /// Where it records.
+    pub dir: PathBuf,
+}
+
+impl WebhookReceiver {
+    /// A receiver on a free port recording into `dir` (not started yet).
+    pub fn new(dir: &Path) -> WebhookReceiver {
+        std::fs::create_dir_all(dir).unwrap();
+        WebhookReceiver {
+            child: None,
+            port: free_port(),
+            dir: dir.to_owned(),
+        }
+    }
+
+    /// Its URL.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/hooks/tachiai", self.port)
+    }
+
+    /// Starts it and waits until it accepts connections.
+    pub fn start(&mut self) {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/webhook_receiver.py");
+        let mut child = Command::new("python3")
+            .arg(script)
+            .arg(self.port.to_string())
+            .arg(&self.dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start the webhook receiver (python3)");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert_eq!(line.trim(), "ready", "the webhook receiver did not start");
+        self.child = Some(child);
+    }
+
+    /// Kills it (nothing listens on its port until [`WebhookReceiver::start`]).
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Accept signatures by these secrets (and no others).
+    pub fn accept_secrets(&self, secrets: &[&str]) {
+        std::fs::write(self.dir.join("secrets"), secrets.join("\n")).unwrap();
+    }
+
+    /// Answer each request only after `seconds` (0: at once).
+    pub fn slow(&self, seconds: u64) {
+        let path = self.dir.join("slow");
+        if seconds == 0 {
+            let _ = std::fs::remove_file(path);
+        } else {
+            std::fs::write(path, seconds.to_string()).unwrap();
+        }
+    }
+
+    fn lines(&self, name: &str) -> Vec<serde_json::Value> {
+        std::fs::read_to_string(self.dir.join(name))
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    /// Every request received: `event_id`, `signature`, `body`, `verdict`.
+    pub fn raw(&self) -> Vec<serde_json::Value> {
+        self.lines("raw.jsonl")
+    }
+
+    /// Each event accepted, once: `event_id`, `type`, `event` (the parsed body).
+    pub fn accepted(&self) -> Vec<serde_json::Value> {
+        self.lines("accepted.jsonl")
+    }
+}
+
+impl Drop for WebhookReceiver {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

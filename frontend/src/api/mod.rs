@@ -23,6 +23,8 @@ pub mod retention;
 pub mod reports;
 // Records management: the fiscal-year export.
 pub mod exports;
+// Webhooks (Webhook 通知).
+pub mod webhooks;
 
 use std::cell::RefCell;
 use std::rc::Rc;

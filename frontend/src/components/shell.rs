@@ -67,6 +67,12 @@ const MENU: &[(&str, K, Option<Permission>)] = &[
     ),
     // Records management: the fiscal-year export.
     ("/exports", K::NavExports, Some(Permission::ExportRecords)),
+    // Webhooks (Webhook 通知).
+    (
+        "/webhooks",
+        K::NavWebhooks,
+        Some(Permission::ManageWebhooks),
+    ),
 ];
 
 /// The logged-in frame; child routes render in its `<main>`.

@@ -32,3 +32,5 @@ pub mod retention_settings;
 pub mod reports;
 // Records management: the fiscal-year export.
 pub mod exports;
+// Webhooks (Webhook 通知).
+pub mod webhooks;

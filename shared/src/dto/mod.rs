@@ -82,6 +82,12 @@ pub use exports::{ExportEncoding, ExportState, ExportView, FiscalYearExportReque
 pub use rate_limits::{
     MAX_TOKEN_REQUESTS_PER_MINUTE, MIN_TOKEN_REQUESTS_PER_MINUTE, RateLimitRequest, RateLimitView,
 };
+// Webhooks (Webhook 通知).
+mod webhooks;
+pub use webhooks::{
+    WebhookAttemptView, WebhookDeliveryView, WebhookEndpointRequest, WebhookEndpointView,
+    WebhookRotateRequest, WebhookSecretView,
+};
 
 use serde::{Deserialize, Serialize};
 

@@ -28,6 +28,8 @@ pub mod idempotency_keys;
 pub mod tenant_rate_limits;
 // Demonstration data (tachiai admin seed).
 pub mod seed;
+// Webhooks (Webhook 通知).
+pub mod webhooks;
 
 /// `LIMIT`/`OFFSET` of a 1-based page.
 pub fn page_bounds(page: u32, per_page: u32) -> (i64, i64) {

@@ -15,13 +15,15 @@ use super::{Loaded, approvals_of, approver_ids, current_step, transition};
 use crate::clock::Millis;
 use crate::db::AnyConnection;
 use crate::db::ids::{ContractId, TenantId, UserId};
-use crate::db::models::{ApprovalDecisionRow, ApprovalStep};
+use crate::db::models::{ApprovalDecisionRow, ApprovalStep, Contract};
 use crate::db::queries::{approvals, departments, documents, recipients, tenants, users};
 use crate::mail::{self, MailTemplate};
 use crate::workflow::actor::Actor;
 use crate::workflow::error::{WorkflowError, WorkflowResult};
 use crate::workflow::sealing;
 use crate::workflow::signing::{self, Links, Notice};
+use crate::workflow::webhooks;
+use shared::webhook::WebhookEvent;
 
 /// A staff action on a contract: submit, approve, reject, withdraw, send, send back, cancel,
 /// remind. Each is one function below; all go through [`perform`].
@@ -93,8 +95,34 @@ fn perform(
         }
         effect(conn, l, &mut details)?;
         staff_notices(conn, actor, links, l, action, comment)?;
+        if let Some(event) = published(action) {
+            let after = Contract {
+                state: next,
+                ..l.contract.clone()
+            };
+            webhooks::emit(conn, event, &after)?;
+        }
         actor.audit(conn, audit_action, Some(("contract", id)), details)
     })
+}
+
+/// The webhook event a staff action publishes, if any.
+fn published(action: ContractAction) -> Option<WebhookEvent> {
+    match action {
+        ContractAction::Send => Some(WebhookEvent::ContractSent),
+        ContractAction::Cancel => Some(WebhookEvent::ContractCancelled),
+        ContractAction::Submit
+        | ContractAction::Approve
+        | ContractAction::Reject
+        | ContractAction::Withdraw
+        | ContractAction::SendBack
+        | ContractAction::Remind
+        | ContractAction::Edit
+        | ContractAction::Duplicate
+        | ContractAction::DownloadSigned
+        | ContractAction::DownloadCertificate
+        | ContractAction::DownloadZip => None,
+    }
 }
 
 /// 承認申請: a new approval round starts.
