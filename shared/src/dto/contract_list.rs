@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::contract::ContractState;
+use crate::dto::paging;
 use crate::problem::FieldError;
 use crate::validate::ValidationError;
 
@@ -58,8 +59,10 @@ impl ContractSort {
 #[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct ContractListQuery {
     /// 1-based page (default 1).
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 1_000_000))]
     pub page: Option<u32>,
     /// Items per page (default 50, at most 500).
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 500))]
     pub per_page: Option<u32>,
     /// Free text over 件名, 契約番号 and 相手方.
     pub q: Option<String>,
@@ -94,6 +97,7 @@ pub struct ContractListQuery {
     #[cfg_attr(feature = "openapi", param(value_type = Option<bool>))]
     pub returned_to_me: bool,
     /// Only contracts whose answer deadline (回答期限) is within this many days (0–365).
+    #[cfg_attr(feature = "openapi", param(minimum = 0, maximum = 365))]
     pub expires_within_days: Option<u32>,
 }
 
@@ -128,6 +132,15 @@ impl ContractListQuery {
         fn number<T: std::str::FromStr>(v: &str) -> Result<T, ValidationError> {
             v.parse().map_err(|_| ValidationError::OutOfRange)
         }
+        fn bounded(v: &str, ok: fn(u32) -> bool) -> Result<u32, ValidationError> {
+            number(v).and_then(|n| {
+                if ok(n) {
+                    Ok(n)
+                } else {
+                    Err(ValidationError::OutOfRange)
+                }
+            })
+        }
         fn flag(v: &str) -> Result<bool, ValidationError> {
             match v {
                 "true" => Ok(true),
@@ -146,8 +159,10 @@ impl ContractListQuery {
                 continue;
             }
             let parsed = match key {
-                "page" => number(value).map(|v| q.page = Some(v)),
-                "per_page" => number(value).map(|v| q.per_page = Some(v)),
+                "page" => bounded(value, paging::page_in_range).map(|v| q.page = Some(v)),
+                "per_page" => {
+                    bounded(value, paging::per_page_in_range).map(|v| q.per_page = Some(v))
+                }
                 "q" => text(value).map(|v| q.q = v),
                 "title" => text(value).map(|v| q.title = v),
                 "contract_number" => text(value).map(|v| q.contract_number = v),

@@ -92,3 +92,5 @@ pub struct Page<T> {
     /// Items on all pages.
     pub total: u64,
 }
+// The paging bounds every list shares (the OpenAPI document states them).
+pub mod paging;
