@@ -218,7 +218,7 @@ fn raw_uploads_are_binary_bodies() {
             "/api/v1/contracts/{id}/documents",
             "application/octet-stream",
         ),
-        ("/api/v1/verify", "application/pdf"),
+        ("/api/v1/verify", "application/octet-stream"),
     ] {
         let body = &doc["paths"][path]["post"]["requestBody"];
         assert_eq!(body["required"], true, "{path}");

@@ -48,6 +48,7 @@ from tachiai_client.models import (
     ApprovalRouteRequest,
     ApprovalRule,
     ApprovalStepRequest,
+    CommentRequest,
     ContractRequest,
     ContractState,
     ContractView,
@@ -159,11 +160,17 @@ def main() -> None:
     contract = expect(contracts_set_route.sync_detailed(cid, client=staff, body=route), HTTPStatus.OK)
 
     step("submit, approve, send")
-    contract = expect(contracts_submit.sync_detailed(cid, client=staff), HTTPStatus.OK)
+    # The comment is optional: `None` sends no body, as the document allows.
+    contract = expect(contracts_submit.sync_detailed(cid, client=staff, body=None), HTTPStatus.OK)
     assert contract.state == ContractState.PENDING_APPROVAL, contract.state
-    contract = expect(contracts_approve.sync_detailed(cid, client=approver), HTTPStatus.OK)
+    contract = expect(
+        contracts_approve.sync_detailed(
+            cid, client=approver, body=CommentRequest(comment="内容を確認しました")
+        ),
+        HTTPStatus.OK,
+    )
     assert contract.state == ContractState.APPROVED, contract.state
-    contract = expect(contracts_send.sync_detailed(cid, client=staff), HTTPStatus.OK)
+    contract = expect(contracts_send.sync_detailed(cid, client=staff, body=None), HTTPStatus.OK)
     assert contract.state == ContractState.SENT, contract.state
 
     step("the counterparty confirms with the mailed code and agrees")

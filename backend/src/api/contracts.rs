@@ -158,7 +158,8 @@ pub struct UploadQuery {
 /// `Content-Type` is ignored.
 #[utoipa::path(post, path = "/api/v1/contracts/{id}/documents", tag = "contracts",
     params(("id" = Uuid, Path), UploadQuery),
-    request_body(content = inline(crate::api::binary::Binary), content_type = "application/octet-stream", description = "The file's raw bytes"),
+    request_body(description = "The file's raw bytes (any `Content-Type`: it is not looked at)",
+        content = inline(crate::api::binary::Binary), content_type = "application/octet-stream"),
     responses((status = 201, body = ContractView),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn upload(

@@ -29,6 +29,8 @@ pub enum Access {
     Session,
     /// The session cookie or an API token.
     SessionOrToken,
+    /// The session cookie if there is one (the session probe answers without one too).
+    OptionalSession,
 }
 
 impl Access {
@@ -37,7 +39,8 @@ impl Access {
         match (self, other) {
             (Access::Public, a) | (a, Access::Public) => a,
             (Access::Session, _) | (_, Access::Session) => Access::Session,
-            _ => Access::SessionOrToken,
+            (Access::SessionOrToken, _) | (_, Access::SessionOrToken) => Access::SessionOrToken,
+            _ => Access::OptionalSession,
         }
     }
 
@@ -57,7 +60,10 @@ impl Access {
         match self {
             Access::Public => None,
             Access::Session => Some(vec![session()]),
-            Access::SessionOrToken => Some(vec![session(), token()]),
+            // The token first: what an integrator uses (and a client, or a fuzzer, picks first).
+            Access::SessionOrToken => Some(vec![token(), session()]),
+            // `{}`: no credential is an alternative too.
+            Access::OptionalSession => Some(vec![session(), SecurityRequirement::default()]),
         }
     }
 }
@@ -79,7 +85,7 @@ impl Credential for SessionUser {
     const ACCESS: Access = Access::Session;
 }
 impl Credential for OptionalSession {
-    const ACCESS: Access = Access::Session;
+    const ACCESS: Access = Access::OptionalSession;
 }
 impl Credential for actix_web::HttpRequest {}
 impl Credential for web::Payload {}

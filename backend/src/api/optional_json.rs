@@ -1,7 +1,7 @@
 //! A JSON body the client may leave out. actix's `Option<Json<T>>` also turns a malformed or
 //! wrongly typed body into `None`, so a request the OpenAPI document forbids would pass as one
-//! without a body; here an empty body is `None` and any other body must be valid JSON of `T`
-//! (refused as `Json` refuses it: `malformed_request`, `unsupported_media_type` …).
+//! without a body; here an empty body or JSON `null` is `None` and any other body must be valid
+//! JSON of `T` (refused as `Json` refuses it: `malformed_request`, `unsupported_media_type` …).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -28,7 +28,8 @@ impl<T: DeserializeOwned + 'static> FromRequest for OptionalJson<T> {
         if !chunked && length.unwrap_or(0) == 0 {
             return Box::pin(async { Ok(OptionalJson(None)) });
         }
-        let body = web::Json::<T>::from_request(req, payload);
-        Box::pin(async move { Ok(OptionalJson(Some(body.await?.into_inner()))) })
+        // JSON `null` is no body too, as the document's `oneOf [T, null]` says.
+        let body = web::Json::<Option<T>>::from_request(req, payload);
+        Box::pin(async move { Ok(OptionalJson(body.await?.into_inner())) })
     }
 }

@@ -123,7 +123,18 @@ impl ContractListQuery {
         "page",
     ];
 
-    /// Reads `key=value` pairs (already percent-decoded). Empty values count as absent. Returns
+    /// The keys whose blank value counts as absent: the free-text filters, and the strings.
+    const BLANK_IS_ABSENT: &'static [&'static str] = &[
+        "q",
+        "title",
+        "contract_number",
+        "counterparty",
+        "state",
+        "concluded_from",
+        "concluded_to",
+    ];
+
+    /// Reads `key=value` pairs (already percent-decoded). Blank text filters count as absent. Returns
     /// what could be read and, per key, what could not (an unknown key included): the server
     /// refuses the query on any error, the browser app ignores the bad parts of its URL.
     pub fn parse_pairs<'a>(
@@ -155,7 +166,9 @@ impl ContractListQuery {
         let mut errors = Vec::new();
         for (key, value) in pairs {
             let value = value.trim();
-            if value.is_empty() {
+            // A blank text filter is no filter; a blank number, id, flag or order is no value
+            // of its type, and the server refuses it as the OpenAPI document says.
+            if value.is_empty() && Self::BLANK_IS_ABSENT.contains(&key) {
                 continue;
             }
             let parsed = match key {
@@ -282,9 +295,14 @@ mod tests {
             ("per_page", "-1"),
             ("colour", "red"),
             ("title", ""),
+            ("department_id", ""),
+            ("per_page", "501"),
         ]);
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["state", "per_page", "colour"]);
+        assert_eq!(
+            fields,
+            ["state", "per_page", "colour", "department_id", "per_page"]
+        );
         assert_eq!(partial.sort, Some(ContractSort::Number));
         assert_eq!(partial.title, None);
     }
