@@ -26,8 +26,8 @@ use std::time::Instant;
 
 use serde_json::{Value, json};
 
-use helpers::{ADMIN_PASSWORD, Backend, Session, TestDb};
-use server::{Server, set_up_org};
+use helpers::{Backend, Session, TestDb};
+use server::{Server, send_contract, set_up_org};
 use support::validators_required;
 
 /// The repository's root.
@@ -91,7 +91,19 @@ fn schemathesis_finds_the_server_true_to_its_document() {
     };
     let db = TestDb::create(Backend::Sqlite).unwrap();
     let server = Server::start("serve", &db, &db.dir.join("data"), &[]);
-    let admin = server.login("admin", ADMIN_PASSWORD);
+    // Data for the answers to show: users, a department, a contract sent with its documents,
+    // recipients and approvals (the contract paths use its id), and their audit events.
+    let org = set_up_org(&server);
+    let cid = send_contract(
+        &[&server],
+        &org,
+        "庁舎清掃業務委託契約",
+        &support::corpus("libreoffice-ja-contract.pdf"),
+        json!([{"organization_name": "株式会社テスト商事", "name": "山田 太郎",
+                "email": "yamada@example.co.jp"}]),
+        true,
+    );
+    let admin = org.admin;
     let token = api_token(&server, &admin, "schemathesis");
 
     let mut doc = document();
@@ -110,6 +122,7 @@ fn schemathesis_finds_the_server_true_to_its_document() {
         .env("TACHIAI_API_TOKEN", &token)
         .env("TACHIAI_SESSION_COOKIE", &admin.cookie)
         .env("TACHIAI_CSRF_TOKEN", &admin.csrf)
+        .env("TACHIAI_CONTRACT_ID", &cid)
         .arg("--config-file")
         .arg(root().join("tools/api-contract/schemathesis.toml"))
         .args(["--no-color", "run"])
@@ -122,7 +135,9 @@ fn schemathesis_finds_the_server_true_to_its_document() {
         ])
         .args(["--checks", CHECKS, "--max-examples", &examples])
         .args(["--phases", "examples,coverage,fuzzing", "--mode", "all"])
-        .args(["--seed", "17", "--workers", "2", "--request-timeout", "60"])
+        // One worker: hypothesis describing its strategies from several threads at once trips
+        // over CPython 3.11's parser ("AST constructor recursion depth mismatch", seen once).
+        .args(["--seed", "17", "--workers", "1", "--request-timeout", "60"])
         .args([
             "--suppress-health-check",
             "all",
