@@ -30,7 +30,7 @@ use crate::access::Permission;
 macro_rules! stored_enum {
     (
         $(#[$meta:meta])*
-        pub enum $name:ident { $( $(#[$doc:meta])* $variant:ident = $wire:literal, )* }
+        pub enum $name:ident { $( $(#[$doc:meta])* $variant:ident = $wire:tt, )* }
     ) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

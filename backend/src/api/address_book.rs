@@ -18,8 +18,12 @@ use crate::workflow::{PageRequest, address_book};
 #[serde(deny_unknown_fields)]
 pub struct ListOrganizationsQuery {
     /// 1-based page (default 1).
+    #[serde(default, deserialize_with = "shared::dto::paging::page")]
+    #[param(minimum = 1, maximum = 1_000_000)]
     page: Option<u32>,
     /// Items per page (default 50, at most 500).
+    #[serde(default, deserialize_with = "shared::dto::paging::per_page")]
+    #[param(minimum = 1, maximum = 500)]
     per_page: Option<u32>,
     /// Part of the name or its kana.
     q: Option<String>,

@@ -16,6 +16,7 @@ use uuid::Uuid;
 use crate::api::download::{ascii_name, attachment};
 use crate::api::error::{ApiError, ApiResult};
 use crate::api::extract::Authenticated;
+use crate::api::optional_json::OptionalJson;
 use crate::startup::AppState;
 use crate::workflow::contracts::file_type::FileType;
 use crate::workflow::contracts::{self, Upload};
@@ -157,7 +158,8 @@ pub struct UploadQuery {
 /// `Content-Type` is ignored.
 #[utoipa::path(post, path = "/api/v1/contracts/{id}/documents", tag = "contracts",
     params(("id" = Uuid, Path), UploadQuery),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    request_body(description = "The file's raw bytes (any `Content-Type`: it is not looked at)",
+        content = inline(crate::api::binary::Binary), content_type = "application/octet-stream"),
     responses((status = 201, body = ContractView),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn upload(
@@ -245,7 +247,8 @@ impl DownloadQuery {
 /// `Content-Disposition` per RFC 6266 / RFC 5987).
 #[utoipa::path(get, path = "/api/v1/contracts/{id}/documents/{document_id}", tag = "contracts",
     params(("id" = Uuid, Path), ("document_id" = Uuid, Path), DownloadQuery),
-    responses((status = 200, content_type = "application/pdf", body = Vec<u8>),
+    responses((status = 200, content_type = "*/*", body = inline(crate::api::binary::Binary),
+               description = "The file, byte-exact, as its own media type: `application/pdf` for the main, sealed and certificate PDFs, an attachment as its accepted type"),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn download(
     state: web::Data<AppState>,
@@ -300,7 +303,7 @@ pub async fn file_response(req: &HttpRequest, d: contracts::Download) -> ApiResu
 /// Downloads one contract as a ZIP: originals, the sealed PDF, the completion certificate,
 /// attachments, the event log (CSV, JSON), the data (JSON) and a manifest with every SHA-256.
 #[utoipa::path(get, path = "/api/v1/contracts/{id}/archive", tag = "contracts", params(("id" = Uuid, Path)),
-    responses((status = 200, content_type = "application/zip", body = Vec<u8>),
+    responses((status = 200, content_type = "application/zip", body = inline(crate::api::binary::Binary)),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn archive_one(
     state: web::Data<AppState>,
@@ -315,7 +318,7 @@ pub async fn archive_one(
 /// Downloads several contracts as one ZIP (at most 200).
 #[utoipa::path(post, path = "/api/v1/contracts/archive", tag = "contracts",
     request_body = ArchiveRequest,
-    responses((status = 200, content_type = "application/zip", body = Vec<u8>),
+    responses((status = 200, content_type = "application/zip", body = inline(crate::api::binary::Binary)),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn archive_many(
     state: web::Data<AppState>,
@@ -400,17 +403,17 @@ macro_rules! action_endpoint {
     ($fn:ident, $path:literal, $action:expr, $doc:literal) => {
         #[doc = $doc]
         #[utoipa::path(post, path = $path, tag = "contracts", params(("id" = Uuid, Path)),
-            request_body(content = CommentRequest, description = "Optional comment", content_type = "application/json"),
+            request_body(content = Option<CommentRequest>, description = "An optional comment; the body may be left out", content_type = "application/json"),
             responses((status = 200, body = ContractView),
                       (status = "4XX", body = Problem, content_type = "application/problem+json")))]
         pub async fn $fn(
             state: web::Data<AppState>,
             Authenticated(actor): Authenticated,
             id: web::Path<Uuid>,
-            body: Option<web::Json<CommentRequest>>,
+            body: OptionalJson<CommentRequest>,
         ) -> ApiResult<web::Json<ContractView>> {
             let id = id.into_inner().to_string();
-            let comment = body.map(|b| b.into_inner().comment).unwrap_or_default();
+            let comment = body.0.map(|b| b.comment).unwrap_or_default();
             let links = Links::new(&state.config.public_url);
             let view = state
                 .run(move |conn| contracts::act(conn, &actor, &links, &id, $action, &comment))

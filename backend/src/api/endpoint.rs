@@ -9,12 +9,14 @@
 
 use actix_web::body::BoxBody;
 use actix_web::dev::ServiceRequest;
+use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::{Next, from_fn};
-use actix_web::{FromRequest, Handler, Responder, guard, http::Method, web};
+use actix_web::{FromRequest, Handler, Responder, guard, web};
 use utoipa::openapi::path::{Operation, PathItem};
+use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::schema::Schema;
 use utoipa::openapi::security::SecurityRequirement;
-use utoipa::openapi::{OpenApi, RefOr};
+use utoipa::openapi::{Content, OpenApi, Ref, RefOr};
 
 use crate::api::extract::{Authenticated, OptionalSession, SessionActor, SessionUser};
 use crate::api::limits_doc;
@@ -32,6 +34,8 @@ pub enum Access {
     Session,
     /// The session cookie or an API token.
     SessionOrToken,
+    /// The session cookie if there is one (the session probe answers without one too).
+    OptionalSession,
 }
 
 impl Access {
@@ -40,17 +44,31 @@ impl Access {
         match (self, other) {
             (Access::Public, a) | (a, Access::Public) => a,
             (Access::Session, _) | (_, Access::Session) => Access::Session,
-            _ => Access::SessionOrToken,
+            (Access::SessionOrToken, _) | (_, Access::SessionOrToken) => Access::SessionOrToken,
+            _ => Access::OptionalSession,
         }
     }
 
-    fn security(self) -> Option<Vec<SecurityRequirement>> {
-        let session = || SecurityRequirement::new("session", Vec::<String>::new());
+    /// The requirements of an operation: a state-changing one at a session needs the
+    /// session's `X-CSRF-Token` header too (the `csrf` scheme, in the same requirement).
+    fn security(self, method: &Method) -> Option<Vec<SecurityRequirement>> {
+        let changes_state = !matches!(*method, Method::GET | Method::HEAD);
+        let session = || {
+            let s = SecurityRequirement::new("session", Vec::<String>::new());
+            if changes_state {
+                s.add("csrf", Vec::<String>::new())
+            } else {
+                s
+            }
+        };
         let token = || SecurityRequirement::new("api_token", Vec::<String>::new());
         match self {
             Access::Public => None,
             Access::Session => Some(vec![session()]),
-            Access::SessionOrToken => Some(vec![session(), token()]),
+            // The token first: what an integrator uses (and a client, or a fuzzer, picks first).
+            Access::SessionOrToken => Some(vec![token(), session()]),
+            // `{}`: no credential is an alternative too.
+            Access::OptionalSession => Some(vec![session(), SecurityRequirement::default()]),
         }
     }
 }
@@ -72,13 +90,14 @@ impl Credential for SessionUser {
     const ACCESS: Access = Access::Session;
 }
 impl Credential for OptionalSession {
-    const ACCESS: Access = Access::Session;
+    const ACCESS: Access = Access::OptionalSession;
 }
 impl Credential for actix_web::HttpRequest {}
 impl Credential for web::Payload {}
 impl Credential for web::Bytes {}
 impl<T> Credential for web::Data<T> {}
 impl<T> Credential for web::Json<T> {}
+impl<T> Credential for crate::api::optional_json::OptionalJson<T> {}
 impl<T> Credential for web::Path<T> {}
 impl<T> Credential for web::Query<T> {}
 impl<T: Credential> Credential for Option<T> {
@@ -119,8 +138,9 @@ pub struct Endpoint {
 }
 
 impl Endpoint {
-    /// `doc` is the handler's own document: one path with one operation.
-    pub fn new<F, Args>(doc: OpenApi, handler: F) -> Endpoint
+    /// `doc` is the handler's own document: one path with one operation. `operation_id` is
+    /// unique (`module_handler`): generated clients name their functions after it.
+    pub fn new<F, Args>(doc: OpenApi, operation_id: &str, handler: F) -> Endpoint
     where
         F: Handler<Args>,
         Args: FromRequest + Credentials + 'static,
@@ -130,7 +150,8 @@ impl Endpoint {
         let (Some((path, item)), None) = (paths.next(), paths.next()) else {
             panic!("a handler documents exactly one path");
         };
-        let (method, operation) = only_operation(item, &path);
+        let (method, mut operation) = only_operation(item, &path);
+        operation.operation_id = Some(operation_id.to_owned());
         let route = path
             .strip_prefix(PREFIX)
             .unwrap_or_else(|| panic!("{path} is not under {PREFIX}"))
@@ -167,7 +188,8 @@ impl Endpoint {
     /// Adds the operation, with the credentials it accepts, and the schemas it refers to.
     pub fn document(self, doc: &mut OpenApi) {
         let mut operation = self.operation;
-        operation.security = self.access.security();
+        operation.security = self.access.security(&self.method);
+        add_problem_responses(&mut operation);
         let idempotent = self.method == Method::POST && self.access != Access::Public;
         let limited = self.access != Access::Session && self.path != format!("{PREFIX}/health");
         limits_doc::document(&mut operation, idempotent, limited);
@@ -182,6 +204,57 @@ impl Endpoint {
         *slot = Some(operation);
         let components = doc.components.get_or_insert_with(Default::default);
         components.schemas.extend(self.schemas);
+    }
+}
+
+/// Every operation may answer a client error (a malformed request, a missing credential, a
+/// budget exceeded …) and a server error (`internal_error` with its request id,
+/// `service_unavailable` while the database is away), each as a problem document; an
+/// operation that names none of a class gets the class's range.
+fn add_problem_responses(operation: &mut Operation) {
+    let responses = &mut operation.responses.responses;
+    for (class, range, description) in [
+        (
+            '4',
+            "4XX",
+            "A client error: the problem's `code` says which.",
+        ),
+        (
+            '5',
+            "5XX",
+            "internal_error (with a request_id to report) or service_unavailable.",
+        ),
+    ] {
+        if responses.keys().any(|k| k.starts_with(class)) {
+            continue;
+        }
+        let content = Content::new(Some(Ref::from_schema_name("Problem")));
+        let response = ResponseBuilder::new()
+            .description(description)
+            .content("application/problem+json", content)
+            .build();
+        responses.insert(range.to_owned(), RefOr::T(response));
+    }
+    // OpenAPI requires a description on every response; a handler's doc may leave it out.
+    for (code, response) in responses.iter_mut() {
+        if let RefOr::T(response) = response
+            && response.description.is_empty()
+        {
+            response.description = describe_status(code);
+        }
+    }
+}
+
+/// The reason phrase of `code` (`"200"` → `OK`), or the class of a range (`"4XX"`).
+fn describe_status(code: &str) -> String {
+    match code
+        .parse::<u16>()
+        .ok()
+        .and_then(|c| StatusCode::from_u16(c).ok())
+    {
+        Some(status) => status.canonical_reason().unwrap_or("").to_owned(),
+        None if code.starts_with('4') => "A client error: the problem's `code` says which.".into(),
+        None => "A server error.".into(),
     }
 }
 

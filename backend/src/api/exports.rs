@@ -63,7 +63,7 @@ pub async fn get(
 
 /// Downloads a finished export (ZIP); `export_not_ready` before it is done.
 #[utoipa::path(get, path = "/api/v1/exports/{id}/download", tag = "exports", params(("id" = Uuid, Path)),
-    responses((status = 200, content_type = "application/zip", body = Vec<u8>),
+    responses((status = 200, content_type = "application/zip", body = inline(crate::api::binary::Binary)),
               (status = "4XX", body = Problem, content_type = "application/problem+json",
                description = "export_not_ready, not_found, forbidden")))]
 pub async fn download(

@@ -39,6 +39,10 @@ pub mod rate_limit;
 pub mod rate_limits;
 // Webhooks (Webhook 通知).
 pub mod webhooks;
+// A JSON body the client may leave out (the contract actions' comment).
+pub mod optional_json;
+// The schema of a raw file body.
+pub mod binary;
 
 use actix_web::web;
 use serde::Deserialize;
@@ -53,8 +57,12 @@ use crate::workflow::PageRequest;
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
     /// 1-based page (default 1).
+    #[serde(default, deserialize_with = "shared::dto::paging::page")]
+    #[param(minimum = 1, maximum = 1_000_000)]
     page: Option<u32>,
     /// Items per page (default 50, at most 500).
+    #[serde(default, deserialize_with = "shared::dto::paging::per_page")]
+    #[param(minimum = 1, maximum = 500)]
     per_page: Option<u32>,
 }
 
@@ -101,8 +109,8 @@ impl PageQuery {
 )]
 pub struct ApiDoc;
 
-/// Documents the two credentials (`session`: the cookie, with `X-CSRF-Token` on
-/// state-changing requests; `api_token`: `Authorization: Bearer tachiai_…`); which operations
+/// Documents the credentials (`session`: the cookie, with `csrf`, the `X-CSRF-Token` header,
+/// on state-changing requests; `api_token`: `Authorization: Bearer tachiai_…`); which operations
 /// accept which comes from their handlers' extractors (`endpoint::Credential`).
 struct SecurityAddon;
 
@@ -116,6 +124,14 @@ impl Modify for SecurityAddon {
                 .into(),
         );
         components.add_security_scheme("session", SecurityScheme::ApiKey(ApiKey::Cookie(cookie)));
+        let mut csrf = ApiKeyValue::new(extract::CSRF_HEADER);
+        csrf.description = Some(
+            "CSRFトークン / the `csrf_token` of the session (`POST /api/v1/auth/login`, \
+             `GET /api/v1/auth/session`), required with the session cookie on every \
+             state-changing request (403 `csrf_token_invalid` without it); not with an API token."
+                .into(),
+        );
+        components.add_security_scheme("csrf", SecurityScheme::ApiKey(ApiKey::Header(csrf)));
         components.add_security_scheme(
             "api_token",
             SecurityScheme::Http(
@@ -143,7 +159,11 @@ macro_rules! endpoints {
                 #[derive(OpenApi)]
                 #[openapi(paths($module::$handler))]
                 struct Doc;
-                endpoint::Endpoint::new(Doc::openapi(), $module::$handler)
+                endpoint::Endpoint::new(
+                    Doc::openapi(),
+                    concat!(stringify!($module), "_", stringify!($handler)),
+                    $module::$handler,
+                )
             }),*]
         }
     };

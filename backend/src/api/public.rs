@@ -19,7 +19,8 @@ use crate::workflow::verification;
 /// the reader's own limits on what one PDF may make it do (`pdf_too_complex`). No database
 /// connection is held while the PDF is read.
 #[utoipa::path(post, path = "/api/v1/verify", tag = "verification",
-    request_body(content = Vec<u8>, content_type = "application/pdf"),
+    request_body(description = "The PDF's raw bytes (any `Content-Type`: it is not looked at)",
+        content = inline(crate::api::binary::Binary), content_type = "application/octet-stream"),
     responses((status = 200, body = PublicVerificationView),
               (status = "4XX", body = Problem, content_type = "application/problem+json"),
               (status = 503, body = Problem, content_type = "application/problem+json")))]

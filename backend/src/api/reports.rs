@@ -34,7 +34,7 @@ pub struct ReportQuery {
     params(("month" = String, Path, description = "`YYYY-MM`, e.g. `2026-11`"), ReportQuery),
     responses((status = 200, body = MonthlyReportView),
               (status = 200, content_type = "text/csv", body = String),
-              (status = 200, content_type = "application/pdf", body = Vec<u8>),
+              (status = 200, content_type = "application/pdf", body = inline(crate::api::binary::Binary)),
               (status = "4XX", body = Problem, content_type = "application/problem+json",
                description = "report_month_invalid, report_month_in_future, report_format_invalid, forbidden")))]
 pub async fn monthly(

@@ -92,7 +92,8 @@ pub async fn verify(
 /// Downloads a file of the contract (confirmed session).
 #[utoipa::path(get, path = "/api/v1/signing/{token}/documents/{document_id}", tag = "signing",
     params(("token" = String, Path), ("document_id" = Uuid, Path), DownloadQuery),
-    responses((status = 200, content_type = "application/pdf", body = Vec<u8>),
+    responses((status = 200, content_type = "*/*", body = inline(crate::api::binary::Binary),
+               description = "The file, byte-exact, as its own media type: `application/pdf` for the main, sealed and certificate PDFs, an attachment as its accepted type"),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn download(
     state: web::Data<AppState>,

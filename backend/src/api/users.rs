@@ -18,8 +18,12 @@ use crate::workflow::{PageRequest, users};
 #[serde(deny_unknown_fields)]
 pub struct ListUsersQuery {
     /// 1-based page (default 1).
+    #[serde(default, deserialize_with = "shared::dto::paging::page")]
+    #[param(minimum = 1, maximum = 1_000_000)]
     page: Option<u32>,
     /// Items per page (default 50, at most 500).
+    #[serde(default, deserialize_with = "shared::dto::paging::per_page")]
+    #[param(minimum = 1, maximum = 500)]
     per_page: Option<u32>,
     /// Part of the login ID, name or e-mail.
     q: Option<String>,

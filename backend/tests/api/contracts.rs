@@ -475,7 +475,7 @@ async fn forbidden_transitions_and_other_tenants(backend: Backend) {
         .post(
             &admin,
             "/api/v1/contracts",
-            json!({"title": "", "period_start": "2026-02-30", "amount_yen": -1}),
+            json!({"title": "", "counterparty_name": null, "period_start": "2026-02-30", "amount_yen": -1}),
         )
         .await;
     assert_eq!(st, 422, "{v}");

@@ -295,8 +295,17 @@ async fn lists_paginate(backend: Backend) {
         .get(&admin, "/api/v1/organizations?per_page=3&page=4")
         .await;
     assert_eq!(beyond["items"], json!([]), "{beyond}");
-    let (_, capped) = app
-        .get(&admin, "/api/v1/organizations?per_page=100000")
-        .await;
-    assert_eq!(capped["per_page"], 500);
+    // Beyond the documented bounds: refused, not clamped.
+    for query in ["per_page=100000", "per_page=0", "page=0", "page=1000001"] {
+        let (st, v) = app
+            .get(&admin, &format!("/api/v1/organizations?{query}"))
+            .await;
+        assert_eq!(
+            (st.as_u16(), v["code"].as_str()),
+            (400, Some("malformed_request")),
+            "{query}: {v}"
+        );
+    }
+    let (_, most) = app.get(&admin, "/api/v1/organizations?per_page=500").await;
+    assert_eq!(most["per_page"], 500);
 }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::contract::ContractState;
+use crate::dto::paging;
 use crate::problem::FieldError;
 use crate::validate::ValidationError;
 
@@ -58,8 +59,10 @@ impl ContractSort {
 #[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct ContractListQuery {
     /// 1-based page (default 1).
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 1_000_000))]
     pub page: Option<u32>,
     /// Items per page (default 50, at most 500).
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 500))]
     pub per_page: Option<u32>,
     /// Free text over 件名, 契約番号 and 相手方.
     pub q: Option<String>,
@@ -94,6 +97,7 @@ pub struct ContractListQuery {
     #[cfg_attr(feature = "openapi", param(value_type = Option<bool>))]
     pub returned_to_me: bool,
     /// Only contracts whose answer deadline (回答期限) is within this many days (0–365).
+    #[cfg_attr(feature = "openapi", param(minimum = 0, maximum = 365))]
     pub expires_within_days: Option<u32>,
     /// The `next_cursor` of the previous page (keyset pagination, preferred over `page`: it
     /// does not skip rows and stays fast deep into a long list). Only valid with the same sort.
@@ -123,7 +127,18 @@ impl ContractListQuery {
         "cursor",
     ];
 
-    /// Reads `key=value` pairs (already percent-decoded). Empty values count as absent. Returns
+    /// The keys whose blank value counts as absent: the free-text filters, and the strings.
+    const BLANK_IS_ABSENT: &'static [&'static str] = &[
+        "q",
+        "title",
+        "contract_number",
+        "counterparty",
+        "state",
+        "concluded_from",
+        "concluded_to",
+    ];
+
+    /// Reads `key=value` pairs (already percent-decoded). Blank text filters count as absent. Returns
     /// what could be read and, per key, what could not (an unknown key included): the server
     /// refuses the query on any error, the browser app ignores the bad parts of its URL.
     pub fn parse_pairs<'a>(
@@ -131,6 +146,15 @@ impl ContractListQuery {
     ) -> (ContractListQuery, Vec<FieldError>) {
         fn number<T: std::str::FromStr>(v: &str) -> Result<T, ValidationError> {
             v.parse().map_err(|_| ValidationError::OutOfRange)
+        }
+        fn bounded(v: &str, ok: fn(u32) -> bool) -> Result<u32, ValidationError> {
+            number(v).and_then(|n| {
+                if ok(n) {
+                    Ok(n)
+                } else {
+                    Err(ValidationError::OutOfRange)
+                }
+            })
         }
         fn flag(v: &str) -> Result<bool, ValidationError> {
             match v {
@@ -146,12 +170,16 @@ impl ContractListQuery {
         let mut errors = Vec::new();
         for (key, value) in pairs {
             let value = value.trim();
-            if value.is_empty() {
+            // A blank text filter is no filter; a blank number, id, flag or order is no value
+            // of its type, and the server refuses it as the OpenAPI document says.
+            if value.is_empty() && Self::BLANK_IS_ABSENT.contains(&key) {
                 continue;
             }
             let parsed = match key {
-                "page" => number(value).map(|v| q.page = Some(v)),
-                "per_page" => number(value).map(|v| q.per_page = Some(v)),
+                "page" => bounded(value, paging::page_in_range).map(|v| q.page = Some(v)),
+                "per_page" => {
+                    bounded(value, paging::per_page_in_range).map(|v| q.per_page = Some(v))
+                }
                 "q" => text(value).map(|v| q.q = v),
                 "title" => text(value).map(|v| q.title = v),
                 "contract_number" => text(value).map(|v| q.contract_number = v),
@@ -273,9 +301,14 @@ mod tests {
             ("per_page", "-1"),
             ("colour", "red"),
             ("title", ""),
+            ("department_id", ""),
+            ("per_page", "501"),
         ]);
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(fields, ["state", "per_page", "colour"]);
+        assert_eq!(
+            fields,
+            ["state", "per_page", "colour", "department_id", "per_page"]
+        );
         assert_eq!(partial.sort, Some(ContractSort::Number));
         assert_eq!(partial.title, None);
     }

@@ -73,8 +73,12 @@ pub struct ContractRequest {
     /// 相手方 from the address book.
     #[serde(default)]
     pub organization_id: Option<Uuid>,
-    /// 相手方の名称, when not from the address book (else taken from it).
-    #[serde(default)]
+    /// 相手方の名称. Always present: `null` (or blank) only together with `organization_id`,
+    /// whose name is then used; a draft with neither is refused (422, `counterparty_name`).
+    // Deserialised without serde's missing-`Option` default, so an absent key is refused as
+    // the document's `required` says.
+    #[serde(deserialize_with = "Option::deserialize")]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub counterparty_name: Option<String>,
     /// 契約金額 in yen.
     #[serde(default)]

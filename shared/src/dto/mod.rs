@@ -112,3 +112,5 @@ pub struct Page<T> {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
 }
+// The paging bounds every list shares (the OpenAPI document states them).
+pub mod paging;
