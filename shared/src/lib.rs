@@ -21,3 +21,5 @@ pub mod report;
 
 pub use access::{Permission, Role};
 pub use problem::{Problem, ProblemCode};
+// Which browser bundle answers which path.
+pub mod bundle;

@@ -1,5 +1,5 @@
 //! The administration bundle (`admin.html`): users, departments, address book, settings,
-//! audit log and the own account.
+//! route templates and the own account.
 #![forbid(unsafe_code)]
 
 fn main() {
