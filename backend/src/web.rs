@@ -2,9 +2,9 @@
 //!
 //! The built SPA (`dist/`) is served at `/` with a fallback for client-side routes to the
 //! HTML file of the path's bundle (`shared::bundle`: `index.html` for the staff pages,
-//! `editor.html`, `admin.html`, `records.html`, or `public.html` for signing and
-//! verification). The CSP allows no inline script: Trunk's small inline loaders are allowed by
-//! their SHA-256 hashes, computed from every HTML file at start-up.
+//! `editor.html`, `admin.html`, `settings.html`, `records.html`, or `public.html` for signing
+//! and verification). The CSP allows no inline script: Trunk's small inline loaders are
+//! allowed by their SHA-256 hashes, computed from every HTML file at start-up.
 
 use std::path::{Path, PathBuf};
 
@@ -169,6 +169,7 @@ mod tests {
     fn routes_are_answered_by_their_bundles_html() {
         assert_eq!(html_for("/users/1"), "admin.html");
         assert_eq!(html_for("/notices"), "records.html");
+        assert_eq!(html_for("/account"), "settings.html");
         assert_eq!(html_for("/contracts/new"), "editor.html");
         assert_eq!(html_for("/contracts/1"), "index.html");
         assert_eq!(html_for("/sign/x"), "public.html");

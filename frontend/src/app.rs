@@ -4,8 +4,9 @@
 //! The staff app (`index.html`) has the daily pages: home, contracts, approvals. The editor
 //! (`editor.html`) writes a contract: new, and a draft's edit page. The administration bundle
 //! (`admin.html`) has the pages an administrator uses now and then: users, departments,
-//! address book, settings, route templates, and the own account; the records bundle
-//! (`records.html`) the audit log, notices, retention, reports and exports. All share the
+//! address book, route templates; the settings bundle (`settings.html`) the organisation's
+//! settings and the own account; the records bundle (`records.html`) the audit log, notices,
+//! retention, reports and exports. All share the
 //! shell (header, menu); a path of another bundle (`shared::bundle`) is opened with a full
 //! page load (the server answers it with that bundle's HTML), so links between them need no
 //! special care.
@@ -86,10 +87,7 @@ pub fn AdminApp() -> impl IntoView {
                     <Route path=path!("address-book") view=AddressBookPage />
                     <Route path=path!("address-book/new") view=OrganizationNewPage />
                     <Route path=path!("address-book/:id") view=OrganizationEditPage />
-                    <Route path=path!("settings") view=SettingsPage />
-                    <Route path=path!("settings/trust") view=TrustGuidePage />
                     <Route path=path!("route-templates") view=RouteTemplatesPage />
-                    <Route path=path!("account") view=AccountPage />
                 </ParentRoute>
             </Routes>
         </Router>
@@ -107,6 +105,24 @@ pub fn EditorApp() -> impl IntoView {
                 <ParentRoute path=path!("") view=Shell>
                     <Route path=path!("contracts/new") view=ContractNewPage />
                     <Route path=path!("contracts/:id/edit") view=ContractEditPage />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}
+
+/// The settings bundle's root: the organisation's settings and the own account.
+#[component]
+pub fn SettingsApp() -> impl IntoView {
+    I18n::provide();
+    Session::provide();
+    view! {
+        <Router>
+            <Routes fallback=|| view! { <Elsewhere here=Bundle::Settings /> }>
+                <ParentRoute path=path!("") view=Shell>
+                    <Route path=path!("settings") view=SettingsPage />
+                    <Route path=path!("settings/trust") view=TrustGuidePage />
+                    <Route path=path!("account") view=AccountPage />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -1,13 +1,15 @@
 //! Tachiai's browser apps: Leptos client-side SPAs that talk only to the JSON API under
 //! `/api/v1`, using the DTOs, permission model and validators of the `shared` crate.
 //!
-//! Five bundles are built from this library (Trunk, see the root `Trunk.toml`; which path
+//! Six bundles are built from this library (Trunk, see the root `Trunk.toml`; which path
 //! belongs to which: `shared::bundle`), so that no one downloads code for pages they do not
 //! open:
 //! - `frontend` (`src/main.rs`, `index.html`): the staff app (home, contracts, approvals);
 //! - `editor` (`src/bin/editor.rs`, `editor.html`): a new contract and a draft's edit page;
-//! - `admin` (`src/bin/admin.rs`, `admin.html`): users, departments, address book, settings,
-//!   route templates and the own account, with the same shell (see `app.rs`);
+//! - `admin` (`src/bin/admin.rs`, `admin.html`): users, departments, address book and route
+//!   templates, with the same shell (see `app.rs`);
+//! - `settings` (`src/bin/settings.rs`, `settings.html`): the organisation's settings and the
+//!   own account;
 //! - `records` (`src/bin/records.rs`, `records.html`): audit log, notices, retention,
 //!   reports and exports;
 //! - `public` (`src/bin/public.rs`, `public.html`): the pages anyone may open without an
@@ -40,6 +42,12 @@ pub fn start_admin() {
 pub fn start_editor() {
     console_error_panic_hook::set_once();
     leptos::mount::mount_to_body(app::EditorApp);
+}
+
+/// Starts the settings pages (the organisation's settings, the own account).
+pub fn start_settings() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(app::SettingsApp);
 }
 
 /// Starts the records pages (audit log, notices, retention, reports, exports).

@@ -10,8 +10,10 @@ pub enum Bundle {
     Staff,
     /// Writing a contract: new, and editing a draft (documents, stamp, recipients, route).
     Editor,
-    /// Administration: users, departments, address book, settings, route templates, account.
+    /// Administration: users, departments, address book, route templates.
     Admin,
+    /// The organisation's settings (seal keys, time stamps, retention) and the own account.
+    Settings,
     /// Records and oversight: audit log, notices, retention, reports, fiscal-year exports.
     Records,
     /// The pages anyone may open without an account: signing and verification.
@@ -23,10 +25,11 @@ const ADMIN: &[&str] = &[
     "/users",
     "/departments",
     "/address-book",
-    "/settings",
     "/route-templates",
-    "/account",
 ];
+
+/// First path segments of the settings bundle.
+const SETTINGS: &[&str] = &["/settings", "/account"];
 
 /// First path segments of the records bundle.
 const RECORDS: &[&str] = &[
@@ -49,10 +52,11 @@ fn under(path: &str, prefix: &str) -> bool {
 
 impl Bundle {
     /// Every bundle.
-    pub const ALL: [Bundle; 5] = [
+    pub const ALL: [Bundle; 6] = [
         Bundle::Staff,
         Bundle::Editor,
         Bundle::Admin,
+        Bundle::Settings,
         Bundle::Records,
         Bundle::Public,
     ];
@@ -75,6 +79,8 @@ impl Bundle {
             Bundle::Editor
         } else if ADMIN.iter().any(|p| under(path, p)) {
             Bundle::Admin
+        } else if SETTINGS.iter().any(|p| under(path, p)) {
+            Bundle::Settings
         } else if RECORDS.iter().any(|p| under(path, p)) {
             Bundle::Records
         } else {
@@ -88,6 +94,7 @@ impl Bundle {
             Bundle::Staff => "index.html",
             Bundle::Editor => "editor.html",
             Bundle::Admin => "admin.html",
+            Bundle::Settings => "settings.html",
             Bundle::Records => "records.html",
             Bundle::Public => "public.html",
         }
@@ -111,10 +118,10 @@ mod tests {
             ("/contracts//edit", Bundle::Staff),
             ("/approvals", Bundle::Staff),
             ("/users/1", Bundle::Admin),
-            ("/account", Bundle::Admin),
+            ("/account", Bundle::Settings),
             ("/accounts", Bundle::Staff),
             ("/route-templates", Bundle::Admin),
-            ("/settings/trust", Bundle::Admin),
+            ("/settings/trust", Bundle::Settings),
             ("/audit-log", Bundle::Records),
             ("/notices", Bundle::Records),
             ("/exports", Bundle::Records),

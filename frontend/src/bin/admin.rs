@@ -1,5 +1,5 @@
-//! The administration bundle (`admin.html`): users, departments, address book, settings,
-//! route templates and the own account.
+//! The administration bundle (`admin.html`): users, departments, address book and route
+//! templates.
 #![forbid(unsafe_code)]
 
 fn main() {
