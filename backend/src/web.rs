@@ -1,10 +1,10 @@
 //! The browser app's files and the security headers of every response.
 //!
-//! The built SPA (`dist/`) is served at `/` with a fallback to `index.html` for client-side
-//! routes, to `admin.html` (the administration pages) for `/users`, `/departments`, …, or to
-//! `public.html` (the small public bundle: signing and verification pages) for `/sign/*`,
-//! `/verify` and `/v/*`. The CSP allows no inline script: Trunk's small inline
-//! loaders are allowed by their SHA-256 hashes, computed from every HTML file at start-up.
+//! The built SPA (`dist/`) is served at `/` with a fallback for client-side routes to the
+//! HTML file of the path's bundle (`shared::bundle`: `index.html` for the staff pages,
+//! `editor.html`, `admin.html`, `settings.html`, `records.html`, or `public.html` for signing
+//! and verification). The CSP allows no inline script: Trunk's small inline loaders are
+//! allowed by their SHA-256 hashes, computed from every HTML file at start-up.
 
 use std::path::{Path, PathBuf};
 
@@ -14,57 +14,18 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Compress;
 use actix_web::{HttpResponse, Responder, web};
 use sha2::{Digest, Sha256};
-
-/// The HTML files of the three bundles: the staff app, the administration pages, the public
-/// pages.
-const HTML_FILES: [&str; 3] = ["index.html", "admin.html", "public.html"];
-
-/// First path segments of the administration bundle (`frontend/src/app.rs` has the same list).
-const ADMIN_PREFIXES: &[&str] = &[
-    "/users",
-    "/departments",
-    "/address-book",
-    "/settings",
-    "/route-templates",
-    "/audit-log",
-    "/account",
-    // Maintenance notices (お知らせ).
-    "/notices",
-    // Retention and disposition:
-    "/dispositions",
-    // Monthly usage report (月次利用状況報告).
-    "/reports",
-    // Records management: the fiscal-year export.
-    "/exports",
-    // Webhooks (Webhook 通知).
-    "/webhooks",
-];
-
-/// Whether a path is one of the public bundle's pages (served from `public.html`).
-fn is_public_page(path: &str) -> bool {
-    path.starts_with("/sign/") || path == "/verify" || path.starts_with("/v/") || path == "/trust"
-}
+use shared::bundle::Bundle;
 
 /// Which bundle's HTML answers a client-side route.
 fn html_for(path: &str) -> &'static str {
-    let admin = ADMIN_PREFIXES.iter().any(|p| {
-        path.strip_prefix(p)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-    });
-    if is_public_page(path) {
-        "public.html"
-    } else if admin {
-        "admin.html"
-    } else {
-        "index.html"
-    }
+    Bundle::for_path(path).html()
 }
 
 /// The Content-Security-Policy of the app, given the hashes of the HTML files' inline scripts.
 pub fn app_csp(dist: &Path) -> String {
-    let hashes: String = HTML_FILES
+    let hashes: String = Bundle::ALL
         .iter()
-        .filter_map(|f| std::fs::read_to_string(dist.join(f)).ok())
+        .filter_map(|b| std::fs::read_to_string(dist.join(b.html())).ok())
         .flat_map(|html| inline_scripts(&html))
         .map(|s| {
             format!(
@@ -205,18 +166,11 @@ mod tests {
     }
 
     #[test]
-    fn public_pages_are_signing_and_verification() {
-        assert!(is_public_page("/sign/abc"));
-        assert!(is_public_page("/verify"));
-        assert!(is_public_page("/v/xyz"));
-        assert!(is_public_page("/trust"));
-        assert!(!is_public_page("/contracts"));
-        assert!(!is_public_page("/verify-something"));
+    fn routes_are_answered_by_their_bundles_html() {
         assert_eq!(html_for("/users/1"), "admin.html");
-        assert_eq!(html_for("/account"), "admin.html");
-        assert_eq!(html_for("/route-templates"), "admin.html");
-        assert_eq!(html_for("/notices"), "admin.html");
-        assert_eq!(html_for("/accounts"), "index.html");
+        assert_eq!(html_for("/notices"), "records.html");
+        assert_eq!(html_for("/account"), "settings.html");
+        assert_eq!(html_for("/contracts/new"), "editor.html");
         assert_eq!(html_for("/contracts/1"), "index.html");
         assert_eq!(html_for("/sign/x"), "public.html");
     }

@@ -1,11 +1,15 @@
-//! The routers of the two logged-in bundles: which page answers which path. Nothing else
+//! The routers of the logged-in bundles: which page answers which path. Nothing else
 //! lives here.
 //!
-//! The staff app (`index.html`) has the daily pages: home, contracts, approvals. The
-//! administration bundle (`admin.html`) has the pages an administrator uses now and then:
-//! users, departments, address book, settings, route templates, audit log, and the own account. Both share
-//! the shell (header, menu); a path of the other bundle is opened with a full page load (the
-//! server answers it with that bundle's HTML), so links between them need no special care.
+//! The staff app (`index.html`) has the daily pages: home, contracts, approvals. The editor
+//! (`editor.html`) writes a contract: new, and a draft's edit page. The administration bundle
+//! (`admin.html`) has the pages an administrator uses now and then: users, departments,
+//! address book, route templates; the settings bundle (`settings.html`) the organisation's
+//! settings and the own account; the records bundle (`records.html`) the audit log, notices,
+//! retention, reports and exports. All share the
+//! shell (header, menu); a path of another bundle (`shared::bundle`) is opened with a full
+//! page load (the server answers it with that bundle's HTML), so links between them need no
+//! special care.
 
 use leptos::prelude::*;
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
@@ -45,35 +49,7 @@ use crate::pages::exports::ExportsPage;
 // Webhooks (Webhook 通知).
 use crate::pages::webhooks::WebhooksPage;
 use crate::session::Session;
-
-/// First path segments of the administration bundle (the server's `web.rs` has the same list).
-const ADMIN_PREFIXES: &[&str] = &[
-    "/users",
-    "/departments",
-    "/address-book",
-    "/settings",
-    "/route-templates",
-    "/audit-log",
-    "/account",
-    // Maintenance notices (お知らせ).
-    "/notices",
-    // Retention and disposition:
-    "/dispositions",
-    // Monthly usage report (月次利用状況報告).
-    "/reports",
-    // Records management: the fiscal-year export.
-    "/exports",
-    // Webhooks (Webhook 通知).
-    "/webhooks",
-];
-
-/// Whether `path` belongs to the administration bundle.
-pub fn is_admin_path(path: &str) -> bool {
-    ADMIN_PREFIXES.iter().any(|p| {
-        path.strip_prefix(p)
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-    })
-}
+use shared::bundle::Bundle;
 
 /// The staff app's root.
 #[component]
@@ -82,14 +58,14 @@ pub fn App() -> impl IntoView {
     Session::provide();
     view! {
         <Router>
-            <Routes fallback=|| view! { <Elsewhere admin=true /> }>
+            <Routes fallback=|| view! { <Elsewhere here=Bundle::Staff /> }>
                 <Route path=path!("/login") view=LoginPage />
                 <ParentRoute path=path!("") view=Shell>
                     <Route path=path!("") view=HomePage />
                     <Route path=path!("contracts") view=ContractsPage />
-                    <Route path=path!("contracts/new") view=ContractNewPage />
+                    // The editor's page, which `contracts/:id` would take.
+                    <Route path=path!("contracts/new") view=|| view! { <Elsewhere here=Bundle::Staff /> } />
                     <Route path=path!("contracts/:id") view=ContractDetailPage />
-                    <Route path=path!("contracts/:id/edit") view=ContractEditPage />
                     <Route path=path!("approvals") view=ApprovalsPage />
                 </ParentRoute>
             </Routes>
@@ -104,7 +80,7 @@ pub fn AdminApp() -> impl IntoView {
     Session::provide();
     view! {
         <Router>
-            <Routes fallback=|| view! { <Elsewhere admin=false /> }>
+            <Routes fallback=|| view! { <Elsewhere here=Bundle::Admin /> }>
                 <ParentRoute path=path!("") view=Shell>
                     <Route path=path!("users") view=UsersPage />
                     <Route path=path!("users/new") view=UserNewPage />
@@ -113,17 +89,42 @@ pub fn AdminApp() -> impl IntoView {
                     <Route path=path!("address-book") view=AddressBookPage />
                     <Route path=path!("address-book/new") view=OrganizationNewPage />
                     <Route path=path!("address-book/:id") view=OrganizationEditPage />
+                    <Route path=path!("route-templates") view=RouteTemplatesPage />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}
+
+/// The editor's root: a new contract and a draft's edit page.
+#[component]
+pub fn EditorApp() -> impl IntoView {
+    I18n::provide();
+    Session::provide();
+    view! {
+        <Router>
+            <Routes fallback=|| view! { <Elsewhere here=Bundle::Editor /> }>
+                <ParentRoute path=path!("") view=Shell>
+                    <Route path=path!("contracts/new") view=ContractNewPage />
+                    <Route path=path!("contracts/:id/edit") view=ContractEditPage />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}
+
+/// The settings bundle's root: the organisation's settings, its webhooks and the own account.
+#[component]
+pub fn SettingsApp() -> impl IntoView {
+    I18n::provide();
+    Session::provide();
+    view! {
+        <Router>
+            <Routes fallback=|| view! { <Elsewhere here=Bundle::Settings /> }>
+                <ParentRoute path=path!("") view=Shell>
                     <Route path=path!("settings") view=SettingsPage />
                     <Route path=path!("settings/trust") view=TrustGuidePage />
-                    <Route path=path!("route-templates") view=RouteTemplatesPage />
-                    <Route path=path!("audit-log") view=AuditPage />
                     <Route path=path!("account") view=AccountPage />
-                    // Maintenance notices (お知らせ).
-                    <Route path=path!("notices") view=NoticesPage />
-                    <Route path=path!("dispositions") view=DispositionsPage />
-                    <Route path=path!("reports") view=ReportsPage />
-                    // Records management: the fiscal-year export.
-                    <Route path=path!("exports") view=ExportsPage />
                     // Webhooks (Webhook 通知).
                     <Route path=path!("webhooks") view=WebhooksPage />
                 </ParentRoute>
@@ -132,14 +133,36 @@ pub fn AdminApp() -> impl IntoView {
     }
 }
 
-/// A path this bundle has no page for: when it is the other bundle's (`admin`: whether the
-/// other one is the administration bundle), load it from the server; else the 404 page.
+/// The records bundle's root: audit log, notices, retention, reports, exports.
 #[component]
-fn Elsewhere(admin: bool) -> impl IntoView {
+pub fn RecordsApp() -> impl IntoView {
+    I18n::provide();
+    Session::provide();
+    view! {
+        <Router>
+            <Routes fallback=|| view! { <Elsewhere here=Bundle::Records /> }>
+                <ParentRoute path=path!("") view=Shell>
+                    <Route path=path!("audit-log") view=AuditPage />
+                    // Maintenance notices (お知らせ).
+                    <Route path=path!("notices") view=NoticesPage />
+                    <Route path=path!("dispositions") view=DispositionsPage />
+                    <Route path=path!("reports") view=ReportsPage />
+                    // Records management: the fiscal-year export.
+                    <Route path=path!("exports") view=ExportsPage />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}
+
+/// A path this bundle (`here`) has no page for: when another bundle has it, load it from the
+/// server; else the 404 page.
+#[component]
+fn Elsewhere(here: Bundle) -> impl IntoView {
     let routed = use_location();
     let path = routed.pathname.get_untracked();
     let search = routed.search.get_untracked();
-    if is_admin_path(&path) == admin {
+    if Bundle::for_path(&path) != here {
         if let Some(l) = web_sys::window().map(|w| w.location()) {
             let target = match search.trim_start_matches('?') {
                 "" => path.clone(),

@@ -30,16 +30,19 @@ impl Lang {
     }
 }
 
+/// A piece of interface text: its Japanese and its English wording.
+///
+/// Each text is a constant (`K::Save`), not a variant of an enum looked up in one table, so a
+/// bundle's wasm holds only the texts its pages use: the staff app carries none of the
+/// settings page's wording, the public pages none of either.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct K(&'static str, &'static str);
+
 macro_rules! texts {
     ($( $key:ident => $ja:literal, $en:literal; )*) => {
-        /// A piece of interface text.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum K { $( $key, )* }
-
+        #[allow(non_upper_case_globals)]
         impl K {
-            fn pair(self) -> (&'static str, &'static str) {
-                match self { $( K::$key => ($ja, $en), )* }
-            }
+            $( #[doc = $ja] pub const $key: K = K($ja, $en); )*
         }
     };
 }
@@ -809,7 +812,7 @@ impl I18n {
 
     /// A text in the current language (reactive).
     pub fn t(self, key: K) -> &'static str {
-        let (ja, en) = key.pair();
+        let K(ja, en) = key;
         match self.lang.get() {
             Lang::Ja => ja,
             Lang::En => en,

@@ -23,3 +23,5 @@ pub use access::{Permission, Role};
 pub use problem::{Problem, ProblemCode};
 // Webhooks (Webhook 通知).
 pub mod webhook;
+// Which browser bundle answers which path.
+pub mod bundle;

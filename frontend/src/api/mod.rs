@@ -151,11 +151,30 @@ fn fallback_code(status: u16) -> ProblemCode {
     }
 }
 
+/// An answer's JSON body as `T`. Reading the body is [`body_text`], compiled once; only the
+/// parsing is compiled for each answer type (the app has about a hundred), which keeps the
+/// bundles smaller than a generic read-and-parse future per type.
 async fn decode<T: DeserializeOwned>(response: Response) -> Result<T, Problem> {
+    parse(&body_text(response).await?)
+}
+
+/// The body of an answer as text.
+async fn body_text(response: Response) -> Result<String, Problem> {
     response
-        .json::<T>()
+        .text()
         .await
         .map_err(|_| Problem::new(ProblemCode::Internal))
+}
+
+/// Parses an answer's JSON body.
+fn parse<T: DeserializeOwned>(text: &str) -> Result<T, Problem> {
+    serde_json::from_str(text).map_err(|_| Problem::new(ProblemCode::Internal))
+}
+
+/// The text of a request's successful answer: the one request-and-read future behind
+/// [`get`], [`send`], [`post_empty`] and [`delete`].
+async fn answer_text(method: Method, path: &str, body: Option<String>) -> Result<String, Problem> {
+    body_text(request(method, path, body, Watch::Session).await?).await
 }
 
 fn to_json<B: Serialize>(body: &B) -> Result<String, Problem> {
@@ -183,7 +202,7 @@ pub fn blob_url(bytes: &[u8], content_type: &str) -> Result<String, Problem> {
 }
 
 async fn get<T: DeserializeOwned>(path: &str) -> Result<T, Problem> {
-    decode(request(Method::GET, path, None, Watch::Session).await?).await
+    parse(&answer_text(Method::GET, path, None).await?)
 }
 
 async fn send<B: Serialize, T: DeserializeOwned>(
@@ -192,15 +211,15 @@ async fn send<B: Serialize, T: DeserializeOwned>(
     body: &B,
 ) -> Result<T, Problem> {
     let json = to_json(body)?;
-    decode(request(method, path, Some(json), Watch::Session).await?).await
+    parse(&answer_text(method, path, Some(json)).await?)
 }
 
 async fn post_empty<T: DeserializeOwned>(path: &str) -> Result<T, Problem> {
-    decode(request(Method::POST, path, None, Watch::Session).await?).await
+    parse(&answer_text(Method::POST, path, None).await?)
 }
 
 async fn delete<T: DeserializeOwned>(path: &str) -> Result<T, Problem> {
-    decode(request(Method::DELETE, path, None, Watch::Session).await?).await
+    parse(&answer_text(Method::DELETE, path, None).await?)
 }
 
 async fn post_no_content<B: Serialize>(path: &str, body: &B) -> Result<(), Problem> {

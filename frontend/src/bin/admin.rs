@@ -1,5 +1,5 @@
-//! The administration bundle (`admin.html`): users, departments, address book, settings,
-//! audit log and the own account.
+//! The administration bundle (`admin.html`): users, departments, address book and route
+//! templates.
 #![forbid(unsafe_code)]
 
 fn main() {
