@@ -206,6 +206,10 @@ pub fn job_registry(state: &AppState) -> anyhow::Result<crate::jobs::Registry> {
             state.seal_service.clone(),
             state.blobs.clone(),
             &state.config.data_dir,
+        ))
+        // Bulk sending (一括送信): one job per CSV row.
+        .with(crate::workflow::bulk_send::BulkSendHandler::new(
+            crate::workflow::signing::Links::new(&state.config.public_url),
         )))
 }
 

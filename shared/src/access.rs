@@ -79,6 +79,11 @@ pub enum Permission {
     /// Export a fiscal year's contracts in bulk (年度別一括出力): every file of every contract
     /// of the tenant, so it is an administrator's permission, not implied by reading contracts.
     ExportRecords,
+    // Document templates (ひな形) and bulk sending (一括送信).
+    /// Create, change and archive document templates (ひな形) of one's own department (of
+    /// every department, and those shared by all, with `ViewAllDepartments`). A department's
+    /// 担当者 maintain their own templates, so the staff role has it.
+    ManageTemplates,
 }
 
 impl Role {
@@ -138,6 +143,7 @@ impl Role {
                 CreateContracts,
                 EditContracts,
                 SendContracts,
+                ManageTemplates,
             ],
             Role::Viewer => &[ViewAddressBook, ViewContracts],
         }
@@ -152,7 +158,7 @@ impl fmt::Display for Role {
 
 impl Permission {
     /// Every permission, in display order.
-    pub const ALL: [Permission; 20] = [
+    pub const ALL: [Permission; 21] = [
         Permission::ManageUsers,
         Permission::ManageDepartments,
         Permission::ManageSettings,
@@ -177,6 +183,8 @@ impl Permission {
         Permission::ViewReports,
         // Records management (年度別一括出力).
         Permission::ExportRecords,
+        // Document templates (ひな形).
+        Permission::ManageTemplates,
     ];
 
     /// The permissions within one tenant: all of [`Permission::ALL`] but the service-wide
@@ -218,6 +226,7 @@ impl Permission {
             Permission::ViewReports => "view_reports",
             // Records management.
             Permission::ExportRecords => "export_records",
+            Permission::ManageTemplates => "manage_templates",
         }
     }
 
@@ -250,6 +259,7 @@ impl Permission {
             Permission::ViewReports => "月次利用状況報告の閲覧",
             // Records management.
             Permission::ExportRecords => "年度別一括出力",
+            Permission::ManageTemplates => "ひな形の管理",
         }
     }
 
@@ -277,6 +287,7 @@ impl Permission {
             Permission::ViewReports => "Read the monthly usage reports",
             // Records management.
             Permission::ExportRecords => "Export a fiscal year's contracts in bulk",
+            Permission::ManageTemplates => "Manage document templates",
         }
     }
 }
@@ -351,6 +362,18 @@ mod tests {
             assert_eq!(
                 p.contains(&Permission::ManageNotices),
                 r == Role::Admin,
+                "{r}"
+            );
+        }
+    }
+
+    #[test]
+    fn staff_and_admins_manage_templates_by_role() {
+        for r in Role::ALL {
+            let p = effective_permissions(&[r], &[]);
+            assert_eq!(
+                p.contains(&Permission::ManageTemplates),
+                matches!(r, Role::Admin | Role::Staff),
                 "{r}"
             );
         }

@@ -32,6 +32,9 @@ pub mod retention;
 pub mod reports;
 // Records management: the fiscal-year export.
 pub mod exports;
+// Document templates (ひな形) and bulk sending (一括送信).
+pub mod bulk_sends;
+pub mod templates;
 
 use actix_web::web;
 use serde::Deserialize;
@@ -86,6 +89,7 @@ impl PageQuery {
         // Monthly usage report (月次利用状況報告).
         (name = "reports", description = "月次利用状況報告 / monthly usage report"),
         (name = "exports", description = "年度別一括出力 / fiscal-year export"),
+        (name = "templates", description = "ひな形・一括送信 / document templates and bulk sending"),
     ),
     // Referenced from a query parameter only, which utoipa does not collect.
     components(schemas(shared::dto::ContractSort)),
@@ -177,6 +181,10 @@ endpoints! {
     reports::monthly,
     // Records management: the fiscal-year export.
     exports::request, exports::list, exports::get, exports::download,
+    // Document templates (ひな形) and bulk sending (一括送信).
+    templates::list, templates::create, templates::get, templates::update, templates::upload,
+    templates::remove_document, templates::create_contract,
+    bulk_sends::create, bulk_sends::list, bulk_sends::get,
 }
 
 /// Registers every `/api/v1` handler (relative to the `/api/v1` scope).

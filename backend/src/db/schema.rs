@@ -484,3 +484,65 @@ diesel::table! {
         disposed_at -> BigInt,
     }
 }
+
+// Document templates (ひな形), migration 2026-12-15-300000_document_templates.
+diesel::table! {
+    document_templates (id) {
+        id -> Text,
+        tenant_id -> Text,
+        department_id -> Nullable<Text>,
+        name -> Text,
+        route_template_id -> Nullable<Text>,
+        defaults -> Text,
+        recipient_slots -> Text,
+        archived -> Bool,
+        created_by -> Text,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    template_documents (id) {
+        id -> Text,
+        tenant_id -> Text,
+        template_id -> Text,
+        role -> Text,
+        file_name -> Text,
+        content_type -> Text,
+        size -> BigInt,
+        sha256 -> Text,
+        page_count -> Nullable<Integer>,
+        created_by -> Nullable<Text>,
+        created_at -> BigInt,
+        removed_at -> Nullable<BigInt>,
+    }
+}
+
+// Bulk sending (一括送信), migration 2026-12-15-310000_bulk_sends.
+diesel::table! {
+    bulk_sends (id) {
+        id -> Text,
+        tenant_id -> Text,
+        template_id -> Text,
+        file_name -> Text,
+        total -> BigInt,
+        created_by -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    bulk_send_rows (bulk_send_id, line) {
+        bulk_send_id -> Text,
+        line -> Integer,
+        tenant_id -> Text,
+        input -> Text,
+        state -> Text,
+        contract_id -> Nullable<Text>,
+        error_code -> Nullable<Text>,
+        error_ja -> Nullable<Text>,
+        error_en -> Nullable<Text>,
+        updated_at -> BigInt,
+    }
+}

@@ -157,6 +157,11 @@ pub const TABLES: &[TableSpec] = &[
     TableSpec::rows("disposal_records", "contract_id"),
     // Monthly usage reports as generated on the 1st (the figures the administrators were sent).
     TableSpec::rows("monthly_reports", "month"),
+    // Document templates (ひな形) with their files, and bulk sends (一括送信) with their rows.
+    TableSpec::rows("document_templates", "id"),
+    TableSpec::rows("template_documents", "id"),
+    TableSpec::rows("bulk_sends", "id"),
+    TableSpec::rows("bulk_send_rows", "bulk_send_id, line"),
     // (new tables: one line each above this comment)
 ];
 

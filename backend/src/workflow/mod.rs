@@ -33,6 +33,9 @@ pub mod retention;
 pub mod reports;
 // Records management: the fiscal-year export (年度別一括出力).
 pub mod fiscal_year_export;
+// Document templates (ひな形) and bulk sending from CSV (一括送信).
+pub mod bulk_send;
+pub mod templates;
 
 pub use actor::Actor;
 pub use error::{WorkflowError, WorkflowResult};

@@ -31,3 +31,5 @@ mod web;
 mod retention;
 // Records management: the fiscal-year export.
 mod exports;
+// Document templates (ひな形) and bulk sending (一括送信).
+mod templates;

@@ -27,6 +27,8 @@ mod retention;
 mod reports;
 // Records management: the fiscal-year export.
 mod exports;
+// Document templates (ひな形) and bulk sending (一括送信).
+mod templates;
 
 pub use address_book::{ContactRequest, ContactView, OrganizationRequest, OrganizationView};
 pub use api_tokens::{ApiTokenView, CreateApiTokenRequest, CreatedApiTokenView};
@@ -76,6 +78,11 @@ pub use retention::{
 pub use reports::{MonthlyReportRowView, MonthlyReportView};
 // Records management: the fiscal-year export.
 pub use exports::{ExportEncoding, ExportState, ExportView, FiscalYearExportRequest};
+// Document templates (ひな形) and bulk sending (一括送信).
+pub use templates::{
+    BulkSendFailureView, BulkSendState, BulkSendView, RecipientSlot, SlotValues,
+    TemplateContractRequest, TemplateDocumentView, TemplateFields, TemplateRequest, TemplateView,
+};
 
 use serde::{Deserialize, Serialize};
 

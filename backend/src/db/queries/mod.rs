@@ -23,6 +23,9 @@ pub mod notices;
 pub mod retention;
 // Monthly usage report (月次利用状況報告).
 pub mod reports;
+// Document templates (ひな形) and bulk sending (一括送信).
+pub mod bulk_sends;
+pub mod templates;
 
 /// `LIMIT`/`OFFSET` of a 1-based page.
 pub fn page_bounds(page: u32, per_page: u32) -> (i64, i64) {
