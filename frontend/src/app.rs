@@ -42,6 +42,8 @@ use crate::pages::{
 use crate::pages::notices::NoticesPage;
 // Records management: the fiscal-year export.
 use crate::pages::exports::ExportsPage;
+// Document templates (ひな形) and bulk sending (一括送信).
+use crate::pages::templates::TemplatesPage;
 use crate::session::Session;
 
 /// First path segments of the administration bundle (the server's `web.rs` has the same list).
@@ -87,6 +89,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("contracts/:id") view=ContractDetailPage />
                     <Route path=path!("contracts/:id/edit") view=ContractEditPage />
                     <Route path=path!("approvals") view=ApprovalsPage />
+                    <Route path=path!("templates") view=TemplatesPage />
                 </ParentRoute>
             </Routes>
         </Router>

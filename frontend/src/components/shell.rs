@@ -67,6 +67,12 @@ const MENU: &[(&str, K, Option<Permission>)] = &[
     ),
     // Records management: the fiscal-year export.
     ("/exports", K::NavExports, Some(Permission::ExportRecords)),
+    // Document templates (ひな形) and bulk sending (一括送信).
+    (
+        "/templates",
+        K::NavDocTemplates,
+        Some(Permission::CreateContracts),
+    ),
 ];
 
 /// The logged-in frame; child routes render in its `<main>`.

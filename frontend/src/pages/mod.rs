@@ -32,3 +32,5 @@ pub mod retention_settings;
 pub mod reports;
 // Records management: the fiscal-year export.
 pub mod exports;
+// Document templates (ひな形) and bulk sending (一括送信).
+pub mod templates;
