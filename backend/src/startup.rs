@@ -214,6 +214,10 @@ pub fn job_registry(state: &AppState) -> anyhow::Result<crate::jobs::Registry> {
         .with(crate::workflow::webhooks::WebhookDeliveryHandler::new(
             state.keys.clone(),
             state.config.webhooks,
+        ))
+        // Bulk sending (一括送信): one job per CSV row.
+        .with(crate::workflow::bulk_send::BulkSendHandler::new(
+            crate::workflow::signing::Links::new(&state.config.public_url),
         )))
 }
 

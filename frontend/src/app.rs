@@ -48,6 +48,8 @@ use crate::pages::notices::NoticesPage;
 use crate::pages::exports::ExportsPage;
 // Webhooks (Webhook 通知).
 use crate::pages::webhooks::WebhooksPage;
+// Document templates (ひな形) and bulk sending (一括送信).
+use crate::pages::templates::TemplatesPage;
 use crate::session::Session;
 use shared::bundle::Bundle;
 
@@ -90,6 +92,8 @@ pub fn AdminApp() -> impl IntoView {
                     <Route path=path!("address-book/new") view=OrganizationNewPage />
                     <Route path=path!("address-book/:id") view=OrganizationEditPage />
                     <Route path=path!("route-templates") view=RouteTemplatesPage />
+                    // Document templates (ひな形) and bulk sending (一括送信).
+                    <Route path=path!("templates") view=TemplatesPage />
                 </ParentRoute>
             </Routes>
         </Router>

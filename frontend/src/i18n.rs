@@ -769,6 +769,45 @@ texts! {
     WebhookRedeliver => "再送する", "Redeliver";
     WebhookAttempts => "試行", "Attempts";
     WebhookNoAnswer => "応答なし", "No answer";
+    // Document templates (ひな形) and bulk sending (一括送信).
+    NavDocTemplates => "ひな形・一括送信", "Templates and bulk sending";
+    DocTemplatesTitle => "契約書のひな形", "Contract templates";
+    DocTemplatesHint => "所属でよく使う契約書（PDF・添付資料・項目の初期値・承認ルート・送付先の枠）をひな形として登録し、契約の作成や一括送信に使います。", "Register the contracts your department uses often (PDF, attachments, field defaults, approval route, recipient slots) as templates for new contracts and bulk sending.";
+    DocTemplateAdd => "ひな形を登録する", "Add a template";
+    DocTemplateNew => "ひな形の登録", "New template";
+    DocTemplateEdit => "ひな形の変更", "Edit the template";
+    DocTemplateNone => "ひな形はまだありません。", "No templates yet.";
+    DocTemplateName => "ひな形の名称", "Template name";
+    DocTemplateRoute => "承認ルート", "Approval route";
+    DocTemplateNoRoute => "承認ルートなし", "No approval route";
+    DocTemplateTitleDefault => "件名（初期値）", "Title (default)";
+    DocTemplateCounterpartyDefault => "相手方名（初期値）", "Counterparty (default)";
+    DocTemplateAmountDefault => "契約金額（円・初期値）", "Amount in yen (default)";
+    DocTemplateMessageDefault => "依頼メールのメッセージ（初期値）", "Request mail message (default)";
+    DocTemplateSlot => "送付先の枠（役割）", "Recipient slot (role)";
+    DocTemplateSlotHint => "例: 受注者。氏名とメールアドレスは契約ごとに入力します。", "E.g. 受注者 (contractor). The name and address are entered per contract.";
+    DocTemplateFiles => "ファイル", "Files";
+    DocTemplateMainPdf => "契約書PDFを登録する", "Upload the contract PDF";
+    DocTemplateAttachment => "添付資料を追加する", "Add an attachment";
+    DocTemplateSaveFirst => "ファイルはひな形を保存してから登録できます。", "Files can be added once the template is saved.";
+    FromTemplateTitle => "ひな形から作成", "Create from a template";
+    FromTemplateHint => "ひな形の契約書PDF・項目・承認ルート・送付先の枠を引き継いだ下書きを作成します。", "Creates a draft with the template's PDF, fields, approval route and recipient slots.";
+    FromTemplateChoose => "ひな形", "Template";
+    FromTemplateChooseNone => "ひな形を選んでください", "Choose a template";
+    FromTemplateCounterparty => "相手方名", "Counterparty";
+    FromTemplateContact => "担当者名", "Contact name";
+    FromTemplateEmail => "メールアドレス", "E-mail address";
+    FromTemplateCreate => "ひな形から下書きを作成する", "Create a draft from the template";
+    BulkTitle => "一括送信", "Bulk sending";
+    BulkHint => "CSVファイル（UTF-8またはShift_JIS、1行目は見出し: 相手方名,担当者名,メールアドレス[,件名,金額,契約期間開始,契約期間終了,備考,メッセージ]、2,000行まで）の行ごとに契約を作成して送信します。承認ルートのあるひな形では、承認申請までを行います。すべての行に誤りがない場合だけ作成します。", "Creates and sends one contract per row of a CSV file (UTF-8 or Shift_JIS; header: 相手方名,担当者名,メールアドレス[,件名,金額,契約期間開始,契約期間終了,備考,メッセージ]; up to 2,000 rows). With an approval route the contracts are submitted for approval. Nothing is created unless every row is valid.";
+    BulkFile => "CSVファイル", "CSV file";
+    BulkStart => "一括送信を開始する", "Start the bulk send";
+    BulkErrors => "誤りのある行", "Rows with errors";
+    BulkLine => "行目", "line";
+    BulkProgress => "一括送信の進み具合", "Bulk send progress";
+    BulkRunning => "処理中", "Running";
+    BulkDone => "完了", "Done";
+    BulkCounts => "作成・送信・承認申請・失敗", "Created, sent, submitted, failed";
 }
 
 /// The language signal, provided once at the root.

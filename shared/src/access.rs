@@ -83,6 +83,11 @@ pub enum Permission {
     /// Register, change and delete the tenant's webhook endpoints (通知先), rotate their
     /// secrets, read the delivery log and redeliver.
     ManageWebhooks,
+    // Document templates (ひな形) and bulk sending (一括送信).
+    /// Create, change and archive document templates (ひな形) of one's own department (of
+    /// every department, and those shared by all, with `ViewAllDepartments`). A department's
+    /// 担当者 maintain their own templates, so the staff role has it.
+    ManageTemplates,
 }
 
 impl Role {
@@ -142,6 +147,7 @@ impl Role {
                 CreateContracts,
                 EditContracts,
                 SendContracts,
+                ManageTemplates,
             ],
             Role::Viewer => &[ViewAddressBook, ViewContracts],
         }
@@ -183,6 +189,8 @@ impl Permission {
         Permission::ExportRecords,
         // Webhooks (Webhook 通知).
         Permission::ManageWebhooks,
+        // Document templates (ひな形).
+        Permission::ManageTemplates,
     ];
 
     /// The permissions within one tenant: all of [`Permission::ALL`] but the service-wide
@@ -226,6 +234,7 @@ impl Permission {
             Permission::ExportRecords => "export_records",
             // Webhooks.
             Permission::ManageWebhooks => "manage_webhooks",
+            Permission::ManageTemplates => "manage_templates",
         }
     }
 
@@ -260,6 +269,7 @@ impl Permission {
             Permission::ExportRecords => "年度別一括出力",
             // Webhooks.
             Permission::ManageWebhooks => "Webhook 通知先の管理",
+            Permission::ManageTemplates => "ひな形の管理",
         }
     }
 
@@ -289,6 +299,7 @@ impl Permission {
             Permission::ExportRecords => "Export a fiscal year's contracts in bulk",
             // Webhooks.
             Permission::ManageWebhooks => "Manage webhook endpoints",
+            Permission::ManageTemplates => "Manage document templates",
         }
     }
 }
@@ -363,6 +374,18 @@ mod tests {
             assert_eq!(
                 p.contains(&Permission::ManageNotices),
                 r == Role::Admin,
+                "{r}"
+            );
+        }
+    }
+
+    #[test]
+    fn staff_and_admins_manage_templates_by_role() {
+        for r in Role::ALL {
+            let p = effective_permissions(&[r], &[]);
+            assert_eq!(
+                p.contains(&Permission::ManageTemplates),
+                matches!(r, Role::Admin | Role::Staff),
                 "{r}"
             );
         }

@@ -272,6 +272,19 @@ audit_actions! {
     WebhookSecretRotated = ("webhook.secret_rotated", "Webhook署名シークレットの更新", "Webhook secret rotated"),
     /// A delivery was queued again by hand (same event ID).
     WebhookRedelivered = ("webhook.redelivered", "Webhookの再送", "Webhook redelivered"),
+    // Document templates (ひな形) and bulk sending (一括送信).
+    /// A document template was created.
+    TemplateCreated = ("template.created", "ひな形の登録", "Document template created"),
+    /// A document template was changed or archived (its files in `fields`).
+    TemplateUpdated = ("template.updated", "ひな形の変更", "Document template updated"),
+    /// A contract was created from a document template (the template in the details).
+    ContractCreatedFromTemplate = ("contract.created_from_template", "ひな形からの契約作成", "Contract created from a template"),
+    /// A bulk send was accepted (template, rows); its contracts follow as jobs.
+    BulkSendCreated = ("bulk_send.created", "一括送信の登録", "Bulk send accepted"),
+    /// A bulk send's CSV was refused (encoding, columns, row count or invalid rows).
+    BulkSendRefused = ("bulk_send.refused", "一括送信の拒否", "Bulk send refused"),
+    /// One row of a bulk send could not be created or sent (line and reason in the details).
+    BulkSendRowFailed = ("bulk_send.row_failed", "一括送信の行の失敗", "Bulk send row failed"),
 }
 
 #[cfg(test)]

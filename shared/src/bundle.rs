@@ -10,7 +10,7 @@ pub enum Bundle {
     Staff,
     /// Writing a contract: new, and editing a draft (documents, stamp, recipients, route).
     Editor,
-    /// Administration: users, departments, address book, route templates.
+    /// Administration: users, departments, address book, route and document templates.
     Admin,
     /// The organisation's settings (seal keys, time stamps, retention, webhooks) and the own
     /// account.
@@ -27,6 +27,8 @@ const ADMIN: &[&str] = &[
     "/departments",
     "/address-book",
     "/route-templates",
+    // Document templates (ひな形) and bulk sending (一括送信).
+    "/templates",
 ];
 
 /// First path segments of the settings bundle.
@@ -127,6 +129,7 @@ mod tests {
             ("/account", Bundle::Settings),
             ("/accounts", Bundle::Staff),
             ("/route-templates", Bundle::Admin),
+            ("/templates", Bundle::Admin),
             ("/settings/trust", Bundle::Settings),
             ("/audit-log", Bundle::Records),
             ("/notices", Bundle::Records),

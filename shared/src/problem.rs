@@ -302,6 +302,19 @@ problem_codes! {
     /// The endpoint URL points to a private, loopback or otherwise internal address (or does
     /// not resolve), which the operator has not allowed.
     WebhookUrlNotAllowed = ("webhook_url_not_allowed", 422, "The endpoint URL points to an internal or unknown address. Use an address reachable on the internet, or ask the operator to allow private addresses.", "通知先URLが内部のアドレスを指しているか、名前を解決できません。インターネットから到達できるURLを指定するか、運用者に内部アドレスの許可を依頼してください。"),
+    // Document templates (ひな形) and bulk sending (一括送信).
+    /// The template has no main PDF, so no contract can be made from it.
+    TemplateDocumentMissing = ("template_document_missing", 409, "The template has no main PDF. Upload one to the template first.", "ひな形に契約書PDFがありません。先にひな形へ契約書PDFを登録してください。"),
+    /// A bulk send needs recipient slots the CSV can fill: the first slot from the row, the others complete in the template.
+    TemplateNotReadyForBulk = ("template_not_ready_for_bulk", 409, "The template cannot be used for bulk sending: it needs at least one recipient slot, and every slot after the first needs its name and e-mail address in the template.", "このひな形は一括送信に使えません。送付先の枠が1つ以上必要で、2つ目以降の枠には氏名とメールアドレスをひな形に登録してください。"),
+    /// The CSV is neither UTF-8 nor Shift_JIS; `errors` names the first bad line (`csv[line]`).
+    CsvEncodingInvalid = ("csv_encoding_invalid", 422, "The CSV file is neither UTF-8 nor Shift_JIS. Save it again as CSV (UTF-8) or CSV (Shift_JIS); the line is given in errors.", "CSVファイルの文字コードを読み取れません（UTF-8またはShift_JISで保存してください）。該当する行を確認してください。"),
+    /// A required column is missing from the header line; `errors` names it (`columns.<name>`).
+    CsvColumnMissing = ("csv_column_missing", 422, "A required column is missing from the CSV header line. Add the column named in errors.", "CSVの1行目（見出し）に必須の列がありません。表示された列を追加してください。"),
+    /// The CSV has more data rows than one bulk send allows (2,000), or none.
+    CsvRowCount = ("csv_row_count", 422, "A bulk send takes 1 to 2,000 rows. Split the file.", "一括送信できるのは1〜2,000行です。ファイルを分割してください。"),
+    /// Some rows are invalid; `errors` lists each as `csv[line].column`. Nothing was created.
+    CsvRowsInvalid = ("csv_rows_invalid", 422, "Some rows of the CSV are invalid; nothing was created. Correct the rows listed in errors and upload the whole file again.", "CSVに誤りのある行があるため、何も作成していません。表示された行を修正し、ファイル全体をもう一度登録してください。"),
 }
 
 impl From<crate::contract::TransitionError> for ProblemCode {

@@ -2,14 +2,13 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use futures_util::StreamExt;
 use serde::Deserialize;
 use shared::contract::{ContractAction, DocumentRole};
 use shared::dto::{
     ApprovalRouteRequest, ApproverOption, ArchiveRequest, CommentRequest, ContractListQuery,
     ContractRequest, ContractSummaryView, ContractView, Page, RecipientsRequest,
 };
-use shared::problem::{Problem, ProblemCode};
+use shared::problem::Problem;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
@@ -167,7 +166,7 @@ pub async fn upload(
     Authenticated(actor): Authenticated,
     id: web::Path<Uuid>,
     query: web::Query<UploadQuery>,
-    mut payload: web::Payload,
+    payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner().to_string();
     let q = query.into_inner();
@@ -181,14 +180,7 @@ pub async fn upload(
             ))
         })?;
     let limits = state.upload_limits;
-    let mut bytes = Vec::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| ApiError::from(ProblemCode::MalformedRequest))?;
-        if (bytes.len() + chunk.len()) as u64 > limits.file_bytes {
-            return Err(ProblemCode::PayloadTooLarge.into());
-        }
-        bytes.extend_from_slice(&chunk);
-    }
+    let bytes = crate::api::templates::read_limited(payload, limits.file_bytes).await?;
     let upload = Upload {
         role,
         file_name: q.file_name,

@@ -43,6 +43,9 @@ pub mod webhooks;
 pub mod optional_json;
 // The schema of a raw file body.
 pub mod binary;
+// Document templates (ひな形) and bulk sending (一括送信).
+pub mod bulk_sends;
+pub mod templates;
 
 use actix_web::web;
 use serde::Deserialize;
@@ -102,6 +105,7 @@ impl PageQuery {
         (name = "reports", description = "月次利用状況報告 / monthly usage report"),
         (name = "exports", description = "年度別一括出力 / fiscal-year export"),
         (name = "webhooks", description = "Webhook 通知先と配信履歴 / webhook endpoints and their delivery log"),
+        (name = "templates", description = "ひな形・一括送信 / document templates and bulk sending"),
     ),
     // Referenced from a query parameter only, which utoipa does not collect.
     components(schemas(shared::dto::ContractSort)),
@@ -210,6 +214,10 @@ endpoints! {
     // Webhooks (Webhook 通知).
     webhooks::list, webhooks::create, webhooks::update, webhooks::delete,
     webhooks::rotate_secret, webhooks::deliveries, webhooks::redeliver,
+    // Document templates (ひな形) and bulk sending (一括送信).
+    templates::list, templates::create, templates::get, templates::update, templates::upload,
+    templates::remove_document, templates::create_contract,
+    bulk_sends::create, bulk_sends::list, bulk_sends::get,
 }
 
 /// Registers every `/api/v1` handler (relative to the `/api/v1` scope).

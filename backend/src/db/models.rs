@@ -424,6 +424,22 @@ pub struct WebhookEndpoint {
     pub secret: String,
     pub previous_secret: Option<String>,
     pub previous_secret_until: Option<i64>,
+// Document templates (ひな形) and bulk sending (一括送信).
+/// A document template (ひな形); `department_id` `None`: every department.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = super::schema::document_templates)]
+#[diesel(treat_none_as_null = true)]
+pub struct DocumentTemplate {
+    pub id: String,
+    pub tenant_id: String,
+    pub department_id: Option<String>,
+    pub name: String,
+    pub route_template_id: Option<String>,
+    /// JSON `shared::dto::TemplateFields`.
+    pub defaults: String,
+    /// JSON `Vec<shared::dto::RecipientSlot>`.
+    pub recipient_slots: String,
+    pub archived: bool,
     pub created_by: String,
     pub created_at: i64,
     pub updated_at: i64,
@@ -464,4 +480,51 @@ pub struct WebhookAttempt {
     pub duration_ms: i64,
     pub error: Option<String>,
     pub response_excerpt: String,
+/// A file of a document template.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = super::schema::template_documents)]
+pub struct TemplateDocument {
+    pub id: String,
+    pub tenant_id: String,
+    pub template_id: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub role: DocumentRole,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub page_count: Option<i32>,
+    pub created_by: Option<String>,
+    pub created_at: i64,
+    pub removed_at: Option<i64>,
+}
+
+/// A bulk send (一括送信): one accepted CSV file.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = super::schema::bulk_sends)]
+pub struct BulkSend {
+    pub id: String,
+    pub tenant_id: String,
+    pub template_id: String,
+    pub file_name: String,
+    pub total: i64,
+    pub created_by: String,
+    pub created_at: i64,
+}
+
+/// One CSV line of a bulk send; `state` is a `workflow::bulk_send::RowState`.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = super::schema::bulk_send_rows)]
+pub struct BulkSendRow {
+    pub bulk_send_id: String,
+    pub line: i32,
+    pub tenant_id: String,
+    /// JSON `shared::dto::TemplateContractRequest`.
+    pub input: String,
+    pub state: String,
+    pub contract_id: Option<String>,
+    pub error_code: Option<String>,
+    pub error_ja: Option<String>,
+    pub error_en: Option<String>,
+    pub updated_at: i64,
 }

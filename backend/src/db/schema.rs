@@ -522,6 +522,17 @@ diesel::table! {
         secret -> Text,
         previous_secret -> Nullable<Text>,
         previous_secret_until -> Nullable<BigInt>,
+// Document templates (ひな形), migration 2026-12-15-300000_document_templates.
+diesel::table! {
+    document_templates (id) {
+        id -> Text,
+        tenant_id -> Text,
+        department_id -> Nullable<Text>,
+        name -> Text,
+        route_template_id -> Nullable<Text>,
+        defaults -> Text,
+        recipient_slots -> Text,
+        archived -> Bool,
         created_by -> Text,
         created_at -> BigInt,
         updated_at -> BigInt,
@@ -544,6 +555,32 @@ diesel::table! {
         created_at -> BigInt,
         updated_at -> BigInt,
         delivered_at -> Nullable<BigInt>,
+    template_documents (id) {
+        id -> Text,
+        tenant_id -> Text,
+        template_id -> Text,
+        role -> Text,
+        file_name -> Text,
+        content_type -> Text,
+        size -> BigInt,
+        sha256 -> Text,
+        page_count -> Nullable<Integer>,
+        created_by -> Nullable<Text>,
+        created_at -> BigInt,
+        removed_at -> Nullable<BigInt>,
+    }
+}
+
+// Bulk sending (一括送信), migration 2026-12-15-310000_bulk_sends.
+diesel::table! {
+    bulk_sends (id) {
+        id -> Text,
+        tenant_id -> Text,
+        template_id -> Text,
+        file_name -> Text,
+        total -> BigInt,
+        created_by -> Text,
+        created_at -> BigInt,
     }
 }
 
@@ -558,5 +595,16 @@ diesel::table! {
         duration_ms -> BigInt,
         error -> Nullable<Text>,
         response_excerpt -> Text,
+    bulk_send_rows (bulk_send_id, line) {
+        bulk_send_id -> Text,
+        line -> Integer,
+        tenant_id -> Text,
+        input -> Text,
+        state -> Text,
+        contract_id -> Nullable<Text>,
+        error_code -> Nullable<Text>,
+        error_ja -> Nullable<Text>,
+        error_en -> Nullable<Text>,
+        updated_at -> BigInt,
     }
 }

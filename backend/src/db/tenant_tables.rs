@@ -159,6 +159,11 @@ pub const TABLES: &[TableSpec] = &[
     TableSpec::rows("monthly_reports", "month"),
     // The tenant's own API rate limit.
     TableSpec::rows("tenant_rate_limits", "tenant_id"),
+    // Document templates (ひな形) with their files, and bulk sends (一括送信) with their rows.
+    TableSpec::rows("document_templates", "id"),
+    TableSpec::rows("template_documents", "id"),
+    TableSpec::rows("bulk_sends", "id"),
+    TableSpec::rows("bulk_send_rows", "bulk_send_id, line"),
     // (new tables: one line each above this comment)
 ];
 

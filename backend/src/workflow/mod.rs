@@ -40,6 +40,9 @@ pub mod rate_limits;
 pub mod seed;
 // Webhooks (Webhook 通知).
 pub mod webhooks;
+// Document templates (ひな形) and bulk sending from CSV (一括送信).
+pub mod bulk_send;
+pub mod templates;
 
 pub use actor::Actor;
 pub use error::{WorkflowError, WorkflowResult};

@@ -37,3 +37,5 @@ mod limits;
 mod search;
 // Webhooks (Webhook 通知).
 mod webhooks;
+// Document templates (ひな形) and bulk sending (一括送信).
+mod templates;

@@ -25,6 +25,8 @@ pub mod reports;
 pub mod exports;
 // Webhooks (Webhook 通知).
 pub mod webhooks;
+// Document templates (ひな形) and bulk sending (一括送信).
+pub mod templates;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -227,4 +229,32 @@ async fn post_no_content<B: Serialize>(path: &str, body: &B) -> Result<(), Probl
     request(Method::POST, path, Some(json), Watch::Session)
         .await
         .map(|_| ())
+}
+
+/// `POST` of a file as the raw body (`content_type`), with the session's CSRF token when there
+/// is one; the answer's JSON or the server's problem.
+async fn post_file<T: DeserializeOwned>(
+    path: &str,
+    content_type: &str,
+    file: &web_sys::File,
+) -> Result<T, Problem> {
+    let mut builder = RequestBuilder::new(&format!("{BASE}{path}"))
+        .method(Method::POST)
+        .header("Accept", "application/json, application/problem+json")
+        .header("Content-Type", content_type);
+    if let Some(token) = CSRF_TOKEN.with(|t| t.borrow().clone()) {
+        builder = builder.header("X-CSRF-Token", &token);
+    }
+    let response = builder
+        .body(file)
+        .map_err(|_| Problem::new(ProblemCode::MalformedRequest))?
+        .send()
+        .await
+        .map_err(|_| Problem::new(ProblemCode::ServiceUnavailable))?;
+    if response.ok() {
+        return decode(response).await;
+    }
+    let status = response.status();
+    let text = response.text().await.unwrap_or_default();
+    Err(problem_from(status, &text))
 }

@@ -1,29 +1,15 @@
 //! Verification for anyone, without login: `POST /verify` (a PDF in the body) and
 //! `GET /public/contracts/{public_id}` (the QR code's target).
 
-use gloo_net::http::{Method, RequestBuilder};
+use gloo_net::http::Method;
 use shared::dto::{PublicContractView, PublicVerificationView};
-use shared::problem::{Problem, ProblemCode};
+use shared::problem::Problem;
 
-use super::{BASE, Watch, decode, encode, problem_from, request};
+use super::{Watch, decode, encode, post_file, request};
 
 /// `POST /verify`: the verifier's verdict on `file` (sent as `application/pdf`).
 pub async fn verify(file: &web_sys::File) -> Result<PublicVerificationView, Problem> {
-    let response = RequestBuilder::new(&format!("{BASE}/verify"))
-        .method(Method::POST)
-        .header("Accept", "application/json, application/problem+json")
-        .header("Content-Type", "application/pdf")
-        .body(file)
-        .map_err(|_| Problem::new(ProblemCode::MalformedRequest))?
-        .send()
-        .await
-        .map_err(|_| Problem::new(ProblemCode::ServiceUnavailable))?;
-    if response.ok() {
-        return decode(response).await;
-    }
-    let status = response.status();
-    let text = response.text().await.unwrap_or_default();
-    Err(problem_from(status, &text))
+    post_file("/verify", "application/pdf", file).await
 }
 
 /// `GET /public/contracts/{public_id}`.

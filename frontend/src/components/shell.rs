@@ -73,6 +73,12 @@ const MENU: &[(&str, K, Option<Permission>)] = &[
         K::NavWebhooks,
         Some(Permission::ManageWebhooks),
     ),
+    // Document templates (ひな形) and bulk sending (一括送信).
+    (
+        "/templates",
+        K::NavDocTemplates,
+        Some(Permission::CreateContracts),
+    ),
 ];
 
 /// The logged-in frame; child routes render in its `<main>`.

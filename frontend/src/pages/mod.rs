@@ -34,3 +34,5 @@ pub mod reports;
 pub mod exports;
 // Webhooks (Webhook 通知).
 pub mod webhooks;
+// Document templates (ひな形) and bulk sending (一括送信).
+pub mod templates;

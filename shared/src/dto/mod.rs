@@ -29,6 +29,8 @@ mod reports;
 mod exports;
 // Idempotency keys and rate limits.
 mod rate_limits;
+// Document templates (ひな形) and bulk sending (一括送信).
+mod templates;
 
 pub use address_book::{ContactRequest, ContactView, OrganizationRequest, OrganizationView};
 pub use api_tokens::{ApiTokenView, CreateApiTokenRequest, CreatedApiTokenView};
@@ -87,6 +89,11 @@ mod webhooks;
 pub use webhooks::{
     WebhookAttemptView, WebhookDeliveryView, WebhookEndpointRequest, WebhookEndpointView,
     WebhookRotateRequest, WebhookSecretView,
+};
+// Document templates (ひな形) and bulk sending (一括送信).
+pub use templates::{
+    BulkSendFailureView, BulkSendState, BulkSendView, RecipientSlot, SlotValues,
+    TemplateContractRequest, TemplateDocumentView, TemplateFields, TemplateRequest, TemplateView,
 };
 
 use serde::{Deserialize, Serialize};

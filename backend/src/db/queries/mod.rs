@@ -30,6 +30,9 @@ pub mod tenant_rate_limits;
 pub mod seed;
 // Webhooks (Webhook 通知).
 pub mod webhooks;
+// Document templates (ひな形) and bulk sending (一括送信).
+pub mod bulk_sends;
+pub mod templates;
 
 /// `LIMIT`/`OFFSET` of a 1-based page.
 pub fn page_bounds(page: u32, per_page: u32) -> (i64, i64) {

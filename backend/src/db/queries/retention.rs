@@ -409,8 +409,10 @@ pub fn blob_in_use(conn: &mut AnyConnection, sha256: &str) -> QueryResult<bool> 
     let live = c::contracts
         .filter(c::state.ne(ContractState::Disposed.as_str()))
         .select(c::id);
-    diesel::select(diesel::dsl::exists(
+    let in_contracts: bool = diesel::select(diesel::dsl::exists(
         d::documents.filter(d::sha256.eq(sha256).and(d::contract_id.eq_any(live))),
     ))
-    .get_result(conn)
+    .get_result(conn)?;
+    // Document templates (ひな形) share their blobs with the contracts made from them.
+    Ok(in_contracts || super::templates::blob_in_use(conn, sha256)?)
 }

@@ -84,6 +84,23 @@ impl Refusal {
     }
 }
 
+/// Why an upload was refused: the problem code, the machine-readable reason and the detail
+/// for the audit event.
+pub(crate) type UploadRefusal = (ProblemCode, &'static str, String);
+
+impl CheckedUpload {
+    /// The upload and its accepted type and page count, or why it was refused (for files that
+    /// belong to something other than a contract: a template's).
+    pub(crate) fn into_parts(
+        self,
+    ) -> (
+        Upload,
+        Result<(file_type::FileType, Option<i32>), UploadRefusal>,
+    ) {
+        (self.upload, self.outcome.map_err(|r| r.describe()))
+    }
+}
+
 /// Looks at an upload's content (CPU only, no database): see [`CheckedUpload`].
 pub fn check_upload(upload: Upload) -> CheckedUpload {
     let outcome = if upload.role == DocumentRole::Main {
@@ -204,7 +221,7 @@ pub fn upload_document(
     get(conn, actor, id)
 }
 
-fn storage_error(e: StorageError) -> WorkflowError {
+pub(crate) fn storage_error(e: StorageError) -> WorkflowError {
     match e {
         StorageError::TooLarge { .. } => ProblemCode::PayloadTooLarge.into(),
         other => WorkflowError::Internal(anyhow::Error::new(other)),

@@ -21,7 +21,7 @@ use crate::workflow::error::{FieldErrors, WorkflowError, WorkflowResult, optiona
 use shared::problem::ProblemCode;
 
 /// A checked `ContractRequest`.
-struct CheckedContract {
+pub(crate) struct CheckedContract {
     title: String,
     contract_number: Option<String>,
     department_id: Option<String>,
@@ -39,7 +39,7 @@ struct CheckedContract {
     stamp: Option<String>,
 }
 
-fn check_contract(
+pub(crate) fn check_contract(
     conn: &mut AnyConnection,
     tenant_id: &str,
     req: &ContractRequest,
@@ -237,52 +237,22 @@ pub fn duplicate(
             ..l.contract.clone()
         };
         contracts::insert(conn, &c)?;
-        for d in l.documents.iter().filter(|d| d.role.is_uploaded()) {
-            documents::insert(
-                conn,
-                &Document {
-                    id: uuid::Uuid::new_v4().to_string(),
-                    contract_id: new_id.clone(),
-                    created_by: Some(actor.user_id.clone()),
-                    created_at: now,
-                    ..d.clone()
-                },
-            )?;
-        }
-        for r in l
-            .recipients
-            .iter()
-            .filter(|r| r.state != RecipientState::Forwarded)
-        {
-            recipients::insert(
-                conn,
-                &Recipient::waiting(
-                    &actor.tenant_id,
-                    &new_id,
-                    r.position,
-                    r.organization_name.clone(),
-                    r.name.clone(),
-                    r.email.clone(),
-                    r.access_code_hash.clone(),
-                    now,
-                ),
-            )?;
-        }
-        let steps: Vec<ApprovalStep> = l
-            .steps
-            .iter()
-            .map(|s| ApprovalStep {
-                id: uuid::Uuid::new_v4().to_string(),
-                contract_id: new_id.clone(),
-                ..s.clone()
-            })
-            .collect();
-        approvals::replace_steps(
-            conn,
-            TenantId(&actor.tenant_id),
-            ContractId(&new_id),
-            &steps,
-        )?;
+        let parts = DraftParts {
+            documents: l
+                .documents
+                .iter()
+                .filter(|d| d.role.is_uploaded())
+                .cloned()
+                .collect(),
+            recipients: l
+                .recipients
+                .iter()
+                .filter(|r| r.state != RecipientState::Forwarded)
+                .cloned()
+                .collect(),
+            steps: l.steps.clone(),
+        };
+        insert_parts(conn, actor, &new_id, now, &parts)?;
         actor.audit(
             conn,
             AuditAction::ContractCreated,
@@ -305,52 +275,7 @@ pub fn create(
     let id = uuid::Uuid::new_v4().to_string();
     db::tenant_transaction(conn, &actor.tenant_id, |conn| {
         let tenant = tenants::get(conn, &actor.tenant_id)?;
-        let now = Millis::now().0;
-        let number = match &checked.contract_number {
-            Some(n) => {
-                if contracts::number_taken(conn, &actor.tenant_id, n)? {
-                    return Err(WorkflowError::field(
-                        "contract_number",
-                        ValidationError::OutOfRange,
-                    ));
-                }
-                n.clone()
-            }
-            None => next_contract_number(conn, &tenant, now)?,
-        };
-        let c = Contract {
-            id: id.clone(),
-            tenant_id: actor.tenant_id.clone(),
-            public_id: crate::auth::tokens::random_token()[..22].to_owned(),
-            contract_number: number,
-            title: checked.title.clone(),
-            department_id: checked
-                .department_id
-                .clone()
-                .or_else(|| actor.department_id.clone()),
-            organization_id: checked.organization_id.clone(),
-            counterparty_name: checked.counterparty_name.clone(),
-            amount_yen: checked.amount_yen,
-            period_start: checked.period_start.clone(),
-            period_end: checked.period_end.clone(),
-            concluded_on: None,
-            retention_years: checked.retention_years.unwrap_or(tenant.retention_years),
-            notes: checked.notes.clone(),
-            custom_fields: checked.custom_fields.clone(),
-            state: ContractState::Draft,
-            recipient_order: checked.recipient_order,
-            allow_forwarding: checked.allow_forwarding,
-            message: checked.message.clone(),
-            stamp: checked.stamp.clone(),
-            approval_round: 0,
-            expires_at: None,
-            sent_at: None,
-            concluded_at: None,
-            created_by: actor.user_id.clone(),
-            created_at: now,
-            updated_at: now,
-        };
-        contracts::insert(conn, &c)?;
+        let c = insert_draft(conn, actor, &tenant, &checked, &id, Millis::now().0)?;
         actor.audit(
             conn,
             AuditAction::ContractCreated,
@@ -359,6 +284,146 @@ pub fn create(
         )
     })?;
     get(conn, actor, &id)
+}
+
+/// Inserts a new draft from checked data (inside the caller's tenant transaction): its number
+/// (given, or the next of the tenant's pattern) and its row.
+fn insert_draft(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    tenant: &crate::db::models::Tenant,
+    checked: &CheckedContract,
+    id: &str,
+    now: i64,
+) -> WorkflowResult<Contract> {
+    let number = match &checked.contract_number {
+        Some(n) => {
+            if contracts::number_taken(conn, &actor.tenant_id, n)? {
+                return Err(WorkflowError::field(
+                    "contract_number",
+                    ValidationError::OutOfRange,
+                ));
+            }
+            n.clone()
+        }
+        None => next_contract_number(conn, tenant, now)?,
+    };
+    let c = Contract {
+        id: id.to_owned(),
+        tenant_id: actor.tenant_id.clone(),
+        public_id: crate::auth::tokens::random_token()[..22].to_owned(),
+        contract_number: number,
+        title: checked.title.clone(),
+        department_id: checked
+            .department_id
+            .clone()
+            .or_else(|| actor.department_id.clone()),
+        organization_id: checked.organization_id.clone(),
+        counterparty_name: checked.counterparty_name.clone(),
+        amount_yen: checked.amount_yen,
+        period_start: checked.period_start.clone(),
+        period_end: checked.period_end.clone(),
+        concluded_on: None,
+        retention_years: checked.retention_years.unwrap_or(tenant.retention_years),
+        notes: checked.notes.clone(),
+        custom_fields: checked.custom_fields.clone(),
+        state: ContractState::Draft,
+        recipient_order: checked.recipient_order,
+        allow_forwarding: checked.allow_forwarding,
+        message: checked.message.clone(),
+        stamp: checked.stamp.clone(),
+        approval_round: 0,
+        expires_at: None,
+        sent_at: None,
+        concluded_at: None,
+        created_by: actor.user_id.clone(),
+        created_at: now,
+        updated_at: now,
+    };
+    contracts::insert(conn, &c)?;
+    Ok(c)
+}
+
+/// A new draft's files, recipients and route before they belong to it: a duplicate's copies
+/// or a template's. [`insert_parts`] gives them the draft's ids.
+pub(crate) struct DraftParts {
+    /// Files (their blobs are shared, by SHA-256).
+    pub documents: Vec<Document>,
+    /// Recipients in order (each starts waiting).
+    pub recipients: Vec<Recipient>,
+    /// The approval route's steps.
+    pub steps: Vec<ApprovalStep>,
+}
+
+fn insert_parts(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    contract_id: &str,
+    now: i64,
+    parts: &DraftParts,
+) -> WorkflowResult<()> {
+    for d in &parts.documents {
+        documents::insert(
+            conn,
+            &Document {
+                id: uuid::Uuid::new_v4().to_string(),
+                tenant_id: actor.tenant_id.clone(),
+                contract_id: contract_id.to_owned(),
+                created_by: Some(actor.user_id.clone()),
+                created_at: now,
+                removed_at: None,
+                ..d.clone()
+            },
+        )?;
+    }
+    for r in &parts.recipients {
+        recipients::insert(
+            conn,
+            &Recipient::waiting(
+                &actor.tenant_id,
+                contract_id,
+                r.position,
+                r.organization_name.clone(),
+                r.name.clone(),
+                r.email.clone(),
+                r.access_code_hash.clone(),
+                now,
+            ),
+        )?;
+    }
+    let steps: Vec<ApprovalStep> = parts
+        .steps
+        .iter()
+        .map(|s| ApprovalStep {
+            id: uuid::Uuid::new_v4().to_string(),
+            tenant_id: actor.tenant_id.clone(),
+            contract_id: contract_id.to_owned(),
+            ..s.clone()
+        })
+        .collect();
+    approvals::replace_steps(
+        conn,
+        TenantId(&actor.tenant_id),
+        ContractId(contract_id),
+        &steps,
+    )?;
+    Ok(())
+}
+
+/// A new draft from checked data and its parts, inside the caller's tenant transaction (the
+/// caller audits): how a contract is made from a template (ひな形).
+pub(crate) fn insert_with_parts(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    checked: &CheckedContract,
+    parts: &DraftParts,
+) -> WorkflowResult<Contract> {
+    let tenant = tenants::get(conn, &actor.tenant_id)?;
+    let now = Millis::now().0;
+    let id = uuid::Uuid::new_v4().to_string();
+    let c = insert_draft(conn, actor, &tenant, checked, &id, now)?;
+    insert_parts(conn, actor, &id, now, parts)?;
+    Ok(c)
 }
 
 /// `PUT /contracts/{id}`: edit the data (Draft; in approval it returns to Draft).

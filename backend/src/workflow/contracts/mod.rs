@@ -39,11 +39,15 @@ mod parties;
 mod view;
 
 pub use actions::act;
+pub(crate) use documents::storage_error;
 pub use documents::{
     CheckedUpload, Download, Upload, UploadLimits, check_upload, download_document,
     remove_document, upload_document,
 };
 pub use draft::{create, duplicate, update};
+pub(crate) use parties::check_recipient;
+// Document templates (ひな形): a draft from checked data and the template's parts.
+pub(crate) use draft::{CheckedContract, DraftParts, check_contract, insert_with_parts};
 pub use list::list;
 pub use parties::{approvers, set_recipients, set_route};
 pub(crate) use view::DepartmentNames;

@@ -33,15 +33,8 @@ pub fn set_recipients(
     }
     let mut checked = Vec::new();
     for (i, r) in req.recipients.iter().enumerate() {
-        let org = e.check(
-            &format!("recipients[{i}].organization_name"),
-            Name::parse(&r.organization_name),
-        );
-        let name = e.check(&format!("recipients[{i}].name"), Name::parse(&r.name));
-        let email = e.check(
-            &format!("recipients[{i}].email"),
-            EmailAddress::parse(&r.email),
-        );
+        let (org, name, email) =
+            check_recipient(&mut e, i, &r.organization_name, &r.name, &r.email);
         let code = r
             .access_code
             .as_deref()
@@ -105,6 +98,27 @@ pub fn set_recipients(
         },
     )?;
     get(conn, actor, id)
+}
+
+/// Checks recipient `i`'s organisation, name and address, errors under `recipients[i]…`.
+pub(crate) fn check_recipient(
+    e: &mut FieldErrors,
+    i: usize,
+    organization_name: &str,
+    name: &str,
+    email: &str,
+) -> (Option<Name>, Option<Name>, Option<EmailAddress>) {
+    (
+        e.check(
+            &format!("recipients[{i}].organization_name"),
+            Name::parse(organization_name),
+        ),
+        e.check(&format!("recipients[{i}].name"), Name::parse(name)),
+        e.check(
+            &format!("recipients[{i}].email"),
+            EmailAddress::parse(email),
+        ),
+    )
 }
 
 /// `PUT /contracts/{id}/approval-route`.

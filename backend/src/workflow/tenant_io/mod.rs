@@ -326,7 +326,7 @@ pub fn export_tenant(
             let mut out = std::io::BufWriter::new(crate::private_fs::create_file(&spool.0)?);
             let mut rows = 0u64;
             tenant_tables::for_each_row(conn, spec, &columns, &tenant.id, BATCH as i64, |row| {
-                if spec.name == "documents"
+                if matches!(spec.name, "documents" | "template_documents")
                     && let Some(sha) = row.get("sha256").and_then(Value::as_str)
                 {
                     blobs.insert(sha.to_owned());
@@ -668,7 +668,7 @@ impl RowFix<'_> {
             "tenants" => {
                 row.insert("code".into(), Value::String(self.code.to_owned()));
             }
-            "documents" => {
+            "documents" | "template_documents" => {
                 let sha = row.get("sha256").and_then(Value::as_str).unwrap_or("");
                 if !self.shas.contains(sha) {
                     return Err(TenantIoError::Inconsistent(format!(

@@ -60,6 +60,7 @@ pub fn ContractNewPage() -> impl IntoView {
             <A href="/contracts">{i.tr(K::BackToList)}</A>
         </p>
         <h1>{i.tr(K::ContractNewTitle)}</h1>
+        <crate::pages::templates::FromTemplate />
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match data.await {

@@ -1,0 +1,2 @@
+DROP TABLE template_documents;
+DROP TABLE document_templates;

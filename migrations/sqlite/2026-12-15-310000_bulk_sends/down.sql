@@ -1,0 +1,2 @@
+DROP TABLE bulk_send_rows;
+DROP TABLE bulk_sends;
