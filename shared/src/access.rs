@@ -162,7 +162,7 @@ impl fmt::Display for Role {
 
 impl Permission {
     /// Every permission, in display order.
-    pub const ALL: [Permission; 21] = [
+    pub const ALL: [Permission; 22] = [
         Permission::ManageUsers,
         Permission::ManageDepartments,
         Permission::ManageSettings,
