@@ -302,6 +302,11 @@ pub const SETTINGS: &[Setting] = &[
         default: "02:00",
         doc: "Time of day (HH:MM, Japan time) from which the day's backup is due; one server makes it.",
     },
+    Setting {
+        key: "job_poll_seconds",
+        default: "5",
+        doc: "How often an idle background worker looks for jobs nothing woke it for (1-3600): a queued job wakes the workers at once (in every server process on PostgreSQL), so this is only the fallback, e.g. for jobs queued by a CLI command on SQLite.",
+    },
 ];
 
 /// The effective configuration.
@@ -369,6 +374,8 @@ pub struct Config {
     pub mail: crate::mail::MailConfig,
     /// The daily backup.
     pub backup: crate::backup::schedule::BackupSchedule,
+    /// How often an idle job worker polls when nothing wakes it.
+    pub job_poll: std::time::Duration,
 }
 
 /// What one anonymous caller may make the public verifier (`POST /api/v1/verify`) spend.
@@ -530,6 +537,14 @@ impl Config {
             backup: crate::backup::schedule::BackupSchedule::from_settings(&|k| {
                 get(k).map(str::to_owned)
             })?,
+            job_poll: std::time::Duration::from_secs(
+                num(
+                    "job_poll_seconds",
+                    get("job_poll_seconds"),
+                    crate::jobs::DEFAULT_POLL_INTERVAL.as_secs(),
+                )?
+                .clamp(1, 3600),
+            ),
             data_dir,
         })
     }
@@ -645,6 +660,7 @@ impl Config {
                 self.audit_refusals_per_minute.to_string(),
             ),
             ("log", self.log.clone()),
+            ("job_poll_seconds", self.job_poll.as_secs().to_string()),
         ];
         let mail = self.mail.describe();
         let backup = self.backup.describe();
