@@ -16,6 +16,7 @@ mod server;
 #[allow(dead_code)]
 mod support;
 
+#[allow(dead_code)]
 mod common;
 
 use std::fmt::Write as _;
