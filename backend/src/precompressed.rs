@@ -220,4 +220,72 @@ mod tests {
         assert_eq!(preferred("identity"), None);
         assert_eq!(preferred("gzip;q=0, br;q=0.0"), None);
     }
+
+    #[actix_web::test]
+    async fn the_app_files_go_out_compressed_once_with_an_etag() {
+        use actix_web::test::{TestRequest, call_service, init_service, read_body};
+        let dir = std::env::temp_dir().join(format!("tachiai-pre-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let js = "console.log('立会');\n".repeat(200);
+        std::fs::write(dir.join("app.js"), &js).unwrap();
+        let files = for_dir(&dir);
+        while files.files.get().is_none() {
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        let app = init_service(
+            actix_web::App::new().service(
+                web::scope("")
+                    .wrap(actix_web::middleware::Compress::default())
+                    .wrap_fn(move |req, srv| serve(&files, req, srv))
+                    .service(actix_files::Files::new("/", &dir)),
+            ),
+        )
+        .await;
+        let get = |encoding: &str| {
+            TestRequest::get()
+                .uri("/app.js")
+                .insert_header((header::ACCEPT_ENCODING, encoding.to_owned()))
+                .to_request()
+        };
+
+        let res = call_service(&app, get("gzip, deflate, br")).await;
+        assert_eq!(res.headers().get(header::CONTENT_ENCODING).unwrap(), "br");
+        let content_type = res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .unwrap()
+            .to_str()
+            .unwrap();
+        assert!(content_type.contains("javascript"), "{content_type}");
+        let etag = res.headers().get(header::ETAG).unwrap().clone();
+        let mut plain = Vec::new();
+        brotli::BrotliDecompress(&mut &read_body(res).await[..], &mut plain).unwrap();
+        assert_eq!(plain, js.as_bytes());
+
+        let again = TestRequest::get()
+            .uri("/app.js")
+            .insert_header((header::ACCEPT_ENCODING, "br"))
+            .insert_header((header::IF_NONE_MATCH, etag))
+            .to_request();
+        assert_eq!(
+            call_service(&app, again).await.status(),
+            StatusCode::NOT_MODIFIED
+        );
+
+        let res = call_service(&app, get("gzip")).await;
+        assert_eq!(res.headers().get(header::CONTENT_ENCODING).unwrap(), "gzip");
+        let mut plain = String::new();
+        std::io::Read::read_to_string(
+            &mut flate2::read::GzDecoder::new(&read_body(res).await[..]),
+            &mut plain,
+        )
+        .unwrap();
+        assert_eq!(plain, js);
+
+        // Without an encoding the files service answers with the file as it is.
+        let res = call_service(&app, get("identity")).await;
+        assert!(res.headers().get(header::CONTENT_ENCODING).is_none());
+        assert_eq!(read_body(res).await, js.as_bytes());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
