@@ -329,6 +329,11 @@ pub const SETTINGS: &[Setting] = &[
         default: "12",
         doc: "Attempts of one webhook delivery before it is given up (dead); retries back off 10 s, 20 s, 40 s … up to 1 h (about 2.4 hours for 12).",
     },
+    Setting {
+        key: "job_poll_seconds",
+        default: "5",
+        doc: "How often an idle background worker looks for jobs nothing woke it for (1-3600): a queued job wakes the workers at once (in every server process on PostgreSQL), so this is only the fallback, e.g. for jobs queued by a CLI command on SQLite.",
+    },
 ];
 
 /// The effective configuration.
@@ -400,6 +405,8 @@ pub struct Config {
     pub backup: crate::backup::schedule::BackupSchedule,
     /// Webhook delivery policy.
     pub webhooks: crate::workflow::webhooks::WebhookPolicy,
+    /// How often an idle job worker polls when nothing wakes it.
+    pub job_poll: std::time::Duration,
 }
 
 /// Requests per minute that the in-process rate limiter (`api::rate_limit`) allows.
@@ -595,6 +602,14 @@ impl Config {
             webhooks: crate::workflow::webhooks::WebhookPolicy::from_settings(&|k| {
                 get(k).map(str::to_owned)
             })?,
+            job_poll: std::time::Duration::from_secs(
+                num(
+                    "job_poll_seconds",
+                    get("job_poll_seconds"),
+                    crate::jobs::DEFAULT_POLL_INTERVAL.as_secs(),
+                )?
+                .clamp(1, 3600),
+            ),
             data_dir,
         })
     }
@@ -722,6 +737,7 @@ impl Config {
                 self.rate_limits.login_per_minute.to_string(),
             ),
             ("log", self.log.clone()),
+            ("job_poll_seconds", self.job_poll.as_secs().to_string()),
         ];
         let mail = self.mail.describe();
         let backup = self.backup.describe();

@@ -27,3 +27,5 @@ pub mod storage;
 pub mod telemetry;
 pub mod web;
 pub mod workflow;
+// The browser app's files compressed once at start.
+pub mod precompressed;

@@ -406,11 +406,15 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let server = HttpServer::new(move || build_app(state.clone()))
         .bind(config.bind)
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
+    if config.database_url.kind == shared::dto::DatabaseKind::Postgres {
+        crate::jobs::wake::spawn_listener(config.database_url.target.clone())
+            .map_err(|e| anyhow::anyhow!("cannot start the job listener: {e}"))?;
+    }
     crate::jobs::spawn_workers(
         pool.clone(),
         registry,
         crate::jobs::DEFAULT_WORKERS,
-        crate::jobs::DEFAULT_POLL_INTERVAL,
+        config.job_poll,
         config.job_lease,
     );
     crate::backup::schedule::spawn(pool.clone(), config.backup.clone());

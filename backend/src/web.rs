@@ -128,29 +128,34 @@ pub fn spa(cfg: &mut web::ServiceConfig, dist: PathBuf) {
     // The app's files go out compressed (gzip/brotli, as the browser accepts): the wasm bundles
     // and the PDF viewer's worker are megabytes raw, a third of that compressed. API answers and
     // downloads (PDF, ZIP) are left as they are.
+    // Compressed once at start (precompressed.rs); the middleware covers what that does not.
+    let files = crate::precompressed::for_dir(&dist);
     cfg.service(
-        web::scope("").wrap(Compress::default()).service(
-            Files::new("/", dist)
-                .index_file("index.html")
-                .default_handler(fn_service(move |req: ServiceRequest| {
-                    let bundle = dist2.join(html_for(req.path()));
-                    let html = if bundle.is_file() {
-                        bundle
-                    } else {
-                        index.clone()
-                    };
-                    async move {
-                        let (req, _) = req.into_parts();
-                        let file = NamedFile::open(html)?;
-                        let res = file
-                            .customize()
-                            .insert_header((header::CACHE_CONTROL, "no-cache"))
-                            .respond_to(&req)
-                            .map_into_boxed_body();
-                        Ok(ServiceResponse::new(req, res))
-                    }
-                })),
-        ),
+        web::scope("")
+            .wrap(Compress::default())
+            .wrap_fn(move |req, srv| crate::precompressed::serve(&files, req, srv))
+            .service(
+                Files::new("/", dist)
+                    .index_file("index.html")
+                    .default_handler(fn_service(move |req: ServiceRequest| {
+                        let bundle = dist2.join(html_for(req.path()));
+                        let html = if bundle.is_file() {
+                            bundle
+                        } else {
+                            index.clone()
+                        };
+                        async move {
+                            let (req, _) = req.into_parts();
+                            let file = NamedFile::open(html)?;
+                            let res = file
+                                .customize()
+                                .insert_header((header::CACHE_CONTROL, "no-cache"))
+                                .respond_to(&req)
+                                .map_into_boxed_body();
+                            Ok(ServiceResponse::new(req, res))
+                        }
+                    })),
+            ),
     );
 }
 

@@ -78,6 +78,8 @@ struct ConnectionSetup;
 
 impl CustomizeConnection<AnyConnection, diesel::r2d2::Error> for ConnectionSetup {
     fn on_acquire(&self, conn: &mut AnyConnection) -> Result<(), diesel::r2d2::Error> {
+        // Wakes the job workers when a transaction that queued a job commits.
+        conn.set_instrumentation(crate::jobs::wake::WakeOnCommit::default());
         if let AnyConnection::Sqlite(c) = conn {
             c.batch_execute(
                 "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \

@@ -16,6 +16,9 @@
 //! - **Retry with backoff.** [`JobError::Retry`] puts the job back with a deterministic delay
 //!   ([`backoff`]: 10 s · 2ⁿ, at most 1 h); [`JobError::Permanent`], or the last allowed
 //!   attempt, makes it `dead` with its `last_error` kept for the operator.
+//! - **Woken, not polled.** A committed enqueue wakes the idle workers of its process at once,
+//!   and on PostgreSQL those of every other process through `LISTEN/NOTIFY` ([`wake`]); an
+//!   idle worker otherwise sleeps until the next job falls due, polling only as the fallback.
 //! - **Dedupe.** A job with a `dedupe_key` is enqueued at most once, ever: enqueuing it again
 //!   returns the existing job's id.
 //!
@@ -24,6 +27,7 @@
 //! subsystems that need them (`mail::SendMailHandler`, …) in `startup::serve`.
 
 mod store;
+pub mod wake;
 mod worker;
 
 use std::collections::BTreeMap;
@@ -37,7 +41,7 @@ use crate::clock::Millis;
 use crate::db::DbPool;
 
 pub use store::{
-    claim, complete, enqueue, fail, find, latest_failed, purge_finished, replace_payload,
+    claim, complete, enqueue, fail, find, latest_failed, next_due, purge_finished, replace_payload,
 };
 pub use worker::{Outcome, RunSummary, run_one, run_until_idle, run_until_idle_at, spawn_workers};
 
@@ -47,8 +51,9 @@ pub const DEFAULT_MAX_ATTEMPTS: i32 = 12;
 pub const DEFAULT_LEASE: Duration = Duration::from_secs(300);
 /// Workers per server process.
 pub const DEFAULT_WORKERS: usize = 2;
-/// How often an idle worker looks for due jobs.
-pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(1);
+/// How often an idle worker looks for due jobs when nothing wakes it: the fallback for a job
+/// no wake-up reaches (a SQLite database written by another process, a lost listener).
+pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(5);
 
 /// The first retry delay; each further failure doubles it.
 const BACKOFF_BASE: Duration = Duration::from_secs(10);

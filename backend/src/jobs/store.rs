@@ -109,14 +109,21 @@ pub fn enqueue(conn: &mut AnyConnection, job: NewJob<'_>) -> QueryResult<JobId> 
         updated_at: now.0,
         finished_at: None,
     };
+    super::wake::before_enqueue(conn);
     // `ON CONFLICT DO NOTHING` rather than catching the unique violation: on PostgreSQL a
     // failed statement would abort the caller's whole transaction.
     let inserted = match conn {
-        AnyConnection::Postgresql(c) => diesel::insert_into(j::jobs)
-            .values(&row)
-            .on_conflict(j::dedupe_key)
-            .do_nothing()
-            .execute(c)?,
+        AnyConnection::Postgresql(c) => {
+            let n = diesel::insert_into(j::jobs)
+                .values(&row)
+                .on_conflict(j::dedupe_key)
+                .do_nothing()
+                .execute(c)?;
+            if n == 1 {
+                super::wake::notify_other_processes(c)?;
+            }
+            n
+        }
         AnyConnection::Sqlite(c) => diesel::insert_into(j::jobs)
             .values(&row)
             .on_conflict(j::dedupe_key)
@@ -132,6 +139,28 @@ pub fn enqueue(conn: &mut AnyConnection, job: NewJob<'_>) -> QueryResult<JobId> 
         .select(j::id)
         .first::<String>(conn)
         .map(JobId)
+}
+
+/// When the next job of one of `kinds` falls due: the earliest `run_at` of a queued job, or
+/// the earliest lapsing lease of a running one. `None` when there is no such job.
+pub fn next_due(conn: &mut AnyConnection, kinds: &[&str]) -> QueryResult<Option<Millis>> {
+    let queued: Option<i64> = j::jobs
+        .filter(
+            j::state
+                .eq(JobState::Queued.as_str())
+                .and(j::kind.eq_any(kinds)),
+        )
+        .select(diesel::dsl::min(j::run_at))
+        .first(conn)?;
+    let lease_ends: Option<i64> = j::jobs
+        .filter(
+            j::state
+                .eq(JobState::Running.as_str())
+                .and(j::kind.eq_any(kinds)),
+        )
+        .select(diesel::dsl::min(j::locked_until))
+        .first(conn)?;
+    Ok(queued.into_iter().chain(lease_ends).min().map(Millis))
 }
 
 /// The job with this id.

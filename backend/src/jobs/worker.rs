@@ -129,9 +129,11 @@ fn run_until(
 }
 
 /// Starts `n` workers on the actix runtime (`tachiai serve`). Each claims and runs jobs on a
-/// blocking thread, back to back while there are due jobs, and otherwise looks again every
-/// `poll_interval`, claiming each job for `lease`. They stop with the runtime; a job cut off
-/// then is taken over by any worker once its lease has run out.
+/// blocking thread, back to back while there are due jobs. Idle, it waits until it is woken
+/// (a job was queued: [`super::wake`]), until the next job falls due, or at most
+/// `poll_interval` (the fallback for what no wake-up reaches), claiming each job for `lease`.
+/// They stop with the runtime; a job cut off then is taken over by any worker once its lease
+/// has run out.
 pub fn spawn_workers(
     pool: DbPool,
     registry: Registry,
@@ -148,25 +150,50 @@ pub fn spawn_workers(
             loop {
                 let (pool, registry, worker_id) =
                     (pool.clone(), registry.clone(), worker_id.clone());
-                let step =
-                    web::block(move || run_one(&pool, &registry, &worker_id, Millis::now(), lease))
-                        .await;
-                match step {
-                    Ok(Ok(Outcome::Idle)) => actix_web::rt::time::sleep(poll_interval).await,
-                    Ok(Ok(_)) => {}
+                let step = web::block(move || {
+                    let outcome = run_one(&pool, &registry, &worker_id, Millis::now(), lease)?;
+                    let idle_for = match outcome {
+                        Outcome::Idle => idle_time(&pool, &registry, poll_interval)?,
+                        _ => Duration::ZERO,
+                    };
+                    anyhow::Ok(idle_for)
+                })
+                .await;
+                let idle_for = match step {
+                    Ok(Ok(idle_for)) => idle_for,
                     Ok(Err(e)) => {
                         tracing::warn!(error = %e, "job worker: cannot reach the job table");
-                        actix_web::rt::time::sleep(poll_interval).await;
+                        poll_interval
                     }
                     Err(e) => {
                         tracing::error!(error = %e, "job worker: blocking task failed");
-                        actix_web::rt::time::sleep(poll_interval).await;
+                        poll_interval
                     }
+                };
+                if !idle_for.is_zero() {
+                    super::wake::wait(idle_for).await;
                 }
             }
         });
     }
 }
+
+/// How long an idle worker may wait: until the next job falls due, at most `poll_interval`,
+/// and not under [`MIN_IDLE`] (a due job another worker holds must not make it spin).
+fn idle_time(
+    pool: &DbPool,
+    registry: &Registry,
+    poll_interval: Duration,
+) -> anyhow::Result<Duration> {
+    let next = store::next_due(&mut *pool.get()?, &registry.kinds())?;
+    let until_due = next.map_or(poll_interval, |at| {
+        Duration::from_millis(at.0.saturating_sub(Millis::now().0).max(0) as u64)
+    });
+    Ok(until_due.clamp(MIN_IDLE, poll_interval.max(MIN_IDLE)))
+}
+
+/// The shortest idle wait.
+const MIN_IDLE: Duration = Duration::from_millis(20);
 
 /// `host:pid:name:random`: unique across processes and restarts, readable in `locked_by`.
 fn new_worker_id(name: &str) -> String {
