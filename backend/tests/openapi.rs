@@ -84,10 +84,13 @@ fn every_enum_schema_lists_the_wire_names() {
         ApprovalDecision, ApprovalRule, ContractAction, ContractState, DocumentRole,
         RecipientOrder, RecipientState,
     };
-    use shared::dto::{ContractSort, DatabaseKind, DispositionState, ExportEncoding, ExportState};
+    use shared::dto::{
+        BulkSendState, ContractSort, DatabaseKind, DispositionState, ExportEncoding, ExportState,
+    };
     use shared::notice::{NoticeKind, NoticeScope};
     use shared::records::{RetentionBasis, RetentionConvention};
     use shared::validate::ValidationError;
+    use shared::webhook::{DeliveryState, WebhookEvent};
     use shared::{Permission, ProblemCode, Role};
     let checks = enum_checks! {
         ContractState => Some(ContractState::ALL),
@@ -110,6 +113,9 @@ fn every_enum_schema_lists_the_wire_names() {
         Permission => Some(&Permission::ALL[..]),
         ProblemCode => Some(ProblemCode::ALL),
         ValidationError => None,
+        WebhookEvent => Some(WebhookEvent::ALL),
+        DeliveryState => Some(DeliveryState::ALL),
+        BulkSendState => None,
     };
     let doc = document();
     let mut failures = Vec::new();

@@ -424,22 +424,6 @@ pub struct WebhookEndpoint {
     pub secret: String,
     pub previous_secret: Option<String>,
     pub previous_secret_until: Option<i64>,
-// Document templates (ひな形) and bulk sending (一括送信).
-/// A document template (ひな形); `department_id` `None`: every department.
-#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = super::schema::document_templates)]
-#[diesel(treat_none_as_null = true)]
-pub struct DocumentTemplate {
-    pub id: String,
-    pub tenant_id: String,
-    pub department_id: Option<String>,
-    pub name: String,
-    pub route_template_id: Option<String>,
-    /// JSON `shared::dto::TemplateFields`.
-    pub defaults: String,
-    /// JSON `Vec<shared::dto::RecipientSlot>`.
-    pub recipient_slots: String,
-    pub archived: bool,
     pub created_by: String,
     pub created_at: i64,
     pub updated_at: i64,
@@ -480,6 +464,29 @@ pub struct WebhookAttempt {
     pub duration_ms: i64,
     pub error: Option<String>,
     pub response_excerpt: String,
+}
+
+// Document templates (ひな形) and bulk sending (一括送信).
+/// A document template (ひな形); `department_id` `None`: every department.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = super::schema::document_templates)]
+#[diesel(treat_none_as_null = true)]
+pub struct DocumentTemplate {
+    pub id: String,
+    pub tenant_id: String,
+    pub department_id: Option<String>,
+    pub name: String,
+    pub route_template_id: Option<String>,
+    /// JSON `shared::dto::TemplateFields`.
+    pub defaults: String,
+    /// JSON `Vec<shared::dto::RecipientSlot>`.
+    pub recipient_slots: String,
+    pub archived: bool,
+    pub created_by: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
 /// A file of a document template.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = super::schema::template_documents)]

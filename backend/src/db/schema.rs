@@ -522,17 +522,6 @@ diesel::table! {
         secret -> Text,
         previous_secret -> Nullable<Text>,
         previous_secret_until -> Nullable<BigInt>,
-// Document templates (ひな形), migration 2026-12-15-300000_document_templates.
-diesel::table! {
-    document_templates (id) {
-        id -> Text,
-        tenant_id -> Text,
-        department_id -> Nullable<Text>,
-        name -> Text,
-        route_template_id -> Nullable<Text>,
-        defaults -> Text,
-        recipient_slots -> Text,
-        archived -> Bool,
         created_by -> Text,
         created_at -> BigInt,
         updated_at -> BigInt,
@@ -555,6 +544,41 @@ diesel::table! {
         created_at -> BigInt,
         updated_at -> BigInt,
         delivered_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    webhook_attempts (id) {
+        id -> Text,
+        tenant_id -> Text,
+        delivery_id -> Text,
+        attempt -> Integer,
+        at -> BigInt,
+        status -> Nullable<Integer>,
+        duration_ms -> BigInt,
+        error -> Nullable<Text>,
+        response_excerpt -> Text,
+    }
+}
+
+// Document templates (ひな形), migration 2026-12-15-300000_document_templates.
+diesel::table! {
+    document_templates (id) {
+        id -> Text,
+        tenant_id -> Text,
+        department_id -> Nullable<Text>,
+        name -> Text,
+        route_template_id -> Nullable<Text>,
+        defaults -> Text,
+        recipient_slots -> Text,
+        archived -> Bool,
+        created_by -> Text,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
     template_documents (id) {
         id -> Text,
         tenant_id -> Text,
@@ -585,16 +609,6 @@ diesel::table! {
 }
 
 diesel::table! {
-    webhook_attempts (id) {
-        id -> Text,
-        tenant_id -> Text,
-        delivery_id -> Text,
-        attempt -> Integer,
-        at -> BigInt,
-        status -> Nullable<Integer>,
-        duration_ms -> BigInt,
-        error -> Nullable<Text>,
-        response_excerpt -> Text,
     bulk_send_rows (bulk_send_id, line) {
         bulk_send_id -> Text,
         line -> Integer,
