@@ -48,6 +48,7 @@ test('each bundle draws its own pages on a cold load', async (t) => {
     ['/settings', '設定'],
     ['/account', 'アカウント'],
     ['/audit-log', '操作ログ'],
+    ['/templates', '契約書のひな形'],
   ];
   const seen = new Set();
   for (const [path, heading] of pages) {
@@ -57,8 +58,8 @@ test('each bundle draws its own pages on a cold load', async (t) => {
     t.diagnostic(`first screen, ${path} (${wasm[0]}): ${ms} ms`);
     assert.equal(new URL(page.url()).pathname, path, `${path} stays at its address`);
   }
-  // contracts, editor, admin, settings and records: five bundles behind the login.
-  assert.equal(seen.size, 5, `one bundle each: ${[...seen].join(', ')}`);
+  // contracts, editor, admin, settings, records and templates: six bundles behind the login.
+  assert.equal(seen.size, 6, `one bundle each: ${[...seen].join(', ')}`);
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -47,9 +47,11 @@ test('a template is registered, used for a contract and for a bulk send', async 
   await page.locator('table.list').getByText(name).waitFor();
   await screenshot(page, 't01-templates');
 
-  // 「ひな形から作成」 on the new-contract page opens the draft in the editor.
+  // 「ひな形から作成」, linked from the new-contract page, opens the draft in the editor.
   await page.goto('/contracts/new');
-  await page.getByRole('heading', { name: 'ひな形から作成' }).waitFor();
+  await page.getByRole('link', { name: 'ひな形から作成' }).click();
+  await page.waitForURL('**/contracts/from-template');
+  await page.getByRole('heading', { name: 'ひな形から作成', level: 1 }).waitFor();
   await page.locator('#ft-template').selectOption({ label: name });
   await page.getByLabel('相手方名').fill('株式会社ひな形商事');
   await page.getByLabel('担当者名').fill('雛形 太郎');

@@ -49,7 +49,7 @@ use crate::pages::exports::ExportsPage;
 // Webhooks (Webhook 通知).
 use crate::pages::webhooks::WebhooksPage;
 // Document templates (ひな形) and bulk sending (一括送信).
-use crate::pages::templates::TemplatesPage;
+use crate::pages::templates::{ContractFromTemplatePage, TemplatesPage};
 use crate::session::Session;
 use shared::bundle::Bundle;
 
@@ -67,6 +67,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("contracts") view=ContractsPage />
                     // The editor's page, which `contracts/:id` would take.
                     <Route path=path!("contracts/new") view=|| view! { <Elsewhere here=Bundle::Staff /> } />
+                    // The templates bundle's page, which `contracts/:id` would take too.
+                    <Route path=path!("contracts/from-template") view=|| view! { <Elsewhere here=Bundle::Staff /> } />
                     <Route path=path!("contracts/:id") view=ContractDetailPage />
                     <Route path=path!("approvals") view=ApprovalsPage />
                 </ParentRoute>
@@ -92,8 +94,6 @@ pub fn AdminApp() -> impl IntoView {
                     <Route path=path!("address-book/new") view=OrganizationNewPage />
                     <Route path=path!("address-book/:id") view=OrganizationEditPage />
                     <Route path=path!("route-templates") view=RouteTemplatesPage />
-                    // Document templates (ひな形) and bulk sending (一括送信).
-                    <Route path=path!("templates") view=TemplatesPage />
                 </ParentRoute>
             </Routes>
         </Router>
@@ -111,6 +111,23 @@ pub fn EditorApp() -> impl IntoView {
                 <ParentRoute path=path!("") view=Shell>
                     <Route path=path!("contracts/new") view=ContractNewPage />
                     <Route path=path!("contracts/:id/edit") view=ContractEditPage />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}
+
+/// The templates bundle's root: document templates (ひな形), a draft from one, bulk sending.
+#[component]
+pub fn TemplatesApp() -> impl IntoView {
+    I18n::provide();
+    Session::provide();
+    view! {
+        <Router>
+            <Routes fallback=|| view! { <Elsewhere here=Bundle::Templates /> }>
+                <ParentRoute path=path!("") view=Shell>
+                    <Route path=path!("templates") view=TemplatesPage />
+                    <Route path=path!("contracts/from-template") view=ContractFromTemplatePage />
                 </ParentRoute>
             </Routes>
         </Router>

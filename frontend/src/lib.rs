@@ -56,6 +56,12 @@ pub fn start_records() {
     leptos::mount::mount_to_body(app::RecordsApp);
 }
 
+/// Starts the document templates (ひな形) and bulk sending (一括送信) pages.
+pub fn start_templates() {
+    console_error_panic_hook::set_once();
+    leptos::mount::mount_to_body(app::TemplatesApp);
+}
+
 /// Starts the public pages (signing, verification).
 pub fn start_public() {
     console_error_panic_hook::set_once();

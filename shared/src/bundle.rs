@@ -10,7 +10,7 @@ pub enum Bundle {
     Staff,
     /// Writing a contract: new, and editing a draft (documents, stamp, recipients, route).
     Editor,
-    /// Administration: users, departments, address book, route and document templates.
+    /// Administration: users, departments, address book, route templates.
     Admin,
     /// The organisation's settings (seal keys, time stamps, retention, webhooks) and the own
     /// account.
@@ -19,6 +19,8 @@ pub enum Bundle {
     Records,
     /// The pages anyone may open without an account: signing and verification.
     Public,
+    /// Document templates (ひな形), a contract from one, and bulk sending (一括送信).
+    Templates,
 }
 
 /// First path segments of the administration bundle.
@@ -27,8 +29,6 @@ const ADMIN: &[&str] = &[
     "/departments",
     "/address-book",
     "/route-templates",
-    // Document templates (ひな形) and bulk sending (一括送信).
-    "/templates",
 ];
 
 /// First path segments of the settings bundle.
@@ -60,13 +60,14 @@ fn under(path: &str, prefix: &str) -> bool {
 
 impl Bundle {
     /// Every bundle.
-    pub const ALL: [Bundle; 6] = [
+    pub const ALL: [Bundle; 7] = [
         Bundle::Staff,
         Bundle::Editor,
         Bundle::Admin,
         Bundle::Settings,
         Bundle::Records,
         Bundle::Public,
+        Bundle::Templates,
     ];
 
     /// The bundle whose HTML answers `path` (a path without query); the staff app for
@@ -79,6 +80,8 @@ impl Bundle {
             || path == "/trust"
         {
             Bundle::Public
+        } else if contract_page == "from-template" || under(path, "/templates") {
+            Bundle::Templates
         } else if contract_page == "new"
             || contract_page
                 .strip_suffix("/edit")
@@ -105,6 +108,7 @@ impl Bundle {
             Bundle::Settings => "settings.html",
             Bundle::Records => "records.html",
             Bundle::Public => "public.html",
+            Bundle::Templates => "templates.html",
         }
     }
 }
@@ -129,7 +133,9 @@ mod tests {
             ("/account", Bundle::Settings),
             ("/accounts", Bundle::Staff),
             ("/route-templates", Bundle::Admin),
-            ("/templates", Bundle::Admin),
+            ("/templates", Bundle::Templates),
+            ("/templates/x", Bundle::Templates),
+            ("/contracts/from-template", Bundle::Templates),
             ("/settings/trust", Bundle::Settings),
             ("/audit-log", Bundle::Records),
             ("/notices", Bundle::Records),

@@ -3,6 +3,7 @@
 //! [`FromTemplate`].
 
 use leptos::prelude::*;
+use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
 use shared::contract::DocumentRole;
 use shared::dto::{
@@ -520,10 +521,23 @@ fn BulkSend(templates: Vec<TemplateView>) -> impl IntoView {
     }
 }
 
-/// 「ひな形から作成」 on the new-contract page: a template, the counterparty and its contact;
-/// the draft opens in the editor.
+/// 「ひな形から作成」, linked from the new-contract page: a template, the counterparty and its
+/// contact; the draft opens in the editor.
 #[component]
-pub fn FromTemplate() -> impl IntoView {
+pub fn ContractFromTemplatePage() -> impl IntoView {
+    let i = use_i18n();
+    view! {
+        <p class="back">
+            <A href="/contracts/new">{i.tr(K::ContractNewTitle)}</A>
+        </p>
+        <h1>{i.tr(K::FromTemplateTitle)}</h1>
+        <FromTemplate />
+    }
+}
+
+/// The form, once the templates are loaded (nothing when there are none).
+#[component]
+fn FromTemplate() -> impl IntoView {
     let templates = LocalResource::new(api::templates::list);
     view! {
         <Transition fallback=Loading>

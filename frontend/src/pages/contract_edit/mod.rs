@@ -60,7 +60,10 @@ pub fn ContractNewPage() -> impl IntoView {
             <A href="/contracts">{i.tr(K::BackToList)}</A>
         </p>
         <h1>{i.tr(K::ContractNewTitle)}</h1>
-        <crate::pages::templates::FromTemplate />
+        // A plain link: the form lives in the templates bundle (a full page load).
+        <p>
+            <a href="/contracts/from-template">{i.tr(K::FromTemplateTitle)}</a>
+        </p>
         <Transition fallback=Loading>
             {move || Suspend::new(async move {
                 match data.await {
