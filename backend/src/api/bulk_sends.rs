@@ -36,7 +36,8 @@ pub struct CreateQuery {
 /// contract per row is created and sent (or submitted for approval when the template has a
 /// route) in the background; poll `GET /api/v1/bulk-sends/{id}`.
 #[utoipa::path(post, path = "/api/v1/bulk-sends", tag = "templates", params(CreateQuery),
-    request_body(content = Vec<u8>, content_type = "text/csv"),
+    request_body(content = inline(crate::api::binary::Binary), content_type = "application/octet-stream",
+        description = "The CSV file as it is (UTF-8, with or without BOM, or Shift_JIS)"),
     responses((status = 202, body = BulkSendView),
               (status = "4XX", body = Problem, content_type = "application/problem+json",
                description = "csv_encoding_invalid, csv_column_missing, csv_row_count, csv_rows_invalid, template_document_missing, template_not_ready_for_bulk, approval_required, not_found, forbidden")))]

@@ -120,7 +120,7 @@ pub struct UploadQuery {
 /// are (a main PDF by the sealing engine's reader, an attachment by its content).
 #[utoipa::path(post, path = "/api/v1/templates/{id}/documents", tag = "templates",
     params(("id" = Uuid, Path), UploadQuery),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    request_body(content = inline(crate::api::binary::Binary), content_type = "application/octet-stream"),
     responses((status = 201, body = TemplateView),
               (status = "4XX", body = Problem, content_type = "application/problem+json")))]
 pub async fn upload(

@@ -234,7 +234,11 @@ fn restore_postgres(source: &Path, url: &DatabaseUrl, force: bool) -> anyhow::Re
             String::from_utf8_lossy(&list.stderr).trim()
         );
     }
-    let existing = q::pg_current_schema(&mut open(url)?)?;
+    let mut conn = open(url)?;
+    q::pg_ensure_extensions(&mut conn)
+        .context("cannot create the pg_trgm extension the search indexes need")?;
+    let existing = q::pg_current_schema(&mut conn)?;
+    drop(conn);
     let kept: String = String::from_utf8_lossy(&list.stdout)
         .lines()
         .filter(|l| {

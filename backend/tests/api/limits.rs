@@ -120,11 +120,19 @@ async fn a_retried_post_acts_once(backend: Backend) {
 
     // A refusal is an answer too: kept and replayed, not acted on again.
     let (st, bad, _) = app
-        .send(create(&secret, "order-2", json!({"title": ""})))
+        .send(create(
+            &secret,
+            "order-2",
+            json!({"title": "", "counterparty_name": "株式会社再送"}),
+        ))
         .await;
     assert_eq!(st, 422, "{bad}");
     let (st, bad_again, h) = app
-        .send(create(&secret, "order-2", json!({"title": ""})))
+        .send(create(
+            &secret,
+            "order-2",
+            json!({"title": "", "counterparty_name": "株式会社再送"}),
+        ))
         .await;
     assert_eq!((st.as_u16(), &bad_again), (422, &bad));
     assert_eq!(header(&h, "idempotent-replayed"), Some("true"));

@@ -103,6 +103,21 @@ pub fn pg_current_schema(conn: &mut AnyConnection) -> QueryResult<String> {
     Ok(name.name)
 }
 
+/// PostgreSQL: the extensions a dump of one schema refers to but does not hold (they live in
+/// `public`, as the migrations create them): `pg_trgm` for the search indexes. A concurrent
+/// creation (another restore or migration) is not an error.
+pub fn pg_ensure_extensions(conn: &mut AnyConnection) -> QueryResult<()> {
+    let AnyConnection::Postgresql(c) = conn else {
+        return Ok(());
+    };
+    diesel::sql_query(
+        "DO $$ BEGIN CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public; \
+         EXCEPTION WHEN unique_violation OR duplicate_object THEN NULL; END $$",
+    )
+    .execute(c)?;
+    Ok(())
+}
+
 /// PostgreSQL: the server's major version (15 for 15.4).
 pub fn pg_server_major(conn: &mut AnyConnection) -> QueryResult<i64> {
     let AnyConnection::Postgresql(c) = conn else {
