@@ -7,9 +7,9 @@ use shared::problem::Problem;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
+use crate::api::body::read_limited;
 use crate::api::error::{ApiError, ApiResult};
 use crate::api::extract::Authenticated;
-use crate::api::templates::read_limited;
 use crate::startup::AppState;
 use crate::workflow::bulk_send;
 

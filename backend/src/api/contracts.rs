@@ -180,7 +180,7 @@ pub async fn upload(
             ))
         })?;
     let limits = state.upload_limits;
-    let bytes = crate::api::templates::read_limited(payload, limits.file_bytes).await?;
+    let bytes = crate::api::body::read_limited(payload, limits.file_bytes).await?;
     let upload = Upload {
         role,
         file_name: q.file_name,

@@ -15,12 +15,12 @@ use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::web::{Bytes, BytesMut};
+use actix_web::web::Bytes;
 use actix_web::{Error, HttpRequest, HttpResponse, ResponseError, web};
-use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 use shared::problem::ProblemCode;
 
+use crate::api::body;
 use crate::api::error::ApiError;
 use crate::api::extract;
 use crate::clock::Millis;
@@ -79,11 +79,12 @@ pub async fn handle(
         return next.call(req).await;
     };
     let (http, payload) = req.into_parts();
-    let limit = usize::try_from(state.config.max_upload_bytes)
-        .unwrap_or(usize::MAX)
-        .max(state.config.max_json_bytes);
-    let body = match read_body(payload, limit).await {
-        Ok(body) => body,
+    let limit = state
+        .config
+        .max_upload_bytes
+        .max(state.config.max_json_bytes as u64);
+    let body = match body::read_limited(payload, limit).await {
+        Ok(body) => Bytes::from(body),
         Err(code) => return Ok(problem(http, code)),
     };
     let scope = Scope {
@@ -138,19 +139,6 @@ async fn principal(req: &HttpRequest) -> Option<(String, String)> {
     }
     let (actor, _) = extract::session_user(req).await.ok()?;
     Some((actor.tenant_id, format!("user:{}", actor.user_id)))
-}
-
-/// The whole body, refused past `limit` bytes (413) or when the connection breaks (400).
-async fn read_body(mut payload: Payload, limit: usize) -> Result<Bytes, ProblemCode> {
-    let mut buf = BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| ProblemCode::MalformedRequest)?;
-        if buf.len() + chunk.len() > limit {
-            return Err(ProblemCode::PayloadTooLarge);
-        }
-        buf.extend_from_slice(&chunk);
-    }
-    Ok(buf.freeze())
 }
 
 /// SHA-256 of method, path with query, and body.

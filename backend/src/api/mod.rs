@@ -43,6 +43,8 @@ pub mod webhooks;
 pub mod optional_json;
 // The schema of a raw file body.
 pub mod binary;
+// Raw request bodies read within a budget.
+pub mod body;
 // Document templates (ひな形) and bulk sending (一括送信).
 pub mod bulk_sends;
 pub mod templates;

@@ -1,33 +1,20 @@
 //! Document templates (ひな形): list, create, change, their files, and contracts made from them.
 
 use actix_web::{HttpResponse, web};
-use futures_util::StreamExt;
 use serde::Deserialize;
 use shared::contract::DocumentRole;
 use shared::dto::{ContractView, TemplateContractRequest, TemplateRequest, TemplateView};
-use shared::problem::{Problem, ProblemCode};
+use shared::problem::Problem;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
+use crate::api::body::read_limited;
 use crate::api::error::{ApiError, ApiResult};
 use crate::api::extract::Authenticated;
 use crate::startup::AppState;
 use crate::workflow::WorkflowError;
 use crate::workflow::contracts::{self, Upload};
 use crate::workflow::templates;
-
-/// Reads a raw request body of at most `limit` bytes (`payload_too_large` beyond).
-pub(crate) async fn read_limited(mut payload: web::Payload, limit: u64) -> ApiResult<Vec<u8>> {
-    let mut bytes = Vec::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| ApiError::from(ProblemCode::MalformedRequest))?;
-        if (bytes.len() + chunk.len()) as u64 > limit {
-            return Err(ProblemCode::PayloadTooLarge.into());
-        }
-        bytes.extend_from_slice(&chunk);
-    }
-    Ok(bytes)
-}
 
 /// Filters of the template list.
 #[derive(Debug, Deserialize, IntoParams)]
