@@ -334,6 +334,12 @@ pub const SETTINGS: &[Setting] = &[
         default: "5",
         doc: "How often an idle background worker looks for jobs nothing woke it for (1-3600): a queued job wakes the workers at once (in every server process on PostgreSQL), so this is only the fallback, e.g. for jobs queued by a CLI command on SQLite.",
     },
+    // Several nodes: graceful shutdown.
+    Setting {
+        key: "shutdown_timeout_seconds",
+        default: "30",
+        doc: "On SIGTERM (systemctl stop), how long requests in progress and the job each background worker is running may take to finish (1-3600); no new job is taken meanwhile. What is still running then is cut off: a cut request gets no answer, a cut job is taken over by another node when its lease runs out.",
+    },
 ];
 
 /// The effective configuration.
@@ -407,6 +413,8 @@ pub struct Config {
     pub webhooks: crate::workflow::webhooks::WebhookPolicy,
     /// How often an idle job worker polls when nothing wakes it.
     pub job_poll: std::time::Duration,
+    /// How long a stopping server waits for requests and jobs in progress.
+    pub shutdown_timeout: std::time::Duration,
 }
 
 /// Requests per minute that the in-process rate limiter (`api::rate_limit`) allows.
@@ -610,6 +618,14 @@ impl Config {
                 )?
                 .clamp(1, 3600),
             ),
+            shutdown_timeout: std::time::Duration::from_secs(
+                num(
+                    "shutdown_timeout_seconds",
+                    get("shutdown_timeout_seconds"),
+                    30,
+                )?
+                .clamp(1, 3600),
+            ),
             data_dir,
         })
     }
@@ -738,6 +754,10 @@ impl Config {
             ),
             ("log", self.log.clone()),
             ("job_poll_seconds", self.job_poll.as_secs().to_string()),
+            (
+                "shutdown_timeout_seconds",
+                self.shutdown_timeout.as_secs().to_string(),
+            ),
         ];
         let mail = self.mail.describe();
         let backup = self.backup.describe();

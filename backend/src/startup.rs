@@ -381,6 +381,10 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             "the data directory was readable by other users; it is now 0700"
         );
     }
+    // Several nodes on one PostgreSQL database may start at once: they take these steps one
+    // at a time (the first creates the tenant, the development PKI and the audit key in the
+    // shared data directory; the others find them). Released below, before serving.
+    let start_lock = db::StartLock::take(&config.database_url)?;
     // The seal first: a refused key stops the start before the database is touched.
     let seal = SealKit::from_config(&config)?;
     if seal.is_development() {
@@ -399,24 +403,27 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     }
     let development = seal.is_development();
     let state = web::Data::new(AppState::with_seal(pool.clone(), config.clone(), seal)?);
+    drop(start_lock);
     spawn_refusal_flush(state.clone());
     spawn_ltv_renewal(state.clone());
     let registry = job_registry(&state)?;
     let blobs = state.blobs.clone();
     let server = HttpServer::new(move || build_app(state.clone()))
+        .shutdown_timeout(config.shutdown_timeout.as_secs())
         .bind(config.bind)
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
     if config.database_url.kind == shared::dto::DatabaseKind::Postgres {
         crate::jobs::wake::spawn_listener(config.database_url.target.clone())
             .map_err(|e| anyhow::anyhow!("cannot start the job listener: {e}"))?;
     }
-    crate::jobs::spawn_workers(
+    let workers = crate::jobs::spawn_workers(
         pool.clone(),
         registry,
         crate::jobs::DEFAULT_WORKERS,
         config.job_poll,
         config.job_lease,
     );
+    spawn_stop_on_signal(workers.stop_claiming());
     crate::backup::schedule::spawn(pool.clone(), config.backup.clone());
     spawn_housekeeping(
         pool,
@@ -438,6 +445,30 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             None => println!("  パスワード: the one given in TACHIAI_INITIAL_ADMIN_PASSWORD"),
         }
     }
+    // Returns after SIGTERM or SIGINT, once the requests in progress are answered (or the
+    // shutdown timeout cut them off); the workers took no new job since the signal.
     server.run().await?;
+    tracing::info!("stopping: waiting for the jobs in progress");
+    workers.shutdown(config.shutdown_timeout).await;
     Ok(())
+}
+
+/// On SIGTERM or SIGINT the job workers stop taking jobs at once, while actix, which hears the
+/// same signal, stops accepting connections and finishes the requests in progress: a node
+/// being stopped picks up no work that it might not finish.
+fn spawn_stop_on_signal(stop: crate::jobs::StopClaiming) {
+    use actix_web::rt::signal::unix::{SignalKind, signal};
+    actix_web::rt::spawn(async move {
+        let (Ok(mut term), Ok(mut int)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) else {
+            tracing::warn!("cannot listen for SIGTERM/SIGINT; the workers stop with the server");
+            return;
+        };
+        let first = futures_util::future::select(Box::pin(term.recv()), Box::pin(int.recv()));
+        first.await;
+        tracing::info!("stopping: no new jobs are taken");
+        stop.now();
+    });
 }

@@ -12,6 +12,8 @@ mod helpers;
 mod server;
 #[allow(dead_code)]
 mod support;
+#[path = "support/tsa_gate.rs"]
+mod tsa_gate;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -23,8 +25,12 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use helpers::{Backend, TestDb, check_archive, external_validation, pdftotext};
-use server::{Auth, Body, Mailbox, Server, agree, confirm, download, send_contract, set_up_org};
+use server::{
+    Auth, Body, Mailbox, Server, agree, assert_no_mail_twice, confirm, download, send_contract,
+    set_up_org, wait_for_subject,
+};
 use support::{SmtpSink, corpus, count_jobs, free_port};
+use tsa_gate::TsaGate;
 
 const PDF: &str = "libreoffice-ja-contract.pdf";
 const CONCLUDED: &str = "契約締結のお知らせ";
@@ -276,35 +282,6 @@ fn check_concluded(
     signed
 }
 
-/// Waits until `to` has `n` mails whose subject contains `subject`, and no more.
-fn wait_for_subject(mail: &Mailbox, to: &str, subject: &str, n: usize) {
-    let count = || {
-        mail.to(to)
-            .iter()
-            .filter(|m| m.subject.contains(subject))
-            .count()
-    };
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while count() < n {
-        assert!(Instant::now() < deadline, "no {subject} mail to {to}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    std::thread::sleep(Duration::from_millis(300));
-    assert_eq!(count(), n, "{subject} mails to {to}");
-}
-
-/// Each mail to `to` has a subject of its own: no job sent one twice.
-fn assert_no_mail_twice(mail: &Mailbox, to: &str) {
-    let mut subjects: BTreeMap<String, usize> = BTreeMap::new();
-    for m in mail.to(to) {
-        *subjects.entry(m.subject).or_default() += 1;
-    }
-    assert!(
-        subjects.values().all(|n| *n == 1),
-        "mails to {to}: {subjects:#?}"
-    );
-}
-
 fn audit_verify_cli(server: &Server) {
     let out = server.cli(&["audit", "verify"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -332,124 +309,6 @@ fn temp_blobs(data: &Path) -> Vec<PathBuf> {
     std::fs::read_dir(data.join("blobs/tmp"))
         .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect())
         .unwrap_or_default()
-}
-
-/// A time-stamp authority in front of the server's own (`<public_url>/pki/tsa`) that lets the
-/// first `allowed` requests through and holds the others until allowed: sealing stops,
-/// observably, in the middle.
-struct TsaGate {
-    url: String,
-    state: Arc<(Mutex<GateState>, Condvar)>,
-}
-
-#[derive(Default)]
-struct GateState {
-    allowed: usize,
-    target: String,
-    arrived: usize,
-}
-
-impl TsaGate {
-    fn start(target: &str, allowed: usize) -> TsaGate {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}/tsa", listener.local_addr().unwrap());
-        let state = Arc::new((
-            Mutex::new(GateState {
-                allowed,
-                target: target.to_owned(),
-                arrived: 0,
-            }),
-            Condvar::new(),
-        ));
-        let shared = state.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming().flatten() {
-                let shared = shared.clone();
-                std::thread::spawn(move || {
-                    let _ = TsaGate::serve(stream, &shared);
-                });
-            }
-        });
-        TsaGate { url, state }
-    }
-
-    fn serve(stream: TcpStream, shared: &(Mutex<GateState>, Condvar)) -> std::io::Result<()> {
-        let mut reader = BufReader::new(stream.try_clone()?);
-        let mut length = 0usize;
-        loop {
-            let mut line = String::new();
-            if reader.read_line(&mut line)? == 0 {
-                return Ok(());
-            }
-            if line == "\r\n" {
-                break;
-            }
-            if let Some((k, v)) = line.split_once(':')
-                && k.eq_ignore_ascii_case("content-length")
-            {
-                length = v.trim().parse().unwrap_or(0);
-            }
-        }
-        let mut body = vec![0; length];
-        reader.read_exact(&mut body)?;
-        let (lock, cv) = shared;
-        let target = {
-            let mut st = lock.lock().unwrap();
-            let number = st.arrived;
-            st.arrived += 1;
-            cv.notify_all();
-            while number >= st.allowed {
-                st = cv.wait(st).unwrap();
-            }
-            st.target.clone()
-        };
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .proxy(None)
-            .build()
-            .into();
-        let mut res = agent
-            .post(&target)
-            .header("Content-Type", "application/timestamp-query")
-            .send(&body[..])
-            .map_err(std::io::Error::other)?;
-        let status = res.status().as_u16();
-        let reply = res
-            .body_mut()
-            .read_to_vec()
-            .map_err(std::io::Error::other)?;
-        let mut out = stream;
-        write!(
-            out,
-            "HTTP/1.1 {status} X\r\nContent-Type: application/timestamp-reply\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-            reply.len()
-        )?;
-        out.write_all(&reply)?;
-        out.flush()
-    }
-
-    /// Waits until `n` requests have arrived in total.
-    fn wait_arrived(&self, n: usize) {
-        let (lock, cv) = &*self.state;
-        let mut st = lock.lock().unwrap();
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while st.arrived < n {
-            let left = deadline.saturating_duration_since(Instant::now());
-            assert!(!left.is_zero(), "no sealing reached the TSA");
-            st = cv.wait_timeout(st, left).unwrap().0;
-        }
-    }
-
-    /// Lets requests through until `n` have arrived in total (`usize::MAX`: all).
-    fn allow(&self, n: usize) {
-        let (lock, cv) = &*self.state;
-        lock.lock().unwrap().allowed = n;
-        cv.notify_all();
-    }
-
-    fn arrived(&self) -> usize {
-        self.state.0.lock().unwrap().arrived
-    }
 }
 
 /// A random delay up to `max_ms` (from the OS's randomness, via a v4 UUID).
@@ -485,7 +344,7 @@ fn kill_9_while_sealing_recovers(backend: Backend, random_rounds: usize) {
         ("TACHIAI_JOB_LEASE_SECONDS", "3"),
     ];
     let mut server = Server::start("serve", &db, &data, &env);
-    gate.state.0.lock().unwrap().target = format!("{}/pki/tsa", server.base);
+    gate.set_target(&format!("{}/pki/tsa", server.base));
     let mail = Mailbox {
         dir: data.join("outbox"),
     };
@@ -609,7 +468,7 @@ fn the_seal_survives_a_move(db: TestDb) {
         ("TACHIAI_JOB_LEASE_SECONDS", "3"),
     ];
     let mut server = Server::start("serve", &db, &data, &env);
-    gate.state.0.lock().unwrap().target = format!("{}/pki/tsa", server.base);
+    gate.set_target(&format!("{}/pki/tsa", server.base));
     let url_a = server.base.clone();
     let mail = Mailbox {
         dir: data.join("outbox"),
@@ -648,7 +507,7 @@ fn the_seal_survives_a_move(db: TestDb) {
         std::net::TcpStream::connect(url_a.trim_start_matches("http://")).is_err(),
         "nothing answers at the old URL any more"
     );
-    gate.state.0.lock().unwrap().target = format!("{}/pki/tsa", server.base);
+    gate.set_target(&format!("{}/pki/tsa", server.base));
     gate.allow(usize::MAX);
     let seal_pem = std::fs::read_to_string(data.join("pki/seal.pem")).unwrap();
     assert!(

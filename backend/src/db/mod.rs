@@ -121,14 +121,84 @@ pub fn connect(url: &DatabaseUrl, max_size: u32) -> anyhow::Result<DbPool> {
     Ok(pool)
 }
 
-/// Applies the embedded migrations of the connection's backend; a no-op when up to date.
+/// Applies the embedded migrations of the connection's backend; a no-op when up to date. On
+/// PostgreSQL under an advisory lock: of several nodes starting at once, one migrates and the
+/// others wait, then find nothing left to do (two would otherwise both try to create a table).
 pub fn run_migrations(conn: &mut AnyConnection) -> anyhow::Result<Vec<String>> {
-    let applied = match conn {
-        AnyConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
-        AnyConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+    fn names<E: std::fmt::Display>(
+        applied: Result<Vec<diesel::migration::MigrationVersion<'_>>, E>,
+    ) -> anyhow::Result<Vec<String>> {
+        applied
+            .map(|v| v.iter().map(|v| v.to_string()).collect())
+            .map_err(|e| anyhow::anyhow!("migration failed: {e}"))
     }
-    .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
-    Ok(applied.iter().map(|v| v.to_string()).collect())
+    match conn {
+        AnyConnection::Postgresql(c) => {
+            advisory_lock(c, MIGRATION_LOCK, "migrate the database")?;
+            let applied = names(c.run_pending_migrations(POSTGRES_MIGRATIONS));
+            let unlocked = advisory_unlock(c, MIGRATION_LOCK);
+            let applied = applied?;
+            unlocked?;
+            Ok(applied)
+        }
+        AnyConnection::Sqlite(c) => names(c.run_pending_migrations(SQLITE_MIGRATIONS)),
+    }
+}
+
+/// PostgreSQL advisory lock keys of the start-up steps that nodes sharing a database take one
+/// at a time; each is taken together with the hash of the current schema, so that databases in
+/// schemas of their own (the tests) do not wait for each other.
+const MIGRATION_LOCK: i32 = 0x7461_6301;
+const START_LOCK: i32 = 0x7461_6302;
+
+/// Waits for the session-level advisory lock `key`, saying so when another node holds it.
+fn advisory_lock(conn: &mut PgConnection, key: i32, what: &str) -> anyhow::Result<()> {
+    use diesel::RunQueryDsl;
+    use diesel::sql_types::Bool;
+    let locked: bool = diesel::select(diesel::dsl::sql::<Bool>(&format!(
+        "pg_try_advisory_lock({key}, hashtext(current_schema()))"
+    )))
+    .get_result(conn)?;
+    if !locked {
+        tracing::info!("another node is starting; waiting for it to {what}");
+        diesel::sql_query(format!(
+            "SELECT pg_advisory_lock({key}, hashtext(current_schema()))"
+        ))
+        .execute(conn)?;
+    }
+    Ok(())
+}
+
+fn advisory_unlock(conn: &mut PgConnection, key: i32) -> anyhow::Result<()> {
+    use diesel::RunQueryDsl;
+    use diesel::sql_types::Bool;
+    diesel::select(diesel::dsl::sql::<Bool>(&format!(
+        "pg_advisory_unlock({key}, hashtext(current_schema()))"
+    )))
+    .get_result::<bool>(conn)?;
+    Ok(())
+}
+
+/// Held by `tachiai serve` from its start until it serves: on PostgreSQL a connection of its
+/// own holding an advisory lock, so that nodes starting at once create the first tenant and
+/// the files of a shared data directory (development PKI, audit key) one at a time. Closing
+/// the connection (drop, or the process dying) releases it. Nothing on SQLite, which serves
+/// one node.
+pub struct StartLock {
+    _held: Option<PgConnection>,
+}
+
+impl StartLock {
+    /// Waits for the lock.
+    pub fn take(url: &DatabaseUrl) -> anyhow::Result<StartLock> {
+        if url.kind != DatabaseKind::Postgres {
+            return Ok(StartLock { _held: None });
+        }
+        let mut conn =
+            PgConnection::establish(&url.target).context("cannot connect to PostgreSQL")?;
+        advisory_lock(&mut conn, START_LOCK, "start")?;
+        Ok(StartLock { _held: Some(conn) })
+    }
 }
 
 /// The backend of a connection.

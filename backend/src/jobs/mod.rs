@@ -43,7 +43,10 @@ use crate::db::DbPool;
 pub use store::{
     claim, complete, enqueue, fail, find, latest_failed, next_due, purge_finished, replace_payload,
 };
-pub use worker::{Outcome, RunSummary, run_one, run_until_idle, run_until_idle_at, spawn_workers};
+pub use worker::{
+    Outcome, RunSummary, StopClaiming, Workers, run_one, run_until_idle, run_until_idle_at,
+    spawn_workers,
+};
 
 /// Attempts before a job that keeps failing is given up (`dead`): about 2.4 hours of retries.
 pub const DEFAULT_MAX_ATTEMPTS: i32 = 12;

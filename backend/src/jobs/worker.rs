@@ -2,6 +2,8 @@
 //! and the background workers of `tachiai serve` ([`spawn_workers`]).
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use actix_web::web;
@@ -132,49 +134,101 @@ fn run_until(
 /// blocking thread, back to back while there are due jobs. Idle, it waits until it is woken
 /// (a job was queued: [`super::wake`]), until the next job falls due, or at most
 /// `poll_interval` (the fallback for what no wake-up reaches), claiming each job for `lease`.
-/// They stop with the runtime; a job cut off then is taken over by any worker once its lease
-/// has run out.
+/// [`Workers::shutdown`] stops them between two jobs; a job cut off by a crash or a shutdown
+/// timeout is taken over by any worker once its lease has run out.
 pub fn spawn_workers(
     pool: DbPool,
     registry: Registry,
     n: usize,
     poll_interval: Duration,
     lease: Duration,
-) {
+) -> Workers {
     tracing::info!(workers = n, kinds = ?registry.kinds(), "job workers starting");
-    for i in 0..n {
-        let worker_id = new_worker_id(&i.to_string());
-        let pool = pool.clone();
-        let registry = registry.clone();
-        actix_web::rt::spawn(async move {
-            loop {
-                let (pool, registry, worker_id) =
-                    (pool.clone(), registry.clone(), worker_id.clone());
-                let step = web::block(move || {
-                    let outcome = run_one(&pool, &registry, &worker_id, Millis::now(), lease)?;
-                    let idle_for = match outcome {
-                        Outcome::Idle => idle_time(&pool, &registry, poll_interval)?,
-                        _ => Duration::ZERO,
+    let stopping = Arc::new(AtomicBool::new(false));
+    let handles = (0..n)
+        .map(|i| {
+            let worker_id = new_worker_id(&i.to_string());
+            let pool = pool.clone();
+            let registry = registry.clone();
+            let stopping = stopping.clone();
+            actix_web::rt::spawn(async move {
+                while !stopping.load(Ordering::SeqCst) {
+                    let (pool, registry, worker_id) =
+                        (pool.clone(), registry.clone(), worker_id.clone());
+                    let step = web::block(move || {
+                        let outcome = run_one(&pool, &registry, &worker_id, Millis::now(), lease)?;
+                        let idle_for = match outcome {
+                            Outcome::Idle => idle_time(&pool, &registry, poll_interval)?,
+                            _ => Duration::ZERO,
+                        };
+                        anyhow::Ok(idle_for)
+                    })
+                    .await;
+                    let idle_for = match step {
+                        Ok(Ok(idle_for)) => idle_for,
+                        Ok(Err(e)) => {
+                            tracing::warn!(error = %e, "job worker: cannot reach the job table");
+                            poll_interval
+                        }
+                        Err(e) => {
+                            tracing::error!(error = %e, "job worker: blocking task failed");
+                            poll_interval
+                        }
                     };
-                    anyhow::Ok(idle_for)
-                })
-                .await;
-                let idle_for = match step {
-                    Ok(Ok(idle_for)) => idle_for,
-                    Ok(Err(e)) => {
-                        tracing::warn!(error = %e, "job worker: cannot reach the job table");
-                        poll_interval
+                    if !idle_for.is_zero() && !stopping.load(Ordering::SeqCst) {
+                        super::wake::wait(idle_for).await;
                     }
-                    Err(e) => {
-                        tracing::error!(error = %e, "job worker: blocking task failed");
-                        poll_interval
-                    }
-                };
-                if !idle_for.is_zero() {
-                    super::wake::wait(idle_for).await;
                 }
+            })
+        })
+        .collect();
+    Workers { stopping, handles }
+}
+
+/// The running workers of [`spawn_workers`].
+pub struct Workers {
+    stopping: Arc<AtomicBool>,
+    handles: Vec<actix_web::rt::task::JoinHandle<()>>,
+}
+
+/// Tells the workers of one [`Workers`] to take no further job (from a signal handler).
+#[derive(Clone)]
+pub struct StopClaiming(Arc<AtomicBool>);
+
+impl StopClaiming {
+    /// From now on no worker claims a job; an idle one stops at once. Safe to call twice.
+    pub fn now(&self) {
+        self.0.store(true, Ordering::SeqCst);
+        super::wake::wake_workers();
+    }
+}
+
+impl Workers {
+    /// A handle that stops the claiming of new jobs.
+    pub fn stop_claiming(&self) -> StopClaiming {
+        StopClaiming(self.stopping.clone())
+    }
+
+    /// Stops claiming and waits up to `timeout` for the jobs running now to finish (graceful
+    /// shutdown: SIGTERM). `true` when every worker finished in time; otherwise the jobs still
+    /// running are cut off with the process, and taken over by another node after their lease.
+    pub async fn shutdown(self, timeout: Duration) -> bool {
+        self.stop_claiming().now();
+        let all = async {
+            for handle in self.handles {
+                let _ = handle.await;
             }
-        });
+        };
+        let finished = actix_web::rt::time::timeout(timeout, all).await.is_ok();
+        if finished {
+            tracing::info!("job workers stopped");
+        } else {
+            tracing::warn!(
+                timeout_s = timeout.as_secs(),
+                "job workers: a job was still running at the shutdown timeout; another node takes it over when its lease runs out"
+            );
+        }
+        finished
     }
 }
 

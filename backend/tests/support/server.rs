@@ -20,7 +20,7 @@ use crate::support::free_port;
 
 /// `tachiai serve` as a child process; killed on drop.
 pub struct Server {
-    /// `http://127.0.0.1:<port>`: also its `public_url` and the `Origin` it expects.
+    /// `http://127.0.0.1:<port>`: where it listens (its `public_url` too unless one is given).
     pub base: String,
     /// Its data directory (blobs, outbox, development PKI, logs).
     pub data_dir: PathBuf,
@@ -129,6 +129,67 @@ impl Server {
         }
     }
 
+    /// A client for a server that is not this test's child: the reverse proxy at `base` in
+    /// front of several (`support/proxy.rs`), whose `public_url` it is.
+    pub fn client(name: &str, base: &str, data_dir: &Path) -> Server {
+        Server {
+            base: base.to_owned(),
+            data_dir: data_dir.to_owned(),
+            addr: base
+                .trim_start_matches("http://")
+                .parse()
+                .expect("http://ip:port"),
+            env: vec![("TACHIAI_PUBLIC_URL".into(), base.to_owned())],
+            child: None,
+            name: name.to_owned(),
+            starts: 0,
+            agent: agent(),
+        }
+    }
+
+    /// Where it listens.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Its `public_url`: its own address, or the proxy's in front of it. The `Origin` it
+    /// expects of a browser.
+    pub fn public_url(&self) -> &str {
+        self.env
+            .iter()
+            .find(|(k, _)| k == "TACHIAI_PUBLIC_URL")
+            .map_or(&self.base, |(_, v)| v)
+    }
+
+    /// Sends SIGTERM and returns at once (a graceful stop: see [`Server::wait_exit`]).
+    pub fn terminate(&self) {
+        let pid = self.pid().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status();
+        assert!(sent.is_ok_and(|s| s.success()), "kill -TERM {pid}");
+    }
+
+    /// Whether the process is still running.
+    pub fn running(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_some_and(|c| c.try_wait().unwrap().is_none())
+    }
+
+    /// Waits up to `timeout` for the process to exit; its status, or `None` if it still runs.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.as_mut()?.try_wait().unwrap() {
+                self.child = None;
+                return Some(status);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// The process id of the running server.
     pub fn pid(&self) -> u32 {
         self.child.as_ref().expect("running").id()
@@ -222,7 +283,7 @@ impl Server {
             .method(method)
             .uri(format!("{}{path}", self.base));
         if !matches!(method, "GET" | "HEAD") {
-            req = req.header("Origin", &self.base);
+            req = req.header("Origin", self.public_url());
         }
         match auth {
             Auth::None => {}
@@ -794,4 +855,33 @@ pub fn signature_kinds(server: &Server, pdf: &[u8]) -> Vec<String> {
         .iter()
         .map(|s| s["kind"].as_str().unwrap().to_owned())
         .collect()
+}
+
+/// Waits until `to` has `n` mails whose subject contains `subject`, and no more.
+pub fn wait_for_subject(mail: &Mailbox, to: &str, subject: &str, n: usize) {
+    let count = || {
+        mail.to(to)
+            .iter()
+            .filter(|m| m.subject.contains(subject))
+            .count()
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while count() < n {
+        assert!(Instant::now() < deadline, "no {subject} mail to {to}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(count(), n, "{subject} mails to {to}");
+}
+
+/// Each mail to `to` has a subject of its own: no job sent one twice.
+pub fn assert_no_mail_twice(mail: &Mailbox, to: &str) {
+    let mut subjects: std::collections::BTreeMap<String, usize> = Default::default();
+    for m in mail.to(to) {
+        *subjects.entry(m.subject).or_default() += 1;
+    }
+    assert!(
+        subjects.values().all(|n| *n == 1),
+        "mails to {to}: {subjects:#?}"
+    );
 }
