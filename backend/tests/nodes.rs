@@ -24,7 +24,7 @@ use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use helpers::{ADMIN_PASSWORD, Backend, TestDb};
 use proxy::Proxy;
@@ -95,7 +95,7 @@ fn two_nodes_behind_a_proxy_share_sessions_jobs_and_survive_kill_and_sigterm() {
     );
     let (t, s) = confirm(&b, &mail, "one@example.jp", None);
     agree(&a, &t, &s);
-    server::wait_concluded(&via, &org.staff, &c1, Duration::from_secs(60));
+    assert_sealed_once(&via, &org.staff, &c1);
     wait_for_subject(&mail, "one@example.jp", CONCLUDED, 1);
     assert_eq!(
         count_jobs(&db.url, &format!("{SEAL_JOB} AND attempts <> 1")),
@@ -133,8 +133,7 @@ fn two_nodes_behind_a_proxy_share_sessions_jobs_and_survive_kill_and_sigterm() {
         // Every request finds the surviving node.
         via.get(Some(&org.staff), "/api/v1/contracts").expect(200);
     }
-    let detail = server::wait_concluded(&via, &org.staff, &c2, Duration::from_secs(60));
-    assert_eq!(sealed_files(&detail), 1, "sealed once: {detail}");
+    assert_sealed_once(&via, &org.staff, &c2);
     wait_for_subject(&mail, "two@example.jp", CONCLUDED, 1);
     assert_eq!(
         count_jobs(&db.url, &format!("{SEAL_JOB} AND attempts = 2")),
@@ -185,8 +184,7 @@ fn two_nodes_behind_a_proxy_share_sessions_jobs_and_survive_kill_and_sigterm() {
         "{}",
         stopping.log()
     );
-    let detail = server::wait_concluded(&via, &org.staff, &c3, Duration::from_secs(60));
-    assert_eq!(sealed_files(&detail), 1, "{detail}");
+    assert_sealed_once(&via, &org.staff, &c3);
     assert_eq!(
         count_jobs(&db.url, &format!("{SEAL_JOB} AND attempts > 1")),
         1,
@@ -261,13 +259,17 @@ fn sql_count(url: &str, sql: &str) -> i64 {
     .unwrap()
 }
 
-fn sealed_files(detail: &Value) -> usize {
-    detail["documents"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|d| d["role"] == "sealed")
-        .count()
+/// Waits until the contract is concluded; its sealed PDF carries the sending seal, exactly one
+/// signature for its one agreement, and the document timestamp (a seal run twice would add one).
+fn assert_sealed_once(via: &Server, s: &helpers::Session, cid: &str) {
+    let detail = server::wait_concluded(via, s, cid, Duration::from_secs(60));
+    let (sealed, _) = server::sealed_and_certificate(&detail);
+    let pdf = server::download(via, s, cid, &sealed);
+    assert_eq!(
+        server::signature_kinds(via, &pdf),
+        ["signature", "signature", "document_timestamp"],
+        "{cid}"
+    );
 }
 
 /// An upload sent in two halves over a connection of its own, straight to one node.
