@@ -32,7 +32,7 @@ use server::{
     Auth, Body, Mailbox, Server, agree, assert_no_mail_twice, confirm, send_contract, set_up_org,
     wait_for_subject,
 };
-use support::{corpus, count_jobs};
+use support::{corpus, count_jobs, sql_count};
 use tsa_gate::TsaGate;
 
 const PDF: &str = "libreoffice-ja-contract.pdf";
@@ -111,19 +111,15 @@ fn two_nodes_behind_a_proxy_share_sessions_jobs_and_survive_kill_and_sigterm() {
 
     // 2. The node sealing contract 2 is killed while its seal waits on the TSA: the proxy routes
     // around it and the other node takes the job over when the lease runs out.
-    let c2 = send_contract(
-        &[&via],
+    let (c2, holder) = agree_with_seal_held(
+        &via,
         &org,
+        &mail,
+        &gate,
+        &db.url,
         "停止をまたぐ契約",
-        &pdf,
-        party("two@example.jp"),
-        false,
+        "two@example.jp",
     );
-    let (t, s) = confirm(&via, &mail, "two@example.jp", None);
-    let held = hold_next_seal(&gate);
-    agree(&via, &t, &s);
-    gate.wait_arrived(held + 1);
-    let holder = seal_holder(&db.url);
     let (victim, survivor) = if holder == a.pid() {
         (&mut a, &b)
     } else {
@@ -155,19 +151,15 @@ fn two_nodes_behind_a_proxy_share_sessions_jobs_and_survive_kill_and_sigterm() {
     let draft = via
         .post(&org.staff, "/api/v1/contracts", json!({"title": "停止中のアップロード", "counterparty_name": "株式会社テスト商事", "amount_yen": 1000}))
         .expect(201);
-    let c3 = send_contract(
-        &[&via],
+    let (c3, holder) = agree_with_seal_held(
+        &via,
         &org,
+        &mail,
+        &gate,
+        &db.url,
         "停止中の封緘",
-        &pdf,
-        party("three@example.jp"),
-        false,
+        "three@example.jp",
     );
-    let (t, s) = confirm(&via, &mail, "three@example.jp", None);
-    let held = hold_next_seal(&gate);
-    agree(&via, &t, &s);
-    gate.wait_arrived(held + 1);
-    let holder = seal_holder(&db.url);
     let stopping = if holder == a.pid() { &mut a } else { &mut b };
     let path = format!(
         "/api/v1/contracts/{}/documents?role=main&file_name=slow.pdf",
@@ -224,11 +216,26 @@ fn sessions_are_shared(a: &Server, b: &Server) {
     assert_eq!(after.status, 401, "{}", after.text());
 }
 
-/// From now on the TSA holds requests; returns how many arrived before.
-fn hold_next_seal(gate: &TsaGate) -> usize {
-    let before = gate.arrived();
-    gate.allow(before);
-    before
+/// Sends a contract to `to` through the proxy and has it agreed while the TSA holds the seal's
+/// request: returns the contract's id and the pid of the node whose worker waits on the TSA.
+fn agree_with_seal_held(
+    via: &Server,
+    org: &server::Org,
+    mail: &Mailbox,
+    gate: &TsaGate,
+    url: &str,
+    title: &str,
+    to: &str,
+) -> (String, u32) {
+    let party =
+        json!([{"organization_name": "株式会社テスト商事", "name": "伊藤 三郎", "email": to}]);
+    let cid = send_contract(&[via], org, title, &corpus(PDF), party, false);
+    let (t, s) = confirm(via, mail, to, None);
+    let held = gate.arrived();
+    gate.allow(held);
+    agree(via, &t, &s);
+    gate.wait_arrived(held + 1);
+    (cid, seal_holder(url))
 }
 
 /// The process id of the node holding the running seal job (`locked_by` is
@@ -250,15 +257,6 @@ fn seal_holder(url: &str) -> u32 {
         assert!(Instant::now() < deadline, "no running seal job");
         std::thread::sleep(Duration::from_millis(50));
     }
-}
-
-fn sql_count(url: &str, sql: &str) -> i64 {
-    let mut conn = diesel::PgConnection::establish(url).unwrap();
-    diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(&format!(
-        "({sql})"
-    )))
-    .get_result(&mut conn)
-    .unwrap()
 }
 
 /// Waits until the contract is concluded; its sealed PDF carries the sending seal, exactly one

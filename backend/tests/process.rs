@@ -29,7 +29,7 @@ use server::{
     Auth, Body, Mailbox, Server, agree, assert_no_mail_twice, confirm, download, send_contract,
     set_up_org, wait_for_subject,
 };
-use support::{SmtpSink, corpus, count_jobs, free_port};
+use support::{SmtpSink, corpus, count_jobs, free_port, sql_count};
 use tsa_gate::TsaGate;
 
 const PDF: &str = "libreoffice-ja-contract.pdf";
@@ -755,16 +755,6 @@ fn job_errors(url: &str) -> String {
     .get_result::<Option<String>>(&mut conn)
     .unwrap()
     .unwrap_or_default()
-}
-
-fn sql_count(url: &str, sql: &str) -> i64 {
-    use diesel::prelude::*;
-    let mut conn = diesel::PgConnection::establish(url).unwrap();
-    diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(&format!(
-        "({sql})"
-    )))
-    .get_result(&mut conn)
-    .unwrap()
 }
 
 /// A new seal key is imported and activated with the command line while two server

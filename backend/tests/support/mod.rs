@@ -63,6 +63,17 @@ pub fn count_jobs(url: &str, condition: &str) -> i64 {
     }
 }
 
+/// The number a counting query (`SELECT count(*) …`) answers on the PostgreSQL database at
+/// `url`, on a connection of its own.
+pub fn sql_count(url: &str, sql: &str) -> i64 {
+    let mut conn = diesel::PgConnection::establish(url).unwrap();
+    diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(&format!(
+        "({sql})"
+    )))
+    .get_result(&mut conn)
+    .unwrap()
+}
+
 /// `tests/smtp_sink.py` (aiosmtpd) on a free port, writing each mail it receives into `dir`
 /// (`.eml` plus a `.json` envelope); killed on drop.
 pub struct SmtpSink {
