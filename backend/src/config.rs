@@ -334,6 +334,42 @@ pub const SETTINGS: &[Setting] = &[
         default: "5",
         doc: "How often an idle background worker looks for jobs nothing woke it for (1-3600): a queued job wakes the workers at once (in every server process on PostgreSQL), so this is only the fallback, e.g. for jobs queued by a CLI command on SQLite.",
     },
+    // The blob store (storage.rs, storage/s3.rs).
+    Setting {
+        key: "blob_store",
+        default: "local",
+        doc: "Where uploaded and sealed files are kept: local (<data_dir>/blobs) or s3://bucket/prefix, an S3-compatible bucket shared by several servers (checked at start: a wrong endpoint, missing bucket or refused credentials stop the server).",
+    },
+    Setting {
+        key: "s3_endpoint",
+        default: "https://s3.<s3_region>.amazonaws.com",
+        doc: "The S3 service's URL, e.g. http://127.0.0.1:9000 for MinIO.",
+    },
+    Setting {
+        key: "s3_region",
+        default: "us-east-1",
+        doc: "The region that signs S3 requests (SigV4).",
+    },
+    Setting {
+        key: "s3_path_style",
+        default: "false",
+        doc: "true: path-style URLs (endpoint/bucket/key, MinIO and most self-hosted services); false: virtual-host style (bucket.endpoint/key, AWS).",
+    },
+    Setting {
+        key: "s3_access_key_id",
+        default: "",
+        doc: "The S3 access key ID (required with an s3:// blob_store).",
+    },
+    Setting {
+        key: "s3_secret_access_key",
+        default: "",
+        doc: "The S3 secret access key; never printed. Prefer s3_secret_access_key_file or the environment (TACHIAI_S3_SECRET_ACCESS_KEY) to the config file.",
+    },
+    Setting {
+        key: "s3_secret_access_key_file",
+        default: "",
+        doc: "A file holding the S3 secret access key (a trailing line break is ignored), instead of s3_secret_access_key.",
+    },
 ];
 
 /// The effective configuration.
@@ -407,6 +443,8 @@ pub struct Config {
     pub webhooks: crate::workflow::webhooks::WebhookPolicy,
     /// How often an idle job worker polls when nothing wakes it.
     pub job_poll: std::time::Duration,
+    /// Where blobs are kept.
+    pub blob_store: crate::storage::BlobStoreConfig,
 }
 
 /// Requests per minute that the in-process rate limiter (`api::rate_limit`) allows.
@@ -610,6 +648,9 @@ impl Config {
                 )?
                 .clamp(1, 3600),
             ),
+            blob_store: crate::storage::BlobStoreConfig::from_settings(&|k| {
+                get(k).map(str::to_owned)
+            })?,
             data_dir,
         })
     }
@@ -742,11 +783,13 @@ impl Config {
         let mail = self.mail.describe();
         let backup = self.backup.describe();
         let webhooks = self.webhooks.describe();
+        let blob_store = self.blob_store.describe();
         rows.iter()
             .map(|(k, v)| (*k, v))
             .chain(mail.iter().map(|(k, v)| (*k, v)))
             .chain(backup.iter().map(|(k, v)| (*k, v)))
             .chain(webhooks.iter().map(|(k, v)| (*k, v)))
+            .chain(blob_store.iter().map(|(k, v)| (*k, v)))
             .map(|(k, v)| format!("{k} = {v}\n"))
             .collect()
     }

@@ -78,7 +78,7 @@ impl AppState {
         Ok(AppState {
             csp: crate::web::app_csp(&config.dist_dir),
             pool,
-            blobs: BlobStore::new(config.data_dir.join("blobs")),
+            blobs: BlobStore::open(&config)?,
             upload_limits: UploadLimits {
                 file_bytes: config.max_upload_bytes,
                 contract_bytes: config.max_contract_bytes,
@@ -403,6 +403,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     spawn_ltv_renewal(state.clone());
     let registry = job_registry(&state)?;
     let blobs = state.blobs.clone();
+    tracing::info!(store = %blobs.describe(), "blob store");
     let server = HttpServer::new(move || build_app(state.clone()))
         .bind(config.bind)
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
