@@ -21,6 +21,8 @@ use super::StorageError;
 
 /// The size of each part of a multipart upload, and the largest single `PUT`.
 pub const PART_SIZE: usize = 8 << 20;
+/// The most parts S3 takes in one upload (80 GB at [`PART_SIZE`]).
+const MAX_PARTS: u16 = 10_000;
 /// How long a signed request stays valid (it is sent at once).
 const SIGNED_FOR: Duration = Duration::from_secs(15 * 60);
 /// The longest an S3 request may take before it fails (a part is at most [`PART_SIZE`]).
@@ -302,6 +304,41 @@ impl S3Store {
         StorageError::Remote(format!("{what}: {e}"))
     }
 
+    /// Sends one signed request without a body (`HEAD`, `GET`, `DELETE`, or `POST` with none).
+    fn call(
+        &self,
+        what: &str,
+        method: &str,
+        url: &str,
+    ) -> Result<ureq::http::Response<ureq::Body>, StorageError> {
+        let request = ureq::http::Request::builder()
+            .method(method)
+            .uri(url)
+            .body(())
+            .map_err(|e| StorageError::Remote(format!("{what}: {e}")))?;
+        self.agent
+            .run(request)
+            .map_err(|e| Self::transport(what, e))
+    }
+
+    /// Sends one signed request with `body` (`PUT`, `POST`).
+    fn send(
+        &self,
+        what: &str,
+        method: &str,
+        url: &str,
+        body: &[u8],
+    ) -> Result<ureq::http::Response<ureq::Body>, StorageError> {
+        let request = ureq::http::Request::builder()
+            .method(method)
+            .uri(url)
+            .body(body)
+            .map_err(|e| StorageError::Remote(format!("{what}: {e}")))?;
+        self.agent
+            .run(request)
+            .map_err(|e| Self::transport(what, e))
+    }
+
     /// Whether the object is there (`HEAD`).
     pub fn exists(&self, sha256: &str) -> Result<bool, StorageError> {
         let key = self.key(sha256);
@@ -310,11 +347,7 @@ impl S3Store {
             .head_object(Some(&self.credentials), &key)
             .sign(SIGNED_FOR);
         let what = "checking a stored file";
-        let response = self
-            .agent
-            .head(url.as_str())
-            .call()
-            .map_err(|e| Self::transport(what, e))?;
+        let response = self.call(what, "HEAD", url.as_str())?;
         match response.status().as_u16() {
             200..=299 => Ok(true),
             404 => Ok(false),
@@ -330,11 +363,7 @@ impl S3Store {
             .get_object(Some(&self.credentials), &key)
             .sign(SIGNED_FOR);
         let what = "reading a stored file";
-        let response = self
-            .agent
-            .get(url.as_str())
-            .call()
-            .map_err(|e| Self::transport(what, e))?;
+        let response = self.call(what, "GET", url.as_str())?;
         match response.status().as_u16() {
             200 => Ok(Box::new(response.into_body().into_reader())),
             404 => Err(StorageError::NotFound(sha256.to_owned())),
@@ -350,11 +379,7 @@ impl S3Store {
             .delete_object(Some(&self.credentials), &key)
             .sign(SIGNED_FOR);
         let what = "deleting a stored file";
-        let response = self
-            .agent
-            .delete(url.as_str())
-            .call()
-            .map_err(|e| Self::transport(what, e))?;
+        let response = self.call(what, "DELETE", url.as_str())?;
         match response.status().as_u16() {
             200..=299 | 404 => Ok(()),
             _ => Err(refusal(what, response)),
@@ -375,11 +400,7 @@ impl S3Store {
                 action.with_continuation_token(t.as_str());
             }
             let url = action.sign(SIGNED_FOR);
-            let mut response = self
-                .agent
-                .get(url.as_str())
-                .call()
-                .map_err(|e| Self::transport(what, e))?;
+            let mut response = self.call(what, "GET", url.as_str())?;
             if response.status().as_u16() != 200 {
                 return Err(refusal(what, response));
             }
@@ -427,11 +448,7 @@ impl S3Store {
                 .put_object(Some(&self.credentials), &key)
                 .sign(SIGNED_FOR);
             let what = "storing a file";
-            let response = self
-                .agent
-                .put(url.as_str())
-                .send(&body[..])
-                .map_err(|e| Self::transport(what, e))?;
+            let response = self.send(what, "PUT", url.as_str(), &body[..])?;
             return match response.status().as_u16() {
                 200..=299 => Ok(()),
                 _ => Err(refusal(what, response)),
@@ -455,11 +472,7 @@ impl S3Store {
             .bucket
             .create_multipart_upload(Some(&self.credentials), key)
             .sign(SIGNED_FOR);
-        let mut response = self
-            .agent
-            .post(url.as_str())
-            .send_empty()
-            .map_err(|e| Self::transport(what, e))?;
+        let mut response = self.call(what, "POST", url.as_str())?;
         if !response.status().is_success() {
             return Err(refusal(what, response));
         }
@@ -485,6 +498,11 @@ impl S3Store {
         let mut sent = 0u64;
         let mut number: u16 = 1;
         while sent < size {
+            if number > MAX_PARTS {
+                return Err(StorageError::Remote(format!(
+                    "a file of {size} bytes needs more than {MAX_PARTS} parts"
+                )));
+            }
             buf.clear();
             (&mut file).take(PART_SIZE as u64).read_to_end(&mut buf)?;
             if buf.is_empty() {
@@ -497,11 +515,7 @@ impl S3Store {
                 .bucket
                 .upload_part(Some(&self.credentials), key, number, upload_id)
                 .sign(SIGNED_FOR);
-            let response = self
-                .agent
-                .put(url.as_str())
-                .send(&buf[..])
-                .map_err(|e| Self::transport(what, e))?;
+            let response = self.send(what, "PUT", url.as_str(), &buf[..])?;
             if !response.status().is_success() {
                 return Err(refusal(what, response));
             }
@@ -513,9 +527,7 @@ impl S3Store {
                 .to_owned();
             etags.push(etag);
             sent += buf.len() as u64;
-            number = number.checked_add(1).ok_or_else(|| {
-                StorageError::Remote("a file needs more parts than S3 allows".into())
-            })?;
+            number += 1;
         }
         let what = "completing a multipart upload";
         let action = CompleteMultipartUpload::new(
@@ -527,11 +539,7 @@ impl S3Store {
         );
         let url = action.sign(SIGNED_FOR);
         let body = action.body();
-        let mut response = self
-            .agent
-            .post(url.as_str())
-            .send(body.as_bytes())
-            .map_err(|e| Self::transport(what, e))?;
+        let mut response = self.send(what, "POST", url.as_str(), body.as_bytes())?;
         if !response.status().is_success() {
             return Err(refusal(what, response));
         }
@@ -554,11 +562,7 @@ impl S3Store {
             .bucket
             .abort_multipart_upload(Some(&self.credentials), key, upload_id)
             .sign(SIGNED_FOR);
-        let response = self
-            .agent
-            .delete(url.as_str())
-            .call()
-            .map_err(|e| Self::transport(what, e))?;
+        let response = self.call(what, "DELETE", url.as_str())?;
         match response.status().as_u16() {
             200..=299 | 404 => Ok(()),
             _ => Err(refusal(what, response)),
