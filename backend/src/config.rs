@@ -867,6 +867,74 @@ mod tests {
     }
 
     #[test]
+    fn s3_settings_name_what_is_wrong_and_never_print_the_secret() {
+        let s3 = |extra: &[(&str, &str)]| {
+            let mut pairs = vec![
+                ("TACHIAI_BLOB_STORE", "s3://tachiai-files/prod/"),
+                ("TACHIAI_S3_ENDPOINT", "http://127.0.0.1:9000/"),
+                ("TACHIAI_S3_PATH_STYLE", "true"),
+                ("TACHIAI_S3_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+                ("TACHIAI_S3_SECRET_ACCESS_KEY", "wJalr-very-secret"),
+            ];
+            pairs.retain(|(k, _)| !extra.iter().any(|(e, _)| e == k));
+            pairs.extend(extra.iter().filter(|(_, v)| !v.is_empty()));
+            Config::from_sources(None, &env(&pairs))
+        };
+        let c = s3(&[]).unwrap();
+        let text = c.describe();
+        assert!(
+            text.contains("blob_store = s3://tachiai-files/prod\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("s3_endpoint = http://127.0.0.1:9000\n"),
+            "{text}"
+        );
+        assert!(text.contains("s3_secret_access_key = (set)\n"), "{text}");
+        assert!(!text.contains("wJalr") && !format!("{c:?}").contains("wJalr"));
+        for (extra, setting) in [
+            (&[("TACHIAI_BLOB_STORE", "ftp://x")][..], "`blob_store`"),
+            (&[("TACHIAI_BLOB_STORE", "s3://a/x")][..], "`blob_store`"),
+            (
+                &[("TACHIAI_BLOB_STORE", "s3://bucket-name/a/../b")][..],
+                "`blob_store`",
+            ),
+            (
+                &[("TACHIAI_S3_ENDPOINT", "127.0.0.1:9000")][..],
+                "`s3_endpoint`",
+            ),
+            (&[("TACHIAI_S3_PATH_STYLE", "yes")][..], "`s3_path_style`"),
+            (
+                &[("TACHIAI_S3_ACCESS_KEY_ID", "")][..],
+                "`s3_access_key_id`",
+            ),
+            (
+                &[("TACHIAI_S3_SECRET_ACCESS_KEY", "")][..],
+                "`s3_secret_access_key`",
+            ),
+            (
+                &[
+                    ("TACHIAI_S3_SECRET_ACCESS_KEY", ""),
+                    (
+                        "TACHIAI_S3_SECRET_ACCESS_KEY_FILE",
+                        "/nonexistent/s3-secret",
+                    ),
+                ][..],
+                "`s3_secret_access_key_file`",
+            ),
+        ] {
+            let err = format!("{:#}", s3(extra).unwrap_err());
+            assert!(err.contains(setting), "{extra:?}: {err}");
+            assert!(!err.contains("wJalr"), "{err}");
+        }
+        let local = Config::from_sources(None, &[]).unwrap();
+        assert!(matches!(
+            local.blob_store,
+            crate::storage::BlobStoreConfig::Local
+        ));
+    }
+
+    #[test]
     fn mail_settings_come_from_the_environment_and_the_password_is_not_printed() {
         let c = Config::from_sources(
             None,
