@@ -78,7 +78,7 @@ impl AppState {
         Ok(AppState {
             csp: crate::web::app_csp(&config.dist_dir),
             pool,
-            blobs: BlobStore::open(&config)?,
+            blobs: BlobStore::from_config(&config)?,
             upload_limits: UploadLimits {
                 file_bytes: config.max_upload_bytes,
                 contract_bytes: config.max_contract_bytes,

@@ -124,7 +124,7 @@ impl BlobStore {
     /// The store the configuration names (`blob_store`): the local directory
     /// `<data_dir>/blobs`, or the S3 bucket, whose reachability and credentials are checked
     /// here (an error names the setting to fix).
-    pub fn open(config: &crate::config::Config) -> anyhow::Result<BlobStore> {
+    pub fn from_config(config: &crate::config::Config) -> anyhow::Result<BlobStore> {
         Ok(match &config.blob_store {
             BlobStoreConfig::Local => BlobStore::new(config.data_dir.join("blobs")),
             BlobStoreConfig::S3(s3) => BlobStore {
@@ -174,7 +174,9 @@ impl BlobStore {
                 }
                 Backend::S3(s3) => {
                     if !s3.exists(&stored.sha256)? {
-                        s3.upload(&stored.sha256, &temp.file, stored.size)?;
+                        // The spool file was opened for writing only.
+                        let spooled = std::fs::File::open(&temp.path)?;
+                        s3.upload(&stored.sha256, &spooled, stored.size)?;
                     }
                 }
             }

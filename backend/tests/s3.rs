@@ -247,7 +247,8 @@ fn put_get_multipart_exists_and_delete() {
         return;
     };
     let data = dir.join("data");
-    let store = BlobStore::open(&config(&data, &moto.settings("tenants/a")).unwrap()).unwrap();
+    let store =
+        BlobStore::from_config(&config(&data, &moto.settings("tenants/a")).unwrap()).unwrap();
 
     let small = store.put(b"%PDF-1.7 small").unwrap();
     assert_eq!(small.size, 14);
@@ -321,7 +322,7 @@ fn a_changed_object_is_detected_on_read() {
         return;
     };
     let data = dir.join("data");
-    let store = BlobStore::open(&config(&data, &moto.settings("")).unwrap()).unwrap();
+    let store = BlobStore::from_config(&config(&data, &moto.settings("")).unwrap()).unwrap();
     let stored = store.put(b"the original contract").unwrap();
     moto.put_raw(
         &format!("{}/{}", &stored.sha256[..2], stored.sha256),
@@ -357,7 +358,7 @@ fn the_server_going_away_mid_upload_leaves_no_object_and_a_retry_succeeds() {
         return;
     };
     let data = dir.join("data");
-    let store = BlobStore::open(&config(&data, &moto.settings("p")).unwrap()).unwrap();
+    let store = BlobStore::from_config(&config(&data, &moto.settings("p")).unwrap()).unwrap();
     let before = store.put(b"stored before the crash").unwrap();
 
     let bytes = noise(6 * PART_SIZE, 11);
@@ -418,7 +419,7 @@ fn misconfiguration_is_a_start_up_error_naming_the_setting() {
     };
     let open_error = |settings: &[(String, String)]| {
         let err = config(&data, settings)
-            .and_then(|c| BlobStore::open(&c))
+            .and_then(|c| BlobStore::from_config(&c))
             .unwrap_err();
         format!("{err:#}")
     };
@@ -561,7 +562,7 @@ fn journey(backend: Backend) {
     assert!(!server::signature_kinds(&server, &bytes).is_empty());
 
     // Every file is in the bucket, none on the server's disk.
-    let store = BlobStore::open(&config(&data, &settings).unwrap()).unwrap();
+    let store = BlobStore::from_config(&config(&data, &settings).unwrap()).unwrap();
     let listed = store.list().unwrap();
     for doc in [&sealed, &certificate] {
         let h = doc["sha256"].as_str().unwrap();

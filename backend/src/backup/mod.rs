@@ -187,7 +187,7 @@ pub fn create(config: &Config, out: &Path) -> anyhow::Result<Created> {
 }
 
 fn write_backup(config: &Config, tmp: &Path) -> anyhow::Result<(Manifest, usize)> {
-    let store = crate::storage::BlobStore::open(config)?;
+    let store = crate::storage::BlobStore::from_config(config)?;
     let target = tmp.join(BLOBS_DIR);
     let mut linked = gather_blobs(&store, &target)?;
     let created_at = Millis::now();

@@ -75,7 +75,9 @@ pub fn restore(backup: &Path, target: &Config, force: bool) -> anyhow::Result<Re
     // An S3 store is written through the store (checked by hash); a local one by copying.
     let remote = match target.blob_store {
         crate::storage::BlobStoreConfig::Local => None,
-        crate::storage::BlobStoreConfig::S3(_) => Some(crate::storage::BlobStore::open(target)?),
+        crate::storage::BlobStoreConfig::S3(_) => {
+            Some(crate::storage::BlobStore::from_config(target)?)
+        }
     };
     let mut files = 0;
     let mut bytes = 0;

@@ -468,10 +468,21 @@ impl S3Store {
 
     fn create_multipart(&self, key: &str) -> Result<String, StorageError> {
         let what = "starting a multipart upload";
-        let url = self
-            .bucket
-            .create_multipart_upload(Some(&self.credentials), key)
-            .sign(SIGNED_FOR);
+        // Signed here rather than by `CreateMultipartUpload`, whose `?uploads=1` some
+        // S3-compatible services (moto) do not route: `?uploads=` is the form SigV4 and the AWS
+        // SDKs use, which every service takes.
+        let url = rusty_s3::signing::sign(
+            &jiff::Timestamp::now(),
+            rusty_s3::Method::Post,
+            self.bucket.object_url(key),
+            self.credentials.key(),
+            self.credentials.secret(),
+            self.credentials.token(),
+            self.bucket.region(),
+            SIGNED_FOR.as_secs(),
+            std::iter::once(("uploads", "")),
+            std::iter::empty(),
+        );
         let mut response = self.call(what, "POST", url.as_str())?;
         if !response.status().is_success() {
             return Err(refusal(what, response));
