@@ -340,6 +340,42 @@ pub const SETTINGS: &[Setting] = &[
         default: "30",
         doc: "On SIGTERM (systemctl stop), how long requests in progress and the job each background worker is running may take to finish (1-3600); no new job is taken meanwhile. What is still running then is cut off: a cut request gets no answer, a cut job is taken over by another node when its lease runs out.",
     },
+    // The blob store (storage.rs, storage/s3.rs).
+    Setting {
+        key: "blob_store",
+        default: "local",
+        doc: "Where uploaded and sealed files are kept: local (<data_dir>/blobs) or s3://bucket/prefix, an S3-compatible bucket shared by several servers (checked at start: a wrong endpoint, missing bucket or refused credentials stop the server).",
+    },
+    Setting {
+        key: "s3_endpoint",
+        default: "https://s3.<s3_region>.amazonaws.com",
+        doc: "The S3 service's URL, e.g. http://127.0.0.1:9000 for MinIO.",
+    },
+    Setting {
+        key: "s3_region",
+        default: "us-east-1",
+        doc: "The region that signs S3 requests (SigV4).",
+    },
+    Setting {
+        key: "s3_path_style",
+        default: "false",
+        doc: "true: path-style URLs (endpoint/bucket/key, MinIO and most self-hosted services); false: virtual-host style (bucket.endpoint/key, AWS).",
+    },
+    Setting {
+        key: "s3_access_key_id",
+        default: "",
+        doc: "The S3 access key ID (required with an s3:// blob_store).",
+    },
+    Setting {
+        key: "s3_secret_access_key",
+        default: "",
+        doc: "The S3 secret access key; never printed. Prefer s3_secret_access_key_file or the environment (TACHIAI_S3_SECRET_ACCESS_KEY) to the config file.",
+    },
+    Setting {
+        key: "s3_secret_access_key_file",
+        default: "",
+        doc: "A file holding the S3 secret access key (a trailing line break is ignored), instead of s3_secret_access_key.",
+    },
 ];
 
 /// The effective configuration.
@@ -415,6 +451,8 @@ pub struct Config {
     pub job_poll: std::time::Duration,
     /// How long a stopping server waits for requests and jobs in progress.
     pub shutdown_timeout: std::time::Duration,
+    /// Where blobs are kept.
+    pub blob_store: crate::storage::BlobStoreConfig,
 }
 
 /// Requests per minute that the in-process rate limiter (`api::rate_limit`) allows.
@@ -626,6 +664,9 @@ impl Config {
                 )?
                 .clamp(1, 3600),
             ),
+            blob_store: crate::storage::BlobStoreConfig::from_settings(&|k| {
+                get(k).map(str::to_owned)
+            })?,
             data_dir,
         })
     }
@@ -762,11 +803,13 @@ impl Config {
         let mail = self.mail.describe();
         let backup = self.backup.describe();
         let webhooks = self.webhooks.describe();
+        let blob_store = self.blob_store.describe();
         rows.iter()
             .map(|(k, v)| (*k, v))
             .chain(mail.iter().map(|(k, v)| (*k, v)))
             .chain(backup.iter().map(|(k, v)| (*k, v)))
             .chain(webhooks.iter().map(|(k, v)| (*k, v)))
+            .chain(blob_store.iter().map(|(k, v)| (*k, v)))
             .map(|(k, v)| format!("{k} = {v}\n"))
             .collect()
     }
@@ -841,6 +884,74 @@ mod tests {
         assert!(c.describe().contains("postgres://u:***@db/tachiai"));
         assert!(Config::from_sources(None, &env(&[("TACHIAI_BIND", "nowhere")])).is_err());
         assert!(Config::from_sources(None, &env(&[("TACHIAI_DB_POOL_SIZE", "many")])).is_err());
+    }
+
+    #[test]
+    fn s3_settings_name_what_is_wrong_and_never_print_the_secret() {
+        let s3 = |extra: &[(&str, &str)]| {
+            let mut pairs = vec![
+                ("TACHIAI_BLOB_STORE", "s3://tachiai-files/prod/"),
+                ("TACHIAI_S3_ENDPOINT", "http://127.0.0.1:9000/"),
+                ("TACHIAI_S3_PATH_STYLE", "true"),
+                ("TACHIAI_S3_ACCESS_KEY_ID", "AKIDEXAMPLE"),
+                ("TACHIAI_S3_SECRET_ACCESS_KEY", "wJalr-very-secret"),
+            ];
+            pairs.retain(|(k, _)| !extra.iter().any(|(e, _)| e == k));
+            pairs.extend(extra.iter().filter(|(_, v)| !v.is_empty()));
+            Config::from_sources(None, &env(&pairs))
+        };
+        let c = s3(&[]).unwrap();
+        let text = c.describe();
+        assert!(
+            text.contains("blob_store = s3://tachiai-files/prod\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("s3_endpoint = http://127.0.0.1:9000\n"),
+            "{text}"
+        );
+        assert!(text.contains("s3_secret_access_key = (set)\n"), "{text}");
+        assert!(!text.contains("wJalr") && !format!("{c:?}").contains("wJalr"));
+        for (extra, setting) in [
+            (&[("TACHIAI_BLOB_STORE", "ftp://x")][..], "`blob_store`"),
+            (&[("TACHIAI_BLOB_STORE", "s3://a/x")][..], "`blob_store`"),
+            (
+                &[("TACHIAI_BLOB_STORE", "s3://bucket-name/a/../b")][..],
+                "`blob_store`",
+            ),
+            (
+                &[("TACHIAI_S3_ENDPOINT", "127.0.0.1:9000")][..],
+                "`s3_endpoint`",
+            ),
+            (&[("TACHIAI_S3_PATH_STYLE", "yes")][..], "`s3_path_style`"),
+            (
+                &[("TACHIAI_S3_ACCESS_KEY_ID", "")][..],
+                "`s3_access_key_id`",
+            ),
+            (
+                &[("TACHIAI_S3_SECRET_ACCESS_KEY", "")][..],
+                "`s3_secret_access_key`",
+            ),
+            (
+                &[
+                    ("TACHIAI_S3_SECRET_ACCESS_KEY", ""),
+                    (
+                        "TACHIAI_S3_SECRET_ACCESS_KEY_FILE",
+                        "/nonexistent/s3-secret",
+                    ),
+                ][..],
+                "`s3_secret_access_key_file`",
+            ),
+        ] {
+            let err = format!("{:#}", s3(extra).unwrap_err());
+            assert!(err.contains(setting), "{extra:?}: {err}");
+            assert!(!err.contains("wJalr"), "{err}");
+        }
+        let local = Config::from_sources(None, &[]).unwrap();
+        assert!(matches!(
+            local.blob_store,
+            crate::storage::BlobStoreConfig::Local
+        ));
     }
 
     #[test]

@@ -78,7 +78,7 @@ impl AppState {
         Ok(AppState {
             csp: crate::web::app_csp(&config.dist_dir),
             pool,
-            blobs: BlobStore::new(config.data_dir.join("blobs")),
+            blobs: BlobStore::from_config(&config)?,
             upload_limits: UploadLimits {
                 file_bytes: config.max_upload_bytes,
                 contract_bytes: config.max_contract_bytes,
@@ -408,6 +408,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     spawn_ltv_renewal(state.clone());
     let registry = job_registry(&state)?;
     let blobs = state.blobs.clone();
+    tracing::info!(store = %blobs.describe(), "blob store");
     let server = HttpServer::new(move || build_app(state.clone()))
         .shutdown_timeout(config.shutdown_timeout.as_secs())
         .bind(config.bind)

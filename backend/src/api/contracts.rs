@@ -258,16 +258,26 @@ pub async fn download(
             contracts::download_document(conn, &actor, &store, &id, &doc, purpose)
         })
         .await?;
-    file_response(&req, d).await
+    file_response(&req, &state.blobs, d).await
 }
 
 /// A stored file as a byte-exact download: `ETag` is its SHA-256, the Japanese name is in
-/// `Content-Disposition` (RFC 6266 / RFC 5987).
-pub async fn file_response(req: &HttpRequest, d: contracts::Download) -> ApiResult<HttpResponse> {
-    let path = d.path.clone();
-    let file = crate::telemetry::block(move || actix_files::NamedFile::open(path))
-        .await?
-        .map_err(|e| ApiError::from(WorkflowError::Internal(e.into())))?;
+/// `Content-Disposition` (RFC 6266 / RFC 5987). The file is opened (from S3: fetched into a
+/// private temporary file and checked against its hash) without holding a database connection;
+/// a temporary copy is unlinked at once, the open handle serving the response.
+pub async fn file_response(
+    req: &HttpRequest,
+    store: &crate::storage::BlobStore,
+    d: contracts::Download,
+) -> ApiResult<HttpResponse> {
+    let (store, sha256) = (store.clone(), d.document.sha256.clone());
+    let file = crate::telemetry::block(move || -> anyhow::Result<actix_files::NamedFile> {
+        let local = store.local_file(&sha256)?;
+        let f = std::fs::File::open(local.path())?;
+        Ok(actix_files::NamedFile::from_file(f, local.path())?)
+    })
+    .await?
+    .map_err(|e| ApiError::from(WorkflowError::Internal(e)))?;
     // Only the accepted types, whatever was stored; always as an attachment, never rendered
     // inline from this origin (`X-Content-Type-Options: nosniff` is on every response).
     let mime: actix_web::mime::Mime = FileType::safe_media_type(&d.document.content_type)

@@ -119,7 +119,7 @@ pub async fn download(
             )
         })
         .await?;
-    file_response(&req, d).await
+    file_response(&req, &state.blobs, d).await
 }
 
 /// 合意: agrees to the contract (needs `consent: true`).

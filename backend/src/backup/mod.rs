@@ -76,6 +76,8 @@ const SECRET_SETTINGS: &[&str] = &[
     "audit_key",
     "smtp_password",
     "smtp_username",
+    "s3_access_key_id",
+    "s3_secret_access_key",
 ];
 
 /// `manifest.json`.
@@ -185,12 +187,12 @@ pub fn create(config: &Config, out: &Path) -> anyhow::Result<Created> {
 }
 
 fn write_backup(config: &Config, tmp: &Path) -> anyhow::Result<(Manifest, usize)> {
-    let source = config.data_dir.join("blobs");
+    let store = crate::storage::BlobStore::from_config(config)?;
     let target = tmp.join(BLOBS_DIR);
-    let mut linked = gather_blobs(&source, &target)?;
+    let mut linked = gather_blobs(&store, &target)?;
     let created_at = Millis::now();
     let (tables, schema_version, schema) = snapshot_database(&config.database_url, tmp)?;
-    linked += gather_blobs(&source, &target)?;
+    linked += gather_blobs(&store, &target)?;
     std::fs::write(tmp.join(CONFIG_FILE), config_without_secrets(config))?;
     let mut files = Vec::new();
     hash_tree(tmp, tmp, &mut files)?;
@@ -248,46 +250,39 @@ fn config_without_secrets(config: &Config) -> String {
     out
 }
 
-/// Hard-links (else copies) every blob of `source` not yet in `target`; returns how many were
-/// linked. Temporary files of writes in progress (`tmp/`) are not blobs.
-fn gather_blobs(source: &Path, target: &Path) -> anyhow::Result<usize> {
+/// Hard-links (else copies) every blob of the store not yet in `target`; returns how many were
+/// linked. Temporary files of writes in progress (`tmp/`) are not blobs. From S3 each blob is
+/// downloaded, checked against its hash on the way.
+fn gather_blobs(store: &crate::storage::BlobStore, target: &Path) -> anyhow::Result<usize> {
     let mut linked = 0;
-    let dirs = match std::fs::read_dir(source) {
-        Ok(d) => d,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", source.display())),
-    };
-    for dir in dirs {
-        let dir = dir?;
-        let prefix = dir.file_name().to_string_lossy().into_owned();
-        if prefix.len() != 2 || !is_hex(&prefix) || !dir.file_type()?.is_dir() {
+    for name in store.list().context("cannot list the stored files")? {
+        let to = target.join(&name[..2]).join(&name);
+        if to.exists() {
             continue;
         }
-        for file in std::fs::read_dir(dir.path())? {
-            let file = file?;
-            let name = file.file_name().to_string_lossy().into_owned();
-            if name.len() != 64 || !is_hex(&name) || !name.starts_with(&prefix) {
-                continue;
-            }
-            let to = target.join(&prefix).join(&name);
-            if to.exists() {
-                continue;
-            }
-            crate::private_fs::create_dir(&target.join(&prefix))?;
-            if std::fs::hard_link(file.path(), &to).is_ok() {
+        crate::private_fs::create_dir(&target.join(&name[..2]))?;
+        if let Some(root) = store.local_root() {
+            let from = root.join(&name[..2]).join(&name);
+            if std::fs::hard_link(&from, &to).is_ok() {
                 linked += 1;
             } else {
-                std::fs::copy(file.path(), &to)
-                    .with_context(|| format!("cannot copy blob {name}"))?;
+                std::fs::copy(&from, &to).with_context(|| format!("cannot copy blob {name}"))?;
+            }
+            continue;
+        }
+        let partial = target.join(&name[..2]).join(format!(".{name}.part"));
+        let mut out = crate::private_fs::create_file(&partial)?;
+        match store.copy_to(&name, &mut out) {
+            Ok(_) => std::fs::rename(&partial, &to)?,
+            // Deleted meanwhile (retention): not in this backup.
+            Err(crate::storage::StorageError::NotFound(_)) => std::fs::remove_file(&partial)?,
+            Err(e) => {
+                let _ = std::fs::remove_file(&partial);
+                return Err(e).with_context(|| format!("cannot copy blob {name}"));
             }
         }
     }
     Ok(linked)
-}
-
-fn is_hex(s: &str) -> bool {
-    s.bytes()
-        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// Writes the database snapshot into `dir`; returns the rows per table, the schema version

@@ -63,7 +63,7 @@ pub fn run(config: &Config, cmd: ExportCommand) -> anyhow::Result<i32> {
         } => {
             let pool = crate::db::connect(&config.database_url, 2)?;
             crate::startup::install_audit_key(config)?;
-            let store = crate::storage::BlobStore::new(config.data_dir.join("blobs"));
+            let store = crate::storage::BlobStore::from_config(config)?;
             let kit = crate::seal::SealKit::from_config(config)
                 .map_err(|e| anyhow::anyhow!("the seal is not usable: {e}"))?;
             let keys = crate::secrets::KeyRing::from_config(config)?;

@@ -43,7 +43,7 @@ fn parse_rfc3339(s: &str) -> Result<Millis, String> {
 /// Runs the command; the exit status.
 pub fn run(config: &Config, cmd: LtvCommand) -> anyhow::Result<i32> {
     let pool = crate::db::connect(&config.database_url, 2)?;
-    let store = crate::storage::BlobStore::new(config.data_dir.join("blobs"));
+    let store = crate::storage::BlobStore::from_config(config)?;
     let policy = LtvPolicy::from_config(config);
     match cmd {
         LtvCommand::Status { json, now } => {

@@ -256,6 +256,9 @@ pub fn run(cli: Cli) -> anyhow::Result<i32> {
                 let kit = crate::seal::SealKit::from_config(&config)?;
                 print!("{}", seal_summary(&kit, &config));
             }
+            let store = crate::storage::BlobStore::from_config(&config)
+                .context("configuration is valid, but the blob store is not usable")?;
+            println!("# blob store: {} (reachable)", store.describe());
             let pool = db::connect(&config.database_url, 1)
                 .context("configuration is valid, but the database is not reachable")?;
             let mut conn = pool.get()?;
@@ -566,7 +569,7 @@ fn admin(config: &Config, cmd: AdminCommand) -> anyhow::Result<i32> {
             yes,
         } => {
             let started = std::time::Instant::now();
-            let store = crate::storage::BlobStore::new(config.data_dir.join("blobs"));
+            let store = crate::storage::BlobStore::from_config(config)?;
             let options = workflow::seed::SeedOptions {
                 contracts,
                 seed,

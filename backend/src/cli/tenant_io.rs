@@ -56,7 +56,7 @@ pub fn run_export(config: &Config, cmd: ExportCommand) -> anyhow::Result<i32> {
     let key = crate::startup::install_audit_key(config)?;
     let pool = db::connect(&config.database_url, 1)?;
     let mut conn = pool.get()?;
-    let store = BlobStore::new(config.data_dir.join("blobs"));
+    let store = BlobStore::from_config(config)?;
     let origin = crate::workflow::tenants::operator_origin("cli");
     let started = std::time::Instant::now();
     let report = tenant_io::export_tenant(
@@ -115,7 +115,7 @@ pub fn run_import(config: &Config, cmd: ImportCommand) -> anyhow::Result<i32> {
     crate::startup::install_audit_key(config)?;
     let pool = db::connect(&config.database_url, 1)?;
     let mut conn = pool.get()?;
-    let store = BlobStore::new(config.data_dir.join("blobs"));
+    let store = BlobStore::from_config(config)?;
     let origin = crate::workflow::tenants::operator_origin("cli");
     let started = std::time::Instant::now();
     let report = tenant_io::import_tenant(

@@ -160,15 +160,18 @@ pub fn work_on_blob<T>(
     work: impl FnOnce(&mut MappedPdf) -> Result<T, PadesError>,
 ) -> Result<(Pending, T), FileSealError> {
     let storage = |e: StorageError| FileSealError::Input(io::Error::other(e));
-    let input = store.path(sha256).map_err(storage)?;
-    let file = File::open(&input).map_err(FileSealError::Input)?;
-    let (actual, _) = crate::storage::hash_reader(file).map_err(FileSealError::Input)?;
-    if actual != sha256 {
-        return Err(storage(StorageError::Corrupt(sha256.to_owned())));
+    // From S3: a private temporary copy (checked as fetched), removed when `input` is dropped.
+    let input = store.local_file(sha256).map_err(storage)?;
+    if !input.is_temporary() {
+        let file = File::open(input.path()).map_err(FileSealError::Input)?;
+        let (actual, _) = crate::storage::hash_reader(file).map_err(FileSealError::Input)?;
+        if actual != sha256 {
+            return Err(storage(StorageError::Corrupt(sha256.to_owned())));
+        }
     }
-    let tmp_dir = store.root().join("tmp");
+    let tmp_dir = store.temp_dir();
     crate::private_fs::create_dir(&tmp_dir).map_err(FileSealError::Output)?;
-    seal_copy(&input, temp_in(&tmp_dir, "seal"), work)
+    seal_copy(input.path(), temp_in(&tmp_dir, "seal"), work)
 }
 
 /// Stores the file `pending` holds as a blob (the temporary file is removed).

@@ -638,11 +638,11 @@ pub fn delete_unused_blobs(
         if q::blob_in_use(conn, h)? {
             continue;
         }
-        let Ok(path) = blobs.path(h) else { continue };
-        match std::fs::remove_file(&path) {
-            Ok(()) => removed += 1,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(anyhow::anyhow!("removing {}: {e}", path.display())),
+        if blobs
+            .delete(h)
+            .map_err(|e| anyhow::anyhow!("removing {h}: {e}"))?
+        {
+            removed += 1;
         }
     }
     Ok(removed)

@@ -585,9 +585,15 @@ pub fn download(
         .into_iter()
         .find(|d| d.id == document_id)
         .ok_or_else(WorkflowError::not_found)?;
-    let path = store
-        .path(&document.sha256)
-        .map_err(|e| WorkflowError::Internal(e.into()))?;
+    if !store
+        .exists(&document.sha256)
+        .map_err(|e| WorkflowError::Internal(e.into()))?
+    {
+        return Err(WorkflowError::Internal(anyhow::anyhow!(
+            "stored file {} is missing",
+            document.sha256
+        )));
+    }
     db::tenant_transaction(conn, &r.tenant_id, |conn| {
         let label = origin_for(&r, origin).actor_label;
         let Some(action) = purpose.action(
@@ -611,7 +617,7 @@ pub fn download(
             json!({ "recipient_id": r.id, "document_id": document.id, "sha256": document.sha256 }),
         )
     })?;
-    Ok(super::contracts::Download { document, path })
+    Ok(super::contracts::Download { document })
 }
 
 /// Applies a recipient's answer to the contract through the state machine.

@@ -267,7 +267,7 @@ async fn a_second_administrator_disposes_of_a_concluded_contract(backend: Backen
         "{roles:?}"
     );
     for h in &hashes {
-        assert!(app.state.blobs.root().join(&h[..2]).join(h).exists());
+        assert!(app.state.blobs.exists(h).unwrap());
     }
     let doc = c["documents"][0]["id"].as_str().unwrap().to_owned();
     // The uploaded original, shared with a copy that stays (the store keeps one file per hash).
@@ -430,10 +430,10 @@ async fn a_second_administrator_disposes_of_a_concluded_contract(backend: Backen
 
     // The files are gone from the store (the copy's original stays); the tombstone keeps
     // their hashes.
-    let stored = |h: &str| app.state.blobs.root().join(&h[..2]).join(h).exists();
+    let stored = |h: &str| app.state.blobs.exists(h).unwrap();
     for h in hashes.iter().filter(|h| **h != main_sha) {
         assert!(!stored(h), "{h} still stored");
-        assert!(app.state.blobs.path(h).is_err());
+        assert!(app.state.blobs.local_file(h).is_err());
     }
     assert!(stored(&main_sha), "the copy's file was deleted");
     let (st, v) = app
@@ -544,7 +544,12 @@ async fn a_second_administrator_disposes_of_a_concluded_contract(backend: Backen
     // Had the process died after the commit, the job deletes the files: put one back and run
     // the job again (it is idempotent and spares the copy's file).
     let sealed = hashes.iter().find(|h| **h != main_sha).unwrap().clone();
-    let file = app.state.blobs.root().join(&sealed[..2]).join(&sealed);
+    let root = app
+        .state
+        .blobs
+        .local_root()
+        .expect("the tests' store is local");
+    let file = root.join(&sealed[..2]).join(&sealed);
     std::fs::write(&file, b"left behind by a crash").unwrap();
     {
         let conn = &mut app.state.pool.get().unwrap();

@@ -273,8 +273,6 @@ pub fn remove_document(
 pub struct Download {
     /// The row (name, type, hash).
     pub document: Document,
-    /// The stored bytes.
-    pub path: std::path::PathBuf,
 }
 
 /// `GET /contracts/{id}/documents/{doc}`: byte-exact, audited. `purpose` says whether the file
@@ -299,7 +297,9 @@ pub fn download_document(
         ContractId(id),
         document_id,
     )?;
-    let path = store.path(&document.sha256).map_err(storage_error)?;
+    if !store.exists(&document.sha256).map_err(storage_error)? {
+        return Err(storage_error(StorageError::NotFound(document.sha256)));
+    }
     db::tenant_transaction(conn, &actor.tenant_id, |conn| {
         let Some(action) = purpose.action(
             conn,
@@ -322,5 +322,5 @@ pub fn download_document(
             json!({ "document_id": document.id, "file_name": document.file_name, "sha256": document.sha256 }),
         )
     })?;
-    Ok(Download { document, path })
+    Ok(Download { document })
 }

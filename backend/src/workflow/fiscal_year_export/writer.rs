@@ -357,8 +357,8 @@ pub fn write_export(
                 let entry = e
                     .names
                     .unique(&format!("{folder}/{kind}/{}", component(&d.file_name)));
-                let path = store.path(&d.sha256)?;
-                let input = std::fs::File::open(&path)
+                let input = store
+                    .open(&d.sha256)
                     .with_context(|| format!("cannot open stored file {}", d.sha256))?;
                 let (sha, _) = e.add(&entry, d.size.max(0) as u64, false, input)?;
                 // The blob store names files by their hash: a difference is damage.

@@ -355,10 +355,11 @@ pub fn export_tenant(
             });
         }
         for sha in blobs {
-            let path = store.path(&sha)?;
-            let size = std::fs::metadata(&path)?.len();
+            // A local file (from S3: a checked temporary copy), as the sink needs the size first.
+            let local = store.local_file(&sha)?;
+            let size = std::fs::metadata(local.path())?.len();
             let name = format!("files/{sha}");
-            let (found, size) = sink.add(&name, std::fs::File::open(&path)?, size, false)?;
+            let (found, size) = sink.add(&name, std::fs::File::open(local.path())?, size, false)?;
             if found != sha {
                 return Err(StorageError::Corrupt(sha).into());
             }
@@ -590,7 +591,7 @@ pub fn import_tenant(
         );
     }
     // Files first: stored under their hash, so a file this instance already holds is shared.
-    let mut added: Vec<(String, PathBuf)> = Vec::new();
+    let mut added: Vec<String> = Vec::new();
     let result = (|| {
         let mut shas = BTreeSet::new();
         for f in manifest
@@ -599,7 +600,7 @@ pub fn import_tenant(
             .filter(|f| f.path.starts_with("files/"))
         {
             shas.insert(f.sha256.clone());
-            if store.path(&f.sha256).is_ok() {
+            if store.exists(&f.sha256)? {
                 continue;
             }
             let stored = source
@@ -608,7 +609,7 @@ pub fn import_tenant(
             if stored.sha256 != f.sha256 {
                 return Err(TenantIoError::HashMismatch(f.path.clone()));
             }
-            added.push((stored.sha256.clone(), store.path(&stored.sha256)?));
+            added.push(stored.sha256);
         }
         let plan = Plan {
             manifest: &manifest,
@@ -625,9 +626,9 @@ pub fn import_tenant(
             Ok(report)
         }
         Err(e) => {
-            for (sha, path) in added {
+            for sha in added {
                 if !tenant_tables::blob_referenced(conn, &sha).unwrap_or(true) {
-                    let _ = std::fs::remove_file(path);
+                    let _ = store.delete(&sha);
                 }
             }
             Err(e)
