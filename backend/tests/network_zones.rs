@@ -111,6 +111,18 @@ fn probe(server: &Server, source: &str, cookie: &str) -> (u16, String) {
     (a.status, a.code().to_owned())
 }
 
+/// The first mail to `to` whose subject contains `needle` (waits for it).
+fn wait_subject(mail: &Mailbox, to: &str, needle: &str) -> server::Mail {
+    let mut seen = 0;
+    loop {
+        let mails = mail.wait_more(to, seen);
+        seen = mails.len();
+        if let Some(m) = mails.into_iter().find(|m| m.subject.contains(needle)) {
+            return m;
+        }
+    }
+}
+
 fn zone(zone: &str, enabled: bool, cidrs: &[&str], url: &str) -> Value {
     json!({"zone": zone, "enabled": enabled, "cidrs": cidrs, "public_url": url})
 }
@@ -184,7 +196,8 @@ fn zones(backend: Backend) {
         json!({"zones": [zone("lgwan", true, &["10.0.0.0/33"], "ftp://x"), zone("internet", true, &[], INTERNET_URL)]}),
     );
     assert_eq!(bad.status, 422, "{}", bad.text());
-    let fields: Vec<&str> = bad.json()["errors"]
+    let bad = bad.json();
+    let fields: Vec<&str> = bad["errors"]
         .as_array()
         .unwrap()
         .iter()
@@ -386,12 +399,19 @@ fn zones(backend: Backend) {
     let (token, session) = confirm(&server, &mail, to, None);
     agree(&server, &token, &session);
     let detail = wait_concluded(&server, &org.staff, &cid, Duration::from_secs(120));
-    let concluded = mail.wait_more("tanaka@city.example.lg.jp", 0);
+    let concluded = wait_subject(&mail, "tanaka@city.example.lg.jp", "締結");
     assert!(
         concluded
-            .iter()
-            .any(|m| m.text.contains(&format!("{LGWAN_URL}/contracts/{cid}"))),
-        "{concluded:?}"
+            .text
+            .contains(&format!("{LGWAN_URL}/contracts/{cid}")),
+        "{}",
+        concluded.text
+    );
+    let download = wait_subject(&mail, to, "締結");
+    assert!(
+        download.text.contains(&format!("{INTERNET_URL}/sign/")),
+        "{}",
+        download.text
     );
     let (_, certificate) = sealed_and_certificate(&detail);
     let pdf = server::download(&server, &org.staff, &cid, &certificate);
