@@ -169,9 +169,14 @@ fn resolve_uncached(req: &HttpRequest) -> Checking<SessionUser> {
     let origin = origin(req);
     Box::pin(async move {
         let state = state.ok_or(ApiError::from(ProblemCode::Internal))?;
+        // Another site's page gets the CSRF answer whether or not a session is behind it.
+        let missing = match foreign {
+            Some(_) => ProblemCode::CsrfTokenInvalid,
+            None => ProblemCode::Unauthenticated,
+        };
         let token = token
             .filter(|t| !t.is_empty())
-            .ok_or(ApiError::from(ProblemCode::Unauthenticated))?;
+            .ok_or(ApiError::from(missing))?;
         let (actor, csrf_token) = state
             .run(move |conn| {
                 accounts::authenticate(

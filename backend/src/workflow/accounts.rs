@@ -443,14 +443,19 @@ pub fn authenticate(
 ) -> WorkflowResult<(Actor, String)> {
     let now = Millis::now();
     let token_hash = tokens::digest(creds.token);
+    // Without a live session no zone URL can vouch for another site's `Origin`.
+    let ended = match creds.foreign_origin {
+        Some(_) => ProblemCode::CsrfTokenInvalid,
+        None => ProblemCode::SessionExpired,
+    };
     let Some(session) = sessions::find(conn, &token_hash)? else {
-        return Err(ProblemCode::SessionExpired.into());
+        return Err(ended.into());
     };
     let tenant = tenants::get(conn, &session.tenant_id)?;
     let idle_deadline = session.last_seen_at + i64::from(tenant.session_idle_minutes) * 60_000;
     if now.0 >= session.expires_at || now.0 >= idle_deadline {
         sessions::delete(conn, &token_hash)?;
-        return Err(ProblemCode::SessionExpired.into());
+        return Err(ended.into());
     }
     let user = users::get(conn, TenantId(&session.tenant_id), UserId(&session.user_id))?;
     if user.disabled {
