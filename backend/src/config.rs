@@ -59,7 +59,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting {
         key: "public_url",
         default: "http://<bind>",
-        doc: "The URL users reach the service at; https:// makes cookies Secure. Also the expected Origin of browser requests.",
+        doc: "The URL users reach the service at; https:// makes cookies Secure. Also the expected Origin of browser requests. A tenant's network zones may set their own URLs (PUT /api/v1/settings/network-zones); this is their fallback.",
     },
     Setting {
         key: "dist_dir",

@@ -91,6 +91,7 @@ fn every_enum_schema_lists_the_wire_names() {
     use shared::records::{RetentionBasis, RetentionConvention};
     use shared::validate::ValidationError;
     use shared::webhook::{DeliveryState, WebhookEvent};
+    use shared::zone::Zone;
     use shared::{Permission, ProblemCode, Role};
     let checks = enum_checks! {
         ContractState => Some(ContractState::ALL),
@@ -116,6 +117,7 @@ fn every_enum_schema_lists_the_wire_names() {
         WebhookEvent => Some(WebhookEvent::ALL),
         DeliveryState => Some(DeliveryState::ALL),
         BulkSendState => None,
+        Zone => Some(Zone::ALL),
     };
     let doc = document();
     let mut failures = Vec::new();

@@ -1005,33 +1005,6 @@ fn anonymous_limits_count_real_source_addresses() {
 /// `GET path` over a connection from the loopback address `source` (raw HTTP/1.1): the status
 /// and the headers, names in lower case.
 fn get_from(source: &str, server: &Server, path: &str) -> (u16, BTreeMap<String, String>) {
-    use socket2::{Domain, SockAddr, Socket, Type};
-    let addr: std::net::SocketAddr = server.base.trim_start_matches("http://").parse().unwrap();
-    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
-    let local = std::net::SocketAddr::new(source.parse().unwrap(), 0);
-    socket.bind(&SockAddr::from(local)).unwrap();
-    socket.connect(&SockAddr::from(addr)).unwrap();
-    let mut stream: TcpStream = socket.into();
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut text = String::new();
-    stream.read_to_string(&mut text).unwrap();
-    let mut lines = text.split("\r\n");
-    let status = lines
-        .next()
-        .unwrap()
-        .split(' ')
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
-    let headers = lines
-        .take_while(|l| !l.is_empty())
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.to_ascii_lowercase(), v.trim().to_owned()))
-        .collect();
+    let (status, headers, _) = server.request_via(source, "GET", path, &[], None);
     (status, headers)
 }

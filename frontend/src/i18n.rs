@@ -808,6 +808,17 @@ texts! {
     BulkRunning => "処理中", "Running";
     BulkDone => "完了", "Done";
     BulkCounts => "作成・送信・承認申請・失敗", "Created, sent, submitted, failed";
+    // Network zones (ネットワークゾーン).
+    ZonesTitle => "ネットワークゾーン（接続元）", "Network zones (where staff connect from)";
+    ZonesLead => "職員がログインできる接続元を、LGWAN-ASPとインターネットのゾーンごとに設定します。設定すると、有効なゾーンの接続元以外からのログインと操作は拒否され、操作ログに記録されます。LGWANの障害時は、インターネットのゾーンを有効にして切り替えます（再起動は不要です）。URLは、職員向けのメール（LGWAN）と相手方向けのメール・検証用URL（インターネット）に使われます。", "Where staff may log in from, per zone: LGWAN-ASP and the internet. Once set, logins and requests from outside the enabled zones are refused and recorded in the audit log. During an LGWAN outage, enable the internet zone (no restart needed). The URLs are used in staff mails (LGWAN) and in counterparty mails and verification links (internet).";
+    ZonesEnabled => "このゾーンからのログインを許可する", "Allow staff to log in from this zone";
+    ZonesCidrs => "許可する接続元（IPアドレスまたはCIDR、1行に1つ）", "Allowed addresses (IP or CIDR, one per line)";
+    ZonesCidrsHint => "有効にするゾーンには1つ以上必要です。すべての接続元を許可する場合は 0.0.0.0/0 と ::/0 を入力します。", "An enabled zone needs at least one. For any address, enter 0.0.0.0/0 and ::/0.";
+    ZonesUrl => "このゾーンのURL（空欄: サーバーの公開URL）", "This zone's URL (empty: the server's public URL)";
+    ZonesYourAddress => "現在の接続元", "Your address";
+    ZonesNoZone => "どのゾーンにも含まれません", "in no zone";
+    ZonesOn => "制限中", "Restricted";
+    ZonesOff => "未設定（すべての接続元を許可）", "Not set (any address allowed)";
 }
 
 /// The language signal, provided once at the root.

@@ -285,6 +285,13 @@ audit_actions! {
     BulkSendRefused = ("bulk_send.refused", "一括送信の拒否", "Bulk send refused"),
     /// One row of a bulk send could not be created or sent (line and reason in the details).
     BulkSendRowFailed = ("bulk_send.row_failed", "一括送信の行の失敗", "Bulk send row failed"),
+    // Network zones (ネットワークゾーン).
+    /// The tenant's network zones were set or switched (before and after in the details).
+    NetworkZonesUpdated = ("network_zones.updated", "ネットワークゾーンの変更", "Network zones changed"),
+    /// The tenant's network zones were removed: staff may log in from any address again.
+    NetworkZonesCleared = ("network_zones.cleared", "ネットワークゾーンの解除", "Network zones removed"),
+    /// A login or request came from an address outside the tenant's enabled zones.
+    NetworkZoneRefused = ("network_zones.refused", "接続元による拒否", "Refused: outside the network zones"),
 }
 
 #[cfg(test)]

@@ -25,3 +25,5 @@ pub use problem::{Problem, ProblemCode};
 pub mod webhook;
 // Which browser bundle answers which path.
 pub mod bundle;
+// Network zones (ネットワークゾーン): LGWAN-ASP and the internet.
+pub mod zone;

@@ -315,6 +315,13 @@ problem_codes! {
     CsvRowCount = ("csv_row_count", 422, "A bulk send takes 1 to 2,000 rows. Split the file.", "一括送信できるのは1〜2,000行です。ファイルを分割してください。"),
     /// Some rows are invalid; `errors` lists each as `csv[line].column`. Nothing was created.
     CsvRowsInvalid = ("csv_rows_invalid", 422, "Some rows of the CSV are invalid; nothing was created. Correct the rows listed in errors and upload the whole file again.", "CSVに誤りのある行があるため、何も作成していません。表示された行を修正し、ファイル全体をもう一度登録してください。"),
+    // Network zones (ネットワークゾーン).
+    /// Staff log in and work only from the address blocks of the tenant's enabled network
+    /// zones (LGWAN-ASP, internet); this request's address is in none of them (audited).
+    OutsideNetworkZone = ("outside_network_zone", 403, "You cannot log in from this network. Your organisation allows staff to log in only from the network zones its administrator has enabled (LGWAN-ASP or listed internet addresses); connect from such a network, or ask your administrator.", "この接続元からはログインできません。この団体では、管理者が許可したネットワークゾーン（LGWAN-ASP、または許可されたインターネットの接続元）からのみログインできます。許可された接続元から接続するか、管理者にお問い合わせください。"),
+    /// The new zones would not allow the address the change comes from: the administrator
+    /// would lock themselves out.
+    NetworkZoneLockout = ("network_zone_lockout", 409, "These zones would not allow the address you are connected from; you would be locked out. Enable a zone that contains your address.", "この設定では、現在の接続元からログインできなくなります。現在の接続元を含むネットワークゾーンを有効にしてください。"),
 }
 
 impl From<crate::contract::TransitionError> for ProblemCode {

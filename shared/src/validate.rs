@@ -37,6 +37,10 @@ pub enum ValidationError {
     /// Contains characters the certificate and stamp cannot print (the embedded font lacks them,
     /// e.g. emoji); [`crate::printable::unprintable_chars`] names them.
     UnprintableCharacters,
+    /// Not an IP address or CIDR block (`192.0.2.0/24`, `2001:db8::/32`).
+    InvalidAddressBlock,
+    /// Not an `https://host` (or `http://host[:port]`) origin without a path.
+    InvalidPublicUrl,
 }
 
 impl ValidationError {
@@ -62,6 +66,12 @@ impl ValidationError {
             ValidationError::UnprintableCharacters => {
                 "証明書や印影に印字できない文字（絵文字など）が含まれています。"
             }
+            ValidationError::InvalidAddressBlock => {
+                "IPアドレスまたはCIDR形式（例: 10.0.0.0/8）で入力してください。"
+            }
+            ValidationError::InvalidPublicUrl => {
+                "https:// で始まるURL（パスなし、例: https://keiyaku.example.lg.jp）を入力してください。"
+            }
         }
     }
 
@@ -86,6 +96,12 @@ impl ValidationError {
             }
             ValidationError::UnprintableCharacters => {
                 "Contains characters the certificate and stamp cannot print (e.g. emoji)."
+            }
+            ValidationError::InvalidAddressBlock => {
+                "Enter an IP address or a CIDR block (e.g. 10.0.0.0/8)."
+            }
+            ValidationError::InvalidPublicUrl => {
+                "Enter a URL starting with https:// and without a path (e.g. https://keiyaku.example.lg.jp)."
             }
         }
     }

@@ -55,6 +55,7 @@ pub fn seed(db: &TestDb, data: &std::path::Path, cookie: &str, n: usize) -> Vec<
                             token: cookie,
                             csrf_header: None,
                             safe_method: true,
+                            foreign_origin: None,
                         },
                         Origin {
                             actor_id: None,

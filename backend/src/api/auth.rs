@@ -6,7 +6,7 @@ use shared::dto::{LoginRequest, SessionView};
 use shared::problem::Problem;
 
 use crate::api::error::ApiResult;
-use crate::api::extract::{OptionalSession, SESSION_COOKIE, SessionUser, check_origin, origin};
+use crate::api::extract::{OptionalSession, SESSION_COOKIE, SessionUser, foreign_origin, origin};
 use crate::startup::AppState;
 use crate::workflow::accounts::{self, LoginPolicy};
 
@@ -24,19 +24,30 @@ fn session_cookie(value: String, secure: bool) -> Cookie<'static> {
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses((status = 200, body = SessionView),
               (status = "4XX", body = Problem, content_type = "application/problem+json",
-               description = "invalid_credentials (also for locked and disabled accounts, alike), totp_required, totp_invalid, too_many_requests")))]
+               description = "invalid_credentials (also for locked and disabled accounts, alike), totp_required, totp_invalid, too_many_requests, outside_network_zone")))]
 pub async fn login(
     state: web::Data<AppState>,
     req: HttpRequest,
     body: web::Json<LoginRequest>,
 ) -> ApiResult<HttpResponse> {
-    check_origin(&req, &state.config.public_url)?;
+    let foreign = foreign_origin(&req, &state.config.public_url);
     let origin = origin(&req);
     let previous = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned());
     let policy = LoginPolicy::from_config(&state.config);
     let keys = state.keys.clone();
     let created = state
-        .run(move |conn| accounts::login(conn, &keys, &body, &origin, previous.as_deref(), policy))
+        .run(move |conn| {
+            let previous = previous.as_deref();
+            accounts::login(
+                conn,
+                &keys,
+                &body,
+                &origin,
+                previous,
+                foreign.as_deref(),
+                policy,
+            )
+        })
         .await?;
     let view = SessionView {
         development_seal: state.seal.is_development(),

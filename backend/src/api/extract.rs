@@ -62,22 +62,25 @@ pub fn origin(req: &HttpRequest) -> Origin {
     }
 }
 
-/// A state-changing request whose `Origin` header names another site is refused (a second
-/// CSRF defence besides the token and SameSite=Strict).
-pub fn check_origin(req: &HttpRequest, public_url: &str) -> Result<(), ApiError> {
-    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    let Some(origin) = req.headers().get("Origin").and_then(|v| v.to_str().ok()) else {
-        return Ok(());
+/// The `Origin` of a state-changing request when it is neither `public_url` nor the request's
+/// own host: it must then be one of the tenant's zone URLs
+/// ([`crate::workflow::network_zones`]), which the credential check compares once the tenant
+/// is known; anything else is refused as `csrf_token_invalid` (a second CSRF defence besides
+/// the token and SameSite=Strict).
+pub fn foreign_origin(req: &HttpRequest, public_url: &str) -> Option<String> {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return None;
+    }
+    let origin = req.headers().get("Origin")?;
+    let Ok(origin) = origin.to_str() else {
+        // Not text: no zone URL can match it.
+        return Some(String::from_utf8_lossy(origin.as_bytes()).into_owned());
     };
     let host = req.connection_info().host().to_owned();
-    let same = origin == public_url
+    let same = origin == public_url.trim_end_matches('/')
         || origin == format!("http://{host}")
         || origin == format!("https://{host}");
-    if safe || same {
-        Ok(())
-    } else {
-        Err(ProblemCode::CsrfTokenInvalid.into())
-    }
+    (!same).then(|| origin.to_owned())
 }
 
 /// A user with a valid session (CSRF-checked), who may still have to change their password
@@ -160,16 +163,20 @@ fn resolve_uncached(req: &HttpRequest) -> Checking<SessionUser> {
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     let safe_method = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    let origin_ok = state
+    let foreign = state
         .as_ref()
-        .map(|s| check_origin(req, &s.config.public_url));
+        .and_then(|s| foreign_origin(req, &s.config.public_url));
     let origin = origin(req);
     Box::pin(async move {
         let state = state.ok_or(ApiError::from(ProblemCode::Internal))?;
-        origin_ok.unwrap_or(Ok(()))?;
+        // Another site's page gets the CSRF answer whether or not a session is behind it.
+        let missing = match foreign {
+            Some(_) => ProblemCode::CsrfTokenInvalid,
+            None => ProblemCode::Unauthenticated,
+        };
         let token = token
             .filter(|t| !t.is_empty())
-            .ok_or(ApiError::from(ProblemCode::Unauthenticated))?;
+            .ok_or(ApiError::from(missing))?;
         let (actor, csrf_token) = state
             .run(move |conn| {
                 accounts::authenticate(
@@ -178,6 +185,7 @@ fn resolve_uncached(req: &HttpRequest) -> Checking<SessionUser> {
                         token: &token,
                         csrf_header: csrf.as_deref(),
                         safe_method,
+                        foreign_origin: foreign.as_deref(),
                     },
                     origin,
                 )

@@ -48,6 +48,8 @@ pub mod body;
 // Document templates (ひな形) and bulk sending (一括送信).
 pub mod bulk_sends;
 pub mod templates;
+// Network zones (ネットワークゾーン).
+pub mod network_zones;
 
 use actix_web::web;
 use serde::Deserialize;
@@ -220,6 +222,8 @@ endpoints! {
     templates::list, templates::create, templates::get, templates::update, templates::upload,
     templates::remove_document, templates::create_contract,
     bulk_sends::create, bulk_sends::list, bulk_sends::get,
+    // Network zones (ネットワークゾーン).
+    network_zones::get, network_zones::update, network_zones::clear,
 }
 
 /// Registers every `/api/v1` handler (relative to the `/api/v1` scope).

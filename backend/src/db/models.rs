@@ -535,3 +535,16 @@ pub struct BulkSendRow {
     pub error_en: Option<String>,
     pub updated_at: i64,
 }
+// Network zones (ネットワークゾーン).
+/// One network zone of a tenant; `cidrs` is the comma-separated list of address blocks.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = super::schema::network_zones)]
+pub struct NetworkZoneRow {
+    pub tenant_id: String,
+    #[diesel(deserialize_as = String, serialize_as = String)]
+    pub zone: shared::zone::Zone,
+    pub enabled: bool,
+    pub cidrs: String,
+    pub public_url: Option<String>,
+    pub updated_at: i64,
+}

@@ -622,3 +622,15 @@ diesel::table! {
         updated_at -> BigInt,
     }
 }
+
+// Network zones (ネットワークゾーン), migration 2026-12-16-100000_network_zones.
+diesel::table! {
+    network_zones (tenant_id, zone) {
+        tenant_id -> Text,
+        zone -> Text,
+        enabled -> Bool,
+        cidrs -> Text,
+        public_url -> Nullable<Text>,
+        updated_at -> BigInt,
+    }
+}

@@ -164,6 +164,8 @@ pub const TABLES: &[TableSpec] = &[
     TableSpec::rows("template_documents", "id"),
     TableSpec::rows("bulk_sends", "id"),
     TableSpec::rows("bulk_send_rows", "bulk_send_id, line"),
+    // Network zones (ネットワークゾーン): where staff may log in from, and each zone's URL.
+    TableSpec::rows("network_zones", "zone"),
     // (new tables: one line each above this comment)
 ];
 

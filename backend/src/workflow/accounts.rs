@@ -24,6 +24,7 @@ use crate::secrets::{self, KeyRing};
 use crate::workflow::actor::{Actor, Credential};
 use crate::workflow::api_tokens::{RevokeReason, revoke_credentials};
 use crate::workflow::error::{WorkflowError, WorkflowResult};
+use crate::workflow::network_zones::{self, Attempt};
 use crate::workflow::views::me_view;
 
 /// Lockout and throttle limits (from the configuration).
@@ -69,6 +70,10 @@ pub struct NewSession {
 /// whose account locks is told by mail. Both limits are taken *before* the password is
 /// checked, atomically in the database, so parallel guesses cannot exceed them: the address
 /// reserves a throttle slot, the account one attempt of its allowance.
+///
+/// A tenant with network zones admits only logins from an enabled zone (`outside_network_zone`,
+/// audited, before any account is looked at); `foreign_origin` (see
+/// `api::extract::foreign_origin`) must be one of its zone URLs.
 #[tracing::instrument(skip_all)]
 pub fn login(
     conn: &mut AnyConnection,
@@ -76,8 +81,19 @@ pub fn login(
     req: &LoginRequest,
     origin: &Origin,
     previous_token: Option<&str>,
+    foreign_origin: Option<&str>,
     policy: LoginPolicy,
 ) -> WorkflowResult<NewSession> {
+    if let Some(foreign) = foreign_origin {
+        // Another site's page, unless it is one of this tenant's zone URLs.
+        let zone_url = match tenants::find_by_code(conn, req.tenant_code.trim())? {
+            Some(t) => network_zones::TenantZones::load(conn, &t.id)?.has_url(foreign),
+            None => false,
+        };
+        if !zone_url {
+            return Err(ProblemCode::CsrfTokenInvalid.into());
+        }
+    }
     let now = Millis::now();
     let slot = LoginFailure {
         id: uuid::Uuid::new_v4().to_string(),
@@ -101,6 +117,7 @@ pub fn login(
         actor_label: req.login_id.trim().chars().take(64).collect(),
         ..origin.clone()
     };
+    network_zones::check_staff_address(conn, &tenant.id, &typed, Attempt::Login)?;
     // Records the failure's real reason and answers `code`.
     let fail_as = |conn: &mut AnyConnection,
                    user_id: Option<&str>,
@@ -410,10 +427,14 @@ pub struct RequestCredentials<'a> {
     pub csrf_header: Option<&'a str>,
     /// GET/HEAD/OPTIONS need no CSRF token.
     pub safe_method: bool,
+    /// An `Origin` other than the server's own (`api::extract::foreign_origin`): accepted only
+    /// when it is one of the tenant's zone URLs.
+    pub foreign_origin: Option<&'a str>,
 }
 
-/// Resolves a session cookie into an [`Actor`], enforcing the idle and absolute timeouts and,
-/// for state-changing requests, the CSRF token.
+/// Resolves a session cookie into an [`Actor`], enforcing the idle and absolute timeouts, the
+/// tenant's network zones (the session stays: it works again from an allowed address) and,
+/// for state-changing requests, the `Origin` and the CSRF token.
 #[tracing::instrument(skip_all)]
 pub fn authenticate(
     conn: &mut AnyConnection,
@@ -422,14 +443,19 @@ pub fn authenticate(
 ) -> WorkflowResult<(Actor, String)> {
     let now = Millis::now();
     let token_hash = tokens::digest(creds.token);
+    // Without a live session no zone URL can vouch for another site's `Origin`.
+    let ended = match creds.foreign_origin {
+        Some(_) => ProblemCode::CsrfTokenInvalid,
+        None => ProblemCode::SessionExpired,
+    };
     let Some(session) = sessions::find(conn, &token_hash)? else {
-        return Err(ProblemCode::SessionExpired.into());
+        return Err(ended.into());
     };
     let tenant = tenants::get(conn, &session.tenant_id)?;
     let idle_deadline = session.last_seen_at + i64::from(tenant.session_idle_minutes) * 60_000;
     if now.0 >= session.expires_at || now.0 >= idle_deadline {
         sessions::delete(conn, &token_hash)?;
-        return Err(ProblemCode::SessionExpired.into());
+        return Err(ended.into());
     }
     let user = users::get(conn, TenantId(&session.tenant_id), UserId(&session.user_id))?;
     if user.disabled {
@@ -443,6 +469,11 @@ pub fn authenticate(
         Credential::Session,
         origin,
     );
+    let zones =
+        network_zones::check_staff_address(conn, &tenant.id, &actor.origin, Attempt::Session)?;
+    if creds.foreign_origin.is_some_and(|o| !zones.has_url(o)) {
+        return Err(ProblemCode::CsrfTokenInvalid.into());
+    }
     if !creds.safe_method {
         let code = match creds.csrf_header {
             None => Some(ProblemCode::CsrfTokenMissing),

@@ -212,6 +212,12 @@ pub fn authenticate(
         .collect();
     actor.permissions.retain(|p| scopes.contains(p));
     actor.origin.actor_label = format!("token:{}", token.name);
+    crate::workflow::network_zones::check_staff_address(
+        conn,
+        &tenant.id,
+        &actor.origin,
+        crate::workflow::network_zones::Attempt::ApiToken,
+    )?;
     if token
         .last_used_at
         .is_none_or(|t| now - t >= TOUCH_INTERVAL_MS)

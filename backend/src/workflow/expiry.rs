@@ -91,6 +91,7 @@ pub fn sweep(conn: &mut AnyConnection, links: &Links, now: Millis) -> anyhow::Re
                 done.reminded += remind_once(conn, links, &c, &system, now)?;
             }
             if !expired && let Some(to) = mail::mailbox(&creator.name, &creator.email) {
+                let staff_link = links.of(conn, &c.tenant_id)?.contract(&c.id);
                 // Once per contract and deadline: the job's dedupe key.
                 mail::enqueue_once(
                     conn,
@@ -104,7 +105,7 @@ pub fn sweep(conn: &mut AnyConnection, links: &Links, now: Millis) -> anyhow::Re
                         },
                         expires_at: Millis(c.expires_at.unwrap_or(now.0)),
                         pending,
-                        link: format!("{}/contracts/{}", links.base, c.id),
+                        link: staff_link,
                     }),
                     &format!("expiring:{}:{}", c.id, c.expires_at.unwrap_or(0)),
                 )?;

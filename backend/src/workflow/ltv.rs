@@ -717,6 +717,7 @@ impl Renewer<'_> {
         let mut conn = self.pool.get()?;
         db::tenant_transaction(&mut conn, tenant_id, |conn| {
             let tenant = tenants::get(conn, tenant_id)?;
+            let link = format!("{}/", self.links.staff(conn, tenant_id)?);
             for (u, to) in crate::workflow::users::admin_mailboxes(conn, tenant_id)? {
                 mail::enqueue(
                     conn,
@@ -728,7 +729,7 @@ impl Renewer<'_> {
                         renewed,
                         failures: failures.clone(),
                         gave_up,
-                        link: format!("{}/", self.links.base),
+                        link: link.clone(),
                     }),
                 )?;
             }

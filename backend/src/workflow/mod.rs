@@ -82,3 +82,5 @@ impl PageRequest {
         }
     }
 }
+// Network zones (ネットワークゾーン).
+pub mod network_zones;

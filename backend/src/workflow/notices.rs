@@ -346,6 +346,7 @@ fn mail_admins(
     for tenant_id in tenant_ids {
         addressed += db::tenant_transaction(conn, &tenant_id, |conn| -> anyhow::Result<usize> {
             let tenant = tenants::get(conn, &tenant_id)?;
+            let link = format!("{}/", links.staff(conn, &tenant_id)?);
             let mut count = 0;
             for (u, to) in crate::workflow::users::admin_mailboxes(conn, &tenant_id)? {
                 mail::enqueue_once(
@@ -360,7 +361,7 @@ fn mail_admins(
                         starts_at: Millis(n.starts_at),
                         ends_at: Millis(n.ends_at),
                         reminder: p.reminder,
-                        link: format!("{}/", links.base),
+                        link: link.clone(),
                     }),
                     &format!("notice:{}:{phase}:{}:{}", n.id, n.starts_at, u.id),
                 )?;

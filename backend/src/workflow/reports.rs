@@ -428,7 +428,7 @@ pub fn generate(
             ip: None,
             user_agent: None,
         };
-        let link = format!("{}/reports?month={key}", links.base);
+        let link = format!("{}/reports?month={key}", links.staff(conn, tenant_id)?);
         let mut mailed = 0;
         for (u, to) in crate::workflow::users::admin_mailboxes(conn, tenant_id)? {
             mail::enqueue(

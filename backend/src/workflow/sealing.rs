@@ -45,7 +45,7 @@ use crate::jobs::{Job, JobContext, JobError, JobHandler};
 use crate::mail::{self, ContractRef, Link, MailTemplate, Party};
 use crate::seal::{ActiveSeal, RouteApproval, SealService, SendingInstruction, keyring};
 use crate::storage::BlobStore;
-use crate::workflow::signing::{Links, SEAL_JOB, verification_method};
+use crate::workflow::signing::{Links, SEAL_JOB, TenantLinks, verification_method};
 use crate::workflow::webhooks;
 use shared::webhook::WebhookEvent;
 
@@ -178,11 +178,19 @@ struct Snapshot {
     contract: Contract,
     recipients: Vec<Recipient>,
     documents: Vec<Document>,
+    /// The tenant's URLs (the stamp and the certificate carry the verification URL).
+    links: TenantLinks,
 }
 
 impl Snapshot {
-    fn read(conn: &mut AnyConnection, tenant_id: &str, id: &str) -> Result<Snapshot, JobError> {
+    fn read(
+        conn: &mut AnyConnection,
+        links: &Links,
+        tenant_id: &str,
+        id: &str,
+    ) -> Result<Snapshot, JobError> {
         Ok(Snapshot {
+            links: links.of(conn, tenant_id).map_err(internal)?,
             contract: contracts::get(conn, TenantId(tenant_id), ContractId(id))
                 .map_err(internal)?,
             recipients: recipients::list_for_contract(conn, TenantId(tenant_id), ContractId(id))
@@ -249,14 +257,14 @@ impl SealHandler {
     fn passes(&self, ctx: &JobContext, tenant_id: &str, payload: &Payload) -> Result<(), Failure> {
         if payload.act.as_deref() == Some(SEND_ACT) {
             let mut conn = ctx.pool.get().map_err(internal)?;
-            let snap = Snapshot::read(&mut conn, tenant_id, &payload.contract_id)?;
+            let snap = Snapshot::read(&mut conn, &self.links, tenant_id, &payload.contract_id)?;
             drop(conn);
             return self.seal_sending(&ctx.pool, &snap, payload.sent_by.as_deref());
         }
         // Each pass commits one seal (or the conclusion); at most one pass per party + 1.
         for _ in 0..64 {
             let mut conn = ctx.pool.get().map_err(internal)?;
-            let snap = Snapshot::read(&mut conn, tenant_id, &payload.contract_id)?;
+            let snap = Snapshot::read(&mut conn, &self.links, tenant_id, &payload.contract_id)?;
             drop(conn);
             if let Some(r) = snap.next_unsealed() {
                 self.seal_agreement(&ctx.pool, &snap, r)?;
@@ -308,6 +316,7 @@ impl SealHandler {
             }
             let c = contracts::get(conn, TenantId(tenant_id), ContractId(contract_id))?;
             let mut told = Vec::new();
+            let staff_link = links.of(conn, tenant_id)?.contract(&c.id);
             for (u, to) in crate::workflow::users::admin_mailboxes(conn, tenant_id)? {
                 mail::enqueue(
                     conn,
@@ -323,7 +332,7 @@ impl SealHandler {
                         detail: detail.clone(),
                         attempts: job.attempts,
                         gave_up,
-                        link: format!("{}/contracts/{}", links.base, c.id),
+                        link: staff_link.clone(),
                     }),
                 )?;
                 told.push(u.email.clone());
@@ -372,7 +381,7 @@ impl SealHandler {
                     crate::seal::SEAL_NAME,
                     &snap.contract.contract_number,
                     &jst_text(now.unix_seconds()),
-                    &format!("{}/v/{}", self.links.base, snap.contract.public_id),
+                    &snap.links.verification(&snap.contract.public_id),
                 ))
             }
             _ => None,
@@ -739,6 +748,7 @@ impl SealHandler {
             )?;
             // Mails: each party gets a fresh link to download the concluded contract.
             let tenant = tenants::get(conn, &c.tenant_id)?;
+            let tenant_links = links.of(conn, &c.tenant_id)?;
             for r in recipients::list_for_contract(conn, TenantId(&c.tenant_id), ContractId(&c.id))?
             {
                 if r.state != RecipientState::Agreed {
@@ -768,7 +778,7 @@ impl SealHandler {
                                 number: c.contract_number.clone(),
                             },
                             download: Link {
-                                url: format!("{}/sign/{token}", links.base),
+                                url: tenant_links.signing(&token),
                                 expires_at: Millis(expires),
                             },
                         }),
@@ -788,7 +798,7 @@ impl SealHandler {
                             title: c.title.clone(),
                             number: c.contract_number.clone(),
                         },
-                        link: format!("{}/contracts/{}", links.base, c.id),
+                        link: tenant_links.contract(&c.id),
                     }),
                 )?;
             }
@@ -936,7 +946,7 @@ impl SealHandler {
             parties,
             approvals: approvals_out,
             events,
-            verification_url: format!("{}/v/{}", self.links.base, c.public_id),
+            verification_url: snap.links.verification(&c.public_id),
             issued_at_unix: now.unix_seconds(),
             seal_subject: subject_of(key.signer.certificate()),
             tsa_name: "立会 内蔵タイムスタンプ局（開発用）".into(),

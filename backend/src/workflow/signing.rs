@@ -27,6 +27,8 @@ use crate::db::ids::{ContractId, TenantId, UserId};
 use crate::db::models::{Contract, Recipient};
 use crate::db::queries::{contracts, departments, documents, recipients, tenants, users};
 use crate::db::{self, AnyConnection};
+use diesel::QueryResult;
+
 use crate::jobs::{self, NewJob};
 use crate::mail::{self, ContractRef, Link, MailTemplate, Party, Sender};
 use crate::storage::BlobStore;
@@ -49,11 +51,13 @@ pub const SESSION_MINUTES: i64 = 60;
 /// The job that seals agreed contracts.
 pub const SEAL_JOB: &str = "contract.seal";
 
-/// Where links in mails point.
+/// Where links in mails point: per tenant, its network zones' URLs, else the configured
+/// `public_url` (see [`crate::workflow::network_zones`]). Staff read mails on LGWAN,
+/// counterparties on the internet, so each link names the URL its reader can open.
 #[derive(Debug, Clone)]
 pub struct Links {
     /// `public_url` of the configuration, without a trailing slash.
-    pub base: String,
+    base: String,
 }
 
 impl Links {
@@ -64,12 +68,45 @@ impl Links {
         }
     }
 
-    fn signing(&self, token: &str) -> String {
-        format!("{}/sign/{token}", self.base)
+    /// The tenant's two URLs (one read of its zones).
+    pub fn of(&self, conn: &mut AnyConnection, tenant_id: &str) -> QueryResult<TenantLinks> {
+        let (staff, counterparty) =
+            crate::workflow::network_zones::urls(conn, tenant_id, &self.base)?;
+        Ok(TenantLinks {
+            staff,
+            counterparty,
+        })
     }
 
-    fn contract(&self, id: &str) -> String {
-        format!("{}/contracts/{id}", self.base)
+    /// The URL the tenant's staff open the service with.
+    pub fn staff(&self, conn: &mut AnyConnection, tenant_id: &str) -> QueryResult<String> {
+        Ok(self.of(conn, tenant_id)?.staff)
+    }
+}
+
+/// One tenant's URLs, without a trailing slash.
+#[derive(Debug, Clone)]
+pub struct TenantLinks {
+    /// For staff mails (the LGWAN zone's while it is enabled).
+    pub staff: String,
+    /// For counterparty mails, verification links and certificates (the internet zone's).
+    pub counterparty: String,
+}
+
+impl TenantLinks {
+    /// A counterparty's signing page.
+    pub fn signing(&self, token: &str) -> String {
+        format!("{}/sign/{token}", self.counterparty)
+    }
+
+    /// A contract's page in the staff app.
+    pub fn contract(&self, id: &str) -> String {
+        format!("{}/contracts/{id}", self.staff)
+    }
+
+    /// The public verification page of a concluded contract.
+    pub fn verification(&self, public_id: &str) -> String {
+        format!("{}/v/{public_id}", self.counterparty)
     }
 }
 
@@ -151,8 +188,9 @@ pub fn notify(
         department,
         person,
     };
+    let url = links.of(conn, &contract.tenant_id)?.signing(&token);
     let link = Link {
-        url: links.signing(&token),
+        url,
         expires_at: Millis(expires),
     };
     let message = Some(contract.message.clone()).filter(|m| !m.is_empty());
@@ -544,6 +582,7 @@ fn count_code_failure(
     recipients::save(conn, r)?;
     let c = contracts::get(conn, TenantId(&r.tenant_id), ContractId(&r.contract_id))?;
     let (staff_name, to) = staff_mailbox(conn, &c)?;
+    let staff_link = links.of(conn, &c.tenant_id)?.contract(&c.id);
     mail::enqueue(
         conn,
         &c.tenant_id,
@@ -553,7 +592,7 @@ fn count_code_failure(
             contract: contract_ref(&c),
             recipient: party(r),
             failures: MAX_TOTAL_CODE_FAILURES as u32,
-            link: links.contract(&c.id),
+            link: staff_link,
         }),
     )?;
     Ok(ProblemCode::SigningLinkClosed)
@@ -732,6 +771,7 @@ pub fn agree(
                 .dedupe_key(&format!("seal:{}", r.id)),
         )?;
         let (staff_name, to) = staff_mailbox(conn, &c)?;
+        let staff_link = links.of(conn, &c.tenant_id)?.contract(&c.id);
         mail::enqueue(
             conn,
             &c.tenant_id,
@@ -742,7 +782,7 @@ pub fn agree(
                 by: party(&r),
                 at: Millis(now),
                 remaining: remaining.len() as u32,
-                link: links.contract(&c.id),
+                link: staff_link,
             }),
         )?;
         Ok(())
@@ -787,6 +827,7 @@ pub fn decline(
             json!({ "recipient_id": r.id, "reason": reason }),
         )?;
         let (staff_name, to) = staff_mailbox(conn, &c)?;
+        let staff_link = links.of(conn, &c.tenant_id)?.contract(&c.id);
         mail::enqueue(
             conn,
             &c.tenant_id,
@@ -796,7 +837,7 @@ pub fn decline(
                 contract: contract_ref(&c),
                 by: party(&r),
                 reason: reason.clone(),
-                link: links.contract(&c.id),
+                link: staff_link,
             }),
         )?;
         Ok(())
@@ -897,6 +938,7 @@ pub fn forward(
             &origin_for(&r, origin),
         )?;
         let (staff_name, to) = staff_mailbox(conn, &c)?;
+        let staff_link = links.of(conn, &c.tenant_id)?.contract(&c.id);
         mail::enqueue(
             conn,
             &c.tenant_id,
@@ -906,7 +948,7 @@ pub fn forward(
                 contract: contract_ref(&c),
                 from: party(&r),
                 to: party(&colleague),
-                link: links.contract(&c.id),
+                link: staff_link,
             }),
         )?;
         Ok(())

@@ -368,6 +368,68 @@ impl Server {
         }
     }
 
+    /// A request over a connection from the loopback address `source` (`127.0.0.2`, …; the
+    /// server then sees that peer address), raw HTTP/1.1: `headers` are sent as given, `body` as
+    /// JSON. Returns the status, the headers (names in lower case) and the body.
+    pub fn request_via(
+        &self,
+        source: &str,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&Value>,
+    ) -> (u16, std::collections::BTreeMap<String, String>, Vec<u8>) {
+        use socket2::{Domain, SockAddr, Socket, Type};
+        use std::io::{Read, Write};
+        let addr: SocketAddr = self.base.trim_start_matches("http://").parse().unwrap();
+        let socket = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+        let local = SocketAddr::new(source.parse().unwrap(), 0);
+        socket.bind(&SockAddr::from(local)).unwrap();
+        socket.connect(&SockAddr::from(addr)).unwrap();
+        let mut stream: TcpStream = socket.into();
+        let body = body
+            .map(|b| serde_json::to_vec(b).unwrap())
+            .unwrap_or_default();
+        let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+        for (k, v) in headers {
+            head.push_str(&format!("{k}: {v}\r\n"));
+        }
+        if !body.is_empty() {
+            head.push_str(&format!(
+                "Content-Type: application/json\r\nContent-Length: {}\r\n",
+                body.len()
+            ));
+        }
+        head.push_str("\r\n");
+        stream.write_all(head.as_bytes()).unwrap();
+        stream.write_all(&body).unwrap();
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).unwrap();
+        let split = raw
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .expect("an HTTP answer");
+        let text = String::from_utf8_lossy(&raw[..split]).into_owned();
+        let mut lines = text.split("\r\n");
+        let status = lines
+            .next()
+            .unwrap()
+            .split(' ')
+            .nth(1)
+            .unwrap()
+            .parse()
+            .unwrap();
+        let headers: std::collections::BTreeMap<String, String> = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.to_ascii_lowercase(), v.trim().to_owned()))
+            .collect();
+        assert!(
+            !headers.contains_key("transfer-encoding"),
+            "chunked answers are not read here"
+        );
+        (status, headers, raw[split + 4..].to_vec())
+    }
+
     /// A request that got no answer: the end of the server's log says whether it was still alive.
     fn fail(&self, method: &str, path: &str, e: &ureq::Error) -> ! {
         let log = self.log();

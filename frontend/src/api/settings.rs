@@ -68,3 +68,16 @@ pub async fn move_tsa(id: &str, position: u32) -> Result<shared::dto::TsaListVie
     )
     .await
 }
+
+// Network zones (ネットワークゾーン).
+/// `GET /settings/network-zones`.
+pub async fn network_zones() -> Result<shared::dto::NetworkZonesView, Problem> {
+    get("/settings/network-zones").await
+}
+
+/// `PUT /settings/network-zones`: sets both zones, or switches one.
+pub async fn set_network_zones(
+    req: &shared::dto::UpdateNetworkZonesRequest,
+) -> Result<shared::dto::NetworkZonesView, Problem> {
+    send(Method::PUT, "/settings/network-zones", req).await
+}

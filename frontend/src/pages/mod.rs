@@ -36,3 +36,5 @@ pub mod exports;
 pub mod webhooks;
 // Document templates (ひな形) and bulk sending (一括送信).
 pub mod templates;
+// Network zones (ネットワークゾーン).
+pub mod network_zones;

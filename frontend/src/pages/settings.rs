@@ -34,6 +34,7 @@ pub fn SettingsPage() -> impl IntoView {
             })}
         </Transition>
         <crate::pages::retention_settings::RetentionRuleSection />
+        <crate::pages::network_zones::NetworkZonesSection />
         <SealSection />
         <p class="trust-guide-link"><a href="/settings/trust">{i.tr(K::TrustGuideLink)}</a></p>
         <Show when=move || session.can(Permission::ManageSealKeys)>

@@ -121,3 +121,6 @@ pub struct Page<T> {
 }
 // The paging bounds every list shares (the OpenAPI document states them).
 pub mod paging;
+// Network zones (ネットワークゾーン).
+mod network_zones;
+pub use network_zones::{NetworkZoneSettings, NetworkZonesView, UpdateNetworkZonesRequest};

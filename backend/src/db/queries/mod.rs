@@ -33,6 +33,8 @@ pub mod webhooks;
 // Document templates (ひな形) and bulk sending (一括送信).
 pub mod bulk_sends;
 pub mod templates;
+// Network zones (ネットワークゾーン).
+pub mod network_zones;
 
 /// `LIMIT`/`OFFSET` of a 1-based page.
 pub fn page_bounds(page: u32, per_page: u32) -> (i64, i64) {

@@ -313,7 +313,7 @@ fn staff_notices(
         title: c.title.clone(),
         number: c.contract_number.clone(),
     };
-    let link = format!("{}/contracts/{}", links.base, c.id);
+    let link = links.of(conn, &c.tenant_id)?.contract(&c.id);
     let me = users::get(conn, TenantId(&actor.tenant_id), UserId(&actor.user_id))?.name;
     let comment = Some(comment.to_owned()).filter(|c| !c.is_empty());
     let department = match &c.department_id {
