@@ -164,6 +164,7 @@ pub const TABLES: &[TableSpec] = &[
     TableSpec::rows("template_documents", "id"),
     TableSpec::rows("bulk_sends", "id"),
     TableSpec::rows("bulk_send_rows", "bulk_send_id, line"),
+    TableSpec::rows("seal_marks", "document_id, kind, value"),
     // (new tables: one line each above this comment)
 ];
 
