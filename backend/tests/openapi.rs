@@ -87,6 +87,7 @@ fn every_enum_schema_lists_the_wire_names() {
     use shared::dto::{
         BulkSendState, ContractSort, DatabaseKind, DispositionState, ExportEncoding, ExportState,
     };
+    use shared::dto::{DerivationEvidence, SignatureLoss};
     use shared::notice::{NoticeKind, NoticeScope};
     use shared::records::{RetentionBasis, RetentionConvention};
     use shared::validate::ValidationError;
@@ -118,6 +119,8 @@ fn every_enum_schema_lists_the_wire_names() {
         DeliveryState => Some(DeliveryState::ALL),
         BulkSendState => None,
         Zone => Some(Zone::ALL),
+        DerivationEvidence => None,
+        SignatureLoss => None,
     };
     let doc = document();
     let mut failures = Vec::new();

@@ -819,6 +819,14 @@ texts! {
     ZonesNoZone => "どのゾーンにも含まれません", "in no zone";
     ZonesOn => "制限中", "Restricted";
     ZonesOff => "未設定（すべての接続元を許可）", "Not set (any address allowed)";
+    // Sanitisation-safe delivery (無害化装置を通したファイルの確認).
+    DocSha256 => "SHA-256（原本のハッシュ値）", "SHA-256 of the original";
+    CheckTitle => "ファイルの確認", "Checking a file";
+    CheckHint => "無害化装置などを通したファイルが原本と同じかは、SHA-256 を上の値と比べるか、検証ページにファイルを読み込ませて確かめられます。", "Whether a file that passed a sanitising gateway is still the original can be checked by comparing its SHA-256 with the value above, or by loading it into the verification page.";
+    CheckById => "公開の確認ページ（契約番号・締結日・電子署名の状態）", "Public check page (number, conclusion date, seal status)";
+    CheckByUpload => "ファイルを読み込ませて検証する", "Verify a file by uploading it";
+    VerifyDerivedTitle => "原本から書き換えられたファイルです", "A rewritten copy of an original";
+    VerifyDerivedOpen => "契約の確認ページを開く", "Open the contract's check page";
 }
 
 /// The language signal, provided once at the root.

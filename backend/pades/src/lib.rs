@@ -52,6 +52,7 @@ mod limits;
 mod ltv;
 #[cfg(feature = "mmap")]
 mod mapped;
+mod marks;
 mod object;
 mod pkcs12;
 mod revocation;
@@ -80,6 +81,7 @@ pub use ltv::HttpRevocationFetcher;
 pub use ltv::{Dss, RevocationFetcher, renew, renew_at, renew_file_at};
 #[cfg(feature = "mmap")]
 pub use mapped::{MappedPdf, copy_file, sync_filesystem};
+pub use marks::{PdfMarks, marks_with_limits};
 pub use revocation::{CertRevocation, RevocationCheck, RevocationKind, RevocationOrigin};
 pub use sign::{
     DocumentTimeStamper, PadesLevel, PdfSigner, PreparedDocument, SignatureMetadata,

@@ -666,7 +666,7 @@ fn verify_one(
     st
 }
 
-fn der_prefix(bytes: &[u8]) -> Option<&[u8]> {
+pub(crate) fn der_prefix(bytes: &[u8]) -> Option<&[u8]> {
     let first = *bytes.get(1)?;
     let len = if first < 0x80 {
         2 + usize::from(first)

@@ -1,6 +1,5 @@
 //! Contracts: drafts, files, recipients, approval route and the staff actions.
 
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use shared::contract::{ContractAction, DocumentRole};
@@ -12,7 +11,7 @@ use shared::problem::Problem;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use crate::api::download::{ascii_name, attachment};
+use crate::api::download::{ExactFile, ascii_name, exact_file, hash_file, sha256_of_hex};
 use crate::api::error::{ApiError, ApiResult};
 use crate::api::extract::Authenticated;
 use crate::api::optional_json::OptionalJson;
@@ -261,45 +260,41 @@ pub async fn download(
     file_response(&req, &state.blobs, d).await
 }
 
-/// A stored file as a byte-exact download: `ETag` is its SHA-256, the Japanese name is in
-/// `Content-Disposition` (RFC 6266 / RFC 5987). The file is opened (from S3: fetched into a
-/// private temporary file and checked against its hash) without holding a database connection;
-/// a temporary copy is unlinked at once, the open handle serving the response.
+/// A stored file as a byte-exact download ([`exact_file`]): `ETag` is its SHA-256, the
+/// Japanese name is in `Content-Disposition` (RFC 6266 / RFC 5987). The file is opened (from S3:
+/// fetched into a private temporary file and checked against its hash) without holding a
+/// database connection; a temporary copy is unlinked at once, the open handle serving the response.
 pub async fn file_response(
     req: &HttpRequest,
     store: &crate::storage::BlobStore,
     d: contracts::Download,
 ) -> ApiResult<HttpResponse> {
-    let (store, sha256) = (store.clone(), d.document.sha256.clone());
-    let file = crate::telemetry::block(move || -> anyhow::Result<actix_files::NamedFile> {
-        let local = store.local_file(&sha256)?;
-        let f = std::fs::File::open(local.path())?;
-        Ok(actix_files::NamedFile::from_file(f, local.path())?)
+    let (store, stored) = (store.clone(), d.document.sha256.clone());
+    let file = crate::telemetry::block(move || -> anyhow::Result<std::fs::File> {
+        let local = store.local_file(&stored)?;
+        Ok(std::fs::File::open(local.path())?)
     })
     .await?
     .map_err(|e| ApiError::from(WorkflowError::Internal(e)))?;
+    // Blobs are stored under their SHA-256, computed when they were written.
+    let sha256 = sha256_of_hex(&d.document.sha256).ok_or_else(|| {
+        ApiError::from(WorkflowError::Internal(anyhow::anyhow!(
+            "stored SHA-256 is not hex"
+        )))
+    })?;
     // Only the accepted types, whatever was stored; always as an attachment, never rendered
-    // inline from this origin (`X-Content-Type-Options: nosniff` is on every response).
-    let mime: actix_web::mime::Mime = FileType::safe_media_type(&d.document.content_type)
-        .parse()
-        .unwrap_or(actix_web::mime::APPLICATION_OCTET_STREAM);
-    let mut res = file
-        .set_content_type(mime)
-        // Text is stored as uploaded (Shift_JIS or UTF-8): claim no charset.
-        .prefer_utf8(false)
-        .use_etag(false)
-        .use_last_modified(false)
-        .set_content_disposition(attachment(
-            &d.document.file_name,
-            ascii_name(&d.document.file_name),
-        ))
-        .into_response(req);
-    res.headers_mut().insert(
-        header::ETAG,
-        header::HeaderValue::from_str(&format!("\"{}\"", d.document.sha256))
-            .expect("hex is a valid header value"),
-    );
-    Ok(res)
+    // inline from this origin (`X-Content-Type-Options: nosniff` is on every response). Text
+    // is stored as uploaded (Shift_JIS or UTF-8): no charset is claimed.
+    Ok(exact_file(
+        req,
+        ExactFile {
+            file,
+            sha256,
+            content_type: FileType::safe_media_type(&d.document.content_type).to_owned(),
+            ascii_name: ascii_name(&d.document.file_name),
+            file_name: d.document.file_name,
+        },
+    ))
 }
 
 /// Downloads one contract as a ZIP: originals, the sealed PDF, the completion certificate,
@@ -353,21 +348,28 @@ async fn zip_response(
         .run(move |conn| archive::record_download(conn, &actor, &contents))
         .await?;
     let path = archive.path.clone();
-    let file = crate::telemetry::block(move || -> std::io::Result<actix_files::NamedFile> {
-        let f = std::fs::File::open(&path)?;
-        // Unlinked now; the open handle keeps the data until the response is sent.
-        std::fs::remove_file(&path)?;
-        actix_files::NamedFile::from_file(f, &path)
-    })
-    .await?
-    .map_err(|e| ApiError::from(WorkflowError::Internal(e.into())))?;
-    Ok(file
-        .set_content_type("application/zip".parse().expect("a valid media type"))
-        .set_content_disposition(attachment(
-            &archive.file_name,
-            ascii_name(&archive.file_name),
-        ))
-        .into_response(req))
+    let (file, sha256) =
+        crate::telemetry::block(move || -> std::io::Result<(std::fs::File, [u8; 32])> {
+            let mut f = std::fs::File::open(&path)?;
+            // Unlinked now; the open handle keeps the data until the response is sent.
+            std::fs::remove_file(&path)?;
+            // The ZIP is made per request: its digest is computed here, from the finished
+            // file, before anything is sent (see docs/api-conventions.md).
+            let sha256 = hash_file(&mut f)?;
+            Ok((f, sha256))
+        })
+        .await?
+        .map_err(|e| ApiError::from(WorkflowError::Internal(e.into())))?;
+    Ok(exact_file(
+        req,
+        ExactFile {
+            file,
+            sha256,
+            content_type: "application/zip".into(),
+            ascii_name: ascii_name(&archive.file_name),
+            file_name: archive.file_name,
+        },
+    ))
 }
 
 /// Users who may approve contracts (for choosing an approval route; needs `edit_contracts` or

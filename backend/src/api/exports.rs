@@ -6,7 +6,7 @@ use shared::dto::{ExportView, FiscalYearExportRequest};
 use shared::problem::Problem;
 use uuid::Uuid;
 
-use crate::api::download::{ascii_name, attachment};
+use crate::api::download::{ExactFile, ascii_name, exact_file, hash_file, sha256_of_hex};
 use crate::api::error::{ApiError, ApiResult};
 use crate::api::extract::Authenticated;
 use crate::startup::AppState;
@@ -76,15 +76,28 @@ pub async fn download(
     let d = state
         .run(move |conn| export::open_download(conn, &actor, &id))
         .await?;
-    let path = d.path.clone();
-    let file = crate::telemetry::block(move || actix_files::NamedFile::open(&path))
+    let (path, stored) = (d.path.clone(), d.sha256.as_deref().and_then(sha256_of_hex));
+    let (file, sha256) =
+        crate::telemetry::block(move || -> std::io::Result<(std::fs::File, [u8; 32])> {
+            let mut f = std::fs::File::open(&path)?;
+            // The digest the export job computed when it wrote the ZIP; an older row without
+            // one is hashed now.
+            let sha256 = match stored {
+                Some(h) => h,
+                None => hash_file(&mut f)?,
+            };
+            Ok((f, sha256))
+        })
         .await?
         .map_err(|e| ApiError::from(WorkflowError::Internal(e.into())))?;
-    Ok(file
-        .set_content_type("application/zip".parse().expect("a valid media type"))
-        .set_content_disposition(attachment(
-            &d.file_name,
-            ascii_name("fiscal-year-export.zip"),
-        ))
-        .into_response(&req))
+    Ok(exact_file(
+        &req,
+        ExactFile {
+            file,
+            sha256,
+            content_type: "application/zip".into(),
+            file_name: d.file_name,
+            ascii_name: ascii_name("fiscal-year-export.zip"),
+        },
+    ))
 }

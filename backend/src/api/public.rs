@@ -13,7 +13,8 @@ use crate::startup::AppState;
 use crate::workflow::verification;
 
 /// Verifies a PDF's signatures and timestamps (the raw PDF as the body, up to
-/// `max_verify_bytes`) and says whether this service issued exactly this file. Anyone may call
+/// `max_verify_bytes`) and says whether this service issued exactly this file, or else
+/// whether it was made from one (`derived_from`: a sanitising gateway rewrote it). Anyone may call
 /// it, so it is budgeted: a few verifications at once (`verification_busy`), a number per client
 /// address and minute (`verification_rate_limited`), a time limit (`verification_timeout`), and
 /// the reader's own limits on what one PDF may make it do (`pdf_too_complex`). No database
@@ -57,16 +58,21 @@ pub async fn verify(
     let deadline = limits.timeout;
     let work = crate::telemetry::block(move || {
         let _slot = slot;
-        verification::verify_pdf(&trust, &bytes, deadline)
+        let started = Instant::now();
+        let verdict = verification::verify_pdf(&trust, &bytes, deadline)?;
+        // What may tie a rewritten file to its original, within what is left of the time.
+        let marks = verification::marks_of(&bytes, deadline.saturating_sub(started.elapsed()));
+        Ok::<_, crate::workflow::WorkflowError>((verdict, marks))
     });
     // The reader stops itself at the deadline; this answers even if it somehow did not (its
     // slot stays taken until it does).
-    let verification = actix_web::rt::time::timeout(deadline + Duration::from_secs(2), work)
-        .await
-        .map_err(|_| ApiError::from(ProblemCode::VerificationTimeout))??
-        .map_err(ApiError::from)?;
+    let (verification, marks) =
+        actix_web::rt::time::timeout(deadline + Duration::from_secs(2), work)
+            .await
+            .map_err(|_| ApiError::from(ProblemCode::VerificationTimeout))??
+            .map_err(ApiError::from)?;
     let view = state
-        .run(move |conn| verification::issued_by_this_service(conn, verification))
+        .run(move |conn| verification::issued_by_this_service(conn, verification, marks))
         .await?;
     Ok(web::Json(view))
 }

@@ -634,3 +634,15 @@ diesel::table! {
         updated_at -> BigInt,
     }
 }
+// Marks of sealed files for recognising rewritten copies, migration 2026-12-16-200000_seal_marks.
+diesel::table! {
+    seal_marks (document_id, kind, value) {
+        tenant_id -> Text,
+        document_id -> Text,
+        kind -> Text,
+        value -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(seal_marks, documents);

@@ -166,6 +166,7 @@ pub const TABLES: &[TableSpec] = &[
     TableSpec::rows("bulk_send_rows", "bulk_send_id, line"),
     // Network zones (ネットワークゾーン): where staff may log in from, and each zone's URL.
     TableSpec::rows("network_zones", "zone"),
+    TableSpec::rows("seal_marks", "document_id, kind, value"),
     // (new tables: one line each above this comment)
 ];
 

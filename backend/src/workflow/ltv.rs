@@ -621,6 +621,7 @@ impl Renewer<'_> {
                 removed_at: None,
             };
             documents::insert(conn, &doc)?;
+            crate::workflow::seal_marks::record(conn, self.store, &doc)?;
             let mut new_row = new_row_template;
             new_row.document_id = doc.id.clone();
             diesel::insert_into(a::ltv_archives)

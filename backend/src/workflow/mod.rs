@@ -42,6 +42,7 @@ pub mod seed;
 pub mod webhooks;
 // Document templates (ひな形) and bulk sending from CSV (一括送信).
 pub mod bulk_send;
+pub mod seal_marks;
 pub mod templates;
 
 pub use actor::Actor;

@@ -45,6 +45,7 @@ use crate::jobs::{Job, JobContext, JobError, JobHandler};
 use crate::mail::{self, ContractRef, Link, MailTemplate, Party};
 use crate::seal::{ActiveSeal, RouteApproval, SealService, SendingInstruction, keyring};
 use crate::storage::BlobStore;
+use crate::workflow::seal_marks;
 use crate::workflow::signing::{Links, SEAL_JOB, TenantLinks, verification_method};
 use crate::workflow::webhooks;
 use shared::webhook::WebhookEvent;
@@ -487,6 +488,7 @@ impl SealHandler {
             }
             let doc = sealed_document(c, file_name.clone(), &stored, base.page_count);
             documents::insert(conn, &doc)?;
+            seal_marks::record(conn, &self.store, &doc)?;
             keyring::record_seal(conn, &doc.tenant_id, &doc.id, &key, Millis::now())?;
             let route_json: Vec<_> = route
                 .iter()
@@ -578,6 +580,7 @@ impl SealHandler {
             }
             let doc = sealed_document(&snap.contract, file_name.clone(), &stored, base.page_count);
             documents::insert(conn, &doc)?;
+            seal_marks::record(conn, &self.store, &doc)?;
             keyring::record_seal(conn, &doc.tenant_id, &doc.id, &key, Millis::now())?;
             fresh.sealed_document_id = Some(doc.id.clone());
             fresh.updated_at = Millis::now().0;
@@ -702,23 +705,22 @@ impl SealHandler {
                 ),
             ] {
                 let id = uuid::Uuid::new_v4().to_string();
-                documents::insert(
-                    conn,
-                    &Document {
-                        id: id.clone(),
-                        tenant_id: c.tenant_id.clone(),
-                        contract_id: c.id.clone(),
-                        role,
-                        file_name: name,
-                        content_type: "application/pdf".into(),
-                        size: i64::try_from(blob.size).unwrap_or(i64::MAX),
-                        sha256: blob.sha256.clone(),
-                        page_count: pages,
-                        created_by: None,
-                        created_at: at,
-                        removed_at: None,
-                    },
-                )?;
+                let doc = Document {
+                    id: id.clone(),
+                    tenant_id: c.tenant_id.clone(),
+                    contract_id: c.id.clone(),
+                    role,
+                    file_name: name,
+                    content_type: "application/pdf".into(),
+                    size: i64::try_from(blob.size).unwrap_or(i64::MAX),
+                    sha256: blob.sha256.clone(),
+                    page_count: pages,
+                    created_by: None,
+                    created_at: at,
+                    removed_at: None,
+                };
+                documents::insert(conn, &doc)?;
+                seal_marks::record(conn, &self.store, &doc)?;
                 if role == DocumentRole::Certificate {
                     // B-LTA adds a document timestamp, not a seal; the certificate is sealed.
                     keyring::record_seal(conn, &c.tenant_id, &id, &key, Millis(at))?;

@@ -39,3 +39,5 @@ mod search;
 mod webhooks;
 // Document templates (ひな形) and bulk sending (一括送信).
 mod templates;
+// Sanitisation-safe delivery: byte-exact downloads, rewritten copies traced to their original.
+mod delivery;

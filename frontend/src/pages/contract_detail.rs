@@ -172,6 +172,7 @@ fn Contract(
                 <RetentionCard contract=c.clone() changed=changed />
                 <Documents
                     contract_id=c.id
+                    public_id=c.public_id.clone()
                     documents=c.documents.clone()
                     concluded=c.state == ContractState::Concluded
                     sealed_at_sending=c.timeline.iter().any(|e| e.action == "contract.sending_sealed")
@@ -364,6 +365,7 @@ fn in_reading_order(
 #[component]
 fn Documents(
     contract_id: Uuid,
+    public_id: String,
     documents: Vec<DocumentView>,
     concluded: bool,
     sealed_at_sending: bool,
@@ -383,6 +385,9 @@ fn Documents(
                         let url = document_url(contract_id, d.id);
                         let pages = d.page_count.map(|n| format!("{n} "));
                         let previewable = can_download && d.content_type == "application/pdf";
+                        // The issued files' hashes, for comparing a copy that passed a gateway.
+                        let issued = matches!(role, DocumentRole::Sealed | DocumentRole::Certificate);
+                        let sha256 = issued.then(|| d.sha256.clone());
                         let showing = RwSignal::new(false);
                         let doc_id = d.id;
                         view! {
@@ -400,6 +405,9 @@ fn Documents(
                                         "　"
                                         {jst(&d.created_at)}
                                     </span>
+                                    {sha256.map(|h| view! {
+                                        <span class="sub">{i.tr(K::DocSha256)} "　" <span class="mono hash">{h}</span></span>
+                                    })}
                                 </div>
                                 <div class="doc-buttons">
                                     {previewable.then(|| view! {
@@ -425,10 +433,24 @@ fn Documents(
         }
         .into_any()
     };
+    let check = concluded.then(|| {
+        let by_id = format!("/v/{public_id}");
+        view! {
+            <h3>{i.tr(K::CheckTitle)}</h3>
+            <p class="hint">{i.tr(K::CheckHint)}</p>
+            <p>
+                // Pages of the public app: a full page load, in a tab of their own.
+                <a href=by_id target="_blank" rel="external noopener">{i.tr(K::CheckById)}</a>
+                "　"
+                <a href="/verify" target="_blank" rel="external noopener">{i.tr(K::CheckByUpload)}</a>
+            </p>
+        }
+    });
     view! {
         <section class="card" aria-labelledby="docs-title">
             <h2 id="docs-title">{i.tr(K::Documents)}</h2>
             {body}
+            {check}
         </section>
     }
 }

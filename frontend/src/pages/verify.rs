@@ -12,7 +12,7 @@ use crate::api;
 use crate::components::contract::{StateBadge, role_label};
 use crate::components::form::Loading;
 use crate::format::{date_ja, jst};
-use crate::i18n::{I18n, K, use_i18n};
+use crate::i18n::{I18n, K, Lang, use_i18n};
 use crate::public::PublicFrame;
 
 /// Upload a signed PDF, see each signature and timestamp.
@@ -113,10 +113,22 @@ fn Verdict(view: PublicVerificationView) -> impl IntoView {
         .enumerate()
         .map(|(n, s)| view! { <SignatureCard n=n + 1 sig=s /> })
         .collect_view();
+    // A copy rewritten by a gateway: what it was made from and where the original is.
+    let derived = view.derived_from.map(|d| {
+        let (ja, en) = (d.message_ja, d.message_en);
+        view! {
+            <div class="alert alert-warn verify-derived" role="status">
+                <p><strong>{i.tr(K::VerifyDerivedTitle)}</strong></p>
+                <p>{move || if i.lang() == Lang::Ja { ja.clone() } else { en.clone() }}</p>
+                <p><a href=d.verification_path>{i.tr(K::VerifyDerivedOpen)}</a></p>
+            </div>
+        }
+    });
     view! {
         <section class="card sign-card verify-result" aria-labelledby="verify-result-title">
             <h2 id="verify-result-title">{i.tr(K::VerifyResult)}</h2>
             <div class=class role="status">{i.tr(key)}</div>
+            {derived}
             <dl class="facts">
                 <dt>{i.tr(K::VerifyLtv)}</dt>
                 <dd class="verify-ltv">{move || ltv.text(i)}</dd>

@@ -64,6 +64,7 @@ pub use signing::{
     SigningVerifyRequest, SigningView,
 };
 pub use users::{CreateUserRequest, UpdateUserRequest, UserCredentialView, UserView};
+pub use verification::{DerivationEvidence, DerivedFromView, SignatureLoss};
 pub use verification::{
     LtvCheckView, LtvMissingView, PublicContractView, PublicVerificationView, RevocationCheckView,
     SignatureCheckView, TimestampCheckView, VerificationView,

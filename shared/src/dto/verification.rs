@@ -136,6 +136,61 @@ pub struct PublicVerificationView {
     pub concluded_on: Option<String>,
     /// `sealed` (the signed contract) or `certificate` (合意締結証明書).
     pub document_role: Option<crate::contract::DocumentRole>,
+    /// When the file is not one this service issued but was made from one (e.g. rewritten by
+    /// a sanitising gateway, 無害化装置): which, and how to get the original. Names only what
+    /// the public page `/v/{public_id}` shows.
+    #[serde(default)]
+    pub derived_from: Option<DerivedFromView>,
+}
+
+/// The file a rewritten PDF was made from (see [`PublicVerificationView::derived_from`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DerivedFromView {
+    /// 契約番号 of the contract the original belongs to.
+    pub contract_number: String,
+    /// 契約締結日, when concluded.
+    pub concluded_on: Option<String>,
+    /// `sealed` (the signed contract) or `certificate` (合意締結証明書).
+    pub document_role: crate::contract::DocumentRole,
+    /// How the original was recognised.
+    pub matched_by: DerivationEvidence,
+    /// What became of the original's signatures in this file.
+    pub signatures: SignatureLoss,
+    /// The contract's public page (`/v/{public_id}`), where its number, conclusion date and seal
+    /// status can be checked; the original itself comes from the city (or, for staff, the
+    /// contract's page).
+    pub verification_path: String,
+    /// The verdict in one paragraph, Japanese.
+    pub message_ja: String,
+    /// The verdict in one paragraph, English.
+    pub message_en: String,
+}
+
+/// How a rewritten PDF was tied to the sealed file it came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DerivationEvidence {
+    /// A signature of the sealed file is still in this one (copied unchanged by the rewrite).
+    Signature,
+    /// The file's `/ID` is that of this contract's sealed file and of no other contract's
+    /// (PDF writers keep it across re-saves): likely, not certain.
+    FileId,
+}
+
+/// What a rewrite did to the original's signatures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SignatureLoss {
+    /// Still in the file, but no longer valid: the signed bytes were changed.
+    Broken,
+    /// No signature is left in the file.
+    Removed,
+    /// They still verify: the original's bytes are all there and something was appended to
+    /// them (an incremental update; see each signature's `modifications`).
+    Intact,
 }
 
 /// `GET /api/v1/public/contracts/{public_id}` (the QR code's target): only the contract number,

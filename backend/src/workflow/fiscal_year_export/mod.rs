@@ -246,6 +246,8 @@ pub struct Download {
     pub path: PathBuf,
     /// The name to offer.
     pub file_name: String,
+    /// SHA-256 of the ZIP (hex), computed when it was written.
+    pub sha256: Option<String>,
 }
 
 /// `GET /exports/{id}/download`: the finished ZIP (`export_not_ready` before), audited.
@@ -271,6 +273,7 @@ pub fn open_download(
     Ok(Download {
         path,
         file_name: file_name(row.fiscal_year),
+        sha256: row.sha256.clone(),
     })
 }
 
