@@ -112,6 +112,9 @@ pub fn connect(url: &DatabaseUrl, max_size: u32) -> anyhow::Result<DbPool> {
     }
     let pool = Pool::builder()
         .max_size(max_size)
+        // r2d2 pings (`SELECT 1`) a connection at every checkout, twice per request: worth a
+        // round trip on PostgreSQL, whose server can go away; an open SQLite file cannot.
+        .test_on_check_out(url.kind == DatabaseKind::Postgres)
         .connection_timeout(Duration::from_secs(10))
         .connection_customizer(Box::new(ConnectionSetup))
         .build(ConnectionManager::<AnyConnection>::new(&url.target))
