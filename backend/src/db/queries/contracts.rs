@@ -151,11 +151,27 @@ impl ContractFilter {
     }
 }
 
+/// The rows of `f`. `walk`: the sort order whose index the query should read (a page, or a
+/// count up to a horizon in that order). SQLite's planner, whose statistics know no value
+/// distribution, would rather narrow by any indexed filter (a state, an amount range) and sort
+/// all of its rows than read the sort index until a page is full; there the other filters are
+/// written so that no index serves them (`+column`), except the department with the date sort
+/// (its index holds both).
 fn filtered<'a>(
     kind: DatabaseKind,
     tenant_id: &'a str,
     f: &'a ContractFilter,
+    walk: Option<SortKey>,
 ) -> crate::db::schema::contracts::BoxedQuery<'a, Backend> {
+    let unindexed =
+        |key: Option<SortKey>| kind == DatabaseKind::Sqlite && walk.is_some() && walk != key;
+    let column = |name: &str, key: Option<SortKey>| {
+        if unindexed(key) {
+            format!("+{name}")
+        } else {
+            name.to_owned()
+        }
+    };
     let mut query = c::contracts.filter(c::tenant_id.eq(tenant_id)).into_boxed();
     if let Some(v) = &f.visible_to {
         query = query.filter(visible(v));
@@ -164,11 +180,12 @@ fn filtered<'a>(
         query = query.filter(text_match(kind, columns, text, f.text_by_row == Some(true)));
     }
     if let Some(d) = &f.department_id {
-        query = query.filter(c::department_id.eq(d));
+        let name = column("contracts.department_id", Some(SortKey::Concluded));
+        query = query.filter(sql::<Text>(&name).eq(d));
     }
     if !f.states.is_empty() {
         let states: Vec<&str> = f.states.iter().map(|s| s.as_str()).collect();
-        query = query.filter(c::state.eq_any(states));
+        query = query.filter(sql::<Text>(&column("contracts.state", None)).eq_any(states));
     }
     // The ranges compare the sort indexes' expressions (NULL as '' or -1, below every value
     // asked for, so a row without a date or amount still never matches): the index serves
@@ -176,12 +193,14 @@ fn filtered<'a>(
     if f.concluded_from.is_some() || f.concluded_to.is_some() {
         let from = f.concluded_from.clone().unwrap_or_else(|| "0".to_owned());
         let to = f.concluded_to.clone().unwrap_or_else(|| "9".to_owned());
-        query = query.filter(sql::<Text>(SortKey::Concluded.expression()).between(from, to));
+        let key = column(SortKey::Concluded.expression(), Some(SortKey::Concluded));
+        query = query.filter(sql::<Text>(&key).between(from, to));
     }
     if f.amount_min.is_some() || f.amount_max.is_some() {
         let min = f.amount_min.unwrap_or(0).max(0);
         let max = f.amount_max.unwrap_or(i64::MAX);
-        query = query.filter(sql::<BigInt>(SortKey::Amount.expression()).between(min, max));
+        let key = column(SortKey::Amount.expression(), Some(SortKey::Amount));
+        query = query.filter(sql::<BigInt>(&key).between(min, max));
     }
     if let Some(u) = &f.created_by {
         query = query.filter(c::created_by.eq(u));
@@ -521,7 +540,8 @@ pub fn count_up_to(
         after: None,
         ..filter.clone()
     };
-    let ones: Vec<i32> = filtered(crate::db::kind(conn), tenant_id, &filter)
+    let walk = filter.within.as_ref().map(|h| h.key);
+    let ones: Vec<i32> = filtered(crate::db::kind(conn), tenant_id, &filter, walk)
         .select(diesel::dsl::sql::<diesel::sql_types::Integer>("1"))
         .limit(limit)
         .load(conn)?;
@@ -552,13 +572,16 @@ fn count_for_list(
                 after: None,
                 ..filter.clone()
             };
-            sorted(filtered(crate::db::kind(conn), tenant_id, &others), sort)
-                .offset(TEXT_COUNT_ROWS - 1)
-                .limit(1)
-                .select(Contract::as_select())
-                .first(conn)
-                .optional()?
-                .map(|row| After::row(key, &row))
+            sorted(
+                filtered(crate::db::kind(conn), tenant_id, &others, Some(key)),
+                sort,
+            )
+            .offset(TEXT_COUNT_ROWS - 1)
+            .limit(1)
+            .select(Contract::as_select())
+            .first(conn)
+            .optional()?
+            .map(|row| After::row(key, &row))
         }
         _ => None,
     };
@@ -584,11 +607,14 @@ pub fn list(
     let filter = plan_text(conn, filter)?;
     let (limit, offset) = super::page_bounds(page, per_page);
     let offset = if filter.after.is_some() { 0 } else { offset };
-    let rows = sorted(filtered(crate::db::kind(conn), tenant_id, &filter), sort)
-        .limit(limit)
-        .offset(offset)
-        .select(Contract::as_select())
-        .load(conn)?;
+    let rows = sorted(
+        filtered(crate::db::kind(conn), tenant_id, &filter, sort.key()),
+        sort,
+    )
+    .limit(limit)
+    .offset(offset)
+    .select(Contract::as_select())
+    .load(conn)?;
     let (total, capped) = count_for_list(conn, tenant_id, &filter, sort)?;
     // A lower bound is at least what this page shows.
     let shown = if filter.after.is_some() { 0 } else { offset } + rows.len() as i64;
@@ -604,10 +630,13 @@ pub fn page_after(
     limit: u32,
 ) -> QueryResult<Vec<Contract>> {
     let filter = plan_text(conn, filter)?;
-    sorted(filtered(crate::db::kind(conn), tenant_id, &filter), sort)
-        .limit(i64::from(limit))
-        .select(Contract::as_select())
-        .load(conn)
+    sorted(
+        filtered(crate::db::kind(conn), tenant_id, &filter, sort.key()),
+        sort,
+    )
+    .limit(i64::from(limit))
+    .select(Contract::as_select())
+    .load(conn)
 }
 
 /// How many contracts match, per stored state.
@@ -617,7 +646,7 @@ pub fn count_by_state(
     filter: &ContractFilter,
 ) -> QueryResult<Vec<(String, i64)>> {
     // Counted here: a boxed query cannot be grouped, nor (on `MultiConnection`) be a subquery.
-    let states: Vec<String> = filtered(crate::db::kind(conn), tenant_id, filter)
+    let states: Vec<String> = filtered(crate::db::kind(conn), tenant_id, filter, None)
         .select(c::state)
         .load(conn)?;
     let mut counts: Vec<(String, i64)> = Vec::new();
