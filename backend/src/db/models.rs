@@ -155,10 +155,11 @@ pub struct AuditEvent {
     pub key_id: Option<String>,
 }
 
-/// A contract (契約).
+/// A contract (契約). `None` is inserted as NULL (no column has another default): SQLite can
+/// then insert many rows in one statement, and PostgreSQL `COPY` them.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = contracts)]
-#[diesel(treat_none_as_null = true)]
+#[diesel(treat_none_as_null = true, treat_none_as_default_value = false)]
 pub struct Contract {
     pub id: String,
     pub tenant_id: String,
@@ -191,9 +192,9 @@ pub struct Contract {
     pub updated_at: i64,
 }
 
-/// A stored file of a contract.
+/// A stored file of a contract. `None` is inserted as NULL (see [`Contract`]).
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = documents)]
+#[diesel(table_name = documents, treat_none_as_default_value = false)]
 pub struct Document {
     pub id: String,
     pub tenant_id: String,

@@ -41,8 +41,6 @@ pub struct SeedReport {
     pub documents: u64,
 }
 
-/// Rows per multi-row `INSERT` (SQLite binds at most 32,766 values; a contract has 27).
-const INSERT_ROWS: usize = 1_000;
 /// Contracts per transaction.
 const TRANSACTION_ROWS: u64 = 50_000;
 /// The largest seed (a prefecture's ten years, with room).
@@ -114,12 +112,8 @@ pub fn seed_tenant(
                 contracts.push(c);
             }
             conn_transaction(conn, |conn| {
-                for chunk in contracts.chunks(INSERT_ROWS) {
-                    query::insert_contracts(conn, chunk)?;
-                }
-                for chunk in documents.chunks(INSERT_ROWS) {
-                    query::insert_documents(conn, chunk)?;
-                }
+                query::insert_contracts(conn, &contracts)?;
+                query::insert_documents(conn, &documents)?;
                 query::set_counter(conn, &tenant.id, *fy, next_seq)
             })?;
             report.contracts += n;

@@ -32,22 +32,6 @@ pub fn get(
         .first(conn)
 }
 
-/// The contract, if `visible_to` may see it (`None`: any of the tenant's); else `NotFound`.
-pub fn get_visible(
-    conn: &mut AnyConnection,
-    tenant_id: TenantId<'_>,
-    id: ContractId<'_>,
-    visible_to: Option<&Visibility>,
-) -> QueryResult<Contract> {
-    let mut query = c::contracts
-        .filter(c::tenant_id.eq(tenant_id.0).and(c::id.eq(id.0)))
-        .into_boxed::<Backend>();
-    if let Some(v) = visible_to {
-        query = query.filter(visible(v));
-    }
-    query.select(Contract::as_select()).first(conn)
-}
-
 /// Writes every column of `contract` (the row was read in the same transaction).
 pub fn save(conn: &mut AnyConnection, contract: &Contract) -> QueryResult<()> {
     diesel::update(
@@ -140,34 +124,68 @@ pub struct ContractFilter {
     pub ids: Option<Vec<String>>,
     /// Keyset pagination: only the rows after this position.
     pub after: Option<After>,
+    /// Only the rows up to this position, inclusive (a budgeted count's horizon).
+    pub within: Option<After>,
+    /// SQLite: match texts of three characters or more row by row (`LIKE`, `Some(true)`)
+    /// instead of through the trigram index; `None`: [`plan_text`] decides (row by row when
+    /// every such text is a common word).
+    pub text_by_row: Option<bool>,
 }
 
+impl ContractFilter {
+    /// The text filters that are set, trimmed, with the columns each searches.
+    fn texts(&self) -> impl Iterator<Item = (TextColumns, &str)> {
+        [
+            (TextColumns::All, &self.q),
+            (TextColumns::Title, &self.title),
+            (TextColumns::Number, &self.contract_number),
+            (TextColumns::Counterparty, &self.counterparty),
+        ]
+        .into_iter()
+        .filter_map(|(columns, text)| {
+            text.as_deref()
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(|t| (columns, t))
+        })
+    }
+}
+
+/// The rows of `f`. `walk`: the sort order whose index the query should read (a page, or a
+/// count up to a horizon in that order). SQLite's planner, whose statistics know no value
+/// distribution, would rather narrow by any indexed filter (a state, an amount range) and sort
+/// all of its rows than read the sort index until a page is full; there the other filters are
+/// written so that no index serves them (`+column`), except the department with the date sort
+/// (its index holds both).
 fn filtered<'a>(
     kind: DatabaseKind,
     tenant_id: &'a str,
     f: &'a ContractFilter,
+    walk: Option<SortKey>,
 ) -> crate::db::schema::contracts::BoxedQuery<'a, Backend> {
+    let unindexed =
+        |key: Option<SortKey>| kind == DatabaseKind::Sqlite && walk.is_some() && walk != key;
+    let column = |name: &str, key: Option<SortKey>| {
+        if unindexed(key) {
+            format!("+{name}")
+        } else {
+            name.to_owned()
+        }
+    };
     let mut query = c::contracts.filter(c::tenant_id.eq(tenant_id)).into_boxed();
     if let Some(v) = &f.visible_to {
         query = query.filter(visible(v));
     }
-    let texts = [
-        (TextColumns::All, &f.q),
-        (TextColumns::Title, &f.title),
-        (TextColumns::Number, &f.contract_number),
-        (TextColumns::Counterparty, &f.counterparty),
-    ];
-    for (columns, text) in texts {
-        if let Some(t) = text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            query = query.filter(text_match(kind, columns, t));
-        }
+    for (columns, text) in f.texts() {
+        query = query.filter(text_match(kind, columns, text, f.text_by_row == Some(true)));
     }
     if let Some(d) = &f.department_id {
-        query = query.filter(c::department_id.eq(d));
+        let name = column("contracts.department_id", Some(SortKey::Concluded));
+        query = query.filter(sql::<Text>(&name).eq(d));
     }
     if !f.states.is_empty() {
         let states: Vec<&str> = f.states.iter().map(|s| s.as_str()).collect();
-        query = query.filter(c::state.eq_any(states));
+        query = query.filter(sql::<Text>(&column("contracts.state", None)).eq_any(states));
     }
     // The ranges compare the sort indexes' expressions (NULL as '' or -1, below every value
     // asked for, so a row without a date or amount still never matches): the index serves
@@ -175,12 +193,14 @@ fn filtered<'a>(
     if f.concluded_from.is_some() || f.concluded_to.is_some() {
         let from = f.concluded_from.clone().unwrap_or_else(|| "0".to_owned());
         let to = f.concluded_to.clone().unwrap_or_else(|| "9".to_owned());
-        query = query.filter(sql::<Text>(SortKey::Concluded.expression()).between(from, to));
+        let key = column(SortKey::Concluded.expression(), Some(SortKey::Concluded));
+        query = query.filter(sql::<Text>(&key).between(from, to));
     }
     if f.amount_min.is_some() || f.amount_max.is_some() {
         let min = f.amount_min.unwrap_or(0).max(0);
         let max = f.amount_max.unwrap_or(i64::MAX);
-        query = query.filter(sql::<BigInt>(SortKey::Amount.expression()).between(min, max));
+        let key = column(SortKey::Amount.expression(), Some(SortKey::Amount));
+        query = query.filter(sql::<BigInt>(&key).between(min, max));
     }
     if let Some(u) = &f.created_by {
         query = query.filter(c::created_by.eq(u));
@@ -206,7 +226,10 @@ fn filtered<'a>(
         query = query.filter(c::id.eq_any(ids));
     }
     if let Some(after) = &f.after {
-        query = query.filter(after.condition());
+        query = query.filter(after.condition(false));
+    }
+    if let Some(horizon) = &f.within {
+        query = query.filter(horizon.condition(true));
     }
     query
 }
@@ -239,30 +262,25 @@ type TextCondition =
     Box<dyn BoxableExpression<c::contracts, Backend, SqlType = diesel::sql_types::Bool> + 'static>;
 
 /// `text` contained in one of `columns`, ignoring ASCII case. SQLite: the FTS5 trigram index
-/// (`contracts_search`) for three characters or more, else `LIKE`; PostgreSQL: `ILIKE`, which
-/// the pg_trgm GIN indexes serve from three characters on.
-fn text_match(kind: DatabaseKind, columns: TextColumns, text: &str) -> TextCondition {
+/// (`contracts_search`) for three characters or more unless `by_row`, else `LIKE`; PostgreSQL:
+/// `LIKE` (`ILIKE` when the text has letters with case: it is several times slower per row),
+/// which the pg_trgm GIN indexes serve from three characters on.
+fn text_match(kind: DatabaseKind, columns: TextColumns, text: &str, by_row: bool) -> TextCondition {
     use diesel::dsl::sql;
     use diesel::sql_types::{Bool, Text};
     let pattern = super::contains_pattern(text);
     let like = match kind {
-        DatabaseKind::Sqlite if text.chars().count() >= TRIGRAM_MIN_CHARS => {
-            // An FTS5 phrase (double quotes doubled) restricted to the columns: with the
-            // trigram tokenizer a phrase matches as a substring.
-            let phrase = format!(
-                "{{{}}} : \"{}\"",
-                columns.names().join(" "),
-                text.replace('"', "\"\"")
-            );
+        DatabaseKind::Sqlite if text.chars().count() >= TRIGRAM_MIN_CHARS && !by_row => {
             return Box::new(
                 sql::<Bool>(
                     "contracts.rowid IN (SELECT rowid FROM contracts_search WHERE contracts_search MATCH ",
                 )
-                .bind::<Text, _>(phrase)
+                .bind::<Text, _>(fts_phrase(columns, text))
                 .sql(")"),
             );
         }
         DatabaseKind::Sqlite => "LIKE",
+        DatabaseKind::Postgres if caseless(text) => "LIKE",
         DatabaseKind::Postgres => "ILIKE",
     };
     let one = |column: &str| -> TextCondition {
@@ -275,6 +293,66 @@ fn text_match(kind: DatabaseKind, columns: TextColumns, text: &str) -> TextCondi
     let mut names = columns.names().iter();
     let first = one(names.next().unwrap_or(&"title"));
     names.fold(first, |found, column| Box::new(found.or(one(column))))
+}
+
+/// An FTS5 phrase (double quotes doubled) restricted to `columns`: with the trigram tokenizer
+/// a phrase matches as a substring.
+fn fts_phrase(columns: TextColumns, text: &str) -> String {
+    format!(
+        "{{{}}} : \"{}\"",
+        columns.names().join(" "),
+        text.replace('"', "\"\"")
+    )
+}
+
+/// No character of `text` has an upper and a lower case (Japanese, digits, punctuation): a
+/// case-sensitive match is then the same as a case-insensitive one.
+fn caseless(text: &str) -> bool {
+    text.chars().all(|c| c.to_lowercase().eq(c.to_uppercase()))
+}
+
+/// A text of three characters or more found in at least this many contracts (of every tenant)
+/// is a common word: matching it row by row along the sort order fills a page sooner than
+/// reading all its matches from the trigram index and sorting them.
+const COMMON_WORD_ROWS: i64 = 10_000;
+
+/// SQLite: decides how the filter's texts are matched (see [`ContractFilter::text_by_row`]):
+/// row by row when every text of three characters or more is a common word, by counting its
+/// first [`COMMON_WORD_ROWS`] matches in the trigram index. PostgreSQL's planner decides by
+/// itself between the GIN indexes and the sort order.
+pub fn plan_text(conn: &mut AnyConnection, filter: &ContractFilter) -> QueryResult<ContractFilter> {
+    #[derive(QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let mut planned = filter.clone();
+    let AnyConnection::Sqlite(sqlite) = conn else {
+        return Ok(planned);
+    };
+    if filter.text_by_row.is_some() {
+        return Ok(planned);
+    }
+    let mut any = false;
+    for (columns, text) in filter.texts() {
+        if text.chars().count() < TRIGRAM_MIN_CHARS {
+            continue;
+        }
+        any = true;
+        let found: Found = diesel::sql_query(
+            "SELECT count(*) AS n FROM (SELECT rowid FROM contracts_search \
+             WHERE contracts_search MATCH ? LIMIT ?)",
+        )
+        .bind::<Text, _>(fts_phrase(columns, text))
+        .bind::<BigInt, _>(COMMON_WORD_ROWS)
+        .get_result(sqlite)?;
+        if found.n < COMMON_WORD_ROWS {
+            planned.text_by_row = Some(false);
+            return Ok(planned);
+        }
+    }
+    planned.text_by_row = Some(any);
+    Ok(planned)
 }
 
 /// What a user without `ViewAllDepartments` sees: their departments' contracts, the ones they
@@ -405,15 +483,17 @@ impl After {
     }
 
     /// A row-value comparison, which both databases answer from the sort index; the key
-    /// alone compared first as well, which lets SQLite seek on an expression column.
-    fn condition(&self) -> TextCondition {
+    /// alone compared first as well, which lets SQLite seek on an expression column. The rows
+    /// after this position, or (`up_to`) the rows before it and itself.
+    fn condition(&self, up_to: bool) -> TextCondition {
         use diesel::dsl::sql;
         use diesel::sql_types::{BigInt, Bool, Text};
         let key = self.key.expression();
-        let (op, op_eq) = if self.key.descending() {
-            ("<", "<=")
-        } else {
-            (">", ">=")
+        let (op, op_eq) = match (self.key.descending(), up_to) {
+            (true, false) => ("<", "<="),
+            (false, false) => (">", ">="),
+            (true, true) => (">=", ">="),
+            (false, true) => ("<=", "<="),
         };
         let start = format!("({key} {op_eq} ");
         let middle = format!(" AND ({key}, contracts.id) {op} (");
@@ -443,7 +523,11 @@ impl After {
 
 /// Counts stop here: a count is a scan of the matching rows, which must stay short on a
 /// tenant with a million contracts. Lists say `total_is_capped` beyond it.
-pub const COUNT_CAP: i64 = 10_000;
+pub const COUNT_CAP: i64 = 1_000;
+
+/// A count with a text filter, which is matched row by row, looks at most at this many of the
+/// rows the other filters leave (in the sort order); beyond them it says "at least".
+pub const TEXT_COUNT_ROWS: i64 = 5_000;
 
 /// How many rows match, counting at most `limit` (ignoring `filter.after`).
 pub fn count_up_to(
@@ -456,15 +540,62 @@ pub fn count_up_to(
         after: None,
         ..filter.clone()
     };
-    let ones: Vec<i32> = filtered(crate::db::kind(conn), tenant_id, &filter)
+    let walk = filter.within.as_ref().map(|h| h.key);
+    let ones: Vec<i32> = filtered(crate::db::kind(conn), tenant_id, &filter, walk)
         .select(diesel::dsl::sql::<diesel::sql_types::Integer>("1"))
         .limit(limit)
         .load(conn)?;
     Ok(ones.len() as i64)
 }
 
-/// One page of matching rows (after `filter.after`, or at `page` when there is none) and the
-/// count of all matching rows up to [`COUNT_CAP`] + 1 (more than the cap: the total is capped).
+/// The list's count: exact up to [`COUNT_CAP`]; with a text matched row by row, the matches
+/// among the first [`TEXT_COUNT_ROWS`] rows the other filters leave. Returns the count and
+/// whether it is a lower bound (more than the cap, or not every row looked at).
+fn count_for_list(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    filter: &ContractFilter,
+    sort: RowOrder,
+) -> QueryResult<(i64, bool)> {
+    let indexed = filter.texts().all(|(_, t)| {
+        crate::db::kind(conn) == DatabaseKind::Sqlite
+            && filter.text_by_row != Some(true)
+            && t.chars().count() >= TRIGRAM_MIN_CHARS
+    });
+    let horizon = match sort.key() {
+        Some(key) if !indexed => {
+            let others = ContractFilter {
+                q: None,
+                title: None,
+                contract_number: None,
+                counterparty: None,
+                after: None,
+                ..filter.clone()
+            };
+            sorted(
+                filtered(crate::db::kind(conn), tenant_id, &others, Some(key)),
+                sort,
+            )
+            .offset(TEXT_COUNT_ROWS - 1)
+            .limit(1)
+            .select(Contract::as_select())
+            .first(conn)
+            .optional()?
+            .map(|row| After::row(key, &row))
+        }
+        _ => None,
+    };
+    let bounded = horizon.is_some();
+    let filter = ContractFilter {
+        within: horizon,
+        ..filter.clone()
+    };
+    let n = count_up_to(conn, tenant_id, &filter, COUNT_CAP + 1)?;
+    Ok((n.min(COUNT_CAP), bounded || n > COUNT_CAP))
+}
+
+/// One page of matching rows (after `filter.after`, or at `page` when there is none), the
+/// count of matching rows (see [`count_for_list`]) and whether that count is a lower bound.
 pub fn list(
     conn: &mut AnyConnection,
     tenant_id: &str,
@@ -472,16 +603,22 @@ pub fn list(
     sort: RowOrder,
     page: u32,
     per_page: u32,
-) -> QueryResult<(Vec<Contract>, i64)> {
-    let total = count_up_to(conn, tenant_id, filter, COUNT_CAP + 1)?;
+) -> QueryResult<(Vec<Contract>, i64, bool)> {
+    let filter = plan_text(conn, filter)?;
     let (limit, offset) = super::page_bounds(page, per_page);
     let offset = if filter.after.is_some() { 0 } else { offset };
-    let rows = sorted(filtered(crate::db::kind(conn), tenant_id, filter), sort)
-        .limit(limit)
-        .offset(offset)
-        .select(Contract::as_select())
-        .load(conn)?;
-    Ok((rows, total))
+    let rows = sorted(
+        filtered(crate::db::kind(conn), tenant_id, &filter, sort.key()),
+        sort,
+    )
+    .limit(limit)
+    .offset(offset)
+    .select(Contract::as_select())
+    .load(conn)?;
+    let (total, capped) = count_for_list(conn, tenant_id, &filter, sort)?;
+    // A lower bound is at least what this page shows.
+    let shown = if filter.after.is_some() { 0 } else { offset } + rows.len() as i64;
+    Ok((rows, if capped { total.max(shown) } else { total }, capped))
 }
 
 /// The first `limit` matching rows in `sort` order (after `filter.after`).
@@ -492,10 +629,14 @@ pub fn page_after(
     sort: RowOrder,
     limit: u32,
 ) -> QueryResult<Vec<Contract>> {
-    sorted(filtered(crate::db::kind(conn), tenant_id, filter), sort)
-        .limit(i64::from(limit))
-        .select(Contract::as_select())
-        .load(conn)
+    let filter = plan_text(conn, filter)?;
+    sorted(
+        filtered(crate::db::kind(conn), tenant_id, &filter, sort.key()),
+        sort,
+    )
+    .limit(i64::from(limit))
+    .select(Contract::as_select())
+    .load(conn)
 }
 
 /// How many contracts match, per stored state.
@@ -505,7 +646,7 @@ pub fn count_by_state(
     filter: &ContractFilter,
 ) -> QueryResult<Vec<(String, i64)>> {
     // Counted here: a boxed query cannot be grouped, nor (on `MultiConnection`) be a subquery.
-    let states: Vec<String> = filtered(crate::db::kind(conn), tenant_id, filter)
+    let states: Vec<String> = filtered(crate::db::kind(conn), tenant_id, filter, None)
         .select(c::state)
         .load(conn)?;
     let mut counts: Vec<(String, i64)> = Vec::new();

@@ -21,6 +21,18 @@ pub fn get(conn: &mut AnyConnection, tenant_id: TenantId<'_>, id: UserId<'_>) ->
         .first(conn)
 }
 
+/// The names of the tenant's users among `ids`, by id (one query for a page's people).
+pub fn names_of(
+    conn: &mut AnyConnection,
+    tenant_id: TenantId<'_>,
+    ids: &[&String],
+) -> QueryResult<Vec<(String, String)>> {
+    u::users
+        .filter(u::tenant_id.eq(tenant_id.0).and(u::id.eq_any(ids)))
+        .select((u::id, u::name))
+        .load(conn)
+}
+
 pub fn find_by_login_id(
     conn: &mut AnyConnection,
     tenant_id: &str,

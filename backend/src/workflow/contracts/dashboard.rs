@@ -38,7 +38,7 @@ pub(crate) fn awaiting_approval(
     actor: &Actor,
     visible: &ContractFilter,
 ) -> WorkflowResult<Vec<Contract>> {
-    let (candidates, _) = query::list(
+    let (candidates, _, _) = query::list(
         conn,
         &actor.tenant_id,
         &ContractFilter {
@@ -80,7 +80,7 @@ pub(crate) fn returned_to(
         AuditAction::ContractSentBack,
     ]
     .map(AuditAction::as_str);
-    let (recent_drafts, _) = query::list(
+    let (recent_drafts, _, _) = query::list(
         conn,
         &actor.tenant_id,
         &ContractFilter {
@@ -143,7 +143,7 @@ pub fn dashboard(conn: &mut AnyConnection, actor: &Actor) -> WorkflowResult<Dash
         )
     };
     let list = |conn: &mut AnyConnection, f: &ContractFilter, sort: RowOrder| {
-        let (rows, total) = query::list(conn, tenant, f, sort, 1, LIST_ITEMS)?;
+        let (rows, total, _) = query::list(conn, tenant, f, sort, 1, LIST_ITEMS)?;
         WorkflowResult::Ok(DashboardListView {
             items: rows.iter().map(|c| summary_view(c, &names)).collect(),
             total: total.max(0) as u64,

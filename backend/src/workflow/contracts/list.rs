@@ -24,7 +24,7 @@ pub fn list(
 ) -> WorkflowResult<Page<ContractSummaryView>> {
     actor.require(conn, Permission::ViewContracts)?;
     let (filter, order) = filter_for(conn, actor, query)?;
-    let (rows, total) = contracts::list(
+    let (rows, total, capped) = contracts::list(
         conn,
         &actor.tenant_id,
         &filter,
@@ -41,9 +41,9 @@ pub fn list(
     };
     let mut view = page.wrap(
         rows.iter().map(|c| summary_view(c, &names)).collect(),
-        total.min(contracts::COUNT_CAP),
+        total,
     );
-    view.total_is_capped = total > contracts::COUNT_CAP;
+    view.total_is_capped = capped;
     view.next_cursor = next_cursor;
     Ok(view)
 }

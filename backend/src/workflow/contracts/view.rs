@@ -14,7 +14,7 @@ use shared::dto::{DisposalView, DisposedFileView, LegalHoldView};
 use super::{Loaded, approver_ids, contract_actor, facts, load, step_complete};
 use crate::clock::rfc3339;
 use crate::db::AnyConnection;
-use crate::db::ids::{TenantId, UserId};
+use crate::db::ids::TenantId;
 use crate::db::models::{Contract, Document, Recipient};
 use crate::db::queries::retention::DisposalRow;
 use crate::db::queries::{audit_events, departments, users};
@@ -57,17 +57,19 @@ fn recipient_view(r: &Recipient) -> RecipientView {
 
 fn view(conn: &mut AnyConnection, actor: &Actor, l: &Loaded) -> WorkflowResult<ContractView> {
     let c = &l.contract;
-    let mut names: BTreeMap<String, String> = BTreeMap::new();
+    let events = audit_events::for_target(conn, &actor.tenant_id, &c.id, MAX_EVENTS)?;
+    // Everyone the page names, read in one query.
     let mut wanted: BTreeSet<String> = l.steps.iter().flat_map(approver_ids).collect();
     wanted.insert(c.created_by.clone());
     if let Some(h) = &l.hold {
         wanted.insert(h.set_by.clone());
     }
-    for id in wanted {
-        if let Ok(u) = users::get(conn, TenantId(&actor.tenant_id), UserId(&id)) {
-            names.insert(id, u.name);
-        }
-    }
+    wanted.extend(events.iter().filter_map(|e| e.actor_id.clone()));
+    let wanted: Vec<&String> = wanted.iter().collect();
+    let names: BTreeMap<String, String> =
+        users::names_of(conn, TenantId(&actor.tenant_id), &wanted)?
+            .into_iter()
+            .collect();
     let department_name = match &c.department_id {
         Some(d) => departments::get(conn, &actor.tenant_id, d)
             .ok()
@@ -146,7 +148,7 @@ fn view(conn: &mut AnyConnection, actor: &Actor, l: &Loaded) -> WorkflowResult<C
             None => l.recipients.iter().map(recipient_view).collect(),
         },
         approval_steps,
-        timeline: timeline(conn, actor, l)?,
+        timeline: timeline(l, &names, events),
         allowed_actions: contract::allowed_actions(&facts, &contract_actor(actor)),
         facts,
         seal_trouble: seal_trouble(conn, l)?,
@@ -247,16 +249,18 @@ fn seal_trouble(conn: &mut AnyConnection, l: &Loaded) -> WorkflowResult<Option<S
     }))
 }
 
-/// The contract's events from the operation log, with the comment or reason each carries.
+/// The most events a contract's page shows.
+const MAX_EVENTS: i64 = 1_000;
+
+/// The contract's events from the operation log, with the comment or reason each carries;
+/// `users` holds the names of the staff who acted.
 fn timeline(
-    conn: &mut AnyConnection,
-    actor: &Actor,
     l: &Loaded,
-) -> WorkflowResult<Vec<TimelineEntryView>> {
-    const MAX_EVENTS: i64 = 1_000;
-    let events = audit_events::for_target(conn, &actor.tenant_id, &l.contract.id, MAX_EVENTS)?;
-    let names = actor_names(conn, actor, l, &events);
-    Ok(events
+    users: &BTreeMap<String, String>,
+    events: Vec<crate::db::models::AuditEvent>,
+) -> Vec<TimelineEntryView> {
+    let names = actor_names(l, users);
+    events
         .into_iter()
         .map(|e| {
             let details: serde_json::Value = serde_json::from_str(&e.details).unwrap_or_default();
@@ -278,17 +282,12 @@ fn timeline(
                 comment,
             }
         })
-        .collect())
+        .collect()
 }
 
-/// The names people read for the actors of `events`, by user id or by the counterparty's
+/// The names people read for the actors of events, by user id or by the counterparty's
 /// label `recipient:<e-mail>`: 氏名, or 氏名（組織名） for a counterparty.
-fn actor_names(
-    conn: &mut AnyConnection,
-    actor: &Actor,
-    l: &Loaded,
-    events: &[crate::db::models::AuditEvent],
-) -> BTreeMap<String, String> {
+fn actor_names(l: &Loaded, users: &BTreeMap<String, String>) -> BTreeMap<String, String> {
     let mut names: BTreeMap<String, String> = l
         .recipients
         .iter()
@@ -301,12 +300,7 @@ fn actor_names(
             (format!("recipient:{}", r.email), name)
         })
         .collect();
-    let users: BTreeSet<&String> = events.iter().filter_map(|e| e.actor_id.as_ref()).collect();
-    for id in users {
-        if let Ok(u) = users::get(conn, TenantId(&actor.tenant_id), UserId(id)) {
-            names.insert(id.clone(), u.name);
-        }
-    }
+    names.extend(users.iter().map(|(id, name)| (id.clone(), name.clone())));
     names
 }
 
