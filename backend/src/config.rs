@@ -334,6 +334,27 @@ pub const SETTINGS: &[Setting] = &[
         default: "5",
         doc: "How often an idle background worker looks for jobs nothing woke it for (1-3600): a queued job wakes the workers at once (in every server process on PostgreSQL), so this is only the fallback, e.g. for jobs queued by a CLI command on SQLite.",
     },
+    // Observability: log format and metrics.
+    Setting {
+        key: "log_format",
+        default: "text",
+        doc: "text: human-readable log lines; json: one JSON object per line with the fields of the line and its spans (request_id, tenant_id, contract_id, job_id …) as members.",
+    },
+    Setting {
+        key: "metrics_bind",
+        default: "",
+        doc: "A separate address:port (e.g. 10.0.0.5:9464) that serves the Prometheus metrics at /metrics and nothing else, without a token unless one is set; empty: no such listener.",
+    },
+    Setting {
+        key: "metrics_token_file",
+        default: "",
+        doc: "A file holding the bearer token (at least 24 characters) that /metrics needs, on the service's address and on metrics_bind; only its SHA-256 is kept. Without a token /metrics on the service's address answers 404.",
+    },
+    Setting {
+        key: "metrics_token_sha256",
+        default: "",
+        doc: "Instead of metrics_token_file: the token's SHA-256 as 64 hex digits (printf %s \"$TOKEN\" | sha256sum), so the configuration never holds the token itself.",
+    },
 ];
 
 /// The effective configuration.
@@ -407,6 +428,10 @@ pub struct Config {
     pub webhooks: crate::workflow::webhooks::WebhookPolicy,
     /// How often an idle job worker polls when nothing wakes it.
     pub job_poll: std::time::Duration,
+    /// Text or JSON log lines.
+    pub log_format: crate::telemetry::LogFormat,
+    /// Where `/metrics` is served and the token it needs.
+    pub metrics: crate::metrics::MetricsAccess,
 }
 
 /// Requests per minute that the in-process rate limiter (`api::rate_limit`) allows.
@@ -610,6 +635,13 @@ impl Config {
                 )?
                 .clamp(1, 3600),
             ),
+            log_format: match get("log_format") {
+                None => crate::telemetry::LogFormat::Text,
+                Some(f) => crate::telemetry::LogFormat::parse(f).ok_or_else(|| {
+                    anyhow::anyhow!("setting `log_format`: `{f}` is neither text nor json")
+                })?,
+            },
+            metrics: crate::metrics::MetricsAccess::from_settings(&|k| get(k).map(str::to_owned))?,
             data_dir,
         })
     }
@@ -738,15 +770,18 @@ impl Config {
             ),
             ("log", self.log.clone()),
             ("job_poll_seconds", self.job_poll.as_secs().to_string()),
+            ("log_format", self.log_format.as_str().to_owned()),
         ];
         let mail = self.mail.describe();
         let backup = self.backup.describe();
         let webhooks = self.webhooks.describe();
+        let metrics = self.metrics.describe();
         rows.iter()
             .map(|(k, v)| (*k, v))
             .chain(mail.iter().map(|(k, v)| (*k, v)))
             .chain(backup.iter().map(|(k, v)| (*k, v)))
             .chain(webhooks.iter().map(|(k, v)| (*k, v)))
+            .chain(metrics.iter().map(|(k, v)| (*k, v)))
             .map(|(k, v)| format!("{k} = {v}\n"))
             .collect()
     }

@@ -25,8 +25,8 @@ pub struct Problem {
     /// Per-field validation errors, when `code` is `validation_failed`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
-    /// The request's ID (also its `X-Request-Id` answer header), when `code` is `internal`:
-    /// the server log's lines about this failure carry it.
+    /// The request's ID (also its `X-Request-Id` answer header): the server log's lines about
+    /// this request carry it (for `internal`, the cause of the failure is only there).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
 }
@@ -315,6 +315,9 @@ problem_codes! {
     CsvRowCount = ("csv_row_count", 422, "A bulk send takes 1 to 2,000 rows. Split the file.", "一括送信できるのは1〜2,000行です。ファイルを分割してください。"),
     /// Some rows are invalid; `errors` lists each as `csv[line].column`. Nothing was created.
     CsvRowsInvalid = ("csv_rows_invalid", 422, "Some rows of the CSV are invalid; nothing was created. Correct the rows listed in errors and upload the whole file again.", "CSVに誤りのある行があるため、何も作成していません。表示された行を修正し、ファイル全体をもう一度登録してください。"),
+    // Observability (metrics).
+    /// `/metrics` without the configured bearer token (`metrics_token_file` / `metrics_token_sha256`), or with another one.
+    MetricsTokenInvalid = ("metrics_token_invalid", 401, "The metrics need the configured bearer token (Authorization: Bearer …).", "メトリクスの取得には設定されたトークン（Authorization: Bearer …）が必要です。"),
 }
 
 impl From<crate::contract::TransitionError> for ProblemCode {

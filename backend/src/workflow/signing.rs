@@ -104,7 +104,7 @@ pub enum Notice<'a> {
 
 /// Issues a fresh link to `r` and mails it (inside the caller's transaction, so the token, the
 /// recipient's state and the mail commit together). The previous link stops working.
-#[tracing::instrument(skip_all, fields(tenant = %contract.tenant_id, contract = %contract.id))]
+#[tracing::instrument(skip_all, fields(tenant_id = %contract.tenant_id, contract_id = %contract.id))]
 pub fn notify(
     conn: &mut AnyConnection,
     links: &Links,
@@ -243,6 +243,10 @@ fn by_link(conn: &mut AnyConnection, token: &str) -> WorkflowResult<(Recipient, 
         return Err(ProblemCode::SigningLinkClosed.into());
     }
     let c = contracts::get(conn, TenantId(&r.tenant_id), ContractId(&r.contract_id))?;
+    // The signing use-cases' spans learn whose contract the link is for only here.
+    let span = tracing::Span::current();
+    span.record("tenant_id", r.tenant_id.as_str());
+    span.record("contract_id", c.id.as_str());
     let now = Millis::now().0;
     let dead = r.link_expires_at.is_none_or(|e| e < now)
         || r.state == RecipientState::Forwarded
@@ -327,7 +331,7 @@ fn visible_documents(
 }
 
 /// `GET /signing/{token}`.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(tenant_id = tracing::field::Empty, contract_id = tracing::field::Empty))]
 pub fn view(
     conn: &mut AnyConnection,
     token: &str,
@@ -387,7 +391,7 @@ fn code_digest(r: &Recipient, code: &str) -> String {
 }
 
 /// `POST /signing/{token}/code`: mails a fresh one-time code.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(tenant_id = tracing::field::Empty, contract_id = tracing::field::Empty))]
 pub fn send_code(conn: &mut AnyConnection, token: &str, origin: &Origin) -> WorkflowResult<()> {
     let (r, _) = by_link(conn, token)?;
     db::tenant_transaction(conn, &r.tenant_id, |conn| {
@@ -432,7 +436,7 @@ pub fn send_code(conn: &mut AnyConnection, token: &str, origin: &Origin) -> Work
 
 /// `POST /signing/{token}/verify`: checks the one-time code (and access code); returns the
 /// session token for the next requests.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(tenant_id = tracing::field::Empty, contract_id = tracing::field::Empty))]
 pub fn verify(
     conn: &mut AnyConnection,
     links: &Links,
@@ -569,7 +573,7 @@ pub fn verification_method(r: &Recipient) -> String {
 }
 
 /// A file for a confirmed recipient, saved or shown in the page (`purpose`).
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(tenant_id = tracing::field::Empty, contract_id = tracing::field::Empty))]
 pub fn download(
     conn: &mut AnyConnection,
     store: &BlobStore,
@@ -652,7 +656,7 @@ fn staff_mailbox(
 }
 
 /// `POST /signing/{token}/agree`: 合意. Needs explicit consent.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(tenant_id = tracing::field::Empty, contract_id = tracing::field::Empty))]
 pub fn agree(
     conn: &mut AnyConnection,
     links: &Links,
@@ -739,12 +743,13 @@ pub fn agree(
                 link: links.contract(&c.id),
             }),
         )?;
+        tracing::info!(recipient_id = %r.id, last, "agreement recorded; seal queued");
         Ok(())
     })
 }
 
 /// `POST /signing/{token}/decline`: 却下 with a reason; the contract is Declined.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(tenant_id = tracing::field::Empty, contract_id = tracing::field::Empty))]
 pub fn decline(
     conn: &mut AnyConnection,
     links: &Links,
@@ -803,7 +808,7 @@ pub const MAX_FORWARDS: usize = 3;
 
 /// `POST /signing/{token}/forward`: 転送 to a colleague, who is verified the same way: a link of
 /// their own, and — if the city set one — the same access code.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(tenant_id = tracing::field::Empty, contract_id = tracing::field::Empty))]
 pub fn forward(
     conn: &mut AnyConnection,
     links: &Links,
