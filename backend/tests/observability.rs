@@ -19,7 +19,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use helpers::{Backend, TestDb};
-use server::{Auth, Body, Mailbox, Server, agree, confirm, send_contract, set_up_org};
+use server::{Auth, Body, Mailbox, Server, confirm, send_contract, set_up_org};
 use support::{corpus, count_jobs, free_port};
 
 const TOKEN: &str = "metrics-token-for-the-observability-test";
@@ -55,8 +55,10 @@ fn parse_exposition(text: &str) -> BTreeMap<String, f64> {
         let (series, value) = line.rsplit_once(' ').unwrap_or_else(|| panic!("{line}"));
         let name = series.split('{').next().unwrap();
         assert!(name_ok(name), "{line}");
-        if let Some(labels) = series.strip_prefix(name) {
-            if !labels.is_empty() {
+        if let Some(labels) = series.strip_prefix(name)
+            && !labels.is_empty()
+        {
+            {
                 let inner = labels
                     .strip_prefix('{')
                     .and_then(|l| l.strip_suffix('}'))
