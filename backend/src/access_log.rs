@@ -64,8 +64,9 @@ pub fn redact(path: &str, query: &str) -> String {
 }
 
 /// The middleware: logs `client "METHOD path HTTP/x" status bytes duration id=<request ID>` at
-/// `info` under the `access` target once the response is ready (the ID from the answer's
-/// `X-Request-Id`, set by [`crate::request_id`] inside this middleware).
+/// `info` under the `access` target once the response is ready, inside the request's span
+/// ([`crate::request_id`] is outside this middleware), and counts the request for the metrics
+/// under its route template (`/api/v1/contracts/{id}`, never the raw path).
 pub fn log<S, B>(
     req: ServiceRequest,
     srv: &S,
@@ -85,18 +86,22 @@ where
         redact(req.path(), req.query_string()),
         req.version()
     );
+    let method = req.method().clone();
+    let route = req.match_pattern();
     let response = srv.call(req);
     async move {
         let res = response.await?;
+        crate::metrics::global().observe_request(
+            &method,
+            route.as_deref(),
+            res.status().as_u16(),
+            started.elapsed(),
+        );
         let bytes = match res.response().body().size() {
             BodySize::Sized(n) => n.to_string(),
             _ => "-".into(),
         };
-        let id = res
-            .headers()
-            .get(crate::request_id::HEADER)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("-");
+        let id = crate::request_id::current().unwrap_or_else(|| "-".into());
         tracing::info!(
             target: "access",
             "{client} \"{line}\" {} {bytes} {}ms id={id}",

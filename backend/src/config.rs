@@ -376,6 +376,27 @@ pub const SETTINGS: &[Setting] = &[
         default: "",
         doc: "A file holding the S3 secret access key (a trailing line break is ignored), instead of s3_secret_access_key.",
     },
+    // Observability: log format and metrics.
+    Setting {
+        key: "log_format",
+        default: "text",
+        doc: "text: human-readable log lines; json: one JSON object per line with the fields of the line and its spans (request_id, tenant_id, contract_id, job_id …) as members.",
+    },
+    Setting {
+        key: "metrics_bind",
+        default: "",
+        doc: "A separate address:port (e.g. 10.0.0.5:9464) that serves the Prometheus metrics at /metrics and nothing else, without a token unless one is set; empty: no such listener.",
+    },
+    Setting {
+        key: "metrics_token_file",
+        default: "",
+        doc: "A file holding the bearer token (at least 24 characters) that /metrics needs, on the service's address and on metrics_bind; only its SHA-256 is kept. Without a token /metrics on the service's address answers 404.",
+    },
+    Setting {
+        key: "metrics_token_sha256",
+        default: "",
+        doc: "Instead of metrics_token_file: the token's SHA-256 as 64 hex digits (printf %s \"$TOKEN\" | sha256sum), so the configuration never holds the token itself.",
+    },
 ];
 
 /// The effective configuration.
@@ -453,6 +474,10 @@ pub struct Config {
     pub shutdown_timeout: std::time::Duration,
     /// Where blobs are kept.
     pub blob_store: crate::storage::BlobStoreConfig,
+    /// Text or JSON log lines.
+    pub log_format: crate::telemetry::LogFormat,
+    /// Where `/metrics` is served and the token it needs.
+    pub metrics: crate::metrics::MetricsAccess,
 }
 
 /// Requests per minute that the in-process rate limiter (`api::rate_limit`) allows.
@@ -667,6 +692,13 @@ impl Config {
             blob_store: crate::storage::BlobStoreConfig::from_settings(&|k| {
                 get(k).map(str::to_owned)
             })?,
+            log_format: match get("log_format") {
+                None => crate::telemetry::LogFormat::Text,
+                Some(f) => crate::telemetry::LogFormat::parse(f).ok_or_else(|| {
+                    anyhow::anyhow!("setting `log_format`: `{f}` is neither text nor json")
+                })?,
+            },
+            metrics: crate::metrics::MetricsAccess::from_settings(&|k| get(k).map(str::to_owned))?,
             data_dir,
         })
     }
@@ -799,17 +831,20 @@ impl Config {
                 "shutdown_timeout_seconds",
                 self.shutdown_timeout.as_secs().to_string(),
             ),
+            ("log_format", self.log_format.as_str().to_owned()),
         ];
         let mail = self.mail.describe();
         let backup = self.backup.describe();
         let webhooks = self.webhooks.describe();
         let blob_store = self.blob_store.describe();
+        let metrics = self.metrics.describe();
         rows.iter()
             .map(|(k, v)| (*k, v))
             .chain(mail.iter().map(|(k, v)| (*k, v)))
             .chain(backup.iter().map(|(k, v)| (*k, v)))
             .chain(webhooks.iter().map(|(k, v)| (*k, v)))
             .chain(blob_store.iter().map(|(k, v)| (*k, v)))
+            .chain(metrics.iter().map(|(k, v)| (*k, v)))
             .map(|(k, v)| format!("{k} = {v}\n"))
             .collect()
     }

@@ -29,3 +29,6 @@ pub mod web;
 pub mod workflow;
 // The browser app's files compressed once at start.
 pub mod precompressed;
+// Observability: Prometheus metrics and the readiness checks.
+pub mod metrics;
+pub mod readiness;

@@ -45,6 +45,8 @@ pub struct AppState {
     pub refusals: RefusalLimiter,
     /// Requests per minute per API token and client address (this process's share).
     pub rate_limiter: crate::api::rate_limit::RateLimiter,
+    /// The last readiness result (`/api/v1/health/ready`).
+    pub readiness: crate::readiness::Readiness,
 }
 
 impl AppState {
@@ -89,6 +91,7 @@ impl AppState {
                 config.audit_refusals_per_minute,
             ),
             rate_limiter: crate::api::rate_limit::RateLimiter::default(),
+            readiness: crate::readiness::Readiness::default(),
             config: Arc::new(config),
             seal,
             seal_service,
@@ -154,8 +157,7 @@ pub fn build_app(
                 Ok(res)
             }
         })
-        // Inside the access log, which reads the ID from the answer's header.
-        .wrap(actix_web::middleware::from_fn(crate::request_id::assign))
+        // The access log also counts the request for the metrics (by route template).
         .wrap_fn(|req, srv| crate::access_log::log(req, srv))
         .wrap_fn(|req, srv| {
             let fut = actix_web::dev::Service::call(srv, req);
@@ -165,6 +167,8 @@ pub fn build_app(
                 Ok(res)
             }
         })
+        // Outermost: every log line of the request, the access log's included, names its ID.
+        .wrap(actix_web::middleware::from_fn(crate::request_id::assign))
         // Swagger UI first: its spec lives under /api/v1, whose scope would answer 404.
         .service(SwaggerUi::new("/api/docs/{_:.*}").url("/api/v1/openapi.json", api::openapi()))
         .service(
@@ -174,6 +178,11 @@ pub fn build_app(
         )
         .service(web::scope("/api").default_service(web::to(api::error::route_not_found)))
         .service(web::scope(DEV_PKI_PATH).default_service(web::to(api::dev_pki::respond)))
+        // Prometheus metrics: only with the configured token (else 404), see metrics.rs.
+        .route(
+            "/metrics",
+            web::get().to(crate::metrics::on_service_address),
+        )
         .configure(move |cfg| crate::web::spa(cfg, dist))
 }
 
@@ -409,6 +418,21 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let registry = job_registry(&state)?;
     let blobs = state.blobs.clone();
     tracing::info!(store = %blobs.describe(), "blob store");
+    // The process start time of the metrics is the registry's creation.
+    crate::metrics::global();
+    let metrics_server = match config.metrics.bind {
+        Some(addr) => {
+            let state = state.clone();
+            Some(
+                HttpServer::new(move || crate::metrics::metrics_app(state.clone()))
+                    .workers(1)
+                    .bind(addr)
+                    .map_err(|e| anyhow::anyhow!("cannot listen on {addr} (metrics_bind): {e}"))?
+                    .run(),
+            )
+        }
+        None => None,
+    };
     let server = HttpServer::new(move || build_app(state.clone()))
         .shutdown_timeout(config.shutdown_timeout.as_secs())
         .bind(config.bind)
@@ -448,7 +472,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     }
     // Returns after SIGTERM or SIGINT, once the requests in progress are answered (or the
     // shutdown timeout cut them off); the workers took no new job since the signal.
-    server.run().await?;
+    match metrics_server {
+        Some(metrics) => {
+            futures_util::future::try_join(server.run(), metrics).await?;
+        }
+        None => server.run().await?,
+    }
     tracing::info!("stopping: waiting for the jobs in progress");
     workers.shutdown(config.shutdown_timeout).await;
     Ok(())

@@ -473,6 +473,21 @@ impl StorageError {
             Err(e) => StorageError::Io(e),
         }
     }
+
+    /// Whether a file can be written, synced and removed where blobs are written (the
+    /// readiness check): a full or read-only disk fails here before an upload does.
+    pub fn check_writable(&self) -> std::io::Result<()> {
+        let tmp_dir = self.root.join("tmp");
+        crate::private_fs::create_dir(&tmp_dir)?;
+        let probe = tmp_dir.join(format!("ready-{}", uuid::Uuid::new_v4()));
+        let written = (|| {
+            let mut file = create_locked(&probe)?;
+            file.write_all(b"ready")?;
+            file.sync_all()
+        })();
+        let removed = std::fs::remove_file(&probe);
+        written.and(removed)
+    }
 }
 
 /// Creates `path` (mode 0600) and takes its exclusive lock. A sweeper may have removed the file

@@ -885,8 +885,9 @@ impl I18n {
     }
 
     /// What the user is told about a problem: the server's Japanese detail, or the code's
-    /// English message; for an unexpected error also the request ID, which an administrator
-    /// finds in the server log.
+    /// English message; for a server error (5xx) also the request ID, which an administrator
+    /// finds in the server log (every problem carries one; a client error's message says
+    /// enough by itself).
     pub fn problem(self, p: &Problem) -> String {
         let message = match self.lang.get() {
             Lang::Ja if !p.detail_ja.trim().is_empty() => p.detail_ja.clone(),
@@ -894,9 +895,9 @@ impl I18n {
             Lang::En => p.code.message_en().to_owned(),
         };
         match (&p.request_id, self.lang.get()) {
-            (Some(id), Lang::Ja) => format!("{message}（問い合わせ番号: {id}）"),
-            (Some(id), Lang::En) => format!("{message} (request ID: {id})"),
-            (None, _) => message,
+            (Some(id), Lang::Ja) if p.status >= 500 => format!("{message}（問い合わせ番号: {id}）"),
+            (Some(id), Lang::En) if p.status >= 500 => format!("{message} (request ID: {id})"),
+            _ => message,
         }
     }
 

@@ -25,8 +25,8 @@ pub struct Problem {
     /// Per-field validation errors, when `code` is `validation_failed`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
-    /// The request's ID (also its `X-Request-Id` answer header), when `code` is `internal`:
-    /// the server log's lines about this failure carry it.
+    /// The request's ID (also its `X-Request-Id` answer header): the server log's lines about
+    /// this request carry it (for `internal`, the cause of the failure is only there).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
 }
@@ -322,6 +322,9 @@ problem_codes! {
     /// The new zones would not allow the address the change comes from: the administrator
     /// would lock themselves out.
     NetworkZoneLockout = ("network_zone_lockout", 409, "These zones would not allow the address you are connected from; you would be locked out. Enable a zone that contains your address.", "この設定では、現在の接続元からログインできなくなります。現在の接続元を含むネットワークゾーンを有効にしてください。"),
+    // Observability (metrics).
+    /// `/metrics` without the configured bearer token (`metrics_token_file` / `metrics_token_sha256`), or with another one.
+    MetricsTokenInvalid = ("metrics_token_invalid", 401, "The metrics need the configured bearer token (Authorization: Bearer …).", "メトリクスの取得には設定されたトークン（Authorization: Bearer …）が必要です。"),
 }
 
 impl From<crate::contract::TransitionError> for ProblemCode {

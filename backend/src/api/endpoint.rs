@@ -191,7 +191,9 @@ impl Endpoint {
         operation.security = self.access.security(&self.method);
         add_problem_responses(&mut operation);
         let idempotent = self.method == Method::POST && self.access != Access::Public;
-        let limited = self.access != Access::Session && self.path != format!("{PREFIX}/health");
+        let limited = self.access != Access::Session
+            && self.path != format!("{PREFIX}/health")
+            && !self.path.starts_with(&format!("{PREFIX}/health/"));
         limits_doc::document(&mut operation, idempotent, limited);
         let item = doc.paths.paths.entry(self.path.clone()).or_default();
         let slot = operation_slot(item, &self.method);

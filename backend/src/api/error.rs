@@ -52,12 +52,16 @@ impl ResponseError for ApiError {
             }
             _ => {}
         }
-        if self.0.code == ProblemCode::ApiTokenInvalid {
+        if matches!(
+            self.0.code,
+            ProblemCode::ApiTokenInvalid | ProblemCode::MetricsTokenInvalid
+        ) {
             // RFC 6750 §3.
             res.insert_header(("WWW-Authenticate", "Bearer error=\"invalid_token\""));
         }
-        if self.0.code == ProblemCode::Internal && self.0.request_id.is_none() {
-            // The cause is only in the log: the ID is what connects a report to it.
+        if self.0.request_id.is_none() {
+            // Every problem names the request: the ID is what connects a user's report to the
+            // log lines (for a 500, the only place its cause is written).
             let problem = Problem {
                 request_id: crate::request_id::current(),
                 ..(*self.0).clone()

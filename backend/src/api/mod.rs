@@ -224,6 +224,8 @@ endpoints! {
     bulk_sends::create, bulk_sends::list, bulk_sends::get,
     // Network zones (ネットワークゾーン).
     network_zones::get, network_zones::update, network_zones::clear,
+    // Observability: liveness and readiness probes.
+    health::live, health::ready,
 }
 
 /// Registers every `/api/v1` handler (relative to the `/api/v1` scope).

@@ -221,7 +221,7 @@ fn read_password_stdin() -> anyhow::Result<String> {
 /// Runs the command. `Ok(code)` is the exit status.
 pub fn run(cli: Cli) -> anyhow::Result<i32> {
     let config = Config::load(cli.config.as_deref())?;
-    crate::telemetry::init(&config.log);
+    crate::telemetry::init(&config.log, config.log_format);
     match cli.command {
         Command::Serve => {
             actix_web::rt::System::new().block_on(crate::startup::serve(config))?;

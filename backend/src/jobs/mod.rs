@@ -41,7 +41,8 @@ use crate::clock::Millis;
 use crate::db::DbPool;
 
 pub use store::{
-    claim, complete, enqueue, fail, find, latest_failed, next_due, purge_finished, replace_payload,
+    claim, complete, enqueue, fail, find, latest_failed, next_due, purge_finished, queue_stats,
+    replace_payload,
 };
 pub use worker::{
     Outcome, RunSummary, StopClaiming, Workers, run_one, run_until_idle, run_until_idle_at,
@@ -149,6 +150,9 @@ pub struct Job {
     pub updated_at: Millis,
     /// When it became `done` or `dead`.
     pub finished_at: Option<Millis>,
+    /// The ID of the request that queued it (directly or through earlier jobs), if any: the
+    /// worker's span carries it, so the job's log lines name the request that caused them.
+    pub request_id: Option<String>,
 }
 
 impl Job {
@@ -162,6 +166,21 @@ impl Job {
             ))
         })
     }
+}
+
+/// The jobs of one kind that are not done ([`queue_stats`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueueStat {
+    /// The handler's kind.
+    pub kind: String,
+    /// Waiting (due or not).
+    pub queued: i64,
+    /// Claimed by a worker.
+    pub running: i64,
+    /// Given up.
+    pub dead: i64,
+    /// The earliest `run_at` of the queued jobs that are due.
+    pub oldest_due: Option<Millis>,
 }
 
 /// A job to enqueue. `NewJob::new(kind, payload)` then the optional settings.

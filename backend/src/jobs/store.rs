@@ -7,12 +7,12 @@ use std::time::Duration;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Nullable, Text};
 
-use super::{Job, JobError, JobId, JobState, NewJob, backoff};
+use super::{Job, JobError, JobId, JobState, NewJob, QueueStat, backoff};
 use crate::clock::Millis;
 use crate::db::{AnyConnection, Backend};
 
 diesel::table! {
-    /// Durable jobs (migration `2026-11-25-100000_jobs`).
+    /// Durable jobs (migration `2026-11-25-100000_jobs`; `request_id`: `2026-12-16-400000`).
     jobs (id) {
         id -> Text,
         tenant_id -> Nullable<Text>,
@@ -29,6 +29,7 @@ diesel::table! {
         created_at -> BigInt,
         updated_at -> BigInt,
         finished_at -> Nullable<BigInt>,
+        request_id -> Nullable<Text>,
     }
 }
 
@@ -56,6 +57,7 @@ struct JobRow {
     created_at: i64,
     updated_at: i64,
     finished_at: Option<i64>,
+    request_id: Option<String>,
 }
 
 impl TryFrom<JobRow> for Job {
@@ -83,6 +85,7 @@ impl TryFrom<JobRow> for Job {
             created_at: Millis(r.created_at),
             updated_at: Millis(r.updated_at),
             finished_at: r.finished_at.map(Millis),
+            request_id: r.request_id,
         })
     }
 }
@@ -108,6 +111,8 @@ pub fn enqueue(conn: &mut AnyConnection, job: NewJob<'_>) -> QueryResult<JobId> 
         created_at: now.0,
         updated_at: now.0,
         finished_at: None,
+        // Inside a request (or a job a request caused): that request's ID, for the log.
+        request_id: crate::request_id::current(),
     };
     super::wake::before_enqueue(conn);
     // `ON CONFLICT DO NOTHING` rather than catching the unique violation: on PostgreSQL a
@@ -161,6 +166,44 @@ pub fn next_due(conn: &mut AnyConnection, kinds: &[&str]) -> QueryResult<Option<
         .select(diesel::dsl::min(j::locked_until))
         .first(conn)?;
     Ok(queued.into_iter().chain(lease_ends).min().map(Millis))
+}
+
+/// Per kind, the jobs that are not done: how many are queued, running and dead, and the
+/// `run_at` of the most overdue queued one (what the metrics report as queue depth and age).
+pub fn queue_stats(conn: &mut AnyConnection, now: Millis) -> QueryResult<Vec<QueueStat>> {
+    let counts: Vec<(String, String, i64)> = j::jobs
+        .filter(j::state.ne(JobState::Done.as_str()))
+        .group_by((j::kind, j::state))
+        .select((j::kind, j::state, diesel::dsl::count_star()))
+        .load(conn)?;
+    let due: Vec<(String, Option<i64>)> = j::jobs
+        .filter(
+            j::state
+                .eq(JobState::Queued.as_str())
+                .and(j::run_at.le(now.0)),
+        )
+        .group_by(j::kind)
+        .select((j::kind, diesel::dsl::min(j::run_at)))
+        .load(conn)?;
+    let mut by_kind: std::collections::BTreeMap<String, QueueStat> = Default::default();
+    for (kind, state, n) in counts {
+        let stat = by_kind.entry(kind.clone()).or_insert_with(|| QueueStat {
+            kind,
+            ..QueueStat::default()
+        });
+        match JobState::parse(&state) {
+            Some(JobState::Queued) => stat.queued = n,
+            Some(JobState::Running) => stat.running = n,
+            Some(JobState::Dead) => stat.dead = n,
+            Some(JobState::Done) | None => {}
+        }
+    }
+    for (kind, oldest) in due {
+        if let Some(stat) = by_kind.get_mut(&kind) {
+            stat.oldest_due = oldest.map(Millis);
+        }
+    }
+    Ok(by_kind.into_values().collect())
 }
 
 /// The job with this id.
@@ -246,7 +289,7 @@ fn claim_sql(p: char, kinds: usize, skip_locked: bool) -> String {
              AND kind IN ({kinds}) \
            ORDER BY run_at, id LIMIT 1{lock}) \
          RETURNING id, tenant_id, kind, payload, state, attempts, max_attempts, run_at, locked_by, \
-           locked_until, last_error, dedupe_key, created_at, updated_at, finished_at",
+           locked_until, last_error, dedupe_key, created_at, updated_at, finished_at, request_id",
         kinds = kind_params.join(", "),
         lock = if skip_locked {
             " FOR UPDATE SKIP LOCKED"

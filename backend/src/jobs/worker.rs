@@ -57,7 +57,18 @@ pub fn run_one(
     let Some(job) = claimed else {
         return Ok(Outcome::Idle);
     };
-    let span = tracing::info_span!("job", id = %job.id, kind = %job.kind, attempt = job.attempts);
+    // The request that queued the job (if any) names the job's log lines too, and is handed
+    // on to the jobs this one queues (`request_id::within`).
+    let span = tracing::info_span!(
+        "job",
+        job_id = %job.id,
+        kind = %job.kind,
+        attempt = job.attempts,
+        request_id = tracing::field::Empty,
+    );
+    if let Some(request) = &job.request_id {
+        span.record("request_id", request.as_str());
+    }
     let _entered = span.enter();
     let ctx = JobContext {
         pool: pool.clone(),
@@ -65,8 +76,10 @@ pub fn run_one(
         now,
     };
     let result = match registry.get(&job.kind) {
-        Some(handler) => catch_unwind(AssertUnwindSafe(|| handler.run(&ctx, &job)))
-            .unwrap_or_else(|_| Err(JobError::Retry("the handler panicked".into()))),
+        Some(handler) => crate::request_id::within(job.request_id.clone(), || {
+            catch_unwind(AssertUnwindSafe(|| handler.run(&ctx, &job)))
+                .unwrap_or_else(|_| Err(JobError::Retry("the handler panicked".into())))
+        }),
         None => Err(JobError::Retry(format!("no handler for `{}`", job.kind))),
     };
     let done_at = Millis::now().max(now);

@@ -198,15 +198,24 @@ impl JobHandler for SendMailHandler {
         SEND_KIND
     }
 
+    #[tracing::instrument(name = "mail", skip_all, fields(
+        tenant_id = job.tenant_id.as_deref().unwrap_or("-"),
+        template = tracing::field::Empty,
+    ))]
     fn run(&self, ctx: &JobContext, job: &Job) -> Result<(), JobError> {
         let mail = match job.payload::<Payload>()? {
             Payload::Pending(mail) => mail,
             Payload::Sent(_) => return Ok(()),
         };
+        tracing::Span::current().record("template", mail.template.as_str());
         let message = self.message(&mail)?;
         let delivered_to = self
             .transport
-            .send(message.envelope(), &message.formatted())?;
+            .send(message.envelope(), &message.formatted())
+            .inspect_err(|e| {
+                let retried = matches!(e, JobError::Retry(_)) && job.attempts < job.max_attempts;
+                crate::metrics::global().mail_failed(retried);
+            })?;
         tracing::info!(template = %mail.template, %delivered_to, "mail sent");
         let sent = Payload::Sent(SentMail {
             template: mail.template,

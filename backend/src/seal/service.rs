@@ -250,15 +250,24 @@ pub enum ServiceTsa<'s> {
 
 impl TimeStamper for ServiceTsa<'_> {
     fn timestamp(&self, digest: &[u8; 32]) -> Result<Vec<u8>, PadesError> {
+        let metrics = crate::metrics::global();
         let (urls, pool) = match self {
-            ServiceTsa::Kit(t) => return t.timestamp(digest),
+            ServiceTsa::Kit(t) => {
+                let started = std::time::Instant::now();
+                let token = t.timestamp(digest);
+                metrics.tsa_request("builtin", started.elapsed(), token.is_ok());
+                return token;
+            }
             ServiceTsa::Http { urls, pool } => (urls, pool),
         };
         let mut failures = Vec::new();
         for url in urls {
             // One URL at a time (pades checks the token and its TSA certificate chain before
-            // returning it), so each TSA's answer is recorded.
-            match HttpTimeStamper::new([url.clone()]).timestamp(digest) {
+            // returning it), so each TSA's answer is recorded, in the table and the metrics.
+            let started = std::time::Instant::now();
+            let answer = HttpTimeStamper::new([url.clone()]).timestamp(digest);
+            metrics.tsa_request(url, started.elapsed(), answer.is_ok());
+            match answer {
                 Ok(token) => {
                     let cert = pades::timestamp_certificate(&token).ok();
                     record_health(pool, url, Ok(cert.as_ref()));

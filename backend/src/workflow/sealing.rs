@@ -241,8 +241,16 @@ impl JobHandler for SealHandler {
         SEAL_JOB
     }
 
+    #[tracing::instrument(name = "seal", skip_all, fields(
+        tenant_id = job.tenant_id.as_deref().unwrap_or("-"),
+        contract_id = tracing::field::Empty,
+        act = tracing::field::Empty,
+    ))]
     fn run(&self, ctx: &JobContext, job: &Job) -> Result<(), JobError> {
         let payload: Payload = job.payload()?;
+        let span = tracing::Span::current();
+        span.record("contract_id", payload.contract_id.as_str());
+        span.record("act", payload.act.as_deref().unwrap_or("agreements"));
         let tenant_id = job
             .tenant_id
             .clone()
@@ -476,6 +484,7 @@ impl SealHandler {
         let file_name = sealed_name(&base.file_name);
         let mut conn = pool.get().map_err(internal)?;
         let links = &self.links;
+        let mut committed = false;
         db::tenant_transaction(&mut conn, &c.tenant_id, |conn| {
             let fresh = contracts::get(conn, TenantId(&c.tenant_id), ContractId(&c.id))?;
             let docs =
@@ -516,9 +525,14 @@ impl SealHandler {
                 recipients::list_for_contract(conn, TenantId(&c.tenant_id), ContractId(&c.id))?;
             crate::workflow::signing::ask_first(conn, links, &fresh, &mut all, &system())
                 .map_err(|e| anyhow::anyhow!("asking the counterparties: {e}"))?;
+            committed = true;
             Ok::<_, anyhow::Error>(())
         })
         .map_err(internal)?;
+        if committed {
+            crate::metrics::global().seal_made("B-T");
+            tracing::info!(pades_level = "B-T", "sending seal committed");
+        }
         Ok(())
     }
 
@@ -555,6 +569,7 @@ impl SealHandler {
         let (stored, (_, report)) = self.seal_blob(&base.sha256, |f| signer.sign_file(f))?;
         let file_name = sealed_name(snap.main_pdf().map_or("契約書.pdf", |d| &d.file_name));
         let mut conn = pool.get().map_err(internal)?;
+        let mut committed = false;
         db::tenant_transaction(&mut conn, &snap.contract.tenant_id, |conn| {
             // Committed meanwhile by another worker? Then this file is dropped.
             let now_docs = documents::list_for_contract(
@@ -604,9 +619,14 @@ impl SealHandler {
                 },
                 Millis::now(),
             )?;
+            committed = true;
             Ok::<_, diesel::result::Error>(())
         })
         .map_err(internal)?;
+        if committed {
+            crate::metrics::global().seal_made("B-T");
+            tracing::info!(pades_level = "B-T", recipient_id = %r.id, "agreement seal committed");
+        }
         Ok(())
     }
 
@@ -672,6 +692,7 @@ impl SealHandler {
         let cert_blob = self.store.put(sealed_cert.bytes()).map_err(internal)?;
         let mut conn = pool.get().map_err(internal)?;
         let links = &self.links;
+        let mut committed = false;
         db::tenant_transaction(&mut conn, &snap.contract.tenant_id, |conn| {
             let mut c = contracts::get(
                 conn,
@@ -804,9 +825,14 @@ impl SealHandler {
                     }),
                 )?;
             }
+            committed = true;
             Ok::<_, anyhow::Error>(())
         })
         .map_err(internal)?;
+        if committed {
+            crate::metrics::global().seal_made("B-LTA");
+            tracing::info!(pades_level = "B-LTA", "contract concluded");
+        }
         Ok(())
     }
 

@@ -141,7 +141,7 @@ pub enum Notice<'a> {
 
 /// Issues a fresh link to `r` and mails it (inside the caller's transaction, so the token, the
 /// recipient's state and the mail commit together). The previous link stops working.
-#[tracing::instrument(skip_all, fields(tenant = %contract.tenant_id, contract = %contract.id))]
+#[tracing::instrument(skip_all, fields(tenant_id = %contract.tenant_id, contract_id = %contract.id))]
 pub fn notify(
     conn: &mut AnyConnection,
     links: &Links,
@@ -281,6 +281,10 @@ fn by_link(conn: &mut AnyConnection, token: &str) -> WorkflowResult<(Recipient, 
         return Err(ProblemCode::SigningLinkClosed.into());
     }
     let c = contracts::get(conn, TenantId(&r.tenant_id), ContractId(&r.contract_id))?;
+    // The signing use-cases' spans learn whose contract the link is for only here.
+    let span = tracing::Span::current();
+    span.record("tenant_id", r.tenant_id.as_str());
+    span.record("contract_id", c.id.as_str());
     let now = Millis::now().0;
     let dead = r.link_expires_at.is_none_or(|e| e < now)
         || r.state == RecipientState::Forwarded
@@ -365,7 +369,7 @@ fn visible_documents(
 }
 
 /// `GET /signing/{token}`.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(tenant_id = tracing::field::Empty, contract_id = tracing::field::Empty))]
 pub fn view(
     conn: &mut AnyConnection,
     token: &str,
@@ -425,7 +429,7 @@ fn code_digest(r: &Recipient, code: &str) -> String {
 }
 
 /// `POST /signing/{token}/code`: mails a fresh one-time code.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(tenant_id = tracing::field::Empty, contract_id = tracing::field::Empty))]
 pub fn send_code(conn: &mut AnyConnection, token: &str, origin: &Origin) -> WorkflowResult<()> {
     let (r, _) = by_link(conn, token)?;
     db::tenant_transaction(conn, &r.tenant_id, |conn| {
@@ -470,7 +474,7 @@ pub fn send_code(conn: &mut AnyConnection, token: &str, origin: &Origin) -> Work
 
 /// `POST /signing/{token}/verify`: checks the one-time code (and access code); returns the
 /// session token for the next requests.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(tenant_id = tracing::field::Empty, contract_id = tracing::field::Empty))]
 pub fn verify(
     conn: &mut AnyConnection,
     links: &Links,
@@ -608,7 +612,7 @@ pub fn verification_method(r: &Recipient) -> String {
 }
 
 /// A file for a confirmed recipient, saved or shown in the page (`purpose`).
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(tenant_id = tracing::field::Empty, contract_id = tracing::field::Empty))]
 pub fn download(
     conn: &mut AnyConnection,
     store: &BlobStore,
@@ -697,7 +701,7 @@ fn staff_mailbox(
 }
 
 /// `POST /signing/{token}/agree`: 合意. Needs explicit consent.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(tenant_id = tracing::field::Empty, contract_id = tracing::field::Empty))]
 pub fn agree(
     conn: &mut AnyConnection,
     links: &Links,
@@ -785,12 +789,13 @@ pub fn agree(
                 link: staff_link,
             }),
         )?;
+        tracing::info!(recipient_id = %r.id, last, "agreement recorded; seal queued");
         Ok(())
     })
 }
 
 /// `POST /signing/{token}/decline`: 却下 with a reason; the contract is Declined.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(tenant_id = tracing::field::Empty, contract_id = tracing::field::Empty))]
 pub fn decline(
     conn: &mut AnyConnection,
     links: &Links,
@@ -850,7 +855,7 @@ pub const MAX_FORWARDS: usize = 3;
 
 /// `POST /signing/{token}/forward`: 転送 to a colleague, who is verified the same way: a link of
 /// their own, and — if the city set one — the same access code.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(tenant_id = tracing::field::Empty, contract_id = tracing::field::Empty))]
 pub fn forward(
     conn: &mut AnyConnection,
     links: &Links,

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use actix_web::test::TestRequest;
 use diesel::prelude::*;
 
-use crate::helpers::{Backend, assert_problem, spawn};
+use crate::helpers::{Backend, assert_problem, spawn_with};
 use crate::on_both_databases;
 
 on_both_databases!(a_broken_database_answers_a_bare_500_naming_the_request);
@@ -37,7 +37,8 @@ impl Captured {
 }
 
 async fn a_broken_database_answers_a_bare_500_naming_the_request(backend: Backend) {
-    let Some(app) = spawn(backend).await else {
+    // The tests' peer (192.0.2.10) is the reverse proxy whose `X-Request-Id` is believed.
+    let Some(app) = spawn_with(backend, &[("TACHIAI_TRUSTED_PROXIES", "192.0.2.10")]).await else {
         return;
     };
     let log = Captured::default();

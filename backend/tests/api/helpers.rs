@@ -368,6 +368,12 @@ pub fn assert_problem(got: &(StatusCode, Value), status: u16, code: &str) {
     assert_eq!(got.1["status"], status);
     assert!(got.1["detail_ja"].as_str().is_some_and(|s| !s.is_empty()));
     assert_eq!(got.1["type"], format!("/problems/{code}"));
+    // Every problem names its request (the `X-Request-Id` of the answer), 4xx as well as 5xx.
+    assert!(
+        got.1["request_id"].as_str().is_some_and(|s| !s.is_empty()),
+        "no request_id: {}",
+        got.1
+    );
 }
 
 /// Uploads `$bytes` as a document of `$contract` with `$s`'s session; `(status, body)`.

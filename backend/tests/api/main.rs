@@ -41,3 +41,5 @@ mod webhooks;
 mod templates;
 // Sanitisation-safe delivery: byte-exact downloads, rewritten copies traced to their original.
 mod delivery;
+// Observability: request IDs in problems, liveness and readiness.
+mod observability;

@@ -279,9 +279,24 @@ impl Server {
 
     /// Sends a request: `body` is JSON, raw bytes with a content type, or nothing.
     pub fn request(&self, method: &str, path: &str, auth: Auth<'_>, body: Body<'_>) -> Reply {
+        self.request_with(method, path, auth, body, &[])
+    }
+
+    /// [`Self::request`] with more headers (`X-Request-Id`, as a reverse proxy sets it).
+    pub fn request_with(
+        &self,
+        method: &str,
+        path: &str,
+        auth: Auth<'_>,
+        body: Body<'_>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
         let mut req = ureq::http::Request::builder()
             .method(method)
             .uri(format!("{}{path}", self.base));
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
         if !matches!(method, "GET" | "HEAD") {
             req = req.header("Origin", self.public_url());
         }

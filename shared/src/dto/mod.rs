@@ -48,7 +48,7 @@ pub use dashboard::{
     ArchiveRenewalView, ContractEventView, DashboardListView, DashboardView, StateCountView,
 };
 pub use departments::{DepartmentRequest, DepartmentView};
-pub use health::{DatabaseKind, HealthView};
+pub use health::{DatabaseKind, HealthView, LivenessView, ReadinessCheck, ReadinessView};
 pub use recipients::{RecipientRequest, RecipientView, RecipientsRequest};
 pub use session::{
     ChangePasswordRequest, LoginRequest, MeView, SessionView, TenantView, TotpDisableRequest,

@@ -27,7 +27,7 @@ use shared::webhook::WebhookEvent;
 
 /// A staff action on a contract: submit, approve, reject, withdraw, send, send back, cancel,
 /// remind. Each is one function below; all go through [`perform`].
-#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id, id = %id))]
+#[tracing::instrument(skip_all, fields(tenant_id = %actor.tenant_id, actor_id = %actor.user_id, contract_id = %id))]
 pub fn act(
     conn: &mut AnyConnection,
     actor: &Actor,

@@ -111,7 +111,7 @@ pub(crate) fn returned_to(
 }
 
 /// `GET /dashboard`.
-#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id))]
+#[tracing::instrument(skip_all, fields(tenant_id = %actor.tenant_id, actor_id = %actor.user_id))]
 pub fn dashboard(conn: &mut AnyConnection, actor: &Actor) -> WorkflowResult<DashboardView> {
     actor.require(conn, Permission::ViewContracts)?;
     let tenant = actor.tenant_id.as_str();

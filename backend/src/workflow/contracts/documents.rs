@@ -121,7 +121,7 @@ pub fn check_upload(upload: Upload) -> CheckedUpload {
 /// `POST /contracts/{id}/documents`: a main PDF (checked by the sealing engine's reader, so
 /// that a file that cannot be sealed is refused at once, with its reason) or an attachment of
 /// one of the accepted types.
-#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id, id = %id))]
+#[tracing::instrument(skip_all, fields(tenant_id = %actor.tenant_id, actor_id = %actor.user_id, contract_id = %id))]
 pub fn upload_document(
     conn: &mut AnyConnection,
     actor: &Actor,
@@ -229,7 +229,7 @@ pub(crate) fn storage_error(e: StorageError) -> WorkflowError {
 }
 
 /// `DELETE /contracts/{id}/documents/{doc}`: remove a file from a draft.
-#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id, id = %id))]
+#[tracing::instrument(skip_all, fields(tenant_id = %actor.tenant_id, actor_id = %actor.user_id, contract_id = %id))]
 pub fn remove_document(
     conn: &mut AnyConnection,
     actor: &Actor,
@@ -277,7 +277,7 @@ pub struct Download {
 
 /// `GET /contracts/{id}/documents/{doc}`: byte-exact, audited. `purpose` says whether the file
 /// is saved or only shown in the page (see [`Purpose`]).
-#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id, id = %id))]
+#[tracing::instrument(skip_all, fields(tenant_id = %actor.tenant_id, actor_id = %actor.user_id, contract_id = %id))]
 pub fn download_document(
     conn: &mut AnyConnection,
     actor: &Actor,

@@ -200,7 +200,7 @@ fn next_contract_number(
 
 /// `POST /contracts/{id}/duplicate`: a new draft with the same data, files, recipients and
 /// route (a new number; nothing of the original's progress).
-#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id, id = %id))]
+#[tracing::instrument(skip_all, fields(tenant_id = %actor.tenant_id, actor_id = %actor.user_id, contract_id = %id))]
 pub fn duplicate(
     conn: &mut AnyConnection,
     actor: &Actor,
@@ -264,7 +264,7 @@ pub fn duplicate(
 }
 
 /// `POST /contracts`: a new draft.
-#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id))]
+#[tracing::instrument(skip_all, fields(tenant_id = %actor.tenant_id, actor_id = %actor.user_id))]
 pub fn create(
     conn: &mut AnyConnection,
     actor: &Actor,
@@ -427,7 +427,7 @@ pub(crate) fn insert_with_parts(
 }
 
 /// `PUT /contracts/{id}`: edit the data (Draft; in approval it returns to Draft).
-#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id, id = %id))]
+#[tracing::instrument(skip_all, fields(tenant_id = %actor.tenant_id, actor_id = %actor.user_id, contract_id = %id))]
 pub fn update(
     conn: &mut AnyConnection,
     actor: &Actor,

@@ -71,7 +71,7 @@ pub struct CsvStream {
 
 /// `GET /contracts.csv`: checks, counts and audits the export; the rows follow from
 /// [`CsvStream::next_batch`].
-#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id))]
+#[tracing::instrument(skip_all, fields(tenant_id = %actor.tenant_id, actor_id = %actor.user_id))]
 pub fn export_csv(
     conn: &mut AnyConnection,
     actor: &Actor,

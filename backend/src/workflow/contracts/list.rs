@@ -15,7 +15,7 @@ use crate::workflow::actor::Actor;
 use crate::workflow::error::{FieldErrors, WorkflowResult, optional};
 
 /// `GET /contracts`: the contracts this user may see, filtered.
-#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id))]
+#[tracing::instrument(skip_all, fields(tenant_id = %actor.tenant_id, actor_id = %actor.user_id))]
 pub fn list(
     conn: &mut AnyConnection,
     actor: &Actor,

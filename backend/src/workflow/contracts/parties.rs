@@ -20,7 +20,7 @@ use crate::workflow::error::{FieldErrors, WorkflowResult};
 use crate::workflow::views::uuid;
 
 /// `PUT /contracts/{id}/recipients`.
-#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id, id = %id))]
+#[tracing::instrument(skip_all, fields(tenant_id = %actor.tenant_id, actor_id = %actor.user_id, contract_id = %id))]
 pub fn set_recipients(
     conn: &mut AnyConnection,
     actor: &Actor,
@@ -122,7 +122,7 @@ pub(crate) fn check_recipient(
 }
 
 /// `PUT /contracts/{id}/approval-route`.
-#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id, id = %id))]
+#[tracing::instrument(skip_all, fields(tenant_id = %actor.tenant_id, actor_id = %actor.user_id, contract_id = %id))]
 pub fn set_route(
     conn: &mut AnyConnection,
     actor: &Actor,
@@ -168,7 +168,7 @@ pub fn set_route(
 }
 
 /// `GET /approvers`: enabled users who may approve, for anyone who prepares contracts.
-#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id))]
+#[tracing::instrument(skip_all, fields(tenant_id = %actor.tenant_id, actor_id = %actor.user_id))]
 pub fn approvers(
     conn: &mut AnyConnection,
     actor: &Actor,

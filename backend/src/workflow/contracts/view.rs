@@ -305,7 +305,7 @@ fn actor_names(l: &Loaded, users: &BTreeMap<String, String>) -> BTreeMap<String,
 }
 
 /// `GET /contracts/{id}`.
-#[tracing::instrument(skip_all, fields(tenant = %actor.tenant_id, user = %actor.user_id, id = %id))]
+#[tracing::instrument(skip_all, fields(tenant_id = %actor.tenant_id, actor_id = %actor.user_id, contract_id = %id))]
 pub fn get(conn: &mut AnyConnection, actor: &Actor, id: &str) -> WorkflowResult<ContractView> {
     actor.require(conn, Permission::ViewContracts)?;
     let l = load(conn, actor, id)?;
