@@ -334,6 +334,22 @@ pub const SETTINGS: &[Setting] = &[
         default: "5",
         doc: "How often an idle background worker looks for jobs nothing woke it for (1-3600): a queued job wakes the workers at once (in every server process on PostgreSQL), so this is only the fallback, e.g. for jobs queued by a CLI command on SQLite.",
     },
+    // SMS verification of counterparties (sms.rs).
+    Setting {
+        key: "sms_provider_url",
+        default: "",
+        doc: "The SMS gateway for counterparties' SMS verification (SMS認証): one-time codes are POSTed here as JSON {\"to\": \"+8190…\", \"body\": \"…\"} with Authorization: Bearer <sms_provider_key>; any 2xx means accepted. Unset: no SMS verification (a sender asking for it is refused with sms_not_configured).",
+    },
+    Setting {
+        key: "sms_provider_key",
+        default: "",
+        doc: "The bearer key for sms_provider_url.",
+    },
+    Setting {
+        key: "sms_provider_key_file",
+        default: "",
+        doc: "A file holding the bearer key for sms_provider_url instead of sms_provider_key (a trailing line break is ignored).",
+    },
 ];
 
 /// The effective configuration.
@@ -407,6 +423,8 @@ pub struct Config {
     pub webhooks: crate::workflow::webhooks::WebhookPolicy,
     /// How often an idle job worker polls when nothing wakes it.
     pub job_poll: std::time::Duration,
+    /// The SMS provider; `None`: no SMS verification.
+    pub sms: Option<crate::sms::SmsSettings>,
 }
 
 /// Requests per minute that the in-process rate limiter (`api::rate_limit`) allows.
@@ -610,6 +628,7 @@ impl Config {
                 )?
                 .clamp(1, 3600),
             ),
+            sms: crate::sms::SmsSettings::from_settings(&|k| get(k).map(str::to_owned))?,
             data_dir,
         })
     }
@@ -742,11 +761,13 @@ impl Config {
         let mail = self.mail.describe();
         let backup = self.backup.describe();
         let webhooks = self.webhooks.describe();
+        let sms = crate::sms::SmsSettings::describe(self.sms.as_ref());
         rows.iter()
             .map(|(k, v)| (*k, v))
             .chain(mail.iter().map(|(k, v)| (*k, v)))
             .chain(backup.iter().map(|(k, v)| (*k, v)))
             .chain(webhooks.iter().map(|(k, v)| (*k, v)))
+            .chain(sms.iter().map(|(k, v)| (*k, v)))
             .map(|(k, v)| format!("{k} = {v}\n"))
             .collect()
     }

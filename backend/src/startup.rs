@@ -45,6 +45,8 @@ pub struct AppState {
     pub refusals: RefusalLimiter,
     /// Requests per minute per API token and client address (this process's share).
     pub rate_limiter: crate::api::rate_limit::RateLimiter,
+    /// The SMS provider of the counterparties' SMS verification; `None`: not configured.
+    pub sms: Option<Arc<dyn crate::sms::SmsProvider>>,
 }
 
 impl AppState {
@@ -89,6 +91,9 @@ impl AppState {
                 config.audit_refusals_per_minute,
             ),
             rate_limiter: crate::api::rate_limit::RateLimiter::default(),
+            sms: config.sms.clone().map(|s| {
+                Arc::new(crate::sms::HttpSmsProvider::new(s)) as Arc<dyn crate::sms::SmsProvider>
+            }),
             config: Arc::new(config),
             seal,
             seal_service,
@@ -108,6 +113,18 @@ impl AppState {
             f(&mut conn)
         })
         .await?;
+        result.map_err(ApiError::from)
+    }
+
+    /// Runs a blocking use-case that takes connections from the pool itself, so that it holds
+    /// none while it waits on something else (the SMS provider).
+    pub async fn run_pooled<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&DbPool) -> Result<T, WorkflowError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let result = crate::telemetry::block(move || f(&pool)).await?;
         result.map_err(ApiError::from)
     }
 }

@@ -285,6 +285,17 @@ audit_actions! {
     BulkSendRefused = ("bulk_send.refused", "一括送信の拒否", "Bulk send refused"),
     /// One row of a bulk send could not be created or sent (line and reason in the details).
     BulkSendRowFailed = ("bulk_send.row_failed", "一括送信の行の失敗", "Bulk send row failed"),
+    // SMS verification of counterparties (SMS認証).
+    /// A one-time code was sent by SMS (the number masked in the details).
+    RecipientSmsCodeSent = ("recipient.sms_code_sent", "SMS認証コードの送信", "SMS code sent"),
+    /// The SMS provider did not take a code (the reason in the details).
+    RecipientSmsSendFailed = ("recipient.sms_send_failed", "SMS認証コードの送信失敗", "SMS code not sent"),
+    /// The SMS code was confirmed.
+    RecipientSmsVerified = ("recipient.sms_verified", "SMS認証の完了", "SMS code verified"),
+    /// A wrong SMS code.
+    RecipientSmsCodeFailed = ("recipient.sms_code_failed", "SMS認証コードの誤り", "Wrong SMS code"),
+    /// Wrong SMS codes locked the link.
+    RecipientSmsLocked = ("recipient.sms_locked", "SMS認証のロック", "SMS verification locked"),
 }
 
 #[cfg(test)]

@@ -220,6 +220,8 @@ endpoints! {
     templates::list, templates::create, templates::get, templates::update, templates::upload,
     templates::remove_document, templates::create_contract,
     bulk_sends::create, bulk_sends::list, bulk_sends::get,
+    // SMS verification of counterparties (SMS認証).
+    signing::send_sms_code, signing::verify_sms,
 }
 
 /// Registers every `/api/v1` handler (relative to the `/api/v1` scope).

@@ -76,6 +76,7 @@ const SECRET_SETTINGS: &[&str] = &[
     "audit_key",
     "smtp_password",
     "smtp_username",
+    "sms_provider_key",
 ];
 
 /// `manifest.json`.

@@ -39,3 +39,5 @@ mod search;
 mod webhooks;
 // Document templates (ひな形) and bulk sending (一括送信).
 mod templates;
+// SMS verification of counterparties (SMS認証).
+mod sms;
