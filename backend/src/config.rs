@@ -397,6 +397,22 @@ pub const SETTINGS: &[Setting] = &[
         default: "",
         doc: "Instead of metrics_token_file: the token's SHA-256 as 64 hex digits (printf %s \"$TOKEN\" | sha256sum), so the configuration never holds the token itself.",
     },
+    // SMS verification of counterparties (sms.rs).
+    Setting {
+        key: "sms_provider_url",
+        default: "",
+        doc: "The SMS gateway for counterparties' SMS verification (SMS認証): one-time codes are POSTed here as JSON {\"to\": \"+8190…\", \"body\": \"…\"} with Authorization: Bearer <sms_provider_key>; any 2xx means accepted. Unset: no SMS verification (a sender asking for it is refused with sms_not_configured).",
+    },
+    Setting {
+        key: "sms_provider_key",
+        default: "",
+        doc: "The bearer key for sms_provider_url.",
+    },
+    Setting {
+        key: "sms_provider_key_file",
+        default: "",
+        doc: "A file holding the bearer key for sms_provider_url instead of sms_provider_key (a trailing line break is ignored).",
+    },
 ];
 
 /// The effective configuration.
@@ -478,6 +494,8 @@ pub struct Config {
     pub log_format: crate::telemetry::LogFormat,
     /// Where `/metrics` is served and the token it needs.
     pub metrics: crate::metrics::MetricsAccess,
+    /// The SMS provider; `None`: no SMS verification.
+    pub sms: Option<crate::sms::SmsSettings>,
 }
 
 /// Requests per minute that the in-process rate limiter (`api::rate_limit`) allows.
@@ -699,6 +717,7 @@ impl Config {
                 })?,
             },
             metrics: crate::metrics::MetricsAccess::from_settings(&|k| get(k).map(str::to_owned))?,
+            sms: crate::sms::SmsSettings::from_settings(&|k| get(k).map(str::to_owned))?,
             data_dir,
         })
     }
@@ -838,6 +857,7 @@ impl Config {
         let webhooks = self.webhooks.describe();
         let blob_store = self.blob_store.describe();
         let metrics = self.metrics.describe();
+        let sms = crate::sms::SmsSettings::describe(self.sms.as_ref());
         rows.iter()
             .map(|(k, v)| (*k, v))
             .chain(mail.iter().map(|(k, v)| (*k, v)))
@@ -845,6 +865,7 @@ impl Config {
             .chain(webhooks.iter().map(|(k, v)| (*k, v)))
             .chain(blob_store.iter().map(|(k, v)| (*k, v)))
             .chain(metrics.iter().map(|(k, v)| (*k, v)))
+            .chain(sms.iter().map(|(k, v)| (*k, v)))
             .map(|(k, v)| format!("{k} = {v}\n"))
             .collect()
     }

@@ -22,6 +22,7 @@ pub mod private_fs;
 pub mod request_id;
 pub mod seal;
 pub mod secrets;
+pub mod sms;
 pub mod startup;
 pub mod storage;
 pub mod telemetry;

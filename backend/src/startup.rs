@@ -47,6 +47,8 @@ pub struct AppState {
     pub rate_limiter: crate::api::rate_limit::RateLimiter,
     /// The last readiness result (`/api/v1/health/ready`).
     pub readiness: crate::readiness::Readiness,
+    /// The SMS provider of the counterparties' SMS verification; `None`: not configured.
+    pub sms: Option<Arc<dyn crate::sms::SmsProvider>>,
 }
 
 impl AppState {
@@ -92,6 +94,9 @@ impl AppState {
             ),
             rate_limiter: crate::api::rate_limit::RateLimiter::default(),
             readiness: crate::readiness::Readiness::default(),
+            sms: config.sms.clone().map(|s| {
+                Arc::new(crate::sms::HttpSmsProvider::new(s)) as Arc<dyn crate::sms::SmsProvider>
+            }),
             config: Arc::new(config),
             seal,
             seal_service,
@@ -111,6 +116,18 @@ impl AppState {
             f(&mut conn)
         })
         .await?;
+        result.map_err(ApiError::from)
+    }
+
+    /// Runs a blocking use-case that takes connections from the pool itself, so that it holds
+    /// none while it waits on something else (the SMS provider).
+    pub async fn run_pooled<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&DbPool) -> Result<T, WorkflowError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let result = crate::telemetry::block(move || f(&pool)).await?;
         result.map_err(ApiError::from)
     }
 }

@@ -827,6 +827,18 @@ texts! {
     CheckByUpload => "ファイルを読み込ませて検証する", "Verify a file by uploading it";
     VerifyDerivedTitle => "原本から書き換えられたファイルです", "A rewritten copy of an original";
     VerifyDerivedOpen => "契約の確認ページを開く", "Open the contract's check page";
+    // SMS verification of counterparties (SMS認証).
+    MobilePhoneSms => "携帯電話番号（SMS認証）", "Mobile number (SMS verification)";
+    MobilePhoneSmsHint => "任意。入力すると、相手方は合意の前に、この番号にSMSで届く認証コードの入力が必要になります（070・080・090で始まる番号）。", "Optional. When given, the counterparty must also enter a code sent to this number by SMS before answering (numbers starting 070, 080 or 090).";
+    SignSmsTitle => "SMS認証", "SMS verification";
+    SignSmsLead => "この依頼では、合意の前に携帯電話でのSMS認証が必要です。次の番号に6桁の認証コードをお送りします。", "This request needs SMS verification before you answer. We will send a 6-digit code to this number.";
+    SignSmsSend => "SMSで認証コードを送信", "Send the code by SMS";
+    SignSmsResend => "認証コードを再送信", "Send the code again";
+    SignSmsSent => "SMSを送信しました。届いた認証コードを10分以内に入力してください。", "The SMS was sent. Enter the code within 10 minutes.";
+    SignSmsCode => "SMSの認証コード（6桁）", "SMS code (6 digits)";
+    SignSmsVerify => "認証する", "Verify";
+    SignForwardPhone => "転送先の方の携帯電話番号（SMS認証）", "Colleague's mobile number (SMS verification)";
+    SignForwardPhoneHint => "この依頼にはSMS認証が設定されています。転送先の方の携帯電話番号を入力してください（あなたの番号は引き継がれません）。", "This request has SMS verification. Enter your colleague's mobile number (yours is not passed on).";
 }
 
 /// The language signal, provided once at the root.

@@ -292,6 +292,17 @@ audit_actions! {
     NetworkZonesCleared = ("network_zones.cleared", "ネットワークゾーンの解除", "Network zones removed"),
     /// A login or request came from an address outside the tenant's enabled zones.
     NetworkZoneRefused = ("network_zones.refused", "接続元による拒否", "Refused: outside the network zones"),
+    // SMS verification of counterparties (SMS認証).
+    /// A one-time code was sent by SMS (the number masked in the details).
+    RecipientSmsCodeSent = ("recipient.sms_code_sent", "SMS認証コードの送信", "SMS code sent"),
+    /// The SMS provider did not take a code (the reason in the details).
+    RecipientSmsSendFailed = ("recipient.sms_send_failed", "SMS認証コードの送信失敗", "SMS code not sent"),
+    /// The SMS code was confirmed.
+    RecipientSmsVerified = ("recipient.sms_verified", "SMS認証の完了", "SMS code verified"),
+    /// A wrong SMS code.
+    RecipientSmsCodeFailed = ("recipient.sms_code_failed", "SMS認証コードの誤り", "Wrong SMS code"),
+    /// Wrong SMS codes locked the link.
+    RecipientSmsLocked = ("recipient.sms_locked", "SMS認証のロック", "SMS verification locked"),
 }
 
 #[cfg(test)]

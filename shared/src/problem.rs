@@ -325,6 +325,22 @@ problem_codes! {
     // Observability (metrics).
     /// `/metrics` without the configured bearer token (`metrics_token_file` / `metrics_token_sha256`), or with another one.
     MetricsTokenInvalid = ("metrics_token_invalid", 401, "The metrics need the configured bearer token (Authorization: Bearer …).", "メトリクスの取得には設定されたトークン（Authorization: Bearer …）が必要です。"),
+    // SMS verification of counterparties (SMS認証).
+    /// A recipient was given a mobile number for SMS verification, but the operator has not
+    /// configured an SMS provider (`sms_provider_url`).
+    SmsNotConfigured = ("sms_not_configured", 422, "SMS verification is not available: no SMS provider is configured. Remove the mobile number, or ask the operator to configure one.", "SMS認証は利用できません（SMS送信サービスが設定されていません）。携帯電話番号を削除するか、運用者に設定を依頼してください。"),
+    /// The SMS provider did not accept the message (down, an error, too busy, or none configured any more).
+    SmsSendFailed = ("sms_send_failed", 503, "The SMS could not be sent. Try again in a few minutes.", "SMSを送信できませんでした。数分おいてから、もう一度「SMSで認証コードを送信」を押してください。"),
+    /// Agreeing, declining and forwarding need the code sent by SMS first.
+    SmsVerificationRequired = ("sms_verification_required", 403, "Confirm with the code sent to your mobile phone by SMS first.", "携帯電話にSMSで届いた認証コードを入力してください。"),
+    /// This recipient has no SMS verification (no mobile number was given by the sender).
+    SmsNotRequired = ("sms_not_required", 409, "This request has no SMS verification.", "この依頼にはSMS認証が設定されていません。"),
+    /// The hourly number of SMS codes for this recipient is used up.
+    SmsSendLimit = ("sms_send_limit", 429, "Too many SMS codes were requested for this request. Try again in an hour.", "SMSの送信回数の上限に達しました。1時間ほど待ってから再度お試しください。"),
+    /// The SMS code is wrong.
+    SmsCodeInvalid = ("sms_code_invalid", 401, "The SMS code is incorrect.", "SMSの認証コードが正しくありません。"),
+    /// No SMS code is pending, or it expired (10 minutes).
+    SmsCodeExpired = ("sms_code_expired", 401, "The SMS code has expired. Request a new one.", "SMSの認証コードの有効期限が切れています。新しい認証コードを送信してください。"),
 }
 
 impl From<crate::contract::TransitionError> for ProblemCode {

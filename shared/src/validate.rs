@@ -41,6 +41,8 @@ pub enum ValidationError {
     InvalidAddressBlock,
     /// Not an `https://host` (or `http://host[:port]`) origin without a path.
     InvalidPublicUrl,
+    /// Not a Japanese mobile number (070, 080 or 090 and 8 digits).
+    InvalidMobilePhone,
 }
 
 impl ValidationError {
@@ -72,6 +74,9 @@ impl ValidationError {
             ValidationError::InvalidPublicUrl => {
                 "https:// で始まるURL（パスなし、例: https://keiyaku.example.lg.jp）を入力してください。"
             }
+            ValidationError::InvalidMobilePhone => {
+                "携帯電話番号（070・080・090で始まる11桁）を入力してください。"
+            }
         }
     }
 
@@ -102,6 +107,9 @@ impl ValidationError {
             }
             ValidationError::InvalidPublicUrl => {
                 "Enter a URL starting with https:// and without a path (e.g. https://keiyaku.example.lg.jp)."
+            }
+            ValidationError::InvalidMobilePhone => {
+                "Enter a Japanese mobile number: 070, 080 or 090 and 8 digits."
             }
         }
     }
@@ -549,6 +557,158 @@ mod date_tests {
             "",
         ] {
             assert_eq!(iso_date(bad), Err(ValidationError::InvalidDate), "{bad}");
+        }
+    }
+}
+
+/// A Japanese mobile number (携帯電話番号) for SMS: 070, 080 or 090 and 8 digits, typed with
+/// or without hyphens and spaces, in full-width digits, or in the international form
+/// (`+81 90-1234-5678`, `+81 (0)90…`). Kept in E.164 (`+819012345678`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct MobilePhone(String);
+
+impl MobilePhone {
+    /// Normalises and checks the number.
+    pub fn parse(raw: &str) -> Result<Self, ValidationError> {
+        let mut s = String::new();
+        for c in raw.trim().chars() {
+            match c {
+                '0'..='9' | '+' => s.push(c),
+                // Full-width digits and plus sign.
+                '０'..='９' => s.push(char::from(b'0' + (c as u32 - '０' as u32) as u8)),
+                '＋' => s.push('+'),
+                // Separators people type between the groups.
+                ' ' | '\u{3000}' | '-' | '‐' | '‑' | '–' | '—' | '−' | '－' | 'ー' | '(' | ')'
+                | '（' | '）' | '.' => {}
+                _ => return Err(ValidationError::InvalidMobilePhone),
+            }
+        }
+        if s.is_empty() {
+            return Err(ValidationError::Required);
+        }
+        let national = if let Some(rest) = s.strip_prefix("+81") {
+            // `+81 (0)90…` and `+81 090…` drop the trunk prefix as well.
+            let rest = rest.strip_prefix('0').unwrap_or(rest);
+            format!("0{rest}")
+        } else {
+            s
+        };
+        let b = national.as_bytes();
+        let mobile = b.len() == 11
+            && b.iter().all(u8::is_ascii_digit)
+            && matches!(&b[..3], b"070" | b"080" | b"090");
+        if mobile {
+            Ok(MobilePhone(format!("+81{}", &national[1..])))
+        } else {
+            Err(ValidationError::InvalidMobilePhone)
+        }
+    }
+
+    /// Reads a stored E.164 number back (`None` for anything [`MobilePhone::parse`] refuses).
+    pub fn from_e164(stored: &str) -> Option<Self> {
+        stored
+            .starts_with("+81")
+            .then(|| MobilePhone::parse(stored).ok())
+            .flatten()
+    }
+
+    /// E.164, as stored and given to the SMS provider: `+819012345678`.
+    pub fn e164(&self) -> &str {
+        &self.0
+    }
+
+    /// The domestic form staff type and read: `090-1234-5678`.
+    pub fn domestic(&self) -> String {
+        let n = &self.0[3..];
+        format!("0{}-{}-{}", &n[..2], &n[2..6], &n[6..])
+    }
+
+    /// All the counterparty's page and the evidence show of it: `090-****-5678`.
+    pub fn masked(&self) -> String {
+        let n = &self.0[3..];
+        format!("0{}-****-{}", &n[..2], &n[6..])
+    }
+}
+
+#[cfg(test)]
+mod mobile_phone_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn the_usual_ways_of_writing_a_mobile_number_are_one_number() {
+        for ok in [
+            "090-1234-5678",
+            "09012345678",
+            " 090 1234 5678 ",
+            "０９０－１２３４－５６７８",
+            "０９０ー１２３４ー５６７８",
+            "+81 90-1234-5678",
+            "+819012345678",
+            "＋８１ ９０ １２３４ ５６７８",
+            "+81 (0)90-1234-5678",
+            "(090)1234-5678",
+        ] {
+            let p = MobilePhone::parse(ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
+            assert_eq!(p.e164(), "+819012345678", "{ok}");
+            assert_eq!(p.domestic(), "090-1234-5678");
+            assert_eq!(p.masked(), "090-****-5678");
+        }
+        assert_eq!(
+            MobilePhone::parse("070-0000-1111").unwrap().e164(),
+            "+817000001111"
+        );
+        assert_eq!(
+            MobilePhone::parse("080 9999 0000").unwrap().masked(),
+            "080-****-0000"
+        );
+    }
+
+    #[test]
+    fn landlines_short_long_and_foreign_numbers_are_refused() {
+        for bad in [
+            "03-1234-5678",
+            "0120-123-456",
+            "050-1234-5678",
+            "020-1234-5678",
+            "090-1234-567",
+            "090-1234-56789",
+            "+1 415 555 0100",
+            "+82 10 1234 5678",
+            "090-1234-abcd",
+            "tel:09012345678",
+            "090+12345678",
+        ] {
+            assert_eq!(
+                MobilePhone::parse(bad),
+                Err(ValidationError::InvalidMobilePhone),
+                "{bad}"
+            );
+        }
+        assert_eq!(MobilePhone::parse(" - "), Err(ValidationError::Required));
+    }
+
+    #[test]
+    fn stored_numbers_read_back() {
+        let p = MobilePhone::parse("090-1234-5678").unwrap();
+        assert_eq!(MobilePhone::from_e164(p.e164()), Some(p));
+        assert_eq!(MobilePhone::from_e164("09012345678"), None);
+    }
+
+    proptest! {
+        #[test]
+        fn the_parser_never_panics_and_its_numbers_round_trip(s in "\\PC{0,40}") {
+            if let Ok(p) = MobilePhone::parse(&s) {
+                prop_assert_eq!(MobilePhone::parse(&p.domestic()), Ok(p.clone()));
+                prop_assert_eq!(p.e164().len(), 13);
+            }
+        }
+
+        #[test]
+        fn every_mobile_number_is_accepted(prefix in 7u8..=9, rest in 0u32..100_000_000) {
+            let raw = format!("0{prefix}0{rest:08}");
+            let p = MobilePhone::parse(&raw).unwrap();
+            prop_assert_eq!(p.e164(), format!("+81{prefix}0{rest:08}"));
         }
     }
 }

@@ -101,7 +101,8 @@ pub async fn update(
     Ok(web::Json(view))
 }
 
-/// Replaces the recipients (相手方の署名者), in signing order.
+/// Replaces the recipients (相手方の署名者), in signing order. A `mobile_phone` adds SMS
+/// verification (SMS認証) and needs a configured SMS provider (`sms_not_configured`).
 #[utoipa::path(put, path = "/api/v1/contracts/{id}/recipients", tag = "contracts", params(("id" = Uuid, Path)),
     request_body = RecipientsRequest,
     responses((status = 200, body = ContractView),
@@ -113,8 +114,9 @@ pub async fn set_recipients(
     body: web::Json<RecipientsRequest>,
 ) -> ApiResult<web::Json<ContractView>> {
     let id = id.into_inner().to_string();
+    let sms = state.sms.is_some();
     let view = state
-        .run(move |conn| contracts::set_recipients(conn, &actor, &id, &body))
+        .run(move |conn| contracts::set_recipients(conn, &actor, &id, &body, sms))
         .await?;
     Ok(web::Json(view))
 }

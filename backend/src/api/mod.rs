@@ -226,6 +226,8 @@ endpoints! {
     network_zones::get, network_zones::update, network_zones::clear,
     // Observability: liveness and readiness probes.
     health::live, health::ready,
+    // SMS verification of counterparties (SMS認証).
+    signing::send_sms_code, signing::verify_sms,
 }
 
 /// Registers every `/api/v1` handler (relative to the `/api/v1` scope).

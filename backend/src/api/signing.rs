@@ -5,7 +5,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use shared::dto::{
     SigningAgreeRequest, SigningDeclineRequest, SigningForwardRequest, SigningSessionView,
-    SigningVerifyRequest, SigningView,
+    SigningSmsVerifyRequest, SigningVerifyRequest, SigningView,
 };
 use shared::problem::Problem;
 use uuid::Uuid;
@@ -15,6 +15,7 @@ use crate::api::error::ApiResult;
 use crate::api::extract::origin;
 use crate::startup::AppState;
 use crate::workflow::signing::{self, Links, SESSION_MINUTES};
+use crate::workflow::sms_verification;
 
 fn bearer(req: &HttpRequest) -> Option<String> {
     req.headers()
@@ -180,6 +181,54 @@ pub async fn forward(
     let links = Links::new(&state.config.public_url);
     state
         .run(move |conn| signing::forward(conn, &links, &token, session.as_deref(), &body, &o))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// SMS認証: sends a one-time code (6 digits, valid 10 minutes) by SMS to the mobile number the
+/// sender gave (confirmed session only). One a minute and 5 an hour per recipient
+/// (`signing_code_too_soon`, `sms_send_limit`); a provider that does not take it is
+/// `sms_send_failed` (nothing counted against the minute: ask again).
+#[utoipa::path(post, path = "/api/v1/signing/{token}/sms/code", tag = "signing", params(("token" = String, Path)),
+    responses((status = 204),
+              (status = "4XX", body = Problem, content_type = "application/problem+json"),
+              (status = "5XX", body = Problem, content_type = "application/problem+json",
+               description = "sms_send_failed (the SMS provider did not take the message), internal_error or service_unavailable")))]
+pub async fn send_sms_code(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let session = bearer(&req);
+    let o = origin(&req);
+    let provider = state.sms.clone();
+    state
+        .run_pooled(move |pool| {
+            sms_verification::send_code(pool, provider.as_deref(), &token, session.as_deref(), &o)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// SMS認証: confirms the code from the SMS; the session may then agree, decline or forward.
+/// Wrong codes count with the e-mailed ones (`signing_locked`, `signing_link_closed`).
+#[utoipa::path(post, path = "/api/v1/signing/{token}/sms/verify", tag = "signing", params(("token" = String, Path)),
+    request_body = SigningSmsVerifyRequest,
+    responses((status = 204),
+              (status = "4XX", body = Problem, content_type = "application/problem+json")))]
+pub async fn verify_sms(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+    body: web::Json<SigningSmsVerifyRequest>,
+) -> ApiResult<HttpResponse> {
+    let session = bearer(&req);
+    let o = origin(&req);
+    let links = Links::new(&state.config.public_url);
+    state
+        .run(move |conn| {
+            sms_verification::verify(conn, &links, &token, session.as_deref(), &body.code, &o)
+        })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

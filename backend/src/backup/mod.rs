@@ -78,6 +78,7 @@ const SECRET_SETTINGS: &[&str] = &[
     "smtp_username",
     "s3_access_key_id",
     "s3_secret_access_key",
+    "sms_provider_key",
 ];
 
 /// `manifest.json`.

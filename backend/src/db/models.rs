@@ -295,6 +295,16 @@ pub struct Recipient {
     pub auto_reminded_at: Option<i64>,
     /// Locks of the current link for wrong codes; beyond the lock steps the link is closed.
     pub code_locks: i32,
+    /// SMS verification (SMS認証): the mobile number in E.164; `None`: no SMS step.
+    pub sms_phone: Option<String>,
+    /// SHA-256 of the pending SMS code.
+    pub sms_code_hash: Option<String>,
+    pub sms_code_expires_at: Option<i64>,
+    /// When the current session confirmed the SMS code (cleared with every new session).
+    pub sms_verified_at: Option<i64>,
+    /// Start of the hour whose SMS sends are counted in `sms_sends`.
+    pub sms_window_started_at: Option<i64>,
+    pub sms_sends: i32,
 }
 
 /// An API token of an integrator (`Authorization: Bearer tachiai_…`). Only the secret's
@@ -360,6 +370,12 @@ impl Recipient {
             updated_at: now,
             auto_reminded_at: None,
             code_locks: 0,
+            sms_phone: None,
+            sms_code_hash: None,
+            sms_code_expires_at: None,
+            sms_verified_at: None,
+            sms_window_started_at: None,
+            sms_sends: 0,
         }
     }
 }

@@ -260,6 +260,12 @@ diesel::table! {
         updated_at -> BigInt,
         auto_reminded_at -> Nullable<BigInt>,
         code_locks -> Integer,
+        sms_phone -> Nullable<Text>,
+        sms_code_hash -> Nullable<Text>,
+        sms_code_expires_at -> Nullable<BigInt>,
+        sms_verified_at -> Nullable<BigInt>,
+        sms_window_started_at -> Nullable<BigInt>,
+        sms_sends -> Integer,
     }
 }
 

@@ -105,12 +105,14 @@ pub const TABLES: &[TableSpec] = &[
             "link_token_hash",
             "otp_hash",
             "session_token_hash",
+            "sms_code_hash",
         ],
         on_import: &[
             ("access_code_hash", Fill::Null),
             ("link_token_hash", Fill::Null),
             ("otp_hash", Fill::Null),
             ("session_token_hash", Fill::Null),
+            ("sms_code_hash", Fill::Null),
         ],
         self_ref: Some("forwarded_from"),
         ..TableSpec::rows("recipients", "id")

@@ -19,6 +19,7 @@ pub mod seal_keys;
 pub mod sealing;
 pub mod settings;
 pub mod signing;
+pub mod sms_verification;
 pub mod tenants;
 pub mod users;
 pub mod verification;

@@ -18,7 +18,7 @@ use shared::contract::{
 };
 use shared::dto::{DocumentView, SigningForwardRequest, SigningView};
 use shared::problem::ProblemCode;
-use shared::validate::{EmailAddress, OtpCode, PlainName, Text, ValidationError};
+use shared::validate::{EmailAddress, MobilePhone, OtpCode, PlainName, Text, ValidationError};
 
 use crate::audit::{self, Entry, Origin, Outcome};
 use crate::auth::tokens;
@@ -37,8 +37,8 @@ use crate::workflow::views::uuid;
 use crate::workflow::webhooks;
 use shared::webhook::WebhookEvent;
 
-/// A one-time code is valid this long.
-const CODE_MINUTES: i64 = 10;
+/// A one-time code (mailed or sent by SMS) is valid this long.
+pub const CODE_MINUTES: i64 = 10;
 /// Wrong codes before the link locks.
 const MAX_CODE_FAILURES: i32 = 5;
 /// How long each successive lock of a link lasts; one more round of wrong codes after the
@@ -165,6 +165,8 @@ pub fn notify(
     r.locked_until = None;
     r.otp_hash = None;
     r.otp_expires_at = None;
+    super::sms_verification::forget_code(r);
+    r.sms_verified_at = None;
     r.state = RecipientState::Notified;
     r.notified_at = Some(now);
     r.updated_at = now;
@@ -274,7 +276,10 @@ fn email_hint(email: &str) -> String {
 }
 
 /// The recipient behind a link, refusing unknown (404), closed and dead (410) links.
-fn by_link(conn: &mut AnyConnection, token: &str) -> WorkflowResult<(Recipient, Contract)> {
+pub(super) fn by_link(
+    conn: &mut AnyConnection,
+    token: &str,
+) -> WorkflowResult<(Recipient, Contract)> {
     let r = recipients::find_by_link_token(conn, &tokens::digest(token))?
         .ok_or_else(WorkflowError::not_found)?;
     if link_closed(&r) {
@@ -308,7 +313,7 @@ fn verified_session(r: &Recipient, session: Option<&str>) -> bool {
     }
 }
 
-fn require_session(r: &Recipient, session: Option<&str>) -> WorkflowResult<()> {
+pub(super) fn require_session(r: &Recipient, session: Option<&str>) -> WorkflowResult<()> {
     if verified_session(r, session) {
         Ok(())
     } else {
@@ -325,7 +330,7 @@ fn origin_for(r: &Recipient, origin: &Origin) -> Origin {
     }
 }
 
-fn record(
+pub(super) fn record(
     conn: &mut AnyConnection,
     r: &Recipient,
     origin: &Origin,
@@ -415,10 +420,15 @@ pub fn view(
         expires_at: r.link_expires_at.map(crate::clock::rfc3339),
         period_start: c.period_start.clone().filter(|_| verified),
         period_end: c.period_end.clone().filter(|_| verified),
+        sms_required: r.sms_phone.is_some(),
+        sms_verified: verified && r.sms_verified_at.is_some(),
+        phone_hint: super::sms_verification::phone(&r)
+            .filter(|_| verified)
+            .map(|p| p.masked()),
     })
 }
 
-fn random_code() -> u32 {
+pub(super) fn random_code() -> u32 {
     let mut b = [0u8; 4];
     getrandom::fill(&mut b).expect("the OS random source is available");
     u32::from_le_bytes(b) % 1_000_000
@@ -426,6 +436,40 @@ fn random_code() -> u32 {
 
 fn code_digest(r: &Recipient, code: &str) -> String {
     tokens::digest(&format!("{}:{code}", r.id))
+}
+
+/// Refuses a fresh code while the link is locked, or when the pending one (expiring at
+/// `expires_at`) was sent less than a minute ago.
+pub(super) fn may_send_code(
+    r: &Recipient,
+    expires_at: Option<i64>,
+    now: i64,
+) -> Result<(), ProblemCode> {
+    if r.locked_until.is_some_and(|l| l > now) {
+        return Err(ProblemCode::SigningLocked);
+    }
+    if expires_at.is_some_and(|e| e - CODE_MINUTES * 60_000 + 60_000 > now) {
+        return Err(ProblemCode::SigningCodeTooSoon);
+    }
+    Ok(())
+}
+
+/// Compares the digest of a given code with the pending code `(hash, expires_at)` in constant
+/// time: `Ok(match)`, or `Err(Some(signing_locked))` while locked, `Err(None)` when no code is
+/// pending or it expired.
+pub(super) fn check_code(
+    r: &Recipient,
+    pending: (Option<&str>, Option<i64>),
+    given_digest: &str,
+    now: i64,
+) -> Result<bool, Option<ProblemCode>> {
+    if r.locked_until.is_some_and(|l| l > now) {
+        return Err(Some(ProblemCode::SigningLocked));
+    }
+    match pending {
+        (Some(hash), Some(exp)) if exp >= now => Ok(tokens::constant_time_eq(given_digest, hash)),
+        _ => Err(None),
+    }
 }
 
 /// `POST /signing/{token}/code`: mails a fresh one-time code.
@@ -436,15 +480,7 @@ pub fn send_code(conn: &mut AnyConnection, token: &str, origin: &Origin) -> Work
         let mut r = recipients::find_by_link_token(conn, &tokens::digest(token))?
             .ok_or_else(WorkflowError::not_found)?;
         let now = Millis::now().0;
-        if r.locked_until.is_some_and(|l| l > now) {
-            return Err(ProblemCode::SigningLocked.into());
-        }
-        // One code a minute at most.
-        if r.otp_expires_at
-            .is_some_and(|e| e - CODE_MINUTES * 60_000 + 60_000 > now)
-        {
-            return Err(ProblemCode::SigningCodeTooSoon.into());
-        }
+        may_send_code(&r, r.otp_expires_at, now)?;
         let code = format!("{:06}", random_code());
         r.otp_hash = Some(code_digest(&r, &code));
         r.otp_expires_at = Some(now + CODE_MINUTES * 60_000);
@@ -493,16 +529,11 @@ pub fn verify(
         let mut r = recipients::find_by_link_token(conn, &tokens::digest(token))?
             .ok_or_else(WorkflowError::not_found)?;
         let now = Millis::now().0;
-        if r.locked_until.is_some_and(|l| l > now) {
-            return Ok(Err(ProblemCode::SigningLocked));
-        }
-        let (Some(hash), Some(exp)) = (&r.otp_hash, r.otp_expires_at) else {
-            return Ok(Err(ProblemCode::SigningCodeExpired));
+        let pending = (r.otp_hash.as_deref(), r.otp_expires_at);
+        let code_ok = match check_code(&r, pending, &code_digest(&r, code.trim()), now) {
+            Ok(ok) => ok,
+            Err(refused) => return Ok(Err(refused.unwrap_or(ProblemCode::SigningCodeExpired))),
         };
-        if exp < now {
-            return Ok(Err(ProblemCode::SigningCodeExpired));
-        }
-        let code_ok = tokens::constant_time_eq(&code_digest(&r, code.trim()), hash);
         if !(code_ok && access_ok) {
             let outcome = count_code_failure(conn, links, &mut r, now)?;
             record(
@@ -534,6 +565,8 @@ pub fn verify(
         r.otp_failures = 0;
         r.verified_at = Some(now);
         r.viewed_at.get_or_insert(now);
+        // A new session confirms the SMS code anew.
+        r.sms_verified_at = None;
         r.session_token_hash = Some(tokens::digest(&session));
         r.session_expires_at = Some(now + SESSION_MINUTES * 60_000);
         r.updated_at = now;
@@ -559,7 +592,7 @@ fn link_closed(r: &Recipient) -> bool {
 /// Counts a wrong code on `r` (saved): every [`MAX_CODE_FAILURES`] lock the link for the next
 /// of [`LOCK_MINUTES`]; after the last, the link is closed and the contract's creator mailed.
 /// Returns the answer for the recipient.
-fn count_code_failure(
+pub(super) fn count_code_failure(
     conn: &mut AnyConnection,
     links: &Links,
     r: &mut Recipient,
@@ -574,6 +607,7 @@ fn count_code_failure(
     r.otp_failures = 0;
     r.otp_hash = None;
     r.otp_expires_at = None;
+    super::sms_verification::forget_code(r);
     let round = usize::try_from(r.code_locks).unwrap_or(usize::MAX);
     r.code_locks += 1;
     if let Some(minutes) = LOCK_MINUTES.get(round) {
@@ -602,13 +636,18 @@ fn count_code_failure(
     Ok(ProblemCode::SigningLinkClosed)
 }
 
-/// How the recipient was identified, in Japanese (recorded in the signature and certificate).
+/// How the recipient was identified, in Japanese (recorded in the signature and certificate):
+/// the mailbox, the mobile phone (masked, `090-****-5678`) when SMS verification was required,
+/// and the access code when one was set.
 pub fn verification_method(r: &Recipient) -> String {
-    if r.access_code_hash.is_some() {
-        "メールアドレス確認（ワンタイムパスワード）およびアクセスコード".into()
-    } else {
-        "メールアドレス確認（ワンタイムパスワード）".into()
+    let mut method = String::from("メールアドレス確認（ワンタイムパスワード）");
+    if let Some(phone) = super::sms_verification::phone(r) {
+        method.push_str(&format!("、SMS認証（{}）", phone.masked()));
     }
+    if r.access_code_hash.is_some() {
+        method.push_str("およびアクセスコード");
+    }
+    method
 }
 
 /// A file for a confirmed recipient, saved or shown in the page (`purpose`).
@@ -688,6 +727,10 @@ fn answerable(
     require_session(&r, session)?;
     if c.state != ContractState::Sent {
         return Err(ProblemCode::ContractStateConflict.into());
+    }
+    // With SMS verification every answer needs the SMS code too (the session's, see `verify`).
+    if r.sms_phone.is_some() && r.sms_verified_at.is_none() {
+        return Err(ProblemCode::SmsVerificationRequired.into());
     }
     Ok((r, c))
 }
@@ -873,10 +916,27 @@ pub fn forward(
         "organization_name",
         crate::workflow::error::optional(req.organization_name.as_deref(), PlainName::parse),
     );
+    let phone = e.check(
+        "mobile_phone",
+        crate::workflow::error::optional(req.mobile_phone.as_deref(), MobilePhone::parse),
+    );
     e.finish()?;
     let (r0, c0) = answerable(conn, token, session)?;
     if !c0.allow_forwarding {
         return Err(ProblemCode::ForwardingNotAllowed.into());
+    }
+    // The city's SMS requirement goes with the request, never the forwarder's number: the
+    // forwarder (confirmed by SMS themselves) names the colleague's mobile number.
+    let phone = phone.flatten();
+    match (&r0.sms_phone, &phone) {
+        (Some(_), None) => {
+            return Err(WorkflowError::field(
+                "mobile_phone",
+                ValidationError::Required,
+            ));
+        }
+        (None, Some(_)) => return Err(ProblemCode::SmsNotRequired.into()),
+        _ => {}
     }
     db::tenant_transaction(conn, &r0.tenant_id, |conn| {
         let (mut r, c) = answerable(conn, token, session)?;
@@ -905,6 +965,7 @@ pub fn forward(
         recipients::save(conn, &r)?;
         let mut colleague = Recipient {
             forwarded_from: Some(r.id.clone()),
+            sms_phone: phone.as_ref().map(|p| p.e164().to_owned()),
             ..Recipient::waiting(
                 &r.tenant_id,
                 &r.contract_id,
@@ -932,7 +993,8 @@ pub fn forward(
             origin,
             AuditAction::RecipientForwarded,
             Outcome::Success,
-            json!({ "recipient_id": r.id, "to_recipient_id": colleague.id, "to_name": colleague.name, "to_email": colleague.email, "access_code_carried_over": colleague.access_code_hash.is_some(), "forwards_before": forwards }),
+            json!({ "recipient_id": r.id, "to_recipient_id": colleague.id, "to_name": colleague.name, "to_email": colleague.email, "access_code_carried_over": colleague.access_code_hash.is_some(), "forwards_before": forwards,
+                    "sms_phone_given_by_forwarder": phone.as_ref().map(MobilePhone::masked) }),
         )?;
         notify(
             conn,

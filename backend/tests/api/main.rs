@@ -43,3 +43,5 @@ mod templates;
 mod delivery;
 // Observability: request IDs in problems, liveness and readiness.
 mod observability;
+// SMS verification of counterparties (SMS認証).
+mod sms;

@@ -168,21 +168,11 @@ impl WebhookReceiver {
 
     /// Starts it and waits until it accepts connections.
     pub fn start(&mut self) {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/webhook_receiver.py");
-        let mut child = Command::new("python3")
-            .arg(script)
-            .arg(self.port.to_string())
-            .arg(&self.dir)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start the webhook receiver (python3)");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert_eq!(line.trim(), "ready", "the webhook receiver did not start");
-        self.child = Some(child);
+        self.child = Some(start_python_peer(
+            "webhook_receiver.py",
+            self.port,
+            &self.dir,
+        ));
     }
 
     /// Kills it (nothing listens on its port until [`WebhookReceiver::start`]).
@@ -209,12 +199,7 @@ impl WebhookReceiver {
     }
 
     fn lines(&self, name: &str) -> Vec<serde_json::Value> {
-        std::fs::read_to_string(self.dir.join(name))
-            .unwrap_or_default()
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect()
+        json_lines(&self.dir.join(name))
     }
 
     /// Every request received: `event_id`, `signature`, `body`, `verdict`.
@@ -231,5 +216,129 @@ impl WebhookReceiver {
 impl Drop for WebhookReceiver {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+/// Starts `tests/<script>` (Python's standard library only) with `PORT DIR` and waits for its
+/// "ready" line: the HTTP peers the tests talk to (webhook receiver, SMS gateway).
+fn start_python_peer(script: &str, port: u16, dir: &Path) -> Child {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join(script);
+    let mut child = Command::new("python3")
+        .arg(path)
+        .arg(port.to_string())
+        .arg(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("start {script} (python3): {e}"));
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line.trim(), "ready", "{script} did not start");
+    child
+}
+
+fn json_lines(path: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+// SMS verification of counterparties (SMS認証).
+/// `tests/sms_provider.py` on a free port: an SMS gateway taking the key in `dir/key`,
+/// recording every request into `dir/received.jsonl`, failing on demand; killed on drop.
+pub struct SmsGateway {
+    child: Option<Child>,
+    /// The port it listens on (127.0.0.1).
+    pub port: u16,
+    /// Where it records.
+    pub dir: PathBuf,
+}
+
+impl SmsGateway {
+    /// The bearer key the tests configure.
+    pub const KEY: &'static str = "sms-test-key-0123456789";
+
+    /// A gateway on a free port accepting [`SmsGateway::KEY`], started, recording into a
+    /// directory of its own (removed on drop unless `TACHIAI_TEST_KEEP` is set).
+    pub fn start() -> SmsGateway {
+        let dir = &std::env::temp_dir().join(format!("tachiai-sms-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(dir).unwrap();
+        std::fs::write(dir.join("key"), SmsGateway::KEY).unwrap();
+        let mut g = SmsGateway {
+            child: None,
+            port: free_port(),
+            dir: dir.to_owned(),
+        };
+        g.restart();
+        g
+    }
+
+    /// Its URL.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/v1/messages", self.port)
+    }
+
+    /// Starts it again on the same port (after [`SmsGateway::stop`]).
+    pub fn restart(&mut self) {
+        self.child = Some(start_python_peer("sms_provider.py", self.port, &self.dir));
+    }
+
+    /// Kills it: nothing listens on its port (a provider that is down).
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Answer the next `count` requests with `status` (`None`: every request).
+    pub fn fail(&self, count: Option<u32>, status: u16) {
+        let n = count.map_or("*".to_owned(), |c| c.to_string());
+        std::fs::write(self.dir.join("fail"), format!("{n} {status}")).unwrap();
+    }
+
+    /// Answer normally again.
+    pub fn heal(&self) {
+        let _ = std::fs::remove_file(self.dir.join("fail"));
+    }
+
+    /// Every request received: `path`, `authorization`, `body` ({to, body}), `status`.
+    pub fn received(&self) -> Vec<serde_json::Value> {
+        json_lines(&self.dir.join("received.jsonl"))
+    }
+
+    /// The 6-digit code in the newest message accepted for `to` (E.164).
+    pub fn newest_code(&self, to: &str) -> String {
+        let text = self
+            .received()
+            .into_iter()
+            .rev()
+            .find(|r| r["status"] == 200 && r["body"]["to"] == to)
+            .unwrap_or_else(|| panic!("no SMS accepted for {to}"))["body"]["body"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let digits: Vec<char> = text.chars().collect();
+        digits
+            .windows(6)
+            .find(|w| w.iter().all(char::is_ascii_digit))
+            .map(|w| w.iter().collect())
+            .unwrap_or_else(|| panic!("no code in {text}"))
+    }
+}
+
+impl Drop for SmsGateway {
+    fn drop(&mut self) {
+        self.stop();
+        if std::env::var_os("TACHIAI_TEST_KEEP").is_none() {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
     }
 }

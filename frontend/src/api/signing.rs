@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use shared::dto::{
     SigningAgreeRequest, SigningDeclineRequest, SigningForwardRequest, SigningSessionView,
-    SigningVerifyRequest, SigningView,
+    SigningSmsVerifyRequest, SigningVerifyRequest, SigningView,
 };
 use shared::problem::Problem;
 use uuid::Uuid;
@@ -111,4 +111,24 @@ pub async fn document_bytes(token: &str, session: &str, doc: Uuid) -> Result<Vec
 /// is simply no banner).
 pub async fn notices(token: &str) -> Result<shared::dto::NoticeBannersView, Problem> {
     json::<_, ()>(Method::GET, &path(token, "/notices"), None, None).await
+}
+
+/// `POST /signing/{token}/sms/code`: sends a one-time code by SMS (SMS認証).
+pub async fn send_sms_code(token: &str, session: &str) -> Result<(), Problem> {
+    call::<()>(Method::POST, &path(token, "/sms/code"), None, Some(session))
+        .await
+        .map(|_| ())
+}
+
+/// `POST /signing/{token}/sms/verify`.
+pub async fn verify_sms(token: &str, session: &str, code: String) -> Result<(), Problem> {
+    let req = SigningSmsVerifyRequest { code };
+    call(
+        Method::POST,
+        &path(token, "/sms/verify"),
+        Some(&req),
+        Some(session),
+    )
+    .await
+    .map(|_| ())
 }

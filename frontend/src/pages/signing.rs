@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use shared::contract::{ContractState, RecipientState};
 use shared::dto::{DocumentView, SigningForwardRequest, SigningVerifyRequest, SigningView};
 use shared::problem::Problem;
-use shared::validate::{EmailAddress, Name, OtpCode};
+use shared::validate::{EmailAddress, MobilePhone, Name, OtpCode};
 
 use crate::api;
 use crate::components::contract::role_label;
@@ -154,37 +154,9 @@ fn CodeStep(
             <p>{i.tr(K::SignCodeLead)}</p>
             <p class="sub">{view.email_hint.clone()}</p>
             {answered.then(|| view! { <AnsweredNote state=view.state /> })}
-            <button
-                type="button"
-                class=move || if sent.get() { "btn btn-block" } else { "btn btn-primary btn-block" }
-                disabled=move || send_code.pending().get()
-                on:click=move |_| {
-                    send_code.dispatch(());
-                }
-            >
-                {move || if sent.get() { i.t(K::SignResendCode) } else { i.t(K::SignSendCode) }}
-            </button>
-            <Show when=move || sent.get()>
-                <div class="alert alert-success" role="status">{i.tr(K::SignCodeSent)}</div>
-            </Show>
+            <SendCode action=send_code sent=sent labels=(K::SignSendCode, K::SignResendCode, K::SignCodeSent) />
             <form class="form sign-code" on:submit=submit novalidate>
-                <div class="field">
-                    <label for="sign-code">{i.tr(K::SignCode)}</label>
-                    <input
-                        id="sign-code"
-                        class="code-input"
-                        type="text"
-                        inputmode="numeric"
-                        autocomplete="one-time-code"
-                        maxlength="6"
-                        aria-invalid=move || code_error.get().to_string()
-                        aria-describedby="sign-code-error"
-                        bind:value=code
-                    />
-                    <p class="field-error" id="sign-code-error">
-                        {move || code_error.get().then(|| i.invalid(shared::validate::ValidationError::InvalidCode))}
-                    </p>
-                </div>
+                <CodeField id="sign-code" label=K::SignCode code=code invalid=code_error />
                 {access_required
                     .then(|| {
                         view! {
@@ -201,6 +173,64 @@ fn CodeStep(
             </form>
             {move || problem.get().map(|p| view! { <div class="alert alert-error" role="alert">{i.problem(&p)}</div> })}
         </section>
+    }
+}
+
+/// The button that sends a code (then offers to send it again) and the note that it was sent;
+/// `labels`: send, send again, sent.
+#[component]
+fn SendCode(
+    action: Action<(), Result<(), Problem>>,
+    sent: RwSignal<bool>,
+    labels: (K, K, K),
+) -> impl IntoView {
+    let i = use_i18n();
+    let (send, again, done) = labels;
+    view! {
+        <button
+            type="button"
+            class=move || if sent.get() { "btn btn-block" } else { "btn btn-primary btn-block" }
+            disabled=move || action.pending().get()
+            on:click=move |_| {
+                action.dispatch(());
+            }
+        >
+            {move || if sent.get() { i.t(again) } else { i.t(send) }}
+        </button>
+        <Show when=move || sent.get()>
+            <div class="alert alert-success" role="status">{i.tr(done)}</div>
+        </Show>
+    }
+}
+
+/// A 6-digit code field (mailed or SMS) with its error.
+#[component]
+fn CodeField(
+    id: &'static str,
+    label: K,
+    code: RwSignal<String>,
+    invalid: RwSignal<bool>,
+) -> impl IntoView {
+    let i = use_i18n();
+    let error_id = format!("{id}-error");
+    view! {
+        <div class="field">
+            <label for=id>{i.tr(label)}</label>
+            <input
+                id=id
+                class="code-input"
+                type="text"
+                inputmode="numeric"
+                autocomplete="one-time-code"
+                maxlength="6"
+                aria-invalid=move || invalid.get().to_string()
+                aria-describedby=error_id.clone()
+                bind:value=code
+            />
+            <p class="field-error" id=error_id>
+                {move || invalid.get().then(|| i.invalid(shared::validate::ValidationError::InvalidCode))}
+            </p>
+        </div>
     }
 }
 
@@ -297,7 +327,10 @@ fn Contract(
             <p class="hint">{i.tr(K::SignViewerNote)}</p>
             <ul class="doc-list" role="list">{docs}</ul>
         </section>
-        {can_answer.then(|| view! { <Answer token=token.clone() session=session.clone() reload=reload handed_over=handed_over allow_forwarding=v.allow_forwarding access_code_required=v.access_code_required /> })}
+        {(can_answer && v.sms_required && !v.sms_verified).then(|| view! {
+            <SmsStep token=token.clone() session=session.clone() reload=reload phone_hint=v.phone_hint.clone().unwrap_or_default() />
+        })}
+        {(can_answer && (!v.sms_required || v.sms_verified)).then(|| view! { <Answer token=token.clone() session=session.clone() reload=reload handed_over=handed_over allow_forwarding=v.allow_forwarding access_code_required=v.access_code_required sms_required=v.sms_required /> })}
     }
 }
 
@@ -388,6 +421,69 @@ fn Document(doc: DocumentView, token: String, session: String, first: bool) -> i
     }
 }
 
+/// SMS認証: before answering, a code sent by SMS to the number the sender gave (shown masked).
+#[component]
+fn SmsStep(
+    token: String,
+    session: String,
+    reload: RwSignal<u32>,
+    phone_hint: String,
+) -> impl IntoView {
+    let i = use_i18n();
+    let code = RwSignal::new(String::new());
+    let sent = RwSignal::new(false);
+    let problem = RwSignal::new(None::<Problem>);
+    let code_error = RwSignal::new(false);
+    let (t, s) = (token.clone(), session.clone());
+    let send = Action::new_local(move |_: &()| {
+        let (t, s) = (t.clone(), s.clone());
+        async move { api::signing::send_sms_code(&t, &s).await }
+    });
+    Effect::new(move || match send.value().get() {
+        Some(Ok(())) => {
+            problem.set(None);
+            sent.set(true);
+        }
+        Some(Err(p)) => problem.set(Some(p)),
+        None => {}
+    });
+    let verify = Action::new_local(move |c: &String| {
+        let (t, s, c) = (token.clone(), session.clone(), c.clone());
+        async move { api::signing::verify_sms(&t, &s, c).await }
+    });
+    Effect::new(move || match verify.value().get() {
+        Some(Ok(())) => reload.update(|n| *n += 1),
+        Some(Err(p)) => problem.set(Some(p)),
+        None => {}
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        problem.set(None);
+        match OtpCode::parse(&code.get_untracked()) {
+            Err(_) => code_error.set(true),
+            Ok(_) => {
+                code_error.set(false);
+                verify.dispatch(code.get_untracked().trim().to_owned());
+            }
+        }
+    };
+    view! {
+        <section class="card sign-card" aria-labelledby="sign-sms-title">
+            <h2 id="sign-sms-title">{i.tr(K::SignSmsTitle)}</h2>
+            <p>{i.tr(K::SignSmsLead)}</p>
+            <p class="sub mono">{phone_hint}</p>
+            <SendCode action=send sent=sent labels=(K::SignSmsSend, K::SignSmsResend, K::SignSmsSent) />
+            <form class="form sign-code" on:submit=submit novalidate>
+                <CodeField id="sign-sms-code" label=K::SignSmsCode code=code invalid=code_error />
+                <button type="submit" class="btn btn-primary btn-block" disabled=move || verify.pending().get()>
+                    {i.tr(K::SignSmsVerify)}
+                </button>
+            </form>
+            {move || problem.get().map(|p| view! { <div class="alert alert-error" role="alert">{i.problem(&p)}</div> })}
+        </section>
+    }
+}
+
 /// 合意 / 合意しない / 転送.
 #[component]
 fn Answer(
@@ -397,8 +493,11 @@ fn Answer(
     handed_over: RwSignal<bool>,
     allow_forwarding: bool,
     access_code_required: bool,
+    /// The colleague must be given a mobile number of their own (SMS認証).
+    sms_required: bool,
 ) -> impl IntoView {
     let i = use_i18n();
+    let fwd_phone = RwSignal::new(String::new());
     let consent = RwSignal::new(false);
     let panel = RwSignal::new(None::<&'static str>);
     let reason = RwSignal::new(String::new());
@@ -461,11 +560,17 @@ fn Answer(
     let forward = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         problem.set(None);
+        let phone = if sms_required {
+            MobilePhone::parse(&fwd_phone.get_untracked()).map(|p| Some(p.domestic()))
+        } else {
+            Ok(None)
+        };
         match (
             Name::parse(&fwd_name.get_untracked()),
             EmailAddress::parse(&fwd_email.get_untracked()),
+            phone,
         ) {
-            (Ok(n), Ok(e)) => {
+            (Ok(n), Ok(e), Ok(mobile_phone)) => {
                 local_error.set(None);
                 let org = fwd_org.get_untracked();
                 forwarding.set(true);
@@ -473,8 +578,10 @@ fn Answer(
                     name: n.into_inner(),
                     email: e.as_str().to_owned(),
                     organization_name: (!org.trim().is_empty()).then(|| org.trim().to_owned()),
+                    mobile_phone,
                 }));
             }
+            (Ok(_), Ok(_), Err(_)) => local_error.set(Some("forward-phone")),
             _ => local_error.set(Some("forward")),
         }
     };
@@ -551,8 +658,16 @@ fn Answer(
                                         <label for="fwd-org">{i.tr(K::OrganizationName)}<span class="opt">{i.tr(K::Optional)}</span></label>
                                         <input id="fwd-org" type="text" autocomplete="organization" bind:value=fwd_org />
                                     </div>
+                                    {sms_required.then(|| view! {
+                                        <div class="field">
+                                            <label for="fwd-phone">{i.tr(K::SignForwardPhone)}</label>
+                                            <p class="hint" id="fwd-phone-hint">{i.tr(K::SignForwardPhoneHint)}</p>
+                                            <input id="fwd-phone" type="tel" autocomplete="tel" inputmode="tel" aria-describedby="fwd-phone-hint" bind:value=fwd_phone />
+                                        </div>
+                                    })}
                                     <p class="field-error">
                                         {move || (local_error.get() == Some("forward")).then(|| i.invalid(shared::validate::ValidationError::InvalidEmail))}
+                                        {move || (local_error.get() == Some("forward-phone")).then(|| i.invalid(shared::validate::ValidationError::InvalidMobilePhone))}
                                     </p>
                                     <button type="submit" class="btn btn-primary btn-block" disabled=busy>{i.tr(K::SignForwardSubmit)}</button>
                                 </form>

@@ -61,7 +61,7 @@ pub use settings::{
 };
 pub use signing::{
     SigningAgreeRequest, SigningDeclineRequest, SigningForwardRequest, SigningSessionView,
-    SigningVerifyRequest, SigningView,
+    SigningSmsVerifyRequest, SigningVerifyRequest, SigningView,
 };
 pub use users::{CreateUserRequest, UpdateUserRequest, UserCredentialView, UserView};
 pub use verification::{DerivationEvidence, DerivedFromView, SignatureLoss};

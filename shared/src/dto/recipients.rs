@@ -21,6 +21,11 @@ pub struct RecipientRequest {
     /// (codes are stored hashed, so the app cannot send them back).
     #[serde(default)]
     pub keep_access_code: bool,
+    /// 携帯電話番号（SMS認証）: when given, the recipient must also confirm a one-time code
+    /// sent to this Japanese mobile number by SMS before answering (070/080/090 and 8 digits;
+    /// hyphens, spaces, full-width digits and `+81` are accepted). Needs an SMS provider.
+    #[serde(default)]
+    pub mobile_phone: Option<String>,
 }
 
 /// `PUT /api/v1/contracts/{id}/recipients`: the whole list, in order.
@@ -62,4 +67,7 @@ pub struct RecipientView {
     pub declined_at: Option<String>,
     /// 却下理由.
     pub decline_reason: Option<String>,
+    /// 携帯電話番号（SMS認証）, `090-1234-5678`, when SMS verification is required.
+    #[serde(default)]
+    pub mobile_phone: Option<String>,
 }

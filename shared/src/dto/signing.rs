@@ -45,6 +45,15 @@ pub struct SigningView {
     /// 契約期間 to (YYYY-MM-DD).
     #[serde(default)]
     pub period_end: Option<String>,
+    /// The sender asked for SMS verification too: answering needs the code sent by SMS.
+    #[serde(default)]
+    pub sms_required: bool,
+    /// This session has confirmed the SMS code.
+    #[serde(default)]
+    pub sms_verified: bool,
+    /// The mobile number, masked (`090-****-5678`); only once the e-mailed code is confirmed.
+    #[serde(default)]
+    pub phone_hint: Option<String>,
 }
 
 /// `POST /api/v1/signing/{token}/verify`.
@@ -99,4 +108,18 @@ pub struct SigningForwardRequest {
     /// 組織名 (default: the forwarding recipient's).
     #[serde(default)]
     pub organization_name: Option<String>,
+    /// 携帯電話番号 of the colleague: required when this request has SMS verification (the
+    /// forwarder, confirmed by SMS, names the number the colleague's codes go to); refused
+    /// (`sms_not_required`) otherwise.
+    #[serde(default)]
+    pub mobile_phone: Option<String>,
+}
+
+/// `POST /api/v1/signing/{token}/sms/verify`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SigningSmsVerifyRequest {
+    /// The 6-digit code from the SMS.
+    pub code: String,
 }

@@ -379,16 +379,20 @@ fn insert_parts(
     for r in &parts.recipients {
         recipients::insert(
             conn,
-            &Recipient::waiting(
-                &actor.tenant_id,
-                contract_id,
-                r.position,
-                r.organization_name.clone(),
-                r.name.clone(),
-                r.email.clone(),
-                r.access_code_hash.clone(),
-                now,
-            ),
+            &Recipient {
+                // The copy asks the same person the same way, SMS included.
+                sms_phone: r.sms_phone.clone(),
+                ..Recipient::waiting(
+                    &actor.tenant_id,
+                    contract_id,
+                    r.position,
+                    r.organization_name.clone(),
+                    r.name.clone(),
+                    r.email.clone(),
+                    r.access_code_hash.clone(),
+                    now,
+                )
+            },
         )?;
     }
     let steps: Vec<ApprovalStep> = parts

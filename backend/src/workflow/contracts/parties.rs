@@ -5,7 +5,8 @@ use shared::access::Permission;
 use shared::audit::AuditAction;
 use shared::contract::ContractEvent;
 use shared::dto::{ApprovalRouteRequest, ContractView, RecipientsRequest};
-use shared::validate::{EmailAddress, Name, ValidationError};
+use shared::problem::ProblemCode;
+use shared::validate::{EmailAddress, MobilePhone, Name, ValidationError};
 
 use super::view::get;
 use super::{approver_ids, transition};
@@ -16,22 +17,25 @@ use crate::db::models::{ApprovalStep, Recipient};
 use crate::db::queries::{approvals, departments, recipients, users};
 use crate::workflow::actor::Actor;
 use crate::workflow::approval_routes;
-use crate::workflow::error::{FieldErrors, WorkflowResult};
+use crate::workflow::error::{FieldErrors, WorkflowResult, optional};
 use crate::workflow::views::uuid;
 
-/// `PUT /contracts/{id}/recipients`.
+/// `PUT /contracts/{id}/recipients`. A mobile number (SMS認証) needs an SMS provider
+/// (`sms_available`), else the request is refused with `sms_not_configured`.
 #[tracing::instrument(skip_all, fields(tenant_id = %actor.tenant_id, actor_id = %actor.user_id, contract_id = %id))]
 pub fn set_recipients(
     conn: &mut AnyConnection,
     actor: &Actor,
     id: &str,
     req: &RecipientsRequest,
+    sms_available: bool,
 ) -> WorkflowResult<ContractView> {
     let mut e = FieldErrors::default();
     if req.recipients.len() > 20 {
         e.push("recipients", ValidationError::TooLong);
     }
     let mut checked = Vec::new();
+    let mut phones = Vec::new();
     for (i, r) in req.recipients.iter().enumerate() {
         let (org, name, email) =
             check_recipient(&mut e, i, &r.organization_name, &r.name, &r.email);
@@ -43,9 +47,19 @@ pub fn set_recipients(
         if let Some(Err(err)) = code.map(shared::validate::check_access_code) {
             e.push(&format!("recipients[{i}].access_code"), err);
         }
+        let phone = e
+            .check(
+                &format!("recipients[{i}].mobile_phone"),
+                optional(r.mobile_phone.as_deref(), MobilePhone::parse),
+            )
+            .flatten();
+        phones.push(phone.map(|p| p.e164().to_owned()));
         checked.push((org, name, email, code.map(str::to_owned)));
     }
     e.finish()?;
+    if !sms_available && phones.iter().any(Option::is_some) {
+        return Err(ProblemCode::SmsNotConfigured.into());
+    }
     let existing = recipients::list_for_contract(conn, TenantId(&actor.tenant_id), ContractId(id))?;
     let mut hashed: Vec<Option<String>> = Vec::new();
     for ((_, _, email, code), req) in checked.iter().zip(&req.recipients) {
@@ -70,19 +84,23 @@ pub fn set_recipients(
             let rows: Vec<Recipient> = checked
                 .into_iter()
                 .zip(hashed)
+                .zip(phones)
                 .enumerate()
-                .map(|(i, ((org, name, email, _), hash))| {
-                    Recipient::waiting(
-                        &actor.tenant_id,
-                        id,
-                        i32::try_from(i + 1).unwrap_or(i32::MAX),
-                        org.map(Name::into_inner).unwrap_or_default(),
-                        name.map(Name::into_inner).unwrap_or_default(),
-                        email.map(|e| e.as_str().to_owned()).unwrap_or_default(),
-                        hash,
-                        now,
-                    )
-                })
+                .map(
+                    |(i, (((org, name, email, _), hash), sms_phone))| Recipient {
+                        sms_phone,
+                        ..Recipient::waiting(
+                            &actor.tenant_id,
+                            id,
+                            i32::try_from(i + 1).unwrap_or(i32::MAX),
+                            org.map(Name::into_inner).unwrap_or_default(),
+                            name.map(Name::into_inner).unwrap_or_default(),
+                            email.map(|e| e.as_str().to_owned()).unwrap_or_default(),
+                            hash,
+                            now,
+                        )
+                    },
+                )
                 .collect();
             recipients::replace(conn, TenantId(&actor.tenant_id), ContractId(id), &rows)?;
             l.recipients = rows;
@@ -92,7 +110,8 @@ pub fn set_recipients(
             Some(("contract", id)),
             json!({
                 "fields": "recipients",
-                "recipients": l.recipients.iter().map(|r| json!({"name": r.name, "email": r.email, "organization": r.organization_name})).collect::<Vec<_>>(),
+                "recipients": l.recipients.iter().map(|r| json!({"name": r.name, "email": r.email, "organization": r.organization_name,
+                    "sms": crate::workflow::sms_verification::phone(r).map(|p| p.masked())})).collect::<Vec<_>>(),
             }),
         )
         },

@@ -52,6 +52,7 @@ fn recipient_view(r: &Recipient) -> RecipientView {
         agreed_at: r.agreed_at.map(rfc3339),
         declined_at: r.declined_at.map(rfc3339),
         decline_reason: r.decline_reason.clone(),
+        mobile_phone: crate::workflow::sms_verification::phone(r).map(|p| p.domestic()),
     }
 }
 

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use shared::contract::ContractState;
 use shared::dto::{ContractView, RecipientRequest, RecipientsRequest};
 use shared::problem::Problem;
-use shared::validate::{EmailAddress, Name, ValidationError};
+use shared::validate::{EmailAddress, MobilePhone, Name, ValidationError};
 use wasm_bindgen::JsCast;
 
 use super::opt;
@@ -22,6 +22,8 @@ struct RecipientRow {
     email: RwSignal<String>,
     access: RwSignal<String>,
     had_access_code: bool,
+    /// 携帯電話番号（SMS認証）, empty for none.
+    phone: RwSignal<String>,
 }
 
 impl RecipientRow {
@@ -33,6 +35,7 @@ impl RecipientRow {
             email: RwSignal::new(email.to_owned()),
             access: RwSignal::new(String::new()),
             had_access_code,
+            phone: RwSignal::new(String::new()),
         }
     }
 }
@@ -48,7 +51,12 @@ pub(super) fn RecipientsEditor(contract: ContractView) -> impl IntoView {
             .recipients
             .iter()
             .filter(|r| r.forwarded_from.is_none())
-            .map(|r| RecipientRow::new(&r.organization_name, &r.name, &r.email, r.has_access_code))
+            .map(|r| {
+                let row =
+                    RecipientRow::new(&r.organization_name, &r.name, &r.email, r.has_access_code);
+                row.phone.set(r.mobile_phone.clone().unwrap_or_default());
+                row
+            })
             .collect::<Vec<_>>(),
     );
     let counterparty = contract.counterparty_name.clone();
@@ -95,6 +103,13 @@ pub(super) fn RecipientsEditor(contract: ContractView) -> impl IntoView {
             {
                 errors.push((format!("recipients[{n}].access_code"), e));
             }
+            let phone = r.phone.get_untracked().trim().to_owned();
+            if let Err(e) = Some(phone.as_str())
+                .filter(|p| !p.is_empty())
+                .map_or(Ok(()), |p| MobilePhone::parse(p).map(|_| ()))
+            {
+                errors.push((format!("recipients[{n}].mobile_phone"), e));
+            }
             out.push(RecipientRequest {
                 organization_name,
                 name,
@@ -102,6 +117,7 @@ pub(super) fn RecipientsEditor(contract: ContractView) -> impl IntoView {
                 access_code: opt(access),
                 // A code set earlier stays unless a new one is typed (the server has it hashed).
                 keep_access_code: true,
+                mobile_phone: opt(phone),
             });
         }
         if !errors.is_empty() {
@@ -132,6 +148,7 @@ pub(super) fn RecipientsEditor(contract: ContractView) -> impl IntoView {
                         r.name.track();
                         r.email.track();
                         r.access.track();
+                        r.phone.track();
                     })
                 })
             },
@@ -208,6 +225,7 @@ pub(super) fn RecipientsEditor(contract: ContractView) -> impl IntoView {
                                             <RowInput id=pid("access") label=K::AccessCode value=row.access form=form list="recipients" field="access_code" index=index />
                                             {row.had_access_code.then(|| view! { <p class="hint">{i.tr(K::AccessCodeReenter)}</p> })}
                                         </div>
+                                        <RowInput id=pid("phone") label=K::MobilePhoneSms value=row.phone form=form list="recipients" field="mobile_phone" index=index kind="tel" />
                                     </div>
                                     <div class="row-buttons">
                                         <button type="button" class="btn btn-small" on:click=move |_| move_row(key, true)>{i.tr(K::MoveUp)}</button>
@@ -220,6 +238,7 @@ pub(super) fn RecipientsEditor(contract: ContractView) -> impl IntoView {
                     </For>
                 </ol>
                 <p class="hint">{i.tr(K::AccessCodeHint)}</p>
+                <p class="hint">{i.tr(K::MobilePhoneSmsHint)}</p>
                 <div class="row-tools">
                     <button type="button" class="btn" on:click=add_blank>{i.tr(K::RecipientAdd)}</button>
                     <div class="field">
