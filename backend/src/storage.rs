@@ -332,6 +332,26 @@ impl BlobStore {
             Backend::S3(s3) => s3.describe(),
         }
     }
+
+    /// Whether a file can be written, synced and removed where blobs are written, and (S3) the
+    /// bucket answers: the readiness check. A full or read-only disk, or an S3 service gone
+    /// away, fails here before an upload does.
+    pub fn check_writable(&self) -> Result<(), StorageError> {
+        let tmp_dir = self.temp_dir();
+        crate::private_fs::create_dir(&tmp_dir)?;
+        let probe = tmp_dir.join(format!("ready-{}", uuid::Uuid::new_v4()));
+        let written = (|| {
+            let mut file = create_locked(&probe)?;
+            file.write_all(b"ready")?;
+            file.sync_all()
+        })();
+        let removed = std::fs::remove_file(&probe);
+        written.and(removed)?;
+        match &self.backend {
+            Backend::Local(_) => Ok(()),
+            Backend::S3(s3) => s3.ping(),
+        }
+    }
 }
 
 /// The blobs of a local store: `ab/abcdef…` names only (not `tmp/`).
@@ -472,21 +492,6 @@ impl StorageError {
             Ok(storage) => storage,
             Err(e) => StorageError::Io(e),
         }
-    }
-
-    /// Whether a file can be written, synced and removed where blobs are written (the
-    /// readiness check): a full or read-only disk fails here before an upload does.
-    pub fn check_writable(&self) -> std::io::Result<()> {
-        let tmp_dir = self.root.join("tmp");
-        crate::private_fs::create_dir(&tmp_dir)?;
-        let probe = tmp_dir.join(format!("ready-{}", uuid::Uuid::new_v4()));
-        let written = (|| {
-            let mut file = create_locked(&probe)?;
-            file.write_all(b"ready")?;
-            file.sync_all()
-        })();
-        let removed = std::fs::remove_file(&probe);
-        written.and(removed)
     }
 }
 

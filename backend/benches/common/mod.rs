@@ -97,7 +97,7 @@ pub fn seed(db: &TestDb, data: &std::path::Path, cookie: &str, n: usize) -> Vec<
                             {"organization_name": COUNTERPARTIES[i % 10], "name": "山田 太郎", "email": format!("seed{i}@example.jp")},
                         ]}))
                         .unwrap();
-                        contracts::set_recipients(&mut conn, &actor, &id, &recipients).unwrap();
+                        contracts::set_recipients(&mut conn, &actor, &id, &recipients, false).unwrap();
                         mine.push(id);
                     }
                 })

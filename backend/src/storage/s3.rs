@@ -286,6 +286,26 @@ impl S3Store {
         }
     }
 
+    /// Whether the bucket answers (the readiness check; the start-up check names settings).
+    pub fn ping(&self) -> Result<(), StorageError> {
+        let url = self
+            .bucket
+            .head_bucket(Some(&self.credentials))
+            .sign(SIGNED_FOR);
+        let response = self
+            .agent
+            .head(url.as_str())
+            .call()
+            .map_err(|e| StorageError::Remote(format!("{} is not reachable: {e}", self.url)))?;
+        match response.status().as_u16() {
+            200..=299 => Ok(()),
+            status => Err(StorageError::Remote(format!(
+                "{} answered HTTP {status} to a check of the bucket",
+                self.url
+            ))),
+        }
+    }
+
     /// Where temporary files go.
     pub fn spool(&self) -> &Path {
         &self.spool

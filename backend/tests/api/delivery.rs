@@ -233,8 +233,10 @@ async fn downloads_are_byte_exact_with_their_digests(backend: Backend) {
     let path = app
         .state
         .blobs
-        .path(main["sha256"].as_str().unwrap())
-        .unwrap();
+        .local_file(main["sha256"].as_str().unwrap())
+        .unwrap()
+        .path()
+        .to_owned();
     let mut bytes = std::fs::read(&path).unwrap();
     let mid = bytes.len() / 2;
     bytes[mid] ^= 0xff;
