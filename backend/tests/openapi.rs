@@ -187,6 +187,11 @@ fn every_operation_documents_its_problem_responses() {
                 .collect();
             assert!(!problems.is_empty(), "{label}: no {class}xx response");
             for (code, response) in problems {
+                // The readiness probe answers 503 with the same view as its 200 (which check
+                // failed), the body load balancers and operators read.
+                if label == "GET /api/v1/health/ready" && code.as_str() == "503" {
+                    continue;
+                }
                 let schema = &response["content"]["application/problem+json"]["schema"];
                 assert_eq!(
                     schema["$ref"], "#/components/schemas/Problem",
