@@ -896,15 +896,16 @@ impl I18n {
         move || self.t(key)
     }
 
-    /// What the user is told about a problem: the server's Japanese detail, or the code's
-    /// English message; for a server error (5xx) also the request ID, which an administrator
-    /// finds in the server log (every problem carries one; a client error's message says
+    /// What the user is told about a problem: the server's Japanese or English detail; for a
+    /// server error (5xx) also the request ID, which an administrator finds in the server log (every problem carries one; a client error's message says
     /// enough by itself).
     pub fn problem(self, p: &Problem) -> String {
+        // The server's own texts (every problem carries both); the code's table is not in the
+        // browser, where it would weigh on every bundle.
         let message = match self.lang.get() {
             Lang::Ja if !p.detail_ja.trim().is_empty() => p.detail_ja.clone(),
-            Lang::Ja => p.code.message_ja().to_owned(),
-            Lang::En => p.code.message_en().to_owned(),
+            Lang::En if !p.detail.trim().is_empty() => p.detail.clone(),
+            Lang::Ja | Lang::En => self.t(K::ErrorTitle).to_owned(),
         };
         match (&p.request_id, self.lang.get()) {
             (Some(id), Lang::Ja) if p.status >= 500 => format!("{message}（問い合わせ番号: {id}）"),

@@ -56,21 +56,27 @@ macro_rules! problem_codes {
             pub const ALL: &'static [ProblemCode] = &[$(ProblemCode::$variant,)*];
 
             /// The wire name, e.g. `invalid_credentials`.
+            // Inlined so that a call with a known code (the browser makes only a few)
+            // keeps that code's text alone in the wasm, not the whole table.
+            #[inline(always)]
             pub fn as_str(self) -> &'static str {
                 match self { $(ProblemCode::$variant => $name,)* }
             }
 
             /// The HTTP status this code is always answered with.
+            #[inline(always)]
             pub fn status(self) -> u16 {
                 match self { $(ProblemCode::$variant => $status,)* }
             }
 
             /// The English message.
+            #[inline(always)]
             pub fn message_en(self) -> &'static str {
                 match self { $(ProblemCode::$variant => $en,)* }
             }
 
             /// The Japanese message: what happened and what to do.
+            #[inline(always)]
             pub fn message_ja(self) -> &'static str {
                 match self { $(ProblemCode::$variant => $ja,)* }
             }
@@ -365,15 +371,29 @@ impl From<crate::contract::TransitionError> for ProblemCode {
 }
 
 impl Problem {
-    /// A problem with the code's standard messages.
+    /// A problem with the code's standard messages. Inlined like the messages: a browser
+    /// bundle holds the texts of the codes it makes itself, not every code's.
+    #[inline(always)]
     pub fn new(code: ProblemCode) -> Self {
-        Problem {
-            type_uri: format!("/problems/{}", code.as_str()),
-            title: code.message_en().to_owned(),
-            status: code.status(),
-            detail: code.message_en().to_owned(),
+        Problem::with_texts(
             code,
-            detail_ja: code.message_ja().to_owned(),
+            code.as_str(),
+            code.status(),
+            code.message_en(),
+            code.message_ja(),
+        )
+    }
+
+    /// The building of [`Problem::new`], once (not at every call site).
+    #[inline(never)]
+    fn with_texts(code: ProblemCode, name: &str, status: u16, en: &str, ja: &str) -> Self {
+        Problem {
+            type_uri: format!("/problems/{name}"),
+            title: en.to_owned(),
+            status,
+            detail: en.to_owned(),
+            code,
+            detail_ja: ja.to_owned(),
             errors: Vec::new(),
             request_id: None,
         }

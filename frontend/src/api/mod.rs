@@ -118,7 +118,7 @@ async fn request_as(
     let status = response.status();
     let problem = match response.text().await {
         Ok(text) => problem_from(status, &text),
-        Err(_) => Problem::new(fallback_code(status)),
+        Err(_) => fallback_problem(status),
     };
     if watch == Watch::Session
         && matches!(
@@ -136,20 +136,21 @@ async fn request_as(
 
 /// The problem of an error answer's body, or one made from its status.
 fn problem_from(status: u16, body: &str) -> Problem {
-    serde_json::from_str(body).unwrap_or_else(|_| Problem::new(fallback_code(status)))
+    serde_json::from_str(body).unwrap_or_else(|_| fallback_problem(status))
 }
 
-/// A code for an error answer that carried no problem body (e.g. from a proxy).
-fn fallback_code(status: u16) -> ProblemCode {
+/// The problem of an error answer that carried no problem body (e.g. from a proxy). Each arm
+/// names its code, so the bundle holds these few codes' texts, not the whole table.
+fn fallback_problem(status: u16) -> Problem {
     match status {
-        401 => ProblemCode::Unauthenticated,
-        403 => ProblemCode::Forbidden,
-        404 => ProblemCode::NotFound,
-        409 => ProblemCode::Conflict,
-        413 => ProblemCode::PayloadTooLarge,
-        429 => ProblemCode::TooManyRequests,
-        502..=504 => ProblemCode::ServiceUnavailable,
-        _ => ProblemCode::Internal,
+        401 => Problem::new(ProblemCode::Unauthenticated),
+        403 => Problem::new(ProblemCode::Forbidden),
+        404 => Problem::new(ProblemCode::NotFound),
+        409 => Problem::new(ProblemCode::Conflict),
+        413 => Problem::new(ProblemCode::PayloadTooLarge),
+        429 => Problem::new(ProblemCode::TooManyRequests),
+        502..=504 => Problem::new(ProblemCode::ServiceUnavailable),
+        _ => Problem::new(ProblemCode::Internal),
     }
 }
 

@@ -121,7 +121,12 @@ pub fn LoginPage() -> impl IntoView {
 
     let ended = move || {
         session.ended_because.get().map(|code| {
-            let p = Problem::new(code);
+            // Only these two end a session (api::request's hook); named, so that the bundle
+            // holds their texts and not every code's.
+            let p = match code {
+                ProblemCode::SessionExpired => Problem::new(ProblemCode::SessionExpired),
+                _ => Problem::new(ProblemCode::Unauthenticated),
+            };
             view! { <div class="alert alert-info" role="status">{move || i.problem(&p)}</div> }
         })
     };
