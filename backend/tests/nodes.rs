@@ -1,5 +1,6 @@
-//! Several nodes: two `tachiai serve` processes on one PostgreSQL database and one data
-//! directory (blobs, outbox, development PKI, audit key), behind nginx as the reverse proxy,
+//! Several nodes: two `tachiai serve` processes on one PostgreSQL database, one S3 bucket (a
+//! real moto server process) for the files, and one data directory (outbox, development PKI,
+//! audit key), behind nginx as the reverse proxy,
 //! started at the same moment on an empty database. A session made on one node works on the
 //! other; a contract's seal job is claimed once; a node killed with SIGKILL while it seals is
 //! routed around and its job finished by the other; a node stopped with SIGTERM answers the
@@ -8,6 +9,9 @@
 #[path = "api/helpers.rs"]
 #[allow(dead_code)]
 mod helpers;
+#[path = "support/moto.rs"]
+#[allow(dead_code)]
+mod moto;
 #[path = "support/proxy.rs"]
 mod proxy;
 #[path = "support/server.rs"]
@@ -27,6 +31,7 @@ use diesel::prelude::*;
 use serde_json::json;
 
 use helpers::{ADMIN_PASSWORD, Backend, TestDb};
+use moto::Moto;
 use proxy::Proxy;
 use server::{
     Auth, Body, Mailbox, Server, agree, assert_no_mail_twice, confirm, send_contract, set_up_org,
@@ -54,6 +59,9 @@ fn two_nodes_behind_a_proxy_share_sessions_jobs_and_survive_kill_and_sigterm() {
         eprintln!("skipped: nginx is not installed (scripts/setup test)");
         return;
     }
+    let Some(moto) = Moto::start(&db.dir.join("moto")) else {
+        return;
+    };
     let data = db.dir.join("data");
     let port = Proxy::pick_port();
     let public = format!("http://127.0.0.1:{port}");
@@ -65,6 +73,11 @@ fn two_nodes_behind_a_proxy_share_sessions_jobs_and_survive_kill_and_sigterm() {
         ("TACHIAI_JOB_LEASE_SECONDS", LEASE_SECONDS),
         ("TACHIAI_SHUTDOWN_TIMEOUT_SECONDS", "20"),
     ];
+    let s3 = moto.settings("nodes");
+    let env: Vec<(&str, &str)> = env
+        .into_iter()
+        .chain(s3.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .collect();
     // Both at the same moment on the empty database: one migrates and creates the first tenant
     // and the shared files, the other waits and finds them.
     let (mut a, mut b) = std::thread::scope(|s| {
@@ -192,6 +205,10 @@ fn two_nodes_behind_a_proxy_share_sessions_jobs_and_survive_kill_and_sigterm() {
         .get(Some(&org.admin), "/api/v1/audit-events/verify")
         .expect(200);
     assert_eq!(chain["intact"], true, "{chain}");
+    assert!(
+        !data.join("blobs").exists(),
+        "the files are in the shared bucket, none on a node's disk"
+    );
     drop(proxy);
 }
 
