@@ -8,18 +8,18 @@
 #[path = "api/helpers.rs"]
 #[allow(dead_code)]
 mod helpers;
+#[path = "support/moto.rs"]
+#[allow(dead_code)]
+mod moto;
 #[path = "support/server.rs"]
 #[allow(dead_code)]
 mod server;
 #[allow(dead_code)]
 mod support;
-#[path = "support/moto.rs"]
-#[allow(dead_code)]
-mod moto;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use backend::config::Config;
@@ -27,8 +27,8 @@ use backend::storage::{BlobStore, StorageError, s3::PART_SIZE};
 use serde_json::json;
 
 use helpers::{Backend, TestDb};
-use server::{Server, agree, confirm, download, send_contract, set_up_org};
 use moto::{BUCKET, Moto, SECRET};
+use server::{Server, agree, confirm, download, send_contract, set_up_org};
 use support::{corpus, free_port};
 
 fn temp_dir(name: &str) -> PathBuf {

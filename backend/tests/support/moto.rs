@@ -187,4 +187,3 @@ pub fn agent() -> ureq::Agent {
         .build()
         .new_agent()
 }
-
