@@ -42,10 +42,27 @@ cleanup() {
     echo "--- server log (last 60 lines) ---" >&2
     tail -n 60 "$DATA/server.log" >&2 || true
   fi
+  if [[ -n "${SMS_GATEWAY_PID:-}" ]]; then
+    kill "$SMS_GATEWAY_PID" 2>/dev/null || true
+  fi
   rm -rf "$DATA"
   exit "$rc"
 }
 trap cleanup EXIT INT TERM
+
+# The SMS gateway the counterparties' SMS verification posts to (e2e/operations.test.mjs): the
+# tests' own provider process, fed on a coprocess pipe, so it ends with this script.
+SMS_DIR="$DATA/sms"
+SMS_PORT="$(node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})")"
+SMS_KEY="e2e-sms-key-$(date +%s)"
+mkdir -p "$SMS_DIR"
+printf '%s' "$SMS_KEY" >"$SMS_DIR/key"
+coproc SMS_GATEWAY { exec python3 "$ROOT/backend/tests/sms_provider.py" "$SMS_PORT" "$SMS_DIR"; }
+read -r -t 20 sms_ready <&"${SMS_GATEWAY[0]}" || true
+if [[ "${sms_ready:-}" != ready ]]; then
+  echo "e2e: the SMS gateway (backend/tests/sms_provider.py) did not start" >&2
+  exit 1
+fi
 
 # Every browser of the suite is 127.0.0.1: the per-address rate limits (meant for one client
 # each) are lifted; tests/api/limits.rs covers them.
@@ -56,6 +73,8 @@ TACHIAI_INITIAL_ADMIN_PASSWORD="$ADMIN_PASSWORD" \
 TACHIAI_DIST_DIR="$ROOT/dist" \
 TACHIAI_RATE_LIMIT_ANONYMOUS_PER_MINUTE=100000 \
 TACHIAI_RATE_LIMIT_LOGIN_PER_MINUTE=100000 \
+TACHIAI_SMS_PROVIDER_URL="http://127.0.0.1:$SMS_PORT/send" \
+TACHIAI_SMS_PROVIDER_KEY="$SMS_KEY" \
   "$BIN" serve >"$DATA/server.log" 2>&1 &
 SERVER_PID=$!
 
@@ -77,6 +96,7 @@ export TACHIAI_URL="$URL"
 export TACHIAI_ADMIN_PASSWORD="$ADMIN_PASSWORD"
 # The tests read the counterparty's mails (links, one-time codes) from the file outbox.
 export TACHIAI_E2E_OUTBOX="$DATA/outbox"
+export TACHIAI_E2E_SMS_DIR="$SMS_DIR"
 # Arguments: test files to run instead of all of e2e/ (e.g. e2e/a11y.test.mjs).
 if [[ $# -gt 0 ]]; then
   node --test "$@"

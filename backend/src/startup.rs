@@ -20,6 +20,12 @@ use crate::storage::BlobStore;
 use crate::workflow::contracts::UploadLimits;
 use crate::workflow::{self, WorkflowError};
 
+/// How long an idle keep-alive connection stays open: longer than a reverse proxy keeps its
+/// idle upstream connections (nginx `keepalive_timeout`, 60 s by default), so the proxy closes
+/// them first. Were the server first, the proxy would reuse a connection the server had just
+/// closed, count the error against a healthy node and, with every node so marked, answer 502.
+const IDLE_KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(75);
+
 /// What every handler can reach.
 pub struct AppState {
     /// Database connections.
@@ -452,6 +458,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     };
     let server = HttpServer::new(move || build_app(state.clone()))
         .shutdown_timeout(config.shutdown_timeout.as_secs())
+        .keep_alive(IDLE_KEEP_ALIVE)
         .bind(config.bind)
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?;
     if config.database_url.kind == shared::dto::DatabaseKind::Postgres {

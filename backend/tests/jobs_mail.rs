@@ -223,6 +223,66 @@ async fn a_job_whose_lease_ran_out_is_taken_over_and_the_old_claim_cannot_finish
     assert!(dead.last_error.unwrap().contains("lease ran out"));
 }
 
+/// Sleeps as many milliseconds as its payload says.
+struct Slow;
+
+impl JobHandler for Slow {
+    fn kind(&self) -> &'static str {
+        "test.slow"
+    }
+
+    fn run(&self, _ctx: &JobContext, job: &Job) -> Result<(), JobError> {
+        let ms: u64 = job.payload()?;
+        std::thread::sleep(Duration::from_millis(ms));
+        Ok(())
+    }
+}
+
+async fn a_job_running_past_its_lease_keeps_it_while_its_worker_lives(backend: Backend) {
+    let Some((db, pool)) = database(backend) else {
+        return;
+    };
+    jobs::enqueue(
+        &mut pool.get().unwrap(),
+        NewJob::new("test.slow", json!(2000)),
+    )
+    .unwrap();
+    let lease = Duration::from_millis(600);
+    let registry = Registry::new().with(Slow);
+    let running = {
+        let pool = pool.clone();
+        std::thread::spawn(move || {
+            jobs::run_one(&pool, &registry, "worker-a", Millis::now(), lease).unwrap()
+        })
+    };
+    // Another worker looks for it all along, at the real time: the lease is renewed (every
+    // 200 ms) before it runs out, so it never finds it.
+    let mut looks = 0;
+    while !running.is_finished() {
+        std::thread::sleep(Duration::from_millis(50));
+        let other = jobs::claim(
+            &mut pool.get().unwrap(),
+            "worker-b",
+            Millis::now(),
+            lease,
+            &["test.slow"],
+        )
+        .unwrap();
+        assert!(other.is_none(), "taken over while running: {other:?}");
+        looks += 1;
+    }
+    assert!(looks >= 20, "{looks} looks");
+    assert_eq!(running.join().unwrap(), jobs::Outcome::Done);
+    let mut conn = pool.get().unwrap();
+    let job = jobs::claim(&mut conn, "worker-b", Millis::now(), lease, &["test.slow"]).unwrap();
+    assert!(job.is_none(), "done, not claimable");
+    let attempts = count_jobs(
+        &db.url,
+        "kind = 'test.slow' AND state = 'done' AND attempts = 1",
+    );
+    assert_eq!(attempts, 1, "run once");
+}
+
 async fn two_workers_with_their_own_connections_never_claim_the_same_job(backend: Backend) {
     let Some((_db, pool)) = database(backend) else {
         return;
@@ -564,6 +624,7 @@ on_both_databases!(
     a_retried_job_waits_ten_then_twenty_seconds_and_dies_after_its_last_attempt,
     enqueuing_the_same_dedupe_key_twice_is_a_no_op_and_jobs_commit_with_the_transaction,
     a_job_whose_lease_ran_out_is_taken_over_and_the_old_claim_cannot_finish_it,
+    a_job_running_past_its_lease_keeps_it_while_its_worker_lives,
     two_workers_with_their_own_connections_never_claim_the_same_job,
     run_until_idle_runs_only_registered_kinds_and_a_panic_is_a_retry,
     a_mail_is_written_to_the_outbox_as_a_parseable_eml_once,

@@ -289,6 +289,19 @@ fn zones(backend: Backend) {
         events.iter().any(|e| e["actor_label"] == "kacho"),
         "{events:?}"
     );
+    // A session that keeps trying from outside (a laptop that left the office) is refused every
+    // time but written once a minute per address and kind: the chain does not grow with it.
+    for _ in 0..6 {
+        assert_eq!(probe(&server, "127.0.0.3", &away_cookie).0, 403);
+    }
+    let sessions = refusals(&server, admin, "127.0.0.3")
+        .into_iter()
+        .filter(|e| e["details"]["credential"] == "session")
+        .count();
+    assert!(
+        (1..=2).contains(&sessions),
+        "{sessions} session refusals written for 7 (a minute may have turned once)"
+    );
 
     // Through the trusted proxy (127.0.0.2) the forwarded address counts: inside LGWAN logs in,
     // outside is refused; from an untrusted peer the same header is ignored.

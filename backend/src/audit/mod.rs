@@ -10,6 +10,7 @@
 //!
 //! This module must not be given an update or delete path: the database refuses both as well.
 
+pub mod budget;
 mod chain;
 pub mod key;
 pub mod refusals;

@@ -299,6 +299,15 @@ fn claim_sql(p: char, kinds: usize, skip_locked: bool) -> String {
     )
 }
 
+/// Moves the lease of a job still held by the claim that produced `job` to `until` (the
+/// worker's heartbeat while a long job runs). `false` when the claim was lost meanwhile.
+pub fn extend_lease(conn: &mut AnyConnection, job: &Job, until: Millis) -> QueryResult<bool> {
+    diesel::update(j::jobs.filter(held(job)))
+        .set(j::locked_until.eq(until.0))
+        .execute(conn)
+        .map(|n| n == 1)
+}
+
 /// Marks a claimed job `done`. `false` when the claim was lost meanwhile (the lease ran out
 /// and another worker took the job over; it will complete it).
 pub fn complete(conn: &mut AnyConnection, job: &Job, now: Millis) -> QueryResult<bool> {

@@ -75,13 +75,13 @@ pub fn run_one(
         worker_id: worker_id.to_owned(),
         now,
     };
-    let result = match registry.get(&job.kind) {
+    let result = with_heartbeat(pool, &job, now, lease, || match registry.get(&job.kind) {
         Some(handler) => crate::request_id::within(job.request_id.clone(), || {
             catch_unwind(AssertUnwindSafe(|| handler.run(&ctx, &job)))
                 .unwrap_or_else(|_| Err(JobError::Retry("the handler panicked".into())))
         }),
         None => Err(JobError::Retry(format!("no handler for `{}`", job.kind))),
-    };
+    });
     let done_at = Millis::now().max(now);
     let mut conn = pool.get()?;
     let outcome = match &result {
@@ -109,6 +109,49 @@ pub fn run_one(
         tracing::warn!("job ran past its lease; another worker has taken it over");
     }
     Ok(outcome)
+}
+
+/// Runs `work` while a heartbeat renews the claim on `job` every third of `lease`: a job that
+/// runs longer than its lease (a large file, a slow TSA, a node draining at shutdown) is not
+/// taken over and run a second time by another worker while its own worker is alive. Only a
+/// worker that died stops renewing. The lease moves with the time elapsed since the claim at
+/// `claimed_at`, so a test's stopped clock stays consistent.
+fn with_heartbeat<T>(
+    pool: &DbPool,
+    job: &super::Job,
+    claimed_at: Millis,
+    lease: Duration,
+    work: impl FnOnce() -> T,
+) -> T {
+    let (done, finished) = std::sync::mpsc::channel::<()>();
+    let every = (lease / 3).max(Duration::from_millis(100));
+    let started = std::time::Instant::now();
+    let span = tracing::Span::current();
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let _entered = span.enter();
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = finished.recv_timeout(every)
+            {
+                let elapsed = started.elapsed() + lease;
+                let until = Millis(claimed_at.0.saturating_add(elapsed.as_millis() as i64));
+                let renewed = pool
+                    .get()
+                    .map_err(anyhow::Error::from)
+                    .and_then(|mut conn| Ok(store::extend_lease(&mut conn, job, until)?));
+                match renewed {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        tracing::warn!("job lease lost while running; another worker owns it");
+                        return;
+                    }
+                    Err(e) => tracing::warn!(error = %e, "job lease not renewed; trying again"),
+                }
+            }
+        });
+        let out = work();
+        drop(done);
+        out
+    })
 }
 
 /// Runs due jobs until none is left, now. For tests and one-shot CLI commands.

@@ -7,7 +7,8 @@
 //! - Once set, both zones exist. A staff login, and every request with a session or an API
 //!   token, must come from an address inside an *enabled* zone's blocks; otherwise it is
 //!   refused with `outside_network_zone` and audited (`network_zones.refused`, with the
-//!   address). An enabled zone needs at least one block: an empty list never means "any"
+//!   address; one event per address, credential kind and minute, the rest counted into the next event:
+//!   `audit::budget`). An enabled zone needs at least one block: an empty list never means "any"
 //!   (write `0.0.0.0/0` and `::/0` for that, so that openness is explicit in the record).
 //! - The address is the TCP peer's, or what a trusted proxy forwarded (`client_addr`).
 //! - A switch is one database write; every server process reads the zones with the session
@@ -31,6 +32,7 @@ use shared::problem::ProblemCode;
 use shared::validate::ValidationError;
 use shared::zone::{MAX_BLOCKS_PER_ZONE, Zone, parse_public_url};
 
+use crate::audit::budget::{Admission, Budget};
 use crate::audit::{self, Entry, Origin, Outcome};
 use crate::client_addr::Cidr;
 use crate::clock::Millis;
@@ -165,6 +167,13 @@ pub fn check_staff_address(
         return Ok(zones);
     }
     let now = Millis::now();
+    let address = origin.ip.as_deref().unwrap_or_default();
+    let Admission::Write {
+        not_recorded_before,
+    } = Budget::network_zone_refusals().admit(tenant_id, address, attempt.as_str(), now)
+    else {
+        return Err(ProblemCode::OutsideNetworkZone.into());
+    };
     db::tenant_transaction(conn, tenant_id, |conn| {
         audit::record(
             conn,
@@ -178,6 +187,7 @@ pub fn check_staff_address(
                     "credential": attempt.as_str(),
                     "address": origin.ip,
                     "enabled_zones": zones.0.iter().filter(|e| e.enabled).map(|e| e.zone).collect::<Vec<_>>(),
+                    "not_recorded_before": not_recorded_before,
                 }),
             },
             now,

@@ -13,6 +13,12 @@ use std::time::{Duration, Instant};
 /// The nginx binary.
 const NGINX: &str = "/usr/sbin/nginx";
 
+/// How long nginx leaves out a node that refused a connection (`fail_timeout`, with
+/// `max_fails=1`). A node started again within this time is not asked before it has passed:
+/// a caller that stops another node meanwhile waits for it first, as an operator doing a
+/// rolling restart does.
+pub const FAIL_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// nginx as a child process (no daemon, no master: killing it leaves nothing behind); killed on
 /// drop.
 pub struct Proxy {
@@ -98,7 +104,12 @@ impl Drop for Proxy {
 fn config(port: u16, nodes: &[SocketAddr], dir: &Path) -> String {
     let servers: String = nodes
         .iter()
-        .map(|n| format!("        server {n} max_fails=1 fail_timeout=5s;\n"))
+        .map(|n| {
+            format!(
+                "        server {n} max_fails=1 fail_timeout={}s;\n",
+                FAIL_TIMEOUT.as_secs()
+            )
+        })
         .collect();
     let d = dir.display();
     format!(
@@ -117,6 +128,8 @@ http {{
     scgi_temp_path {d}/scgi;
     upstream tachiai {{
 {servers}        keepalive 64;
+        # Shorter than the nodes' keep-alive (75 s): nginx closes an idle connection first.
+        keepalive_timeout 60s;
     }}
     server {{
         listen 127.0.0.1:{port};
