@@ -125,7 +125,7 @@ test('a counterparty with SMS verification enters the SMS code before agreeing',
   await recipients.getByRole('status').filter({ hasText: '保存しました。' }).waitFor();
   await screenshot(page, 's01-recipient-sms');
   const saved = await admin.call('GET', `/contracts/${c.id}`);
-  assert.equal(saved.recipients[0].mobile_phone, e164, 'stored as E.164');
+  assert.equal(saved.recipients[0].mobile_phone, `090-${digits.slice(0, 4)}-${digits.slice(4)}`, 'normalised');
   await approveAndSend(browser, admin, c.id, { loginId: `kacho.sms.${stamp}`, name: '課長 四郎' });
 
   // The counterparty: the mailed code first, then the SMS code.
