@@ -77,7 +77,13 @@ fn run(name: &str, db: &TestDb) {
             t0.elapsed().as_secs_f64()
         );
     }
-    let ids = common::seed(db, &data, &org.staff.cookie, setting("BENCH_SEED", 10_000));
+    let ids = common::seed(
+        db,
+        &data,
+        &[],
+        &org.staff.cookie,
+        setting("BENCH_SEED", 10_000),
+    );
     let script = data.join("contracts.lua");
     std::fs::write(&script, wrk_script(&ids, &org.staff.cookie)).unwrap();
     let connections = setting("BENCH_CONNECTIONS", 16);

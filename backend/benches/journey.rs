@@ -137,7 +137,13 @@ fn run(name: &str, db: &TestDb) {
     }
 
     // (b) Reads with 10,000 contracts.
-    let seeded = seed(db, &data, &org.staff.cookie, setting("BENCH_SEED", 10_000));
+    let seeded = seed(
+        db,
+        &data,
+        &[],
+        &org.staff.cookie,
+        setting("BENCH_SEED", 10_000),
+    );
     let load_clients = setting("BENCH_LOAD_CLIENTS", 8);
     let seconds = setting("BENCH_SECONDS", 10) as u64;
     let total = server

@@ -1,5 +1,7 @@
 //! Several nodes under load (`cargo bench -p backend --bench nodes`): 1, 2 and 3 release
-//! `tachiai serve` processes on one PostgreSQL database and one data directory behind nginx
+//! `tachiai serve` processes on one PostgreSQL database, one S3 bucket (a moto server process,
+//! `.venv-s3` from `scripts/setup test`; without it, one local data directory) and one data
+//! directory (outbox, development PKI) behind nginx
 //! (`tests/support/proxy.rs`), driven by `wrk` through the proxy with a mix of staff and
 //! counterparty traffic: 40 % contract list, 35 % contract detail, 20 % signing page data
 //! (anonymous, by link), 5 % PDF uploads (108 KB, CSRF-checked writes). Prints requests/s, the
@@ -20,6 +22,9 @@
 #[path = "../tests/api/helpers.rs"]
 #[allow(dead_code)]
 mod helpers;
+#[path = "../tests/support/moto.rs"]
+#[allow(dead_code)]
+mod moto;
 #[path = "../tests/support/proxy.rs"]
 mod proxy;
 #[path = "../tests/support/server.rs"]
@@ -71,6 +76,7 @@ fn main() {
         let ids = common::seed(
             &db,
             &bench.data,
+            &bench.s3,
             &org.staff.cookie,
             setting("BENCH_SEED", 2000),
         );
@@ -81,6 +87,7 @@ fn main() {
     };
     println!("== several nodes ({}) ==", server::BIN);
     println!("machine: {}", machine());
+    println!("files: {}", bench.files);
     for &n in &counts {
         while nodes.len() < n {
             nodes.push(bench.node(nodes.len() + 1));
@@ -111,14 +118,33 @@ struct Bench<'a> {
     port: u16,
     public: String,
     mail: Mailbox,
+    /// The S3 settings of every node (empty: the local data directory).
+    s3: Vec<(String, String)>,
+    /// Where the files are, for the report.
+    files: String,
+    _moto: Option<moto::Moto>,
 }
 
 impl Bench<'_> {
     fn new(db: &TestDb) -> Bench<'_> {
         let data = db.dir.join("data");
         let port = Proxy::pick_port();
+        let moto = moto::Moto::start(&db.dir.join("moto"));
+        let (s3, files) = match &moto {
+            Some(m) => (
+                m.settings("bench"),
+                format!("one S3 bucket (moto at {})", m.endpoint()),
+            ),
+            None => (
+                Vec::new(),
+                "one local data directory (moto is not installed: scripts/setup test)".into(),
+            ),
+        };
         Bench {
             db,
+            s3,
+            files,
+            _moto: moto,
             mail: Mailbox {
                 dir: data.join("outbox"),
             },
@@ -130,19 +156,18 @@ impl Bench<'_> {
 
     /// Starts node `i`; its `public_url` is the proxy's.
     fn node(&self, i: usize) -> Server {
-        Server::start(
-            &format!("node-{i}"),
-            self.db,
-            &self.data,
-            &[
-                ("TACHIAI_PUBLIC_URL", self.public.as_str()),
-                ("TACHIAI_TRUSTED_PROXIES", "127.0.0.1"),
-                ("TACHIAI_LOG", "error"),
-                ("TACHIAI_RATE_LIMIT_ANONYMOUS_PER_MINUTE", "100000000"),
-                ("TACHIAI_RATE_LIMIT_LOGIN_PER_MINUTE", "100000000"),
-                ("TACHIAI_JOB_LEASE_SECONDS", "10"),
-            ],
-        )
+        let env: Vec<(&str, &str)> = [
+            ("TACHIAI_PUBLIC_URL", self.public.as_str()),
+            ("TACHIAI_TRUSTED_PROXIES", "127.0.0.1"),
+            ("TACHIAI_LOG", "error"),
+            ("TACHIAI_RATE_LIMIT_ANONYMOUS_PER_MINUTE", "100000000"),
+            ("TACHIAI_RATE_LIMIT_LOGIN_PER_MINUTE", "100000000"),
+            ("TACHIAI_JOB_LEASE_SECONDS", "10"),
+        ]
+        .into_iter()
+        .chain(self.s3.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .collect();
+        Server::start(&format!("node-{i}"), self.db, &self.data, &env)
     }
 
     /// wrk through the proxy with the mixed script.

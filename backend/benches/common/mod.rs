@@ -33,10 +33,23 @@ pub const COUNTERPARTIES: [&str; 10] = [
 
 /// Drafts with their main PDF and a recipient, through the workflow use-cases the API handlers
 /// call (in-process, as the staff member whose session `cookie` is given). Returns their ids.
-pub fn seed(db: &TestDb, data: &std::path::Path, cookie: &str, n: usize) -> Vec<String> {
+/// `env`: the nodes' settings that name the blob store (`TACHIAI_BLOB_STORE`, `TACHIAI_S3_*`),
+/// so that the PDFs go where the servers read them; none: `<data>/blobs`.
+pub fn seed(
+    db: &TestDb,
+    data: &std::path::Path,
+    env: &[(String, String)],
+    cookie: &str,
+    n: usize,
+) -> Vec<String> {
     let start = Instant::now();
     let pool = db::connect(&DatabaseUrl::parse(&db.url), 4).unwrap();
-    let store = BlobStore::new(data.join("blobs"));
+    let mut settings = env.to_vec();
+    settings.push(("TACHIAI_DATA_DIR".into(), data.display().to_string()));
+    settings.push(("TACHIAI_DATABASE_URL".into(), db.url.clone()));
+    let config =
+        backend::config::Config::from_sources(None, &settings).expect("the store's settings");
+    let store = BlobStore::from_config(&config).expect("the blob store");
     let limits = UploadLimits {
         file_bytes: 50 << 20,
         contract_bytes: 100 << 20,
