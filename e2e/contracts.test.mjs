@@ -476,8 +476,12 @@ test('a contract goes from draft through approval to the counterparty and is con
   await auditor.page.getByLabel('操作', { exact: true }).selectOption('contract.concluded');
   await auditor.page.getByRole('button', { name: '検索する' }).click();
   await auditor.page.waitForURL(/[?&]action=contract\.concluded/);
-  await auditor.page.locator('main table tbody tr').first().waitFor();
-  const rows = await auditor.page.locator('main table tbody tr').allTextContents();
+  // The table is redrawn when the filtered answer arrives: until then it shows the last one.
+  let rows = [];
+  for (const deadline = Date.now() + 15_000; Date.now() < deadline; await auditor.page.waitForTimeout(100)) {
+    rows = await auditor.page.locator('main table tbody tr').allTextContents();
+    if (rows.length >= 1 && rows.every((r) => r.includes('契約締結'))) break;
+  }
   assert.ok(rows.length >= 1 && rows.every((r) => r.includes('契約締結')), `only 契約締結: ${rows}`);
   const [auditCsv] = await Promise.all([
     auditor.page.waitForEvent('download'),
