@@ -265,6 +265,24 @@ fn cases(rows: &[Contract]) -> Vec<Case> {
             ..base.clone()
         },
     ];
+    // A department's 締結日 range sorted otherwise: read through the department's index and
+    // sorted (SQLite), the texts matched row by row among those rows.
+    out.push(Case {
+        q: Some("工事"),
+        department: dept.clone(),
+        from: Some("2021-04-01"),
+        to: Some("2025-03-31"),
+        states: vec![ContractState::Concluded],
+        min: Some(100_000),
+        sort: "amount",
+        ..base.clone()
+    });
+    out.push(Case {
+        department: dept.clone(),
+        to: Some("2024-03-31"),
+        sort: "updated",
+        ..base.clone()
+    });
     out.push(Case {
         department: dept,
         min: Some(10_000_000),

@@ -529,6 +529,15 @@ pub const COUNT_CAP: i64 = 1_000;
 /// rows the other filters leave (in the sort order); beyond them it says "at least".
 pub const TEXT_COUNT_ROWS: i64 = 5_000;
 
+/// ... and at most at this many rows of the sort order in all: when the other filters are
+/// narrow (a small amount range), their 5,000th row may lie most of the table away.
+pub const TEXT_COUNT_WALK: i64 = 4 * TEXT_COUNT_ROWS;
+
+/// SQLite: a department and a 締結日 range that hold fewer rows than this in their index
+/// (`contracts_list_department`) are read through it and sorted, instead of walking another
+/// sort order's index past every row they leave out.
+pub const NARROW_ROWS: i64 = 20_000;
+
 /// How many rows match, counting at most `limit` (ignoring `filter.after`).
 pub fn count_up_to(
     conn: &mut AnyConnection,
@@ -548,6 +557,72 @@ pub fn count_up_to(
     Ok(ones.len() as i64)
 }
 
+/// The count of a filter [`walk`] narrowed to a department's 締結日 range: exact up to
+/// [`COUNT_CAP`], read through that index (at most [`NARROW_ROWS`] rows).
+fn count_narrow(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    filter: &ContractFilter,
+) -> QueryResult<i64> {
+    let filter = ContractFilter {
+        after: None,
+        within: None,
+        ..filter.clone()
+    };
+    let ones: Vec<i32> = filtered(
+        crate::db::kind(conn),
+        tenant_id,
+        &filter,
+        Some(SortKey::Concluded),
+    )
+    .select(diesel::dsl::sql::<diesel::sql_types::Integer>("1"))
+    .limit(COUNT_CAP + 1)
+    .load(conn)?;
+    Ok(ones.len() as i64)
+}
+
+/// The index a page of `filter` in `sort` order should read: the sort order's own, or, on
+/// SQLite, `contracts_list_department` when the filter names a department and a 締結日 range
+/// that together hold fewer than [`NARROW_ROWS`] rows (counted in that index alone): those are
+/// read and sorted, where walking the sort order would pass every row they leave out (a
+/// department's year among a million contracts sorted by amount).
+fn walk(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    filter: &ContractFilter,
+    sort: RowOrder,
+) -> QueryResult<Option<SortKey>> {
+    let key = sort.key();
+    let narrowable = crate::db::kind(conn) == DatabaseKind::Sqlite
+        && key.is_some()
+        && key != Some(SortKey::Concluded)
+        && filter.department_id.is_some()
+        && (filter.concluded_from.is_some() || filter.concluded_to.is_some());
+    if !narrowable {
+        return Ok(key);
+    }
+    let range = ContractFilter {
+        department_id: filter.department_id.clone(),
+        concluded_from: filter.concluded_from.clone(),
+        concluded_to: filter.concluded_to.clone(),
+        ..ContractFilter::default()
+    };
+    let ones: Vec<i32> = filtered(
+        DatabaseKind::Sqlite,
+        tenant_id,
+        &range,
+        Some(SortKey::Concluded),
+    )
+    .select(diesel::dsl::sql::<diesel::sql_types::Integer>("1"))
+    .limit(NARROW_ROWS)
+    .load(conn)?;
+    Ok(if (ones.len() as i64) < NARROW_ROWS {
+        Some(SortKey::Concluded)
+    } else {
+        key
+    })
+}
+
 /// The list's count: exact up to [`COUNT_CAP`]; with a text matched row by row, the matches
 /// among the first [`TEXT_COUNT_ROWS`] rows the other filters leave. Returns the count and
 /// whether it is a lower bound (more than the cap, or not every row looked at).
@@ -564,24 +639,34 @@ fn count_for_list(
     });
     let horizon = match sort.key() {
         Some(key) if !indexed => {
+            let kind = crate::db::kind(conn);
+            let nth = |conn: &mut AnyConnection, f: &ContractFilter, n: i64| {
+                sorted(filtered(kind, tenant_id, f, Some(key)), sort)
+                    .offset(n - 1)
+                    .limit(1)
+                    .select(Contract::as_select())
+                    .first(conn)
+                    .optional()
+                    .map(|row| row.map(|row| After::row(key, &row)))
+            };
+            // How far the walk may go: the sort order's TEXT_COUNT_WALK-th row of all the user
+            // may see (the index alone), then the TEXT_COUNT_ROWS-th the other filters leave
+            // before it.
+            let reach = ContractFilter {
+                visible_to: filter.visible_to.clone(),
+                ..ContractFilter::default()
+            };
+            let walked = nth(conn, &reach, TEXT_COUNT_WALK)?;
             let others = ContractFilter {
                 q: None,
                 title: None,
                 contract_number: None,
                 counterparty: None,
                 after: None,
+                within: walked.clone(),
                 ..filter.clone()
             };
-            sorted(
-                filtered(crate::db::kind(conn), tenant_id, &others, Some(key)),
-                sort,
-            )
-            .offset(TEXT_COUNT_ROWS - 1)
-            .limit(1)
-            .select(Contract::as_select())
-            .first(conn)
-            .optional()?
-            .map(|row| After::row(key, &row))
+            nth(conn, &others, TEXT_COUNT_ROWS)?.or(walked)
         }
         _ => None,
     };
@@ -604,18 +689,28 @@ pub fn list(
     page: u32,
     per_page: u32,
 ) -> QueryResult<(Vec<Contract>, i64, bool)> {
-    let filter = plan_text(conn, filter)?;
+    let mut filter = plan_text(conn, filter)?;
+    let walk = walk(conn, tenant_id, &filter, sort)?;
+    if walk != sort.key() {
+        // Few rows to read: every text among them is matched row by row.
+        filter.text_by_row = Some(true);
+    }
     let (limit, offset) = super::page_bounds(page, per_page);
     let offset = if filter.after.is_some() { 0 } else { offset };
     let rows = sorted(
-        filtered(crate::db::kind(conn), tenant_id, &filter, sort.key()),
+        filtered(crate::db::kind(conn), tenant_id, &filter, walk),
         sort,
     )
     .limit(limit)
     .offset(offset)
     .select(Contract::as_select())
     .load(conn)?;
-    let (total, capped) = count_for_list(conn, tenant_id, &filter, sort)?;
+    let (total, capped) = if walk == sort.key() {
+        count_for_list(conn, tenant_id, &filter, sort)?
+    } else {
+        let n = count_narrow(conn, tenant_id, &filter)?;
+        (n.min(COUNT_CAP), n > COUNT_CAP)
+    };
     // A lower bound is at least what this page shows.
     let shown = if filter.after.is_some() { 0 } else { offset } + rows.len() as i64;
     Ok((rows, if capped { total.max(shown) } else { total }, capped))
@@ -629,9 +724,13 @@ pub fn page_after(
     sort: RowOrder,
     limit: u32,
 ) -> QueryResult<Vec<Contract>> {
-    let filter = plan_text(conn, filter)?;
+    let mut filter = plan_text(conn, filter)?;
+    let walk = walk(conn, tenant_id, &filter, sort)?;
+    if walk != sort.key() {
+        filter.text_by_row = Some(true);
+    }
     sorted(
-        filtered(crate::db::kind(conn), tenant_id, &filter, sort.key()),
+        filtered(crate::db::kind(conn), tenant_id, &filter, walk),
         sort,
     )
     .limit(i64::from(limit))
