@@ -545,39 +545,27 @@ pub fn count_up_to(
     filter: &ContractFilter,
     limit: i64,
 ) -> QueryResult<i64> {
+    let walk = filter.within.as_ref().map(|h| h.key);
+    count_along(conn, tenant_id, filter, walk, limit)
+}
+
+/// How many rows match (ignoring `filter.after`), counting at most `limit`, read along the
+/// index of `walk` (see [`filtered`]).
+fn count_along(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    filter: &ContractFilter,
+    walk: Option<SortKey>,
+    limit: i64,
+) -> QueryResult<i64> {
     let filter = ContractFilter {
         after: None,
         ..filter.clone()
     };
-    let walk = filter.within.as_ref().map(|h| h.key);
     let ones: Vec<i32> = filtered(crate::db::kind(conn), tenant_id, &filter, walk)
         .select(diesel::dsl::sql::<diesel::sql_types::Integer>("1"))
         .limit(limit)
         .load(conn)?;
-    Ok(ones.len() as i64)
-}
-
-/// The count of a filter [`walk`] narrowed to a department's 締結日 range: exact up to
-/// [`COUNT_CAP`], read through that index (at most [`NARROW_ROWS`] rows).
-fn count_narrow(
-    conn: &mut AnyConnection,
-    tenant_id: &str,
-    filter: &ContractFilter,
-) -> QueryResult<i64> {
-    let filter = ContractFilter {
-        after: None,
-        within: None,
-        ..filter.clone()
-    };
-    let ones: Vec<i32> = filtered(
-        crate::db::kind(conn),
-        tenant_id,
-        &filter,
-        Some(SortKey::Concluded),
-    )
-    .select(diesel::dsl::sql::<diesel::sql_types::Integer>("1"))
-    .limit(COUNT_CAP + 1)
-    .load(conn)?;
     Ok(ones.len() as i64)
 }
 
@@ -607,16 +595,14 @@ fn walk(
         concluded_to: filter.concluded_to.clone(),
         ..ContractFilter::default()
     };
-    let ones: Vec<i32> = filtered(
-        DatabaseKind::Sqlite,
+    let rows = count_along(
+        conn,
         tenant_id,
         &range,
         Some(SortKey::Concluded),
-    )
-    .select(diesel::dsl::sql::<diesel::sql_types::Integer>("1"))
-    .limit(NARROW_ROWS)
-    .load(conn)?;
-    Ok(if (ones.len() as i64) < NARROW_ROWS {
+        NARROW_ROWS,
+    )?;
+    Ok(if rows < NARROW_ROWS {
         Some(SortKey::Concluded)
     } else {
         key
@@ -708,7 +694,12 @@ pub fn list(
     let (total, capped) = if walk == sort.key() {
         count_for_list(conn, tenant_id, &filter, sort)?
     } else {
-        let n = count_narrow(conn, tenant_id, &filter)?;
+        // Exact up to the cap, read through the department's index (at most NARROW_ROWS rows).
+        let unbounded = ContractFilter {
+            within: None,
+            ..filter.clone()
+        };
+        let n = count_along(conn, tenant_id, &unbounded, walk, COUNT_CAP + 1)?;
         (n.min(COUNT_CAP), n > COUNT_CAP)
     };
     // A lower bound is at least what this page shows.
