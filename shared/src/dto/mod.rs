@@ -112,7 +112,8 @@ pub struct Page<T> {
     /// Items on all pages (lists that cap their count: at most the cap, see `total_is_capped`).
     pub total: u64,
     /// `true` when the count stopped early: `total` is then a lower bound (the contract list
-    /// counts up to 1,000, and with a text filter looks at its first 5,000 candidates only).
+    /// counts up to 1,000, and with a filter checked row by row looks at the first 10,000 rows of
+    /// its sort order only).
     #[serde(default)]
     pub total_is_capped: bool,
     /// The opaque position after this page's last item (lists with keyset pagination): pass it

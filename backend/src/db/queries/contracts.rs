@@ -151,26 +151,20 @@ impl ContractFilter {
     }
 }
 
-/// The rows of `f`. `walk`: the sort order whose index the query should read (a page, or a
-/// count up to a horizon in that order). SQLite's planner, whose statistics know no value
-/// distribution, would rather narrow by any indexed filter (a state, an amount range) and sort
-/// all of its rows than read the sort index until a page is full; there the other filters are
-/// written so that no index serves them (`+column`), except the department with the date sort
-/// (its index holds both).
+/// The rows of `f`, read through `path` (see [`Path`]; `None`: the planner chooses). SQLite's
+/// planner, whose statistics know no value distribution, would rather narrow by any indexed
+/// filter (a state, an amount range) and sort all of its rows than read the sort index until a
+/// page is full; there every filter the chosen index does not hold is written so that no index
+/// serves it (`+column`).
 fn filtered<'a>(
     kind: DatabaseKind,
     tenant_id: &'a str,
     f: &'a ContractFilter,
-    walk: Option<SortKey>,
+    path: Option<Path>,
 ) -> crate::db::schema::contracts::BoxedQuery<'a, Backend> {
-    let unindexed =
-        |key: Option<SortKey>| kind == DatabaseKind::Sqlite && walk.is_some() && walk != key;
-    let column = |name: &str, key: Option<SortKey>| {
-        if unindexed(key) {
-            format!("+{name}")
-        } else {
-            name.to_owned()
-        }
+    let column = |name: &str, served: Served| match path {
+        Some(path) if kind == DatabaseKind::Sqlite && !path.serves(served) => format!("+{name}"),
+        _ => name.to_owned(),
     };
     let mut query = c::contracts.filter(c::tenant_id.eq(tenant_id)).into_boxed();
     if let Some(v) = &f.visible_to {
@@ -180,12 +174,12 @@ fn filtered<'a>(
         query = query.filter(text_match(kind, columns, text, f.text_by_row == Some(true)));
     }
     if let Some(d) = &f.department_id {
-        let name = column("contracts.department_id", Some(SortKey::Concluded));
+        let name = column("contracts.department_id", Served::Department);
         query = query.filter(sql::<Text>(&name).eq(d));
     }
     if !f.states.is_empty() {
         let states: Vec<&str> = f.states.iter().map(|s| s.as_str()).collect();
-        query = query.filter(sql::<Text>(&column("contracts.state", None)).eq_any(states));
+        query = query.filter(sql::<Text>(&column("contracts.state", Served::State)).eq_any(states));
     }
     // The ranges compare the sort indexes' expressions (NULL as '' or -1, below every value
     // asked for, so a row without a date or amount still never matches): the index serves
@@ -193,13 +187,16 @@ fn filtered<'a>(
     if f.concluded_from.is_some() || f.concluded_to.is_some() {
         let from = f.concluded_from.clone().unwrap_or_else(|| "0".to_owned());
         let to = f.concluded_to.clone().unwrap_or_else(|| "9".to_owned());
-        let key = column(SortKey::Concluded.expression(), Some(SortKey::Concluded));
+        let key = column(
+            SortKey::Concluded.expression(),
+            Served::Key(SortKey::Concluded),
+        );
         query = query.filter(sql::<Text>(&key).between(from, to));
     }
     if f.amount_min.is_some() || f.amount_max.is_some() {
         let min = f.amount_min.unwrap_or(0).max(0);
         let max = f.amount_max.unwrap_or(i64::MAX);
-        let key = column(SortKey::Amount.expression(), Some(SortKey::Amount));
+        let key = column(SortKey::Amount.expression(), Served::Key(SortKey::Amount));
         query = query.filter(sql::<BigInt>(&key).between(min, max));
     }
     if let Some(u) = &f.created_by {
@@ -225,13 +222,74 @@ fn filtered<'a>(
     if let Some(ids) = &f.ids {
         query = query.filter(c::id.eq_any(ids));
     }
+    let through_index = |key: SortKey| match path {
+        Some(path) => kind != DatabaseKind::Sqlite || path.serves(Served::Key(key)),
+        None => true,
+    };
     if let Some(after) = &f.after {
-        query = query.filter(after.condition(false));
+        query = query.filter(after.condition(false, through_index(after.key)));
     }
     if let Some(horizon) = &f.within {
-        query = query.filter(horizon.condition(true));
+        query = query.filter(horizon.condition(true, through_index(horizon.key)));
     }
     query
+}
+
+/// The index a query reads its rows through, on SQLite (PostgreSQL's planner chooses by
+/// itself from its histograms).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Path {
+    /// The sort order's index, read until a page is full: every other filter is checked row
+    /// by row.
+    Along(SortKey),
+    /// A narrow filter's index: all of its rows are read, checked and sorted.
+    Through(Narrow),
+}
+
+/// A filter whose index can narrow the rows to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Narrow {
+    /// `contracts_list_department`: a department, with its 締結日 range if there is one.
+    Department,
+    /// `contracts_list_concluded`: a 締結日 range.
+    Concluded,
+    /// `contracts_list_amount`: an amount range.
+    Amount,
+    /// `contracts_tenant_state`: the states asked for.
+    State,
+    /// `contracts_search`: a rare word of three characters or more.
+    Text,
+}
+
+/// A condition an index may hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Served {
+    Department,
+    State,
+    /// A range of this sort key (a filter, the cursor or a count's horizon).
+    Key(SortKey),
+}
+
+impl Path {
+    /// Whether this path's index holds `condition` (else it is written `+column`).
+    fn serves(self, condition: Served) -> bool {
+        use Served::{Department, Key, State};
+        match self {
+            Path::Along(key) => match condition {
+                Key(k) => k == key,
+                // contracts_list_department is in 締結日 order within a department.
+                Department => key == SortKey::Concluded,
+                State => false,
+            },
+            Path::Through(Narrow::Department) => {
+                matches!(condition, Department | Key(SortKey::Concluded))
+            }
+            Path::Through(Narrow::Concluded) => condition == Key(SortKey::Concluded),
+            Path::Through(Narrow::Amount) => condition == Key(SortKey::Amount),
+            Path::Through(Narrow::State) => condition == State,
+            Path::Through(Narrow::Text) => false,
+        }
+    }
 }
 
 /// Which text columns a text filter searches.
@@ -318,9 +376,13 @@ const COMMON_WORD_ROWS: i64 = 10_000;
 
 /// SQLite: decides how the filter's texts are matched (see [`ContractFilter::text_by_row`]):
 /// row by row when every text of three characters or more is a common word, by counting its
-/// first [`COMMON_WORD_ROWS`] matches in the trigram index. PostgreSQL's planner decides by
-/// itself between the GIN indexes and the sort order.
-pub fn plan_text(conn: &mut AnyConnection, filter: &ContractFilter) -> QueryResult<ContractFilter> {
+/// first [`COMMON_WORD_ROWS`] matches in the trigram index; else through the index, and then
+/// with the number of the rare word's matches. PostgreSQL's planner decides by itself between
+/// the GIN indexes and the sort order.
+fn plan_text(
+    conn: &mut AnyConnection,
+    filter: &ContractFilter,
+) -> QueryResult<(ContractFilter, Option<i64>)> {
     #[derive(QueryableByName)]
     struct Found {
         #[diesel(sql_type = BigInt)]
@@ -328,10 +390,10 @@ pub fn plan_text(conn: &mut AnyConnection, filter: &ContractFilter) -> QueryResu
     }
     let mut planned = filter.clone();
     let AnyConnection::Sqlite(sqlite) = conn else {
-        return Ok(planned);
+        return Ok((planned, None));
     };
     if filter.text_by_row.is_some() {
-        return Ok(planned);
+        return Ok((planned, None));
     }
     let mut any = false;
     for (columns, text) in filter.texts() {
@@ -348,11 +410,11 @@ pub fn plan_text(conn: &mut AnyConnection, filter: &ContractFilter) -> QueryResu
         .get_result(sqlite)?;
         if found.n < COMMON_WORD_ROWS {
             planned.text_by_row = Some(false);
-            return Ok(planned);
+            return Ok((planned, Some(found.n)));
         }
     }
     planned.text_by_row = Some(any);
-    Ok(planned)
+    Ok((planned, None))
 }
 
 /// What a user without `ViewAllDepartments` sees: their departments' contracts, the ones they
@@ -391,16 +453,24 @@ pub enum RowOrder {
     ExpiresAsc,
 }
 
+/// `query` in `sort` order; read through a narrow index (`path`), the order is written so that
+/// no index serves it (`+`): the rows are sorted.
 fn sorted<'a>(
     query: crate::db::schema::contracts::BoxedQuery<'a, Backend>,
     sort: RowOrder,
+    path: Option<Path>,
 ) -> crate::db::schema::contracts::BoxedQuery<'a, Backend> {
     use diesel::dsl::sql;
     match sort.key() {
         Some(key) => {
             let dir = if key.descending() { "DESC" } else { "ASC" };
+            let plus = if matches!(path, Some(Path::Through(_))) {
+                "+"
+            } else {
+                ""
+            };
             query.order(sql::<diesel::sql_types::Text>(&format!(
-                "{} {dir}, contracts.id {dir}",
+                "{plus}{} {dir}, {plus}contracts.id {dir}",
                 key.expression()
             )))
         }
@@ -452,6 +522,16 @@ impl SortKey {
 }
 
 impl RowOrder {
+    /// The list order of a sort key.
+    fn of(key: SortKey) -> RowOrder {
+        match key {
+            SortKey::Updated => RowOrder::UpdatedDesc,
+            SortKey::Concluded => RowOrder::ConcludedDesc,
+            SortKey::Number => RowOrder::NumberAsc,
+            SortKey::Amount => RowOrder::AmountDesc,
+        }
+    }
+
     /// The keyset sort key (`None`: the dashboard's deadline order, which has no cursor).
     pub fn key(self) -> Option<SortKey> {
         match self {
@@ -484,11 +564,13 @@ impl After {
 
     /// A row-value comparison, which both databases answer from the sort index; the key
     /// alone compared first as well, which lets SQLite seek on an expression column. The rows
-    /// after this position, or (`up_to`) the rows before it and itself.
-    fn condition(&self, up_to: bool) -> TextCondition {
+    /// after this position, or (`up_to`) the rows before it and itself. Not `indexed`: written
+    /// so that no index serves it (the rows come through another index).
+    fn condition(&self, up_to: bool, indexed: bool) -> TextCondition {
         use diesel::dsl::sql;
         use diesel::sql_types::{BigInt, Bool, Text};
-        let key = self.key.expression();
+        let plus = if indexed { "" } else { "+" };
+        let key = format!("{plus}{}", self.key.expression());
         let (op, op_eq) = match (self.key.descending(), up_to) {
             (true, false) => ("<", "<="),
             (false, false) => (">", ">="),
@@ -525,17 +607,14 @@ impl After {
 /// tenant with a million contracts. Lists say `total_is_capped` beyond it.
 pub const COUNT_CAP: i64 = 1_000;
 
-/// A count with a text filter, which is matched row by row, looks at most at this many of the
-/// rows the other filters leave (in the sort order); beyond them it says "at least".
-pub const TEXT_COUNT_ROWS: i64 = 5_000;
+/// A count along the sort order with a filter its index does not hold (a text matched row by
+/// row, a state, a range of another key) looks at most at this many rows of that order; beyond
+/// them it says "at least".
+pub const COUNT_WALK: i64 = 10_000;
 
-/// ... and at most at this many rows of the sort order in all: when the other filters are
-/// narrow (a small amount range), their 5,000th row may lie most of the table away.
-pub const TEXT_COUNT_WALK: i64 = 4 * TEXT_COUNT_ROWS;
-
-/// SQLite: a department and a 締結日 range that hold fewer rows than this in their index
-/// (`contracts_list_department`) are read through it and sorted, instead of walking another
-/// sort order's index past every row they leave out.
+/// SQLite: a filter whose index holds fewer rows than this (counted in that index alone) is
+/// read through it and its rows sorted, instead of walking the sort order's index past every
+/// row the filters leave out.
 pub const NARROW_ROWS: i64 = 20_000;
 
 /// How many rows match, counting at most `limit` (ignoring `filter.after`).
@@ -545,114 +624,174 @@ pub fn count_up_to(
     filter: &ContractFilter,
     limit: i64,
 ) -> QueryResult<i64> {
-    let walk = filter.within.as_ref().map(|h| h.key);
-    count_along(conn, tenant_id, filter, walk, limit)
+    let path = filter.within.as_ref().map(|h| Path::Along(h.key));
+    count_along(conn, tenant_id, filter, path, limit)
 }
 
-/// How many rows match (ignoring `filter.after`), counting at most `limit`, read along the
-/// index of `walk` (see [`filtered`]).
+/// How many rows match (ignoring `filter.after`), counting at most `limit`, read through
+/// `path` (see [`filtered`]).
 fn count_along(
     conn: &mut AnyConnection,
     tenant_id: &str,
     filter: &ContractFilter,
-    walk: Option<SortKey>,
+    path: Option<Path>,
     limit: i64,
 ) -> QueryResult<i64> {
     let filter = ContractFilter {
         after: None,
         ..filter.clone()
     };
-    let ones: Vec<i32> = filtered(crate::db::kind(conn), tenant_id, &filter, walk)
+    let ones: Vec<i32> = filtered(crate::db::kind(conn), tenant_id, &filter, path)
         .select(diesel::dsl::sql::<diesel::sql_types::Integer>("1"))
         .limit(limit)
         .load(conn)?;
     Ok(ones.len() as i64)
 }
 
-/// The index a page of `filter` in `sort` order should read: the sort order's own, or, on
-/// SQLite, `contracts_list_department` when the filter names a department and a 締結日 range
-/// that together hold fewer than [`NARROW_ROWS`] rows (counted in that index alone): those are
-/// read and sorted, where walking the sort order would pass every row they leave out (a
-/// department's year among a million contracts sorted by amount).
-fn walk(
+/// The index a page of `filter` in `sort` order reads (`None`: the dashboard's order, which
+/// the planner chooses). On SQLite, the narrowest of the filters that have an index of their
+/// own (a rare word with its `text_rows` matches in the trigram index, a department with its
+/// 締結日 range, a 締結日 range, an amount range, the states) when it holds fewer than
+/// [`NARROW_ROWS`] rows, each counted in its index alone and no further than the narrowest
+/// found so far: its rows are read and sorted. Otherwise the sort order's index, which fills a
+/// page soonest when the filters leave many rows.
+fn choose_path(
     conn: &mut AnyConnection,
     tenant_id: &str,
     filter: &ContractFilter,
     sort: RowOrder,
-) -> QueryResult<Option<SortKey>> {
-    let key = sort.key();
-    let narrowable = crate::db::kind(conn) == DatabaseKind::Sqlite
-        && key.is_some()
-        && key != Some(SortKey::Concluded)
-        && filter.department_id.is_some()
-        && (filter.concluded_from.is_some() || filter.concluded_to.is_some());
-    if !narrowable {
-        return Ok(key);
-    }
-    let range = ContractFilter {
-        department_id: filter.department_id.clone(),
-        concluded_from: filter.concluded_from.clone(),
-        concluded_to: filter.concluded_to.clone(),
-        ..ContractFilter::default()
+    text_rows: Option<i64>,
+) -> QueryResult<Option<Path>> {
+    let Some(key) = sort.key() else {
+        return Ok(None);
     };
-    let rows = count_along(
-        conn,
-        tenant_id,
-        &range,
-        Some(SortKey::Concluded),
-        NARROW_ROWS,
-    )?;
-    Ok(if rows < NARROW_ROWS {
-        Some(SortKey::Concluded)
-    } else {
-        key
-    })
+    let along = Path::Along(key);
+    if crate::db::kind(conn) != DatabaseKind::Sqlite || filter.ids.is_some() {
+        return Ok(Some(along));
+    }
+    let dates = filter.concluded_from.is_some() || filter.concluded_to.is_some();
+    let only = |narrow: Narrow| {
+        let mut probe = ContractFilter::default();
+        if matches!(narrow, Narrow::Department | Narrow::Concluded) {
+            probe.concluded_from = filter.concluded_from.clone();
+            probe.concluded_to = filter.concluded_to.clone();
+        }
+        match narrow {
+            Narrow::Department => probe.department_id = filter.department_id.clone(),
+            Narrow::Amount => {
+                (probe.amount_min, probe.amount_max) = (filter.amount_min, filter.amount_max)
+            }
+            Narrow::State => probe.states = filter.states.clone(),
+            Narrow::Concluded | Narrow::Text => {}
+        }
+        probe
+    };
+    let candidates = [
+        (
+            Narrow::Department,
+            filter.department_id.is_some() && key != SortKey::Concluded,
+        ),
+        (
+            Narrow::Concluded,
+            dates && key != SortKey::Concluded && filter.department_id.is_none(),
+        ),
+        (
+            Narrow::Amount,
+            (filter.amount_min.is_some() || filter.amount_max.is_some()) && key != SortKey::Amount,
+        ),
+        (Narrow::State, !filter.states.is_empty()),
+    ];
+    let mut best = match text_rows {
+        Some(rows) if rows < NARROW_ROWS => (Path::Through(Narrow::Text), rows),
+        _ => (along, NARROW_ROWS),
+    };
+    for (narrow, applies) in candidates {
+        if !applies {
+            continue;
+        }
+        let path = Path::Through(narrow);
+        let rows = count_along(conn, tenant_id, &only(narrow), Some(path), best.1)?;
+        if rows < best.1 {
+            best = (path, rows);
+        }
+    }
+    Ok(Some(best.0))
 }
 
-/// The list's count: exact up to [`COUNT_CAP`]; with a text matched row by row, the matches
-/// among the first [`TEXT_COUNT_ROWS`] rows the other filters leave. Returns the count and
-/// whether it is a lower bound (more than the cap, or not every row looked at).
+/// Whether `path` leaves a condition of `filter` to be checked row by row (the rows a count
+/// reads are then more than the rows it finds).
+fn checks_rows(kind: DatabaseKind, filter: &ContractFilter, path: Path) -> bool {
+    let by_row = filter.texts().any(|(_, t)| {
+        kind != DatabaseKind::Sqlite
+            || filter.text_by_row == Some(true)
+            || t.chars().count() < TRIGRAM_MIN_CHARS
+    });
+    if kind != DatabaseKind::Sqlite {
+        return by_row;
+    }
+    let dates = filter.concluded_from.is_some() || filter.concluded_to.is_some();
+    let amounts = filter.amount_min.is_some() || filter.amount_max.is_some();
+    by_row
+        || filter.visible_to.is_some()
+        || filter.created_by.is_some()
+        || filter.approver.is_some()
+        || filter.expires_before.is_some()
+        || (filter.department_id.is_some() && !path.serves(Served::Department))
+        || (!filter.states.is_empty() && !path.serves(Served::State))
+        || (dates && !path.serves(Served::Key(SortKey::Concluded)))
+        || (amounts && !path.serves(Served::Key(SortKey::Amount)))
+}
+
+/// The list's count: exact up to [`COUNT_CAP`], read through `path`. Along the sort order with
+/// a condition checked row by row, only the rows up to the [`COUNT_WALK`]-th of the sort
+/// order within the conditions its index holds are looked at; beyond them the count is of the
+/// matches among them. Returns the count and whether it is a lower bound (more than the cap,
+/// or not every row looked at).
 fn count_for_list(
     conn: &mut AnyConnection,
     tenant_id: &str,
     filter: &ContractFilter,
-    sort: RowOrder,
+    path: Option<Path>,
 ) -> QueryResult<(i64, bool)> {
-    let indexed = filter.texts().all(|(_, t)| {
-        crate::db::kind(conn) == DatabaseKind::Sqlite
-            && filter.text_by_row != Some(true)
-            && t.chars().count() >= TRIGRAM_MIN_CHARS
-    });
-    let horizon = match sort.key() {
-        Some(key) if !indexed => {
-            let kind = crate::db::kind(conn);
-            let nth = |conn: &mut AnyConnection, f: &ContractFilter, n: i64| {
-                sorted(filtered(kind, tenant_id, f, Some(key)), sort)
-                    .offset(n - 1)
-                    .limit(1)
-                    .select(Contract::as_select())
-                    .first(conn)
-                    .optional()
-                    .map(|row| row.map(|row| After::row(key, &row)))
-            };
-            // How far the walk may go: the sort order's TEXT_COUNT_WALK-th row of all the user
-            // may see (the index alone), then the TEXT_COUNT_ROWS-th the other filters leave
-            // before it.
+    let kind = crate::db::kind(conn);
+    let horizon = match path {
+        Some(Path::Along(key)) if checks_rows(kind, filter, Path::Along(key)) => {
+            // The reach: only the conditions the sort index holds, read in the index alone.
+            let served = |on: bool| on || kind != DatabaseKind::Sqlite;
+            let along = Path::Along(key);
             let reach = ContractFilter {
-                visible_to: filter.visible_to.clone(),
+                department_id: filter
+                    .department_id
+                    .clone()
+                    .filter(|_| served(along.serves(Served::Department))),
+                states: Vec::new(),
+                concluded_from: filter
+                    .concluded_from
+                    .clone()
+                    .filter(|_| served(along.serves(Served::Key(SortKey::Concluded)))),
+                concluded_to: filter
+                    .concluded_to
+                    .clone()
+                    .filter(|_| served(along.serves(Served::Key(SortKey::Concluded)))),
+                amount_min: filter
+                    .amount_min
+                    .filter(|_| served(along.serves(Served::Key(SortKey::Amount)))),
+                amount_max: filter
+                    .amount_max
+                    .filter(|_| served(along.serves(Served::Key(SortKey::Amount)))),
                 ..ContractFilter::default()
             };
-            let walked = nth(conn, &reach, TEXT_COUNT_WALK)?;
-            let others = ContractFilter {
-                q: None,
-                title: None,
-                contract_number: None,
-                counterparty: None,
-                after: None,
-                within: walked.clone(),
-                ..filter.clone()
-            };
-            nth(conn, &others, TEXT_COUNT_ROWS)?.or(walked)
+            sorted(
+                filtered(kind, tenant_id, &reach, path),
+                RowOrder::of(key),
+                path,
+            )
+            .offset(COUNT_WALK - 1)
+            .limit(1)
+            .select(Contract::as_select())
+            .first(conn)
+            .optional()?
+            .map(|row| After::row(key, &row))
         }
         _ => None,
     };
@@ -661,8 +800,24 @@ fn count_for_list(
         within: horizon,
         ..filter.clone()
     };
-    let n = count_up_to(conn, tenant_id, &filter, COUNT_CAP + 1)?;
+    let n = count_along(conn, tenant_id, &filter, path, COUNT_CAP + 1)?;
     Ok((n.min(COUNT_CAP), bounded || n > COUNT_CAP))
+}
+
+/// The filter as a page of it in `sort` order reads it, and the index it reads through.
+fn planned(
+    conn: &mut AnyConnection,
+    tenant_id: &str,
+    filter: &ContractFilter,
+    sort: RowOrder,
+) -> QueryResult<(ContractFilter, Option<Path>)> {
+    let (mut filter, text_rows) = plan_text(conn, filter)?;
+    let path = choose_path(conn, tenant_id, &filter, sort, text_rows)?;
+    if matches!(path, Some(Path::Through(narrow)) if narrow != Narrow::Text) {
+        // Few rows to read: every text among them is matched row by row.
+        filter.text_by_row = Some(true);
+    }
+    Ok((filter, path))
 }
 
 /// One page of matching rows (after `filter.after`, or at `page` when there is none), the
@@ -675,33 +830,19 @@ pub fn list(
     page: u32,
     per_page: u32,
 ) -> QueryResult<(Vec<Contract>, i64, bool)> {
-    let mut filter = plan_text(conn, filter)?;
-    let walk = walk(conn, tenant_id, &filter, sort)?;
-    if walk != sort.key() {
-        // Few rows to read: every text among them is matched row by row.
-        filter.text_by_row = Some(true);
-    }
+    let (filter, path) = planned(conn, tenant_id, filter, sort)?;
     let (limit, offset) = super::page_bounds(page, per_page);
     let offset = if filter.after.is_some() { 0 } else { offset };
     let rows = sorted(
-        filtered(crate::db::kind(conn), tenant_id, &filter, walk),
+        filtered(crate::db::kind(conn), tenant_id, &filter, path),
         sort,
+        path,
     )
     .limit(limit)
     .offset(offset)
     .select(Contract::as_select())
     .load(conn)?;
-    let (total, capped) = if walk == sort.key() {
-        count_for_list(conn, tenant_id, &filter, sort)?
-    } else {
-        // Exact up to the cap, read through the department's index (at most NARROW_ROWS rows).
-        let unbounded = ContractFilter {
-            within: None,
-            ..filter.clone()
-        };
-        let n = count_along(conn, tenant_id, &unbounded, walk, COUNT_CAP + 1)?;
-        (n.min(COUNT_CAP), n > COUNT_CAP)
-    };
+    let (total, capped) = count_for_list(conn, tenant_id, &filter, path)?;
     // A lower bound is at least what this page shows.
     let shown = if filter.after.is_some() { 0 } else { offset } + rows.len() as i64;
     Ok((rows, if capped { total.max(shown) } else { total }, capped))
@@ -715,14 +856,11 @@ pub fn page_after(
     sort: RowOrder,
     limit: u32,
 ) -> QueryResult<Vec<Contract>> {
-    let mut filter = plan_text(conn, filter)?;
-    let walk = walk(conn, tenant_id, &filter, sort)?;
-    if walk != sort.key() {
-        filter.text_by_row = Some(true);
-    }
+    let (filter, path) = planned(conn, tenant_id, filter, sort)?;
     sorted(
-        filtered(crate::db::kind(conn), tenant_id, &filter, walk),
+        filtered(crate::db::kind(conn), tenant_id, &filter, path),
         sort,
+        path,
     )
     .limit(i64::from(limit))
     .select(Contract::as_select())
