@@ -19,10 +19,15 @@ use crate::on_both_databases;
 
 on_both_databases!(
     every_filter_combination_equals_a_brute_force_filter_of_the_seeded_rows,
+    past_the_narrow_and_walk_bounds_pages_are_exact_and_counts_say_when_they_are_bounds,
     seeding_is_refused_on_a_tenant_with_contracts_unless_confirmed,
 );
 
 const SEEDED: u64 = 2_500;
+
+/// Enough rows that some filters are wider than `NARROW_ROWS` (the page walks the sort order)
+/// and that a count along it reaches `COUNT_WALK` (it is then a lower bound).
+const SEEDED_PAST_BOUNDS: u64 = 30_000;
 
 /// One list query and how to filter by it in Rust.
 #[derive(Debug, Clone, Default)]
@@ -451,6 +456,119 @@ async fn every_filter_combination_equals_a_brute_force_filter_of_the_seeded_rows
         422,
         "validation_failed",
     );
+}
+
+/// On more rows than the list's bounds: a filter too wide to read through its own index walks
+/// the sort order (a state, a wide amount range, a common short word), a narrow one is read and
+/// sorted; either way the first pages equal the brute-force filter, and the count is exact or,
+/// flagged `total_is_capped`, a lower bound no greater than the true number.
+async fn past_the_narrow_and_walk_bounds_pages_are_exact_and_counts_say_when_they_are_bounds(
+    backend: Backend,
+) {
+    let Some(app) = spawn(backend).await else {
+        return;
+    };
+    let admin = app.admin().await;
+    let mut conn = app.state.pool.get().unwrap();
+    let store = backend::storage::BlobStore::new(app.db.dir.join("blobs"));
+    let origin = backend::workflow::tenants::operator_origin("test");
+    let options = SeedOptions {
+        contracts: SEEDED_PAST_BOUNDS,
+        seed: 7,
+        allow_non_empty: false,
+    };
+    seed_tenant(&mut conn, "dev", &options, &store, &origin, Millis::now()).unwrap();
+    let rows: Vec<Contract> = c::contracts
+        .select(Contract::as_select())
+        .load(&mut *conn)
+        .unwrap();
+    drop(conn);
+    let dept = rows[0].department_id.clone();
+    let base = Case::default();
+    let cases = [
+        // Wider than NARROW_ROWS: along the sort order, the count bounded by COUNT_WALK.
+        Case {
+            states: vec![ContractState::Concluded],
+            min: Some(1_000_000),
+            sort: "amount",
+            ..base.clone()
+        },
+        Case {
+            states: vec![ContractState::Concluded],
+            from: Some("2019-04-01"),
+            to: Some("2023-03-31"),
+            min: Some(2_000_000),
+            max: Some(30_000_000),
+            sort: "amount",
+            ..base.clone()
+        },
+        Case {
+            q: Some("清掃"),
+            states: vec![ContractState::Concluded, ContractState::Cancelled],
+            sort: "concluded",
+            ..base.clone()
+        },
+        Case {
+            q: Some("業務委託"),
+            min: Some(500_000),
+            sort: "updated",
+            ..base.clone()
+        },
+        // Narrow: read through its own index and sorted.
+        Case {
+            department: dept.clone(),
+            from: Some("2020-04-01"),
+            to: Some("2021-03-31"),
+            min: Some(100_000),
+            sort: "amount",
+            ..base.clone()
+        },
+        Case {
+            states: vec![ContractState::Sent],
+            sort: "number",
+            ..base.clone()
+        },
+        Case {
+            q: Some("北斗建設"),
+            department: dept,
+            states: vec![ContractState::Concluded],
+            sort: "amount",
+            ..base
+        },
+    ];
+    for case in cases {
+        let expected = case.expected(&rows);
+        let query = case.query();
+        let mut got = Vec::new();
+        let mut cursor = String::new();
+        for _ in 0..2 {
+            let (st, page) = app
+                .get(
+                    &admin,
+                    &format!("/api/v1/contracts?{query}&per_page=100{cursor}"),
+                )
+                .await;
+            assert_eq!(st, 200, "{case:?}: {page}");
+            let total = page["total"].as_u64().unwrap() as usize;
+            if page["total_is_capped"] == true {
+                assert!(
+                    total <= expected.len() && total >= ids(&page).len(),
+                    "{case:?}: a lower bound {total} of {}",
+                    expected.len()
+                );
+            } else {
+                assert_eq!(total, expected.len(), "{case:?}");
+            }
+            got.extend(ids(&page));
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = format!("&cursor={next}"),
+                None => break,
+            }
+        }
+        let first: Vec<String> = expected.iter().take(got.len()).cloned().collect();
+        assert_eq!(got, first, "{case:?}");
+        assert_eq!(got.len(), expected.len().min(200), "{case:?}");
+    }
 }
 
 async fn seeding_is_refused_on_a_tenant_with_contracts_unless_confirmed(backend: Backend) {
