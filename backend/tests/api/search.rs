@@ -514,6 +514,19 @@ async fn past_the_narrow_and_walk_bounds_pages_are_exact_and_counts_say_when_the
             sort: "updated",
             ..base.clone()
         },
+        // One state, newest first: its own index walked in 更新日時 order.
+        Case {
+            states: vec![ContractState::Concluded],
+            sort: "updated",
+            ..base.clone()
+        },
+        Case {
+            q: Some("清掃"),
+            states: vec![ContractState::Concluded],
+            min: Some(300_000),
+            sort: "updated",
+            ..base.clone()
+        },
         // Narrow: read through its own index and sorted.
         Case {
             department: dept.clone(),

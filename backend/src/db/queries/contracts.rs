@@ -257,6 +257,9 @@ enum Narrow {
     Amount,
     /// `contracts_tenant_state`: the states asked for.
     State,
+    /// `contracts_tenant_state` for a single state, whose rows it holds in 更新日時 order: a
+    /// page sorted by 更新日時 walks it without sorting (the common "this state, newest first").
+    OneState,
     /// `contracts_search`: a rare word of three characters or more.
     Text,
 }
@@ -287,7 +290,17 @@ impl Path {
             Path::Through(Narrow::Concluded) => condition == Key(SortKey::Concluded),
             Path::Through(Narrow::Amount) => condition == Key(SortKey::Amount),
             Path::Through(Narrow::State) => condition == State,
+            Path::Through(Narrow::OneState) => matches!(condition, State | Key(SortKey::Updated)),
             Path::Through(Narrow::Text) => false,
+        }
+    }
+
+    /// The sort key whose order this path's index holds (its rows need no sorting).
+    fn in_order_of(self) -> Option<SortKey> {
+        match self {
+            Path::Along(key) => Some(key),
+            Path::Through(Narrow::OneState) => Some(SortKey::Updated),
+            Path::Through(_) => None,
         }
     }
 }
@@ -464,10 +477,9 @@ fn sorted<'a>(
     match sort.key() {
         Some(key) => {
             let dir = if key.descending() { "DESC" } else { "ASC" };
-            let plus = if matches!(path, Some(Path::Through(_))) {
-                "+"
-            } else {
-                ""
+            let plus = match path {
+                Some(path) if path.in_order_of() != Some(key) => "+",
+                _ => "",
             };
             query.order(sql::<diesel::sql_types::Text>(&format!(
                 "{plus}{} {dir}, {plus}contracts.id {dir}",
@@ -681,10 +693,16 @@ fn choose_path(
             Narrow::Amount => {
                 (probe.amount_min, probe.amount_max) = (filter.amount_min, filter.amount_max)
             }
-            Narrow::State => probe.states = filter.states.clone(),
+            Narrow::State | Narrow::OneState => probe.states = filter.states.clone(),
             Narrow::Concluded | Narrow::Text => {}
         }
         probe
+    };
+    // One state sorted by 更新日時: its index is walked in order like the sort's own.
+    let walked = if key == SortKey::Updated && filter.states.len() == 1 {
+        Path::Through(Narrow::OneState)
+    } else {
+        along
     };
     let candidates = [
         (
@@ -699,11 +717,11 @@ fn choose_path(
             Narrow::Amount,
             (filter.amount_min.is_some() || filter.amount_max.is_some()) && key != SortKey::Amount,
         ),
-        (Narrow::State, !filter.states.is_empty()),
+        (Narrow::State, !filter.states.is_empty() && walked == along),
     ];
     let mut best = match text_rows {
         Some(rows) if rows < NARROW_ROWS => (Path::Through(Narrow::Text), rows),
-        _ => (along, NARROW_ROWS),
+        _ => (walked, NARROW_ROWS),
     };
     for (narrow, applies) in candidates {
         if !applies {
@@ -742,9 +760,9 @@ fn checks_rows(kind: DatabaseKind, filter: &ContractFilter, path: Path) -> bool 
         || (amounts && !path.serves(Served::Key(SortKey::Amount)))
 }
 
-/// The list's count: exact up to [`COUNT_CAP`], read through `path`. Along the sort order with
-/// a condition checked row by row, only the rows up to the [`COUNT_WALK`]-th of the sort
-/// order within the conditions its index holds are looked at; beyond them the count is of the
+/// The list's count: exact up to [`COUNT_CAP`], read through `path`. Along an index in sort
+/// order with a condition checked row by row, only the rows up to the [`COUNT_WALK`]-th of
+/// that index within the conditions it holds are looked at; beyond them the count is of the
 /// matches among them. Returns the count and whether it is a lower bound (more than the cap,
 /// or not every row looked at).
 fn count_for_list(
@@ -754,31 +772,26 @@ fn count_for_list(
     path: Option<Path>,
 ) -> QueryResult<(i64, bool)> {
     let kind = crate::db::kind(conn);
-    let horizon = match path {
-        Some(Path::Along(key)) if checks_rows(kind, filter, Path::Along(key)) => {
-            // The reach: only the conditions the sort index holds, read in the index alone.
-            let served = |on: bool| on || kind != DatabaseKind::Sqlite;
-            let along = Path::Along(key);
+    let horizon = match path.and_then(|p| Some((p, p.in_order_of()?))) {
+        Some((walked, key)) if checks_rows(kind, filter, walked) => {
+            // The reach: only the conditions the walked index holds, read in that index alone.
+            let held = |condition: Served| walked.serves(condition);
+            let dates = held(Served::Key(SortKey::Concluded));
+            let amounts = held(Served::Key(SortKey::Amount));
             let reach = ContractFilter {
                 department_id: filter
                     .department_id
                     .clone()
-                    .filter(|_| served(along.serves(Served::Department))),
-                states: Vec::new(),
-                concluded_from: filter
-                    .concluded_from
-                    .clone()
-                    .filter(|_| served(along.serves(Served::Key(SortKey::Concluded)))),
-                concluded_to: filter
-                    .concluded_to
-                    .clone()
-                    .filter(|_| served(along.serves(Served::Key(SortKey::Concluded)))),
-                amount_min: filter
-                    .amount_min
-                    .filter(|_| served(along.serves(Served::Key(SortKey::Amount)))),
-                amount_max: filter
-                    .amount_max
-                    .filter(|_| served(along.serves(Served::Key(SortKey::Amount)))),
+                    .filter(|_| held(Served::Department)),
+                states: if held(Served::State) {
+                    filter.states.clone()
+                } else {
+                    Vec::new()
+                },
+                concluded_from: filter.concluded_from.clone().filter(|_| dates),
+                concluded_to: filter.concluded_to.clone().filter(|_| dates),
+                amount_min: filter.amount_min.filter(|_| amounts),
+                amount_max: filter.amount_max.filter(|_| amounts),
                 ..ContractFilter::default()
             };
             sorted(
@@ -813,7 +826,8 @@ fn planned(
 ) -> QueryResult<(ContractFilter, Option<Path>)> {
     let (mut filter, text_rows) = plan_text(conn, filter)?;
     let path = choose_path(conn, tenant_id, &filter, sort, text_rows)?;
-    if matches!(path, Some(Path::Through(narrow)) if narrow != Narrow::Text) {
+    if matches!(path, Some(Path::Through(narrow)) if !matches!(narrow, Narrow::Text | Narrow::OneState))
+    {
         // Few rows to read: every text among them is matched row by row.
         filter.text_by_row = Some(true);
     }
