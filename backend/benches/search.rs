@@ -141,6 +141,25 @@ fn run(name: &str, db: &TestDb, size: u64) {
             }),
         ),
         (
+            "state + 締結日 one year + amount, by amount",
+            Box::new(move |i| {
+                format!(
+                    "state=concluded&concluded_from={}-04-01&concluded_to={}-03-31&amount_min=1000000&amount_max=3000000&sort=amount",
+                    year(i),
+                    year(i) + 1
+                )
+            }),
+        ),
+        (
+            "one state, by 更新日時",
+            Box::new(|i| {
+                format!(
+                    "state={}&sort=updated",
+                    ["sent", "pending_approval", "concluded"][i % 3]
+                )
+            }),
+        ),
+        (
             "text 2 chars + state + amount, by date",
             Box::new(|i| {
                 format!(
