@@ -653,7 +653,17 @@ fn count_along(
         after: None,
         ..filter.clone()
     };
-    let ones: Vec<i32> = filtered(crate::db::kind(conn), tenant_id, &filter, path)
+    let kind = crate::db::kind(conn);
+    let mut query = filtered(kind, tenant_id, &filter, path);
+    if let Some(key) = path.and_then(Path::in_order_of)
+        && kind == DatabaseKind::Postgres
+    {
+        // In the walked order: without it PostgreSQL may take a sequential scan for "the
+        // first `limit` rows" of a range it expects to be common, and read most of the table
+        // when those rows lie together elsewhere (a 締結日 year: 0.85 s at a million).
+        query = sorted(query, RowOrder::of(key), path);
+    }
+    let ones: Vec<i32> = query
         .select(diesel::dsl::sql::<diesel::sql_types::Integer>("1"))
         .limit(limit)
         .load(conn)?;
