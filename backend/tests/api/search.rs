@@ -14,7 +14,7 @@ use shared::contract::ContractState;
 
 use backend::db::queries::contracts::{self as query, COUNT_CAP, ContractFilter, RowOrder};
 
-use crate::helpers::{Backend, assert_problem, spawn, urlencode};
+use crate::helpers::{Backend, TestApp, assert_problem, spawn, urlencode};
 use crate::on_both_databases;
 
 on_both_databases!(
@@ -129,6 +129,27 @@ impl Case {
         });
         found.into_iter().map(|r| r.id.clone()).collect()
     }
+}
+
+/// Seeds `contracts` contracts into the tenant `dev` (with `seed`) and reads them back whole.
+fn seeded<S>(app: &TestApp<S>, contracts: u64, seed: u64) -> Vec<Contract> {
+    let mut conn = app.state.pool.get().unwrap();
+    let store = backend::storage::BlobStore::new(app.db.dir.join("blobs"));
+    let origin = backend::workflow::tenants::operator_origin("test");
+    let options = SeedOptions {
+        contracts,
+        seed,
+        allow_non_empty: false,
+    };
+    let report = seed_tenant(&mut conn, "dev", &options, &store, &origin, Millis::now()).unwrap();
+    assert_eq!(report.contracts, contracts);
+    assert!(report.documents > 0);
+    let rows: Vec<Contract> = c::contracts
+        .select(Contract::as_select())
+        .load(&mut *conn)
+        .unwrap();
+    assert_eq!(rows.len() as u64, contracts);
+    rows
 }
 
 fn ids(page: &Value) -> Vec<String> {
@@ -302,23 +323,7 @@ async fn every_filter_combination_equals_a_brute_force_filter_of_the_seeded_rows
         return;
     };
     let admin = app.admin().await;
-    let mut conn = app.state.pool.get().unwrap();
-    let store = backend::storage::BlobStore::new(app.db.dir.join("blobs"));
-    let origin = backend::workflow::tenants::operator_origin("test");
-    let options = SeedOptions {
-        contracts: SEEDED,
-        seed: 42,
-        allow_non_empty: false,
-    };
-    let report = seed_tenant(&mut conn, "dev", &options, &store, &origin, Millis::now()).unwrap();
-    assert_eq!(report.contracts, SEEDED);
-    assert!(report.documents > 0);
-    let rows: Vec<Contract> = c::contracts
-        .select(Contract::as_select())
-        .load(&mut *conn)
-        .unwrap();
-    assert_eq!(rows.len() as u64, SEEDED);
-    drop(conn);
+    let rows = seeded(&app, SEEDED, 42);
 
     for case in cases(&rows) {
         let expected = case.expected(&rows);
@@ -469,20 +474,7 @@ async fn past_the_narrow_and_walk_bounds_pages_are_exact_and_counts_say_when_the
         return;
     };
     let admin = app.admin().await;
-    let mut conn = app.state.pool.get().unwrap();
-    let store = backend::storage::BlobStore::new(app.db.dir.join("blobs"));
-    let origin = backend::workflow::tenants::operator_origin("test");
-    let options = SeedOptions {
-        contracts: SEEDED_PAST_BOUNDS,
-        seed: 7,
-        allow_non_empty: false,
-    };
-    seed_tenant(&mut conn, "dev", &options, &store, &origin, Millis::now()).unwrap();
-    let rows: Vec<Contract> = c::contracts
-        .select(Contract::as_select())
-        .load(&mut *conn)
-        .unwrap();
-    drop(conn);
+    let rows = seeded(&app, SEEDED_PAST_BOUNDS, 7);
     let dept = rows[0].department_id.clone();
     let base = Case::default();
     let cases = [
