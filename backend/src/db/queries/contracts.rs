@@ -235,8 +235,9 @@ fn filtered<'a>(
     query
 }
 
-/// The index a query reads its rows through, on SQLite (PostgreSQL's planner chooses by
-/// itself from its histograms).
+/// The index a query reads its rows through. SQLite takes the chosen one (the conditions it
+/// does not hold are written `+column`); PostgreSQL's planner chooses by itself from its
+/// histograms, and the path only decides a count's order and horizon there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Path {
     /// The sort order's index, read until a page is full: every other filter is checked row
