@@ -433,7 +433,8 @@ async fn every_filter_combination_equals_a_brute_force_filter_of_the_seeded_rows
                 ..ContractFilter::default()
             };
             let mut conn = app.state.pool.get().unwrap();
-            let got: Vec<String> = query::page_after(&mut conn, &tenant, &filter, sort, 10_000)
+            let got: Vec<String> = query::plan(&mut conn, &tenant, &filter, sort)
+                .and_then(|planned| query::page_after(&mut conn, &tenant, &planned, 10_000))
                 .unwrap()
                 .into_iter()
                 .map(|r| r.id)

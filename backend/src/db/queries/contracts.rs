@@ -133,6 +133,16 @@ pub struct ContractFilter {
 }
 
 impl ContractFilter {
+    /// A 締結日 range is asked for (either end).
+    fn has_dates(&self) -> bool {
+        self.concluded_from.is_some() || self.concluded_to.is_some()
+    }
+
+    /// An amount range is asked for (either end).
+    fn has_amounts(&self) -> bool {
+        self.amount_min.is_some() || self.amount_max.is_some()
+    }
+
     /// The text filters that are set, trimmed, with the columns each searches.
     fn texts(&self) -> impl Iterator<Item = (TextColumns, &str)> {
         [
@@ -184,7 +194,7 @@ fn filtered<'a>(
     // The ranges compare the sort indexes' expressions (NULL as '' or -1, below every value
     // asked for, so a row without a date or amount still never matches): the index serves
     // both the range and the order.
-    if f.concluded_from.is_some() || f.concluded_to.is_some() {
+    if f.has_dates() {
         let from = f.concluded_from.clone().unwrap_or_else(|| "0".to_owned());
         let to = f.concluded_to.clone().unwrap_or_else(|| "9".to_owned());
         let key = column(
@@ -193,7 +203,7 @@ fn filtered<'a>(
         );
         query = query.filter(sql::<Text>(&key).between(from, to));
     }
-    if f.amount_min.is_some() || f.amount_max.is_some() {
+    if f.has_amounts() {
         let min = f.amount_min.unwrap_or(0).max(0);
         let max = f.amount_max.unwrap_or(i64::MAX);
         let key = column(SortKey::Amount.expression(), Served::Key(SortKey::Amount));
@@ -679,11 +689,9 @@ fn narrows_in_order(filter: &ContractFilter, path: Option<Path>) -> bool {
     let Some(path) = path else {
         return false;
     };
-    let dates = filter.concluded_from.is_some() || filter.concluded_to.is_some();
-    let amounts = filter.amount_min.is_some() || filter.amount_max.is_some();
     filter.within.is_some()
-        || (dates && path.serves(Served::Key(SortKey::Concluded)))
-        || (amounts && path.serves(Served::Key(SortKey::Amount)))
+        || (filter.has_dates() && path.serves(Served::Key(SortKey::Concluded)))
+        || (filter.has_amounts() && path.serves(Served::Key(SortKey::Amount)))
         || (filter.department_id.is_some() && path.serves(Served::Department))
 }
 
@@ -708,7 +716,6 @@ fn choose_path(
     if crate::db::kind(conn) != DatabaseKind::Sqlite || filter.ids.is_some() {
         return Ok(Some(along));
     }
-    let dates = filter.concluded_from.is_some() || filter.concluded_to.is_some();
     let only = |narrow: Narrow| {
         let mut probe = ContractFilter::default();
         if matches!(narrow, Narrow::Department | Narrow::Concluded) {
@@ -738,11 +745,11 @@ fn choose_path(
         ),
         (
             Narrow::Concluded,
-            dates && key != SortKey::Concluded && filter.department_id.is_none(),
+            filter.has_dates() && key != SortKey::Concluded && filter.department_id.is_none(),
         ),
         (
             Narrow::Amount,
-            (filter.amount_min.is_some() || filter.amount_max.is_some()) && key != SortKey::Amount,
+            filter.has_amounts() && key != SortKey::Amount,
         ),
         (Narrow::State, !filter.states.is_empty() && walked == along),
     ];
@@ -774,8 +781,6 @@ fn checks_rows(kind: DatabaseKind, filter: &ContractFilter, path: Path) -> bool 
     if kind != DatabaseKind::Sqlite {
         return by_row;
     }
-    let dates = filter.concluded_from.is_some() || filter.concluded_to.is_some();
-    let amounts = filter.amount_min.is_some() || filter.amount_max.is_some();
     by_row
         || filter.visible_to.is_some()
         || filter.created_by.is_some()
@@ -783,8 +788,8 @@ fn checks_rows(kind: DatabaseKind, filter: &ContractFilter, path: Path) -> bool 
         || filter.expires_before.is_some()
         || (filter.department_id.is_some() && !path.serves(Served::Department))
         || (!filter.states.is_empty() && !path.serves(Served::State))
-        || (dates && !path.serves(Served::Key(SortKey::Concluded)))
-        || (amounts && !path.serves(Served::Key(SortKey::Amount)))
+        || (filter.has_dates() && !path.serves(Served::Key(SortKey::Concluded)))
+        || (filter.has_amounts() && !path.serves(Served::Key(SortKey::Amount)))
 }
 
 /// The list's count: exact up to [`COUNT_CAP`], read through `path`. Along an index in sort
@@ -844,13 +849,29 @@ fn count_for_list(
     Ok((n.min(COUNT_CAP), bounded || n > COUNT_CAP))
 }
 
-/// The filter as a page of it in `sort` order reads it, and the index it reads through.
-fn planned(
+/// A filter planned for a sort order: how its texts are matched and which index it reads.
+/// The batches of an export reuse one plan instead of probing the indexes again for each.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    filter: ContractFilter,
+    path: Option<Path>,
+    sort: RowOrder,
+}
+
+impl Planned {
+    /// The next rows start after this position (keyset pagination).
+    pub fn continue_after(&mut self, after: Option<After>) {
+        self.filter.after = after;
+    }
+}
+
+/// Plans `filter` for pages in `sort` order (see [`plan_text`] and [`choose_path`]).
+pub fn plan(
     conn: &mut AnyConnection,
     tenant_id: &str,
     filter: &ContractFilter,
     sort: RowOrder,
-) -> QueryResult<(ContractFilter, Option<Path>)> {
+) -> QueryResult<Planned> {
     let (mut filter, text_rows) = plan_text(conn, filter)?;
     let path = choose_path(conn, tenant_id, &filter, sort, text_rows)?;
     if matches!(path, Some(Path::Through(narrow)) if !matches!(narrow, Narrow::Text | Narrow::OneState))
@@ -858,7 +879,7 @@ fn planned(
         // Few rows to read: every text among them is matched row by row.
         filter.text_by_row = Some(true);
     }
-    Ok((filter, path))
+    Ok(Planned { filter, path, sort })
 }
 
 /// One page of matching rows (after `filter.after`, or at `page` when there is none), the
@@ -871,7 +892,7 @@ pub fn list(
     page: u32,
     per_page: u32,
 ) -> QueryResult<(Vec<Contract>, i64, bool)> {
-    let (filter, path) = planned(conn, tenant_id, filter, sort)?;
+    let Planned { filter, path, .. } = plan(conn, tenant_id, filter, sort)?;
     let (limit, offset) = super::page_bounds(page, per_page);
     let offset = if filter.after.is_some() { 0 } else { offset };
     let rows = sorted(
@@ -889,19 +910,18 @@ pub fn list(
     Ok((rows, if capped { total.max(shown) } else { total }, capped))
 }
 
-/// The first `limit` matching rows in `sort` order (after `filter.after`).
+/// The first `limit` rows of a planned filter in its order (after its `after`).
 pub fn page_after(
     conn: &mut AnyConnection,
     tenant_id: &str,
-    filter: &ContractFilter,
-    sort: RowOrder,
+    planned: &Planned,
     limit: u32,
 ) -> QueryResult<Vec<Contract>> {
-    let (filter, path) = planned(conn, tenant_id, filter, sort)?;
+    let Planned { filter, path, sort } = planned;
     sorted(
-        filtered(crate::db::kind(conn), tenant_id, &filter, path),
-        sort,
-        path,
+        filtered(crate::db::kind(conn), tenant_id, filter, *path),
+        *sort,
+        *path,
     )
     .limit(i64::from(limit))
     .select(Contract::as_select())

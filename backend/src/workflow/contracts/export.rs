@@ -13,7 +13,7 @@ use shared::dto::ContractListQuery;
 use super::DepartmentNames;
 use super::list::filter_for;
 use crate::clock::Millis;
-use crate::db::queries::contracts::{self as query, After, ContractFilter, RowOrder};
+use crate::db::queries::contracts::{self as query, After, ContractFilter, Planned, RowOrder};
 use crate::db::{self, AnyConnection};
 use crate::workflow::actor::Actor;
 use crate::workflow::error::WorkflowResult;
@@ -57,7 +57,8 @@ pub struct CsvExport {
 #[derive(Debug)]
 pub struct CsvStream {
     tenant_id: String,
-    filter: ContractFilter,
+    /// Planned once: the batches read through the same index.
+    planned: Planned,
     sort: RowOrder,
     department_names: DepartmentNames,
     /// Contracts the file holds (counted before the first row).
@@ -102,12 +103,18 @@ pub fn export_csv(
             }),
         )
     })?;
-    Ok(CsvStream {
-        tenant_id: actor.tenant_id.clone(),
-        filter: ContractFilter {
+    let planned = query::plan(
+        conn,
+        &actor.tenant_id,
+        &ContractFilter {
             after: None,
             ..filter
         },
+        sort,
+    )?;
+    Ok(CsvStream {
+        tenant_id: actor.tenant_id.clone(),
+        planned,
         sort,
         department_names,
         rows,
@@ -132,12 +139,14 @@ impl CsvStream {
             return Ok(None);
         }
         let take = (left as u32).min(BATCH_ROWS);
-        let batch = query::page_after(conn, &self.tenant_id, &self.filter, self.sort, take)?;
+        let batch = query::page_after(conn, &self.tenant_id, &self.planned, take)?;
         let Some(last) = batch.last() else {
             return Ok(None);
         };
-        self.filter.after = self.sort.key().map(|key| After::row(key, last));
-        if self.filter.after.is_none() {
+        let after = self.sort.key().map(|key| After::row(key, last));
+        let more = after.is_some();
+        self.planned.continue_after(after);
+        if !more {
             // Without a keyset order there is no next batch: this one is the file.
             self.rows = self.written + batch.len();
         }
