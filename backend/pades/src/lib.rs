@@ -80,7 +80,7 @@ pub use limits::{LimitKind, ReadLimits};
 pub use ltv::HttpRevocationFetcher;
 pub use ltv::{Dss, RevocationFetcher, renew, renew_at, renew_file_at};
 #[cfg(feature = "mmap")]
-pub use mapped::{MappedPdf, copy_file, sync_filesystem};
+pub use mapped::{MappedPdf, copy_file, start_writeback, sync_filesystem};
 pub use marks::{PdfMarks, marks_with_limits};
 pub use revocation::{CertRevocation, RevocationCheck, RevocationKind, RevocationOrigin};
 pub use sign::{

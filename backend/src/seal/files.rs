@@ -81,7 +81,15 @@ pub fn seal_to<T>(
         .file_name()
         .map_or_else(|| "output".into(), |n| n.to_string_lossy());
     let temp = temp_in(dir_of(target), &stem);
-    let (mut pending, result) = seal_copy(input, temp, work)?;
+    // The disk writes the copied prefix while the file is sealed, and the appended part while
+    // the next one is: `commit`'s `syncfs` then waits for little. A failure to start it only
+    // leaves the writing to that `syncfs`.
+    let (mut pending, result) = seal_copy(input, temp, |file| {
+        let _ = pades::start_writeback(file.file());
+        let result = work(file);
+        let _ = pades::start_writeback(file.file());
+        result
+    })?;
     pending.target = Some(target.to_path_buf());
     Ok((pending, result))
 }
