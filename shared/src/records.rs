@@ -88,12 +88,30 @@ pub fn fiscal_year_range(fy: i32) -> (Date, Date) {
     )
 }
 
-/// `2026年度（令和8年度）`: the fiscal year as city documents name it (Reiwa from 2019).
+/// Fiscal year `fy` in the Japanese era: its name, the initial contract numbers use, and the
+/// year of the era. FY2019 is 令和元年度 (its April was still 平成 31, but documents name the
+/// year by the era it mostly lies in); years before 平成 have none here.
+pub fn fiscal_year_era(fy: i32) -> Option<(&'static str, char, i32)> {
+    const ERAS: [(&str, char, i32); 2] = [("令和", 'R', 2019), ("平成", 'H', 1989)];
+    ERAS.iter()
+        .find(|(_, _, first)| fy >= *first)
+        .map(|&(name, initial, first)| (name, initial, fy - first + 1))
+}
+
+/// `令和8年度`, `令和元年度`, `平成30年度`.
+pub fn fiscal_year_era_ja(fy: i32) -> Option<String> {
+    let (name, _, n) = fiscal_year_era(fy)?;
+    Some(match n {
+        1 => format!("{name}元年度"),
+        n => format!("{name}{n}年度"),
+    })
+}
+
+/// `2026年度（令和8年度）`: the fiscal year as city documents name it.
 pub fn fiscal_year_label_ja(fy: i32) -> String {
-    if fy >= 2019 {
-        format!("{fy}年度（令和{}年度）", fy - 2018)
-    } else {
-        format!("{fy}年度")
+    match fiscal_year_era_ja(fy) {
+        Some(era) => format!("{fy}年度（{era}）"),
+        None => format!("{fy}年度"),
     }
 }
 
@@ -254,7 +272,11 @@ mod tests {
         assert_eq!(d("2026-03-31").fiscal_year(), 2025);
         assert_eq!(fiscal_year_range(2026), (d("2026-04-01"), d("2027-03-31")));
         assert_eq!(fiscal_year_label_ja(2026), "2026年度（令和8年度）");
-        assert_eq!(fiscal_year_label_ja(2019), "2019年度（令和1年度）");
+        assert_eq!(fiscal_year_label_ja(2019), "2019年度（令和元年度）");
+        assert_eq!(fiscal_year_label_ja(2018), "2018年度（平成30年度）");
+        assert_eq!(fiscal_year_label_ja(1989), "1989年度（平成元年度）");
+        assert_eq!(fiscal_year_label_ja(1988), "1988年度");
+        assert_eq!(fiscal_year_era(2017), Some(("平成", 'H', 29)));
     }
 
     #[test]

@@ -518,10 +518,9 @@ impl Generator {
         let day = start + self.next_below(days) as i64 * DAY;
         let state = self.state(current_year);
         let (work, kind) = *self.pick(WORKS);
-        let era = if self.next_below(2) == 0 {
-            format!("令和{}年度 ", fy - 2018)
-        } else {
-            String::new()
+        let era = match shared::records::fiscal_year_era_ja(fy) {
+            Some(era) if self.next_below(2) == 0 => format!("{era} "),
+            _ => String::new(),
         };
         let title = format!(
             "{era}{}{}{work}{kind}",
@@ -545,7 +544,10 @@ impl Generator {
             id: self.uuid(),
             tenant_id: self.tenant_id.clone(),
             public_id: self.uuid().replace('-', "")[..22].to_owned(),
-            contract_number: format!("R{}-{seq:06}", fy - 2018),
+            contract_number: match shared::records::fiscal_year_era(fy) {
+                Some((_, initial, n)) => format!("{initial}{n}-{seq:06}"),
+                None => format!("{fy}-{seq:06}"),
+            },
             title,
             department_id: Some(self.pick(departments).id.clone()),
             organization_id: Some(org.id.clone()),
