@@ -1,0 +1,10 @@
+DROP INDEX contracts_list_department;
+CREATE INDEX contracts_list_department ON contracts (tenant_id, department_id, coalesce(concluded_on, '') DESC, id DESC);
+DROP INDEX contracts_list_number;
+CREATE INDEX contracts_list_number ON contracts (tenant_id, contract_number, id);
+DROP INDEX contracts_list_amount;
+CREATE INDEX contracts_list_amount ON contracts (tenant_id, coalesce(amount_yen, -1) DESC, id DESC);
+DROP INDEX contracts_list_concluded;
+CREATE INDEX contracts_list_concluded ON contracts (tenant_id, coalesce(concluded_on, '') DESC, id DESC);
+DROP INDEX contracts_list_updated;
+CREATE INDEX contracts_list_updated ON contracts (tenant_id, updated_at DESC, id DESC);
