@@ -859,9 +859,11 @@ pub struct Planned {
 }
 
 impl Planned {
-    /// The next rows start after this position (keyset pagination).
-    pub fn continue_after(&mut self, after: Option<After>) {
-        self.filter.after = after;
+    /// The next rows start after `last` (keyset pagination); `false` when the order has no
+    /// keyset (the dashboard's), so there are no next rows to read this way.
+    pub fn continue_after(&mut self, last: &Contract) -> bool {
+        self.filter.after = self.sort.key().map(|key| After::row(key, last));
+        self.filter.after.is_some()
     }
 }
 

@@ -13,7 +13,7 @@ use shared::dto::ContractListQuery;
 use super::DepartmentNames;
 use super::list::filter_for;
 use crate::clock::Millis;
-use crate::db::queries::contracts::{self as query, After, ContractFilter, Planned, RowOrder};
+use crate::db::queries::contracts::{self as query, ContractFilter, Planned};
 use crate::db::{self, AnyConnection};
 use crate::workflow::actor::Actor;
 use crate::workflow::error::WorkflowResult;
@@ -59,7 +59,6 @@ pub struct CsvStream {
     tenant_id: String,
     /// Planned once: the batches read through the same index.
     planned: Planned,
-    sort: RowOrder,
     department_names: DepartmentNames,
     /// Contracts the file holds (counted before the first row).
     pub rows: usize,
@@ -115,7 +114,6 @@ pub fn export_csv(
     Ok(CsvStream {
         tenant_id: actor.tenant_id.clone(),
         planned,
-        sort,
         department_names,
         rows,
         truncated,
@@ -143,10 +141,7 @@ impl CsvStream {
         let Some(last) = batch.last() else {
             return Ok(None);
         };
-        let after = self.sort.key().map(|key| After::row(key, last));
-        let more = after.is_some();
-        self.planned.continue_after(after);
-        if !more {
+        if !self.planned.continue_after(last) {
             // Without a keyset order there is no next batch: this one is the file.
             self.rows = self.written + batch.len();
         }
